@@ -1,0 +1,113 @@
+/**
+ * Serving Vault's `LIST` verb on Node.js.
+ *
+ * Node's HTTP parser (llhttp) rejects `LIST` (and any verb it does not know) with a raw 400
+ * before Fastify runs, yet hvac and node-vault send real `LIST` requests. Each accepted socket
+ * is wrapped in a Duplex that tracks HTTP/1.1 request framing and rewrites a request head
+ * `LIST <target> HTTP/1.x` to `GET <target>?list=true` before the parser sees it; Vault treats
+ * both forms the same (spec/vault-core-kv-api.md §1.2 and Appendix A). Bodies framed by
+ * Content-Length pass through untouched; after a chunked body the rest of the connection is
+ * passed through unchanged (no client of ours sends chunked bodies before a LIST).
+ *
+ * A verb the parser still rejects gets Vault's `405 {"errors":[]}` from `clientError`
+ * (decisions D-17.2).
+ */
+import { Duplex } from 'node:stream'
+import type { Server as HttpServer } from 'node:http'
+import type { Socket } from 'node:net'
+
+const LIST_HEAD = /^LIST (\S+) (HTTP\/1\.[01])\r\n/
+const MAX_HEAD_BYTES = 64 * 1024
+
+/** Wraps `sock` in a Duplex that rewrites LIST request heads; the http server reads from it. */
+export function wrapSocket (sock: Socket): Duplex {
+  let buf = Buffer.alloc(0)
+  let state: 'head' | 'body' | 'passthrough' = 'head'
+  let remaining = 0
+  const out = new Duplex({
+    read () { sock.resume() },
+    write (chunk, encoding, cb) { sock.write(chunk, encoding, cb) },
+    final (cb) { sock.end(); cb() },
+    destroy (err, cb) { sock.destroy(err ?? undefined); cb(err) }
+  })
+  const push = (b: Buffer): void => {
+    if (b.length > 0 && !out.push(b)) sock.pause()
+  }
+  sock.on('data', (chunk: Buffer) => {
+    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk])
+    for (;;) {
+      if (state === 'passthrough') { push(buf); buf = Buffer.alloc(0); return }
+      if (state === 'body') {
+        const n = Math.min(remaining, buf.length)
+        push(buf.subarray(0, n))
+        buf = buf.subarray(n)
+        remaining -= n
+        if (remaining > 0) return
+        state = 'head'
+      }
+      if (buf.length === 0) return
+      const end = buf.indexOf('\r\n\r\n')
+      if (end < 0) {
+        // Not a complete head yet; a huge one is the parser's problem (431), not ours.
+        if (buf.length > MAX_HEAD_BYTES) { state = 'passthrough'; continue }
+        return
+      }
+      let head = buf.subarray(0, end + 4).toString('latin1')
+      buf = buf.subarray(end + 4)
+      const m = LIST_HEAD.exec(head)
+      if (m !== null) {
+        const target = m[1] + (m[1].includes('?') ? '&' : '?') + 'list=true'
+        head = `GET ${target} ${m[2]}\r\n` + head.slice(m[0].length)
+      }
+      push(Buffer.from(head, 'latin1'))
+      const cl = /\r\ncontent-length:[ \t]*(\d+)/i.exec(head)
+      if (/\r\ntransfer-encoding:[^\r]*chunked/i.test(head)) state = 'passthrough'
+      else if (cl !== null && Number(cl[1]) > 0) { state = 'body'; remaining = Number(cl[1]) }
+    }
+  })
+  sock.on('end', () => out.push(null))
+  sock.on('error', (e) => out.destroy(e))
+  sock.on('close', () => out.destroy())
+  // The http server reads these off its socket.
+  const proxy = out as Duplex & Record<string, unknown>
+  proxy.remoteAddress = sock.remoteAddress
+  proxy.remotePort = sock.remotePort
+  proxy.remoteFamily = sock.remoteFamily
+  proxy.localAddress = sock.localAddress
+  proxy.localPort = sock.localPort
+  proxy.encrypted = (sock as Socket & { encrypted?: boolean }).encrypted
+  proxy.setTimeout = (...a: Parameters<Socket['setTimeout']>) => { sock.setTimeout(...a); return out }
+  proxy.setNoDelay = (...a: Parameters<Socket['setNoDelay']>) => { sock.setNoDelay(...a); return out }
+  proxy.setKeepAlive = (...a: Parameters<Socket['setKeepAlive']>) => { sock.setKeepAlive(...a); return out }
+  proxy.address = () => sock.address()
+  sock.on('timeout', () => out.emit('timeout'))
+  return out
+}
+
+/**
+ * Re-dispatches every connection of `server` (plain `connection`, or `secureConnection` for
+ * an https server) through `wrapSocket`, and answers verbs the parser rejects with 405.
+ * Returns the same server.
+ */
+export function installListVerb<S extends HttpServer> (server: S, event: 'connection' | 'secureConnection' = 'connection'): S {
+  const listeners = server.listeners(event) as Array<(s: unknown) => void>
+  server.removeAllListeners(event)
+  server.on(event, (sock: Socket) => {
+    const wrapped = wrapSocket(sock)
+    for (const l of listeners) l.call(server, wrapped)
+  })
+  server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {
+    if (!socket.writable) { socket.destroy(); return }
+    if (err.code === 'HPE_INVALID_METHOD') {
+      const body = '{"errors":[]}'
+      socket.end(`HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`)
+      return
+    }
+    if (err.code === 'HPE_HEADER_OVERFLOW') {
+      socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n')
+      return
+    }
+    socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+  })
+  return server
+}
