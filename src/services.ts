@@ -10,6 +10,7 @@ import { createMountsRepo } from '../db/mounts-repo.js'
 import { createTokensRepo } from '../db/tokens-repo.js'
 import { createSealer, type Sealer } from './crypto/seal.js'
 import { createMountService } from './mounts/mount-service.js'
+import type { KvChangeHook } from './kv/kv-events.js'
 import { createActivationService } from './sync/activation-service.js'
 import { createTokenService } from './tokens/token-service.js'
 
@@ -48,6 +49,8 @@ export function createServices ({ db, sealKey, now = Date.now }: ServicesOptions
   const cluster = { id: meta.get('cluster_id')!.toString('utf8'), name: meta.get('cluster_name')!.toString('utf8') }
   const mounts = createMountService({ mounts: createMountsRepo(db) })
   mounts.ensureBuiltins()
+  // KV calls these inside its transactions; sync registers its outbox recorder here.
+  const kvChangeHooks: KvChangeHook[] = []
   return {
     db,
     sealer,
@@ -55,7 +58,9 @@ export function createServices ({ db, sealKey, now = Date.now }: ServicesOptions
     cluster,
     mounts,
     tokens: createTokenService({ tokens: createTokensRepo(db), now }),
-    activation: createActivationService({ meta })
+    activation: createActivationService({ meta }),
+    /** Hooks run synchronously inside every KV mutation's transaction (see kv/kv-events.ts). */
+    kvChangeHooks
   }
 }
 

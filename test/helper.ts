@@ -73,7 +73,7 @@ export async function requirePythonModule (t: Test, module: string, apt: string)
   })
   if (ok) return true
   if (process.env.CI === 'true') t.fail(`${module} is not importable by ${DEBIAN_PYTHON}: apt-get install -y ${apt}`)
-  else t.skip(`${module} is not installed for ${DEBIAN_PYTHON} (apt-get install -y ${apt})`)
+  else t.skip(`${module} is not installed for ${DEBIAN_PYTHON} (apt-get install -y ${apt})`, async () => {})
   return false
 }
 
