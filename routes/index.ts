@@ -10,6 +10,7 @@ import { mountDispatchRoutes, type MountHandler } from './mount-dispatch.js'
 import { activationFlagRoutes } from './sys/activation-flags.js'
 import { healthRoutes } from './sys/health.js'
 import { mountRoutes } from './sys/mounts.js'
+import { syncRoutes } from './sys/sync/index.js'
 
 /** Registers every route of the API on `app`. */
 export function registerRoutes (app: FastifyInstance, services: Services): void {
@@ -19,6 +20,7 @@ export function registerRoutes (app: FastifyInstance, services: Services): void 
   activationFlagRoutes(app, services)
   mountRoutes(app, services)
   tokenRoutes(app, services)
+  syncRoutes(app, services)
   // Engines by mount type; vault-sync mounts only KV version 2 (`kvEngine` checks the version).
   const engines: Partial<Record<string, MountHandler>> = { kv: kvEngine(services) }
   mountDispatchRoutes(app, services, engines, known)

@@ -4,6 +4,7 @@
  * `ConfigError` naming the variable, and start-up stops with that message.
  */
 import { dirname, join } from 'node:path'
+import type { AzureEnvDefaults } from './drivers/azure-kv/azure-kv-config.js'
 
 export class ConfigError extends Error {
   constructor (variable: string, problem: string) {
@@ -27,6 +28,11 @@ export interface Config {
   maxRequestBytes: number
   /** pino level: fatal, error, warn, info, debug, trace, silent. */
   logLevel: string
+  /**
+   * Vault's server-side fallbacks for `azure-kv` destination fields left empty: `KEY_VAULT_URI`,
+   * `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET` (the only unprefixed variables, D-18).
+   */
+  azureEnv: Readonly<AzureEnvDefaults>
 }
 
 type Env = Record<string, string | undefined>
@@ -89,6 +95,12 @@ export function loadConfig (overrides: ConfigOverrides = {}, env: Env = process.
     tlsCertFile,
     tlsKeyFile,
     maxRequestBytes: positiveInt(env, 'VAULT_SYNC_MAX_REQUEST_BYTES', 33554432),
-    logLevel
+    logLevel,
+    azureEnv: Object.freeze({
+      keyVaultUri: optional(env, 'KEY_VAULT_URI'),
+      tenantId: optional(env, 'AZURE_TENANT_ID'),
+      clientId: optional(env, 'AZURE_CLIENT_ID'),
+      clientSecret: optional(env, 'AZURE_CLIENT_SECRET')
+    })
   })
 }

@@ -14,7 +14,9 @@ import { createMountService } from './mounts/mount-service.js'
 import type { KvChangeHook } from './kv/kv-events.js'
 import { createKvService } from './kv/kv-service.js'
 import { microClockFromMillis } from './kv/kv-time.js'
+import type { AzureEnvDefaults } from './drivers/azure-kv/azure-kv-config.js'
 import { createActivationService } from './sync/activation-service.js'
+import { createSyncServices } from './sync/sync-services.js'
 import { createTokenService } from './tokens/token-service.js'
 
 /** The seal check: a known plaintext stored encrypted, to detect a wrong seal key at start. */
@@ -27,6 +29,8 @@ export interface ServicesOptions {
   sealKey: Buffer
   /** Clock in ms (injectable for tests). KV keeps microsecond times from the wall clock when absent. */
   now?: () => number
+  /** Env fallbacks of `azure-kv` destinations (from `config.ts`). */
+  azureEnv?: Readonly<AzureEnvDefaults>
 }
 
 /**
@@ -34,7 +38,7 @@ export interface ServicesOptions {
  * mounts).
  * @throws Error naming `VAULT_SYNC_SEAL_KEY_FILE` when the key does not open this database.
  */
-export function createServices ({ db, sealKey, now: injectedNow }: ServicesOptions) {
+export function createServices ({ db, sealKey, now: injectedNow, azureEnv = {} }: ServicesOptions) {
   const now = injectedNow ?? Date.now
   const meta = createMetaRepo(db)
   const sealer: Sealer = createSealer(sealKey)
@@ -62,6 +66,9 @@ export function createServices ({ db, sealKey, now: injectedNow }: ServicesOptio
     hooks: kvChangeHooks,
     clock: injectedNow === undefined ? undefined : microClockFromMillis(injectedNow)
   })
+  const activation = createActivationService({ meta })
+  const sync = createSyncServices({ db, meta, mounts, kv, sealer, now, azureEnv })
+  kvChangeHooks.push((change) => { sync.associationService.recordKvChange(change) })
   return {
     db,
     sealer,
@@ -69,11 +76,19 @@ export function createServices ({ db, sealKey, now: injectedNow }: ServicesOptio
     cluster,
     mounts,
     tokens: createTokenService({ tokens: createTokensRepo(db), now }),
-    activation: createActivationService({ meta }),
+    activation,
     /** Hooks run synchronously inside every KV mutation's transaction (see kv/kv-events.ts). */
     kvChangeHooks,
     /** The KV v2 engine (kv/kv-service.ts); also what sync reads (`secretExists`, `readCurrent`). */
-    kv
+    kv,
+    /** Destination types by URL segment (`azure-kv`). */
+    driverRegistry: sync.driverRegistry,
+    /** `sys/sync/config`: `disabled`, `queue_capacity`. */
+    syncConfig: sync.syncConfig,
+    /** Sync destinations: CRUD, purge, decrypted config for the worker. */
+    destinationService: sync.destinationService,
+    /** Associations: set/remove/lists; its KV hook is registered above. */
+    associationService: sync.associationService
   }
 }
 
