@@ -201,6 +201,12 @@ export function createDestinationService (deps: DestinationServiceDeps) {
       return { row: destinations.live(type, name), driver }
     },
 
+    /**
+     * Drops destinations hidden by a DELETE (D-2) once none of their unsyncs is queued; the
+     * worker calls this after settling outbox rows. Returns how many were dropped.
+     */
+    dropSettledHidden: (): number => destinations.deleteSettledHidden(),
+
     /** The destination row with `id` (hidden ones included), or `undefined`. */
     byId: (id: string): DestinationRow | undefined => destinations.byId(id),
 
