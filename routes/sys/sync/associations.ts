@@ -16,20 +16,21 @@ type PathReq = FastifyRequest<{ Params: { '*': string } }>
 
 /** Registers the global association routes. */
 export function associationRoutes (app: FastifyInstance, { associationService }: Pick<Services, 'associationService'>): void {
-  app.get('/v1/sys/sync/associations/', { schema: { response: { 200: envelope(AssociationListSchema) } } }, async (request) => {
+  // operationIds as in Vault's OpenAPI document (decisions D-10).
+  app.get('/v1/sys/sync/associations/', { schema: { operationId: 'system-list-sync-associations', response: { 200: envelope(AssociationListSchema) } } }, async (request) => {
     if (!isListRequest(request)) throw notFound()
     const { keys, ...rest } = associationService.listAll()
     return list(request, keys, rest)
   })
   app.get('/v1/sys/sync/associations', async () => { throw unsupportedOperation() })
 
-  const schema = { response: { 200: envelope(DestinationsOfSecretSchema) } }
-  app.get('/v1/sys/sync/associations/destinations', { schema }, async (request: QueryReq) => {
+  const response = { 200: envelope(DestinationsOfSecretSchema) }
+  app.get('/v1/sys/sync/associations/destinations', { schema: { operationId: 'system-read-sync-associations-destinations', response } }, async (request: QueryReq) => {
     const { mount, secret_name: secretName } = request.query
     if (mount === undefined || mount === '') throw badRequest('missing required field "mount"')
     if (secretName === undefined || secretName === '') throw badRequest('missing required field "secret_name"')
     return ok(request, associationService.destinationsOf(mount, secretName))
   })
-  app.get('/v1/sys/sync/associations/*', { schema }, async (request: PathReq) =>
+  app.get('/v1/sys/sync/associations/*', { schema: { operationId: 'system-read-sync-associations-mount-secret_name', response } }, async (request: PathReq) =>
     ok(request, associationService.destinationsOfPath(request.params['*'])))
 }

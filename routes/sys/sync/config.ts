@@ -14,12 +14,13 @@ type BodyReq = FastifyRequest<{ Body: Record<string, unknown> | undefined }>
 
 /** Registers the config routes. */
 export function syncConfigRoutes (app: FastifyInstance, { syncConfig }: Pick<Services, 'syncConfig'>): void {
-  const schema = { response: { 200: envelope(SyncConfigSchema) } }
-  app.get('/v1/sys/sync/config', { schema }, async (request) => ok(request, syncConfig.get()))
-  app.patch('/v1/sys/sync/config', { schema }, async (request: BodyReq) => {
+  // operationIds as in Vault's OpenAPI document (decisions D-10).
+  const schema = (operationId: string) => ({ operationId, response: { 200: envelope(SyncConfigSchema) } })
+  app.get('/v1/sys/sync/config', { schema: schema('system-read-sync-config') }, async (request) => ok(request, syncConfig.get()))
+  app.patch('/v1/sys/sync/config', { schema: schema('system-patch-sync-config') }, async (request: BodyReq) => {
     const body = request.body ?? {}
     const warning = unknownFieldsWarning(body, SYNC_CONFIG_FIELDS)
     return ok(request, syncConfig.patch(body), { warnings: warning === undefined ? [] : [warning] })
   })
-  app.delete('/v1/sys/sync/config', { schema }, async (request) => ok(request, syncConfig.reset()))
+  app.delete('/v1/sys/sync/config', { schema: schema('system-delete-sync-config') }, async (request) => ok(request, syncConfig.reset()))
 }

@@ -15,15 +15,16 @@ const FIELDS: ReadonlySet<string> = new Set(['mount', 'secret_name'])
 
 /** Registers the per-destination association routes. */
 export function destinationAssociationRoutes (app: FastifyInstance, { associationService }: Pick<Services, 'associationService'>): void {
-  const schema = { response: { 200: envelope(DestinationAssociationsSchema) } }
+  // operationIds as in Vault's OpenAPI document (decisions D-10).
+  const response = { 200: envelope(DestinationAssociationsSchema) }
   const base = '/v1/sys/sync/destinations/:type/:name/associations'
-  app.get(base, { schema }, async (request: Req) =>
+  app.get(base, { schema: { operationId: 'system-read-sync-destinations-type-name-associations', response } }, async (request: Req) =>
     ok(request, associationService.listForDestination(request.params.type, request.params.name)))
   for (const op of ['set', 'remove'] as const) {
     app.route({
       method: ['POST', 'PUT'],
       url: `${base}/${op}`,
-      schema,
+      schema: { operationId: `system-write-sync-destinations-type-name-associations-${op}`, response },
       handler: async (request: Req) => {
         const body = request.body ?? {}
         const data = associationService[op](request.params.type, request.params.name, body)

@@ -18,7 +18,8 @@ type TypeReq = FastifyRequest<{ Params: { type: string } }>
 /** Registers the destination routes for every type in the registry. */
 export function destinationRoutes (app: FastifyInstance, { destinationService, driverRegistry }: Pick<Services, 'destinationService' | 'driverRegistry'>): void {
   // LIST sys/sync/destinations: keys are types with a trailing slash (§3.3).
-  app.get('/v1/sys/sync/destinations/', { schema: { response: { 200: envelope(DestinationListSchema) } } }, async (request) => {
+  // operationIds as in Vault's OpenAPI document (decisions D-10).
+  app.get('/v1/sys/sync/destinations/', { schema: { operationId: 'system-list-sync-destinations', response: { 200: envelope(DestinationListSchema) } } }, async (request) => {
     if (!isListRequest(request)) throw notFound()
     const { keys, key_info: keyInfo, total_destinations: total } = destinationService.listAll()
     return list(request, keys, { key_info: keyInfo, total_destinations: total })
@@ -32,7 +33,7 @@ export function destinationRoutes (app: FastifyInstance, { destinationService, d
     const { keys, total_destinations: total } = destinationService.listType(type)
     return list(request, keys, { total_destinations: total })
   }
-  const listSchema = { response: { 200: envelope(DestinationTypeListSchema) } }
+  const listSchema = { operationId: 'system-list-sync-destinations-type', response: { 200: envelope(DestinationTypeListSchema) } }
   app.get('/v1/sys/sync/destinations/:type/', { schema: listSchema }, async (request: TypeReq) => await listType(request, request.params.type))
   // A write to `:type/` has an empty name (D-15.10).
   app.route({
@@ -47,16 +48,17 @@ export function destinationRoutes (app: FastifyInstance, { destinationService, d
   for (const type of driverRegistry.types()) {
     const driver = driverRegistry.get(type)!
     const url = `/v1/sys/sync/destinations/${type}/:name`
-    const schema = { response: { 200: envelope(destinationSchema(driver.connectionDetailsSchema)) } }
+    const response = { 200: envelope(destinationSchema(driver.connectionDetailsSchema)) }
+    const schema = (op: string) => ({ operationId: `system-${op}-sync-destinations-${type}-name`, response })
     app.get(`/v1/sys/sync/destinations/${type}/`, { schema: listSchema }, async (request) => await listType(request, type))
     const write = (mode: 'write' | 'patch') => async (request: NameReq) => {
       const { view, warnings } = destinationService.write(type, request.params.name, request.body ?? {}, mode)
       return ok(request, view, { warnings })
     }
-    app.route({ method: ['POST', 'PUT'], url, schema, handler: write('write') })
-    app.patch(url, { schema }, write('patch'))
-    app.get(url, { schema }, async (request: NameReq) => ok(request, destinationService.read(type, request.params.name)))
-    app.delete(url, async (request: NameReq, reply: FastifyReply) => {
+    app.route({ method: ['POST', 'PUT'], url, schema: schema('write'), handler: write('write') })
+    app.patch(url, { schema: schema('patch') }, write('patch'))
+    app.get(url, { schema: schema('read') }, async (request: NameReq) => ok(request, destinationService.read(type, request.params.name)))
+    app.delete(url, { schema: { operationId: `system-delete-sync-destinations-${type}-name` } }, async (request: NameReq, reply: FastifyReply) => {
       const purge = decodeBool(request.query.purge, 'purge') ?? false
       const force = decodeBool(request.query.force_delete, 'force_delete') ?? false
       destinationService.delete(type, request.params.name, { purge, force })
