@@ -141,11 +141,10 @@ export function createAzureKvType (env: AzureEnvDefaults): DestinationType {
     // The UI and naive clients send the redaction back: it means "unchanged" (spec §3.6, §9.12).
     if (secret !== undefined && !/^\*+$/.test(secret)) secrets.client_secret = secret
 
-    if (stored === undefined) {
-      for (const [f, [variable, fallback]] of Object.entries(fallbacks)) {
-        const value = f === 'client_secret' ? secrets.client_secret ?? '' : connection[f]
-        if (value === '' && (fallback ?? '') === '') throw badRequest(`${f} is required (or set the server's ${variable} environment variable)`)
-      }
+    // Checked on every write: an update may also clear a field (e.g. `client_secret: ""`).
+    for (const [f, [variable, fallback]] of Object.entries(fallbacks)) {
+      const value = f === 'client_secret' ? secrets.client_secret ?? '' : connection[f]
+      if (value === '' && (fallback ?? '') === '') throw badRequest(`${f} is required (or set the server's ${variable} environment variable)`)
     }
     const uri = connection.key_vault_uri !== '' ? connection.key_vault_uri : env.keyVaultUri ?? ''
     const problem = keyVaultUriProblem(uri)
