@@ -157,7 +157,7 @@ export function readOptions (options: DestinationOptions): Record<string, unknow
   }
 }
 
-/** Parses stored options JSON, filling fields a older row may lack. */
+/** Parses stored options JSON, filling fields an older row may lack. */
 export function parseStoredOptions (json: string): DestinationOptions {
   return { ...defaultOptions(), ...(JSON.parse(json) as Partial<DestinationOptions>) }
 }
