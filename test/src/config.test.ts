@@ -26,10 +26,11 @@ t.test('values, and every bad value names its variable', async (t) => {
   for (const [variable, value] of [
     ['VAULT_SYNC_LISTEN_ADDRESS', 'nope'], ['VAULT_SYNC_LISTEN_ADDRESS', '1.2.3.4:99999'], ['VAULT_SYNC_MAX_REQUEST_BYTES', '0'],
     ['VAULT_SYNC_BACKOFF_MAX', 'soon'], ['VAULT_SYNC_BACKOFF_BASE', '-1s'], ['VAULT_SYNC_WORKER', 'maybe'],
-    ['VAULT_SYNC_LOG_LEVEL', 'loud'], ['VAULT_SYNC_AZURE_SDK_MAX_RETRIES', '-1'], ['VAULT_SYNC_TLS_CERT_FILE', '/x.pem']
+    ['VAULT_SYNC_LOG_LEVEL', 'loud'], ['VAULT_SYNC_AZURE_SDK_MAX_RETRIES', '-1']
   ]) {
     t.throws(() => loadConfig({}, { [variable]: value }), { name: 'ConfigError', message: new RegExp(`^${variable}: `) }, `${variable}=${value}`)
   }
+  t.throws(() => loadConfig({}, { VAULT_SYNC_TLS_CERT_FILE: '/x.pem' }), { message: /^VAULT_SYNC_TLS_KEY_FILE: TLS needs both/ }, 'names the missing half')
   t.throws(() => parseListenAddress('x', '-dev-listen-address'), /^-dev-listen-address: /)
 })
 
