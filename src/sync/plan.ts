@@ -15,7 +15,7 @@
  *   is there first) and unsync the old name (FR-19).
  */
 import { createHash } from 'node:crypto'
-import type { TargetOp } from '../drivers/driver.js'
+import type { TargetOp } from '../drivers/target-ops.js'
 import { localClientError, type SyncError } from '../drivers/sync-error.js'
 import { findNameCollisions, nameCollisionMessage } from '../drivers/azure-kv/azure-kv-names.js'
 import { effectiveNameTemplate, parseNameTemplate, renderNameTemplate, templateFields, type Granularity } from './name-template.js'

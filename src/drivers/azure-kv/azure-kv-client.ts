@@ -12,7 +12,7 @@ import { isIP } from 'node:net'
 import { rootCertificates } from 'node:tls'
 import { ClientSecretCredential } from '@azure/identity'
 import { SecretClient } from '@azure/keyvault-secrets'
-import type { NetworkRules } from '../driver.js'
+import type { NetworkRules } from '../target-ops.js'
 import { resolveAzureCloud, AZURE_CLOUDS } from './azure-kv-clouds.js'
 import { createNetworkPolicy, NetworkPolicyError } from './azure-kv-network.js'
 

@@ -15,7 +15,7 @@
  */
 import type { KeyVaultSecret, SecretClient } from '@azure/keyvault-secrets'
 import { BUILTIN_TAG_KEY, isOwnedByVaultSync } from '../../sync/tags.js'
-import type { DeleteOp, OpResult, TargetOp, WriteOp } from '../driver.js'
+import type { DeleteOp, OpResult, TargetOp, WriteOp } from '../target-ops.js'
 import { localClientError, remoteClientError, type SyncError } from '../sync-error.js'
 import type { AzureKvClients, AzureKvConnection } from './azure-kv-client.js'
 import { classifyAzureError, innerCode, statusOf } from './azure-kv-errors.js'

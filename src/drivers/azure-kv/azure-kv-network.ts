@@ -8,7 +8,7 @@
  */
 import { BlockList, isIP } from 'node:net'
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns'
-import type { NetworkRules } from '../driver.js'
+import type { NetworkRules } from '../target-ops.js'
 
 const SPECIAL_V4 = ['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12',
   '192.0.0.0/24', '192.0.2.0/24', '192.88.99.0/24', '192.168.0.0/16', '198.18.0.0/15', '198.51.100.0/24',
