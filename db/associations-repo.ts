@@ -32,6 +32,8 @@ export interface TargetRow {
   sub_key: string
   /** Rendered and normalised external name, recorded by the worker after a write. */
   external_name: string | null
+  /** The Azure version id last written under that name (for tags-only updates, D-8). */
+  external_version: string | null
   status: string
   message: string | null
   /** Digest of what was last written (D-8), set by the worker. */

@@ -114,6 +114,7 @@ export const MIGRATIONS: readonly string[] = [
     association_id TEXT NOT NULL REFERENCES associations(id) ON DELETE CASCADE,
     sub_key        TEXT NOT NULL,
     external_name  TEXT,
+    external_version TEXT,
     status         TEXT NOT NULL,
     message        TEXT,
     digest         TEXT,
@@ -123,6 +124,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE sync_outbox (
     association_id  TEXT PRIMARY KEY REFERENCES associations(id) ON DELETE CASCADE,
     generation      INTEGER NOT NULL,
+    refresh         INTEGER NOT NULL DEFAULT 0,
     lease_until     INTEGER,
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt_at INTEGER NOT NULL,

@@ -152,7 +152,8 @@ export function createAssociationService (deps: AssociationServiceDeps) {
             associations.upsertTarget({ association_id: a.id, sub_key: key, status: 'PENDING', message: null, updated_at: at })
           }
         }
-        outbox.markDirty(a.id, at)
+        // An explicit set always writes (a refresh, D-8), even when nothing changed.
+        outbox.markDirty(a.id, at, true)
         return listOf(dest)
       })()
     },

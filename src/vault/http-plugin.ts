@@ -114,7 +114,7 @@ export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Au
         throw new VaultError(415, [`PATCH requires Content-Type of application/merge-patch+json, provided ${type}`])
       }
     }
-    if (request.routeOptions.config.unauthenticated === true) return
+    if (request.is404 || request.routeOptions.config.unauthenticated === true) return
     const token = tokenFromRequest(request)
     if (token === undefined) throw permissionDenied()
     const entry = opts.authenticate(token)

@@ -16,6 +16,8 @@ import { decodeString } from '../../vault/field-decode.js'
 import { applyOptions, defaultOptions, OPTION_FIELDS, type WriteMode } from '../../sync/destination-options.js'
 import { validateCustomTags } from '../../sync/tags.js'
 import type { DestinationConfig, DestinationType } from '../driver.js'
+import type { AzureKvConnection } from './azure-kv-client.js'
+import { resolveAzureCloud } from './azure-kv-clouds.js'
 import { toAzureName } from './azure-kv-names.js'
 
 /** The four Vault-defined environment fallbacks, as read by `config.ts`. */
@@ -24,23 +26,6 @@ export interface AzureEnvDefaults {
   tenantId?: string
   clientId?: string
   clientSecret?: string
-}
-
-/** Azure clouds a destination can target. */
-export type AzureCloud = 'public' | 'usgovernment' | 'china'
-
-/** D-15.8: accepted `cloud` spellings (case-insensitive); `AzureGermanCloud` is closed. */
-const CLOUDS: Record<string, AzureCloud> = {
-  '': 'public',
-  cloud: 'public',
-  public: 'public',
-  azurecloud: 'public',
-  azurepubliccloud: 'public',
-  usgovernment: 'usgovernment',
-  azureusgovernment: 'usgovernment',
-  azureusgovernmentcloud: 'usgovernment',
-  china: 'china',
-  azurechinacloud: 'china'
 }
 
 const CONNECTION_FIELDS = ['key_vault_uri', 'tenant_id', 'client_id', 'cloud'] as const
@@ -59,11 +44,6 @@ export const AzureConnectionDetailsSchema = Type.Object({
   key_vault_uri: Type.String({ description: 'URI of the Azure Key Vault, as configured' }),
   tenant_id: Type.String({ description: 'Azure tenant ID' })
 })
-
-/** Maps a `cloud` value to its cloud; `undefined` when not accepted. */
-export function azureCloudOf (value: string): AzureCloud | undefined {
-  return CLOUDS[value.toLowerCase()]
-}
 
 /**
  * Checks a Key Vault URI: `https://host[:port]` with an optional trailing `/`, no credentials,
@@ -89,28 +69,29 @@ function comparableUri (uri: string): string {
 
 function comparable (fieldName: typeof IMMUTABLE[number], value: string): string {
   if (fieldName === 'key_vault_uri') return comparableUri(value)
-  if (fieldName === 'cloud') return azureCloudOf(value) ?? value
+  if (fieldName === 'cloud') return resolveAzureCloud(value) ?? value
   return value.trim().toLowerCase()
 }
 
-/** The connection an `azure-kv` destination uses, env fallbacks applied (for the worker). */
-export interface AzureConnection {
-  keyVaultUri: string
-  tenantId: string
-  clientId: string
-  clientSecret: string
-  cloud: AzureCloud
-}
-
-/** Resolves stored values and env fallbacks into the connection to use. */
-export function effectiveAzureConnection (config: DestinationConfig, env: AzureEnvDefaults): AzureConnection {
+/**
+ * The connection an `azure-kv` destination uses (for the worker's client): stored values, else
+ * the env fallbacks; the cloud as stored (`cloud` when empty); the SSRF rules from its options.
+ */
+export function effectiveAzureConnection (config: DestinationConfig, env: AzureEnvDefaults): AzureKvConnection {
   const c = config.connection
+  const o = config.options
   return {
     keyVaultUri: c.key_vault_uri !== '' ? c.key_vault_uri : env.keyVaultUri ?? '',
     tenantId: c.tenant_id !== '' ? c.tenant_id : env.tenantId ?? '',
     clientId: c.client_id !== '' ? c.client_id : env.clientId ?? '',
     clientSecret: (config.secrets.client_secret ?? '') !== '' ? config.secrets.client_secret : env.clientSecret ?? '',
-    cloud: azureCloudOf(c.cloud) ?? 'public'
+    cloud: c.cloud === '' ? 'cloud' : c.cloud,
+    network: {
+      allowedIpv4: o.allowed_ipv4_addresses,
+      allowedIpv6: o.allowed_ipv6_addresses,
+      allowedPorts: o.allowed_ports,
+      disableStrictNetworking: o.disable_strict_networking
+    }
   }
 }
 
@@ -152,7 +133,7 @@ export function createAzureKvType (env: AzureEnvDefaults): DestinationType {
       const origin = connection.key_vault_uri !== '' ? 'key_vault_uri' : 'key_vault_uri (from KEY_VAULT_URI)'
       throw badRequest(`${origin} ${problem}, e.g. https://my-vault.vault.azure.net`)
     }
-    if (azureCloudOf(connection.cloud) === undefined) {
+    if (resolveAzureCloud(connection.cloud) === undefined) {
       throw badRequest(`cloud: unsupported value ${JSON.stringify(connection.cloud)}: use "cloud" (Azure public cloud), "usgovernment" or "china"`)
     }
     const options = applyOptions(stored?.options ?? defaultOptions(), body, mode, validateCustomTags)

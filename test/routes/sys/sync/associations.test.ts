@@ -16,7 +16,7 @@ const accessorOf = async (s: TestServer, mount: string): Promise<string> => json
 function sql (s: TestServer) {
   const db = new Database(s.dbPath, { readonly: true })
   return {
-    outbox: () => db.prepare('SELECT association_id, generation FROM sync_outbox').all() as Array<{ association_id: string, generation: number }>,
+    outbox: () => db.prepare('SELECT association_id, generation, refresh FROM sync_outbox').all() as Array<{ association_id: string, generation: number, refresh: number }>,
     count: (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n,
     close: () => { db.close() }
   }
@@ -37,7 +37,7 @@ t.test('set persists at once with the outbox record; a repeated set refreshes (n
   t.equal(data.store_type, 'azure-kv')
   const db = sql(s)
   t.teardown(db.close)
-  t.same(db.outbox().map((r) => r.generation), [1])
+  t.same(db.outbox().map((r) => [r.generation, r.refresh]), [[1, 1]], 'queued, as an explicit set (refresh)')
   const again = await set(s, 'd1', 'secret', 'team/app/db')
   t.same(Object.keys(json(again).data.associated_secrets), [`${accessor}/team/app/db`])
   t.same(db.outbox().map((r) => r.generation), [2], 'the refresh is queued on the same row')

@@ -140,7 +140,10 @@ t.test('env fallbacks fill missing connection fields at sync time; reads show wh
   const { effectiveAzureConnection } = await import('../../../../src/drivers/azure-kv/azure-kv-config.js')
   const config = services.destinationService.configOf(services.destinationService.find('azure-kv', 'envd').row!)
   t.same(effectiveAzureConnection(config, { keyVaultUri: 'https://from-env.vault.azure.net', tenantId: 'env-tenant', clientId: 'env-client', clientSecret: 'env-secret' }),
-    { keyVaultUri: 'https://from-env.vault.azure.net', tenantId: 'env-tenant', clientId: 'env-client', clientSecret: 'env-secret', cloud: 'public' })
+    {
+      keyVaultUri: 'https://from-env.vault.azure.net', tenantId: 'env-tenant', clientId: 'env-client', clientSecret: 'env-secret', cloud: 'cloud',
+      network: { allowedIpv4: [], allowedIpv6: [], allowedPorts: [], disableStrictNetworking: false }
+    })
   const plain = await startTestServer(t)
   const missing = await vault(plain.app, 'POST', `${D}/envd`, { body: { tenant_id: 't', client_id: 'c', client_secret: 's' } })
   t.equal(missing.statusCode, 400)
