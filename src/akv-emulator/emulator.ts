@@ -25,7 +25,7 @@ import { SlidingWindowLimiter } from './throttle.js'
 import { TokenService } from './tokens.js'
 import type { AkvEmulator, AkvEmulatorInfo, AkvEmulatorOptions } from './types.js'
 
-const VAULT_NAME_RE = /^[0-9a-zA-Z-]{1,63}$/
+const VAULT_NAME_RE = /^[a-zA-Z][0-9a-zA-Z-]{0,62}$/
 
 /** The vault names: the first, then the extras (a count gives `vault2`, `vault3`, ...). */
 function vaultNames (o: AkvEmulatorOptions): string[] {
@@ -36,7 +36,7 @@ function vaultNames (o: AkvEmulatorOptions): string[] {
   const names = [first, ...extras]
   const seen = new Set<string>()
   for (const n of names) {
-    if (!VAULT_NAME_RE.test(n)) throw new RangeError(`vault name "${n}" is invalid (1-63 of 0-9, a-z, A-Z, -)`)
+    if (!VAULT_NAME_RE.test(n)) throw new RangeError(`vault name "${n}" is invalid (a letter, then up to 62 of 0-9, a-z, A-Z, -)`)
     if (seen.has(n.toLowerCase())) throw new RangeError(`vault name "${n}" is used twice`)
     seen.add(n.toLowerCase())
   }
