@@ -38,6 +38,6 @@ export function readCursor (query: unknown): Cursor {
 export function nextLink (origin: string, path: string, apiVersion: string, cursor: Cursor | undefined,
   maxResults: number): string | null {
   if (cursor === undefined) return null
-  const q = new URLSearchParams({ 'api-version': apiVersion, $skiptoken: encodeSkipToken(cursor), maxresults: String(maxResults) })
-  return `${origin}${path}?${q.toString()}`
+  // `$` stays literal, as in the service's links; the token is base64url, so it needs no escaping.
+  return `${origin}${path}?api-version=${encodeURIComponent(apiVersion)}&$skiptoken=${encodeSkipToken(cursor)}&maxresults=${maxResults}`
 }

@@ -62,8 +62,8 @@ export class SecretStore {
     if (purged) this.onChange()
   }
 
+  /** The transition in progress for `key` (callers have swept first). */
   private transition (key: string): TransitionKind | undefined {
-    this.sweep()
     return this.transitions.get(key)?.kind
   }
 
@@ -87,6 +87,7 @@ export class SecretStore {
 
   /** PUT: adds a version (creating the secret if needed) and returns it. */
   set (name: string, input: SetInput): { secret: StoredSecret, version: StoredVersion } {
+    this.sweep()
     const key = name.toLowerCase()
     this.refuseWhileBusy(key, name)
     if (this.deleted.has(key)) throw AzureErrors.deletedButRecoverable(this.deleted.get(key)!.name)
@@ -106,6 +107,7 @@ export class SecretStore {
 
   /** Finds a version (latest when `version` is empty); 404 when absent. Disabled is the caller's check. */
   find (name: string, version?: string): { secret: StoredSecret, version: StoredVersion } {
+    this.sweep()
     const s = this.visible(name, version === '' ? undefined : version)
     if (version === undefined || version === '') return { secret: s, version: latestVersion(s) }
     const v = s.versions.find((x) => x.version === version.toLowerCase())
@@ -145,6 +147,7 @@ export class SecretStore {
 
   /** Versions of one secret in creation order, from index `offset`. */
   listVersions (name: string, offset: number, limit: number): Page<StoredVersion> & { secret: StoredSecret } {
+    this.sweep()
     const s = this.visible(name)
     const items = s.versions.slice(offset, offset + limit)
     const more = offset + items.length < s.versions.length
@@ -153,6 +156,7 @@ export class SecretStore {
 
   /** DELETE: moves every version to the deleted store (or removes them when `Purgeable`). */
   delete (name: string): { deleted: DeletedSecret, soft: boolean } {
+    this.sweep()
     const key = name.toLowerCase()
     this.refuseWhileBusy(key, name)
     const s = this.active.get(key)
@@ -178,6 +182,7 @@ export class SecretStore {
 
   /** GET `/deletedsecrets/{name}`; 404 while the delete is still in progress. */
   getDeleted (name: string): DeletedSecret {
+    this.sweep()
     const key = name.toLowerCase()
     const d = this.deleted.get(key)
     if (d === undefined || this.transition(key) === 'deleting') throw AzureErrors.deletedSecretNotFound(name)
@@ -196,6 +201,7 @@ export class SecretStore {
 
   /** DELETE `/deletedsecrets/{name}`: permanent removal (403 under purge protection). */
   purge (name: string): void {
+    this.sweep()
     const key = name.toLowerCase()
     if (this.transition(key) === 'deleting') throw AzureErrors.beingDeleted(name)
     const d = this.deleted.get(key)
@@ -208,6 +214,7 @@ export class SecretStore {
 
   /** POST `/deletedsecrets/{name}/recover`: brings back every version with its attributes. */
   recover (name: string): StoredSecret {
+    this.sweep()
     const key = name.toLowerCase()
     if (this.transition(key) === 'deleting') throw AzureErrors.beingDeleted(name)
     const d = this.deleted.get(key)
@@ -222,6 +229,7 @@ export class SecretStore {
 
   /** The whole visible secret, for a backup (400 above {@link BACKUP_MAX_VERSIONS} versions). */
   exportSecret (name: string): StoredSecret {
+    this.sweep()
     const s = this.visible(name)
     if (s.versions.length > BACKUP_MAX_VERSIONS) {
       throw AzureErrors.badParameter(`Backup is not allowed for a secret with more than ${BACKUP_MAX_VERSIONS} versions.`)
@@ -231,6 +239,7 @@ export class SecretStore {
 
   /** Restores a backed-up secret under its original name and versions. */
   importSecret (s: StoredSecret): StoredSecret {
+    this.sweep()
     const key = s.name.toLowerCase()
     this.refuseWhileBusy(key, s.name)
     if (this.deleted.has(key)) throw AzureErrors.deletedButRecoverable(this.deleted.get(key)!.name)
@@ -244,6 +253,7 @@ export class SecretStore {
 
   /** Adds a version to a certificate-backed (managed) secret (decisions D-31.2); false if the name is taken otherwise. */
   putManaged (name: string, v: { value: string, contentType: string, kid?: string, tags?: Record<string, string> }): StoredVersion | undefined {
+    this.sweep()
     const key = name.toLowerCase()
     const existing = this.active.get(key)
     if (this.deleted.has(key) || (existing !== undefined && latestVersion(existing).managed !== true)) return undefined

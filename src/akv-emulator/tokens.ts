@@ -25,8 +25,13 @@ export type VerifyResult = { ok: true, claims: TokenClaims } | { ok: false, reas
 /** Issuer URL of tokens for tenant `tid` (v1 form, as Key Vault tokens carry). */
 export const issuerFor = (tid: string): string => `https://sts.windows.net/${tid}/`
 
+/** How many verified tokens {@link TokenService.verify} remembers. */
+const VERIFIED_CACHE_MAX = 2000
+
 /** Signs and verifies the emulator's access tokens. Create with {@link TokenService.create}. */
 export class TokenService {
+  private readonly verified = new Map<string, { claims: TokenClaims, exp: number, nbf: number }>()
+
   private constructor (private readonly privateKey: CryptoKey, private readonly publicKey: CryptoKey,
     private readonly privateJwk: JWK, private readonly publicJwk: JWK) {}
 
@@ -65,14 +70,28 @@ export class TokenService {
       .sign(this.privateKey)
   }
 
-  /** Checks signature and time window at `nowMs`; audience and issuer are left to the caller. */
+  /**
+   * Checks signature and time window at `nowMs`; audience and issuer are left to the caller.
+   * Tokens whose signature verified are remembered (bounded), so a busy client costs one
+   * signature check per token, not per request; the time window is checked every time.
+   */
   async verify (token: string, nowMs: number): Promise<VerifyResult> {
+    const known = this.verified.get(token)
+    if (known !== undefined) {
+      const now = Math.floor(nowMs / 1000)
+      if (now >= known.exp) return { ok: false, reason: 'expired' }
+      if (now < known.nbf) return { ok: false, reason: 'invalid' }
+      return { ok: true, claims: known.claims }
+    }
     try {
       const { payload } = await jwtVerify(token, this.publicKey, { algorithms: ['ES256'], currentDate: new Date(nowMs) })
-      const { tid, appid, oid, aud, iss, xms_emu_gen: gen } = payload as Record<string, unknown>
+      const { tid, appid, oid, aud, iss, xms_emu_gen: gen, exp, nbf } = payload as Record<string, unknown>
       if (typeof tid !== 'string' || typeof appid !== 'string' || typeof oid !== 'string' || typeof aud !== 'string' ||
-        typeof iss !== 'string' || typeof gen !== 'number') return { ok: false, reason: 'invalid' }
-      return { ok: true, claims: { tid, appid, oid, aud, iss, gen } }
+        typeof iss !== 'string' || typeof gen !== 'number' || typeof exp !== 'number' || typeof nbf !== 'number') return { ok: false, reason: 'invalid' }
+      const claims = { tid, appid, oid, aud, iss, gen }
+      if (this.verified.size >= VERIFIED_CACHE_MAX) this.verified.delete(this.verified.keys().next().value as string)
+      this.verified.set(token, { claims, exp, nbf })
+      return { ok: true, claims }
     } catch (err) {
       return { ok: false, reason: err instanceof errors.JWTExpired ? 'expired' : 'invalid' }
     }

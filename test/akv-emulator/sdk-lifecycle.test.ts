@@ -62,7 +62,7 @@ t.test('set, get, update, list, versions, delete, recover, purge, backup/restore
   t.equal(all, 62, 'the default page size pages through everything too')
 
   // backup, then delete to completion, get deleted, recover
-  const backup = await client.backupSecret('app-password')
+  const backup = (await client.backupSecret('app-password'))!
   t.ok(backup instanceof Uint8Array && backup.length > 0)
   const poller = await client.beginDeleteSecret('app-password', POLL)
   const deleted = await poller.pollUntilDone()
@@ -95,12 +95,12 @@ t.test('set, get, update, list, versions, delete, recover, purge, backup/restore
   // delete + purge, then restore from the backup (same versions and values)
   await (await client.beginDeleteSecret('app-password', POLL)).pollUntilDone()
   await client.purgeDeletedSecret('app-password')
-  await t.rejects(client.getDeletedSecret('app-password'), { statusCode: 404 })
+  await t.rejects(client.getDeletedSecret('app-password'), { name: 'RestError', statusCode: 404 })
   const restored = await client.restoreSecretBackup(backup)
   t.equal(restored.name, 'App-Password')
   t.equal(restored.version, v2.properties.version)
   t.equal((await client.getSecret('app-password')).value, 'second')
-  await t.rejects(client.getSecret('app-password', { version: v1.properties.version }), { statusCode: 403 },
+  await t.rejects(client.getSecret('app-password', { version: v1.properties.version }), { name: 'RestError', statusCode: 403 },
     'the disabled old version comes back disabled')
   await t.rejects(client.restoreSecretBackup(backup), { statusCode: 409, code: 'Conflict' }, 'restore over an existing name is refused')
   await t.rejects(client.restoreSecretBackup(new Uint8Array([1, 2, 3])), { statusCode: 400, code: 'BadParameter' })
