@@ -106,6 +106,9 @@ export async function runAkvEmulatorCommand (flags: AkvEmulatorCommandFlags, io:
     clientId: flags.clientId,
     clientSecret: flags.clientSecret,
     logger
+  }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'EADDRINUSE') throw new Error(`-listen-address: ${host}:${port} is already in use (use port 0 for a free port)`)
+    throw err
   })
   const infoFile = flags.infoFile !== undefined && flags.infoFile !== '' ? resolve(flags.infoFile) : undefined
   try {

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { parseListenAddress, runAkvEmulatorCommand, type AkvEmulator, type AkvEmulatorInfo } from '../../src/akv-emulator/index.js'
+import { parseListenAddress, runAkvEmulatorCommand, startAkvEmulator, type AkvEmulator, type AkvEmulatorInfo } from '../../src/akv-emulator/index.js'
 import { pino } from 'pino'
 
 const run = promisify(execFile)
@@ -94,6 +94,9 @@ t.test('bad flags are refused before anything listens', async (t) => {
   await t.rejects(runAkvEmulatorCommand({ listenAddress: 'nonsense' }, io), /-listen-address: "nonsense" is not HOST:PORT/)
   await t.rejects(runAkvEmulatorCommand({ listenAddress: '127.0.0.1:0', vaults: 'ok,-bad' }, io), /vault name "-bad" is invalid/)
   await t.rejects(runAkvEmulatorCommand({ listenAddress: '127.0.0.1:0', vaults: '99' }, io), /-vaults: "99"/)
+  const busy = await startAkvEmulator()
+  t.teardown(async () => { await busy.close() })
+  await t.rejects(runAkvEmulatorCommand({ listenAddress: busy.info.vault_uri.replace('https://', '') }, io), /is already in use/)
   t.same(parseListenAddress('127.0.0.1:8443'), { host: '127.0.0.1', port: 8443 })
   t.same(parseListenAddress('[::1]:0'), { host: '::1', port: 0 })
   t.same(parseListenAddress(':9000'), { host: '127.0.0.1', port: 9000 })
