@@ -56,11 +56,3 @@ export const noHandlerForRoute = (path: string): VaultError =>
 
 /** 500 without internals: details go to the log, never to the client. */
 export const internalError = (): VaultError => new VaultError(500, [multierror(['internal error'])])
-
-/**
- * A response whose status the handler sets itself with a full envelope body and no `errors`
- * key (Vault's `RespondWithStatusCode`, e.g. KV v2's 404 for a deleted version, §1.6).
- */
-export class RawResponse {
-  constructor (readonly status: number, readonly body: unknown) {}
-}

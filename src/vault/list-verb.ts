@@ -21,7 +21,7 @@ const MAX_HEAD_BYTES = 64 * 1024
 
 /** Wraps `sock` in a Duplex that rewrites LIST request heads; the http server reads from it. */
 export function wrapSocket (sock: Socket): Duplex {
-  let buf = Buffer.alloc(0)
+  let buf: Buffer = Buffer.alloc(0)
   let state: 'head' | 'body' | 'passthrough' = 'head'
   let remaining = 0
   const out = new Duplex({

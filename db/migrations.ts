@@ -1,0 +1,79 @@
+/**
+ * Schema migrations, applied in order by `PRAGMA user_version` (migration N sets version N+1).
+ * Append only: never edit a migration that has shipped. SQL strings, so nothing needs copying
+ * at build time.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: foundation: settings, tokens, mounts.
+  `
+  CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+  );
+  CREATE TABLE tokens (
+    accessor         TEXT PRIMARY KEY,
+    id_hash          TEXT NOT NULL UNIQUE,
+    policies         TEXT NOT NULL,
+    path             TEXT NOT NULL,
+    display_name     TEXT NOT NULL,
+    meta             TEXT,
+    num_uses         INTEGER NOT NULL DEFAULT 0,
+    creation_time    INTEGER NOT NULL,
+    creation_ttl     INTEGER NOT NULL DEFAULT 0,
+    explicit_max_ttl INTEGER NOT NULL DEFAULT 0,
+    expire_time_ms   INTEGER,
+    renewable        INTEGER NOT NULL DEFAULT 0,
+    orphan           INTEGER NOT NULL DEFAULT 1,
+    parent_accessor  TEXT REFERENCES tokens(accessor) ON DELETE CASCADE
+  );
+  CREATE TABLE mounts (
+    accessor                TEXT PRIMARY KEY,
+    path                    TEXT NOT NULL UNIQUE,
+    type                    TEXT NOT NULL,
+    uuid                    TEXT NOT NULL,
+    description             TEXT NOT NULL DEFAULT '',
+    options                 TEXT,
+    config                  TEXT NOT NULL DEFAULT '{}',
+    local                   INTEGER NOT NULL DEFAULT 0,
+    seal_wrap               INTEGER NOT NULL DEFAULT 0,
+    external_entropy_access INTEGER NOT NULL DEFAULT 0,
+    builtin                 INTEGER NOT NULL DEFAULT 0
+  );
+  `,
+  // 2: KV version 2 engine (spec/vault-core-kv-api.md §3.2). Times are integer microseconds since
+  // the epoch; durations are whole seconds (engine delete_version_after -1 = disabled). Values and
+  // custom metadata are sealed blobs (src/crypto/seal.ts); nothing secret is stored in clear.
+  // Disabling a mount deletes its rows by cascade (decisions D-21).
+  `
+  CREATE TABLE kv_config (
+    accessor             TEXT PRIMARY KEY REFERENCES mounts(accessor) ON DELETE CASCADE,
+    max_versions         INTEGER NOT NULL DEFAULT 0,
+    cas_required         INTEGER NOT NULL DEFAULT 0,
+    delete_version_after INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE kv_metadata (
+    accessor             TEXT NOT NULL REFERENCES mounts(accessor) ON DELETE CASCADE,
+    path                 TEXT NOT NULL,
+    current_version      INTEGER NOT NULL DEFAULT 0,
+    oldest_version       INTEGER NOT NULL DEFAULT 0,
+    created_time         INTEGER NOT NULL,
+    updated_time         INTEGER NOT NULL,
+    max_versions         INTEGER NOT NULL DEFAULT 0,
+    cas_required         INTEGER NOT NULL DEFAULT 0,
+    delete_version_after INTEGER NOT NULL DEFAULT 0,
+    custom_metadata      BLOB,
+    PRIMARY KEY (accessor, path)
+  );
+  CREATE TABLE kv_versions (
+    accessor      TEXT NOT NULL,
+    path          TEXT NOT NULL,
+    version       INTEGER NOT NULL,
+    created_time  INTEGER NOT NULL,
+    deletion_time INTEGER,
+    destroyed     INTEGER NOT NULL DEFAULT 0,
+    data          BLOB,
+    PRIMARY KEY (accessor, path, version),
+    FOREIGN KEY (accessor, path) REFERENCES kv_metadata(accessor, path) ON DELETE CASCADE
+  );
+  `
+]

@@ -1,0 +1,51 @@
+/** Token rows (`tokens` table). Only the SHA-256 of a token id is stored, never the id. */
+import type { Db } from './database.js'
+
+export interface TokenRow {
+  accessor: string
+  id_hash: string
+  /** JSON array of policy names. */
+  policies: string
+  path: string
+  display_name: string
+  /** JSON string map, or null. */
+  meta: string | null
+  num_uses: number
+  /** Unix seconds. */
+  creation_time: number
+  /** Seconds; 0 = no TTL. */
+  creation_ttl: number
+  explicit_max_ttl: number
+  /** Unix ms, or null when the token never expires. */
+  expire_time_ms: number | null
+  renewable: number
+  orphan: number
+  parent_accessor: string | null
+}
+
+export interface TokensRepo {
+  insert: (row: TokenRow) => void
+  byHash: (idHash: string) => TokenRow | undefined
+  byAccessor: (accessor: string) => TokenRow | undefined
+  count: () => number
+  deleteByAccessor: (accessor: string) => void
+}
+
+/** Prepared statements over `tokens`. */
+export function createTokensRepo (db: Db): TokensRepo {
+  const insert = db.prepare(`INSERT INTO tokens (accessor, id_hash, policies, path, display_name, meta, num_uses,
+    creation_time, creation_ttl, explicit_max_ttl, expire_time_ms, renewable, orphan, parent_accessor)
+    VALUES (@accessor, @id_hash, @policies, @path, @display_name, @meta, @num_uses, @creation_time, @creation_ttl,
+    @explicit_max_ttl, @expire_time_ms, @renewable, @orphan, @parent_accessor)`)
+  const byHash = db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE id_hash = ?')
+  const byAccessor = db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE accessor = ?')
+  const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM tokens')
+  const del = db.prepare('DELETE FROM tokens WHERE accessor = ?')
+  return {
+    insert: (row) => { insert.run(row) },
+    byHash: (h) => byHash.get(h),
+    byAccessor: (a) => byAccessor.get(a),
+    count: () => count.get()?.n ?? 0,
+    deleteByAccessor: (a) => { del.run(a) }
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The catch-all under `/v1/`: paths served by a secrets engine mount (resolved by longest mount
+ * prefix, decisions D-21) go to that engine's handler; everything else gets Vault's answer for
+ * an unknown route (spec/vault-core-kv-api.md §1.1, §1.7): 405 for a known path with another
+ * method, 404 `unsupported path` under `sys/` and `auth/token/`, else 404 `no handler for route`.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { MountRow } from '../db/mounts-repo.js'
+import { noHandlerForRoute, unsupportedOperation, unsupportedPath } from '../src/vault/errors.js'
+import type { Services } from '../src/services.js'
+
+/** Serves a request inside a mount; `rest` is the path after the mount path (`data/foo`). */
+export type MountHandler = (request: FastifyRequest, reply: FastifyReply, mount: MountRow, rest: string) => Promise<unknown>
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
+
+/** Turns a Fastify route URL (`/v1/sys/mounts/*`, `/v1/x/:name`) into an anchored RegExp. */
+function routeRegex (url: string): RegExp {
+  const body = url.split('/').map((seg) => {
+    if (seg === '*') return '.*'
+    if (seg.startsWith(':')) return '[^/]+'
+    return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  }).join('/')
+  return new RegExp(`^${body}$`)
+}
+
+/**
+ * Registers the catch-all. Call after an `onRoute` hook has been collecting the app's routes in
+ * `known` (URL patterns other than this catch-all), so that 405 can be told from 404.
+ */
+export function mountDispatchRoutes (
+  app: FastifyInstance,
+  { mounts }: Pick<Services, 'mounts'>,
+  handlers: Partial<Record<string, MountHandler>>,
+  known: string[]
+): void {
+  app.route({
+    method: [...METHODS],
+    url: '/v1/*',
+    handler: async (request: FastifyRequest<{ Params: { '*': string } }>, reply) => {
+      const path = request.params['*']
+      const url = `/v1/${path}`
+      if (known.some((k) => k !== '/v1/*' && routeRegex(k).test(url))) throw unsupportedOperation()
+      if (path.startsWith('sys/') || path.startsWith('auth/token/')) throw unsupportedPath()
+      const found = mounts.resolve(path)
+      const handler = found === undefined ? undefined : handlers[found.mount.type]
+      if (found === undefined || handler === undefined) throw noHandlerForRoute(path)
+      return await handler(request, reply, found.mount, found.rest)
+    }
+  })
+}

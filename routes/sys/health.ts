@@ -1,0 +1,92 @@
+/**
+ * Unauthenticated status endpoints (spec/vault-core-kv-api.md §1.9): `sys/health` (GET and
+ * HEAD, with the status-code query overrides), `sys/seal-status`, `sys/leader`, `sys/init`.
+ * vault-sync is always one active, initialized, unsealed node. These answer without the envelope.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { VaultError } from '../../src/vault/errors.js'
+import type { Services } from '../../src/services.js'
+
+/** The Vault version vault-sync reports (the API level it follows). */
+export const VAULT_VERSION = '1.21.0'
+
+function healthStatus (query: Record<string, string | undefined>): number {
+  const raw = query.activecode
+  if (raw === undefined || raw === '') return 200
+  const code = Number(raw)
+  if (!Number.isInteger(code)) throw new VaultError(400, [])
+  return code
+}
+
+/** Registers the status routes. */
+export function healthRoutes (app: FastifyInstance, { cluster }: Pick<Services, 'cluster'>): void {
+  const config = { unauthenticated: true }
+  const healthBody = (): Record<string, unknown> => ({
+    initialized: true,
+    sealed: false,
+    standby: false,
+    performance_standby: false,
+    replication_performance_mode: 'disabled',
+    replication_dr_mode: 'disabled',
+    server_time_utc: Math.floor(Date.now() / 1000),
+    version: VAULT_VERSION,
+    enterprise: false,
+    cluster_name: cluster.name,
+    cluster_id: cluster.id,
+    echo_duration_ms: 0,
+    clock_skew_ms: 0,
+    replication_primary_canary_age_ms: 0
+  })
+
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/v1/sys/health',
+    config,
+    exposeHeadRoute: false,
+    handler: async (request: FastifyRequest<{ Querystring: Record<string, string | undefined> }>, reply: FastifyReply) => {
+      for (const key of ['standbycode', 'drsecondarycode', 'performancestandbycode', 'sealedcode', 'uninitcode']) {
+        const v = request.query[key]
+        if (v !== undefined && v !== '' && !Number.isInteger(Number(v))) throw new VaultError(400, [])
+      }
+      const status = healthStatus(request.query)
+      reply.code(status)
+      if (request.method === 'HEAD') return reply.send()
+      return healthBody()
+    }
+  })
+  app.route({
+    method: ['PUT', 'POST', 'PATCH', 'DELETE'],
+    url: '/v1/sys/health',
+    config,
+    handler: async (_request, reply) => reply.code(405).send({ errors: [] })
+  })
+
+  app.get('/v1/sys/seal-status', { config }, async () => ({
+    type: 'shamir',
+    initialized: true,
+    sealed: false,
+    t: 1,
+    n: 1,
+    progress: 0,
+    nonce: '',
+    version: VAULT_VERSION,
+    build_date: '2025-10-01T00:00:00Z',
+    migration: false,
+    cluster_name: cluster.name,
+    cluster_id: cluster.id,
+    recovery_seal: false,
+    storage_type: 'sqlite'
+  }))
+
+  app.get('/v1/sys/leader', { config }, async () => ({
+    ha_enabled: false,
+    is_self: false,
+    active_time: '0001-01-01T00:00:00Z',
+    leader_address: '',
+    leader_cluster_address: '',
+    performance_standby: false,
+    performance_standby_last_remote_wal: 0
+  }))
+
+  app.get('/v1/sys/init', { config }, async () => ({ initialized: true }))
+}

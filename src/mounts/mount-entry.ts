@@ -1,0 +1,63 @@
+/**
+ * The mount entry object Vault returns from `sys/mounts*` and `sys/internal/ui/mounts/*`
+ * (spec/vault-core-kv-api.md §2.1), built from a `mounts` row. Types are kept exactly
+ * (integers, bools, string maps) because Vault's Go client decodes them strictly.
+ */
+import type { MountRow } from '../../db/mounts-repo.js'
+
+/** Built-in plugin version strings, as Vault reports them for builtin engines. */
+const RUNNING_VERSION: Record<string, string> = {
+  kv: 'v0.26.2+builtin',
+  system: 'v2.1.0+builtin.vault',
+  cubbyhole: 'v2.1.0+builtin.vault',
+  identity: 'v2.1.0+builtin.vault'
+}
+
+export interface MountConfig {
+  default_lease_ttl: number
+  max_lease_ttl: number
+  force_no_cache: boolean
+  [optional: string]: unknown
+}
+
+export interface MountEntry {
+  accessor: string
+  config: MountConfig
+  description: string
+  external_entropy_access: boolean
+  local: boolean
+  options: Record<string, string> | null
+  plugin_version: string
+  running_plugin_version: string
+  running_sha256: string
+  seal_wrap: boolean
+  type: string
+  uuid: string
+  deprecation_status?: string
+}
+
+/** Maps a row to Vault's entry shape. */
+export function toMountEntry (row: MountRow): MountEntry {
+  const entry: MountEntry = {
+    accessor: row.accessor,
+    config: JSON.parse(row.config) as MountConfig,
+    description: row.description,
+    external_entropy_access: row.external_entropy_access === 1,
+    local: row.local === 1,
+    options: row.options === null ? null : JSON.parse(row.options) as Record<string, string>,
+    plugin_version: '',
+    running_plugin_version: RUNNING_VERSION[row.type] ?? '',
+    running_sha256: '',
+    seal_wrap: row.seal_wrap === 1,
+    type: row.type,
+    uuid: row.uuid
+  }
+  if (row.type === 'kv') entry.deprecation_status = 'supported'
+  return entry
+}
+
+/** True when the mount is a KV version 2 engine. */
+export function isKvV2 (row: Pick<MountRow, 'type' | 'options'>): boolean {
+  if (row.type !== 'kv' || row.options === null) return false
+  return (JSON.parse(row.options) as Record<string, string>).version === '2'
+}

@@ -1,0 +1,94 @@
+/**
+ * Wires config -> seal key -> database -> services -> app, and listens: the only module that
+ * opens a socket for the Vault API. `-dev` mode (like `vault server -dev`) also mounts KV v2 at
+ * `secret/`, activates secrets sync and fixes the root token.
+ */
+import { readFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+import { openDatabase, type Db } from '../db/database.js'
+import { buildApp, REDACTED_HEADERS } from './app.js'
+import type { Config } from './config.js'
+import { generateSealKey } from './crypto/seal.js'
+import { loadOrCreateSealKey } from './crypto/seal-key-file.js'
+import { createServices, type Services } from './services.js'
+
+export interface DevOptions {
+  /** Root token id to create (`-dev-root-token-id`); a new `hvs.` id when absent. */
+  rootTokenId?: string
+}
+
+export interface StartOptions {
+  config: Readonly<Config>
+  /** Present for `server -dev`. */
+  dev?: DevOptions
+}
+
+export interface RunningServer {
+  app: FastifyInstance
+  services: Services
+  /** Base URL, e.g. `http://127.0.0.1:8200`. */
+  address: string
+  /** The root token created at this start (always in dev mode; on a new database otherwise). */
+  rootToken: string | undefined
+  /** Closes the listener, then the database. */
+  close: () => Promise<void>
+}
+
+function devSetup (services: Services, dev: DevOptions): string {
+  const rootToken = services.tokens.ensureRootToken(dev.rootTokenId)
+  if (services.mounts.byPath('secret') === undefined) {
+    services.mounts.enable('secret', { type: 'kv', options: { version: '2' }, description: 'key/value secret storage' })
+  }
+  services.activation.activate('secrets-sync')
+  return rootToken
+}
+
+/**
+ * Starts the server.
+ * @throws ConfigError/Error when the seal key, database or TLS files cannot be used, or the
+ *   address cannot be bound.
+ */
+export async function startServer ({ config, dev }: StartOptions): Promise<RunningServer> {
+  const sealKey = config.sealKeyFile === undefined ? generateSealKey() : loadOrCreateSealKey(config.sealKeyFile)
+  const db: Db = openDatabase(config.dbPath)
+  let services: Services
+  try {
+    services = createServices({ db, sealKey })
+  } catch (err) {
+    db.close()
+    throw err
+  }
+  const rootToken = dev !== undefined
+    ? devSetup(services, dev)
+    : services.tokens.hasTokens() ? undefined : services.tokens.ensureRootToken()
+  const tls = config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined
+    ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) }
+    : undefined
+  const app = buildApp({
+    services,
+    maxRequestBytes: config.maxRequestBytes,
+    tls,
+    logger: { level: config.logLevel, redact: REDACTED_HEADERS }
+  })
+  try {
+    await app.listen({ host: config.listen.host, port: config.listen.port })
+  } catch (err) {
+    await app.close()
+    db.close()
+    throw err
+  }
+  const { port } = app.server.address() as AddressInfo
+  const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host
+  const address = `${tls === undefined ? 'http' : 'https'}://${host}:${port}`
+  return {
+    app,
+    services,
+    address,
+    rootToken,
+    close: async () => {
+      await app.close()
+      db.close()
+    }
+  }
+}

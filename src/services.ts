@@ -1,0 +1,80 @@
+/**
+ * Composition root of the domain services: opens nothing itself, wires repos over an open
+ * database into the services that routes and the worker call. `server.ts` and the tests call
+ * `createServices`; nothing else constructs services.
+ */
+import { randomBytes, randomUUID } from 'node:crypto'
+import type { Db } from '../db/database.js'
+import { createKvRepo } from '../db/kv-repo.js'
+import { createMetaRepo } from '../db/meta-repo.js'
+import { createMountsRepo } from '../db/mounts-repo.js'
+import { createTokensRepo } from '../db/tokens-repo.js'
+import { createSealer, type Sealer } from './crypto/seal.js'
+import { createMountService } from './mounts/mount-service.js'
+import type { KvChangeHook } from './kv/kv-events.js'
+import { createKvService } from './kv/kv-service.js'
+import { microClockFromMillis } from './kv/kv-time.js'
+import { createActivationService } from './sync/activation-service.js'
+import { createTokenService } from './tokens/token-service.js'
+
+/** The seal check: a known plaintext stored encrypted, to detect a wrong seal key at start. */
+const SEAL_CHECK_KEY = 'seal_check'
+const SEAL_CHECK_TEXT = 'vault-sync seal check v1'
+
+export interface ServicesOptions {
+  db: Db
+  /** The 32-byte seal key. */
+  sealKey: Buffer
+  /** Clock in ms (injectable for tests). KV keeps microsecond times from the wall clock when absent. */
+  now?: () => number
+}
+
+/**
+ * Wires the services and initialises a new database (seal check, cluster identity, built-in
+ * mounts).
+ * @throws Error naming `VAULT_SYNC_SEAL_KEY_FILE` when the key does not open this database.
+ */
+export function createServices ({ db, sealKey, now: injectedNow }: ServicesOptions) {
+  const now = injectedNow ?? Date.now
+  const meta = createMetaRepo(db)
+  const sealer: Sealer = createSealer(sealKey)
+  const check = meta.get(SEAL_CHECK_KEY)
+  if (check === undefined) {
+    meta.set(SEAL_CHECK_KEY, sealer.encrypt(SEAL_CHECK_TEXT, SEAL_CHECK_KEY))
+  } else {
+    let ok = false
+    try { ok = sealer.decryptString(check, SEAL_CHECK_KEY) === SEAL_CHECK_TEXT } catch { ok = false }
+    if (!ok) throw new Error('VAULT_SYNC_SEAL_KEY_FILE: the seal key does not open this database (wrong key file?)')
+  }
+  if (meta.get('cluster_id') === undefined) {
+    meta.set('cluster_id', randomUUID())
+    meta.set('cluster_name', `vault-cluster-${randomBytes(4).toString('hex')}`)
+  }
+  const cluster = { id: meta.get('cluster_id')!.toString('utf8'), name: meta.get('cluster_name')!.toString('utf8') }
+  const mounts = createMountService({ mounts: createMountsRepo(db) })
+  mounts.ensureBuiltins()
+  // KV calls these inside its transactions; sync registers its outbox recorder here.
+  const kvChangeHooks: KvChangeHook[] = []
+  const kv = createKvService({
+    db,
+    repo: createKvRepo(db),
+    sealer,
+    hooks: kvChangeHooks,
+    clock: injectedNow === undefined ? undefined : microClockFromMillis(injectedNow)
+  })
+  return {
+    db,
+    sealer,
+    now,
+    cluster,
+    mounts,
+    tokens: createTokenService({ tokens: createTokensRepo(db), now }),
+    activation: createActivationService({ meta }),
+    /** Hooks run synchronously inside every KV mutation's transaction (see kv/kv-events.ts). */
+    kvChangeHooks,
+    /** The KV v2 engine (kv/kv-service.ts); also what sync reads (`secretExists`, `readCurrent`). */
+    kv
+  }
+}
+
+export type Services = ReturnType<typeof createServices>

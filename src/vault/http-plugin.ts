@@ -1,0 +1,146 @@
+/**
+ * The Vault HTTP conventions as one Fastify plugin (spec/vault-core-kv-api.md §1, decisions
+ * D-6, D-15.11, D-17): body parsing whatever the Content-Type, the PATCH media-type rule,
+ * `?list=` validation, `X-Vault-Namespace`, token authentication, the exact
+ * `Content-Type: application/json`, and errors as `{"errors": [...]}`.
+ *
+ * Routes opt out of authentication with `config: { unauthenticated: true }`. The token lookup
+ * is injected (`authenticate`), so this module knows nothing of the token store.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { VaultError, badRequest, internalError, invalidToken, permissionDenied } from './errors.js'
+import { parseGoBool } from './parse-bool.js'
+
+/** What the auth hook attaches to `request.vaultToken` for an authenticated request. */
+export interface RequestToken {
+  /** The token's accessor (never the token id itself). */
+  accessor: string
+  policies: string[]
+}
+
+/** Resolves a presented token to its entry, or `undefined` when unknown/expired/revoked. */
+export type Authenticate = (token: string) => RequestToken | undefined
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the auth hook on authenticated routes. */
+    vaultToken?: RequestToken
+    /** The raw token presented, for endpoints that act on the caller's own token. */
+    vaultTokenId?: string
+  }
+  interface FastifyContextConfig {
+    /** No token needed (health, seal-status, leader, activation flags ...). */
+    unauthenticated?: boolean
+  }
+}
+
+const NAMESPACES_IGNORED = new Set(['', 'root', 'root/', '/'])
+
+/** The client token: `X-Vault-Token`, else `Authorization: Bearer <t>` (§1.3). */
+export function tokenFromRequest (request: FastifyRequest): string | undefined {
+  const header = request.headers['x-vault-token']
+  const vaultToken = Array.isArray(header) ? header[0] : header
+  if (vaultToken !== undefined && vaultToken !== '') return vaultToken
+  const auth = request.headers.authorization
+  if (auth !== undefined && auth.startsWith('Bearer ')) {
+    const t = auth.slice('Bearer '.length).trim()
+    if (t !== '') return t
+  }
+  return undefined
+}
+
+/**
+ * Parses a request body as Vault does: JSON whatever the Content-Type; empty = no data; a
+ * value that is not a JSON object is a 400 (§1.4).
+ * @throws VaultError 400 `failed to parse JSON input: ...`
+ */
+export function parseVaultBody (text: string): Record<string, unknown> | undefined {
+  if (text.trim() === '') return undefined
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (err) {
+    throw badRequest(`failed to parse JSON input: ${(err as Error).message}`)
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    const kind = Array.isArray(parsed) ? 'array' : parsed === null ? 'null' : typeof parsed
+    throw badRequest(`failed to parse JSON input: json: cannot unmarshal ${kind} into Go value of type map[string]interface {}`)
+  }
+  // Vault's field parser treats JSON null as "not provided" (hvac sends explicit nulls).
+  const body = parsed as Record<string, unknown>
+  for (const key of Object.keys(body)) if (body[key] === null) delete body[key]
+  return body
+}
+
+function mediaType (header: string | undefined): string | undefined {
+  if (header === undefined) return undefined
+  const t = header.split(';')[0].trim().toLowerCase()
+  return t === '' ? undefined : t
+}
+
+function validationMessage (err: FastifyError): string {
+  const v = err.validation?.[0]
+  if (v === undefined) return err.message
+  const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.')
+  const missing = (v.params as { missingProperty?: string }).missingProperty
+  const field = missing ?? (path !== '' ? path : (err.validationContext ?? 'body'))
+  if (missing !== undefined) return `missing required field "${field}"`
+  return `Field validation failed: error converting input for field "${field}": ${v.message ?? 'invalid value'}`
+}
+
+/**
+ * Installs the conventions on the root instance (not encapsulated, so every route gets them).
+ * Call before registering routes.
+ */
+export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Authenticate }): void {
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseVaultBody(body as string))
+    } catch (err) {
+      done(err as Error, undefined)
+    }
+  })
+
+  app.addHook('onRequest', async (request) => {
+    const ns = request.headers['x-vault-namespace']
+    if (typeof ns === 'string' && !NAMESPACES_IGNORED.has(ns)) throw badRequest('namespaces are not supported')
+    const list = (request.query as Record<string, unknown> | undefined)?.list
+    if (typeof list === 'string' && parseGoBool(list) === undefined) throw new VaultError(400, [])
+    if (request.method === 'PATCH') {
+      const type = mediaType(request.headers['content-type'])
+      if (type === undefined) throw badRequest('mime: no media type')
+      if (type !== 'application/merge-patch+json') {
+        throw new VaultError(415, [`PATCH requires Content-Type of application/merge-patch+json, provided ${type}`])
+      }
+    }
+    if (request.is404 || request.routeOptions.config.unauthenticated === true) return
+    const token = tokenFromRequest(request)
+    if (token === undefined) throw permissionDenied()
+    const entry = opts.authenticate(token)
+    if (entry === undefined) throw invalidToken()
+    request.vaultToken = entry
+    request.vaultTokenId = token
+  })
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    // hvac reads `errors` only when the type is exactly this string (§1.5).
+    reply.header('content-type', 'application/json')
+    reply.header('cache-control', 'no-store')
+    return payload
+  })
+
+  app.setErrorHandler(async (err: FastifyError | VaultError, request: FastifyRequest, reply: FastifyReply) => {
+    if (err instanceof VaultError) return reply.code(err.status).send({ errors: err.errors })
+    if (err.validation !== undefined) return reply.code(400).send({ errors: [validationMessage(err)] })
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ errors: ['http: request body too large'] })
+    if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.code(err.statusCode).send({ errors: [err.message] })
+    }
+    request.log.error({ err }, 'request failed')
+    const e = internalError()
+    return reply.code(e.status).send({ errors: e.errors })
+  })
+
+  app.setNotFoundHandler(async (_request, reply) => reply.code(404).send({ errors: [] }))
+}

@@ -1,0 +1,126 @@
+// ./bin/vault-sync as a user runs it: flags, the dev info file, signals, start-up errors.
+import t from 'tap'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { normaliseFlags } from '../src/cli-args.js'
+import { tempDir } from './helper.js'
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'vault-sync')
+
+async function freePort (): Promise<number> {
+  return await new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+async function waitFor (check: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+async function exitOf (child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode
+  return await new Promise((resolve) => child.once('exit', (code) => resolve(code)))
+}
+
+function run (args: string[], env: Record<string, string> = {}): { child: ChildProcess, output: () => string } {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, VAULT_SYNC_LOG_LEVEL: 'warn', ...env } })
+  let out = ''
+  child.stdout?.on('data', (c) => { out += String(c) })
+  child.stderr?.on('data', (c) => { out += String(c) })
+  return { child, output: () => out }
+}
+
+t.test('single-dash flags are rewritten to parseArgs form', async (t) => {
+  t.same(normaliseFlags(['-dev', '--dev', '-dev-root-token-id=x', '-dev-root-token-id', 'y', '-h', '-']),
+    ['--dev', '--dev', '--dev-root-token-id=x', '--dev-root-token-id', 'y', '-h', '-'])
+})
+
+t.test('server -dev: banner, info file, health, mounts, clean exit on SIGTERM', async (t) => {
+  const dir = tempDir(t)
+  const port = await freePort()
+  const info = join(dir, 'x.json')
+  const { child, output } = run(['server', '-dev', `-dev-listen-address=127.0.0.1:${port}`, '-dev-root-token-id=root', `-dev-info-file=${info}`])
+  t.teardown(() => { child.kill('SIGKILL') })
+  await waitFor(() => existsSync(info), 'the dev info file')
+  t.same(JSON.parse(readFileSync(info, 'utf8')), { address: `http://127.0.0.1:${port}`, root_token: 'root' })
+  t.match(output(), /Root Token: root/)
+  t.match(output(), new RegExp(`export VAULT_ADDR='http://127.0.0.1:${port}'`))
+  const health = await (await fetch(`http://127.0.0.1:${port}/v1/sys/health`)).json()
+  t.match(health, { initialized: true, sealed: false })
+  const mounts = await (await fetch(`http://127.0.0.1:${port}/v1/sys/mounts`, { headers: { 'X-Vault-Token': 'root' } })).json() as { data: Record<string, unknown> }
+  t.match(mounts.data['secret/'], { type: 'kv', options: { version: '2' } })
+  child.kill('SIGTERM')
+  t.equal(await exitOf(child), 0)
+})
+
+t.test('server -dev with -dev-db keeps state and the seal key across restarts', async (t) => {
+  const dir = tempDir(t)
+  const db = join(dir, 'dev.db')
+  for (const round of [1, 2]) {
+    const port = await freePort()
+    const info = join(dir, `info-${round}.json`)
+    const { child } = run(['server', '--dev', `--dev-listen-address=127.0.0.1:${port}`, '--dev-root-token-id', 'root', `--dev-info-file=${info}`, `-dev-db=${db}`])
+    t.teardown(() => { child.kill('SIGKILL') })
+    await waitFor(() => existsSync(info), 'the dev info file')
+    const headers = { 'X-Vault-Token': 'root', 'Content-Type': 'application/json' }
+    if (round === 1) {
+      const res = await fetch(`http://127.0.0.1:${port}/v1/sys/mounts/kept`, { method: 'POST', headers, body: '{"type":"kv-v2"}' })
+      t.equal(res.status, 204)
+    } else {
+      const res = await fetch(`http://127.0.0.1:${port}/v1/sys/mounts/kept`, { headers })
+      t.equal(res.status, 200, 'the mount made in round 1 is still there')
+    }
+    child.kill('SIGINT')
+    t.equal(await exitOf(child), 0)
+  }
+  t.ok(existsSync(`${db}.seal-key`), 'seal key file beside the dev database')
+})
+
+t.test('start-up and usage errors name the problem', async (t) => {
+  const dir = tempDir(t)
+  const badAddr = run(['server'], { VAULT_SYNC_LISTEN_ADDRESS: 'not-an-address', VAULT_SYNC_DB_PATH: join(dir, 'a.db') })
+  t.equal(await exitOf(badAddr.child), 1)
+  t.match(badAddr.output(), /VAULT_SYNC_LISTEN_ADDRESS: "not-an-address" is not a host:port address/)
+  const badLimit = run(['server'], { VAULT_SYNC_MAX_REQUEST_BYTES: '-3', VAULT_SYNC_DB_PATH: join(dir, 'b.db') })
+  t.equal(await exitOf(badLimit.child), 1)
+  t.match(badLimit.output(), /VAULT_SYNC_MAX_REQUEST_BYTES/)
+  const unknown = run(['server', '-bogus'])
+  t.equal(await exitOf(unknown.child), 2)
+  t.match(unknown.output(), /Unknown option '--bogus'/)
+  const command = run(['frobnicate'])
+  t.equal(await exitOf(command.child), 2)
+  t.match(command.output(), /unknown command "frobnicate"/)
+})
+
+t.test('server (not dev): prints the initial root token once, then never again', async (t) => {
+  const dir = tempDir(t)
+  const env = { VAULT_SYNC_DB_PATH: join(dir, 'data', 'v.db') }
+  const tokens: string[] = []
+  for (const round of [1, 2]) {
+    const port = await freePort()
+    const { child, output } = run(['server'], { ...env, VAULT_SYNC_LISTEN_ADDRESS: `127.0.0.1:${port}` })
+    t.teardown(() => { child.kill('SIGKILL') })
+    await waitFor(() => output().includes('listening on'), 'the server to listen')
+    const m = /Initial Root Token: (hvs\.[0-9A-Za-z]{24})/.exec(output())
+    if (round === 1) {
+      t.ok(m, 'printed on first start')
+      if (m !== null) tokens.push(m[1])
+    } else {
+      t.equal(m, null, 'not printed again')
+      const res = await fetch(`http://127.0.0.1:${port}/v1/auth/token/lookup-self`, { headers: { 'X-Vault-Token': tokens[0] } })
+      t.equal(res.status, 200, 'the first token still works')
+    }
+    child.kill('SIGTERM')
+    t.equal(await exitOf(child), 0)
+  }
+  t.ok(existsSync(join(dir, 'data', 'seal.key')), 'seal key created beside the database')
+})

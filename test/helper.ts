@@ -1,0 +1,88 @@
+/**
+ * Shared test set-up: real parts only. `startTestServer` runs the server as `server -dev`
+ * does, on a real SQLite file in a temp folder and a real loopback socket; `buildTestApp`
+ * gives the same app for `inject()`. Both close themselves when the test ends.
+ */
+import { execFile } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Test } from 'tap'
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
+import { loadConfig } from '../src/config.js'
+import { startServer, type RunningServer } from '../src/server.js'
+
+/** The root token every test server is created with. */
+export const ROOT_TOKEN = 'root-test-token'
+
+/** A fresh temp folder, removed when `t` ends. */
+export function tempDir (t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vault-sync-test-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+export interface TestServer extends RunningServer {
+  dir: string
+  dbPath: string
+}
+
+/**
+ * Starts a dev-mode server (KV v2 at `secret/`, sync activated, root token `ROOT_TOKEN`) on
+ * 127.0.0.1 with a free port and a SQLite file in a temp folder.
+ */
+export async function startTestServer (t: Test, env: Record<string, string> = {}): Promise<TestServer> {
+  const dir = tempDir(t)
+  const dbPath = join(dir, 'vault-sync.db')
+  const config = loadConfig(
+    { dbPath, listenAddress: '127.0.0.1:0', sealKeyFile: join(dir, 'seal.key') },
+    { VAULT_SYNC_LOG_LEVEL: 'silent', ...env }
+  )
+  const server = await startServer({ config, dev: { rootTokenId: ROOT_TOKEN } })
+  let closed = false
+  const close = async (): Promise<void> => { if (!closed) { closed = true; await server.close() } }
+  t.teardown(close)
+  return { ...server, close, dir, dbPath }
+}
+
+/** `app.inject` with the root token (unless `token` is given; `null` sends none). */
+export async function vault (
+  app: FastifyInstance,
+  method: InjectOptions['method'],
+  url: string,
+  options: { body?: unknown, token?: string | null, headers?: Record<string, string> } = {}
+): Promise<LightMyRequestResponse> {
+  const headers: Record<string, string> = { ...options.headers }
+  const token = options.token === undefined ? ROOT_TOKEN : options.token
+  if (token !== null) headers['x-vault-token'] = token
+  let payload: string | undefined
+  if (options.body !== undefined) payload = typeof options.body === 'string' ? options.body : JSON.stringify(options.body)
+  return await app.inject({ method, url, headers, payload })
+}
+
+/** Debian's python (where python3-hvac and python3-azure live). */
+export const DEBIAN_PYTHON = '/usr/bin/python3'
+
+/**
+ * True when Debian's python can import `module`. When it cannot: outside CI the test is skipped
+ * with the reason; with `CI=true` it fails (decisions D-29), so CI cannot go green without it.
+ */
+export async function requirePythonModule (t: Test, module: string, apt: string): Promise<boolean> {
+  const ok = existsSync(DEBIAN_PYTHON) && await new Promise<boolean>((resolve) => {
+    execFile(DEBIAN_PYTHON, ['-c', `import ${module}`], (err) => resolve(err === null))
+  })
+  if (ok) return true
+  if (process.env.CI === 'true') t.fail(`${module} is not importable by ${DEBIAN_PYTHON}: apt-get install -y ${apt}`)
+  else t.skip(`${module} is not installed for ${DEBIAN_PYTHON} (apt-get install -y ${apt})`, async () => {})
+  return false
+}
+
+/** Runs a python script with Debian's python; resolves stdout, rejects with stderr on failure. */
+export async function runPython (script: string, env: Record<string, string>): Promise<string> {
+  return await new Promise((resolve, reject) => {
+    execFile(DEBIAN_PYTHON, ['-c', script], { env: { ...process.env, ...env }, timeout: 120_000 }, (err, stdout, stderr) => {
+      if (err !== null) reject(new Error(`python failed: ${err.message}\n${stderr}\n${stdout}`))
+      else resolve(stdout)
+    })
+  })
+}

@@ -1,0 +1,42 @@
+// At-rest encryption and the seal-key check at start (decisions D-4).
+import t from 'tap'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createSealer, generateSealKey } from '../../../src/crypto/seal.js'
+import { loadOrCreateSealKey } from '../../../src/crypto/seal-key-file.js'
+import { openDatabase } from '../../../db/database.js'
+import { createServices } from '../../../src/services.js'
+import { tempDir } from '../../helper.js'
+
+t.test('AES-256-GCM round trip, bound to its aad', async (t) => {
+  const s = createSealer(generateSealKey())
+  const blob = s.encrypt('hunter2', 'kv:a:b:1')
+  t.notOk(blob.includes(Buffer.from('hunter2')), 'ciphertext does not contain the plaintext')
+  t.equal(s.decryptString(blob, 'kv:a:b:1'), 'hunter2')
+  t.throws(() => s.decrypt(blob, 'kv:a:b:2'), 'another row\'s aad fails')
+  t.throws(() => createSealer(generateSealKey()).decrypt(blob, 'kv:a:b:1'), 'another key fails')
+  t.throws(() => createSealer(Buffer.alloc(16)), RangeError)
+  t.not(s.encrypt('x').toString('hex'), s.encrypt('x').toString('hex'), 'fresh nonce each time')
+})
+
+t.test('seal key file: created 0600, reloaded, rejected when malformed', async (t) => {
+  const dir = tempDir(t)
+  const path = join(dir, 'sub', 'seal.key')
+  const key = loadOrCreateSealKey(path)
+  t.equal(key.length, 32)
+  t.same(loadOrCreateSealKey(path), key)
+  const bad = join(dir, 'bad.key')
+  writeFileSync(bad, 'short\n')
+  t.throws(() => loadOrCreateSealKey(bad), /VAULT_SYNC_SEAL_KEY_FILE: .* does not hold a base64 32-byte key/)
+})
+
+t.test('a database refuses a wrong seal key, naming the setting', async (t) => {
+  const dir = tempDir(t)
+  const dbPath = join(dir, 'v.db')
+  const db = openDatabase(dbPath)
+  createServices({ db, sealKey: generateSealKey() })
+  db.close()
+  const again = openDatabase(dbPath)
+  t.teardown(() => again.close())
+  t.throws(() => createServices({ db: again, sealKey: generateSealKey() }), /VAULT_SYNC_SEAL_KEY_FILE: the seal key does not open this database/)
+})
