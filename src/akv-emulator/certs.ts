@@ -8,14 +8,23 @@
  * ones are loaded, and the server certificate is re-issued only when it is missing, expiring within
  * 30 days, not issued by the CA, or lacks one of the wanted names.
  */
-import 'reflect-metadata'
-import * as x509 from '@peculiar/x509'
 import { X509Certificate, webcrypto } from 'node:crypto'
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { isIP } from 'node:net'
 import { join } from 'node:path'
 
-x509.cryptoProvider.set(webcrypto)
+type X509Lib = typeof import('@peculiar/x509')
+
+/**
+ * `@peculiar/x509` (and the Reflect polyfill it requires) is loaded only when a certificate must
+ * be made, so a start that reuses cached certificates does not pay for it.
+ */
+async function x509Lib (): Promise<X509Lib> {
+  await import('reflect-metadata')
+  const x509 = await import('@peculiar/x509')
+  x509.cryptoProvider.set(webcrypto)
+  return x509
+}
 
 const EC: webcrypto.EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' }
 const SIGN: webcrypto.EcdsaParams = { name: 'ECDSA', hash: 'SHA-256' }
@@ -45,12 +54,12 @@ async function writeAtomic (path: string, data: string, mode: number): Promise<v
   await rename(tmp, path)
 }
 
-async function exportKeyPem (key: webcrypto.CryptoKey): Promise<string> {
+async function exportKeyPem (x509: X509Lib, key: webcrypto.CryptoKey): Promise<string> {
   const der = await webcrypto.subtle.exportKey('pkcs8', key)
   return x509.PemConverter.encode(der, 'PRIVATE KEY')
 }
 
-async function importKeyPem (pem: string): Promise<webcrypto.CryptoKey> {
+async function importKeyPem (x509: X509Lib, pem: string): Promise<webcrypto.CryptoKey> {
   const der = x509.PemConverter.decode(pem)[0]
   return await webcrypto.subtle.importKey('pkcs8', der, EC, true, ['sign'])
 }
@@ -60,6 +69,7 @@ async function generateKeys (): Promise<webcrypto.CryptoKeyPair> {
 }
 
 async function createCa (): Promise<{ certPem: string, keyPem: string }> {
+  const x509 = await x509Lib()
   const keys = await generateKeys()
   const now = Date.now()
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
@@ -74,12 +84,13 @@ async function createCa (): Promise<{ certPem: string, keyPem: string }> {
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey)
     ]
   })
-  return { certPem: cert.toString('pem'), keyPem: await exportKeyPem(keys.privateKey) }
+  return { certPem: cert.toString('pem'), keyPem: await exportKeyPem(x509, keys.privateKey) }
 }
 
 async function issueServerCert (caPem: string, caKeyPem: string, names: string[]): Promise<{ certPem: string, keyPem: string }> {
+  const x509 = await x509Lib()
   const ca = new x509.X509Certificate(caPem)
-  const caKey = await importKeyPem(caKeyPem)
+  const caKey = await importKeyPem(x509, caKeyPem)
   const keys = await generateKeys()
   const now = Date.now()
   const san = names.map((n) => ({ type: isIP(n) === 0 ? 'dns' as const : 'ip' as const, value: n }))
@@ -100,7 +111,7 @@ async function issueServerCert (caPem: string, caKeyPem: string, names: string[]
       await x509.AuthorityKeyIdentifierExtension.create(ca, false)
     ]
   })
-  return { certPem: cert.toString('pem'), keyPem: await exportKeyPem(keys.privateKey) }
+  return { certPem: cert.toString('pem'), keyPem: await exportKeyPem(x509, keys.privateKey) }
 }
 
 function caUsable (pem: string): boolean {
