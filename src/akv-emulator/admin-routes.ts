@@ -10,6 +10,7 @@
  * | GET, DELETE `/_emulator/requests?since=&vault=&limit=` | the request log |
  * | GET, POST `/_emulator/clock` `{advanceMs}` | the emulator clock |
  * | GET `/_emulator/vaults`; GET, PATCH `/_emulator/vaults/{v}/settings` | vaults and their settings |
+ * | GET `/_emulator/vaults/{v}/secrets`, GET `…/secrets/{name}` | stored state, values included |
  * | POST, DELETE `/_emulator/vaults/{v}/secrets/{name}` `{managed:true, contentType, kid, value?}` | managed secrets (D-31.2) |
  */
 import { Type } from 'typebox'
@@ -117,6 +118,14 @@ export function registerAdminRoutes (app: FastifyInstance, core: EmulatorCore): 
     admin.patch('/vaults/:vault/settings', { config }, async (r) => {
       if (r.body === null || typeof r.body !== 'object' || Array.isArray(r.body)) throw AdminErrors.badRequest('The body must be a JSON object.')
       return vaultHandle(core, findVault(core, (r.params as VaultParams).vault)).updateSettings(r.body as VaultSettingsPatch)
+    })
+    admin.get('/vaults/:vault/secrets', { config }, async (r) =>
+      vaultHandle(core, findVault(core, (r.params as VaultParams).vault)).snapshot())
+    admin.get('/vaults/:vault/secrets/:name', { config }, async (r) => {
+      const p = r.params as SecretParams
+      const found = vaultHandle(core, findVault(core, p.vault)).inspectSecret(p.name)
+      if (found === undefined) throw AdminErrors.notFound(`Secret "${p.name}"`)
+      return found
     })
     admin.post('/vaults/:vault/secrets/:name', { config, schema: { body: ManagedBody } }, async (r, reply) => {
       const p = r.params as SecretParams

@@ -39,6 +39,15 @@ export function vaultHandle (core: EmulatorCore, v: VaultRuntime): AkvVaultHandl
       return { id: `${v.uri}/secrets/${name}/${sv.version}`, version: sv.version }
     },
     removeSecret: (name) => v.store.remove(name),
+    inspectSecret (name) {
+      const { secrets, deleted } = v.store.toJSON()
+      const key = name.toLowerCase()
+      const active = secrets.find((s) => s.name.toLowerCase() === key)
+      if (active !== undefined) return { state: 'active', secret: structuredClone(active) }
+      const gone = deleted.find((s) => s.name.toLowerCase() === key)
+      return gone === undefined ? undefined : { state: 'deleted', secret: structuredClone(gone) }
+    },
+    snapshot: () => structuredClone(v.store.toJSON()),
     counts: () => v.store.counts()
   }
 }

@@ -7,6 +7,7 @@ import type { Clock, EmulatorClock } from './clock.js'
 import type { FaultRule, FaultRuleInput } from './faults.js'
 import type { Principal, PrincipalView } from './principals.js'
 import type { RequestLogEntry } from './request-log.js'
+import type { DeletedSecret, StoredSecret } from './secret-model.js'
 import type { ThrottleSettings } from './throttle.js'
 import type { VaultPolicy } from './policy.js'
 
@@ -104,6 +105,10 @@ export interface AkvVaultHandle {
   putManagedSecret (name: string, opts?: { value?: string, contentType?: string, kid?: string, tags?: Record<string, string> }): { id: string, version: string }
   /** Removes a secret from both the active and deleted stores at once; false if unknown. */
   removeSecret (name: string): boolean
+  /** A copy of one secret (all versions, values included) by case-insensitive name, active or soft-deleted. */
+  inspectSecret (name: string): { state: 'active', secret: StoredSecret } | { state: 'deleted', secret: DeletedSecret } | undefined
+  /** A copy of the whole vault: active and soft-deleted secrets with every version. */
+  snapshot (): { secrets: StoredSecret[], deleted: DeletedSecret[] }
   counts (): { active: number, deleted: number }
 }
 

@@ -154,7 +154,12 @@ t.test('managed secrets, request log, clock', async (t) => {
   t.match(later, [{ operation: 'GetSecret', dataAction: 'Microsoft.KeyVault/vaults/secrets/getSecret/action', principal: emu.info.client_id, status: 200, vault: 'vault1', secretName: 'plain' }])
   t.equal((await admin('DELETE', '/requests')).status, 204)
 
+  const inspected = await admin('GET', '/vaults/vault1/secrets/PLAIN')
+  t.match(inspected.body, { state: 'active', secret: { name: 'plain', versions: [{ value: 'top-secret-value', enabled: true }] } }, 'stored state, value included')
+  t.equal((await admin('GET', '/vaults/vault1/secrets')).body.secrets.length, 2)
   await (await client.beginDeleteSecret('plain', POLL)).pollUntilDone()
+  t.equal(emu.vault().inspectSecret('plain')?.state, 'deleted')
+  t.equal((await admin('GET', '/vaults/vault1/secrets/absent')).status, 404)
   const clock = await admin('POST', '/clock', { advanceMs: 91 * 86400_000 })
   t.equal(clock.body.offset_ms, 91 * 86400_000)
   const fresh = clientFor(emu) // tokens issued before the shift have expired on the emulator clock
