@@ -6,6 +6,7 @@
  * Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a start-up error, 2 on a usage error.
  */
 import { writeFileSync } from 'node:fs'
+import { runAkvEmulatorCommand } from './akv-emulator/index.js'
 import { parseFlags } from './cli-args.js'
 import { ConfigError, loadConfig } from './config.js'
 import { startServer, type RunningServer } from './server.js'
@@ -20,6 +21,11 @@ Commands:
                   -dev-info-file=PATH        write {"address","root_token"} as JSON for scripts
                   -dev-db=PATH               keep dev state in this SQLite file (seal key in PATH.seal-key)
   akv-emulator  Start the local Azure Key Vault emulator (HTTPS)
+                  -listen-address=H:P        (default 127.0.0.1:8443)
+                  -info-file=PATH            write vault_uri, tenant_id, client_id, client_secret, ca_file ... as JSON
+                  -vaults=N|a,b              extra vaults, one port each
+                  -state-dir=DIR             keep CA, certificates and secrets across restarts
+                  -admin-token=T -tenant-id=T -client-id=C -client-secret=S
 `
 
 class UsageError extends Error {}
@@ -87,12 +93,36 @@ async function serverCommand (argv: string[]): Promise<void> {
   await runUntilSignal(server.close)
 }
 
+async function akvEmulatorCommand (argv: string[]): Promise<void> {
+  const flags = parseFlags(argv, {
+    'listen-address': { type: 'string' },
+    'info-file': { type: 'string' },
+    vaults: { type: 'string' },
+    'state-dir': { type: 'string' },
+    'admin-token': { type: 'string' },
+    'tenant-id': { type: 'string' },
+    'client-id': { type: 'string' },
+    'client-secret': { type: 'string' }
+  })
+  process.exitCode = await runAkvEmulatorCommand({
+    listenAddress: flags['listen-address'],
+    infoFile: flags['info-file'],
+    vaults: flags.vaults,
+    stateDir: flags['state-dir'],
+    adminToken: flags['admin-token'],
+    tenantId: flags['tenant-id'],
+    clientId: flags['client-id'],
+    clientSecret: flags['client-secret']
+  })
+}
+
 /** Runs the CLI with `argv` (without node and script). Sets `process.exitCode`. */
 export async function main (argv: string[]): Promise<void> {
   const [command, ...rest] = argv
   try {
     switch (command) {
       case 'server': await serverCommand(rest); break
+      case 'akv-emulator': await akvEmulatorCommand(rest); break
       case undefined: case '-h': case '-help': case '--help': case 'help':
         process.stdout.write(USAGE); break
       default: throw new UsageError(`unknown command "${command}"`)
