@@ -40,6 +40,42 @@ export const MIGRATIONS: readonly string[] = [
     builtin                 INTEGER NOT NULL DEFAULT 0
   );
   `,
+  // 2: KV version 2 engine (spec/vault-core-kv-api.md §3.2). Times are integer microseconds since
+  // the epoch; durations are whole seconds (engine delete_version_after -1 = disabled). Values and
+  // custom metadata are sealed blobs (src/crypto/seal.ts); nothing secret is stored in clear.
+  // Disabling a mount deletes its rows by cascade (decisions D-21).
+  `
+  CREATE TABLE kv_config (
+    accessor             TEXT PRIMARY KEY REFERENCES mounts(accessor) ON DELETE CASCADE,
+    max_versions         INTEGER NOT NULL DEFAULT 0,
+    cas_required         INTEGER NOT NULL DEFAULT 0,
+    delete_version_after INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE kv_metadata (
+    accessor             TEXT NOT NULL REFERENCES mounts(accessor) ON DELETE CASCADE,
+    path                 TEXT NOT NULL,
+    current_version      INTEGER NOT NULL DEFAULT 0,
+    oldest_version       INTEGER NOT NULL DEFAULT 0,
+    created_time         INTEGER NOT NULL,
+    updated_time         INTEGER NOT NULL,
+    max_versions         INTEGER NOT NULL DEFAULT 0,
+    cas_required         INTEGER NOT NULL DEFAULT 0,
+    delete_version_after INTEGER NOT NULL DEFAULT 0,
+    custom_metadata      BLOB,
+    PRIMARY KEY (accessor, path)
+  );
+  CREATE TABLE kv_versions (
+    accessor      TEXT NOT NULL,
+    path          TEXT NOT NULL,
+    version       INTEGER NOT NULL,
+    created_time  INTEGER NOT NULL,
+    deletion_time INTEGER,
+    destroyed     INTEGER NOT NULL DEFAULT 0,
+    data          BLOB,
+    PRIMARY KEY (accessor, path, version),
+    FOREIGN KEY (accessor, path) REFERENCES kv_metadata(accessor, path) ON DELETE CASCADE
+  );
+  `,
   // access control (issue 9): ACL policies; token period and renewal time.
   `
   CREATE TABLE acl_policies (

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Services } from '../src/services.js'
 import { tokenRoutes } from './auth/token.js'
+import { kvEngine } from './kv/index.js'
 import { mountDispatchRoutes, type MountHandler } from './mount-dispatch.js'
 import { activationFlagRoutes } from './sys/activation-flags.js'
 import { healthRoutes } from './sys/health.js'
@@ -18,6 +19,7 @@ export function registerRoutes (app: FastifyInstance, services: Services): void 
   activationFlagRoutes(app, services)
   mountRoutes(app, services)
   tokenRoutes(app, services)
-  const engines: Partial<Record<string, MountHandler>> = {}
+  // Engines by mount type; vault-sync mounts only KV version 2 (`kvEngine` checks the version).
+  const engines: Partial<Record<string, MountHandler>> = { kv: kvEngine(services) }
   mountDispatchRoutes(app, services, engines, known)
 }

@@ -5,12 +5,15 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { Db } from '../db/database.js'
+import { createKvRepo } from '../db/kv-repo.js'
 import { createMetaRepo } from '../db/meta-repo.js'
 import { createMountsRepo } from '../db/mounts-repo.js'
 import { createTokensRepo } from '../db/tokens-repo.js'
 import { createSealer, type Sealer } from './crypto/seal.js'
 import { createMountService } from './mounts/mount-service.js'
 import type { KvChangeHook } from './kv/kv-events.js'
+import { createKvService } from './kv/kv-service.js'
+import { microClockFromMillis } from './kv/kv-time.js'
 import { createActivationService } from './sync/activation-service.js'
 import { createTokenService } from './tokens/token-service.js'
 
@@ -22,7 +25,7 @@ export interface ServicesOptions {
   db: Db
   /** The 32-byte seal key. */
   sealKey: Buffer
-  /** Clock in ms (injectable for tests). */
+  /** Clock in ms (injectable for tests). KV keeps microsecond times from the wall clock when absent. */
   now?: () => number
 }
 
@@ -31,7 +34,8 @@ export interface ServicesOptions {
  * mounts).
  * @throws Error naming `VAULT_SYNC_SEAL_KEY_FILE` when the key does not open this database.
  */
-export function createServices ({ db, sealKey, now = Date.now }: ServicesOptions) {
+export function createServices ({ db, sealKey, now: injectedNow }: ServicesOptions) {
+  const now = injectedNow ?? Date.now
   const meta = createMetaRepo(db)
   const sealer: Sealer = createSealer(sealKey)
   const check = meta.get(SEAL_CHECK_KEY)
@@ -51,6 +55,13 @@ export function createServices ({ db, sealKey, now = Date.now }: ServicesOptions
   mounts.ensureBuiltins()
   // KV calls these inside its transactions; sync registers its outbox recorder here.
   const kvChangeHooks: KvChangeHook[] = []
+  const kv = createKvService({
+    db,
+    repo: createKvRepo(db),
+    sealer,
+    hooks: kvChangeHooks,
+    clock: injectedNow === undefined ? undefined : microClockFromMillis(injectedNow)
+  })
   return {
     db,
     sealer,
@@ -60,7 +71,9 @@ export function createServices ({ db, sealKey, now = Date.now }: ServicesOptions
     tokens: createTokenService({ tokens: createTokensRepo(db), now }),
     activation: createActivationService({ meta }),
     /** Hooks run synchronously inside every KV mutation's transaction (see kv/kv-events.ts). */
-    kvChangeHooks
+    kvChangeHooks,
+    /** The KV v2 engine (kv/kv-service.ts); also what sync reads (`secretExists`, `readCurrent`). */
+    kv
   }
 }
 

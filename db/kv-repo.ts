@@ -1,0 +1,106 @@
+/**
+ * KV v2 rows (`kv_config`, `kv_metadata`, `kv_versions`; migration 2): prepared statements only,
+ * no rules. Times are integer microseconds since the epoch, durations whole seconds, `data` and
+ * `custom_metadata` sealed blobs (the service seals and opens them). Callers run mutations inside
+ * one transaction (`src/kv/kv-service.ts`).
+ */
+import type { Db } from './database.js'
+
+/** Engine config of one mount; absent row = all defaults (0/false/0). */
+export interface KvConfigRow {
+  accessor: string
+  max_versions: number
+  cas_required: number
+  /** Seconds; 0 = unset, -1 = disabled for every key. */
+  delete_version_after: number
+}
+
+/** Per-key metadata. */
+export interface KvMetadataRow {
+  accessor: string
+  path: string
+  current_version: number
+  oldest_version: number
+  created_time: number
+  updated_time: number
+  max_versions: number
+  cas_required: number
+  /** Seconds; 0 = unset. */
+  delete_version_after: number
+  /** Sealed JSON string map, or null when the key has none. */
+  custom_metadata: Buffer | null
+}
+
+/** Per-version metadata (without the sealed data). */
+export interface KvVersionRow {
+  version: number
+  created_time: number
+  /** Microseconds, or null when never deleted. */
+  deletion_time: number | null
+  destroyed: number
+}
+
+export interface KvRepo {
+  config: (accessor: string) => KvConfigRow | undefined
+  upsertConfig: (row: KvConfigRow) => void
+  metadata: (accessor: string, path: string) => KvMetadataRow | undefined
+  upsertMetadata: (row: KvMetadataRow) => void
+  deleteMetadata: (accessor: string, path: string) => number
+  /** Paths of keys in `[from, to)` by byte order (`to` undefined = no upper bound). */
+  pathsInRange: (accessor: string, from: string, to: string | undefined) => string[]
+  versions: (accessor: string, path: string) => KvVersionRow[]
+  insertVersion: (accessor: string, path: string, row: KvVersionRow, data: Buffer) => void
+  setDeletionTime: (accessor: string, path: string, version: number, deletionTime: number | null) => void
+  destroyVersion: (accessor: string, path: string, version: number) => void
+  /** Removes versions `from..to` inclusive (trimming by max_versions). */
+  deleteVersionRange: (accessor: string, path: string, from: number, to: number) => void
+  versionData: (accessor: string, path: string, version: number) => Buffer | null | undefined
+}
+
+/** Prepared statements over the KV tables. */
+export function createKvRepo (db: Db): KvRepo {
+  const config = db.prepare<[string], KvConfigRow>('SELECT * FROM kv_config WHERE accessor = ?')
+  const upsertConfig = db.prepare(`INSERT INTO kv_config (accessor, max_versions, cas_required, delete_version_after)
+    VALUES (@accessor, @max_versions, @cas_required, @delete_version_after)
+    ON CONFLICT(accessor) DO UPDATE SET max_versions = excluded.max_versions, cas_required = excluded.cas_required,
+    delete_version_after = excluded.delete_version_after`)
+  const metadata = db.prepare<[string, string], KvMetadataRow>('SELECT * FROM kv_metadata WHERE accessor = ? AND path = ?')
+  const upsertMetadata = db.prepare(`INSERT INTO kv_metadata (accessor, path, current_version, oldest_version,
+    created_time, updated_time, max_versions, cas_required, delete_version_after, custom_metadata)
+    VALUES (@accessor, @path, @current_version, @oldest_version, @created_time, @updated_time, @max_versions,
+    @cas_required, @delete_version_after, @custom_metadata)
+    ON CONFLICT(accessor, path) DO UPDATE SET current_version = excluded.current_version,
+    oldest_version = excluded.oldest_version, created_time = excluded.created_time,
+    updated_time = excluded.updated_time, max_versions = excluded.max_versions, cas_required = excluded.cas_required,
+    delete_version_after = excluded.delete_version_after, custom_metadata = excluded.custom_metadata`)
+  const deleteMetadata = db.prepare('DELETE FROM kv_metadata WHERE accessor = ? AND path = ?')
+  const pathsFrom = db.prepare<[string, string], { path: string }>(
+    'SELECT path FROM kv_metadata WHERE accessor = ? AND path >= ? ORDER BY path')
+  const pathsRange = db.prepare<[string, string, string], { path: string }>(
+    'SELECT path FROM kv_metadata WHERE accessor = ? AND path >= ? AND path < ? ORDER BY path')
+  const versions = db.prepare<[string, string], KvVersionRow>(
+    'SELECT version, created_time, deletion_time, destroyed FROM kv_versions WHERE accessor = ? AND path = ? ORDER BY version')
+  const insertVersion = db.prepare(`INSERT INTO kv_versions (accessor, path, version, created_time, deletion_time,
+    destroyed, data) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+  const setDeletion = db.prepare('UPDATE kv_versions SET deletion_time = ? WHERE accessor = ? AND path = ? AND version = ?')
+  const destroy = db.prepare('UPDATE kv_versions SET destroyed = 1, data = NULL WHERE accessor = ? AND path = ? AND version = ?')
+  const deleteRange = db.prepare('DELETE FROM kv_versions WHERE accessor = ? AND path = ? AND version BETWEEN ? AND ?')
+  const data = db.prepare<[string, string, number], { data: Buffer | null }>(
+    'SELECT data FROM kv_versions WHERE accessor = ? AND path = ? AND version = ?')
+  return {
+    config: (a) => config.get(a),
+    upsertConfig: (row) => { upsertConfig.run(row) },
+    metadata: (a, p) => metadata.get(a, p),
+    upsertMetadata: (row) => { upsertMetadata.run(row) },
+    deleteMetadata: (a, p) => deleteMetadata.run(a, p).changes,
+    pathsInRange: (a, from, to) => (to === undefined ? pathsFrom.all(a, from) : pathsRange.all(a, from, to)).map((r) => r.path),
+    versions: (a, p) => versions.all(a, p),
+    insertVersion: (a, p, row, blob) => {
+      insertVersion.run(a, p, row.version, row.created_time, row.deletion_time, row.destroyed, blob)
+    },
+    setDeletionTime: (a, p, v, t) => { setDeletion.run(t, a, p, v) },
+    destroyVersion: (a, p, v) => { destroy.run(a, p, v) },
+    deleteVersionRange: (a, p, from, to) => { deleteRange.run(a, p, from, to) },
+    versionData: (a, p, v) => data.get(a, p, v)?.data
+  }
+}

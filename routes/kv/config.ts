@@ -1,0 +1,23 @@
+/**
+ * `config` of a KV v2 mount (spec/vault-core-kv-api.md §3.3; Vault `path_config.go`): GET reads,
+ * POST/PUT set `max_versions`, `cas_required`, `delete_version_after` (signed) → 204.
+ */
+import { decodeBool, decodeDuration, decodeUint } from '../../src/kv/kv-fields.js'
+import { noContent, ok } from '../../src/vault/envelope.js'
+import type { KvPathGroup } from './kv-call.js'
+
+/** The `config` path group. */
+export const configPaths: KvPathGroup = {
+  pattern: /^config$/,
+  ops: {
+    read: ({ request, kv, accessor }) => ok(request, kv.readConfig(accessor)),
+    update: ({ reply, kv, accessor, input }) => {
+      kv.writeConfig(accessor, {
+        maxVersions: decodeUint(input.max_versions, 'max_versions'),
+        casRequired: decodeBool(input.cas_required, 'cas_required'),
+        deleteVersionAfter: decodeDuration(input.delete_version_after, 'delete_version_after', true)
+      })
+      return noContent(reply)
+    }
+  }
+}

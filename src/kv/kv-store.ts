@@ -1,0 +1,132 @@
+/**
+ * The KV v2 state of one mount as domain objects over `db/kv-repo.ts`: loads and saves engine
+ * config and key metadata, seals and opens secret data and custom metadata (AES-256-GCM, the
+ * `aad` binds each blob to its mount, key and version so a blob moved to another row fails to
+ * open). No rules here (see `kv-rules.ts`); callers hold the transaction.
+ */
+import type { KvRepo } from '../../db/kv-repo.js'
+import type { Sealer } from '../crypto/seal.js'
+import type { JsonObject } from './kv-json.js'
+import type { VersionState } from './kv-rules.js'
+
+/** Engine config (`config` endpoint, §3.3). Durations in seconds; dva -1 = disabled. */
+export interface EngineConfig {
+  maxVersions: number
+  casRequired: boolean
+  deleteVersionAfter: number
+}
+
+/** A key's metadata (§3.2). Times in microseconds, durations in seconds. */
+export interface KeyState {
+  path: string
+  currentVersion: number
+  oldestVersion: number
+  createdTime: number
+  updatedTime: number
+  maxVersions: number
+  casRequired: boolean
+  deleteVersionAfter: number
+  /** null when the key has no custom metadata (Vault answers `null`, also for an empty map). */
+  customMetadata: Record<string, string> | null
+  versions: Map<number, VersionState>
+}
+
+const dataAad = (accessor: string, path: string, version: number): string => `kv-data:${accessor}:${path}:${version}`
+const customAad = (accessor: string, path: string): string => `kv-custom-metadata:${accessor}:${path}`
+
+/** Creates the store for `repo`, sealing with `sealer`. */
+export function createKvStore ({ repo, sealer }: { repo: KvRepo, sealer: Sealer }) {
+  return {
+    /** The mount's engine config (defaults when never written). */
+    config (accessor: string): EngineConfig {
+      const row = repo.config(accessor)
+      return {
+        maxVersions: row?.max_versions ?? 0,
+        casRequired: row?.cas_required === 1,
+        deleteVersionAfter: row?.delete_version_after ?? 0
+      }
+    },
+
+    saveConfig (accessor: string, c: EngineConfig): void {
+      repo.upsertConfig({ accessor, max_versions: c.maxVersions, cas_required: c.casRequired ? 1 : 0, delete_version_after: c.deleteVersionAfter })
+    },
+
+    /** The key's metadata with every version entry, or undefined when the key has none. */
+    load (accessor: string, path: string): KeyState | undefined {
+      const row = repo.metadata(accessor, path)
+      if (row === undefined) return undefined
+      const versions = new Map<number, VersionState>()
+      for (const v of repo.versions(accessor, path)) {
+        versions.set(v.version, { version: v.version, createdTime: v.created_time, deletionTime: v.deletion_time, destroyed: v.destroyed === 1 })
+      }
+      const custom = row.custom_metadata === null
+        ? null
+        : JSON.parse(sealer.decryptString(row.custom_metadata, customAad(accessor, path))) as Record<string, string>
+      return {
+        path,
+        currentVersion: row.current_version,
+        oldestVersion: row.oldest_version,
+        createdTime: row.created_time,
+        updatedTime: row.updated_time,
+        maxVersions: row.max_versions,
+        casRequired: row.cas_required === 1,
+        deleteVersionAfter: row.delete_version_after,
+        customMetadata: custom,
+        versions
+      }
+    },
+
+    /** Writes the key's metadata row (not its versions); an empty custom map is stored as none. */
+    saveMetadata (accessor: string, k: KeyState): void {
+      const custom = k.customMetadata === null || Object.keys(k.customMetadata).length === 0
+        ? null
+        : sealer.encrypt(JSON.stringify(k.customMetadata), customAad(accessor, k.path))
+      repo.upsertMetadata({
+        accessor,
+        path: k.path,
+        current_version: k.currentVersion,
+        oldest_version: k.oldestVersion,
+        created_time: k.createdTime,
+        updated_time: k.updatedTime,
+        max_versions: k.maxVersions,
+        cas_required: k.casRequired ? 1 : 0,
+        delete_version_after: k.deleteVersionAfter,
+        custom_metadata: custom
+      })
+    },
+
+    /** Removes the key's metadata and, by cascade, every version and its data. @returns true when it existed. */
+    deleteKey: (accessor: string, path: string): boolean => repo.deleteMetadata(accessor, path) > 0,
+
+    /** Stores a new version with its sealed data. */
+    insertVersion (accessor: string, path: string, v: VersionState, data: JsonObject): void {
+      const blob = sealer.encrypt(JSON.stringify(data), dataAad(accessor, path, v.version))
+      repo.insertVersion(accessor, path, { version: v.version, created_time: v.createdTime, deletion_time: v.deletionTime, destroyed: v.destroyed ? 1 : 0 }, blob)
+    },
+
+    /** The data of a version. @throws Error when the version has no data (destroyed or missing) or does not open. */
+    readData (accessor: string, path: string, version: number): JsonObject {
+      const blob = repo.versionData(accessor, path, version)
+      if (blob === undefined || blob === null) throw new Error(`could not find version data for version ${version}`)
+      return JSON.parse(sealer.decryptString(blob, dataAad(accessor, path, version))) as JsonObject
+    },
+
+    setDeletionTime: (accessor: string, path: string, version: number, t: number | null): void => {
+      repo.setDeletionTime(accessor, path, version, t)
+    },
+
+    /** Marks a version destroyed and drops its data. */
+    destroy: (accessor: string, path: string, version: number): void => { repo.destroyVersion(accessor, path, version) },
+
+    /** Removes versions `from..to` (inclusive) with their data. */
+    trim: (accessor: string, path: string, from: number, to: number): void => { repo.deleteVersionRange(accessor, path, from, to) },
+
+    /** Every key path in the byte range `[from, to)`. */
+    paths: (accessor: string, from: string, to: string | undefined): string[] => repo.pathsInRange(accessor, from, to),
+
+    /** True when the key has metadata. */
+    exists: (accessor: string, path: string): boolean => repo.metadata(accessor, path) !== undefined
+  }
+}
+
+export type KvStore = ReturnType<typeof createKvStore>
