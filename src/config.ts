@@ -27,6 +27,8 @@ export interface Config {
   maxRequestBytes: number
   /** pino level: fatal, error, warn, info, debug, trace, silent. */
   logLevel: string
+  /** Append-only JSON-lines audit log (`VAULT_SYNC_AUDIT_FILE`, decisions D-26); unset = no audit. */
+  auditFile: string | undefined
 }
 
 type Env = Record<string, string | undefined>
@@ -89,6 +91,7 @@ export function loadConfig (overrides: ConfigOverrides = {}, env: Env = process.
     tlsCertFile,
     tlsKeyFile,
     maxRequestBytes: positiveInt(env, 'VAULT_SYNC_MAX_REQUEST_BYTES', 33554432),
-    logLevel
+    logLevel,
+    auditFile: optional(env, 'VAULT_SYNC_AUDIT_FILE')
   })
 }

@@ -54,7 +54,8 @@ export async function startServer ({ config, dev }: StartOptions): Promise<Runni
   const db: Db = openDatabase(config.dbPath)
   let services: Services
   try {
-    services = createServices({ db, sealKey })
+    services = createServices({ db, sealKey, auditFile: config.auditFile })
+    await services.policies.ensureBuiltins()
   } catch (err) {
     db.close()
     throw err
