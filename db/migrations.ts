@@ -76,6 +76,60 @@ export const MIGRATIONS: readonly string[] = [
     FOREIGN KEY (accessor, path) REFERENCES kv_metadata(accessor, path) ON DELETE CASCADE
   );
   `,
+  // 3: secrets sync (decisions D-1, D-2): destinations, associations, their targets and the
+  // outbox (one row per dirty association, fenced by a generation counter). Times are epoch ms.
+  `
+  CREATE TABLE destinations (
+    id                 TEXT PRIMARY KEY,
+    type               TEXT NOT NULL,
+    name               TEXT NOT NULL,
+    connection         TEXT NOT NULL,
+    sealed_secrets     BLOB,
+    options            TEXT NOT NULL,
+    created_at         INTEGER NOT NULL,
+    updated_at         INTEGER NOT NULL,
+    purge_state        TEXT CHECK (purge_state IN ('purging', 'purge_failed')),
+    purge_initiated_at INTEGER,
+    purge_error        TEXT,
+    deleted_at         INTEGER
+  );
+  CREATE UNIQUE INDEX destinations_live_name ON destinations (type, name) WHERE deleted_at IS NULL;
+  CREATE TABLE associations (
+    id             TEXT PRIMARY KEY,
+    destination_id TEXT NOT NULL REFERENCES destinations(id) ON DELETE CASCADE,
+    accessor       TEXT NOT NULL,
+    mount_path     TEXT NOT NULL,
+    secret_path    TEXT NOT NULL,
+    granularity    TEXT NOT NULL CHECK (granularity IN ('secret-path', 'secret-key')),
+    name_template  TEXT NOT NULL,
+    removed        INTEGER NOT NULL DEFAULT 0,
+    status         TEXT NOT NULL,
+    message        TEXT,
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    UNIQUE (destination_id, accessor, secret_path)
+  );
+  CREATE INDEX associations_by_secret ON associations (accessor, secret_path);
+  CREATE TABLE association_targets (
+    association_id TEXT NOT NULL REFERENCES associations(id) ON DELETE CASCADE,
+    sub_key        TEXT NOT NULL,
+    external_name  TEXT,
+    status         TEXT NOT NULL,
+    message        TEXT,
+    digest         TEXT,
+    updated_at     INTEGER NOT NULL,
+    PRIMARY KEY (association_id, sub_key)
+  );
+  CREATE TABLE sync_outbox (
+    association_id  TEXT PRIMARY KEY REFERENCES associations(id) ON DELETE CASCADE,
+    generation      INTEGER NOT NULL,
+    lease_until     INTEGER,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    created_at      INTEGER NOT NULL
+  );
+  CREATE INDEX sync_outbox_due ON sync_outbox (next_attempt_at);
+  `,
   // access control (issue 9): ACL policies; token period and renewal time.
   `
   CREATE TABLE acl_policies (

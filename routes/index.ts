@@ -13,6 +13,7 @@ import { capabilityRoutes } from './sys/capabilities.js'
 import { healthRoutes } from './sys/health.js'
 import { mountRoutes } from './sys/mounts.js'
 import { policyRoutes } from './sys/policies.js'
+import { syncRoutes } from './sys/sync/index.js'
 
 /** One registered route, as the route walk of the access-control tests enumerates them. */
 export interface RegisteredRoute { methods: string[], url: string, unauthenticated: boolean }
@@ -44,6 +45,7 @@ export function registerRoutes (app: FastifyInstance, services: Services): void 
   policyRoutes(app, services)
   capabilityRoutes(app)
   auditHashRoutes(app, services)
+  syncRoutes(app, services)
   // Engines by mount type; vault-sync mounts only KV version 2 (`kvEngine` checks the version).
   const engines: Partial<Record<string, MountHandler>> = { kv: kvEngine(services) }
   mountDispatchRoutes(app, services, engines, known)

@@ -36,6 +36,9 @@ export function buildApp ({ services, maxRequestBytes, tls, logger = false }: Ap
     genReqId: () => randomUUID(),
     rewriteUrl: rewriteListUrl,
     exposeHeadRoutes: false,
+    // find-my-way skips a route whose parameter exceeds this (default 100), turning an over-long
+    // destination name into a 405; the handlers validate lengths themselves (FR-09).
+    routerOptions: { maxParamLength: 4096 },
     return503OnClosing: false,
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
       if (tls !== undefined) return installListVerb(createHttpsServer({ cert: tls.cert, key: tls.key }, handler), 'secureConnection')

@@ -4,6 +4,7 @@
  * `ConfigError` naming the variable, and start-up stops with that message.
  */
 import { dirname, join } from 'node:path'
+import type { AzureEnvDefaults } from './drivers/azure-kv/azure-kv-config.js'
 
 export class ConfigError extends Error {
   constructor (variable: string, problem: string) {
@@ -29,6 +30,11 @@ export interface Config {
   logLevel: string
   /** Append-only JSON-lines audit log (`VAULT_SYNC_AUDIT_FILE`, decisions D-26); unset = no audit. */
   auditFile: string | undefined
+  /**
+   * Vault's server-side fallbacks for `azure-kv` destination fields left empty: `KEY_VAULT_URI`,
+   * `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET` (the only unprefixed variables, D-18).
+   */
+  azureEnv: Readonly<AzureEnvDefaults>
 }
 
 type Env = Record<string, string | undefined>
@@ -92,6 +98,12 @@ export function loadConfig (overrides: ConfigOverrides = {}, env: Env = process.
     tlsKeyFile,
     maxRequestBytes: positiveInt(env, 'VAULT_SYNC_MAX_REQUEST_BYTES', 33554432),
     logLevel,
-    auditFile: optional(env, 'VAULT_SYNC_AUDIT_FILE')
+    auditFile: optional(env, 'VAULT_SYNC_AUDIT_FILE'),
+    azureEnv: Object.freeze({
+      keyVaultUri: optional(env, 'KEY_VAULT_URI'),
+      tenantId: optional(env, 'AZURE_TENANT_ID'),
+      clientId: optional(env, 'AZURE_CLIENT_ID'),
+      clientSecret: optional(env, 'AZURE_CLIENT_SECRET')
+    })
   })
 }

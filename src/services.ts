@@ -11,7 +11,7 @@ import { createMountsRepo } from '../db/mounts-repo.js'
 import { createPoliciesRepo } from '../db/policies-repo.js'
 import { createTokensRepo } from '../db/tokens-repo.js'
 import type { ExistenceCheck } from './acl/enforce.js'
-import { kvExistenceCheck } from './acl/existence.js'
+import { destinationExistenceCheck, kvExistenceCheck } from './acl/existence.js'
 import { createPolicyService } from './acl/policy-service.js'
 import { createAuditService } from './audit/audit-service.js'
 import { createSealer, type Sealer } from './crypto/seal.js'
@@ -19,7 +19,9 @@ import { createMountService } from './mounts/mount-service.js'
 import type { KvChangeHook } from './kv/kv-events.js'
 import { createKvService } from './kv/kv-service.js'
 import { microClockFromMillis } from './kv/kv-time.js'
+import type { AzureEnvDefaults } from './drivers/azure-kv/azure-kv-config.js'
 import { createActivationService } from './sync/activation-service.js'
+import { createSyncServices } from './sync/sync-services.js'
 import { createTokenService } from './tokens/token-service.js'
 
 /** The seal check: a known plaintext stored encrypted, to detect a wrong seal key at start. */
@@ -34,6 +36,8 @@ export interface ServicesOptions {
   auditFile?: string
   /** Clock in ms (injectable for tests). KV keeps microsecond times from the wall clock when absent. */
   now?: () => number
+  /** Env fallbacks of `azure-kv` destinations (from `config.ts`). */
+  azureEnv?: Readonly<AzureEnvDefaults>
 }
 
 /**
@@ -41,7 +45,7 @@ export interface ServicesOptions {
  * mounts).
  * @throws Error naming `VAULT_SYNC_SEAL_KEY_FILE` when the key does not open this database.
  */
-export function createServices ({ db, sealKey, auditFile, now: injectedNow }: ServicesOptions) {
+export function createServices ({ db, sealKey, auditFile, now: injectedNow, azureEnv = {} }: ServicesOptions) {
   const now = injectedNow ?? Date.now
   const meta = createMetaRepo(db)
   const sealer: Sealer = createSealer(sealKey)
@@ -69,26 +73,41 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow }: Se
     hooks: kvChangeHooks,
     clock: injectedNow === undefined ? undefined : microClockFromMillis(injectedNow)
   })
+  const activation = createActivationService({ meta })
+  const sync = createSyncServices({ db, meta, mounts, kv, sealer, now, azureEnv })
+  kvChangeHooks.push((change) => { sync.associationService.recordKvChange(change) })
   const policies = createPolicyService({ policies: createPoliciesRepo(db) })
+  policies.ensureBuiltins()
   // Paths whose writes are `create` or `update` for the ACL depending on existence (D-7).
-  const existenceChecks: ExistenceCheck[] = [kvExistenceCheck(mounts, kv.secretExists)]
+  const destinationExists = (type: string, name: string): boolean | undefined => {
+    try { return sync.destinationService.find(type, name).row !== undefined } catch { return undefined }
+  }
+  const existenceChecks: ExistenceCheck[] = [kvExistenceCheck(mounts, kv.secretExists), destinationExistenceCheck(destinationExists)]
   return {
     db,
     sealer,
     now,
     cluster,
     mounts,
-    /** ACL policies and compiled ACLs (acl/policy-service.ts); `ensureBuiltins()` runs at start. */
+    /** ACL policies and compiled ACLs (acl/policy-service.ts). */
     policies,
     existenceChecks,
     /** The file audit device and its HMAC (audit/audit-service.ts). */
     audit: createAuditService({ meta, sealer, file: auditFile }),
     tokens: createTokenService({ tokens: createTokensRepo(db), policyExists: policies.exists, now }),
-    activation: createActivationService({ meta }),
+    activation,
     /** Hooks run synchronously inside every KV mutation's transaction (see kv/kv-events.ts). */
     kvChangeHooks,
     /** The KV v2 engine (kv/kv-service.ts); also what sync reads (`secretExists`, `readCurrent`). */
-    kv
+    kv,
+    /** Destination types by URL segment (`azure-kv`). */
+    driverRegistry: sync.driverRegistry,
+    /** `sys/sync/config`: `disabled`, `queue_capacity`. */
+    syncConfig: sync.syncConfig,
+    /** Sync destinations: CRUD, purge, decrypted config for the worker. */
+    destinationService: sync.destinationService,
+    /** Associations: set/remove/lists; its KV hook is registered above. */
+    associationService: sync.associationService
   }
 }
 

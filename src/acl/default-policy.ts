@@ -4,6 +4,7 @@
  * Vault shows. Operators may edit it (not delete it). Paths vault-sync does not serve (cubbyhole,
  * wrapping, tools, leases, identity) still only lead to 404s.
  */
+import type { PathRule } from './policy-rules.js'
 
 /** The text stored for `default` on a new database. */
 export const DEFAULT_POLICY_TEXT = `
@@ -87,3 +88,29 @@ path "identity/oidc/provider/+/authorize" {
     capabilities = ["read", "update"]
 }
 `
+
+/**
+ * The rules of `DEFAULT_POLICY_TEXT`, so a new database gets its `default` policy without
+ * loading the HCL parser at start (its WebAssembly takes about a second to compile). A unit
+ * test checks that parsing the text gives exactly these rules.
+ */
+export const DEFAULT_POLICY_RULES: PathRule[] = [
+  { path: 'auth/token/lookup-self', capabilities: ['read'] },
+  { path: 'auth/token/renew-self', capabilities: ['update'] },
+  { path: 'auth/token/revoke-self', capabilities: ['update'] },
+  { path: 'sys/capabilities-self', capabilities: ['update'] },
+  { path: 'identity/entity/id/{{identity.entity.id}}', capabilities: ['read'] },
+  { path: 'identity/entity/name/{{identity.entity.name}}', capabilities: ['read'] },
+  { path: 'sys/internal/ui/resultant-acl', capabilities: ['read'] },
+  { path: 'sys/renew', capabilities: ['update'] },
+  { path: 'sys/leases/renew', capabilities: ['update'] },
+  { path: 'sys/leases/lookup', capabilities: ['update'] },
+  { path: 'cubbyhole/*', capabilities: ['create', 'delete', 'list', 'read', 'update'] },
+  { path: 'sys/wrapping/wrap', capabilities: ['update'] },
+  { path: 'sys/wrapping/lookup', capabilities: ['update'] },
+  { path: 'sys/wrapping/unwrap', capabilities: ['update'] },
+  { path: 'sys/tools/hash', capabilities: ['update'] },
+  { path: 'sys/tools/hash/*', capabilities: ['update'] },
+  { path: 'sys/control-group/request', capabilities: ['update'] },
+  { path: 'identity/oidc/provider/+/authorize', capabilities: ['read', 'update'] }
+]

@@ -19,3 +19,15 @@ export function kvExistenceCheck (
     return m === null ? undefined : secretExists(found.mount.accessor, m[1])
   }
 }
+
+/**
+ * Secrets sync: `sys/sync/destinations/<type>/<name>` exists when a live destination has that
+ * type and name (Vault marks these paths `x-vault-createSupported`; D-7). An unknown type has
+ * no existence check (the route answers it).
+ */
+export function destinationExistenceCheck (exists: (type: string, name: string) => boolean | undefined): ExistenceCheck {
+  return (path) => {
+    const m = /^sys\/sync\/destinations\/([^/]+)\/([^/]+)$/.exec(path)
+    return m === null ? undefined : exists(m[1], m[2])
+  }
+}

@@ -6,7 +6,7 @@
 import type { PoliciesRepo } from '../../db/policies-repo.js'
 import { badRequest } from '../vault/errors.js'
 import { Acl } from './acl.js'
-import { DEFAULT_POLICY_TEXT } from './default-policy.js'
+import { DEFAULT_POLICY_RULES, DEFAULT_POLICY_TEXT } from './default-policy.js'
 import type { PathRule } from './policy-rules.js'
 import { parsePolicyText } from './policy-text.js'
 
@@ -22,11 +22,10 @@ export function createPolicyService ({ policies }: { policies: PoliciesRepo }) {
   const cache = new Map<string, Acl>()
 
   return {
-    /** Stores the `default` policy on a new database (parsing is async, so this runs at start). */
-    async ensureBuiltins (): Promise<void> {
+    /** Stores the `default` policy on a new database (idempotent). */
+    ensureBuiltins (): void {
       if (policies.get('default') !== undefined) return
-      const rules = await parsePolicyText(DEFAULT_POLICY_TEXT)
-      policies.upsert({ name: 'default', raw: DEFAULT_POLICY_TEXT, rules: JSON.stringify(rules) })
+      policies.upsert({ name: 'default', raw: DEFAULT_POLICY_TEXT, rules: JSON.stringify(DEFAULT_POLICY_RULES) })
       cache.clear()
     },
 

@@ -3,7 +3,6 @@
  * `@cdktf/hcl2json` (HCL2, a superset of the policy syntax Vault accepts in practice), JSON
  * through `JSON.parse`; the structure is then validated by `policy-rules.ts`.
  */
-import { parse as parseHcl } from '@cdktf/hcl2json'
 import { badRequest, type VaultError } from '../vault/errors.js'
 import { PolicyParseError, rulesFromDocument, type PathRule } from './policy-rules.js'
 
@@ -40,7 +39,9 @@ export async function parsePolicyText (text: string): Promise<PathRule[]> {
     }
   } else {
     try {
-      doc = await parseHcl('policy.hcl', text)
+      // Loaded on first use: importing it starts compiling the parser's WebAssembly.
+      const { parse } = await import('@cdktf/hcl2json')
+      doc = await parse('policy.hcl', text)
     } catch (err) {
       throw failed((err as Error).message)
     }

@@ -17,7 +17,6 @@ async function clockedApp (t: Test): Promise<{ app: FastifyInstance, advance: (s
   const db = openDatabase(join(tempDir(t), 'vault-sync.db'))
   let clock = Date.now()
   const services = createServices({ db, sealKey: generateSealKey(), now: () => clock })
-  await services.policies.ensureBuiltins()
   services.tokens.ensureRootToken(ROOT_TOKEN)
   const app = buildApp({ services, maxRequestBytes: 1 << 20 })
   await app.ready()

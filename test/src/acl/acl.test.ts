@@ -2,7 +2,7 @@
 // JSON, validation texts, Vault's precedence, capabilities, the preflight rule, parameters.
 import t from 'tap'
 import { Acl } from '../../../src/acl/acl.js'
-import { DEFAULT_POLICY_TEXT } from '../../../src/acl/default-policy.js'
+import { DEFAULT_POLICY_RULES, DEFAULT_POLICY_TEXT } from '../../../src/acl/default-policy.js'
 import { parametersAllowed } from '../../../src/acl/parameters.js'
 import { parsePolicyText, policyParameter } from '../../../src/acl/policy-text.js'
 import { VaultError } from '../../../src/vault/errors.js'
@@ -137,6 +137,8 @@ t.test('parameter constraints as Vault checks them', async (t) => {
 })
 
 t.test('the default policy text parses and grants what D-7 lists', async (t) => {
+  const byPath = (rules: Array<{ path: string }>): unknown[] => [...rules].sort((a, b) => a.path.localeCompare(b.path))
+  t.same(byPath(await parsePolicyText(DEFAULT_POLICY_TEXT)), byPath(DEFAULT_POLICY_RULES), 'the stored rules are the parsed text')
   const a = await acl(DEFAULT_POLICY_TEXT)
   t.ok(a.allows('read', 'auth/token/lookup-self'))
   t.ok(a.allows('update', 'auth/token/renew-self'))

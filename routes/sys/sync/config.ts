@@ -1,0 +1,25 @@
+/**
+ * `sys/sync/config` (spec/vault-sync-api.md §3.2): GET, PATCH (merge patch; the HTTP plugin
+ * enforces the content type) and DELETE (reset, answered with the defaults as the OpenAPI
+ * document declares).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { ok } from '../../../src/vault/envelope.js'
+import { unknownFieldsWarning } from '../../../src/vault/field-decode.js'
+import { envelope, SyncConfigSchema } from '../../../src/sync/sync-schemas.js'
+import { SYNC_CONFIG_FIELDS } from '../../../src/sync/sync-config-service.js'
+import type { Services } from '../../../src/services.js'
+
+type BodyReq = FastifyRequest<{ Body: Record<string, unknown> | undefined }>
+
+/** Registers the config routes. */
+export function syncConfigRoutes (app: FastifyInstance, { syncConfig }: Pick<Services, 'syncConfig'>): void {
+  const schema = { response: { 200: envelope(SyncConfigSchema) } }
+  app.get('/v1/sys/sync/config', { schema }, async (request) => ok(request, syncConfig.get()))
+  app.patch('/v1/sys/sync/config', { schema }, async (request: BodyReq) => {
+    const body = request.body ?? {}
+    const warning = unknownFieldsWarning(body, SYNC_CONFIG_FIELDS)
+    return ok(request, syncConfig.patch(body), { warnings: warning === undefined ? [] : [warning] })
+  })
+  app.delete('/v1/sys/sync/config', { schema }, async (request) => ok(request, syncConfig.reset()))
+}

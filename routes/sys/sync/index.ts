@@ -1,0 +1,29 @@
+/**
+ * The `sys/sync/*` surface (spec/vault-sync-api.md §2): the activation gate, then each path
+ * group. Until secrets sync is activated every `sys/sync/*` request, known path or not, answers
+ * the 400 of decisions D-15.1 (after authentication, as Vault checks the token first).
+ */
+import type { FastifyInstance } from 'fastify'
+import { badRequest } from '../../../src/vault/errors.js'
+import type { Services } from '../../../src/services.js'
+import { associationRoutes } from './associations.js'
+import { syncConfigRoutes } from './config.js'
+import { destinationAssociationRoutes } from './destination-associations.js'
+import { destinationRoutes } from './destinations.js'
+
+/** D-15.1's text. */
+export const NOT_ACTIVATED = 'secrets sync is not activated; activate it with POST sys/activation-flags/secrets-sync/activate'
+
+/** Registers the activation gate and every `sys/sync/*` route. */
+export function syncRoutes (app: FastifyInstance, services: Services): void {
+  app.addHook('onRequest', async (request) => {
+    const path = request.url.split('?')[0]
+    if ((path === '/v1/sys/sync' || path.startsWith('/v1/sys/sync/')) && !services.activation.isActivated('secrets-sync')) {
+      throw badRequest(NOT_ACTIVATED)
+    }
+  })
+  syncConfigRoutes(app, services)
+  destinationRoutes(app, services)
+  destinationAssociationRoutes(app, services)
+  associationRoutes(app, services)
+}

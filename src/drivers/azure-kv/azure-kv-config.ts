@@ -1,0 +1,180 @@
+/**
+ * `azure-kv` destination configuration (spec/vault-sync-api.md §3.5-3.7, §4; decisions D-15.6,
+ * D-15.8, D-18, D-32.5): the connection fields `key_vault_uri`, `tenant_id`, `client_id`,
+ * `client_secret`, `cloud`, with the server-side env fallbacks `KEY_VAULT_URI`,
+ * `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET` (read in `config.ts`, passed in
+ * here; they apply at sync time, so a stored `""` means "use the fallback").
+ *
+ * Rules: values are stored as sent (Terraform compares what it reads back); `key_vault_uri` must
+ * be `https://host[:port][/]`; `cloud` is one of the accepted names (default `cloud`);
+ * `key_vault_uri`, `tenant_id` and `cloud` cannot change after create (an equal value is
+ * accepted, D-15.6); `client_secret` is write-only, and `"*****"` sent back means unchanged.
+ */
+import { Type } from 'typebox'
+import { badRequest } from '../../vault/errors.js'
+import { decodeString } from '../../vault/field-decode.js'
+import { applyOptions, defaultOptions, OPTION_FIELDS, type WriteMode } from '../../sync/destination-options.js'
+import { validateCustomTags } from '../../sync/tags.js'
+import type { DestinationConfig, DestinationType } from '../driver.js'
+import { toAzureName } from './azure-kv-names.js'
+
+/** The four Vault-defined environment fallbacks, as read by `config.ts`. */
+export interface AzureEnvDefaults {
+  keyVaultUri?: string
+  tenantId?: string
+  clientId?: string
+  clientSecret?: string
+}
+
+/** Azure clouds a destination can target. */
+export type AzureCloud = 'public' | 'usgovernment' | 'china'
+
+/** D-15.8: accepted `cloud` spellings (case-insensitive); `AzureGermanCloud` is closed. */
+const CLOUDS: Record<string, AzureCloud> = {
+  '': 'public',
+  cloud: 'public',
+  public: 'public',
+  azurecloud: 'public',
+  azurepubliccloud: 'public',
+  usgovernment: 'usgovernment',
+  azureusgovernment: 'usgovernment',
+  azureusgovernmentcloud: 'usgovernment',
+  china: 'china',
+  azurechinacloud: 'china'
+}
+
+const CONNECTION_FIELDS = ['key_vault_uri', 'tenant_id', 'client_id', 'cloud'] as const
+const IMMUTABLE = ['key_vault_uri', 'tenant_id', 'cloud'] as const
+/** Accepted and ignored: `subscription_id` was dropped from the API (spec §9.10); DELETE-only fields. */
+const IGNORED_FIELDS = ['subscription_id', 'purge', 'force_delete']
+
+/** The redaction Vault uses for secret fields on reads. */
+export const REDACTED = '*****'
+
+/** `connection_details` of an `azure-kv` read (spec §3.7). */
+export const AzureConnectionDetailsSchema = Type.Object({
+  client_id: Type.String({ description: 'Client ID of the Azure app registration' }),
+  client_secret: Type.Optional(Type.Literal(REDACTED, { description: 'Always "*****" when a secret is stored' })),
+  cloud: Type.String({ description: 'Azure cloud, "cloud" (public) by default' }),
+  key_vault_uri: Type.String({ description: 'URI of the Azure Key Vault, as configured' }),
+  tenant_id: Type.String({ description: 'Azure tenant ID' })
+})
+
+/** Maps a `cloud` value to its cloud; `undefined` when not accepted. */
+export function azureCloudOf (value: string): AzureCloud | undefined {
+  return CLOUDS[value.toLowerCase()]
+}
+
+/**
+ * Checks a Key Vault URI: `https://host[:port]` with an optional trailing `/`, no credentials,
+ * path, query or fragment (the SDK cannot use a path prefix). Returns the problem or `undefined`.
+ */
+export function keyVaultUriProblem (uri: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(uri)
+  } catch {
+    return 'is not a URL'
+  }
+  if (url.protocol !== 'https:') return 'must use https://'
+  if (url.username !== '' || url.password !== '') return 'must not contain credentials'
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || /[?#]/.test(uri)) return 'must not have a path, query or fragment'
+  return undefined
+}
+
+/** A Key Vault URI reduced for comparisons: lower-case origin (default port dropped). */
+function comparableUri (uri: string): string {
+  try { return new URL(uri).origin.toLowerCase() } catch { return uri }
+}
+
+function comparable (fieldName: typeof IMMUTABLE[number], value: string): string {
+  if (fieldName === 'key_vault_uri') return comparableUri(value)
+  if (fieldName === 'cloud') return azureCloudOf(value) ?? value
+  return value.trim().toLowerCase()
+}
+
+/** The connection an `azure-kv` destination uses, env fallbacks applied (for the worker). */
+export interface AzureConnection {
+  keyVaultUri: string
+  tenantId: string
+  clientId: string
+  clientSecret: string
+  cloud: AzureCloud
+}
+
+/** Resolves stored values and env fallbacks into the connection to use. */
+export function effectiveAzureConnection (config: DestinationConfig, env: AzureEnvDefaults): AzureConnection {
+  const c = config.connection
+  return {
+    keyVaultUri: c.key_vault_uri !== '' ? c.key_vault_uri : env.keyVaultUri ?? '',
+    tenantId: c.tenant_id !== '' ? c.tenant_id : env.tenantId ?? '',
+    clientId: c.client_id !== '' ? c.client_id : env.clientId ?? '',
+    clientSecret: (config.secrets.client_secret ?? '') !== '' ? config.secrets.client_secret : env.clientSecret ?? '',
+    cloud: azureCloudOf(c.cloud) ?? 'public'
+  }
+}
+
+/** Creates the `azure-kv` destination type over the server's env fallbacks. */
+export function createAzureKvType (env: AzureEnvDefaults): DestinationType {
+  const fallbacks: Record<string, [string, string | undefined]> = {
+    key_vault_uri: ['KEY_VAULT_URI', env.keyVaultUri],
+    tenant_id: ['AZURE_TENANT_ID', env.tenantId],
+    client_id: ['AZURE_CLIENT_ID', env.clientId],
+    client_secret: ['AZURE_CLIENT_SECRET', env.clientSecret]
+  }
+
+  function write (stored: DestinationConfig | undefined, body: Record<string, unknown>, mode: WriteMode): DestinationConfig {
+    const connection: Record<string, string> = { key_vault_uri: '', tenant_id: '', client_id: '', cloud: '', ...stored?.connection }
+    for (const f of CONNECTION_FIELDS) {
+      const v = decodeString(body[f], f)
+      if (v === undefined) continue
+      if (stored !== undefined && (IMMUTABLE as readonly string[]).includes(f)) {
+        const f2 = f as typeof IMMUTABLE[number]
+        const before = stored.connection[f] !== '' ? stored.connection[f] : fallbacks[f]?.[1] ?? ''
+        if (comparable(f2, v) !== comparable(f2, before)) throw badRequest(`${f} cannot be changed after creation; create a new destination`)
+        continue
+      }
+      connection[f] = v
+    }
+    const secrets: Record<string, string> = { ...stored?.secrets }
+    const secret = decodeString(body.client_secret, 'client_secret')
+    // The UI and naive clients send the redaction back: it means "unchanged" (spec §3.6, §9.12).
+    if (secret !== undefined && !/^\*+$/.test(secret)) secrets.client_secret = secret
+
+    if (stored === undefined) {
+      for (const [f, [variable, fallback]] of Object.entries(fallbacks)) {
+        const value = f === 'client_secret' ? secrets.client_secret ?? '' : connection[f]
+        if (value === '' && (fallback ?? '') === '') throw badRequest(`${f} is required (or set the server's ${variable} environment variable)`)
+      }
+    }
+    const uri = connection.key_vault_uri !== '' ? connection.key_vault_uri : env.keyVaultUri ?? ''
+    const problem = keyVaultUriProblem(uri)
+    if (problem !== undefined) {
+      const origin = connection.key_vault_uri !== '' ? 'key_vault_uri' : 'key_vault_uri (from KEY_VAULT_URI)'
+      throw badRequest(`${origin} ${problem}, e.g. https://my-vault.vault.azure.net`)
+    }
+    if (azureCloudOf(connection.cloud) === undefined) {
+      throw badRequest(`cloud: unsupported value ${JSON.stringify(connection.cloud)}: use "cloud" (Azure public cloud), "usgovernment" or "china"`)
+    }
+    const options = applyOptions(stored?.options ?? defaultOptions(), body, mode, validateCustomTags)
+    return { connection, secrets, options }
+  }
+
+  return {
+    type: 'azure-kv',
+    connectionDetailsSchema: AzureConnectionDetailsSchema,
+    fields: new Set([...CONNECTION_FIELDS, 'client_secret', ...OPTION_FIELDS, ...IGNORED_FIELDS]),
+    write,
+    connectionDetails: (config) => {
+      const c = config.connection
+      // Key order as Vault's JSON (sorted); client_secret only when one is stored.
+      const details: Record<string, unknown> = { client_id: c.client_id }
+      if ((config.secrets.client_secret ?? '') !== '') details.client_secret = REDACTED
+      details.cloud = c.cloud === '' ? 'cloud' : c.cloud
+      details.key_vault_uri = c.key_vault_uri
+      details.tenant_id = c.tenant_id
+      return details
+    },
+    externalName: (rendered) => toAzureName(rendered)
+  }
+}

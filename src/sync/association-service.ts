@@ -1,0 +1,238 @@
+/**
+ * Associations (spec/vault-sync-api.md §3.9-3.13, §6; decisions D-1, D-2, D-15.12-15, D-20,
+ * D-21): set (new or refresh), remove, the per-destination list, the global list, the
+ * destinations of one secret, and the KV change hook that queues affected associations.
+ *
+ * Every change runs in one synchronous SQLite transaction together with its outbox record
+ * (`sync_outbox.markDirty`), so Terraform's immediate read-back sees it and the worker (issue 6)
+ * never misses it. Statuses stay `PENDING`/`UNSYNCING` until the worker settles them.
+ */
+import { randomUUID } from 'node:crypto'
+import type { Db } from '../../db/database.js'
+import type { AssociationRow, AssociationsRepo } from '../../db/associations-repo.js'
+import type { DestinationRow } from '../../db/destinations-repo.js'
+import type { OutboxRepo } from '../../db/outbox-repo.js'
+import type { KvChange } from '../kv/kv-events.js'
+import type { MountService } from '../mounts/mount-service.js'
+import { badRequest, notFound, VaultError } from '../vault/errors.js'
+import { decodeString } from '../vault/field-decode.js'
+import { associationEntries, associationSummary, globalAssociationList } from './association-view.js'
+import { parseStoredOptions } from './destination-options.js'
+import type { DestinationService } from './destination-service.js'
+import { effectiveNameTemplate, parseNameTemplate, renderNameTemplate, templateFields } from './name-template.js'
+import type { SyncConfigService } from './sync-config-service.js'
+import type { DestinationAssociations, DestinationOfSecret } from './sync-types.js'
+
+/** What associations need to know of KV v2 (provided by the KV service). */
+export interface SecretSource {
+  /** True when the secret's metadata exists at `path` of the mount `accessor` (D-15.15). */
+  secretExists: (accessor: string, path: string) => boolean
+  /** Top-level keys of the version a sync would push now (`[]` when none is active). */
+  currentKeys: (accessor: string, path: string) => string[]
+}
+
+export interface AssociationServiceDeps {
+  db: Db
+  associations: AssociationsRepo
+  outbox: OutboxRepo
+  destinations: DestinationService
+  mounts: MountService
+  secrets: SecretSource
+  config: SyncConfigService
+  now: () => number
+}
+
+/** D-15.15 / FR-10: Vault UI's text for a folder or a missing secret. */
+export const SECRET_NOT_FOUND = 'Secret not found. Please provide full path to existing secret'
+
+/** Mount path as the API takes it: no leading/trailing `/`, no `//` (spec §3.10, §9.17). */
+export const normalizeMount = (mount: string): string => mount.replace(/\/{2,}/g, '/').replace(/^\/+|\/+$/g, '')
+
+function requiredString (body: Record<string, unknown>, field: string): string {
+  const v = decodeString(body[field], field)
+  if (v === undefined || v === '') throw badRequest(`missing required field "${field}"`)
+  return v
+}
+
+/** Creates the association service. */
+export function createAssociationService (deps: AssociationServiceDeps) {
+  const { db, associations, outbox, destinations, mounts, secrets, config, now } = deps
+
+  const mountPathOf = (a: AssociationRow): string => mounts.byAccessor(a.accessor)?.path ?? a.mount_path
+
+  /** D-15.14: a change that would add an outbox row beyond `queue_capacity` is refused. */
+  function queueHasRoom (associationId: string | undefined): boolean {
+    if (associationId !== undefined && outbox.has(associationId)) return true
+    return outbox.count() < config.get().queue_capacity
+  }
+  const queueFull = (): VaultError =>
+    new VaultError(503, [`sync queue is full (queue_capacity=${config.get().queue_capacity}); retry later`])
+
+  function liveDestination (type: string, name: string): DestinationRow {
+    const { row } = destinations.find(type, name)
+    if (row === undefined) throw badRequest(`destination ${JSON.stringify(name)} of type ${JSON.stringify(type)} does not exist`)
+    return row
+  }
+
+  function listOf (dest: DestinationRow): DestinationAssociations {
+    const out: DestinationAssociations = { associated_secrets: {}, store_name: dest.name, store_type: dest.type }
+    for (const a of associations.ofDestination(dest.id)) {
+      for (const [key, entry] of associationEntries(a, associations.targets(a.id), mountPathOf(a))) out.associated_secrets[key] = entry
+    }
+    return out
+  }
+
+  /** D-20: under `secret-path` an unusable external name is reported at set time. */
+  function nameProblem (dest: DestinationRow, a: AssociationRow, mountPath: string): string | undefined {
+    const { driver } = destinations.find(dest.type, dest.name)
+    const rendered = renderNameTemplate(parseNameTemplate(a.name_template), templateFields({
+      destinationType: dest.type, destinationName: dest.name, mountPath, mountAccessor: a.accessor, secretPath: a.secret_path
+    }))
+    const result = driver.externalName(rendered)
+    return 'error' in result ? result.error : undefined
+  }
+
+  function queueOrFail (a: AssociationRow, at: number): void {
+    if (queueHasRoom(a.id)) { outbox.markDirty(a.id, at); return }
+    associations.setStatus(a.id, 'INTERNAL_VAULT_ERROR', 'sync queue is full', at)
+    associations.setTargetsStatus(a.id, 'INTERNAL_VAULT_ERROR', 'sync queue is full', at)
+  }
+
+  return {
+    /** `GET sys/sync/destinations/:type/:name/associations`. @throws VaultError 404 for a missing destination. */
+    listForDestination (type: string, name: string): DestinationAssociations {
+      const { row } = destinations.find(type, name)
+      if (row === undefined) throw notFound()
+      return listOf(row)
+    },
+
+    /**
+     * `associations/set` (new or refresh): checks the mount and secret, snapshots the template
+     * and granularity (D-1), marks targets `PENDING` and queues the association.
+     * @throws VaultError 400 (missing field, unknown/non-KV-v2 mount, folder or missing secret,
+     *   missing destination, purge running), 503 when the queue is full.
+     */
+    set (type: string, name: string, body: Record<string, unknown>): DestinationAssociations {
+      const mount = normalizeMount(requiredString(body, 'mount'))
+      const secretPath = requiredString(body, 'secret_name').replace(/^\/+/, '')
+      return db.transaction(() => {
+        const dest = liveDestination(type, name)
+        destinations.refusePurging(dest)
+        const mountRow = mounts.byPath(mount)
+        if (mountRow === undefined || mount === '') throw badRequest(`no mount found at ${mount}/`)
+        if (!mounts.isKvV2(mountRow)) throw badRequest(`only KV version 2 mounts can be synced; ${mountRow.path} is ${mountRow.type}`)
+        if (secretPath === '' || secretPath.endsWith('/') || !secrets.secretExists(mountRow.accessor, secretPath)) {
+          throw badRequest(SECRET_NOT_FOUND)
+        }
+        const existing = associations.find(dest.id, mountRow.accessor, secretPath)
+        if (!queueHasRoom(existing?.id)) throw queueFull()
+        const options = parseStoredOptions(dest.options)
+        const template = effectiveNameTemplate(options.secret_name_template, options.granularity)
+        const at = now()
+        let a: AssociationRow
+        if (existing === undefined) {
+          a = {
+            id: randomUUID(), destination_id: dest.id, accessor: mountRow.accessor, mount_path: mountRow.path,
+            secret_path: secretPath, granularity: options.granularity, name_template: template, removed: 0,
+            status: 'PENDING', message: null, created_at: at, updated_at: at
+          }
+          associations.insert(a)
+        } else {
+          associations.refresh(existing.id, options.granularity, template, 'PENDING', at)
+          a = { ...existing, granularity: options.granularity, name_template: template, removed: 0, status: 'PENDING', message: null, updated_at: at }
+          associations.setTargetsStatus(a.id, 'PENDING', null, at)
+        }
+        if (a.granularity === 'secret-path') {
+          const problem = nameProblem(dest, a, mountRow.path)
+          associations.upsertTarget({
+            association_id: a.id, sub_key: '', status: problem === undefined ? 'PENDING' : 'CLIENT_SIDE_ERROR', message: problem ?? null, updated_at: at
+          })
+        } else {
+          for (const key of secrets.currentKeys(mountRow.accessor, secretPath)) {
+            associations.upsertTarget({ association_id: a.id, sub_key: key, status: 'PENDING', message: null, updated_at: at })
+          }
+        }
+        outbox.markDirty(a.id, at)
+        return listOf(dest)
+      })()
+    },
+
+    /**
+     * `associations/remove` (D-2, D-21): marks the association `UNSYNCING` and queues the unsync;
+     * it stays listed. Removing what is not associated changes nothing.
+     * @throws VaultError 400 (missing field or destination, purge running), 503 queue full.
+     */
+    remove (type: string, name: string, body: Record<string, unknown>): DestinationAssociations {
+      const mount = normalizeMount(requiredString(body, 'mount'))
+      const secretPath = requiredString(body, 'secret_name').replace(/^\/+/, '')
+      return db.transaction(() => {
+        const dest = liveDestination(type, name)
+        destinations.refusePurging(dest)
+        const mountRow = mounts.byPath(mount)
+        const a = (mountRow === undefined ? undefined : associations.find(dest.id, mountRow.accessor, secretPath)) ??
+          associations.findByRecordedPath(dest.id, `${mount}/`, secretPath)
+        if (a !== undefined && a.removed === 0) {
+          if (!queueHasRoom(a.id)) throw queueFull()
+          const at = now()
+          associations.setRemoved(a.id, 'UNSYNCING', at)
+          associations.setTargetsStatus(a.id, 'UNSYNCING', null, at)
+          outbox.markDirty(a.id, at)
+        }
+        return listOf(dest)
+      })()
+    },
+
+    /** `LIST sys/sync/associations` data (D-32.1); removed associations are left out. */
+    listAll (): ReturnType<typeof globalAssociationList> {
+      const rows = associations.allOfLiveDestinations().filter((a) => a.removed === 0)
+      return globalAssociationList(rows.map((a) => ({ accessor: a.accessor, mountPath: mountPathOf(a), secretPath: a.secret_path })))
+    },
+
+    /**
+     * `GET sys/sync/associations/destinations?mount=&secret_name=` (§3.13): every destination the
+     * secret is associated with, removed ones included (they show `UNSYNCING`/`UNSYNCED`).
+     * @throws VaultError 404 `{"errors":[]}` when there is none (D-15.13).
+     */
+    destinationsOf (mountInput: string, secretInput: string): { associated_destinations: Record<string, DestinationOfSecret> } {
+      const mount = normalizeMount(mountInput)
+      const secretPath = secretInput.replace(/^\/+/, '')
+      const accessor = mounts.byPath(mount)?.accessor
+      const rows = accessor !== undefined
+        ? associations.ofSecret(accessor, secretPath)
+        : associations.allOfLiveDestinations().filter((a) => a.mount_path === `${mount}/` && a.secret_path === secretPath)
+      const out: Record<string, DestinationOfSecret> = {}
+      for (const a of rows) {
+        const dest = destinations.byId(a.destination_id)
+        if (dest === undefined || dest.deleted_at !== null) continue
+        out[`${dest.type}/${dest.name}`] = { type: dest.type, name: dest.name, ...associationSummary(a, associations.targets(a.id)) }
+      }
+      if (Object.keys(out).length === 0) throw notFound()
+      return { associated_destinations: out }
+    },
+
+    /**
+     * `GET sys/sync/associations/:mount/*secret`: the path form, split by longest mount prefix.
+     * @throws VaultError 404 as `destinationsOf`, or when no mount serves the path.
+     */
+    destinationsOfPath (path: string): { associated_destinations: Record<string, DestinationOfSecret> } {
+      const found = mounts.resolve(normalizeMount(path))
+      if (found === undefined || found.rest === '') throw notFound()
+      return this.destinationsOf(found.mount.path, found.rest)
+    },
+
+    /**
+     * The KV change hook (registered in `services.kvChangeHooks`): runs inside KV's transaction
+     * and queues every live association of the changed secret; when the queue is full the
+     * association shows `INTERNAL_VAULT_ERROR` `sync queue is full` instead (D-15.14), and a KV
+     * write never fails because of sync.
+     */
+    recordKvChange (change: KvChange): void {
+      const at = now()
+      for (const a of associations.ofSecret(change.accessor, change.path)) {
+        if (a.removed === 0) queueOrFail(a, at)
+      }
+    }
+  }
+}
+
+export type AssociationService = ReturnType<typeof createAssociationService>

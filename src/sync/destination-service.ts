@@ -1,0 +1,212 @@
+/**
+ * Sync destinations (spec/vault-sync-api.md §3.3-3.8; decisions D-2, D-15.2-5, D-15.10):
+ * create-or-update, merge-patch, read with redaction, list (all, by type) and delete with
+ * `purge` / `force_delete`. Each write runs in one synchronous SQLite transaction; secret
+ * fields are sealed with the row's id as AAD and never leave this module in clear except to
+ * the worker through `configOf`.
+ *
+ * Purge (D-15.4): `DELETE ?purge=true` on a destination with live associations sets
+ * `purge_state = 'purging'`, shows every association as `UNSYNCING` and queues it; the worker
+ * unsyncs and deletes each, then the destination (or records `purge_failed` + `purge_error`).
+ * The associations keep `removed = 0` meanwhile, so after a failed purge a plain DELETE still
+ * refuses and `set`/`remove` work again.
+ */
+import { randomUUID } from 'node:crypto'
+import type { Db } from '../../db/database.js'
+import type { AssociationsRepo } from '../../db/associations-repo.js'
+import type { DestinationRow, DestinationsRepo } from '../../db/destinations-repo.js'
+import type { OutboxRepo } from '../../db/outbox-repo.js'
+import type { Sealer } from '../crypto/seal.js'
+import type { DestinationConfig, DestinationType } from '../drivers/driver.js'
+import type { DriverRegistry } from '../drivers/registry.js'
+import { badRequest, notFound, unsupportedPath } from '../vault/errors.js'
+import { unknownFieldsWarning } from '../vault/field-decode.js'
+import { vaultTime } from '../vault/time.js'
+import { parseStoredOptions, readOptions } from './destination-options.js'
+
+/** D-15.10: Vault's generic name pattern, at most 128 characters. */
+const NAME_RE = /^\w([\w.-]*\w)?$/
+const NAME_MAX = 128
+
+/** `data` of a destination read (§3.7); keys in Vault's (sorted) order. */
+export interface DestinationView {
+  connection_details: Record<string, unknown>
+  name: string
+  options: Record<string, unknown>
+  purge_error?: string
+  purge_initiated_at?: string
+  type: string
+}
+
+/** A write's result: the read view and Vault's warnings (ignored fields). */
+export interface DestinationWriteResult { view: DestinationView, warnings: string[] }
+
+/**
+ * Checks a destination name (FR-09).
+ * @throws VaultError 400 naming `name`.
+ */
+export function validateDestinationName (name: string): void {
+  if (name.length === 0) throw badRequest('name: a destination name is required')
+  if (name.length > NAME_MAX) throw badRequest(`name: a destination name is at most ${NAME_MAX} characters, got ${name.length}`)
+  if (!NAME_RE.test(name)) {
+    throw badRequest(`name: invalid destination name ${JSON.stringify(name)}: use letters, digits, "_", "-" and ".", starting and ending with a letter, digit or "_" (no spaces or slashes)`)
+  }
+}
+
+export interface DestinationServiceDeps {
+  db: Db
+  destinations: DestinationsRepo
+  associations: AssociationsRepo
+  outbox: OutboxRepo
+  sealer: Sealer
+  registry: DriverRegistry
+  now: () => number
+}
+
+/** Creates the destination service. */
+export function createDestinationService (deps: DestinationServiceDeps) {
+  const { db, destinations, associations, outbox, sealer, registry, now } = deps
+  const aad = (id: string): string => `destination:${id}`
+
+  function driverOf (type: string): DestinationType {
+    const driver = registry.get(type)
+    if (driver === undefined) throw unsupportedPath()
+    return driver
+  }
+
+  function configOf (row: DestinationRow): DestinationConfig {
+    const secrets = row.sealed_secrets === null ? {} : JSON.parse(sealer.decryptString(row.sealed_secrets, aad(row.id))) as Record<string, string>
+    return { connection: JSON.parse(row.connection) as Record<string, string>, secrets, options: parseStoredOptions(row.options) }
+  }
+
+  function view (row: DestinationRow, driver: DestinationType): DestinationView {
+    const config = configOf(row)
+    const v: DestinationView = {
+      connection_details: driver.connectionDetails(config),
+      name: row.name,
+      options: readOptions(config.options),
+      type: row.type
+    }
+    if (row.purge_error !== null) v.purge_error = row.purge_error
+    if (row.purge_initiated_at !== null) v.purge_initiated_at = vaultTime(row.purge_initiated_at)
+    return v
+  }
+
+  const sealSecrets = (id: string, secrets: Record<string, string>): Buffer | null =>
+    Object.keys(secrets).length === 0 ? null : sealer.encrypt(JSON.stringify(secrets), aad(id))
+
+  const refusePurging = (row: DestinationRow): void => {
+    if (row.purge_state === 'purging') throw badRequest(`destination ${JSON.stringify(row.name)} is being purged`)
+  }
+
+  return {
+    /**
+     * `POST|PUT` (mode `write`: create, or update keeping fields left out) and `PATCH` (mode
+     * `patch`: merge patch) of `sys/sync/destinations/:type/:name`.
+     * @throws VaultError 404 `unsupported path` for an unknown type; 404 `{"errors":[]}` for a
+     *   PATCH of a missing destination; 400 for a bad name or field, or while purging.
+     */
+    write (type: string, name: string, body: Record<string, unknown>, mode: 'write' | 'patch'): DestinationWriteResult {
+      const driver = driverOf(type)
+      validateDestinationName(name)
+      const row = db.transaction((): DestinationRow => {
+        const existing = destinations.live(type, name)
+        const at = now()
+        if (existing === undefined) {
+          if (mode === 'patch') throw notFound()
+          const config = driver.write(undefined, body, 'create')
+          const id = randomUUID()
+          const created: DestinationRow = {
+            id, type, name, connection: JSON.stringify(config.connection), sealed_secrets: sealSecrets(id, config.secrets),
+            options: JSON.stringify(config.options), created_at: at, updated_at: at, purge_state: null,
+            purge_initiated_at: null, purge_error: null, deleted_at: null
+          }
+          destinations.insert(created)
+          return created
+        }
+        refusePurging(existing)
+        const config = driver.write(configOf(existing), body, mode === 'patch' ? 'patch' : 'update')
+        const updated = { ...existing, connection: JSON.stringify(config.connection), sealed_secrets: sealSecrets(existing.id, config.secrets), options: JSON.stringify(config.options), updated_at: at }
+        destinations.update(updated)
+        return updated
+      })()
+      const warning = unknownFieldsWarning(body, driver.fields)
+      return { view: view(row, driver), warnings: warning === undefined ? [] : [warning] }
+    },
+
+    /** `GET sys/sync/destinations/:type/:name`. @throws VaultError 404 (unknown type: `unsupported path`). */
+    read (type: string, name: string): DestinationView {
+      const driver = driverOf(type)
+      const row = destinations.live(type, name)
+      if (row === undefined) throw notFound()
+      return view(row, driver)
+    },
+
+    /** `LIST sys/sync/destinations`: names grouped by type (keys `<type>/`). */
+    listAll (): { keys: string[], key_info: Record<string, string[]>, total_destinations: number } {
+      const keyInfo: Record<string, string[]> = {}
+      const rows = destinations.allLive()
+      for (const r of rows) (keyInfo[`${r.type}/`] ??= []).push(r.name)
+      return { keys: Object.keys(keyInfo).sort(), key_info: keyInfo, total_destinations: rows.length }
+    },
+
+    /** `LIST sys/sync/destinations/:type`: names of one type (none for an unknown type). */
+    listType (type: string): { keys: string[], total_destinations: number } {
+      const names = registry.get(type) === undefined ? [] : destinations.allLive().filter((r) => r.type === type).map((r) => r.name)
+      return { keys: names, total_destinations: names.length }
+    },
+
+    /**
+     * `DELETE sys/sync/destinations/:type/:name[?purge=true][&force_delete=true]` (D-2, D-15.3-5).
+     * Missing destinations are not an error.
+     * @throws VaultError 400 `destination has N associations; set purge=true to unsync and delete them`.
+     */
+    delete (type: string, name: string, flags: { purge: boolean, force: boolean }): void {
+      driverOf(type)
+      db.transaction(() => {
+        const row = destinations.live(type, name)
+        if (row === undefined) return
+        // force_delete: no unsync at all; external secrets stay in place (D-15.5).
+        if (flags.force) { destinations.delete(row.id); return }
+        const live = associations.ofDestination(row.id).filter((a) => a.removed === 0)
+        if (live.length > 0) {
+          if (!flags.purge) throw badRequest(`destination has ${live.length} associations; set purge=true to unsync and delete them`)
+          if (row.purge_state === 'purging') return
+          const at = now()
+          for (const a of live) {
+            associations.setStatus(a.id, 'UNSYNCING', null, at)
+            associations.setTargetsStatus(a.id, 'UNSYNCING', null, at)
+            outbox.markDirty(a.id, at)
+          }
+          destinations.setPurge(row.id, 'purging', at, null)
+          return
+        }
+        // Only removed associations are left: drop the settled ones; keep the row hidden
+        // while unsyncs are still queued (the worker drops it once they settle).
+        associations.deleteSettledRemoved(row.id)
+        if (outbox.countForDestination(row.id) > 0) destinations.hide(row.id, now())
+        else destinations.delete(row.id)
+      })()
+    },
+
+    /** Refuses association changes while a purge runs (D-15.4). @throws VaultError 400. */
+    refusePurging,
+
+    /**
+     * The live destination `type`/`name` and its type.
+     * @throws VaultError 404 `unsupported path` for an unknown type.
+     */
+    find (type: string, name: string): { row: DestinationRow | undefined, driver: DestinationType } {
+      const driver = driverOf(type)
+      return { row: destinations.live(type, name), driver }
+    },
+
+    /** The destination row with `id` (hidden ones included), or `undefined`. */
+    byId: (id: string): DestinationRow | undefined => destinations.byId(id),
+
+    /** The decrypted configuration of a destination row (for the worker). */
+    configOf
+  }
+}
+
+export type DestinationService = ReturnType<typeof createDestinationService>

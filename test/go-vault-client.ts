@@ -1,0 +1,57 @@
+/**
+ * Requests as Vault's Go API client (`hashicorp/vault/api`, used by Terraform and the CLI) sends
+ * them, over a real socket: JSON bodies with no Content-Type (merge patch excepted), the token in
+ * `X-Vault-Token`, `X-Vault-Request: true`; `Logical().Read` turns a 404 into a nil secret.
+ */
+import { request } from 'node:http'
+
+export interface GoResponse { status: number, body: any } // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** One HTTP exchange; `body` is JSON-encoded, sent without a Content-Type unless `contentType`. */
+export async function goRequest (address: string, token: string, method: string, path: string, body?: unknown, contentType?: string): Promise<GoResponse> {
+  const url = new URL(`/v1/${path}`, address)
+  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body))
+  const headers: Record<string, string> = { 'X-Vault-Token': token, 'X-Vault-Request': 'true' }
+  if (payload !== undefined) headers['Content-Length'] = String(payload.length)
+  if (contentType !== undefined) headers['Content-Type'] = contentType
+  return await new Promise((resolve, reject) => {
+    const req = request(url, { method, headers }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8')
+        resolve({ status: res.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) })
+      })
+    })
+    req.on('error', reject)
+    req.end(payload)
+  })
+}
+
+/** The Go client's `Logical()` calls used by terraform-provider-vault. */
+export function goLogical (address: string, token: string) {
+  const fail = (r: GoResponse, what: string): never => { throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`) }
+  return {
+    /** `Logical().Write`: PUT; an error status throws. */
+    write: async (path: string, data: Record<string, unknown>) => {
+      const r = await goRequest(address, token, 'PUT', path, data)
+      return r.status >= 400 ? fail(r, `write ${path}`) : r.body
+    },
+    /** `Logical().Read`: GET; 404 with no errors is a nil secret. */
+    read: async (path: string) => {
+      const r = await goRequest(address, token, 'GET', path)
+      if (r.status === 404 && (r.body?.errors ?? []).length === 0) return null
+      return r.status >= 400 ? fail(r, `read ${path}`) : r.body
+    },
+    /** `Logical().Delete`: DELETE. */
+    delete: async (path: string) => {
+      const r = await goRequest(address, token, 'DELETE', path)
+      return r.status >= 400 ? fail(r, `delete ${path}`) : r.body
+    },
+    /** `Logical().JSONMergePatch`: PATCH with the merge-patch content type. */
+    jsonMergePatch: async (path: string, data: Record<string, unknown>) => {
+      const r = await goRequest(address, token, 'PATCH', path, data, 'application/merge-patch+json')
+      return r.status >= 400 ? fail(r, `patch ${path}`) : r.body
+    }
+  }
+}
