@@ -41,19 +41,29 @@ export interface KvVersionRow {
 }
 
 export interface KvRepo {
+  /** The mount's config row, or undefined when never written. */
   config: (accessor: string) => KvConfigRow | undefined
+  /** Inserts or replaces the mount's config row. */
   upsertConfig: (row: KvConfigRow) => void
+  /** The key's metadata row, or undefined when the key has none. */
   metadata: (accessor: string, path: string) => KvMetadataRow | undefined
+  /** Inserts or replaces the key's metadata row (its versions are untouched). */
   upsertMetadata: (row: KvMetadataRow) => void
+  /** Deletes the key's metadata and, by cascade, its versions. @returns rows deleted (0 or 1). */
   deleteMetadata: (accessor: string, path: string) => number
   /** Paths of keys in `[from, to)` by byte order (`to` undefined = no upper bound). */
   pathsInRange: (accessor: string, from: string, to: string | undefined) => string[]
+  /** Every version row of the key, oldest first. */
   versions: (accessor: string, path: string) => KvVersionRow[]
+  /** Inserts a version with its sealed data. */
   insertVersion: (accessor: string, path: string, row: KvVersionRow, data: Buffer) => void
+  /** Sets (or clears with null) a version's deletion time, microseconds. */
   setDeletionTime: (accessor: string, path: string, version: number, deletionTime: number | null) => void
+  /** Marks a version destroyed and drops its data. */
   destroyVersion: (accessor: string, path: string, version: number) => void
   /** Removes versions `from..to` inclusive (trimming by max_versions). */
   deleteVersionRange: (accessor: string, path: string, from: number, to: number) => void
+  /** A version's sealed data: undefined when no such version, null when destroyed. */
   versionData: (accessor: string, path: string, version: number) => Buffer | null | undefined
 }
 

@@ -5,6 +5,7 @@
  */
 import { dirname, join } from 'node:path'
 import type { AzureEnvDefaults } from './drivers/azure-kv/azure-kv-config.js'
+import { parseDurationMs } from './vault/duration.js'
 
 export class ConfigError extends Error {
   constructor (variable: string, problem: string) {
@@ -35,6 +36,34 @@ export interface Config {
    * `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET` (the only unprefixed variables, D-18).
    */
   azureEnv: Readonly<AzureEnvDefaults>
+  /** Run the sync worker in this process (`VAULT_SYNC_WORKER=on|off`, `-no-worker`). */
+  worker: boolean
+  /** Periodic reconciliation pass, ms. */
+  reconcileIntervalMs: number
+  /** Worker retry backoff: first delay and cap, ms. */
+  backoffBaseMs: number
+  backoffMaxMs: number
+  /** Retry period of remote client-side errors (401/403), ms. */
+  clientErrorRetryMs: number
+  /** How long removed (`UNSYNCED`) association entries stay listed, ms. */
+  unsyncedRetentionMs: number
+  azure: AzureSettings
+}
+
+/** Operator-level Azure settings (decisions D-18), shared by every azure-kv destination. */
+export interface AzureSettings {
+  authorityHost: string | undefined
+  caFile: string | undefined
+  disableInstanceDiscovery: boolean
+  disableChallengeResourceVerification: boolean
+  allowLoopbackDestinations: boolean
+  /** Concurrent requests per vault and operation kind. */
+  maxConcurrency: number
+  /** Azure SDK pipeline retries per request (0: the worker owns retries). */
+  sdkMaxRetries: number
+  /** Long-running operation poll interval and bound, ms. */
+  pollIntervalMs: number
+  pollTimeoutMs: number
 }
 
 type Env = Record<string, string | undefined>
@@ -59,6 +88,31 @@ function positiveInt (env: Env, variable: string, fallback: number): number {
   return Number(raw)
 }
 
+function duration (env: Env, variable: string, fallback: string): number {
+  const raw = env[variable] ?? fallback
+  try {
+    return parseDurationMs(raw === '' ? fallback : raw, { nonNegative: true })
+  } catch (err) {
+    throw new ConfigError(variable, `"${raw}" is not a duration (${(err as Error).message})`)
+  }
+}
+
+function bool (env: Env, variable: string, fallback: boolean): boolean {
+  const raw = env[variable]
+  if (raw === undefined || raw === '') return fallback
+  const v = raw.trim().toLowerCase()
+  if (['1', 'true', 'on', 'yes'].includes(v)) return true
+  if (['0', 'false', 'off', 'no'].includes(v)) return false
+  throw new ConfigError(variable, `"${raw}" is not a boolean (true/false, on/off)`)
+}
+
+function nonNegativeInt (env: Env, variable: string, fallback: number): number {
+  const raw = env[variable]
+  if (raw === undefined || raw === '') return fallback
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(variable, `"${raw}" is not a non-negative integer`)
+  return Number(raw)
+}
+
 function optional (env: Env, variable: string): string | undefined {
   const v = env[variable]
   return v === undefined || v === '' ? undefined : v
@@ -70,6 +124,13 @@ export interface ConfigOverrides {
   listenAddress?: string
   /** `null` means "no file: keep the key in memory". */
   sealKeyFile?: string | null
+  /** `-no-worker` sets false. */
+  worker?: boolean
+  /**
+   * Defaults `server -dev` applies for the built-in emulator; an explicitly set
+   * `VAULT_SYNC_AZURE_*` variable still wins (the Sync engine issue).
+   */
+  azureDefaults?: Partial<AzureSettings>
 }
 
 /**
@@ -104,6 +165,27 @@ export function loadConfig (overrides: ConfigOverrides = {}, env: Env = process.
       tenantId: optional(env, 'AZURE_TENANT_ID'),
       clientId: optional(env, 'AZURE_CLIENT_ID'),
       clientSecret: optional(env, 'AZURE_CLIENT_SECRET')
-    })
+    }),
+    worker: overrides.worker === false ? false : bool(env, 'VAULT_SYNC_WORKER', true),
+    reconcileIntervalMs: duration(env, 'VAULT_SYNC_RECONCILE_INTERVAL', '5m'),
+    backoffBaseMs: duration(env, 'VAULT_SYNC_BACKOFF_BASE', '1s'),
+    backoffMaxMs: duration(env, 'VAULT_SYNC_BACKOFF_MAX', '5m'),
+    clientErrorRetryMs: duration(env, 'VAULT_SYNC_CLIENT_ERROR_RETRY', '10m'),
+    unsyncedRetentionMs: duration(env, 'VAULT_SYNC_UNSYNCED_RETENTION', '10m'),
+    azure: loadAzureSettings(env, overrides.azureDefaults ?? {})
   })
+}
+
+function loadAzureSettings (env: Env, dev: Partial<AzureSettings>): AzureSettings {
+  return {
+    authorityHost: optional(env, 'VAULT_SYNC_AZURE_AUTHORITY_HOST') ?? dev.authorityHost,
+    caFile: optional(env, 'VAULT_SYNC_AZURE_CA_FILE') ?? dev.caFile,
+    disableInstanceDiscovery: bool(env, 'VAULT_SYNC_AZURE_DISABLE_INSTANCE_DISCOVERY', dev.disableInstanceDiscovery ?? false),
+    disableChallengeResourceVerification: bool(env, 'VAULT_SYNC_AZURE_DISABLE_CHALLENGE_RESOURCE_VERIFICATION', dev.disableChallengeResourceVerification ?? false),
+    allowLoopbackDestinations: bool(env, 'VAULT_SYNC_ALLOW_LOOPBACK_DESTINATIONS', dev.allowLoopbackDestinations ?? false),
+    maxConcurrency: positiveInt(env, 'VAULT_SYNC_AZURE_MAX_CONCURRENCY', 8),
+    sdkMaxRetries: nonNegativeInt(env, 'VAULT_SYNC_AZURE_SDK_MAX_RETRIES', 0),
+    pollIntervalMs: duration(env, 'VAULT_SYNC_AZURE_POLL_INTERVAL', '2s'),
+    pollTimeoutMs: duration(env, 'VAULT_SYNC_AZURE_POLL_TIMEOUT', '60s')
+  }
 }

@@ -47,6 +47,7 @@ export function createKvStore ({ repo, sealer }: { repo: KvRepo, sealer: Sealer 
       }
     },
 
+    /** Writes the mount's engine config. */
     saveConfig (accessor: string, c: EngineConfig): void {
       repo.upsertConfig({ accessor, max_versions: c.maxVersions, cas_required: c.casRequired ? 1 : 0, delete_version_after: c.deleteVersionAfter })
     },
@@ -111,6 +112,7 @@ export function createKvStore ({ repo, sealer }: { repo: KvRepo, sealer: Sealer 
       return JSON.parse(sealer.decryptString(blob, dataAad(accessor, path, version))) as JsonObject
     },
 
+    /** Sets (or clears with null) a version's deletion time, microseconds. */
     setDeletionTime: (accessor: string, path: string, version: number, t: number | null): void => {
       repo.setDeletionTime(accessor, path, version, t)
     },

@@ -1,0 +1,100 @@
+/**
+ * Builds (and caches) the Azure SDK clients of a destination: `ClientSecretCredential` +
+ * `SecretClient` with the options that make them work against any Azure cloud, a private
+ * endpoint or the built-in emulator (spec/azure-sdk-offline.md §2, §4; decisions D-9, D-18,
+ * D-32.9). The cache key covers everything that changes authentication, so a rotated
+ * `client_secret` builds a new credential instead of reusing tokens of the old one.
+ */
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { Agent } from 'node:https'
+import { isIP } from 'node:net'
+import { rootCertificates } from 'node:tls'
+import { ClientSecretCredential } from '@azure/identity'
+import { SecretClient } from '@azure/keyvault-secrets'
+import type { NetworkRules } from '../target-ops.js'
+import { resolveAzureCloud, AZURE_CLOUDS } from './azure-kv-clouds.js'
+import { createNetworkPolicy, NetworkPolicyError } from './azure-kv-network.js'
+
+/** What a destination supplies (its decrypted connection details). */
+export interface AzureKvConnection {
+  keyVaultUri: string
+  tenantId: string
+  clientId: string
+  clientSecret: string
+  cloud: string
+  network: NetworkRules
+}
+
+/** Operator-level settings (decisions D-18), the same for every destination. */
+export interface AzureKvSettings {
+  /** Overrides the cloud's Entra authority host (`VAULT_SYNC_AZURE_AUTHORITY_HOST`). */
+  authorityHost?: string
+  /** Extra CA certificates (PEM file), added to Node's roots (`VAULT_SYNC_AZURE_CA_FILE`). */
+  caFile?: string
+  disableInstanceDiscovery: boolean
+  disableChallengeResourceVerification: boolean
+  /** Allow loopback Key Vault addresses on any port (`-dev`). */
+  allowLoopback: boolean
+  /** SDK pipeline retries per request; 0 lets the worker own retries. */
+  sdkMaxRetries: number
+}
+
+export interface AzureKvClient {
+  client: SecretClient
+  /** Normalised vault origin (`https://host:port`), the key of rate limits and collisions. */
+  origin: string
+}
+
+/** Normalised origin of a vault URI: lower-case host, explicit port. @throws TypeError when not a URL. */
+export function vaultOrigin (keyVaultUri: string): string {
+  const u = new URL(keyVaultUri)
+  return `${u.protocol}//${u.hostname.toLowerCase()}:${u.port === '' ? '443' : u.port}`
+}
+
+/** Creates a client cache for `settings`. */
+export function createAzureKvClients (settings: AzureKvSettings) {
+  const ca = settings.caFile === undefined ? undefined : [...rootCertificates, readFileSync(settings.caFile, 'utf8')]
+  const cache = new Map<string, AzureKvClient>()
+  // The authority host is operator configuration and trusted (D-9): no address filter there.
+  const authorityAgent = new Agent({ keepAlive: true, ca })
+
+  /**
+   * The client for `conn`, built once per distinct connection.
+   * @throws NetworkPolicyError when the vault's port or literal address is refused; TypeError for a bad URI.
+   */
+  function clientFor (conn: AzureKvConnection): AzureKvClient {
+    const key = createHash('sha256').update(JSON.stringify([conn.keyVaultUri, conn.tenantId, conn.clientId,
+      conn.clientSecret, conn.cloud, conn.network])).digest('hex')
+    const hit = cache.get(key)
+    if (hit !== undefined) return hit
+    const url = new URL(conn.keyVaultUri)
+    const port = url.port === '' ? 443 : Number(url.port)
+    const policy = createNetworkPolicy(conn.network, settings.allowLoopback, port)
+    const host = url.hostname.replace(/^\[|\]$/g, '')
+    if (isIP(host) !== 0) policy.checkAddress(host, port)
+    else policy.checkPort(port)
+    const cloud = resolveAzureCloud(conn.cloud) ?? 'public'
+    const retryOptions = { maxRetries: settings.sdkMaxRetries }
+    const credential = new ClientSecretCredential(conn.tenantId, conn.clientId, conn.clientSecret, {
+      authorityHost: settings.authorityHost ?? AZURE_CLOUDS[cloud].authorityHost,
+      disableInstanceDiscovery: settings.disableInstanceDiscovery,
+      agent: authorityAgent,
+      retryOptions
+    })
+    const agent = new Agent({ keepAlive: true, ca, lookup: policy.lookup as never })
+    const client = new SecretClient(conn.keyVaultUri, credential, {
+      disableChallengeResourceVerification: settings.disableChallengeResourceVerification,
+      agent,
+      retryOptions
+    })
+    const entry = { client, origin: vaultOrigin(conn.keyVaultUri) }
+    cache.set(key, entry)
+    return entry
+  }
+
+  return { clientFor }
+}
+
+export type AzureKvClients = ReturnType<typeof createAzureKvClients>
+export { NetworkPolicyError }

@@ -1,0 +1,139 @@
+/**
+ * The azure-kv driver: performs a batch of target operations against one Key Vault, each with
+ * one attempt, and reports a result per operation (architecture.md; decisions D-3, D-8, D-20,
+ * D-31.2, D-32.6). What it guarantees, per field report:
+ * - FR-01: a write onto a soft-deleted name recovers it, waits for the recovery, then writes;
+ *   a forbidden recover is CLIENT_SIDE_ERROR naming the secret and the missing right.
+ * - FR-12: a delete happens only when the latest version carries this association's built-in
+ *   tag; otherwise the secret is left in place with a note.
+ * - FR-17: a value over 25,600 characters is refused before any call.
+ * - FR-23: a managed (certificate-backed) secret is never written or deleted.
+ * - FR-25: the first write of a name onto an existing foreign secret adopts it (new version,
+ *   our tags) and says so.
+ * - D-8: a tags-only change updates the recorded version's properties instead of a new version.
+ * Every SDK call runs under the per-vault limiter. Operations of one batch run concurrently.
+ */
+import type { KeyVaultSecret, SecretClient } from '@azure/keyvault-secrets'
+import { BUILTIN_TAG_KEY, isOwnedByVaultSync } from '../../sync/tags.js'
+import type { DeleteOp, OpResult, TargetOp, WriteOp } from '../target-ops.js'
+import { localClientError, remoteClientError, type SyncError } from '../sync-error.js'
+import type { AzureKvClients, AzureKvConnection } from './azure-kv-client.js'
+import { classifyAzureError, innerCode, statusOf } from './azure-kv-errors.js'
+import type { OperationKind, VaultLimiter } from './azure-kv-limits.js'
+
+/** Key Vault's largest secret value, in characters (spec/azure-keyvault-api.md §3). */
+export const AZURE_MAX_VALUE_LENGTH = 25_600
+/** Content types of certificate-backed secrets (FR-23). */
+const CERTIFICATE_TYPES = new Set(['application/x-pkcs12', 'application/x-pem-file'])
+
+export interface AzureKvDriverDeps {
+  clients: AzureKvClients
+  limiter: VaultLimiter
+  /** Poll interval of Azure long-running operations (delete, recover), ms. */
+  pollIntervalMs: number
+  /** Bound on one long-running operation, ms; past it the attempt is a transient failure. */
+  pollTimeoutMs: number
+}
+
+/** Creates the driver. */
+export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTimeoutMs }: AzureKvDriverDeps) {
+  async function apply (conn: AzureKvConnection, ops: TargetOp[], signal?: AbortSignal): Promise<OpResult[]> {
+    let client: SecretClient
+    let origin: string
+    try {
+      ({ client, origin } = clients.clientFor(conn))
+    } catch (err) {
+      const error = classifyAzureError(err, `connect to ${conn.keyVaultUri}`)
+      return ops.map(() => ({ ok: false, error }))
+    }
+    const limited = async <T>(kind: OperationKind, fn: () => Promise<T>): Promise<T> => await limiter.run(origin, kind, fn)
+    const lroSignal = (): AbortSignal => (signal === undefined ? AbortSignal.timeout(pollTimeoutMs) : AbortSignal.any([signal, AbortSignal.timeout(pollTimeoutMs)]))
+
+    /** The latest version, `undefined` when there is none, or `'disabled'` when it cannot be read. */
+    async function readLatest (name: string): Promise<KeyVaultSecret | 'disabled' | undefined> {
+      try {
+        return await limited('other', async () => await client.getSecret(name, { abortSignal: signal }))
+      } catch (err) {
+        if (statusOf(err) === 404) return undefined
+        if (statusOf(err) === 403 && innerCode(err) === 'SecretDisabled') return 'disabled'
+        throw classifyAzureError(err, `getSecret "${name}"`)
+      }
+    }
+
+    async function set (op: WriteOp): Promise<string> {
+      const call = async (): Promise<string> => (await limited('write', async () => await client.setSecret(op.name, op.value, { contentType: op.contentType, tags: op.tags, abortSignal: signal }))).properties.version ?? ''
+      try {
+        return await call()
+      } catch (err) {
+        if (statusOf(err) !== 409 || innerCode(err) !== 'ObjectIsDeletedButRecoverable') throw classifyAzureError(err, `setSecret "${op.name}"`)
+      }
+      try {
+        const poller = await limited('other', async () => await client.beginRecoverDeletedSecret(op.name, { intervalInMs: pollIntervalMs, abortSignal: signal }))
+        await poller.pollUntilDone({ abortSignal: lroSignal() })
+      } catch (err) {
+        if (statusOf(err) === 403) {
+          throw remoteClientError(`"${op.name}" is soft-deleted in Key Vault and recovering it was refused: grant Microsoft.KeyVault/vaults/secrets/recover/action (${classifyAzureError(err, 'recoverDeletedSecret').message})`)
+        }
+        throw classifyAzureError(err, `recoverDeletedSecret "${op.name}"`)
+      }
+      try {
+        return await call()
+      } catch (err) {
+        throw classifyAzureError(err, `setSecret "${op.name}" after recovery`)
+      }
+    }
+
+    async function write (op: WriteOp): Promise<OpResult> {
+      if (op.value.length > AZURE_MAX_VALUE_LENGTH) {
+        return { ok: false, error: localClientError(`value of "${op.name}" is ${op.value.length} characters; Azure Key Vault allows at most ${AZURE_MAX_VALUE_LENGTH}`) }
+      }
+      if (op.tagsOnlyVersion !== undefined) {
+        try {
+          await limited('other', async () => await client.updateSecretProperties(op.name, op.tagsOnlyVersion!, { tags: op.tags, abortSignal: signal }))
+          return { ok: true, version: op.tagsOnlyVersion }
+        } catch (err) {
+          if (statusOf(err) !== 404) throw classifyAzureError(err, `updateSecretProperties "${op.name}"`)
+        }
+      }
+      let note: string | undefined
+      if (op.firstWrite) {
+        const existing = await readLatest(op.name)
+        if (existing !== undefined && existing !== 'disabled') {
+          if (existing.properties.managed === true || CERTIFICATE_TYPES.has(existing.properties.contentType ?? '')) {
+            return { ok: false, error: localClientError(`name "${op.name}" is taken by a certificate in Azure Key Vault`) }
+          }
+          if (!isOwnedByVaultSync(existing.properties.tags)) note = 'adopted pre-existing secret'
+        }
+      }
+      return { ok: true, version: await set(op), note }
+    }
+
+    async function remove (op: DeleteOp): Promise<OpResult> {
+      const existing = await readLatest(op.name)
+      if (existing === undefined) return { ok: true }
+      if (existing === 'disabled') return { ok: true, note: 'left in place: its latest version is disabled' }
+      if (existing.properties.tags?.[BUILTIN_TAG_KEY] !== op.ownerTagValue) return { ok: true, note: 'left in place: not owned by vault-sync' }
+      try {
+        const poller = await limited('other', async () => await client.beginDeleteSecret(op.name, { intervalInMs: pollIntervalMs, abortSignal: signal }))
+        await poller.pollUntilDone({ abortSignal: lroSignal() })
+        if (op.purge) await limited('other', async () => { await client.purgeDeletedSecret(op.name, { abortSignal: signal }) })
+      } catch (err) {
+        if (statusOf(err) === 404) return { ok: true }
+        throw classifyAzureError(err, `deleteSecret "${op.name}"`)
+      }
+      return { ok: true }
+    }
+
+    return await Promise.all(ops.map(async (op): Promise<OpResult> => {
+      try {
+        return op.op === 'write' ? await write(op) : await remove(op)
+      } catch (err) {
+        return { ok: false, error: classifyAzureError(err, op.op === 'write' ? `setSecret "${op.name}"` : `deleteSecret "${op.name}"`) as SyncError }
+      }
+    }))
+  }
+
+  return { type: 'azure-kv' as const, apply }
+}
+
+export type AzureKvDriver = ReturnType<typeof createAzureKvDriver>

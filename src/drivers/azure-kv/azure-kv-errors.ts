@@ -1,0 +1,78 @@
+/**
+ * Classifies what the Azure SDK throws into a `SyncError` (decisions D-13,
+ * spec/azure-keyvault-api.md §2.2-2.3, spec/azure-sdk-offline.md §2):
+ * - Entra failures (`AuthenticationRequiredError`, `CredentialUnavailableError`,
+ *   `AuthenticationError`), 401 after the challenge, 403 (RBAC, firewall, policy), 400
+ *   (invalid name, too large) and network-policy refusals -> CLIENT_SIDE_ERROR;
+ * - 429 (honouring Retry-After / x-ms-retry-after-ms), 408, 5xx, `ObjectIsBeingDeleted` /
+ *   `ObjectIsBeingRecovered`, timeouts, resets and aborts -> transient EXTERNAL_SERVICE_ERROR;
+ * - anything else -> INTERNAL_VAULT_ERROR.
+ * Messages name the operation and Azure's code and text; Azure never echoes secret values.
+ */
+import { SyncError, internalSyncError, remoteClientError, transientError } from '../sync-error.js'
+import { NetworkPolicyError } from './azure-kv-network.js'
+
+interface RestErrorLike {
+  name: string
+  message: string
+  statusCode?: number
+  code?: string
+  details?: { error?: { code?: string, message?: string, innerError?: { code?: string } } }
+  response?: { headers: { get: (name: string) => string | undefined } }
+}
+
+const TRANSIENT_NET = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'REQUEST_SEND_ERROR', 'UND_ERR_SOCKET', 'ECONNABORTED'])
+const IDENTITY_ERRORS = new Set(['AuthenticationRequiredError', 'CredentialUnavailableError', 'AuthenticationError'])
+
+/** The inner error code of a Key Vault error body (`innererror.code` on the wire). */
+export function innerCode (err: unknown): string | undefined {
+  return (err as RestErrorLike).details?.error?.innerError?.code
+}
+
+/** HTTP status of an SDK error, if it has one. */
+export function statusOf (err: unknown): number | undefined {
+  return (err as RestErrorLike | undefined)?.statusCode
+}
+
+/** Retry delay requested by the service, in ms (`x-ms-retry-after-ms`, `retry-after-ms`, `Retry-After`). */
+export function retryAfterMs (err: unknown): number | undefined {
+  const headers = (err as RestErrorLike).response?.headers
+  if (headers === undefined) return undefined
+  for (const h of ['x-ms-retry-after-ms', 'retry-after-ms']) {
+    const v = headers.get(h)
+    if (v !== undefined && /^\d+(\.\d+)?$/.test(v)) return Number(v)
+  }
+  const ra = headers.get('retry-after')
+  if (ra === undefined) return undefined
+  if (/^\d+$/.test(ra.trim())) return Number(ra) * 1000
+  const at = Date.parse(ra)
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now())
+}
+
+function firstLine (text: string): string {
+  return text.split(/\r?\n/)[0].slice(0, 300)
+}
+
+/** Classifies `err` thrown by SDK operation `op` (e.g. `setSecret "db-pass"`). */
+export function classifyAzureError (err: unknown, op: string): SyncError {
+  if (err instanceof SyncError) return err
+  const e = err as RestErrorLike
+  if (err instanceof NetworkPolicyError) return remoteClientError(`${op}: ${e.message}`)
+  if (e?.name === 'AbortError') return transientError(`${op}: aborted`)
+  if (IDENTITY_ERRORS.has(e?.name)) return remoteClientError(`${op}: Microsoft Entra ID authentication failed: ${firstLine(e.message)}`)
+  const status = e?.statusCode
+  const code = e?.details?.error?.code ?? e?.code
+  const inner = innerCode(err)
+  const text = firstLine(e?.details?.error?.message ?? e?.message ?? String(err))
+  const label = `${op}: ${status ?? ''} ${code ?? ''}${inner !== undefined ? `/${inner}` : ''}: ${text}`.replace(/ {2,}/g, ' ')
+  if (status === undefined) {
+    if (e?.code !== undefined && TRANSIENT_NET.has(e.code)) return transientError(label)
+    if (e?.name === 'RestError') return transientError(label)
+    return internalSyncError(`${op}: ${text}`)
+  }
+  if (status === 429) return transientError(label, retryAfterMs(err))
+  if (status === 408 || status >= 500) return transientError(label, retryAfterMs(err))
+  if (status === 409 && (inner === 'ObjectIsBeingDeleted' || inner === 'ObjectIsBeingRecovered')) return transientError(label)
+  if (status === 400 || status === 401 || status === 403 || status === 409) return remoteClientError(label)
+  return internalSyncError(label)
+}

@@ -1,0 +1,50 @@
+/**
+ * The seam between the worker and a destination's API (architecture.md, decisions D-1, D-8).
+ * The worker computes, per association, the operations its targets need; the driver performs
+ * each with ONE attempt (an attempt may poll an Azure long-running operation, bounded by the poll
+ * timeout; decisions D-32.6) and reports a result per operation. Drivers never touch the database,
+ * never sleep for backoff and never retry across attempts: the worker owns that.
+ */
+import type { SyncError } from './sync-error.js'
+
+/** Outbound network rules of a destination (spec/vault-sync-api.md §5.4; decisions D-9). */
+export interface NetworkRules {
+  /** CIDRs (or bare addresses) allowed besides public addresses. */
+  allowedIpv4: string[]
+  allowedIpv6: string[]
+  /** Allowed ports; empty means the default 80 and 443. */
+  allowedPorts: number[]
+  /** `true` turns off both the address and the port restrictions. */
+  disableStrictNetworking: boolean
+}
+
+/** Write the value (a new version), unless only tags differ and `knownVersion` can be updated. */
+export interface WriteOp {
+  op: 'write'
+  /** External (normalised) name. */
+  name: string
+  value: string
+  contentType: string
+  tags: Record<string, string>
+  /** The name has not been written by this association before: check what is there first. */
+  firstWrite: boolean
+  /** Only tags differ from what was last written at `knownVersion` (decisions D-8). */
+  tagsOnlyVersion?: string
+}
+
+/** Delete the external secret if (and only if) it carries `ownerTagValue`. */
+export interface DeleteOp {
+  op: 'delete'
+  name: string
+  /** The built-in tag value that proves this association owns the secret (decisions D-3). */
+  ownerTagValue: string
+  /** Also purge the soft-deleted secret (destination option, decisions D-18 `purge_on_unsync`). */
+  purge: boolean
+}
+
+export type TargetOp = WriteOp | DeleteOp
+
+/** The outcome of one operation. */
+export type OpResult =
+  | { ok: true, /** version written */ version?: string, /** user-facing note */ note?: string }
+  | { ok: false, error: SyncError }

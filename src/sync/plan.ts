@@ -1,0 +1,155 @@
+/**
+ * The sync plan of one association (pure; architecture.md "level-triggered", decisions D-1,
+ * D-8, D-19, D-20): from the association's snapshot (template, granularity), the destination's
+ * tags, the current KV state and what was last written per target, compute what each target
+ * needs now.
+ * - No active KV version, a metadata delete or a removed association: every recorded target is
+ *   unsynced (FR-20 (d), FR-12 via the owner tag).
+ * - `secret-path`: one target (sub_key `""`), the JSON of the whole data map (FR-05, D-19).
+ * - `secret-key`: one target per top-level key; keys that disappeared are unsynced (FR-07).
+ * - Names render from the association's snapshot template, then the driver's naming rules;
+ *   invalid names and collisions inside the association are CLIENT_SIDE_ERRORs with no write
+ *   (FR-03, FR-24).
+ * - Unchanged digest and no refresh: nothing to do (no version churn); only tags changed: a
+ *   tags-only update of the recorded version (D-8, FR-15); a new name: write it (checking what
+ *   is there first) and unsync the old name (FR-19).
+ */
+import { createHash } from 'node:crypto'
+import type { TargetOp } from '../drivers/target-ops.js'
+import { localClientError, type SyncError } from '../drivers/sync-error.js'
+import { findNameCollisions, nameCollisionMessage } from '../drivers/azure-kv/azure-kv-names.js'
+import { effectiveNameTemplate, parseNameTemplate, renderNameTemplate, templateFields, type Granularity } from './name-template.js'
+import { builtinTagValue, buildSecretTags } from './tags.js'
+import { encodeSecretKeyValue, encodeSecretPathValue, type EncodedValue } from './value-encoding.js'
+
+export interface PlanAssociation {
+  id: string
+  destinationId: string
+  destinationType: string
+  destinationName: string
+  accessor: string
+  mountPath: string
+  secretPath: string
+  granularity: Granularity
+  /** The template snapshot stored at `set` (`""` = the granularity's default). */
+  nameTemplate: string
+  removed: boolean
+}
+
+export interface PlanDestination {
+  customTags: Record<string, string>
+  purgeOnUnsync: boolean
+}
+
+/** The KV version the plan syncs (latest active), or `undefined` when none is active. */
+export interface KvSnapshot {
+  version: number
+  data: Record<string, unknown>
+}
+
+/** What was last written for a target (association_targets). */
+export interface RecordedTarget {
+  subKey: string
+  externalName: string | null
+  digest: string | null
+  externalVersion: string | null
+}
+
+/**
+ * Per target, one of:
+ * - `noop`: already in sync; `write`: write `op` (then record `name`, `digest`);
+ * - `error`: a local CLIENT_SIDE_ERROR, nothing written;
+ * - `unsync`: delete the recorded name, then drop the target row;
+ * - `cleanup`: delete an old name of a target that was renamed (its row stays, with the new name).
+ */
+export type PlannedTarget =
+  | { kind: 'noop', subKey: string, name: string, digest: string }
+  | { kind: 'write', subKey: string, name: string, digest: string, op: TargetOp }
+  | { kind: 'error', subKey: string, name?: string, error: SyncError }
+  | { kind: 'unsync', subKey: string, op: TargetOp }
+  | { kind: 'cleanup', subKey: string, op: TargetOp }
+
+export interface PlanInput {
+  association: PlanAssociation
+  destination: PlanDestination
+  kv: KvSnapshot | undefined
+  recorded: RecordedTarget[]
+  /** An explicit `associations/set` refresh: always write (D-8). */
+  refresh: boolean
+  /** The driver's naming rule: normalised `{ name }` or `{ error }` (a full message). */
+  externalName: (rendered: string) => { name: string } | { error: string }
+}
+
+const sha = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex')
+
+/** `<value digest>.<tags digest>`: comparing halves tells a value change from a tags-only change. */
+export function targetDigest (name: string, value: EncodedValue, tags: Record<string, string>): string {
+  const canonicalTags = JSON.stringify(Object.keys(tags).sort().map((k) => [k, tags[k]]))
+  return `${sha(`${name}\u0000${value.contentType}\u0000${value.value}`)}.${sha(canonicalTags)}`
+}
+
+function desiredValues (a: PlanAssociation, kv: KvSnapshot | undefined): Map<string, EncodedValue> {
+  const out = new Map<string, EncodedValue>()
+  if (a.removed || kv === undefined) return out
+  if (a.granularity === 'secret-path') out.set('', encodeSecretPathValue(kv.data))
+  else for (const [k, v] of Object.entries(kv.data)) out.set(k, encodeSecretKeyValue(v))
+  return out
+}
+
+/** Computes the plan. Never throws: a bad stored template becomes a CLIENT_SIDE_ERROR per target. */
+export function planAssociation (input: PlanInput): PlannedTarget[] {
+  const { association: a, destination: d, recorded, refresh } = input
+  const values = desiredValues(a, input.kv)
+  const byKey = new Map(recorded.map((r) => [r.subKey, r]))
+  const ownerTagValue = builtinTagValue(a.destinationId, a.id)
+  const tags = buildSecretTags(d.customTags, a.destinationId, a.id)
+  const out: PlannedTarget[] = []
+  const named: Array<{ key: string, name: string }> = []
+
+  let template
+  try {
+    template = parseNameTemplate(effectiveNameTemplate(a.nameTemplate, a.granularity))
+  } catch (err) {
+    for (const key of values.keys()) out.push({ kind: 'error', subKey: key, error: localClientError((err as Error).message) })
+  }
+  if (template !== undefined) {
+    for (const key of values.keys()) {
+      const rendered = renderNameTemplate(template, templateFields({
+        destinationType: a.destinationType, destinationName: a.destinationName, mountPath: a.mountPath,
+        mountAccessor: a.accessor, secretPath: a.secretPath, secretKey: a.granularity === 'secret-key' ? key : undefined
+      }))
+      const result = input.externalName(rendered)
+      if ('error' in result) out.push({ kind: 'error', subKey: key, error: localClientError(result.error) })
+      else named.push({ key, name: result.name })
+    }
+  }
+  const collided = new Map<string, string>()
+  for (const c of findNameCollisions(named)) for (const t of c.targets) collided.set(t.key, nameCollisionMessage(c))
+
+  for (const { key, name } of named) {
+    const rec = byKey.get(key)
+    const collision = collided.get(key)
+    if (collision !== undefined) { out.push({ kind: 'error', subKey: key, name, error: localClientError(collision) }); continue }
+    const value = values.get(key)!
+    const digest = targetDigest(name, value, tags)
+    const sameName = rec?.externalName === name
+    if (sameName && rec?.digest === digest && !refresh) { out.push({ kind: 'noop', subKey: key, name, digest }); continue }
+    const tagsOnly = sameName && !refresh && rec?.digest?.split('.')[0] === digest.split('.')[0] && rec?.externalVersion !== null
+    out.push({
+      kind: 'write', subKey: key, name, digest,
+      op: { op: 'write', name, value: value.value, contentType: value.contentType, tags, firstWrite: !sameName, tagsOnlyVersion: tagsOnly ? rec?.externalVersion ?? undefined : undefined }
+    })
+  }
+  // Recorded names no longer produced: the key is gone, the association is removed or unsynced,
+  // or a refresh renamed it. Delete the old name (only if owned: the driver checks the tag).
+  const current = new Map(named.map((n) => [n.key, n.name]))
+  for (const rec of recorded) {
+    if (rec.externalName === null) continue
+    if (current.get(rec.subKey) === rec.externalName) continue
+    const stillPlanned = out.find((p) => p.subKey === rec.subKey)
+    const del: TargetOp = { op: 'delete', name: rec.externalName, ownerTagValue, purge: d.purgeOnUnsync }
+    if (stillPlanned === undefined) out.push({ kind: 'unsync', subKey: rec.subKey, op: del })
+    else if (stillPlanned.kind === 'write') out.push({ kind: 'cleanup', subKey: rec.subKey, op: del })
+  }
+  return out
+}

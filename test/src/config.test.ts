@@ -1,0 +1,45 @@
+// src/config.ts: defaults (decisions D-18), validation naming the variable, dev defaults vs explicit env.
+import t from 'tap'
+import { loadConfig, parseListenAddress } from '../../src/config.js'
+
+t.test('defaults', async (t) => {
+  const c = loadConfig({}, {})
+  t.equal(c.dbPath, './data/vault-sync.db')
+  t.same(c.listen, { host: '127.0.0.1', port: 8200 })
+  t.equal(c.sealKeyFile, 'data/seal.key')
+  t.equal(c.maxRequestBytes, 33554432)
+  t.equal(c.worker, true)
+  t.same([c.reconcileIntervalMs, c.backoffBaseMs, c.backoffMaxMs, c.clientErrorRetryMs, c.unsyncedRetentionMs], [300000, 1000, 300000, 600000, 600000])
+  t.same(c.azure, {
+    authorityHost: undefined, caFile: undefined, disableInstanceDiscovery: false, disableChallengeResourceVerification: false,
+    allowLoopbackDestinations: false, maxConcurrency: 8, sdkMaxRetries: 0, pollIntervalMs: 2000, pollTimeoutMs: 60000
+  })
+  t.ok(Object.isFrozen(c))
+})
+
+t.test('values, and every bad value names its variable', async (t) => {
+  const c = loadConfig({}, { VAULT_SYNC_BACKOFF_BASE: '10ms', VAULT_SYNC_WORKER: 'off', VAULT_SYNC_LISTEN_ADDRESS: '[::1]:9000', VAULT_SYNC_AZURE_POLL_INTERVAL: '10ms' })
+  t.equal(c.backoffBaseMs, 10)
+  t.equal(c.worker, false)
+  t.same(c.listen, { host: '::1', port: 9000 })
+  t.equal(c.azure.pollIntervalMs, 10)
+  for (const [variable, value] of [
+    ['VAULT_SYNC_LISTEN_ADDRESS', 'nope'], ['VAULT_SYNC_LISTEN_ADDRESS', '1.2.3.4:99999'], ['VAULT_SYNC_MAX_REQUEST_BYTES', '0'],
+    ['VAULT_SYNC_BACKOFF_MAX', 'soon'], ['VAULT_SYNC_BACKOFF_BASE', '-1s'], ['VAULT_SYNC_WORKER', 'maybe'],
+    ['VAULT_SYNC_LOG_LEVEL', 'loud'], ['VAULT_SYNC_AZURE_SDK_MAX_RETRIES', '-1']
+  ]) {
+    t.throws(() => loadConfig({}, { [variable]: value }), { name: 'ConfigError', message: new RegExp(`^${variable}: `) }, `${variable}=${value}`)
+  }
+  t.throws(() => loadConfig({}, { VAULT_SYNC_TLS_CERT_FILE: '/x.pem' }), { message: /^VAULT_SYNC_TLS_KEY_FILE: TLS needs both/ }, 'names the missing half')
+  t.throws(() => parseListenAddress('x', '-dev-listen-address'), /^-dev-listen-address: /)
+})
+
+t.test('dev defaults for the emulator yield to explicit VAULT_SYNC_AZURE_* settings', async (t) => {
+  const azureDefaults = { authorityHost: 'https://127.0.0.1:1', caFile: '/emu/ca.pem', disableInstanceDiscovery: true, disableChallengeResourceVerification: true, allowLoopbackDestinations: true }
+  const dev = loadConfig({ azureDefaults }, {})
+  t.match(dev.azure, azureDefaults)
+  const explicit = loadConfig({ azureDefaults }, { VAULT_SYNC_AZURE_AUTHORITY_HOST: 'https://login.example', VAULT_SYNC_AZURE_DISABLE_INSTANCE_DISCOVERY: 'false' })
+  t.equal(explicit.azure.authorityHost, 'https://login.example')
+  t.equal(explicit.azure.disableInstanceDiscovery, false)
+  t.equal(explicit.azure.caFile, '/emu/ca.pem')
+})

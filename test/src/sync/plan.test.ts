@@ -1,0 +1,96 @@
+// The pure sync plan: what each target needs from association snapshot + KV state + records.
+import t from 'tap'
+import { planAssociation, targetDigest, type PlanInput, type PlannedTarget } from '../../../src/sync/plan.js'
+import { toAzureName } from '../../../src/drivers/azure-kv/azure-kv-names.js'
+import { encodeSecretPathValue } from '../../../src/sync/value-encoding.js'
+import { buildSecretTags } from '../../../src/sync/tags.js'
+
+const base = (over: Partial<PlanInput> = {}): PlanInput => ({
+  association: {
+    id: 'a1', destinationId: 'd1', destinationType: 'azure-kv', destinationName: 'dest', accessor: 'kv_1234abcd',
+    mountPath: 'kv/', secretPath: 'team/app', granularity: 'secret-path', nameTemplate: '', removed: false
+  },
+  destination: { customTags: { team: 'a' }, purgeOnUnsync: false },
+  kv: { version: 2, data: { b: 1, a: 'x' } },
+  recorded: [],
+  refresh: false,
+  externalName: toAzureName,
+  ...over
+})
+const kinds = (plan: PlannedTarget[]): string[] => plan.map((p) => `${p.kind}:${p.subKey}`)
+
+t.test('secret-path: one write of the whole map, default template, full tag set', async (t) => {
+  const [p, ...rest] = planAssociation(base())
+  t.equal(rest.length, 0)
+  t.equal(p.kind, 'write')
+  if (p.kind !== 'write' || p.op.op !== 'write') return
+  t.equal(p.name, 'vault-kv-1234abcd-team-app')
+  t.equal(p.op.value, '{"a":"x","b":1}')
+  t.equal(p.op.contentType, 'application/json')
+  t.same(p.op.tags, { team: 'a', 'hashicorp:vault': 'vault-sync:d1:a1' })
+  t.equal(p.op.firstWrite, true)
+})
+
+t.test('no churn: an equal digest writes nothing; tags-only change updates the recorded version', async (t) => {
+  const name = 'vault-kv-1234abcd-team-app'
+  const value = encodeSecretPathValue({ a: 'x', b: 1 })
+  const digest = targetDigest(name, value, buildSecretTags({ team: 'a' }, 'd1', 'a1'))
+  const recorded = [{ subKey: '', externalName: name, digest, externalVersion: 'v1' }]
+  t.same(kinds(planAssociation(base({ recorded }))), ['noop:'])
+  const refresh = planAssociation(base({ recorded, refresh: true }))[0]
+  t.equal(refresh.kind, 'write', 'an explicit set always writes')
+  const retag = planAssociation(base({ recorded, destination: { customTags: { team: 'b' }, purgeOnUnsync: false } }))[0]
+  t.equal(retag.kind, 'write')
+  if (retag.kind === 'write' && retag.op.op === 'write') {
+    t.equal(retag.op.tagsOnlyVersion, 'v1')
+    t.equal(retag.op.firstWrite, false)
+  }
+  const newValue = planAssociation(base({ recorded, kv: { version: 3, data: { a: 'y' } } }))[0]
+  if (newValue.kind === 'write' && newValue.op.op === 'write') t.equal(newValue.op.tagsOnlyVersion, undefined)
+})
+
+t.test('no active version, removed association: unsync the recorded names', async (t) => {
+  const recorded = [{ subKey: '', externalName: 'old', digest: 'x.y', externalVersion: 'v' }]
+  for (const over of [{ kv: undefined }, { association: { ...base().association, removed: true } }]) {
+    const plan = planAssociation(base({ ...over, recorded }))
+    t.same(kinds(plan), ['unsync:'])
+    const p = plan[0]
+    if (p.kind === 'unsync') t.same(p.op, { op: 'delete', name: 'old', ownerTagValue: 'vault-sync:d1:a1', purge: false })
+  }
+})
+
+t.test('secret-key: one target per key, gone keys unsynced, collisions refused (FR-03, FR-07)', async (t) => {
+  const association = { ...base().association, granularity: 'secret-key' as const, nameTemplate: '{{ .SecretKey }}' }
+  const plan = planAssociation(base({
+    association,
+    kv: { version: 1, data: { dev: 'a', n: 5 } },
+    recorded: [{ subKey: 'prod', externalName: 'prod', digest: 'x.y', externalVersion: 'v' }]
+  }))
+  t.same(kinds(plan), ['write:dev', 'write:n', 'unsync:prod'])
+  const n = plan[1]
+  if (n.kind === 'write' && n.op.op === 'write') t.same([n.op.value, n.op.contentType], ['5', 'application/json'])
+  const dev = plan[0]
+  if (dev.kind === 'write' && dev.op.op === 'write') t.same([dev.op.value, dev.op.contentType], ['a', 'text/plain'])
+  const collide = planAssociation(base({ association, kv: { version: 1, data: { API_KEY: 'A', api_key: 'B', ok: 'c' } } }))
+  t.same(kinds(collide), ['error:API_KEY', 'error:api_key', 'write:ok'])
+  const e = collide[0]
+  if (e.kind === 'error') {
+    t.equal(e.error.kind, 'CLIENT_SIDE_ERROR')
+    t.match(e.error.message, /"API_KEY" and "api_key" map to the same Azure Key Vault name/)
+  }
+})
+
+t.test('invalid names are local CLIENT_SIDE_ERRORs (FR-24); a rename cleans the old name (FR-19)', async (t) => {
+  const long = { ...base().association, secretPath: 'x/'.repeat(80) + 'y', nameTemplate: '{{ .SecretPath }}' }
+  const [bad] = planAssociation(base({ association: long }))
+  t.equal(bad.kind, 'error')
+  if (bad.kind === 'error') t.match(bad.error.message, /is invalid for Azure Key Vault/)
+  const renamed = planAssociation(base({
+    association: { ...base().association, nameTemplate: '{{ .SecretBaseName }}' },
+    recorded: [{ subKey: '', externalName: 'vault-kv-1234abcd-team-app', digest: 'x.y', externalVersion: 'v' }],
+    refresh: true
+  }))
+  t.same(kinds(renamed), ['write:', 'cleanup:'])
+  const w = renamed[0]
+  if (w.kind === 'write' && w.op.op === 'write') { t.equal(w.name, 'app'); t.equal(w.op.firstWrite, true) }
+})
