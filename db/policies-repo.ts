@@ -10,6 +10,7 @@ export interface PolicyRow {
   rules: string
 }
 
+/** Statements over `acl_policies`; names are already normalised by the caller. */
 export interface PoliciesRepo {
   get: (name: string) => PolicyRow | undefined
   names: () => string[]

@@ -93,6 +93,7 @@ function checkAssociationRead (acl: Acl, body: Record<string, unknown> | undefin
   }
 }
 
+/** What the ACL hooks need: compiled ACLs, the use counter, the existence checks. */
 export interface EnforceDeps {
   policies: Pick<PolicyService, 'aclFor'>
   /** Counts a use of the token (num_uses) once the request is allowed. */

@@ -7,6 +7,7 @@
 
 /** Every capability name Vault accepts (the last two are newer additions). */
 export const CAPABILITIES = ['create', 'read', 'update', 'patch', 'delete', 'list', 'sudo', 'deny', 'subscribe', 'recover'] as const
+/** One capability name. */
 export type Capability = typeof CAPABILITIES[number]
 
 /** Parameter constraints: parameter name (lower-case) -> allowed/denied values (`[]` = any value). */

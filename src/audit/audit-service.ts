@@ -15,6 +15,7 @@ const KEY_NAME = 'audit_hmac_key'
 /** The device path `sys/audit-hash/:path` accepts (D-26). */
 export const AUDIT_DEVICE = 'file'
 
+/** Settings store and sealer (for the HMAC key), and the audit file path. */
 export interface AuditServiceDeps {
   meta: MetaRepo
   sealer: Sealer
