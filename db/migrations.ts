@@ -131,5 +131,16 @@ export const MIGRATIONS: readonly string[] = [
     created_at      INTEGER NOT NULL
   );
   CREATE INDEX sync_outbox_due ON sync_outbox (next_attempt_at);
+  `,
+  // access control (issue 9): ACL policies; token period and renewal time.
+  `
+  CREATE TABLE acl_policies (
+    name  TEXT PRIMARY KEY,
+    raw   TEXT NOT NULL,
+    rules TEXT NOT NULL
+  );
+  ALTER TABLE tokens ADD COLUMN period INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE tokens ADD COLUMN last_renewal_ms INTEGER;
+  CREATE INDEX tokens_parent ON tokens(parent_accessor);
   `
 ]

@@ -21,6 +21,10 @@ export interface TokenRow {
   renewable: number
   orphan: number
   parent_accessor: string | null
+  /** Seconds; 0 = not periodic. */
+  period: number
+  /** Unix ms of the last renewal, or null. */
+  last_renewal_ms: number | null
 }
 
 export interface TokensRepo {
@@ -28,24 +32,31 @@ export interface TokensRepo {
   byHash: (idHash: string) => TokenRow | undefined
   byAccessor: (accessor: string) => TokenRow | undefined
   count: () => number
+  /** Deletes a token; its descendants go with it (`parent_accessor` cascades). */
   deleteByAccessor: (accessor: string) => void
+  updateRenewal: (accessor: string, expireTimeMs: number | null, lastRenewalMs: number) => void
+  setNumUses: (accessor: string, numUses: number) => void
 }
 
 /** Prepared statements over `tokens`. */
 export function createTokensRepo (db: Db): TokensRepo {
   const insert = db.prepare(`INSERT INTO tokens (accessor, id_hash, policies, path, display_name, meta, num_uses,
-    creation_time, creation_ttl, explicit_max_ttl, expire_time_ms, renewable, orphan, parent_accessor)
+    creation_time, creation_ttl, explicit_max_ttl, expire_time_ms, renewable, orphan, parent_accessor, period, last_renewal_ms)
     VALUES (@accessor, @id_hash, @policies, @path, @display_name, @meta, @num_uses, @creation_time, @creation_ttl,
-    @explicit_max_ttl, @expire_time_ms, @renewable, @orphan, @parent_accessor)`)
+    @explicit_max_ttl, @expire_time_ms, @renewable, @orphan, @parent_accessor, @period, @last_renewal_ms)`)
   const byHash = db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE id_hash = ?')
   const byAccessor = db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE accessor = ?')
   const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM tokens')
   const del = db.prepare('DELETE FROM tokens WHERE accessor = ?')
+  const renewal = db.prepare('UPDATE tokens SET expire_time_ms = ?, last_renewal_ms = ? WHERE accessor = ?')
+  const uses = db.prepare('UPDATE tokens SET num_uses = ? WHERE accessor = ?')
   return {
     insert: (row) => { insert.run(row) },
     byHash: (h) => byHash.get(h),
     byAccessor: (a) => byAccessor.get(a),
     count: () => count.get()?.n ?? 0,
-    deleteByAccessor: (a) => { del.run(a) }
+    deleteByAccessor: (a) => { del.run(a) },
+    updateRenewal: (a, expire, last) => { renewal.run(expire, last, a) },
+    setNumUses: (a, n) => { uses.run(n, a) }
   }
 }

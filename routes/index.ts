@@ -8,18 +8,43 @@ import { tokenRoutes } from './auth/token.js'
 import { kvEngine } from './kv/index.js'
 import { mountDispatchRoutes, type MountHandler } from './mount-dispatch.js'
 import { activationFlagRoutes } from './sys/activation-flags.js'
+import { auditHashRoutes } from './sys/audit-hash.js'
+import { capabilityRoutes } from './sys/capabilities.js'
 import { healthRoutes } from './sys/health.js'
 import { mountRoutes } from './sys/mounts.js'
+import { policyRoutes } from './sys/policies.js'
 import { syncRoutes } from './sys/sync/index.js'
 
-/** Registers every route of the API on `app`. */
+/** One registered route, as the route walk of the access-control tests enumerates them. */
+export interface RegisteredRoute { methods: string[], url: string, unauthenticated: boolean }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route `registerRoutes` registered, in order (the catch-all last). */
+    vaultRoutes: RegisteredRoute[]
+  }
+}
+
+/** Registers every route of the API on `app`; they are listed in `app.vaultRoutes`. */
 export function registerRoutes (app: FastifyInstance, services: Services): void {
   const known: string[] = []
-  app.addHook('onRoute', (route) => { known.push(route.url) })
+  const routes: RegisteredRoute[] = []
+  app.decorate('vaultRoutes', routes)
+  app.addHook('onRoute', (route) => {
+    known.push(route.url)
+    routes.push({
+      methods: ([] as string[]).concat(route.method),
+      url: route.url,
+      unauthenticated: (route.config as { unauthenticated?: boolean } | undefined)?.unauthenticated === true
+    })
+  })
   healthRoutes(app, services)
   activationFlagRoutes(app, services)
   mountRoutes(app, services)
   tokenRoutes(app, services)
+  policyRoutes(app, services)
+  capabilityRoutes(app)
+  auditHashRoutes(app, services)
   syncRoutes(app, services)
   // Engines by mount type; vault-sync mounts only KV version 2 (`kvEngine` checks the version).
   const engines: Partial<Record<string, MountHandler>> = { kv: kvEngine(services) }

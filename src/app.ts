@@ -8,6 +8,8 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttpsServer } from 'node:https'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { registerRoutes } from '../routes/index.js'
+import { installAcl } from './acl/enforce.js'
+import { installAudit } from './audit/audit-hook.js'
 import type { Services } from './services.js'
 import { installVaultHttp } from './vault/http-plugin.js'
 import { installListVerb } from './vault/list-verb.js'
@@ -44,6 +46,8 @@ export function buildApp ({ services, maxRequestBytes, tls, logger = false }: Ap
     }
   }) as unknown as FastifyInstance
   installVaultHttp(app, { authenticate: (t) => services.tokens.authenticate(t) })
+  installAcl(app, { policies: services.policies, recordUse: (a) => { services.tokens.recordUse(a) }, existence: services.existenceChecks })
+  installAudit(app, services.audit)
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && request.method !== 'GET' && request.method !== 'HEAD') request.body = {}
   })

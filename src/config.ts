@@ -29,6 +29,8 @@ export interface Config {
   maxRequestBytes: number
   /** pino level: fatal, error, warn, info, debug, trace, silent. */
   logLevel: string
+  /** Append-only JSON-lines audit log (`VAULT_SYNC_AUDIT_FILE`, decisions D-26); unset = no audit. */
+  auditFile: string | undefined
   /** Run the sync worker in this process (`VAULT_SYNC_WORKER=on|off`, `-no-worker`). */
   worker: boolean
   /** Periodic reconciliation pass, ms. */
@@ -157,6 +159,7 @@ export function loadConfig (overrides: ConfigOverrides = {}, env: Env = process.
     tlsKeyFile,
     maxRequestBytes: positiveInt(env, 'VAULT_SYNC_MAX_REQUEST_BYTES', 33554432),
     logLevel,
+    auditFile: optional(env, 'VAULT_SYNC_AUDIT_FILE'),
     worker: overrides.worker === false ? false : bool(env, 'VAULT_SYNC_WORKER', true),
     reconcileIntervalMs: duration(env, 'VAULT_SYNC_RECONCILE_INTERVAL', '5m'),
     backoffBaseMs: duration(env, 'VAULT_SYNC_BACKOFF_BASE', '1s'),

@@ -54,7 +54,7 @@ export async function startServer ({ config, dev }: StartOptions): Promise<Runni
   const db: Db = openDatabase(config.dbPath)
   let services: Services
   try {
-    services = createServices({ db, sealKey, azureEnv: config.azureEnv })
+    services = createServices({ db, sealKey, auditFile: config.auditFile, azureEnv: config.azureEnv })
   } catch (err) {
     db.close()
     throw err

@@ -8,7 +8,12 @@ import type { Db } from '../db/database.js'
 import { createKvRepo } from '../db/kv-repo.js'
 import { createMetaRepo } from '../db/meta-repo.js'
 import { createMountsRepo } from '../db/mounts-repo.js'
+import { createPoliciesRepo } from '../db/policies-repo.js'
 import { createTokensRepo } from '../db/tokens-repo.js'
+import type { ExistenceCheck } from './acl/enforce.js'
+import { destinationExistenceCheck, kvExistenceCheck } from './acl/existence.js'
+import { createPolicyService } from './acl/policy-service.js'
+import { createAuditService } from './audit/audit-service.js'
 import { createSealer, type Sealer } from './crypto/seal.js'
 import { createMountService } from './mounts/mount-service.js'
 import type { KvChangeHook } from './kv/kv-events.js'
@@ -27,6 +32,8 @@ export interface ServicesOptions {
   db: Db
   /** The 32-byte seal key. */
   sealKey: Buffer
+  /** Audit log file (`VAULT_SYNC_AUDIT_FILE`); none when absent. */
+  auditFile?: string
   /** Clock in ms (injectable for tests). KV keeps microsecond times from the wall clock when absent. */
   now?: () => number
   /** Env fallbacks of `azure-kv` destinations (from `config.ts`). */
@@ -38,7 +45,7 @@ export interface ServicesOptions {
  * mounts).
  * @throws Error naming `VAULT_SYNC_SEAL_KEY_FILE` when the key does not open this database.
  */
-export function createServices ({ db, sealKey, now: injectedNow, azureEnv = {} }: ServicesOptions) {
+export function createServices ({ db, sealKey, auditFile, now: injectedNow, azureEnv = {} }: ServicesOptions) {
   const now = injectedNow ?? Date.now
   const meta = createMetaRepo(db)
   const sealer: Sealer = createSealer(sealKey)
@@ -69,13 +76,25 @@ export function createServices ({ db, sealKey, now: injectedNow, azureEnv = {} }
   const activation = createActivationService({ meta })
   const sync = createSyncServices({ db, meta, mounts, kv, sealer, now, azureEnv })
   kvChangeHooks.push((change) => { sync.associationService.recordKvChange(change) })
+  const policies = createPolicyService({ policies: createPoliciesRepo(db) })
+  policies.ensureBuiltins()
+  // Paths whose writes are `create` or `update` for the ACL depending on existence (D-7).
+  const destinationExists = (type: string, name: string): boolean | undefined => {
+    try { return sync.destinationService.find(type, name).row !== undefined } catch { return undefined }
+  }
+  const existenceChecks: ExistenceCheck[] = [kvExistenceCheck(mounts, kv.secretExists), destinationExistenceCheck(destinationExists)]
   return {
     db,
     sealer,
     now,
     cluster,
     mounts,
-    tokens: createTokenService({ tokens: createTokensRepo(db), now }),
+    /** ACL policies and compiled ACLs (acl/policy-service.ts). */
+    policies,
+    existenceChecks,
+    /** The file audit device and its HMAC (audit/audit-service.ts). */
+    audit: createAuditService({ meta, sealer, file: auditFile }),
+    tokens: createTokenService({ tokens: createTokensRepo(db), policyExists: policies.exists, now }),
     activation,
     /** Hooks run synchronously inside every KV mutation's transaction (see kv/kv-events.ts). */
     kvChangeHooks,

@@ -1,17 +1,109 @@
 /**
- * The token store's HTTP surface (`auth/token/*`, spec/vault-core-kv-api.md §4.2). The
- * foundation serves `lookup-self`; the access-control issue adds create, revoke and renew.
+ * The token store's HTTP surface (`auth/token/*`, spec/vault-core-kv-api.md §4.2): create,
+ * create-orphan, lookup, lookup-self, lookup-accessor, renew-self, revoke, revoke-self,
+ * revoke-accessor. Every write accepts POST and PUT, as Vault does.
  */
-import type { FastifyInstance } from 'fastify'
-import { ok } from '../../src/vault/envelope.js'
-import { invalidToken } from '../../src/vault/errors.js'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { decodeCreateRequest } from '../../src/tokens/token-request.js'
+import { decodeDuration } from '../../src/kv/kv-fields.js'
 import type { Services } from '../../src/services.js'
+import { noContent, ok } from '../../src/vault/envelope.js'
+import { VaultError, badRequest, invalidToken } from '../../src/vault/errors.js'
+
+type BodyReq = FastifyRequest<{ Body: Record<string, unknown> | undefined }>
+
+const WRITE = ['POST', 'PUT'] as const
+
+/** A string body field, or undefined when absent or empty. */
+function field (request: BodyReq, name: string): string | undefined {
+  const v = request.body?.[name]
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined
+}
 
 /** Registers the token routes. */
 export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 'tokens'>): void {
+  const selfId = (request: FastifyRequest): string => request.vaultTokenId ?? ''
+
+  for (const path of ['auth/token/create', 'auth/token/create-orphan'] as const) {
+    app.route({
+      method: [...WRITE],
+      url: `/v1/${path}`,
+      handler: async (request: BodyReq) => {
+        const input = decodeCreateRequest(request.body ?? {})
+        // Root, or `sudo` on this path, lifts the parent's limits (Vault's `isSudo`).
+        const isSudo = request.vaultAcl?.allows('update', path, true) ?? false
+        const { auth, warnings } = tokens.create(selfId(request), input, { path, isSudo })
+        return ok(request, null, { auth, warnings })
+      }
+    })
+  }
+
   app.get('/v1/auth/token/lookup-self', async (request) => {
-    const data = tokens.lookup(request.vaultTokenId ?? '')
+    const data = tokens.lookup(selfId(request))
     if (data === undefined) throw invalidToken()
     return ok(request, data)
+  })
+
+  app.route({
+    method: [...WRITE],
+    url: '/v1/auth/token/lookup',
+    handler: async (request: BodyReq) => {
+      const data = tokens.lookup(field(request, 'token') ?? selfId(request))
+      if (data === undefined) throw new VaultError(403, ['bad token'])
+      return ok(request, data)
+    }
+  })
+
+  app.route({
+    method: [...WRITE],
+    url: '/v1/auth/token/lookup-accessor',
+    handler: async (request: BodyReq) => {
+      const accessor = field(request, 'accessor')
+      if (accessor === undefined) throw badRequest('missing accessor')
+      const data = tokens.lookupAccessor(accessor)
+      if (data === undefined) throw badRequest('invalid accessor')
+      return ok(request, data)
+    }
+  })
+
+  app.route({
+    method: [...WRITE],
+    url: '/v1/auth/token/renew-self',
+    handler: async (request: BodyReq) => {
+      const increment = decodeDuration(request.body?.increment, 'increment', false) ?? 0
+      const { auth, warnings } = tokens.renew(selfId(request), increment)
+      return ok(request, null, { auth, warnings })
+    }
+  })
+
+  app.route({
+    method: [...WRITE],
+    url: '/v1/auth/token/revoke',
+    handler: async (request: BodyReq, reply: FastifyReply) => {
+      const token = field(request, 'token')
+      if (token === undefined) throw badRequest('missing token ID')
+      tokens.revoke(token)
+      return noContent(reply)
+    }
+  })
+
+  app.route({
+    method: [...WRITE],
+    url: '/v1/auth/token/revoke-self',
+    handler: async (request, reply) => {
+      tokens.revoke(selfId(request))
+      return noContent(reply)
+    }
+  })
+
+  app.route({
+    method: [...WRITE],
+    url: '/v1/auth/token/revoke-accessor',
+    handler: async (request: BodyReq, reply: FastifyReply) => {
+      const accessor = field(request, 'accessor')
+      if (accessor === undefined) throw badRequest('missing accessor')
+      tokens.revokeAccessor(accessor)
+      return noContent(reply)
+    }
   })
 }

@@ -50,11 +50,13 @@ export function mountRoutes (app: FastifyInstance, { mounts }: Pick<Services, 'm
   })
 
   // Unauthenticated in Vault's path table, but the handler checks the token itself: the auth
-  // hook runs as for any route, so no token or a bad token is a 403 (§2.7).
-  app.get('/v1/sys/internal/ui/mounts/*', async (request: PathReq) => {
+  // hook runs as for any route, so no token or a bad token is a 403; the ACL rule is the
+  // preflight's own (any grant on or under the mount, src/acl/acl.ts `hasMountAccess`, §2.7).
+  app.get('/v1/sys/internal/ui/mounts/*', { config: { aclInHandler: true } }, async (request: PathReq) => {
     const raw = request.params['*'].replace(/^\/+/, '')
     const found = raw === '' ? undefined : mounts.resolve(raw)
-    if (found === undefined || found.mount.builtin === 1) {
+    // No such mount and no access look the same: 403, so the call cannot discover mounts.
+    if (found === undefined || found.mount.builtin === 1 || request.vaultAcl?.hasMountAccess(found.mount.path) !== true) {
       const shown = raw.endsWith('/') ? raw : `${raw}/`
       throw new VaultError(403, [`preflight capability check returned 403, please ensure client's policies grant access to path "${shown}"`])
     }

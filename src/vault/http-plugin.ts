@@ -16,6 +16,8 @@ export interface RequestToken {
   /** The token's accessor (never the token id itself). */
   accessor: string
   policies: string[]
+  /** The token's display name (`root`, `token`, `token-<name>`), for the audit log. */
+  displayName: string
 }
 
 /** Resolves a presented token to its entry, or `undefined` when unknown/expired/revoked. */

@@ -1,0 +1,24 @@
+/**
+ * `sys/audit-hash/:path` (decisions D-26): the HMAC-SHA256 an input string has in the audit log
+ * of device `file`, so an operator can find a known value in the log. Data is injected at the
+ * top level (`sys/audit*`, spec/vault-core-kv-api.md §1.5).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Services } from '../../src/services.js'
+import { ok } from '../../src/vault/envelope.js'
+import { badRequest } from '../../src/vault/errors.js'
+
+type HashReq = FastifyRequest<{ Params: { '*': string }, Body: Record<string, unknown> | undefined }>
+
+/** Registers `sys/audit-hash/*`. */
+export function auditHashRoutes (app: FastifyInstance, { audit }: Pick<Services, 'audit'>): void {
+  app.route({
+    method: ['POST', 'PUT'],
+    url: '/v1/sys/audit-hash/*',
+    handler: async (request: HashReq) => {
+      const input = request.body?.input
+      if (typeof input !== 'string') throw badRequest('the "input" parameter is required')
+      return ok(request, { hash: audit.hash(request.params['*'], input) }, { inject: true })
+    }
+  })
+}

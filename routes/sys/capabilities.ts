@@ -1,0 +1,34 @@
+/**
+ * `sys/capabilities-self` (spec/vault-core-kv-api.md §4.5): what the caller's token may do on
+ * each path (`paths`, or the deprecated `path`; a list or a comma-separated string). Data is
+ * injected at the top level; the `capabilities` key repeats the answer for a single path.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { ok } from '../../src/vault/envelope.js'
+import { permissionDenied } from '../../src/vault/errors.js'
+
+type BodyReq = FastifyRequest<{ Body: Record<string, unknown> | undefined }>
+
+function pathList (value: unknown): string[] {
+  if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string')
+  return []
+}
+
+/** Registers `sys/capabilities-self`. */
+export function capabilityRoutes (app: FastifyInstance): void {
+  app.route({
+    method: ['POST', 'PUT'],
+    url: '/v1/sys/capabilities-self',
+    handler: async (request: BodyReq) => {
+      const acl = request.vaultAcl
+      if (acl === undefined) throw permissionDenied()
+      let paths = pathList(request.body?.paths)
+      if (paths.length === 0) paths = pathList(request.body?.path)
+      const data: Record<string, string[]> = {}
+      for (const p of paths) data[p] = acl.capabilities(p.replace(/^\/+/, ''))
+      if (paths.length === 1) data.capabilities = data[paths[0]]
+      return ok(request, data, { inject: true })
+    }
+  })
+}

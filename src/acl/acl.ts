@@ -1,0 +1,161 @@
+/**
+ * A token's compiled ACL (spec/vault-core-kv-api.md §4.5, decisions D-7), after Vault's
+ * `acl.go`: the rules of all its policies merged per pattern (union of capabilities, `deny`
+ * on that pattern wins), then for a request path the single best rule decides: an exact rule;
+ * for lists the exact rule without the trailing `/`; else the most specific glob/`+` rule.
+ * A less specific `deny` never overrides a more specific allow.
+ */
+import type { Capability, ParameterValues, PathRule } from './policy-rules.js'
+
+/** Vault's logical operations (`read`, `list`, `create`, `update`, `patch`, `delete`). */
+export type Operation = 'read' | 'list' | 'create' | 'update' | 'patch' | 'delete'
+
+/** The merged permissions of one pattern. */
+export interface Permissions {
+  capabilities: Set<Capability>
+  allowedParameters?: ParameterValues
+  deniedParameters?: ParameterValues
+  requiredParameters?: string[]
+  requiresWrapping: boolean
+}
+
+interface Candidate { firstWildcard: number, isPrefix: boolean, wildcards: number, pattern: string, perms: Permissions }
+
+function mergeValues (a: ParameterValues | undefined, b: ParameterValues | undefined): ParameterValues | undefined {
+  if (a === undefined) return b
+  if (b === undefined) return a
+  const out: ParameterValues = { ...a }
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k]
+    // An empty list means "any value": it absorbs a value list from another policy.
+    out[k] = prev === undefined ? v : prev.length === 0 || v.length === 0 ? [] : [...prev, ...v]
+  }
+  return out
+}
+
+function merge (into: Permissions | undefined, rule: PathRule): Permissions {
+  const caps = new Set<Capability>([...(into?.capabilities ?? []), ...rule.capabilities])
+  if (caps.has('deny')) return { capabilities: new Set(['deny']), requiresWrapping: false }
+  const required = [...new Set([...(into?.requiredParameters ?? []), ...(rule.requiredParameters ?? [])])]
+  return {
+    capabilities: caps,
+    allowedParameters: mergeValues(into?.allowedParameters, rule.allowedParameters),
+    deniedParameters: mergeValues(into?.deniedParameters, rule.deniedParameters),
+    requiredParameters: required.length > 0 ? required : undefined,
+    requiresWrapping: (into?.requiresWrapping ?? false) || rule.requiresWrapping === true
+  }
+}
+
+/** Vault's ordering of non-exact candidates: the last one after sorting wins. */
+function lessSpecific (a: Candidate, b: Candidate): number {
+  if (a.firstWildcard !== b.firstWildcard) return a.firstWildcard - b.firstWildcard
+  if (a.isPrefix !== b.isPrefix) return a.isPrefix ? -1 : 1
+  if (a.wildcards !== b.wildcards) return b.wildcards - a.wildcards
+  if (a.pattern.length !== b.pattern.length) return a.pattern.length - b.pattern.length
+  return a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : 0
+}
+
+/** The compiled ACL of one set of policies. */
+export class Acl {
+  /** True for a token carrying the `root` policy: every check passes. */
+  readonly root: boolean
+  private readonly exact = new Map<string, Permissions>()
+  /** Glob rules keyed by their prefix (the pattern without `*`). */
+  private readonly prefix = new Map<string, Permissions>()
+  /** Rules with `+` segments, keyed by the full pattern (maybe ending in `*`). */
+  private readonly segment = new Map<string, Permissions>()
+
+  /** Compiles `rules` (all rules of all the token's policies); `root` bypasses them. */
+  constructor (rules: PathRule[], root = false) {
+    this.root = root
+    for (const rule of rules) {
+      if (rule.path.includes('+')) this.segment.set(rule.path, merge(this.segment.get(rule.path), rule))
+      else if (rule.path.endsWith('*')) {
+        const key = rule.path.slice(0, -1)
+        this.prefix.set(key, merge(this.prefix.get(key), rule))
+      } else this.exact.set(rule.path, merge(this.exact.get(rule.path), rule))
+    }
+  }
+
+  /** The most specific glob or `+` rule for `path`, or `undefined` (Vault's `CheckAllowedFromNonExactPaths`). */
+  private nonExact (path: string): Permissions | undefined {
+    const candidates: Candidate[] = []
+    let best: string | undefined
+    for (const key of this.prefix.keys()) {
+      if (path.startsWith(key) && (best === undefined || key.length > best.length)) best = key
+    }
+    if (best !== undefined) candidates.push({ firstWildcard: best.length, isPrefix: true, wildcards: 0, pattern: best, perms: this.prefix.get(best)! })
+    const parts = path.split('/')
+    for (const [full, perms] of this.segment) {
+      const isPrefix = full.endsWith('*')
+      const pattern = isPrefix ? full.slice(0, -1) : full
+      const ruleParts = pattern.split('/')
+      if (parts.length < ruleParts.length || (!isPrefix && parts.length !== ruleParts.length)) continue
+      let wildcards = 0
+      const matches = ruleParts.every((rp, i) => {
+        if (rp === '+') { wildcards++; return true }
+        if (rp === parts[i]) return true
+        return isPrefix && i === ruleParts.length - 1 && parts[i].startsWith(rp)
+      })
+      if (matches) candidates.push({ firstWildcard: full.indexOf('+'), isPrefix, wildcards, pattern, perms })
+    }
+    if (candidates.length === 0) return undefined
+    candidates.sort(lessSpecific)
+    return candidates[candidates.length - 1].perms
+  }
+
+  /**
+   * The permissions that decide `operation` on `path` (path after `/v1/`, lists with their
+   * trailing `/`), or `undefined` when no rule matches (denied).
+   */
+  permissionsFor (path: string, operation: Operation): Permissions | undefined {
+    const exact = this.exact.get(path)
+    if (exact !== undefined) return exact
+    const isList = operation === 'list' && path.endsWith('/')
+    const trimmed = isList ? path.slice(0, -1) : path
+    if (isList && this.exact.has(trimmed)) return this.exact.get(trimmed)
+    return this.nonExact(path) ?? (isList ? this.nonExact(trimmed) : undefined)
+  }
+
+  /**
+   * Whether the capabilities (not the parameters) allow `operation` on `path`; `sudo` also
+   * requires the `sudo` capability (root-protected paths).
+   */
+  allows (operation: Operation, path: string, sudo = false): boolean {
+    if (this.root) return true
+    const caps = this.permissionsFor(path, operation)?.capabilities
+    if (caps === undefined || caps.has('deny')) return false
+    return caps.has(operation) && (!sudo || caps.has('sudo'))
+  }
+
+  /**
+   * Vault's `Capabilities(path)` for `sys/capabilities-self`: sorted names, `["root"]` for
+   * root, `["deny"]` when nothing matches or the rule denies.
+   */
+  capabilities (path: string): string[] {
+    if (this.root) return ['root']
+    const caps = this.permissionsFor(path, 'create')?.capabilities
+    if (caps === undefined || caps.size === 0 || caps.has('deny')) return ['deny']
+    return [...caps].sort()
+  }
+
+  /**
+   * The preflight rule of `sys/internal/ui/mounts` (§2.7, Vault's `hasMountAccess`): some
+   * non-deny capability on the mount path itself or on any rule under it.
+   * @param mountPath the mount path with its trailing `/` (`secret/`).
+   */
+  hasMountAccess (mountPath: string): boolean {
+    if (this.root) return true
+    if (!this.capabilities(mountPath).includes('deny')) return true
+    const grants = (p: Permissions): boolean => p.capabilities.size > 0 && !p.capabilities.has('deny')
+    for (const [k, p] of [...this.exact, ...this.prefix]) if (k.startsWith(mountPath) && grants(p)) return true
+    const mountParts = mountPath.split('/').slice(0, -1)
+    for (const [full, p] of this.segment) {
+      const parts = full.replace(/\*$/, '').split('/')
+      const under = mountParts.every((mp, i) => parts[i] === '+' || parts[i] === mp ||
+        (i === parts.length - 1 && full.endsWith('*') && mp.startsWith(parts[i])))
+      if (under && grants(p)) return true
+    }
+    return false
+  }
+}

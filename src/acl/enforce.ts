@@ -1,0 +1,141 @@
+/**
+ * ACL enforcement in the request pipeline (spec/vault-core-kv-api.md §4.5, decisions D-6, D-7),
+ * as Vault's `request_handling.go` does it before the backend runs:
+ * - `onRequest` (after the token hook, before the body is read or the handler runs): the
+ *   operation from the method (GET read / list, POST|PUT update or create by existence, PATCH
+ *   patch, DELETE delete), the path after `/v1/`, the capability it needs, `sudo` on
+ *   root-protected paths. Denied → 403 `permission denied` whatever the path (no route leak).
+ * - `preHandler` (body parsed): parameter constraints of the deciding rule, and the
+ *   `associations/set` check that the caller can read the secret (spec/vault-sync-api.md §3.10).
+ * - `onResponse`: an allowed request counts one use of a `num_uses` token.
+ * Routes with `config: { aclInHandler: true }` (the CLI preflight, §2.7) check the ACL
+ * themselves through `request.vaultAcl`.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { VaultError, badRequest, permissionDenied } from '../vault/errors.js'
+import { isListRequest } from '../vault/list-route.js'
+import type { Acl, Operation, Permissions } from './acl.js'
+import { parametersAllowed } from './parameters.js'
+import type { PolicyService } from './policy-service.js'
+
+/** Whether `path` exists, for paths with an existence check; `undefined` = no check (update). */
+export type ExistenceCheck = (path: string) => boolean | undefined
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller's compiled ACL (authenticated routes). */
+    vaultAcl?: Acl
+    /** The operation and path the ACL decided on, for the audit log. */
+    vaultOperation?: { operation: Operation, path: string, perms?: Permissions }
+    /** Set once the ACL allowed the request: its token use is counted after the response. */
+    vaultUseCounted?: boolean
+  }
+  interface FastifyContextConfig {
+    /** The handler checks the ACL itself (`request.vaultAcl`); the hook only authenticates. */
+    aclInHandler?: boolean
+  }
+}
+
+/** Root-protected paths of `sys/` and the token store (§4.5 item 5): `sudo` is needed too. */
+const SUDO = [/^sys\/auth\//, /^sys\/remount$/, /^sys\/audit$/, /^sys\/audit\//, /^sys\/raw(\/|$)/, /^sys\/rotate/,
+  /^sys\/config\/cors$/, /^sys\/config\/auditing\//, /^sys\/plugins\/catalog\//, /^sys\/revoke-prefix\//,
+  /^sys\/revoke-force\//, /^sys\/leases\/revoke-prefix\//, /^sys\/leases\/revoke-force\//, /^sys\/leases\/lookup\//,
+  /^auth\/token\/revoke-orphan(\/|$)/, /^auth\/token\/accessors/]
+
+/** True when `path` is root-protected. */
+export const isSudoPath = (path: string): boolean => SUDO.some((re) => re.test(path))
+
+/**
+ * The request path after `/v1/`, percent-decoded as Go's `URL.Path` (lists already carry the
+ * trailing `/` added by `list-route.ts`).
+ * @throws VaultError 400 for an undecodable path.
+ */
+export function requestPath (url: string): string {
+  const q = url.indexOf('?')
+  const raw = (q < 0 ? url : url.slice(0, q)).replace(/^\/v1\//, '')
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    throw badRequest('invalid URL escape in request path')
+  }
+}
+
+/** The logical operation of a request (§1.2); writes consult the existence checks. */
+export function requestOperation (request: FastifyRequest, path: string, existence: ExistenceCheck[]): Operation {
+  switch (request.method) {
+    case 'GET': case 'HEAD': return isListRequest(request) ? 'list' : 'read'
+    case 'PATCH': return 'patch'
+    case 'DELETE': return 'delete'
+    default: {
+      for (const check of existence) {
+        const exists = check(path)
+        if (exists !== undefined) return exists ? 'update' : 'create'
+      }
+      return 'update'
+    }
+  }
+}
+
+const SET_PATH = /^sys\/sync\/destinations\/[^/]+\/[^/]+\/associations\/set$/
+const slashes = (s: string): string => s.replace(/\/{2,}/g, '/').replace(/^\/+|\/+$/g, '')
+
+/**
+ * The secrets-sync rule: setting an association needs `read` on `<mount>/data/<secret_name>`
+ * (mount and name normalised as Vault does since the `//` fix).
+ * @throws VaultError 403 `permission denied to read the content of the secret <n> in mount <m>`.
+ */
+function checkAssociationRead (acl: Acl, body: Record<string, unknown> | undefined): void {
+  const mount = body?.mount
+  const name = body?.secret_name
+  if (typeof mount !== 'string' || typeof name !== 'string' || slashes(mount) === '' || name === '') return
+  if (!acl.allows('read', `${slashes(mount)}/data/${name.replace(/^\/+/, '')}`)) {
+    throw new VaultError(403, [`permission denied to read the content of the secret ${name} in mount ${mount}`])
+  }
+}
+
+/** What the ACL hooks need: compiled ACLs, the use counter, the existence checks. */
+export interface EnforceDeps {
+  policies: Pick<PolicyService, 'aclFor'>
+  /** Counts a use of the token (num_uses) once the request is allowed. */
+  recordUse: (accessor: string) => void
+  existence: ExistenceCheck[]
+}
+
+/** Installs the ACL hooks; call after `installVaultHttp` (its token hook must run first). */
+export function installAcl (app: FastifyInstance, { policies, recordUse, existence }: EnforceDeps): void {
+  app.addHook('onRequest', async (request) => {
+    const token = request.vaultToken
+    if (token === undefined) return
+    const acl = policies.aclFor(token.policies)
+    request.vaultAcl = acl
+    const path = requestPath(request.url)
+    const operation = requestOperation(request, path, existence)
+    request.vaultOperation = { operation, path }
+    if (request.routeOptions.config.aclInHandler === true || acl.root) return
+    if (!acl.allows(operation, path, isSudoPath(path))) throw permissionDenied()
+    const perms = acl.permissionsFor(path, operation)
+    // vault-sync never wraps responses, so a rule that requires wrapping cannot be satisfied.
+    if (perms?.requiresWrapping === true) throw permissionDenied()
+    request.vaultOperation.perms = perms
+  })
+
+  app.addHook('preHandler', async (request) => {
+    const token = request.vaultToken
+    const acl = request.vaultAcl
+    if (token === undefined || acl === undefined) return
+    const op = request.vaultOperation
+    if (op?.perms !== undefined) {
+      const data = (op.operation === 'read' ? request.query : request.body) as Record<string, unknown> | undefined
+      if (!parametersAllowed(op.perms, op.operation, data)) throw permissionDenied()
+    }
+    if (op !== undefined && op.operation !== 'read' && SET_PATH.test(op.path)) {
+      checkAssociationRead(acl, request.body as Record<string, unknown> | undefined)
+    }
+    request.vaultUseCounted = true
+  })
+
+  // The use is counted once the response is out, so the last allowed use still sees its token.
+  app.addHook('onResponse', async (request) => {
+    if (request.vaultUseCounted === true && request.vaultToken !== undefined) recordUse(request.vaultToken.accessor)
+  })
+}

@@ -1,0 +1,148 @@
+// Token endpoints (spec/vault-core-kv-api.md §4.1-4.2): create rules, formats, lookup, renew,
+// revoke with children, expiry on an injected clock, use counts, and that only hashes are stored.
+import { join } from 'node:path'
+import t, { type Test } from 'tap'
+import type { FastifyInstance } from 'fastify'
+import { openDatabase } from '../../../db/database.js'
+import { buildApp } from '../../../src/app.js'
+import { generateSealKey } from '../../../src/crypto/seal.js'
+import { createServices } from '../../../src/services.js'
+import { ROOT_TOKEN, startTestServer, tempDir, vault } from '../../helper.js'
+
+const DENIED = { errors: ['1 error occurred:\n\t* permission denied\n\n'] }
+const INVALID = { errors: ['2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n'] }
+
+/** The real app and SQLite with a clock the test moves (for expiry). */
+async function clockedApp (t: Test): Promise<{ app: FastifyInstance, advance: (seconds: number) => void }> {
+  const db = openDatabase(join(tempDir(t), 'vault-sync.db'))
+  let clock = Date.now()
+  const services = createServices({ db, sealKey: generateSealKey(), now: () => clock })
+  services.tokens.ensureRootToken(ROOT_TOKEN)
+  const app = buildApp({ services, maxRequestBytes: 1 << 20 })
+  await app.ready()
+  t.teardown(async () => { await app.close(); db.close() })
+  return { app, advance: (seconds) => { clock += seconds * 1000 } }
+}
+
+async function create (app: FastifyInstance, body: unknown, token?: string): Promise<{ status: number, json: any }> {
+  const res = await vault(app, 'POST', '/v1/auth/token/create', { body, token })
+  return { status: res.statusCode, json: res.json() }
+}
+
+t.test('create: Vault formats, policies, display name, auth block', async (t) => {
+  const { app, services } = await startTestServer(t)
+  await vault(app, 'PUT', '/v1/sys/policies/acl/p1', { body: { policy: 'path "sys/mounts" {\n capabilities = ["read"]\n}\n' } })
+  const c = await create(app, { policies: ['P1', ' p1 '], ttl: '1h', display_name: 'ci job#1', meta: { team: 'a' }, id: null, num_uses: null })
+  t.equal(c.status, 200)
+  t.match(c.json, {
+    data: null,
+    mount_type: 'token',
+    auth: {
+      client_token: /^hvs\.[0-9A-Za-z]{24,}$/, accessor: /^[0-9A-Za-z]{24}$/, policies: ['default', 'p1'], token_policies: ['default', 'p1'],
+      metadata: { team: 'a' }, lease_duration: 3600, renewable: true, entity_id: '', token_type: 'service', orphan: false, num_uses: 0
+    }
+  })
+  const token = c.json.auth.client_token as string
+  const self = (await vault(app, 'GET', '/v1/auth/token/lookup-self', { token })).json().data
+  t.match(self, { id: token, display_name: 'token-ci-job-1', path: 'auth/token/create', policies: ['default', 'p1'], orphan: false, ttl: 3600, creation_ttl: 3600, type: 'service', meta: { team: 'a' } })
+  // Only the SHA-256 of the id is stored.
+  const rows = services.db.prepare('SELECT * FROM tokens').all()
+  t.notOk(JSON.stringify(rows).includes(token), 'no token id in the database')
+  const warn = await create(app, { policies: ['ghost'] })
+  t.same(warn.json.warnings, ['Policy "ghost" does not exist'])
+  t.same(warn.json.auth.policies, ['default', 'ghost'])
+  t.equal(warn.json.auth.lease_duration, 2764800, 'the 768h default TTL')
+  const rootChild = await create(app, {})
+  t.same(rootChild.json.auth.policies, ['root'])
+  t.equal(rootChild.json.auth.lease_duration, 0, 'a root token without ttl never expires')
+  const capped = await create(app, { policies: ['p1'], ttl: '2h', explicit_max_ttl: '1h' })
+  t.equal(capped.json.auth.lease_duration, 3600)
+  t.same(capped.json.warnings, ['TTL of "2h0m0s" exceeded the effective max_ttl of "1h0m0s"; TTL value is capped accordingly'])
+  const noDefault = await create(app, { policies: ['p1'], no_default_policy: true })
+  t.same(noDefault.json.auth.policies, ['p1'])
+  const custom = await create(app, { id: 'my-own-id', policies: ['p1'] })
+  t.equal(custom.json.auth.client_token, 'my-own-id')
+  t.same((await create(app, { id: 'my-own-id' })).json, { errors: ['cannot create a token with a duplicate ID'] })
+  t.same((await create(app, { type: 'batch' })).json, { errors: ['batch tokens are not supported by vault-sync; use service tokens'] })
+  t.same((await create(app, { num_uses: -1 })).json, { errors: ['number of uses cannot be negative'] })
+})
+
+t.test('create: a non-root parent is limited to its own policies', async (t) => {
+  const { app } = await startTestServer(t)
+  const creator = 'path "auth/token/create" {\n capabilities = ["update"]\n}\npath "auth/token/create-orphan" {\n capabilities = ["update"]\n}\n'
+  await vault(app, 'PUT', '/v1/sys/policies/acl/creator', { body: { policy: creator } })
+  await vault(app, 'PUT', '/v1/sys/policies/acl/sudo-creator', { body: { policy: creator.replace('capabilities = ["update"]', 'capabilities = ["update", "sudo"]') } })
+  const parent = (await create(app, { policies: ['creator', 'p2'] })).json.auth.client_token
+  const sub = await create(app, { policies: ['p2'] }, parent)
+  t.equal(sub.status, 200)
+  t.same(sub.json.auth.policies, ['default', 'p2'])
+  const inherited = await create(app, {}, parent)
+  t.same(inherited.json.auth.policies, ['creator', 'default', 'p2'], 'no policies: the parent\'s')
+  const wider = await create(app, { policies: ['admin'] }, parent)
+  t.equal(wider.status, 400)
+  t.same(wider.json, { errors: ['child policies must be subset of parent'] })
+  t.same((await create(app, { policies: ['root'] }, parent)).json, { errors: ['root tokens may not be created without parent token being root'] })
+  t.same((await create(app, { policies: ['p2'], id: 'x' }, parent)).json, { errors: ['root or sudo privileges required to specify token id'] })
+  t.same((await create(app, { policies: ['p2'], no_parent: true }, parent)).json, { errors: ['root or sudo privileges required to create orphan token'] })
+  const orphan = await vault(app, 'POST', '/v1/auth/token/create-orphan', { token: parent, body: { policies: ['p2'] } })
+  t.equal(orphan.json().auth.orphan, true, 'create-orphan needs no sudo')
+  const sudoParent = (await create(app, { policies: ['sudo-creator'] })).json.auth.client_token
+  t.same((await create(app, { policies: ['anything'] }, sudoParent)).json.auth.policies, ['anything', 'default'], 'sudo lifts the subset rule')
+  const noCreate = (await create(app, { policies: ['p2'] })).json.auth.client_token
+  const denied = await vault(app, 'POST', '/v1/auth/token/create', { token: noCreate, body: {} })
+  t.equal(denied.statusCode, 403)
+  t.same(denied.json(), DENIED)
+})
+
+t.test('lookup, lookup-accessor, renew-self, revoke, revoke-accessor, children revoked with their parent', async (t) => {
+  const { app } = await startTestServer(t)
+  const parent = (await create(app, { policies: ['a'], ttl: '1h' })).json.auth
+  const child = (await create(app, { policies: ['a'] })).json.auth
+  // A tree: root -> p -> c1 -> c2.
+  await vault(app, 'PUT', '/v1/sys/policies/acl/creator', { body: { policy: 'path "auth/token/create" {\n capabilities = ["update"]\n}\n' } })
+  const p = (await create(app, { policies: ['creator'] })).json.auth
+  const c1 = (await create(app, { policies: ['creator'] }, p.client_token)).json.auth
+  const c2 = (await create(app, {}, c1.client_token)).json.auth
+  t.equal((await vault(app, 'POST', '/v1/auth/token/lookup', { body: { token: c2.client_token } })).json().data.orphan, false)
+  const byAccessor = await vault(app, 'POST', '/v1/auth/token/lookup-accessor', { body: { accessor: c1.accessor } })
+  t.match(byAccessor.json().data, { id: '', accessor: c1.accessor, policies: ['creator', 'default'] })
+  t.same((await vault(app, 'POST', '/v1/auth/token/lookup', { body: { token: 'hvs.nope' } })).json(), { errors: ['bad token'] })
+  t.same((await vault(app, 'POST', '/v1/auth/token/lookup-accessor', { body: { accessor: 'nope' } })).json(), { errors: ['invalid accessor'] })
+  const renewed = await vault(app, 'PUT', '/v1/auth/token/renew-self', { token: parent.client_token, body: { increment: '30m' } })
+  t.equal(renewed.statusCode, 200)
+  t.match(renewed.json().auth, { client_token: parent.client_token, lease_duration: 1800, renewable: true })
+  t.match((await vault(app, 'GET', '/v1/auth/token/lookup-self', { token: parent.client_token })).json().data, { ttl: 1800, last_renewal_time: Number })
+  t.same((await vault(app, 'POST', '/v1/auth/token/renew-self')).json(), { errors: ['lease is not renewable'] }, 'the root token never expires')
+  // Revoking c1 takes c2 with it, not p.
+  t.equal((await vault(app, 'POST', '/v1/auth/token/revoke', { body: { token: c1.client_token } })).statusCode, 204)
+  t.same((await vault(app, 'GET', '/v1/auth/token/lookup-self', { token: c2.client_token })).json(), INVALID)
+  t.equal((await vault(app, 'GET', '/v1/auth/token/lookup-self', { token: p.client_token })).statusCode, 200)
+  t.equal((await vault(app, 'POST', '/v1/auth/token/revoke', { body: { token: 'hvs.unknown' } })).statusCode, 204, 'unknown: 204')
+  t.same((await vault(app, 'POST', '/v1/auth/token/revoke', { body: {} })).json(), { errors: ['missing token ID'] })
+  t.equal((await vault(app, 'POST', '/v1/auth/token/revoke-accessor', { body: { accessor: child.accessor } })).statusCode, 204)
+  t.same((await vault(app, 'GET', '/v1/auth/token/lookup-self', { token: child.client_token })).json(), INVALID)
+  t.equal((await vault(app, 'POST', '/v1/auth/token/revoke-self', { token: p.client_token })).statusCode, 204)
+  t.same((await vault(app, 'GET', '/v1/auth/token/lookup-self', { token: p.client_token })).json(), INVALID)
+})
+
+t.test('expiry, expired parents and use counts', async (t) => {
+  const { app, advance } = await clockedApp(t)
+  await vault(app, 'PUT', '/v1/sys/policies/acl/creator', { body: { policy: 'path "auth/token/create" {\n capabilities = ["update"]\n}\n' } })
+  const parent = (await create(app, { policies: ['creator'], ttl: '10m' })).json.auth.client_token
+  const child = (await create(app, { ttl: '1h' }, parent)).json.auth.client_token
+  const longLived = (await create(app, { policies: ['x'], ttl: '1h', explicit_max_ttl: '20m' })).json.auth.client_token
+  advance(9 * 60)
+  t.equal((await vault(app, 'GET', '/v1/auth/token/lookup-self', { token: child })).statusCode, 200)
+  const renew = await vault(app, 'POST', '/v1/auth/token/renew-self', { token: longLived, body: { increment: '1h' } })
+  t.equal(renew.json().auth.lease_duration, 11 * 60, 'capped by explicit_max_ttl from creation')
+  t.match(renew.json().warnings, [/exceeded the effective max_ttl/])
+  advance(2 * 60)
+  t.same((await vault(app, 'GET', '/v1/auth/token/lookup-self', { token: parent })).json(), INVALID, 'expired')
+  t.same((await vault(app, 'GET', '/v1/auth/token/lookup-self', { token: child })).json(), INVALID, 'revoked with its expired parent')
+  const limited = (await create(app, { policies: ['x'], num_uses: 2 })).json.auth.client_token
+  t.equal((await vault(app, 'GET', '/v1/auth/token/lookup-self', { token: limited })).json().data.num_uses, 2)
+  const last = await vault(app, 'GET', '/v1/auth/token/lookup-self', { token: limited })
+  t.equal(last.statusCode, 200, 'the last use still works')
+  t.equal(last.json().data.num_uses, 1)
+  t.same((await vault(app, 'GET', '/v1/auth/token/lookup-self', { token: limited })).json(), INVALID, 'then the token is gone')
+})
