@@ -22,7 +22,7 @@ type X509Lib = typeof import('@peculiar/x509')
 async function x509Lib (): Promise<X509Lib> {
   await import('reflect-metadata')
   const x509 = await import('@peculiar/x509')
-  x509.cryptoProvider.set(webcrypto)
+  x509.cryptoProvider.set(webcrypto as unknown as globalThis.Crypto)
   return x509
 }
 
