@@ -5,6 +5,8 @@
  * read the emulator's state; `settle()` waits for the worker to go idle.
  */
 import type { Test } from 'tap'
+import { ClientSecretCredential } from '@azure/identity'
+import { SecretClient } from '@azure/keyvault-secrets'
 import type { LightMyRequestResponse } from 'fastify'
 import { startAkvEmulator, type AkvEmulator, type AkvEmulatorOptions } from '../src/akv-emulator/index.js'
 import type { StoredSecret, StoredVersion } from '../src/akv-emulator/secret-model.js'
@@ -29,6 +31,12 @@ export interface SyncTestbed {
   latest: (name: string) => StoredVersion | undefined
   /** Names of active secrets, sorted. */
   names: () => string[]
+  /** A real Azure SDK client on the emulator (to prepare foreign secrets, or read as users would). */
+  sdk: () => SecretClient
+  /** The status entry of `<accessor>/<secret>[/<subKey>]` on `dest` (the accessor of `secret/`). */
+  entry: (dest: string, secret: string, subKey?: string) => Promise<{ sync_status: string, message?: string } | undefined>
+  /** `vault-kv-<8hex>-<path>`: the default secret-path name of `secret/<path>` (path already Azure-safe). */
+  defaultName: (path: string) => Promise<string>
 }
 
 /** Starts the emulator and a server whose worker syncs into it. */
@@ -78,7 +86,21 @@ export async function startSyncTestbed (t: Test, opts: { emulator?: AkvEmulatorO
       const s = tb.azure(name)
       return s === undefined ? undefined : s.versions[s.versions.length - 1]
     },
-    names: () => emu.vault().snapshot().secrets.map((s) => s.name).sort()
+    names: () => emu.vault().snapshot().secrets.map((s) => s.name).sort(),
+    sdk: () => {
+      const credential = new ClientSecretCredential(emu.info.tenant_id, emu.info.client_id, emu.info.client_secret, {
+        authorityHost: emu.info.authority_host, disableInstanceDiscovery: true, tlsOptions: { ca: emu.caPem }
+      })
+      return new SecretClient(emu.info.vault_uri, credential, { disableChallengeResourceVerification: true, tlsOptions: { ca: emu.caPem }, retryOptions: { maxRetries: 0 } })
+    },
+    entry: async (dest, secret, subKey) => {
+      const accessor = (await vault(app, 'GET', '/v1/sys/mounts/secret')).json().data.accessor as string
+      return (await tb.associations(dest))[`${accessor}/${secret}${subKey === undefined ? '' : `/${subKey}`}`]
+    },
+    defaultName: async (path) => {
+      const accessor = (await vault(app, 'GET', '/v1/sys/mounts/secret')).json().data.accessor as string
+      return `vault-${accessor.replace('_', '-')}-${path}`
+    }
   }
   return tb
 }
