@@ -70,7 +70,7 @@ export async function startSyncTestbed (t: Test, opts: { emulator?: AkvEmulatorO
     destination: async (name, extra = {}) => check(await vault(app, 'POST', `/v1/sys/sync/destinations/azure-kv/${name}`, {
       body: { key_vault_uri: emu.info.vault_uri, tenant_id: emu.info.tenant_id, client_id: emu.info.client_id, client_secret: emu.info.client_secret, ...extra }
     }), `create destination ${name}`),
-    put: async (path, data, mount = 'secret') => await vault(app, 'PUT', `/v1/${mount}/data/${path}`, { body: { data } }),
+    put: async (path, data, mount = 'secret') => await vault(app, 'PUT', `/v1/${mount}/data/${path.split('/').map(encodeURIComponent).join('/')}`, { body: { data } }),
     set: async (dest, secret, mount = 'secret') => await vault(app, 'PUT', `/v1/sys/sync/destinations/azure-kv/${dest}/associations/set`, { body: { mount, secret_name: secret } }),
     remove: async (dest, secret, mount = 'secret') => await vault(app, 'PUT', `/v1/sys/sync/destinations/azure-kv/${dest}/associations/remove`, { body: { mount, secret_name: secret } }),
     associations: async (dest) => {
