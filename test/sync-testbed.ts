@@ -25,6 +25,11 @@ export interface SyncTestbed {
   associations: (dest: string) => Promise<Record<string, { sync_status: string, sub_key?: string, message?: string, secret_name: string }>>
   /** Waits until the worker has nothing in flight and nothing due. */
   settle: () => Promise<void>
+  /**
+   * Waits until the outbox is empty (retries in backoff included) and `done()` holds, polling
+   * every 25 ms; throws after `timeoutMs` naming what was still pending.
+   */
+  converge: (done: () => Promise<boolean> | boolean, timeoutMs?: number) => Promise<void>
   /** The emulator's active secret `name` (case-insensitive), or undefined (absent or soft-deleted). */
   azure: (name: string) => StoredSecret | undefined
   /** The latest version of `name`, or undefined. */
@@ -78,6 +83,16 @@ export async function startSyncTestbed (t: Test, opts: { emulator?: AkvEmulatorO
       return res.json().data.associated_secrets
     },
     settle: async () => { await server.worker!.whenIdle() },
+    converge: async (done, timeoutMs = 120_000) => {
+      const until = Date.now() + timeoutMs
+      const queued = (): number => (server.services.db.prepare('SELECT count(*) AS n FROM sync_outbox').get() as { n: number }).n
+      for (;;) {
+        await server.worker!.whenIdle()
+        if (queued() === 0 && await done()) return
+        if (Date.now() > until) throw new Error(`not converged after ${timeoutMs} ms: ${queued()} outbox rows left`)
+        await new Promise((resolve) => setTimeout(resolve, 25))
+      }
+    },
     azure: (name) => {
       const s = emu.vault().inspectSecret(name)
       return s?.state === 'active' ? s.secret : undefined
