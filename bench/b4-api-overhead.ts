@@ -1,0 +1,126 @@
+/**
+ * Bench 4, API overhead: throughput and latency of KV v2 read, KV v2 write and the
+ * `sys/sync/associations` LIST under autocannon (10 connections, loopback), against a bare
+ * Fastify route returning the same bytes (`bare-server.ts`), in the same run. Both servers are
+ * child processes; autocannon runs in the harness, so each side has a core of its own.
+ *
+ * The vault-sync server runs with the worker off (nothing to sync: this measures the API) and
+ * `VAULT_SYNC_LOG_LEVEL=warn`; one extra KV-read run at the default level `info` shows the
+ * cost of Fastify's per-request log lines. State: 100 secrets associated with one destination.
+ */
+import autocannon from 'autocannon'
+import { mapLimit, round } from './lib/common.js'
+import type { BenchContext } from './lib/context.js'
+import { captureRoute, startBareServer } from './lib/bare-process.js'
+import type { BenchOutput } from './lib/report.js'
+import { ROOT_TOKEN, startServerProcess } from './lib/server-process.js'
+import { vaultHttp } from './lib/vault-http.js'
+
+const CONNECTIONS = 10
+const ASSOCIATIONS = 100
+const VALUE = { username: 'app-user', password: 'c2VjcmV0LXBhc3N3b3JkLWZvci1iZW5jaA' }
+
+interface Case { id: string, method: 'GET' | 'PUT', url: string, body?: string }
+
+const CASES: Case[] = [
+  { id: 'kv_read', method: 'GET', url: '/v1/secret/data/b4/read' },
+  { id: 'kv_write', method: 'PUT', url: '/v1/secret/data/b4/write', body: JSON.stringify({ data: VALUE }) },
+  { id: 'associations_list', method: 'GET', url: '/v1/sys/sync/associations/?list=true' }
+]
+
+interface Run { requests_per_s: number, latency_ms: { mean: number, p50: number, p97_5: number, p99: number }, non_2xx: number, errors: number, total: number }
+
+async function cannon (address: string, c: Case, seconds: number): Promise<Run> {
+  const r = await autocannon({
+    url: `${address}${c.url}`,
+    method: c.method,
+    connections: CONNECTIONS,
+    pipelining: 1,
+    duration: seconds,
+    headers: { 'x-vault-token': ROOT_TOKEN, ...(c.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: c.body
+  })
+  return {
+    requests_per_s: round(r.requests.total / (r.duration > 0 ? r.duration : seconds), 0),
+    latency_ms: { mean: round(r.latency.mean, 2), p50: r.latency.p50, p97_5: r.latency.p97_5, p99: r.latency.p99 },
+    non_2xx: r.non2xx,
+    errors: r.errors,
+    total: r.requests.total
+  }
+}
+
+export async function benchApiOverhead (ctx: BenchContext): Promise<BenchOutput> {
+  const seconds = ctx.quick ? 3 : 10
+  const warmup = ctx.quick ? 1 : 3
+  const server = await startServerProcess({ dir: ctx.dir, label: 'b4', env: { VAULT_SYNC_WORKER: 'off' } })
+  const figures: Record<string, unknown> = {}
+  const reference: Record<string, unknown> = {}
+  const ratio: Record<string, number> = {}
+  const rows: Array<Array<string | number>> = []
+  try {
+    const api = vaultHttp(server.address)
+    await api.must('PUT', 'secret/data/b4/read', { data: VALUE })
+    await api.must('PUT', 'secret/data/b4/write', { data: VALUE })
+    await api.must('POST', 'sys/sync/destinations/azure-kv/b4', {
+      key_vault_uri: 'https://b4-bench.vault.azure.net', tenant_id: '00000000-0000-4000-8000-000000000001',
+      client_id: '00000000-0000-4000-8000-000000000002', client_secret: 'not-used'
+    })
+    const idx = Array.from({ length: ASSOCIATIONS }, (_, i) => i)
+    await mapLimit(idx, 8, async (i) => await api.must('PUT', `secret/data/b4/s${i}`, { data: VALUE }))
+    for (const i of idx) await api.must('PUT', 'sys/sync/destinations/azure-kv/b4/associations/set', { mount: 'secret', secret_name: `b4/s${i}` })
+    const headers = { 'x-vault-token': ROOT_TOKEN, 'content-type': 'application/json' }
+    const routes = await Promise.all(CASES.map(async (c) => await captureRoute(server.address, c.method, c.url, headers, c.body)))
+    const bare = await startBareServer(ctx.dir, 'b4-bare', routes)
+    try {
+      for (const [k, c] of CASES.entries()) {
+        ctx.log(`bench 4: ${c.id} (${routes[k].body.length * 3 / 4 | 0} bytes), ${seconds} s each side`)
+        await cannon(server.address, c, warmup)
+        const vs = await cannon(server.address, c, seconds)
+        await cannon(bare.address, c, warmup)
+        const ref = await cannon(bare.address, c, seconds)
+        figures[c.id] = { ...vs, response_bytes: Buffer.from(routes[k].body, 'base64').length }
+        reference[c.id] = ref
+        ratio[c.id] = round(vs.requests_per_s / ref.requests_per_s, 3)
+        rows.push([c.id, vs.requests_per_s, ref.requests_per_s, ratio[c.id], vs.latency_ms.p50, vs.latency_ms.p99, ref.latency_ms.p50, ref.latency_ms.p99, vs.non_2xx + vs.errors])
+      }
+    } finally {
+      await bare.stop()
+    }
+  } finally {
+    await server.stop()
+  }
+
+  // The same KV read at the default log level (info: Fastify logs every request and response).
+  const info = await startServerProcess({ dir: ctx.dir, label: 'b4-info', env: { VAULT_SYNC_WORKER: 'off', VAULT_SYNC_LOG_LEVEL: 'info' } })
+  try {
+    await vaultHttp(info.address).must('PUT', 'secret/data/b4/read', { data: VALUE })
+    await cannon(info.address, CASES[0], warmup)
+    const vs = await cannon(info.address, CASES[0], seconds)
+    figures.kv_read_log_level_info = vs
+    const ref = reference.kv_read as Run
+    ratio.kv_read_log_level_info = round(vs.requests_per_s / ref.requests_per_s, 3)
+    rows.push(['kv_read (log level info)', vs.requests_per_s, ref.requests_per_s, ratio.kv_read_log_level_info, vs.latency_ms.p50, vs.latency_ms.p99, ref.latency_ms.p50, ref.latency_ms.p99, vs.non_2xx + vs.errors])
+  } finally {
+    await info.stop()
+  }
+  return {
+    result: {
+      name: 'api-overhead',
+      description: 'KV v2 read/write and sys/sync/associations LIST throughput and latency vs a bare Fastify route returning the same bytes',
+      parameters: {
+        load_generator: 'autocannon', connections: CONNECTIONS, pipelining: 1, duration_s: seconds, warmup_s: warmup,
+        server: 'vault-sync server -dev (child process, file-less dev DB, worker off, log level warn)',
+        associations_listed: ASSOCIATIONS, token: 'root token'
+      },
+      figures,
+      reference: { description: 'bare Fastify (same version, default options, no logger) returning the captured bytes', figures: reference },
+      ratio: { definition: 'vault-sync requests/s / bare Fastify requests/s (1 = no overhead)', values: ratio },
+      notes: ['autocannon records latencies in whole milliseconds; mean is the more precise figure on loopback.']
+    },
+    tables: [{
+      title: `4. API overhead (autocannon, ${CONNECTIONS} connections, ${seconds} s per side; latency ms)`,
+      columns: ['endpoint', 'req/s', 'bare req/s', 'ratio', 'p50', 'p99', 'bare p50', 'bare p99', 'non-2xx'],
+      rows
+    }]
+  }
+}

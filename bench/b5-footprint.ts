@@ -1,0 +1,227 @@
+/**
+ * Bench 5, footprint and scale: a database holding S KV secrets and A associations (S = 10,000 /
+ * A = 1,000 quick, 100,000 / 10,000 full; decisions D-28), seeded through the service layer in
+ * this process with no worker, on a file DB. Then `vault-sync server -dev -dev-db=<that file>`
+ * (worker off): start time, RSS, database size, and the latency of the association lists (the
+ * global LIST and one destination's list; neither endpoint is paged, as in Vault).
+ *
+ * References, same run: the same server on a new, empty dev database (start time, RSS, size),
+ * the in-memory `server -dev` start (decisions D-11 "dev server ready"), the emulator's cold and
+ * warm start (D-11 "emulator ready"), and a bare Fastify route returning the same list bytes.
+ */
+import { statSync, existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { openDatabase } from '../db/database.js'
+import { startAkvEmulator } from '../src/akv-emulator/index.js'
+import { loadOrCreateSealKey } from '../src/crypto/seal-key-file.js'
+import { createServices } from '../src/services.js'
+import { latencySummary, median, now, round } from './lib/common.js'
+import type { BenchContext } from './lib/context.js'
+import { captureRoute, startBareServer } from './lib/bare-process.js'
+import type { BenchOutput } from './lib/report.js'
+import { ROOT_TOKEN, startServerProcess, type ServerProcess } from './lib/server-process.js'
+import { vaultHttp } from './lib/vault-http.js'
+
+const PER_DESTINATION = 1000
+const VALUE = { username: 'app-user', password: 'c2VjcmV0LXBhc3N3b3JkLWZvci1iZW5jaA' }
+
+function dbBytes (path: string): number {
+  let total = 0
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(f)) total += statSync(f).size
+  return total
+}
+
+const mib = (bytes: number | undefined): number => bytes === undefined ? NaN : round(bytes / 1024 / 1024, 1)
+
+/** Seeds `dbPath` as `server -dev -dev-db` would find it, through the services. */
+function seed (dbPath: string, secrets: number, associations: number): { seedS: number, setMs: { first: number[], last: number[] } } {
+  const started = now()
+  const db = openDatabase(dbPath)
+  const services = createServices({ db, sealKey: loadOrCreateSealKey(`${dbPath}.seal-key`) })
+  services.mounts.enable('secret', { type: 'kv', options: { version: '2' }, description: 'key/value secret storage' })
+  services.activation.activate('secrets-sync')
+  const accessor = services.mounts.byPath('secret')!.accessor
+  for (let b = 0; b < secrets; b += 1000) {
+    db.transaction(() => {
+      for (let i = b; i < Math.min(secrets, b + 1000); i++) services.kv.writeData(accessor, `app/s${i}`, { ...VALUE, n: i }, undefined)
+    })()
+  }
+  const destinations = Math.ceil(associations / PER_DESTINATION)
+  for (let d = 0; d < destinations; d++) {
+    services.destinationService.write('azure-kv', `d${d}`, {
+      key_vault_uri: `https://bench-d${d}.vault.azure.net`, tenant_id: '00000000-0000-4000-8000-000000000001',
+      client_id: '00000000-0000-4000-8000-000000000002', client_secret: 'not-used'
+    }, 'write')
+  }
+  const setMs = { first: [] as number[], last: [] as number[] }
+  for (let i = 0; i < associations; i++) {
+    const t = now()
+    services.associationService.set('azure-kv', `d${Math.floor(i / PER_DESTINATION)}`, { mount: 'secret', secret_name: `app/s${i}` })
+    const inDest = i % PER_DESTINATION
+    if (inDest < 50) setMs.first.push(now() - t)
+    else if (inDest >= PER_DESTINATION - 50) setMs.last.push(now() - t)
+  }
+  db.pragma('wal_checkpoint(TRUNCATE)')
+  db.close()
+  return { seedS: (now() - started) / 1000, setMs }
+}
+
+async function timed (n: number, fn: () => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < 2; i++) await fn()
+  const out: number[] = []
+  for (let i = 0; i < n; i++) {
+    const t = now()
+    await fn()
+    out.push(now() - t)
+  }
+  return out
+}
+
+/** Starts `count` times; keeps the last one running. */
+async function starts (ctx: BenchContext, label: string, count: number, dbPath: string | undefined): Promise<{ readyMs: number[], server: ServerProcess }> {
+  const readyMs: number[] = []
+  for (let i = 0; ; i++) {
+    const s = await startServerProcess({ dir: ctx.dir, label: `${label}-${i}`, dbPath, env: { VAULT_SYNC_WORKER: 'off' } })
+    readyMs.push(s.readyMs)
+    if (i === count - 1) return { readyMs, server: s }
+    await s.stop()
+  }
+}
+
+export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
+  const secrets = ctx.quick ? 10_000 : 100_000
+  const associations = ctx.quick ? 1_000 : 10_000
+  const samples = ctx.quick ? 10 : 30
+  const startCount = 3
+  const bigDb = join(ctx.dir, 'b5-big.db')
+  ctx.log(`bench 5: seeding ${secrets} secrets and ${associations} associations through the service layer`)
+  const seeded = seed(bigDb, secrets, associations)
+  const dbSize = dbBytes(bigDb)
+
+  ctx.log('bench 5: server starts on the seeded database and on an empty one')
+  const big = await starts(ctx, 'b5-big', startCount, bigDb)
+  const figures: Record<string, unknown> = {}
+  let listRoute
+  let destRoute
+  try {
+    const api = vaultHttp(big.server.address)
+    const rssIdle = big.server.rssKb()
+    const list = await timed(samples, async () => await api.must('GET', 'sys/sync/associations/?list=true'))
+    const listBody = await api.must('GET', 'sys/sync/associations/?list=true')
+    const destList = await timed(samples, async () => await api.must('GET', 'sys/sync/destinations/azure-kv/d0/associations'))
+    const destBody = await api.must('GET', 'sys/sync/destinations/azure-kv/d0/associations')
+    const kvRead = await timed(samples, async () => await api.must('GET', `secret/data/app/s${secrets - 1}`))
+    // associations/set answers with the destination's whole list: its cost grows with the destination.
+    let k = associations
+    const setFull = await timed(samples, async () => await api.must('PUT', 'sys/sync/destinations/azure-kv/d0/associations/set', { mount: 'secret', secret_name: `app/s${k++ % secrets}` }))
+    await api.must('POST', 'sys/sync/destinations/azure-kv/fresh', {
+      key_vault_uri: 'https://bench-fresh.vault.azure.net', tenant_id: '00000000-0000-4000-8000-000000000001', client_id: '00000000-0000-4000-8000-000000000002', client_secret: 'not-used'
+    })
+    const setEmpty = await timed(samples, async () => await api.must('PUT', 'sys/sync/destinations/azure-kv/fresh/associations/set', { mount: 'secret', secret_name: `app/s${k++ % secrets}` }))
+    listRoute = await captureRoute(big.server.address, 'GET', '/v1/sys/sync/associations/?list=true', { 'x-vault-token': ROOT_TOKEN })
+    destRoute = await captureRoute(big.server.address, 'GET', '/v1/sys/sync/destinations/azure-kv/d0/associations', { 'x-vault-token': ROOT_TOKEN })
+    Object.assign(figures, {
+      kv_secrets: secrets,
+      associations,
+      destinations: Math.ceil(associations / PER_DESTINATION),
+      seed_s: round(seeded.seedS, 1),
+      database_mib: mib(dbSize),
+      start_ms: round(median(big.readyMs), 0),
+      start_ms_all: big.readyMs.map((v) => round(v, 0)),
+      rss_idle_mib: mib(rssIdle === undefined ? undefined : rssIdle * 1024),
+      rss_peak_mib: mib((big.server.peakRssKb() ?? NaN) * 1024),
+      list_all_associations_ms: latencySummary(list),
+      list_all_associations_bytes: listBody.text.length,
+      list_all_associations_keys: (listBody.json.data.keys as unknown[]).length,
+      list_destination_associations_ms: latencySummary(destList),
+      list_destination_associations_bytes: destBody.text.length,
+      kv_read_ms: latencySummary(kvRead),
+      associations_set_ms_on_destination_with_1000: latencySummary(setFull),
+      associations_set_ms_on_empty_destination: latencySummary(setEmpty),
+      seed_associations_set_ms_first_50_vs_last_50_per_destination: [round(median(seeded.setMs.first), 2), round(median(seeded.setMs.last), 2)]
+    })
+  } finally {
+    await big.server.stop()
+  }
+
+  const emptyDb = join(ctx.dir, 'b5-empty.db')
+  const empty = await starts(ctx, 'b5-empty', startCount, emptyDb)
+  const emptyRss = empty.server.rssKb()
+  await empty.server.stop()
+  const emptySize = dbBytes(emptyDb)
+  const memory = await starts(ctx, 'b5-mem', startCount, undefined)
+  const memoryRss = memory.server.rssKb()
+  await memory.server.stop()
+
+  const bare = await startBareServer(ctx.dir, 'b5-bare', [listRoute!, destRoute!])
+  let bareList: number[]
+  let bareDest: number[]
+  try {
+    const get = async (url: string): Promise<void> => { await (await fetch(`${bare.address}${url}`)).text() }
+    bareList = await timed(samples, async () => await get('/v1/sys/sync/associations/?list=true'))
+    bareDest = await timed(samples, async () => await get('/v1/sys/sync/destinations/azure-kv/d0/associations'))
+  } finally {
+    await bare.stop()
+  }
+
+  // Emulator start (D-11): a new state dir (CA and certificate generated), then again on it (loaded).
+  const emuDir = join(ctx.dir, 'b5-emu-state')
+  const emuMs: number[] = []
+  for (let i = 0; i < 2; i++) {
+    const t = now()
+    const emu = await startAkvEmulator({ stateDir: emuDir })
+    emuMs.push(now() - t)
+    await emu.close()
+  }
+
+  const reference = {
+    empty_db_start_ms: round(median(empty.readyMs.slice(1)), 0),
+    empty_db_first_start_ms: round(empty.readyMs[0], 0),
+    empty_db_rss_idle_mib: mib((emptyRss ?? NaN) * 1024),
+    empty_db_mib: mib(emptySize),
+    dev_in_memory_start_ms: round(median(memory.readyMs), 0),
+    dev_in_memory_rss_idle_mib: mib((memoryRss ?? NaN) * 1024),
+    emulator_ready_cold_ms: round(emuMs[0], 0),
+    emulator_ready_warm_ms: round(emuMs[1], 0),
+    emulator_ready_in_this_run_ms: round(ctx.azure.readyMs, 0),
+    bare_list_all_associations_ms: latencySummary(bareList),
+    bare_list_destination_associations_ms: latencySummary(bareDest)
+  }
+  const f = figures as Record<string, any>
+  const ratio = {
+    start: round(f.start_ms / reference.empty_db_start_ms, 2),
+    rss_idle: round(f.rss_idle_mib / reference.empty_db_rss_idle_mib, 2),
+    list_all_associations_p50: round(f.list_all_associations_ms.p50 / reference.bare_list_all_associations_ms.p50, 2),
+    list_destination_associations_p50: round(f.list_destination_associations_ms.p50 / reference.bare_list_destination_associations_ms.p50, 2)
+  }
+  return {
+    result: {
+      name: 'footprint',
+      description: 'start time, RSS, database size and association-list latency with a large database',
+      parameters: {
+        kv_secrets: secrets, associations, associations_per_destination: PER_DESTINATION, seeding: 'service layer, worker off, file DB',
+        server: 'vault-sync server -dev -dev-db=FILE, VAULT_SYNC_WORKER=off', samples_per_latency: samples, starts_per_database: startCount
+      },
+      figures,
+      reference: { description: 'same server on an empty dev DB and in memory; emulator start; bare Fastify returning the same list bytes', figures: reference },
+      ratio: { definition: 'seeded / empty (start, RSS); vault-sync / bare Fastify (list p50)', values: ratio },
+      notes: ['The association list endpoints are not paged (Vault\'s are not either): one LIST returns every association.']
+    },
+    tables: [{
+      title: `5. Footprint: ${secrets} secrets, ${associations} associations (${Math.ceil(associations / PER_DESTINATION)} destinations)`,
+      columns: ['figure', 'seeded DB', 'reference', 'ratio'],
+      rows: [
+        ['server start ms (median of restarts)', f.start_ms, reference.empty_db_start_ms, ratio.start],
+        ['RSS idle MiB', f.rss_idle_mib, reference.empty_db_rss_idle_mib, ratio.rss_idle],
+        ['RSS peak MiB (after the lists)', f.rss_peak_mib, '', ''],
+        ['database MiB', f.database_mib, reference.empty_db_mib, ''],
+        [`LIST sys/sync/associations p50 ms (${f.list_all_associations_keys} keys, ${round(f.list_all_associations_bytes / 1024, 0)} KiB)`, f.list_all_associations_ms.p50, reference.bare_list_all_associations_ms.p50, ratio.list_all_associations_p50],
+        [`GET destination associations p50 ms (${PER_DESTINATION}, ${round(f.list_destination_associations_bytes / 1024, 0)} KiB)`, f.list_destination_associations_ms.p50, reference.bare_list_destination_associations_ms.p50, ratio.list_destination_associations_p50],
+        ['associations/set p50 ms (dest. with 1,000 vs empty)', f.associations_set_ms_on_destination_with_1000.p50, f.associations_set_ms_on_empty_destination.p50, round(f.associations_set_ms_on_destination_with_1000.p50 / f.associations_set_ms_on_empty_destination.p50, 1)],
+        ['KV read p50 ms', f.kv_read_ms.p50, '', ''],
+        ['dev server ready ms (in memory)', reference.dev_in_memory_start_ms, '', ''],
+        ['emulator ready ms (cold / warm)', reference.emulator_ready_cold_ms, reference.emulator_ready_warm_ms, '']
+      ]
+    }]
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Runs the product as users run it: `./bin/vault-sync server -dev` in a child process (the
+ * compiled build in `dist/`), listening on a free loopback port, with the `VAULT_SYNC_*`
+ * settings a benchmark needs. Measures how long the process takes from spawn to "ready"
+ * (the dev info file, written once the listener is bound) and reads its memory from /proc.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { now, repoRoot, sleep } from './common.js'
+
+export const ROOT_TOKEN = 'bench-root-token'
+
+export interface ServerProcess {
+  address: string
+  pid: number
+  /** Spawn to ready (info file written), ms. */
+  readyMs: number
+  /** Resident set size now, KiB (Linux /proc; undefined elsewhere). */
+  rssKb: () => number | undefined
+  /** Peak resident set size so far, KiB (VmHWM). */
+  peakRssKb: () => number | undefined
+  stop: () => Promise<void>
+}
+
+export interface ServerProcessOptions {
+  /** Folder for the info file (and the database when `dbPath` is not given: in-memory dev mode). */
+  dir: string
+  /** `-dev-db=PATH`: a file database (seal key in `PATH.seal-key`). */
+  dbPath?: string
+  /** Extra environment (`VAULT_SYNC_*`). `VAULT_SYNC_LOG_LEVEL` defaults to `warn`. */
+  env?: Record<string, string>
+  /** A label for error messages and the info file name. */
+  label: string
+}
+
+function procStatus (pid: number, field: string): number | undefined {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m === null ? undefined : Number(m[1])
+  } catch {
+    return undefined
+  }
+}
+
+/** Starts `vault-sync server -dev` and resolves once it listens. @throws when it exits or is not ready in 60 s. */
+export async function startServerProcess (opts: ServerProcessOptions): Promise<ServerProcess> {
+  const bin = join(repoRoot(), 'bin', 'vault-sync')
+  const info = join(opts.dir, `${opts.label}.info.json`)
+  rmSync(info, { force: true })
+  const args = [bin, 'server', '-dev', '-dev-listen-address=127.0.0.1:0', `-dev-root-token-id=${ROOT_TOKEN}`, `-dev-info-file=${info}`]
+  if (opts.dbPath !== undefined) args.push(`-dev-db=${opts.dbPath}`)
+  const env = { ...process.env, VAULT_SYNC_LOG_LEVEL: 'warn', ...opts.env }
+  const started = now()
+  const child: ChildProcess = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString('utf8')).slice(-4000) })
+  let exited: number | null | undefined
+  const exit = new Promise<void>((resolve) => { child.once('exit', (code) => { exited = code; resolve() }) })
+  let readyMs: number | undefined
+  while (readyMs === undefined) {
+    if (existsSync(info)) {
+      try {
+        JSON.parse(readFileSync(info, 'utf8'))
+        readyMs = now() - started
+        break
+      } catch { /* partly written */ }
+    }
+    if (exited !== undefined) throw new Error(`bench: server "${opts.label}" exited with ${String(exited)} before it was ready:\n${stderr}`)
+    if (now() - started > 60_000) { child.kill('SIGKILL'); throw new Error(`bench: server "${opts.label}" not ready after 60 s:\n${stderr}`) }
+    await sleep(2)
+  }
+  const { address } = JSON.parse(readFileSync(info, 'utf8')) as { address: string }
+  const pid = child.pid!
+  return {
+    address,
+    pid,
+    readyMs,
+    rssKb: () => procStatus(pid, 'VmRSS'),
+    peakRssKb: () => procStatus(pid, 'VmHWM'),
+    stop: async () => {
+      if (exited !== undefined) return
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+      await exit
+      clearTimeout(timer)
+    }
+  }
+}
