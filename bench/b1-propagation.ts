@@ -27,7 +27,7 @@ const destOf = (latency: number): string => `b1-lat${latency}`
 const pathOf = (latency: number, i: number): string => `b1/l${latency}-s${i}`
 const azureNameOf = (latency: number, i: number): string => `l${latency}-s${i}`
 
-interface Sample { visibleMs: number, arrivalMs: number }
+interface Sample { i: number, visibleMs: number, arrivalMs: number }
 
 async function roundTrips (n: number, op: (i: number) => Promise<unknown>): Promise<number[]> {
   for (let i = 0; i < 3; i++) await op(-1 - i) // warm-up: token, TLS session, JIT
@@ -81,7 +81,7 @@ export async function benchPropagation (ctx: BenchContext, api: VaultHttp): Prom
     const got = await probes.get(l)!.getSecret(name)
     const visibleMs = now() - t0
     if (got.value !== expected) { failures.push(`${name}: SDK read returned another value`); return undefined }
-    return { visibleMs, arrivalMs }
+    return { i, visibleMs, arrivalMs }
   }
 
   async function series (rate: number, latencies: readonly number[]): Promise<Map<number, { samples: Sample[], failures: string[] }>> {
@@ -130,7 +130,11 @@ export async function benchPropagation (ctx: BenchContext, api: VaultHttp): Prom
     const arrival = latencySummary(r.samples.map((s) => s.arrivalMs))
     const ref = (reference[`latency_${r.latency}ms`] as { set_secret_ms: ReturnType<typeof latencySummary> }).set_secret_ms
     ratio[key] = round(visible.p50 / ref.p50, 2)
-    figures[key] = { writes_per_s: r.rate, injected_latency_ms: r.latency, propagation_ms: visible, arrival_ms: arrival, failures: r.failures.length, failure_examples: r.failures.slice(0, 3) }
+    const inOrder = [...r.samples].sort((a, b) => a.i - b.i)
+    figures[key] = {
+      writes_per_s: r.rate, injected_latency_ms: r.latency, propagation_ms: visible, arrival_ms: arrival, failures: r.failures.length, failure_examples: r.failures.slice(0, 3),
+      samples_in_write_order: { propagation_ms: inOrder.map((x) => round(x.visibleMs, 1)), arrival_ms: inOrder.map((x) => round(x.arrivalMs, 1)) }
+    }
     rows.push([`${r.rate}/s @ ${r.latency} ms`, visible.n, visible.p50, visible.p95, visible.p99, arrival.p50, ref.p50, ratio[key], r.failures.length])
   }
   figures.associations_not_synced_at_end = notSynced

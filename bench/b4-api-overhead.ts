@@ -11,9 +11,9 @@
 import autocannon from 'autocannon'
 import { mapLimit, round } from './lib/common.js'
 import type { BenchContext } from './lib/context.js'
-import { captureRoute, startBareServer } from './lib/bare-process.js'
+import { captureRoute, startBareServer } from './lib/child-processes.js'
 import type { BenchOutput } from './lib/report.js'
-import { ROOT_TOKEN, startServerProcess } from './lib/server-process.js'
+import { processCpuMs, ROOT_TOKEN, startServerProcess } from './lib/server-process.js'
 import { vaultHttp } from './lib/vault-http.js'
 
 const CONNECTIONS = 10
@@ -28,9 +28,10 @@ const CASES: Case[] = [
   { id: 'associations_list', method: 'GET', url: '/v1/sys/sync/associations/?list=true' }
 ]
 
-interface Run { requests_per_s: number, latency_ms: { mean: number, p50: number, p97_5: number, p99: number }, non_2xx: number, errors: number, total: number }
+interface Run { requests_per_s: number, server_cpu_us_per_request: number, latency_ms: { mean: number, p50: number, p97_5: number, p99: number }, non_2xx: number, errors: number, total: number }
 
-async function cannon (address: string, c: Case, seconds: number): Promise<Run> {
+async function cannon (address: string, pid: number, c: Case, seconds: number): Promise<Run> {
+  const cpu0 = processCpuMs(pid) ?? NaN
   const r = await autocannon({
     url: `${address}${c.url}`,
     method: c.method,
@@ -40,8 +41,10 @@ async function cannon (address: string, c: Case, seconds: number): Promise<Run> 
     headers: { 'x-vault-token': ROOT_TOKEN, ...(c.body !== undefined ? { 'content-type': 'application/json' } : {}) },
     body: c.body
   })
+  const cpuMs = (processCpuMs(pid) ?? NaN) - cpu0
   return {
     requests_per_s: round(r.requests.total / (r.duration > 0 ? r.duration : seconds), 0),
+    server_cpu_us_per_request: round((cpuMs * 1000) / r.requests.total, 1),
     latency_ms: { mean: round(r.latency.mean, 2), p50: r.latency.p50, p97_5: r.latency.p97_5, p99: r.latency.p99 },
     non_2xx: r.non2xx,
     errors: r.errors,
@@ -50,7 +53,7 @@ async function cannon (address: string, c: Case, seconds: number): Promise<Run> 
 }
 
 export async function benchApiOverhead (ctx: BenchContext): Promise<BenchOutput> {
-  const seconds = ctx.quick ? 3 : 10
+  const seconds = ctx.quick ? 2 : 10
   const warmup = ctx.quick ? 1 : 3
   const server = await startServerProcess({ dir: ctx.dir, label: 'b4', env: { VAULT_SYNC_WORKER: 'off' } })
   const figures: Record<string, unknown> = {}
@@ -74,14 +77,15 @@ export async function benchApiOverhead (ctx: BenchContext): Promise<BenchOutput>
     try {
       for (const [k, c] of CASES.entries()) {
         ctx.log(`bench 4: ${c.id} (${routes[k].body.length * 3 / 4 | 0} bytes), ${seconds} s each side`)
-        await cannon(server.address, c, warmup)
-        const vs = await cannon(server.address, c, seconds)
-        await cannon(bare.address, c, warmup)
-        const ref = await cannon(bare.address, c, seconds)
+        await cannon(server.address, server.pid, c, warmup)
+        const vs = await cannon(server.address, server.pid, c, seconds)
+        await cannon(bare.address, bare.pid, c, warmup)
+        const ref = await cannon(bare.address, bare.pid, c, seconds)
         figures[c.id] = { ...vs, response_bytes: Buffer.from(routes[k].body, 'base64').length }
         reference[c.id] = ref
         ratio[c.id] = round(vs.requests_per_s / ref.requests_per_s, 3)
-        rows.push([c.id, vs.requests_per_s, ref.requests_per_s, ratio[c.id], vs.latency_ms.p50, vs.latency_ms.p99, ref.latency_ms.p50, ref.latency_ms.p99, vs.non_2xx + vs.errors])
+        ratio[`${c.id}_cpu_per_request`] = round(vs.server_cpu_us_per_request / ref.server_cpu_us_per_request, 1)
+        rows.push([c.id, vs.requests_per_s, ref.requests_per_s, ratio[c.id], vs.server_cpu_us_per_request, ref.server_cpu_us_per_request, vs.latency_ms.mean, ref.latency_ms.mean, vs.latency_ms.p99, ref.latency_ms.p99, vs.non_2xx + vs.errors])
       }
     } finally {
       await bare.stop()
@@ -94,12 +98,13 @@ export async function benchApiOverhead (ctx: BenchContext): Promise<BenchOutput>
   const info = await startServerProcess({ dir: ctx.dir, label: 'b4-info', env: { VAULT_SYNC_WORKER: 'off', VAULT_SYNC_LOG_LEVEL: 'info' } })
   try {
     await vaultHttp(info.address).must('PUT', 'secret/data/b4/read', { data: VALUE })
-    await cannon(info.address, CASES[0], warmup)
-    const vs = await cannon(info.address, CASES[0], seconds)
+    await cannon(info.address, info.pid, CASES[0], warmup)
+    const vs = await cannon(info.address, info.pid, CASES[0], seconds)
     figures.kv_read_log_level_info = vs
     const ref = reference.kv_read as Run
     ratio.kv_read_log_level_info = round(vs.requests_per_s / ref.requests_per_s, 3)
-    rows.push(['kv_read (log level info)', vs.requests_per_s, ref.requests_per_s, ratio.kv_read_log_level_info, vs.latency_ms.p50, vs.latency_ms.p99, ref.latency_ms.p50, ref.latency_ms.p99, vs.non_2xx + vs.errors])
+    ratio.kv_read_log_level_info_cpu_per_request = round(vs.server_cpu_us_per_request / ref.server_cpu_us_per_request, 1)
+    rows.push(['kv_read (log level info)', vs.requests_per_s, ref.requests_per_s, ratio.kv_read_log_level_info, vs.server_cpu_us_per_request, ref.server_cpu_us_per_request, vs.latency_ms.mean, ref.latency_ms.mean, vs.latency_ms.p99, ref.latency_ms.p99, vs.non_2xx + vs.errors])
   } finally {
     await info.stop()
   }
@@ -114,12 +119,12 @@ export async function benchApiOverhead (ctx: BenchContext): Promise<BenchOutput>
       },
       figures,
       reference: { description: 'bare Fastify (same version, default options, no logger) returning the captured bytes', figures: reference },
-      ratio: { definition: 'vault-sync requests/s / bare Fastify requests/s (1 = no overhead)', values: ratio },
+      ratio: { definition: 'vault-sync requests/s / bare Fastify requests/s (1 = no overhead); *_cpu_per_request: server CPU time per request, vault-sync / bare (less sensitive to other load on the machine)', values: ratio },
       notes: ['autocannon records latencies in whole milliseconds; mean is the more precise figure on loopback.']
     },
     tables: [{
       title: `4. API overhead (autocannon, ${CONNECTIONS} connections, ${seconds} s per side; latency ms)`,
-      columns: ['endpoint', 'req/s', 'bare req/s', 'ratio', 'p50', 'p99', 'bare p50', 'bare p99', 'non-2xx'],
+      columns: ['endpoint', 'req/s', 'bare req/s', 'ratio', 'CPU µs/req', 'bare µs/req', 'mean ms', 'bare mean', 'p99 ms', 'bare p99', 'non-2xx'],
       rows
     }]
   }

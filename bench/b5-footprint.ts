@@ -17,7 +17,7 @@ import { loadOrCreateSealKey } from '../src/crypto/seal-key-file.js'
 import { createServices } from '../src/services.js'
 import { latencySummary, median, now, round } from './lib/common.js'
 import type { BenchContext } from './lib/context.js'
-import { captureRoute, startBareServer } from './lib/bare-process.js'
+import { captureRoute, startBareServer } from './lib/child-processes.js'
 import type { BenchOutput } from './lib/report.js'
 import { ROOT_TOKEN, startServerProcess, type ServerProcess } from './lib/server-process.js'
 import { vaultHttp } from './lib/vault-http.js'
@@ -92,7 +92,7 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
   const secrets = ctx.quick ? 10_000 : 100_000
   const associations = ctx.quick ? 1_000 : 10_000
   const samples = ctx.quick ? 10 : 30
-  const startCount = 3
+  const startCount = ctx.quick ? 2 : 3
   const bigDb = join(ctx.dir, 'b5-big.db')
   ctx.log(`bench 5: seeding ${secrets} secrets and ${associations} associations through the service layer`)
   const seeded = seed(bigDb, secrets, associations)

@@ -7,6 +7,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { benchPropagation } from './b1-propagation.js'
 import { benchBulk } from './b2-bulk.js'
@@ -42,10 +43,20 @@ async function main (): Promise<void> {
   const run = async (n: number, fn: () => Promise<BenchOutput>): Promise<void> => {
     if (!only.has(n)) return
     const t = now()
+    const delay = monitorEventLoopDelay({ resolution: 10 })
+    delay.enable()
     try {
-      outputs.push(await fn())
-      log(`bench ${n} done in ${((now() - t) / 1000).toFixed(1)} s`)
+      const out = await fn()
+      delay.disable()
+      out.result.harness = {
+        event_loop_delay_ms: { p50: round(delay.percentile(50) / 1e6, 1), p99: round(delay.percentile(99) / 1e6, 1), max: round(delay.max / 1e6, 1) },
+        load_average_at_end: loadavg().map((v) => round(v, 2)),
+        duration_s: round((now() - t) / 1000, 1)
+      }
+      outputs.push(out)
+      log(`bench ${n} done in ${((now() - t) / 1000).toFixed(1)} s (harness event-loop delay p99 ${out.result.harness.event_loop_delay_ms.p99} ms, max ${out.result.harness.event_loop_delay_ms.max} ms)`)
     } catch (err) {
+      delay.disable()
       failures.push({ bench: n, error: (err as Error).stack ?? String(err) })
       log(`bench ${n} FAILED: ${(err as Error).message}`)
     }

@@ -12,6 +12,8 @@ export interface BenchResult {
   /** vault-sync relative to its reference; `values` keyed by series. */
   ratio: { definition: string, values: Record<string, number> }
   notes: string[]
+  /** Measurement health: the harness's event-loop delay (it hosts the emulator) and the machine's load while this ran. */
+  harness?: { event_loop_delay_ms: { p50: number, p99: number, max: number }, load_average_at_end: number[], duration_s: number }
 }
 
 /** A small table for stdout. */

@@ -34,6 +34,16 @@ export interface ServerProcessOptions {
   label: string
 }
 
+/** CPU time (user + system) a process has used so far, ms (Linux /proc; undefined elsewhere). */
+export function processCpuMs (pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10 // clock ticks of 10 ms (USER_HZ = 100)
+  } catch {
+    return undefined
+  }
+}
+
 function procStatus (pid: number, field: string): number | undefined {
   try {
     const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))

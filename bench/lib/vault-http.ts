@@ -4,8 +4,8 @@ import { ROOT_TOKEN } from './server-process.js'
 export interface VaultResponse {
   status: number
   text: string
-  /** Parsed JSON body (undefined for an empty body). */
-  json: any
+  /** Parsed JSON body (undefined for an empty or non-JSON body), parsed on first use. */
+  readonly json: any
 }
 
 export interface VaultHttp {
@@ -24,9 +24,17 @@ export function vaultHttp (address: string, token = ROOT_TOKEN): VaultHttp {
       body: body === undefined ? undefined : JSON.stringify(body)
     })
     const text = await res.text()
-    let json: unknown
-    try { json = text === '' ? undefined : JSON.parse(text) } catch { json = undefined }
-    return { status: res.status, text, json }
+    let parsed: { v: unknown } | undefined
+    return {
+      status: res.status,
+      text,
+      get json (): any {
+        if (parsed === undefined) {
+          try { parsed = { v: text === '' ? undefined : JSON.parse(text) } } catch { parsed = { v: undefined } }
+        }
+        return parsed.v
+      }
+    }
   }
   return {
     address,

@@ -1,4 +1,4 @@
-/** Starts `bare-server.ts` (compiled) as a child process with the given canned routes. */
+/** Child processes of the harness: the bare Fastify reference server and the burst load generator. */
 import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -38,4 +38,18 @@ export async function captureRoute (address: string, method: BareRoute['method']
   const res = await fetch(`${address}${url}`, { method, headers, body })
   const bytes = Buffer.from(await res.arrayBuffer())
   return { method, url: url.replace(/\?.*$/, ''), status: res.status, contentType: res.headers.get('content-type') ?? 'application/json', body: bytes.toString('base64') }
+}
+
+/** Runs `burst-client.ts` (compiled) with `job` in a child process; resolves with its result. */
+export async function runBurst (dir: string, label: string, job: import('../burst-client.js').BurstJob): Promise<import('../burst-client.js').BurstResult> {
+  const file = join(dir, `${label}.job.json`)
+  writeFileSync(file, JSON.stringify(job))
+  const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'burst-client.js'), file], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (c: Buffer) => { out += c.toString('utf8') })
+  child.stderr.on('data', (c: Buffer) => { err += c.toString('utf8') })
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+  if (code !== 0) throw new Error(`bench: burst client exited with ${String(code)}: ${err}`)
+  return JSON.parse(out.trim().split('\n').pop()!)
 }
