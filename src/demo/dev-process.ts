@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { constants, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { DevInfo } from '../dev-akv.js'
@@ -24,7 +24,7 @@ export interface DevProcess {
   pid: number
   /** Everything the server printed so far (banner and logs). */
   output: () => string
-  /** Resolves with the exit code when the process ends (also if it ends on its own). */
+  /** Resolves with the exit code (128 + signal number when killed) when the process ends, also on its own. */
   exited: Promise<number | null>
   /** SIGTERM, wait up to `graceMs`, then SIGKILL; resolves with the exit code; removes the temp dir. */
   stop: (graceMs?: number) => Promise<number | null>
@@ -45,8 +45,9 @@ export async function startDevProcess (opts: { timeoutMs?: number, env?: Record<
   let out = ''
   child.stdout?.on('data', (c) => { out += String(c) })
   child.stderr?.on('data', (c) => { out += String(c) })
+  // A death by signal reads as the shell shows it: 128 + the signal number.
   const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code, signal) => resolve(code ?? (signal === null ? null : 128)))
+    child.once('exit', (code, signal) => resolve(code ?? (signal === null ? null : 128 + (constants.signals[signal] ?? 0))))
   })
   let ended = false
   void exited.then(() => { ended = true })
