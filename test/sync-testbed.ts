@@ -5,6 +5,8 @@
  * read the emulator's state; `settle()` waits for the worker to go idle.
  */
 import type { Test } from 'tap'
+import { ClientSecretCredential } from '@azure/identity'
+import { SecretClient } from '@azure/keyvault-secrets'
 import type { LightMyRequestResponse } from 'fastify'
 import { startAkvEmulator, type AkvEmulator, type AkvEmulatorOptions } from '../src/akv-emulator/index.js'
 import type { StoredSecret, StoredVersion } from '../src/akv-emulator/secret-model.js'
@@ -23,12 +25,23 @@ export interface SyncTestbed {
   associations: (dest: string) => Promise<Record<string, { sync_status: string, sub_key?: string, message?: string, secret_name: string }>>
   /** Waits until the worker has nothing in flight and nothing due. */
   settle: () => Promise<void>
+  /**
+   * Waits until the outbox is empty (retries in backoff included) and `done()` holds, polling
+   * every 25 ms; throws after `timeoutMs` naming what was still pending.
+   */
+  converge: (done: () => Promise<boolean> | boolean, timeoutMs?: number) => Promise<void>
   /** The emulator's active secret `name` (case-insensitive), or undefined (absent or soft-deleted). */
   azure: (name: string) => StoredSecret | undefined
   /** The latest version of `name`, or undefined. */
   latest: (name: string) => StoredVersion | undefined
   /** Names of active secrets, sorted. */
   names: () => string[]
+  /** A real Azure SDK client on the emulator (to prepare foreign secrets, or read as users would). */
+  sdk: () => SecretClient
+  /** The status entry of `<accessor>/<secret>[/<subKey>]` on `dest` (the accessor of `secret/`). */
+  entry: (dest: string, secret: string, subKey?: string) => Promise<{ sync_status: string, message?: string } | undefined>
+  /** `vault-kv-<8hex>-<path>`: the default secret-path name of `secret/<path>` (path already Azure-safe). */
+  defaultName: (path: string) => Promise<string>
 }
 
 /** Starts the emulator and a server whose worker syncs into it. */
@@ -62,7 +75,7 @@ export async function startSyncTestbed (t: Test, opts: { emulator?: AkvEmulatorO
     destination: async (name, extra = {}) => check(await vault(app, 'POST', `/v1/sys/sync/destinations/azure-kv/${name}`, {
       body: { key_vault_uri: emu.info.vault_uri, tenant_id: emu.info.tenant_id, client_id: emu.info.client_id, client_secret: emu.info.client_secret, ...extra }
     }), `create destination ${name}`),
-    put: async (path, data, mount = 'secret') => await vault(app, 'PUT', `/v1/${mount}/data/${path}`, { body: { data } }),
+    put: async (path, data, mount = 'secret') => await vault(app, 'PUT', `/v1/${mount}/data/${path.split('/').map(encodeURIComponent).join('/')}`, { body: { data } }),
     set: async (dest, secret, mount = 'secret') => await vault(app, 'PUT', `/v1/sys/sync/destinations/azure-kv/${dest}/associations/set`, { body: { mount, secret_name: secret } }),
     remove: async (dest, secret, mount = 'secret') => await vault(app, 'PUT', `/v1/sys/sync/destinations/azure-kv/${dest}/associations/remove`, { body: { mount, secret_name: secret } }),
     associations: async (dest) => {
@@ -70,6 +83,16 @@ export async function startSyncTestbed (t: Test, opts: { emulator?: AkvEmulatorO
       return res.json().data.associated_secrets
     },
     settle: async () => { await server.worker!.whenIdle() },
+    converge: async (done, timeoutMs = 120_000) => {
+      const until = Date.now() + timeoutMs
+      const queued = (): number => (server.services.db.prepare('SELECT count(*) AS n FROM sync_outbox').get() as { n: number }).n
+      for (;;) {
+        await server.worker!.whenIdle()
+        if (queued() === 0 && await done()) return
+        if (Date.now() > until) throw new Error(`not converged after ${timeoutMs} ms: ${queued()} outbox rows left`)
+        await new Promise((resolve) => setTimeout(resolve, 25))
+      }
+    },
     azure: (name) => {
       const s = emu.vault().inspectSecret(name)
       return s?.state === 'active' ? s.secret : undefined
@@ -78,7 +101,21 @@ export async function startSyncTestbed (t: Test, opts: { emulator?: AkvEmulatorO
       const s = tb.azure(name)
       return s === undefined ? undefined : s.versions[s.versions.length - 1]
     },
-    names: () => emu.vault().snapshot().secrets.map((s) => s.name).sort()
+    names: () => emu.vault().snapshot().secrets.map((s) => s.name).sort(),
+    sdk: () => {
+      const credential = new ClientSecretCredential(emu.info.tenant_id, emu.info.client_id, emu.info.client_secret, {
+        authorityHost: emu.info.authority_host, disableInstanceDiscovery: true, tlsOptions: { ca: emu.caPem }
+      })
+      return new SecretClient(emu.info.vault_uri, credential, { disableChallengeResourceVerification: true, tlsOptions: { ca: emu.caPem }, retryOptions: { maxRetries: 0 } })
+    },
+    entry: async (dest, secret, subKey) => {
+      const accessor = (await vault(app, 'GET', '/v1/sys/mounts/secret')).json().data.accessor as string
+      return (await tb.associations(dest))[`${accessor}/${secret}${subKey === undefined ? '' : `/${subKey}`}`]
+    },
+    defaultName: async (path) => {
+      const accessor = (await vault(app, 'GET', '/v1/sys/mounts/secret')).json().data.accessor as string
+      return `vault-${accessor.replace('_', '-')}-${path}`
+    }
   }
   return tb
 }
