@@ -6,12 +6,10 @@
  *   akv-emulator [-listen-address=H:P] [-info-file=PATH] ...
  * Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a start-up error, 2 on a usage error.
  */
-import { pino } from 'pino'
-import { runAkvEmulatorCommand, type AkvEmulatorInfo } from './akv-emulator/index.js'
+import type { AkvEmulatorInfo } from './akv-emulator/index.js'
 import { parseFlags } from './cli-args.js'
 import { ConfigError, loadConfig, type ConfigOverrides } from './config.js'
-import { devAzureDefaults, startDevAkv, writeDevInfoFile } from './dev-akv.js'
-import { startServer, type RunningServer } from './server.js'
+import type { RunningServer } from './server.js'
 
 const USAGE = `Usage: vault-sync <command> [flags]
 
@@ -82,9 +80,13 @@ Development mode should NOT be used in production installations!
 `)
 }
 
-/** Starts `server -dev`: the emulator first (its address feeds the config), then the server. */
+/**
+ * Starts `server -dev`: the emulator first (its address feeds the config), then the server. Each
+ * command loads only its own modules (fastify, the emulator and the Azure SDK are slow to import).
+ */
 async function startDev (base: ConfigOverrides, flags: { devDb?: string, akvListen?: string, rootTokenId?: string }): Promise<RunningServer> {
   const { logLevel } = loadConfig(base) // validates the environment before anything starts
+  const [{ pino }, { devAzureDefaults, startDevAkv }, { startServer }] = await Promise.all([import('pino'), import('./dev-akv.js'), import('./server.js')])
   const akv = await startDevAkv({
     listenAddress: flags.akvListen,
     devDb: flags.devDb,
@@ -120,12 +122,13 @@ async function serverCommand (argv: string[]): Promise<void> {
       sealKeyFile: flags['dev-db'] === undefined ? null : `${flags['dev-db']}.seal-key`,
       worker
     }, { devDb: flags['dev-db'], akvListen: flags['dev-akv-listen-address'], rootTokenId: flags['dev-root-token-id'] })
-    : await startServer({ config: loadConfig({ worker }) })
+    : await (await import('./server.js')).startServer({ config: loadConfig({ worker }) })
   if (dev) {
     printDevBanner(server, flags['dev-db'])
     if (flags['dev-info-file'] !== undefined) {
       try {
         // Atomic (temporary file + rename), mode 0600: it holds the root token and the emulator's secret.
+        const { writeDevInfoFile } = await import('./dev-akv.js')
         await writeDevInfoFile(flags['dev-info-file'], { address: server.address, root_token: server.rootToken ?? '', akv: server.akv?.info })
       } catch (err) {
         await server.close()
@@ -152,6 +155,7 @@ async function akvEmulatorCommand (argv: string[]): Promise<void> {
     'client-id': { type: 'string' },
     'client-secret': { type: 'string' }
   })
+  const { runAkvEmulatorCommand } = await import('./akv-emulator/index.js')
   process.exitCode = await runAkvEmulatorCommand({
     listenAddress: flags['listen-address'],
     infoFile: flags['info-file'],
