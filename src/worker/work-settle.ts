@@ -10,7 +10,7 @@ import type { SyncError } from '../drivers/sync-error.js'
 import type { OpResult } from '../drivers/target-ops.js'
 import type { Services } from '../services.js'
 import type { PlannedTarget } from '../sync/plan.js'
-import type { BackoffSettings } from './backoff.js'
+import { backoffDelayMs, type BackoffSettings } from './backoff.js'
 import { failureStatus, retryDelayMs } from './settle-rules.js'
 import type { WorkContext } from './work-load.js'
 
@@ -129,7 +129,7 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
     services.db.transaction(() => {
       associations.setStatus(ctx.association.id, 'INTERNAL_VAULT_ERROR', message, at)
       associations.setTargetsStatus(ctx.association.id, 'INTERNAL_VAULT_ERROR', message, at)
-      const delay = retryDelayMs([{ kind: 'INTERNAL_VAULT_ERROR', permanent: false } as SyncError], ctx.row.attempts, settings.backoff, settings.clientErrorRetryMs) ?? settings.backoff.baseMs
+      const delay = backoffDelayMs(ctx.row.attempts + 1, settings.backoff)
       work.retry(ctx.association.id, ctx.row.generation, at + delay, ctx.row.attempts + 1, ctx.row.first_failure_at ?? at)
     })()
   }

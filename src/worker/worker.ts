@@ -21,6 +21,9 @@ import { createReconciler } from './reconciler.js'
 import { createWorkLoader, type WorkContext } from './work-load.js'
 import { createWorkSettler, type SettleSettings } from './work-settle.js'
 
+/** A planned target that calls the driver. */
+type WithOp = Extract<PlannedTarget, { op: unknown }>
+
 export interface WorkerSettings extends SettleSettings {
   /** Associations processed concurrently. */
   maxInFlight: number
@@ -78,9 +81,9 @@ export function createSyncWorker ({ services, driver, settings, log }: WorkerDep
   async function runDriver (ctx: WorkContext): Promise<Map<PlannedTarget, OpResult>> {
     const results = new Map<PlannedTarget, OpResult>()
     const run = async (targets: PlannedTarget[]): Promise<void> => {
-      const withOps = targets.filter((p): p is PlannedTarget & { op: NonNullable<unknown> } => 'op' in p && !ctx.leftInPlace.has(p))
+      const withOps = targets.filter((p): p is WithOp => 'op' in p && !ctx.leftInPlace.has(p))
       if (withOps.length === 0) return
-      const out = await driver.apply(ctx.connection, withOps.map((p) => (p as { op: Parameters<AzureKvDriver['apply']>[1][number] }).op), abort.signal)
+      const out = await driver.apply(ctx.connection, withOps.map((p) => p.op), abort.signal)
       withOps.forEach((p, i) => results.set(p, out[i]))
     }
     // A renamed target's old name goes first; its new name is written only once that worked.
