@@ -4,10 +4,12 @@
  * Fastify route returning the same bytes (`bare-server.ts`), in the same run. Both servers are
  * child processes; autocannon runs in the harness, so each side has a core of its own.
  *
- * The vault-sync server runs with the worker off (nothing to sync: this measures the API) and
+ * The vault-sync server (`server -dev -dev-db=FILE`) runs with the worker off (nothing to sync:
+ * this measures the API) and
  * `VAULT_SYNC_LOG_LEVEL=warn`; one extra KV-read run at the default level `info` shows the
  * cost of Fastify's per-request log lines. State: 100 secrets associated with one destination.
  */
+import { join } from 'node:path'
 import autocannon from 'autocannon'
 import { mapLimit, round } from './lib/common.js'
 import type { BenchContext } from './lib/context.js'
@@ -55,7 +57,7 @@ async function cannon (address: string, pid: number, c: Case, seconds: number): 
 export async function benchApiOverhead (ctx: BenchContext): Promise<BenchOutput> {
   const seconds = ctx.quick ? 2 : 10
   const warmup = ctx.quick ? 1 : 3
-  const server = await startServerProcess({ dir: ctx.dir, label: 'b4', env: { VAULT_SYNC_WORKER: 'off' } })
+  const server = await startServerProcess({ dir: ctx.dir, label: 'b4', dbPath: join(ctx.dir, 'b4.db'), env: { VAULT_SYNC_WORKER: 'off' } })
   const figures: Record<string, unknown> = {}
   const reference: Record<string, unknown> = {}
   const ratio: Record<string, number> = {}
@@ -95,7 +97,7 @@ export async function benchApiOverhead (ctx: BenchContext): Promise<BenchOutput>
   }
 
   // The same KV read at the default log level (info: Fastify logs every request and response).
-  const info = await startServerProcess({ dir: ctx.dir, label: 'b4-info', env: { VAULT_SYNC_WORKER: 'off', VAULT_SYNC_LOG_LEVEL: 'info' } })
+  const info = await startServerProcess({ dir: ctx.dir, label: 'b4-info', dbPath: join(ctx.dir, 'b4-info.db'), env: { VAULT_SYNC_WORKER: 'off', VAULT_SYNC_LOG_LEVEL: 'info' } })
   try {
     await vaultHttp(info.address).must('PUT', 'secret/data/b4/read', { data: VALUE })
     await cannon(info.address, info.pid, CASES[0], warmup)
@@ -114,7 +116,7 @@ export async function benchApiOverhead (ctx: BenchContext): Promise<BenchOutput>
       description: 'KV v2 read/write and sys/sync/associations LIST throughput and latency vs a bare Fastify route returning the same bytes',
       parameters: {
         load_generator: 'autocannon', connections: CONNECTIONS, pipelining: 1, duration_s: seconds, warmup_s: warmup,
-        server: 'vault-sync server -dev (child process, file-less dev DB, worker off, log level warn)',
+        server: 'vault-sync server -dev -dev-db=FILE (child process, worker off, log level warn)',
         associations_listed: ASSOCIATIONS, token: 'root token'
       },
       figures,

@@ -1,13 +1,15 @@
 /**
  * Bench 5, footprint and scale: a database holding S KV secrets and A associations (S = 10,000 /
  * A = 1,000 quick, 100,000 / 10,000 full; decisions D-28), seeded through the service layer in
- * this process with no worker, on a file DB. Then `vault-sync server -dev -dev-db=<that file>`
- * (worker off): start time, RSS, database size, and the latency of the association lists (the
- * global LIST and one destination's list; neither endpoint is paged, as in Vault).
+ * this process with no worker, on a file DB. Then `vault-sync server` in production mode on that
+ * file (`VAULT_SYNC_DB_PATH`, worker off; `-dev` would add its built-in emulator to the figures):
+ * start time, RSS, database size, and the latency of the association lists (the global LIST and
+ * one destination's list; neither endpoint is paged, as in Vault).
  *
- * References, same run: the same server on a new, empty dev database (start time, RSS, size),
- * the in-memory `server -dev` start (decisions D-11 "dev server ready"), the emulator's cold and
- * warm start (D-11 "emulator ready"), and a bare Fastify route returning the same list bytes.
+ * References, same run: the same server on a new, empty database (start time, RSS, size), the
+ * in-memory `server -dev` with its built-in emulator (decisions D-11 "dev server ready"), the
+ * emulator's cold and warm start (D-11 "emulator ready"), and a bare Fastify route returning the
+ * same list bytes.
  */
 import { statSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -40,6 +42,7 @@ function seed (dbPath: string, secrets: number, associations: number): { seedS: 
   const services = createServices({ db, sealKey: loadOrCreateSealKey(`${dbPath}.seal-key`) })
   services.mounts.enable('secret', { type: 'kv', options: { version: '2' }, description: 'key/value secret storage' })
   services.activation.activate('secrets-sync')
+  services.tokens.ensureRootToken(ROOT_TOKEN)
   const accessor = services.mounts.byPath('secret')!.accessor
   for (let b = 0; b < secrets; b += 1000) {
     db.transaction(() => {
@@ -77,11 +80,11 @@ async function timed (n: number, fn: () => Promise<unknown>): Promise<number[]> 
   return out
 }
 
-/** Starts `count` times; keeps the last one running. */
+/** Starts `count` times (`server` on `dbPath`, or `server -dev` in memory); keeps the last one running. */
 async function starts (ctx: BenchContext, label: string, count: number, dbPath: string | undefined): Promise<{ readyMs: number[], server: ServerProcess }> {
   const readyMs: number[] = []
   for (let i = 0; ; i++) {
-    const s = await startServerProcess({ dir: ctx.dir, label: `${label}-${i}`, dbPath, env: { VAULT_SYNC_WORKER: 'off' } })
+    const s = await startServerProcess({ mode: dbPath === undefined ? 'dev' : 'server', dir: ctx.dir, label: `${label}-${i}`, dbPath, env: { VAULT_SYNC_WORKER: 'off' } })
     readyMs.push(s.readyMs)
     if (i === count - 1) return { readyMs, server: s }
     await s.stop()
@@ -179,8 +182,8 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
     empty_db_first_start_ms: round(empty.readyMs[0], 0),
     empty_db_rss_idle_mib: mib((emptyRss ?? NaN) * 1024),
     empty_db_mib: mib(emptySize),
-    dev_in_memory_start_ms: round(median(memory.readyMs), 0),
-    dev_in_memory_rss_idle_mib: mib((memoryRss ?? NaN) * 1024),
+    dev_in_memory_with_emulator_start_ms: round(median(memory.readyMs), 0),
+    dev_in_memory_with_emulator_rss_idle_mib: mib((memoryRss ?? NaN) * 1024),
     emulator_ready_cold_ms: round(emuMs[0], 0),
     emulator_ready_warm_ms: round(emuMs[1], 0),
     emulator_ready_in_this_run_ms: round(ctx.azure.readyMs, 0),
@@ -200,10 +203,10 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
       description: 'start time, RSS, database size and association-list latency with a large database',
       parameters: {
         kv_secrets: secrets, associations, associations_per_destination: PER_DESTINATION, seeding: 'service layer, worker off, file DB',
-        server: 'vault-sync server -dev -dev-db=FILE, VAULT_SYNC_WORKER=off', samples_per_latency: samples, starts_per_database: startCount
+        server: 'vault-sync server (production mode) on VAULT_SYNC_DB_PATH=FILE, VAULT_SYNC_WORKER=off', samples_per_latency: samples, starts_per_database: startCount
       },
       figures,
-      reference: { description: 'same server on an empty dev DB and in memory; emulator start; bare Fastify returning the same list bytes', figures: reference },
+      reference: { description: 'same server on an empty DB; server -dev in memory (with its emulator); emulator start; bare Fastify returning the same list bytes', figures: reference },
       ratio: { definition: 'seeded / empty (start, RSS); vault-sync / bare Fastify (list p50)', values: ratio },
       notes: ['The association list endpoints are not paged (Vault\'s are not either): one LIST returns every association.']
     },
@@ -219,7 +222,8 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
         [`GET destination associations p50 ms (${PER_DESTINATION}, ${round(f.list_destination_associations_bytes / 1024, 0)} KiB)`, f.list_destination_associations_ms.p50, reference.bare_list_destination_associations_ms.p50, ratio.list_destination_associations_p50],
         ['associations/set p50 ms (dest. with 1,000 vs empty)', f.associations_set_ms_on_destination_with_1000.p50, f.associations_set_ms_on_empty_destination.p50, round(f.associations_set_ms_on_destination_with_1000.p50 / f.associations_set_ms_on_empty_destination.p50, 1)],
         ['KV read p50 ms', f.kv_read_ms.p50, '', ''],
-        ['dev server ready ms (in memory)', reference.dev_in_memory_start_ms, '', ''],
+        ['dev server ready ms (server -dev: in memory + emulator)', reference.dev_in_memory_with_emulator_start_ms, '', ''],
+        ['dev server RSS idle MiB', reference.dev_in_memory_with_emulator_rss_idle_mib, '', ''],
         ['emulator ready ms (cold / warm)', reference.emulator_ready_cold_ms, reference.emulator_ready_warm_ms, '']
       ]
     }]

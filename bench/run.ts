@@ -64,7 +64,7 @@ async function main (): Promise<void> {
   try {
     if ([1, 2, 3].some((n) => only.has(n))) {
       // Benches 1-3 share one server with the worker on, pointed at the emulator.
-      const server = await startServerProcess({ dir, label: 'sync', env: azure.serverEnv })
+      const server = await startServerProcess({ dir, label: 'sync', dbPath: join(dir, 'sync.db'), env: azure.serverEnv })
       log(`sync server ready in ${server.readyMs.toFixed(0)} ms at ${server.address}`)
       const api = vaultHttp(server.address)
       try {

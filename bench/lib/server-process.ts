@@ -1,8 +1,12 @@
 /**
- * Runs the product as users run it: `./bin/vault-sync server -dev` in a child process (the
- * compiled build in `dist/`), listening on a free loopback port, with the `VAULT_SYNC_*`
- * settings a benchmark needs. Measures how long the process takes from spawn to "ready"
- * (the dev info file, written once the listener is bound) and reads its memory from /proc.
+ * Runs the product as users run it, in a child process (the compiled build in `dist/`), on a
+ * free loopback port, with the `VAULT_SYNC_*` settings a benchmark needs:
+ * - `dev`: `./bin/vault-sync server -dev [-dev-db=FILE]` (with its built-in emulator, idle here);
+ *   ready = the dev info file exists (written once the listener is bound);
+ * - `server`: `./bin/vault-sync server` on `VAULT_SYNC_DB_PATH=FILE` (production mode, no
+ *   emulator); ready = its "listening on" line. The database must already hold `ROOT_TOKEN`
+ *   if the caller means to use the API.
+ * Measures spawn-to-ready time and reads the process's memory and CPU time from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
@@ -24,9 +28,11 @@ export interface ServerProcess {
 }
 
 export interface ServerProcessOptions {
-  /** Folder for the info file (and the database when `dbPath` is not given: in-memory dev mode). */
+  /** `dev` (default) or `server` (production mode; needs `dbPath`). */
+  mode?: 'dev' | 'server'
+  /** Folder for the info file. */
   dir: string
-  /** `-dev-db=PATH`: a file database (seal key in `PATH.seal-key`). */
+  /** The database file (seal key in `PATH.seal-key`); without it, `dev` runs in memory. */
   dbPath?: string
   /** Extra environment (`VAULT_SYNC_*`). `VAULT_SYNC_LOG_LEVEL` defaults to `warn`. */
   env?: Record<string, string>
@@ -53,37 +59,57 @@ function procStatus (pid: number, field: string): number | undefined {
   }
 }
 
-/** Starts `vault-sync server -dev` and resolves once it listens. @throws when it exits or is not ready in 60 s. */
+/** Starts the server and resolves once it listens. @throws when it exits or is not ready in 60 s. */
 export async function startServerProcess (opts: ServerProcessOptions): Promise<ServerProcess> {
   const bin = join(repoRoot(), 'bin', 'vault-sync')
   const info = join(opts.dir, `${opts.label}.info.json`)
   rmSync(info, { force: true })
-  const args = [bin, 'server', '-dev', '-dev-listen-address=127.0.0.1:0', `-dev-root-token-id=${ROOT_TOKEN}`, `-dev-info-file=${info}`]
-  if (opts.dbPath !== undefined) args.push(`-dev-db=${opts.dbPath}`)
-  const env = { ...process.env, VAULT_SYNC_LOG_LEVEL: 'warn', ...opts.env }
+  const dev = opts.mode !== 'server'
+  if (!dev && opts.dbPath === undefined) throw new Error('bench: server mode needs a database path')
+  const args = dev
+    ? [bin, 'server', '-dev', '-dev-listen-address=127.0.0.1:0', `-dev-root-token-id=${ROOT_TOKEN}`, `-dev-info-file=${info}`,
+        ...(opts.dbPath !== undefined ? [`-dev-db=${opts.dbPath}`] : [])]
+    : [bin, 'server']
+  const env = {
+    ...process.env,
+    VAULT_SYNC_LOG_LEVEL: 'warn',
+    ...(dev ? {} : { VAULT_SYNC_DB_PATH: opts.dbPath!, VAULT_SYNC_SEAL_KEY_FILE: `${opts.dbPath!}.seal-key`, VAULT_SYNC_LISTEN_ADDRESS: '127.0.0.1:0' }),
+    ...opts.env
+  }
   const started = now()
-  const child: ChildProcess = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] })
+  const child: ChildProcess = spawn(process.execPath, args, { env, stdio: ['ignore', dev ? 'ignore' : 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString('utf8')).slice(-4000) })
+  let listening: string | undefined
+  if (!dev) {
+    let out = ''
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (listening !== undefined) return
+      out += chunk.toString('utf8')
+      const m = /listening on (\S+)/.exec(out)
+      if (m !== null) listening = m[1]
+    })
+  }
   let exited: number | null | undefined
   const exit = new Promise<void>((resolve) => { child.once('exit', (code) => { exited = code; resolve() }) })
   let readyMs: number | undefined
+  let address: string | undefined
   while (readyMs === undefined) {
-    if (existsSync(info)) {
+    if (dev && existsSync(info)) {
       try {
-        JSON.parse(readFileSync(info, 'utf8'))
+        address = (JSON.parse(readFileSync(info, 'utf8')) as { address: string }).address
         readyMs = now() - started
         break
       } catch { /* partly written */ }
     }
+    if (listening !== undefined) { address = listening; readyMs = now() - started; break }
     if (exited !== undefined) throw new Error(`bench: server "${opts.label}" exited with ${String(exited)} before it was ready:\n${stderr}`)
     if (now() - started > 60_000) { child.kill('SIGKILL'); throw new Error(`bench: server "${opts.label}" not ready after 60 s:\n${stderr}`) }
     await sleep(2)
   }
-  const { address } = JSON.parse(readFileSync(info, 'utf8')) as { address: string }
   const pid = child.pid!
   return {
-    address,
+    address: address!,
     pid,
     readyMs,
     rssKb: () => procStatus(pid, 'VmRSS'),
