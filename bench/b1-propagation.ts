@@ -5,9 +5,10 @@
  * latency, measured in the same run.
  *
  * Method (decisions D-28): throttling is off on these vaults; the injected latency applies to the
- * worker's principal only. After each write's response, an in-process admin probe of the
- * emulator's store (every ~1 ms) notices the value's arrival, then a getSecret by the probe
- * principal (not delayed) must return it; "propagation" ends when that read returns. Each write
+ * worker's principal only. An in-process watcher of the emulator's request log (every ~1 ms)
+ * notices the SetSecret that stored the new value ("arrival", confirmed in the store), then a
+ * getSecret by the probe principal (not delayed) must return it; "propagation" ends when that
+ * read returns. Each write
  * goes to its own, already-synced secret (no adoption read, no coalescing). The 1 and 10
  * writes/s series of both latencies run interleaved (half a period apart) on their own vaults;
  * the 50 writes/s series run one after the other.
@@ -67,21 +68,40 @@ export async function benchPropagation (ctx: BenchContext, api: VaultHttp): Prom
     reference[`latency_${l}ms`] = { set_secret_ms: latencySummary(set), probe_get_secret_ms: latencySummary(get) }
   }
 
+  // Arrival watcher: one shared 1 ms timer reads the emulator's request log (cleared per series,
+  // so it stays short) for successful SetSecret calls of awaited names, then confirms the value
+  // in the store. Per-write polling of the store would itself load the emulator's event loop.
+  const awaited = new Map<string, { vault: VaultName, name: string, expected: string, arrived: (at: number) => void }>()
+  let seenSeq = 0
+  const watcher = setInterval(() => {
+    if (awaited.size === 0) return
+    for (const e of azure.emu.requestLog({ since: seenSeq })) {
+      seenSeq = e.seq
+      if (e.operation !== 'SetSecret' || e.status !== 200 || e.vault === undefined || e.secretName === undefined) continue
+      const key = `${e.vault}/${e.secretName}`.toLowerCase()
+      const w = awaited.get(key)
+      if (w !== undefined && azure.latestValue(w.vault, w.name) === w.expected) { awaited.delete(key); w.arrived(now()) }
+    }
+  }, 1)
+
   async function measure (l: number, i: number, value: string, failures: string[]): Promise<Sample | undefined> {
+    const vault = vaultOf(l)
+    const name = azureNameOf(l, i)
+    const expected = azureValueOf(value)
+    const key = `${vault}/${name}`.toLowerCase()
+    // Registered before the write: the worker may write to Azure before the response arrives here.
+    const arrival = new Promise<number>((resolve) => { awaited.set(key, { vault, name, expected, arrived: resolve }) })
     const res = await api.call('PUT', `secret/data/${pathOf(l, i)}`, { data: { v: value } })
     const t0 = now()
-    if (res.status !== 200) { failures.push(`KV write answered ${res.status}`); return undefined }
-    const expected = azureValueOf(value)
-    const name = azureNameOf(l, i)
-    while (azure.latestValue(vaultOf(l), name) !== expected) {
-      if (now() - t0 > 30_000) { failures.push(`${name}: not propagated after 30 s`); return undefined }
-      await sleep(1)
-    }
-    const arrivalMs = now() - t0
+    if (res.status !== 200) { awaited.delete(key); failures.push(`KV write answered ${res.status}`); return undefined }
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const arrivedAt = await Promise.race([arrival, new Promise<undefined>((resolve) => { timer = setTimeout(() => { resolve(undefined) }, 30_000) })])
+    clearTimeout(timer)
+    if (arrivedAt === undefined) { awaited.delete(key); failures.push(`${name}: not propagated after 30 s`); return undefined }
     const got = await probes.get(l)!.getSecret(name)
     const visibleMs = now() - t0
     if (got.value !== expected) { failures.push(`${name}: SDK read returned another value`); return undefined }
-    return { i, visibleMs, arrivalMs }
+    return { i, visibleMs, arrivalMs: arrivedAt - t0 }
   }
 
   async function series (rate: number, latencies: readonly number[]): Promise<Map<number, { samples: Sample[], failures: string[] }>> {
@@ -109,10 +129,13 @@ export async function benchPropagation (ctx: BenchContext, api: VaultHttp): Prom
   for (const rate of RATES) {
     const groups = rate <= 10 ? [LATENCIES] : LATENCIES.map((l) => [l])
     for (const g of groups) {
+      azure.emu.clearRequestLog()
+      seenSeq = 0
       ctx.log(`bench 1: ${rate} writes/s, latency ${g.join(' and ')} ms, ${n} writes each`)
       for (const [l, r] of await series(rate, g)) results.push({ rate, latency: l, ...r })
     }
   }
+  clearInterval(watcher)
   azure.emu.faults.remove(rule.id)
   const notSynced: Record<string, Record<string, number>> = {}
   for (const l of LATENCIES) {
@@ -144,7 +167,7 @@ export async function benchPropagation (ctx: BenchContext, api: VaultHttp): Prom
       description: 'KV write response -> new value readable from the emulator through the Azure SDK',
       parameters: {
         writes_per_rate_per_latency: n, rates_per_s: RATES, injected_latency_ms: LATENCIES,
-        emulator_throttling: 'off', probe: 'admin store check every ~1 ms, then getSecret by an undelayed principal',
+        emulator_throttling: 'off', probe: 'request-log watcher every ~1 ms (arrival, confirmed in the store), then getSecret by an undelayed principal',
         interleaving: '1 and 10 writes/s series of both latencies run interleaved half a period apart; 50 writes/s one after the other'
       },
       figures,
