@@ -27,7 +27,6 @@ export interface CollectedOperation {
 
 const DOC_METHOD: Record<string, DocMethod> = { GET: 'get', HEAD: 'get', POST: 'post', PUT: 'post', PATCH: 'patch', DELETE: 'delete' }
 const METHOD_ORDER: DocMethod[] = ['get', 'post', 'patch', 'delete']
-const ENVELOPE_KEYS = ['request_id', 'lease_id', 'renewable', 'lease_duration', 'data', 'wrap_info', 'warnings', 'auth', 'mount_type']
 
 /** The document method of a route with no explicit one. @throws Error when its methods differ. */
 function routeMethod (route: DocumentedRoute): DocMethod {
@@ -103,11 +102,9 @@ function envelopeSchema (r: Extract<ResponseDoc, { kind: 'envelope' }>, reg: Sch
   const own: JsonSchema = { type: 'object', required: ['data', 'auth'], properties }
   if (r.inject === true) {
     own.description = 'The keys of `data` are also copied to the top level (Vault\'s data injection).'
+    // A map's keys are data (mount paths, queried paths): its copies are not typed twice.
     if (data.properties !== undefined) Object.assign(properties, data.properties)
-    else if (data.additionalProperties !== undefined) {
-      for (const key of ENVELOPE_KEYS) properties[key] ??= {}
-      own.additionalProperties = data.additionalProperties
-    }
+    else if (data.additionalProperties !== undefined) own.additionalProperties = { description: 'The entries of `data`, copied' }
   }
   return { allOf: [ref('schemas', 'VaultResponse'), own] }
 }
