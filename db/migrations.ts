@@ -142,5 +142,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE tokens ADD COLUMN period INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE tokens ADD COLUMN last_renewal_ms INTEGER;
   CREATE INDEX tokens_parent ON tokens(parent_accessor);
+  `,
+  // 5: sync worker (decisions D-13): when the current run of consecutive failures began, so a
+  // transient failure shows PENDING for at most 5 failures or 60 s before EXTERNAL_SERVICE_ERROR.
+  `
+  ALTER TABLE sync_outbox ADD COLUMN first_failure_at INTEGER;
+  CREATE INDEX association_targets_by_name ON association_targets (lower(external_name));
   `
 ]

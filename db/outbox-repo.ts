@@ -29,20 +29,30 @@ export interface OutboxRepo {
   count: () => number
   /** Rows of the associations of one destination. */
   countForDestination: (destinationId: string) => number
+  /**
+   * Calls `listener` after every `markDirty` (still inside the caller's transaction: the
+   * listener must only schedule work, e.g. wake the worker on the next tick).
+   */
+  onDirty: (listener: () => void) => void
 }
 
 /** Prepared statements over `sync_outbox`. */
 export function createOutboxRepo (db: Db): OutboxRepo {
   const mark = db.prepare(`INSERT INTO sync_outbox (association_id, generation, refresh, lease_until, attempts, next_attempt_at, created_at)
     VALUES (?, 1, ?, NULL, 0, ?, ?)
-    ON CONFLICT (association_id) DO UPDATE SET generation = generation + 1, attempts = 0,
+    ON CONFLICT (association_id) DO UPDATE SET generation = generation + 1, attempts = 0, first_failure_at = NULL,
     refresh = max(refresh, excluded.refresh), next_attempt_at = excluded.next_attempt_at`)
   const byAssociation = db.prepare<[string], OutboxRow>('SELECT * FROM sync_outbox WHERE association_id = ?')
   const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM sync_outbox')
   const countForDestination = db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM sync_outbox o
     JOIN associations a ON a.id = o.association_id WHERE a.destination_id = ?`)
+  const listeners: Array<() => void> = []
   return {
-    markDirty: (id, now, refresh = false) => { mark.run(id, refresh ? 1 : 0, now, now) },
+    markDirty: (id, now, refresh = false) => {
+      mark.run(id, refresh ? 1 : 0, now, now)
+      for (const l of listeners) l()
+    },
+    onDirty: (listener) => { listeners.push(listener) },
     has: (id) => byAssociation.get(id) !== undefined,
     byAssociation: (id) => byAssociation.get(id),
     count: () => count.get()?.n ?? 0,

@@ -6,10 +6,9 @@
  * Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a start-up error, 2 on a usage error.
  */
 import { writeFileSync } from 'node:fs'
-import { runAkvEmulatorCommand } from './akv-emulator/index.js'
 import { parseFlags } from './cli-args.js'
 import { ConfigError, loadConfig } from './config.js'
-import { startServer, type RunningServer } from './server.js'
+import type { RunningServer } from './server.js'
 
 const USAGE = `Usage: vault-sync <command> [flags]
 
@@ -78,6 +77,8 @@ async function serverCommand (argv: string[]): Promise<void> {
       sealKeyFile: flags['dev-db'] === undefined ? null : `${flags['dev-db']}.seal-key`
     })
     : loadConfig()
+  // Each command loads only its own modules (the Azure SDK and fastify are slow to import).
+  const { startServer } = await import('./server.js')
   const server = await startServer({ config, dev: dev ? { rootTokenId: flags['dev-root-token-id'] } : undefined })
   if (dev) {
     printDevBanner(server, flags['dev-db'])
@@ -104,6 +105,7 @@ async function akvEmulatorCommand (argv: string[]): Promise<void> {
     'client-id': { type: 'string' },
     'client-secret': { type: 'string' }
   })
+  const { runAkvEmulatorCommand } = await import('./akv-emulator/index.js')
   process.exitCode = await runAkvEmulatorCommand({
     listenAddress: flags['listen-address'],
     infoFile: flags['info-file'],

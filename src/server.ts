@@ -1,7 +1,7 @@
 /**
  * Wires config -> seal key -> database -> services -> app, and listens: the only module that
- * opens a socket for the Vault API. `-dev` mode (like `vault server -dev`) also mounts KV v2 at
- * `secret/`, activates secrets sync and fixes the root token.
+ * opens a socket for the Vault API, and starts the sync worker. `-dev` mode (like
+ * `vault server -dev`) also mounts KV v2 at `secret/`, activates secrets sync and fixes the root token.
  */
 import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
@@ -12,6 +12,8 @@ import type { Config } from './config.js'
 import { generateSealKey } from './crypto/seal.js'
 import { loadOrCreateSealKey } from './crypto/seal-key-file.js'
 import { createServices, type Services } from './services.js'
+import { createSyncEngine } from './worker/sync-engine.js'
+import type { SyncWorker } from './worker/worker.js'
 
 export interface DevOptions {
   /** Root token id to create (`-dev-root-token-id`); a new `hvs.` id when absent. */
@@ -31,7 +33,9 @@ export interface RunningServer {
   address: string
   /** The root token created at this start (always in dev mode; on a new database otherwise). */
   rootToken: string | undefined
-  /** Closes the listener, then the database. */
+  /** The sync worker, or undefined when switched off (`VAULT_SYNC_WORKER=off`, `-no-worker`). */
+  worker: SyncWorker | undefined
+  /** Stops the worker, closes the listener, then the database. */
   close: () => Promise<void>
 }
 
@@ -78,6 +82,8 @@ export async function startServer ({ config, dev }: StartOptions): Promise<Runni
     db.close()
     throw err
   }
+  const worker = config.worker ? createSyncEngine(services, config, app.log) : undefined
+  worker?.start()
   const { port } = app.server.address() as AddressInfo
   const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host
   const address = `${tls === undefined ? 'http' : 'https'}://${host}:${port}`
@@ -86,7 +92,9 @@ export async function startServer ({ config, dev }: StartOptions): Promise<Runni
     services,
     address,
     rootToken,
+    worker,
     close: async () => {
+      await worker?.stop()
       await app.close()
       db.close()
     }

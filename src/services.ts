@@ -107,7 +107,11 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, azur
     /** Sync destinations: CRUD, purge, decrypted config for the worker. */
     destinationService: sync.destinationService,
     /** Associations: set/remove/lists; its KV hook is registered above. */
-    associationService: sync.associationService
+    associationService: sync.associationService,
+    /** Repos the sync worker works on (outbox, associations, destinations). */
+    syncRepos: sync.repos,
+    /** Server-side fallbacks for azure-kv connection fields (KEY_VAULT_URI, AZURE_*). */
+    azureEnv
   }
 }
 

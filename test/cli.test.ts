@@ -18,7 +18,7 @@ async function freePort (): Promise<number> {
   })
 }
 
-async function waitFor (check: () => boolean, what: string, ms = 10_000): Promise<void> {
+async function waitFor (check: () => boolean, what: string, ms = 30_000): Promise<void> {
   const until = Date.now() + ms
   while (!check()) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)

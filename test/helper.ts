@@ -42,7 +42,9 @@ export async function startTestServer (t: Test, env: Record<string, string> = {}
   const dbPath = join(dir, 'vault-sync.db')
   const config = loadConfig(
     { dbPath, listenAddress: '127.0.0.1:0', sealKeyFile: join(dir, 'seal.key') },
-    { VAULT_SYNC_LOG_LEVEL: 'silent', ...env }
+    // The sync worker is off unless a test asks for it (sync flows do, against the emulator):
+    // no test may try to reach a non-loopback Key Vault.
+    { VAULT_SYNC_LOG_LEVEL: 'silent', VAULT_SYNC_WORKER: 'off', ...env }
   )
   const server = await startServer({ config, dev: { rootTokenId: ROOT_TOKEN } })
   let closed = false

@@ -93,7 +93,13 @@ export function createAssociationService (deps: AssociationServiceDeps) {
   }
 
   function queueOrFail (a: AssociationRow, at: number): void {
-    if (queueHasRoom(a.id)) { outbox.markDirty(a.id, at); return }
+    if (queueHasRoom(a.id)) {
+      // Queued work shows PENDING until the worker takes it (also while sync is disabled).
+      associations.setStatus(a.id, 'PENDING', null, at)
+      associations.setTargetsStatus(a.id, 'PENDING', null, at)
+      outbox.markDirty(a.id, at)
+      return
+    }
     associations.setStatus(a.id, 'INTERNAL_VAULT_ERROR', 'sync queue is full', at)
     associations.setTargetsStatus(a.id, 'INTERNAL_VAULT_ERROR', 'sync queue is full', at)
   }

@@ -128,6 +128,11 @@ export function createDestinationService (deps: DestinationServiceDeps) {
         const config = driver.write(configOf(existing), body, mode === 'patch' ? 'patch' : 'update')
         const updated = { ...existing, connection: JSON.stringify(config.connection), sealed_secrets: sealSecrets(existing.id, config.secrets), options: JSON.stringify(config.options), updated_at: at }
         destinations.update(updated)
+        // A config change (tags, credentials, network rules) applies on the next sync of every
+        // live association (Sync engine issue); template and granularity stay snapshotted (D-1).
+        if (updated.connection !== existing.connection || updated.options !== existing.options || updated.sealed_secrets !== existing.sealed_secrets) {
+          for (const a of associations.ofDestination(existing.id)) if (a.removed === 0) outbox.markDirty(a.id, at)
+        }
         return updated
       })()
       const warning = unknownFieldsWarning(body, driver.fields)

@@ -15,6 +15,8 @@ export const SYNC_CONFIG_FIELDS: ReadonlySet<string> = new Set(['disabled', 'que
 
 /** Creates the config service over the `meta` settings. */
 export function createSyncConfigService ({ meta }: { meta: MetaRepo }) {
+  const listeners: Array<(config: SyncConfig) => void> = []
+  const changed = (config: SyncConfig): SyncConfig => { for (const l of listeners) l(config); return config }
   function get (): SyncConfig {
     const raw = meta.get(KEY)
     if (raw === undefined) return { ...DEFAULT_SYNC_CONFIG }
@@ -36,13 +38,15 @@ export function createSyncConfigService ({ meta }: { meta: MetaRepo }) {
         next.queue_capacity = capacity
       }
       meta.set(KEY, JSON.stringify(next))
-      return next
+      return changed(next)
     },
     /** Resets to the defaults and returns them. */
     reset (): SyncConfig {
       meta.set(KEY, JSON.stringify(DEFAULT_SYNC_CONFIG))
-      return { ...DEFAULT_SYNC_CONFIG }
-    }
+      return changed({ ...DEFAULT_SYNC_CONFIG })
+    },
+    /** Calls `listener` after every change (the worker resumes when `disabled` is cleared). */
+    onChange (listener: (config: SyncConfig) => void): void { listeners.push(listener) }
   }
 }
 

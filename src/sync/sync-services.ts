@@ -34,8 +34,9 @@ export function createSyncServices ({ db, meta, mounts, kv, sealer, now, azureEn
   const associations = createAssociationsRepo(db)
   const outbox = createOutboxRepo(db)
   const syncConfig = createSyncConfigService({ meta })
+  const destinationsRepo = createDestinationsRepo(db)
   const destinationService = createDestinationService({
-    db, destinations: createDestinationsRepo(db), associations, outbox, sealer, registry: driverRegistry, now
+    db, destinations: destinationsRepo, associations, outbox, sealer, registry: driverRegistry, now
   })
   const secrets: SecretSource = {
     secretExists: (accessor, path) => kv.secretExists(accessor, path),
@@ -44,5 +45,12 @@ export function createSyncServices ({ db, meta, mounts, kv, sealer, now, azureEn
   const associationService = createAssociationService({
     db, associations, outbox, destinations: destinationService, mounts, secrets, config: syncConfig, now
   })
-  return { driverRegistry, syncConfig, destinationService, associationService }
+  return {
+    driverRegistry,
+    syncConfig,
+    destinationService,
+    associationService,
+    /** The repos the sync worker works on directly (outbox -> worker). */
+    repos: { associations, outbox, destinations: destinationsRepo }
+  }
 }

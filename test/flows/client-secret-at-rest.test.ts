@@ -21,7 +21,7 @@ t.test('client_secret is absent from the database file, its WAL and the logs', a
   const loader = process.execArgv.filter((a) => a.includes('@tapjs/typescript'))
   const argv = ['server', '-dev', `-dev-db=${dbPath}`, '-dev-listen-address=127.0.0.1:0', '-dev-root-token-id=grep-root', `-dev-info-file=${infoFile}`]
   const child = spawn(process.execPath, [...loader, '--input-type=module', '-e', `import(${JSON.stringify(CLI)}).then((m) => m.main(${JSON.stringify(argv)}))`], {
-    env: { ...process.env, VAULT_SYNC_LOG_LEVEL: 'trace' },
+    env: { ...process.env, VAULT_SYNC_LOG_LEVEL: 'trace', VAULT_SYNC_WORKER: 'off' },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let logs = ''

@@ -10,8 +10,7 @@ import { readFileSync } from 'node:fs'
 import { Agent } from 'node:https'
 import { isIP } from 'node:net'
 import { rootCertificates } from 'node:tls'
-import { ClientSecretCredential } from '@azure/identity'
-import { SecretClient } from '@azure/keyvault-secrets'
+import type { SecretClient } from '@azure/keyvault-secrets'
 import type { NetworkRules } from '../target-ops.js'
 import { resolveAzureCloud, AZURE_CLOUDS } from './azure-kv-clouds.js'
 import { createNetworkPolicy, NetworkPolicyError } from './azure-kv-network.js'
@@ -52,6 +51,11 @@ export function vaultOrigin (keyVaultUri: string): string {
   return `${u.protocol}//${u.hostname.toLowerCase()}:${u.port === '' ? '443' : u.port}`
 }
 
+/** The Azure SDK, loaded on first use: it is slow to import and a server may never sync. */
+let sdk: Promise<[typeof import('@azure/identity'), typeof import('@azure/keyvault-secrets')]> | undefined
+const loadSdk = async (): Promise<[typeof import('@azure/identity'), typeof import('@azure/keyvault-secrets')]> =>
+  await (sdk ??= Promise.all([import('@azure/identity'), import('@azure/keyvault-secrets')]))
+
 /** Creates a client cache for `settings`. */
 export function createAzureKvClients (settings: AzureKvSettings) {
   const ca = settings.caFile === undefined ? undefined : [...rootCertificates, readFileSync(settings.caFile, 'utf8')]
@@ -63,7 +67,7 @@ export function createAzureKvClients (settings: AzureKvSettings) {
    * The client for `conn`, built once per distinct connection.
    * @throws NetworkPolicyError when the vault's port or literal address is refused; TypeError for a bad URI.
    */
-  function clientFor (conn: AzureKvConnection): AzureKvClient {
+  async function clientFor (conn: AzureKvConnection): Promise<AzureKvClient> {
     const key = createHash('sha256').update(JSON.stringify([conn.keyVaultUri, conn.tenantId, conn.clientId,
       conn.clientSecret, conn.cloud, conn.network])).digest('hex')
     const hit = cache.get(key)
@@ -74,6 +78,7 @@ export function createAzureKvClients (settings: AzureKvSettings) {
     const host = url.hostname.replace(/^\[|\]$/g, '')
     if (isIP(host) !== 0) policy.checkAddress(host, port)
     else policy.checkPort(port)
+    const [{ ClientSecretCredential }, { SecretClient }] = await loadSdk()
     const cloud = resolveAzureCloud(conn.cloud) ?? 'public'
     const retryOptions = { maxRetries: settings.sdkMaxRetries }
     const credential = new ClientSecretCredential(conn.tenantId, conn.clientId, conn.clientSecret, {

@@ -41,7 +41,7 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
     let client: SecretClient
     let origin: string
     try {
-      ({ client, origin } = clients.clientFor(conn))
+      ({ client, origin } = await clients.clientFor(conn))
     } catch (err) {
       const error = classifyAzureError(err, `connect to ${conn.keyVaultUri}`)
       return ops.map(() => ({ ok: false, error }))

@@ -13,7 +13,9 @@ import type { NetworkRules } from '../target-ops.js'
 const SPECIAL_V4 = ['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12',
   '192.0.0.0/24', '192.0.2.0/24', '192.88.99.0/24', '192.168.0.0/16', '198.18.0.0/15', '198.51.100.0/24',
   '203.0.113.0/24', '224.0.0.0/4', '240.0.0.0/4']
-const SPECIAL_V6 = ['::/128', '::1/128', '::ffff:0:0/96', '64:ff9b::/96', '64:ff9b:1::/48', '100::/64', '2001::/23',
+// IPv4-mapped IPv6 (::ffff:0:0/96) is not listed: node's BlockList checks every IPv4 address
+// against it; mapped addresses are unmapped and checked as IPv4 instead.
+const SPECIAL_V6 = ['::/128', '::1/128', '64:ff9b::/96', '64:ff9b:1::/48', '100::/64', '2001::/23',
   '2001:db8::/32', '2002::/16', 'fc00::/7', 'fe80::/10', 'ff00::/8']
 const DEFAULT_PORTS = [80, 443]
 
@@ -55,8 +57,9 @@ export function createNetworkPolicy (rules: NetworkRules, allowLoopback: boolean
     if (rules.disableStrictNetworking) return
     if (!ports.includes(p)) throw new NetworkPolicyError(`port ${p} is not allowed for this destination (allowed_ports: ${ports.join(', ')})`)
   }
-  const checkAddress = (address: string, p: number): void => {
+  const checkAddress = (raw: string, p: number): void => {
     if (rules.disableStrictNetworking) return
+    const address = /^::ffff:/i.test(raw) && isIP(raw.slice(7)) === 4 ? raw.slice(7) : raw
     const type = family(address)
     if (allowLoopback && LOOPBACK.check(address, type)) return
     checkPort(p)

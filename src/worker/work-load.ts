@@ -1,0 +1,108 @@
+/**
+ * Loads what one claimed outbox row needs (decisions D-1, D-2, D-15.4, D-20, D-21): the
+ * association, its destination and decrypted connection, the KV state *now* (level-triggered),
+ * the plan, and the cross-association name checks:
+ * - a name another live association of the same destination already records is refused
+ *   (`CLIENT_SIDE_ERROR`, `name … is owned by <mount>/<path>`);
+ * - a name about to be deleted that another live association on the same vault records is left
+ *   in place, and that association is queued so it rewrites its value and tag.
+ * Synchronous: it runs between the claim and the driver call, holding no transaction open.
+ */
+import type { AssociationRow } from '../../db/associations-repo.js'
+import type { DestinationRow } from '../../db/destinations-repo.js'
+import type { ClaimedRow, SyncWorkRepo } from '../../db/sync-work-repo.js'
+import { effectiveAzureConnection } from '../drivers/azure-kv/azure-kv-config.js'
+import { vaultOrigin, type AzureKvConnection } from '../drivers/azure-kv/azure-kv-client.js'
+import { localClientError } from '../drivers/sync-error.js'
+import type { Services } from '../services.js'
+import { planAssociation, type KvSnapshot, type PlannedTarget } from '../sync/plan.js'
+
+/** Everything an attempt works from. */
+export interface WorkContext {
+  row: ClaimedRow
+  association: AssociationRow
+  destination: DestinationRow
+  /** The association is being unsynced as a whole (removed, purge, hidden destination). */
+  unsyncAll: boolean
+  kv: KvSnapshot & { deletionAtMs: number | null } | undefined
+  connection: AzureKvConnection
+  planned: PlannedTarget[]
+  /** Deletes skipped because another association on the same vault owns the name: subKey -> note. */
+  leftInPlace: Map<PlannedTarget, string>
+}
+
+export type LoadResult = { kind: 'work', ctx: WorkContext } | { kind: 'skip', reason: string }
+
+type Deps = Pick<Services, 'kv' | 'mounts' | 'destinationService' | 'driverRegistry' | 'syncRepos' | 'azureEnv' | 'db' | 'now'>
+
+/** Creates the loader over the services and the worker repo. */
+export function createWorkLoader (services: Deps, work: SyncWorkRepo) {
+  const { associations, outbox } = services.syncRepos
+
+  function originOf (destinationId: string): string | undefined {
+    const d = services.destinationService.byId(destinationId)
+    if (d === undefined) return undefined
+    try {
+      return vaultOrigin(effectiveAzureConnection(services.destinationService.configOf(d), services.azureEnv).keyVaultUri)
+    } catch { return undefined }
+  }
+
+  function checkNames (ctx: WorkContext): void {
+    const origin = (() => { try { return vaultOrigin(ctx.connection.keyVaultUri) } catch { return undefined } })()
+    ctx.planned = ctx.planned.map((p): PlannedTarget => {
+      if (p.kind !== 'write' || p.op.op !== 'write' || !p.op.firstWrite) return p
+      const owner = work.ownersOfName(p.name, ctx.association.id)
+        .find((o) => o.destination_id === ctx.destination.id && o.removed === 0)
+      if (owner === undefined) return p
+      return { kind: 'error', subKey: p.subKey, name: p.name, error: localClientError(`name ${JSON.stringify(p.name)} is owned by ${owner.mount_path}${owner.secret_path}`) }
+    })
+    for (const p of ctx.planned) {
+      if ((p.kind !== 'unsync' && p.kind !== 'cleanup') || p.op.op !== 'delete' || origin === undefined) continue
+      const others = work.ownersOfName(p.op.name, ctx.association.id).filter((o) => o.removed === 0 && originOf(o.destination_id) === origin)
+      if (others.length === 0) continue
+      const dest = services.destinationService.byId(others[0].destination_id)
+      ctx.leftInPlace.set(p, `left in place: also synced by ${dest?.name ?? others[0].destination_id}`)
+      const at = services.now()
+      services.db.transaction(() => { for (const o of others) outbox.markDirty(o.association_id, at) })()
+    }
+  }
+
+  /** Loads the context of `row`, or says why there is nothing to do. Never throws for missing rows. */
+  function load (row: ClaimedRow): LoadResult {
+    const association = associations.byId(row.association_id)
+    if (association === undefined) return { kind: 'skip', reason: 'association gone' }
+    const destination = services.destinationService.byId(association.destination_id)
+    if (destination === undefined) return { kind: 'skip', reason: 'destination gone' }
+    const unsyncAll = association.removed === 1 || destination.purge_state === 'purging' || destination.deleted_at !== null
+    const mount = services.mounts.byAccessor(association.accessor)
+    // D-21: a disabled mount fires nothing; its associations keep their status until removed.
+    if (mount === undefined && !unsyncAll) return { kind: 'skip', reason: 'mount disabled' }
+    const current = unsyncAll || mount === undefined ? undefined : services.kv.readCurrent(association.accessor, association.secret_path)
+    const kv = current === undefined ? undefined : { version: current.version, data: current.data as Record<string, unknown>, deletionAtMs: current.deletionAtMs }
+    const config = services.destinationService.configOf(destination)
+    const connection = effectiveAzureConnection(config, services.azureEnv)
+    const type = services.driverRegistry.get(destination.type)
+    if (type === undefined) return { kind: 'skip', reason: `unknown destination type ${destination.type}` }
+    const planned = planAssociation({
+      association: {
+        id: association.id, destinationId: destination.id, destinationType: destination.type, destinationName: destination.name,
+        accessor: association.accessor, mountPath: mount?.path ?? association.mount_path, secretPath: association.secret_path,
+        granularity: association.granularity, nameTemplate: association.name_template, removed: unsyncAll
+      },
+      destination: { customTags: config.options.custom_tags, purgeOnUnsync: config.options.purge_on_unsync },
+      kv,
+      recorded: associations.targets(association.id).map((t) => ({
+        subKey: t.sub_key, externalName: t.external_name, digest: t.digest, externalVersion: t.external_version
+      })),
+      refresh: row.refresh === 1,
+      externalName: (rendered) => type.externalName(rendered)
+    })
+    const ctx: WorkContext = { row, association, destination, unsyncAll, kv, connection, planned, leftInPlace: new Map() }
+    checkNames(ctx)
+    return { kind: 'work', ctx }
+  }
+
+  return { load }
+}
+
+export type WorkLoader = ReturnType<typeof createWorkLoader>

@@ -1,0 +1,140 @@
+/**
+ * Records the outcome of one attempt in ONE transaction (decisions D-1, D-2, D-13, D-15.4, D-22):
+ * per-target records and statuses, the association's status, the purge state of its
+ * destination, and the outbox row (deleted when done at the claimed generation, re-armed with
+ * backoff after failures, re-armed at the next scheduled KV deletion, released when a newer
+ * change arrived meanwhile so it runs again at once).
+ */
+import type { SyncWorkRepo } from '../../db/sync-work-repo.js'
+import type { SyncError } from '../drivers/sync-error.js'
+import type { OpResult } from '../drivers/target-ops.js'
+import type { Services } from '../services.js'
+import type { PlannedTarget } from '../sync/plan.js'
+import { backoffDelayMs, type BackoffSettings } from './backoff.js'
+import { failureStatus, retryDelayMs } from './settle-rules.js'
+import type { WorkContext } from './work-load.js'
+
+/** Statuses in the order one wins for the association row (errors first). */
+const PRECEDENCE = ['CLIENT_SIDE_ERROR', 'EXTERNAL_SERVICE_ERROR', 'INTERNAL_VAULT_ERROR', 'PENDING', 'SYNCED', 'UNSYNCED']
+
+export interface SettleSettings {
+  backoff: BackoffSettings
+  clientErrorRetryMs: number
+}
+
+type Deps = Pick<Services, 'db' | 'now' | 'syncRepos' | 'destinationService'>
+
+/** Creates the settle step. */
+export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings: SettleSettings) {
+  const { associations, destinations } = services.syncRepos
+
+  /** Shows the attempt in flight: SYNCING / UNSYNCING on the association and the targets it touches. */
+  function markInFlight (ctx: WorkContext): void {
+    const at = services.now()
+    const status = ctx.unsyncAll ? 'UNSYNCING' : 'SYNCING'
+    services.db.transaction(() => {
+      associations.setStatus(ctx.association.id, status, null, at)
+      for (const p of ctx.planned) {
+        if (p.kind === 'write' || p.kind === 'unsync') work.setTargetStatus(ctx.association.id, p.subKey, p.kind === 'unsync' ? 'UNSYNCING' : 'SYNCING', null, at)
+      }
+    })()
+  }
+
+  /** Settles the attempt; `results` holds the outcome of every planned target that had an op. */
+  function settle (ctx: WorkContext, results: Map<PlannedTarget, OpResult>): void {
+    const at = services.now()
+    const a = ctx.association
+    const recorded = new Map(associations.targets(a.id).map((t) => [t.sub_key, t]))
+    const failures: SyncError[] = []
+    const statuses: string[] = []
+    const fail = { attempts: ctx.row.attempts, firstFailureAt: ctx.row.first_failure_at, now: at }
+    const keep = (subKey: string): { external_name: string | null, external_version: string | null, digest: string | null } => {
+      const r = recorded.get(subKey)
+      return { external_name: r?.external_name ?? null, external_version: r?.external_version ?? null, digest: r?.digest ?? null }
+    }
+    const put = (subKey: string, record: ReturnType<typeof keep>, status: string, message: string | null): void => {
+      statuses.push(status)
+      work.putTarget({ association_id: a.id, sub_key: subKey, ...record, status, message, updated_at: at })
+    }
+    const failed = (p: PlannedTarget, error: SyncError): void => {
+      failures.push(error)
+      put(p.subKey, keep(p.subKey), failureStatus(error, fail), error.message)
+    }
+
+    services.db.transaction(() => {
+      const planned = new Set(ctx.planned.map((p) => p.subKey))
+      for (const p of ctx.planned) {
+        const r = results.get(p)
+        switch (p.kind) {
+          case 'noop': put(p.subKey, keep(p.subKey), 'SYNCED', recorded.get(p.subKey)?.message ?? null); break
+          case 'error': failed(p, p.error); break
+          case 'write':
+            if (r === undefined) break // its cleanup failed: the write was not attempted
+            if (r.ok) put(p.subKey, { external_name: p.name, external_version: r.version ?? null, digest: p.digest }, 'SYNCED', r.note ?? null)
+            else failed(p, r.error)
+            break
+          case 'unsync': {
+            const note = ctx.leftInPlace.get(p)
+            if (note !== undefined) { put(p.subKey, { external_name: null, external_version: null, digest: null }, 'UNSYNCED', note); break }
+            if (r === undefined) break
+            if (r.ok) put(p.subKey, { external_name: null, external_version: null, digest: null }, 'UNSYNCED', r.note ?? null)
+            else failed(p, r.error)
+            break
+          }
+          case 'cleanup':
+            if (r !== undefined && !r.ok) failed(p, r.error)
+            break
+        }
+      }
+      // Targets with no name and no plan (a key that vanished before it was ever written).
+      for (const [subKey, t] of recorded) if (!planned.has(subKey) && t.external_name === null && t.status !== 'UNSYNCED') work.deleteTarget(a.id, subKey)
+
+      const rank = (s: string): number => { const i = PRECEDENCE.indexOf(s); return i < 0 ? PRECEDENCE.length : i }
+      const worst = statuses.reduce<string | undefined>((w, s) => (w === undefined || rank(s) < rank(w) ? s : w), undefined)
+      const associationStatus = worst ?? (ctx.kv === undefined || ctx.unsyncAll ? 'UNSYNCED' : 'SYNCED')
+      const firstError = failures[0]?.message ?? null
+      associations.setStatus(a.id, associationStatus, associationStatus === 'SYNCED' || associationStatus === 'UNSYNCED' ? null : firstError, at)
+
+      settlePurge(ctx, failures, associationStatus)
+      const delay = retryDelayMs(failures, ctx.row.attempts, settings.backoff, settings.clientErrorRetryMs)
+      if (delay !== undefined) {
+        work.retry(a.id, ctx.row.generation, at + delay, ctx.row.attempts + 1, ctx.row.first_failure_at ?? at)
+      } else if (ctx.kv?.deletionAtMs != null && ctx.kv.deletionAtMs > at) {
+        // D-22: the synced version is scheduled for deletion: look again when it expires.
+        work.retry(a.id, ctx.row.generation, ctx.kv.deletionAtMs + 1, 0, null)
+      } else if (!work.complete(a.id, ctx.row.generation)) {
+        work.retry(a.id, -1, at, 0, null) // a newer change arrived: just release the lease
+      }
+    })()
+    services.destinationService.dropSettledHidden()
+  }
+
+  /** D-15.4: a purge deletes each unsynced association, then the destination; a client error stops it. */
+  function settlePurge (ctx: WorkContext, failures: SyncError[], status: string): void {
+    const d = ctx.destination
+    if (d.purge_state !== 'purging') return
+    if (status === 'UNSYNCED') {
+      work.deleteAssociation(ctx.association.id)
+      if (associations.ofDestination(d.id).length === 0) destinations.delete(d.id)
+      return
+    }
+    const client = failures.find((f) => f.kind === 'CLIENT_SIDE_ERROR')
+    if (client !== undefined) destinations.setPurge(d.id, 'purge_failed', d.purge_initiated_at, client.message)
+    else if (failures.length > 0) destinations.setPurge(d.id, 'purging', d.purge_initiated_at, failures[0].message)
+  }
+
+  /** An unexpected failure of the attempt itself: INTERNAL_VAULT_ERROR and a backoff retry. */
+  function settleInternal (ctx: WorkContext, message: string): void {
+    const at = services.now()
+    services.db.transaction(() => {
+      associations.setStatus(ctx.association.id, 'INTERNAL_VAULT_ERROR', message, at)
+      associations.setTargetsStatus(ctx.association.id, 'INTERNAL_VAULT_ERROR', message, at)
+      const delay = backoffDelayMs(ctx.row.attempts + 1, settings.backoff)
+      work.retry(ctx.association.id, ctx.row.generation, at + delay, ctx.row.attempts + 1, ctx.row.first_failure_at ?? at)
+    })()
+  }
+
+  return { markInFlight, settle, settleInternal }
+}
+
+export type WorkSettler = ReturnType<typeof createWorkSettler>

@@ -1,0 +1,176 @@
+/**
+ * The sync worker (architecture.md "Background"; decisions D-1, D-13, D-29, D-32.7, D-32.8):
+ * claims due outbox rows under a lease, loads the plan from the KV state *now*, shows the work
+ * in flight, calls the driver (one attempt per target; cleanup of renamed names first), and
+ * settles. It wakes at once when work is queued (no polling delay on the hot path), sleeps
+ * until the next retry is due, holds all work while `sys/sync/config disabled=true`, and on
+ * start frees the leases a previous process left behind.
+ *
+ * `whenIdle()` resolves when nothing is in flight and no row is due now (rows waiting for a
+ * backoff do not count); `reconcileNow()` runs the reconciliation pass at once. Both are public
+ * APIs for operators' tooling and deterministic tests (D-29).
+ */
+import type { FastifyBaseLogger as Logger } from 'fastify'
+import { createSyncWorkRepo, type ClaimedRow } from '../../db/sync-work-repo.js'
+import type { AzureKvDriver } from '../drivers/azure-kv/azure-kv-driver.js'
+import { internalSyncError } from '../drivers/sync-error.js'
+import type { OpResult } from '../drivers/target-ops.js'
+import type { Services } from '../services.js'
+import type { PlannedTarget } from '../sync/plan.js'
+import { createReconciler } from './reconciler.js'
+import { createWorkLoader, type WorkContext } from './work-load.js'
+import { createWorkSettler, type SettleSettings } from './work-settle.js'
+
+/** A planned target that calls the driver. */
+type WithOp = Extract<PlannedTarget, { op: unknown }>
+
+export interface WorkerSettings extends SettleSettings {
+  /** Associations processed concurrently. */
+  maxInFlight: number
+  /** Lease of a claimed row, ms (longer than any attempt can take). */
+  leaseMs: number
+  reconcileIntervalMs: number
+  unsyncedRetentionMs: number
+  /** In-flight SDK calls are aborted this long after `stop()` begins, ms (D-32.8). */
+  stopGraceMs: number
+}
+
+export interface WorkerDeps {
+  services: Services
+  driver: AzureKvDriver
+  settings: WorkerSettings
+  log: Logger
+}
+
+/** Creates the worker; call `start()`. */
+export function createSyncWorker ({ services, driver, settings, log }: WorkerDeps) {
+  const work = createSyncWorkRepo(services.db)
+  const loader = createWorkLoader(services, work)
+  const settler = createWorkSettler(services, work, settings)
+  const reconciler = createReconciler(services, work, settings)
+  const inFlight = new Map<string, Promise<void>>()
+  const abort = new AbortController()
+  let running = false
+  let timer: NodeJS.Timeout | undefined
+  let reconcileTimer: NodeJS.Timeout | undefined
+  let idleWaiters: Array<() => void> = []
+
+  const now = (): number => services.now()
+  const disabled = (): boolean => services.syncConfig.get().disabled
+
+  function schedule (delayMs: number): void {
+    if (!running) return
+    if (timer !== undefined) clearTimeout(timer)
+    timer = setTimeout(tick, Math.max(0, Math.min(delayMs, 2 ** 31 - 1)))
+  }
+
+  function isIdle (): boolean {
+    if (inFlight.size > 0) return false
+    if (!running || disabled()) return true
+    const next = work.nextDueAt()
+    return next === undefined || next > now()
+  }
+
+  function notifyIdle (): void {
+    if (idleWaiters.length === 0 || !isIdle()) return
+    const waiters = idleWaiters
+    idleWaiters = []
+    for (const w of waiters) w()
+  }
+
+  async function runDriver (ctx: WorkContext): Promise<Map<PlannedTarget, OpResult>> {
+    const results = new Map<PlannedTarget, OpResult>()
+    const run = async (targets: PlannedTarget[]): Promise<void> => {
+      const withOps = targets.filter((p): p is WithOp => 'op' in p && !ctx.leftInPlace.has(p))
+      if (withOps.length === 0) return
+      const out = await driver.apply(ctx.connection, withOps.map((p) => p.op), abort.signal)
+      withOps.forEach((p, i) => results.set(p, out[i]))
+    }
+    // A renamed target's old name goes first; its new name is written only once that worked.
+    const cleanups = ctx.planned.filter((p) => p.kind === 'cleanup')
+    await run(cleanups)
+    const blocked = new Set(cleanups.filter((p) => results.get(p)?.ok === false).map((p) => p.subKey))
+    await run(ctx.planned.filter((p) => p.kind !== 'cleanup' && !(p.kind === 'write' && blocked.has(p.subKey))))
+    return results
+  }
+
+  async function process (row: ClaimedRow): Promise<void> {
+    const loaded = loader.load(row)
+    if (loaded.kind === 'skip') {
+      log.debug({ association: row.association_id, reason: loaded.reason }, 'sync: nothing to do')
+      if (!work.complete(row.association_id, row.generation)) work.retry(row.association_id, -1, now(), 0, null)
+      return
+    }
+    const ctx = loaded.ctx
+    settler.markInFlight(ctx)
+    try {
+      const results = await runDriver(ctx)
+      settler.settle(ctx, results)
+    } catch (err) {
+      log.error({ err, association: row.association_id }, 'sync attempt failed')
+      settler.settleInternal(ctx, internalSyncError('internal error while syncing; see the server log').message)
+    }
+  }
+
+  function tick (): void {
+    timer = undefined
+    if (!running) return
+    if (disabled()) { notifyIdle(); return }
+    const slots = settings.maxInFlight - inFlight.size
+    if (slots > 0) {
+      const at = now()
+      for (const row of work.claim(at, slots, at + settings.leaseMs)) {
+        if (inFlight.has(row.association_id)) continue
+        const p = process(row)
+          .catch((err) => { log.error({ err, association: row.association_id }, 'sync worker error') })
+          .finally(() => { inFlight.delete(row.association_id); schedule(0); notifyIdle() })
+        inFlight.set(row.association_id, p)
+      }
+    }
+    const next = work.nextDueAt()
+    if (next !== undefined) schedule(next - now())
+    notifyIdle()
+  }
+
+  const worker = {
+    /** Frees stale leases, starts the loop and the reconciliation timer. */
+    start (): void {
+      if (running) return
+      running = true
+      const freed = work.releaseAllLeases()
+      if (freed > 0) log.info({ rows: freed }, 'sync worker: recovered leases of an earlier run')
+      reconcileTimer = setInterval(() => { worker.reconcileNow() }, settings.reconcileIntervalMs)
+      reconcileTimer.unref()
+      schedule(0)
+    },
+    /** Wakes the loop now (new work was queued or the config changed). */
+    wake (): void { if (running) schedule(0) },
+    /** Resolves when nothing is in flight and nothing is due now. */
+    async whenIdle (): Promise<void> {
+      if (isIdle()) return
+      await new Promise<void>((resolve) => { idleWaiters.push(resolve); schedule(0) })
+    },
+    /** Runs the reconciliation pass now, then wakes the loop. */
+    reconcileNow (): void {
+      try { reconciler.run(now()) } catch (err) { log.error({ err }, 'sync reconciliation failed') }
+      worker.wake()
+    },
+    /**
+     * Stops claiming, lets in-flight attempts finish for up to `stopGraceMs`, then aborts their
+     * SDK calls; aborted rows keep their lease and run again on the next start (D-32.8).
+     */
+    async stop (): Promise<void> {
+      running = false
+      if (timer !== undefined) clearTimeout(timer)
+      if (reconcileTimer !== undefined) clearInterval(reconcileTimer)
+      const grace = setTimeout(() => abort.abort(), settings.stopGraceMs)
+      await Promise.allSettled([...inFlight.values()])
+      clearTimeout(grace)
+      for (const w of idleWaiters) w()
+      idleWaiters = []
+    }
+  }
+  return worker
+}
+
+export type SyncWorker = ReturnType<typeof createSyncWorker>

@@ -1,0 +1,41 @@
+// FR-01: a soft-deleted Azure name blocks the write: recover, wait, then write; a forbidden
+// recover is CLIENT_SIDE_ERROR naming the secret and the right, with no hot retry loop.
+import t from 'tap'
+import { startSyncTestbed } from '../sync-testbed.js'
+
+t.test('a soft-deleted name is recovered, then written', async (t) => {
+  const tb = await startSyncTestbed(t)
+  const sdk = tb.sdk()
+  await sdk.setSecret('app-db', 'old-by-hand')
+  await (await sdk.beginDeleteSecret('app-db', { intervalInMs: 10 })).pollUntilDone()
+  t.equal(tb.emu.vault().inspectSecret('app-db')?.state, 'deleted')
+  await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}' })
+  await tb.put('app-db', { password: 'p1' })
+  await tb.set('d1', 'app-db')
+  await tb.settle()
+  t.match(await tb.entry('d1', 'app-db'), { sync_status: 'SYNCED' })
+  const s = tb.azure('app-db')!
+  t.equal(s.versions.length, 2, 'the recovered secret keeps its old version and gains ours')
+  t.equal(tb.latest('app-db')!.value, '{"password":"p1"}')
+  t.ok(tb.emu.requestLog().some((e) => e.method === 'POST' && /\/deletedsecrets\/app-db\/recover/.test(e.path)), 'recover was called')
+})
+
+t.test('recover forbidden: CLIENT_SIDE_ERROR naming the secret and the missing right', async (t) => {
+  const tb = await startSyncTestbed(t)
+  const sdk = tb.sdk()
+  await sdk.setSecret('app-db', 'old-by-hand')
+  await (await sdk.beginDeleteSecret('app-db', { intervalInMs: 10 })).pollUntilDone()
+  tb.emu.vault().updateSettings({ policy: { rbacDenies: [{ dataAction: 'Microsoft.KeyVault/vaults/secrets/recover/action' }] } })
+  await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}' })
+  await tb.put('app-db', { password: 'p1' })
+  await tb.set('d1', 'app-db')
+  await tb.settle()
+  const e = await tb.entry('d1', 'app-db')
+  t.equal(e?.sync_status, 'CLIENT_SIDE_ERROR')
+  t.match(e?.message, /"app-db" is soft-deleted .*secrets\/recover\/action/)
+  t.equal(tb.emu.vault().inspectSecret('app-db')?.state, 'deleted', 'never reported SYNCED without a write')
+  const recovers = tb.emu.requestLog().filter((r) => /recover/.test(r.path)).length
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  await tb.settle()
+  t.equal(tb.emu.requestLog().filter((r) => /recover/.test(r.path)).length, recovers, 'no hot retry loop (retried only after VAULT_SYNC_CLIENT_ERROR_RETRY)')
+})

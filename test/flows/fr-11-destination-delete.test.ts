@@ -1,0 +1,55 @@
+// FR-11 (b, c): a purge with revoked credentials stops with purge_error and keeps everything;
+// force_delete drops the destination and leaves the Azure secret; a purge that works removes
+// the Azure secret, then the destination.
+import t from 'tap'
+import { vault } from '../helper.js'
+import { mergePatch } from '../sync-fixtures.js'
+import { startSyncTestbed } from '../sync-testbed.js'
+
+const D1 = '/v1/sys/sync/destinations/azure-kv/d1'
+
+t.test('(b) purge with revoked credentials, then (c) force_delete', async (t) => {
+  const tb = await startSyncTestbed(t)
+  const { app } = tb.server
+  await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}' })
+  await tb.put('app', { v: 1 })
+  await tb.set('d1', 'app')
+  await tb.settle()
+  t.ok(tb.azure('app'))
+  tb.emu.principals.rotateSecret(tb.emu.info.client_id) // d1's secret now answers 401 invalid_client
+  await mergePatch(app, '/v1/sys/sync/config', { disabled: true })
+  t.equal((await vault(app, 'DELETE', `${D1}?purge=true`)).statusCode, 204)
+  const purging = (await vault(app, 'GET', D1)).json().data
+  t.match(purging, { purge_initiated_at: /^\d{4}-/ })
+  const refused = await tb.set('d1', 'app')
+  t.equal(refused.statusCode, 400)
+  t.same(refused.json(), { errors: ['destination "d1" is being purged'] })
+  t.equal((await tb.remove('d1', 'app')).statusCode, 400)
+  await mergePatch(app, '/v1/sys/sync/config', { disabled: false })
+  await tb.settle()
+  const failed = (await vault(app, 'GET', D1)).json().data
+  t.match(failed, { purge_initiated_at: /^\d{4}-/, purge_error: /401 Unauthorized|invalid_client|AADSTS7000215/ })
+  t.ok(tb.azure('app'), 'the Azure secret remains')
+  t.match(await tb.entry('d1', 'app'), { sync_status: 'CLIENT_SIDE_ERROR' })
+
+  t.equal((await vault(app, 'DELETE', `${D1}?force_delete=true`)).statusCode, 204)
+  t.equal((await vault(app, 'GET', D1)).statusCode, 404, '(c) the destination is gone')
+  t.equal((await vault(app, 'GET', '/v1/sys/sync/associations/destinations?mount=secret&secret_name=app')).statusCode, 404, 'and its associations')
+  await tb.settle()
+  t.equal(tb.latest('app')?.value, '{"v":1}', 'the Azure secret is left in place (orphaned, as documented)')
+})
+
+t.test('a purge that succeeds removes the Azure secret, then the destination', async (t) => {
+  const tb = await startSyncTestbed(t)
+  const { app } = tb.server
+  await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}' })
+  await tb.put('app', { v: 1 })
+  await tb.set('d1', 'app')
+  await tb.settle()
+  t.equal((await vault(app, 'DELETE', D1)).statusCode, 400, '(a) plain DELETE refused while associations exist')
+  t.equal((await vault(app, 'DELETE', `${D1}?purge=true`)).statusCode, 204)
+  await tb.settle()
+  t.equal(tb.azure('app'), undefined)
+  t.equal((await vault(app, 'GET', D1)).statusCode, 404)
+  t.equal((await tb.destination('d1')).statusCode, 200, 'the name is free again')
+})

@@ -1,0 +1,40 @@
+// FR-12: remove deletes only secrets that carry this association's ownership tag; a secret
+// another destination on the same vault also syncs survives the unsync.
+import t from 'tap'
+import { startSyncTestbed } from '../sync-testbed.js'
+
+t.test('(a) a hand-made secret is overwritten on set (last write wins) but never deleted on remove', async (t) => {
+  const tb = await startSyncTestbed(t)
+  await tb.sdk().setSecret('shared-db', 'by-hand')
+  await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}' })
+  await tb.put('shared-db', { v: 1 })
+  await tb.set('d1', 'shared-db')
+  await tb.settle()
+  t.match(await tb.entry('d1', 'shared-db'), { sync_status: 'SYNCED', message: 'adopted pre-existing secret' })
+  // Someone takes the secret back by hand: the latest version no longer carries our tag.
+  await tb.sdk().setSecret('shared-db', 'by-hand-again')
+  await tb.remove('d1', 'shared-db')
+  await tb.settle()
+  t.match(await tb.entry('d1', 'shared-db'), { sync_status: 'UNSYNCED', message: 'left in place: not owned by vault-sync' })
+  t.equal(tb.latest('shared-db')!.value, 'by-hand-again', 'not deleted')
+})
+
+t.test('(b) two destinations on one vault: d1\'s unsync leaves d2\'s secret alone', async (t) => {
+  const tb = await startSyncTestbed(t)
+  await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}' })
+  await tb.destination('d2', { secret_name_template: '{{ .SecretBaseName }}' })
+  await tb.put('app', { v: 1 })
+  await tb.set('d1', 'app')
+  await tb.settle()
+  await tb.set('d2', 'app')
+  await tb.settle()
+  t.match(tb.latest('app')!.tags, { 'hashicorp:vault': /^vault-sync:/ })
+  await tb.remove('d1', 'app')
+  await tb.settle()
+  t.match(await tb.entry('d1', 'app'), { sync_status: 'UNSYNCED', message: 'left in place: also synced by d2' })
+  t.equal(tb.latest('app')?.value, '{"v":1}', 'd2\'s secret survives')
+  t.match(await tb.entry('d2', 'app'), { sync_status: 'SYNCED' })
+  await tb.remove('d2', 'app')
+  await tb.settle()
+  t.equal(tb.azure('app'), undefined, 'the last owner deletes it')
+})

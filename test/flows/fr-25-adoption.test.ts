@@ -1,0 +1,22 @@
+// FR-25: an existing hand-made secret is adopted: new version with our value and tags (foreign
+// tags dropped, decisions D-3), the old value kept as an older version, a note in the status.
+import t from 'tap'
+import { startSyncTestbed } from '../sync-testbed.js'
+
+t.test('adopting billing-key', async (t) => {
+  const tb = await startSyncTestbed(t)
+  await tb.sdk().setSecret('billing-key', 'X', { tags: { owner: 'finance' } })
+  await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}', custom_tags: { team: 'pay' } })
+  await tb.put('billing-key', { v: 'Y' })
+  await tb.set('d1', 'billing-key')
+  await tb.settle()
+  const s = tb.azure('billing-key')!
+  t.equal(s.versions.length, 2)
+  t.equal(s.versions[0].value, 'X', 'X stays retrievable as an older version')
+  t.equal(tb.latest('billing-key')!.value, '{"v":"Y"}')
+  t.same(Object.keys(tb.latest('billing-key')!.tags!).sort(), ['hashicorp:vault', 'team'], 'custom tags + the built-in tag only')
+  t.match(await tb.entry('d1', 'billing-key'), { sync_status: 'SYNCED', message: 'adopted pre-existing secret' })
+  await tb.remove('d1', 'billing-key')
+  await tb.settle()
+  t.equal(tb.azure('billing-key'), undefined, 'adopted and owned: a later unsync deletes it (FR-12 rules)')
+})
