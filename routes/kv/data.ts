@@ -52,7 +52,7 @@ export const dataPaths: KvPathGroup = {
       operationId: 'kv-v2-read',
       summary: 'Read a version of a secret (the latest by default)',
       query: KvVersionQuerySchema,
-      responses: { 200: vaultData('The data and its version\'s metadata', KvReadSchema), 404: either('Not found', MISSING, vaultData(GONE, KvGoneSchema)) }
+      responses: { 200: vaultData('The data and its version\'s metadata', KvReadSchema), 404: either('Not found', MISSING, vaultData(GONE, KvGoneSchema, { mountType: '' })) }
     },
     update: {
       operationId: 'kv-v2-write',
@@ -67,7 +67,7 @@ export const dataPaths: KvPathGroup = {
       body: KvPatchRequestSchema,
       responses: {
         200: vaultData('The new version\'s metadata', VersionSchema),
-        404: either('No secret (no body), or the latest version is deleted or destroyed (raw envelope with its metadata as `data`)', noBody('No secret'), vaultData(GONE, VersionSchema))
+        404: either('No secret (no body), or the latest version is deleted or destroyed (raw envelope with its metadata as `data`)', noBody('No secret'), vaultData(GONE, VersionSchema, { mountType: '' }))
       }
     },
     delete: { operationId: 'kv-v2-delete', summary: 'Soft-delete the latest version of a secret', responses: { 204: noBody('Deleted') } }
@@ -93,7 +93,7 @@ export const subkeysPaths: KvPathGroup = {
       operationId: 'kv-v2-read-subkeys',
       summary: 'Read the structure of a secret without its values',
       query: KvSubkeysQuerySchema,
-      responses: { 200: vaultData('The keys, with null leaves', KvSubkeysSchema), 404: either('Not found', MISSING, vaultData(GONE, KvSubkeysGoneSchema)) }
+      responses: { 200: vaultData('The keys, with null leaves', KvSubkeysSchema), 404: either('Not found', MISSING, vaultData(GONE, KvSubkeysGoneSchema, { mountType: '' })) }
     }
   }
 }

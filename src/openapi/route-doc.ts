@@ -22,9 +22,10 @@ export interface ParamDoc {
 export type ResponseDoc =
   /**
    * Vault's envelope with `data` (and `auth`; `inject` copies `data`'s keys to the top level);
-   * `warnings` is the example's, for answers that are 200 only because of a warning.
+   * `warnings` and `mountType` are the example's (for answers that are 200 only because of a
+   * warning, and for KV's raw answers, whose `mount_type` is "").
    */
-  | { kind: 'envelope', description: string, data: TSchema, auth?: TSchema, inject?: boolean, warnings?: string[] }
+  | { kind: 'envelope', description: string, data: TSchema, auth?: TSchema, inject?: boolean, warnings?: string[], mountType?: string }
   /** A body without the envelope (`sys/health`, the OpenAPI document itself). */
   | { kind: 'raw', description: string, schema: TSchema }
   /** No body at all (204, and KV's empty 404). */
@@ -80,7 +81,7 @@ export function hidden (reason: string): RouteDocs {
 }
 
 /** 200 with Vault's envelope around `data`. */
-export function vaultData (description: string, data: TSchema, options: { auth?: TSchema, inject?: boolean, warnings?: string[] } = {}): ResponseDoc {
+export function vaultData (description: string, data: TSchema, options: { auth?: TSchema, inject?: boolean, warnings?: string[], mountType?: string } = {}): ResponseDoc {
   return { kind: 'envelope', description, data, ...options }
 }
 

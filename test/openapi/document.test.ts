@@ -43,7 +43,7 @@ t.test('openapi.yaml is exactly what the routes generate', async (t) => {
 
 t.test('redocly lint passes on openapi.yaml, and fails on a broken copy', async (t) => {
   const ok = await lint('openapi.yaml')
-  t.equal(ok.code, 0, `redocly lint openapi.yaml:\n${ok.output}`)
+  t.equal(ok.code, 0, ok.code === 0 ? 'redocly lint openapi.yaml passes' : `redocly lint openapi.yaml:\n${ok.output}`)
 
   // The same document with one operation's summary and security gone must fail the lint, so
   // the passing run above is a real check.
