@@ -31,6 +31,9 @@ let cached: Record<string, unknown> | undefined
  * @throws Error when the file is missing or not valid YAML.
  */
 export function loadOpenApiDocument (): Record<string, unknown> {
-  cached ??= parse(readFileSync(openApiFile(), 'utf8')) as Record<string, unknown>
+  if (cached !== undefined) return cached
+  const file = openApiFile()
+  if (!existsSync(file)) throw new Error(`${file} is missing: it ships with vault-sync (regenerate it with npm run openapi)`)
+  cached = parse(readFileSync(file, 'utf8')) as Record<string, unknown>
   return cached
 }
