@@ -1,24 +1,29 @@
 /**
  * Entry point of `./bin/vault-sync`: parses the command line and starts what it names; no
  * other logic. Commands:
- *   server [-dev] [-dev-listen-address=H:P] [-dev-root-token-id=ID] [-dev-info-file=PATH] [-dev-db=PATH]
+ *   server [-no-worker] [-dev] [-dev-listen-address=H:P] [-dev-root-token-id=ID] [-dev-info-file=PATH]
+ *          [-dev-db=PATH] [-dev-akv-listen-address=H:P]
  *   akv-emulator [-listen-address=H:P] [-info-file=PATH] ...
  * Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a start-up error, 2 on a usage error.
  */
-import { writeFileSync } from 'node:fs'
+import type { AkvEmulatorInfo } from './akv-emulator/index.js'
 import { parseFlags } from './cli-args.js'
-import { ConfigError, loadConfig } from './config.js'
+import { ConfigError, loadConfig, type ConfigOverrides } from './config.js'
 import type { RunningServer } from './server.js'
 
 const USAGE = `Usage: vault-sync <command> [flags]
 
 Commands:
   server        Start the Vault-compatible secrets-sync server
-                  -dev                       in-memory dev server with KV v2 at secret/ and sync activated
+                  -no-worker                 do not run the sync worker in this process
+                  -dev                       in-memory dev server with KV v2 at secret/, sync activated and
+                                             the built-in Azure Key Vault emulator
                   -dev-listen-address=H:P    (default 127.0.0.1:8200)
                   -dev-root-token-id=ID      root token to create (default: random hvs. token)
-                  -dev-info-file=PATH        write {"address","root_token"} as JSON for scripts
-                  -dev-db=PATH               keep dev state in this SQLite file (seal key in PATH.seal-key)
+                  -dev-info-file=PATH        write {"address","root_token","akv":{...}} as JSON for scripts
+                  -dev-db=PATH               keep dev state in this SQLite file (seal key in PATH.seal-key,
+                                             emulator state in PATH.akv/)
+                  -dev-akv-listen-address=H:P  the emulator's address (default 127.0.0.1:0, a free port)
   akv-emulator  Start the local Azure Key Vault emulator (HTTPS)
                   -listen-address=H:P        (default 127.0.0.1:8443)
                   -info-file=PATH            write vault_uri, tenant_id, client_id, client_secret, ca_file ... as JSON
@@ -42,16 +47,31 @@ async function runUntilSignal (close: () => Promise<void>): Promise<void> {
   })
 }
 
+/** Single-quotes a value for a POSIX shell `export` line. */
+const shq = (v: string): string => `'${v.replace(/'/g, "'\\''")}'`
+
+/** The `export` lines `server -dev` prints (decisions D-14): Vault's two, then the emulator's. */
+export function devExportLines (address: string, rootToken: string, akv: AkvEmulatorInfo | undefined): string[] {
+  const vars: Array<[string, string]> = [['VAULT_ADDR', address], ['VAULT_TOKEN', rootToken]]
+  if (akv !== undefined) {
+    vars.push(['AKV_KEY_VAULT_URI', akv.key_vault_uri], ['AKV_TENANT_ID', akv.tenant_id], ['AKV_CLIENT_ID', akv.client_id],
+      ['AKV_CLIENT_SECRET', akv.client_secret], ['AKV_CA_FILE', akv.ca_file])
+  }
+  return vars.map(([k, v]) => `export ${k}=${shq(v)}`)
+}
+
 function printDevBanner (server: RunningServer, devDb: string | undefined): void {
+  const akv = server.akv?.info
   process.stdout.write(`==> vault-sync server started! Log data will stream in below:
 
 WARNING! dev mode is enabled! In this mode, vault-sync runs ${devDb === undefined ? 'entirely in-memory' : `on ${devDb}`}
 and starts unsealed with a single root token. KV v2 is mounted at secret/ and secrets sync is activated.
-
+${akv === undefined ? '' : `The built-in Azure Key Vault emulator listens at ${akv.key_vault_uri} (its CA: ${akv.ca_file});
+the sync worker trusts it, and azure-kv destinations may point at loopback addresses.
+`}
 You may need to set the following environment variables:
 
-    $ export VAULT_ADDR='${server.address}'
-    $ export VAULT_TOKEN='${server.rootToken ?? ''}'
+${devExportLines(server.address, server.rootToken ?? '', akv).map((l) => `    $ ${l}`).join('\n')}
 
 Root Token: ${server.rootToken ?? ''}
 
@@ -60,30 +80,60 @@ Development mode should NOT be used in production installations!
 `)
 }
 
+/**
+ * Starts `server -dev`: the emulator first (its address feeds the config), then the server. Each
+ * command loads only its own modules (fastify, the emulator and the Azure SDK are slow to import).
+ */
+async function startDev (base: ConfigOverrides, flags: { devDb?: string, akvListen?: string, rootTokenId?: string }): Promise<RunningServer> {
+  const { logLevel } = loadConfig(base) // validates the environment before anything starts
+  const [{ pino }, { devAzureDefaults, startDevAkv }, { startServer }] = await Promise.all([import('pino'), import('./dev-akv.js'), import('./server.js')])
+  const akv = await startDevAkv({
+    listenAddress: flags.akvListen,
+    devDb: flags.devDb,
+    logger: pino({ level: logLevel, base: { component: 'akv-emulator' } })
+  })
+  let config
+  try {
+    config = loadConfig({ ...base, azureDefaults: devAzureDefaults(akv.info) })
+  } catch (err) {
+    await akv.close()
+    throw err
+  }
+  return await startServer({ config, dev: { rootTokenId: flags.rootTokenId, akv } })
+}
+
 async function serverCommand (argv: string[]): Promise<void> {
   const flags = parseFlags(argv, {
     dev: { type: 'boolean' },
+    'no-worker': { type: 'boolean' },
     'dev-listen-address': { type: 'string' },
     'dev-root-token-id': { type: 'string' },
     'dev-info-file': { type: 'string' },
-    'dev-db': { type: 'string' }
+    'dev-db': { type: 'string' },
+    'dev-akv-listen-address': { type: 'string' }
   })
   const dev = flags.dev === true
   if (!dev && Object.keys(flags).some((k) => k.startsWith('dev-'))) throw new UsageError('-dev-* flags need -dev')
-  const config = dev
-    ? loadConfig({
+  const worker = flags['no-worker'] === true ? false : undefined
+  const server = dev
+    ? await startDev({
       dbPath: flags['dev-db'] ?? ':memory:',
       listenAddress: flags['dev-listen-address'] ?? '127.0.0.1:8200',
-      sealKeyFile: flags['dev-db'] === undefined ? null : `${flags['dev-db']}.seal-key`
-    })
-    : loadConfig()
-  // Each command loads only its own modules (the Azure SDK and fastify are slow to import).
-  const { startServer } = await import('./server.js')
-  const server = await startServer({ config, dev: dev ? { rootTokenId: flags['dev-root-token-id'] } : undefined })
+      sealKeyFile: flags['dev-db'] === undefined ? null : `${flags['dev-db']}.seal-key`,
+      worker
+    }, { devDb: flags['dev-db'], akvListen: flags['dev-akv-listen-address'], rootTokenId: flags['dev-root-token-id'] })
+    : await (await import('./server.js')).startServer({ config: loadConfig({ worker }) })
   if (dev) {
     printDevBanner(server, flags['dev-db'])
     if (flags['dev-info-file'] !== undefined) {
-      writeFileSync(flags['dev-info-file'], JSON.stringify({ address: server.address, root_token: server.rootToken }, null, 2) + '\n', { mode: 0o600 })
+      try {
+        // Atomic (temporary file + rename), mode 0600: it holds the root token and the emulator's secret.
+        const { writeDevInfoFile } = await import('./dev-akv.js')
+        await writeDevInfoFile(flags['dev-info-file'], { address: server.address, root_token: server.rootToken ?? '', akv: server.akv?.info })
+      } catch (err) {
+        await server.close()
+        throw new Error(`-dev-info-file: cannot write ${flags['dev-info-file']}: ${(err as Error).message}`)
+      }
     }
   } else {
     process.stdout.write(`==> vault-sync server listening on ${server.address}\n`)

@@ -1,11 +1,14 @@
 /**
  * Wires config -> seal key -> database -> services -> app, and listens: the only module that
  * opens a socket for the Vault API, and starts the sync worker. `-dev` mode (like
- * `vault server -dev`) also mounts KV v2 at `secret/`, activates secrets sync and fixes the root token.
+ * `vault server -dev`) also mounts KV v2 at `secret/`, activates secrets sync and fixes the root
+ * token; the built-in Azure Key Vault emulator it runs (started by the caller, see `dev-akv.ts`,
+ * because its address feeds the configuration) is handed over here and closed with the server.
  */
 import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
+import type { AkvEmulator } from './akv-emulator/index.js'
 import { openDatabase, type Db } from '../db/database.js'
 import { buildApp, REDACTED_HEADERS } from './app.js'
 import type { Config } from './config.js'
@@ -18,6 +21,11 @@ import type { SyncWorker } from './worker/worker.js'
 export interface DevOptions {
   /** Root token id to create (`-dev-root-token-id`); a new `hvs.` id when absent. */
   rootTokenId?: string
+  /**
+   * The built-in Key Vault emulator (`server -dev`). The server owns it from here on: it is
+   * closed with the server, or at once when the server fails to start.
+   */
+  akv?: AkvEmulator
 }
 
 export interface StartOptions {
@@ -35,7 +43,9 @@ export interface RunningServer {
   rootToken: string | undefined
   /** The sync worker, or undefined when switched off (`VAULT_SYNC_WORKER=off`, `-no-worker`). */
   worker: SyncWorker | undefined
-  /** Stops the worker, closes the listener, then the database. */
+  /** The built-in Key Vault emulator (`server -dev`), or undefined. */
+  akv: AkvEmulator | undefined
+  /** Stops the worker, closes the listener, then the database, then the emulator. */
   close: () => Promise<void>
 }
 
@@ -54,6 +64,15 @@ function devSetup (services: Services, dev: DevOptions): string {
  *   address cannot be bound.
  */
 export async function startServer ({ config, dev }: StartOptions): Promise<RunningServer> {
+  try {
+    return await startWith(config, dev)
+  } catch (err) {
+    await dev?.akv?.close()
+    throw err
+  }
+}
+
+async function startWith (config: Readonly<Config>, dev: DevOptions | undefined): Promise<RunningServer> {
   const sealKey = config.sealKeyFile === undefined ? generateSealKey() : loadOrCreateSealKey(config.sealKeyFile)
   const db: Db = openDatabase(config.dbPath)
   let services: Services
@@ -93,10 +112,15 @@ export async function startServer ({ config, dev }: StartOptions): Promise<Runni
     address,
     rootToken,
     worker,
+    akv: dev?.akv,
     close: async () => {
-      await worker?.stop()
-      await app.close()
-      db.close()
+      try {
+        await worker?.stop()
+        await app.close()
+        db.close()
+      } finally {
+        await dev?.akv?.close()
+      }
     }
   }
 }

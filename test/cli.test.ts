@@ -51,9 +51,12 @@ t.test('server -dev: banner, info file, health, mounts, clean exit on SIGTERM', 
   const { child, output } = run(['server', '-dev', `-dev-listen-address=127.0.0.1:${port}`, '-dev-root-token-id=root', `-dev-info-file=${info}`])
   t.teardown(() => { child.kill('SIGKILL') })
   await waitFor(() => existsSync(info), 'the dev info file')
-  t.same(JSON.parse(readFileSync(info, 'utf8')), { address: `http://127.0.0.1:${port}`, root_token: 'root' })
+  const written = JSON.parse(readFileSync(info, 'utf8'))
+  t.same(Object.keys(written), ['address', 'root_token', 'akv'])
+  t.match(written, { address: `http://127.0.0.1:${port}`, root_token: 'root' })
   t.match(output(), /Root Token: root/)
   t.match(output(), new RegExp(`export VAULT_ADDR='http://127.0.0.1:${port}'`))
+  t.match(output(), /export VAULT_TOKEN='root'/)
   const health = await (await fetch(`http://127.0.0.1:${port}/v1/sys/health`)).json()
   t.match(health, { initialized: true, sealed: false })
   const mounts = await (await fetch(`http://127.0.0.1:${port}/v1/sys/mounts`, { headers: { 'X-Vault-Token': 'root' } })).json() as { data: Record<string, unknown> }

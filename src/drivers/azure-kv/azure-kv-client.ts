@@ -76,8 +76,9 @@ export function createAzureKvClients (settings: AzureKvSettings) {
     const port = url.port === '' ? 443 : Number(url.port)
     const policy = createNetworkPolicy(conn.network, settings.allowLoopback, port)
     const host = url.hostname.replace(/^\[|\]$/g, '')
+    // A literal address never reaches the lookup, so it is checked here; a host name is checked
+    // on every address it resolves to (where loopback may be allowed on any port).
     if (isIP(host) !== 0) policy.checkAddress(host, port)
-    else policy.checkPort(port)
     const [{ ClientSecretCredential }, { SecretClient }] = await loadSdk()
     const cloud = resolveAzureCloud(conn.cloud) ?? 'public'
     const retryOptions = { maxRetries: settings.sdkMaxRetries }
