@@ -2,21 +2,26 @@
  * The whole HTTP surface in one list (like Vault's backend `Paths`), registered explicitly in
  * this order; the catch-all for mounts and unknown routes comes last.
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifySchema } from 'fastify'
+import type { RouteDocs } from '../src/openapi/route-doc.js'
 import type { Services } from '../src/services.js'
 import { tokenRoutes } from './auth/token.js'
-import { kvEngine } from './kv/index.js'
+import { kvEngine, kvOperationDocs } from './kv/index.js'
 import { mountDispatchRoutes, type MountHandler } from './mount-dispatch.js'
 import { activationFlagRoutes } from './sys/activation-flags.js'
 import { auditHashRoutes } from './sys/audit-hash.js'
 import { capabilityRoutes } from './sys/capabilities.js'
 import { healthRoutes } from './sys/health.js'
 import { mountRoutes } from './sys/mounts.js'
+import { apiDocsPage, openApiRoutes } from './sys/openapi.js'
 import { policyRoutes } from './sys/policies.js'
 import { syncRoutes } from './sys/sync/index.js'
 
-/** One registered route, as the route walk of the access-control tests enumerates them. */
-export interface RegisteredRoute { methods: string[], url: string, unauthenticated: boolean }
+/**
+ * One registered route, as the route walk of the access-control tests and the OpenAPI
+ * generator enumerate them; `docs` is the route's `schema.openapi` declaration.
+ */
+export interface RegisteredRoute { methods: string[], url: string, unauthenticated: boolean, docs?: RouteDocs }
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -35,7 +40,9 @@ export function registerRoutes (app: FastifyInstance, services: Services): void 
     routes.push({
       methods: ([] as string[]).concat(route.method),
       url: route.url,
-      unauthenticated: (route.config as { unauthenticated?: boolean } | undefined)?.unauthenticated === true
+      // Read when asked: a plugin's own onRoute hook (the docs page's) may still set it.
+      get unauthenticated () { return (route.config as { unauthenticated?: boolean } | undefined)?.unauthenticated === true },
+      docs: (route.schema as FastifySchema | undefined)?.openapi
     })
   })
   healthRoutes(app, services)
@@ -46,7 +53,9 @@ export function registerRoutes (app: FastifyInstance, services: Services): void 
   capabilityRoutes(app)
   auditHashRoutes(app, services)
   syncRoutes(app, services)
+  openApiRoutes(app)
+  apiDocsPage(app)
   // Engines by mount type; vault-sync mounts only KV version 2 (`kvEngine` checks the version).
   const engines: Partial<Record<string, MountHandler>> = { kv: kvEngine(services) }
-  mountDispatchRoutes(app, services, engines, known)
+  mountDispatchRoutes(app, services, engines, known, kvOperationDocs())
 }

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { MountRow } from '../db/mounts-repo.js'
 import { noHandlerForRoute, unsupportedOperation, unsupportedPath } from '../src/vault/errors.js'
 import type { Services } from '../src/services.js'
+import { documented, type OperationDoc } from '../src/openapi/route-doc.js'
 
 /** Serves a request inside a mount; `rest` is the path after the mount path (`data/foo`). */
 export type MountHandler = (request: FastifyRequest, reply: FastifyReply, mount: MountRow, rest: string) => Promise<unknown>
@@ -26,17 +27,20 @@ function routeRegex (url: string): RegExp {
 
 /**
  * Registers the catch-all. Call after an `onRoute` hook has been collecting the app's routes in
- * `known` (URL patterns other than this catch-all), so that 405 can be told from 404.
+ * `known` (URL patterns other than this catch-all), so that 405 can be told from 404. `docs`
+ * are the engines' documented operations (the catch-all itself is not a documented path).
  */
 export function mountDispatchRoutes (
   app: FastifyInstance,
   { mounts }: Pick<Services, 'mounts'>,
   handlers: Partial<Record<string, MountHandler>>,
-  known: string[]
+  known: string[],
+  docs: OperationDoc[]
 ): void {
   app.route({
     method: [...METHODS],
     url: '/v1/*',
+    schema: { openapi: documented(...docs) },
     handler: async (request: FastifyRequest<{ Params: { '*': string } }>, reply) => {
       const path = request.params['*']
       const url = `/v1/${path}`

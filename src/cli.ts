@@ -171,6 +171,7 @@ async function akvEmulatorCommand (argv: string[]): Promise<void> {
 /** Runs the CLI with `argv` (without node and script). Sets `process.exitCode`. */
 export async function main (argv: string[]): Promise<void> {
   const [command, ...rest] = argv
+  if (rest.some((a) => a === '-h' || a === '-help' || a === '--help')) { process.stdout.write(USAGE); return }
   try {
     switch (command) {
       case 'server': await serverCommand(rest); break

@@ -1,7 +1,8 @@
 /**
  * Shared test set-up: real parts only. `startTestServer` runs the server as `server -dev`
  * does, on a real SQLite file in a temp folder and a real loopback socket; `buildTestApp`
- * gives the same app for `inject()`. Both close themselves when the test ends.
+ * gives the same app for `inject()`. Both close themselves when the test ends. Importing this
+ * module installs the OpenAPI response validation (`openapi/response-validation.ts`).
  */
 import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
@@ -11,6 +12,11 @@ import type { Test } from 'tap'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { loadConfig } from '../src/config.js'
 import { startServer, type RunningServer } from '../src/server.js'
+import { installResponseValidation } from './openapi/response-validation.js'
+
+// Every Vault app built in a test process has its responses checked against openapi.yaml
+// (issue 7, decisions D-32.3).
+installResponseValidation()
 
 /** The root token every test server is created with. */
 export const ROOT_TOKEN = 'root-test-token'

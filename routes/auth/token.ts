@@ -4,15 +4,22 @@
  * revoke-accessor. Every write accepts POST and PUT, as Vault does.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
 import { decodeCreateRequest } from '../../src/tokens/token-request.js'
 import { decodeDuration } from '../../src/kv/kv-fields.js'
 import type { Services } from '../../src/services.js'
 import { noContent, ok } from '../../src/vault/envelope.js'
 import { VaultError, badRequest, invalidToken } from '../../src/vault/errors.js'
+import { AccessorRequestSchema, AuthBlockSchema, RenewSelfRequestSchema, TokenCreateRequestSchema, TokenLookupSchema, TokenRequestSchema } from '../../src/tokens/token-schemas.js'
+import { documented, errorBody, noBody, vaultData, type OperationDoc } from '../../src/openapi/route-doc.js'
 
 type BodyReq = FastifyRequest<{ Body: Record<string, unknown> | undefined }>
 
 const WRITE = ['POST', 'PUT'] as const
+
+const issued = vaultData('The new token, in `auth`', Type.Null(), { auth: AuthBlockSchema })
+const lookup = vaultData('The token\'s properties', TokenLookupSchema)
+const doc = (d: OperationDoc) => ({ openapi: documented(d) })
 
 /** A string body field, or undefined when absent or empty. */
 function field (request: BodyReq, name: string): string | undefined {
@@ -25,9 +32,16 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
   const selfId = (request: FastifyRequest): string => request.vaultTokenId ?? ''
 
   for (const path of ['auth/token/create', 'auth/token/create-orphan'] as const) {
+    const orphan = path.endsWith('-orphan')
     app.route({
       method: [...WRITE],
       url: `/v1/${path}`,
+      schema: doc({
+        operationId: orphan ? 'token-create-orphan' : 'token-create',
+        summary: orphan ? 'Create an orphan token' : 'Create a child token of the caller\'s token',
+        body: TokenCreateRequestSchema,
+        responses: { 200: issued }
+      }),
       handler: async (request: BodyReq) => {
         const input = decodeCreateRequest(request.body ?? {})
         // Root, or `sudo` on this path, lifts the parent's limits (Vault's `isSudo`).
@@ -38,7 +52,7 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
     })
   }
 
-  app.get('/v1/auth/token/lookup-self', async (request) => {
+  app.get('/v1/auth/token/lookup-self', { schema: doc({ operationId: 'token-look-up-self', summary: 'Look up the caller\'s token', responses: { 200: lookup } }) }, async (request) => {
     const data = tokens.lookup(selfId(request))
     if (data === undefined) throw invalidToken()
     return ok(request, data)
@@ -47,6 +61,12 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
   app.route({
     method: [...WRITE],
     url: '/v1/auth/token/lookup',
+    schema: doc({
+      operationId: 'token-look-up',
+      summary: 'Look up a token (the caller\'s when `token` is absent)',
+      body: TokenRequestSchema,
+      responses: { 200: lookup, 403: errorBody('Unknown, expired or revoked token', ['bad token']) }
+    }),
     handler: async (request: BodyReq) => {
       const data = tokens.lookup(field(request, 'token') ?? selfId(request))
       if (data === undefined) throw new VaultError(403, ['bad token'])
@@ -57,6 +77,12 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
   app.route({
     method: [...WRITE],
     url: '/v1/auth/token/lookup-accessor',
+    schema: doc({
+      operationId: 'token-look-up-accessor',
+      summary: 'Look up a token by its accessor (the answer has `id: ""`)',
+      body: AccessorRequestSchema,
+      responses: { 200: lookup, 400: errorBody('Missing or unknown accessor', ['invalid accessor']) }
+    }),
     handler: async (request: BodyReq) => {
       const accessor = field(request, 'accessor')
       if (accessor === undefined) throw badRequest('missing accessor')
@@ -69,6 +95,7 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
   app.route({
     method: [...WRITE],
     url: '/v1/auth/token/renew-self',
+    schema: doc({ operationId: 'token-renew-self', summary: 'Renew the caller\'s token', body: RenewSelfRequestSchema, responses: { 200: issued } }),
     handler: async (request: BodyReq) => {
       const increment = decodeDuration(request.body?.increment, 'increment', false) ?? 0
       const { auth, warnings } = tokens.renew(selfId(request), increment)
@@ -79,6 +106,7 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
   app.route({
     method: [...WRITE],
     url: '/v1/auth/token/revoke',
+    schema: doc({ operationId: 'token-revoke', summary: 'Revoke a token and its children', body: TokenRequestSchema, responses: { 204: noBody('Revoked') } }),
     handler: async (request: BodyReq, reply: FastifyReply) => {
       const token = field(request, 'token')
       if (token === undefined) throw badRequest('missing token ID')
@@ -90,6 +118,7 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
   app.route({
     method: [...WRITE],
     url: '/v1/auth/token/revoke-self',
+    schema: doc({ operationId: 'token-revoke-self', summary: 'Revoke the caller\'s token and its children', responses: { 204: noBody('Revoked') } }),
     handler: async (request, reply) => {
       tokens.revoke(selfId(request))
       return noContent(reply)
@@ -99,6 +128,7 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
   app.route({
     method: [...WRITE],
     url: '/v1/auth/token/revoke-accessor',
+    schema: doc({ operationId: 'token-revoke-accessor', summary: 'Revoke the token with an accessor, and its children', body: AccessorRequestSchema, responses: { 204: noBody('Revoked') } }),
     handler: async (request: BodyReq, reply: FastifyReply) => {
       const accessor = field(request, 'accessor')
       if (accessor === undefined) throw badRequest('missing accessor')

@@ -4,6 +4,8 @@
  */
 import { decodeBool, decodeDuration, decodeUint } from '../../src/kv/kv-fields.js'
 import { noContent, ok } from '../../src/vault/envelope.js'
+import { KvConfigRequestSchema, KvConfigSchema } from '../../src/kv/kv-schemas.js'
+import { noBody, vaultData } from '../../src/openapi/route-doc.js'
 import type { KvPathGroup } from './kv-call.js'
 
 /** The `config` path group. */
@@ -19,5 +21,10 @@ export const configPaths: KvPathGroup = {
       })
       return noContent(reply)
     }
+  },
+  docPath: 'config',
+  docs: {
+    read: { operationId: 'kv-v2-read-configuration', summary: 'Read the KV engine\'s configuration', responses: { 200: vaultData('The configuration', KvConfigSchema) } },
+    update: { operationId: 'kv-v2-configure', summary: 'Configure the KV engine', body: KvConfigRequestSchema, responses: { 204: noBody('Configured') } }
   }
 }

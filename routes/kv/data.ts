@@ -6,7 +6,15 @@
 import { decodeCas, decodeData, decodeInt, decodeUint } from '../../src/kv/kv-fields.js'
 import { noContent, ok } from '../../src/vault/envelope.js'
 import { notFound } from '../../src/vault/errors.js'
+import {
+  KvGoneSchema, KvPatchRequestSchema, KvReadSchema, KvSubkeysGoneSchema, KvSubkeysQuerySchema, KvSubkeysSchema, KvVersionQuerySchema,
+  KvWriteRequestSchema, VersionSchema
+} from '../../src/kv/kv-schemas.js'
+import { either, errorBody, noBody, vaultData } from '../../src/openapi/route-doc.js'
 import { emptyNotFound, rawNotFound, type KvCall, type KvPathGroup } from './kv-call.js'
+
+const GONE = 'The version is deleted or destroyed: the envelope with `mount_type: ""` and no `errors` (Vault\'s raw 404)'
+const MISSING = errorBody('No such secret or version', [])
 
 function write (call: KvCall): unknown {
   const data = decodeData(call.input.data)
@@ -37,6 +45,32 @@ export const dataPaths: KvPathGroup = {
       call.kv.deleteLatest(call.accessor, call.key)
       return noContent(call.reply)
     }
+  },
+  docPath: 'data/{path}',
+  docs: {
+    read: {
+      operationId: 'kv-v2-read',
+      summary: 'Read a version of a secret (the latest by default)',
+      query: KvVersionQuerySchema,
+      responses: { 200: vaultData('The data and its version\'s metadata', KvReadSchema), 404: either('Not found', MISSING, vaultData(GONE, KvGoneSchema, { mountType: '' })) }
+    },
+    update: {
+      operationId: 'kv-v2-write',
+      summary: 'Write a new version of a secret',
+      body: KvWriteRequestSchema,
+      responses: { 200: vaultData('The new version\'s metadata', VersionSchema) }
+    },
+    patch: {
+      operationId: 'kv-v2-patch',
+      summary: 'Write a new version merged from the latest (JSON merge patch)',
+      description: 'Needs `Content-Type: application/merge-patch+json`.',
+      body: KvPatchRequestSchema,
+      responses: {
+        200: vaultData('The new version\'s metadata', VersionSchema),
+        404: either('No secret (no body), or the latest version is deleted or destroyed (raw envelope with its metadata as `data`)', noBody('No secret'), vaultData(GONE, VersionSchema, { mountType: '' }))
+      }
+    },
+    delete: { operationId: 'kv-v2-delete', summary: 'Soft-delete the latest version of a secret', responses: { 204: noBody('Deleted') } }
   }
 }
 
@@ -51,6 +85,15 @@ export const subkeysPaths: KvPathGroup = {
       if (r.status === 'missing') throw notFound()
       if (r.status === 'gone') return rawNotFound(call, { metadata: r.metadata, subkeys: null })
       return ok(call.request, { metadata: r.metadata, subkeys: r.value })
+    }
+  },
+  docPath: 'subkeys/{path}',
+  docs: {
+    read: {
+      operationId: 'kv-v2-read-subkeys',
+      summary: 'Read the structure of a secret without its values',
+      query: KvSubkeysQuerySchema,
+      responses: { 200: vaultData('The keys, with null leaves', KvSubkeysSchema), 404: either('Not found', MISSING, vaultData(GONE, KvSubkeysGoneSchema, { mountType: '' })) }
     }
   }
 }

@@ -15,6 +15,7 @@ import { isKvV2 } from '../../src/mounts/mount-entry.js'
 import type { Services } from '../../src/services.js'
 import { badRequest, noHandlerForRoute, unsupportedOperation } from '../../src/vault/errors.js'
 import { isListRequest } from '../../src/vault/list-route.js'
+import type { DocMethod, OperationDoc } from '../../src/openapi/route-doc.js'
 import type { MountHandler } from '../mount-dispatch.js'
 import { configPaths } from './config.js'
 import { dataPaths, subkeysPaths } from './data.js'
@@ -45,6 +46,21 @@ function requestInput (request: FastifyRequest, op: KvOp): Record<string, unknow
   const input = { ...(source as Record<string, unknown> | undefined ?? {}) }
   for (const k of Object.keys(input)) if (input[k] === null) delete input[k]
   return input
+}
+
+const DOC_METHOD: Record<KvOp, DocMethod> = { read: 'get', list: 'get', update: 'post', patch: 'patch', delete: 'delete' }
+
+/**
+ * The KV v2 operations as documented: every path group's operations under
+ * `/{kv_v2_mount_path}/` (decisions D-21), LIST at the trailing-slash path (D-10).
+ */
+export function kvOperationDocs (): OperationDoc[] {
+  return GROUPS.flatMap((group) => Object.entries(group.docs).map(([op, doc]) => ({
+    ...doc,
+    method: DOC_METHOD[op as KvOp],
+    path: `/{kv_v2_mount_path}/${group.docPath}${op === 'list' ? '/' : ''}`,
+    list: op === 'list'
+  })))
 }
 
 /** Builds the `kv` engine handler for `engines.kv`. */

@@ -6,6 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { KvService } from '../../src/kv/kv-service.js'
 import { ok } from '../../src/vault/envelope.js'
+import type { OperationDoc } from '../../src/openapi/route-doc.js'
 
 /** Vault's logical operations a KV path may support. */
 export type KvOp = 'read' | 'list' | 'update' | 'patch' | 'delete'
@@ -23,10 +24,18 @@ export interface KvCall {
   input: Record<string, unknown>
 }
 
-/** A path group: its pattern (capturing the key) and a handler per supported operation. */
+/** How one operation of a path group is documented (path and method come from the group). */
+export type KvOpDoc = Omit<OperationDoc, 'path' | 'method' | 'list'>
+
+/**
+ * A path group: its pattern (capturing the key), a handler per supported operation, and the
+ * documentation of each: `docPath` under `/{kv_v2_mount_path}/` (decisions D-21).
+ */
 export interface KvPathGroup {
   pattern: RegExp
   ops: Partial<Record<KvOp, (call: KvCall) => unknown>>
+  docPath: string
+  docs: Partial<Record<KvOp, KvOpDoc>>
 }
 
 /** Raw 404 (`logical.RespondWithStatusCode`): the envelope with `mount_type: ""` and no `errors`. */

@@ -3,11 +3,16 @@
  * `path_metadata.go`): LIST of a folder, read, write (204, or 200 with the `cas_required`
  * warning), merge patch, and delete of the key with all its versions.
  */
+import { Type } from 'typebox'
 import { decodeBool, decodeCustomMetadata, decodeDuration, decodeUint } from '../../src/kv/kv-fields.js'
 import type { MetadataInput } from '../../src/kv/kv-service.js'
 import { list, noContent, ok } from '../../src/vault/envelope.js'
 import { notFound } from '../../src/vault/errors.js'
+import { CAS_WARNING_EXAMPLE, KvListSchema, KvMetadataRequestSchema, KvMetadataSchema } from '../../src/kv/kv-schemas.js'
+import { either, errorBody, noBody, vaultData } from '../../src/openapi/route-doc.js'
 import { emptyNotFound, type KvCall, type KvPathGroup } from './kv-call.js'
+
+const WARNED = vaultData('Written, with a warning (`cas_required` cannot be false when the engine requires it)', Type.Null(), { warnings: [CAS_WARNING_EXAMPLE] })
 
 function metadataInput (input: Record<string, unknown>, patch: boolean): MetadataInput {
   return {
@@ -42,5 +47,33 @@ export const metadataPaths: KvPathGroup = {
       call.kv.deleteMetadata(call.accessor, call.key)
       return noContent(call.reply)
     }
+  },
+  docPath: 'metadata/{path}',
+  docs: {
+    list: {
+      operationId: 'kv-v2-list',
+      summary: 'List the keys under a folder',
+      description: 'List the mount\'s root with `LIST /v1/<mount>/metadata/`.',
+      responses: { 200: vaultData('Keys; folders end in `/`', KvListSchema), 404: errorBody('Nothing under that folder', []) }
+    },
+    read: {
+      operationId: 'kv-v2-read-metadata',
+      summary: 'Read the metadata and versions of a secret',
+      responses: { 200: vaultData('The metadata', KvMetadataSchema), 404: errorBody('No such secret', []) }
+    },
+    update: {
+      operationId: 'kv-v2-write-metadata',
+      summary: 'Write the settings and custom metadata of a secret',
+      body: KvMetadataRequestSchema,
+      responses: { 200: WARNED, 204: noBody('Written') }
+    },
+    patch: {
+      operationId: 'kv-v2-patch-metadata-path',
+      summary: 'Update some metadata fields of a secret (JSON merge patch)',
+      description: 'Needs `Content-Type: application/merge-patch+json`.',
+      body: KvMetadataRequestSchema,
+      responses: { 200: WARNED, 204: noBody('Written'), 404: noBody('No such secret (no body)') }
+    },
+    delete: { operationId: 'kv-v2-delete-metadata-and-all-versions', summary: 'Delete a secret with all its versions and metadata', responses: { 204: noBody('Deleted') } }
   }
 }

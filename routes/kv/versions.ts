@@ -5,12 +5,16 @@
  */
 import { decodeVersions } from '../../src/kv/kv-fields.js'
 import { noContent } from '../../src/vault/envelope.js'
+import { KvVersionsRequestSchema } from '../../src/kv/kv-schemas.js'
+import { noBody } from '../../src/openapi/route-doc.js'
 import type { KvCall, KvPathGroup } from './kv-call.js'
 
 type VersionsOp = 'deleteVersions' | 'undeleteVersions' | 'destroyVersions'
 
-function group (prefix: string, op: VersionsOp): KvPathGroup {
+function group (prefix: string, op: VersionsOp, summary: string): KvPathGroup {
   return {
+    docPath: `${prefix}/{path}`,
+    docs: { update: { operationId: `kv-v2-${prefix}-versions`, summary, body: KvVersionsRequestSchema, responses: { 204: noBody('Done') } } },
     pattern: new RegExp(`^${prefix}/(.*)$`, 's'),
     ops: {
       update: ({ reply, kv, accessor, key, input }: KvCall) => {
@@ -22,8 +26,8 @@ function group (prefix: string, op: VersionsOp): KvPathGroup {
 }
 
 /** `delete/:path`: soft-deletes the listed versions. */
-export const deletePaths = group('delete', 'deleteVersions')
+export const deletePaths = group('delete', 'deleteVersions', 'Soft-delete versions of a secret')
 /** `undelete/:path`: restores soft-deleted versions (destroyed ones stay destroyed). */
-export const undeletePaths = group('undelete', 'undeleteVersions')
+export const undeletePaths = group('undelete', 'undeleteVersions', 'Restore soft-deleted versions of a secret')
 /** `destroy/:path`: permanently removes the listed versions' data. */
-export const destroyPaths = group('destroy', 'destroyVersions')
+export const destroyPaths = group('destroy', 'destroyVersions', 'Permanently remove the data of versions of a secret')

@@ -3,15 +3,35 @@
  * `secrets-sync/activate` (PUT/POST) persists the activation and answers the flags.
  */
 import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
 import { ok } from '../../src/vault/envelope.js'
+import { documented, vaultData } from '../../src/openapi/route-doc.js'
+import { named } from '../../src/openapi/schema-json.js'
 import type { Services } from '../../src/services.js'
+
+/** `data` of both routes. */
+const ActivationFlagsSchema = named('ActivationFlags', Type.Object({
+  activated: Type.Array(Type.String(), { description: 'Activated features' }),
+  unactivated: Type.Array(Type.String(), { description: 'Features that still need activation' })
+}, { examples: [{ activated: ['secrets-sync'], unactivated: [] }] }))
 
 /** Registers the activation-flag routes. */
 export function activationFlagRoutes (app: FastifyInstance, { activation }: Pick<Services, 'activation'>): void {
-  app.get('/v1/sys/activation-flags', { config: { unauthenticated: true } }, async (request) => ok(request, activation.flags()))
+  const flags = vaultData('The activation flags', ActivationFlagsSchema)
+  app.get('/v1/sys/activation-flags', {
+    config: { unauthenticated: true },
+    schema: { openapi: documented({ operationId: 'read-activation-flags', summary: 'Read the activation flags', responses: { 200: flags } }) }
+  }, async (request) => ok(request, activation.flags()))
   app.route({
     method: ['POST', 'PUT'],
     url: '/v1/sys/activation-flags/secrets-sync/activate',
+    schema: {
+      openapi: documented({
+        operationId: 'activation-flags-activate',
+        summary: 'Activate secrets sync (once; persisted)',
+        responses: { 200: flags }
+      })
+    },
     handler: async (request) => ok(request, activation.activate('secrets-sync'))
   })
 }

@@ -7,6 +7,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Services } from '../../src/services.js'
 import { ok } from '../../src/vault/envelope.js'
 import { badRequest } from '../../src/vault/errors.js'
+import { AuditHashRequestSchema, AuditHashSchema } from '../../src/acl/policy-schemas.js'
+import { documented, vaultData } from '../../src/openapi/route-doc.js'
 
 type HashReq = FastifyRequest<{ Params: { '*': string }, Body: Record<string, unknown> | undefined }>
 
@@ -15,6 +17,16 @@ export function auditHashRoutes (app: FastifyInstance, { audit }: Pick<Services,
   app.route({
     method: ['POST', 'PUT'],
     url: '/v1/sys/audit-hash/*',
+    schema: {
+      openapi: documented({
+        operationId: 'auditing-calculate-hash',
+        summary: 'Hash a value as the audit device writes it',
+        path: '/sys/audit-hash/{path}',
+        params: { path: 'Path of the audit device (`file`)' },
+        body: AuditHashRequestSchema,
+        responses: { 200: vaultData('The hash', AuditHashSchema, { inject: true }) }
+      })
+    },
     handler: async (request: HashReq) => {
       const input = request.body?.input
       if (typeof input !== 'string') throw badRequest('the "input" parameter is required')

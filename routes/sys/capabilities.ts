@@ -6,6 +6,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { ok } from '../../src/vault/envelope.js'
 import { permissionDenied } from '../../src/vault/errors.js'
+import { CapabilitiesRequestSchema, CapabilitiesSchema } from '../../src/acl/policy-schemas.js'
+import { documented, vaultData } from '../../src/openapi/route-doc.js'
 
 type BodyReq = FastifyRequest<{ Body: Record<string, unknown> | undefined }>
 
@@ -20,6 +22,14 @@ export function capabilityRoutes (app: FastifyInstance): void {
   app.route({
     method: ['POST', 'PUT'],
     url: '/v1/sys/capabilities-self',
+    schema: {
+      openapi: documented({
+        operationId: 'query-token-self-capabilities',
+        summary: 'The capabilities of the caller\'s token on paths',
+        body: CapabilitiesRequestSchema,
+        responses: { 200: vaultData('Capabilities by path', CapabilitiesSchema, { inject: true }) }
+      })
+    },
     handler: async (request: BodyReq) => {
       const acl = request.vaultAcl
       if (acl === undefined) throw permissionDenied()

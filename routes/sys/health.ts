@@ -4,7 +4,10 @@
  * vault-sync is always one active, initialized, unsealed node. These answer without the envelope.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { TSchema } from 'typebox'
 import { VaultError } from '../../src/vault/errors.js'
+import { HealthQuerySchema, HealthSchema, InitStatusSchema, LeaderSchema, SealStatusSchema } from '../../src/vault/status-schemas.js'
+import { documented, hidden, rawBody } from '../../src/openapi/route-doc.js'
 import type { Services } from '../../src/services.js'
 
 /** The Vault version vault-sync reports (the API level it follows). */
@@ -43,6 +46,17 @@ export function healthRoutes (app: FastifyInstance, { cluster }: Pick<Services, 
     url: '/v1/sys/health',
     config,
     exposeHeadRoute: false,
+    schema: {
+      openapi: documented({
+        operationId: 'read-health-status',
+        summary: 'Health of the server (no envelope; HEAD answers the status only)',
+        query: HealthQuerySchema,
+        responses: {
+          200: rawBody('Active, initialized and unsealed (vault-sync always is)', HealthSchema),
+          default: rawBody('The status asked for with `activecode`, with the same body', HealthSchema)
+        }
+      })
+    },
     handler: async (request: FastifyRequest<{ Querystring: Record<string, string | undefined> }>, reply: FastifyReply) => {
       for (const key of ['standbycode', 'drsecondarycode', 'performancestandbycode', 'sealedcode', 'uninitcode']) {
         const v = request.query[key]
@@ -58,10 +72,13 @@ export function healthRoutes (app: FastifyInstance, { cluster }: Pick<Services, 
     method: ['PUT', 'POST', 'PATCH', 'DELETE'],
     url: '/v1/sys/health',
     config,
+    schema: { openapi: hidden('Only GET and HEAD exist: 405 {"errors":[]}') },
     handler: async (_request, reply) => reply.code(405).send({ errors: [] })
   })
 
-  app.get('/v1/sys/seal-status', { config }, async () => ({
+  const status = (operationId: string, summary: string, schema: TSchema) =>
+    ({ openapi: documented({ operationId, summary, responses: { 200: rawBody('The status (no envelope)', schema) } }) })
+  app.get('/v1/sys/seal-status', { config, schema: status('seal-status', 'Seal status (always unsealed)', SealStatusSchema) }, async () => ({
     type: 'shamir',
     initialized: true,
     sealed: false,
@@ -78,7 +95,7 @@ export function healthRoutes (app: FastifyInstance, { cluster }: Pick<Services, 
     storage_type: 'sqlite'
   }))
 
-  app.get('/v1/sys/leader', { config }, async () => ({
+  app.get('/v1/sys/leader', { config, schema: status('leader-status', 'High-availability status (HA is never enabled)', LeaderSchema) }, async () => ({
     ha_enabled: false,
     is_self: false,
     active_time: '0001-01-01T00:00:00Z',
@@ -88,5 +105,5 @@ export function healthRoutes (app: FastifyInstance, { cluster }: Pick<Services, 
     performance_standby_last_remote_wal: 0
   }))
 
-  app.get('/v1/sys/init', { config }, async () => ({ initialized: true }))
+  app.get('/v1/sys/init', { config, schema: status('read-initialization-status', 'Initialization status (always initialized)', InitStatusSchema) }, async () => ({ initialized: true }))
 }

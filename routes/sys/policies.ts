@@ -5,18 +5,29 @@
  * (decisions D-10); `GET sys/policy` without `list` lists too, as in Vault.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
 import { policyParameter } from '../../src/acl/policy-text.js'
 import type { Services } from '../../src/services.js'
 import { list, noContent, ok } from '../../src/vault/envelope.js'
 import { notFound } from '../../src/vault/errors.js'
+import { LegacyPolicyListSchema, LegacyPolicyReadSchema, LegacyPolicyWriteRequestSchema, PolicyListSchema, PolicyReadSchema, PolicyWriteRequestSchema } from '../../src/acl/policy-schemas.js'
+import { documented, errorBody, noBody, vaultData, type OperationDoc } from '../../src/openapi/route-doc.js'
 
 type NameReq = FastifyRequest<{ Params: { name: string }, Body: Record<string, unknown> | undefined }>
+
+const NAME = { name: 'Name of the policy' }
+const missing = errorBody('No such policy', [])
+const doc = (d: OperationDoc) => ({ openapi: documented({ params: NAME, ...d }) })
 
 /** Registers the policy routes. */
 export function policyRoutes (app: FastifyInstance, { policies }: Pick<Services, 'policies'>): void {
   // sys/policies/acl: the current API.
-  app.get('/v1/sys/policies/acl/', async (request) => list(request, policies.list()))
-  app.get('/v1/sys/policies/acl/:name', async (request: NameReq) => {
+  app.get('/v1/sys/policies/acl/', {
+    schema: doc({ operationId: 'policies-list-acl-policies', summary: 'List the ACL policies', list: true, responses: { 200: vaultData('Policy names', PolicyListSchema) } })
+  }, async (request) => list(request, policies.list()))
+  app.get('/v1/sys/policies/acl/:name', {
+    schema: doc({ operationId: 'policies-read-acl-policy', summary: 'Read an ACL policy', responses: { 200: vaultData('The policy', PolicyReadSchema), 404: missing } })
+  }, async (request: NameReq) => {
     const p = policies.read(request.params.name)
     if (p === undefined) throw notFound()
     return ok(request, { name: p.name, policy: p.raw })
@@ -24,12 +35,15 @@ export function policyRoutes (app: FastifyInstance, { policies }: Pick<Services,
   app.route({
     method: ['POST', 'PUT'],
     url: '/v1/sys/policies/acl/:name',
+    schema: doc({ operationId: 'policies-write-acl-policy', summary: 'Create or replace an ACL policy', body: PolicyWriteRequestSchema, responses: { 204: noBody('Written') } }),
     handler: async (request: NameReq, reply: FastifyReply) => {
       await policies.write(request.params.name, policyParameter(request.body?.policy))
       return noContent(reply)
     }
   })
-  app.delete('/v1/sys/policies/acl/:name', async (request: NameReq, reply) => {
+  app.delete('/v1/sys/policies/acl/:name', {
+    schema: doc({ operationId: 'policies-delete-acl-policy', summary: 'Delete an ACL policy', responses: { 204: noBody('Deleted (or there was none)') } })
+  }, async (request: NameReq, reply) => {
     policies.delete(request.params.name)
     return noContent(reply)
   })
@@ -39,9 +53,20 @@ export function policyRoutes (app: FastifyInstance, { policies }: Pick<Services,
     const keys = policies.list()
     return ok(request, { keys, policies: keys }, { inject: true })
   }
-  app.get('/v1/sys/policy', listLegacy)
-  app.get('/v1/sys/policy/', listLegacy)
-  app.get('/v1/sys/policy/:name', async (request: NameReq) => {
+  // One operation at `/sys/policy`, as in Vault's document; `/sys/policy/` is where the LIST
+  // verb and `?list=true` arrive (decisions D-10), with the same answer.
+  const listLegacyDoc = doc({
+    operationId: 'policies-list-acl-policies2',
+    summary: 'List the ACL policies (legacy API)',
+    description: 'Also answers `LIST /v1/sys/policy` and `?list=true`, identically.',
+    path: '/sys/policy',
+    responses: { 200: vaultData('Policy names, twice', LegacyPolicyListSchema, { inject: true }) }
+  })
+  app.get('/v1/sys/policy', { schema: listLegacyDoc }, listLegacy)
+  app.get('/v1/sys/policy/', { schema: listLegacyDoc }, listLegacy)
+  app.get('/v1/sys/policy/:name', {
+    schema: doc({ operationId: 'policies-read-acl-policy2', summary: 'Read an ACL policy (legacy API)', responses: { 200: vaultData('The policy', LegacyPolicyReadSchema, { inject: true }), 404: missing } })
+  }, async (request: NameReq) => {
     const p = policies.read(request.params.name)
     if (p === undefined) throw notFound()
     return ok(request, { name: p.name, rules: p.raw }, { inject: true })
@@ -49,6 +74,15 @@ export function policyRoutes (app: FastifyInstance, { policies }: Pick<Services,
   app.route({
     method: ['POST', 'PUT'],
     url: '/v1/sys/policy/:name',
+    schema: doc({
+      operationId: 'policies-write-acl-policy2',
+      summary: 'Create or replace an ACL policy (legacy API)',
+      body: LegacyPolicyWriteRequestSchema,
+      responses: {
+        200: vaultData('Written from the deprecated `rules` field: `data` is null and `warnings` says so', Type.Null(), { inject: true, warnings: ["'rules' is deprecated, please use 'policy' instead"] }),
+        204: noBody('Written')
+      }
+    }),
     handler: async (request: NameReq, reply: FastifyReply) => {
       const body = request.body ?? {}
       // `rules` is the deprecated name of `policy`: accepted with a warning (then 200, not 204).
@@ -58,7 +92,9 @@ export function policyRoutes (app: FastifyInstance, { policies }: Pick<Services,
       return noContent(reply)
     }
   })
-  app.delete('/v1/sys/policy/:name', async (request: NameReq, reply) => {
+  app.delete('/v1/sys/policy/:name', {
+    schema: doc({ operationId: 'policies-delete-acl-policy2', summary: 'Delete an ACL policy (legacy API)', responses: { 204: noBody('Deleted (or there was none)') } })
+  }, async (request: NameReq, reply) => {
     policies.delete(request.params.name)
     return noContent(reply)
   })

@@ -4,7 +4,7 @@
  * its fields, and how it turns a rendered name template into an external name. The worker
  * (issue 6) extends a type with the push half (apply, classify) without changing these.
  */
-import type { TSchema } from 'typebox'
+import type { TObject, TSchema } from 'typebox'
 import type { DestinationOptions, WriteMode } from '../sync/destination-options.js'
 
 /** A destination's configuration as the service handles it in memory. */
@@ -32,6 +32,8 @@ export interface DestinationType {
   write: (stored: DestinationConfig | undefined, body: Record<string, unknown>, mode: WriteMode) => DestinationConfig
   /** TypeBox schema of `connection_details` on reads (undeclared fields are never serialized). */
   readonly connectionDetailsSchema: TSchema
+  /** TypeBox schema of the type's connection fields in a write, for the OpenAPI document. */
+  readonly connectionRequestSchema: TObject
   /** The `connection_details` of a read, with secrets as `"*****"` (or absent when unset). */
   connectionDetails: (config: DestinationConfig) => Record<string, unknown>
   /** Normalises a rendered template into the destination's naming rules. */

@@ -126,8 +126,10 @@ export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Au
   })
 
   app.addHook('onSend', async (_request, reply, payload) => {
-    // hvac reads `errors` only when the type is exactly this string (§1.5).
-    reply.header('content-type', 'application/json')
+    // hvac reads `errors` only when the type is exactly this string (§1.5). Other types (the
+    // HTML and assets of the API reference page) are left alone.
+    const type = reply.getHeader('content-type')
+    if (type === undefined || String(type).startsWith('application/json')) reply.header('content-type', 'application/json')
     reply.header('cache-control', 'no-store')
     return payload
   })

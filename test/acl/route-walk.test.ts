@@ -44,6 +44,10 @@ t.test('a default-policy token can only do what Vault allows default', async (t)
   for (const must of ['/v1/sys/policies/acl/:name', '/v1/sys/sync/destinations/:type/:name/associations/set', '/v1/*', '/v1/sys/audit-hash/*']) {
     t.ok(calls.some((c) => c.route === must), `the walk includes ${must}`)
   }
+  // The OpenAPI document and its reference page need no token (D-10, D-32.4).
+  for (const open of ['/v1/sys/internal/specs/openapi', '/ui/api-docs', '/ui/api-docs/json']) {
+    t.ok(calls.some((c) => c.route === open && c.unauthenticated), `the walk allows ${open} without a token`)
+  }
   // revoke-self last: it ends the token.
   calls.sort((a, b) => Number(a.route.endsWith('/revoke-self')) - Number(b.route.endsWith('/revoke-self')))
 

@@ -9,6 +9,8 @@ import { list, ok } from '../../../src/vault/envelope.js'
 import { badRequest, notFound, unsupportedOperation } from '../../../src/vault/errors.js'
 import { isListRequest } from '../../../src/vault/list-route.js'
 import { AssociationListSchema, DestinationsOfSecretSchema, envelope } from '../../../src/sync/sync-schemas.js'
+import { DestinationsOfSecretQuerySchema } from '../../../src/sync/sync-request-schemas.js'
+import { documented, errorBody, hidden, vaultData } from '../../../src/openapi/route-doc.js'
 import type { Services } from '../../../src/services.js'
 
 type QueryReq = FastifyRequest<{ Querystring: Record<string, string | undefined> }>
@@ -17,20 +19,42 @@ type PathReq = FastifyRequest<{ Params: { '*': string } }>
 /** Registers the global association routes. */
 export function associationRoutes (app: FastifyInstance, { associationService }: Pick<Services, 'associationService'>): void {
   // operationIds as in Vault's OpenAPI document (decisions D-10).
-  app.get('/v1/sys/sync/associations/', { schema: { operationId: 'system-list-sync-associations', response: { 200: envelope(AssociationListSchema) } } }, async (request) => {
+  const listDoc = documented({
+    operationId: 'system-list-sync-associations',
+    summary: 'List every associated secret, with totals',
+    list: true,
+    responses: { 200: vaultData('Associated secrets keyed `<mount>/<secret>`', AssociationListSchema), 404: errorBody('No secret is associated', []) }
+  })
+  app.get('/v1/sys/sync/associations/', { schema: { openapi: listDoc, response: { 200: envelope(AssociationListSchema) } } }, async (request) => {
     if (!isListRequest(request)) throw notFound()
     const { keys, ...rest } = associationService.listAll()
     return list(request, keys, rest)
   })
-  app.get('/v1/sys/sync/associations', async () => { throw unsupportedOperation() })
+  app.get('/v1/sys/sync/associations', { schema: { openapi: hidden('Vault has no read here: 405 (the list is at the trailing-slash path)') } }, async () => { throw unsupportedOperation() })
 
   const response = { 200: envelope(DestinationsOfSecretSchema) }
-  app.get('/v1/sys/sync/associations/destinations', { schema: { operationId: 'system-read-sync-associations-destinations', response } }, async (request: QueryReq) => {
+  const destinations = vaultData('The destinations the secret is associated with', DestinationsOfSecretSchema)
+  const none = errorBody('The secret has no associations', [])
+  const byQueryDoc = documented({
+    operationId: 'system-read-sync-associations-destinations',
+    summary: 'Read the destinations of a secret (mount and secret name as query parameters)',
+    query: DestinationsOfSecretQuerySchema,
+    responses: { 200: destinations, 404: none }
+  })
+  app.get('/v1/sys/sync/associations/destinations', { schema: { openapi: byQueryDoc, response } }, async (request: QueryReq) => {
     const { mount, secret_name: secretName } = request.query
     if (mount === undefined || mount === '') throw badRequest('missing required field "mount"')
     if (secretName === undefined || secretName === '') throw badRequest('missing required field "secret_name"')
     return ok(request, associationService.destinationsOf(mount, secretName))
   })
-  app.get('/v1/sys/sync/associations/*', { schema: { operationId: 'system-read-sync-associations-mount-secret_name', response } }, async (request: PathReq) =>
+  const byPathDoc = documented({
+    operationId: 'system-read-sync-associations-mount-secret_name',
+    summary: 'Read the destinations of a secret',
+    description: 'The path is split into mount and secret name by the longest mount prefix, so both may contain `/`.',
+    path: '/sys/sync/associations/{mount}/{secret_name}',
+    params: { mount: 'Path of the KV v2 mount', secret_name: 'Path of the secret inside the mount' },
+    responses: { 200: destinations, 404: none }
+  })
+  app.get('/v1/sys/sync/associations/*', { schema: { openapi: byPathDoc, response } }, async (request: PathReq) =>
     ok(request, associationService.destinationsOfPath(request.params['*'])))
 }

@@ -11,13 +11,6 @@ import { syncConfigRoutes } from './config.js'
 import { destinationAssociationRoutes } from './destination-associations.js'
 import { destinationRoutes } from './destinations.js'
 
-declare module 'fastify' {
-  interface FastifySchema {
-    /** Vault's OpenAPI operationId of the route (decisions D-10), for the generated document. */
-    operationId?: string
-  }
-}
-
 /** D-15.1's text. */
 export const NOT_ACTIVATED = 'secrets sync is not activated; activate it with POST sys/activation-flags/secrets-sync/activate'
 

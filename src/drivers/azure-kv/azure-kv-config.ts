@@ -11,6 +11,7 @@
  * accepted, D-15.6); `client_secret` is write-only, and `"*****"` sent back means unchanged.
  */
 import { Type } from 'typebox'
+import { named } from '../../openapi/schema-json.js'
 import { badRequest } from '../../vault/errors.js'
 import { decodeString } from '../../vault/field-decode.js'
 import { applyOptions, defaultOptions, OPTION_FIELDS, type WriteMode } from '../../sync/destination-options.js'
@@ -37,12 +38,33 @@ const IGNORED_FIELDS = ['subscription_id', 'purge', 'force_delete']
 export const REDACTED = '*****'
 
 /** `connection_details` of an `azure-kv` read (spec §3.7). */
-export const AzureConnectionDetailsSchema = Type.Object({
+export const AzureConnectionDetailsSchema = named('AzureKvConnectionDetails', Type.Object({
   client_id: Type.String({ description: 'Client ID of the Azure app registration' }),
   client_secret: Type.Optional(Type.Literal(REDACTED, { description: 'Always "*****" when a secret is stored' })),
   cloud: Type.String({ description: 'Azure cloud, "cloud" (public) by default' }),
   key_vault_uri: Type.String({ description: 'URI of the Azure Key Vault, as configured' }),
   tenant_id: Type.String({ description: 'Azure tenant ID' })
+}, {
+  examples: [{
+    client_id: '11111111-2222-3333-4444-555555555555',
+    client_secret: REDACTED,
+    cloud: 'cloud',
+    key_vault_uri: 'https://keyvault-1234abcd.vault.azure.net',
+    tenant_id: '66666666-7777-8888-9999-000000000000'
+  }]
+}))
+
+/**
+ * The connection fields of an `azure-kv` write (spec §3.5), for the OpenAPI document; each may
+ * be left out when the server's env fallback is set.
+ */
+export const AzureConnectionRequestSchema = Type.Object({
+  key_vault_uri: Type.Optional(Type.String({ description: 'https URI of the Key Vault, no path (fallback KEY_VAULT_URI); immutable' })),
+  tenant_id: Type.Optional(Type.String({ description: 'Azure tenant ID (fallback AZURE_TENANT_ID); immutable' })),
+  client_id: Type.Optional(Type.String({ description: 'Client ID of the app registration (fallback AZURE_CLIENT_ID)' })),
+  client_secret: Type.Optional(Type.String({ description: 'Client secret (fallback AZURE_CLIENT_SECRET); never read back' })),
+  cloud: Type.Optional(Type.String({ description: 'Azure cloud: "cloud" (public, default), "usgovernment" or "china"; immutable' })),
+  subscription_id: Type.Optional(Type.String({ description: 'Accepted and ignored (dropped from Vault\'s API)' }))
 })
 
 /**
@@ -143,6 +165,7 @@ export function createAzureKvType (env: AzureEnvDefaults): DestinationType {
   return {
     type: 'azure-kv',
     connectionDetailsSchema: AzureConnectionDetailsSchema,
+    connectionRequestSchema: AzureConnectionRequestSchema,
     fields: new Set([...CONNECTION_FIELDS, 'client_secret', ...OPTION_FIELDS, ...IGNORED_FIELDS]),
     write,
     connectionDetails: (config) => {

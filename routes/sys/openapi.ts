@@ -1,0 +1,64 @@
+/**
+ * The API's own description (issue 7, decisions D-10, D-32.4): `GET sys/internal/specs/openapi`
+ * (Vault's path, unauthenticated) answers the checked-in `openapi.yaml` as JSON, without the
+ * envelope; `/ui/api-docs/` serves a browsable reference page of the same document
+ * (`@fastify/swagger-ui`), unauthenticated and outside the document itself.
+ */
+import type { FastifyInstance } from 'fastify'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { Type } from 'typebox'
+import { loadOpenApiDocument } from '../../src/openapi/document-file.js'
+import { documented, rawBody } from '../../src/openapi/route-doc.js'
+
+/** The path of the reference page. */
+export const API_DOCS_PREFIX = '/ui/api-docs'
+
+const free = Type.Record(Type.String(), Type.Unknown())
+
+/** The document's top level (its content is described by the OpenAPI 3.1 specification). */
+const OpenApiDocumentSchema = Type.Object({
+  openapi: Type.String({ description: 'OpenAPI version, 3.1.x' }),
+  info: free,
+  servers: Type.Array(free),
+  security: Type.Array(free),
+  tags: Type.Array(free),
+  paths: free,
+  components: free
+}, {
+  examples: [{
+    openapi: '3.1.0',
+    info: { title: 'vault-sync API', version: '0.1.0', description: '…', license: { name: 'Mozilla Public License 2.0', identifier: 'MPL-2.0' } },
+    servers: [{ url: '/v1' }],
+    security: [{ vault_token: [] }],
+    tags: [{ name: 'system' }],
+    paths: { '/sys/health': {} },
+    components: { schemas: {} }
+  }]
+})
+
+/** Registers `sys/internal/specs/openapi`. */
+export function openApiRoutes (app: FastifyInstance): void {
+  app.get('/v1/sys/internal/specs/openapi', {
+    config: { unauthenticated: true },
+    schema: {
+      openapi: documented({
+        operationId: 'internal-generate-open-api-document',
+        summary: 'This OpenAPI document, as JSON (no envelope)',
+        responses: { 200: rawBody('The OpenAPI 3.1 document', OpenApiDocumentSchema) }
+      })
+    }
+  }, async () => loadOpenApiDocument())
+}
+
+/**
+ * Registers the reference page at `/ui/api-docs/` (a plugin: it loads `openapi.yaml` when the
+ * app starts). Its routes need no token (they are marked `unauthenticated` as they register).
+ */
+export function apiDocsPage (app: FastifyInstance): void {
+  app.register(async (child) => {
+    child.addHook('onRoute', (route) => { route.config = { ...route.config, unauthenticated: true } })
+    await child.register(swagger, { mode: 'static', specification: { document: loadOpenApiDocument() as never } })
+    await child.register(swaggerUi, { routePrefix: API_DOCS_PREFIX })
+  })
+}

@@ -1,0 +1,89 @@
+/**
+ * TypeBox schemas of the unauthenticated status endpoints (spec/vault-core-kv-api.md §1.9):
+ * `sys/health`, `sys/seal-status`, `sys/leader`, `sys/init`. They answer without the envelope.
+ * Used for `openapi.yaml`; the routes build these bodies themselves.
+ */
+import { Type } from 'typebox'
+import { named } from '../openapi/schema-json.js'
+
+const CLUSTER = { cluster_name: 'vault-cluster-1a2b3c4d', cluster_id: '0e7c5d7a-3f1b-4c2d-9a8e-6b5f4d3c2a1b' }
+
+/** `GET sys/health`. */
+export const HealthSchema = named('HealthStatus', Type.Object({
+  initialized: Type.Boolean(),
+  sealed: Type.Boolean(),
+  standby: Type.Boolean(),
+  performance_standby: Type.Boolean(),
+  replication_performance_mode: Type.String(),
+  replication_dr_mode: Type.String(),
+  server_time_utc: Type.Integer({ description: 'Unix time in seconds' }),
+  version: Type.String({ description: 'The Vault API level vault-sync follows' }),
+  enterprise: Type.Boolean(),
+  cluster_name: Type.String(),
+  cluster_id: Type.String(),
+  echo_duration_ms: Type.Integer(),
+  clock_skew_ms: Type.Integer(),
+  replication_primary_canary_age_ms: Type.Integer()
+}, {
+  examples: [{
+    initialized: true, sealed: false, standby: false, performance_standby: false, replication_performance_mode: 'disabled',
+    replication_dr_mode: 'disabled', server_time_utc: 1768472430, version: '1.21.0', enterprise: false, ...CLUSTER,
+    echo_duration_ms: 0, clock_skew_ms: 0, replication_primary_canary_age_ms: 0
+  }]
+}))
+
+const code = (description: string) => Type.Optional(Type.Integer({ description }))
+
+/** The query of `sys/health`: status codes to answer with (vault-sync is always active). */
+export const HealthQuerySchema = Type.Object({
+  standbyok: Type.Optional(Type.Boolean({ description: 'Accepted; vault-sync is never a standby' })),
+  perfstandbyok: Type.Optional(Type.Boolean({ description: 'Accepted; vault-sync is never a performance standby' })),
+  activecode: code('Status code to answer with (default 200)'),
+  standbycode: code('Accepted (must be an integer); never used'),
+  drsecondarycode: code('Accepted (must be an integer); never used'),
+  performancestandbycode: code('Accepted (must be an integer); never used'),
+  sealedcode: code('Accepted (must be an integer); never used'),
+  uninitcode: code('Accepted (must be an integer); never used')
+})
+
+/** `GET sys/seal-status`. */
+export const SealStatusSchema = named('SealStatus', Type.Object({
+  type: Type.String(),
+  initialized: Type.Boolean(),
+  sealed: Type.Boolean(),
+  t: Type.Integer(),
+  n: Type.Integer(),
+  progress: Type.Integer(),
+  nonce: Type.String(),
+  version: Type.String(),
+  build_date: Type.String(),
+  migration: Type.Boolean(),
+  cluster_name: Type.String(),
+  cluster_id: Type.String(),
+  recovery_seal: Type.Boolean(),
+  storage_type: Type.String()
+}, {
+  examples: [{
+    type: 'shamir', initialized: true, sealed: false, t: 1, n: 1, progress: 0, nonce: '', version: '1.21.0',
+    build_date: '2025-10-01T00:00:00Z', migration: false, ...CLUSTER, recovery_seal: false, storage_type: 'sqlite'
+  }]
+}))
+
+/** `GET sys/leader`. */
+export const LeaderSchema = named('LeaderStatus', Type.Object({
+  ha_enabled: Type.Boolean(),
+  is_self: Type.Boolean(),
+  active_time: Type.String(),
+  leader_address: Type.String(),
+  leader_cluster_address: Type.String(),
+  performance_standby: Type.Boolean(),
+  performance_standby_last_remote_wal: Type.Integer()
+}, {
+  examples: [{
+    ha_enabled: false, is_self: false, active_time: '0001-01-01T00:00:00Z', leader_address: '', leader_cluster_address: '',
+    performance_standby: false, performance_standby_last_remote_wal: 0
+  }]
+}))
+
+/** `GET sys/init`. */
+export const InitStatusSchema = named('InitStatus', Type.Object({ initialized: Type.Boolean() }, { examples: [{ initialized: true }] }))
