@@ -56,7 +56,7 @@ async function cannon (address: string, pid: number, c: Case, seconds: number): 
 
 export async function benchApiOverhead (ctx: BenchContext): Promise<BenchOutput> {
   const seconds = ctx.quick ? 2 : 10
-  const warmup = ctx.quick ? 1 : 3
+  const warmup = ctx.quick ? 0.5 : 3
   const server = await startServerProcess({ dir: ctx.dir, label: 'b4', dbPath: join(ctx.dir, 'b4.db'), env: { VAULT_SYNC_WORKER: 'off' } })
   const figures: Record<string, unknown> = {}
   const reference: Record<string, unknown> = {}
