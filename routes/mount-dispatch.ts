@@ -16,6 +16,14 @@ export type MountHandler = (request: FastifyRequest, reply: FastifyReply, mount:
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 
 /** Turns a Fastify route URL (`/v1/sys/mounts/*`, `/v1/x/:name`) into an anchored RegExp. */
+const regexCache = new Map<string, RegExp>()
+/** `routeRegex`, compiled once per pattern (this runs on every KV request). */
+function compiled (url: string): RegExp {
+  let re = regexCache.get(url)
+  if (re === undefined) { re = routeRegex(url); regexCache.set(url, re) }
+  return re
+}
+
 function routeRegex (url: string): RegExp {
   const body = url.split('/').map((seg) => {
     if (seg === '*') return '.*'
@@ -44,7 +52,7 @@ export function mountDispatchRoutes (
     handler: async (request: FastifyRequest<{ Params: { '*': string } }>, reply) => {
       const path = request.params['*']
       const url = `/v1/${path}`
-      if (known.some((k) => k !== '/v1/*' && routeRegex(k).test(url))) throw unsupportedOperation()
+      if (known.some((k) => k !== '/v1/*' && compiled(k).test(url))) throw unsupportedOperation()
       if (path.startsWith('sys/') || path.startsWith('auth/token/')) throw unsupportedPath()
       const found = mounts.resolve(path)
       const handler = found === undefined ? undefined : handlers[found.mount.type]

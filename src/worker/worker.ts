@@ -10,6 +10,7 @@
  * backoff do not count); `reconcileNow()` runs the reconciliation pass at once. Both are public
  * APIs for operators' tooling and deterministic tests (D-29).
  */
+import { setMaxListeners } from 'node:events'
 import type { FastifyBaseLogger as Logger } from 'fastify'
 import { createSyncWorkRepo, type ClaimedRow } from '../../db/sync-work-repo.js'
 import type { AzureKvDriver } from '../drivers/azure-kv/azure-kv-driver.js'
@@ -50,6 +51,8 @@ export function createSyncWorker ({ services, driver, settings, log }: WorkerDep
   const reconciler = createReconciler(services, work, settings)
   const inFlight = new Map<string, Promise<void>>()
   const abort = new AbortController()
+  // One signal is shared by every in-flight SDK call (many listeners by design).
+  setMaxListeners(0, abort.signal)
   let running = false
   let timer: NodeJS.Timeout | undefined
   let reconcileTimer: NodeJS.Timeout | undefined
