@@ -7,10 +7,10 @@
  * `-dev-db` everything is in memory and the certificates go to a temporary directory removed on
  * close.
  */
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { Logger } from 'pino'
-import { parseListenAddress, startAkvEmulator, type AkvEmulator, type AkvEmulatorInfo } from './akv-emulator/index.js'
+import { parseListenAddress, startAkvEmulator, writeInfoFile, type AkvEmulator, type AkvEmulatorInfo } from './akv-emulator/index.js'
 import type { AzureSettings } from './config.js'
 
 /** Where and how `server -dev` runs its emulator. */
@@ -98,12 +98,7 @@ export interface DevInfo {
   akv?: AkvEmulatorInfo
 }
 
-/** Writes the dev info file atomically (temporary file + rename) with mode 0600: it holds credentials. */
+/** Writes the dev info file atomically with mode 0600 (it holds credentials). */
 export async function writeDevInfoFile (path: string, info: DevInfo): Promise<void> {
-  const full = resolve(path)
-  await mkdir(dirname(full), { recursive: true })
-  const tmp = `${full}.${process.pid}.tmp`
-  await writeFile(tmp, JSON.stringify(info, null, 2) + '\n', { mode: 0o600 })
-  await chmod(tmp, 0o600)
-  await rename(tmp, full)
+  await writeInfoFile(path, info)
 }

@@ -56,8 +56,11 @@ function parseVaults (v: string | number | undefined): number | string[] | undef
   return v.split(',').map((s) => s.trim()).filter((s) => s !== '')
 }
 
-/** Writes the info file atomically with mode 0600 (it holds the client secret and admin token). */
-export async function writeInfoFile (path: string, info: AkvEmulatorInfo): Promise<void> {
+/**
+ * Writes an info file (any JSON object: the emulator's, or the dev server's that embeds it)
+ * atomically (temporary file + rename) with mode 0600: it holds credentials.
+ */
+export async function writeInfoFile (path: string, info: AkvEmulatorInfo | object): Promise<void> {
   const full = resolve(path)
   await mkdir(dirname(full), { recursive: true })
   const tmp = `${full}.${process.pid}.tmp`
