@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { MountRow } from '../db/mounts-repo.js'
 import { noHandlerForRoute, unsupportedOperation, unsupportedPath } from '../src/vault/errors.js'
 import type { Services } from '../src/services.js'
+import { vaultPath } from '../src/vault/request-target.js'
 import { documented, type OperationDoc } from '../src/openapi/route-doc.js'
 
 /** Serves a request inside a mount; `rest` is the path after the mount path (`data/foo`). */
@@ -49,8 +50,9 @@ export function mountDispatchRoutes (
     method: [...METHODS],
     url: '/v1/*',
     schema: { openapi: documented(...docs) },
-    handler: async (request: FastifyRequest<{ Params: { '*': string } }>, reply) => {
-      const path = request.params['*']
+    handler: async (request: FastifyRequest, reply) => {
+      // The canonical path (decoded once, list `/` added), never the router's own parse of it.
+      const path = vaultPath(request)
       const url = `/v1/${path}`
       if (known.some((k) => k !== '/v1/*' && compiled(k).test(url))) throw unsupportedOperation()
       if (path.startsWith('sys/') || path.startsWith('auth/token/')) throw unsupportedPath()

@@ -13,7 +13,7 @@ import { installAudit } from './audit/audit-hook.js'
 import type { Services } from './services.js'
 import { installVaultHttp } from './vault/http-plugin.js'
 import { installListVerb } from './vault/list-verb.js'
-import { rewriteListUrl } from './vault/list-route.js'
+import { canonicalizeRequest } from './vault/request-target.js'
 
 export interface AppOptions {
   services: Services
@@ -34,7 +34,7 @@ export function buildApp ({ services, maxRequestBytes, tls, logger = false }: Ap
     logger,
     bodyLimit: maxRequestBytes,
     genReqId: () => randomUUID(),
-    rewriteUrl: rewriteListUrl,
+    rewriteUrl: canonicalizeRequest,
     exposeHeadRoutes: false,
     // find-my-way skips a route whose parameter exceeds this (default 100), turning an over-long
     // destination name into a 405; the handlers validate lengths themselves (FR-09).

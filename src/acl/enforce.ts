@@ -12,8 +12,8 @@
  * themselves through `request.vaultAcl`.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { VaultError, badRequest, permissionDenied } from '../vault/errors.js'
-import { isListRequest } from '../vault/list-route.js'
+import { VaultError, permissionDenied } from '../vault/errors.js'
+import { isListRequest, vaultPath } from '../vault/request-target.js'
 import type { Acl, Operation, Permissions } from './acl.js'
 import { parametersAllowed } from './parameters.js'
 import type { PolicyService } from './policy-service.js'
@@ -44,21 +44,6 @@ const SUDO = [/^sys\/auth\//, /^sys\/remount$/, /^sys\/audit$/, /^sys\/audit\//,
 
 /** True when `path` is root-protected. */
 export const isSudoPath = (path: string): boolean => SUDO.some((re) => re.test(path))
-
-/**
- * The request path after `/v1/`, percent-decoded as Go's `URL.Path` (lists already carry the
- * trailing `/` added by `list-route.ts`).
- * @throws VaultError 400 for an undecodable path.
- */
-export function requestPath (url: string): string {
-  const q = url.indexOf('?')
-  const raw = (q < 0 ? url : url.slice(0, q)).replace(/^\/v1\//, '')
-  try {
-    return decodeURIComponent(raw)
-  } catch {
-    throw badRequest('invalid URL escape in request path')
-  }
-}
 
 /** The logical operation of a request (§1.2); writes consult the existence checks. */
 export function requestOperation (request: FastifyRequest, path: string, existence: ExistenceCheck[]): Operation {
@@ -108,7 +93,7 @@ export function installAcl (app: FastifyInstance, { policies, recordUse, existen
     if (token === undefined) return
     const acl = policies.aclFor(token.policies)
     request.vaultAcl = acl
-    const path = requestPath(request.url)
+    const path = vaultPath(request)
     const operation = requestOperation(request, path, existence)
     request.vaultOperation = { operation, path }
     if (request.routeOptions.config.aclInHandler === true || acl.root) return

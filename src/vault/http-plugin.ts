@@ -10,6 +10,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { VaultError, badRequest, internalError, invalidToken, permissionDenied } from './errors.js'
 import { parseGoBool } from './parse-bool.js'
+import { requestTarget } from './request-target.js'
 
 /** What the auth hook attaches to `request.vaultToken` for an authenticated request. */
 export interface RequestToken {
@@ -104,7 +105,18 @@ export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Au
     }
   })
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
+    // A target refused by the canonicalizer (`request-target.ts`) is answered before anything else.
+    const refused = requestTarget(request).reject
+    if (refused?.location !== undefined) {
+      // Go's http.Redirect, as Vault's ServeMux answers an unclean path.
+      const html = request.method === 'GET' || request.method === 'HEAD'
+      reply.code(301).header('location', refused.location)
+      if (html) reply.header('content-type', 'text/html; charset=utf-8')
+      reply.send(html ? `<a href="${refused.location.replace(/[<>"&']/g, (c) => `&#${c.charCodeAt(0)};`)}">Moved Permanently</a>.\n\n` : '')
+      return reply
+    }
+    if (refused !== undefined) throw new VaultError(refused.status, refused.errors)
     const ns = request.headers['x-vault-namespace']
     if (typeof ns === 'string' && !NAMESPACES_IGNORED.has(ns)) throw badRequest('namespaces are not supported')
     const list = (request.query as Record<string, unknown> | undefined)?.list
