@@ -12,6 +12,7 @@ import { installAcl } from './acl/enforce.js'
 import { installAudit } from './audit/audit-hook.js'
 import type { Services } from './services.js'
 import { installVaultHttp } from './vault/http-plugin.js'
+import { DEFAULT_JSON_LIMITS, DEFAULT_TIMEOUTS, serverTimeoutOptions, type HttpTimeouts, type JsonLimits } from './vault/http-limits.js'
 import { installListVerb } from './vault/list-verb.js'
 import { canonicalizeRequest } from './vault/request-target.js'
 
@@ -21,6 +22,8 @@ export interface AppOptions {
   maxRequestBytes: number
   /** PEM certificate and key to serve HTTPS; plain HTTP when absent. */
   tls?: { cert: Buffer, key: Buffer }
+  /** Listener timeouts and JSON limits (defaults: Vault's, `vault/http-limits.ts`). */
+  http?: { timeouts: HttpTimeouts, json: JsonLimits }
   /** pino logger options or an instance; `false` for none. */
   logger?: FastifyServerOptions['logger']
 }
@@ -29,7 +32,8 @@ export interface AppOptions {
 export const REDACTED_HEADERS = ['req.headers["x-vault-token"]', 'req.headers.authorization']
 
 /** Builds the app. Call `ready()`/`listen()` on the result; `close()` closes the server only. */
-export function buildApp ({ services, maxRequestBytes, tls, logger = false }: AppOptions): FastifyInstance {
+export function buildApp ({ services, maxRequestBytes, tls, http, logger = false }: AppOptions): FastifyInstance {
+  const timeouts = serverTimeoutOptions(http?.timeouts ?? DEFAULT_TIMEOUTS)
   const app = Fastify({
     logger,
     bodyLimit: maxRequestBytes,
@@ -41,11 +45,11 @@ export function buildApp ({ services, maxRequestBytes, tls, logger = false }: Ap
     routerOptions: { maxParamLength: 4096 },
     return503OnClosing: false,
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
-      if (tls !== undefined) return installListVerb(createHttpsServer({ cert: tls.cert, key: tls.key }, handler), 'secureConnection')
-      return installListVerb(createHttpServer(handler))
+      if (tls !== undefined) return installListVerb(createHttpsServer({ ...timeouts, cert: tls.cert, key: tls.key }, handler), 'secureConnection')
+      return installListVerb(createHttpServer(timeouts, handler))
     }
   }) as unknown as FastifyInstance
-  installVaultHttp(app, { authenticate: (t) => services.tokens.authenticate(t) })
+  installVaultHttp(app, { authenticate: (t) => services.tokens.authenticate(t), jsonLimits: http?.json ?? DEFAULT_JSON_LIMITS })
   installAcl(app, { policies: services.policies, recordUse: (a) => { services.tokens.recordUse(a) }, existence: services.existenceChecks })
   installAudit(app, services.audit)
   app.addHook('preValidation', async (request) => {

@@ -6,6 +6,7 @@
 import { dirname, join } from 'node:path'
 import type { AzureEnvDefaults } from './drivers/azure-kv/azure-kv-config.js'
 import { parseDurationMs } from './vault/duration.js'
+import { DEFAULT_JSON_LIMITS, DEFAULT_TIMEOUTS, type HttpTimeouts, type JsonLimits } from './vault/http-limits.js'
 
 export class ConfigError extends Error {
   constructor (variable: string, problem: string) {
@@ -43,6 +44,8 @@ export interface Config {
   /** How long removed (`UNSYNCED`) association entries stay listed, ms. */
   unsyncedRetentionMs: number
   azure: AzureSettings
+  /** Listener timeouts and JSON limits (`vault/http-limits.ts`). */
+  http: { timeouts: HttpTimeouts, json: JsonLimits }
   /**
    * Vault's server-side fallbacks for `azure-kv` destination fields left empty: `KEY_VAULT_URI`,
    * `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET` (the only unprefixed variables, D-18).
@@ -167,6 +170,7 @@ export function loadConfig (overrides: ConfigOverrides = {}, env: Env = process.
     clientErrorRetryMs: duration(env, 'VAULT_SYNC_CLIENT_ERROR_RETRY', '10m'),
     unsyncedRetentionMs: duration(env, 'VAULT_SYNC_UNSYNCED_RETENTION', '10m'),
     azure: loadAzureSettings(env, overrides.azureDefaults ?? {}),
+    http: loadHttpLimits(env),
     azureEnv: Object.freeze({
       keyVaultUri: optional(env, 'KEY_VAULT_URI'),
       tenantId: optional(env, 'AZURE_TENANT_ID'),
@@ -174,6 +178,28 @@ export function loadConfig (overrides: ConfigOverrides = {}, env: Env = process.
       clientSecret: optional(env, 'AZURE_CLIENT_SECRET')
     })
   })
+}
+
+function loadHttpLimits (env: Env): Config['http'] {
+  const d = DEFAULT_JSON_LIMITS
+  const maxDepth = positiveInt(env, 'VAULT_SYNC_MAX_JSON_DEPTH', d.maxDepth)
+  // Deeper bodies would reach the stack limits of recursive walkers (audit hashing, stringify).
+  if (maxDepth > 1000) throw new ConfigError('VAULT_SYNC_MAX_JSON_DEPTH', `"${maxDepth}" is over 1000`)
+  const t = DEFAULT_TIMEOUTS
+  return {
+    timeouts: {
+      headersMs: duration(env, 'VAULT_SYNC_HTTP_READ_HEADER_TIMEOUT', `${t.headersMs}ms`),
+      requestMs: duration(env, 'VAULT_SYNC_HTTP_READ_TIMEOUT', `${t.requestMs}ms`),
+      idleMs: duration(env, 'VAULT_SYNC_HTTP_IDLE_TIMEOUT', `${t.idleMs}ms`)
+    },
+    json: {
+      maxDepth,
+      maxStringValueLength: positiveInt(env, 'VAULT_SYNC_MAX_JSON_STRING_VALUE_LENGTH', d.maxStringValueLength),
+      maxObjectEntryCount: positiveInt(env, 'VAULT_SYNC_MAX_JSON_OBJECT_ENTRY_COUNT', d.maxObjectEntryCount),
+      maxArrayElementCount: positiveInt(env, 'VAULT_SYNC_MAX_JSON_ARRAY_ELEMENT_COUNT', d.maxArrayElementCount),
+      maxTokens: positiveInt(env, 'VAULT_SYNC_MAX_JSON_TOKEN', d.maxTokens)
+    }
+  }
 }
 
 function loadAzureSettings (env: Env, dev: Partial<AzureSettings>): AzureSettings {

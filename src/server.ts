@@ -92,6 +92,7 @@ async function startWith (config: Readonly<Config>, dev: DevOptions | undefined)
     services,
     maxRequestBytes: config.maxRequestBytes,
     tls,
+    http: config.http,
     logger: { level: config.logLevel, redact: REDACTED_HEADERS }
   })
   try {
