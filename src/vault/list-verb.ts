@@ -126,9 +126,11 @@ export function installListVerb<S extends HttpServer> (server: S, event: 'connec
   }
   // CONNECT is parsed, then handed to `connect` listeners (the socket is dropped without one).
   server.on('connect', (_req: unknown, socket: Duplex) => { answer(socket, '405 Method Not Allowed', '{"errors":[]}') })
-  server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {
+  server.on('clientError', (err: Error & { code?: string, rawPacket?: Buffer }, socket: Duplex) => {
     if (!socket.writable) { socket.destroy(); return }
-    if (err.code === 'HPE_INVALID_METHOD') { answer(socket, '405 Method Not Allowed', '{"errors":[]}'); return }
+    // An unknown verb (a token then a space) is Vault's 405; bytes that are no request line, 400.
+    const verb = err.rawPacket !== undefined && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ /.test(err.rawPacket.subarray(0, 64).toString('latin1'))
+    if (err.code === 'HPE_INVALID_METHOD' && verb) { answer(socket, '405 Method Not Allowed', '{"errors":[]}'); return }
     // headersTimeout / requestTimeout (`http-limits.ts`): the head or the body came too slowly.
     if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') { answer(socket, '408 Request Timeout', '{"errors":["request timed out"]}'); return }
     if (err.code === 'HPE_HEADER_OVERFLOW') {
