@@ -156,7 +156,7 @@ export function createAzureKvType (env: AzureEnvDefaults): DestinationType {
       throw badRequest(`${origin} ${problem}, e.g. https://my-vault.vault.azure.net`)
     }
     if (resolveAzureCloud(connection.cloud) === undefined) {
-      throw badRequest(`cloud: unsupported value ${JSON.stringify(connection.cloud)}: use "cloud" (Azure public cloud), "usgovernment" or "china"`)
+      throw badRequest('cloud: unsupported value: use "cloud" (Azure public cloud), "usgovernment" or "china"')
     }
     const options = applyOptions(stored?.options ?? defaultOptions(), body, mode, validateCustomTags)
     return { connection, secrets, options }
