@@ -17,6 +17,7 @@ import { isListRequest, vaultPath } from '../vault/request-target.js'
 import type { Acl, Operation, Permissions } from './acl.js'
 import { parametersAllowed } from './parameters.js'
 import type { PolicyService } from './policy-service.js'
+import { associationSetTarget } from '../sync/association-service.js'
 
 /** Whether `path` exists, for paths with an existence check; `undefined` = no check (update). */
 export type ExistenceCheck = (path: string) => boolean | undefined
@@ -62,19 +63,19 @@ export function requestOperation (request: FastifyRequest, path: string, existen
 }
 
 const SET_PATH = /^sys\/sync\/destinations\/[^/]+\/[^/]+\/associations\/set$/
-const slashes = (s: string): string => s.replace(/\/{2,}/g, '/').replace(/^\/+|\/+$/g, '')
 
 /**
- * The secrets-sync rule: setting an association needs `read` on `<mount>/data/<secret_name>`
- * (mount and name normalised as Vault does since the `//` fix).
- * @throws VaultError 403 `permission denied to read the content of the secret <n> in mount <m>`.
+ * The secrets-sync rule: setting an association needs `read` on `<mount>/data/<secret_name>`,
+ * with the mount and name decoded and normalised by the very function the service uses
+ * (`associationSetTarget`), so no spelling is judged differently from what is synced.
+ * @throws VaultError 403 `permission denied to read the content of the secret <n> in mount <m>`;
+ *   400 for a missing or wrong-typed field (before anything is read).
  */
 function checkAssociationRead (acl: Acl, body: Record<string, unknown> | undefined): void {
-  const mount = body?.mount
-  const name = body?.secret_name
-  if (typeof mount !== 'string' || typeof name !== 'string' || slashes(mount) === '' || name === '') return
-  if (!acl.allows('read', `${slashes(mount)}/data/${name.replace(/^\/+/, '')}`)) {
-    throw new VaultError(403, [`permission denied to read the content of the secret ${name} in mount ${mount}`])
+  const { mount, secretPath } = associationSetTarget(body ?? {})
+  if (mount === '' || secretPath === '') return
+  if (!acl.allows('read', `${mount}/data/${secretPath}`)) {
+    throw new VaultError(403, [`permission denied to read the content of the secret ${secretPath} in mount ${mount}`])
   }
 }
 

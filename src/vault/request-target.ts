@@ -10,7 +10,9 @@
  *   socket, `list-verb.ts`) are 405 `{"errors":[]}`, as Vault's `handleLogical` answers;
  * - a target with `#` (Go keeps it in the path; Node's router would cut it off), a raw or
  *   percent-encoded NUL, an invalid percent-escape, or not in origin form (`/…`) is 400;
- * - a path that cleaning changes (`//`, `/./`, `/../`, also when spelled `%2F`, `%2e`) is
+ * - a `..` segment (also spelled `%2e%2e`) is 400 `invalid path: ".." segments are not allowed`
+ *   (decisions D-17.4);
+ * - any other path that cleaning changes (`//`, `/./`, also spelled with `%2F`, `%2e`) is
  *   answered like Go's ServeMux (and Vault since 1.19.19): 301 to the cleaned path, query kept;
  * - list requests (`LIST`, or GET with `list` parsing true with Go's ParseBool) gain a
  *   trailing `/` (spec/vault-core-kv-api.md §1.2, decisions D-10).
@@ -95,6 +97,8 @@ export function canonicalizeRequest (req: IncomingMessage): string {
       return rejected(marked, { status: 400, errors: ['invalid URL escape in request path'] })
     }
     if (path.includes('\0')) return rejected(marked, { status: 400, errors: ['invalid request target: NUL in path'] })
+    // decisions D-17.4: a `..` segment is a 400, however it was spelled.
+    if (path.split('/').includes('..')) return rejected(marked, { status: 400, errors: ['invalid path: ".." segments are not allowed'] })
     const clean = cleanPath(path)
     if (clean !== path) {
       const location = encodeForRouter(clean) + (q < 0 ? '' : `?${query}`)

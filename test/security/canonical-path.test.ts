@@ -40,14 +40,13 @@ t.test('finding 1: no spelling of a denied path reaches its data', async (t) => 
     t.equal(res.status, 400, `${target}: refused before any handler`)
     t.notMatch(res.body, 'frag/denied-value')
   }
-  for (const target of ['/v1/secret/data/frag/denied%00', '/v1/secret/data/frag/denied%zz', '/v1/secret/data/frag/denied%']) {
+  for (const target of ['/v1/secret/data/frag/denied%00', '/v1/secret/data/frag/denied%zz', '/v1/secret/data/frag/denied%',
+    '/v1/secret/data/frag/x/../denied', '/v1/secret/data/frag/x/%2e%2e/denied', '/v1/secret/data/frag%2Fx%2F..%2Fdenied']) {
     t.equal((await send(port, 'GET', target, token)).status, 400, `${target}: 400`)
   }
   for (const [target, clean] of [
     ['/v1/secret/data/frag//denied', '/v1/secret/data/frag/denied'],
     ['/v1/secret/data/frag/./denied', '/v1/secret/data/frag/denied'],
-    ['/v1/secret/data/frag/x/../denied', '/v1/secret/data/frag/denied'],
-    ['/v1/secret/data/frag/x/%2e%2e/denied', '/v1/secret/data/frag/denied'],
     ['/v1/secret/data/frag%2F%2Fdenied?version=1', '/v1/secret/data/frag/denied?version=1']
   ]) {
     const res = await send(port, 'GET', target, token)

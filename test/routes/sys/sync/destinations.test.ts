@@ -87,7 +87,7 @@ t.test('validation: each problem is a 400 naming the field, and nothing is store
     [{ key_vault_uri: 'http://kv.vault.azure.net' }, /^key_vault_uri must use https/],
     [{ key_vault_uri: 'https://kv.vault.azure.net/secrets?x=1' }, /^key_vault_uri must not have a path, query or fragment/],
     [{ key_vault_uri: 'not a url' }, /^key_vault_uri is not a URL/],
-    [{ granularity: 'invalid-granularity' }, /^granularity: invalid value "invalid-granularity"/],
+    [{ granularity: 'invalid-granularity' }, /^granularity: invalid value: must be/],
     [{ secret_name_template: '{{.InvalidTemplate}}' }, /^secret name template is invalid: /],
     [{ secret_name_template: '{{ .SecretPath | base64 }}' }, /^secret name template is invalid: /],
     [{ custom_tags: { 'invalid key with spaces': 'v' } }, /^custom_tags: tag key "invalid key with spaces" must not contain whitespace/],
