@@ -148,6 +148,14 @@ t.test('LIST paging: page size and empty pages with a nextLink, followed by the 
   const first = await raw('GET', '/secrets?api-version=7.5', { token: (await credentialFor(emu).getToken('https://vault.azure.net/.default')).token })
   t.same(first.body.value, [])
   t.match(first.body.nextLink, /\$skiptoken=/, 'an empty page still carries a nextLink')
+  const tokenOf = (c: unknown): string => Buffer.from(JSON.stringify(c)).toString('base64url')
+  const bearer = (await credentialFor(emu).getToken('https://vault.azure.net/.default')).token
+  for (const bad of [{ p: -1 }, { p: 1.5 }, { d: false }, { d: 'yes' }]) {
+    const r = await raw('GET', `/secrets?api-version=7.5&$skiptoken=${tokenOf(bad)}`, { token: bearer })
+    t.equal(r.status, 400, `skiptoken ${JSON.stringify(bad)} is refused`)
+  }
+  const done = await raw('GET', `/secrets?api-version=7.5&$skiptoken=${tokenOf({ p: 9, d: true })}`, { token: bearer })
+  t.same(done.body, { value: [], nextLink: null }, 'a trailing empty page ends the list')
 
   await client.beginDeleteSecret('s-29', { intervalInMs: 10 }).then(async (p) => await p.pollUntilDone())
   await client.beginDeleteSecret('s-28', { intervalInMs: 10 }).then(async (p) => await p.pollUntilDone())

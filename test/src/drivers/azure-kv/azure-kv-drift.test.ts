@@ -113,3 +113,38 @@ t.test('sweep + checks over 300 secrets, pages of 25 with empty pages', async (t
   await t.rejects(sweepSecretList(client, { maxCalls: 0 }), RangeError)
   await t.rejects(sweepSecretList(client, { maxCalls: 1, pageSize: 26 }), RangeError)
 })
+
+t.test('a vault of 5,000 secrets (1,000 ours): one sweep within its call budget', async (t) => {
+  const emu = await startEmulator(t, { vaultDefaults: { paging: { pageSize: 25, emptyPageEvery: 3 } } })
+  const client = clientFor(emu)
+  const vault = emu.vault()
+  const evidence = new Map<string, DriftEvidence>()
+  for (let i = 0; i < 5000; i++) {
+    const n = i % 5 === 0 ? `ours-${String(i).padStart(4, '0')}` : `other-${String(i).padStart(4, '0')}`
+    const r = vault.edit(n, n.startsWith('ours') ? { op: 'new-version', value: `v${i}`, contentType: 'text/plain', tags: OWNER } : { op: 'new-version', value: `v${i}` })
+    if (n.startsWith('ours')) evidence.set(n, { version: r.version!, updated: r.updated!, tags: OWNER, contentType: 'text/plain', valueDigest: valueDigest(key, `v${i}`) })
+  }
+  emu.clock.advance(2_000)
+  vault.edit('ours-0000', { op: 'new-version', value: 'changed' })
+  vault.edit('ours-2500', { op: 'delete' })
+  vault.edit('ours-4995', { op: 'patch', tags: {} })
+  const since = emu.requestLog().at(-1)?.seq ?? 0
+
+  // 200 pages with items, an empty page before every 3 of them (67), no trailing one (200 % 3 != 0).
+  const budget = Math.ceil(5000 / 25 * 4 / 3) + 1
+  const sweep = await sweepSecretList(client, { maxCalls: budget })
+  t.equal(sweep.complete, true)
+  t.equal(sweep.listed.size, 4999)
+  t.equal(sweep.calls, 200 + 67)
+  const reader = azureKvDriftReader(client)
+  const states: Record<string, number> = {}
+  let reads = 0
+  for (const [n, e] of evidence) {
+    const r = await inspectTarget(n, e, sweep.listed.get(n) ?? null, reader, { key, repairMissing: true })
+    reads += r.reads
+    states[r.finding.state] = (states[r.finding.state] ?? 0) + 1
+  }
+  t.same(states, { 'in-sync': 997, 'drifted-value': 1, 'remote-missing': 1, 'drifted-metadata': 1 })
+  t.equal(reads, 3 + 1, 'one GET per suspect, plus the lineage GET of the untagged new version')
+  t.same(countCalls(emu, since), { GetSecrets: 267, GetSecret: 4 }, 'the emulator counted 271 calls, none a write')
+})
