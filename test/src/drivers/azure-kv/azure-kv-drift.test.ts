@@ -5,6 +5,7 @@
 // call is counted by the emulator, none is a write, and a call budget stops a sweep early.
 import t from 'tap'
 import type { SecretClient } from '@azure/keyvault-secrets'
+import { checkTargets } from '../../../../src/drift/check-round.js'
 import { inspectTarget } from '../../../../src/drift/inspect.js'
 import type { DriftEvidence, DriftFinding } from '../../../../src/drift/drift-types.js'
 import { deriveDriftKey, valueDigest } from '../../../../src/drift/value-digest.js'
@@ -77,14 +78,11 @@ t.test('sweep + checks over 300 secrets, pages of 25 with empty pages', async (t
   t.same(sweep.listed.get(name(1)), { name: name(1), updated: ev(1).updated + 5, enabled: true, tags: { env: 'dev' }, contentType: 'text/plain', managed: false })
 
   const reader = azureKvDriftReader(client, call)
-  const findings = new Map<string, DriftFinding>()
-  let reads = 0
-  for (const [n, e] of evidence) {
-    const r = await inspectTarget(n, e, sweep.listed.get(n) ?? null, reader, { key, repairMissing: false })
-    reads += r.reads
-    findings.set(n, r.finding)
-    if (Number(n.slice(5)) > 11) t.equal(r.reads, 0, `${n}: unchanged, no GET`)
-  }
+  const targets = [...evidence].map(([n, e]) => ({ id: n, name: n.toUpperCase(), evidence: e }))
+  const round = await checkTargets(targets, sweep, reader, { key, repairMissing: false, maxReads: 100 })
+  const findings = round.findings
+  const reads = round.reads
+  t.same(round.deferred, [])
   const f = (i: number): DriftFinding => findings.get(name(i))!
   t.match(f(1), { state: 'drifted-metadata', changes: ['tags'], action: { kind: 'update-properties', version: ev(1).version } }, 'tag-only patch')
   t.match(f(2), { state: 'drifted-metadata', changes: ['content-type'], action: { kind: 'update-properties' } }, 'content-type patch')
@@ -110,6 +108,16 @@ t.test('sweep + checks over 300 secrets, pages of 25 with empty pages', async (t
   t.equal(partial.complete, false, 'the budget stops a sweep')
   t.equal(partial.calls, 5)
   t.equal(partial.listed.size, 30, 'pages 0, 4 are empty: three pages of 10')
+  const before = emu.requestLog().at(-1)!.seq
+  const unknown = await checkTargets(targets.slice(20, 30), partial, reader, { key, repairMissing: false, maxReads: 100 })
+  t.equal(unknown.reads, 10, 'after an incomplete sweep an unlisted name is read, not taken for missing')
+  t.same([...unknown.findings.values()].map((x) => x.state), Array(10).fill('in-sync'))
+  const tight = await checkTargets(targets, sweep, reader, { key, repairMissing: false, maxReads: 5 })
+  // Targets 1 and 2 take one read each, 3 takes two; then fewer than two reads remain.
+  t.same(tight.deferred, [4, 5, 6, 7, 8, 9, 10, 11].map(name), 'suspects past the read budget are deferred')
+  t.equal(tight.findings.size, 89 + 3)
+  t.equal(tight.reads, 4)
+  t.same(countCalls(emu, before), { GetSecret: 10 + tight.reads })
   await t.rejects(sweepSecretList(client, { maxCalls: 0 }), RangeError)
   await t.rejects(sweepSecretList(client, { maxCalls: 1, pageSize: 26 }), RangeError)
 })
