@@ -4,13 +4,14 @@
 // the same edits made in the portal would, and stay out of the request log; LIST paging with a
 // configurable page size and empty pages that carry a nextLink, followed by the SDK to the end.
 import t from 'tap'
+import { createManualClock } from '../../src/akv-emulator/index.js'
 import { clientFor, credentialFor, startEmulator } from './helpers.js'
 import { adminClient, rawClient } from './raw.js'
 
 const seconds = (d: Date | undefined): number => Math.floor((d?.getTime() ?? Number.NaN) / 1000)
 
 t.test('attributes.updated moves on every new version and every property PATCH', async (t) => {
-  const emu = await startEmulator(t)
+  const emu = await startEmulator(t, { clock: createManualClock() }) // times move only by clock.advance
   const client = clientFor(emu)
   const listed = async (name: string): Promise<{ updated: number, created: number, enabled?: boolean }> => {
     for await (const p of client.listPropertiesOfSecrets()) {
@@ -45,7 +46,7 @@ t.test('attributes.updated moves on every new version and every property PATCH',
 })
 
 t.test('admin out-of-band edits, seen through the SDK', async (t) => {
-  const emu = await startEmulator(t)
+  const emu = await startEmulator(t, { clock: createManualClock() }) // times move only by clock.advance
   const admin = adminClient(t, emu)
   const client = clientFor(emu)
   const edit = async (name: string, body: unknown) => await admin('POST', `/vaults/vault1/secrets/${name}/edits`, body)

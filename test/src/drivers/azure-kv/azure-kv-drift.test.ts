@@ -9,9 +9,10 @@ import { checkTargets } from '../../../../src/drift/check-round.js'
 import { inspectTarget } from '../../../../src/drift/inspect.js'
 import type { DriftEvidence, DriftFinding } from '../../../../src/drift/drift-types.js'
 import { deriveDriftKey, valueDigest } from '../../../../src/drift/value-digest.js'
-import { azureKvDriftReader, sweepSecretList, type CallGate } from '../../../../src/drivers/azure-kv/azure-kv-drift.js'
+import { evidenceFromWrite, refreshedEvidence } from '../../../../src/drift/evidence.js'
+import { azureKvDriftReader, listedFromProperties, sweepSecretList, type CallGate } from '../../../../src/drivers/azure-kv/azure-kv-drift.js'
 import { createVaultLimiter } from '../../../../src/drivers/azure-kv/azure-kv-limits.js'
-import type { AkvEmulator } from '../../../../src/akv-emulator/index.js'
+import { createManualClock, type AkvEmulator } from '../../../../src/akv-emulator/index.js'
 import { clientFor, startEmulator } from '../../../akv-emulator/helpers.js'
 
 const key = deriveDriftKey(Buffer.alloc(32, 3))
@@ -21,13 +22,8 @@ const name = (i: number): string => `ours-${String(i).padStart(3, '0')}`
 /** Writes one owned target through the SDK and records its evidence, as a settled write would. */
 async function writeOwned (client: SecretClient, n: string, value: string): Promise<DriftEvidence> {
   const s = await client.setSecret(n, value, { contentType: 'text/plain', tags: OWNER })
-  return {
-    version: s.properties.version!,
-    updated: Math.floor(s.properties.updatedOn!.getTime() / 1000),
-    tags: { ...s.properties.tags },
-    contentType: s.properties.contentType ?? '',
-    valueDigest: valueDigest(key, value)
-  }
+  const p = listedFromProperties(s.properties)
+  return evidenceFromWrite({ version: s.properties.version!, updated: p.updated, tags: p.tags, contentType: p.contentType }, value, key)
 }
 
 /** Emulator-counted Key Vault calls since `seq` that reached the service (any status; not challenges), by operation. */
@@ -38,7 +34,8 @@ function countCalls (emu: AkvEmulator, since: number): Record<string, number> {
 }
 
 t.test('sweep + checks over 300 secrets, pages of 25 with empty pages', async (t) => {
-  const emu = await startEmulator(t, { vaultDefaults: { paging: { pageSize: 25, emptyPageEvery: 3 }, throttle: { enabled: false } } })
+  // A manual clock: times move only by clock.advance, so `updated` values are exact.
+  const emu = await startEmulator(t, { clock: createManualClock(), vaultDefaults: { paging: { pageSize: 25, emptyPageEvery: 3 }, throttle: { enabled: false } } })
   const client = clientFor(emu)
   const vault = emu.vault()
   const evidence = new Map<string, DriftEvidence>()
@@ -103,6 +100,13 @@ t.test('sweep + checks over 300 secrets, pages of 25 with empty pages', async (t
   t.same(countCalls(emu, since), { GetSecrets: 17, GetSecret: 15 }, 'no write, no other call: 32 calls in all')
   t.equal(gated, 17 + 1 + 15, 'every call went through the gate (plus the free end-of-list check)')
   t.notOk(JSON.stringify([...findings.values()]).match(/value-|from-a-pipeline|hmac/), 'findings hold no values or digests')
+
+  for (const i of [4, 10]) {
+    const a = f(i).action
+    if (a.kind === 'refresh-evidence') evidence.set(name(i), refreshedEvidence(ev(i), a))
+  }
+  const again = await checkTargets([4, 10].map((i) => ({ id: name(i), name: name(i), evidence: ev(i) })), await sweepSecretList(client, { maxCalls: 50 }), reader, { key, repairMissing: false, maxReads: 10 })
+  t.equal(again.reads, 0, 'once the evidence is refreshed, a benign rewrite costs no more reads')
 
   const partial = await sweepSecretList(client, { maxCalls: 5, pageSize: 10 })
   t.equal(partial.complete, false, 'the budget stops a sweep')
