@@ -137,7 +137,8 @@ export function installListVerb<S extends HttpServer> (server: S, event: 'connec
       socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n')
       return
     }
-    socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+    // Bytes that are no HTTP/1.1 request (bare-LF heads, a TLS ClientHello, noise), answered at once.
+    answer(socket, '400 Bad Request', '{"errors":["malformed HTTP request"]}')
   })
   return server
 }
