@@ -34,7 +34,22 @@ function tooLong (text: string, from: number, to: number, limit: number): boolea
   return chars * 3 > limit && Buffer.byteLength(text.slice(from, to)) > limit
 }
 
-interface Frame { object: boolean, count: number, expectKey: boolean, keys: Set<string> | undefined }
+/** One open container; an object's keys are kept in a list, then a set past 16 of them. */
+interface Frame { object: boolean, count: number, expectKey: boolean, keys: string[] | Set<string> | undefined }
+
+/** Records `key` in `frame`; false when it was already there. */
+function addKey (frame: Frame, key: string): boolean {
+  const keys = frame.keys!
+  if (Array.isArray(keys)) {
+    if (keys.includes(key)) return false
+    keys.push(key)
+    if (keys.length > 16) frame.keys = new Set(keys)
+    return true
+  }
+  if (keys.has(key)) return false
+  keys.add(key)
+  return true
+}
 
 /**
  * Checks `text` against `limits`.
@@ -61,7 +76,7 @@ export function jsonLimitError (text: string, limits: JsonLimits): string | unde
         if (top !== undefined && !top.object && limits.maxArrayElementCount > 0 && ++top.count > limits.maxArrayElementCount) return elementOverflow()
         if (limits.maxDepth > 0 && stack.length + 1 > limits.maxDepth) return `JSON input exceeds allowed nesting depth (max_json_depth ${limits.maxDepth})`
         const object = c === 0x7b
-        stack.push({ object, count: 0, expectKey: object, keys: object ? new Set() : undefined })
+        stack.push({ object, count: 0, expectKey: object, keys: object ? [] : undefined })
         i++
         break
       }
@@ -89,8 +104,7 @@ export function jsonLimitError (text: string, limits: JsonLimits): string | unde
           if (raw.includes('\\')) {
             try { key = JSON.parse(text.slice(i, end + 1)) as string } catch { return undefined }
           }
-          if (top.keys!.has(key)) return 'duplicate key in JSON object'
-          top.keys!.add(key)
+          if (!addKey(top, key)) return 'duplicate key in JSON object'
         } else if (top !== undefined && !top.object && limits.maxArrayElementCount > 0 && ++top.count > limits.maxArrayElementCount) {
           return elementOverflow()
         }
