@@ -120,7 +120,8 @@ async function serverCommand (argv: string[]): Promise<void> {
       dbPath: flags['dev-db'] ?? ':memory:',
       listenAddress: flags['dev-listen-address'] ?? '127.0.0.1:8200',
       sealKeyFile: flags['dev-db'] === undefined ? null : `${flags['dev-db']}.seal-key`,
-      worker
+      worker,
+      uiDefault: true
     }, { devDb: flags['dev-db'], akvListen: flags['dev-akv-listen-address'], rootTokenId: flags['dev-root-token-id'] })
     : await (await import('./server.js')).startServer({ config: loadConfig({ worker }) })
   if (dev) {
