@@ -17,13 +17,14 @@ export function Badge ({ status }) {
   return html`<span class=${`vs-badge ${kind}`} data-status=${status}>${status}</span>`
 }
 
-/** "12 s ago", "3 min ago" for an RFC 3339 time; the exact time in the title and datetime. */
+/** "12 s ago", "3 min ago" (or "in 10 min" for a future time); the exact time in title and datetime. */
 export function Ago ({ at }) {
   if (at === null || at === undefined || at === '') return html`<span class="vs-muted">—</span>`
   const ms = Date.parse(at)
-  const s = Math.max(0, Math.round((Date.now() - ms) / 1000))
-  const text = s < 60 ? `${s} s ago` : s < 3600 ? `${Math.floor(s / 60)} min ago` : s < 86400 ? `${Math.floor(s / 3600)} h ago` : `${Math.floor(s / 86400)} d ago`
-  return html`<time datetime=${at} title=${new Date(ms).toLocaleString()}>${text}</time>`
+  const delta = Math.round((Date.now() - ms) / 1000)
+  const s = Math.abs(delta)
+  const span = s < 60 ? `${s} s` : s < 3600 ? `${Math.floor(s / 60)} min` : s < 86400 ? `${Math.floor(s / 3600)} h` : `${Math.floor(s / 86400)} d`
+  return html`<time datetime=${at} title=${new Date(ms).toLocaleString()}>${delta < 0 ? `in ${span}` : `${span} ago`}</time>`
 }
 
 /** The polite live region where actions report what happened ({ text, error }). */

@@ -17,7 +17,7 @@ const textToTags = (text) => Object.fromEntries(text.split('\n').map((l) => l.tr
 }))
 
 function Field ({ id, label, help, children }) {
-  return html`<label for=${id}>${label}${children}${help ? html`<small id=${`${id}-help`}>${help}</small>` : null}</label>`
+  return html`<div><label for=${id}>${label}</label>${children}${help ? html`<small id=${`${id}-help`}>${help}</small>` : null}</div>`
 }
 
 function Preview ({ form, type, editing, mounts }) {

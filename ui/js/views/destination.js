@@ -43,7 +43,7 @@ function Row ({ row, mayWrite, onSync, onUnsync, busy }) {
   const err = isError(row.sync_status)
   return html`<tr class=${err ? 'vs-error-row' : ''} data-testid="association-row" data-status=${row.sync_status}>
     <th scope="row" class="vs-name">${label}</th>
-    <td><${Badge} status=${row.sync_status} />${row.ext?.attempts > 0 ? html`<br /><span class="vs-muted">${row.ext.attempts} failed attempts${row.ext.next_attempt_at ? html`, next <${Ago} at=${row.ext.next_attempt_at} />` : ''}</span>` : null}</td>
+    <td><${Badge} status=${row.sync_status} />${row.ext?.attempts > 0 ? html`<br /><span class="vs-muted">${row.ext.attempts} failed ${row.ext.attempts === 1 ? 'attempt' : 'attempts'}${row.ext.next_attempt_at ? html`, retry <${Ago} at=${row.ext.next_attempt_at} />` : ''}</span>` : null}</td>
     <td class="vs-name"><code>${row.ext?.azure_name ?? '—'}</code>${row.ext?.azure_name_source === 'planned' ? html`<br /><span class="vs-muted">(not written yet)</span>` : null}</td>
     <td><${Ago} at=${row.updated_at} /></td>
     <td class="vs-message" data-testid="message">${err ? row.message ?? '' : ''}</td>

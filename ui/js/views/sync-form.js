@@ -62,11 +62,11 @@ export function SyncForm ({ destination }) {
         <label for="mount">Mount (KV version 2)
           <select id="mount" value=${mount} onChange=${(e) => setForm({ ...form, mount: e.target.value })}>
             ${mounts.map((m) => html`<option key=${m} value=${m}>${m}</option>`)}</select></label>
-        <label for="secret_name">Secret path
+        <div><label for="secret_name">Secret path</label>
           <input id="secret_name" required list="secret-suggestions" autocomplete="off" value=${form.secret_name}
             onInput=${(e) => setForm({ ...form, secret_name: e.target.value })} aria-describedby="secret_name-help" />
           <datalist id="secret-suggestions">${suggestions.map((s) => html`<option key=${s} value=${s} />`)}</datalist>
-          <small id="secret_name-help">Suggestions come from listing the mount; folders end with /.</small></label>
+          <small id="secret_name-help">Suggestions come from listing the mount; folders end with /.</small></div>
       </div>
       ${allowed ? html`<button type="submit" aria-busy=${busy} disabled=${busy}>Sync</button>` : html`<p role="alert">Your token may not sync secrets to this destination.</p>`}
     </form>`}
