@@ -7,7 +7,7 @@
 // violation, no uncaught error, no request off the server's origin. Screenshots of the overview,
 // a destination with an error and the form are taken every run; `npm run screenshots` sets
 // VAULT_SYNC_SCREENSHOTS=docs/screenshots so they are written where the README shows them.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Agent, fetch as undiciFetch } from 'undici'
@@ -47,7 +47,6 @@ async function shot (t: Test, page: Page, name: string): Promise<void> {
     await page.screenshot({ fullPage: true, path: join(SHOTS, `${name}.png`) })
   }
 }
-type Test = typeof t
 
 const row = (page: Page, secret: string) => page.locator('tr[data-testid="association-row"]', { has: page.locator('th', { hasText: `secret/${secret}` }) })
 const WAIT = { timeout: 30_000 }
