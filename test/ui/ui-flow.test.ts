@@ -129,6 +129,16 @@ t.test('the operator page drives secrets sync end to end', async (t) => {
     }
     t.equal(await row(page, 'app/zeta').locator('code').innerText(), 'app-zeta', 'the Azure name is shown')
     t.notOk((await page.content()).includes('secret-value'), 'no secret value on screen')
+    // A second, healthy destination (through the API) whose name sorts first.
+    const created = await vault(dev, 'POST', 'sys/sync/destinations/azure-kv/analytics', { key_vault_uri: akv.key_vault_uri, tenant_id: akv.tenant_id, client_id: akv.client_id, client_secret: akv.client_secret })
+    t.equal(created.status, 200, 'second destination')
+    t.equal((await vault(dev, 'POST', 'sys/sync/destinations/azure-kv/analytics/associations/set', { mount: 'secret', secret_name: 'app/alpha' })).status, 200)
+    for (let i = 0; ; i++) {
+      const list = await vault(dev, 'GET', 'sys/sync/destinations/azure-kv/analytics/associations')
+      if (Object.values(list.json.data.associated_secrets as Record<string, { sync_status: string }>).every((e) => e.sync_status === 'SYNCED')) break
+      if (i > 300) throw new Error('analytics did not sync')
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
   })
 
   await t.test('a broken destination shows the error row first, with its message', async (t) => {
@@ -140,7 +150,9 @@ t.test('the operator page drives secrets sync end to end', async (t) => {
     t.match(await errorRow.getByTestId('message').innerText(), /ForbiddenByFirewall|not authorized/i, 'with the error message')
     await shot(t, page, 'destination-error')
     await page.getByRole('link', { name: 'Overview' }).first().click()
-    await page.getByTestId('destination-row').first().waitFor(WAIT)
+    await page.getByTestId('destination-row').nth(1).waitFor(WAIT)
+    t.match(await page.getByTestId('destination-row').first().innerText(), /team-a[\s\S]*CLIENT_SIDE_ERROR/, 'the destination with the error comes first')
+    t.match(await page.getByTestId('destination-row').nth(1).innerText(), /analytics/)
     t.match(await page.getByTestId('total-errors').innerText(), /^1/, 'the overview counts the error')
     await shot(t, page, 'overview')
     await page.emulateMedia({ colorScheme: 'dark' })
@@ -170,7 +182,7 @@ t.test('the operator page drives secrets sync end to end', async (t) => {
     await ro.page.goto(`${origin}/ui/`)
     await ro.page.getByLabel('Token').fill(token)
     await ro.page.getByRole('button', { name: 'Sign in' }).click()
-    await ro.page.getByTestId('destination-row').waitFor(WAIT)
+    await ro.page.getByTestId('destination-row').first().waitFor(WAIT)
     t.match(await ro.page.getByTestId('who').innerText(), /policies: default, ui-read-only/)
     t.equal(await ro.page.getByTestId('new-destination').count(), 0, 'no "New destination"')
     await ro.page.getByRole('link', { name: 'team-a' }).click()

@@ -61,7 +61,7 @@ export function Overview () {
       <${Card} label=${`queued · worker ${workerText(status.worker)}`} value=${status.queue.depth} testid="queue" />
     </section>
     ${dests.length === 0 ? html`<${EmptyState} canCreate=${canCreate} />` : html`
-    <table class="striped" data-testid="destinations">
+    <table data-testid="destinations">
       <caption class="visually-hidden">Destinations, those with errors first</caption>
       <thead><tr><th scope="col">Destination</th><th scope="col">Associations by status</th><th scope="col">Newest change</th><th scope="col">Key Vault host</th><th scope="col">Credential</th></tr></thead>
       <tbody>${dests.map((d) => html`<tr key=${`${d.type}/${d.name}`} class=${d.errors > 0 ? 'vs-error-row' : ''} data-testid="destination-row">
