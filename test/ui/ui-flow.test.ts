@@ -48,6 +48,10 @@ async function shot (t: Test, page: Page, name: string): Promise<void> {
   }
 }
 
+/** Controls on the page without a label (a <label for>, an enclosing label or aria-label). */
+const unlabelled = async (page: Page): Promise<string[]> => await page.evaluate(() =>
+  Array.from(document.querySelectorAll('input, select, textarea')).filter((el) => (el as HTMLInputElement).labels?.length === 0 && !el.hasAttribute('aria-label')).map((el) => el.outerHTML))
+
 const row = (page: Page, secret: string) => page.locator('tr[data-testid="association-row"]', { has: page.locator('th', { hasText: `secret/${secret}` }) })
 const WAIT = { timeout: 30_000 }
 
@@ -103,6 +107,7 @@ t.test('the operator page drives secrets sync end to end', async (t) => {
     await page.getByLabel('secret_name_template').fill('{{ .SecretPath }}')
     await page.getByTestId('name-preview').filter({ hasText: 'Azure name: my-app-db-password' }).waitFor(WAIT)
     t.pass('the Azure name preview follows the template')
+    t.same(await unlabelled(page), [], 'every control of the form has a label')
     await shot(t, page, 'destination-form')
     await page.getByRole('button', { name: 'Create destination' }).click()
     await page.getByTestId('no-associations').waitFor(WAIT)
@@ -128,6 +133,7 @@ t.test('the operator page drives secrets sync end to end', async (t) => {
       await row(page, secret).locator('[data-status="SYNCED"]').waitFor(WAIT)
     }
     t.equal(await row(page, 'app/zeta').locator('code').innerText(), 'app-zeta', 'the Azure name is shown')
+    t.same(await unlabelled(page), [], 'every control of the destination view has a label')
     t.notOk((await page.content()).includes('secret-value'), 'no secret value on screen')
     // A second, healthy destination (through the API) whose name sorts first.
     const created = await vault(dev, 'POST', 'sys/sync/destinations/azure-kv/analytics', { key_vault_uri: akv.key_vault_uri, tenant_id: akv.tenant_id, client_id: akv.client_id, client_secret: akv.client_secret })
@@ -202,6 +208,42 @@ t.test('the operator page drives secrets sync end to end', async (t) => {
     t.same(ro.log.pageErrors, [], 'no uncaught error (read-only tab)')
     t.same(await ro.log.cspViolations(), [], 'no CSP violation (read-only tab)')
     t.same(ro.log.requests.filter((u) => new URL(u).origin !== origin && !u.startsWith('data:')), [], 'read-only tab: same origin only')
+  })
+
+  await t.test('a purge in progress shows Vault\'s banner and hides the actions', async (t) => {
+    const patch = async (disabled: boolean): Promise<number> => (await fetch(`${origin}/v1/sys/sync/config`, {
+      method: 'PATCH', headers: { 'x-vault-token': dev.info.root_token, 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ disabled })
+    })).status
+    t.equal(await patch(true), 200, 'sync disabled: the purge waits')
+    t.equal((await vault(dev, 'DELETE', 'sys/sync/destinations/azure-kv/analytics?purge=true')).status, 204)
+    await page.goto(`${origin}/ui/#/destinations/azure-kv/analytics`)
+    await page.getByTestId('purge-banner').waitFor(WAIT)
+    t.match(await page.getByTestId('purge-banner').innerText(), /^Deletion in progress\s+Purge initiated on \w{3} \d{2}, \d{4} at \d{2}:\d{2}:\d{2} [ap]m\. This process may take some time depending on how many secrets must be un-synced from this destination\.$/)
+    await row(page, 'app/alpha').locator('[data-status="UNSYNCING"]').waitFor(WAIT)
+    t.equal(await page.getByRole('button', { name: 'Sync now' }).count(), 0, 'no Sync now while purging')
+    t.equal(await page.getByRole('button', { name: 'Edit destination' }).count(), 0, 'no Edit while purging')
+    await page.getByRole('link', { name: 'Overview' }).first().click()
+    await page.getByTestId('queue').filter({ hasText: 'paused (sync disabled)' }).waitFor(WAIT)
+    t.pass('the overview says the worker is paused')
+    t.equal(await patch(false), 200, 'sync enabled again')
+  })
+
+  await t.test('polling pauses while the page is hidden', async (t) => {
+    const statusReads = (): number => log.requests.filter((u) => u.endsWith('/v1/sys/sync-ext/status')).length
+    await page.getByTestId('destination-row').first().waitFor(WAIT)
+    await page.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' })
+      document.dispatchEvent(new Event('visibilitychange'))
+    })
+    const before = statusReads()
+    await page.waitForTimeout(6_000)
+    t.equal(statusReads(), before, 'no status read while hidden (the interval is 5 s)')
+    await page.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' })
+      document.dispatchEvent(new Event('visibilitychange'))
+    })
+    await page.waitForRequest((r) => r.url().endsWith('/v1/sys/sync-ext/status'), WAIT)
+    t.pass('shown again, it reads at once')
   })
 
   t.same(log.pageErrors, [], 'no uncaught error in the page')
