@@ -63,7 +63,8 @@ export function uiRoutes (app: FastifyInstance): void {
       // The page is served over plain HTTP by `-dev`: no HSTS, no upgrade of its requests.
       strictTransportSecurity: false,
       crossOriginEmbedderPolicy: false,
-      referrerPolicy: { policy: 'no-referrer' }
+      referrerPolicy: { policy: 'no-referrer' },
+      frameguard: { action: 'deny' }
     })
     const hooks = hooksModule()
     page.get(`${UI_PREFIX}vendor/hooks.js`, async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(hooks))
