@@ -220,6 +220,21 @@ t.test('the operator page drives secrets sync end to end', async (t) => {
     t.same(ro.log.requests.filter((u) => new URL(u).origin !== origin && !u.startsWith('data:')), [], 'read-only tab: same origin only')
   })
 
+  await t.test('without the status extension the page still lists the destinations', async (t) => {
+    t.equal((await vault(dev, 'PUT', 'sys/policies/acl/ui-no-ext', { policy: 'path "sys/sync/*" { capabilities = ["read", "list"] }' })).status, 204)
+    const token = (await vault(dev, 'POST', 'auth/token/create', { policies: ['ui-no-ext'], ttl: '1h' })).json.auth.client_token as string
+    const tab = await browser.newPage()
+    await tab.page.goto(`${origin}/ui/`)
+    await tab.page.getByLabel('Token').fill(token)
+    await tab.page.getByRole('button', { name: 'Sign in' }).click()
+    await tab.page.getByRole('alert').filter({ hasText: 'the token needs read on sys/sync-ext/status' }).waitFor(WAIT)
+    await tab.page.getByRole('link', { name: 'team-a' }).click()
+    await row(tab.page, 'app/alpha').locator('[data-status="SYNCED"]').waitFor(WAIT)
+    t.pass('Vault\'s own API is enough for the destination view')
+    t.same(tab.log.pageErrors, [])
+    t.same(await tab.log.cspViolations(), [])
+  })
+
   await t.test('a purge in progress shows Vault\'s banner and hides the actions', async (t) => {
     const patch = async (disabled: boolean): Promise<number> => (await fetch(`${origin}/v1/sys/sync/config`, {
       method: 'PATCH', headers: { 'x-vault-token': dev.info.root_token, 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ disabled })

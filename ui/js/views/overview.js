@@ -41,9 +41,17 @@ export function Overview () {
   const [caps, setCaps] = useState({})
   useEffect(() => { capabilities([CREATE_PATH]).then(setCaps) }, [])
   const [status, error] = usePoll(async () => (await api('GET', 'sys/sync-ext/status')).data, [])
+  const [names, setNames] = useState(null)
+  useEffect(() => {
+    // Without the status extension, Vault's own list still names the destinations.
+    if (error?.status !== 403 || names !== null) return
+    api('LIST', 'sys/sync/destinations').then((r) => setNames(Object.entries(r.data.key_info).flatMap(([type, ns]) => ns.map((n) => [type.replace(/\/$/, ''), n]))))
+      .catch(() => setNames([]))
+  }, [error])
   const canCreate = can(caps[CREATE_PATH], 'create')
   if (status === null && error !== null) {
-    return html`<h1>Secrets sync</h1><p role="alert">Cannot read the sync status: ${error.message}${error.status === 403 ? ' (the token needs read on sys/sync-ext/status)' : ''}.</p>`
+    return html`<h1>Secrets sync</h1><p role="alert">Cannot read the sync status: ${error.message}${error.status === 403 ? ' (the token needs read on sys/sync-ext/status)' : ''}.</p>
+      ${names !== null && names.length > 0 ? html`<ul>${names.map(([type, n]) => html`<li key=${`${type}/${n}`}><a href=${`#/destinations/${encodeURIComponent(type)}/${encodeURIComponent(n)}`}>${n}</a> <span class="vs-muted">${type}</span></li>`)}</ul>` : null}`
   }
   if (status === null) return html`<h1>Secrets sync</h1><p aria-busy="true">Loading…</p>`
   const t = status.totals
