@@ -89,10 +89,10 @@ function hostOf (uri: string): string {
   try { return new URL(uri).host } catch { return '' }
 }
 
-/** Creates the status service; `setWorkerProbe` tells it whether a worker runs in this process. */
+/** Creates the status service; `setWorkerInProcess` tells it whether this process runs a sync worker. */
 export function createSyncStatusService (deps: SyncStatusDeps) {
   const repo = createSyncStatusRepo(deps.db)
-  let workerRunning: () => boolean = () => false
+  let workerInProcess = false
 
   function connectionSummary (row: DestinationRow): Pick<StatusDestination, 'key_vault_host' | 'credential_source' | 'granularity' | 'secret_name_template'> {
     const config = deps.destinations.configOf(row)
@@ -143,8 +143,8 @@ export function createSyncStatusService (deps: SyncStatusDeps) {
   }
 
   return {
-    /** Installs the probe of the in-process worker (`server.ts`, once it started one). */
-    setWorkerProbe (probe: () => boolean): void { workerRunning = probe },
+    /** Records that this process runs a sync worker (`server.ts`, once it started one). */
+    setWorkerInProcess (running: boolean): void { workerInProcess = running },
 
     /** The status document (see the module doc). */
     status (): SyncExtStatus {
@@ -189,7 +189,7 @@ export function createSyncStatusService (deps: SyncStatusDeps) {
       const disabled = deps.syncConfig.get().disabled
       return {
         generated_at: vaultTime(at),
-        worker: { in_process: workerRunning(), running: workerRunning() && !disabled, sync_disabled: disabled },
+        worker: { in_process: workerInProcess, running: workerInProcess && !disabled, sync_disabled: disabled },
         queue: { depth: q.depth, capacity: deps.syncConfig.get().queue_capacity, due: q.due, in_flight: q.inFlight, next_attempt_at: q.nextAttemptAt === null ? null : vaultTime(q.nextAttemptAt) },
         totals,
         destinations
