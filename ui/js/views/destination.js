@@ -4,7 +4,7 @@
 // Data: Vault's destination read and associations list, plus this destination's part of
 // sys/sync-ext/status (Azure name, attempts, next retry), polled every 5 s.
 import { api, can, capabilities, destPath } from '../api.js'
-import { html, useEffect, useState } from '../lib.js'
+import { html, useEffect, useRef, useState } from '../lib.js'
 import { Ago, ALL_STATUSES, Badge, failure, isError, statusRank, StatusLine, usePoll } from '../components.js'
 
 const when = (at) => {
@@ -39,6 +39,9 @@ async function load (type, name) {
 
 function Row ({ row, mayWrite, onSync, onUnsync, busy }) {
   const [confirming, setConfirming] = useState(false)
+  const confirmRef = useRef(null)
+  // Keyboard users land on the confirmation (the Unsync button it replaces is gone).
+  useEffect(() => { if (confirming) confirmRef.current?.focus() }, [confirming])
   const label = `${row.mount}/${row.secret_name}${row.sub_key ? ` (key ${row.sub_key})` : ''}`
   const err = isError(row.sync_status)
   return html`<tr class=${err ? 'vs-error-row' : ''} data-testid="association-row" data-status=${row.sync_status}>
@@ -51,7 +54,7 @@ function Row ({ row, mayWrite, onSync, onUnsync, busy }) {
       ${mayWrite.set ? html`<button class="outline" disabled=${busy} onClick=${() => onSync(row)} aria-label=${`Sync now ${label}`}>Sync now</button>` : null}
       ${mayWrite.remove && !confirming ? html`<button class="secondary outline" disabled=${busy} onClick=${() => setConfirming(true)} aria-label=${`Unsync ${label}`}>Unsync</button>` : null}
       ${mayWrite.remove && confirming ? html`<span role="group" aria-label=${`Confirm unsync of ${label}`}>
-        <button class="contrast" onClick=${() => { setConfirming(false); onUnsync(row) }} data-testid="confirm-unsync">Confirm unsync</button>
+        <button class="contrast" ref=${confirmRef} onClick=${() => { setConfirming(false); onUnsync(row) }} data-testid="confirm-unsync">Confirm unsync</button>
         <button class="secondary" onClick=${() => setConfirming(false)}>Cancel</button></span>` : null}
     </div></td>` : null}
   </tr>`
