@@ -24,6 +24,8 @@ export interface AppOptions {
   tls?: { cert: Buffer, key: Buffer }
   /** Listener timeouts and JSON limits (defaults: Vault's, `vault/http-limits.ts`). */
   http?: { timeouts: HttpTimeouts, json: JsonLimits }
+  /** Serve the operator page at `/ui/` (routes/ui). */
+  ui?: boolean
   /** pino logger options or an instance; `false` for none. */
   logger?: FastifyServerOptions['logger']
 }
@@ -32,7 +34,7 @@ export interface AppOptions {
 export const REDACTED_HEADERS = ['req.headers["x-vault-token"]', 'req.headers.authorization']
 
 /** Builds the app. Call `ready()`/`listen()` on the result; `close()` closes the server only. */
-export function buildApp ({ services, maxRequestBytes, tls, http, logger = false }: AppOptions): FastifyInstance {
+export function buildApp ({ services, maxRequestBytes, tls, http, ui = false, logger = false }: AppOptions): FastifyInstance {
   const timeouts = serverTimeoutOptions(http?.timeouts ?? DEFAULT_TIMEOUTS)
   const app = Fastify({
     logger,
@@ -55,6 +57,6 @@ export function buildApp ({ services, maxRequestBytes, tls, http, logger = false
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && request.method !== 'GET' && request.method !== 'HEAD') request.body = {}
   })
-  registerRoutes(app, services)
+  registerRoutes(app, services, { ui })
   return app
 }
