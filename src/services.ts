@@ -14,9 +14,8 @@ import type { ExistenceCheck } from './acl/enforce.js'
 import { destinationExistenceCheck, kvExistenceCheck } from './acl/existence.js'
 import { createPolicyService } from './acl/policy-service.js'
 import { createAuditService } from './audit/audit-service.js'
-import { createKeyedHash, migrateToKeyedHashes } from './crypto/keyed-hash.js'
+import { cachedIdHash, createKeyedHash, migrateToKeyedHashes } from './crypto/keyed-hash.js'
 import { createSealer, type Sealer } from './crypto/seal.js'
-import { hashTokenId } from './tokens/token-ids.js'
 import { createMountService } from './mounts/mount-service.js'
 import type { KvChangeHook } from './kv/kv-events.js'
 import { createKvService } from './kv/kv-service.js'
@@ -100,7 +99,7 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, azur
     existenceChecks,
     /** The file audit device and its HMAC (audit/audit-service.ts). */
     audit: createAuditService({ meta, sealer, file: auditFile }),
-    tokens: createTokenService({ tokens: createTokensRepo(db), policyExists: policies.exists, now, idHash: (id) => keyedHashes.tokenId(hashTokenId(id)) }),
+    tokens: createTokenService({ tokens: createTokensRepo(db), policyExists: policies.exists, now, idHash: cachedIdHash(keyedHashes.tokenId) }),
     /** The keyed hash of each half of an association target's digest (sync/plan.ts). */
     targetDigestKey: keyedHashes.targetDigest,
     activation,

@@ -26,6 +26,23 @@ export function createKeyedHash (sealKey: Buffer, purpose: KeyedHashPurpose): Ke
   return (digest) => createHmac('sha256', key).update(digest, 'utf8').digest('hex')
 }
 
+/**
+ * `hash(sha256Hex(id))` with the last 1,024 distinct ids remembered, so authenticating a token
+ * costs one map lookup rather than two hashes (the same speed as before keyed hashes).
+ */
+export function cachedIdHash (hash: KeyedHash): (id: string) => string {
+  const cache = new Map<string, string>()
+  return (id) => {
+    let h = cache.get(id)
+    if (h === undefined) {
+      h = hash(sha256Hex(id))
+      if (cache.size >= 1024) cache.clear()
+      cache.set(id, h)
+    }
+    return h
+  }
+}
+
 const FLAG = 'keyed_hashes_v1'
 
 /**
