@@ -88,7 +88,8 @@ export const SCENARIO: Step[] = [
   { id: 'system-delete-sync-config' },
   { id: 'system-delete-sync-destinations-azure-kv-name', params: DEST },
 
-  { id: 'policies-write-acl-policy', params: { name: 'app-read' }, body: { policy: POLICY } },
+  { id: 'policies-write-acl-policy', params: { name: 'app-read' }, body: { policy: POLICY }, status: 204 },
+  { id: 'policies-write-acl-policy', params: { name: 'App-Read' }, body: { policy: POLICY }, status: 200 },
   { id: 'policies-read-acl-policy', params: { name: 'app-read' } },
   { id: 'policies-list-acl-policies' },
   { id: 'policies-write-acl-policy2', params: { name: 'app-legacy' }, status: 204 },
