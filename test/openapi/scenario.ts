@@ -98,6 +98,8 @@ export const SCENARIO: Step[] = [
   { id: 'policies-list-acl-policies2' },
   { id: 'policies-delete-acl-policy2', params: { name: 'app-legacy' } },
   { id: 'policies-delete-acl-policy', params: { name: 'app-read' } },
+  { id: 'auth-read-tuning-information' },
+  { id: 'auth-tune-configuration-parameters', body: { max_lease_ttl: '8760h' } },
   { id: 'query-token-self-capabilities' },
   { id: 'auditing-calculate-hash', params: { path: 'file' } },
 
