@@ -12,6 +12,7 @@ import type { Services } from '../services.js'
 import type { PlannedTarget } from '../sync/plan.js'
 import { backoffDelayMs, type BackoffSettings } from './backoff.js'
 import { failureStatus, retryDelayMs } from './settle-rules.js'
+import type { StatusChangeLog } from './status-log.js'
 import type { WorkContext } from './work-load.js'
 
 /** Statuses in the order one wins for the association row (errors first). */
@@ -24,8 +25,8 @@ export interface SettleSettings {
 
 type Deps = Pick<Services, 'db' | 'now' | 'syncRepos' | 'destinationService'>
 
-/** Creates the settle step. */
-export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings: SettleSettings) {
+/** Creates the settle step; `statusSettled` is told each settled status once its transaction committed. */
+export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings: SettleSettings, statusSettled?: StatusChangeLog) {
   const { associations, destinations } = services.syncRepos
 
   /** Shows the attempt in flight: SYNCING / UNSYNCING on the association and the targets it touches. */
@@ -56,6 +57,7 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
       statuses.push(status)
       work.putTarget({ association_id: a.id, sub_key: subKey, ...record, status, message, updated_at: at })
     }
+    let settled: { status: string, message: string | null } | undefined
     const failed = (p: PlannedTarget, error: SyncError): void => {
       failures.push(error)
       put(p.subKey, keep(p.subKey), failureStatus(error, fail), error.message)
@@ -93,7 +95,8 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
       const worst = statuses.reduce<string | undefined>((w, s) => (w === undefined || rank(s) < rank(w) ? s : w), undefined)
       const associationStatus = worst ?? (ctx.kv === undefined || ctx.unsyncAll ? 'UNSYNCED' : 'SYNCED')
       const firstError = failures[0]?.message ?? null
-      associations.setStatus(a.id, associationStatus, associationStatus === 'SYNCED' || associationStatus === 'UNSYNCED' ? null : firstError, at)
+      settled = { status: associationStatus, message: associationStatus === 'SYNCED' || associationStatus === 'UNSYNCED' ? null : firstError }
+      associations.setStatus(a.id, settled.status, settled.message, at)
 
       settlePurge(ctx, failures, associationStatus)
       const delay = retryDelayMs(failures, ctx.row.attempts, settings.backoff, settings.clientErrorRetryMs)
@@ -106,6 +109,7 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
         work.retry(a.id, -1, at, 0, null) // a newer change arrived: just release the lease
       }
     })()
+    if (settled !== undefined) statusSettled?.({ association: a, destination: ctx.destination, ...settled })
     services.destinationService.dropSettledHidden()
   }
 
@@ -132,6 +136,7 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
       const delay = backoffDelayMs(ctx.row.attempts + 1, settings.backoff)
       work.retry(ctx.association.id, ctx.row.generation, at + delay, ctx.row.attempts + 1, ctx.row.first_failure_at ?? at)
     })()
+    statusSettled?.({ association: ctx.association, destination: ctx.destination, status: 'INTERNAL_VAULT_ERROR', message })
   }
 
   return { markInFlight, settle, settleInternal }
