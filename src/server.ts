@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { AkvEmulator } from './akv-emulator/index.js'
-import { openDatabase, type Db } from '../db/database.js'
+import { databaseHasData, openDatabase, type Db } from '../db/database.js'
 import { buildApp, REDACTED_HEADERS } from './app.js'
 import type { Config } from './config.js'
 import { generateSealKey } from './crypto/seal.js'
@@ -73,7 +73,7 @@ export async function startServer ({ config, dev }: StartOptions): Promise<Runni
 }
 
 async function startWith (config: Readonly<Config>, dev: DevOptions | undefined): Promise<RunningServer> {
-  const sealKey = config.sealKeyFile === undefined ? generateSealKey() : loadOrCreateSealKey(config.sealKeyFile)
+  const sealKey = config.sealKeyFile === undefined ? generateSealKey() : loadOrCreateSealKey(config.sealKeyFile, () => databaseHasData(config.dbPath))
   const db: Db = openDatabase(config.dbPath)
   let services: Services
   try {
