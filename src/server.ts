@@ -14,6 +14,7 @@ import { buildApp, REDACTED_HEADERS } from './app.js'
 import type { Config } from './config.js'
 import { generateSealKey } from './crypto/seal.js'
 import { loadOrCreateSealKey } from './crypto/seal-key-file.js'
+import { devRootToken } from './dev-root-token.js'
 import { createServices, type Services } from './services.js'
 import { createSyncEngine } from './worker/sync-engine.js'
 import type { SyncWorker } from './worker/worker.js'
@@ -50,7 +51,7 @@ export interface RunningServer {
 }
 
 function devSetup (services: Services, dev: DevOptions): string {
-  const rootToken = services.tokens.ensureRootToken(dev.rootTokenId)
+  const rootToken = devRootToken(services, dev.rootTokenId)
   if (services.mounts.byPath('secret') === undefined) {
     services.mounts.enable('secret', { type: 'kv', options: { version: '2' }, description: 'key/value secret storage' })
   }

@@ -65,7 +65,7 @@ t.test('start-up and usage errors name the problem', async (t) => {
   t.match(badLimit.output(), /VAULT_SYNC_MAX_REQUEST_BYTES/)
   const unknown = run(['server', '-bogus'])
   t.equal(await exitOf(unknown.child), 2)
-  t.match(unknown.output(), /Unknown option '--bogus'/)
+  t.match(unknown.output(), /flag provided but not defined: -bogus\n/, 'named as typed, in Go\'s words')
   const command = run(['frobnicate'])
   t.equal(await exitOf(command.child), 2)
   t.match(command.output(), /unknown command "frobnicate"/)
