@@ -96,7 +96,8 @@ async function startWith (config: Readonly<Config>, dev: DevOptions | undefined)
     logger: { level: config.logLevel, redact: REDACTED_HEADERS }
   })
   try {
-    await app.listen({ host: config.listen.host, port: config.listen.port })
+    // Fastify sees the socket server we hand it (serverFactory), not TLS: say the real scheme.
+    await app.listen({ host: config.listen.host, port: config.listen.port, listenTextResolver: (address) => `Server listening at ${tls === undefined ? address : address.replace(/^http:/, 'https:')}` })
   } catch (err) {
     await app.close()
     db.close()

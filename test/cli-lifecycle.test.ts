@@ -82,3 +82,25 @@ t.test('server: the activation step is printed until secrets sync is activated; 
     t.equal(stdout().slice(before.length), '==> vault-sync shutdown triggered (SIGINT)\n')
   }
 })
+
+t.test('with TLS the log and the banner say https (15)', async (t) => {
+  const dir = tempDir(t)
+  const { loadOrCreateTls } = await import('../src/akv-emulator/certs.js')
+  await loadOrCreateTls(join(dir, 'tls'), ['127.0.0.1'])
+  const port = await freePort()
+  const { child, stdout } = run(['server'], {
+    VAULT_SYNC_DB_PATH: join(dir, 'v.db'),
+    VAULT_SYNC_LISTEN_ADDRESS: `127.0.0.1:${port}`,
+    VAULT_SYNC_TLS_CERT_FILE: join(dir, 'tls', 'server.pem'),
+    VAULT_SYNC_TLS_KEY_FILE: join(dir, 'tls', 'server-key.pem'),
+    VAULT_SYNC_LOG_LEVEL: 'info'
+  })
+  t.teardown(() => { child.kill('SIGKILL') })
+  await waitFor(() => stdout().includes('listening on'), 'the server to listen')
+  await waitFor(() => stdout().includes('Server listening at'), 'the listen log line')
+  t.match(stdout(), `==> vault-sync server listening on https://127.0.0.1:${port}`)
+  t.match(stdout(), `"msg":"Server listening at https://127.0.0.1:${port}"`)
+  t.notMatch(stdout(), /listening (at|on) http:\/\//, 'never http://')
+  child.kill('SIGTERM')
+  t.equal(await exitOf(child), 0)
+})

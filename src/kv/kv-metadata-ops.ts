@@ -25,6 +25,8 @@ export interface MetadataInput {
 export interface KvCurrentState {
   /** The version number synced (the highest live one, not necessarily `current_version`). */
   version: number
+  /** The secret's `current_version` (the newest, live or not); above `version` after a soft delete or destroy of the newest. */
+  currentVersion: number
   /** The secret's data at that version. */
   data: JsonObject
   /** RFC 3339 creation time of that version. */
@@ -143,6 +145,7 @@ export function metadataOperations ({ store, now, mutate }: KvContext) {
       if (v === undefined) return undefined
       return {
         version: v.version,
+        currentVersion: k.currentVersion,
         data: store.readData(accessor, path, v.version),
         createdTime: formatTime(v.createdTime),
         deletionTime: formatTime(v.deletionTime),

@@ -13,7 +13,10 @@ import type { PlannedTarget } from '../sync/plan.js'
 import { backoffDelayMs, type BackoffSettings } from './backoff.js'
 import { failureStatus, retryDelayMs } from './settle-rules.js'
 import type { StatusChangeLog } from './status-log.js'
-import type { WorkContext } from './work-load.js'
+import { isOlderVersionNote, type WorkContext } from './work-load.js'
+
+/** A recorded note that still holds when nothing was written (not an older-version note: that is recomputed). */
+const keptNote = (message: string | null): string | null => (message !== null && isOlderVersionNote(message) ? null : message)
 
 /** Statuses in the order one wins for the association row (errors first). */
 const PRECEDENCE = ['CLIENT_SIDE_ERROR', 'EXTERNAL_SERVICE_ERROR', 'INTERNAL_VAULT_ERROR', 'PENDING', 'SYNCED', 'UNSYNCED']
@@ -68,11 +71,11 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
       for (const p of ctx.planned) {
         const r = results.get(p)
         switch (p.kind) {
-          case 'noop': put(p.subKey, keep(p.subKey), 'SYNCED', recorded.get(p.subKey)?.message ?? null); break
+          case 'noop': put(p.subKey, keep(p.subKey), 'SYNCED', ctx.olderVersionNote ?? keptNote(recorded.get(p.subKey)?.message ?? null)); break
           case 'error': failed(p, p.error); break
           case 'write':
             if (r === undefined) break // its cleanup failed: the write was not attempted
-            if (r.ok) put(p.subKey, { external_name: p.name, external_version: r.version ?? null, digest: p.digest }, 'SYNCED', r.note ?? null)
+            if (r.ok) put(p.subKey, { external_name: p.name, external_version: r.version ?? null, digest: p.digest }, 'SYNCED', r.note ?? ctx.olderVersionNote ?? null)
             else failed(p, r.error)
             break
           case 'unsync': {
