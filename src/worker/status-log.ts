@@ -39,7 +39,7 @@ export function createStatusChangeLog (log: Logger | undefined) {
     }
     if (before === undefined || status === 'PENDING') return
     failing.delete(a.id)
-    log?.info({ ...fields, previous_status: before, message }, `sync: association ${fields.association} on ${fields.destination} is ${status} again (was ${before})`)
+    log?.info({ ...fields, previous_status: before, message }, `sync: association ${fields.association} on ${fields.destination} is ${status} (was ${before})`)
   }
 }
 
