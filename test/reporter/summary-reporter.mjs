@@ -1,7 +1,8 @@
 // The test reporter of `npm test` (issue 14.17; package.json `tap.reporter`). Plain JavaScript:
 // tap's runner imports it without a TypeScript loader. tap pipes the raw TAP of the whole run
 // into it; it keeps all of it in `.tap/report.tap`, prints one line per test file (`ok`/`FAIL`
-// with its assertion counts), then every failed assertion with its location and diff, and ends
+// with its assertion counts), the skipped tests with their reason, then every failed assertion
+// with its location and diff, and ends
 // with one plain line CI reads: `tests: N passed, N failed, N skipped`. Counts are assertions,
 // as in tap's own `# { total, pass, fail }` comment. The full TAP stays in that file (and
 // `npx tap replay -R tap` prints it again).
@@ -18,6 +19,8 @@ export default class SummaryReporter extends Transform {
   #parser = new Parser()
   /** @type {Array<{ file: string, name: string, diag: unknown }>} */
   #failures = []
+  /** @type {string[]} */
+  #skips = []
   #counts = { pass: 0, fail: 0, skip: 0, todo: 0 }
   #bailout = ''
 
@@ -35,7 +38,7 @@ export default class SummaryReporter extends Transform {
     // One child parser per test file (the runner's top-level subtests).
     this.#parser.on('child', (file) => {
       const name = file.name ?? ''
-      const counts = { pass: 0, fail: 0 }
+      const counts = { pass: 0, fail: 0, skip: 0 }
       perFile.set(name, counts)
       const watch = (parser, path) => {
         parser.on('child', (child) => { watch(child, [...path, child.name ?? '']) })
@@ -46,7 +49,12 @@ export default class SummaryReporter extends Transform {
             if (!r.ok && r.skip === false && r.todo === false && counts.fail === 0) this.#fail(name, [...path, r.name], r.diag, counts)
             return
           }
-          if (r.skip !== false) { this.#counts.skip++; return }
+          if (r.skip !== false) {
+            this.#counts.skip++
+            counts.skip++
+            this.#skips.push(`${name}: ${[...path, r.name].filter((x) => x !== '').join(' > ')}${typeof r.skip === 'string' && r.skip !== '' ? ` (${r.skip})` : ''}`)
+            return
+          }
           if (r.todo !== false) { this.#counts.todo++; return }
           if (r.ok) { this.#counts.pass++; counts.pass++; return }
           this.#fail(name, [...path, r.name], r.diag, counts)
@@ -57,10 +65,11 @@ export default class SummaryReporter extends Transform {
     // A test file's own point: one line per file; a file that failed without a failed
     // assertion (it crashed, timed out or exited non-zero) is a failure of its own.
     this.#parser.on('assert', (r) => {
-      const counts = perFile.get(r.name) ?? { pass: 0, fail: 0 }
+      const counts = perFile.get(r.name) ?? { pass: 0, fail: 0, skip: 0 }
       if (!r.ok && r.skip === false && r.todo === false && counts.fail === 0) this.#fail(r.name, ['(the test file failed)'], r.diag, counts)
       const skipped = r.skip !== false ? ' # SKIP' + (typeof r.skip === 'string' && r.skip !== '' ? ` ${r.skip}` : '') : ''
-      this.push(`${counts.fail === 0 ? 'ok  ' : 'FAIL'} ${r.name} (${counts.pass} passed${counts.fail === 0 ? '' : `, ${counts.fail} failed`})${skipped}\n`)
+      const more = `${counts.fail === 0 ? '' : `, ${counts.fail} failed`}${counts.skip === 0 ? '' : `, ${counts.skip} skipped`}`
+      this.push(`${counts.fail === 0 ? 'ok  ' : 'FAIL'} ${r.name} (${counts.pass} passed${more})${skipped}\n`)
     })
   }
 
@@ -80,6 +89,7 @@ export default class SummaryReporter extends Transform {
     this.#parser.end()
     this.#raw.end(() => {
       if (this.#bailout !== '') this.push(`\nBail out! ${this.#bailout}\n`)
+      if (this.#skips.length > 0) this.push(`\nSkipped (${this.#skips.length}):\n${this.#skips.map((x) => `  - ${x}\n`).join('')}`)
       if (this.#failures.length > 0) {
         this.push(`\nFailures (${this.#failures.length}):\n`)
         for (const f of this.#failures) {
