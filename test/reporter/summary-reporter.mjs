@@ -2,9 +2,9 @@
 // tap's runner imports it without a TypeScript loader. tap pipes the raw TAP of the whole run
 // into it; it keeps all of it in `.tap/report.tap`, prints one line per test file (`ok`/`FAIL`
 // with its assertion counts), the skipped tests with their reason, then every failed assertion
-// with its location and diff, and ends
-// with one plain line CI reads: `tests: N passed, N failed, N skipped`. Counts are assertions,
-// as in tap's own `# { total, pass, fail }` comment. The full TAP stays in that file (and
+// with its location and diff, and ends with one plain line CI reads:
+// `tests: N passed, N failed, N skipped`. Counts are assertions, as in tap's own
+// `# { total, pass, fail }` comment. The full TAP stays in that file (and
 // `npx tap replay -R tap` prints it again).
 import { createWriteStream, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
