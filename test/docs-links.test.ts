@@ -81,3 +81,9 @@ for (const file of markdown) {
     t.pass(`${checked} references checked`)
   })
 }
+
+t.test('the published API document (openapi.yaml) points nowhere outside either', async (t) => {
+  const text = readFileSync(join(ROOT, 'openapi.yaml'), 'utf8')
+  t.same([...text.matchAll(/\bD-\d+(\.\d+)?\b/g)].map((m) => m[0]), [], 'no decision numbers')
+  t.notMatch(text, /\.\.\/shared|spec\/[a-z-]+\.md/, 'no design-note paths')
+})
