@@ -12,6 +12,7 @@ import { activationFlagRoutes } from './sys/activation-flags.js'
 import { auditHashRoutes } from './sys/audit-hash.js'
 import { capabilityRoutes } from './sys/capabilities.js'
 import { healthRoutes } from './sys/health.js'
+import { metricsRoutes } from './sys/metrics.js'
 import { mountRoutes } from './sys/mounts.js'
 import { apiDocsPage, openApiRoutes } from './sys/openapi.js'
 import { policyRoutes } from './sys/policies.js'
@@ -52,6 +53,7 @@ export function registerRoutes (app: FastifyInstance, services: Services): void 
   policyRoutes(app, services)
   capabilityRoutes(app)
   auditHashRoutes(app, services)
+  metricsRoutes(app, app.metrics)
   syncRoutes(app, services)
   openApiRoutes(app)
   apiDocsPage(app)

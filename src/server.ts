@@ -14,6 +14,7 @@ import { buildApp, REDACTED_HEADERS } from './app.js'
 import type { Config } from './config.js'
 import { generateSealKey } from './crypto/seal.js'
 import { loadOrCreateSealKey } from './crypto/seal-key-file.js'
+import { createLogger } from './logging/logger.js'
 import { createServices, type Services } from './services.js'
 import { createSyncEngine } from './worker/sync-engine.js'
 import type { SyncWorker } from './worker/worker.js'
@@ -92,7 +93,11 @@ async function startWith (config: Readonly<Config>, dev: DevOptions | undefined)
     services,
     maxRequestBytes: config.maxRequestBytes,
     tls,
-    logger: { level: config.logLevel, redact: REDACTED_HEADERS }
+    loggerInstance: createLogger({ level: config.logLevel, format: config.logFormat, redact: REDACTED_HEADERS }),
+    logRequestsLevel: config.logRequestsLevel,
+    telemetry: config.telemetry,
+    // The process running the worker exports the cluster-wide gauges (PG-7: one place only).
+    ownsClusterGauges: () => config.worker
   })
   try {
     await app.listen({ host: config.listen.host, port: config.listen.port })
@@ -101,8 +106,9 @@ async function startWith (config: Readonly<Config>, dev: DevOptions | undefined)
     db.close()
     throw err
   }
-  const worker = config.worker ? createSyncEngine(services, config, app.log) : undefined
+  const worker = config.worker ? createSyncEngine(services, config, app.log, app.metrics) : undefined
   worker?.start()
+  app.metrics.setWorkerRunning(worker !== undefined)
   const { port } = app.server.address() as AddressInfo
   const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host
   const address = `${tls === undefined ? 'http' : 'https'}://${host}:${port}`

@@ -8,6 +8,7 @@
 import type { SyncWorkRepo } from '../../db/sync-work-repo.js'
 import type { SyncError } from '../drivers/sync-error.js'
 import type { OpResult } from '../drivers/target-ops.js'
+import type { SyncObserver } from '../metrics/sync-metrics.js'
 import type { Services } from '../services.js'
 import type { PlannedTarget } from '../sync/plan.js'
 import { backoffDelayMs, type BackoffSettings } from './backoff.js'
@@ -24,8 +25,8 @@ export interface SettleSettings {
 
 type Deps = Pick<Services, 'db' | 'now' | 'syncRepos' | 'destinationService'>
 
-/** Creates the settle step. */
-export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings: SettleSettings) {
+/** Creates the settle step; `observer` (metrics) hears each settled attempt after it committed. */
+export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings: SettleSettings, observer?: SyncObserver) {
   const { associations, destinations } = services.syncRepos
 
   /** Shows the attempt in flight: SYNCING / UNSYNCING on the association and the targets it touches. */
@@ -107,6 +108,17 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
       }
     })()
     services.destinationService.dropSettledHidden()
+    if (observer !== undefined) {
+      const ops: Array<{ operation: string, status: string }> = []
+      let wroteVersion = false
+      for (const [p, r] of results) {
+        ops.push({ operation: p.kind, status: r.ok ? 'success' : r.error.kind })
+        if (p.kind === 'write' && r.ok) wroteVersion = true
+      }
+      observer.onSettled({
+        destinationType: ctx.destination.type, ops, wroteVersion, queuedAt: ctx.row.created_at, settledAt: at, retry: ctx.row.attempts > 0, failed: failures.length > 0
+      })
+    }
   }
 
   /** D-15.4: a purge deletes each unsynced association, then the destination; a client error stops it. */
@@ -132,6 +144,9 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
       const delay = backoffDelayMs(ctx.row.attempts + 1, settings.backoff)
       work.retry(ctx.association.id, ctx.row.generation, at + delay, ctx.row.attempts + 1, ctx.row.first_failure_at ?? at)
     })()
+    observer?.onSettled({
+      destinationType: ctx.destination.type, ops: [], wroteVersion: false, queuedAt: ctx.row.created_at, settledAt: at, retry: ctx.row.attempts > 0, failed: true
+    })
   }
 
   return { markInFlight, settle, settleInternal }
