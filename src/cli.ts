@@ -8,13 +8,16 @@
  */
 import type { AkvEmulatorInfo } from './akv-emulator/index.js'
 import { parseFlags } from './cli-args.js'
-import { ConfigError, loadConfig, type ConfigOverrides } from './config.js'
+import { ConfigError, type ConfigOverrides } from './config.js'
+import { loadConfigWithFile, readConfigFile, type ConfigFileLayer } from './config/config-file.js'
 import type { RunningServer } from './server.js'
 
 const USAGE = `Usage: vault-sync <command> [flags]
 
 Commands:
   server        Start the Vault-compatible secrets-sync server
+                  -config=FILE               Vault-style configuration file (HCL or JSON); environment
+                                             variables win over it; SIGHUP reloads log level and TLS certificate
                   -no-worker                 do not run the sync worker in this process
                   -dev                       in-memory dev server with KV v2 at secret/, sync activated and
                                              the built-in Azure Key Vault emulator
@@ -84,7 +87,8 @@ Development mode should NOT be used in production installations!
  * Starts `server -dev`: the emulator first (its address feeds the config), then the server. Each
  * command loads only its own modules (fastify, the emulator and the Azure SDK are slow to import).
  */
-async function startDev (base: ConfigOverrides, flags: { devDb?: string, akvListen?: string, rootTokenId?: string }): Promise<RunningServer> {
+async function startDev (base: ConfigOverrides, flags: { devDb?: string, akvListen?: string, rootTokenId?: string }, layer: ConfigFileLayer | undefined): Promise<RunningServer> {
+  const loadConfig = (o: ConfigOverrides): ReturnType<typeof loadConfigWithFile> => loadConfigWithFile(layer, o)
   const { logLevel } = loadConfig(base) // validates the environment before anything starts
   const [{ pino }, { devAzureDefaults, startDevAkv }, { startServer }] = await Promise.all([import('pino'), import('./dev-akv.js'), import('./server.js')])
   const akv = await startDevAkv({
@@ -105,6 +109,7 @@ async function startDev (base: ConfigOverrides, flags: { devDb?: string, akvList
 async function serverCommand (argv: string[]): Promise<void> {
   const flags = parseFlags(argv, {
     dev: { type: 'boolean' },
+    config: { type: 'string' },
     'no-worker': { type: 'boolean' },
     'dev-listen-address': { type: 'string' },
     'dev-root-token-id': { type: 'string' },
@@ -115,14 +120,16 @@ async function serverCommand (argv: string[]): Promise<void> {
   const dev = flags.dev === true
   if (!dev && Object.keys(flags).some((k) => k.startsWith('dev-'))) throw new UsageError('-dev-* flags need -dev')
   const worker = flags['no-worker'] === true ? false : undefined
+  const configFile = flags.config
+  const layer = configFile === undefined ? undefined : await readConfigFile(configFile)
   const server = dev
     ? await startDev({
       dbPath: flags['dev-db'] ?? ':memory:',
       listenAddress: flags['dev-listen-address'] ?? '127.0.0.1:8200',
       sealKeyFile: flags['dev-db'] === undefined ? null : `${flags['dev-db']}.seal-key`,
       worker
-    }, { devDb: flags['dev-db'], akvListen: flags['dev-akv-listen-address'], rootTokenId: flags['dev-root-token-id'] })
-    : await (await import('./server.js')).startServer({ config: loadConfig({ worker }) })
+    }, { devDb: flags['dev-db'], akvListen: flags['dev-akv-listen-address'], rootTokenId: flags['dev-root-token-id'] }, layer)
+    : await (await import('./server.js')).startServer({ config: loadConfigWithFile(layer, { worker }) })
   if (dev) {
     printDevBanner(server, flags['dev-db'])
     if (flags['dev-info-file'] !== undefined) {
@@ -141,7 +148,16 @@ async function serverCommand (argv: string[]): Promise<void> {
       process.stdout.write(`\nInitial Root Token: ${server.rootToken}\n\nThis token is shown only once; store it safely.\n\n`)
     }
   }
+  // SIGHUP: re-read the file and the environment; apply what Vault reloads (log level, TLS certificate).
+  const reload = (): void => {
+    void (async () => {
+      const next = loadConfigWithFile(configFile === undefined ? undefined : await readConfigFile(configFile), { worker })
+      server.reload(next)
+    })().catch((err) => { server.app.log.error({ err: { message: (err as Error).message } }, 'configuration reload failed; the running configuration is kept') })
+  }
+  process.on('SIGHUP', reload)
   await runUntilSignal(server.close)
+  process.off('SIGHUP', reload)
 }
 
 async function akvEmulatorCommand (argv: string[]): Promise<void> {

@@ -6,6 +6,7 @@
  * because its address feeds the configuration) is handed over here and closed with the server.
  */
 import { readFileSync } from 'node:fs'
+import type { Server as HttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { AkvEmulator } from './akv-emulator/index.js'
@@ -46,6 +47,11 @@ export interface RunningServer {
   worker: SyncWorker | undefined
   /** The built-in Key Vault emulator (`server -dev`), or undefined. */
   akv: AkvEmulator | undefined
+  /**
+   * Applies what Vault reloads on SIGHUP from `next`: the log level and the TLS certificate and
+   * key (re-read from their files). Logs one line. @throws Error when the new files cannot be read.
+   */
+  reload: (next: Readonly<Config>) => void
   /** Stops the worker, closes the listener, then the database, then the emulator. */
   close: () => Promise<void>
 }
@@ -100,7 +106,10 @@ async function startWith (config: Readonly<Config>, dev: DevOptions | undefined)
     ownsClusterGauges: () => config.worker
   })
   try {
-    await app.listen({ host: config.listen.host, port: config.listen.port })
+    // Fastify's own "Server listening at" line is left out: start-up is one line, below.
+    const level = app.log.level
+    app.log.level = 'warn'
+    try { await app.listen({ host: config.listen.host, port: config.listen.port }) } finally { app.log.level = level }
   } catch (err) {
     await app.close()
     db.close()
@@ -109,6 +118,7 @@ async function startWith (config: Readonly<Config>, dev: DevOptions | undefined)
   const worker = config.worker ? createSyncEngine(services, config, app.log, app.metrics) : undefined
   worker?.start()
   app.metrics.setWorkerRunning(worker !== undefined)
+  app.log.info({ listen: config.listen, api_addr: config.apiAddr, storage: config.dbPath, worker: worker !== undefined, tls: tls !== undefined, prometheus: app.metrics.prometheusEnabled }, 'vault-sync server started')
   const { port } = app.server.address() as AddressInfo
   const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host
   const address = `${tls === undefined ? 'http' : 'https'}://${host}:${port}`
@@ -119,11 +129,19 @@ async function startWith (config: Readonly<Config>, dev: DevOptions | undefined)
     rootToken,
     worker,
     akv: dev?.akv,
+    reload: (next) => {
+      if (tls !== undefined && next.tlsCertFile !== undefined && next.tlsKeyFile !== undefined) {
+        (app.server as HttpsServer).setSecureContext({ cert: readFileSync(next.tlsCertFile), key: readFileSync(next.tlsKeyFile) })
+      }
+      app.log.level = next.logLevel
+      app.log.info({ log_level: next.logLevel, tls_reloaded: tls !== undefined }, 'configuration reloaded')
+    },
     close: async () => {
       try {
         await worker?.stop()
         await app.close()
         db.close()
+        app.log.info('vault-sync server stopped')
       } finally {
         await dev?.akv?.close()
       }

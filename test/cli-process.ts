@@ -1,0 +1,43 @@
+/**
+ * Running `./bin/vault-sync` as a child process in tests: spawn with collected output, a free
+ * loopback port, polling for a condition, and the exit code.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+
+export const BIN = join(import.meta.dirname, '..', 'bin', 'vault-sync')
+
+/** A free loopback TCP port (closed again before returning). */
+export async function freePort (): Promise<number> {
+  return await new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+/** Polls `check` every 25 ms. @throws after `ms` naming `what`. */
+export async function waitFor (check: () => boolean, what: string, ms = 30_000): Promise<void> {
+  const until = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+/** Resolves the child's exit code (at once when it already exited). */
+export async function exitOf (child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode
+  return await new Promise((resolve) => child.once('exit', (code) => resolve(code)))
+}
+
+/** Spawns the CLI with `args`; `output()` is stdout and stderr so far. Log level `warn` unless `env` says otherwise. */
+export function run (args: string[], env: Record<string, string> = {}): { child: ChildProcess, output: () => string } {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, VAULT_SYNC_LOG_LEVEL: 'warn', ...env } })
+  let out = ''
+  child.stdout?.on('data', (c) => { out += String(c) })
+  child.stderr?.on('data', (c) => { out += String(c) })
+  return { child, output: () => out }
+}
