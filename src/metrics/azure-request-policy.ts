@@ -29,8 +29,12 @@ const SHAPES: Array<[string, RegExp, string]> = [
   ['GET', /^\/deletedsecrets\/[^/]+$/, 'get_deleted_secret'],
   ['DELETE', /^\/deletedsecrets\/[^/]+$/, 'purge_deleted_secret'],
   ['POST', /^\/deletedsecrets\/[^/]+\/recover$/, 'recover_deleted_secret'],
-  ['POST', /\/oauth2\/v2\.0\/token$/, 'get_token']
+  ['POST', /\/oauth2\/v2\.0\/token$/, 'get_token'],
+  ['GET', /\/\.well-known\/openid-configuration$/, 'get_authority_metadata']
 ]
+
+/** The Entra ID (authentication) operations; the others are Key Vault's. */
+export const ENTRA_OPERATIONS = ['get_token', 'get_authority_metadata']
 
 /** Every operation name `operationOf` can return. */
 export const AZURE_OPERATIONS = [...new Set(SHAPES.map((s) => s[2])), 'other']
