@@ -1,8 +1,9 @@
 /**
  * Entry point of `./bin/vault-sync`: parses the command line and starts what it names; no
  * other logic. Commands:
- *   server [-no-worker] [-dev] [-dev-listen-address=H:P] [-dev-root-token-id=ID] [-dev-info-file=PATH]
+ *   server [-config=FILE] [-no-worker] [-dev] [-dev-listen-address=H:P] [-dev-root-token-id=ID] [-dev-info-file=PATH]
  *          [-dev-db=PATH] [-dev-akv-listen-address=H:P]
+ *   operator backup -out=FILE [-config=FILE] [-seal-key-out=FILE]
  *   akv-emulator [-listen-address=H:P] [-info-file=PATH] ...
  * Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a start-up error, 2 on a usage error.
  */
@@ -27,6 +28,10 @@ Commands:
                   -dev-db=PATH               keep dev state in this SQLite file (seal key in PATH.seal-key,
                                              emulator state in PATH.akv/)
                   -dev-akv-listen-address=H:P  the emulator's address (default 127.0.0.1:0, a free port)
+  operator backup  Online backup of the database (the server may keep running), checked by the seal key
+                  -out=FILE                  the backup file (must not exist)
+                  -config=FILE               the server's configuration file (else the VAULT_SYNC_* variables)
+                  -seal-key-out=FILE         also copy the seal key (keep it apart from database backups)
   akv-emulator  Start the local Azure Key Vault emulator (HTTPS)
                   -listen-address=H:P        (default 127.0.0.1:8443)
                   -info-file=PATH            write vault_uri, tenant_id, client_id, client_secret, ca_file ... as JSON
@@ -160,6 +165,21 @@ async function serverCommand (argv: string[]): Promise<void> {
   process.off('SIGHUP', reload)
 }
 
+async function operatorCommand (argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv
+  if (sub !== 'backup') throw new UsageError(`unknown operator command "${sub ?? ''}"`)
+  const flags = parseFlags(rest, { out: { type: 'string' }, config: { type: 'string' }, 'seal-key-out': { type: 'string' } })
+  if (flags.out === undefined) throw new UsageError('operator backup needs -out=FILE')
+  const config = loadConfigWithFile(flags.config === undefined ? undefined : await readConfigFile(flags.config))
+  if (config.sealKeyFile === undefined) throw new Error('no seal key file is configured')
+  const { backupDatabase } = await import('./operator/backup.js')
+  const { pages } = await backupDatabase({ dbPath: config.dbPath, sealKeyFile: config.sealKeyFile, out: flags.out, sealKeyOut: flags['seal-key-out'] })
+  process.stdout.write(`Backed up ${config.dbPath} to ${flags.out} (${pages} pages; integrity and seal key checked).\n` +
+    (flags['seal-key-out'] === undefined
+      ? `The seal key (${config.sealKeyFile}) is not in the backup: keep a copy of it apart from the database backups.\n`
+      : `Seal key copied to ${flags['seal-key-out']}: store it apart from the database backups.\n`))
+}
+
 async function akvEmulatorCommand (argv: string[]): Promise<void> {
   const flags = parseFlags(argv, {
     'listen-address': { type: 'string' },
@@ -192,6 +212,7 @@ export async function main (argv: string[]): Promise<void> {
     switch (command) {
       case 'server': await serverCommand(rest); break
       case 'akv-emulator': await akvEmulatorCommand(rest); break
+      case 'operator': await operatorCommand(rest); break
       case undefined: case '-h': case '-help': case '--help': case 'help':
         process.stdout.write(USAGE); break
       default: throw new UsageError(`unknown command "${command}"`)
