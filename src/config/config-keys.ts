@@ -41,7 +41,10 @@ export const LISTENER_KEYS: Record<string, KeySpec> = {
   max_json_depth: { env: 'VAULT_SYNC_MAX_JSON_DEPTH', kind: 'int' },
   max_json_string_value_length: { env: 'VAULT_SYNC_MAX_JSON_STRING_VALUE_LENGTH', kind: 'int' },
   max_json_object_entry_count: { env: 'VAULT_SYNC_MAX_JSON_OBJECT_ENTRY_COUNT', kind: 'int' },
-  max_json_array_element_count: { env: 'VAULT_SYNC_MAX_JSON_ARRAY_ELEMENT_COUNT', kind: 'int' }
+  max_json_array_element_count: { env: 'VAULT_SYNC_MAX_JSON_ARRAY_ELEMENT_COUNT', kind: 'int' },
+  http_read_header_timeout: { env: 'VAULT_SYNC_HTTP_READ_HEADER_TIMEOUT', kind: 'duration' },
+  http_read_timeout: { env: 'VAULT_SYNC_HTTP_READ_TIMEOUT', kind: 'duration' },
+  http_idle_timeout: { env: 'VAULT_SYNC_HTTP_IDLE_TIMEOUT', kind: 'duration' }
 }
 
 /** `telemetry { ... }` (and `listener "tcp" { telemetry { ... } }`, where Vault has the access switch). */
@@ -59,6 +62,7 @@ export const SYNC_KEYS: Record<string, KeySpec> = {
   backoff_max: { env: 'VAULT_SYNC_BACKOFF_MAX', kind: 'duration' },
   client_error_retry: { env: 'VAULT_SYNC_CLIENT_ERROR_RETRY', kind: 'duration' },
   unsynced_retention: { env: 'VAULT_SYNC_UNSYNCED_RETENTION', kind: 'duration' },
+  min_write_interval: { env: 'VAULT_SYNC_MIN_WRITE_INTERVAL', kind: 'duration' },
   allow_loopback_destinations: { env: 'VAULT_SYNC_ALLOW_LOOPBACK_DESTINATIONS', kind: 'bool' },
   azure_authority_host: { env: 'VAULT_SYNC_AZURE_AUTHORITY_HOST', kind: 'string' },
   azure_ca_file: { env: 'VAULT_SYNC_AZURE_CA_FILE', kind: 'string' },
@@ -89,8 +93,7 @@ export const VAULT_LISTENER_UNSUPPORTED = new Set([
   'tls_cipher_suites', 'tls_prefer_server_cipher_suites', 'tls_require_and_verify_client_cert', 'tls_client_ca_file',
   'tls_disable_client_certs', 'x_forwarded_for_authorized_addrs', 'x_forwarded_for_hop_skips',
   'x_forwarded_for_reject_not_authorized', 'x_forwarded_for_reject_not_present', 'x_forwarded_for_client_cert_header',
-  'x_forwarded_for_client_cert_header_decoders', 'http_idle_timeout', 'http_read_header_timeout', 'http_read_timeout',
-  'http_write_timeout', 'max_request_duration', 'profiling', 'inflight_requests_logging', 'custom_response_headers',
+  'x_forwarded_for_client_cert_header_decoders', 'http_write_timeout', 'max_request_duration', 'profiling', 'inflight_requests_logging', 'custom_response_headers',
   'redact_addresses', 'redact_cluster_name', 'redact_version', 'disable_replication_status_endpoints',
   'disable_request_limiter', 'chroot_namespace', 'require_request_header', 'agent_api', 'tls_cert_file_permissions'
 ])

@@ -2,7 +2,7 @@
 // against the defaults), environment variables win over the file, and bad files fail with the
 // file, the line and the key.
 import t from 'tap'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Config } from '../../src/config.js'
 import { loadConfigWithFile, parseConfigText, readConfigFile } from '../../src/config/config-file.js'
@@ -45,8 +45,21 @@ const PROBES: Record<string, Probe> = {
   'sync.azure_poll_timeout': ['sync {\n  azure_poll_timeout = "2m"\n}\n', (c) => c.azure.pollTimeoutMs, 120_000]
 }
 
-/** Keys whose setting another part of vault-sync reads (listed, not probed here, until that setting exists in config.ts). */
-const NOT_PROBED = new Set(['ui', 'listener.max_json_depth', 'listener.max_json_string_value_length', 'listener.max_json_object_entry_count', 'listener.max_json_array_element_count'])
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/** Settings other parts of vault-sync add to config.ts: probed once config.ts reads their variable. */
+const LATER: Record<string, Probe> = {
+  ui: ['ui = true\n', (c) => (c as any).ui, true],
+  'listener.max_json_depth': ['listener "tcp" {\n  tls_disable = true\n  max_json_depth = 7\n}\n', (c) => (c as any).http?.json?.maxDepth, 7],
+  'listener.max_json_string_value_length': ['listener "tcp" {\n  tls_disable = true\n  max_json_string_value_length = 77\n}\n', (c) => (c as any).http?.json?.maxStringValueLength, 77],
+  'listener.max_json_object_entry_count': ['listener "tcp" {\n  tls_disable = true\n  max_json_object_entry_count = 7\n}\n', (c) => (c as any).http?.json?.maxObjectEntryCount, 7],
+  'listener.max_json_array_element_count': ['listener "tcp" {\n  tls_disable = true\n  max_json_array_element_count = 7\n}\n', (c) => (c as any).http?.json?.maxArrayElementCount, 7],
+  'listener.http_read_header_timeout': ['listener "tcp" {\n  tls_disable = true\n  http_read_header_timeout = "3s"\n}\n', (c) => (c as any).http?.timeouts?.headersMs, 3000],
+  'listener.http_read_timeout': ['listener "tcp" {\n  tls_disable = true\n  http_read_timeout = "33s"\n}\n', (c) => (c as any).http?.timeouts?.requestMs, 33_000],
+  'listener.http_idle_timeout': ['listener "tcp" {\n  tls_disable = true\n  http_idle_timeout = "333s"\n}\n', (c) => (c as any).http?.timeouts?.idleMs, 333_000],
+  'sync.min_write_interval': ['sync {\n  min_write_interval = "3s"\n}\n', (c) => (c as any).minWriteIntervalMs, 3000]
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+const CONFIG_SOURCE = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'config.ts'), 'utf8')
 
 async function configOf (hcl: string, env: Record<string, string> = {}): Promise<Readonly<Config>> {
   const text = hcl.includes('listener') ? hcl : `${hcl}${PLAIN}`
@@ -60,9 +73,14 @@ t.test('every documented key takes effect', async (t) => {
     ...Object.keys(TELEMETRY_KEYS).map((k) => `telemetry.${k}`), 'listener.telemetry.unauthenticated_metrics_access',
     ...Object.keys(SYNC_KEYS).map((k) => `sync.${k}`)
   ]
+  const envOf = (key: string): string => {
+    const [block, ...rest] = key.split('.')
+    const table: Record<string, Record<string, { env: string }>> = { storage: STORAGE_SQLITE_KEYS, seal: SEAL_FILE_KEYS, listener: LISTENER_KEYS, telemetry: TELEMETRY_KEYS, sync: SYNC_KEYS }
+    return rest.length === 0 ? TOP_KEYS[block].env : (table[block][rest[rest.length - 1]] ?? TELEMETRY_KEYS[rest[rest.length - 1]]).env
+  }
   for (const key of documented) {
-    if (NOT_PROBED.has(key)) continue
-    const probe = PROBES[key]
+    if (LATER[key] !== undefined && !CONFIG_SOURCE.includes(`'${envOf(key)}'`)) { t.comment(`${key}: ${envOf(key)} is not read by this build's config.ts yet`); continue }
+    const probe = PROBES[key] ?? LATER[key]
     if (probe === undefined) { t.fail(`${key} has no probe`); continue }
     const [hcl, read, expected] = probe
     const defaults = await configOf('')
