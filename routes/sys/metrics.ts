@@ -22,7 +22,7 @@ const SummarySchema = Type.Object({
   Samples: Type.Array(Type.Object({ Name: Type.String(), Count: Type.Number(), Sum: Type.Number(), Rate: Type.Number(), Mean: Type.Number(), Labels }))
 }, {
   examples: [{
-    Timestamp: '2026-01-01T00:00:00.000Z',
+    Timestamp: '2026-01-01 00:00:00 +0000 UTC',
     Gauges: [{ Name: 'vault.secrets-sync.destinations.count', Value: 1, Labels: { destination_type: 'azure-kv' } }],
     Points: [],
     Counters: [{ Name: 'vault.secrets-sync.reconciliation.retry', Count: 0, Rate: 0, Sum: 0, Min: 0, Max: 0, Mean: 0, Stddev: 0, Labels: { destination_type: 'azure-kv' } }],

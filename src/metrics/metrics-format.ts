@@ -58,7 +58,9 @@ async function summary (metrics: Metrics): Promise<Record<string, unknown>> {
       for (const e of byLabels.values()) samples.push({ ...e, Rate: 0, Mean: e.Count === 0 ? 0 : e.Sum / e.Count })
     }
   }
-  return { Timestamp: new Date().toISOString(), Gauges: gauges, Points: [], Counters: counters, Samples: samples }
+  // Go's time.Time text, as Vault's summary shows it: `2026-01-01 10:00:00 +0000 UTC`.
+  const timestamp = `${new Date().toISOString().slice(0, 19).replace('T', ' ')} +0000 UTC`
+  return { Timestamp: timestamp, Gauges: gauges, Points: [], Counters: counters, Samples: samples }
 }
 
 /** Vault's `ResponseForFormat`. */
