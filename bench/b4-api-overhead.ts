@@ -118,9 +118,13 @@ export async function benchApiOverhead (ctx: BenchContext): Promise<BenchOutput>
   figures.kv_read_metrics_on = pair.on
   ratio.kv_read_metrics_on_vs_off = pair.ratio
   ratio.kv_read_metrics_on_vs_off_cpu_per_request = pair.cpu_ratio
+  ratio.kv_read_metrics_on_vs_off_capacity = pair.capacity_ratio
+  figures.kv_read_metrics_capacity_rps_per_core = pair.capacity_rps_per_core
   for (const [label, r] of [['kv_read (metrics off, best of rounds)', pair.off], ['kv_read (metrics on, best of rounds)', pair.on]] as const) {
     rows.push([label, r.requests_per_s, pair.off.requests_per_s, round(r.requests_per_s / pair.off.requests_per_s, 3), r.server_cpu_us_per_request, pair.off.server_cpu_us_per_request, r.latency_ms.mean, pair.off.latency_ms.mean, '', '', r.non_2xx + r.errors])
   }
+  const cap = pair.capacity_rps_per_core
+  rows.push(['kv_read req per CPU-second (metrics on / off)', cap.on, cap.off, pair.capacity_ratio, '', '', '', '', '', '', ''])
   return {
     result: {
       name: 'api-overhead',
@@ -135,7 +139,7 @@ export async function benchApiOverhead (ctx: BenchContext): Promise<BenchOutput>
       ratio: { definition: 'vault-sync requests/s / bare Fastify requests/s (1 = no overhead); *_cpu_per_request: server CPU time per request, vault-sync / bare (less sensitive to other load on the machine)', values: ratio },
       notes: [
         'autocannon records latencies in whole milliseconds; mean is the more precise figure on loopback.',
-        `kv_read_metrics_on/off: two servers (no telemetry stanza vs prometheus_retention_time = 24h), ${pair.rounds} alternating rounds, best round per side; the metrics rows' "bare" columns are the metrics-off figures.`
+        `kv_read_metrics_on/off: two servers (no telemetry stanza vs prometheus_retention_time = 24h), ${pair.rounds} alternating rounds, best round per side; the metrics rows' "bare" columns are the metrics-off figures. kv_read_metrics_on_vs_off_capacity: requests per server CPU-second over all rounds, on / off (the figure other load on the machine does not distort).`
       ]
     },
     tables: [{
