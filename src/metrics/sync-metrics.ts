@@ -23,6 +23,9 @@ export interface SettledAttempt {
   retry: boolean
   /** The attempt ended with a failure (it will be retried). */
   failed: boolean
+  /** The association's status before the attempt and after it settled. */
+  statusBefore: string
+  statusAfter: string
 }
 
 /** The hooks the worker calls; all synchronous and cheap. */
@@ -34,6 +37,7 @@ export interface SyncObserver {
 
 export const SYNC_OPERATIONS = ['write', 'unsync', 'cleanup'] as const
 export const OP_STATUSES = ['success', 'CLIENT_SIDE_ERROR', 'EXTERNAL_SERVICE_ERROR', 'INTERNAL_VAULT_ERROR'] as const
+const ERROR_STATUSES: readonly string[] = OP_STATUSES.slice(1)
 
 /** Upper bounds of the KV-write-to-destination latency histogram, seconds. */
 export const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600]
@@ -60,7 +64,14 @@ export function createSyncMetrics (registry: Registry, destinationTypes: readonl
     buckets: LATENCY_BUCKETS,
     ...reg
   })
+  const transitions = new Counter({
+    name: 'vaultsync_sync_error_transitions_total',
+    help: 'Association status changes into an error status (direction "into", status = the error) or out of one ("out_of", status = the error left)',
+    labelNames: ['destination_type', 'direction', 'status'],
+    ...reg
+  })
   for (const type of destinationTypes) {
+    for (const direction of ['into', 'out_of']) for (const status of ERROR_STATUSES) transitions.labels(type, direction, status).inc(0)
     for (const c of [correction, retry, retrySuccess, retryFailure]) c.labels(type).inc(0)
     for (const operation of SYNC_OPERATIONS) for (const status of OP_STATUSES) operations.labels(operation, status, type).inc(0)
     latency.zero({ destination_type: type })
@@ -69,6 +80,9 @@ export function createSyncMetrics (registry: Registry, destinationTypes: readonl
     onSettled (a) {
       for (const op of a.ops) operations.labels(op.operation, op.status, a.destinationType).inc()
       if (a.wroteVersion) latency.labels(a.destinationType).observe(Math.max(0, (a.settledAt - a.queuedAt) / 1000))
+      const [was, is] = [ERROR_STATUSES.includes(a.statusBefore), ERROR_STATUSES.includes(a.statusAfter)]
+      if (is && a.statusBefore !== a.statusAfter) transitions.labels(a.destinationType, 'into', a.statusAfter).inc()
+      if (was && a.statusBefore !== a.statusAfter) transitions.labels(a.destinationType, 'out_of', a.statusBefore).inc()
       if (a.retry) {
         retry.labels(a.destinationType).inc()
         ;(a.failed ? retryFailure : retrySuccess).labels(a.destinationType).inc()

@@ -45,6 +45,7 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
   function settle (ctx: WorkContext, results: Map<PlannedTarget, OpResult>): void {
     const at = services.now()
     const a = ctx.association
+    let associationStatus = a.status
     const recorded = new Map(associations.targets(a.id).map((t) => [t.sub_key, t]))
     const failures: SyncError[] = []
     const statuses: string[] = []
@@ -92,7 +93,7 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
 
       const rank = (s: string): number => { const i = PRECEDENCE.indexOf(s); return i < 0 ? PRECEDENCE.length : i }
       const worst = statuses.reduce<string | undefined>((w, s) => (w === undefined || rank(s) < rank(w) ? s : w), undefined)
-      const associationStatus = worst ?? (ctx.kv === undefined || ctx.unsyncAll ? 'UNSYNCED' : 'SYNCED')
+      associationStatus = worst ?? (ctx.kv === undefined || ctx.unsyncAll ? 'UNSYNCED' : 'SYNCED')
       const firstError = failures[0]?.message ?? null
       associations.setStatus(a.id, associationStatus, associationStatus === 'SYNCED' || associationStatus === 'UNSYNCED' ? null : firstError, at)
 
@@ -116,7 +117,8 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
         if (p.kind === 'write' && r.ok) wroteVersion = true
       }
       observer.onSettled({
-        destinationType: ctx.destination.type, ops, wroteVersion, queuedAt: ctx.row.created_at, settledAt: at, retry: ctx.row.attempts > 0, failed: failures.length > 0
+        destinationType: ctx.destination.type, ops, wroteVersion, queuedAt: ctx.row.created_at, settledAt: at, retry: ctx.row.attempts > 0, failed: failures.length > 0,
+        statusBefore: a.status, statusAfter: associationStatus
       })
     }
   }
@@ -145,7 +147,8 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
       work.retry(ctx.association.id, ctx.row.generation, at + delay, ctx.row.attempts + 1, ctx.row.first_failure_at ?? at)
     })()
     observer?.onSettled({
-      destinationType: ctx.destination.type, ops: [], wroteVersion: false, queuedAt: ctx.row.created_at, settledAt: at, retry: ctx.row.attempts > 0, failed: true
+      destinationType: ctx.destination.type, ops: [], wroteVersion: false, queuedAt: ctx.row.created_at, settledAt: at, retry: ctx.row.attempts > 0, failed: true,
+      statusBefore: ctx.association.status, statusAfter: 'INTERNAL_VAULT_ERROR'
     })
   }
 

@@ -60,6 +60,8 @@ t.test('seed workflow + throttled burst + firewall failure, as metrics', async (
   t.ok(total(m, 'vault_secrets_sync_reconciliation_retry_success', type) >= 1, 'and the retry succeeded')
   t.equal(total(m, 'vaultsync_sync_associations', { ...type, status: 'SYNCED' }), 12)
   t.equal(total(m, 'vaultsync_sync_associations', { ...type, status: 'CLIENT_SIDE_ERROR' }), 0)
+  t.equal(total(m, 'vaultsync_sync_error_transitions_total', { direction: 'into', status: 'CLIENT_SIDE_ERROR' }), 1, 'one change into the error status')
+  t.equal(total(m, 'vaultsync_sync_error_transitions_total', { direction: 'out_of', status: 'CLIENT_SIDE_ERROR' }), 1, 'and one out of it')
   // The queue drained.
   t.equal(total(m, 'vaultsync_sync_queue_depth', { destination: 'my-azure-1' }), 0, 'queue depth back to 0')
   t.equal(total(m, 'vaultsync_sync_queue_oldest_age_seconds', { destination: 'my-azure-1' }), 0)
