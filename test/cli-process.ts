@@ -1,14 +1,11 @@
-/**
- * Running `./bin/vault-sync` as a child process in tests: spawn with collected output, a free
- * loopback port, polling for a condition, and the exit code.
- */
+// Running ./bin/vault-sync as a child process, as a user does (for the CLI tests). Not a test file.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 
 export const BIN = join(import.meta.dirname, '..', 'bin', 'vault-sync')
 
-/** A free loopback TCP port (closed again before returning). */
+/** A free loopback port. */
 export async function freePort (): Promise<number> {
   return await new Promise((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
@@ -18,7 +15,7 @@ export async function freePort (): Promise<number> {
   })
 }
 
-/** Polls `check` every 25 ms. @throws after `ms` naming `what`. */
+/** Waits until `check()` holds (polling every 25 ms), or throws naming `what`. */
 export async function waitFor (check: () => boolean, what: string, ms = 30_000): Promise<void> {
   const until = Date.now() + ms
   while (!check()) {
@@ -27,17 +24,18 @@ export async function waitFor (check: () => boolean, what: string, ms = 30_000):
   }
 }
 
-/** Resolves the child's exit code (at once when it already exited). */
+/** The exit code of `child` once it has exited. */
 export async function exitOf (child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return child.exitCode
   return await new Promise((resolve) => child.once('exit', (code) => resolve(code)))
 }
 
-/** Spawns the CLI with `args`; `output()` is stdout and stderr so far. Log level `warn` unless `env` says otherwise. */
-export function run (args: string[], env: Record<string, string> = {}): { child: ChildProcess, output: () => string } {
+/** Starts `vault-sync ...args` (log level warn unless `env` says otherwise); `output()` is stdout and stderr so far. */
+export function run (args: string[], env: Record<string, string> = {}): { child: ChildProcess, output: () => string, stdout: () => string } {
   const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, VAULT_SYNC_LOG_LEVEL: 'warn', ...env } })
   let out = ''
-  child.stdout?.on('data', (c) => { out += String(c) })
+  let stdout = ''
+  child.stdout?.on('data', (c) => { out += String(c); stdout += String(c) })
   child.stderr?.on('data', (c) => { out += String(c) })
-  return { child, output: () => out }
+  return { child, output: () => out, stdout: () => stdout }
 }

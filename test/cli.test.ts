@@ -3,9 +3,8 @@ import t from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { normaliseFlags } from '../src/cli-args.js'
-import { tempDir } from './helper.js'
 import { exitOf, freePort, run, waitFor } from './cli-process.js'
-
+import { tempDir } from './helper.js'
 
 t.test('single-dash flags are rewritten to parseArgs form', async (t) => {
   t.same(normaliseFlags(['-dev', '--dev', '-dev-root-token-id=x', '-dev-root-token-id', 'y', '-h', '-']),
