@@ -25,6 +25,8 @@ export interface AppOptions {
   maxRequestBytes: number
   /** PEM certificate and key to serve HTTPS; plain HTTP when absent. */
   tls?: { cert: Buffer, key: Buffer }
+  /** Serve the operator page at `/ui/` (routes/ui). */
+  ui?: boolean
   /** pino logger options; `false` for none. */
   logger?: FastifyServerOptions['logger']
   /** A pino logger to use instead of `logger` (the server's, see `logging/logger.ts`). */
@@ -48,7 +50,7 @@ declare module 'fastify' {
 export const REDACTED_HEADERS = ['req.headers["x-vault-token"]', 'req.headers.authorization']
 
 /** Builds the app. Call `ready()`/`listen()` on the result; `close()` closes the server only. */
-export function buildApp ({ services, maxRequestBytes, tls, logger = false, loggerInstance, logRequestsLevel, telemetry = NO_TELEMETRY, ownsClusterGauges = () => false }: AppOptions): FastifyInstance {
+export function buildApp ({ services, maxRequestBytes, tls, ui = false, logger = false, loggerInstance, logRequestsLevel, telemetry = NO_TELEMETRY, ownsClusterGauges = () => false }: AppOptions): FastifyInstance {
   const app = Fastify({
     ...(loggerInstance === undefined ? { logger } : { loggerInstance }),
     // Vault logs no requests (its audit device does); `log_requests_level` turns one line each on.
@@ -82,6 +84,6 @@ export function buildApp ({ services, maxRequestBytes, tls, logger = false, logg
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && request.method !== 'GET' && request.method !== 'HEAD') request.body = {}
   })
-  registerRoutes(app, services)
+  registerRoutes(app, services, { ui })
   return app
 }

@@ -99,6 +99,7 @@ async function startWith (config: Readonly<Config>, dev: DevOptions | undefined)
     services,
     maxRequestBytes: config.maxRequestBytes,
     tls,
+    ui: config.ui,
     loggerInstance: createLogger({ level: config.logLevel, format: config.logFormat, redact: REDACTED_HEADERS }),
     logRequestsLevel: config.logRequestsLevel,
     telemetry: config.telemetry,
@@ -117,6 +118,7 @@ async function startWith (config: Readonly<Config>, dev: DevOptions | undefined)
   }
   const worker = config.worker ? createSyncEngine(services, config, app.log, app.metrics) : undefined
   worker?.start()
+  services.syncExt.status.setWorkerInProcess(worker !== undefined)
   app.metrics.setWorkerRunning(worker !== undefined)
   app.log.info({ listen: config.listen, api_addr: config.apiAddr, storage: config.dbPath, worker: worker !== undefined, tls: tls !== undefined, prometheus: app.metrics.prometheusEnabled }, 'vault-sync server started')
   const { port } = app.server.address() as AddressInfo
