@@ -5,12 +5,18 @@
  */
 import { dirname, join } from 'node:path'
 import type { AzureEnvDefaults } from './drivers/azure-kv/azure-kv-config.js'
+import type { TelemetrySettings } from './metrics/metrics.js'
 import { parseDurationMs } from './vault/duration.js'
 
 export class ConfigError extends Error {
+  /** The variable (or flag) that holds the bad value; `problem` says what is wrong with it. */
+  readonly variable: string
+  readonly problem: string
   constructor (variable: string, problem: string) {
     super(`${variable}: ${problem}`)
     this.name = 'ConfigError'
+    this.variable = variable
+    this.problem = problem
   }
 }
 
@@ -29,6 +35,14 @@ export interface Config {
   maxRequestBytes: number
   /** pino level: fatal, error, warn, info, debug, trace, silent. */
   logLevel: string
+  /** `json` or `standard` (Vault's hclog-like text); undefined: standard on a terminal, else json. */
+  logFormat: 'json' | 'standard' | undefined
+  /** Log each completed request at this level (`VAULT_SYNC_LOG_REQUESTS_LEVEL`); undefined: no request lines. */
+  logRequestsLevel: string | undefined
+  /** Vault's `api_addr`: the address clients use, shown at start-up (`VAULT_SYNC_API_ADDR`). */
+  apiAddr: string | undefined
+  /** Vault's `telemetry` stanza (`VAULT_SYNC_PROMETHEUS_RETENTION_TIME`, ...). */
+  telemetry: TelemetrySettings
   /** Append-only JSON-lines audit log (`VAULT_SYNC_AUDIT_FILE`, decisions D-26); unset = no audit. */
   auditFile: string | undefined
   /** Run the sync worker in this process (`VAULT_SYNC_WORKER=on|off`, `-no-worker`). */
@@ -155,6 +169,12 @@ export function loadConfig (overrides: ConfigOverrides = {}, env: Env = process.
   }
   const logLevel = optional(env, 'VAULT_SYNC_LOG_LEVEL') ?? 'info'
   if (!LOG_LEVELS.has(logLevel)) throw new ConfigError('VAULT_SYNC_LOG_LEVEL', `"${logLevel}" is not one of ${[...LOG_LEVELS].join(', ')}`)
+  const logFormat = optional(env, 'VAULT_SYNC_LOG_FORMAT')
+  if (logFormat !== undefined && logFormat !== 'json' && logFormat !== 'standard') throw new ConfigError('VAULT_SYNC_LOG_FORMAT', `"${logFormat}" is not json or standard`)
+  const logRequestsLevel = optional(env, 'VAULT_SYNC_LOG_REQUESTS_LEVEL')
+  if (logRequestsLevel !== undefined && (!LOG_LEVELS.has(logRequestsLevel) || logRequestsLevel === 'silent')) {
+    throw new ConfigError('VAULT_SYNC_LOG_REQUESTS_LEVEL', `"${logRequestsLevel}" is not one of ${[...LOG_LEVELS].filter((l) => l !== 'silent').join(', ')}`)
+  }
   return Object.freeze({
     dbPath,
     listen,
@@ -163,6 +183,14 @@ export function loadConfig (overrides: ConfigOverrides = {}, env: Env = process.
     tlsKeyFile,
     maxRequestBytes: positiveInt(env, 'VAULT_SYNC_MAX_REQUEST_BYTES', 33554432),
     logLevel,
+    logFormat,
+    logRequestsLevel,
+    apiAddr: optional(env, 'VAULT_SYNC_API_ADDR'),
+    telemetry: Object.freeze({
+      prometheusRetentionMs: duration(env, 'VAULT_SYNC_PROMETHEUS_RETENTION_TIME', '0s'),
+      disableHostname: bool(env, 'VAULT_SYNC_TELEMETRY_DISABLE_HOSTNAME', false),
+      unauthenticatedMetricsAccess: bool(env, 'VAULT_SYNC_UNAUTHENTICATED_METRICS_ACCESS', false)
+    }),
     auditFile: optional(env, 'VAULT_SYNC_AUDIT_FILE'),
     worker: overrides.worker === false ? false : bool(env, 'VAULT_SYNC_WORKER', true),
     reconcileIntervalMs: duration(env, 'VAULT_SYNC_RECONCILE_INTERVAL', '5m'),
