@@ -4,6 +4,7 @@
  *   server [-no-worker] [-dev] [-dev-listen-address=H:P] [-dev-root-token-id=ID] [-dev-info-file=PATH]
  *          [-dev-db=PATH] [-dev-akv-listen-address=H:P]
  *   akv-emulator [-listen-address=H:P] [-info-file=PATH] ...
+ *   migrate
  * Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a start-up error, 2 on a usage error.
  */
 import type { AkvEmulatorInfo } from './akv-emulator/index.js'
@@ -30,6 +31,7 @@ Commands:
                   -vaults=N|a,b              extra vaults, one port each
                   -state-dir=DIR             keep CA, certificates and secrets across restarts
                   -admin-token=T -tenant-id=T -client-id=C -client-secret=S
+  migrate       Bring the configured store's schema up to date (VAULT_SYNC_STORAGE=sqlite|postgresql)
 `
 
 class UsageError extends Error {}
@@ -168,6 +170,12 @@ async function akvEmulatorCommand (argv: string[]): Promise<void> {
   })
 }
 
+async function migrateCommand (argv: string[]): Promise<void> {
+  parseFlags(argv, {})
+  const { runMigrateCommand } = await import('../db/migrate-command.js')
+  process.stdout.write(`${await runMigrateCommand(loadConfig())}\n`)
+}
+
 /** Runs the CLI with `argv` (without node and script). Sets `process.exitCode`. */
 export async function main (argv: string[]): Promise<void> {
   const [command, ...rest] = argv
@@ -176,6 +184,7 @@ export async function main (argv: string[]): Promise<void> {
     switch (command) {
       case 'server': await serverCommand(rest); break
       case 'akv-emulator': await akvEmulatorCommand(rest); break
+      case 'migrate': await migrateCommand(rest); break
       case undefined: case '-h': case '-help': case '--help': case 'help':
         process.stdout.write(USAGE); break
       default: throw new UsageError(`unknown command "${command}"`)
