@@ -92,6 +92,7 @@ async function startWith (config: Readonly<Config>, dev: DevOptions | undefined)
     services,
     maxRequestBytes: config.maxRequestBytes,
     tls,
+    ui: config.ui,
     logger: { level: config.logLevel, redact: REDACTED_HEADERS }
   })
   try {
@@ -103,6 +104,7 @@ async function startWith (config: Readonly<Config>, dev: DevOptions | undefined)
   }
   const worker = config.worker ? createSyncEngine(services, config, app.log) : undefined
   worker?.start()
+  services.syncExt.status.setWorkerInProcess(worker !== undefined)
   const { port } = app.server.address() as AddressInfo
   const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host
   const address = `${tls === undefined ? 'http' : 'https'}://${host}:${port}`

@@ -22,6 +22,7 @@ import { microClockFromMillis } from './kv/kv-time.js'
 import type { AzureEnvDefaults } from './drivers/azure-kv/azure-kv-config.js'
 import { createActivationService } from './sync/activation-service.js'
 import { createSyncServices } from './sync/sync-services.js'
+import { createSyncExtServices } from './sync-ext/sync-ext-services.js'
 import { createTokenService } from './tokens/token-service.js'
 
 /** The seal check: a known plaintext stored encrypted, to detect a wrong seal key at start. */
@@ -111,7 +112,9 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, azur
     /** Repos the sync worker works on (outbox, associations, destinations). */
     syncRepos: sync.repos,
     /** Server-side fallbacks for azure-kv connection fields (KEY_VAULT_URI, AZURE_*). */
-    azureEnv
+    azureEnv,
+    /** vault-sync extensions under `sys/sync-ext/` (status, name preview). */
+    syncExt: createSyncExtServices({ db, now, registry: sync.driverRegistry, mounts, destinations: sync.destinationService, syncConfig: sync.syncConfig, azureEnv })
   }
 }
 
