@@ -4,7 +4,8 @@
  * (`shared-postgres-keeper.ts`) that stops it once no client has been connected for a while.
  * `privatePostgres(t)` starts a server of the test's own (for tests that stop and restart it).
  * Without the binaries: in CI (`CI=true`) the test fails, elsewhere it is skipped with the
- * install line.
+ * install line. Call `usePostgres` at the top of a file, before defining any test: the database
+ * is dropped when the file's root test ends.
  */
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs'
