@@ -42,7 +42,7 @@ if (db !== undefined) {
     const pool = createPool(settings('settler'), capturingLog().log)
     const other = createPool(settings('other'), capturingLog().log)
     t.teardown(async () => { await pool.end(); await other.end() })
-    const f = await acquireLease(q, 'vault:settle', 'settler', 400)
+    const f = await acquireLease(q, 'vault:settle', 'settler', 1500)
     let commit!: () => void
     const gate = new Promise<void>((resolve) => { commit = resolve })
     let fenced!: () => void
@@ -54,7 +54,7 @@ if (db !== undefined) {
       await tx.query('SELECT 1')
     })
     await isFenced
-    await new Promise((resolve) => setTimeout(resolve, 500)) // the lease expires meanwhile
+    await new Promise((resolve) => setTimeout(resolve, 1600)) // the lease expires meanwhile
     await t.rejects(acquireLease(rowsOf(other), 'vault:settle', 'other', 60_000), { code: '55P03' }, 'the take-over waits for the settle')
     commit()
     await settle
