@@ -3,7 +3,7 @@
 import t, { type Test } from 'tap'
 import pg from 'pg'
 import { createPool, PG_TYPES, rowsOf, withTransaction, type PgConnectionSettings } from '../../../db/pg/connection.js'
-import { acquireLease, assertFence, fairShare, LeaseLostError, readLeases, releaseLease, renewLease } from '../../../db/pg/leases.js'
+import { acquireLease, assertFence, fairShare, heartbeat, leaseHolder, LeaseLostError, readLeases, releaseLease, renewLease } from '../../../db/pg/leases.js'
 import { migratePostgres, migrateWith } from '../../../db/pg/migrate.js'
 import { usePostgres } from '../../pg/shared-postgres.js'
 import { capturingLog, waitFor } from './pg-test-kit.js'
@@ -36,6 +36,15 @@ if (db !== undefined) {
     await t.rejects(assertFence(q, c!), { name: 'LeaseLostError' })
     t.equal(await renewLease(q, c!, 60_000), false, 'expired: cannot renew')
     t.same(await acquireLease(q, 'vault:short', 'r2', 60_000), { name: 'vault:short', holder: 'r2', epoch: 2 })
+  })
+
+  t.test('the holder of a lease and its address, for sys/leader', async (t) => {
+    t.equal(await leaseHolder(q, 'maintenance'), undefined, 'nobody yet')
+    await heartbeat(q, 'r7', 'https://10.0.0.7:8200', 60_000)
+    const f = await acquireLease(q, 'maintenance', 'r7', 60_000)
+    t.strictSame(await leaseHolder(q, 'maintenance'), { holder: 'r7', epoch: f!.epoch, address: 'https://10.0.0.7:8200' })
+    await releaseLease(q, f!)
+    t.equal(await leaseHolder(q, 'maintenance'), undefined, 'released')
   })
 
   t.test('a settle in progress keeps its lease: nobody takes it before the settle commits', async (t) => {
