@@ -10,6 +10,7 @@ import { kvEngine, kvOperationDocs } from './kv/index.js'
 import { mountDispatchRoutes, type MountHandler } from './mount-dispatch.js'
 import { activationFlagRoutes } from './sys/activation-flags.js'
 import { auditHashRoutes } from './sys/audit-hash.js'
+import { authTuneRoutes } from './sys/auth-tune.js'
 import { capabilityRoutes } from './sys/capabilities.js'
 import { healthRoutes } from './sys/health.js'
 import { mountRoutes } from './sys/mounts.js'
@@ -51,6 +52,7 @@ export function registerRoutes (app: FastifyInstance, services: Services, option
   activationFlagRoutes(app, services)
   mountRoutes(app, services)
   tokenRoutes(app, services)
+  authTuneRoutes(app, services)
   policyRoutes(app, services)
   capabilityRoutes(app)
   auditHashRoutes(app, services)
