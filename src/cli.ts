@@ -5,6 +5,7 @@
  *          [-dev-db=PATH] [-dev-akv-listen-address=H:P]
  *   operator backup -out=FILE [-config=FILE] [-seal-key-out=FILE]
  *   akv-emulator [-listen-address=H:P] [-info-file=PATH] ...
+ *   migrate
  *   version (also -version, --version, -v)
  * Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a start-up error, 2 on a usage error.
  */
@@ -43,6 +44,8 @@ Commands:
                   -vaults=N|a,b              extra vaults, one port each
                   -state-dir=DIR             keep CA, certificates and secrets across restarts
                   -admin-token=T -tenant-id=T -client-id=C -client-secret=S
+  migrate       Bring the configured store's schema up to date (VAULT_SYNC_STORAGE=sqlite|postgresql)
+                  -config=FILE               the server's configuration file (else the VAULT_SYNC_* variables)
   version       Print the version (also -version, --version, -v)
 
 Everything else is set by environment variables (VAULT_SYNC_DB_PATH, VAULT_SYNC_LISTEN_ADDRESS,
@@ -229,6 +232,13 @@ async function akvEmulatorCommand (argv: string[]): Promise<void> {
   })
 }
 
+async function migrateCommand (argv: string[]): Promise<void> {
+  const flags = parseFlags(argv, { config: { type: 'string' } })
+  const config = loadConfigWithFile(flags.config === undefined ? undefined : await readConfigFile(flags.config))
+  const { runMigrateCommand } = await import('../db/migrate-command.js')
+  process.stdout.write(`${await runMigrateCommand(config)}\n`)
+}
+
 /** Runs the CLI with `argv` (without node and script). Sets `process.exitCode`. */
 export async function main (argv: string[]): Promise<void> {
   const [command, ...rest] = argv
@@ -239,6 +249,7 @@ export async function main (argv: string[]): Promise<void> {
       case 'server': await serverCommand(rest); break
       case 'akv-emulator': await akvEmulatorCommand(rest); break
       case 'operator': await operatorCommand(rest); break
+      case 'migrate': await migrateCommand(rest); break
       case undefined: case '-h': case '-help': case '--help': case 'help':
         process.stdout.write(USAGE); break
       default: throw new UsageError(`unknown command "${command}"`)

@@ -64,6 +64,21 @@ export interface Config {
    * `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET` (the only unprefixed variables, D-18).
    */
   azureEnv: Readonly<AzureEnvDefaults>
+  /** Storage engine (`VAULT_SYNC_STORAGE=sqlite|postgresql`, default sqlite). */
+  storage: 'sqlite' | 'postgresql'
+  /** PostgreSQL settings; `undefined` unless `storage` is `postgresql`. */
+  postgres: PostgresSettings | undefined
+}
+
+/**
+ * PostgreSQL connection settings, named as Vault's own PostgreSQL storage backend names them
+ * (`VAULT_PG_CONNECTION_URL`, `max_parallel`).
+ */
+export interface PostgresSettings {
+  /** `postgresql://user:password@host:port/database?sslmode=...` (a credential: never logged). */
+  connectionUrl: string
+  /** Pool size (`VAULT_SYNC_PG_MAX_PARALLEL`, default 10). */
+  maxParallel: number
 }
 
 /** Operator-level Azure settings (decisions D-18), shared by every azure-kv destination. */
@@ -167,6 +182,7 @@ export function loadConfig (overrides: ConfigOverrides = {}, env: Env = process.
   if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) {
     throw new ConfigError(tlsCertFile === undefined ? 'VAULT_SYNC_TLS_CERT_FILE' : 'VAULT_SYNC_TLS_KEY_FILE', 'TLS needs both VAULT_SYNC_TLS_CERT_FILE and VAULT_SYNC_TLS_KEY_FILE')
   }
+  const storage = loadStorage(env)
   const logLevel = optional(env, 'VAULT_SYNC_LOG_LEVEL') ?? 'info'
   if (!LOG_LEVELS.has(logLevel)) throw new ConfigError('VAULT_SYNC_LOG_LEVEL', `"${logLevel}" is not one of ${[...LOG_LEVELS].join(', ')}`)
   const logFormat = optional(env, 'VAULT_SYNC_LOG_FORMAT')
@@ -205,8 +221,20 @@ export function loadConfig (overrides: ConfigOverrides = {}, env: Env = process.
       tenantId: optional(env, 'AZURE_TENANT_ID'),
       clientId: optional(env, 'AZURE_CLIENT_ID'),
       clientSecret: optional(env, 'AZURE_CLIENT_SECRET')
-    })
+    }),
+    ...storage
   })
+}
+
+function loadStorage (env: Env): Pick<Config, 'storage' | 'postgres'> {
+  const storage = optional(env, 'VAULT_SYNC_STORAGE') ?? 'sqlite'
+  if (storage !== 'sqlite' && storage !== 'postgresql') throw new ConfigError('VAULT_SYNC_STORAGE', `"${storage}" is not one of sqlite, postgresql`)
+  const maxParallel = positiveInt(env, 'VAULT_SYNC_PG_MAX_PARALLEL', 10)
+  if (storage === 'sqlite') return { storage, postgres: undefined }
+  const connectionUrl = optional(env, 'VAULT_PG_CONNECTION_URL')
+  if (connectionUrl === undefined) throw new ConfigError('VAULT_PG_CONNECTION_URL', 'is required when VAULT_SYNC_STORAGE=postgresql')
+  if (!/^postgres(ql)?:\/\//.test(connectionUrl)) throw new ConfigError('VAULT_PG_CONNECTION_URL', 'is not a postgresql:// URL')
+  return { storage, postgres: Object.freeze({ connectionUrl, maxParallel }) }
 }
 
 function loadAzureSettings (env: Env, dev: Partial<AzureSettings>): AzureSettings {
