@@ -13,6 +13,7 @@ import { auditHashRoutes } from './sys/audit-hash.js'
 import { authTuneRoutes } from './sys/auth-tune.js'
 import { capabilityRoutes } from './sys/capabilities.js'
 import { healthRoutes } from './sys/health.js'
+import { metricsRoutes } from './sys/metrics.js'
 import { mountRoutes } from './sys/mounts.js'
 import { apiDocsPage, openApiRoutes } from './sys/openapi.js'
 import { policyRoutes } from './sys/policies.js'
@@ -56,6 +57,7 @@ export function registerRoutes (app: FastifyInstance, services: Services, option
   policyRoutes(app, services)
   capabilityRoutes(app)
   auditHashRoutes(app, services)
+  metricsRoutes(app, app.metrics)
   syncRoutes(app, services)
   syncExtRoutes(app, services)
   openApiRoutes(app)

@@ -1,16 +1,19 @@
 /**
  * Entry point of `./bin/vault-sync`: parses the command line and starts what it names; no
  * other logic. Commands:
- *   server [-no-worker] [-dev] [-dev-listen-address=H:P] [-dev-root-token-id=ID] [-dev-info-file=PATH]
+ *   server [-config=FILE] [-no-worker] [-dev] [-dev-listen-address=H:P] [-dev-root-token-id=ID] [-dev-info-file=PATH]
  *          [-dev-db=PATH] [-dev-akv-listen-address=H:P]
+ *   operator backup -out=FILE [-config=FILE] [-seal-key-out=FILE]
  *   akv-emulator [-listen-address=H:P] [-info-file=PATH] ...
+ *   migrate
  *   version (also -version, --version, -v)
  * Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a start-up error, 2 on a usage error.
  */
 import { rm } from 'node:fs/promises'
 import type { AkvEmulatorInfo } from './akv-emulator/index.js'
 import { parseFlags } from './cli-args.js'
-import { ConfigError, loadConfig, type ConfigOverrides } from './config.js'
+import { ConfigError, type ConfigOverrides } from './config.js'
+import { loadConfigWithFile, readConfigFile, type ConfigFileLayer } from './config/config-file.js'
 import type { RunningServer } from './server.js'
 import { versionLine } from './version.js'
 
@@ -18,6 +21,8 @@ const USAGE = `Usage: vault-sync <command> [flags]
 
 Commands:
   server        Start the Vault-compatible secrets-sync server
+                  -config=FILE               Vault-style configuration file (HCL or JSON); environment
+                                             variables win over it; SIGHUP reloads log level and TLS certificate
                   -no-worker                 do not run the sync worker in this process
                   -dev                       in-memory dev server with KV v2 at secret/, sync activated and
                                              the built-in Azure Key Vault emulator
@@ -29,12 +34,18 @@ Commands:
                   -dev-db=PATH               keep dev state in this SQLite file (seal key in PATH.seal-key,
                                              emulator state in PATH.akv/)
                   -dev-akv-listen-address=H:P  the emulator's address (default 127.0.0.1:0, a free port)
+  operator backup  Online backup of the database (the server may keep running), checked by the seal key
+                  -out=FILE                  the backup file (must not exist)
+                  -config=FILE               the server's configuration file (else the VAULT_SYNC_* variables)
+                  -seal-key-out=FILE         also copy the seal key (keep it apart from database backups)
   akv-emulator  Start the local Azure Key Vault emulator (HTTPS)
                   -listen-address=H:P        (default 127.0.0.1:8443)
                   -info-file=PATH            write vault_uri, tenant_id, client_id, client_secret, ca_file ... as JSON
                   -vaults=N|a,b              extra vaults, one port each
                   -state-dir=DIR             keep CA, certificates and secrets across restarts
                   -admin-token=T -tenant-id=T -client-id=C -client-secret=S
+  migrate       Bring the configured store's schema up to date (VAULT_SYNC_STORAGE=sqlite|postgresql)
+                  -config=FILE               the server's configuration file (else the VAULT_SYNC_* variables)
   version       Print the version (also -version, --version, -v)
 
 Everything else is set by environment variables (VAULT_SYNC_DB_PATH, VAULT_SYNC_LISTEN_ADDRESS,
@@ -103,7 +114,8 @@ Development mode should NOT be used in production installations!
  * Starts `server -dev`: the emulator first (its address feeds the config), then the server. Each
  * command loads only its own modules (fastify, the emulator and the Azure SDK are slow to import).
  */
-async function startDev (base: ConfigOverrides, flags: { devDb?: string, akvListen?: string, rootTokenId?: string }): Promise<RunningServer> {
+async function startDev (base: ConfigOverrides, flags: { devDb?: string, akvListen?: string, rootTokenId?: string }, layer: ConfigFileLayer | undefined): Promise<RunningServer> {
+  const loadConfig = (o: ConfigOverrides): ReturnType<typeof loadConfigWithFile> => loadConfigWithFile(layer, o)
   const { logLevel } = loadConfig(base) // validates the environment before anything starts
   const [{ pino }, { devAzureDefaults, startDevAkv }, { startServer }] = await Promise.all([import('pino'), import('./dev-akv.js'), import('./server.js')])
   const akv = await startDevAkv({
@@ -124,6 +136,7 @@ async function startDev (base: ConfigOverrides, flags: { devDb?: string, akvList
 async function serverCommand (argv: string[]): Promise<void> {
   const flags = parseFlags(argv, {
     dev: { type: 'boolean' },
+    config: { type: 'string' },
     'no-worker': { type: 'boolean' },
     'dev-listen-address': { type: 'string' },
     'dev-root-token-id': { type: 'string' },
@@ -134,6 +147,8 @@ async function serverCommand (argv: string[]): Promise<void> {
   const dev = flags.dev === true
   if (!dev && Object.keys(flags).some((k) => k.startsWith('dev-'))) throw new UsageError('-dev-* flags need -dev')
   const worker = flags['no-worker'] === true ? false : undefined
+  const configFile = flags.config
+  const layer = configFile === undefined ? undefined : await readConfigFile(configFile)
   const server = dev
     ? await startDev({
       dbPath: flags['dev-db'] ?? ':memory:',
@@ -141,8 +156,8 @@ async function serverCommand (argv: string[]): Promise<void> {
       sealKeyFile: flags['dev-db'] === undefined ? null : `${flags['dev-db']}.seal-key`,
       worker,
       uiDefault: true
-    }, { devDb: flags['dev-db'], akvListen: flags['dev-akv-listen-address'], rootTokenId: flags['dev-root-token-id'] })
-    : await (await import('./server.js')).startServer({ config: loadConfig({ worker }) })
+    }, { devDb: flags['dev-db'], akvListen: flags['dev-akv-listen-address'], rootTokenId: flags['dev-root-token-id'] }, layer)
+    : await (await import('./server.js')).startServer({ config: loadConfigWithFile(layer, { worker }) })
   const infoFile = dev ? flags['dev-info-file'] : undefined
   if (dev) {
     printDevBanner(server, flags['dev-db'])
@@ -163,10 +178,34 @@ async function serverCommand (argv: string[]): Promise<void> {
     }
     if (server.services.activation.flags().unactivated.includes('secrets-sync')) process.stdout.write(activationNote(server.address))
   }
+  // SIGHUP: re-read the file and the environment; apply what Vault reloads (log level, TLS certificate).
+  const reload = (): void => {
+    void (async () => {
+      const next = loadConfigWithFile(configFile === undefined ? undefined : await readConfigFile(configFile), { worker })
+      server.reload(next)
+    })().catch((err) => { server.app.log.error({ err: { message: (err as Error).message } }, 'configuration reload failed; the running configuration is kept') })
+  }
+  process.on('SIGHUP', reload)
   // The info file holds the root token and the emulator's secret: it goes with the process.
   await runUntilSignal(async () => {
     try { await server.close() } finally { if (infoFile !== undefined) await rm(infoFile, { force: true }) }
   })
+  process.off('SIGHUP', reload)
+}
+
+async function operatorCommand (argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv
+  if (sub !== 'backup') throw new UsageError(`unknown operator command "${sub ?? ''}"`)
+  const flags = parseFlags(rest, { out: { type: 'string' }, config: { type: 'string' }, 'seal-key-out': { type: 'string' } })
+  if (flags.out === undefined) throw new UsageError('operator backup needs -out=FILE')
+  const config = loadConfigWithFile(flags.config === undefined ? undefined : await readConfigFile(flags.config))
+  if (config.sealKeyFile === undefined) throw new Error('no seal key file is configured')
+  const { backupDatabase } = await import('./operator/backup.js')
+  const { pages } = await backupDatabase({ dbPath: config.dbPath, sealKeyFile: config.sealKeyFile, out: flags.out, sealKeyOut: flags['seal-key-out'] })
+  process.stdout.write(`Backed up ${config.dbPath} to ${flags.out} (${pages} pages; integrity and seal key checked).\n` +
+    (flags['seal-key-out'] === undefined
+      ? `The seal key (${config.sealKeyFile}) is not in the backup: keep a copy of it apart from the database backups.\n`
+      : `Seal key copied to ${flags['seal-key-out']}: store it apart from the database backups.\n`))
 }
 
 async function akvEmulatorCommand (argv: string[]): Promise<void> {
@@ -193,6 +232,13 @@ async function akvEmulatorCommand (argv: string[]): Promise<void> {
   })
 }
 
+async function migrateCommand (argv: string[]): Promise<void> {
+  const flags = parseFlags(argv, { config: { type: 'string' } })
+  const config = loadConfigWithFile(flags.config === undefined ? undefined : await readConfigFile(flags.config))
+  const { runMigrateCommand } = await import('../db/migrate-command.js')
+  process.stdout.write(`${await runMigrateCommand(config)}\n`)
+}
+
 /** Runs the CLI with `argv` (without node and script). Sets `process.exitCode`. */
 export async function main (argv: string[]): Promise<void> {
   const [command, ...rest] = argv
@@ -202,6 +248,8 @@ export async function main (argv: string[]): Promise<void> {
     switch (command) {
       case 'server': await serverCommand(rest); break
       case 'akv-emulator': await akvEmulatorCommand(rest); break
+      case 'operator': await operatorCommand(rest); break
+      case 'migrate': await migrateCommand(rest); break
       case undefined: case '-h': case '-help': case '--help': case 'help':
         process.stdout.write(USAGE); break
       default: throw new UsageError(`unknown command "${command}"`)

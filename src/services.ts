@@ -31,6 +31,16 @@ import { createTokenTuneService } from './tokens/token-tune.js'
 const SEAL_CHECK_KEY = 'seal_check'
 const SEAL_CHECK_TEXT = 'vault-sync seal check v1'
 
+/**
+ * Whether `sealer`'s key opens the database behind `meta` (its seal check decrypts);
+ * `undefined` for a database without a seal check yet (new).
+ */
+export function sealKeyOpens (meta: Pick<ReturnType<typeof createMetaRepo>, 'get'>, sealer: Sealer): boolean | undefined {
+  const check = meta.get(SEAL_CHECK_KEY)
+  if (check === undefined) return undefined
+  try { return sealer.decryptString(check, SEAL_CHECK_KEY) === SEAL_CHECK_TEXT } catch { return false }
+}
+
 export interface ServicesOptions {
   db: Db
   /** The 32-byte seal key. */
@@ -52,14 +62,9 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, azur
   const now = injectedNow ?? Date.now
   const meta = createMetaRepo(db)
   const sealer: Sealer = createSealer(sealKey)
-  const check = meta.get(SEAL_CHECK_KEY)
-  if (check === undefined) {
-    meta.set(SEAL_CHECK_KEY, sealer.encrypt(SEAL_CHECK_TEXT, SEAL_CHECK_KEY))
-  } else {
-    let ok = false
-    try { ok = sealer.decryptString(check, SEAL_CHECK_KEY) === SEAL_CHECK_TEXT } catch { ok = false }
-    if (!ok) throw new Error('VAULT_SYNC_SEAL_KEY_FILE: the seal key does not open this database (wrong key file?)')
-  }
+  const opens = sealKeyOpens(meta, sealer)
+  if (opens === undefined) meta.set(SEAL_CHECK_KEY, sealer.encrypt(SEAL_CHECK_TEXT, SEAL_CHECK_KEY))
+  else if (!opens) throw new Error('VAULT_SYNC_SEAL_KEY_FILE: the seal key does not open this database (wrong key file?)')
   if (meta.get('cluster_id') === undefined) {
     meta.set('cluster_id', randomUUID())
     meta.set('cluster_name', `vault-cluster-${randomBytes(4).toString('hex')}`)

@@ -8,11 +8,15 @@ import type { Config } from '../config.js'
 import { createAzureKvClients } from '../drivers/azure-kv/azure-kv-client.js'
 import { createAzureKvDriver } from '../drivers/azure-kv/azure-kv-driver.js'
 import { DEFAULT_VAULT_LIMITS, createVaultLimiter } from '../drivers/azure-kv/azure-kv-limits.js'
+import type { Metrics } from '../metrics/metrics.js'
 import type { Services } from '../services.js'
 import { createSyncWorker, type SyncWorker } from './worker.js'
 
-/** Builds the worker for `config` and subscribes it to new work; call `start()` on it. */
-export function createSyncEngine (services: Services, config: Readonly<Config>, log: Logger): SyncWorker {
+/**
+ * Builds the worker for `config` and subscribes it to new work; call `start()` on it. With
+ * `metrics`, every Azure SDK request (each retry) and every settled attempt is counted.
+ */
+export function createSyncEngine (services: Services, config: Readonly<Config>, log: Logger, metrics?: Metrics): SyncWorker {
   const az = config.azure
   const driver = createAzureKvDriver({
     clients: createAzureKvClients({
@@ -21,7 +25,8 @@ export function createSyncEngine (services: Services, config: Readonly<Config>, 
       disableInstanceDiscovery: az.disableInstanceDiscovery,
       disableChallengeResourceVerification: az.disableChallengeResourceVerification,
       allowLoopback: az.allowLoopbackDestinations,
-      sdkMaxRetries: az.sdkMaxRetries
+      sdkMaxRetries: az.sdkMaxRetries,
+      onRequest: metrics?.azureRequest
     }),
     limiter: createVaultLimiter({ ...DEFAULT_VAULT_LIMITS, concurrency: az.maxConcurrency }),
     pollIntervalMs: az.pollIntervalMs,
@@ -31,6 +36,7 @@ export function createSyncEngine (services: Services, config: Readonly<Config>, 
     services,
     driver,
     log,
+    observer: metrics?.sync,
     settings: {
       maxInFlight: 64,
       leaseMs: 2 * az.pollTimeoutMs + 60_000,

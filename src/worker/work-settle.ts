@@ -8,6 +8,7 @@
 import type { SyncWorkRepo } from '../../db/sync-work-repo.js'
 import type { SyncError } from '../drivers/sync-error.js'
 import type { OpResult } from '../drivers/target-ops.js'
+import type { SyncObserver } from '../metrics/sync-metrics.js'
 import type { Services } from '../services.js'
 import type { PlannedTarget } from '../sync/plan.js'
 import { backoffDelayMs, type BackoffSettings } from './backoff.js'
@@ -28,8 +29,12 @@ export interface SettleSettings {
 
 type Deps = Pick<Services, 'db' | 'now' | 'syncRepos' | 'destinationService'>
 
-/** Creates the settle step; `statusSettled` is told each settled status once its transaction committed. */
-export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings: SettleSettings, statusSettled?: StatusChangeLog) {
+/**
+ * Creates the settle step; `statusSettled` is told each settled status once its transaction
+ * committed (the status-change log), and `observer` (metrics) hears each settled attempt after it
+ * committed.
+ */
+export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings: SettleSettings, statusSettled?: StatusChangeLog, observer?: SyncObserver) {
   const { associations, destinations } = services.syncRepos
 
   /** Shows the attempt in flight: SYNCING / UNSYNCING on the association and the targets it touches. */
@@ -48,6 +53,7 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
   function settle (ctx: WorkContext, results: Map<PlannedTarget, OpResult>): void {
     const at = services.now()
     const a = ctx.association
+    let associationStatus = a.status
     const recorded = new Map(associations.targets(a.id).map((t) => [t.sub_key, t]))
     const failures: SyncError[] = []
     const statuses: string[] = []
@@ -96,7 +102,7 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
 
       const rank = (s: string): number => { const i = PRECEDENCE.indexOf(s); return i < 0 ? PRECEDENCE.length : i }
       const worst = statuses.reduce<string | undefined>((w, s) => (w === undefined || rank(s) < rank(w) ? s : w), undefined)
-      const associationStatus = worst ?? (ctx.kv === undefined || ctx.unsyncAll ? 'UNSYNCED' : 'SYNCED')
+      associationStatus = worst ?? (ctx.kv === undefined || ctx.unsyncAll ? 'UNSYNCED' : 'SYNCED')
       const firstError = failures[0]?.message ?? null
       settled = { status: associationStatus, message: associationStatus === 'SYNCED' || associationStatus === 'UNSYNCED' ? null : firstError }
       associations.setStatus(a.id, settled.status, settled.message, at)
@@ -114,6 +120,18 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
     })()
     if (settled !== undefined) statusSettled?.({ association: a, destination: ctx.destination, ...settled })
     services.destinationService.dropSettledHidden()
+    if (observer !== undefined) {
+      const ops: Array<{ operation: string, status: string }> = []
+      let wroteVersion = false
+      for (const [p, r] of results) {
+        ops.push({ operation: p.kind, status: r.ok ? 'success' : r.error.kind })
+        if (p.kind === 'write' && r.ok) wroteVersion = true
+      }
+      observer.onSettled({
+        destinationType: ctx.destination.type, ops, wroteVersion, queuedAt: ctx.row.created_at, settledAt: at, retry: ctx.row.attempts > 0, failed: failures.length > 0,
+        statusBefore: a.status, statusAfter: associationStatus
+      })
+    }
   }
 
   /** D-15.4: a purge deletes each unsynced association, then the destination; a client error stops it. */
@@ -140,6 +158,10 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
       work.retry(ctx.association.id, ctx.row.generation, at + delay, ctx.row.attempts + 1, ctx.row.first_failure_at ?? at)
     })()
     statusSettled?.({ association: ctx.association, destination: ctx.destination, status: 'INTERNAL_VAULT_ERROR', message })
+    observer?.onSettled({
+      destinationType: ctx.destination.type, ops: [], wroteVersion: false, queuedAt: ctx.row.created_at, settledAt: at, retry: ctx.row.attempts > 0, failed: true,
+      statusBefore: ctx.association.status, statusAfter: 'INTERNAL_VAULT_ERROR'
+    })
   }
 
   return { markInFlight, settle, settleInternal }

@@ -16,6 +16,7 @@ import { createSyncWorkRepo, type ClaimedRow } from '../../db/sync-work-repo.js'
 import type { AzureKvDriver } from '../drivers/azure-kv/azure-kv-driver.js'
 import { internalSyncError } from '../drivers/sync-error.js'
 import type { OpResult } from '../drivers/target-ops.js'
+import type { SyncObserver } from '../metrics/sync-metrics.js'
 import type { Services } from '../services.js'
 import type { PlannedTarget } from '../sync/plan.js'
 import { createReconciler } from './reconciler.js'
@@ -42,13 +43,15 @@ export interface WorkerDeps {
   driver: AzureKvDriver
   settings: WorkerSettings
   log: Logger
+  /** Metrics hooks (`src/metrics/`), told of every settled attempt. */
+  observer?: SyncObserver
 }
 
 /** Creates the worker; call `start()`. */
-export function createSyncWorker ({ services, driver, settings, log }: WorkerDeps) {
+export function createSyncWorker ({ services, driver, settings, log, observer }: WorkerDeps) {
   const work = createSyncWorkRepo(services.db)
   const loader = createWorkLoader(services, work)
-  const settler = createWorkSettler(services, work, settings, createStatusChangeLog(log))
+  const settler = createWorkSettler(services, work, settings, createStatusChangeLog(log), observer)
   const reconciler = createReconciler(services, work, settings)
   const inFlight = new Map<string, Promise<void>>()
   const abort = new AbortController()

@@ -34,6 +34,7 @@ export const SCENARIO: Step[] = [
   { id: 'seal-status' },
   { id: 'leader-status' },
   { id: 'read-initialization-status' },
+  { id: 'metrics' },
   { id: 'read-activation-flags' },
   { id: 'activation-flags-activate' },
   { id: 'internal-generate-open-api-document' },

@@ -43,3 +43,17 @@ t.test('dev defaults for the emulator yield to explicit VAULT_SYNC_AZURE_* setti
   t.equal(explicit.azure.disableInstanceDiscovery, false)
   t.equal(explicit.azure.caFile, '/emu/ca.pem')
 })
+
+t.test('storage: sqlite by default; postgresql needs VAULT_PG_CONNECTION_URL, never echoed', async (t) => {
+  const d = loadConfig({}, {})
+  t.equal(d.storage, 'sqlite')
+  t.equal(d.postgres, undefined)
+  const url = 'postgresql://vs:s3cret@db.example:5432/vs?sslmode=require'
+  const p = loadConfig({}, { VAULT_SYNC_STORAGE: 'postgresql', VAULT_PG_CONNECTION_URL: url, VAULT_SYNC_PG_MAX_PARALLEL: '32' })
+  t.same(p.postgres, { connectionUrl: url, maxParallel: 32 })
+  t.equal(loadConfig({}, { VAULT_SYNC_STORAGE: 'postgresql', VAULT_PG_CONNECTION_URL: url }).postgres?.maxParallel, 10)
+  t.throws(() => loadConfig({}, { VAULT_SYNC_STORAGE: 'mysql' }), { message: /^VAULT_SYNC_STORAGE: "mysql" is not one of sqlite, postgresql/ })
+  t.throws(() => loadConfig({}, { VAULT_SYNC_STORAGE: 'postgresql' }), { message: /^VAULT_PG_CONNECTION_URL: is required/ })
+  t.throws(() => loadConfig({}, { VAULT_SYNC_STORAGE: 'postgresql', VAULT_PG_CONNECTION_URL: 'mysql://u:s3cret@h/d' }), { message: /^VAULT_PG_CONNECTION_URL: is not a postgresql:\/\/ URL$/ })
+  t.throws(() => loadConfig({}, { VAULT_SYNC_PG_MAX_PARALLEL: '0' }), { message: /^VAULT_SYNC_PG_MAX_PARALLEL: / })
+})

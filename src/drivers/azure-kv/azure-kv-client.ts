@@ -14,6 +14,7 @@ import type { SecretClient } from '@azure/keyvault-secrets'
 import type { NetworkRules } from '../target-ops.js'
 import { resolveAzureCloud, AZURE_CLOUDS } from './azure-kv-clouds.js'
 import { createNetworkPolicy, NetworkPolicyError } from './azure-kv-network.js'
+import { azureRequestCountingPolicy, type AzureRequestHook } from '../../metrics/azure-request-policy.js'
 
 /** What a destination supplies (its decrypted connection details). */
 export interface AzureKvConnection {
@@ -37,6 +38,8 @@ export interface AzureKvSettings {
   allowLoopback: boolean
   /** SDK pipeline retries per request; 0 lets the worker own retries. */
   sdkMaxRetries: number
+  /** Told of every HTTP request the SDK sends, each retry included (metrics). */
+  onRequest?: AzureRequestHook
 }
 
 export interface AzureKvClient {
@@ -82,17 +85,21 @@ export function createAzureKvClients (settings: AzureKvSettings) {
     const [{ ClientSecretCredential }, { SecretClient }] = await loadSdk()
     const cloud = resolveAzureCloud(conn.cloud) ?? 'public'
     const retryOptions = { maxRetries: settings.sdkMaxRetries }
+    // Per retry: a 429 the SDK retried is counted as well as the request that followed it.
+    const additionalPolicies = settings.onRequest === undefined ? [] : [{ policy: azureRequestCountingPolicy(settings.onRequest), position: 'perRetry' as const }]
     const credential = new ClientSecretCredential(conn.tenantId, conn.clientId, conn.clientSecret, {
       authorityHost: settings.authorityHost ?? AZURE_CLOUDS[cloud].authorityHost,
       disableInstanceDiscovery: settings.disableInstanceDiscovery,
       agent: authorityAgent,
-      retryOptions
+      retryOptions,
+      additionalPolicies
     })
     const agent = new Agent({ keepAlive: true, ca, lookup: policy.lookup as never })
     const client = new SecretClient(conn.keyVaultUri, credential, {
       disableChallengeResourceVerification: settings.disableChallengeResourceVerification,
       agent,
-      retryOptions
+      retryOptions,
+      additionalPolicies
     })
     const entry = { client, origin: vaultOrigin(conn.keyVaultUri) }
     cache.set(key, entry)
