@@ -22,4 +22,8 @@ t.test('sys/health status codes: out of range or malformed is 400, never 500', a
       t.ok(res.statusCode < 500, `${path}${query.slice(0, 20)} → ${res.statusCode}`)
     }
   }
+  for (const query of ['?format=', '?format=bad', '?format=prometheus', '?format=%zz', '?format=json&format=prometheus', '?format[a]=1']) {
+    const res = await vault(app, 'GET', `/v1/sys/metrics${query}`)
+    t.ok(res.statusCode < 500, `sys/metrics${query} → ${res.statusCode}`)
+  }
 })
