@@ -21,7 +21,8 @@ export function createSyncEngine (services: Services, config: Readonly<Config>, 
       disableInstanceDiscovery: az.disableInstanceDiscovery,
       disableChallengeResourceVerification: az.disableChallengeResourceVerification,
       allowLoopback: az.allowLoopbackDestinations,
-      sdkMaxRetries: az.sdkMaxRetries
+      sdkMaxRetries: az.sdkMaxRetries,
+      maxSockets: 2 * az.maxConcurrency // one pool per vault client, sized to the limiter's two lanes
     }),
     limiter: createVaultLimiter({ ...DEFAULT_VAULT_LIMITS, concurrency: az.maxConcurrency }),
     pollIntervalMs: az.pollIntervalMs,
@@ -37,6 +38,7 @@ export function createSyncEngine (services: Services, config: Readonly<Config>, 
       reconcileIntervalMs: config.reconcileIntervalMs,
       unsyncedRetentionMs: config.unsyncedRetentionMs,
       stopGraceMs: 5_000,
+      minWriteIntervalMs: config.minWriteIntervalMs,
       backoff: { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
       clientErrorRetryMs: config.clientErrorRetryMs
     }
