@@ -49,7 +49,7 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
       const error = classifyAzureError(err, `connect to ${conn.keyVaultUri}`)
       return ops.map(() => ({ ok: false, error }))
     }
-    const limited = async <T>(kind: OperationKind, fn: () => Promise<T>): Promise<T> => await limiter.run(origin, kind, fn)
+    const limited = async <T>(kind: OperationKind, fn: () => Promise<T>): Promise<T> => await limiter.run(origin, kind, fn, signal)
     const lroSignal = (): AbortSignal => (signal === undefined ? AbortSignal.timeout(pollTimeoutMs) : AbortSignal.any([signal, AbortSignal.timeout(pollTimeoutMs)]))
 
     /** The latest version, `undefined` when there is none, or `'disabled'` when it cannot be read. */

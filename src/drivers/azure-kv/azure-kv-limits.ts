@@ -104,13 +104,21 @@ export function createVaultLimiter (limits: VaultLimits = DEFAULT_VAULT_LIMITS, 
   }
 
   return {
-    /** Runs `fn` under the `kind` ledger of `origin`; resolves or rejects with `fn`'s outcome (a 429 only after `maxThrottleRetries`). */
-    async run<T> (origin: string, kind: OperationKind, fn: () => Promise<T>): Promise<T> {
+    /**
+     * Runs `fn` under the `kind` ledger of `origin`; resolves or rejects with `fn`'s outcome (a 429
+     * only after `maxThrottleRetries`). A call still waiting when `signal` aborts rejects with its reason.
+     */
+    async run<T> (origin: string, kind: OperationKind, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
       const lane = laneFor(origin, kind)
       return await new Promise<T>((resolve, reject) => {
         const task: Task = { fn, resolve: resolve as (v: unknown) => void, reject, throttles: 0 }
-        if (lane.queue.length === 0 && lane.ledger.canStart(clock())) execute(lane, task, clock())
-        else { lane.queue.push(task); if (lane.timer === undefined) pump(lane) }
+        if (lane.queue.length === 0 && lane.ledger.canStart(clock())) { execute(lane, task, clock()); return }
+        lane.queue.push(task)
+        if (lane.timer === undefined) pump(lane)
+        signal?.addEventListener('abort', () => {
+          const i = lane.queue.indexOf(task)
+          if (i >= 0) { lane.queue.splice(i, 1); reject(signal.reason) }
+        }, { once: true })
       })
     },
     /** The ledger of `origin` and `kind` (created on first use), for logs and tests. */

@@ -120,3 +120,15 @@ t.test('limiter: a 429 is retried after the pause, slowing the vault down', asyn
   await t.rejects(limiter.run('https://z:443', 'other', async () => { throw Object.assign(new Error('nope'), { statusCode: 403 }) }), { message: 'nope' }, 'other errors pass through at once')
   limiter.clear()
 })
+
+t.test('limiter: a waiting call rejects when its signal aborts', async (t) => {
+  const limiter = createVaultLimiter({ writesPerWindow: 1, othersPerWindow: 1, windowMs: 60_000, concurrency: 1, maxThrottleRetries: 0 }, () => 0)
+  t.equal(await limiter.run('https://v:443', 'write', async () => 'first'), 'first')
+  const abort = new AbortController()
+  const waiting = limiter.run('https://v:443', 'write', async () => 'never', abort.signal)
+  t.equal(limiter.waiting('https://v:443', 'write'), 1)
+  abort.abort(new Error('stopping'))
+  await t.rejects(waiting, { message: 'stopping' })
+  t.equal(limiter.waiting('https://v:443', 'write'), 0, 'and leaves the queue')
+  limiter.clear()
+})
