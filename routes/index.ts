@@ -10,12 +10,15 @@ import { kvEngine, kvOperationDocs } from './kv/index.js'
 import { mountDispatchRoutes, type MountHandler } from './mount-dispatch.js'
 import { activationFlagRoutes } from './sys/activation-flags.js'
 import { auditHashRoutes } from './sys/audit-hash.js'
+import { authTuneRoutes } from './sys/auth-tune.js'
 import { capabilityRoutes } from './sys/capabilities.js'
 import { healthRoutes } from './sys/health.js'
 import { mountRoutes } from './sys/mounts.js'
 import { apiDocsPage, openApiRoutes } from './sys/openapi.js'
 import { policyRoutes } from './sys/policies.js'
 import { syncRoutes } from './sys/sync/index.js'
+import { syncExtRoutes } from './sys/sync-ext/index.js'
+import { uiRoutes } from './ui/index.js'
 
 /**
  * One registered route, as the route walk of the access-control tests and the OpenAPI
@@ -30,8 +33,8 @@ declare module 'fastify' {
   }
 }
 
-/** Registers every route of the API on `app`; they are listed in `app.vaultRoutes`. */
-export function registerRoutes (app: FastifyInstance, services: Services): void {
+/** Registers every route of the API on `app` (and the `/ui/` page when `ui`); they are listed in `app.vaultRoutes`. */
+export function registerRoutes (app: FastifyInstance, services: Services, options: { ui?: boolean } = {}): void {
   const known: string[] = []
   const routes: RegisteredRoute[] = []
   app.decorate('vaultRoutes', routes)
@@ -49,12 +52,15 @@ export function registerRoutes (app: FastifyInstance, services: Services): void 
   activationFlagRoutes(app, services)
   mountRoutes(app, services)
   tokenRoutes(app, services)
+  authTuneRoutes(app, services)
   policyRoutes(app, services)
   capabilityRoutes(app)
   auditHashRoutes(app, services)
   syncRoutes(app, services)
+  syncExtRoutes(app, services)
   openApiRoutes(app)
   apiDocsPage(app)
+  if (options.ui === true) uiRoutes(app)
   // Engines by mount type; vault-sync mounts only KV version 2 (`kvEngine` checks the version).
   const engines: Partial<Record<string, MountHandler>> = { kv: kvEngine(services) }
   mountDispatchRoutes(app, services, engines, known, kvOperationDocs())

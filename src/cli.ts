@@ -4,12 +4,15 @@
  *   server [-no-worker] [-dev] [-dev-listen-address=H:P] [-dev-root-token-id=ID] [-dev-info-file=PATH]
  *          [-dev-db=PATH] [-dev-akv-listen-address=H:P]
  *   akv-emulator [-listen-address=H:P] [-info-file=PATH] ...
+ *   version (also -version, --version, -v)
  * Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a start-up error, 2 on a usage error.
  */
+import { rm } from 'node:fs/promises'
 import type { AkvEmulatorInfo } from './akv-emulator/index.js'
 import { parseFlags } from './cli-args.js'
 import { ConfigError, loadConfig, type ConfigOverrides } from './config.js'
 import type { RunningServer } from './server.js'
+import { versionLine } from './version.js'
 
 const USAGE = `Usage: vault-sync <command> [flags]
 
@@ -19,8 +22,10 @@ Commands:
                   -dev                       in-memory dev server with KV v2 at secret/, sync activated and
                                              the built-in Azure Key Vault emulator
                   -dev-listen-address=H:P    (default 127.0.0.1:8200)
-                  -dev-root-token-id=ID      root token to create (default: random hvs. token)
+                  -dev-root-token-id=ID      root token to create (default: random hvs. token; kept across
+                                             restarts on the same -dev-db)
                   -dev-info-file=PATH        write {"address","root_token","akv":{...}} as JSON for scripts
+                                             (mode 0600; removed when the server stops)
                   -dev-db=PATH               keep dev state in this SQLite file (seal key in PATH.seal-key,
                                              emulator state in PATH.akv/)
                   -dev-akv-listen-address=H:P  the emulator's address (default 127.0.0.1:0, a free port)
@@ -30,16 +35,29 @@ Commands:
                   -vaults=N|a,b              extra vaults, one port each
                   -state-dir=DIR             keep CA, certificates and secrets across restarts
                   -admin-token=T -tenant-id=T -client-id=C -client-secret=S
+  version       Print the version (also -version, --version, -v)
+
+Everything else is set by environment variables (VAULT_SYNC_DB_PATH, VAULT_SYNC_LISTEN_ADDRESS,
+VAULT_SYNC_SEAL_KEY_FILE, VAULT_SYNC_LOG_LEVEL, ...): README.md, section "Configuration", lists
+every one with its default.
+`
+
+/** Printed by `server` while secrets sync is not activated (Vault needs the same step). */
+const activationNote = (address: string): string => `Secrets sync is not activated yet. Activate it once, as in Vault, before any sys/sync call:
+
+    $ curl -X PUT -H "X-Vault-Token: <root token>" ${address}/v1/sys/activation-flags/secrets-sync/activate
+
 `
 
 class UsageError extends Error {}
 
-/** Runs `fn` until SIGINT/SIGTERM, then `close()`s it and resolves. */
+/** Runs until SIGINT/SIGTERM, says so in one line (as Vault's `==> Vault shutdown triggered`), then `close()`s and resolves. */
 async function runUntilSignal (close: () => Promise<void>): Promise<void> {
   await new Promise<void>((resolve) => {
-    const stop = (): void => {
+    const stop = (signal: NodeJS.Signals): void => {
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
+      process.stdout.write(`==> vault-sync shutdown triggered (${signal})\n`)
       close().then(resolve, (err) => { process.stderr.write(`vault-sync: error while closing: ${String(err)}\n`); resolve() })
     }
     process.on('SIGINT', stop)
@@ -55,7 +73,7 @@ export function devExportLines (address: string, rootToken: string, akv: AkvEmul
   const vars: Array<[string, string]> = [['VAULT_ADDR', address], ['VAULT_TOKEN', rootToken]]
   if (akv !== undefined) {
     vars.push(['AKV_KEY_VAULT_URI', akv.key_vault_uri], ['AKV_TENANT_ID', akv.tenant_id], ['AKV_CLIENT_ID', akv.client_id],
-      ['AKV_CLIENT_SECRET', akv.client_secret], ['AKV_CA_FILE', akv.ca_file])
+      ['AKV_CLIENT_SECRET', akv.client_secret], ['AKV_CA_FILE', akv.ca_file], ['AKV_ADMIN_URL', akv.admin_url], ['AKV_ADMIN_TOKEN', akv.admin_token])
   }
   return vars.map(([k, v]) => `export ${k}=${shq(v)}`)
 }
@@ -68,7 +86,8 @@ WARNING! dev mode is enabled! In this mode, vault-sync runs ${devDb === undefine
 and starts unsealed with a single root token. KV v2 is mounted at secret/ and secrets sync is activated.
 ${akv === undefined ? '' : `The built-in Azure Key Vault emulator listens at ${akv.key_vault_uri} (its CA: ${akv.ca_file});
 the sync worker trusts it, and azure-kv destinations may point at loopback addresses.
-`}
+`}${server.app.hasRoute({ method: 'GET', url: '/ui' }) ? `The operator page is at ${server.address}/ui/ (sign in with the root token below).
+` : ''}
 You may need to set the following environment variables:
 
 ${devExportLines(server.address, server.rootToken ?? '', akv).map((l) => `    $ ${l}`).join('\n')}
@@ -120,19 +139,21 @@ async function serverCommand (argv: string[]): Promise<void> {
       dbPath: flags['dev-db'] ?? ':memory:',
       listenAddress: flags['dev-listen-address'] ?? '127.0.0.1:8200',
       sealKeyFile: flags['dev-db'] === undefined ? null : `${flags['dev-db']}.seal-key`,
-      worker
+      worker,
+      uiDefault: true
     }, { devDb: flags['dev-db'], akvListen: flags['dev-akv-listen-address'], rootTokenId: flags['dev-root-token-id'] })
     : await (await import('./server.js')).startServer({ config: loadConfig({ worker }) })
+  const infoFile = dev ? flags['dev-info-file'] : undefined
   if (dev) {
     printDevBanner(server, flags['dev-db'])
-    if (flags['dev-info-file'] !== undefined) {
+    if (infoFile !== undefined) {
       try {
         // Atomic (temporary file + rename), mode 0600: it holds the root token and the emulator's secret.
         const { writeDevInfoFile } = await import('./dev-akv.js')
-        await writeDevInfoFile(flags['dev-info-file'], { address: server.address, root_token: server.rootToken ?? '', akv: server.akv?.info })
+        await writeDevInfoFile(infoFile, { address: server.address, root_token: server.rootToken ?? '', akv: server.akv?.info })
       } catch (err) {
         await server.close()
-        throw new Error(`-dev-info-file: cannot write ${flags['dev-info-file']}: ${(err as Error).message}`)
+        throw new Error(`-dev-info-file: cannot write ${infoFile}: ${(err as Error).message}`)
       }
     }
   } else {
@@ -140,8 +161,12 @@ async function serverCommand (argv: string[]): Promise<void> {
     if (server.rootToken !== undefined) {
       process.stdout.write(`\nInitial Root Token: ${server.rootToken}\n\nThis token is shown only once; store it safely.\n\n`)
     }
+    if (server.services.activation.flags().unactivated.includes('secrets-sync')) process.stdout.write(activationNote(server.address))
   }
-  await runUntilSignal(server.close)
+  // The info file holds the root token and the emulator's secret: it goes with the process.
+  await runUntilSignal(async () => {
+    try { await server.close() } finally { if (infoFile !== undefined) await rm(infoFile, { force: true }) }
+  })
 }
 
 async function akvEmulatorCommand (argv: string[]): Promise<void> {
@@ -171,6 +196,7 @@ async function akvEmulatorCommand (argv: string[]): Promise<void> {
 /** Runs the CLI with `argv` (without node and script). Sets `process.exitCode`. */
 export async function main (argv: string[]): Promise<void> {
   const [command, ...rest] = argv
+  if (command === 'version' || command === '-version' || command === '--version' || command === '-v') { process.stdout.write(`${versionLine()}\n`); return }
   if (rest.some((a) => a === '-h' || a === '-help' || a === '--help')) { process.stdout.write(USAGE); return }
   try {
     switch (command) {

@@ -9,11 +9,12 @@ import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { AkvEmulator } from './akv-emulator/index.js'
-import { openDatabase, type Db } from '../db/database.js'
+import { databaseHasData, openDatabase, type Db } from '../db/database.js'
 import { buildApp, REDACTED_HEADERS } from './app.js'
 import type { Config } from './config.js'
 import { generateSealKey } from './crypto/seal.js'
 import { loadOrCreateSealKey } from './crypto/seal-key-file.js'
+import { devRootToken } from './dev-root-token.js'
 import { createServices, type Services } from './services.js'
 import { createSyncEngine } from './worker/sync-engine.js'
 import type { SyncWorker } from './worker/worker.js'
@@ -50,7 +51,7 @@ export interface RunningServer {
 }
 
 function devSetup (services: Services, dev: DevOptions): string {
-  const rootToken = services.tokens.ensureRootToken(dev.rootTokenId)
+  const rootToken = devRootToken(services, dev.rootTokenId)
   if (services.mounts.byPath('secret') === undefined) {
     services.mounts.enable('secret', { type: 'kv', options: { version: '2' }, description: 'key/value secret storage' })
   }
@@ -73,7 +74,7 @@ export async function startServer ({ config, dev }: StartOptions): Promise<Runni
 }
 
 async function startWith (config: Readonly<Config>, dev: DevOptions | undefined): Promise<RunningServer> {
-  const sealKey = config.sealKeyFile === undefined ? generateSealKey() : loadOrCreateSealKey(config.sealKeyFile)
+  const sealKey = config.sealKeyFile === undefined ? generateSealKey() : loadOrCreateSealKey(config.sealKeyFile, () => databaseHasData(config.dbPath))
   const db: Db = openDatabase(config.dbPath)
   let services: Services
   try {
@@ -92,10 +93,12 @@ async function startWith (config: Readonly<Config>, dev: DevOptions | undefined)
     services,
     maxRequestBytes: config.maxRequestBytes,
     tls,
+    ui: config.ui,
     logger: { level: config.logLevel, redact: REDACTED_HEADERS }
   })
   try {
-    await app.listen({ host: config.listen.host, port: config.listen.port })
+    // Fastify sees the socket server we hand it (serverFactory), not TLS: say the real scheme.
+    await app.listen({ host: config.listen.host, port: config.listen.port, listenTextResolver: (address) => `Server listening at ${tls === undefined ? address : address.replace(/^http:/, 'https:')}` })
   } catch (err) {
     await app.close()
     db.close()
@@ -103,6 +106,7 @@ async function startWith (config: Readonly<Config>, dev: DevOptions | undefined)
   }
   const worker = config.worker ? createSyncEngine(services, config, app.log) : undefined
   worker?.start()
+  services.syncExt.status.setWorkerInProcess(worker !== undefined)
   const { port } = app.server.address() as AddressInfo
   const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host
   const address = `${tls === undefined ? 'http' : 'https'}://${host}:${port}`

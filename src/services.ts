@@ -22,7 +22,9 @@ import { microClockFromMillis } from './kv/kv-time.js'
 import type { AzureEnvDefaults } from './drivers/azure-kv/azure-kv-config.js'
 import { createActivationService } from './sync/activation-service.js'
 import { createSyncServices } from './sync/sync-services.js'
+import { createSyncExtServices } from './sync-ext/sync-ext-services.js'
 import { createTokenService } from './tokens/token-service.js'
+import { createTokenTuneService } from './tokens/token-tune.js'
 
 /** The seal check: a known plaintext stored encrypted, to detect a wrong seal key at start. */
 const SEAL_CHECK_KEY = 'seal_check'
@@ -78,6 +80,7 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, azur
   kvChangeHooks.push((change) => { sync.associationService.recordKvChange(change) })
   const policies = createPolicyService({ policies: createPoliciesRepo(db) })
   policies.ensureBuiltins()
+  const tokenTune = createTokenTuneService({ meta })
   // Paths whose writes are `create` or `update` for the ACL depending on existence (D-7).
   const destinationExists = (type: string, name: string): boolean | undefined => {
     try { return sync.destinationService.find(type, name).row !== undefined } catch { return undefined }
@@ -94,7 +97,9 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, azur
     existenceChecks,
     /** The file audit device and its HMAC (audit/audit-service.ts). */
     audit: createAuditService({ meta, sealer, file: auditFile }),
-    tokens: createTokenService({ tokens: createTokensRepo(db), policyExists: policies.exists, now }),
+    tokens: createTokenService({ tokens: createTokensRepo(db), policyExists: policies.exists, now, limits: tokenTune.limits }),
+    /** `sys/auth/token/tune`: the token store's default and max TTL (tokens/token-tune.ts). */
+    tokenTune,
     activation,
     /** Hooks run synchronously inside every KV mutation's transaction (see kv/kv-events.ts). */
     kvChangeHooks,
@@ -111,7 +116,9 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, azur
     /** Repos the sync worker works on (outbox, associations, destinations). */
     syncRepos: sync.repos,
     /** Server-side fallbacks for azure-kv connection fields (KEY_VAULT_URI, AZURE_*). */
-    azureEnv
+    azureEnv,
+    /** vault-sync extensions under `sys/sync-ext/` (status, name preview). */
+    syncExt: createSyncExtServices({ db, now, registry: sync.driverRegistry, mounts, destinations: sync.destinationService, syncConfig: sync.syncConfig, azureEnv })
   }
 }
 

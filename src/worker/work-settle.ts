@@ -12,7 +12,11 @@ import type { Services } from '../services.js'
 import type { PlannedTarget } from '../sync/plan.js'
 import { backoffDelayMs, type BackoffSettings } from './backoff.js'
 import { failureStatus, retryDelayMs } from './settle-rules.js'
-import type { WorkContext } from './work-load.js'
+import type { StatusChangeLog } from './status-log.js'
+import { isOlderVersionNote, type WorkContext } from './work-load.js'
+
+/** A recorded note that still holds when nothing was written (not an older-version note: that is recomputed). */
+const keptNote = (message: string | null): string | null => (message !== null && isOlderVersionNote(message) ? null : message)
 
 /** Statuses in the order one wins for the association row (errors first). */
 const PRECEDENCE = ['CLIENT_SIDE_ERROR', 'EXTERNAL_SERVICE_ERROR', 'INTERNAL_VAULT_ERROR', 'PENDING', 'SYNCED', 'UNSYNCED']
@@ -24,8 +28,8 @@ export interface SettleSettings {
 
 type Deps = Pick<Services, 'db' | 'now' | 'syncRepos' | 'destinationService'>
 
-/** Creates the settle step. */
-export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings: SettleSettings) {
+/** Creates the settle step; `statusSettled` is told each settled status once its transaction committed. */
+export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings: SettleSettings, statusSettled?: StatusChangeLog) {
   const { associations, destinations } = services.syncRepos
 
   /** Shows the attempt in flight: SYNCING / UNSYNCING on the association and the targets it touches. */
@@ -56,6 +60,7 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
       statuses.push(status)
       work.putTarget({ association_id: a.id, sub_key: subKey, ...record, status, message, updated_at: at })
     }
+    let settled: { status: string, message: string | null } | undefined
     const failed = (p: PlannedTarget, error: SyncError): void => {
       failures.push(error)
       put(p.subKey, keep(p.subKey), failureStatus(error, fail), error.message)
@@ -66,11 +71,11 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
       for (const p of ctx.planned) {
         const r = results.get(p)
         switch (p.kind) {
-          case 'noop': put(p.subKey, keep(p.subKey), 'SYNCED', recorded.get(p.subKey)?.message ?? null); break
+          case 'noop': put(p.subKey, keep(p.subKey), 'SYNCED', ctx.olderVersionNote ?? keptNote(recorded.get(p.subKey)?.message ?? null)); break
           case 'error': failed(p, p.error); break
           case 'write':
             if (r === undefined) break // its cleanup failed: the write was not attempted
-            if (r.ok) put(p.subKey, { external_name: p.name, external_version: r.version ?? null, digest: p.digest }, 'SYNCED', r.note ?? null)
+            if (r.ok) put(p.subKey, { external_name: p.name, external_version: r.version ?? null, digest: p.digest }, 'SYNCED', r.note ?? ctx.olderVersionNote ?? null)
             else failed(p, r.error)
             break
           case 'unsync': {
@@ -93,7 +98,8 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
       const worst = statuses.reduce<string | undefined>((w, s) => (w === undefined || rank(s) < rank(w) ? s : w), undefined)
       const associationStatus = worst ?? (ctx.kv === undefined || ctx.unsyncAll ? 'UNSYNCED' : 'SYNCED')
       const firstError = failures[0]?.message ?? null
-      associations.setStatus(a.id, associationStatus, associationStatus === 'SYNCED' || associationStatus === 'UNSYNCED' ? null : firstError, at)
+      settled = { status: associationStatus, message: associationStatus === 'SYNCED' || associationStatus === 'UNSYNCED' ? null : firstError }
+      associations.setStatus(a.id, settled.status, settled.message, at)
 
       settlePurge(ctx, failures, associationStatus)
       const delay = retryDelayMs(failures, ctx.row.attempts, settings.backoff, settings.clientErrorRetryMs)
@@ -106,6 +112,7 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
         work.retry(a.id, -1, at, 0, null) // a newer change arrived: just release the lease
       }
     })()
+    if (settled !== undefined) statusSettled?.({ association: a, destination: ctx.destination, ...settled })
     services.destinationService.dropSettledHidden()
   }
 
@@ -132,6 +139,7 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
       const delay = backoffDelayMs(ctx.row.attempts + 1, settings.backoff)
       work.retry(ctx.association.id, ctx.row.generation, at + delay, ctx.row.attempts + 1, ctx.row.first_failure_at ?? at)
     })()
+    statusSettled?.({ association: ctx.association, destination: ctx.destination, status: 'INTERNAL_VAULT_ERROR', message })
   }
 
   return { markInFlight, settle, settleInternal }

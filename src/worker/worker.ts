@@ -20,6 +20,7 @@ import type { Services } from '../services.js'
 import type { PlannedTarget } from '../sync/plan.js'
 import { createReconciler } from './reconciler.js'
 import { createWorkLoader, type WorkContext } from './work-load.js'
+import { createStatusChangeLog } from './status-log.js'
 import { createWorkSettler, type SettleSettings } from './work-settle.js'
 import { createWriteSpacing } from './write-spacing.js'
 
@@ -50,7 +51,7 @@ export interface WorkerDeps {
 export function createSyncWorker ({ services, driver, settings, log }: WorkerDeps) {
   const work = createSyncWorkRepo(services.db)
   const loader = createWorkLoader(services, work)
-  const settler = createWorkSettler(services, work, settings)
+  const settler = createWorkSettler(services, work, settings, createStatusChangeLog(log))
   const reconciler = createReconciler(services, work, settings)
   const spacing = createWriteSpacing(settings.minWriteIntervalMs ?? 0)
   const inFlight = new Map<string, Promise<void>>()

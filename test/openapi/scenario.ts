@@ -79,6 +79,8 @@ export const SCENARIO: Step[] = [
   { id: 'system-list-sync-destinations-type', params: { type: 'azure-kv' } },
   { id: 'system-write-sync-destinations-type-name-associations-set', params: ASSOC },
   { id: 'system-read-sync-destinations-type-name-associations', params: ASSOC },
+  { id: 'vault-sync-read-sync-ext-status' },
+  { id: 'vault-sync-preview-sync-ext-name' },
   { id: 'system-list-sync-associations' },
   { id: 'system-read-sync-associations-destinations', query: { mount: 'my-kv', secret_name: 'my-secret' } },
   { id: 'system-read-sync-associations-mount-secret_name', params: { mount: 'my-kv', secret_name: 'my-secret' } },
@@ -88,7 +90,8 @@ export const SCENARIO: Step[] = [
   { id: 'system-delete-sync-config' },
   { id: 'system-delete-sync-destinations-azure-kv-name', params: DEST },
 
-  { id: 'policies-write-acl-policy', params: { name: 'app-read' }, body: { policy: POLICY } },
+  { id: 'policies-write-acl-policy', params: { name: 'app-read' }, body: { policy: POLICY }, status: 204 },
+  { id: 'policies-write-acl-policy', params: { name: 'App-Read' }, body: { policy: POLICY }, status: 200 },
   { id: 'policies-read-acl-policy', params: { name: 'app-read' } },
   { id: 'policies-list-acl-policies' },
   { id: 'policies-write-acl-policy2', params: { name: 'app-legacy' }, status: 204 },
@@ -97,6 +100,8 @@ export const SCENARIO: Step[] = [
   { id: 'policies-list-acl-policies2' },
   { id: 'policies-delete-acl-policy2', params: { name: 'app-legacy' } },
   { id: 'policies-delete-acl-policy', params: { name: 'app-read' } },
+  { id: 'auth-read-tuning-information' },
+  { id: 'auth-tune-configuration-parameters', body: { max_lease_ttl: '8760h' } },
   { id: 'query-token-self-capabilities' },
   { id: 'auditing-calculate-hash', params: { path: 'file' } },
 

@@ -126,12 +126,27 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
       try {
         const poller = await limited('other', async () => await client.beginDeleteSecret(op.name, { intervalInMs: pollIntervalMs, abortSignal: signal }))
         await poller.pollUntilDone({ abortSignal: lroSignal() })
-        if (op.purge) await limited('other', async () => { await client.purgeDeletedSecret(op.name, { abortSignal: signal }) })
       } catch (err) {
         if (statusOf(err) === 404) return { ok: true }
         throw classifyAzureError(err, `deleteSecret "${op.name}"`)
       }
-      return { ok: true }
+      return op.purge ? await purge(op.name) : { ok: true }
+    }
+
+    /**
+     * Purges a secret this attempt has just deleted. The delete already succeeded, so a refused
+     * purge (403: purge protection, or RBAC without secrets/purge/action) is not a failed unsync:
+     * the target is UNSYNCED with a note saying why the soft-deleted secret stays recoverable.
+     */
+    async function purge (name: string): Promise<OpResult> {
+      try {
+        await limited('other', async () => { await client.purgeDeletedSecret(name, { abortSignal: signal }) })
+        return { ok: true }
+      } catch (err) {
+        if (statusOf(err) === 404) return { ok: true }
+        if (statusOf(err) !== 403) throw classifyAzureError(err, `purgeDeletedSecret "${name}"`)
+        return { ok: true, note: `deleted; purge refused, the secret stays soft-deleted (${classifyAzureError(err, 'purgeDeletedSecret').message})` }
+      }
     }
 
     return await Promise.all(ops.map(async (op): Promise<OpResult> => {
