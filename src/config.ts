@@ -56,6 +56,8 @@ export interface Config {
   clientErrorRetryMs: number
   /** How long removed (`UNSYNCED`) association entries stay listed, ms. */
   unsyncedRetentionMs: number
+  /** Minimum interval between sync attempts of one association (`VAULT_SYNC_MIN_WRITE_INTERVAL`), ms; 0 = off. */
+  minWriteIntervalMs: number
   azure: AzureSettings
   /** Serve the operator page at `/ui/` (`VAULT_SYNC_UI`, config key `ui`; on in `-dev`). */
   ui: boolean
@@ -214,6 +216,7 @@ export function loadConfig (overrides: ConfigOverrides = {}, env: Env = process.
     backoffMaxMs: duration(env, 'VAULT_SYNC_BACKOFF_MAX', '5m'),
     clientErrorRetryMs: duration(env, 'VAULT_SYNC_CLIENT_ERROR_RETRY', '10m'),
     unsyncedRetentionMs: duration(env, 'VAULT_SYNC_UNSYNCED_RETENTION', '10m'),
+    minWriteIntervalMs: duration(env, 'VAULT_SYNC_MIN_WRITE_INTERVAL', '500ms'),
     azure: loadAzureSettings(env, overrides.azureDefaults ?? {}),
     ui: bool(env, 'VAULT_SYNC_UI', overrides.uiDefault ?? false),
     azureEnv: Object.freeze({
