@@ -68,8 +68,10 @@ export function createSyncWorkRepo (db: Db): SyncWorkRepo {
   const due = db.prepare<[number, number, number], ClaimedRow>(`SELECT * FROM sync_outbox
     WHERE next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at LIMIT ?`)
   const lease = db.prepare('UPDATE sync_outbox SET lease_until = ? WHERE association_id = ?')
-  const nextDue = db.prepare<[], { t: number | null }>(`SELECT min(CASE WHEN lease_until IS NULL OR lease_until < next_attempt_at
-    THEN next_attempt_at ELSE lease_until END) AS t FROM sync_outbox`)
+  // Index-only: the first unleased row by due time, and the few leased rows (partial index).
+  const nextDue = db.prepare<[], { t: number | null }>(`SELECT min(t) AS t FROM (
+    SELECT * FROM (SELECT next_attempt_at AS t FROM sync_outbox WHERE lease_until IS NULL ORDER BY next_attempt_at LIMIT 1)
+    UNION ALL SELECT max(next_attempt_at, lease_until) AS t FROM sync_outbox INDEXED BY sync_outbox_leased WHERE lease_until IS NOT NULL)`)
   const releaseAll = db.prepare('UPDATE sync_outbox SET lease_until = NULL WHERE lease_until IS NOT NULL')
   const complete = db.prepare('DELETE FROM sync_outbox WHERE association_id = ? AND generation = ?')
   const retry = db.prepare(`UPDATE sync_outbox SET lease_until = NULL, next_attempt_at = ?, attempts = ?, first_failure_at = ?

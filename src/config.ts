@@ -57,6 +57,8 @@ export interface Config {
   clientErrorRetryMs: number
   /** How long removed (`UNSYNCED`) association entries stay listed, ms. */
   unsyncedRetentionMs: number
+  /** Minimum interval between sync attempts of one association (`VAULT_SYNC_MIN_WRITE_INTERVAL`), ms; 0 = off. */
+  minWriteIntervalMs: number
   azure: AzureSettings
   /** Listener timeouts and JSON limits (`vault/http-limits.ts`). */
   http: { timeouts: HttpTimeouts, json: JsonLimits }
@@ -217,6 +219,7 @@ export function loadConfig (overrides: ConfigOverrides = {}, env: Env = process.
     backoffMaxMs: duration(env, 'VAULT_SYNC_BACKOFF_MAX', '5m'),
     clientErrorRetryMs: duration(env, 'VAULT_SYNC_CLIENT_ERROR_RETRY', '10m'),
     unsyncedRetentionMs: duration(env, 'VAULT_SYNC_UNSYNCED_RETENTION', '10m'),
+    minWriteIntervalMs: duration(env, 'VAULT_SYNC_MIN_WRITE_INTERVAL', '500ms'),
     azure: loadAzureSettings(env, overrides.azureDefaults ?? {}),
     http: loadHttpLimits(env),
     ui: bool(env, 'VAULT_SYNC_UI', overrides.uiDefault ?? false),

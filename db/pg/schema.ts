@@ -164,5 +164,13 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     expires_at   TIMESTAMPTZ NOT NULL
   );
   `
+  },
+  {
+    // SQLite migration 6 (issue 17): the worker's "next due row" reads the few leased rows
+    // through this index instead of scanning the outbox.
+    name: 'outbox-leased-index',
+    sql: `
+  CREATE INDEX sync_outbox_leased ON sync_outbox (lease_until) WHERE lease_until IS NOT NULL;
+  `
   }
 ]

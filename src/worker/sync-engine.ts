@@ -26,7 +26,8 @@ export function createSyncEngine (services: Services, config: Readonly<Config>, 
       disableChallengeResourceVerification: az.disableChallengeResourceVerification,
       allowLoopback: az.allowLoopbackDestinations,
       sdkMaxRetries: az.sdkMaxRetries,
-      onRequest: metrics?.azureRequest
+      onRequest: metrics?.azureRequest,
+      maxSockets: 2 * az.maxConcurrency // one pool per vault client, sized to the limiter's two lanes
     }),
     limiter: createVaultLimiter({ ...DEFAULT_VAULT_LIMITS, concurrency: az.maxConcurrency }),
     pollIntervalMs: az.pollIntervalMs,
@@ -43,6 +44,7 @@ export function createSyncEngine (services: Services, config: Readonly<Config>, 
       reconcileIntervalMs: config.reconcileIntervalMs,
       unsyncedRetentionMs: config.unsyncedRetentionMs,
       stopGraceMs: 5_000,
+      minWriteIntervalMs: config.minWriteIntervalMs,
       backoff: { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
       clientErrorRetryMs: config.clientErrorRetryMs
     }

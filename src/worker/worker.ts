@@ -23,6 +23,7 @@ import { createReconciler } from './reconciler.js'
 import { createWorkLoader, type WorkContext } from './work-load.js'
 import { createStatusChangeLog } from './status-log.js'
 import { createWorkSettler, type SettleSettings } from './work-settle.js'
+import { createWriteSpacing } from './write-spacing.js'
 
 /** A planned target that calls the driver. */
 type WithOp = Extract<PlannedTarget, { op: unknown }>
@@ -36,6 +37,8 @@ export interface WorkerSettings extends SettleSettings {
   unsyncedRetentionMs: number
   /** In-flight SDK calls are aborted this long after `stop()` begins, ms (D-32.8). */
   stopGraceMs: number
+  /** Minimum interval between attempts of one association, ms (write-spacing.ts); 0 = off. */
+  minWriteIntervalMs?: number
 }
 
 export interface WorkerDeps {
@@ -53,12 +56,14 @@ export function createSyncWorker ({ services, driver, settings, log, observer }:
   const loader = createWorkLoader(services, work)
   const settler = createWorkSettler(services, work, settings, createStatusChangeLog(log), observer)
   const reconciler = createReconciler(services, work, settings)
+  const spacing = createWriteSpacing(settings.minWriteIntervalMs ?? 0)
   const inFlight = new Map<string, Promise<void>>()
   const abort = new AbortController()
   // One signal is shared by every in-flight SDK call (many listeners by design).
   setMaxListeners(0, abort.signal)
   let running = false
   let timer: NodeJS.Timeout | undefined
+  let immediate: NodeJS.Immediate | undefined
   let reconcileTimer: NodeJS.Timeout | undefined
   let idleWaiters: Array<() => void> = []
 
@@ -67,15 +72,17 @@ export function createSyncWorker ({ services, driver, settings, log, observer }:
 
   function schedule (delayMs: number): void {
     if (!running) return
-    if (timer !== undefined) clearTimeout(timer)
-    timer = setTimeout(tick, Math.max(0, Math.min(delayMs, 2 ** 31 - 1)))
+    if (timer !== undefined) { clearTimeout(timer); timer = undefined }
+    // Due now: the next turn of the event loop (a 0 ms timeout waits for the timer phase, ~1 ms).
+    if (delayMs <= 0) { immediate ??= setImmediate(tick); return }
+    if (immediate === undefined) timer = setTimeout(tick, Math.min(delayMs, 2 ** 31 - 1))
   }
 
   function isIdle (): boolean {
     if (inFlight.size > 0) return false
     if (!running || disabled()) return true
     const next = work.nextDueAt()
-    return next === undefined || next > now()
+    return (next === undefined || next > now()) && spacing.pendingUntil(now()) === undefined
   }
 
   function notifyIdle (): void {
@@ -109,6 +116,7 @@ export function createSyncWorker ({ services, driver, settings, log, observer }:
       return
     }
     const ctx = loaded.ctx
+    spacing.started(row.association_id, now())
     settler.markInFlight(ctx)
     try {
       const results = await runDriver(ctx)
@@ -121,6 +129,7 @@ export function createSyncWorker ({ services, driver, settings, log, observer }:
 
   function tick (): void {
     timer = undefined
+    immediate = undefined
     if (!running) return
     if (disabled()) { notifyIdle(); return }
     const slots = settings.maxInFlight - inFlight.size
@@ -128,13 +137,19 @@ export function createSyncWorker ({ services, driver, settings, log, observer }:
       const at = now()
       for (const row of work.claim(at, slots, at + settings.leaseMs)) {
         if (inFlight.has(row.association_id)) continue
+        const allowed = spacing.allowedAt(row.association_id, at)
+        if (allowed > at) { // too soon after its previous attempt: put back (write-spacing.ts)
+          work.retry(row.association_id, row.generation, allowed, row.attempts, row.first_failure_at)
+          spacing.deferred(row.association_id, allowed)
+          continue
+        }
         const p = process(row)
           .catch((err) => { log.error({ err, association: row.association_id }, 'sync worker error') })
           .finally(() => { inFlight.delete(row.association_id); schedule(0); notifyIdle() })
         inFlight.set(row.association_id, p)
       }
     }
-    const next = work.nextDueAt()
+    const next = work.nextDueAt() ?? spacing.pendingUntil(now())
     if (next !== undefined) schedule(next - now())
     notifyIdle()
   }
@@ -169,6 +184,7 @@ export function createSyncWorker ({ services, driver, settings, log, observer }:
     async stop (): Promise<void> {
       running = false
       if (timer !== undefined) clearTimeout(timer)
+      if (immediate !== undefined) clearImmediate(immediate)
       if (reconcileTimer !== undefined) clearInterval(reconcileTimer)
       const grace = setTimeout(() => abort.abort(), settings.stopGraceMs)
       await Promise.allSettled([...inFlight.values()])

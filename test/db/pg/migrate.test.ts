@@ -88,14 +88,14 @@ if (db !== undefined) {
     t.equal(await advisoryLocks(c), 0)
   })
 
-  t.test('migration 1 has the SQLite schema: same tables, columns and indexes', async (t) => {
+  t.test('the PostgreSQL migrations give the SQLite schema (plus the replica tables): same tables, columns and indexes', async (t) => {
     const url = await db.another()
     const c = await connect(t, url)
-    await migrateWith(c, PG_MIGRATIONS.slice(0, 1))
+    await migrateWith(c, PG_MIGRATIONS)
     const lite = openDatabase(':memory:')
     t.teardown(() => lite.close())
     const liteTables = (lite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name)
-    const pgTables = (await c.query("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'schema_migrations' ORDER BY 1")).rows.map((r) => r.name)
+    const pgTables = (await c.query("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT IN ('schema_migrations', 'leases', 'replicas') ORDER BY 1")).rows.map((r) => r.name)
     t.same(pgTables, liteTables)
     for (const table of liteTables) {
       const liteCols = (lite.prepare(`SELECT name, "notnull" AS nn, pk FROM pragma_table_info('${table}') ORDER BY name`).all() as Array<{ name: string, nn: number, pk: number }>)
