@@ -100,6 +100,7 @@ async function startWith (config: Readonly<Config>, dev: DevOptions | undefined)
     services,
     maxRequestBytes: config.maxRequestBytes,
     tls,
+    http: config.http,
     ui: config.ui,
     loggerInstance: createLogger({ level: config.logLevel, format: config.logFormat, redact: REDACTED_HEADERS }),
     logRequestsLevel: config.logRequestsLevel,

@@ -47,7 +47,7 @@ export const isOlderVersionNote = (message: string): boolean => /^version \d+ is
 
 export type LoadResult = { kind: 'work', ctx: WorkContext } | { kind: 'skip', reason: string }
 
-type Deps = Pick<Services, 'kv' | 'mounts' | 'destinationService' | 'driverRegistry' | 'syncRepos' | 'azureEnv' | 'db' | 'now'>
+type Deps = Pick<Services, 'kv' | 'mounts' | 'destinationService' | 'driverRegistry' | 'syncRepos' | 'azureEnv' | 'db' | 'now' | 'targetDigestKey'>
 
 /** Creates the loader over the services and the worker repo. */
 export function createWorkLoader (services: Deps, work: SyncWorkRepo) {
@@ -109,7 +109,8 @@ export function createWorkLoader (services: Deps, work: SyncWorkRepo) {
         subKey: t.sub_key, externalName: t.external_name, digest: t.digest, externalVersion: t.external_version
       })),
       refresh: row.refresh === 1,
-      externalName: (rendered) => type.externalName(rendered)
+      externalName: (rendered) => type.externalName(rendered),
+      digestKey: services.targetDigestKey
     })
     const note = current === undefined ? undefined : olderVersionNote(current.version, current.currentVersion)
     const ctx: WorkContext = { row, association, destination, unsyncAll, kv, connection, planned, leftInPlace: new Map(), olderVersionNote: note }
