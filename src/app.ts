@@ -67,6 +67,8 @@ export function buildApp ({ services, maxRequestBytes, tls, http, ui = false, lo
     // destination name into a 405; the handlers validate lengths themselves (FR-09).
     routerOptions: { maxParamLength: 4096 },
     return503OnClosing: false,
+    // `installListVerb` answers every client error (and moves LIST connections to its wrapper).
+    clientErrorHandler: () => {},
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
       if (tls !== undefined) return installListVerb(createHttpsServer({ ...timeouts, cert: tls.cert, key: tls.key }, handler), 'secureConnection')
       return installListVerb(createHttpServer(timeouts, handler))
