@@ -1,0 +1,84 @@
+/**
+ * Read-through caches over one SQLite connection (issue 16): a service keeps rows it reads on
+ * every request (the mount table, token rows) in memory and drops them when they may have changed:
+ * - on its own writes (`invalidate()`, called by the write path inside the same transaction);
+ * - when another connection or process committed (`PRAGMA data_version` changed; checked at
+ *   most once per event-loop turn, so a request sees other processes' commits made before it);
+ * - never filled inside a transaction, so rows a rolled-back transaction wrote are never kept.
+ */
+import type { Db } from './database.js'
+
+/** The database's "changed by others" counter, read at most once per event-loop turn. */
+export interface ChangeCheck {
+  /** `PRAGMA data_version` as of this event-loop turn. */
+  version: () => number
+  /** True while the connection is inside a transaction (caches read through without storing). */
+  inTransaction: () => boolean
+}
+
+/** Creates the change check of `db`. */
+export function createChangeCheck (db: Db): ChangeCheck {
+  const stmt = db.prepare<[], number>('PRAGMA data_version').pluck()
+  let current = 0
+  let fresh = false
+  const expire = (): void => { fresh = false }
+  return {
+    version () {
+      if (!fresh) {
+        current = stmt.get() ?? 0
+        fresh = true
+        setImmediate(expire)
+      }
+      return current
+    },
+    inTransaction: () => db.inTransaction
+  }
+}
+
+/** A keyed read-through cache; `undefined` results are cached too (unknown token ids). */
+export interface ReadCache<K, V> {
+  get: (key: K, load: (key: K) => V) => V
+  /** Forgets everything (call on every write that may change a cached value). */
+  invalidate: () => void
+}
+
+/** Creates a keyed cache over `check`, holding at most `maxEntries` (then it starts afresh). */
+export function createReadCache<K, V> (check: ChangeCheck, maxEntries = 10_000): ReadCache<K, V> {
+  const map = new Map<K, V>()
+  let version = -1
+  return {
+    get (key, load) {
+      if (check.inTransaction()) return load(key)
+      const v = check.version()
+      if (v !== version) { map.clear(); version = v }
+      if (map.has(key)) return map.get(key) as V
+      const value = load(key)
+      if (map.size >= maxEntries) map.clear()
+      map.set(key, value)
+      return value
+    },
+    invalidate () { map.clear() }
+  }
+}
+
+/**
+ * Wraps `repo` so the methods named in `reads` (no argument, or one string/number) answer from a
+ * cache over `check`, those in `uncachedReads` pass through, and every other method (a write) forgets the cache before and after it
+ * runs. Cached rows are shared: callers must not mutate them.
+ */
+export function cacheRepoReads<R extends object> (repo: R, check: ChangeCheck, reads: ReadonlyArray<keyof R>, uncachedReads: ReadonlyArray<keyof R> = []): R {
+  const cache = createReadCache<string, unknown>(check)
+  const out = { ...repo } as Record<string, unknown>
+  for (const [name, fn] of Object.entries(repo) as Array<[string, (...a: unknown[]) => unknown]>) {
+    if (typeof fn !== 'function' || uncachedReads.includes(name as keyof R)) continue
+    if (reads.includes(name as keyof R)) {
+      out[name] = (arg?: string | number) => cache.get(`${name}\0${arg ?? ''}`, () => fn(arg))
+    } else {
+      out[name] = (...args: unknown[]) => {
+        cache.invalidate()
+        try { return fn(...args) } finally { cache.invalidate() }
+      }
+    }
+  }
+  return out as R
+}
