@@ -4,7 +4,8 @@
  * - on its own writes (`invalidate()`, called by the write path inside the same transaction);
  * - when another connection or process committed (`PRAGMA data_version` changed; checked at
  *   most once per event-loop turn, so a request sees other processes' commits made before it);
- * - never filled inside a transaction, so rows a rolled-back transaction wrote are never kept.
+ * - never filled inside a transaction (only read), so rows a rolled-back transaction wrote are
+ *   never kept.
  */
 import type { Db } from './database.js'
 
@@ -48,10 +49,12 @@ export function createReadCache<K, V> (check: ChangeCheck, maxEntries = 10_000):
   let version = -1
   return {
     get (key, load) {
-      if (check.inTransaction()) return load(key)
       const v = check.version()
       if (v !== version) { map.clear(); version = v }
       if (map.has(key)) return map.get(key) as V
+      // Inside a transaction: a value cached before it is still good (this service's writes
+      // forget the cache), but one read now might be rolled back, so it is not kept.
+      if (check.inTransaction()) return load(key)
       const value = load(key)
       if (map.size >= maxEntries) map.clear()
       map.set(key, value)
