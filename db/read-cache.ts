@@ -1,7 +1,8 @@
 /**
  * Read-through caches over one SQLite connection (issue 16): a service keeps rows it reads on
  * every request (the mount table, token rows) in memory and drops them when they may have changed:
- * - on its own writes (`invalidate()`, called by the write path inside the same transaction);
+ * - on any write through a cached repo of this connection (`cacheRepoReads`), inside the same
+ *   transaction as the write;
  * - when another connection or process committed (`PRAGMA data_version` changed; checked at
  *   most once per event-loop turn, so a request sees other processes' commits made before it);
  * - never filled inside a transaction (only read), so rows a rolled-back transaction wrote are
@@ -15,6 +16,10 @@ export interface ChangeCheck {
   version: () => number
   /** True while the connection is inside a transaction (caches read through without storing). */
   inTransaction: () => boolean
+  /** Counts writes made through any cached repo of this connection (all caches forget then). */
+  epoch: () => number
+  /** Records a write through a cached repo. */
+  wrote: () => void
 }
 
 /** Creates the change check of `db`. */
@@ -22,6 +27,7 @@ export function createChangeCheck (db: Db): ChangeCheck {
   const stmt = db.prepare<[], number>('PRAGMA data_version').pluck()
   let current = 0
   let fresh = false
+  let writes = 0
   const expire = (): void => { fresh = false }
   return {
     version () {
@@ -32,25 +38,27 @@ export function createChangeCheck (db: Db): ChangeCheck {
       }
       return current
     },
-    inTransaction: () => db.inTransaction
+    inTransaction: () => db.inTransaction,
+    epoch: () => writes,
+    wrote: () => { writes++ }
   }
 }
 
 /** A keyed read-through cache; `undefined` results are cached too (unknown token ids). */
 export interface ReadCache<K, V> {
   get: (key: K, load: (key: K) => V) => V
-  /** Forgets everything (call on every write that may change a cached value). */
-  invalidate: () => void
 }
 
 /** Creates a keyed cache over `check`, holding at most `maxEntries` (then it starts afresh). */
 export function createReadCache<K, V> (check: ChangeCheck, maxEntries = 10_000): ReadCache<K, V> {
   const map = new Map<K, V>()
   let version = -1
+  let epoch = -1
   return {
     get (key, load) {
       const v = check.version()
-      if (v !== version) { map.clear(); version = v }
+      const e = check.epoch()
+      if (v !== version || e !== epoch) { map.clear(); version = v; epoch = e }
       if (map.has(key)) return map.get(key) as V
       // Inside a transaction: a value cached before it is still good (this service's writes
       // forget the cache), but one read now might be rolled back, so it is not kept.
@@ -59,8 +67,7 @@ export function createReadCache<K, V> (check: ChangeCheck, maxEntries = 10_000):
       if (map.size >= maxEntries) map.clear()
       map.set(key, value)
       return value
-    },
-    invalidate () { map.clear() }
+    }
   }
 }
 
@@ -75,11 +82,11 @@ export function cacheRepoReads<R extends object> (repo: R, check: ChangeCheck, r
   for (const [name, fn] of Object.entries(repo) as Array<[string, (...a: unknown[]) => unknown]>) {
     if (typeof fn !== 'function' || uncachedReads.includes(name as keyof R)) continue
     if (reads.includes(name as keyof R)) {
-      out[name] = (arg?: string | number) => cache.get(`${name}\0${arg ?? ''}`, () => fn(arg))
+      out[name] = (...args: Array<string | number>) => cache.get(`${name}\0${args.join('\0')}`, () => fn(...args))
     } else {
       out[name] = (...args: unknown[]) => {
-        cache.invalidate()
-        try { return fn(...args) } finally { cache.invalidate() }
+        check.wrote()
+        try { return fn(...args) } finally { check.wrote() }
       }
     }
   }

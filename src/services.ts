@@ -16,7 +16,7 @@ import { createPolicyService } from './acl/policy-service.js'
 import { createAuditService } from './audit/audit-service.js'
 import { cachedIdHash, createKeyedHash, migrateToKeyedHashes } from './crypto/keyed-hash.js'
 import { createSealer, type Sealer } from './crypto/seal.js'
-import { createChangeCheck } from '../db/read-cache.js'
+import { cacheRepoReads, createChangeCheck } from '../db/read-cache.js'
 import { createMountService } from './mounts/mount-service.js'
 import type { KvChangeHook } from './kv/kv-events.js'
 import { createKvService } from './kv/kv-service.js'
@@ -81,7 +81,8 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, azur
   const kvChangeHooks: KvChangeHook[] = []
   const kv = createKvService({
     db,
-    repo: createKvRepo(db),
+    // Key metadata and version rows (still sealed) are read through a cache (issue 16).
+    repo: cacheRepoReads(createKvRepo(db), changes, ['config', 'metadata', 'versions', 'versionData'], ['pathsInRange']),
     sealer,
     hooks: kvChangeHooks,
     clock: injectedNow === undefined ? undefined : microClockFromMillis(injectedNow)
