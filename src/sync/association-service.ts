@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Db } from '../../db/database.js'
-import type { AssociationRow, AssociationsRepo } from '../../db/associations-repo.js'
+import type { AssociationRow, AssociationsRepo, TargetRow } from '../../db/associations-repo.js'
 import type { DestinationRow } from '../../db/destinations-repo.js'
 import type { OutboxRepo } from '../../db/outbox-repo.js'
 import type { KvChange } from '../kv/kv-events.js'
@@ -70,7 +70,7 @@ function requiredString (body: Record<string, unknown>, field: string): string {
 export function createAssociationService (deps: AssociationServiceDeps) {
   const { db, associations, outbox, destinations, mounts, secrets, config, now } = deps
 
-  const mountPathOf = (a: AssociationRow): string => mounts.byAccessor(a.accessor)?.path ?? a.mount_path
+  const mountPathOf = (a: Pick<AssociationRow, 'accessor' | 'mount_path'>): string => mounts.byAccessor(a.accessor)?.path ?? a.mount_path
 
   /** D-15.14: a change that would add an outbox row beyond `queue_capacity` is refused. */
   function queueHasRoom (associationId: string | undefined): boolean {
@@ -88,8 +88,15 @@ export function createAssociationService (deps: AssociationServiceDeps) {
 
   function listOf (dest: DestinationRow): DestinationAssociations {
     const out: DestinationAssociations = { associated_secrets: {}, store_name: dest.name, store_type: dest.type }
+    // Two reads for the whole destination (not two per association); mount paths come from the mount cache.
+    const targetsOf = new Map<string, TargetRow[]>()
+    for (const t of associations.targetsOfDestination(dest.id)) {
+      const list = targetsOf.get(t.association_id)
+      if (list === undefined) targetsOf.set(t.association_id, [t])
+      else list.push(t)
+    }
     for (const a of associations.ofDestination(dest.id)) {
-      for (const [key, entry] of associationEntries(a, associations.targets(a.id), mountPathOf(a))) out.associated_secrets[key] = entry
+      for (const [key, entry] of associationEntries(a, targetsOf.get(a.id) ?? [], mountPathOf(a))) out.associated_secrets[key] = entry
     }
     return out
   }
@@ -201,7 +208,7 @@ export function createAssociationService (deps: AssociationServiceDeps) {
 
     /** `LIST sys/sync/associations` data (D-32.1); removed associations are left out. */
     listAll (): ReturnType<typeof globalAssociationList> {
-      const rows = associations.allOfLiveDestinations().filter((a) => a.removed === 0)
+      const rows = associations.listingOfLive()
       return globalAssociationList(rows.map((a) => ({ accessor: a.accessor, mountPath: mountPathOf(a), secretPath: a.secret_path })))
     },
 
