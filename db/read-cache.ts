@@ -5,8 +5,8 @@
  *   transaction as the write;
  * - when another connection or process committed (`PRAGMA data_version` changed; checked at
  *   most once per event-loop turn, so a request sees other processes' commits made before it);
- * - never filled inside a transaction (only read), so rows a rolled-back transaction wrote are
- *   never kept.
+ * - never filled inside a transaction after it wrote through a cached repo, so rows a
+ *   rolled-back transaction wrote are never kept.
  */
 import type { Db } from './database.js'
 
@@ -14,8 +14,11 @@ import type { Db } from './database.js'
 export interface ChangeCheck {
   /** `PRAGMA data_version` as of this event-loop turn. */
   version: () => number
-  /** True while the connection is inside a transaction (caches read through without storing). */
-  inTransaction: () => boolean
+  /**
+   * False while the connection is inside a transaction that wrote through a cached repo: what
+   * it reads then may be rolled back, so caches read through without storing.
+   */
+  mayStore: () => boolean
   /** Counts writes made through any cached repo of this connection (all caches forget then). */
   epoch: () => number
   /** Records a write through a cached repo. */
@@ -28,6 +31,7 @@ export function createChangeCheck (db: Db): ChangeCheck {
   let current = 0
   let fresh = false
   let writes = 0
+  let dirtyTransaction = false
   const expire = (): void => { fresh = false }
   return {
     version () {
@@ -38,9 +42,15 @@ export function createChangeCheck (db: Db): ChangeCheck {
       }
       return current
     },
-    inTransaction: () => db.inTransaction,
+    mayStore () {
+      if (!db.inTransaction) dirtyTransaction = false
+      return !dirtyTransaction
+    },
     epoch: () => writes,
-    wrote: () => { writes++ }
+    wrote () {
+      writes++
+      if (db.inTransaction) dirtyTransaction = true
+    }
   }
 }
 
@@ -60,9 +70,8 @@ export function createReadCache<K, V> (check: ChangeCheck, maxEntries = 10_000):
       const e = check.epoch()
       if (v !== version || e !== epoch) { map.clear(); version = v; epoch = e }
       if (map.has(key)) return map.get(key) as V
-      // Inside a transaction: a value cached before it is still good (this service's writes
-      // forget the cache), but one read now might be rolled back, so it is not kept.
-      if (check.inTransaction()) return load(key)
+      // After a write inside a transaction, a value read might be rolled back: not kept.
+      if (!check.mayStore()) return load(key)
       const value = load(key)
       if (map.size >= maxEntries) map.clear()
       map.set(key, value)
