@@ -5,6 +5,7 @@
  */
 import { dirname, join } from 'node:path'
 import type { AzureEnvDefaults } from './drivers/azure-kv/azure-kv-config.js'
+import type { BuiltinDriverSettings } from './drivers/registry.js'
 import { parseDurationMs } from './vault/duration.js'
 
 export class ConfigError extends Error {
@@ -188,4 +189,9 @@ function loadAzureSettings (env: Env, dev: Partial<AzureSettings>): AzureSetting
     pollIntervalMs: duration(env, 'VAULT_SYNC_AZURE_POLL_INTERVAL', '2s'),
     pollTimeoutMs: duration(env, 'VAULT_SYNC_AZURE_POLL_TIMEOUT', '60s')
   }
+}
+
+/** The settings the built-in destination types are built from (`drivers/registry.ts`). */
+export function driverSettings (config: Pick<Config, 'azure' | 'azureEnv'>): BuiltinDriverSettings {
+  return { azure: { env: config.azureEnv, operator: config.azure } }
 }

@@ -11,9 +11,10 @@ import type { FastifyInstance } from 'fastify'
 import type { AkvEmulator } from './akv-emulator/index.js'
 import { openDatabase, type Db } from '../db/database.js'
 import { buildApp, REDACTED_HEADERS } from './app.js'
-import type { Config } from './config.js'
+import { driverSettings, type Config } from './config.js'
 import { generateSealKey } from './crypto/seal.js'
 import { loadOrCreateSealKey } from './crypto/seal-key-file.js'
+import { createBuiltinRegistry, type DriverRegistry } from './drivers/registry.js'
 import { createServices, type Services } from './services.js'
 import { createSyncEngine } from './worker/sync-engine.js'
 import type { SyncWorker } from './worker/worker.js'
@@ -32,6 +33,11 @@ export interface StartOptions {
   config: Readonly<Config>
   /** Present for `server -dev`. */
   dev?: DevOptions
+  /**
+   * Adds destination types to this server's registry beyond the built-in ones (embedders and
+   * tests: `(registry) => { registry.register(myDriver) }`).
+   */
+  drivers?: (registry: DriverRegistry) => void
 }
 
 export interface RunningServer {
@@ -63,21 +69,23 @@ function devSetup (services: Services, dev: DevOptions): string {
  * @throws ConfigError/Error when the seal key, database or TLS files cannot be used, or the
  *   address cannot be bound.
  */
-export async function startServer ({ config, dev }: StartOptions): Promise<RunningServer> {
+export async function startServer ({ config, dev, drivers }: StartOptions): Promise<RunningServer> {
   try {
-    return await startWith(config, dev)
+    return await startWith(config, dev, drivers)
   } catch (err) {
     await dev?.akv?.close()
     throw err
   }
 }
 
-async function startWith (config: Readonly<Config>, dev: DevOptions | undefined): Promise<RunningServer> {
+async function startWith (config: Readonly<Config>, dev: DevOptions | undefined, drivers: StartOptions['drivers']): Promise<RunningServer> {
   const sealKey = config.sealKeyFile === undefined ? generateSealKey() : loadOrCreateSealKey(config.sealKeyFile)
   const db: Db = openDatabase(config.dbPath)
   let services: Services
   try {
-    services = createServices({ db, sealKey, auditFile: config.auditFile, azureEnv: config.azureEnv })
+    const registry = createBuiltinRegistry(driverSettings(config))
+    drivers?.(registry)
+    services = createServices({ db, sealKey, auditFile: config.auditFile, registry })
   } catch (err) {
     db.close()
     throw err

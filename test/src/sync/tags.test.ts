@@ -1,8 +1,14 @@
 import t from 'tap'
 import {
-  BUILTIN_TAG_KEY, MAX_CUSTOM_TAGS, OWNER_VALUE_PREFIX, buildSecretTags, builtinTagValue, isOwnedBy,
-  isOwnedByVaultSync, parseBuiltinTagValue, parseKvPairs, parseStringList, validateCustomTags
+  BUILTIN_TAG_KEY, OWNER_VALUE_PREFIX, buildSecretTags, builtinTagValue, isOwnedBy,
+  isOwnedByVaultSync, parseBuiltinTagValue, parseKvPairs, parseStringList, validateCustomTags as validateTags,
+  type Tags
 } from '../../../src/sync/tags.js'
+import { AZURE_KV_LIMITS } from '../../../src/drivers/azure-kv/index.js'
+
+/** Custom tags checked against Azure Key Vault's limits (15 tags per secret, 1-256 characters). */
+const validateCustomTags = (tags: Tags): string[] => validateTags(tags, AZURE_KV_LIMITS)
+const MAX_CUSTOM_TAGS = AZURE_KV_LIMITS.maxTags - 1
 
 /** Class name and exact message of what `fn` throws (tap's `t.throws` matches substrings). */
 function thrown (fn: () => unknown): { type: string, message: string } | 'nothing thrown' {
