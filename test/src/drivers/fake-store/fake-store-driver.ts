@@ -8,10 +8,10 @@
  * - apply: writes a new version; deletes only what carries the association's ownership tag.
  */
 import { Type } from 'typebox'
-import type { NameCollision, StoredConnection, SyncDriver } from '../../../src/drivers/driver.js'
-import { BUILTIN_TAG_KEY } from '../../../src/drivers/ownership-tag.js'
-import { localClientError } from '../../../src/drivers/sync-error.js'
-import type { OpResult, TargetOp } from '../../../src/drivers/target-ops.js'
+import type { NameCollision, StoredConnection, SyncDriver } from '../../../../src/drivers/driver.js'
+import { BUILTIN_TAG_KEY } from '../../../../src/drivers/ownership-tag.js'
+import { localClientError } from '../../../../src/drivers/sync-error.js'
+import type { OpResult, TargetOp } from '../../../../src/drivers/target-ops.js'
 import type { FakeStores } from './fake-store.js'
 
 export interface FakeConnection { store: string, apiKey: string }
