@@ -38,6 +38,11 @@ export interface StartOptions {
    * tests: `(registry) => { registry.register(myDriver) }`).
    */
   drivers?: (registry: DriverRegistry) => void
+  /**
+   * The sync worker's clock, epoch ms (default: the services' clock). Tests pass a clock they
+   * can move forward to show that nothing happens before a retry is due, without sleeping.
+   */
+  workerClock?: () => number
 }
 
 export interface RunningServer {
@@ -69,16 +74,16 @@ function devSetup (services: Services, dev: DevOptions): string {
  * @throws ConfigError/Error when the seal key, database or TLS files cannot be used, or the
  *   address cannot be bound.
  */
-export async function startServer ({ config, dev, drivers }: StartOptions): Promise<RunningServer> {
+export async function startServer (options: StartOptions): Promise<RunningServer> {
   try {
-    return await startWith(config, dev, drivers)
+    return await startWith(options)
   } catch (err) {
-    await dev?.akv?.close()
+    await options.dev?.akv?.close()
     throw err
   }
 }
 
-async function startWith (config: Readonly<Config>, dev: DevOptions | undefined, drivers: StartOptions['drivers']): Promise<RunningServer> {
+async function startWith ({ config, dev, drivers, workerClock }: StartOptions): Promise<RunningServer> {
   const sealKey = config.sealKeyFile === undefined ? generateSealKey() : loadOrCreateSealKey(config.sealKeyFile)
   const db: Db = openDatabase(config.dbPath)
   let services: Services
@@ -109,7 +114,7 @@ async function startWith (config: Readonly<Config>, dev: DevOptions | undefined,
     db.close()
     throw err
   }
-  const worker = config.worker ? createSyncEngine(services, config, app.log) : undefined
+  const worker = config.worker ? createSyncEngine(workerClock === undefined ? services : { ...services, now: workerClock }, config, app.log) : undefined
   worker?.start()
   const { port } = app.server.address() as AddressInfo
   const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host
