@@ -5,6 +5,7 @@
  */
 import { dirname, join } from 'node:path'
 import type { AzureEnvDefaults } from './drivers/azure-kv/azure-kv-config.js'
+import type { AzureKvOperatorSettings } from './drivers/azure-kv/index.js'
 import type { BuiltinDriverSettings } from './drivers/registry.js'
 import { parseDurationMs } from './vault/duration.js'
 
@@ -52,20 +53,7 @@ export interface Config {
 }
 
 /** Operator-level Azure settings (decisions D-18), shared by every azure-kv destination. */
-export interface AzureSettings {
-  authorityHost: string | undefined
-  caFile: string | undefined
-  disableInstanceDiscovery: boolean
-  disableChallengeResourceVerification: boolean
-  allowLoopbackDestinations: boolean
-  /** Concurrent requests per vault and operation kind. */
-  maxConcurrency: number
-  /** Azure SDK pipeline retries per request (0: the worker owns retries). */
-  sdkMaxRetries: number
-  /** Long-running operation poll interval and bound, ms. */
-  pollIntervalMs: number
-  pollTimeoutMs: number
-}
+export type AzureSettings = AzureKvOperatorSettings
 
 type Env = Record<string, string | undefined>
 

@@ -19,10 +19,13 @@ export const AZURE_KV_LIMITS: DestinationLimits = { label: 'Azure', maxTags: 15,
 
 /** Operator-level settings of every azure-kv destination (decisions D-18; `config.azure`). */
 export interface AzureKvOperatorSettings {
+  /** Overrides the cloud's Entra authority host (`VAULT_SYNC_AZURE_AUTHORITY_HOST`). */
   authorityHost: string | undefined
+  /** Extra CA certificates, PEM file (`VAULT_SYNC_AZURE_CA_FILE`). */
   caFile: string | undefined
   disableInstanceDiscovery: boolean
   disableChallengeResourceVerification: boolean
+  /** Allow loopback Key Vault addresses on any port (`-dev`, `VAULT_SYNC_ALLOW_LOOPBACK_DESTINATIONS`). */
   allowLoopbackDestinations: boolean
   /** Concurrent requests per vault and operation kind. */
   maxConcurrency: number
