@@ -59,7 +59,7 @@ export interface DestinationServiceDeps {
   /** Runs a function in one SQLite transaction. */
   transact: Transact
   destinations: DestinationsRepo
-  associations: Pick<AssociationsRepo, 'ofDestination' | 'setStatus' | 'setTargetsStatus'>
+  associations: Pick<AssociationsRepo, 'ofDestination'>
   /** The queue's "nothing queued any more" side (counts, settled deletes). */
   queue: Pick<OutboxRepo, 'countForDestination' | 'deleteSettledRemoved' | 'deleteSettledHidden'>
   outbox: Pick<SyncOutbox, 'enqueue'>
