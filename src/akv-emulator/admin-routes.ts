@@ -12,6 +12,7 @@
  * | GET `/_emulator/vaults`; GET, PATCH `/_emulator/vaults/{v}/settings` | vaults and their settings |
  * | GET `/_emulator/vaults/{v}/secrets`, GET `…/secrets/{name}` | stored state, values included |
  * | POST, DELETE `/_emulator/vaults/{v}/secrets/{name}` `{managed:true, contentType, kid, value?}` | managed secrets (D-31.2) |
+ * | POST `/_emulator/vaults/{v}/secrets/{name}/edits` `{op, ...}` | out-of-band edits (`out-of-band.ts`) |
  */
 import { Type } from 'typebox'
 import type { FastifyInstance } from 'fastify'
@@ -20,7 +21,7 @@ import { AdminErrors } from './errors.js'
 import { faultsHandle, findVault, principalsHandle, vaultHandle } from './control.js'
 import type { FaultRuleInput } from './faults.js'
 import { secretsEqual } from './principals.js'
-import type { VaultSettingsPatch } from './types.js'
+import type { OutOfBandEdit, VaultSettingsPatch } from './types.js'
 
 const Str = Type.String({ minLength: 1 })
 const FaultBody = Type.Object({
@@ -51,6 +52,15 @@ const ManagedBody = Type.Object({
   value: Type.Optional(Type.String({ maxLength: 25600 })),
   tags: Type.Optional(Type.Record(Type.String(), Type.String()))
 })
+const Tags = Type.Record(Type.String(), Type.String())
+const EditBody = Type.Union([
+  Type.Object({ op: Type.Literal('new-version'), value: Type.String(), contentType: Type.Optional(Type.String()), tags: Type.Optional(Tags) }),
+  Type.Object({ op: Type.Literal('patch'), version: Type.Optional(Type.String()), contentType: Type.Optional(Type.String()), tags: Type.Optional(Tags), enabled: Type.Optional(Type.Boolean()) }),
+  Type.Object({ op: Type.Literal('disable'), version: Type.Optional(Type.String()) }),
+  Type.Object({ op: Type.Literal('delete') }),
+  Type.Object({ op: Type.Literal('purge') }),
+  Type.Object({ op: Type.Literal('recreate'), value: Type.String(), contentType: Type.Optional(Type.String()), tags: Type.Optional(Tags) })
+])
 const RequestsQuery = Type.Object({
   since: Type.Optional(Type.Integer({ minimum: 0 })),
   vault: Type.Optional(Str),
@@ -131,6 +141,10 @@ export function registerAdminRoutes (app: FastifyInstance, core: EmulatorCore): 
       const p = r.params as SecretParams
       const b = r.body as { contentType?: string, kid?: string, value?: string, tags?: Record<string, string> }
       return reply.code(201).send(vaultHandle(core, findVault(core, p.vault)).putManagedSecret(p.name, b))
+    })
+    admin.post('/vaults/:vault/secrets/:name/edits', { config, schema: { body: EditBody } }, async (r) => {
+      const p = r.params as SecretParams
+      return vaultHandle(core, findVault(core, p.vault)).edit(p.name, r.body as OutOfBandEdit)
     })
     admin.delete('/vaults/:vault/secrets/:name', { config }, async (r, reply) => {
       const p = r.params as SecretParams

@@ -8,6 +8,7 @@ import type { EmulatorCore, VaultRuntime } from './core.js'
 import { AdminErrors } from './errors.js'
 import type { FaultRule, FaultRuleInput } from './faults.js'
 import type { Principal, PrincipalView } from './principals.js'
+import { applyOutOfBandEdit } from './out-of-band.js'
 import { applySettingsPatch } from './settings.js'
 import type { AkvPrincipalsHandle, AkvVaultHandle, VaultSettingsPatch } from './types.js'
 import { checkSecretName } from './validation.js'
@@ -38,6 +39,7 @@ export function vaultHandle (core: EmulatorCore, v: VaultRuntime): AkvVaultHandl
       if (sv === undefined) throw AdminErrors.conflict(`Secret ${name} exists (or is soft-deleted) and is not certificate-backed.`)
       return { id: `${v.uri}/secrets/${name}/${sv.version}`, version: sv.version }
     },
+    edit: (name, edit) => applyOutOfBandEdit(v.store, name, edit),
     removeSecret: (name) => v.store.remove(name),
     inspectSecret (name) {
       const { secrets, deleted } = v.store.toJSON()

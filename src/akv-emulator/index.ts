@@ -5,7 +5,7 @@
 export { startAkvEmulator } from './emulator.js'
 export { runAkvEmulatorCommand, parseListenAddress, writeInfoFile, type AkvEmulatorCommandFlags, type AkvEmulatorCommandIo } from './command.js'
 export { createManualClock, createEmulatorClock, systemClock, type Clock, type EmulatorClock, type ManualClock } from './clock.js'
-export type { AkvEmulator, AkvEmulatorInfo, AkvEmulatorOptions, AkvVaultHandle, AkvPrincipalsHandle, VaultSettings, VaultSettingsPatch } from './types.js'
+export type { AkvEmulator, AkvEmulatorInfo, AkvEmulatorOptions, AkvVaultHandle, AkvPrincipalsHandle, VaultSettings, VaultSettingsPatch, PagingSettings, OutOfBandEdit, OutOfBandResult } from './types.js'
 export type { FaultRule, FaultRuleInput, FaultAction, FaultMatch, FaultMode } from './faults.js'
 export type { RequestLogEntry } from './request-log.js'
 export type { ThrottleSettings, RetryAfterMode } from './throttle.js'

@@ -10,7 +10,7 @@ import type { EmulatorCore } from './core.js'
 import { openBackup, sealBackup } from './backup.js'
 import { AzureErrors } from './errors.js'
 import { OPERATIONS, type OperationInfo } from './operations.js'
-import { nextLink, readCursor } from './paging.js'
+import { cutPage, nextLink, readCursor, type Cursor } from './paging.js'
 import { deletedBundle, deletedItem, latestVersion, secretBundle, secretItem, type RecoverySettings } from './secret-model.js'
 import { checkSecretName, isVersionLike, parseJsonObject, parseMaxResults, parseSetInput, parseUpdateInput, requireApiVersion } from './validation.js'
 
@@ -18,6 +18,8 @@ type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown
 type Params = { name?: string, version?: string }
 
 const params = (r: FastifyRequest): Params => r.params as Params
+const byKey = (next: string | number): Cursor => ({ k: String(next) })
+const byOffset = (next: string | number): Cursor => ({ o: Number(next) })
 
 /** The secret name of the URL, validated (400 `BadParameter` for an invalid name). */
 const nameOf = (r: FastifyRequest): string => checkSecretName(params(r).name ?? '')
@@ -69,11 +71,11 @@ export function registerSecretRoutes (app: FastifyInstance, core: EmulatorCore):
   route('GET', ['/secrets', '/secrets/'], OPERATIONS.GetSecrets, (r) => {
     const max = parseMaxResults(r.query)
     const cursor = readCursor(r.query)
-    const page = r.akv.vault.store.listSecrets(cursor.k, max)
+    const page = cutPage(r.akv.vault.settings.paging, max, cursor, (n) => r.akv.vault.store.listSecrets(cursor.k, n), byKey)
     const rs = recovery(r)
     return {
       value: page.items.map((s) => secretItem(r.akv.origin, s, latestVersion(s), rs, false)),
-      nextLink: nextLink(r.akv.origin, '/secrets', requireApiVersion(r.query), page.next !== undefined ? { k: String(page.next) } : undefined, max)
+      nextLink: nextLink(r.akv.origin, '/secrets', requireApiVersion(r.query), page.next, max)
     }
   })
 
@@ -81,12 +83,12 @@ export function registerSecretRoutes (app: FastifyInstance, core: EmulatorCore):
     const name = nameOf(r)
     const max = parseMaxResults(r.query)
     const cursor = readCursor(r.query)
-    const page = r.akv.vault.store.listVersions(name, cursor.o ?? 0, max)
+    const secret = r.akv.vault.store.find(name).secret
+    const page = cutPage(r.akv.vault.settings.paging, max, cursor, (n) => r.akv.vault.store.listVersions(name, cursor.o ?? 0, n), byOffset)
     const rs = recovery(r)
     return {
-      value: page.items.map((v) => secretItem(r.akv.origin, page.secret, v, rs, true)),
-      nextLink: nextLink(r.akv.origin, `/secrets/${page.secret.name}/versions`, requireApiVersion(r.query),
-        page.next !== undefined ? { o: Number(page.next) } : undefined, max)
+      value: page.items.map((v) => secretItem(r.akv.origin, secret, v, rs, true)),
+      nextLink: nextLink(r.akv.origin, `/secrets/${secret.name}/versions`, requireApiVersion(r.query), page.next, max)
     }
   })
 
@@ -111,10 +113,10 @@ export function registerSecretRoutes (app: FastifyInstance, core: EmulatorCore):
   route('GET', ['/deletedsecrets', '/deletedsecrets/'], OPERATIONS.GetDeletedSecrets, (r) => {
     const max = parseMaxResults(r.query)
     const cursor = readCursor(r.query)
-    const page = r.akv.vault.store.listDeleted(cursor.k, max)
+    const page = cutPage(r.akv.vault.settings.paging, max, cursor, (n) => r.akv.vault.store.listDeleted(cursor.k, n), byKey)
     return {
       value: page.items.map((d) => deletedItem(r.akv.origin, d)),
-      nextLink: nextLink(r.akv.origin, '/deletedsecrets', requireApiVersion(r.query), page.next !== undefined ? { k: String(page.next) } : undefined, max)
+      nextLink: nextLink(r.akv.origin, '/deletedsecrets', requireApiVersion(r.query), page.next, max)
     }
   })
 

@@ -6,10 +6,11 @@ import type { BlockList } from 'node:net'
 import { compileAllowList, openPolicy, type RbacDeny } from './policy.js'
 import { DEFAULT_THROTTLE, type RetryAfterMode } from './throttle.js'
 import type { VaultSettings, VaultSettingsPatch } from './types.js'
+import { LIMITS } from './validation.js'
 
-/** The service's defaults: 90-day soft delete without purge protection, instant transitions, 300/4,000 per 10 s. */
+/** The service's defaults: 90-day soft delete without purge protection, instant transitions, 300/4,000 per 10 s, pages of 25. */
 export function defaultSettings (): VaultSettings {
-  return { recoverableDays: 90, purgeProtection: false, beingDeletedMs: 0, beingRecoveredMs: 0, throttle: { ...DEFAULT_THROTTLE }, policy: openPolicy() }
+  return { recoverableDays: 90, purgeProtection: false, beingDeletedMs: 0, beingRecoveredMs: 0, throttle: { ...DEFAULT_THROTTLE }, policy: openPolicy(), paging: { pageSize: LIMITS.pageMax, emptyPageEvery: 0 } }
 }
 
 function nonNegative (v: unknown, field: string): number {
@@ -63,6 +64,17 @@ export function applySettingsPatch (current: VaultSettings, patch: VaultSettings
     if (t.retryAfter !== undefined) {
       if (!RETRY_AFTER_MODES.includes(t.retryAfter)) throw new RangeError(`throttle.retryAfter must be one of ${RETRY_AFTER_MODES.join(', ')}`)
       s.throttle.retryAfter = t.retryAfter
+    }
+  }
+  const g = patch.paging
+  if (g !== undefined) {
+    if (g.pageSize !== undefined) {
+      if (positiveInt(g.pageSize, 'paging.pageSize') > LIMITS.pageMax) throw new RangeError(`paging.pageSize must be an integer 1..${LIMITS.pageMax}`)
+      s.paging.pageSize = g.pageSize
+    }
+    if (g.emptyPageEvery !== undefined) {
+      if (!Number.isInteger(g.emptyPageEvery) || g.emptyPageEvery < 0) throw new RangeError('paging.emptyPageEvery must be an integer >= 0')
+      s.paging.emptyPageEvery = g.emptyPageEvery
     }
   }
   const p = patch.policy

@@ -42,6 +42,23 @@ export interface VaultSettings {
   beingRecoveredMs: number
   throttle: ThrottleSettings
   policy: VaultPolicy
+  /** How the three LIST operations cut their pages (default: the service's 25 per page, no empty pages). */
+  paging: PagingSettings
+}
+
+/**
+ * LIST paging of one vault (spec/azure-keyvault-api.md §1.3: real pages may be short or empty and
+ * still carry a `nextLink`). Applies to `GET /secrets`, `/secrets/{n}/versions` and `/deletedsecrets`.
+ */
+export interface PagingSettings {
+  /** Most items per page, 1..25 (default 25); a smaller `maxresults` from the client wins. */
+  pageSize: number
+  /**
+   * 0 (default) = no empty pages. N >= 1 = the first page is empty, then one empty page follows
+   * every N pages with items; each empty page carries a `nextLink` (the list ends on an empty page
+   * with `nextLink: null` when its slot comes right after the last items).
+   */
+  emptyPageEvery: number
 }
 
 /** A partial update of {@link VaultSettings}; nested objects are merged one level deep. */
@@ -51,6 +68,7 @@ export interface VaultSettingsPatch {
   beingDeletedMs?: number
   beingRecoveredMs?: number
   throttle?: Partial<ThrottleSettings>
+  paging?: Partial<PagingSettings>
   policy?: Partial<Omit<VaultPolicy, 'firewall'>> & { firewall?: Partial<VaultPolicy['firewall']> }
 }
 
@@ -94,6 +112,25 @@ export interface AkvEmulatorOptions {
   requestLogLimit?: number
 }
 
+/** An out-of-band edit of one secret (admin API `POST …/secrets/{name}/edits`; see `out-of-band.ts`). */
+export type OutOfBandEdit =
+  | { op: 'new-version', value: string, contentType?: string, tags?: Record<string, string> }
+  | { op: 'patch', version?: string, contentType?: string, tags?: Record<string, string>, enabled?: boolean }
+  | { op: 'disable', version?: string }
+  | { op: 'delete' }
+  | { op: 'purge' }
+  | { op: 'recreate', value: string, contentType?: string, tags?: Record<string, string> }
+
+/** What a name holds after an out-of-band edit: its latest version (`updated` in unix seconds) when active. */
+export interface OutOfBandResult {
+  op: OutOfBandEdit['op']
+  name: string
+  state: 'active' | 'deleted' | 'absent'
+  version?: string
+  updated?: number
+  enabled?: boolean
+}
+
 /** Programmatic access to one vault. */
 export interface AkvVaultHandle {
   readonly name: string
@@ -103,6 +140,8 @@ export interface AkvVaultHandle {
   updateSettings (patch: VaultSettingsPatch): VaultSettings
   /** Creates (or adds a version to) a certificate-backed secret (decisions D-31.2). */
   putManagedSecret (name: string, opts?: { value?: string, contentType?: string, kid?: string, tags?: Record<string, string> }): { id: string, version: string }
+  /** Applies an out-of-band edit (not logged, not throttled); throws the data plane's errors. */
+  edit (name: string, edit: OutOfBandEdit): OutOfBandResult
   /** Removes a secret from both the active and deleted stores at once; false if unknown. */
   removeSecret (name: string): boolean
   /** A copy of one secret (all versions, values included) by case-insensitive name, active or soft-deleted. */

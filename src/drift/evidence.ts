@@ -1,0 +1,26 @@
+/**
+ * Building and moving drift evidence (issue 21). The worker records evidence when it settles a
+ * write (the remote version and `updated` the driver reports, the tags and content type it sent,
+ * and the keyed digest of the rendered value); a round's `refresh-evidence` action moves it to a
+ * benign rewrite's version without an Azure call. Pure.
+ */
+import type { DriftEvidence, RepairAction } from './drift-types.js'
+import { valueDigest, type DriftKey } from './value-digest.js'
+
+/** What a settled write tells: remote version and update time (unix seconds), tags and content type sent. */
+export interface SettledWrite {
+  version: string
+  updated: number
+  tags: Readonly<Record<string, string>>
+  contentType: string
+}
+
+/** The evidence of a settled write of `renderedValue` (the value itself is not kept). */
+export function evidenceFromWrite (w: SettledWrite, renderedValue: string, key: DriftKey): DriftEvidence {
+  return { version: w.version, updated: w.updated, tags: { ...w.tags }, contentType: w.contentType, valueDigest: valueDigest(key, renderedValue) }
+}
+
+/** The evidence after a `refresh-evidence` action: same content, the remote version and time now seen. */
+export function refreshedEvidence (e: DriftEvidence, a: Extract<RepairAction, { kind: 'refresh-evidence' }>): DriftEvidence {
+  return { ...e, version: a.version, updated: a.updated }
+}
