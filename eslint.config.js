@@ -1,8 +1,8 @@
 /**
  * ESLint: neostandard (the standard style as Fastify configures it), TypeScript included.
- * `npm test` runs it. Overrides are few and each says why.
+ * `npm test` runs it (`npm run lint`). Overrides are few and each says why.
  */
-import neostandard from 'neostandard'
+import neostandard, { plugins } from 'neostandard'
 
 export default [
   ...neostandard({
@@ -17,6 +17,15 @@ export default [
       // `void promise;` marks a promise deliberately left unawaited (its errors are handled
       // where it is created); only that statement form is allowed.
       'no-void': ['error', { allowAsStatement: true }]
+    }
+  },
+  {
+    files: ['**/*.ts'],
+    plugins: { '@typescript-eslint': plugins['typescript-eslint'].plugin },
+    rules: {
+      // neostandard's options, plus: a `_`-prefixed variable is unused on purpose (a loop that
+      // only counts, e.g. `for await (const _page of pages) n++`).
+      '@typescript-eslint/no-unused-vars': ['error', { args: 'none', caughtErrors: 'none', ignoreRestSiblings: true, vars: 'all', varsIgnorePattern: '^_' }]
     }
   }
 ]
