@@ -2,6 +2,7 @@
  * ESLint: neostandard (the standard style as Fastify configures it), TypeScript included.
  * `npm test` runs it (`npm run lint`). Overrides are few and each says why.
  */
+import globals from 'globals'
 import neostandard, { plugins } from 'neostandard'
 
 export default [
@@ -27,5 +28,10 @@ export default [
       // only counts, e.g. `for await (const _page of pages) n++`).
       '@typescript-eslint/no-unused-vars': ['error', { args: 'none', caughtErrors: 'none', ignoreRestSiblings: true, vars: 'all', varsIgnorePattern: '^_' }]
     }
+  },
+  {
+    // The operator page's scripts run in the browser.
+    files: ['ui/**/*.js'],
+    languageOptions: { globals: globals.browser }
   }
 ]

@@ -101,6 +101,8 @@ export interface AssociationsRepo {
   ownersOfName: (name: string, exceptAssociationId: string) => NameOwnerRow[]
   /** `UNSYNCED` targets of live associations older than `before` whose key is gone (secret-key); returns how many. */
   deleteExpiredUnsyncedTargets: (before: number) => number
+  /** Every target of the associations of live destinations (status read model). */
+  targetsOfLiveDestinations: () => TargetRow[]
 }
 
 /** Prepared statements over `associations` and `association_targets`. */
@@ -154,6 +156,9 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
   const deleteExpiredTargets = db.prepare(`DELETE FROM association_targets WHERE status = 'UNSYNCED' AND updated_at < ?
     AND sub_key <> '' AND external_name IS NULL
     AND association_id IN (SELECT id FROM associations WHERE removed = 0)`)
+  const liveTargets = db.prepare<[], TargetRow>(`SELECT t.* FROM association_targets t
+    JOIN associations a ON a.id = t.association_id JOIN destinations d ON d.id = a.destination_id
+    WHERE d.deleted_at IS NULL ORDER BY t.association_id, t.sub_key`)
   return {
     find: (d, a, s) => find.get(d, a, s),
     findByRecordedPath: (d, m, s) => findByRecordedPath.get(d, m, s),
@@ -175,6 +180,7 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
     setTargetStatus: (a, k, status, message, at) => { setTargetStatus.run(status, message, at, a, k) },
     deleteTarget: (a, k) => { deleteTarget.run(a, k) },
     ownersOfName: (name, except) => owners.all(name, except),
-    deleteExpiredUnsyncedTargets: (before) => deleteExpiredTargets.run(before).changes
+    deleteExpiredUnsyncedTargets: (before) => deleteExpiredTargets.run(before).changes,
+    targetsOfLiveDestinations: () => liveTargets.all()
   }
 }

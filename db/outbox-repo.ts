@@ -10,6 +10,7 @@
  * worker settles the row. Callers queue through `src/sync/outbox.ts` (`enqueue`), which applies
  * the capacity and status rules. Times are epoch ms; every function is synchronous.
  */
+import type { AssociationRow } from './associations-repo.js'
 import type { Db } from './database.js'
 
 export interface OutboxRow {
@@ -22,6 +23,26 @@ export interface OutboxRow {
   attempts: number
   next_attempt_at: number
   created_at: number
+}
+
+/** An association with its outbox row's retry state (`null` when nothing is queued). */
+export interface StatusAssociationRow extends AssociationRow {
+  attempts: number | null
+  next_attempt_at: number | null
+  first_failure_at: number | null
+  lease_until: number | null
+}
+
+/** Queue counters at one instant. */
+export interface QueueCounts {
+  /** Rows in the outbox (what `queue_capacity` bounds). */
+  depth: number
+  /** Rows due now and not leased. */
+  due: number
+  /** Rows a worker holds under a lease (attempts in flight). */
+  inFlight: number
+  /** Earliest `next_attempt_at` of a row that waits for a retry, or `null`. */
+  nextAttemptAt: number | null
 }
 
 /** A claimed outbox row. */
@@ -54,6 +75,11 @@ export interface OutboxRepo {
   deleteSettledRemoved: (destinationId: string) => void
   /** Deletes hidden destinations none of whose associations has an outbox row left; returns how many. */
   deleteSettledHidden: () => number
+
+  /** Every association of a live destination (removed ones included), with its outbox state (status read model). */
+  associationsWithState: () => StatusAssociationRow[]
+  /** Queue counters at `now`. */
+  counts: (now: number) => QueueCounts
 }
 
 /** Prepared statements over `sync_outbox`. */
@@ -82,6 +108,15 @@ export function createOutboxRepo (db: Db): OutboxRepo {
     AND id NOT IN (SELECT association_id FROM sync_outbox)`)
   const deleteSettledHidden = db.prepare(`DELETE FROM destinations WHERE deleted_at IS NOT NULL AND id NOT IN
     (SELECT a.destination_id FROM associations a JOIN sync_outbox o ON o.association_id = a.id)`)
+  const withState = db.prepare<[], StatusAssociationRow>(`SELECT a.*, o.attempts, o.next_attempt_at,
+    o.first_failure_at, o.lease_until FROM associations a JOIN destinations d ON d.id = a.destination_id
+    LEFT JOIN sync_outbox o ON o.association_id = a.id WHERE d.deleted_at IS NULL ORDER BY a.accessor, a.secret_path`)
+  const counts = db.prepare<[number, number, number, number], { depth: number, due: number, in_flight: number, next_at: number | null }>(`SELECT
+    count(*) AS depth,
+    sum(CASE WHEN next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) THEN 1 ELSE 0 END) AS due,
+    sum(CASE WHEN lease_until > ? THEN 1 ELSE 0 END) AS in_flight,
+    min(CASE WHEN next_attempt_at > ? THEN next_attempt_at END) AS next_at
+    FROM sync_outbox`)
   return {
     markDirty: (id, now, refresh = false) => { mark.run(id, refresh ? 1 : 0, now, now) },
     has: (id) => byAssociation.get(id) !== undefined,
@@ -101,6 +136,11 @@ export function createOutboxRepo (db: Db): OutboxRepo {
     },
     expiredRemoved: (before) => expiredRemoved.all(before).map((r) => r.id),
     deleteSettledRemoved: (d) => { deleteSettledRemoved.run(d) },
-    deleteSettledHidden: () => deleteSettledHidden.run().changes
+    deleteSettledHidden: () => deleteSettledHidden.run().changes,
+    associationsWithState: () => withState.all(),
+    counts: (now) => {
+      const r = counts.get(now, now, now, now)
+      return { depth: r?.depth ?? 0, due: r?.due ?? 0, inFlight: r?.in_flight ?? 0, nextAttemptAt: r?.next_at ?? null }
+    }
   }
 }

@@ -16,6 +16,8 @@ import { mountRoutes } from './sys/mounts.js'
 import { apiDocsPage, openApiRoutes } from './sys/openapi.js'
 import { policyRoutes } from './sys/policies.js'
 import { syncRoutes } from './sys/sync/index.js'
+import { syncExtRoutes } from './sys/sync-ext/index.js'
+import { uiRoutes } from './ui/index.js'
 
 /**
  * One registered route, as the route walk of the access-control tests and the OpenAPI
@@ -30,8 +32,8 @@ declare module 'fastify' {
   }
 }
 
-/** Registers every route of the API on `app`; they are listed in `app.vaultRoutes`. */
-export function registerRoutes (app: FastifyInstance, services: Services): void {
+/** Registers every route of the API on `app` (and the `/ui/` page when `ui`); they are listed in `app.vaultRoutes`. */
+export function registerRoutes (app: FastifyInstance, services: Services, options: { ui?: boolean } = {}): void {
   const known: string[] = []
   const routes: RegisteredRoute[] = []
   app.decorate('vaultRoutes', routes)
@@ -53,8 +55,10 @@ export function registerRoutes (app: FastifyInstance, services: Services): void 
   capabilityRoutes(app)
   auditHashRoutes(app, services)
   syncRoutes(app, services)
+  syncExtRoutes(app, services)
   openApiRoutes(app)
   apiDocsPage(app)
+  if (options.ui === true) uiRoutes(app)
   // Engines by mount type; vault-sync mounts only KV version 2 (`kvEngine` checks the version).
   const engines: Partial<Record<string, MountHandler>> = { kv: kvEngine(services) }
   mountDispatchRoutes(app, services, engines, known, kvOperationDocs())

@@ -21,6 +21,8 @@ export interface AppOptions {
   maxRequestBytes: number
   /** PEM certificate and key to serve HTTPS; plain HTTP when absent. */
   tls?: { cert: Buffer, key: Buffer }
+  /** Serve the operator page at `/ui/` (routes/ui). */
+  ui?: boolean
   /** pino logger options or an instance; `false` for none. */
   logger?: FastifyServerOptions['logger']
 }
@@ -29,7 +31,7 @@ export interface AppOptions {
 export const REDACTED_HEADERS = ['req.headers["x-vault-token"]', 'req.headers.authorization']
 
 /** Builds the app. Call `ready()`/`listen()` on the result; `close()` closes the server only. */
-export function buildApp ({ services, maxRequestBytes, tls, logger = false }: AppOptions): FastifyInstance {
+export function buildApp ({ services, maxRequestBytes, tls, ui = false, logger = false }: AppOptions): FastifyInstance {
   const app = Fastify({
     logger,
     bodyLimit: maxRequestBytes,
@@ -51,6 +53,6 @@ export function buildApp ({ services, maxRequestBytes, tls, logger = false }: Ap
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && request.method !== 'GET' && request.method !== 'HEAD') request.body = {}
   })
-  registerRoutes(app, services)
+  registerRoutes(app, services, { ui })
   return app
 }

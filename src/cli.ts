@@ -70,7 +70,10 @@ ${akv === undefined
 ? ''
 : `The built-in Azure Key Vault emulator listens at ${akv.key_vault_uri} (its CA: ${akv.ca_file});
 the sync worker trusts it, and azure-kv destinations may point at loopback addresses.
-`}
+`}${server.app.hasRoute({ method: 'GET', url: '/ui' })
+? `The operator page is at ${server.address}/ui/ (sign in with the root token below).
+`
+: ''}
 You may need to set the following environment variables:
 
 ${devExportLines(server.address, server.rootToken ?? '', akv).map((l) => `    $ ${l}`).join('\n')}
@@ -122,7 +125,8 @@ async function serverCommand (argv: string[]): Promise<void> {
       dbPath: flags['dev-db'] ?? ':memory:',
       listenAddress: flags['dev-listen-address'] ?? '127.0.0.1:8200',
       sealKeyFile: flags['dev-db'] === undefined ? null : `${flags['dev-db']}.seal-key`,
-      worker
+      worker,
+      uiDefault: true
     }, { devDb: flags['dev-db'], akvListen: flags['dev-akv-listen-address'], rootTokenId: flags['dev-root-token-id'] })
     : await (await import('./server.js')).startServer({ config: loadConfig({ worker }) })
   if (dev) {

@@ -45,6 +45,8 @@ export interface Config {
   /** How long removed (`UNSYNCED`) association entries stay listed, ms. */
   unsyncedRetentionMs: number
   azure: AzureSettings
+  /** Serve the operator page at `/ui/` (`VAULT_SYNC_UI`, config key `ui`; on in `-dev`). */
+  ui: boolean
   /**
    * Vault's server-side fallbacks for `azure-kv` destination fields left empty: `KEY_VAULT_URI`,
    * `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET` (the only unprefixed variables, D-18).
@@ -115,6 +117,8 @@ export interface ConfigOverrides {
   sealKeyFile?: string | null
   /** `-no-worker` sets false. */
   worker?: boolean
+  /** `server -dev` turns the operator page on (an explicit `VAULT_SYNC_UI` still wins). */
+  uiDefault?: boolean
   /**
    * Defaults `server -dev` applies for the built-in emulator; an explicitly set
    * `VAULT_SYNC_AZURE_*` variable still wins (the Sync engine issue).
@@ -156,6 +160,7 @@ export function loadConfig (overrides: ConfigOverrides = {}, env: Env = process.
     clientErrorRetryMs: duration(env, 'VAULT_SYNC_CLIENT_ERROR_RETRY', '10m'),
     unsyncedRetentionMs: duration(env, 'VAULT_SYNC_UNSYNCED_RETENTION', '10m'),
     azure: loadAzureSettings(env, overrides.azureDefaults ?? {}),
+    ui: bool(env, 'VAULT_SYNC_UI', overrides.uiDefault ?? false),
     azureEnv: Object.freeze({
       keyVaultUri: optional(env, 'KEY_VAULT_URI'),
       tenantId: optional(env, 'AZURE_TENANT_ID'),

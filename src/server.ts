@@ -90,7 +90,7 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
   try {
     const registry = createBuiltinRegistry(driverSettings(config))
     drivers?.(registry)
-    services = createServices({ db, sealKey, auditFile: config.auditFile, registry })
+    services = createServices({ db, sealKey, auditFile: config.auditFile, registry, azureEnv: config.azureEnv })
   } catch (err) {
     db.close()
     throw err
@@ -105,6 +105,7 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
     services,
     maxRequestBytes: config.maxRequestBytes,
     tls,
+    ui: config.ui,
     logger: { level: config.logLevel, redact: REDACTED_HEADERS }
   })
   try {
@@ -116,6 +117,7 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
   }
   const worker = config.worker ? createSyncEngine(workerClock === undefined ? services : { ...services, now: workerClock }, config, app.log) : undefined
   worker?.start()
+  services.syncExt.status.setWorkerInProcess(worker !== undefined)
   const { port } = app.server.address() as AddressInfo
   const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host
   const address = `${tls === undefined ? 'http' : 'https'}://${host}:${port}`

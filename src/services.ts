@@ -21,8 +21,10 @@ import { createKvService } from './kv/kv-service.js'
 import { microClockFromMillis } from './kv/kv-time.js'
 import { loadConfig, driverSettings } from './config.js'
 import { createBuiltinRegistry, type DriverRegistry } from './drivers/registry.js'
+import type { AzureEnvDefaults } from './drivers/azure-kv/azure-kv-config.js'
 import { createActivationService } from './sync/activation-service.js'
 import { createSyncServices } from './sync/sync-services.js'
+import { createSyncExtServices } from './sync-ext/sync-ext-services.js'
 import { createTokenService } from './tokens/token-service.js'
 
 /** The seal check: a known plaintext stored encrypted, to detect a wrong seal key at start. */
@@ -39,6 +41,8 @@ export interface ServicesOptions {
   now?: () => number
   /** The destination types; the built-in ones with default settings when absent. */
   registry?: DriverRegistry
+  /** Env fallbacks of `azure-kv` destinations (from `config.ts`), for `sys/sync-ext/status`. */
+  azureEnv?: Readonly<AzureEnvDefaults>
 }
 
 /**
@@ -46,7 +50,7 @@ export interface ServicesOptions {
  * mounts).
  * @throws Error naming `VAULT_SYNC_SEAL_KEY_FILE` when the key does not open this database.
  */
-export function createServices ({ db, sealKey, auditFile, now: injectedNow, registry = createBuiltinRegistry(driverSettings(loadConfig({}, {}))) }: ServicesOptions) {
+export function createServices ({ db, sealKey, auditFile, now: injectedNow, registry = createBuiltinRegistry(driverSettings(loadConfig({}, {}))), azureEnv = {} }: ServicesOptions) {
   const now = injectedNow ?? Date.now
   const meta = createMetaRepo(db)
   const sealer: Sealer = createSealer(sealKey)
@@ -111,7 +115,9 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
     /** Associations: set/remove/lists; its KV hook is registered above. */
     associationService: sync.associationService,
     /** What the sync worker works on: transactions, repos, `enqueue` (its `onEnqueued` wakes the worker). */
-    syncWork: sync.work
+    syncWork: sync.work,
+    /** vault-sync extensions under `sys/sync-ext/` (status, name preview). */
+    syncExt: createSyncExtServices({ db, now, registry, mounts, destinations: sync.destinationService, syncConfig: sync.syncConfig, azureEnv })
   }
 }
 

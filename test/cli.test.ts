@@ -57,6 +57,7 @@ t.test('server -dev: banner, info file, health, mounts, clean exit on SIGTERM', 
   t.match(output(), /Root Token: root/)
   t.match(output(), new RegExp(`export VAULT_ADDR='http://127.0.0.1:${port}'`))
   t.match(output(), /export VAULT_TOKEN='root'/)
+  t.match(output(), new RegExp(`The operator page is at http://127.0.0.1:${port}/ui/`))
   const health = await (await fetch(`http://127.0.0.1:${port}/v1/sys/health`)).json()
   t.match(health, { initialized: true, sealed: false })
   const mounts = await (await fetch(`http://127.0.0.1:${port}/v1/sys/mounts`, { headers: { 'X-Vault-Token': 'root' } })).json() as { data: Record<string, unknown> }

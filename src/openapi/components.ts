@@ -72,11 +72,13 @@ export function components (named: Record<string, JsonSchema>): JsonSchema {
 export const TAGS = [
   { name: 'auth', description: 'The token store (`auth/token/*`)' },
   { name: 'secrets', description: 'KV version 2 secrets engines, at any mount path' },
-  { name: 'system', description: 'Mounts, policies, status and secrets sync (`sys/*`)' }
+  { name: 'system', description: 'Mounts, policies, status and secrets sync (`sys/*`)' },
+  { name: 'sync-ext', description: 'vault-sync extensions, not part of Vault\'s API (`sys/sync-ext/*`): sync status details and name preview' }
 ]
 
 /** The tag of a documented path. */
 export function tagFor (path: string): string {
+  if (path.startsWith('/sys/sync-ext/')) return 'sync-ext'
   if (path.startsWith('/sys/')) return 'system'
   if (path.startsWith('/auth/')) return 'auth'
   return 'secrets'

@@ -79,6 +79,8 @@ export const SCENARIO: Step[] = [
   { id: 'system-list-sync-destinations-type', params: { type: 'azure-kv' } },
   { id: 'system-write-sync-destinations-type-name-associations-set', params: ASSOC },
   { id: 'system-read-sync-destinations-type-name-associations', params: ASSOC },
+  { id: 'vault-sync-read-sync-ext-status' },
+  { id: 'vault-sync-preview-sync-ext-name' },
   { id: 'system-list-sync-associations' },
   { id: 'system-read-sync-associations-destinations', query: { mount: 'my-kv', secret_name: 'my-secret' } },
   { id: 'system-read-sync-associations-mount-secret_name', params: { mount: 'my-kv', secret_name: 'my-secret' } },
