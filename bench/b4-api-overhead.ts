@@ -6,8 +6,9 @@
  *
  * The vault-sync server (`server -dev -dev-db=FILE`) runs with the worker off (nothing to sync:
  * this measures the API) and
- * `VAULT_SYNC_LOG_LEVEL=warn`; one extra KV-read run at the default level `info` shows the
- * cost of Fastify's per-request log lines. State: 100 secrets associated with one destination.
+ * `VAULT_SYNC_LOG_LEVEL=warn`; one extra KV-read run at the default level `info` shows that the
+ * default level costs nothing per request (no per-request lines unless `log_requests_level`). State: 100 secrets associated with one destination.
+ * Last, KV read with metrics on vs off (`b4-metrics-pair.ts`).
  */
 import { join } from 'node:path'
 import autocannon from 'autocannon'
@@ -17,6 +18,7 @@ import { captureRoute, startBareServer } from './lib/child-processes.js'
 import type { BenchOutput } from './lib/report.js'
 import { processCpuMs, ROOT_TOKEN, startServerProcess } from './lib/server-process.js'
 import { vaultHttp } from './lib/vault-http.js'
+import { metricsPair } from './b4-metrics-pair.js'
 
 const CONNECTIONS = 10
 const ASSOCIATIONS = 100
@@ -96,7 +98,7 @@ export async function benchApiOverhead (ctx: BenchContext): Promise<BenchOutput>
     await server.stop()
   }
 
-  // The same KV read at the default log level (info: Fastify logs every request and response).
+  // The same KV read at the default log level (info; per-request lines are off by default).
   const info = await startServerProcess({ dir: ctx.dir, label: 'b4-info', dbPath: join(ctx.dir, 'b4-info.db'), env: { VAULT_SYNC_WORKER: 'off', VAULT_SYNC_LOG_LEVEL: 'info' } })
   try {
     await vaultHttp(info.address).must('PUT', 'secret/data/b4/read', { data: VALUE })
@@ -110,6 +112,19 @@ export async function benchApiOverhead (ctx: BenchContext): Promise<BenchOutput>
   } finally {
     await info.stop()
   }
+  // Metrics on vs off (issue 19: KV read within 5 %).
+  const pair = await metricsPair(ctx, async (address, pid, secs) => await cannon(address, pid, CASES[0], secs), VALUE)
+  figures.kv_read_metrics_off = pair.off
+  figures.kv_read_metrics_on = pair.on
+  ratio.kv_read_metrics_on_vs_off = pair.ratio
+  ratio.kv_read_metrics_on_vs_off_cpu_per_request = pair.cpu_ratio
+  ratio.kv_read_metrics_on_vs_off_capacity = pair.capacity_ratio
+  figures.kv_read_metrics_capacity_rps_per_core = pair.capacity_rps_per_core
+  for (const [label, r] of [['kv_read (metrics off, best of rounds)', pair.off], ['kv_read (metrics on, best of rounds)', pair.on]] as const) {
+    rows.push([label, r.requests_per_s, pair.off.requests_per_s, round(r.requests_per_s / pair.off.requests_per_s, 3), r.server_cpu_us_per_request, pair.off.server_cpu_us_per_request, r.latency_ms.mean, pair.off.latency_ms.mean, '', '', r.non_2xx + r.errors])
+  }
+  const cap = pair.capacity_rps_per_core
+  rows.push(['kv_read req per CPU-second (metrics on / off)', cap.on, cap.off, pair.capacity_ratio, '', '', '', '', '', '', ''])
   return {
     result: {
       name: 'api-overhead',
@@ -122,7 +137,10 @@ export async function benchApiOverhead (ctx: BenchContext): Promise<BenchOutput>
       figures,
       reference: { description: 'bare Fastify (same version, default options, no logger) returning the captured bytes', figures: reference },
       ratio: { definition: 'vault-sync requests/s / bare Fastify requests/s (1 = no overhead); *_cpu_per_request: server CPU time per request, vault-sync / bare (less sensitive to other load on the machine)', values: ratio },
-      notes: ['autocannon records latencies in whole milliseconds; mean is the more precise figure on loopback.']
+      notes: [
+        'autocannon records latencies in whole milliseconds; mean is the more precise figure on loopback.',
+        `kv_read_metrics_on/off: two servers (no telemetry stanza vs prometheus_retention_time = 24h), ${pair.rounds} alternating rounds, best round per side; the metrics rows' "bare" columns are the metrics-off figures. kv_read_metrics_on_vs_off_capacity: requests per server CPU-second over all rounds, on / off (the figure other load on the machine does not distort).`
+      ]
     },
     tables: [{
       title: `4. API overhead (autocannon, ${CONNECTIONS} connections, ${seconds} s per side; latency ms)`,

@@ -10,6 +10,9 @@
  * in-memory `server -dev` with its built-in emulator (decisions D-11 "dev server ready"), the
  * emulator's cold and warm start (D-11 "emulator ready"), and a bare Fastify route returning the
  * same list bytes.
+ *
+ * Then the worker at scale (`b5-scale.ts`, issue 17): server CPU with 100,000 idle associations
+ * (10,000 quick) while 10 change per second, against the same with 1,000.
  */
 import { statSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -17,6 +20,7 @@ import { openDatabase } from '../db/database.js'
 import { startAkvEmulator } from '../src/akv-emulator/index.js'
 import { loadOrCreateSealKey } from '../src/crypto/seal-key-file.js'
 import { createServices } from '../src/services.js'
+import { benchScale } from './b5-scale.js'
 import { latencySummary, median, now, round } from './lib/common.js'
 import type { BenchContext } from './lib/context.js'
 import { captureRoute, startBareServer } from './lib/child-processes.js'
@@ -177,7 +181,10 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
     await emu.close()
   }
 
+  const scale = await benchScale(ctx)
+  figures.worker_scale = scale.figures
   const reference = {
+    worker_scale_1000_associations: scale.reference,
     empty_db_start_ms: round(median(empty.readyMs.slice(1)), 0),
     empty_db_first_start_ms: round(empty.readyMs[0], 0),
     empty_db_rss_idle_mib: mib((emptyRss ?? NaN) * 1024),
@@ -224,7 +231,12 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
         ['KV read p50 ms', f.kv_read_ms.p50, '', ''],
         ['dev server ready ms (server -dev: in memory + emulator)', reference.dev_in_memory_with_emulator_start_ms, '', ''],
         ['dev server RSS idle MiB', reference.dev_in_memory_with_emulator_rss_idle_mib, '', ''],
-        ['emulator ready ms (cold / warm)', reference.emulator_ready_cold_ms, reference.emulator_ready_warm_ms, '']
+        ['emulator ready ms (cold / warm)', reference.emulator_ready_cold_ms, reference.emulator_ready_warm_ms, ''],
+        [`worker: server CPU % of a core, idle (${scale.figures.associations} vs 1,000 associations)`, scale.figures.server_cpu_idle_pct_of_core, scale.reference.server_cpu_idle_pct_of_core, ''],
+        [`worker: server CPU % of a core at 10 changes/s (${scale.figures.associations} vs 1,000)`, scale.figures.server_cpu_under_changes_pct_of_core, scale.reference.server_cpu_under_changes_pct_of_core,
+          round((scale.figures.server_cpu_under_changes_pct_of_core as number) / (scale.reference.server_cpu_under_changes_pct_of_core as number), 2)],
+        ['worker: its CPU % of a core at 10 changes/s (the above minus worker off)', scale.figures.worker_cpu_pct_of_core, scale.reference.worker_cpu_pct_of_core, ''],
+        [`worker: RSS MiB after the changes (${scale.figures.associations} vs 1,000)`, scale.figures.rss_after_mib, scale.reference.rss_after_mib, '']
       ]
     }]
   }

@@ -4,7 +4,7 @@
  * applies the migrations of `migrations.ts` by `PRAGMA user_version`.
  */
 import Database from 'better-sqlite3'
-import { mkdirSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { MIGRATIONS } from './migrations.js'
 
@@ -32,7 +32,11 @@ const BUSY_TIMEOUT_MS = 5000
  *   is newer than this build knows.
  */
 export function openDatabase (path: string): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true })
+    // Created 0600 (it holds sealed secrets and token hashes); SQLite gives -wal/-shm the same mode.
+    if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600))
+  }
   const db = new Database(path)
   db.pragma('journal_mode = WAL')
   db.pragma('foreign_keys = ON')
@@ -54,4 +58,14 @@ export function migrate (db: Db): void {
       db.pragma(`user_version = ${v + 1}`)
     })()
   }
+}
+
+/**
+ * True when a database file exists at `path` with content (every database a server has opened
+ * holds at least its schema and seal check). Reads only the file's size: opening it, even
+ * read-only, would create `-wal`/`-shm` files, and a start-up that must refuse (a missing seal
+ * key) leaves everything as it was.
+ */
+export function databaseHasData (path: string): boolean {
+  return path !== ':memory:' && existsSync(path) && statSync(path).size > 0
 }

@@ -148,5 +148,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE sync_outbox ADD COLUMN first_failure_at INTEGER;
   CREATE INDEX association_targets_by_name ON association_targets (lower(external_name));
+  `,
+  // 6: the worker's "when is the next row due" reads the few leased rows through this index
+  // instead of scanning the outbox on every tick (issue 17).
+  `
+  CREATE INDEX sync_outbox_leased ON sync_outbox (lease_until) WHERE lease_until IS NOT NULL;
   `
 ]

@@ -45,6 +45,9 @@ export interface QueueCounts {
   nextAttemptAt: number | null
 }
 
+/** Outbox rows of one destination (metrics). */
+export interface QueueRow { type: string, name: string, depth: number, oldest_at: number | null, leased: number }
+
 /** A claimed outbox row. */
 export type ClaimedRow = OutboxRow & { first_failure_at: number | null }
 
@@ -80,6 +83,8 @@ export interface OutboxRepo {
   associationsWithState: () => StatusAssociationRow[]
   /** Queue counters at `now`. */
   counts: (now: number) => QueueCounts
+  /** Outbox rows per live destination (and per deleted one while rows remain): depth, creation time of the oldest, rows under lease at `now`. */
+  queueByDestination: (now: number) => QueueRow[]
 }
 
 /** Prepared statements over `sync_outbox`. */
@@ -95,8 +100,10 @@ export function createOutboxRepo (db: Db): OutboxRepo {
   const due = db.prepare<[number, number, number], ClaimedRow>(`SELECT * FROM sync_outbox
     WHERE next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at LIMIT ?`)
   const lease = db.prepare('UPDATE sync_outbox SET lease_until = ? WHERE association_id = ?')
-  const nextDue = db.prepare<[], { t: number | null }>(`SELECT min(CASE WHEN lease_until IS NULL OR lease_until < next_attempt_at
-    THEN next_attempt_at ELSE lease_until END) AS t FROM sync_outbox`)
+  // Index-only: the first unleased row by due time, and the few leased rows (partial index).
+  const nextDue = db.prepare<[], { t: number | null }>(`SELECT min(t) AS t FROM (
+    SELECT * FROM (SELECT next_attempt_at AS t FROM sync_outbox WHERE lease_until IS NULL ORDER BY next_attempt_at LIMIT 1)
+    UNION ALL SELECT max(next_attempt_at, lease_until) AS t FROM sync_outbox INDEXED BY sync_outbox_leased WHERE lease_until IS NOT NULL)`)
   const releaseAll = db.prepare('UPDATE sync_outbox SET lease_until = NULL WHERE lease_until IS NOT NULL')
   const complete = db.prepare('DELETE FROM sync_outbox WHERE association_id = ? AND generation = ?')
   const retry = db.prepare(`UPDATE sync_outbox SET lease_until = NULL, next_attempt_at = ?, attempts = ?, first_failure_at = ?
@@ -117,6 +124,11 @@ export function createOutboxRepo (db: Db): OutboxRepo {
     sum(CASE WHEN lease_until > ? THEN 1 ELSE 0 END) AS in_flight,
     min(CASE WHEN next_attempt_at > ? THEN next_attempt_at END) AS next_at
     FROM sync_outbox`)
+  const byDestination = db.prepare<[number], QueueRow>(`SELECT d.type AS type, d.name AS name, count(o.association_id) AS depth,
+    min(o.created_at) AS oldest_at, coalesce(sum(o.lease_until > ?), 0) AS leased
+    FROM destinations d LEFT JOIN associations a ON a.destination_id = d.id
+    LEFT JOIN sync_outbox o ON o.association_id = a.id
+    WHERE d.deleted_at IS NULL OR o.association_id IS NOT NULL GROUP BY d.id`)
   return {
     markDirty: (id, now, refresh = false) => { mark.run(id, refresh ? 1 : 0, now, now) },
     has: (id) => byAssociation.get(id) !== undefined,
@@ -138,6 +150,7 @@ export function createOutboxRepo (db: Db): OutboxRepo {
     deleteSettledRemoved: (d) => { deleteSettledRemoved.run(d) },
     deleteSettledHidden: () => deleteSettledHidden.run().changes,
     associationsWithState: () => withState.all(),
+    queueByDestination: (now) => byDestination.all(now),
     counts: (now) => {
       const r = counts.get(now, now, now, now)
       return { depth: r?.depth ?? 0, due: r?.due ?? 0, inFlight: r?.in_flight ?? 0, nextAttemptAt: r?.next_at ?? null }

@@ -10,8 +10,10 @@ import { kvEngine, kvOperationDocs } from './kv/index.js'
 import { mountDispatchRoutes, type MountHandler } from './mount-dispatch.js'
 import { activationFlagRoutes } from './sys/activation-flags.js'
 import { auditHashRoutes } from './sys/audit-hash.js'
+import { authTuneRoutes } from './sys/auth-tune.js'
 import { capabilityRoutes } from './sys/capabilities.js'
 import { healthRoutes } from './sys/health.js'
+import { metricsRoutes } from './sys/metrics.js'
 import { mountRoutes } from './sys/mounts.js'
 import { apiDocsPage, openApiRoutes } from './sys/openapi.js'
 import { policyRoutes } from './sys/policies.js'
@@ -51,9 +53,11 @@ export function registerRoutes (app: FastifyInstance, services: Services, option
   activationFlagRoutes(app, services)
   mountRoutes(app, services)
   tokenRoutes(app, services)
+  authTuneRoutes(app, services)
   policyRoutes(app, services)
   capabilityRoutes(app)
   auditHashRoutes(app, services)
+  metricsRoutes(app, app.metrics)
   syncRoutes(app, services)
   syncExtRoutes(app, services)
   openApiRoutes(app)

@@ -6,10 +6,14 @@
 import { randomUUID } from 'node:crypto'
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { registerRoutes } from '../routes/index.js'
 import { installAcl } from './acl/enforce.js'
 import { installAudit } from './audit/audit-hook.js'
+import { createMetricsRepo } from '../db/metrics-repo.js'
+import { installRequestLog } from './logging/request-log.js'
+import { installHttpMetrics } from './metrics/http-metrics.js'
+import { createMetrics, NO_TELEMETRY, type Metrics, type TelemetrySettings } from './metrics/metrics.js'
 import type { Services } from './services.js'
 import { installVaultHttp } from './vault/http-plugin.js'
 import { installListVerb } from './vault/list-verb.js'
@@ -23,17 +27,34 @@ export interface AppOptions {
   tls?: { cert: Buffer, key: Buffer }
   /** Serve the operator page at `/ui/` (routes/ui). */
   ui?: boolean
-  /** pino logger options or an instance; `false` for none. */
+  /** pino logger options; `false` for none. */
   logger?: FastifyServerOptions['logger']
+  /** A pino logger to use instead of `logger` (the server's, see `logging/logger.ts`). */
+  loggerInstance?: FastifyBaseLogger
+  /** Log every request at this pino level (`log_requests_level`); none when absent (Vault's default). */
+  logRequestsLevel?: string
+  /** The `telemetry` stanza; Vault's defaults without one. */
+  telemetry?: TelemetrySettings
+  /** Whether this process exports the cluster-wide gauges (the worker's process); default false. */
+  ownsClusterGauges?: () => boolean
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This process's metrics (`src/metrics/`), served by `sys/metrics`. */
+    metrics: Metrics
+  }
 }
 
 /** Header paths pino must never print. */
 export const REDACTED_HEADERS = ['req.headers["x-vault-token"]', 'req.headers.authorization']
 
 /** Builds the app. Call `ready()`/`listen()` on the result; `close()` closes the server only. */
-export function buildApp ({ services, maxRequestBytes, tls, ui = false, logger = false }: AppOptions): FastifyInstance {
+export function buildApp ({ services, maxRequestBytes, tls, ui = false, logger = false, loggerInstance, logRequestsLevel, telemetry = NO_TELEMETRY, ownsClusterGauges = () => false }: AppOptions): FastifyInstance {
   const app = Fastify({
-    logger,
+    ...(loggerInstance === undefined ? { logger } : { loggerInstance }),
+    // Vault logs no requests (its audit device does); `log_requests_level` turns one line each on.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: maxRequestBytes,
     genReqId: () => randomUUID(),
     rewriteUrl: rewriteListUrl,
@@ -50,6 +71,16 @@ export function buildApp ({ services, maxRequestBytes, tls, ui = false, logger =
   installVaultHttp(app, { authenticate: (t) => services.tokens.authenticate(t) })
   installAcl(app, { policies: services.policies, recordUse: (a) => { services.tokens.recordUse(a) }, existence: services.existenceChecks })
   installAudit(app, services.audit)
+  const metrics = createMetrics({
+    telemetry,
+    repo: createMetricsRepo(services.db),
+    destinationTypes: services.driverRegistry.types(),
+    ownsClusterGauges,
+    now: services.now
+  })
+  app.decorate('metrics', metrics)
+  if (metrics.prometheusEnabled) installHttpMetrics(app, metrics)
+  if (logRequestsLevel !== undefined) installRequestLog(app, logRequestsLevel)
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && request.method !== 'GET' && request.method !== 'HEAD') request.body = {}
   })

@@ -11,8 +11,19 @@ export function normaliseFlags (argv: string[]): string[] {
 
 /**
  * Parses `argv` (after the command word) against `options`, strictly.
- * @throws TypeError (from parseArgs) naming an unknown flag or a missing value.
+ * @throws TypeError (from parseArgs) naming an unknown flag or a missing value; an unknown flag
+ *   is named as the user typed it, in Go's words (`flag provided but not defined: -bogus`).
  */
 export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>> (argv: string[], options: O) {
-  return parseArgs({ args: normaliseFlags(argv), options, strict: true, allowPositionals: false }).values
+  const args = normaliseFlags(argv)
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values
+  } catch (err) {
+    const e = err as Error & { code?: string }
+    if (e.code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw err
+    const i = args.findIndex((a) => e.message.includes(`'${a.split('=')[0]}'`))
+    const typed = i < 0 ? undefined : argv[i].split('=')[0]
+    if (typed === undefined) throw err
+    throw Object.assign(new TypeError(`flag provided but not defined: ${typed}`), { code: e.code })
+  }
 }

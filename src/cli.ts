@@ -1,45 +1,74 @@
 /**
  * Entry point of `./bin/vault-sync`: parses the command line and starts what it names; no
  * other logic. Commands:
- *   server [-no-worker] [-dev] [-dev-listen-address=H:P] [-dev-root-token-id=ID] [-dev-info-file=PATH]
+ *   server [-config=FILE] [-no-worker] [-dev] [-dev-listen-address=H:P] [-dev-root-token-id=ID] [-dev-info-file=PATH]
  *          [-dev-db=PATH] [-dev-akv-listen-address=H:P]
+ *   operator backup -out=FILE [-config=FILE] [-seal-key-out=FILE]
  *   akv-emulator [-listen-address=H:P] [-info-file=PATH] ...
+ *   migrate
+ *   version (also -version, --version, -v)
  * Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a start-up error, 2 on a usage error.
  */
+import { rm } from 'node:fs/promises'
 import type { AkvEmulatorInfo } from './akv-emulator/index.js'
 import { parseFlags } from './cli-args.js'
-import { ConfigError, loadConfig, type ConfigOverrides } from './config.js'
+import { ConfigError, type ConfigOverrides } from './config.js'
+import { loadConfigWithFile, readConfigFile, type ConfigFileLayer } from './config/config-file.js'
 import type { RunningServer } from './server.js'
+import { versionLine } from './version.js'
 
 const USAGE = `Usage: vault-sync <command> [flags]
 
 Commands:
   server        Start the Vault-compatible secrets-sync server
+                  -config=FILE               Vault-style configuration file (HCL or JSON); environment
+                                             variables win over it; SIGHUP reloads log level and TLS certificate
                   -no-worker                 do not run the sync worker in this process
                   -dev                       in-memory dev server with KV v2 at secret/, sync activated and
                                              the built-in Azure Key Vault emulator
                   -dev-listen-address=H:P    (default 127.0.0.1:8200)
-                  -dev-root-token-id=ID      root token to create (default: random hvs. token)
+                  -dev-root-token-id=ID      root token to create (default: random hvs. token; kept across
+                                             restarts on the same -dev-db)
                   -dev-info-file=PATH        write {"address","root_token","akv":{...}} as JSON for scripts
+                                             (mode 0600; removed when the server stops)
                   -dev-db=PATH               keep dev state in this SQLite file (seal key in PATH.seal-key,
                                              emulator state in PATH.akv/)
                   -dev-akv-listen-address=H:P  the emulator's address (default 127.0.0.1:0, a free port)
+  operator backup  Online backup of the database (the server may keep running), checked by the seal key
+                  -out=FILE                  the backup file (must not exist)
+                  -config=FILE               the server's configuration file (else the VAULT_SYNC_* variables)
+                  -seal-key-out=FILE         also copy the seal key (keep it apart from database backups)
   akv-emulator  Start the local Azure Key Vault emulator (HTTPS)
                   -listen-address=H:P        (default 127.0.0.1:8443)
                   -info-file=PATH            write vault_uri, tenant_id, client_id, client_secret, ca_file ... as JSON
                   -vaults=N|a,b              extra vaults, one port each
                   -state-dir=DIR             keep CA, certificates and secrets across restarts
                   -admin-token=T -tenant-id=T -client-id=C -client-secret=S
+  migrate       Bring the configured store's schema up to date (VAULT_SYNC_STORAGE=sqlite|postgresql)
+                  -config=FILE               the server's configuration file (else the VAULT_SYNC_* variables)
+  version       Print the version (also -version, --version, -v)
+
+Everything else is set by environment variables (VAULT_SYNC_DB_PATH, VAULT_SYNC_LISTEN_ADDRESS,
+VAULT_SYNC_SEAL_KEY_FILE, VAULT_SYNC_LOG_LEVEL, ...): README.md, section "Configuration", lists
+every one with its default.
+`
+
+/** Printed by `server` while secrets sync is not activated (Vault needs the same step). */
+const activationNote = (address: string): string => `Secrets sync is not activated yet. Activate it once, as in Vault, before any sys/sync call:
+
+    $ curl -X PUT -H "X-Vault-Token: <root token>" ${address}/v1/sys/activation-flags/secrets-sync/activate
+
 `
 
 class UsageError extends Error {}
 
-/** Runs `fn` until SIGINT/SIGTERM, then `close()`s it and resolves. */
+/** Runs until SIGINT/SIGTERM, says so in one line (as Vault's `==> Vault shutdown triggered`), then `close()`s and resolves. */
 async function runUntilSignal (close: () => Promise<void>): Promise<void> {
   await new Promise<void>((resolve) => {
-    const stop = (): void => {
+    const stop = (signal: NodeJS.Signals): void => {
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
+      process.stdout.write(`==> vault-sync shutdown triggered (${signal})\n`)
       close().then(resolve, (err) => { process.stderr.write(`vault-sync: error while closing: ${String(err)}\n`); resolve() })
     }
     process.on('SIGINT', stop)
@@ -55,7 +84,7 @@ export function devExportLines (address: string, rootToken: string, akv: AkvEmul
   const vars: Array<[string, string]> = [['VAULT_ADDR', address], ['VAULT_TOKEN', rootToken]]
   if (akv !== undefined) {
     vars.push(['AKV_KEY_VAULT_URI', akv.key_vault_uri], ['AKV_TENANT_ID', akv.tenant_id], ['AKV_CLIENT_ID', akv.client_id],
-      ['AKV_CLIENT_SECRET', akv.client_secret], ['AKV_CA_FILE', akv.ca_file])
+      ['AKV_CLIENT_SECRET', akv.client_secret], ['AKV_CA_FILE', akv.ca_file], ['AKV_ADMIN_URL', akv.admin_url], ['AKV_ADMIN_TOKEN', akv.admin_token])
   }
   return vars.map(([k, v]) => `export ${k}=${shq(v)}`)
 }
@@ -89,7 +118,8 @@ Development mode should NOT be used in production installations!
  * Starts `server -dev`: the emulator first (its address feeds the config), then the server. Each
  * command loads only its own modules (fastify, the emulator and the Azure SDK are slow to import).
  */
-async function startDev (base: ConfigOverrides, flags: { devDb?: string, akvListen?: string, rootTokenId?: string }): Promise<RunningServer> {
+async function startDev (base: ConfigOverrides, flags: { devDb?: string, akvListen?: string, rootTokenId?: string }, layer: ConfigFileLayer | undefined): Promise<RunningServer> {
+  const loadConfig = (o: ConfigOverrides): ReturnType<typeof loadConfigWithFile> => loadConfigWithFile(layer, o)
   const { logLevel } = loadConfig(base) // validates the environment before anything starts
   const [{ pino }, { devAzureDefaults, startDevAkv }, { startServer }] = await Promise.all([import('pino'), import('./dev-akv.js'), import('./server.js')])
   const akv = await startDevAkv({
@@ -110,6 +140,7 @@ async function startDev (base: ConfigOverrides, flags: { devDb?: string, akvList
 async function serverCommand (argv: string[]): Promise<void> {
   const flags = parseFlags(argv, {
     dev: { type: 'boolean' },
+    config: { type: 'string' },
     'no-worker': { type: 'boolean' },
     'dev-listen-address': { type: 'string' },
     'dev-root-token-id': { type: 'string' },
@@ -120,6 +151,8 @@ async function serverCommand (argv: string[]): Promise<void> {
   const dev = flags.dev === true
   if (!dev && Object.keys(flags).some((k) => k.startsWith('dev-'))) throw new UsageError('-dev-* flags need -dev')
   const worker = flags['no-worker'] === true ? false : undefined
+  const configFile = flags.config
+  const layer = configFile === undefined ? undefined : await readConfigFile(configFile)
   const server = dev
     ? await startDev({
       dbPath: flags['dev-db'] ?? ':memory:',
@@ -127,18 +160,19 @@ async function serverCommand (argv: string[]): Promise<void> {
       sealKeyFile: flags['dev-db'] === undefined ? null : `${flags['dev-db']}.seal-key`,
       worker,
       uiDefault: true
-    }, { devDb: flags['dev-db'], akvListen: flags['dev-akv-listen-address'], rootTokenId: flags['dev-root-token-id'] })
-    : await (await import('./server.js')).startServer({ config: loadConfig({ worker }) })
+    }, { devDb: flags['dev-db'], akvListen: flags['dev-akv-listen-address'], rootTokenId: flags['dev-root-token-id'] }, layer)
+    : await (await import('./server.js')).startServer({ config: loadConfigWithFile(layer, { worker }) })
+  const infoFile = dev ? flags['dev-info-file'] : undefined
   if (dev) {
     printDevBanner(server, flags['dev-db'])
-    if (flags['dev-info-file'] !== undefined) {
+    if (infoFile !== undefined) {
       try {
         // Atomic (temporary file + rename), mode 0600: it holds the root token and the emulator's secret.
         const { writeDevInfoFile } = await import('./dev-akv.js')
-        await writeDevInfoFile(flags['dev-info-file'], { address: server.address, root_token: server.rootToken ?? '', akv: server.akv?.info })
+        await writeDevInfoFile(infoFile, { address: server.address, root_token: server.rootToken ?? '', akv: server.akv?.info })
       } catch (err) {
         await server.close()
-        throw new Error(`-dev-info-file: cannot write ${flags['dev-info-file']}: ${(err as Error).message}`)
+        throw new Error(`-dev-info-file: cannot write ${infoFile}: ${(err as Error).message}`)
       }
     }
   } else {
@@ -146,8 +180,36 @@ async function serverCommand (argv: string[]): Promise<void> {
     if (server.rootToken !== undefined) {
       process.stdout.write(`\nInitial Root Token: ${server.rootToken}\n\nThis token is shown only once; store it safely.\n\n`)
     }
+    if (server.services.activation.flags().unactivated.includes('secrets-sync')) process.stdout.write(activationNote(server.address))
   }
-  await runUntilSignal(server.close)
+  // SIGHUP: re-read the file and the environment; apply what Vault reloads (log level, TLS certificate).
+  const reload = (): void => {
+    void (async () => {
+      const next = loadConfigWithFile(configFile === undefined ? undefined : await readConfigFile(configFile), { worker })
+      server.reload(next)
+    })().catch((err) => { server.app.log.error({ err: { message: (err as Error).message } }, 'configuration reload failed; the running configuration is kept') })
+  }
+  process.on('SIGHUP', reload)
+  // The info file holds the root token and the emulator's secret: it goes with the process.
+  await runUntilSignal(async () => {
+    try { await server.close() } finally { if (infoFile !== undefined) await rm(infoFile, { force: true }) }
+  })
+  process.off('SIGHUP', reload)
+}
+
+async function operatorCommand (argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv
+  if (sub !== 'backup') throw new UsageError(`unknown operator command "${sub ?? ''}"`)
+  const flags = parseFlags(rest, { out: { type: 'string' }, config: { type: 'string' }, 'seal-key-out': { type: 'string' } })
+  if (flags.out === undefined) throw new UsageError('operator backup needs -out=FILE')
+  const config = loadConfigWithFile(flags.config === undefined ? undefined : await readConfigFile(flags.config))
+  if (config.sealKeyFile === undefined) throw new Error('no seal key file is configured')
+  const { backupDatabase } = await import('./operator/backup.js')
+  const { pages } = await backupDatabase({ dbPath: config.dbPath, sealKeyFile: config.sealKeyFile, out: flags.out, sealKeyOut: flags['seal-key-out'] })
+  process.stdout.write(`Backed up ${config.dbPath} to ${flags.out} (${pages} pages; integrity and seal key checked).\n` +
+    (flags['seal-key-out'] === undefined
+      ? `The seal key (${config.sealKeyFile}) is not in the backup: keep a copy of it apart from the database backups.\n`
+      : `Seal key copied to ${flags['seal-key-out']}: store it apart from the database backups.\n`))
 }
 
 async function akvEmulatorCommand (argv: string[]): Promise<void> {
@@ -174,14 +236,24 @@ async function akvEmulatorCommand (argv: string[]): Promise<void> {
   })
 }
 
+async function migrateCommand (argv: string[]): Promise<void> {
+  const flags = parseFlags(argv, { config: { type: 'string' } })
+  const config = loadConfigWithFile(flags.config === undefined ? undefined : await readConfigFile(flags.config))
+  const { runMigrateCommand } = await import('../db/migrate-command.js')
+  process.stdout.write(`${await runMigrateCommand(config)}\n`)
+}
+
 /** Runs the CLI with `argv` (without node and script). Sets `process.exitCode`. */
 export async function main (argv: string[]): Promise<void> {
   const [command, ...rest] = argv
+  if (command === 'version' || command === '-version' || command === '--version' || command === '-v') { process.stdout.write(`${versionLine()}\n`); return }
   if (rest.some((a) => a === '-h' || a === '-help' || a === '--help')) { process.stdout.write(USAGE); return }
   try {
     switch (command) {
       case 'server': await serverCommand(rest); break
       case 'akv-emulator': await akvEmulatorCommand(rest); break
+      case 'operator': await operatorCommand(rest); break
+      case 'migrate': await migrateCommand(rest); break
       case undefined: case '-h': case '-help': case '--help': case 'help':
         process.stdout.write(USAGE); break
       default: throw new UsageError(`unknown command "${command}"`)

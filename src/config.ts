@@ -7,12 +7,19 @@ import { dirname, join } from 'node:path'
 import type { AzureEnvDefaults } from './drivers/azure-kv/azure-kv-config.js'
 import type { AzureKvOperatorSettings } from './drivers/azure-kv/index.js'
 import type { BuiltinDriverSettings } from './drivers/registry.js'
+import type { AzureRequestHook } from './metrics/azure-request-policy.js'
+import type { TelemetrySettings } from './metrics/metrics.js'
 import { parseDurationMs } from './vault/duration.js'
 
 export class ConfigError extends Error {
+  /** The variable (or flag) that holds the bad value; `problem` says what is wrong with it. */
+  readonly variable: string
+  readonly problem: string
   constructor (variable: string, problem: string) {
     super(`${variable}: ${problem}`)
     this.name = 'ConfigError'
+    this.variable = variable
+    this.problem = problem
   }
 }
 
@@ -31,6 +38,14 @@ export interface Config {
   maxRequestBytes: number
   /** pino level: fatal, error, warn, info, debug, trace, silent. */
   logLevel: string
+  /** `json` or `standard` (Vault's hclog-like text); undefined: standard on a terminal, else json. */
+  logFormat: 'json' | 'standard' | undefined
+  /** Log each completed request at this level (`VAULT_SYNC_LOG_REQUESTS_LEVEL`); undefined: no request lines. */
+  logRequestsLevel: string | undefined
+  /** Vault's `api_addr`: the address clients use, shown at start-up (`VAULT_SYNC_API_ADDR`). */
+  apiAddr: string | undefined
+  /** Vault's `telemetry` stanza (`VAULT_SYNC_PROMETHEUS_RETENTION_TIME`, ...). */
+  telemetry: TelemetrySettings
   /** Append-only JSON-lines audit log (`VAULT_SYNC_AUDIT_FILE`, decisions D-26); unset = no audit. */
   auditFile: string | undefined
   /** Run the sync worker in this process (`VAULT_SYNC_WORKER=on|off`, `-no-worker`). */
@@ -44,6 +59,8 @@ export interface Config {
   clientErrorRetryMs: number
   /** How long removed (`UNSYNCED`) association entries stay listed, ms. */
   unsyncedRetentionMs: number
+  /** Minimum interval between sync attempts of one association (`VAULT_SYNC_MIN_WRITE_INTERVAL`), ms; 0 = off. */
+  minWriteIntervalMs: number
   azure: AzureSettings
   /** Serve the operator page at `/ui/` (`VAULT_SYNC_UI`, config key `ui`; on in `-dev`). */
   ui: boolean
@@ -52,6 +69,21 @@ export interface Config {
    * `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET` (the only unprefixed variables, D-18).
    */
   azureEnv: Readonly<AzureEnvDefaults>
+  /** Storage engine (`VAULT_SYNC_STORAGE=sqlite|postgresql`, default sqlite). */
+  storage: 'sqlite' | 'postgresql'
+  /** PostgreSQL settings; `undefined` unless `storage` is `postgresql`. */
+  postgres: PostgresSettings | undefined
+}
+
+/**
+ * PostgreSQL connection settings, named as Vault's own PostgreSQL storage backend names them
+ * (`VAULT_PG_CONNECTION_URL`, `max_parallel`).
+ */
+export interface PostgresSettings {
+  /** `postgresql://user:password@host:port/database?sslmode=...` (a credential: never logged). */
+  connectionUrl: string
+  /** Pool size (`VAULT_SYNC_PG_MAX_PARALLEL`, default 10). */
+  maxParallel: number
 }
 
 /** Operator-level Azure settings (decisions D-18), shared by every azure-kv destination. */
@@ -142,8 +174,15 @@ export function loadConfig (overrides: ConfigOverrides = {}, env: Env = process.
   if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) {
     throw new ConfigError(tlsCertFile === undefined ? 'VAULT_SYNC_TLS_CERT_FILE' : 'VAULT_SYNC_TLS_KEY_FILE', 'TLS needs both VAULT_SYNC_TLS_CERT_FILE and VAULT_SYNC_TLS_KEY_FILE')
   }
+  const storage = loadStorage(env)
   const logLevel = optional(env, 'VAULT_SYNC_LOG_LEVEL') ?? 'info'
   if (!LOG_LEVELS.has(logLevel)) throw new ConfigError('VAULT_SYNC_LOG_LEVEL', `"${logLevel}" is not one of ${[...LOG_LEVELS].join(', ')}`)
+  const logFormat = optional(env, 'VAULT_SYNC_LOG_FORMAT')
+  if (logFormat !== undefined && logFormat !== 'json' && logFormat !== 'standard') throw new ConfigError('VAULT_SYNC_LOG_FORMAT', `"${logFormat}" is not json or standard`)
+  const logRequestsLevel = optional(env, 'VAULT_SYNC_LOG_REQUESTS_LEVEL')
+  if (logRequestsLevel !== undefined && (!LOG_LEVELS.has(logRequestsLevel) || logRequestsLevel === 'silent')) {
+    throw new ConfigError('VAULT_SYNC_LOG_REQUESTS_LEVEL', `"${logRequestsLevel}" is not one of ${[...LOG_LEVELS].filter((l) => l !== 'silent').join(', ')}`)
+  }
   return Object.freeze({
     dbPath,
     listen,
@@ -152,6 +191,14 @@ export function loadConfig (overrides: ConfigOverrides = {}, env: Env = process.
     tlsKeyFile,
     maxRequestBytes: positiveInt(env, 'VAULT_SYNC_MAX_REQUEST_BYTES', 33554432),
     logLevel,
+    logFormat,
+    logRequestsLevel,
+    apiAddr: optional(env, 'VAULT_SYNC_API_ADDR'),
+    telemetry: Object.freeze({
+      prometheusRetentionMs: duration(env, 'VAULT_SYNC_PROMETHEUS_RETENTION_TIME', '0s'),
+      disableHostname: bool(env, 'VAULT_SYNC_TELEMETRY_DISABLE_HOSTNAME', false),
+      unauthenticatedMetricsAccess: bool(env, 'VAULT_SYNC_UNAUTHENTICATED_METRICS_ACCESS', false)
+    }),
     auditFile: optional(env, 'VAULT_SYNC_AUDIT_FILE'),
     worker: overrides.worker === false ? false : bool(env, 'VAULT_SYNC_WORKER', true),
     reconcileIntervalMs: duration(env, 'VAULT_SYNC_RECONCILE_INTERVAL', '5m'),
@@ -159,6 +206,7 @@ export function loadConfig (overrides: ConfigOverrides = {}, env: Env = process.
     backoffMaxMs: duration(env, 'VAULT_SYNC_BACKOFF_MAX', '5m'),
     clientErrorRetryMs: duration(env, 'VAULT_SYNC_CLIENT_ERROR_RETRY', '10m'),
     unsyncedRetentionMs: duration(env, 'VAULT_SYNC_UNSYNCED_RETENTION', '10m'),
+    minWriteIntervalMs: duration(env, 'VAULT_SYNC_MIN_WRITE_INTERVAL', '500ms'),
     azure: loadAzureSettings(env, overrides.azureDefaults ?? {}),
     ui: bool(env, 'VAULT_SYNC_UI', overrides.uiDefault ?? false),
     azureEnv: Object.freeze({
@@ -166,8 +214,20 @@ export function loadConfig (overrides: ConfigOverrides = {}, env: Env = process.
       tenantId: optional(env, 'AZURE_TENANT_ID'),
       clientId: optional(env, 'AZURE_CLIENT_ID'),
       clientSecret: optional(env, 'AZURE_CLIENT_SECRET')
-    })
+    }),
+    ...storage
   })
+}
+
+function loadStorage (env: Env): Pick<Config, 'storage' | 'postgres'> {
+  const storage = optional(env, 'VAULT_SYNC_STORAGE') ?? 'sqlite'
+  if (storage !== 'sqlite' && storage !== 'postgresql') throw new ConfigError('VAULT_SYNC_STORAGE', `"${storage}" is not one of sqlite, postgresql`)
+  const maxParallel = positiveInt(env, 'VAULT_SYNC_PG_MAX_PARALLEL', 10)
+  if (storage === 'sqlite') return { storage, postgres: undefined }
+  const connectionUrl = optional(env, 'VAULT_PG_CONNECTION_URL')
+  if (connectionUrl === undefined) throw new ConfigError('VAULT_PG_CONNECTION_URL', 'is required when VAULT_SYNC_STORAGE=postgresql')
+  if (!/^postgres(ql)?:\/\//.test(connectionUrl)) throw new ConfigError('VAULT_PG_CONNECTION_URL', 'is not a postgresql:// URL')
+  return { storage, postgres: Object.freeze({ connectionUrl, maxParallel }) }
 }
 
 function loadAzureSettings (env: Env, dev: Partial<AzureSettings>): AzureSettings {
@@ -185,6 +245,6 @@ function loadAzureSettings (env: Env, dev: Partial<AzureSettings>): AzureSetting
 }
 
 /** The settings the built-in destination types are built from (`drivers/registry.ts`). */
-export function driverSettings (config: Pick<Config, 'azure' | 'azureEnv'>): BuiltinDriverSettings {
-  return { azure: { env: config.azureEnv, operator: config.azure } }
+export function driverSettings (config: Pick<Config, 'azure' | 'azureEnv'>, onAzureRequest?: AzureRequestHook): BuiltinDriverSettings {
+  return { azure: { env: config.azureEnv, operator: config.azure, onRequest: onAzureRequest } }
 }

@@ -6,15 +6,19 @@
  * because its address feeds the configuration) is handed over here and closed with the server.
  */
 import { readFileSync } from 'node:fs'
+import type { Server as HttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { AkvEmulator } from './akv-emulator/index.js'
-import { openDatabase, type Db } from '../db/database.js'
+import { databaseHasData, openDatabase, type Db } from '../db/database.js'
 import { buildApp, REDACTED_HEADERS } from './app.js'
 import { driverSettings, type Config } from './config.js'
 import { generateSealKey } from './crypto/seal.js'
 import { loadOrCreateSealKey } from './crypto/seal-key-file.js'
+import { devRootToken } from './dev-root-token.js'
 import { createBuiltinRegistry, type DriverRegistry } from './drivers/registry.js'
+import { createLogger } from './logging/logger.js'
+import type { AzureRequestHook } from './metrics/azure-request-policy.js'
 import { createServices, type Services } from './services.js'
 import { createSyncEngine } from './worker/sync-engine.js'
 import type { SyncWorker } from './worker/worker.js'
@@ -56,12 +60,17 @@ export interface RunningServer {
   worker: SyncWorker | undefined
   /** The built-in Key Vault emulator (`server -dev`), or undefined. */
   akv: AkvEmulator | undefined
+  /**
+   * Applies what Vault reloads on SIGHUP from `next`: the log level and the TLS certificate and
+   * key (re-read from their files). Logs one line. @throws Error when the new files cannot be read.
+   */
+  reload: (next: Readonly<Config>) => void
   /** Stops the worker, closes the listener, then the database, then the emulator. */
   close: () => Promise<void>
 }
 
 function devSetup (services: Services, dev: DevOptions): string {
-  const rootToken = services.tokens.ensureRootToken(dev.rootTokenId)
+  const rootToken = devRootToken(services, dev.rootTokenId)
   if (services.mounts.byPath('secret') === undefined) {
     services.mounts.enable('secret', { type: 'kv', options: { version: '2' }, description: 'key/value secret storage' })
   }
@@ -84,11 +93,13 @@ export async function startServer (options: StartOptions): Promise<RunningServer
 }
 
 async function startWith ({ config, dev, drivers, workerClock }: StartOptions): Promise<RunningServer> {
-  const sealKey = config.sealKeyFile === undefined ? generateSealKey() : loadOrCreateSealKey(config.sealKeyFile)
+  const sealKey = config.sealKeyFile === undefined ? generateSealKey() : loadOrCreateSealKey(config.sealKeyFile, () => databaseHasData(config.dbPath))
   const db: Db = openDatabase(config.dbPath)
   let services: Services
+  // The app's metrics exist only once the app is built; drivers call through this until then.
+  const azureRequests: { count?: AzureRequestHook } = {}
   try {
-    const registry = createBuiltinRegistry(driverSettings(config))
+    const registry = createBuiltinRegistry(driverSettings(config, (operation, status) => { azureRequests.count?.(operation, status) }))
     drivers?.(registry)
     services = createServices({ db, sealKey, auditFile: config.auditFile, registry, azureEnv: config.azureEnv })
   } catch (err) {
@@ -106,21 +117,32 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
     maxRequestBytes: config.maxRequestBytes,
     tls,
     ui: config.ui,
-    logger: { level: config.logLevel, redact: REDACTED_HEADERS }
+    loggerInstance: createLogger({ level: config.logLevel, format: config.logFormat, redact: REDACTED_HEADERS }),
+    logRequestsLevel: config.logRequestsLevel,
+    telemetry: config.telemetry,
+    // The process running the worker exports the cluster-wide gauges (PG-7: one place only).
+    ownsClusterGauges: () => config.worker
   })
   try {
-    await app.listen({ host: config.listen.host, port: config.listen.port })
+    // Fastify's own "Server listening at" line is left out: start-up is one line, below.
+    const level = app.log.level
+    app.log.level = 'warn'
+    try { await app.listen({ host: config.listen.host, port: config.listen.port }) } finally { app.log.level = level }
   } catch (err) {
     await app.close()
     db.close()
     throw err
   }
-  const worker = config.worker ? createSyncEngine(workerClock === undefined ? services : { ...services, now: workerClock }, config, app.log) : undefined
+  azureRequests.count = app.metrics.azureRequest
+  const worker = config.worker ? createSyncEngine(workerClock === undefined ? services : { ...services, now: workerClock }, config, app.log, app.metrics) : undefined
   worker?.start()
   services.syncExt.status.setWorkerInProcess(worker !== undefined)
+  app.metrics.setWorkerRunning(worker !== undefined)
   const { port } = app.server.address() as AddressInfo
   const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host
+  // Fastify sees the socket server we hand it (serverFactory), not TLS: the scheme is ours to say.
   const address = `${tls === undefined ? 'http' : 'https'}://${host}:${port}`
+  app.log.info({ address, listen: config.listen, api_addr: config.apiAddr, storage: config.dbPath, worker: worker !== undefined, tls: tls !== undefined, prometheus: app.metrics.prometheusEnabled }, 'vault-sync server started')
   return {
     app,
     services,
@@ -128,11 +150,19 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
     rootToken,
     worker,
     akv: dev?.akv,
+    reload: (next) => {
+      if (tls !== undefined && next.tlsCertFile !== undefined && next.tlsKeyFile !== undefined) {
+        (app.server as HttpsServer).setSecureContext({ cert: readFileSync(next.tlsCertFile), key: readFileSync(next.tlsKeyFile) })
+      }
+      app.log.level = next.logLevel
+      app.log.info({ log_level: next.logLevel, tls_reloaded: tls !== undefined }, 'configuration reloaded')
+    },
     close: async () => {
       try {
         await worker?.stop()
         await app.close()
         db.close()
+        app.log.info('vault-sync server stopped')
       } finally {
         await dev?.akv?.close()
       }

@@ -26,10 +26,21 @@ import { createActivationService } from './sync/activation-service.js'
 import { createSyncServices } from './sync/sync-services.js'
 import { createSyncExtServices } from './sync-ext/sync-ext-services.js'
 import { createTokenService } from './tokens/token-service.js'
+import { createTokenTuneService } from './tokens/token-tune.js'
 
 /** The seal check: a known plaintext stored encrypted, to detect a wrong seal key at start. */
 const SEAL_CHECK_KEY = 'seal_check'
 const SEAL_CHECK_TEXT = 'vault-sync seal check v1'
+
+/**
+ * Whether `sealer`'s key opens the database behind `meta` (its seal check decrypts);
+ * `undefined` for a database without a seal check yet (new).
+ */
+export function sealKeyOpens (meta: Pick<ReturnType<typeof createMetaRepo>, 'get'>, sealer: Sealer): boolean | undefined {
+  const check = meta.get(SEAL_CHECK_KEY)
+  if (check === undefined) return undefined
+  try { return sealer.decryptString(check, SEAL_CHECK_KEY) === SEAL_CHECK_TEXT } catch { return false }
+}
 
 export interface ServicesOptions {
   db: Db
@@ -54,14 +65,9 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
   const now = injectedNow ?? Date.now
   const meta = createMetaRepo(db)
   const sealer: Sealer = createSealer(sealKey)
-  const check = meta.get(SEAL_CHECK_KEY)
-  if (check === undefined) {
-    meta.set(SEAL_CHECK_KEY, sealer.encrypt(SEAL_CHECK_TEXT, SEAL_CHECK_KEY))
-  } else {
-    let ok = false
-    try { ok = sealer.decryptString(check, SEAL_CHECK_KEY) === SEAL_CHECK_TEXT } catch { ok = false }
-    if (!ok) throw new Error('VAULT_SYNC_SEAL_KEY_FILE: the seal key does not open this database (wrong key file?)')
-  }
+  const opens = sealKeyOpens(meta, sealer)
+  if (opens === undefined) meta.set(SEAL_CHECK_KEY, sealer.encrypt(SEAL_CHECK_TEXT, SEAL_CHECK_KEY))
+  else if (!opens) throw new Error('VAULT_SYNC_SEAL_KEY_FILE: the seal key does not open this database (wrong key file?)')
   if (meta.get('cluster_id') === undefined) {
     meta.set('cluster_id', randomUUID())
     meta.set('cluster_name', `vault-cluster-${randomBytes(4).toString('hex')}`)
@@ -83,6 +89,7 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
   kvChangeHooks.push((change) => { sync.associationService.recordKvChange(change) })
   const policies = createPolicyService({ policies: createPoliciesRepo(db) })
   policies.ensureBuiltins()
+  const tokenTune = createTokenTuneService({ meta })
   // Paths whose writes are `create` or `update` for the ACL depending on existence (D-7).
   const destinationExists = (type: string, name: string): boolean | undefined => {
     try { return sync.destinationService.find(type, name).row !== undefined } catch { return undefined }
@@ -100,7 +107,9 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
     existenceChecks,
     /** The file audit device and its HMAC (audit/audit-service.ts). */
     audit: createAuditService({ meta, sealer, file: auditFile }),
-    tokens: createTokenService({ tokens: createTokensRepo(db), policyExists: policies.exists, now }),
+    tokens: createTokenService({ tokens: createTokensRepo(db), policyExists: policies.exists, now, limits: tokenTune.limits }),
+    /** `sys/auth/token/tune`: the token store's default and max TTL (tokens/token-tune.ts). */
+    tokenTune,
     activation,
     /** Hooks run synchronously inside every KV mutation's transaction (see kv/kv-events.ts). */
     kvChangeHooks,

@@ -1,43 +1,10 @@
 // ./bin/vault-sync as a user runs it: flags, the dev info file, signals, start-up errors.
 import t from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { normaliseFlags } from '../src/cli-args.js'
+import { exitOf, freePort, run, waitFor } from './cli-process.js'
 import { tempDir } from './helper.js'
-
-const BIN = join(import.meta.dirname, '..', 'bin', 'vault-sync')
-
-async function freePort (): Promise<number> {
-  return await new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
-  })
-}
-
-async function waitFor (check: () => boolean, what: string, ms = 30_000): Promise<void> {
-  const until = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-}
-
-async function exitOf (child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode
-  return await new Promise((resolve) => child.once('exit', (code) => resolve(code)))
-}
-
-function run (args: string[], env: Record<string, string> = {}): { child: ChildProcess, output: () => string } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, VAULT_SYNC_LOG_LEVEL: 'warn', ...env } })
-  let out = ''
-  child.stdout?.on('data', (c) => { out += String(c) })
-  child.stderr?.on('data', (c) => { out += String(c) })
-  return { child, output: () => out }
-}
 
 t.test('single-dash flags are rewritten to parseArgs form', async (t) => {
   t.same(normaliseFlags(['-dev', '--dev', '-dev-root-token-id=x', '-dev-root-token-id', 'y', '-h', '-']),
@@ -99,7 +66,7 @@ t.test('start-up and usage errors name the problem', async (t) => {
   t.match(badLimit.output(), /VAULT_SYNC_MAX_REQUEST_BYTES/)
   const unknown = run(['server', '-bogus'])
   t.equal(await exitOf(unknown.child), 2)
-  t.match(unknown.output(), /Unknown option '--bogus'/)
+  t.match(unknown.output(), /flag provided but not defined: -bogus\n/, 'named as typed, in Go\'s words')
   const command = run(['frobnicate'])
   t.equal(await exitOf(command.child), 2)
   t.match(command.output(), /unknown command "frobnicate"/)

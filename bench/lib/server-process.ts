@@ -77,7 +77,9 @@ export async function startServerProcess (opts: ServerProcessOptions): Promise<S
     ...opts.env
   }
   const started = now()
-  const child: ChildProcess = spawn(process.execPath, args, { env, stdio: ['ignore', dev ? 'ignore' : 'pipe', 'pipe'] })
+  // BENCH_SERVER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the server children.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...args], { env, stdio: ['ignore', dev ? 'ignore' : 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString('utf8')).slice(-4000) })
   let listening: string | undefined

@@ -20,7 +20,8 @@ export function vaultHttp (address: string, token = ROOT_TOKEN): VaultHttp {
   const call = async (method: string, path: string, body?: unknown): Promise<VaultResponse> => {
     const res = await fetch(`${address}/v1/${path}`, {
       method,
-      headers: { 'X-Vault-Token': token, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      // Vault's PATCH endpoints take a JSON merge patch.
+      headers: { 'X-Vault-Token': token, ...(body === undefined ? {} : { 'Content-Type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body)
     })
     const text = await res.text()

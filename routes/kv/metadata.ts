@@ -32,7 +32,7 @@ function answer (call: KvCall, warnings: string[]): unknown {
 export const metadataPaths: KvPathGroup = {
   pattern: /^metadata\/(.*)$/s,
   ops: {
-    list: (call) => list(call.request, call.kv.list(call.accessor, call.key)),
+    list: (call) => list(call.request, call.kv.list(call.accessor, call.key, { excludeDeleted: decodeBool(call.input.exclude_deleted, 'exclude_deleted') ?? false })),
     read: (call) => {
       const m = call.kv.readMetadata(call.accessor, call.key)
       if (m === undefined) throw notFound()
@@ -53,7 +53,8 @@ export const metadataPaths: KvPathGroup = {
     list: {
       operationId: 'kv-v2-list',
       summary: 'List the keys under a folder',
-      description: 'List the mount\'s root with `LIST /v1/<mount>/metadata/`.',
+      description: 'List the mount\'s root with `LIST /v1/<mount>/metadata/`. `exclude_deleted=true` leaves out keys whose current version is deleted or destroyed (Vault 1.21).',
+      query: Type.Object({ exclude_deleted: Type.Optional(Type.Boolean({ description: 'Only keys whose current version is live', default: false })) }),
       responses: { 200: vaultData('Keys; folders end in `/`', KvListSchema), 404: errorBody('Nothing under that folder', []) }
     },
     read: {

@@ -79,7 +79,7 @@ export function mountRoutes (app: FastifyInstance, { mounts }: Pick<Services, 'm
   const disableDoc = documented(op({
     operationId: 'mounts-disable-secrets-engine',
     summary: 'Unmount a secrets engine and delete its data',
-    description: 'A path with no mount is not an error. Associations of the mount keep their status (decisions D-21).',
+    description: 'A path with no mount is not an error. Associations of the mount keep their status until they are removed.',
     path: MOUNT,
     responses: { 204: noBody('Unmounted (or nothing was mounted there)') }
   }))

@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
+import { normalizePolicyName } from '../../src/acl/policy-service.js'
 import { policyParameter } from '../../src/acl/policy-text.js'
 import type { Services } from '../../src/services.js'
 import { list, noContent, ok } from '../../src/vault/envelope.js'
@@ -18,6 +19,14 @@ type NameReq = FastifyRequest<{ Params: { name: string }, Body: Record<string, u
 const NAME = { name: 'Name of the policy' }
 const missing = errorBody('No such policy', [])
 const doc = (d: OperationDoc) => ({ openapi: documented({ params: NAME, ...d }) })
+const RULES_DEPRECATED = "'rules' is deprecated, please use 'policy' instead"
+const CONVERTED_EXAMPLE = 'policy name was converted to cappolicy'
+
+/** Vault's warning when the stored name differs from the one in the URL (Vault 1.10+, PR #14670). */
+function nameWarnings (name: string): string[] {
+  const stored = normalizePolicyName(name)
+  return stored === name ? [] : [`policy name was converted to ${stored}`]
+}
 
 /** Registers the policy routes. */
 export function policyRoutes (app: FastifyInstance, { policies }: Pick<Services, 'policies'>): void {
@@ -35,9 +44,19 @@ export function policyRoutes (app: FastifyInstance, { policies }: Pick<Services,
   app.route({
     method: ['POST', 'PUT'],
     url: '/v1/sys/policies/acl/:name',
-    schema: doc({ operationId: 'policies-write-acl-policy', summary: 'Create or replace an ACL policy', body: PolicyWriteRequestSchema, responses: { 204: noBody('Written') } }),
+    schema: doc({
+      operationId: 'policies-write-acl-policy',
+      summary: 'Create or replace an ACL policy',
+      body: PolicyWriteRequestSchema,
+      responses: {
+        200: vaultData('Written under a converted (lower-cased) name: `data` is null and `warnings` says so', Type.Null(), { warnings: [CONVERTED_EXAMPLE] }),
+        204: noBody('Written')
+      }
+    }),
     handler: async (request: NameReq, reply: FastifyReply) => {
       await policies.write(request.params.name, policyParameter(request.body?.policy))
+      const warnings = nameWarnings(request.params.name)
+      if (warnings.length > 0) return ok(request, null, { warnings })
       return noContent(reply)
     }
   })
@@ -79,7 +98,7 @@ export function policyRoutes (app: FastifyInstance, { policies }: Pick<Services,
       summary: 'Create or replace an ACL policy (legacy API)',
       body: LegacyPolicyWriteRequestSchema,
       responses: {
-        200: vaultData('Written from the deprecated `rules` field: `data` is null and `warnings` says so', Type.Null(), { inject: true, warnings: ["'rules' is deprecated, please use 'policy' instead"] }),
+        200: vaultData('Written from the deprecated `rules` field or under a converted (lower-cased) name: `data` is null and `warnings` says so', Type.Null(), { inject: true, warnings: [RULES_DEPRECATED, CONVERTED_EXAMPLE] }),
         204: noBody('Written')
       }
     }),
@@ -88,7 +107,8 @@ export function policyRoutes (app: FastifyInstance, { policies }: Pick<Services,
       // `rules` is the deprecated name of `policy`: accepted with a warning (then 200, not 204).
       const legacy = body.policy === undefined && body.rules !== undefined
       await policies.write(request.params.name, policyParameter(legacy ? body.rules : body.policy))
-      if (legacy) return ok(request, null, { warnings: ["'rules' is deprecated, please use 'policy' instead"], inject: true })
+      const warnings = [...nameWarnings(request.params.name), ...(legacy ? [RULES_DEPRECATED] : [])]
+      if (warnings.length > 0) return ok(request, null, { warnings, inject: true })
       return noContent(reply)
     }
   })

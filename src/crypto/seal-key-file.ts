@@ -7,15 +7,21 @@ import { dirname } from 'node:path'
 import { SEAL_KEY_BYTES, generateSealKey } from './seal.js'
 
 /**
- * Reads the key at `path`, or creates it when the file does not exist.
- * @throws Error naming `VAULT_SYNC_SEAL_KEY_FILE` when the file holds no valid 32-byte key.
+ * Reads the key at `path`, or creates it when the file does not exist and `sealedDataExists`
+ * says the database has nothing sealed yet (a database copied without its key must not get a
+ * new one: nothing could open its data).
+ * @throws Error naming `VAULT_SYNC_SEAL_KEY_FILE` when the file holds no valid 32-byte key, or
+ *   is missing for a database that has data (then nothing is written).
  */
-export function loadOrCreateSealKey (path: string): Buffer {
+export function loadOrCreateSealKey (path: string, sealedDataExists: () => boolean = () => false): Buffer {
   let text: string
   try {
     text = readFileSync(path, 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    if (sealedDataExists()) {
+      throw new Error(`VAULT_SYNC_SEAL_KEY_FILE: ${path} does not exist, but the database already holds data sealed with a key: restore the key file that belongs to this database, or move the database away to start afresh (nothing was written)`)
+    }
     const key = generateSealKey()
     mkdirSync(dirname(path), { recursive: true })
     writeFileSync(path, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' })

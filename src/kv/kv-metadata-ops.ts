@@ -6,7 +6,7 @@
 import type { KvContext } from './kv-context.js'
 import type { JsonObject } from './kv-json.js'
 import { folderChildren, folderRange, isFolder } from './kv-paths.js'
-import { highestActiveVersion } from './kv-rules.js'
+import { highestActiveVersion, isLive } from './kv-rules.js'
 import type { KeyState } from './kv-store.js'
 import { formatTime } from './kv-time.js'
 import { metadataView, type MetadataView } from './kv-views.js'
@@ -25,6 +25,8 @@ export interface MetadataInput {
 export interface KvCurrentState {
   /** The version number synced (the highest live one, not necessarily `current_version`). */
   version: number
+  /** The secret's `current_version` (the newest, live or not); above `version` after a soft delete or destroy of the newest. */
+  currentVersion: number
   /** The secret's data at that version. */
   data: JsonObject
   /** RFC 3339 creation time of that version. */
@@ -63,11 +65,20 @@ export function metadataOperations ({ store, now, mutate }: KvContext) {
     /**
      * `LIST metadata/:folder` (§3.12): direct children of `folder` (`""` or ending in `/`): keys with
      * metadata (even when every version is deleted or destroyed) and `name/` sub-folders, byte-sorted.
-     * An empty array means 404.
+     * With `excludeDeleted` (Vault 1.21's `exclude_deleted=true`) a key whose current version is
+     * deleted or destroyed is left out; sub-folders stay. An empty array means 404.
      */
-    list (accessor: string, folder: string): string[] {
+    list (accessor: string, folder: string, options: { excludeDeleted?: boolean } = {}): string[] {
       const { from, to } = folderRange(folder)
-      return folderChildren(folder, store.paths(accessor, from, to))
+      const children = folderChildren(folder, store.paths(accessor, from, to))
+      if (options.excludeDeleted !== true) return children
+      const at = now()
+      return children.filter((child) => {
+        if (child.endsWith('/')) return true
+        const k = store.load(accessor, folder + child)
+        const current = k?.versions.get(k.currentVersion)
+        return current === undefined || isLive(current, at)
+      })
     },
 
     /** `GET metadata/:path` (§3.13), or undefined (404) when the key has no metadata. */
@@ -143,6 +154,7 @@ export function metadataOperations ({ store, now, mutate }: KvContext) {
       if (v === undefined) return undefined
       return {
         version: v.version,
+        currentVersion: k.currentVersion,
         data: store.readData(accessor, path, v.version),
         createdTime: formatTime(v.createdTime),
         deletionTime: formatTime(v.deletionTime),

@@ -131,11 +131,17 @@ function body (path: string, r: ResponseDoc, where: string, reg: SchemaRegistry)
     }
     case 'error': return { schema: ref('schemas', 'VaultErrorResponse'), example: { errors: r.example ?? [] } }
     case 'empty': return undefined
+    case 'text': throw new Error(`${where}: a text body cannot be one of several`)
     case 'either': throw new Error(`${where}: nested either`)
   }
 }
 
 function responseObject (path: string, r: ResponseDoc, where: string, reg: SchemaRegistry): JsonSchema {
+  if (r.kind === 'text') {
+    const content: JsonSchema = { 'text/plain': { schema: { type: 'string' }, example: r.example } }
+    if (r.json !== undefined) content['application/json'] = body(path, { kind: 'raw', description: r.description, schema: r.json }, where, reg)
+    return { description: r.description, content }
+  }
   if (r.kind !== 'either') {
     const b = body(path, r, where, reg)
     return b === undefined ? { description: r.description } : { description: r.description, content: { 'application/json': b } }

@@ -32,6 +32,11 @@ export type ResponseDoc =
   | { kind: 'empty', description: string }
   /** Vault's `{"errors": [...]}` body. */
   | { kind: 'error', description: string, example?: string[] }
+  /**
+   * A `text/plain` body (`sys/metrics`: Prometheus text and Vault's plain-text errors), and,
+   * when `json` is given, a JSON body without the envelope under the same status.
+   */
+  | { kind: 'text', description: string, example: string, json?: TSchema }
   /** One of several bodies under the same status (KV's 404 is an error or a raw envelope). */
   | { kind: 'either', description: string, of: ResponseDoc[] }
 
@@ -88,6 +93,11 @@ export function vaultData (description: string, data: TSchema, options: { auth?:
 /** A body without the envelope. */
 export function rawBody (description: string, schema: TSchema): ResponseDoc {
   return { kind: 'raw', description, schema }
+}
+
+/** A `text/plain` body (with `json`: or a raw JSON body). */
+export function textBody (description: string, example: string, json?: TSchema): ResponseDoc {
+  return { kind: 'text', description, example, json }
 }
 
 /** No body (204). */

@@ -150,7 +150,7 @@ export function destinationSchema (connectionDetails: TSchema, type: string): TS
 /** `data` of `sys/sync/config` (§3.2). */
 export const SyncConfigSchema = named('SyncConfig', Type.Object({
   disabled: Type.Boolean({ description: 'When true, no sync, unsync, purge or destination deletion runs' }),
-  queue_capacity: Type.Integer({ description: 'Maximum number of queued sync operations (D-15.14)' })
+  queue_capacity: Type.Integer({ description: 'Maximum number of queued sync operations; beyond it a change leaves the association INTERNAL_VAULT_ERROR "sync queue is full"' })
 }, {
   examples: [{ disabled: false, queue_capacity: 100000 }]
 }))

@@ -5,7 +5,7 @@
  * every refusal is a 400 `VaultError` with Vault's text.
  */
 import { decodeBool, decodeDuration, decodeInt, fieldError } from '../kv/kv-fields.js'
-import { formatGoDuration } from '../vault/duration.js'
+import { formatHumanDuration } from '../vault/duration.js'
 import { badRequest } from '../vault/errors.js'
 
 /** Vault's system default and maximum token TTL: 768h, in seconds. */
@@ -118,24 +118,53 @@ export function resolvePolicies (parent: string[], input: CreateTokenInput, isSu
   return result
 }
 
+/** The token store's TTL limits in seconds (`sys/auth/token/tune`; Vault's system default 768h for both). */
+export interface TokenTtlLimits {
+  /** TTL of a token created without `ttl`. */
+  defaultTtl: number
+  /** Longest TTL of a non-periodic token. */
+  maxTtl: number
+}
+
+/** The limits of an untuned token store. */
+export const SYSTEM_TTL_LIMITS: TokenTtlLimits = { defaultTtl: SYSTEM_MAX_TTL_SECONDS, maxTtl: SYSTEM_MAX_TTL_SECONDS }
+
 /**
- * The token's TTL in seconds (0 = never expires) and Vault's cap warning. Periodic tokens live
- * for `period` (capped by `explicit_max_ttl` only); others get `ttl` or the 768h default, capped
- * at min(768h, explicit_max_ttl); a `root` token without any TTL never expires.
+ * The token's TTL and explicit max TTL in seconds (0 = never expires / none) and Vault's
+ * warnings, in Vault's order (`handleCreateCommon`, then `framework.CalculateTTL`):
+ * `explicit_max_ttl` above the max TTL is capped to it (non-periodic tokens); `ttl` above
+ * `explicit_max_ttl` is capped to it, and an unset `ttl` takes it; otherwise an unset `ttl`
+ * is the default TTL; the result is capped at the max TTL. Periodic tokens live for `period`
+ * (capped by `explicit_max_ttl` only); a `root` token without any TTL never expires.
  */
-export function resolveTtl (input: CreateTokenInput, policies: string[]): { ttl: number, warnings: string[] } {
+export function resolveTtl (input: CreateTokenInput, policies: string[], limits: TokenTtlLimits = SYSTEM_TTL_LIMITS): { ttl: number, explicitMaxTtl: number, warnings: string[] } {
   const warnings: string[] = []
+  let explicitMaxTtl = input.explicitMaxTtl
   if (input.period > 0) {
-    const ttl = input.explicitMaxTtl > 0 ? Math.min(input.period, input.explicitMaxTtl) : input.period
-    return { ttl, warnings }
+    const ttl = explicitMaxTtl > 0 ? Math.min(input.period, explicitMaxTtl) : input.period
+    return { ttl, explicitMaxTtl, warnings }
+  }
+  if (explicitMaxTtl > limits.maxTtl) {
+    warnings.push(`Explicit max TTL of ${explicitMaxTtl} seconds is greater than system/mount allowed value; value is being capped to ${limits.maxTtl} seconds`)
+    explicitMaxTtl = limits.maxTtl
   }
   let ttl = input.ttl
-  if (ttl === 0 && !policies.includes('root')) ttl = SYSTEM_MAX_TTL_SECONDS
-  if (ttl === 0 && input.explicitMaxTtl > 0) ttl = input.explicitMaxTtl
-  const max = input.explicitMaxTtl > 0 ? Math.min(SYSTEM_MAX_TTL_SECONDS, input.explicitMaxTtl) : SYSTEM_MAX_TTL_SECONDS
-  if (ttl > max) {
-    warnings.push(`TTL of ${JSON.stringify(formatGoDuration(ttl))} exceeded the effective max_ttl of ${JSON.stringify(formatGoDuration(max))}; TTL value is capped accordingly`)
-    ttl = max
+  if (explicitMaxTtl > 0) {
+    if (ttl === 0) ttl = explicitMaxTtl
+    else if (ttl > explicitMaxTtl) {
+      warnings.push(`Requested TTL of ${ttl} seconds higher than explicit max TTL; value being capped to ${explicitMaxTtl} seconds`)
+      ttl = explicitMaxTtl
+    }
   }
-  return { ttl, warnings }
+  if (ttl === 0 && !policies.includes('root')) ttl = limits.defaultTtl
+  if (ttl > limits.maxTtl) {
+    warnings.push(ttlCapWarning(ttl, limits.maxTtl))
+    ttl = limits.maxTtl
+  }
+  return { ttl, explicitMaxTtl, warnings }
+}
+
+/** `framework.CalculateTTL`'s warning, durations as Vault's `humanDuration` prints them. */
+export function ttlCapWarning (ttl: number, max: number): string {
+  return `TTL of ${JSON.stringify(formatHumanDuration(ttl))} exceeded the effective max_ttl of ${JSON.stringify(formatHumanDuration(max))}; TTL value is capped accordingly`
 }

@@ -6,10 +6,9 @@
  */
 import type { TokenRow, TokensRepo } from '../../db/tokens-repo.js'
 import type { RequestToken } from '../vault/http-plugin.js'
-import { formatGoDuration } from '../vault/duration.js'
 import { badRequest } from '../vault/errors.js'
 import { hashTokenId, newAccessor, newTokenId } from './token-ids.js'
-import { SYSTEM_MAX_TTL_SECONDS, resolvePolicies, resolveTtl, type CreateTokenInput } from './token-request.js'
+import { SYSTEM_TTL_LIMITS, resolvePolicies, resolveTtl, ttlCapWarning, type CreateTokenInput, type TokenTtlLimits } from './token-request.js'
 
 /** The `data` of a token lookup (Vault's field set for a service token). */
 export interface TokenLookup {
@@ -60,12 +59,14 @@ export interface TokenServiceDeps {
   policyExists?: (name: string) => boolean
   /** Current time in ms (injectable clock). */
   now?: () => number
+  /** The TTL limits in force (`sys/auth/token/tune`); Vault's 768h/768h when absent. */
+  limits?: () => TokenTtlLimits
 }
 
 const seconds = (ms: number): number => Math.floor(ms / 1000)
 
 /** Creates the token service over the `tokens` repo. */
-export function createTokenService ({ tokens, policyExists = () => true, now = Date.now }: TokenServiceDeps) {
+export function createTokenService ({ tokens, policyExists = () => true, now = Date.now, limits = () => SYSTEM_TTL_LIMITS }: TokenServiceDeps) {
   const expired = (row: TokenRow): boolean => row.expire_time_ms !== null && row.expire_time_ms <= now()
   const policiesOf = (row: TokenRow): string[] => JSON.parse(row.policies) as string[]
 
@@ -183,13 +184,13 @@ export function createTokenService ({ tokens, policyExists = () => true, now = D
       const id = input.id ?? newTokenId()
       if (tokens.byHash(hashTokenId(id)) !== undefined) throw badRequest('cannot create a token with a duplicate ID')
       const policies = resolvePolicies(parentPolicies, input, ctx.isSudo)
-      const { ttl, warnings } = resolveTtl(input, policies)
+      const { ttl, explicitMaxTtl, warnings } = resolveTtl(input, policies, limits())
       const orphan = ctx.path === 'auth/token/create-orphan' || input.noParent
       const created = now()
       const row: TokenRow = {
         accessor: newAccessor(), id_hash: hashTokenId(id), policies: JSON.stringify(policies), path: ctx.path,
         display_name: input.displayName, meta: input.meta === null ? null : JSON.stringify(input.meta), num_uses: input.numUses,
-        creation_time: seconds(created), creation_ttl: ttl, explicit_max_ttl: input.explicitMaxTtl,
+        creation_time: seconds(created), creation_ttl: ttl, explicit_max_ttl: explicitMaxTtl,
         expire_time_ms: ttl === 0 ? null : created + ttl * 1000, renewable: input.renewable ? 1 : 0, orphan: orphan ? 1 : 0,
         parent_accessor: orphan ? null : parent.accessor, period: input.period, last_renewal_ms: null
       }
@@ -212,7 +213,7 @@ export function createTokenService ({ tokens, policyExists = () => true, now = D
 
     /**
      * Renews the token `id` by `increment` seconds (0 = its creation TTL; periodic tokens by
-     * their period), capped at creation + min(768h, explicit_max_ttl) for non-periodic tokens.
+     * their period), capped at creation + min(max TTL, explicit_max_ttl) for non-periodic tokens.
      * @throws VaultError 400 `lease is not renewable` (non-renewable or never-expiring tokens).
      */
     renew (id: string, increment: number): { auth: AuthBlock, warnings: string[] } {
@@ -222,11 +223,12 @@ export function createTokenService ({ tokens, policyExists = () => true, now = D
       const t = now()
       const warnings: string[] = []
       let ttl = row.period > 0 ? row.period : increment > 0 ? increment : row.creation_ttl
-      const maxTotal = row.period > 0 ? row.explicit_max_ttl : Math.min(SYSTEM_MAX_TTL_SECONDS, row.explicit_max_ttl > 0 ? row.explicit_max_ttl : SYSTEM_MAX_TTL_SECONDS)
+      const { maxTtl } = limits()
+      const maxTotal = row.period > 0 ? row.explicit_max_ttl : Math.min(maxTtl, row.explicit_max_ttl > 0 ? row.explicit_max_ttl : maxTtl)
       if (maxTotal > 0) {
         const left = Math.max(0, row.creation_time + maxTotal - seconds(t))
         if (ttl > left) {
-          warnings.push(`TTL of ${JSON.stringify(formatGoDuration(ttl))} exceeded the effective max_ttl of ${JSON.stringify(formatGoDuration(left))}; TTL value is capped accordingly`)
+          warnings.push(ttlCapWarning(ttl, left))
           ttl = left
         }
       }

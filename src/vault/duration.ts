@@ -251,3 +251,17 @@ function fmtFrac (v: bigint, prec: number): [string, bigint] {
   }
   return [print ? `.${digits}` : '', v]
 }
+
+/**
+ * Vault's `humanDuration` (sdk/framework/lease.go), used in its TTL warnings: Go's
+ * `Duration.String()` of `seconds` without zero minutes and seconds (`"3h"`, `"1h5s"`, `"5m"`,
+ * `"1h59m58s"`, `"800h"`, `"0s"`).
+ */
+export function formatHumanDuration (seconds: number): string {
+  let s = formatGoDuration(seconds)
+  if (s === '0s') return s
+  if (s.endsWith('m0s')) s = s.slice(0, -2)
+  const i = s.indexOf('h0m')
+  if (i > 0) s = s.slice(0, i + 1) + s.slice(i + 3)
+  return s
+}

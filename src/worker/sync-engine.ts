@@ -5,13 +5,17 @@
  */
 import type { FastifyBaseLogger as Logger } from 'fastify'
 import type { Config } from '../config.js'
+import type { Metrics } from '../metrics/metrics.js'
 import type { Services } from '../services.js'
 import { createSyncWorker, type SyncWorker } from './worker.js'
 
 type EngineServices = Pick<Services, 'syncWork' | 'driverRegistry' | 'destinationService' | 'kv' | 'mounts' | 'syncConfig' | 'now'>
 
-/** Builds the worker for `config` and subscribes it to new work; call `start()` on it. */
-export function createSyncEngine (services: EngineServices, config: Readonly<Config>, log: Logger): SyncWorker {
+/**
+ * Builds the worker for `config` and subscribes it to new work; call `start()` on it. With
+ * `metrics`, every settled attempt is counted (the drivers count their own requests).
+ */
+export function createSyncEngine (services: EngineServices, config: Readonly<Config>, log: Logger, metrics?: Metrics): SyncWorker {
   const worker = createSyncWorker({
     services: {
       work: services.syncWork,
@@ -23,6 +27,7 @@ export function createSyncEngine (services: EngineServices, config: Readonly<Con
       now: services.now
     },
     log,
+    observer: metrics?.sync,
     settings: {
       maxInFlight: 64,
       // Longer than any attempt can take: two long-running operations plus a minute.
@@ -30,6 +35,7 @@ export function createSyncEngine (services: EngineServices, config: Readonly<Con
       reconcileIntervalMs: config.reconcileIntervalMs,
       unsyncedRetentionMs: config.unsyncedRetentionMs,
       stopGraceMs: 5_000,
+      minWriteIntervalMs: config.minWriteIntervalMs,
       backoff: { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
       clientErrorRetryMs: config.clientErrorRetryMs
     }

@@ -32,7 +32,21 @@ export interface WorkContext {
   planned: PlannedTarget[]
   /** Deletes skipped because another association on the same vault owns the name: subKey -> note. */
   leftInPlace: Map<PlannedTarget, string>
+  /** Why the synced version is not the newest (a soft-deleted or destroyed newest version), for the targets' message. */
+  olderVersionNote: string | undefined
 }
+
+/**
+ * The note shown when the newest KV version is deleted or destroyed and an older live one is
+ * synced instead (Vault's behaviour): only a metadata delete removes the Azure secret.
+ */
+export function olderVersionNote (synced: number, current: number): string | undefined {
+  if (synced >= current) return undefined
+  return `version ${current} is deleted in KV, so version ${synced} (the newest live one) is synced; only deleting the secret's metadata (or every version) removes it from Azure`
+}
+
+/** True for a message made by {@link olderVersionNote}. */
+export const isOlderVersionNote = (message: string): boolean => /^version \d+ is deleted in KV, so version \d+ /.test(message)
 
 export type LoadResult = { kind: 'work', ctx: WorkContext } | { kind: 'skip', reason: string }
 
@@ -101,7 +115,8 @@ export function createWorkLoader (services: Deps) {
       refresh: row.refresh === 1,
       names: driver
     })
-    const ctx: WorkContext = { row, association, destination, unsyncAll, kv, driver, connection, planned, leftInPlace: new Map() }
+    const note = current === undefined ? undefined : olderVersionNote(current.version, current.currentVersion)
+    const ctx: WorkContext = { row, association, destination, unsyncAll, kv, driver, connection, planned, leftInPlace: new Map(), olderVersionNote: note }
     checkNames(ctx)
     return { kind: 'work', ctx }
   }

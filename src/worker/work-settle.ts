@@ -7,11 +7,16 @@
  */
 import type { SyncError } from '../drivers/sync-error.js'
 import type { OpResult } from '../drivers/target-ops.js'
+import type { SyncObserver } from '../metrics/sync-metrics.js'
 import type { PlannedTarget } from '../sync/plan.js'
 import { backoffDelayMs, type BackoffSettings } from './backoff.js'
 import { failureStatus, retryDelayMs } from './settle-rules.js'
-import type { WorkContext } from './work-load.js'
+import type { StatusChangeLog } from './status-log.js'
+import { isOlderVersionNote, type WorkContext } from './work-load.js'
 import type { WorkerServices } from './worker-deps.js'
+
+/** A recorded note that still holds when nothing was written (not an older-version note: that is recomputed). */
+const keptNote = (message: string | null): string | null => (message !== null && isOlderVersionNote(message) ? null : message)
 
 /** Statuses in the order one wins for the association row (errors first). */
 const PRECEDENCE = ['CLIENT_SIDE_ERROR', 'EXTERNAL_SERVICE_ERROR', 'INTERNAL_VAULT_ERROR', 'PENDING', 'SYNCED', 'UNSYNCED']
@@ -23,8 +28,12 @@ export interface SettleSettings {
 
 type Deps = Pick<WorkerServices, 'work' | 'now' | 'destinationService'>
 
-/** Creates the settle step. */
-export function createWorkSettler (services: Deps, settings: SettleSettings) {
+/**
+ * Creates the settle step; `statusSettled` is told each settled status once its transaction
+ * committed (the status-change log), and `observer` (metrics) hears each settled attempt after it
+ * committed.
+ */
+export function createWorkSettler (services: Deps, settings: SettleSettings, statusSettled?: StatusChangeLog, observer?: SyncObserver) {
   const { associations, destinations, queue, transact } = services.work
 
   /** Shows the attempt in flight: SYNCING / UNSYNCING on the association and the targets it touches. */
@@ -43,6 +52,7 @@ export function createWorkSettler (services: Deps, settings: SettleSettings) {
   function settle (ctx: WorkContext, results: Map<PlannedTarget, OpResult>): void {
     const at = services.now()
     const a = ctx.association
+    let associationStatus = a.status
     const recorded = new Map(associations.targets(a.id).map((t) => [t.sub_key, t]))
     const failures: SyncError[] = []
     const statuses: string[] = []
@@ -55,6 +65,7 @@ export function createWorkSettler (services: Deps, settings: SettleSettings) {
       statuses.push(status)
       associations.putTarget({ association_id: a.id, sub_key: subKey, ...record, status, message, updated_at: at })
     }
+    let settled: { status: string, message: string | null } | undefined
     const failed = (p: PlannedTarget, error: SyncError): void => {
       failures.push(error)
       put(p.subKey, keep(p.subKey), failureStatus(error, fail), error.message)
@@ -65,11 +76,11 @@ export function createWorkSettler (services: Deps, settings: SettleSettings) {
       for (const p of ctx.planned) {
         const r = results.get(p)
         switch (p.kind) {
-          case 'noop': put(p.subKey, keep(p.subKey), 'SYNCED', recorded.get(p.subKey)?.message ?? null); break
+          case 'noop': put(p.subKey, keep(p.subKey), 'SYNCED', ctx.olderVersionNote ?? keptNote(recorded.get(p.subKey)?.message ?? null)); break
           case 'error': failed(p, p.error); break
           case 'write':
             if (r === undefined) break // its cleanup failed: the write was not attempted
-            if (r.ok) put(p.subKey, { external_name: p.name, external_version: r.version ?? null, digest: p.digest }, 'SYNCED', r.note ?? null)
+            if (r.ok) put(p.subKey, { external_name: p.name, external_version: r.version ?? null, digest: p.digest }, 'SYNCED', r.note ?? ctx.olderVersionNote ?? null)
             else failed(p, r.error)
             break
           case 'unsync': {
@@ -90,9 +101,10 @@ export function createWorkSettler (services: Deps, settings: SettleSettings) {
 
       const rank = (s: string): number => { const i = PRECEDENCE.indexOf(s); return i < 0 ? PRECEDENCE.length : i }
       const worst = statuses.reduce<string | undefined>((w, s) => (w === undefined || rank(s) < rank(w) ? s : w), undefined)
-      const associationStatus = worst ?? (ctx.kv === undefined || ctx.unsyncAll ? 'UNSYNCED' : 'SYNCED')
+      associationStatus = worst ?? (ctx.kv === undefined || ctx.unsyncAll ? 'UNSYNCED' : 'SYNCED')
       const firstError = failures[0]?.message ?? null
-      associations.setStatus(a.id, associationStatus, associationStatus === 'SYNCED' || associationStatus === 'UNSYNCED' ? null : firstError, at)
+      settled = { status: associationStatus, message: associationStatus === 'SYNCED' || associationStatus === 'UNSYNCED' ? null : firstError }
+      associations.setStatus(a.id, settled.status, settled.message, at)
 
       settlePurge(ctx, failures, associationStatus)
       const delay = retryDelayMs(failures, ctx.row.attempts, settings.backoff, settings.clientErrorRetryMs)
@@ -105,7 +117,20 @@ export function createWorkSettler (services: Deps, settings: SettleSettings) {
         queue.retry(a.id, -1, at, 0, null) // a newer change arrived: just release the lease
       }
     })
+    if (settled !== undefined) statusSettled?.({ association: a, destination: ctx.destination, ...settled })
     services.destinationService.dropSettledHidden()
+    if (observer !== undefined) {
+      const ops: Array<{ operation: string, status: string }> = []
+      let wroteVersion = false
+      for (const [p, r] of results) {
+        ops.push({ operation: p.kind, status: r.ok ? 'success' : r.error.kind })
+        if (p.kind === 'write' && r.ok) wroteVersion = true
+      }
+      observer.onSettled({
+        destinationType: ctx.destination.type, ops, wroteVersion, queuedAt: ctx.row.created_at, settledAt: at, retry: ctx.row.attempts > 0, failed: failures.length > 0,
+        statusBefore: a.status, statusAfter: associationStatus
+      })
+    }
   }
 
   /** D-15.4: a purge deletes each unsynced association, then the destination; a client error stops it. */
@@ -130,6 +155,11 @@ export function createWorkSettler (services: Deps, settings: SettleSettings) {
       associations.setTargetsStatus(ctx.association.id, 'INTERNAL_VAULT_ERROR', message, at)
       const delay = backoffDelayMs(ctx.row.attempts + 1, settings.backoff)
       queue.retry(ctx.association.id, ctx.row.generation, at + delay, ctx.row.attempts + 1, ctx.row.first_failure_at ?? at)
+    })
+    statusSettled?.({ association: ctx.association, destination: ctx.destination, status: 'INTERNAL_VAULT_ERROR', message })
+    observer?.onSettled({
+      destinationType: ctx.destination.type, ops: [], wroteVersion: false, queuedAt: ctx.row.created_at, settledAt: at, retry: ctx.row.attempts > 0, failed: true,
+      statusBefore: ctx.association.status, statusAfter: 'INTERNAL_VAULT_ERROR'
     })
   }
 

@@ -15,11 +15,14 @@ import type { FastifyBaseLogger as Logger } from 'fastify'
 import type { ClaimedRow } from '../../db/outbox-repo.js'
 import { internalSyncError } from '../drivers/sync-error.js'
 import type { OpResult } from '../drivers/target-ops.js'
+import type { SyncObserver } from '../metrics/sync-metrics.js'
 import type { PlannedTarget } from '../sync/plan.js'
 import { createReconciler } from './reconciler.js'
 import type { WorkerServices } from './worker-deps.js'
 import { createWorkLoader, type WorkContext } from './work-load.js'
+import { createStatusChangeLog } from './status-log.js'
 import { createWorkSettler, type SettleSettings } from './work-settle.js'
+import { createWriteSpacing } from './write-spacing.js'
 
 /** A planned target that calls the driver. */
 type WithOp = Extract<PlannedTarget, { op: unknown }>
@@ -33,26 +36,32 @@ export interface WorkerSettings extends SettleSettings {
   unsyncedRetentionMs: number
   /** In-flight SDK calls are aborted this long after `stop()` begins, ms (D-32.8). */
   stopGraceMs: number
+  /** Minimum interval between attempts of one association, ms (write-spacing.ts); 0 = off. */
+  minWriteIntervalMs?: number
 }
 
 export interface WorkerDeps {
   services: WorkerServices
   settings: WorkerSettings
   log: Logger
+  /** Metrics hooks (`src/metrics/`), told of every settled attempt. */
+  observer?: SyncObserver
 }
 
 /** Creates the worker; call `start()`. */
-export function createSyncWorker ({ services, settings, log }: WorkerDeps) {
+export function createSyncWorker ({ services, settings, log, observer }: WorkerDeps) {
   const work = services.work.queue
   const loader = createWorkLoader(services)
-  const settler = createWorkSettler(services, settings)
+  const settler = createWorkSettler(services, settings, createStatusChangeLog(log), observer)
   const reconciler = createReconciler(services, settings)
+  const spacing = createWriteSpacing(settings.minWriteIntervalMs ?? 0)
   const inFlight = new Map<string, Promise<void>>()
   const abort = new AbortController()
   // One signal is shared by every in-flight SDK call (many listeners by design).
   setMaxListeners(0, abort.signal)
   let running = false
   let timer: NodeJS.Timeout | undefined
+  let immediate: NodeJS.Immediate | undefined
   let reconcileTimer: NodeJS.Timeout | undefined
   let idleWaiters: Array<() => void> = []
 
@@ -61,15 +70,17 @@ export function createSyncWorker ({ services, settings, log }: WorkerDeps) {
 
   function schedule (delayMs: number): void {
     if (!running) return
-    if (timer !== undefined) clearTimeout(timer)
-    timer = setTimeout(tick, Math.max(0, Math.min(delayMs, 2 ** 31 - 1)))
+    if (timer !== undefined) { clearTimeout(timer); timer = undefined }
+    // Due now: the next turn of the event loop (a 0 ms timeout waits for the timer phase, ~1 ms).
+    if (delayMs <= 0) { immediate ??= setImmediate(tick); return }
+    if (immediate === undefined) timer = setTimeout(tick, Math.min(delayMs, 2 ** 31 - 1))
   }
 
   function isIdle (): boolean {
     if (inFlight.size > 0) return false
     if (!running || disabled()) return true
     const next = work.nextDueAt()
-    return next === undefined || next > now()
+    return (next === undefined || next > now()) && spacing.pendingUntil(now()) === undefined
   }
 
   function notifyIdle (): void {
@@ -103,6 +114,7 @@ export function createSyncWorker ({ services, settings, log }: WorkerDeps) {
       return
     }
     const ctx = loaded.ctx
+    spacing.started(row.association_id, now())
     settler.markInFlight(ctx)
     try {
       const results = await runDriver(ctx)
@@ -115,6 +127,7 @@ export function createSyncWorker ({ services, settings, log }: WorkerDeps) {
 
   function tick (): void {
     timer = undefined
+    immediate = undefined
     if (!running) return
     if (disabled()) { notifyIdle(); return }
     const slots = settings.maxInFlight - inFlight.size
@@ -122,13 +135,19 @@ export function createSyncWorker ({ services, settings, log }: WorkerDeps) {
       const at = now()
       for (const row of work.claim(at, slots, at + settings.leaseMs)) {
         if (inFlight.has(row.association_id)) continue
+        const allowed = spacing.allowedAt(row.association_id, at)
+        if (allowed > at) { // too soon after its previous attempt: put back (write-spacing.ts)
+          work.retry(row.association_id, row.generation, allowed, row.attempts, row.first_failure_at)
+          spacing.deferred(row.association_id, allowed)
+          continue
+        }
         const p = process(row)
           .catch((err) => { log.error({ err, association: row.association_id }, 'sync worker error') })
           .finally(() => { inFlight.delete(row.association_id); schedule(0); notifyIdle() })
         inFlight.set(row.association_id, p)
       }
     }
-    const next = work.nextDueAt()
+    const next = work.nextDueAt() ?? spacing.pendingUntil(now())
     if (next !== undefined) schedule(next - now())
     notifyIdle()
   }
@@ -163,6 +182,7 @@ export function createSyncWorker ({ services, settings, log }: WorkerDeps) {
     async stop (): Promise<void> {
       running = false
       if (timer !== undefined) clearTimeout(timer)
+      if (immediate !== undefined) clearImmediate(immediate)
       if (reconcileTimer !== undefined) clearInterval(reconcileTimer)
       const grace = setTimeout(() => abort.abort(), settings.stopGraceMs)
       await Promise.allSettled([...inFlight.values()])

@@ -71,9 +71,13 @@ function problemWith (op: DocOperation, status: number, head: boolean, text: str
   if (head) return matched()
   if (text === '') return declared.content === undefined || declared['x-vault-empty-body'] === true ? matched() : 'empty body, but a body is declared'
   if (declared.content === undefined) return `a body was sent, but ${status} is declared without one`
-  const validate = bodyValidator(op, status)!
+  const validate = bodyValidator(op, status)
   let body: unknown
-  try { body = JSON.parse(text) } catch { return 'the body is not JSON' }
+  try { body = JSON.parse(text) } catch { body = undefined }
+  // A declared text/plain body (`sys/metrics`) takes any text that is not the JSON alternative.
+  if ((body === undefined || validate === undefined) && declared.content['text/plain'] !== undefined) return matched()
+  if (validate === undefined) return 'a JSON body was sent, but only text/plain is declared'
+  if (body === undefined) return 'the body is not JSON'
   if (validate(body)) {
     const seen = recorded.get(key) ?? []
     if (seen.length < 20) recorded.set(key, [...seen, body])

@@ -34,6 +34,7 @@ export const SCENARIO: Step[] = [
   { id: 'seal-status' },
   { id: 'leader-status' },
   { id: 'read-initialization-status' },
+  { id: 'metrics' },
   { id: 'read-activation-flags' },
   { id: 'activation-flags-activate' },
   { id: 'internal-generate-open-api-document' },
@@ -90,7 +91,8 @@ export const SCENARIO: Step[] = [
   { id: 'system-delete-sync-config' },
   { id: 'system-delete-sync-destinations-azure-kv-name', params: DEST },
 
-  { id: 'policies-write-acl-policy', params: { name: 'app-read' }, body: { policy: POLICY } },
+  { id: 'policies-write-acl-policy', params: { name: 'app-read' }, body: { policy: POLICY }, status: 204 },
+  { id: 'policies-write-acl-policy', params: { name: 'App-Read' }, body: { policy: POLICY }, status: 200 },
   { id: 'policies-read-acl-policy', params: { name: 'app-read' } },
   { id: 'policies-list-acl-policies' },
   { id: 'policies-write-acl-policy2', params: { name: 'app-legacy' }, status: 204 },
@@ -99,6 +101,8 @@ export const SCENARIO: Step[] = [
   { id: 'policies-list-acl-policies2' },
   { id: 'policies-delete-acl-policy2', params: { name: 'app-legacy' } },
   { id: 'policies-delete-acl-policy', params: { name: 'app-read' } },
+  { id: 'auth-read-tuning-information' },
+  { id: 'auth-tune-configuration-parameters', body: { max_lease_ttl: '8760h' } },
   { id: 'query-token-self-capabilities' },
   { id: 'auditing-calculate-hash', params: { path: 'file' } },
 

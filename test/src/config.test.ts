@@ -10,6 +10,7 @@ t.test('defaults', async (t) => {
   t.equal(c.maxRequestBytes, 33554432)
   t.equal(c.worker, true)
   t.same([c.reconcileIntervalMs, c.backoffBaseMs, c.backoffMaxMs, c.clientErrorRetryMs, c.unsyncedRetentionMs], [300000, 1000, 300000, 600000, 600000])
+  t.equal(c.minWriteIntervalMs, 500, 'minimum interval between attempts of one association (issue 17)')
   t.same(c.azure, {
     authorityHost: undefined, caFile: undefined, disableInstanceDiscovery: false, disableChallengeResourceVerification: false,
     allowLoopbackDestinations: false, maxConcurrency: 8, sdkMaxRetries: 0, pollIntervalMs: 2000, pollTimeoutMs: 60000
@@ -26,7 +27,7 @@ t.test('values, and every bad value names its variable', async (t) => {
   for (const [variable, value] of [
     ['VAULT_SYNC_LISTEN_ADDRESS', 'nope'], ['VAULT_SYNC_LISTEN_ADDRESS', '1.2.3.4:99999'], ['VAULT_SYNC_MAX_REQUEST_BYTES', '0'],
     ['VAULT_SYNC_BACKOFF_MAX', 'soon'], ['VAULT_SYNC_BACKOFF_BASE', '-1s'], ['VAULT_SYNC_WORKER', 'maybe'],
-    ['VAULT_SYNC_LOG_LEVEL', 'loud'], ['VAULT_SYNC_AZURE_SDK_MAX_RETRIES', '-1']
+    ['VAULT_SYNC_LOG_LEVEL', 'loud'], ['VAULT_SYNC_AZURE_SDK_MAX_RETRIES', '-1'], ['VAULT_SYNC_MIN_WRITE_INTERVAL', 'often']
   ]) {
     t.throws(() => loadConfig({}, { [variable]: value }), { name: 'ConfigError', message: new RegExp(`^${variable}: `) }, `${variable}=${value}`)
   }
@@ -42,4 +43,18 @@ t.test('dev defaults for the emulator yield to explicit VAULT_SYNC_AZURE_* setti
   t.equal(explicit.azure.authorityHost, 'https://login.example')
   t.equal(explicit.azure.disableInstanceDiscovery, false)
   t.equal(explicit.azure.caFile, '/emu/ca.pem')
+})
+
+t.test('storage: sqlite by default; postgresql needs VAULT_PG_CONNECTION_URL, never echoed', async (t) => {
+  const d = loadConfig({}, {})
+  t.equal(d.storage, 'sqlite')
+  t.equal(d.postgres, undefined)
+  const url = 'postgresql://vs:s3cret@db.example:5432/vs?sslmode=require'
+  const p = loadConfig({}, { VAULT_SYNC_STORAGE: 'postgresql', VAULT_PG_CONNECTION_URL: url, VAULT_SYNC_PG_MAX_PARALLEL: '32' })
+  t.same(p.postgres, { connectionUrl: url, maxParallel: 32 })
+  t.equal(loadConfig({}, { VAULT_SYNC_STORAGE: 'postgresql', VAULT_PG_CONNECTION_URL: url }).postgres?.maxParallel, 10)
+  t.throws(() => loadConfig({}, { VAULT_SYNC_STORAGE: 'mysql' }), { message: /^VAULT_SYNC_STORAGE: "mysql" is not one of sqlite, postgresql/ })
+  t.throws(() => loadConfig({}, { VAULT_SYNC_STORAGE: 'postgresql' }), { message: /^VAULT_PG_CONNECTION_URL: is required/ })
+  t.throws(() => loadConfig({}, { VAULT_SYNC_STORAGE: 'postgresql', VAULT_PG_CONNECTION_URL: 'mysql://u:s3cret@h/d' }), { message: /^VAULT_PG_CONNECTION_URL: is not a postgresql:\/\/ URL$/ })
+  t.throws(() => loadConfig({}, { VAULT_SYNC_PG_MAX_PARALLEL: '0' }), { message: /^VAULT_SYNC_PG_MAX_PARALLEL: / })
 })

@@ -6,14 +6,14 @@
  * `client_secret` builds a new credential instead of reusing tokens of the old one.
  */
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { Agent } from 'node:https'
 import { isIP } from 'node:net'
-import { rootCertificates } from 'node:tls'
 import type { SecretClient } from '@azure/keyvault-secrets'
 import type { NetworkRules } from '../target-ops.js'
 import { resolveAzureCloud, AZURE_CLOUDS } from './azure-kv-clouds.js'
 import { createNetworkPolicy, NetworkPolicyError } from './azure-kv-network.js'
+import { azureRequestCountingPolicy, type AzureRequestHook } from '../../metrics/azure-request-policy.js'
+import { secureContextForCaFile } from './tls-context.js'
 
 /** What a destination supplies (its decrypted connection details). */
 export interface AzureKvConnection {
@@ -37,6 +37,10 @@ export interface AzureKvSettings {
   allowLoopback: boolean
   /** SDK pipeline retries per request; 0 lets the worker own retries. */
   sdkMaxRetries: number
+  /** Told of every HTTP request the SDK sends, each retry included (metrics). */
+  onRequest?: AzureRequestHook
+  /** Keep-alive sockets per vault client (the limiter's concurrency of both kinds); default unbounded. */
+  maxSockets?: number
 }
 
 export interface AzureKvClient {
@@ -58,10 +62,11 @@ const loadSdk = async (): Promise<[typeof import('@azure/identity'), typeof impo
 
 /** Creates a client cache for `settings`. */
 export function createAzureKvClients (settings: AzureKvSettings) {
-  const ca = settings.caFile === undefined ? undefined : [...rootCertificates, readFileSync(settings.caFile, 'utf8')]
+  // One secure context for every connection (a `ca` list would be parsed per TLS connection).
+  const secureContext = secureContextForCaFile(settings.caFile)
   const cache = new Map<string, AzureKvClient>()
   // The authority host is operator configuration and trusted (D-9): no address filter there.
-  const authorityAgent = new Agent({ keepAlive: true, ca })
+  const authorityAgent = new Agent({ keepAlive: true, secureContext })
 
   /**
    * The client for `conn`, built once per distinct connection.
@@ -82,17 +87,21 @@ export function createAzureKvClients (settings: AzureKvSettings) {
     const [{ ClientSecretCredential }, { SecretClient }] = await loadSdk()
     const cloud = resolveAzureCloud(conn.cloud) ?? 'public'
     const retryOptions = { maxRetries: settings.sdkMaxRetries }
+    // Per retry: a 429 the SDK retried is counted as well as the request that followed it.
+    const additionalPolicies = settings.onRequest === undefined ? [] : [{ policy: azureRequestCountingPolicy(settings.onRequest), position: 'perRetry' as const }]
     const credential = new ClientSecretCredential(conn.tenantId, conn.clientId, conn.clientSecret, {
       authorityHost: settings.authorityHost ?? AZURE_CLOUDS[cloud].authorityHost,
       disableInstanceDiscovery: settings.disableInstanceDiscovery,
       agent: authorityAgent,
-      retryOptions
+      retryOptions,
+      additionalPolicies
     })
-    const agent = new Agent({ keepAlive: true, ca, lookup: policy.lookup as never })
+    const agent = new Agent({ keepAlive: true, secureContext, maxSockets: settings.maxSockets, lookup: policy.lookup as never })
     const client = new SecretClient(conn.keyVaultUri, credential, {
       disableChallengeResourceVerification: settings.disableChallengeResourceVerification,
       agent,
-      retryOptions
+      retryOptions,
+      additionalPolicies
     })
     const entry = { client, origin: vaultOrigin(conn.keyVaultUri) }
     cache.set(key, entry)

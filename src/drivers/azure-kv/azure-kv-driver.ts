@@ -20,6 +20,7 @@ import { localClientError, remoteClientError, type SyncError } from '../sync-err
 import type { AzureKvClients, AzureKvConnection } from './azure-kv-client.js'
 import { classifyAzureError, innerCode, statusOf } from './azure-kv-errors.js'
 import type { OperationKind, VaultLimiter } from './azure-kv-limits.js'
+import { createOwnershipMemo } from './ownership-memo.js'
 
 /** Key Vault's largest secret value, in characters (spec/azure-keyvault-api.md §3). */
 export const AZURE_MAX_VALUE_LENGTH = 25_600
@@ -37,6 +38,8 @@ export interface AzureKvDriverDeps {
 
 /** Creates the driver. */
 export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTimeoutMs }: AzureKvDriverDeps) {
+  // A first write's ownership read is remembered across its retries for a minute.
+  const ownership = createOwnershipMemo(60_000)
   async function apply (conn: AzureKvConnection, ops: TargetOp[], signal?: AbortSignal): Promise<OpResult[]> {
     let client: SecretClient
     let origin: string
@@ -46,7 +49,7 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
       const error = classifyAzureError(err, `connect to ${conn.keyVaultUri}`)
       return ops.map(() => ({ ok: false, error }))
     }
-    const limited = async <T>(kind: OperationKind, fn: () => Promise<T>): Promise<T> => await limiter.run(origin, kind, fn)
+    const limited = async <T>(kind: OperationKind, fn: () => Promise<T>): Promise<T> => await limiter.run(origin, kind, fn, signal)
     const lroSignal = (): AbortSignal => (signal === undefined ? AbortSignal.timeout(pollTimeoutMs) : AbortSignal.any([signal, AbortSignal.timeout(pollTimeoutMs)]))
 
     /** The latest version, `undefined` when there is none, or `'disabled'` when it cannot be read. */
@@ -97,15 +100,22 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
       }
       let note: string | undefined
       if (op.firstWrite) {
-        const existing = await readLatest(op.name)
-        if (existing !== undefined && existing !== 'disabled') {
-          if (existing.properties.managed === true || CERTIFICATE_TYPES.has(existing.properties.contentType ?? '')) {
-            return { ok: false, error: localClientError(`name "${op.name}" is taken by a certificate in Azure Key Vault`) }
+        const remembered = ownership.get(origin, op.name)
+        if (remembered !== undefined) note = remembered.note
+        else {
+          const existing = await readLatest(op.name)
+          if (existing !== undefined && existing !== 'disabled') {
+            if (existing.properties.managed === true || CERTIFICATE_TYPES.has(existing.properties.contentType ?? '')) {
+              return { ok: false, error: localClientError(`name "${op.name}" is taken by a certificate in Azure Key Vault`) }
+            }
+            if (!isOwnedByVaultSync(existing.properties.tags)) note = 'adopted pre-existing secret'
           }
-          if (!isOwnedByVaultSync(existing.properties.tags)) note = 'adopted pre-existing secret'
+          ownership.remember(origin, op.name, { note })
         }
       }
-      return { ok: true, version: await set(op), note }
+      const version = await set(op)
+      if (op.firstWrite) ownership.forget(origin, op.name)
+      return { ok: true, version, note }
     }
 
     async function remove (op: DeleteOp): Promise<OpResult> {
@@ -116,12 +126,27 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
       try {
         const poller = await limited('other', async () => await client.beginDeleteSecret(op.name, { intervalInMs: pollIntervalMs, abortSignal: signal }))
         await poller.pollUntilDone({ abortSignal: lroSignal() })
-        if (op.purge) await limited('other', async () => { await client.purgeDeletedSecret(op.name, { abortSignal: signal }) })
       } catch (err) {
         if (statusOf(err) === 404) return { ok: true }
         throw classifyAzureError(err, `deleteSecret "${op.name}"`)
       }
-      return { ok: true }
+      return op.purge ? await purge(op.name) : { ok: true }
+    }
+
+    /**
+     * Purges a secret this attempt has just deleted. The delete already succeeded, so a refused
+     * purge (403: purge protection, or RBAC without secrets/purge/action) is not a failed unsync:
+     * the target is UNSYNCED with a note saying why the soft-deleted secret stays recoverable.
+     */
+    async function purge (name: string): Promise<OpResult> {
+      try {
+        await limited('other', async () => { await client.purgeDeletedSecret(name, { abortSignal: signal }) })
+        return { ok: true }
+      } catch (err) {
+        if (statusOf(err) === 404) return { ok: true }
+        if (statusOf(err) !== 403) throw classifyAzureError(err, `purgeDeletedSecret "${name}"`)
+        return { ok: true, note: `deleted; purge refused, the secret stays soft-deleted (${classifyAzureError(err, 'purgeDeletedSecret').message})` }
+      }
     }
 
     return await Promise.all(ops.map(async (op): Promise<OpResult> => {

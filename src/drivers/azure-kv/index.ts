@@ -5,6 +5,7 @@
  * per-vault limiter. The SDK clients and the limiter are built on the first `apply`, so a server
  * that never syncs (worker off) never reads the CA file or loads the SDK.
  */
+import type { AzureRequestHook } from '../../metrics/azure-request-policy.js'
 import type { DestinationLimits, SyncDriver } from '../driver.js'
 import { createAzureKvClients, vaultOrigin, type AzureKvConnection } from './azure-kv-client.js'
 import { azureKvConfiguration, type AzureEnvDefaults } from './azure-kv-config.js'
@@ -41,10 +42,12 @@ export interface AzureKvDriverSettings {
   /** Vault's server-side fallbacks for connection fields left empty (`KEY_VAULT_URI`, `AZURE_*`). */
   env: Readonly<AzureEnvDefaults>
   operator: Readonly<AzureKvOperatorSettings>
+  /** Told of every Azure SDK request (each retry): metrics. */
+  onRequest?: AzureRequestHook
 }
 
 /** Creates the `azure-kv` driver. */
-export function createAzureKv ({ env, operator }: AzureKvDriverSettings): SyncDriver<AzureKvConnection> {
+export function createAzureKv ({ env, operator, onRequest }: AzureKvDriverSettings): SyncDriver<AzureKvConnection> {
   let push: AzureKvDriver | undefined
   const pushHalf = (): AzureKvDriver => (push ??= createAzureKvDriver({
     clients: createAzureKvClients({
@@ -53,7 +56,9 @@ export function createAzureKv ({ env, operator }: AzureKvDriverSettings): SyncDr
       disableInstanceDiscovery: operator.disableInstanceDiscovery,
       disableChallengeResourceVerification: operator.disableChallengeResourceVerification,
       allowLoopback: operator.allowLoopbackDestinations,
-      sdkMaxRetries: operator.sdkMaxRetries
+      sdkMaxRetries: operator.sdkMaxRetries,
+      onRequest,
+      maxSockets: 2 * operator.maxConcurrency // one pool per vault client, sized to the limiter's two lanes
     }),
     limiter: createVaultLimiter({ ...DEFAULT_VAULT_LIMITS, concurrency: operator.maxConcurrency }),
     pollIntervalMs: operator.pollIntervalMs,

@@ -34,6 +34,20 @@ t.test('LIST: direct children, folders with a trailing /, byte order, 404 when e
   t.same(keys(baz), ['qux'])
   t.equal(none.status, 404)
   t.same(JSON.parse(none.body), { errors: [] })
+  // Vault 1.21's exclude_deleted (issue 14.5): keys whose current version is deleted or destroyed go.
+  await kv('POST', '/v1/secret/data/foo/bar', { data: { v: 2 } })
+  await kv('DELETE', '/v1/secret/data/foo/bar')
+  const [excluded, included, excludedFoo, bad] = await rawExchange(port, [
+    rawRequest('LIST', '/v1/secret/metadata/?exclude_deleted=true', auth),
+    rawRequest('LIST', '/v1/secret/metadata/?exclude_deleted=false', auth),
+    rawRequest('GET', '/v1/secret/metadata/foo/?list=true&exclude_deleted=1', auth),
+    rawRequest('LIST', '/v1/secret/metadata/?exclude_deleted=maybe', auth)
+  ])
+  t.same(keys(excluded), ['app/', 'foo', 'foo/', 'only-meta'], 'a (deleted) and Z (destroyed) left out; folders and metadata-only keys stay')
+  t.same(keys(included), keys(root))
+  t.same(keys(excludedFoo), ['baz/'], 'foo/bar: its current version 2 is deleted, though version 1 is live')
+  t.equal(bad.status, 400)
+  t.same(JSON.parse(bad.body), { errors: ['Field validation failed: error converting input for field "exclude_deleted": cannot parse \'string\' as bool'] })
 })
 
 t.test('metadata read, write (creates the key), patch, delete', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { formatGoDuration, parseDurationMs, parseDurationSeconds } from '../../../src/vault/duration.js'
+import { formatGoDuration, formatHumanDuration, parseDurationMs, parseDurationSeconds } from '../../../src/vault/duration.js'
 
 /** Class name and exact message of what `fn` throws (tap's `t.throws` matches substrings). */
 function thrown (fn: () => unknown): { type: string, message: string } | 'nothing thrown' {
@@ -173,4 +173,9 @@ t.test('parse and format round-trip Vault values', async (t) => {
   for (const text of ['0s', '45s', '1m30s', '1h0m0s', '768h0m0s', '-1s', '3h25m19s']) {
     t.equal(formatGoDuration(parseDurationSeconds(text)), text)
   }
+})
+
+t.test('formatHumanDuration drops zero units as Vault\'s humanDuration (TTL warnings)', async (t) => {
+  const cases: Array<[number, string]> = [[0, '0s'], [3 * 3600, '3h'], [2 * 3600 - 2, '1h59m58s'], [800 * 3600, '800h'], [300, '5m'], [3605, '1h5s'], [45, '45s'], [3660, '1h1m']]
+  for (const [seconds, want] of cases) t.equal(formatHumanDuration(seconds), want, String(seconds))
 })

@@ -1,0 +1,113 @@
+/**
+ * Named leases with fencing epochs, on the database clock (table `leases`, migration 2), and
+ * replica heartbeats (table `replicas`). A lease is held by one holder until `expires_at`;
+ * every acquisition after a vacancy increments `epoch`, so a settle carrying an older epoch can
+ * be refused (`assertFence`). Vault's own PostgreSQL HA lock works the same way
+ * (`vault_ha_locks`, https://developer.hashicorp.com/vault/docs/configuration/storage/postgresql).
+ * All functions take a `PgTx`-shaped query function; `lease-keeper.ts` runs them on its own
+ * dedicated connection.
+ */
+import type { PgTx } from './connection.js'
+
+/** Proof of holding a lease: carried by every settle of work the lease covers. */
+export interface Fence {
+  readonly name: string
+  readonly holder: string
+  readonly epoch: number
+}
+
+/** A settle was refused: its lease is no longer held with that epoch. */
+export class LeaseLostError extends Error {
+  constructor (readonly fence: Fence) {
+    super(`lease "${fence.name}" epoch ${fence.epoch} is no longer held by ${fence.holder}`)
+    this.name = 'LeaseLostError'
+  }
+}
+
+const TTL = 'make_interval(secs => $3::double precision / 1000)'
+
+/**
+ * Takes `name` for `holder` for `ttlMs` when it is vacant (never taken, released or expired);
+ * resolves the new fence, or `undefined` when someone else holds it.
+ */
+export async function acquireLease (q: PgTx, name: string, holder: string, ttlMs: number): Promise<Fence | undefined> {
+  const rows = await q.query<{ epoch: number }>(`
+    INSERT INTO leases AS l (name, holder, epoch, acquired_at, expires_at)
+    VALUES ($1, $2, 1, clock_timestamp(), clock_timestamp() + ${TTL})
+    ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, epoch = l.epoch + 1,
+      acquired_at = EXCLUDED.acquired_at, expires_at = EXCLUDED.expires_at
+    WHERE l.holder IS NULL OR l.expires_at <= clock_timestamp()
+    RETURNING epoch`, [name, holder, ttlMs])
+  return rows.length === 0 ? undefined : { name, holder, epoch: rows[0].epoch }
+}
+
+/** Extends a lease still held with `fence` by `ttlMs` from now; false when it was lost. */
+export async function renewLease (q: PgTx, fence: Fence, ttlMs: number): Promise<boolean> {
+  const rows = await q.query(`
+    UPDATE leases SET expires_at = clock_timestamp() + ${TTL}
+    WHERE name = $1 AND holder = $2 AND epoch = $4 AND expires_at > clock_timestamp()
+    RETURNING 1`, [fence.name, fence.holder, ttlMs, fence.epoch])
+  return rows.length === 1
+}
+
+/** Gives a lease up at once (others may take it immediately); no-op when no longer held. */
+export async function releaseLease (q: PgTx, fence: Fence): Promise<void> {
+  await q.query('UPDATE leases SET holder = NULL, expires_at = clock_timestamp() WHERE name = $1 AND holder = $2 AND epoch = $3',
+    [fence.name, fence.holder, fence.epoch])
+}
+
+/**
+ * Inside a settle's transaction: checks that `fence` still holds its lease and keeps the lease
+ * row share-locked until the transaction ends, so no one can take the lease in between.
+ * @throws LeaseLostError when the lease expired, was released or was taken by someone else.
+ */
+export async function assertFence (tx: PgTx, fence: Fence): Promise<void> {
+  const rows = await tx.query(`SELECT 1 FROM leases WHERE name = $1 AND holder = $2 AND epoch = $3
+    AND expires_at > clock_timestamp() FOR SHARE`, [fence.name, fence.holder, fence.epoch])
+  if (rows.length === 0) throw new LeaseLostError(fence)
+}
+
+/** Who holds what, as the database sees it now. */
+export interface LeaseRow { name: string, holder: string | null, epoch: number, live: boolean }
+
+/** The leases named `names` (all when omitted), in name order. */
+export async function readLeases (q: PgTx, names?: readonly string[]): Promise<LeaseRow[]> {
+  return await q.query<LeaseRow>(`SELECT name, holder, epoch, (holder IS NOT NULL AND expires_at > clock_timestamp()) AS live
+    FROM leases ${names === undefined ? '' : 'WHERE name = ANY($1)'} ORDER BY name`, names === undefined ? [] : [[...names]])
+}
+
+/** Records that `replica` is alive for `ttlMs` from now. */
+export async function heartbeat (q: PgTx, replica: string, address: string | undefined, ttlMs: number): Promise<void> {
+  await q.query(`INSERT INTO replicas (id, address, started_at, heartbeat_at, expires_at)
+    VALUES ($1, $2, clock_timestamp(), clock_timestamp(), clock_timestamp() + ${TTL})
+    ON CONFLICT (id) DO UPDATE SET address = EXCLUDED.address, heartbeat_at = EXCLUDED.heartbeat_at, expires_at = EXCLUDED.expires_at`,
+  [replica, address ?? null, ttlMs])
+}
+
+/** Removes `replica`'s heartbeat (a clean shutdown: the others rebalance at once). */
+export async function forgetReplica (q: PgTx, replica: string): Promise<void> {
+  await q.query('DELETE FROM replicas WHERE id = $1', [replica])
+}
+
+/** Ids of the replicas whose heartbeat has not expired, sorted. */
+export async function liveReplicas (q: PgTx): Promise<string[]> {
+  return (await q.query<{ id: string }>('SELECT id FROM replicas WHERE expires_at > clock_timestamp() ORDER BY id')).map((r) => r.id)
+}
+
+/**
+ * How many of `count` balanced leases `replica` should hold among `live` (sorted ids):
+ * an even split, the remainder going to the first replicas by id. 0 when it is not live.
+ */
+export function fairShare (live: readonly string[], replica: string, count: number): number {
+  const rank = live.indexOf(replica)
+  if (rank < 0) return 0
+  return Math.floor(count / live.length) + (rank < count % live.length ? 1 : 0)
+}
+
+/** The live holder of lease `name` and its heartbeat address (for `sys/leader`), if any. */
+export async function leaseHolder (q: PgTx, name: string): Promise<{ holder: string, epoch: number, address: string | null } | undefined> {
+  const rows = await q.query<{ holder: string, epoch: number, address: string | null }>(`SELECT l.holder, l.epoch, r.address
+    FROM leases l LEFT JOIN replicas r ON r.id = l.holder
+    WHERE l.name = $1 AND l.holder IS NOT NULL AND l.expires_at > clock_timestamp()`, [name])
+  return rows[0]
+}

@@ -1,0 +1,176 @@
+/**
+ * PostgreSQL schema migrations, applied in order by `migrate.ts` (migration i has version i+1,
+ * recorded in `schema_migrations`). Append only: never edit a migration that has shipped.
+ *
+ * Migration 1 is the SQLite schema of `db/migrations.ts` (its migrations 1-5) in one step, with
+ * the same tables, columns and meanings so one set of row mappers serves both engines: times
+ * and counters are BIGINT (epoch ms or µs as on SQLite; parsed to numbers, connection.ts),
+ * flags stay INTEGER 0/1, sealed values BYTEA.
+ */
+export interface PgMigration {
+  /** Short name, recorded with the version. */
+  name: string
+  sql: string
+}
+
+export const PG_MIGRATIONS: readonly PgMigration[] = [
+  {
+    name: 'sqlite-schema-5',
+    sql: `
+  CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value BYTEA NOT NULL
+  );
+  CREATE TABLE tokens (
+    accessor         TEXT PRIMARY KEY,
+    id_hash          TEXT NOT NULL UNIQUE,
+    policies         TEXT NOT NULL,
+    path             TEXT NOT NULL,
+    display_name     TEXT NOT NULL,
+    meta             TEXT,
+    num_uses         BIGINT NOT NULL DEFAULT 0,
+    creation_time    BIGINT NOT NULL,
+    creation_ttl     BIGINT NOT NULL DEFAULT 0,
+    explicit_max_ttl BIGINT NOT NULL DEFAULT 0,
+    expire_time_ms   BIGINT,
+    renewable        INTEGER NOT NULL DEFAULT 0,
+    orphan           INTEGER NOT NULL DEFAULT 1,
+    parent_accessor  TEXT REFERENCES tokens(accessor) ON DELETE CASCADE,
+    period           BIGINT NOT NULL DEFAULT 0,
+    last_renewal_ms  BIGINT
+  );
+  CREATE INDEX tokens_parent ON tokens(parent_accessor);
+  CREATE TABLE mounts (
+    accessor                TEXT PRIMARY KEY,
+    path                    TEXT NOT NULL UNIQUE,
+    type                    TEXT NOT NULL,
+    uuid                    TEXT NOT NULL,
+    description             TEXT NOT NULL DEFAULT '',
+    options                 TEXT,
+    config                  TEXT NOT NULL DEFAULT '{}',
+    local                   INTEGER NOT NULL DEFAULT 0,
+    seal_wrap               INTEGER NOT NULL DEFAULT 0,
+    external_entropy_access INTEGER NOT NULL DEFAULT 0,
+    builtin                 INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE kv_config (
+    accessor             TEXT PRIMARY KEY REFERENCES mounts(accessor) ON DELETE CASCADE,
+    max_versions         BIGINT NOT NULL DEFAULT 0,
+    cas_required         INTEGER NOT NULL DEFAULT 0,
+    delete_version_after BIGINT NOT NULL DEFAULT 0
+  );
+  CREATE TABLE kv_metadata (
+    accessor             TEXT NOT NULL REFERENCES mounts(accessor) ON DELETE CASCADE,
+    path                 TEXT NOT NULL,
+    current_version      BIGINT NOT NULL DEFAULT 0,
+    oldest_version       BIGINT NOT NULL DEFAULT 0,
+    created_time         BIGINT NOT NULL,
+    updated_time         BIGINT NOT NULL,
+    max_versions         BIGINT NOT NULL DEFAULT 0,
+    cas_required         INTEGER NOT NULL DEFAULT 0,
+    delete_version_after BIGINT NOT NULL DEFAULT 0,
+    custom_metadata      BYTEA,
+    PRIMARY KEY (accessor, path)
+  );
+  CREATE TABLE kv_versions (
+    accessor      TEXT NOT NULL,
+    path          TEXT NOT NULL,
+    version       BIGINT NOT NULL,
+    created_time  BIGINT NOT NULL,
+    deletion_time BIGINT,
+    destroyed     INTEGER NOT NULL DEFAULT 0,
+    data          BYTEA,
+    PRIMARY KEY (accessor, path, version),
+    FOREIGN KEY (accessor, path) REFERENCES kv_metadata(accessor, path) ON DELETE CASCADE
+  );
+  CREATE TABLE destinations (
+    id                 TEXT PRIMARY KEY,
+    type               TEXT NOT NULL,
+    name               TEXT NOT NULL,
+    connection         TEXT NOT NULL,
+    sealed_secrets     BYTEA,
+    options            TEXT NOT NULL,
+    created_at         BIGINT NOT NULL,
+    updated_at         BIGINT NOT NULL,
+    purge_state        TEXT CHECK (purge_state IN ('purging', 'purge_failed')),
+    purge_initiated_at BIGINT,
+    purge_error        TEXT,
+    deleted_at         BIGINT
+  );
+  CREATE UNIQUE INDEX destinations_live_name ON destinations (type, name) WHERE deleted_at IS NULL;
+  CREATE TABLE associations (
+    id             TEXT PRIMARY KEY,
+    destination_id TEXT NOT NULL REFERENCES destinations(id) ON DELETE CASCADE,
+    accessor       TEXT NOT NULL,
+    mount_path     TEXT NOT NULL,
+    secret_path    TEXT NOT NULL,
+    granularity    TEXT NOT NULL CHECK (granularity IN ('secret-path', 'secret-key')),
+    name_template  TEXT NOT NULL,
+    removed        INTEGER NOT NULL DEFAULT 0,
+    status         TEXT NOT NULL,
+    message        TEXT,
+    created_at     BIGINT NOT NULL,
+    updated_at     BIGINT NOT NULL,
+    UNIQUE (destination_id, accessor, secret_path)
+  );
+  CREATE INDEX associations_by_secret ON associations (accessor, secret_path);
+  CREATE TABLE association_targets (
+    association_id   TEXT NOT NULL REFERENCES associations(id) ON DELETE CASCADE,
+    sub_key          TEXT NOT NULL,
+    external_name    TEXT,
+    external_version TEXT,
+    status           TEXT NOT NULL,
+    message          TEXT,
+    digest           TEXT,
+    updated_at       BIGINT NOT NULL,
+    PRIMARY KEY (association_id, sub_key)
+  );
+  CREATE INDEX association_targets_by_name ON association_targets (lower(external_name));
+  CREATE TABLE sync_outbox (
+    association_id   TEXT PRIMARY KEY REFERENCES associations(id) ON DELETE CASCADE,
+    generation       BIGINT NOT NULL,
+    refresh          INTEGER NOT NULL DEFAULT 0,
+    lease_until      BIGINT,
+    attempts         BIGINT NOT NULL DEFAULT 0,
+    next_attempt_at  BIGINT NOT NULL,
+    created_at       BIGINT NOT NULL,
+    first_failure_at BIGINT
+  );
+  CREATE INDEX sync_outbox_due ON sync_outbox (next_attempt_at);
+  CREATE TABLE acl_policies (
+    name  TEXT PRIMARY KEY,
+    raw   TEXT NOT NULL,
+    rules TEXT NOT NULL
+  );
+  `
+  },
+  {
+    // Replicas (issue 18): named leases with fencing epochs on the database clock, and the
+    // heartbeats that tell which replicas are alive (leases.ts).
+    name: 'leases',
+    sql: `
+  CREATE TABLE leases (
+    name        TEXT PRIMARY KEY,
+    holder      TEXT,
+    epoch       BIGINT NOT NULL,
+    acquired_at TIMESTAMPTZ NOT NULL,
+    expires_at  TIMESTAMPTZ NOT NULL
+  );
+  CREATE TABLE replicas (
+    id           TEXT PRIMARY KEY,
+    address      TEXT,
+    started_at   TIMESTAMPTZ NOT NULL,
+    heartbeat_at TIMESTAMPTZ NOT NULL,
+    expires_at   TIMESTAMPTZ NOT NULL
+  );
+  `
+  },
+  {
+    // SQLite migration 6 (issue 17): the worker's "next due row" reads the few leased rows
+    // through this index instead of scanning the outbox.
+    name: 'outbox-leased-index',
+    sql: `
+  CREATE INDEX sync_outbox_leased ON sync_outbox (lease_until) WHERE lease_until IS NOT NULL;
+  `
+  }
+]

@@ -1,0 +1,134 @@
+// The per-vault ledger (issue 17): sliding window at the full budget, AIMD on 429, Retry-After
+// pauses; and the limiter built on it (shared per origin, 429s re-queued). Manual clocks only.
+import t from 'tap'
+import { LEDGER_DEFAULTS, VaultLedger } from '../../../../src/drivers/azure-kv/vault-ledger.js'
+import { createVaultLimiter } from '../../../../src/drivers/azure-kv/azure-kv-limits.js'
+
+const ledger = (budget = 300, concurrency = 1000): VaultLedger => new VaultLedger({ ...LEDGER_DEFAULTS, budget, concurrency })
+
+t.test('a slot is held from start until a window after the response', async (t) => {
+  const l = ledger(3)
+  for (let i = 0; i < 3; i++) { t.ok(l.canStart(0)); l.start(0) }
+  t.notOk(l.canStart(0), 'budget used by requests in flight')
+  t.equal(l.nextStartAt(0), undefined, 'only a response can free a slot')
+  l.finish(100, { kind: 'ok' })
+  l.finish(200, { kind: 'ok' })
+  t.notOk(l.canStart(5000), 'responses stay in the window')
+  t.equal(l.nextStartAt(5000), 10_100, 'one in flight, two in the window: the oldest response frees a slot')
+  l.finish(300, { kind: 'failed' })
+  t.equal(l.nextStartAt(5000), 10_100, 'the oldest response leaves the window at 100 + 10 s')
+  t.notOk(l.canStart(10_099), 'not a millisecond earlier')
+  t.ok(l.canStart(10_100), 'the window is (now - 10 s, now]')
+})
+
+t.test('never more than the budget in any sliding window of responses', async (t) => {
+  const l = ledger(300)
+  const responses: number[] = []
+  let now = 0
+  // Start whenever allowed, each request answered 7 ms later, for 60 s of simulated time.
+  const inFlight: number[] = []
+  while (now < 60_000) {
+    while (inFlight.length > 0 && inFlight[0] <= now) { inFlight.shift(); l.finish(now, { kind: 'ok' }); responses.push(now) }
+    while (l.canStart(now)) { l.start(now); inFlight.push(now + 7) }
+    now += 1
+  }
+  let worst = 0
+  for (let i = 0, j = 0; i < responses.length; i++) {
+    while (responses[j] <= responses[i] - 10_000) j++
+    worst = Math.max(worst, i - j + 1)
+  }
+  t.equal(worst, 300, 'the busiest 10 s window holds exactly the budget')
+  t.ok(responses.length >= 300 * 6 - 1, `full budget used: ${responses.length} responses in 60 s`)
+})
+
+t.test('429: multiplicative decrease once per hold, pause, additive increase back to the budget', async (t) => {
+  const l = ledger(300)
+  l.start(0); l.start(0); l.start(0)
+  l.finish(10, { kind: 'throttled' })
+  t.equal(l.limit, 150, 'halved')
+  l.finish(20, { kind: 'throttled', retryAfterMs: 2000 })
+  t.equal(l.limit, 150, 'a second 429 within the hold is the same signal')
+  t.equal(l.throttled, 2)
+  t.notOk(l.canStart(1000), 'paused by Retry-After')
+  t.equal(l.nextStartAt(1000), 2020, 'until the Retry-After ends')
+  t.ok(l.canStart(2020))
+  l.finish(1500, { kind: 'throttled' })
+  t.equal(l.limit, 75, 'a 429 after the hold decreases again')
+  t.equal(l.nextStartAt(1600), 2020, 'the longer pause wins')
+  let now = 3000
+  let n = 0
+  while (l.limit < 300) { l.start(now); l.finish(now, { kind: 'ok' }); now += 1; n++ }
+  t.ok(n > 300 && n < 1500, `back to the budget after ${n} successes (10 % of the budget per window)`)
+  l.start(now); l.finish(now, { kind: 'ok' })
+  t.equal(l.limit, 300, 'never above the budget')
+})
+
+t.test('a 429 without Retry-After pauses for the default pause', async (t) => {
+  const l = ledger(10)
+  l.start(0)
+  l.finish(100, { kind: 'throttled' })
+  t.equal(l.nextStartAt(100), 100 + LEDGER_DEFAULTS.pauseWithoutRetryAfterMs)
+  t.equal(l.used(100), 0, 'a refused request takes no slot')
+})
+
+t.test('concurrency bounds requests in flight', async (t) => {
+  const l = ledger(300, 2)
+  l.start(0); l.start(0)
+  t.notOk(l.canStart(0))
+  t.equal(l.nextStartAt(0), undefined)
+  l.finish(5, { kind: 'ok' })
+  t.ok(l.canStart(5))
+})
+
+t.test('limiter: shared per origin, FIFO, 429 re-queued at the head', async (t) => {
+  let now = 0
+  const limiter = createVaultLimiter({ writesPerWindow: 2, othersPerWindow: 100, windowMs: 50, concurrency: 8, maxThrottleRetries: 2 }, () => now)
+  const order: string[] = []
+  const call = (label: string) => async (): Promise<string> => { order.push(label); return label }
+  const a = limiter.run('https://v:443', 'write', call('a'))
+  const b = limiter.run('https://v:443', 'write', call('b'))
+  const c = limiter.run('https://v:443', 'write', call('c'))
+  const other = limiter.run('https://w:443', 'write', call('other vault'))
+  t.same(await Promise.all([a, b, other]), ['a', 'b', 'other vault'])
+  t.equal(limiter.waiting('https://v:443', 'write'), 1, 'the third write waits for the window')
+  now = 60 // the responses (at 0) left the window; the limiter's timer fires on the real clock
+  t.equal(await c, 'c')
+  t.same(order, ['a', 'b', 'other vault', 'c'])
+
+  limiter.clear()
+})
+
+t.test('limiter: a 429 is retried after the pause, slowing the vault down', async (t) => {
+  let now = 0
+  // Every clock read moves 100 ms on, so pauses end without waiting.
+  const limiter = createVaultLimiter({ writesPerWindow: 2, othersPerWindow: 100, windowMs: 50, concurrency: 8, maxThrottleRetries: 2 }, () => (now += 100))
+  let attempts = 0
+  const throttledOnce = limiter.run('https://x:443', 'other', async () => {
+    attempts++
+    if (attempts === 1) throw Object.assign(new Error('throttled'), { statusCode: 429, response: { headers: { get: (h: string) => h === 'retry-after-ms' ? '1' : undefined } } })
+    return 'ok'
+  })
+  t.equal(await throttledOnce, 'ok', 'a 429 is retried by the limiter')
+  t.equal(attempts, 2)
+  t.equal(limiter.ledger('https://x:443', 'other').throttled, 1)
+  t.equal(limiter.ledger('https://x:443', 'other').limit, 50, 'and the vault slowed down')
+
+  const always = limiter.run('https://y:443', 'other', async () => {
+    throw Object.assign(new Error('throttled'), { statusCode: 429 })
+  })
+  await t.rejects(always, { message: 'throttled' }, 'after maxThrottleRetries the 429 reaches the caller')
+  await t.rejects(limiter.run('https://z:443', 'other', async () => { throw Object.assign(new Error('nope'), { statusCode: 403 }) }), { message: 'nope' }, 'other errors pass through at once')
+  limiter.clear()
+})
+
+t.test('limiter: a waiting call rejects when its signal aborts', async (t) => {
+  const limiter = createVaultLimiter({ writesPerWindow: 1, othersPerWindow: 1, windowMs: 60_000, concurrency: 1, maxThrottleRetries: 0 }, () => 0)
+  t.equal(await limiter.run('https://v:443', 'write', async () => 'first'), 'first')
+  const abort = new AbortController()
+  const waiting = limiter.run('https://v:443', 'write', async () => 'never', abort.signal)
+  t.equal(limiter.waiting('https://v:443', 'write'), 1)
+  abort.abort(new Error('stopping'))
+  await t.rejects(waiting, { message: 'stopping' })
+  t.equal(limiter.waiting('https://v:443', 'write'), 0, 'and leaves the queue')
+  limiter.clear()
+})
