@@ -8,12 +8,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { MountRow } from '../src/mounts/mount-service.js'
 import { noHandlerForRoute, unsupportedOperation, unsupportedPath } from '../src/vault/errors.js'
 import type { Services } from '../src/services.js'
+import { validateDestinationName } from '../src/sync/destination-service.js'
+import { vaultPath } from '../src/vault/request-target.js'
 import { documented, type OperationDoc } from '../src/openapi/route-doc.js'
 
 /** Serves a request inside a mount; `rest` is the path after the mount path (`data/foo`). */
 export type MountHandler = (request: FastifyRequest, reply: FastifyReply, mount: MountRow, rest: string) => Promise<unknown>
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
+const WRITES = new Set(['POST', 'PUT', 'PATCH'])
 
 /** Turns a Fastify route URL (`/v1/sys/mounts/*`, `/v1/x/:name`) into an anchored RegExp. */
 const regexCache = new Map<string, RegExp>()
@@ -49,10 +52,15 @@ export function mountDispatchRoutes (
     method: [...METHODS],
     url: '/v1/*',
     schema: { openapi: documented(...docs) },
-    handler: async (request: FastifyRequest<{ Params: { '*': string } }>, reply) => {
-      const path = request.params['*']
+    handler: async (request: FastifyRequest, reply) => {
+      // The canonical path (decoded once, list `/` added), never the router's own parse of it.
+      const path = vaultPath(request)
       const url = `/v1/${path}`
       if (known.some((k) => k !== '/v1/*' && compiled(k).test(url))) throw unsupportedOperation()
+      // FR-09: a destination name with a slash (`a/b`, or `a%2Fb`, the same path once decoded)
+      // is refused naming `name` rather than as an unknown path.
+      const slashName = WRITES.has(request.method) ? /^sys\/sync\/destinations\/[^/]+\/([^/]+\/.+)$/.exec(path) : null
+      if (slashName !== null) validateDestinationName(slashName[1])
       if (path.startsWith('sys/') || path.startsWith('auth/token/')) throw unsupportedPath()
       const found = mounts.resolve(path)
       const handler = found === undefined ? undefined : handlers[found.mount.type]

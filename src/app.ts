@@ -16,8 +16,9 @@ import { installHttpMetrics } from './metrics/http-metrics.js'
 import { createMetrics, NO_TELEMETRY, type Metrics, type TelemetrySettings } from './metrics/metrics.js'
 import type { Services } from './services.js'
 import { installVaultHttp } from './vault/http-plugin.js'
+import { DEFAULT_JSON_LIMITS, DEFAULT_TIMEOUTS, serverTimeoutOptions, type HttpTimeouts, type JsonLimits } from './vault/http-limits.js'
 import { installListVerb } from './vault/list-verb.js'
-import { rewriteListUrl } from './vault/list-route.js'
+import { canonicalizeRequest } from './vault/request-target.js'
 
 export interface AppOptions {
   services: Services
@@ -25,6 +26,8 @@ export interface AppOptions {
   maxRequestBytes: number
   /** PEM certificate and key to serve HTTPS; plain HTTP when absent. */
   tls?: { cert: Buffer, key: Buffer }
+  /** Listener timeouts and JSON limits (defaults: Vault's, `vault/http-limits.ts`). */
+  http?: { timeouts: HttpTimeouts, json: JsonLimits }
   /** Serve the operator page at `/ui/` (routes/ui). */
   ui?: boolean
   /** pino logger options; `false` for none. */
@@ -50,25 +53,26 @@ declare module 'fastify' {
 export const REDACTED_HEADERS = ['req.headers["x-vault-token"]', 'req.headers.authorization']
 
 /** Builds the app. Call `ready()`/`listen()` on the result; `close()` closes the server only. */
-export function buildApp ({ services, maxRequestBytes, tls, ui = false, logger = false, loggerInstance, logRequestsLevel, telemetry = NO_TELEMETRY, ownsClusterGauges = () => false }: AppOptions): FastifyInstance {
+export function buildApp ({ services, maxRequestBytes, tls, http, ui = false, logger = false, loggerInstance, logRequestsLevel, telemetry = NO_TELEMETRY, ownsClusterGauges = () => false }: AppOptions): FastifyInstance {
+  const timeouts = serverTimeoutOptions(http?.timeouts ?? DEFAULT_TIMEOUTS)
   const app = Fastify({
     ...(loggerInstance === undefined ? { logger } : { loggerInstance }),
     // Vault logs no requests (its audit device does); `log_requests_level` turns one line each on.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: maxRequestBytes,
     genReqId: () => randomUUID(),
-    rewriteUrl: rewriteListUrl,
+    rewriteUrl: canonicalizeRequest,
     exposeHeadRoutes: false,
     // find-my-way skips a route whose parameter exceeds this (default 100), turning an over-long
     // destination name into a 405; the handlers validate lengths themselves (FR-09).
     routerOptions: { maxParamLength: 4096 },
     return503OnClosing: false,
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
-      if (tls !== undefined) return installListVerb(createHttpsServer({ cert: tls.cert, key: tls.key }, handler), 'secureConnection')
-      return installListVerb(createHttpServer(handler))
+      if (tls !== undefined) return installListVerb(createHttpsServer({ ...timeouts, cert: tls.cert, key: tls.key }, handler), 'secureConnection')
+      return installListVerb(createHttpServer(timeouts, handler))
     }
   }) as unknown as FastifyInstance
-  installVaultHttp(app, { authenticate: (t) => services.tokens.authenticate(t) })
+  installVaultHttp(app, { authenticate: (t) => services.tokens.authenticate(t), jsonLimits: http?.json ?? DEFAULT_JSON_LIMITS })
   installAcl(app, { policies: services.policies, recordUse: (a) => { services.tokens.recordUse(a) }, existence: services.existenceChecks })
   installAudit(app, services.audit)
   const metrics = createMetrics({

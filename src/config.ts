@@ -10,6 +10,7 @@ import type { BuiltinDriverSettings } from './drivers/registry.js'
 import type { AzureRequestHook } from './metrics/azure-request-policy.js'
 import type { TelemetrySettings } from './metrics/metrics.js'
 import { parseDurationMs } from './vault/duration.js'
+import { DEFAULT_JSON_LIMITS, DEFAULT_TIMEOUTS, type HttpTimeouts, type JsonLimits } from './vault/http-limits.js'
 
 export class ConfigError extends Error {
   /** The variable (or flag) that holds the bad value; `problem` says what is wrong with it. */
@@ -62,6 +63,8 @@ export interface Config {
   /** Minimum interval between sync attempts of one association (`VAULT_SYNC_MIN_WRITE_INTERVAL`), ms; 0 = off. */
   minWriteIntervalMs: number
   azure: AzureSettings
+  /** Listener timeouts and JSON limits (`vault/http-limits.ts`). */
+  http: { timeouts: HttpTimeouts, json: JsonLimits }
   /** Serve the operator page at `/ui/` (`VAULT_SYNC_UI`, config key `ui`; on in `-dev`). */
   ui: boolean
   /**
@@ -208,6 +211,7 @@ export function loadConfig (overrides: ConfigOverrides = {}, env: Env = process.
     unsyncedRetentionMs: duration(env, 'VAULT_SYNC_UNSYNCED_RETENTION', '10m'),
     minWriteIntervalMs: duration(env, 'VAULT_SYNC_MIN_WRITE_INTERVAL', '500ms'),
     azure: loadAzureSettings(env, overrides.azureDefaults ?? {}),
+    http: loadHttpLimits(env),
     ui: bool(env, 'VAULT_SYNC_UI', overrides.uiDefault ?? false),
     azureEnv: Object.freeze({
       keyVaultUri: optional(env, 'KEY_VAULT_URI'),
@@ -217,6 +221,28 @@ export function loadConfig (overrides: ConfigOverrides = {}, env: Env = process.
     }),
     ...storage
   })
+}
+
+function loadHttpLimits (env: Env): Config['http'] {
+  const d = DEFAULT_JSON_LIMITS
+  const maxDepth = positiveInt(env, 'VAULT_SYNC_MAX_JSON_DEPTH', d.maxDepth)
+  // Deeper bodies would reach the stack limits of recursive walkers (audit hashing, stringify).
+  if (maxDepth > 1000) throw new ConfigError('VAULT_SYNC_MAX_JSON_DEPTH', `"${maxDepth}" is over 1000`)
+  const t = DEFAULT_TIMEOUTS
+  return {
+    timeouts: {
+      headersMs: duration(env, 'VAULT_SYNC_HTTP_READ_HEADER_TIMEOUT', `${t.headersMs}ms`),
+      requestMs: duration(env, 'VAULT_SYNC_HTTP_READ_TIMEOUT', `${t.requestMs}ms`),
+      idleMs: duration(env, 'VAULT_SYNC_HTTP_IDLE_TIMEOUT', `${t.idleMs}ms`)
+    },
+    json: {
+      maxDepth,
+      maxStringValueLength: positiveInt(env, 'VAULT_SYNC_MAX_JSON_STRING_VALUE_LENGTH', d.maxStringValueLength),
+      maxObjectEntryCount: positiveInt(env, 'VAULT_SYNC_MAX_JSON_OBJECT_ENTRY_COUNT', d.maxObjectEntryCount),
+      maxArrayElementCount: positiveInt(env, 'VAULT_SYNC_MAX_JSON_ARRAY_ELEMENT_COUNT', d.maxArrayElementCount),
+      maxTokens: positiveInt(env, 'VAULT_SYNC_MAX_JSON_TOKEN', d.maxTokens)
+    }
+  }
 }
 
 function loadStorage (env: Env): Pick<Config, 'storage' | 'postgres'> {

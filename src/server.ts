@@ -116,6 +116,7 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
     services,
     maxRequestBytes: config.maxRequestBytes,
     tls,
+    http: config.http,
     ui: config.ui,
     loggerInstance: createLogger({ level: config.logLevel, format: config.logFormat, redact: REDACTED_HEADERS }),
     logRequestsLevel: config.logRequestsLevel,

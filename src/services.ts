@@ -14,6 +14,7 @@ import type { ExistenceCheck } from './acl/enforce.js'
 import { destinationExistenceCheck, kvExistenceCheck } from './acl/existence.js'
 import { createPolicyService } from './acl/policy-service.js'
 import { createAuditService } from './audit/audit-service.js'
+import { cachedIdHash, createKeyedHash, migrateToKeyedHashes } from './crypto/keyed-hash.js'
 import { createSealer, type Sealer } from './crypto/seal.js'
 import { createMountService } from './mounts/mount-service.js'
 import type { KvChangeHook } from './kv/kv-events.js'
@@ -73,6 +74,9 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
     meta.set('cluster_name', `vault-cluster-${randomBytes(4).toString('hex')}`)
   }
   const cluster = { id: meta.get('cluster_id')!.toString('utf8'), name: meta.get('cluster_name')!.toString('utf8') }
+  // Token ids and target digests are stored as keyed hashes (issue 13 finding 7).
+  const keyedHashes = { tokenId: createKeyedHash(sealKey, 'token-id'), targetDigest: createKeyedHash(sealKey, 'target-digest') }
+  migrateToKeyedHashes(db, keyedHashes)
   const mounts = createMountService({ mounts: createMountsRepo(db) })
   mounts.ensureBuiltins()
   // KV calls these inside its transactions; sync registers its outbox recorder here.
@@ -107,9 +111,11 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
     existenceChecks,
     /** The file audit device and its HMAC (audit/audit-service.ts). */
     audit: createAuditService({ meta, sealer, file: auditFile }),
-    tokens: createTokenService({ tokens: createTokensRepo(db), policyExists: policies.exists, now, limits: tokenTune.limits }),
+    tokens: createTokenService({ tokens: createTokensRepo(db), policyExists: policies.exists, now, limits: tokenTune.limits, idHash: cachedIdHash(keyedHashes.tokenId) }),
     /** `sys/auth/token/tune`: the token store's default and max TTL (tokens/token-tune.ts). */
     tokenTune,
+    /** The keyed hash of each half of an association target's digest (sync/plan.ts). */
+    targetDigestKey: keyedHashes.targetDigest,
     activation,
     /** Hooks run synchronously inside every KV mutation's transaction (see kv/kv-events.ts). */
     kvChangeHooks,

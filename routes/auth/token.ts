@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { decodeCreateRequest } from '../../src/tokens/token-request.js'
-import { decodeDuration } from '../../src/kv/kv-fields.js'
+import { decodeDuration, decodeString } from '../../src/vault/field-decode.js'
 import type { Services } from '../../src/services.js'
 import { noContent, ok } from '../../src/vault/envelope.js'
 import { VaultError, badRequest, invalidToken } from '../../src/vault/errors.js'
@@ -23,8 +23,9 @@ const doc = (d: OperationDoc) => ({ openapi: documented(d) })
 
 /** A string body field, or undefined when absent or empty. */
 function field (request: BodyReq, name: string): string | undefined {
-  const v = request.body?.[name]
-  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined
+  // A wrong-typed value is a 400 (never "absent", which would act on the caller's own token).
+  const v = decodeString(request.body?.[name], name)
+  return v !== undefined && v.trim() !== '' ? v.trim() : undefined
 }
 
 /** Registers the token routes. */

@@ -2,7 +2,7 @@
  * `config` of a KV v2 mount (spec/vault-core-kv-api.md §3.3; Vault `path_config.go`): GET reads,
  * POST/PUT set `max_versions`, `cas_required`, `delete_version_after` (signed) → 204.
  */
-import { decodeBool, decodeDuration, decodeUint } from '../../src/kv/kv-fields.js'
+import { decodeBool, decodeDuration, decodeUint } from '../../src/vault/field-decode.js'
 import { noContent, ok } from '../../src/vault/envelope.js'
 import { KvConfigRequestSchema, KvConfigSchema } from '../../src/kv/kv-schemas.js'
 import { noBody, vaultData } from '../../src/openapi/route-doc.js'

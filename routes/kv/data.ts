@@ -3,7 +3,8 @@
  * Vault `path_data.go`, `path_subkeys.go`): read (`?version=N`), write (`options.cas`), merge
  * patch, soft delete of the latest version, and the value-stripped structure (`?depth=D`).
  */
-import { decodeCas, decodeData, decodeInt, decodeUint } from '../../src/kv/kv-fields.js'
+import { decodeCas, decodeData } from '../../src/kv/kv-fields.js'
+import { decodeInt, decodeUint } from '../../src/vault/field-decode.js'
 import { noContent, ok } from '../../src/vault/envelope.js'
 import { notFound } from '../../src/vault/errors.js'
 import {

@@ -14,7 +14,7 @@ import { checkKeyPath } from '../../src/kv/kv-paths.js'
 import { isKvV2 } from '../../src/mounts/mount-entry.js'
 import type { Services } from '../../src/services.js'
 import { badRequest, noHandlerForRoute, unsupportedOperation } from '../../src/vault/errors.js'
-import { isListRequest } from '../../src/vault/list-route.js'
+import { isListRequest, vaultPath } from '../../src/vault/request-target.js'
 import type { DocMethod, OperationDoc } from '../../src/openapi/route-doc.js'
 import type { MountHandler } from '../mount-dispatch.js'
 import { configPaths } from './config.js'
@@ -69,8 +69,7 @@ export function kvEngine ({ kv }: Pick<Services, 'kv'>): MountHandler {
     if (!isKvV2(mount)) throw noHandlerForRoute(`${mount.path}${rest}`)
     const op = operation(request)
     if (op === undefined) throw unsupportedOperation()
-    const urlPath = request.url.split('?')[0]
-    if ((op === 'update' || op === 'patch') && urlPath.endsWith('/')) throw badRequest("cannot write to a path ending in '/'")
+    if ((op === 'update' || op === 'patch') && vaultPath(request).endsWith('/')) throw badRequest("cannot write to a path ending in '/'")
     for (const group of GROUPS) {
       const m = group.pattern.exec(rest)
       if (m === null) continue

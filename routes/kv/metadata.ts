@@ -4,7 +4,8 @@
  * warning), merge patch, and delete of the key with all its versions.
  */
 import { Type } from 'typebox'
-import { decodeBool, decodeCustomMetadata, decodeDuration, decodeUint } from '../../src/kv/kv-fields.js'
+import { decodeCustomMetadata } from '../../src/kv/kv-fields.js'
+import { decodeBool, decodeDuration, decodeUint } from '../../src/vault/field-decode.js'
 import type { MetadataInput } from '../../src/kv/kv-service.js'
 import { list, noContent, ok } from '../../src/vault/envelope.js'
 import { notFound } from '../../src/vault/errors.js'

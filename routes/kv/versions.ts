@@ -3,7 +3,7 @@
  * (spec/vault-core-kv-api.md §3.8-3.10; Vault `path_delete.go`, `path_destroy.go`): POST/PUT with
  * `versions` as ints, strings (the Vault CLI) or a comma string → 204.
  */
-import { decodeVersions } from '../../src/kv/kv-fields.js'
+import { decodeIntList } from '../../src/vault/field-decode.js'
 import { noContent } from '../../src/vault/envelope.js'
 import { KvVersionsRequestSchema } from '../../src/kv/kv-schemas.js'
 import { noBody } from '../../src/openapi/route-doc.js'
@@ -18,7 +18,7 @@ function group (prefix: string, op: VersionsOp, summary: string): KvPathGroup {
     pattern: new RegExp(`^${prefix}/(.*)$`, 's'),
     ops: {
       update: ({ reply, kv, accessor, key, input }: KvCall) => {
-        kv[op](accessor, key, decodeVersions(input.versions))
+        kv[op](accessor, key, decodeIntList(input.versions, 'versions'))
         return noContent(reply)
       }
     }

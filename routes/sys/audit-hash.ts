@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Services } from '../../src/services.js'
 import { ok } from '../../src/vault/envelope.js'
 import { badRequest } from '../../src/vault/errors.js'
+import { decodeString } from '../../src/vault/field-decode.js'
 import { AuditHashRequestSchema, AuditHashSchema } from '../../src/acl/policy-schemas.js'
 import { documented, vaultData } from '../../src/openapi/route-doc.js'
 
@@ -28,8 +29,8 @@ export function auditHashRoutes (app: FastifyInstance, { audit }: Pick<Services,
       })
     },
     handler: async (request: HashReq) => {
-      const input = request.body?.input
-      if (typeof input !== 'string') throw badRequest('the "input" parameter is required')
+      const input = decodeString(request.body?.input, 'input')
+      if (input === undefined) throw badRequest('the "input" parameter is required')
       return ok(request, { hash: audit.hash(request.params['*'], input) }, { inject: true })
     }
   })

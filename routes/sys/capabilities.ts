@@ -6,15 +6,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { ok } from '../../src/vault/envelope.js'
 import { permissionDenied } from '../../src/vault/errors.js'
+import { decodeStringList } from '../../src/vault/field-decode.js'
 import { CapabilitiesRequestSchema, CapabilitiesSchema } from '../../src/acl/policy-schemas.js'
 import { documented, vaultData } from '../../src/openapi/route-doc.js'
 
 type BodyReq = FastifyRequest<{ Body: Record<string, unknown> | undefined }>
 
-function pathList (value: unknown): string[] {
-  if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter((s) => s !== '')
-  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string')
-  return []
+/** `paths` / `path` as Vault's TypeCommaStringSlice; a wrong type is a 400 naming the field. */
+function pathList (value: unknown, field: string): string[] {
+  return decodeStringList(value, field).filter((s) => s !== '')
 }
 
 /** Registers `sys/capabilities-self`. */
@@ -33,8 +33,8 @@ export function capabilityRoutes (app: FastifyInstance): void {
     handler: async (request: BodyReq) => {
       const acl = request.vaultAcl
       if (acl === undefined) throw permissionDenied()
-      let paths = pathList(request.body?.paths)
-      if (paths.length === 0) paths = pathList(request.body?.path)
+      let paths = pathList(request.body?.paths, 'paths')
+      if (paths.length === 0) paths = pathList(request.body?.path, 'path')
       const data: Record<string, string[]> = {}
       for (const p of paths) data[p] = acl.capabilities(p.replace(/^\/+/, ''))
       if (paths.length === 1) data.capabilities = data[paths[0]]

@@ -13,11 +13,19 @@ import type { Services } from '../../src/services.js'
 /** The Vault version vault-sync reports (the API level it follows). */
 export const VAULT_VERSION = '1.21.0'
 
-function healthStatus (query: Record<string, string | undefined>): number {
-  const raw = query.activecode
-  if (raw === undefined || raw === '') return 200
+const CODE_PARAMS = ['activecode', 'standbycode', 'drsecondarycode', 'performancestandbycode', 'sealedcode', 'uninitcode', 'haunhealthycode', 'removedcode']
+
+/**
+ * A status-code query parameter (Vault's `fetchStatusCode`: `strconv.Atoi`), or `fallback` when
+ * absent. Only codes an HTTP response can carry with this body (200-599) are accepted.
+ * @throws VaultError 400 `{"errors":[]}` for anything else (a repeated parameter included).
+ */
+function statusCode (query: Record<string, unknown>, key: string, fallback: number): number {
+  const raw = query[key]
+  if (raw === undefined || raw === '') return fallback
+  if (typeof raw !== 'string' || !/^[+-]?\d{1,4}$/.test(raw)) throw new VaultError(400, [])
   const code = Number(raw)
-  if (!Number.isInteger(code)) throw new VaultError(400, [])
+  if (code < 200 || code > 599) throw new VaultError(400, [])
   return code
 }
 
@@ -57,12 +65,10 @@ export function healthRoutes (app: FastifyInstance, { cluster }: Pick<Services, 
         }
       })
     },
-    handler: async (request: FastifyRequest<{ Querystring: Record<string, string | undefined> }>, reply: FastifyReply) => {
-      for (const key of ['standbycode', 'drsecondarycode', 'performancestandbycode', 'sealedcode', 'uninitcode']) {
-        const v = request.query[key]
-        if (v !== undefined && v !== '' && !Number.isInteger(Number(v))) throw new VaultError(400, [])
-      }
-      const status = healthStatus(request.query)
+    handler: async (request: FastifyRequest<{ Querystring: Record<string, unknown> }>, reply: FastifyReply) => {
+      // Every code parameter is validated, though only `activecode` applies (one active node).
+      for (const key of CODE_PARAMS) statusCode(request.query, key, 200)
+      const status = statusCode(request.query, 'activecode', 200)
       reply.code(status)
       if (request.method === 'HEAD') return reply.send()
       return healthBody()

@@ -12,11 +12,12 @@
  * themselves through `request.vaultAcl`.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { VaultError, badRequest, permissionDenied } from '../vault/errors.js'
-import { isListRequest } from '../vault/list-route.js'
+import { VaultError, permissionDenied } from '../vault/errors.js'
+import { isListRequest, vaultPath } from '../vault/request-target.js'
 import type { Acl, Operation, Permissions } from './acl.js'
 import { parametersAllowed } from './parameters.js'
 import type { PolicyService } from './policy-service.js'
+import { associationSetTarget } from '../sync/association-service.js'
 
 /** Whether `path` exists, for paths with an existence check; `undefined` = no check (update). */
 export type ExistenceCheck = (path: string) => boolean | undefined
@@ -45,21 +46,6 @@ const SUDO = [/^sys\/auth\//, /^sys\/remount$/, /^sys\/audit$/, /^sys\/audit\//,
 /** True when `path` is root-protected. */
 export const isSudoPath = (path: string): boolean => SUDO.some((re) => re.test(path))
 
-/**
- * The request path after `/v1/`, percent-decoded as Go's `URL.Path` (lists already carry the
- * trailing `/` added by `list-route.ts`).
- * @throws VaultError 400 for an undecodable path.
- */
-export function requestPath (url: string): string {
-  const q = url.indexOf('?')
-  const raw = (q < 0 ? url : url.slice(0, q)).replace(/^\/v1\//, '')
-  try {
-    return decodeURIComponent(raw)
-  } catch {
-    throw badRequest('invalid URL escape in request path')
-  }
-}
-
 /** The logical operation of a request (§1.2); writes consult the existence checks. */
 export function requestOperation (request: FastifyRequest, path: string, existence: ExistenceCheck[]): Operation {
   switch (request.method) {
@@ -77,19 +63,19 @@ export function requestOperation (request: FastifyRequest, path: string, existen
 }
 
 const SET_PATH = /^sys\/sync\/destinations\/[^/]+\/[^/]+\/associations\/set$/
-const slashes = (s: string): string => s.replace(/\/{2,}/g, '/').replace(/^\/+|\/+$/g, '')
 
 /**
- * The secrets-sync rule: setting an association needs `read` on `<mount>/data/<secret_name>`
- * (mount and name normalised as Vault does since the `//` fix).
- * @throws VaultError 403 `permission denied to read the content of the secret <n> in mount <m>`.
+ * The secrets-sync rule: setting an association needs `read` on `<mount>/data/<secret_name>`,
+ * with the mount and name decoded and normalised by the very function the service uses
+ * (`associationSetTarget`), so no spelling is judged differently from what is synced.
+ * @throws VaultError 403 `permission denied to read the content of the secret <n> in mount <m>`;
+ *   400 for a missing or wrong-typed field (before anything is read).
  */
 function checkAssociationRead (acl: Acl, body: Record<string, unknown> | undefined): void {
-  const mount = body?.mount
-  const name = body?.secret_name
-  if (typeof mount !== 'string' || typeof name !== 'string' || slashes(mount) === '' || name === '') return
-  if (!acl.allows('read', `${slashes(mount)}/data/${name.replace(/^\/+/, '')}`)) {
-    throw new VaultError(403, [`permission denied to read the content of the secret ${name} in mount ${mount}`])
+  const { mount, secretPath } = associationSetTarget(body ?? {})
+  if (mount === '' || secretPath === '') return
+  if (!acl.allows('read', `${mount}/data/${secretPath}`)) {
+    throw new VaultError(403, [`permission denied to read the content of the secret ${secretPath} in mount ${mount}`])
   }
 }
 
@@ -108,7 +94,7 @@ export function installAcl (app: FastifyInstance, { policies, recordUse, existen
     if (token === undefined) return
     const acl = policies.aclFor(token.policies)
     request.vaultAcl = acl
-    const path = requestPath(request.url)
+    const path = vaultPath(request)
     const operation = requestOperation(request, path, existence)
     request.vaultOperation = { operation, path }
     if (request.routeOptions.config.aclInHandler === true || acl.root) return

@@ -13,6 +13,21 @@ import { parsePolicyText } from './policy-text.js'
 /** A policy as the read endpoints show it. */
 export interface PolicyView { name: string, raw: string }
 
+/** Longest policy name accepted (bytes); Vault stores names as storage keys. */
+export const POLICY_NAME_MAX = 256
+
+/**
+ * A policy name must be usable as one path segment of `sys/policies/acl/<name>`, the form the
+ * canonical request path (`vault/request-target.ts`) lets through: no `/`, no `.` or `..`, no
+ * control characters, at most 256 bytes.
+ * @throws VaultError 400 `policy name is invalid: …` (the name is not quoted).
+ */
+export function checkPolicyName (name: string): void {
+  if (name.includes('/') || name === '.' || name === '..') throw badRequest('policy name is invalid: it must not contain "/" or be "." or ".."')
+  if (/\p{Cc}/u.test(name)) throw badRequest('policy name is invalid: it must not contain control characters')
+  if (Buffer.byteLength(name) > POLICY_NAME_MAX) throw badRequest(`policy name is invalid: it is longer than ${POLICY_NAME_MAX} bytes`)
+}
+
 /** Vault's normalisation of policy names: trimmed and lower-cased. */
 export const normalizePolicyName = (name: string): string => name.trim().toLowerCase()
 
@@ -53,6 +68,7 @@ export function createPolicyService ({ policies }: { policies: PoliciesRepo }) {
       const n = normalizePolicyName(name)
       if (n === '') throw badRequest('policy name must be provided')
       if (n === 'root') throw badRequest('cannot update "root" policy')
+      checkPolicyName(n)
       const rules = await parsePolicyText(text)
       policies.upsert({ name: n, raw: text, rules: JSON.stringify(rules) })
       cache.clear()

@@ -4,6 +4,7 @@
  * through `JSON.parse`; the structure is then validated by `policy-rules.ts`.
  */
 import { badRequest, type VaultError } from '../vault/errors.js'
+import { decodeString } from '../vault/field-decode.js'
 import { PolicyParseError, rulesFromDocument, type PathRule } from './policy-rules.js'
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
@@ -14,7 +15,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  * @throws VaultError 400 `'policy' parameter not supplied or empty`.
  */
 export function policyParameter (value: unknown): string {
-  const text = typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value)
+  const text = decodeString(value, 'policy') ?? ''
   if (text.trim() === '') throw badRequest("'policy' parameter not supplied or empty")
   if (BASE64.test(text)) {
     const decoded = Buffer.from(text, 'base64').toString('utf8')

@@ -13,9 +13,10 @@
  * its audited router.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { requestOperation, requestPath } from '../acl/enforce.js'
+import { requestOperation } from '../acl/enforce.js'
 import { mountTypeFor } from '../vault/envelope.js'
 import { tokenFromRequest } from '../vault/http-plugin.js'
+import { requestTarget, vaultPath } from '../vault/request-target.js'
 import type { AuditService } from './audit-service.js'
 
 const UNAUDITED = new Set(['sys/health', 'sys/seal-status', 'sys/leader', 'sys/init'])
@@ -46,8 +47,7 @@ function authPart (request: FastifyRequest, hmac: Hmac): Record<string, unknown>
 }
 
 function requestPart (request: FastifyRequest, hmac: Hmac): Record<string, unknown> {
-  let path = ''
-  try { path = requestPath(request.url) } catch { path = request.url }
+  const path = vaultPath(request)
   const operation = request.vaultOperation?.operation ?? requestOperation(request, path, [])
   const writes = request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH'
   const data = writes ? request.body : request.query
@@ -85,8 +85,8 @@ function responsePart (request: FastifyRequest, payload: unknown, hmac: Hmac): {
 export function installAudit (app: FastifyInstance, audit: AuditService): void {
   if (!audit.enabled()) return
   const skip = (request: FastifyRequest): boolean => {
-    if (!request.url.startsWith('/v1/')) return true
-    try { return UNAUDITED.has(requestPath(request.url)) } catch { return false }
+    const path = requestTarget(request).vaultPath
+    return path === undefined || UNAUDITED.has(path)
   }
   const mark = (request: FastifyRequest): void => { (request as unknown as Record<symbol, boolean>)[WRITTEN] = true }
   const marked = (request: FastifyRequest): boolean => (request as unknown as Record<symbol, boolean>)[WRITTEN] === true

@@ -42,6 +42,7 @@ export const LISTENER_KEYS: Record<string, KeySpec> = {
   max_json_string_value_length: { env: 'VAULT_SYNC_MAX_JSON_STRING_VALUE_LENGTH', kind: 'int' },
   max_json_object_entry_count: { env: 'VAULT_SYNC_MAX_JSON_OBJECT_ENTRY_COUNT', kind: 'int' },
   max_json_array_element_count: { env: 'VAULT_SYNC_MAX_JSON_ARRAY_ELEMENT_COUNT', kind: 'int' },
+  max_json_token: { env: 'VAULT_SYNC_MAX_JSON_TOKEN', kind: 'int' },
   http_read_header_timeout: { env: 'VAULT_SYNC_HTTP_READ_HEADER_TIMEOUT', kind: 'duration' },
   http_read_timeout: { env: 'VAULT_SYNC_HTTP_READ_TIMEOUT', kind: 'duration' },
   http_idle_timeout: { env: 'VAULT_SYNC_HTTP_IDLE_TIMEOUT', kind: 'duration' }

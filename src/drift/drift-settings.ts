@@ -8,7 +8,7 @@
 import { formatGoDuration } from '../vault/duration.js'
 import { badRequest } from '../vault/errors.js'
 import { decodeBool, decodeString } from '../vault/field-decode.js'
-import { decodeDuration } from '../kv/kv-fields.js'
+import { decodeDuration } from '../vault/field-decode.js'
 import type { DriftFinding } from './drift-types.js'
 
 /** The modes: no sweeps; sweeps that only report; sweeps whose findings enqueue repair jobs. */

@@ -1,97 +1,12 @@
 /**
- * Decoding of KV v2 request fields the way Vault's field parser does it (weakly: `"5"` is an int,
- * `"true"` a bool; JSON null means "not provided"; spec/vault-core-kv-api.md §1.4) plus the KV
- * specific checks: `versions` lists (§3.8), `options.cas` (§3.5), `data` (§3.5), and the
- * `custom_metadata` limits (§3.14). Every failure throws a 400 `VaultError` naming the field.
+ * The KV v2 specific request checks (the scalar decoders are `vault/field-decode.ts`, shared by
+ * every route): `options.cas` (spec/vault-core-kv-api.md §3.5), `data` (§3.5), and the
+ * `custom_metadata` limits (§3.14). Every failure throws a 400 `VaultError` naming the field,
+ * never quoting a submitted value.
  */
-import { parseDurationSeconds } from '../vault/duration.js'
-import { VaultError, badRequest, multierror } from '../vault/errors.js'
-import { parseGoBool } from '../vault/parse-bool.js'
+import { badRequest, multierror } from '../vault/errors.js'
+import { fieldError, kindOf, weakInt } from '../vault/field-decode.js'
 import { isJsonObject, type JsonObject } from './kv-json.js'
-
-/** The 400 of Vault's framework for a value that cannot be converted to the field's type. */
-export function fieldError (field: string, reason: string): VaultError {
-  return badRequest(`Field validation failed: error converting input for field "${field}": ${reason}`)
-}
-
-function kindOf (value: unknown): string {
-  if (Array.isArray(value)) return 'slice'
-  if (value === null) return 'nil'
-  if (typeof value === 'object') return 'map'
-  return typeof value === 'number' ? 'float64' : typeof value === 'boolean' ? 'bool' : 'string'
-}
-
-/** Weak int decoding, or undefined when it is not an integer. */
-function weakInt (value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined
-  if (typeof value === 'boolean') return value ? 1 : 0
-  if (typeof value === 'string') {
-    const s = value.trim() === '' ? '0' : value.trim()
-    if (!/^[+-]?\d{1,15}$/.test(s)) return undefined
-    return Number(s)
-  }
-  return undefined
-}
-
-/**
- * An int field (`max_versions`, `version`, `depth`): integer numbers, numeric strings, bools.
- * @returns undefined when `value` is undefined (not provided). @throws VaultError 400.
- */
-export function decodeInt (value: unknown, field: string): number | undefined {
-  if (value === undefined) return undefined
-  const n = weakInt(value)
-  if (n === undefined) throw fieldError(field, `cannot parse '${kindOf(value)}' as an integer`)
-  return n
-}
-
-/** A non-negative int field (`max_versions` is a uint32 in Vault). @throws VaultError 400. */
-export function decodeUint (value: unknown, field: string): number | undefined {
-  const n = decodeInt(value, field)
-  if (n !== undefined && (n < 0 || n > 0xffffffff)) throw fieldError(field, `cannot provide negative or out of range value '${n}'`)
-  return n
-}
-
-/** A bool field: booleans, Go ParseBool strings, numbers (non-zero = true). @throws VaultError 400. */
-export function decodeBool (value: unknown, field: string): boolean | undefined {
-  if (value === undefined) return undefined
-  if (typeof value === 'boolean') return value
-  if (typeof value === 'number') return value !== 0
-  if (typeof value === 'string') {
-    const b = value === '' ? false : parseGoBool(value)
-    if (b !== undefined) return b
-  }
-  throw fieldError(field, `cannot parse '${kindOf(value)}' as bool`)
-}
-
-/**
- * A duration field in whole seconds (integer seconds, numeric strings, Go durations, `d` days).
- * @param signed false for Vault's `TypeDurationSecond` (a negative value is a 400), true for
- *   `TypeSignedDurationSecond` (engine config). @throws VaultError 400.
- */
-export function decodeDuration (value: unknown, field: string, signed: boolean): number | undefined {
-  if (value === undefined) return undefined
-  try {
-    return parseDurationSeconds(value, { nonNegative: !signed })
-  } catch (err) {
-    throw fieldError(field, (err as Error).message)
-  }
-}
-
-/**
- * `versions` of delete/undelete/destroy (Vault's `TypeCommaIntSlice`): `[1,2]`, `["1","2"]` (the
- * Vault CLI), `"1,2"`, or one number. Missing gives `[]`. @throws VaultError 400 for non-integers.
- */
-export function decodeVersions (value: unknown): number[] {
-  if (value === undefined) return []
-  const items: unknown[] = Array.isArray(value)
-    ? value
-    : typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter((s) => s !== '') : [value]
-  return items.map((item) => {
-    const n = typeof item === 'string' && item.trim() === '' ? undefined : weakInt(item)
-    if (n === undefined) throw fieldError('versions', `cannot parse '${kindOf(item)}' as an integer version number`)
-    return n
-  })
-}
 
 /**
  * `options.cas` of a data write or patch: undefined when `options` or `cas` is absent; a JSON null

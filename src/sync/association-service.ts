@@ -46,6 +46,18 @@ export const SECRET_NOT_FOUND = 'Secret not found. Please provide full path to e
 /** Mount path as the API takes it: no leading/trailing `/`, no `//` (spec §3.10, §9.17). */
 export const normalizeMount = (mount: string): string => mount.replace(/\/{2,}/g, '/').replace(/^\/+|\/+$/g, '')
 
+/**
+ * The mount and secret path an `associations/set` body names, decoded and normalised exactly
+ * as `set` uses them; the ACL's read check (`acl/enforce.ts`) judges these same values.
+ * @throws VaultError 400 for a missing or wrong-typed field.
+ */
+export function associationSetTarget (body: Record<string, unknown>): { mount: string, secretPath: string } {
+  return {
+    mount: normalizeMount(requiredString(body, 'mount')),
+    secretPath: requiredString(body, 'secret_name').replace(/^\/+/, '')
+  }
+}
+
 function requiredString (body: Record<string, unknown>, field: string): string {
   const v = decodeString(body[field], field)
   if (v === undefined || v === '') throw badRequest(`missing required field "${field}"`)
@@ -97,8 +109,7 @@ export function createAssociationService (deps: AssociationServiceDeps) {
      *   missing destination, purge running), 503 when the queue is full.
      */
     set (type: string, name: string, body: Record<string, unknown>): DestinationAssociations {
-      const mount = normalizeMount(requiredString(body, 'mount'))
-      const secretPath = requiredString(body, 'secret_name').replace(/^\/+/, '')
+      const { mount, secretPath } = associationSetTarget(body)
       return transact(() => {
         const dest = liveDestination(type, name)
         destinations.refusePurging(dest)
@@ -148,8 +159,7 @@ export function createAssociationService (deps: AssociationServiceDeps) {
      * @throws VaultError 400 (missing field or destination, purge running), 503 queue full.
      */
     remove (type: string, name: string, body: Record<string, unknown>): DestinationAssociations {
-      const mount = normalizeMount(requiredString(body, 'mount'))
-      const secretPath = requiredString(body, 'secret_name').replace(/^\/+/, '')
+      const { mount, secretPath } = associationSetTarget(body)
       return transact(() => {
         const dest = liveDestination(type, name)
         destinations.refusePurging(dest)

@@ -13,9 +13,8 @@ import { isIPv4, isIPv6 } from 'node:net'
 import type { StoredConnection, WriteMode } from '../drivers/driver.js'
 import type { NetworkRules } from '../drivers/target-ops.js'
 import { badRequest, VaultError } from '../vault/errors.js'
-import { decodeBool, decodeString } from '../vault/field-decode.js'
+import { decodeBool, decodeKvPairs, decodeString, decodeStringList } from '../vault/field-decode.js'
 import { effectiveNameTemplate, parseNameTemplateFor, TemplateError } from './name-template.js'
-import { parseKvPairs, parseStringList } from './tags.js'
 import { GRANULARITIES, type Granularity } from './sync-types.js'
 
 /** Options as stored (JSON) and read back; `secret_name_template` `""` means the default. */
@@ -77,27 +76,17 @@ function granularityOf (value: unknown): Granularity | undefined {
   const g = decodeString(value, 'granularity')
   if (g === undefined || g === '') return undefined
   if (!(GRANULARITIES as readonly string[]).includes(g)) {
-    throw field(`granularity: invalid value ${JSON.stringify(g)}: must be "secret-path" or "secret-key"`)
+    throw field('granularity: invalid value: must be "secret-path" or "secret-key"')
   }
   return g as Granularity
 }
 
 function tagsOf (value: unknown): Record<string, string> | undefined {
-  if (value === undefined) return undefined
-  try {
-    return parseKvPairs(value)
-  } catch (err) {
-    throw field(`custom_tags: ${(err as Error).message}`)
-  }
+  return value === undefined ? undefined : decodeKvPairs(value, 'custom_tags')
 }
 
 function listOf (value: unknown, name: string): string[] | undefined {
-  if (value === undefined) return undefined
-  try {
-    return parseStringList(value).filter((s) => s !== '')
-  } catch (err) {
-    throw field(`${name}: ${(err as Error).message}`)
-  }
+  return value === undefined ? undefined : decodeStringList(value, name).filter((s) => s !== '')
 }
 
 /** True for `a.b.c.d` or `a.b.c.d/n` (n 0-32), or the IPv6 forms with n 0-128. */
@@ -113,17 +102,17 @@ function isCidr (value: string, family: 4 | 6): boolean {
 function cidrsOf (value: unknown, name: string, family: 4 | 6): string[] | undefined {
   const list = listOf(value, name)
   if (list === undefined) return undefined
-  const bad = list.find((c) => !isCidr(c, family))
-  if (bad !== undefined) throw field(`${name}: ${JSON.stringify(bad)} is not a valid IPv${family} address or CIDR block`)
+  const bad = list.findIndex((c) => !isCidr(c, family))
+  if (bad >= 0) throw field(`${name}: element ${bad + 1} is not a valid IPv${family} address or CIDR block`)
   return list
 }
 
 function portsOf (value: unknown): number[] | undefined {
   const list = listOf(typeof value === 'number' ? [value] : value, 'allowed_ports')
   if (list === undefined) return undefined
-  return list.map((p) => {
+  return list.map((p, i) => {
     const n = /^\d{1,5}$/.test(p) ? Number(p) : NaN
-    if (!(n >= 1 && n <= 65535)) throw field(`allowed_ports: ${JSON.stringify(p)} is not a port between 1 and 65535`)
+    if (!(n >= 1 && n <= 65535)) throw field(`allowed_ports: element ${i + 1} is not a port between 1 and 65535`)
     return n
   })
 }

@@ -78,6 +78,8 @@ export interface PlanInput {
   refresh: boolean
   /** The destination type's naming rules: normalised `{ name }` or `{ error }` (a full message), collisions. */
   names: PlanNames
+  /** The keyed hash applied to each digest half (`crypto/keyed-hash.ts`); identity when absent. */
+  digestKey?: (digest: string) => string
 }
 
 /** What the plan needs of the destination type. */
@@ -85,10 +87,14 @@ export type PlanNames = Pick<SyncDriver, 'externalName' | 'collisionKey' | 'coll
 
 const sha = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex')
 
-/** `<value digest>.<tags digest>`: comparing halves tells a value change from a tags-only change. */
-export function targetDigest (name: string, value: EncodedValue, tags: Record<string, string>): string {
+/**
+ * `<value digest>.<tags digest>`: comparing halves tells a value change from a tags-only change.
+ * Each half is `keyed(SHA-256)`; the worker passes the keyed hash of `crypto/keyed-hash.ts`, so
+ * the stored digest cannot confirm a guessed value offline (issue 13 finding 7).
+ */
+export function targetDigest (name: string, value: EncodedValue, tags: Record<string, string>, keyed: (digest: string) => string = (d) => d): string {
   const canonicalTags = JSON.stringify(Object.keys(tags).sort().map((k) => [k, tags[k]]))
-  return `${sha(`${name}\u0000${value.contentType}\u0000${value.value}`)}.${sha(canonicalTags)}`
+  return `${keyed(sha(`${name}\u0000${value.contentType}\u0000${value.value}`))}.${keyed(sha(canonicalTags))}`
 }
 
 function desiredValues (a: PlanAssociation, kv: KvSnapshot | undefined): Map<string, EncodedValue> {
@@ -134,7 +140,7 @@ export function planAssociation (input: PlanInput): PlannedTarget[] {
     const collision = collided.get(key)
     if (collision !== undefined) { out.push({ kind: 'error', subKey: key, name, error: localClientError(collision) }); continue }
     const value = values.get(key)!
-    const digest = targetDigest(name, value, tags)
+    const digest = targetDigest(name, value, tags, input.digestKey)
     const sameName = rec?.externalName === name
     if (sameName && rec?.digest === digest && !refresh) { out.push({ kind: 'noop', subKey: key, name, digest }); continue }
     const tagsOnly = sameName && !refresh && rec?.digest?.split('.')[0] === digest.split('.')[0] && rec?.externalVersion !== null

@@ -1,7 +1,7 @@
 /**
  * Token ids and accessors in Vault's formats (spec/vault-core-kv-api.md §4.1): service tokens
- * `hvs.` + random base62, accessors 24 random base62 characters. Only `hashTokenId` of an id is
- * ever stored.
+ * `hvs.` + random base62, accessors 24 random base62 characters. Only a keyed hash of
+ * `hashTokenId(id)` is ever stored.
  */
 import { createHash, randomInt } from 'node:crypto'
 
@@ -20,7 +20,7 @@ export const newTokenId = (): string => `hvs.${randomBase62(24)}`
 /** A new accessor: 24 base62 characters. */
 export const newAccessor = (): string => randomBase62(24)
 
-/** SHA-256 (hex) of a token id: the only form the store keeps. */
+/** SHA-256 (hex) of a token id; the store keeps its keyed hash (`crypto/keyed-hash.ts`). */
 export function hashTokenId (id: string): string {
   return createHash('sha256').update(id, 'utf8').digest('hex')
 }

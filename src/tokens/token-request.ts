@@ -4,7 +4,7 @@
  * parent may grant, display names, and the TTL with Vault's caps and warnings. Pure functions;
  * every refusal is a 400 `VaultError` with Vault's text.
  */
-import { decodeBool, decodeDuration, decodeInt, fieldError } from '../kv/kv-fields.js'
+import { decodeBool, decodeDuration, decodeInt, decodeKvPairs, decodeString, decodeStringList } from '../vault/field-decode.js'
 import { formatHumanDuration } from '../vault/duration.js'
 import { badRequest } from '../vault/errors.js'
 
@@ -34,25 +34,11 @@ export function sanitizePolicies (names: string[]): string[] {
   return [...set].sort()
 }
 
-function stringList (value: unknown, field: string): string[] | undefined {
-  if (value === undefined || value === '') return undefined
-  if (typeof value === 'string') return value.split(',')
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[]
-  throw fieldError(field, 'expected a list of strings')
-}
-
-function stringMap (value: unknown, field: string): Record<string, string> | null {
-  if (value === undefined) return null
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fieldError(field, 'expected a map of strings')
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(value)) out[k] = typeof v === 'string' ? v : JSON.stringify(v)
-  return Object.keys(out).length === 0 ? null : out
-}
-
 /** Vault's display name: `token-<name>`, runs of other characters than `[A-Za-z0-9-]` as one `-`. */
 function displayName (value: unknown): string {
-  if (value === undefined || value === '') return 'token'
-  const name = `token-${String(value)}`.replace(/[^a-zA-Z0-9-]+/g, '-')
+  const given = decodeString(value, 'display_name')
+  if (given === undefined || given === '') return 'token'
+  const name = `token-${given}`.replace(/[^a-zA-Z0-9-]+/g, '-')
   return name.endsWith('-') ? name.slice(0, -1) : name
 }
 
@@ -61,10 +47,10 @@ function displayName (value: unknown): string {
  * @throws VaultError 400 for unconvertible fields, negative durations or uses, batch tokens.
  */
 export function decodeCreateRequest (body: Record<string, unknown>): CreateTokenInput {
-  const type = body.type
+  const type = decodeString(body.type, 'type')
   if (type !== undefined && type !== '' && type !== 'service' && type !== 'default-service') {
     if (type === 'batch' || type === 'default-batch') throw badRequest('batch tokens are not supported by vault-sync; use service tokens')
-    throw badRequest(`invalid 'token_type' value ${JSON.stringify(type)}`)
+    throw badRequest("invalid 'token_type' value")
   }
   const duration = (field: string): number => {
     const d = decodeDuration(body[field], field, true) ?? 0
@@ -73,11 +59,13 @@ export function decodeCreateRequest (body: Record<string, unknown>): CreateToken
   }
   const numUses = decodeInt(body.num_uses, 'num_uses') ?? 0
   if (numUses < 0) throw badRequest('number of uses cannot be negative')
-  const policies = stringList(body.policies, 'policies')
+  const policies = body.policies === undefined || body.policies === '' ? undefined : decodeStringList(body.policies, 'policies')
+  const id = decodeString(body.id, 'id')
+  const meta = body.meta === undefined ? {} : decodeKvPairs(body.meta, 'meta')
   return {
-    id: typeof body.id === 'string' && body.id !== '' ? body.id : undefined,
+    id: id === undefined || id === '' ? undefined : id,
     policies: policies === undefined ? undefined : sanitizePolicies(policies),
-    meta: stringMap(body.meta, 'meta'),
+    meta: Object.keys(meta).length === 0 ? null : meta,
     noParent: decodeBool(body.no_parent, 'no_parent') ?? false,
     noDefaultPolicy: decodeBool(body.no_default_policy, 'no_default_policy') ?? false,
     renewable: decodeBool(body.renewable, 'renewable') ?? true,

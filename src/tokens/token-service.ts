@@ -61,12 +61,17 @@ export interface TokenServiceDeps {
   now?: () => number
   /** The TTL limits in force (`sys/auth/token/tune`); Vault's 768h/768h when absent. */
   limits?: () => TokenTtlLimits
+  /**
+   * The stored form of a token id: the keyed hash of its SHA-256 (`crypto/keyed-hash.ts`);
+   * the plain SHA-256 when not given (unit tests of the service alone).
+   */
+  idHash?: (id: string) => string
 }
 
 const seconds = (ms: number): number => Math.floor(ms / 1000)
 
 /** Creates the token service over the `tokens` repo. */
-export function createTokenService ({ tokens, policyExists = () => true, now = Date.now, limits = () => SYSTEM_TTL_LIMITS }: TokenServiceDeps) {
+export function createTokenService ({ tokens, policyExists = () => true, now = Date.now, limits = () => SYSTEM_TTL_LIMITS, idHash = hashTokenId }: TokenServiceDeps) {
   const expired = (row: TokenRow): boolean => row.expire_time_ms !== null && row.expire_time_ms <= now()
   const policiesOf = (row: TokenRow): string[] => JSON.parse(row.policies) as string[]
 
@@ -84,7 +89,7 @@ export function createTokenService ({ tokens, policyExists = () => true, now = D
     }
     return row
   }
-  const find = (id: string): TokenRow | undefined => live(tokens.byHash(hashTokenId(id)))
+  const find = (id: string): TokenRow | undefined => live(tokens.byHash(idHash(id)))
 
   function remainingTtl (row: TokenRow): number {
     return row.expire_time_ms === null ? 0 : Math.max(0, Math.round((row.expire_time_ms - now()) / 1000))
@@ -146,9 +151,9 @@ export function createTokenService ({ tokens, policyExists = () => true, now = D
      */
     ensureRootToken (id?: string): string {
       const tokenId = id ?? newTokenId()
-      if (tokens.byHash(hashTokenId(tokenId)) !== undefined) return tokenId
+      if (tokens.byHash(idHash(tokenId)) !== undefined) return tokenId
       tokens.insert({
-        accessor: newAccessor(), id_hash: hashTokenId(tokenId), policies: JSON.stringify(['root']), path: 'auth/token/root',
+        accessor: newAccessor(), id_hash: idHash(tokenId), policies: JSON.stringify(['root']), path: 'auth/token/root',
         display_name: 'root', meta: null, num_uses: 0, creation_time: seconds(now()), creation_ttl: 0, explicit_max_ttl: 0,
         expire_time_ms: null, renewable: 0, orphan: 1, parent_accessor: null, period: 0, last_renewal_ms: null
       })
@@ -182,13 +187,13 @@ export function createTokenService ({ tokens, policyExists = () => true, now = D
       if (input.noParent && !ctx.isSudo) throw badRequest('root or sudo privileges required to create orphan token')
       if (input.period > 0 && !ctx.isSudo) throw badRequest('root or sudo privileges required to create periodic token')
       const id = input.id ?? newTokenId()
-      if (tokens.byHash(hashTokenId(id)) !== undefined) throw badRequest('cannot create a token with a duplicate ID')
+      if (tokens.byHash(idHash(id)) !== undefined) throw badRequest('cannot create a token with a duplicate ID')
       const policies = resolvePolicies(parentPolicies, input, ctx.isSudo)
       const { ttl, explicitMaxTtl, warnings } = resolveTtl(input, policies, limits())
       const orphan = ctx.path === 'auth/token/create-orphan' || input.noParent
       const created = now()
       const row: TokenRow = {
-        accessor: newAccessor(), id_hash: hashTokenId(id), policies: JSON.stringify(policies), path: ctx.path,
+        accessor: newAccessor(), id_hash: idHash(id), policies: JSON.stringify(policies), path: ctx.path,
         display_name: input.displayName, meta: input.meta === null ? null : JSON.stringify(input.meta), num_uses: input.numUses,
         creation_time: seconds(created), creation_ttl: ttl, explicit_max_ttl: explicitMaxTtl,
         expire_time_ms: ttl === 0 ? null : created + ttl * 1000, renewable: input.renewable ? 1 : 0, orphan: orphan ? 1 : 0,
@@ -238,7 +243,7 @@ export function createTokenService ({ tokens, policyExists = () => true, now = D
 
     /** Revokes the token `id` and its descendants; an unknown id is not an error. */
     revoke (id: string): void {
-      const row = tokens.byHash(hashTokenId(id))
+      const row = tokens.byHash(idHash(id))
       if (row !== undefined) tokens.deleteByAccessor(row.accessor)
     },
 

@@ -9,7 +9,10 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { VaultError, badRequest, internalError, invalidToken, permissionDenied } from './errors.js'
+import { DEFAULT_JSON_LIMITS, type JsonLimits } from './http-limits.js'
+import { jsonLimitError } from './json-limits.js'
 import { parseGoBool } from './parse-bool.js'
+import { requestTarget } from './request-target.js'
 
 /** What the auth hook attaches to `request.vaultToken` for an authenticated request. */
 export interface RequestToken {
@@ -53,16 +56,21 @@ export function tokenFromRequest (request: FastifyRequest): string | undefined {
 
 /**
  * Parses a request body as Vault does: JSON whatever the Content-Type; empty = no data; a
- * value that is not a JSON object is a 400 (§1.4).
- * @throws VaultError 400 `failed to parse JSON input: ...`
+ * value that is not a JSON object is a 400 (§1.4). The listener's JSON limits are checked
+ * first, on the text (`json-limits.ts`).
+ * @throws VaultError 400 `failed to parse JSON input: ...` (a limit: the text names it)
  */
-export function parseVaultBody (text: string): Record<string, unknown> | undefined {
+export function parseVaultBody (text: string, limits: JsonLimits = DEFAULT_JSON_LIMITS): Record<string, unknown> | undefined {
   if (text.trim() === '') return undefined
+  const over = jsonLimitError(text, limits)
+  if (over !== undefined) throw badRequest(`failed to parse JSON input: ${over}`)
   let parsed: unknown
   try {
     parsed = JSON.parse(text)
   } catch (err) {
-    throw badRequest(`failed to parse JSON input: ${(err as Error).message}`)
+    // V8's message quotes the input around the fault: give only where it is.
+    const at = /position (\d+)/.exec((err as Error).message)
+    throw badRequest(`failed to parse JSON input: ${at !== null ? `invalid JSON at position ${at[1]}` : 'unexpected end of JSON input'}`)
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     const kind = Array.isArray(parsed) ? 'array' : parsed === null ? 'null' : typeof parsed
@@ -94,17 +102,29 @@ function validationMessage (err: FastifyError): string {
  * Installs the conventions on the root instance (not encapsulated, so every route gets them).
  * Call before registering routes.
  */
-export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Authenticate }): void {
+export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Authenticate, jsonLimits?: JsonLimits }): void {
+  const limits = opts.jsonLimits ?? DEFAULT_JSON_LIMITS
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     try {
-      done(null, parseVaultBody(body as string))
+      done(null, parseVaultBody(body as string, limits))
     } catch (err) {
       done(err as Error, undefined)
     }
   })
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
+    // A target refused by the canonicalizer (`request-target.ts`) is answered before anything else.
+    const refused = requestTarget(request).reject
+    if (refused?.location !== undefined) {
+      // Go's http.Redirect, as Vault's ServeMux answers an unclean path.
+      const html = request.method === 'GET' || request.method === 'HEAD'
+      reply.code(301).header('location', refused.location)
+      if (html) reply.header('content-type', 'text/html; charset=utf-8')
+      reply.send(html ? `<a href="${refused.location.replace(/[<>"&']/g, (c) => `&#${c.charCodeAt(0)};`)}">Moved Permanently</a>.\n\n` : '')
+      return reply
+    }
+    if (refused !== undefined) throw new VaultError(refused.status, refused.errors)
     const ns = request.headers['x-vault-namespace']
     if (typeof ns === 'string' && !NAMESPACES_IGNORED.has(ns)) throw badRequest('namespaces are not supported')
     const list = (request.query as Record<string, unknown> | undefined)?.list

@@ -9,15 +9,31 @@
  * Content-Length pass through untouched; after a chunked body the rest of the connection is
  * passed through unchanged (no client of ours sends chunked bodies before a LIST).
  *
- * A verb the parser still rejects gets Vault's `405 {"errors":[]}` from `clientError`
- * (decisions D-17.2).
+ * A verb the parser still rejects, and CONNECT, get Vault's `405 {"errors":[]}` (decisions
+ * D-17.2). Heads ending in bare LFs are framed like CRLF ones, and bytes that cannot start a
+ * request line go to the parser at once, so malformed input is answered (400) immediately
+ * rather than held until a timeout. A request read too slowly gets 408 (`http-limits.ts`).
  */
 import { Duplex } from 'node:stream'
 import type { Server as HttpServer } from 'node:http'
 import type { Socket } from 'node:net'
 
-const LIST_HEAD = /^LIST (\S+) (HTTP\/1\.[01])\r\n/
+const LIST_HEAD = /^LIST (\S+) (HTTP\/1\.[01])(\r?\n)/
 const MAX_HEAD_BYTES = 64 * 1024
+/** A request line starts with a method token; anything else is handed to the parser at once (it answers 400). */
+const TOKEN_START = /^[A-Za-z]/
+
+/** End of the head (`\r\n\r\n`, or a head written with bare LFs), or -1; returns the index after it. */
+function headEnd (buf: Buffer): number {
+  const crlf = buf.indexOf('\r\n\r\n')
+  const lf = buf.indexOf('\n\n')
+  const mixed = buf.indexOf('\n\r\n')
+  let end = -1
+  if (crlf >= 0) end = crlf + 4
+  if (lf >= 0 && (end < 0 || lf + 2 < end)) end = lf + 2
+  if (mixed >= 0 && (end < 0 || mixed + 3 < end)) end = mixed + 3
+  return end
+}
 
 /** Wraps `sock` in a Duplex that rewrites LIST request heads; the http server reads from it. */
 export function wrapSocket (sock: Socket): Duplex {
@@ -46,22 +62,31 @@ export function wrapSocket (sock: Socket): Duplex {
         state = 'head'
       }
       if (buf.length === 0) return
-      const end = buf.indexOf('\r\n\r\n')
+      // Empty lines between requests pass through; bytes that cannot start a request line
+      // (a TLS ClientHello on the plain port, binary noise) go straight to the parser.
+      if (buf[0] === 0x0d || buf[0] === 0x0a) {
+        const n = buf.findIndex((b) => b !== 0x0d && b !== 0x0a)
+        push(buf.subarray(0, n < 0 ? buf.length : n))
+        buf = n < 0 ? Buffer.alloc(0) : buf.subarray(n)
+        continue
+      }
+      if (!TOKEN_START.test(String.fromCharCode(buf[0]))) { state = 'passthrough'; continue }
+      const end = headEnd(buf)
       if (end < 0) {
         // Not a complete head yet; a huge one is the parser's problem (431), not ours.
         if (buf.length > MAX_HEAD_BYTES) { state = 'passthrough'; continue }
         return
       }
-      let head = buf.subarray(0, end + 4).toString('latin1')
-      buf = buf.subarray(end + 4)
+      let head = buf.subarray(0, end).toString('latin1')
+      buf = buf.subarray(end)
       const m = LIST_HEAD.exec(head)
       if (m !== null) {
         const target = m[1] + (m[1].includes('?') ? '&' : '?') + 'list=true'
-        head = `GET ${target} ${m[2]}\r\n` + head.slice(m[0].length)
+        head = `GET ${target} ${m[2]}${m[3]}` + head.slice(m[0].length)
       }
       push(Buffer.from(head, 'latin1'))
-      const cl = /\r\ncontent-length:[ \t]*(\d+)/i.exec(head)
-      if (/\r\ntransfer-encoding:[^\r]*chunked/i.test(head)) state = 'passthrough'
+      const cl = /\ncontent-length:[ \t]*(\d+)/i.exec(head)
+      if (/\ntransfer-encoding:[^\r\n]*chunked/i.test(head)) state = 'passthrough'
       else if (cl !== null && Number(cl[1]) > 0) { state = 'body'; remaining = Number(cl[1]) }
     }
   })
@@ -96,18 +121,24 @@ export function installListVerb<S extends HttpServer> (server: S, event: 'connec
     const wrapped = wrapSocket(sock)
     for (const l of listeners) l.call(server, wrapped)
   })
-  server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {
+  const answer = (socket: Duplex, status: string, body: string): void => {
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`)
+  }
+  // CONNECT is parsed, then handed to `connect` listeners (the socket is dropped without one).
+  server.on('connect', (_req: unknown, socket: Duplex) => { answer(socket, '405 Method Not Allowed', '{"errors":[]}') })
+  server.on('clientError', (err: Error & { code?: string, rawPacket?: Buffer }, socket: Duplex) => {
     if (!socket.writable) { socket.destroy(); return }
-    if (err.code === 'HPE_INVALID_METHOD') {
-      const body = '{"errors":[]}'
-      socket.end(`HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`)
-      return
-    }
+    // An unknown verb (a token then a space) is Vault's 405; bytes that are no request line, 400.
+    const verb = err.rawPacket !== undefined && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ /.test(err.rawPacket.subarray(0, 64).toString('latin1'))
+    if (err.code === 'HPE_INVALID_METHOD' && verb) { answer(socket, '405 Method Not Allowed', '{"errors":[]}'); return }
+    // headersTimeout / requestTimeout (`http-limits.ts`): the head or the body came too slowly.
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') { answer(socket, '408 Request Timeout', '{"errors":["request timed out"]}'); return }
     if (err.code === 'HPE_HEADER_OVERFLOW') {
       socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n')
       return
     }
-    socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+    // Bytes that are no HTTP/1.1 request (bare-LF heads, a TLS ClientHello, noise), answered at once.
+    answer(socket, '400 Bad Request', '{"errors":["malformed HTTP request"]}')
   })
   return server
 }

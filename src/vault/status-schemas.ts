@@ -32,7 +32,7 @@ export const HealthSchema = named('HealthStatus', Type.Object({
   }]
 }))
 
-const code = (description: string) => Type.Optional(Type.Integer({ description }))
+const code = (description: string) => Type.Optional(Type.Integer({ description: `${description}; 200-599, else 400`, minimum: 200, maximum: 599 }))
 
 /** The query of `sys/health`: status codes to answer with (vault-sync is always active). */
 export const HealthQuerySchema = Type.Object({

@@ -9,7 +9,7 @@ import type { Metrics } from '../metrics/metrics.js'
 import type { Services } from '../services.js'
 import { createSyncWorker, type SyncWorker } from './worker.js'
 
-type EngineServices = Pick<Services, 'syncWork' | 'driverRegistry' | 'destinationService' | 'kv' | 'mounts' | 'syncConfig' | 'now'>
+type EngineServices = Pick<Services, 'syncWork' | 'driverRegistry' | 'destinationService' | 'kv' | 'mounts' | 'syncConfig' | 'now' | 'targetDigestKey'>
 
 /**
  * Builds the worker for `config` and subscribes it to new work; call `start()` on it. With
@@ -24,7 +24,8 @@ export function createSyncEngine (services: EngineServices, config: Readonly<Con
       kv: services.kv,
       mounts: services.mounts,
       syncConfig: services.syncConfig,
-      now: services.now
+      now: services.now,
+      targetDigestKey: services.targetDigestKey
     },
     log,
     observer: metrics?.sync,

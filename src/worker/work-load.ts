@@ -50,7 +50,7 @@ export const isOlderVersionNote = (message: string): boolean => /^version \d+ is
 
 export type LoadResult = { kind: 'work', ctx: WorkContext } | { kind: 'skip', reason: string }
 
-type Deps = Pick<WorkerServices, 'work' | 'kv' | 'mounts' | 'destinationService' | 'registry' | 'now'>
+type Deps = Pick<WorkerServices, 'work' | 'kv' | 'mounts' | 'destinationService' | 'registry' | 'now' | 'targetDigestKey'>
 
 /** Creates the loader over the worker's services. */
 export function createWorkLoader (services: Deps) {
@@ -113,7 +113,8 @@ export function createWorkLoader (services: Deps) {
         subKey: t.sub_key, externalName: t.external_name, digest: t.digest, externalVersion: t.external_version
       })),
       refresh: row.refresh === 1,
-      names: driver
+      names: driver,
+      digestKey: services.targetDigestKey
     })
     const note = current === undefined ? undefined : olderVersionNote(current.version, current.currentVersion)
     const ctx: WorkContext = { row, association, destination, unsyncAll, kv, driver, connection, planned, leftInPlace: new Map(), olderVersionNote: note }

@@ -31,4 +31,6 @@ export interface WorkerServices {
   syncConfig: Pick<SyncConfigService, 'get'>
   /** Clock, epoch ms. */
   now: () => number
+  /** The keyed hash of target digests (`crypto/keyed-hash.ts`). */
+  targetDigestKey: (digest: string) => string
 }

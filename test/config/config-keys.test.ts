@@ -52,6 +52,7 @@ const LATER: Record<string, Probe> = {
   'listener.max_json_string_value_length': ['listener "tcp" {\n  tls_disable = true\n  max_json_string_value_length = 77\n}\n', (c) => (c as any).http?.json?.maxStringValueLength, 77],
   'listener.max_json_object_entry_count': ['listener "tcp" {\n  tls_disable = true\n  max_json_object_entry_count = 7\n}\n', (c) => (c as any).http?.json?.maxObjectEntryCount, 7],
   'listener.max_json_array_element_count': ['listener "tcp" {\n  tls_disable = true\n  max_json_array_element_count = 7\n}\n', (c) => (c as any).http?.json?.maxArrayElementCount, 7],
+  'listener.max_json_token': ['listener "tcp" {\n  tls_disable = true\n  max_json_token = 77\n}\n', (c) => (c as any).http?.json?.maxTokens, 77],
   'listener.http_read_header_timeout': ['listener "tcp" {\n  tls_disable = true\n  http_read_header_timeout = "3s"\n}\n', (c) => (c as any).http?.timeouts?.headersMs, 3000],
   'listener.http_read_timeout': ['listener "tcp" {\n  tls_disable = true\n  http_read_timeout = "33s"\n}\n', (c) => (c as any).http?.timeouts?.requestMs, 33_000],
   'listener.http_idle_timeout': ['listener "tcp" {\n  tls_disable = true\n  http_idle_timeout = "333s"\n}\n', (c) => (c as any).http?.timeouts?.idleMs, 333_000],

@@ -14,7 +14,7 @@
 import { channel } from 'node:diagnostics_channel'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { DocMethod, OperationDoc } from '../../src/openapi/route-doc.js'
-import { isListRequest } from '../../src/vault/list-route.js'
+import { isListRequest } from '../../src/vault/request-target.js'
 import { bodyValidator, declaredResponse, documentIndex, errorText, unroutedValidator, type DocOperation } from './document-index.js'
 
 /** Real bodies seen per `"<operationId> <status>"` (a few each), for the examples test. */

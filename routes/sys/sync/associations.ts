@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { list, ok } from '../../../src/vault/envelope.js'
 import { badRequest, notFound, unsupportedOperation } from '../../../src/vault/errors.js'
-import { isListRequest } from '../../../src/vault/list-route.js'
+import { isListRequest } from '../../../src/vault/request-target.js'
 import { AssociationListSchema, DestinationsOfSecretSchema, envelope } from '../../../src/sync/sync-schemas.js'
 import { DestinationsOfSecretQuerySchema } from '../../../src/sync/sync-request-schemas.js'
 import { documented, errorBody, hidden, vaultData } from '../../../src/openapi/route-doc.js'

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { badRequest } from '../../../src/vault/errors.js'
+import { vaultPath } from '../../../src/vault/request-target.js'
 import type { Services } from '../../../src/services.js'
 import { associationRoutes } from './associations.js'
 import { syncConfigRoutes } from './config.js'
@@ -17,8 +18,8 @@ export const NOT_ACTIVATED = 'secrets sync is not activated; activate it with PO
 /** Registers the activation gate and every `sys/sync/*` route. */
 export function syncRoutes (app: FastifyInstance, services: Services): void {
   app.addHook('onRequest', async (request) => {
-    const path = request.url.split('?')[0]
-    if ((path === '/v1/sys/sync' || path.startsWith('/v1/sys/sync/')) && !services.activation.isActivated('secrets-sync')) {
+    const path = vaultPath(request)
+    if ((path === 'sys/sync' || path.startsWith('sys/sync/')) && !services.activation.isActivated('secrets-sync')) {
       throw badRequest(NOT_ACTIVATED)
     }
   })

@@ -78,6 +78,9 @@ export function keyVaultUriProblem (uri: string): string | undefined {
   if (url.protocol !== 'https:') return 'must use https://'
   if (url.username !== '' || url.password !== '') return 'must not contain credentials'
   if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || /[?#]/.test(uri)) return 'must not have a path, query or fragment'
+  // DNS limits: a host name is at most 253 characters; an explicit port is 1-65535.
+  if (url.hostname.length > 253) return 'must have a host name of at most 253 characters'
+  if (url.port !== '' && Number(url.port) < 1) return 'must have a port between 1 and 65535'
   return undefined
 }
 
@@ -154,7 +157,7 @@ export function azureKvConfiguration (env: AzureEnvDefaults): AzureKvConfigurati
       return { error: `${origin} ${problem}, e.g. https://my-vault.vault.azure.net` }
     }
     if (resolveAzureCloud(connection.cloud) === undefined) {
-      return { error: `cloud: unsupported value ${JSON.stringify(connection.cloud)}: use "cloud" (Azure public cloud), "usgovernment" or "china"` }
+      return { error: 'cloud: unsupported value: use "cloud" (Azure public cloud), "usgovernment" or "china"' }
     }
     return { connection, secrets }
   }

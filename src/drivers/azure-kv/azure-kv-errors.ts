@@ -53,11 +53,27 @@ function firstLine (text: string): string {
   return text.split(/\r?\n/)[0].slice(0, 300)
 }
 
+/**
+ * The network-policy refusal inside `err`, however it was reached: thrown directly (a literal
+ * address or port, checked before the request) or from the agent's DNS lookup (a host name
+ * resolving to a refused address), which the SDK wraps in a `RestError` carrying its `code`
+ * (and sometimes its `cause`).
+ */
+function networkRefusal (err: unknown): { message: string } | undefined {
+  let e = err as (Error & { code?: string, cause?: unknown }) | undefined
+  for (let depth = 0; depth < 6 && e !== undefined && e !== null; depth++) {
+    if (e instanceof NetworkPolicyError || e.code === NetworkPolicyError.CODE) return { message: e.message }
+    e = e.cause as typeof e
+  }
+  return undefined
+}
+
 /** Classifies `err` thrown by SDK operation `op` (e.g. `setSecret "db-pass"`). */
 export function classifyAzureError (err: unknown, op: string): SyncError {
   if (err instanceof SyncError) return err
   const e = err as RestErrorLike
-  if (err instanceof NetworkPolicyError) return remoteClientError(`${op}: ${e.message}`)
+  const refused = networkRefusal(err)
+  if (refused !== undefined) return remoteClientError(`${op}: ${firstLine(refused.message)}`)
   if (e?.name === 'AbortError') return transientError(`${op}: aborted`)
   if (IDENTITY_ERRORS.has(e?.name)) return remoteClientError(`${op}: Microsoft Entra ID authentication failed: ${firstLine(e.message)}`)
   const status = e?.statusCode

@@ -36,7 +36,9 @@ const LOOPBACK = subnetList(['127.0.0.0/8'], ['::1/128'])
 
 /** Raised by the lookup when an address or port is refused; classified as CLIENT_SIDE_ERROR. */
 export class NetworkPolicyError extends Error {
-  readonly code = 'VAULT_SYNC_NETWORK_POLICY'
+  /** The `code` the SDK copies onto the `RestError` it wraps this in. */
+  static readonly CODE = 'VAULT_SYNC_NETWORK_POLICY'
+  readonly code = NetworkPolicyError.CODE
 }
 
 export interface NetworkPolicy {

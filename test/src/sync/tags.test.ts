@@ -1,20 +1,13 @@
 import t from 'tap'
 import {
   BUILTIN_TAG_KEY, OWNER_VALUE_PREFIX, buildSecretTags, builtinTagValue, isOwnedBy,
-  isOwnedByVaultSync, parseBuiltinTagValue, parseKvPairs, parseStringList, validateCustomTags as validateTags,
-  type Tags
+  isOwnedByVaultSync, parseBuiltinTagValue, validateCustomTags as validateTags, type Tags
 } from '../../../src/sync/tags.js'
 import { AZURE_KV_LIMITS } from '../../../src/drivers/azure-kv/index.js'
 
 /** Custom tags checked against Azure Key Vault's limits (15 tags per secret, 1-256 characters). */
 const validateCustomTags = (tags: Tags): string[] => validateTags(tags, AZURE_KV_LIMITS)
 const MAX_CUSTOM_TAGS = AZURE_KV_LIMITS.maxTags - 1
-
-/** Class name and exact message of what `fn` throws (tap's `t.throws` matches substrings). */
-function thrown (fn: () => unknown): { type: string, message: string } | 'nothing thrown' {
-  try { fn() } catch (err) { return { type: (err as Error).constructor.name, message: (err as Error).message } }
-  return 'nothing thrown'
-}
 
 const DEST = '6f1c2a34-1111-4222-8333-444455556666'
 const ASSOC = '0b9e8d7c-aaaa-4bbb-8ccc-ddddeeeeffff'
@@ -87,50 +80,4 @@ t.test('validateCustomTags: the exact 400 texts', async (t) => {
     'custom_tags: tag key "a\\tb" must not contain control characters',
     'custom_tags: the value of tag "a\\tb" must be 1-256 characters long'
   ], 'every problem is reported')
-})
-
-t.test('parseKvPairs accepts the three D-19 shapes', async (t) => {
-  t.strictSame(parseKvPairs({ team: 'payments', n: 5, b: true, f: false, z: null, e: 1.5 }),
-    { team: 'payments', n: '5', b: '1', f: '0', z: '', e: '1.5' })
-  t.strictSame(parseKvPairs(['team=payments', 'env=prod']), { team: 'payments', env: 'prod' })
-  t.strictSame(parseKvPairs('team=payments'), { team: 'payments' })
-  t.strictSame(parseKvPairs('a=b=c'), { a: 'b=c' }, 'split on the first =')
-  t.strictSame(parseKvPairs('a=1,b=2'), { a: '1,b=2' }, 'one string is one pair, no comma split')
-  t.strictSame(parseKvPairs(['k=']), { k: '' })
-  t.strictSame(parseKvPairs(['k=1', 'k=2']), { k: '2' }, 'later duplicates win')
-  t.strictSame(parseKvPairs(''), {})
-  t.strictSame(parseKvPairs([]), {})
-  t.strictSame(parseKvPairs({}), {})
-  t.strictSame(parseKvPairs(null), {})
-  t.strictSame(parseKvPairs(undefined), {})
-})
-
-t.test('parseKvPairs errors', async (t) => {
-  const shape = { type: 'TypeError', message: 'expected a map of strings, a list of "key=value" strings or one "key=value" string' }
-  t.strictSame(thrown(() => parseKvPairs('novalue')), { type: 'TypeError', message: 'invalid key pair "novalue"' })
-  t.strictSame(thrown(() => parseKvPairs(['a=1', '=v'])), { type: 'TypeError', message: 'invalid key pair "=v"' })
-  t.strictSame(thrown(() => parseKvPairs(5)), { type: 'TypeError', message: 'invalid key pair "5"' })
-  t.strictSame(thrown(() => parseKvPairs([null])), { type: 'TypeError', message: 'invalid key pair ""' })
-  t.strictSame(thrown(() => parseKvPairs({ a: { b: 'c' } })), shape)
-  t.strictSame(thrown(() => parseKvPairs({ a: ['x'] })), shape)
-  t.strictSame(thrown(() => parseKvPairs([['a=b']])), shape)
-  t.strictSame(thrown(() => parseKvPairs([{ a: 'b' }])), shape)
-})
-
-t.test('parseStringList: JSON array or comma-separated string', async (t) => {
-  t.strictSame(parseStringList(['10.0.0.0/8', ' 192.168.0.0/16 ']), ['10.0.0.0/8', '192.168.0.0/16'])
-  t.strictSame(parseStringList('10.0.0.0/8, 192.168.0.0/16'), ['10.0.0.0/8', '192.168.0.0/16'])
-  t.strictSame(parseStringList('a'), ['a'])
-  t.strictSame(parseStringList('a,,b'), ['a', '', 'b'], 'empty elements are kept')
-  t.strictSame(parseStringList('a,'), ['a', ''])
-  t.strictSame(parseStringList(''), [])
-  t.strictSame(parseStringList([]), [])
-  t.strictSame(parseStringList(null), [])
-  t.strictSame(parseStringList(undefined), [])
-  t.strictSame(parseStringList([443, true, null]), ['443', '1', ''])
-  t.strictSame(parseStringList(443), ['443'])
-  const shape = { type: 'TypeError', message: 'expected a list of strings or a comma-separated string' }
-  t.strictSame(thrown(() => parseStringList({ a: 'b' })), shape)
-  t.strictSame(thrown(() => parseStringList([['a']])), shape)
-  t.strictSame(thrown(() => parseStringList(true)), shape)
 })
