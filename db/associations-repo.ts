@@ -103,6 +103,10 @@ export interface AssociationsRepo {
   deleteExpiredUnsyncedTargets: (before: number) => number
   /** Every target of the associations of live destinations (status read model). */
   targetsOfLiveDestinations: () => TargetRow[]
+  /** Every recorded digest with its row id (the one-off keyed-hash migration). */
+  storedDigests: () => Array<{ rowid: number, digest: string }>
+  /** Rewrites the digest of the target row `rowid`. */
+  setDigest: (rowid: number, digest: string) => void
 }
 
 /** Prepared statements over `associations` and `association_targets`. */
@@ -159,6 +163,8 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
   const liveTargets = db.prepare<[], TargetRow>(`SELECT t.* FROM association_targets t
     JOIN associations a ON a.id = t.association_id JOIN destinations d ON d.id = a.destination_id
     WHERE d.deleted_at IS NULL ORDER BY t.association_id, t.sub_key`)
+  const storedDigests = db.prepare<[], { rowid: number, digest: string }>('SELECT rowid, digest FROM association_targets WHERE digest IS NOT NULL')
+  const setDigest = db.prepare('UPDATE association_targets SET digest = ? WHERE rowid = ?')
   return {
     find: (d, a, s) => find.get(d, a, s),
     findByRecordedPath: (d, m, s) => findByRecordedPath.get(d, m, s),
@@ -181,6 +187,8 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
     deleteTarget: (a, k) => { deleteTarget.run(a, k) },
     ownersOfName: (name, except) => owners.all(name, except),
     deleteExpiredUnsyncedTargets: (before) => deleteExpiredTargets.run(before).changes,
-    targetsOfLiveDestinations: () => liveTargets.all()
+    targetsOfLiveDestinations: () => liveTargets.all(),
+    storedDigests: () => storedDigests.all(),
+    setDigest: (rowid, digest) => { setDigest.run(digest, rowid) }
   }
 }
