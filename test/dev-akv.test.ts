@@ -74,7 +74,7 @@ t.test('server -dev: akv info, export lines, the worker syncs into the emulator,
   t.equal(akv.key_vault_uri, akv.vault_uri)
   for (const line of devExportLines(info.address, 'root', akv)) t.ok(output().includes(line), line)
   t.same(devExportLines(info.address, 'root', akv).map((l) => l.split('=')[0]),
-    ['export VAULT_ADDR', 'export VAULT_TOKEN', 'export AKV_KEY_VAULT_URI', 'export AKV_TENANT_ID', 'export AKV_CLIENT_ID', 'export AKV_CLIENT_SECRET', 'export AKV_CA_FILE'])
+    ['export VAULT_ADDR', 'export VAULT_TOKEN', 'export AKV_KEY_VAULT_URI', 'export AKV_TENANT_ID', 'export AKV_CLIENT_ID', 'export AKV_CLIENT_SECRET', 'export AKV_CA_FILE', 'export AKV_ADMIN_URL', 'export AKV_ADMIN_TOKEN'])
   t.ok(existsSync(akv.ca_file), 'the CA file exists while running')
   t.equal(await syncOne(info, 'emu'), 'SYNCED', 'no VAULT_SYNC_AZURE_* needed: -dev points the worker at the emulator')
   child.kill('SIGTERM')

@@ -21,7 +21,7 @@ t.test('client_secret is absent from the database file, its WAL and the logs', a
   const loader = process.execArgv.filter((a) => a.includes('@tapjs/typescript'))
   const argv = ['server', '-dev', `-dev-db=${dbPath}`, '-dev-listen-address=127.0.0.1:0', '-dev-root-token-id=grep-root', `-dev-info-file=${infoFile}`]
   const child = spawn(process.execPath, [...loader, '--input-type=module', '-e', `import(${JSON.stringify(CLI)}).then((m) => m.main(${JSON.stringify(argv)}))`], {
-    env: { ...process.env, VAULT_SYNC_LOG_LEVEL: 'trace', VAULT_SYNC_WORKER: 'off' },
+    env: { ...process.env, VAULT_SYNC_LOG_LEVEL: 'trace', VAULT_SYNC_LOG_REQUESTS_LEVEL: 'info', VAULT_SYNC_WORKER: 'off' },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let logs = ''
@@ -60,7 +60,7 @@ t.test('client_secret is absent from the database file, its WAL and the logs', a
   await exited
   const stored = Buffer.concat([running, snapshot()])
   t.ok(stored.includes('dest-grep'), 'the grep sees the destination row (positive control)')
-  t.ok(logs.includes('/v1/sys/sync/destinations/azure-kv/dest-grep'), 'the logs cover these requests (positive control)')
+  t.ok(/"route":"\/v1\/sys\/sync\/destinations\/[^"]*"/.test(logs), 'the logs cover these requests (positive control)')
   for (const secret of [SECRET, ROTATED]) {
     t.notOk(stored.includes(secret), 'not in the SQLite file or WAL')
     t.notOk(stored.includes(Buffer.from(secret, 'utf16le')), 'not even as UTF-16')

@@ -2,7 +2,8 @@
 // restores into a server that serves every secret written before the backup started; the seal
 // key is kept apart from it and a wrong key does not open the restored database.
 import t from 'tap'
-import { copyFileSync, existsSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config.js'
 import { startServer } from '../../src/server.js'
@@ -56,6 +57,7 @@ t.test('online backup during writes, restore, every earlier secret served', asyn
   // A wrong seal key does not open the restored database.
   const wrong = tempDir(t)
   copyFileSync(out, join(wrong, 'vault-sync.db'))
+  writeFileSync(join(wrong, 'other.key'), randomBytes(32).toString('base64') + '\n', { mode: 0o600 })
   const bad = loadConfig({ dbPath: join(wrong, 'vault-sync.db'), listenAddress: '127.0.0.1:0', sealKeyFile: join(wrong, 'other.key') }, { VAULT_SYNC_LOG_LEVEL: 'silent', VAULT_SYNC_WORKER: 'off' })
   await t.rejects(startServer({ config: bad }), /seal key does not open this database/)
 })

@@ -47,7 +47,7 @@ t.test('LIST: direct children, folders with a trailing /, byte order, 404 when e
   t.same(keys(included), keys(root))
   t.same(keys(excludedFoo), ['baz/'], 'foo/bar: its current version 2 is deleted, though version 1 is live')
   t.equal(bad.status, 400)
-  t.same(JSON.parse(bad.body), { errors: ['Field validation failed: error converting input for field "exclude_deleted": cannot parse \'string\' as bool'] })
+  t.same(JSON.parse(bad.body), { errors: ['Field validation failed: error converting input for field "exclude_deleted": expected bool, got string'] })
 })
 
 t.test('metadata read, write (creates the key), patch, delete', async (t) => {
