@@ -16,7 +16,7 @@
 import { randomBytes } from 'node:crypto'
 import type { SecretClient } from '@azure/keyvault-secrets'
 import { azureValueOf, type VaultName } from './lib/azure.js'
-import { latencySummary, mapLimit, now, round, sleep, sleepUntil, waitFor } from './lib/common.js'
+import { latencySummary, mapLimit, now, round, sleepUntil, waitFor } from './lib/common.js'
 import type { BenchContext } from './lib/context.js'
 import type { BenchOutput } from './lib/report.js'
 import { statusCounts, type VaultHttp } from './lib/vault-http.js'

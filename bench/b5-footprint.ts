@@ -235,7 +235,7 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
         [`worker: server CPU % of a core, idle (${scale.figures.associations} vs 1,000 associations)`, scale.figures.server_cpu_idle_pct_of_core, scale.reference.server_cpu_idle_pct_of_core, ''],
         [`worker: server CPU % of a core at 10 changes/s (${scale.figures.associations} vs 1,000)`, scale.figures.server_cpu_under_changes_pct_of_core, scale.reference.server_cpu_under_changes_pct_of_core,
           round((scale.figures.server_cpu_under_changes_pct_of_core as number) / (scale.reference.server_cpu_under_changes_pct_of_core as number), 2)],
-        [`worker: its CPU % of a core at 10 changes/s (the above minus worker off)`, scale.figures.worker_cpu_pct_of_core, scale.reference.worker_cpu_pct_of_core, ''],
+        ['worker: its CPU % of a core at 10 changes/s (the above minus worker off)', scale.figures.worker_cpu_pct_of_core, scale.reference.worker_cpu_pct_of_core, ''],
         [`worker: RSS MiB after the changes (${scale.figures.associations} vs 1,000)`, scale.figures.rss_after_mib, scale.reference.rss_after_mib, '']
       ]
     }]

@@ -5,7 +5,9 @@
  * snapshots the destination's effective `name_template` and `granularity` at `set`. A target is
  * one external secret the association owns: `sub_key` is `""` under `secret-path`, the top-level
  * KV key under `secret-key`. `removed = 1` after `associations/remove` (D-2). Statuses are
- * Vault's sync-status strings; times are epoch ms.
+ * Vault's sync-status strings; times are epoch ms. This is the only home of `association_targets`
+ * statements (the services' side and the worker's records); queries that depend on the outbox
+ * live in `outbox-repo.ts`.
  */
 import type { Db } from './database.js'
 
@@ -41,6 +43,29 @@ export interface TargetRow {
   updated_at: number
 }
 
+/** What the worker records for a target after an attempt. */
+export interface TargetResultRow {
+  association_id: string
+  sub_key: string
+  external_name: string | null
+  external_version: string | null
+  digest: string | null
+  status: string
+  message: string | null
+  updated_at: number
+}
+
+/** An association that records `external_name` (case-insensitively) for one of its targets. */
+export interface NameOwnerRow {
+  association_id: string
+  destination_id: string
+  sub_key: string
+  external_name: string
+  mount_path: string
+  secret_path: string
+  removed: number
+}
+
 export interface AssociationsRepo {
   find: (destinationId: string, accessor: string, secretPath: string) => AssociationRow | undefined
   /** Associations of a destination whose mount path (recorded) is `mountPath` and secret is `secretPath`. */
@@ -60,8 +85,10 @@ export interface AssociationsRepo {
   refresh: (id: string, granularity: AssociationRow['granularity'], nameTemplate: string, status: string, at: number) => void
   setRemoved: (id: string, status: string, at: number) => void
   setStatus: (id: string, status: string, message: string | null, at: number) => void
-  /** Deletes removed associations of a destination that have no outbox row (settled unsyncs). */
-  deleteSettledRemoved: (destinationId: string) => void
+  /** Deletes the association (targets and outbox row cascade). */
+  delete: (id: string) => void
+  /** Associations in an error status (or with error targets) whose last change is before `before`. */
+  erroredBefore: (before: number) => string[]
   targets: (associationId: string) => TargetRow[]
   /** Every target of a destination's associations in one read, by association id then sub-key. */
   targetsOfDestination: (destinationId: string) => TargetRow[]
@@ -69,6 +96,21 @@ export interface AssociationsRepo {
   upsertTarget: (row: Pick<TargetRow, 'association_id' | 'sub_key' | 'status' | 'message' | 'updated_at'>) => void
   /** Sets the status of every target of an association. */
   setTargetsStatus: (associationId: string, status: string, message: string | null, at: number) => void
+  /** Inserts or replaces a target's record (the worker, after an attempt). */
+  putTarget: (row: TargetResultRow) => void
+  /** Sets only status/message of a target. */
+  setTargetStatus: (associationId: string, subKey: string, status: string, message: string | null, at: number) => void
+  deleteTarget: (associationId: string, subKey: string) => void
+  /** Targets of other associations whose recorded name equals `name` case-insensitively. */
+  ownersOfName: (name: string, exceptAssociationId: string) => NameOwnerRow[]
+  /** `UNSYNCED` targets of live associations older than `before` whose key is gone (secret-key); returns how many. */
+  deleteExpiredUnsyncedTargets: (before: number) => number
+  /** Every target of the associations of live destinations (status read model). */
+  targetsOfLiveDestinations: () => TargetRow[]
+  /** Every recorded digest with its row id (the one-off keyed-hash migration). */
+  storedDigests: () => Array<{ rowid: number, digest: string }>
+  /** Rewrites the digest of the target row `rowid`. */
+  setDigest: (rowid: number, digest: string) => void
 }
 
 /** Prepared statements over `associations` and `association_targets`. */
@@ -97,8 +139,12 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
     message = NULL, updated_at = ? WHERE id = ?`)
   const setRemoved = db.prepare('UPDATE associations SET removed = 1, status = ?, message = NULL, updated_at = ? WHERE id = ?')
   const setStatus = db.prepare('UPDATE associations SET status = ?, message = ?, updated_at = ? WHERE id = ?')
-  const deleteSettledRemoved = db.prepare(`DELETE FROM associations WHERE destination_id = ? AND removed = 1
-    AND id NOT IN (SELECT association_id FROM sync_outbox)`)
+  const del = db.prepare('DELETE FROM associations WHERE id = ?')
+  const erroredBefore = db.prepare<[number], { id: string }>(`SELECT DISTINCT a.id FROM associations a
+    LEFT JOIN association_targets t ON t.association_id = a.id
+    WHERE (a.status IN ('CLIENT_SIDE_ERROR', 'EXTERNAL_SERVICE_ERROR', 'INTERNAL_VAULT_ERROR')
+      OR t.status IN ('CLIENT_SIDE_ERROR', 'EXTERNAL_SERVICE_ERROR', 'INTERNAL_VAULT_ERROR'))
+      AND a.updated_at < ?`)
   const targets = db.prepare<[string], TargetRow>(
     'SELECT * FROM association_targets WHERE association_id = ? ORDER BY sub_key')
   const targetsOfDestination = db.prepare<[string], TargetRow>(`SELECT t.* FROM association_targets t
@@ -109,6 +155,25 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
     updated_at = excluded.updated_at`)
   const setTargetsStatus = db.prepare(
     'UPDATE association_targets SET status = ?, message = ?, updated_at = ? WHERE association_id = ?')
+  const putTarget = db.prepare(`INSERT INTO association_targets (association_id, sub_key, external_name, external_version,
+    digest, status, message, updated_at) VALUES (@association_id, @sub_key, @external_name, @external_version, @digest,
+    @status, @message, @updated_at) ON CONFLICT (association_id, sub_key) DO UPDATE SET external_name = excluded.external_name,
+    external_version = excluded.external_version, digest = excluded.digest, status = excluded.status,
+    message = excluded.message, updated_at = excluded.updated_at`)
+  const setTargetStatus = db.prepare(`UPDATE association_targets SET status = ?, message = ?, updated_at = ?
+    WHERE association_id = ? AND sub_key = ?`)
+  const deleteTarget = db.prepare('DELETE FROM association_targets WHERE association_id = ? AND sub_key = ?')
+  const owners = db.prepare<[string, string], NameOwnerRow>(`SELECT t.association_id, a.destination_id, t.sub_key, t.external_name,
+    a.mount_path, a.secret_path, a.removed FROM association_targets t JOIN associations a ON a.id = t.association_id
+    WHERE lower(t.external_name) = lower(?) AND t.association_id <> ?`)
+  const deleteExpiredTargets = db.prepare(`DELETE FROM association_targets WHERE status = 'UNSYNCED' AND updated_at < ?
+    AND sub_key <> '' AND external_name IS NULL
+    AND association_id IN (SELECT id FROM associations WHERE removed = 0)`)
+  const liveTargets = db.prepare<[], TargetRow>(`SELECT t.* FROM association_targets t
+    JOIN associations a ON a.id = t.association_id JOIN destinations d ON d.id = a.destination_id
+    WHERE d.deleted_at IS NULL ORDER BY t.association_id, t.sub_key`)
+  const storedDigests = db.prepare<[], { rowid: number, digest: string }>('SELECT rowid, digest FROM association_targets WHERE digest IS NOT NULL')
+  const setDigest = db.prepare('UPDATE association_targets SET digest = ? WHERE rowid = ?')
   return {
     find: (d, a, s) => find.get(d, a, s),
     findByRecordedPath: (d, m, s) => findByRecordedPath.get(d, m, s),
@@ -122,10 +187,19 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
     refresh: (id, g, t, status, at) => { refresh.run(g, t, status, at, id) },
     setRemoved: (id, status, at) => { setRemoved.run(status, at, id) },
     setStatus: (id, status, message, at) => { setStatus.run(status, message, at, id) },
-    deleteSettledRemoved: (d) => { deleteSettledRemoved.run(d) },
+    delete: (id) => { del.run(id) },
+    erroredBefore: (before) => erroredBefore.all(before).map((r) => r.id),
     targets: (a) => targets.all(a),
     targetsOfDestination: (d) => targetsOfDestination.all(d),
     upsertTarget: (row) => { upsertTarget.run(row) },
-    setTargetsStatus: (a, status, message, at) => { setTargetsStatus.run(status, message, at, a) }
+    setTargetsStatus: (a, status, message, at) => { setTargetsStatus.run(status, message, at, a) },
+    putTarget: (row) => { putTarget.run(row) },
+    setTargetStatus: (a, k, status, message, at) => { setTargetStatus.run(status, message, at, a, k) },
+    deleteTarget: (a, k) => { deleteTarget.run(a, k) },
+    ownersOfName: (name, except) => owners.all(name, except),
+    deleteExpiredUnsyncedTargets: (before) => deleteExpiredTargets.run(before).changes,
+    targetsOfLiveDestinations: () => liveTargets.all(),
+    storedDigests: () => storedDigests.all(),
+    setDigest: (rowid, digest) => { setDigest.run(digest, rowid) }
   }
 }

@@ -11,6 +11,17 @@ import { MIGRATIONS } from './migrations.js'
 /** A better-sqlite3 connection. */
 export type Db = Database.Database
 
+/**
+ * Runs `fn` in one SQLite transaction and returns its result (rolled back when it throws). What
+ * services receive instead of the database handle: synchronous, so nothing can await inside.
+ */
+export type Transact = <T>(fn: () => T) => T
+
+/** The `Transact` of a connection. */
+export function transactor (db: Db): Transact {
+  return (fn) => db.transaction(fn)()
+}
+
 /** Busy timeout for a locked database, in ms. */
 const BUSY_TIMEOUT_MS = 5000
 

@@ -40,8 +40,6 @@ export interface DestinationsRepo {
   hide: (id: string, at: number) => void
   /** Deletes the row; its associations, targets and outbox rows go with it (cascade). */
   delete: (id: string) => void
-  /** Deletes hidden rows none of whose associations has an outbox row left; returns how many. */
-  deleteSettledHidden: () => number
 }
 
 /** Prepared statements over `destinations`. */
@@ -60,8 +58,6 @@ export function createDestinationsRepo (db: Db): DestinationsRepo {
   const setPurge = db.prepare('UPDATE destinations SET purge_state = ?, purge_initiated_at = ?, purge_error = ? WHERE id = ?')
   const hide = db.prepare('UPDATE destinations SET deleted_at = ? WHERE id = ?')
   const del = db.prepare('DELETE FROM destinations WHERE id = ?')
-  const delSettledHidden = db.prepare(`DELETE FROM destinations WHERE deleted_at IS NOT NULL AND id NOT IN
-    (SELECT a.destination_id FROM associations a JOIN sync_outbox o ON o.association_id = a.id)`)
   return {
     live: (type, name) => live.get(type, name),
     byId: (id) => byId.get(id),
@@ -70,7 +66,6 @@ export function createDestinationsRepo (db: Db): DestinationsRepo {
     update: (row) => { update.run(row) },
     setPurge: (id, state, initiatedAt, error) => { setPurge.run(state, initiatedAt, error, id) },
     hide: (id, at) => { hide.run(at, id) },
-    delete: (id) => { del.run(id) },
-    deleteSettledHidden: () => delSettledHidden.run().changes
+    delete: (id) => { del.run(id) }
   }
 }

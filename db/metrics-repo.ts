@@ -4,10 +4,11 @@
  * path or name. Times are epoch ms.
  */
 import type { Db } from './database.js'
+import { createOutboxRepo, type QueueRow } from './outbox-repo.js'
 
 export interface TypeCount { type: string, n: number }
 export interface StatusCount { type: string, status: string, n: number }
-export interface QueueRow { type: string, name: string, depth: number, oldest_at: number | null, leased: number }
+export type { QueueRow }
 
 export interface MetricsRepo {
   /** Live destinations (not hidden by a DELETE) per type. */
@@ -27,15 +28,12 @@ export function createMetricsRepo (db: Db): MetricsRepo {
     JOIN destinations d ON d.id = a.destination_id WHERE a.removed = 0 GROUP BY d.type`)
   const byStatus = db.prepare<[], StatusCount>(`SELECT d.type AS type, a.status AS status, count(*) AS n FROM associations a
     JOIN destinations d ON d.id = a.destination_id GROUP BY d.type, a.status`)
-  const queue = db.prepare<[number], QueueRow>(`SELECT d.type AS type, d.name AS name, count(o.association_id) AS depth,
-    min(o.created_at) AS oldest_at, coalesce(sum(o.lease_until > ?), 0) AS leased
-    FROM destinations d LEFT JOIN associations a ON a.destination_id = d.id
-    LEFT JOIN sync_outbox o ON o.association_id = a.id
-    WHERE d.deleted_at IS NULL OR o.association_id IS NOT NULL GROUP BY d.id`)
+  // The outbox's statement lives with the outbox (outbox-repo.ts).
+  const outbox = createOutboxRepo(db)
   return {
     destinationsByType: () => destinations.all(),
     associationsByType: () => associations.all(),
     associationsByStatus: () => byStatus.all(),
-    queueByDestination: (now) => queue.all(now)
+    queueByDestination: (now) => outbox.queueByDestination(now)
   }
 }

@@ -4,14 +4,21 @@
  * (one transaction per migration under an advisory lock; safe while other replicas start).
  */
 import { hostname } from 'node:os'
-import type { Config } from '../src/config.js'
+import type { PgConnectionSettings } from './pg/connection.js'
+
+/** The storage part of the configuration (`config.ts`); db/ imports nothing of src/. */
+export interface StorageSettings {
+  storage: string
+  postgres: Pick<PgConnectionSettings, 'connectionUrl' | 'maxParallel'> | undefined
+  dbPath: string
+}
 
 /**
  * Migrates and resolves a one-line report for the operator.
  * @throws SchemaTooNewError when the database is newer than this build; a connection or
  *   migration error otherwise (never carrying the connection URL).
  */
-export async function runMigrateCommand (config: Pick<Config, 'storage' | 'postgres' | 'dbPath'>): Promise<string> {
+export async function runMigrateCommand (config: StorageSettings): Promise<string> {
   if (config.storage === 'postgresql' && config.postgres !== undefined) {
     const { migratePostgres } = await import('./pg/migrate.js')
     const r = await migratePostgres({ ...config.postgres, replica: hostname() })

@@ -1,11 +1,16 @@
 /**
- * The sync outbox (`sync_outbox`, decisions D-1): one row per association that needs work.
+ * The sync outbox (`sync_outbox`, decisions D-1): one row per association that needs work, and
+ * the only home of every statement that reads or writes it (the queue side for the services,
+ * the claim/settle side for the worker, and the "nothing queued any more" checks).
+ *
  * `markDirty` runs inside the caller's transaction and coalesces: a second mark of the same
  * association bumps `generation` (so a worker that claimed the row at an older generation
  * re-queues it instead of deleting it) and makes it due now. `refresh` records that an explicit
  * `associations/set` asked for a write even if nothing changed (D-8); it stays set until the
- * worker settles the row. Claim and settle belong to the worker (issue 6). Times are epoch ms.
+ * worker settles the row. Callers queue through `src/sync/outbox.ts` (`enqueue`), which applies
+ * the capacity and status rules. Times are epoch ms; every function is synchronous.
  */
+import type { AssociationRow } from './associations-repo.js'
 import type { Db } from './database.js'
 
 export interface OutboxRow {
@@ -20,6 +25,32 @@ export interface OutboxRow {
   created_at: number
 }
 
+/** An association with its outbox row's retry state (`null` when nothing is queued). */
+export interface StatusAssociationRow extends AssociationRow {
+  attempts: number | null
+  next_attempt_at: number | null
+  first_failure_at: number | null
+  lease_until: number | null
+}
+
+/** Queue counters at one instant. */
+export interface QueueCounts {
+  /** Rows in the outbox (what `queue_capacity` bounds). */
+  depth: number
+  /** Rows due now and not leased. */
+  due: number
+  /** Rows a worker holds under a lease (attempts in flight). */
+  inFlight: number
+  /** Earliest `next_attempt_at` of a row that waits for a retry, or `null`. */
+  nextAttemptAt: number | null
+}
+
+/** Outbox rows of one destination (metrics). */
+export interface QueueRow { type: string, name: string, depth: number, oldest_at: number | null, leased: number }
+
+/** A claimed outbox row. */
+export type ClaimedRow = OutboxRow & { first_failure_at: number | null }
+
 export interface OutboxRepo {
   /** Inserts the row (generation 1) or bumps its generation; due at `now`, attempts reset; `refresh` is OR-ed in. */
   markDirty: (associationId: string, now: number, refresh?: boolean) => void
@@ -29,11 +60,31 @@ export interface OutboxRepo {
   count: () => number
   /** Rows of the associations of one destination. */
   countForDestination: (destinationId: string) => number
-  /**
-   * Calls `listener` after every `markDirty` (still inside the caller's transaction: the
-   * listener must only schedule work, e.g. wake the worker on the next tick).
-   */
-  onDirty: (listener: () => void) => void
+
+  /** Leases up to `limit` due rows (`next_attempt_at <= now`, lease free or expired) until `leaseUntil`. */
+  claim: (now: number, limit: number, leaseUntil: number) => ClaimedRow[]
+  /** Earliest time a row becomes claimable, or undefined when the outbox is empty. */
+  nextDueAt: () => number | undefined
+  /** Frees every lease (start-up: the previous process died mid-attempt). Returns how many. */
+  releaseAllLeases: () => number
+  /** Deletes the row if its generation is still `generation`; true when deleted. */
+  complete: (associationId: string, generation: number) => boolean
+  /** Frees the lease and re-arms the row at `nextAt` if its generation is still `generation`; else just frees it. */
+  retry: (associationId: string, generation: number, nextAt: number, attempts: number, firstFailureAt: number | null) => void
+
+  /** Removed associations that settled `UNSYNCED` before `before`, with no outbox row. */
+  expiredRemoved: (before: number) => string[]
+  /** Deletes removed associations of a destination that have no outbox row (settled unsyncs). */
+  deleteSettledRemoved: (destinationId: string) => void
+  /** Deletes hidden destinations none of whose associations has an outbox row left; returns how many. */
+  deleteSettledHidden: () => number
+
+  /** Every association of a live destination (removed ones included), with its outbox state (status read model). */
+  associationsWithState: () => StatusAssociationRow[]
+  /** Queue counters at `now`. */
+  counts: (now: number) => QueueCounts
+  /** Outbox rows per live destination (and per deleted one while rows remain): depth, creation time of the oldest, rows under lease at `now`. */
+  queueByDestination: (now: number) => QueueRow[]
 }
 
 /** Prepared statements over `sync_outbox`. */
@@ -46,16 +97,63 @@ export function createOutboxRepo (db: Db): OutboxRepo {
   const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM sync_outbox')
   const countForDestination = db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM sync_outbox o
     JOIN associations a ON a.id = o.association_id WHERE a.destination_id = ?`)
-  const listeners: Array<() => void> = []
+  const due = db.prepare<[number, number, number], ClaimedRow>(`SELECT * FROM sync_outbox
+    WHERE next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at LIMIT ?`)
+  const lease = db.prepare('UPDATE sync_outbox SET lease_until = ? WHERE association_id = ?')
+  // Index-only: the first unleased row by due time, and the few leased rows (partial index).
+  const nextDue = db.prepare<[], { t: number | null }>(`SELECT min(t) AS t FROM (
+    SELECT * FROM (SELECT next_attempt_at AS t FROM sync_outbox WHERE lease_until IS NULL ORDER BY next_attempt_at LIMIT 1)
+    UNION ALL SELECT max(next_attempt_at, lease_until) AS t FROM sync_outbox INDEXED BY sync_outbox_leased WHERE lease_until IS NOT NULL)`)
+  const releaseAll = db.prepare('UPDATE sync_outbox SET lease_until = NULL WHERE lease_until IS NOT NULL')
+  const complete = db.prepare('DELETE FROM sync_outbox WHERE association_id = ? AND generation = ?')
+  const retry = db.prepare(`UPDATE sync_outbox SET lease_until = NULL, next_attempt_at = ?, attempts = ?, first_failure_at = ?
+    WHERE association_id = ? AND generation = ?`)
+  const release = db.prepare('UPDATE sync_outbox SET lease_until = NULL WHERE association_id = ?')
+  const expiredRemoved = db.prepare<[number], { id: string }>(`SELECT id FROM associations WHERE removed = 1
+    AND status = 'UNSYNCED' AND updated_at < ? AND id NOT IN (SELECT association_id FROM sync_outbox)`)
+  const deleteSettledRemoved = db.prepare(`DELETE FROM associations WHERE destination_id = ? AND removed = 1
+    AND id NOT IN (SELECT association_id FROM sync_outbox)`)
+  const deleteSettledHidden = db.prepare(`DELETE FROM destinations WHERE deleted_at IS NOT NULL AND id NOT IN
+    (SELECT a.destination_id FROM associations a JOIN sync_outbox o ON o.association_id = a.id)`)
+  const withState = db.prepare<[], StatusAssociationRow>(`SELECT a.*, o.attempts, o.next_attempt_at,
+    o.first_failure_at, o.lease_until FROM associations a JOIN destinations d ON d.id = a.destination_id
+    LEFT JOIN sync_outbox o ON o.association_id = a.id WHERE d.deleted_at IS NULL ORDER BY a.accessor, a.secret_path`)
+  const counts = db.prepare<[number, number, number, number], { depth: number, due: number, in_flight: number, next_at: number | null }>(`SELECT
+    count(*) AS depth,
+    sum(CASE WHEN next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) THEN 1 ELSE 0 END) AS due,
+    sum(CASE WHEN lease_until > ? THEN 1 ELSE 0 END) AS in_flight,
+    min(CASE WHEN next_attempt_at > ? THEN next_attempt_at END) AS next_at
+    FROM sync_outbox`)
+  const byDestination = db.prepare<[number], QueueRow>(`SELECT d.type AS type, d.name AS name, count(o.association_id) AS depth,
+    min(o.created_at) AS oldest_at, coalesce(sum(o.lease_until > ?), 0) AS leased
+    FROM destinations d LEFT JOIN associations a ON a.destination_id = d.id
+    LEFT JOIN sync_outbox o ON o.association_id = a.id
+    WHERE d.deleted_at IS NULL OR o.association_id IS NOT NULL GROUP BY d.id`)
   return {
-    markDirty: (id, now, refresh = false) => {
-      mark.run(id, refresh ? 1 : 0, now, now)
-      for (const l of listeners) l()
-    },
-    onDirty: (listener) => { listeners.push(listener) },
+    markDirty: (id, now, refresh = false) => { mark.run(id, refresh ? 1 : 0, now, now) },
     has: (id) => byAssociation.get(id) !== undefined,
     byAssociation: (id) => byAssociation.get(id),
     count: () => count.get()?.n ?? 0,
-    countForDestination: (d) => countForDestination.get(d)?.n ?? 0
+    countForDestination: (d) => countForDestination.get(d)?.n ?? 0,
+    claim: (now, limit, leaseUntil) => db.transaction(() => {
+      const rows = due.all(now, now, limit)
+      for (const r of rows) lease.run(leaseUntil, r.association_id)
+      return rows
+    })(),
+    nextDueAt: () => nextDue.get()?.t ?? undefined,
+    releaseAllLeases: () => releaseAll.run().changes,
+    complete: (id, generation) => complete.run(id, generation).changes > 0,
+    retry: (id, generation, nextAt, attempts, firstFailureAt) => {
+      if (retry.run(nextAt, attempts, firstFailureAt, id, generation).changes === 0) release.run(id)
+    },
+    expiredRemoved: (before) => expiredRemoved.all(before).map((r) => r.id),
+    deleteSettledRemoved: (d) => { deleteSettledRemoved.run(d) },
+    deleteSettledHidden: () => deleteSettledHidden.run().changes,
+    associationsWithState: () => withState.all(),
+    queueByDestination: (now) => byDestination.all(now),
+    counts: (now) => {
+      const r = counts.get(now, now, now, now)
+      return { depth: r?.depth ?? 0, due: r?.due ?? 0, inFlight: r?.in_flight ?? 0, nextAttemptAt: r?.next_at ?? null }
+    }
   }
 }

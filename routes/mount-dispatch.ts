@@ -5,7 +5,7 @@
  * method, 404 `unsupported path` under `sys/` and `auth/token/`, else 404 `no handler for route`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { MountRow } from '../db/mounts-repo.js'
+import type { MountRow } from '../src/mounts/mount-service.js'
 import { noHandlerForRoute, unsupportedOperation, unsupportedPath } from '../src/vault/errors.js'
 import type { Services } from '../src/services.js'
 import { validateDestinationName } from '../src/sync/destination-service.js'

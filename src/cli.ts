@@ -95,10 +95,14 @@ function printDevBanner (server: RunningServer, devDb: string | undefined): void
 
 WARNING! dev mode is enabled! In this mode, vault-sync runs ${devDb === undefined ? 'entirely in-memory' : `on ${devDb}`}
 and starts unsealed with a single root token. KV v2 is mounted at secret/ and secrets sync is activated.
-${akv === undefined ? '' : `The built-in Azure Key Vault emulator listens at ${akv.key_vault_uri} (its CA: ${akv.ca_file});
+${akv === undefined
+? ''
+: `The built-in Azure Key Vault emulator listens at ${akv.key_vault_uri} (its CA: ${akv.ca_file});
 the sync worker trusts it, and azure-kv destinations may point at loopback addresses.
-`}${server.app.hasRoute({ method: 'GET', url: '/ui' }) ? `The operator page is at ${server.address}/ui/ (sign in with the root token below).
-` : ''}
+`}${server.app.hasRoute({ method: 'GET', url: '/ui' })
+? `The operator page is at ${server.address}/ui/ (sign in with the root token below).
+`
+: ''}
 You may need to set the following environment variables:
 
 ${devExportLines(server.address, server.rootToken ?? '', akv).map((l) => `    $ ${l}`).join('\n')}

@@ -5,6 +5,9 @@
  */
 import { dirname, join } from 'node:path'
 import type { AzureEnvDefaults } from './drivers/azure-kv/azure-kv-config.js'
+import type { AzureKvOperatorSettings } from './drivers/azure-kv/index.js'
+import type { BuiltinDriverSettings } from './drivers/registry.js'
+import type { AzureRequestHook } from './metrics/azure-request-policy.js'
 import type { TelemetrySettings } from './metrics/metrics.js'
 import { parseDurationMs } from './vault/duration.js'
 import { DEFAULT_JSON_LIMITS, DEFAULT_TIMEOUTS, type HttpTimeouts, type JsonLimits } from './vault/http-limits.js'
@@ -87,20 +90,7 @@ export interface PostgresSettings {
 }
 
 /** Operator-level Azure settings (decisions D-18), shared by every azure-kv destination. */
-export interface AzureSettings {
-  authorityHost: string | undefined
-  caFile: string | undefined
-  disableInstanceDiscovery: boolean
-  disableChallengeResourceVerification: boolean
-  allowLoopbackDestinations: boolean
-  /** Concurrent requests per vault and operation kind. */
-  maxConcurrency: number
-  /** Azure SDK pipeline retries per request (0: the worker owns retries). */
-  sdkMaxRetries: number
-  /** Long-running operation poll interval and bound, ms. */
-  pollIntervalMs: number
-  pollTimeoutMs: number
-}
+export type AzureSettings = AzureKvOperatorSettings
 
 type Env = Record<string, string | undefined>
 
@@ -278,4 +268,9 @@ function loadAzureSettings (env: Env, dev: Partial<AzureSettings>): AzureSetting
     pollIntervalMs: duration(env, 'VAULT_SYNC_AZURE_POLL_INTERVAL', '2s'),
     pollTimeoutMs: duration(env, 'VAULT_SYNC_AZURE_POLL_TIMEOUT', '60s')
   }
+}
+
+/** The settings the built-in destination types are built from (`drivers/registry.ts`). */
+export function driverSettings (config: Pick<Config, 'azure' | 'azureEnv'>, onAzureRequest?: AzureRequestHook): BuiltinDriverSettings {
+  return { azure: { env: config.azureEnv, operator: config.azure, onRequest: onAzureRequest } }
 }

@@ -12,11 +12,13 @@ import type { FastifyInstance } from 'fastify'
 import type { AkvEmulator } from './akv-emulator/index.js'
 import { databaseHasData, openDatabase, type Db } from '../db/database.js'
 import { buildApp, REDACTED_HEADERS } from './app.js'
-import type { Config } from './config.js'
+import { driverSettings, type Config } from './config.js'
 import { generateSealKey } from './crypto/seal.js'
 import { loadOrCreateSealKey } from './crypto/seal-key-file.js'
 import { devRootToken } from './dev-root-token.js'
+import { createBuiltinRegistry, type DriverRegistry } from './drivers/registry.js'
 import { createLogger } from './logging/logger.js'
+import type { AzureRequestHook } from './metrics/azure-request-policy.js'
 import { createServices, type Services } from './services.js'
 import { createSyncEngine } from './worker/sync-engine.js'
 import type { SyncWorker } from './worker/worker.js'
@@ -35,6 +37,16 @@ export interface StartOptions {
   config: Readonly<Config>
   /** Present for `server -dev`. */
   dev?: DevOptions
+  /**
+   * Adds destination types to this server's registry beyond the built-in ones (embedders and
+   * tests: `(registry) => { registry.register(myDriver) }`).
+   */
+  drivers?: (registry: DriverRegistry) => void
+  /**
+   * The sync worker's clock, epoch ms (default: the services' clock). Tests pass a clock they
+   * can move forward to show that nothing happens before a retry is due, without sleeping.
+   */
+  workerClock?: () => number
 }
 
 export interface RunningServer {
@@ -71,21 +83,25 @@ function devSetup (services: Services, dev: DevOptions): string {
  * @throws ConfigError/Error when the seal key, database or TLS files cannot be used, or the
  *   address cannot be bound.
  */
-export async function startServer ({ config, dev }: StartOptions): Promise<RunningServer> {
+export async function startServer (options: StartOptions): Promise<RunningServer> {
   try {
-    return await startWith(config, dev)
+    return await startWith(options)
   } catch (err) {
-    await dev?.akv?.close()
+    await options.dev?.akv?.close()
     throw err
   }
 }
 
-async function startWith (config: Readonly<Config>, dev: DevOptions | undefined): Promise<RunningServer> {
+async function startWith ({ config, dev, drivers, workerClock }: StartOptions): Promise<RunningServer> {
   const sealKey = config.sealKeyFile === undefined ? generateSealKey() : loadOrCreateSealKey(config.sealKeyFile, () => databaseHasData(config.dbPath))
   const db: Db = openDatabase(config.dbPath)
   let services: Services
+  // The app's metrics exist only once the app is built; drivers call through this until then.
+  const azureRequests: { count?: AzureRequestHook } = {}
   try {
-    services = createServices({ db, sealKey, auditFile: config.auditFile, azureEnv: config.azureEnv })
+    const registry = createBuiltinRegistry(driverSettings(config, (operation, status) => { azureRequests.count?.(operation, status) }))
+    drivers?.(registry)
+    services = createServices({ db, sealKey, auditFile: config.auditFile, registry, azureEnv: config.azureEnv })
   } catch (err) {
     db.close()
     throw err
@@ -118,7 +134,8 @@ async function startWith (config: Readonly<Config>, dev: DevOptions | undefined)
     db.close()
     throw err
   }
-  const worker = config.worker ? createSyncEngine(services, config, app.log, app.metrics) : undefined
+  azureRequests.count = app.metrics.azureRequest
+  const worker = config.worker ? createSyncEngine(workerClock === undefined ? services : { ...services, now: workerClock }, config, app.log, app.metrics) : undefined
   worker?.start()
   services.syncExt.status.setWorkerInProcess(worker !== undefined)
   app.metrics.setWorkerRunning(worker !== undefined)

@@ -21,6 +21,8 @@ import { createMountService } from './mounts/mount-service.js'
 import type { KvChangeHook } from './kv/kv-events.js'
 import { createKvService } from './kv/kv-service.js'
 import { microClockFromMillis } from './kv/kv-time.js'
+import { loadConfig, driverSettings } from './config.js'
+import { createBuiltinRegistry, type DriverRegistry } from './drivers/registry.js'
 import type { AzureEnvDefaults } from './drivers/azure-kv/azure-kv-config.js'
 import { createActivationService } from './sync/activation-service.js'
 import { createSyncServices } from './sync/sync-services.js'
@@ -50,7 +52,9 @@ export interface ServicesOptions {
   auditFile?: string
   /** Clock in ms (injectable for tests). KV keeps microsecond times from the wall clock when absent. */
   now?: () => number
-  /** Env fallbacks of `azure-kv` destinations (from `config.ts`). */
+  /** The destination types; the built-in ones with default settings when absent. */
+  registry?: DriverRegistry
+  /** Env fallbacks of `azure-kv` destinations (from `config.ts`), for `sys/sync-ext/status`. */
   azureEnv?: Readonly<AzureEnvDefaults>
 }
 
@@ -59,7 +63,7 @@ export interface ServicesOptions {
  * mounts).
  * @throws Error naming `VAULT_SYNC_SEAL_KEY_FILE` when the key does not open this database.
  */
-export function createServices ({ db, sealKey, auditFile, now: injectedNow, azureEnv = {} }: ServicesOptions) {
+export function createServices ({ db, sealKey, auditFile, now: injectedNow, registry = createBuiltinRegistry(driverSettings(loadConfig({}, {}))), azureEnv = {} }: ServicesOptions) {
   const now = injectedNow ?? Date.now
   const meta = createMetaRepo(db)
   const sealer: Sealer = createSealer(sealKey)
@@ -88,7 +92,7 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, azur
     clock: injectedNow === undefined ? undefined : microClockFromMillis(injectedNow)
   })
   const activation = createActivationService({ meta })
-  const sync = createSyncServices({ db, meta, mounts, kv, sealer, now, azureEnv })
+  const sync = createSyncServices({ db, meta, mounts, kv, sealer, now, registry })
   kvChangeHooks.push((change) => { sync.associationService.recordKvChange(change) })
   const policies = createPolicyService({ policies: createPoliciesRepo(db) })
   policies.ensureBuiltins()
@@ -99,6 +103,7 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, azur
   }
   const existenceChecks: ExistenceCheck[] = [kvExistenceCheck(mounts, kv.secretExists), destinationExistenceCheck(destinationExists)]
   return {
+    /** The database handle, for the composition root and tests; no service receives it. */
     db,
     sealer,
     now,
@@ -120,19 +125,17 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, azur
     /** The KV v2 engine (kv/kv-service.ts); also what sync reads (`secretExists`, `readCurrent`). */
     kv,
     /** Destination types by URL segment (`azure-kv`). */
-    driverRegistry: sync.driverRegistry,
+    driverRegistry: registry,
     /** `sys/sync/config`: `disabled`, `queue_capacity`. */
     syncConfig: sync.syncConfig,
     /** Sync destinations: CRUD, purge, decrypted config for the worker. */
     destinationService: sync.destinationService,
     /** Associations: set/remove/lists; its KV hook is registered above. */
     associationService: sync.associationService,
-    /** Repos the sync worker works on (outbox, associations, destinations). */
-    syncRepos: sync.repos,
-    /** Server-side fallbacks for azure-kv connection fields (KEY_VAULT_URI, AZURE_*). */
-    azureEnv,
+    /** What the sync worker works on: transactions, repos, `enqueue` (its `onEnqueued` wakes the worker). */
+    syncWork: sync.work,
     /** vault-sync extensions under `sys/sync-ext/` (status, name preview). */
-    syncExt: createSyncExtServices({ db, now, registry: sync.driverRegistry, mounts, destinations: sync.destinationService, syncConfig: sync.syncConfig, azureEnv })
+    syncExt: createSyncExtServices({ db, now, registry, mounts, destinations: sync.destinationService, syncConfig: sync.syncConfig, azureEnv })
   }
 }
 

@@ -44,7 +44,7 @@ async function devServer (t: Test, dir: string, extra: string[] = [], env: Recor
   return { child, info: JSON.parse(readFileSync(file, 'utf8')) as DevInfo, output: () => out }
 }
 
-const api = async (info: DevInfo, method: string, path: string, body?: unknown): Promise<{ status: number, json: any }> => { // eslint-disable-line @typescript-eslint/no-explicit-any
+const api = async (info: DevInfo, method: string, path: string, body?: unknown): Promise<{ status: number, json: any }> => {
   const res = await fetch(`${info.address}/v1/${path}`, { method, headers: { 'X-Vault-Token': info.root_token }, body: body === undefined ? undefined : JSON.stringify(body) })
   const text = await res.text()
   return { status: res.status, json: text === '' ? undefined : JSON.parse(text) }

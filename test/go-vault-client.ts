@@ -5,7 +5,7 @@
  */
 import { request } from 'node:http'
 
-export interface GoResponse { status: number, body: any } // eslint-disable-line @typescript-eslint/no-explicit-any
+export interface GoResponse { status: number, body: any }
 
 /** One HTTP exchange; `body` is JSON-encoded, sent without a Content-Type unless `contentType`. */
 export async function goRequest (address: string, token: string, method: string, path: string, body?: unknown, contentType?: string): Promise<GoResponse> {

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import type { Test } from 'tap'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { loadConfig } from '../src/config.js'
-import { startServer, type RunningServer } from '../src/server.js'
+import { startServer, type RunningServer, type StartOptions } from '../src/server.js'
 import { installResponseValidation } from './openapi/response-validation.js'
 
 // Every Vault app built in a test process has its responses checked against openapi.yaml
@@ -35,9 +35,10 @@ export interface TestServer extends RunningServer {
 
 /**
  * Starts a dev-mode server (KV v2 at `secret/`, sync activated, root token `ROOT_TOKEN`) on
- * 127.0.0.1 with a free port and a SQLite file in a temp folder.
+ * 127.0.0.1 with a free port and a SQLite file in a temp folder. `options` adds destination
+ * types or a worker clock (see `StartOptions`).
  */
-export async function startTestServer (t: Test, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer (t: Test, env: Record<string, string> = {}, options: Pick<StartOptions, 'drivers' | 'workerClock'> = {}): Promise<TestServer> {
   const dir = tempDir(t)
   const dbPath = join(dir, 'vault-sync.db')
   const config = loadConfig(
@@ -46,7 +47,7 @@ export async function startTestServer (t: Test, env: Record<string, string> = {}
     // no test may try to reach a non-loopback Key Vault.
     { VAULT_SYNC_LOG_LEVEL: 'silent', VAULT_SYNC_WORKER: 'off', ...env }
   )
-  const server = await startServer({ config, dev: { rootTokenId: ROOT_TOKEN } })
+  const server = await startServer({ config, dev: { rootTokenId: ROOT_TOKEN }, ...options })
   let closed = false
   const close = async (): Promise<void> => { if (!closed) { closed = true; await server.close() } }
   t.teardown(close)

@@ -17,7 +17,7 @@ export const AZURE_BODY = Object.freeze({
 })
 
 /** The parsed JSON body of a response. */
-export function json<T = any> (res: LightMyRequestResponse): T { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function json<T = any> (res: LightMyRequestResponse): T {
   return JSON.parse(res.body) as T
 }
 

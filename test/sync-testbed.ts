@@ -2,7 +2,9 @@
  * End-to-end sync tests: a real dev-mode server with the worker on, pointed at a real Azure Key
  * Vault emulator over HTTPS through the operator-level `VAULT_SYNC_AZURE_*` settings (the same
  * way `server -dev` does), with short poll and backoff times. Helpers drive the HTTP API and
- * read the emulator's state; `settle()` waits for the worker to go idle.
+ * read the emulator's state; `settle()` waits for the worker to go idle. The worker runs on a
+ * clock the test can move forward (`advance`), so "nothing happens before the retry is due" is
+ * shown without sleeping.
  */
 import type { Test } from 'tap'
 import { ClientSecretCredential } from '@azure/identity'
@@ -25,6 +27,8 @@ export interface SyncTestbed {
   associations: (dest: string) => Promise<Record<string, { sync_status: string, sub_key?: string, message?: string, secret_name: string }>>
   /** Waits until the worker has nothing in flight and nothing due. */
   settle: () => Promise<void>
+  /** Moves the worker's clock forward by `ms` (retries due by then run), then waits until it is idle. */
+  advance: (ms: number) => Promise<void>
   /**
    * Waits until the outbox is empty (retries in backoff included) and `done()` holds, polling
    * every 25 ms; throws after `timeoutMs` naming what was still pending.
@@ -47,6 +51,7 @@ export interface SyncTestbed {
 /** Starts the emulator and a server whose worker syncs into it. */
 export async function startSyncTestbed (t: Test, opts: { emulator?: AkvEmulatorOptions, env?: Record<string, string> } = {}): Promise<SyncTestbed> {
   const emu = await startAkvEmulator(opts.emulator)
+  let offsetMs = 0
   const server = await startTestServer(t, {
     VAULT_SYNC_WORKER: 'on',
     VAULT_SYNC_AZURE_AUTHORITY_HOST: emu.info.authority_host,
@@ -61,7 +66,7 @@ export async function startSyncTestbed (t: Test, opts: { emulator?: AkvEmulatorO
     VAULT_SYNC_CLIENT_ERROR_RETRY: '500ms',
     VAULT_SYNC_UNSYNCED_RETENTION: '10m',
     ...opts.env
-  })
+  }, { workerClock: () => Date.now() + offsetMs })
   // Registered after the server's own teardown, so it runs after the worker has stopped.
   t.teardown(async () => { await server.close(); await emu.close() })
   const app = server.app
@@ -83,6 +88,11 @@ export async function startSyncTestbed (t: Test, opts: { emulator?: AkvEmulatorO
       return res.json().data.associated_secrets
     },
     settle: async () => { await server.worker!.whenIdle() },
+    advance: async (ms) => {
+      offsetMs += ms
+      server.worker!.wake()
+      await server.worker!.whenIdle()
+    },
     converge: async (done, timeoutMs = 120_000) => {
       const until = Date.now() + timeoutMs
       const queued = (): number => (server.services.db.prepare('SELECT count(*) AS n FROM sync_outbox').get() as { n: number }).n

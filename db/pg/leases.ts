@@ -24,7 +24,7 @@ export class LeaseLostError extends Error {
   }
 }
 
-const TTL = "make_interval(secs => $3::double precision / 1000)"
+const TTL = 'make_interval(secs => $3::double precision / 1000)'
 
 /**
  * Takes `name` for `holder` for `ttlMs` when it is vacant (never taken, released or expired);

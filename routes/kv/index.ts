@@ -9,7 +9,7 @@
  * path ending in '/'`; a `..` segment → 400; a mutation with an empty key → 400 `missing path`.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { MountRow } from '../../db/mounts-repo.js'
+import type { MountRow } from '../../src/mounts/mount-service.js'
 import { checkKeyPath } from '../../src/kv/kv-paths.js'
 import { isKvV2 } from '../../src/mounts/mount-entry.js'
 import type { Services } from '../../src/services.js'

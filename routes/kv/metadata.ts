@@ -10,7 +10,7 @@ import type { MetadataInput } from '../../src/kv/kv-service.js'
 import { list, noContent, ok } from '../../src/vault/envelope.js'
 import { notFound } from '../../src/vault/errors.js'
 import { CAS_WARNING_EXAMPLE, KvListSchema, KvMetadataRequestSchema, KvMetadataSchema } from '../../src/kv/kv-schemas.js'
-import { either, errorBody, noBody, vaultData } from '../../src/openapi/route-doc.js'
+import { errorBody, noBody, vaultData } from '../../src/openapi/route-doc.js'
 import { emptyNotFound, type KvCall, type KvPathGroup } from './kv-call.js'
 
 const WARNED = vaultData('Written, with a warning (`cas_required` cannot be false when the engine requires it)', Type.Null(), { warnings: [CAS_WARNING_EXAMPLE] })

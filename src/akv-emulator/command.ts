@@ -122,12 +122,12 @@ export async function runAkvEmulatorCommand (flags: AkvEmulatorCommandFlags, io:
   }
   stdout.write(summary(emulator.info, infoFile))
 
-  await new Promise<void>((resolveStop) => {
+  await new Promise<void>((resolve) => {
     const stop = (reason: string): void => {
       logger.info({ reason }, 'akv emulator: shutting down')
       if (io.handleSignals !== false) { process.off('SIGINT', onInt); process.off('SIGTERM', onTerm) }
       io.signal?.removeEventListener('abort', onAbort)
-      resolveStop()
+      resolve()
     }
     const onInt = (): void => stop('SIGINT')
     const onTerm = (): void => stop('SIGTERM')

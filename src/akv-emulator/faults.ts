@@ -81,7 +81,8 @@ function validate (input: FaultRuleInput): void {
     const v = a[k]
     if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw new RangeError(`fault rule: action.${k} must be a number >= 0`)
   }
-  if (input.match?.pathRegex !== undefined) new RegExp(input.match.pathRegex) // throws SyntaxError on a bad pattern
+  // eslint-disable-next-line no-new -- compiled only to throw SyntaxError on a bad pattern
+  if (input.match?.pathRegex !== undefined) new RegExp(input.match.pathRegex)
   const m = input.mode
   if (m !== undefined) {
     if ('next' in m && (!Number.isInteger(m.next) || m.next < 1)) throw new RangeError('fault rule: mode.next must be an integer >= 1')

@@ -133,6 +133,8 @@ export function logRequest (core: EmulatorCore, request: FastifyRequest, status:
     remoteAddress: normaliseAddress(request.ip),
     durationMs: Math.round((performance.now() - st.started) * 1000) / 1000
   })
-  core.logger.debug({ seq: entry.seq, vault: entry.vault, method: entry.method, path: entry.path, operation: entry.operation,
-    principal: entry.principal, status, outcome: entry.outcome }, 'akv request')
+  core.logger.debug({
+    seq: entry.seq, vault: entry.vault, method: entry.method, path: entry.path, operation: entry.operation,
+    principal: entry.principal, status, outcome: entry.outcome
+  }, 'akv request')
 }

@@ -10,6 +10,7 @@
  */
 import { createHash, createHmac, hkdfSync } from 'node:crypto'
 import type { Database } from 'better-sqlite3'
+import { createAssociationsRepo } from '../../db/associations-repo.js'
 
 /** What a keyed hash is for; each purpose has its own derived key. */
 export type KeyedHashPurpose = 'token-id' | 'target-digest'
@@ -58,9 +59,8 @@ export function migrateToKeyedHashes (db: Database, hashes: { tokenId: KeyedHash
     const tokens = db.prepare<[], { accessor: string, id_hash: string }>('SELECT accessor, id_hash FROM tokens').all()
     const setToken = db.prepare('UPDATE tokens SET id_hash = ? WHERE accessor = ?')
     for (const t of tokens) setToken.run(hashes.tokenId(t.id_hash), t.accessor)
-    const targets = db.prepare<[], { rowid: number, digest: string }>('SELECT rowid, digest FROM association_targets WHERE digest IS NOT NULL').all()
-    const setDigest = db.prepare('UPDATE association_targets SET digest = ? WHERE rowid = ?')
-    for (const r of targets) setDigest.run(r.digest.split('.').map(hashes.targetDigest).join('.'), r.rowid)
+    const targets = createAssociationsRepo(db)
+    for (const r of targets.storedDigests()) targets.setDigest(r.rowid, r.digest.split('.').map(hashes.targetDigest).join('.'))
     db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(FLAG, Buffer.from('1'))
   })()
 }

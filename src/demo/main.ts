@@ -113,4 +113,3 @@ export async function main (argv: string[]): Promise<void> {
   const color = values['no-color'] !== true && process.stdout.isTTY && process.env.NO_COLOR === undefined
   process.exitCode = await runDemo({ showSecrets: values['show-secrets'] === true, timeoutMs: timeout * 1000, color })
 }
-

@@ -98,7 +98,7 @@ export class Report {
       this.line(this.dim('  payload.json:'))
       this.json(payload, '    ')
     }
-    this.line(`  $ curl \\`)
+    this.line('  $ curl \\')
     this.line(`      --header "X-Vault-Token: ${shown}" \\`)
     if (method !== 'GET') this.line(`      --request ${method} \\`)
     if (payload !== undefined) this.line('      --data @payload.json \\')

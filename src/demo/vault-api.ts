@@ -6,7 +6,7 @@
 import { DemoFailure, MASK, expect, fmtMs, type Report } from './report.js'
 
 /** A parsed response. */
-export interface ApiResult { status: number, body: any } // eslint-disable-line @typescript-eslint/no-explicit-any
+export interface ApiResult { status: number, body: any }
 
 /** One `associated_secrets` entry (spec/vault-sync-api.md §3.9). */
 export interface AssociationEntry {

@@ -92,7 +92,7 @@ export async function secretPathFlow (ctx: WorkflowContext): Promise<void> {
     expect(versions.length === 2 && versions[1] === s.version, `expected 2 Azure versions ending with ${s.version}, got ${versions.join(', ')}`)
     report.check(`a new Azure version ${s.version} (was ${first.version}); ${versions.length} versions in Azure`)
   })
-  await report.step(`Remove the association and wait until it is UNSYNCED`, async () => {
+  await report.step('Remove the association and wait until it is UNSYNCED', async () => {
     await vault.call('PUT', `sys/sync/destinations/azure-kv/${dest}/associations/remove`, { mount: MOUNT, secret_name: 'my-app' })
     await vault.waitForStatus(dest, 'my-app', 'UNSYNCED', { timeoutMs: ctx.timeoutMs })
   })
@@ -139,7 +139,7 @@ export async function secretKeyFlow (ctx: WorkflowContext): Promise<void> {
     }
     report.check('strings are stored raw (text/plain), the number as JSON (application/json)')
   })
-  await report.step(`Change the password (version 2) and wait until SYNCED`, async () => {
+  await report.step('Change the password (version 2) and wait until SYNCED', async () => {
     const created = await writeSecret(ctx, 'database', v2, 2)
     await vault.waitForStatus(dest, 'database', 'SYNCED', { after: created, timeoutMs: ctx.timeoutMs, minEntries: 3 })
   })

@@ -2,8 +2,10 @@
  * KV timestamps: integer microseconds since the Unix epoch internally, and on the wire UTC
  * RFC 3339 with fractional seconds and trailing zeros dropped (Go's `RFC3339Nano`, what Vault
  * prints; spec/vault-core-kv-api.md §3.2, decisions D-32.2). Resolution is 1 µs, so at most six
- * fraction digits appear (e.g. `2018-03-22T02:24:06.945319Z`). An unset time is `""`.
+ * fraction digits appear (e.g. `2018-03-22T02:24:06.945319Z`). An unset time is `""`. The
+ * formatting itself is Vault's one formatter (`vault/time.ts`).
  */
+import { formatMicros } from '../vault/time.js'
 
 /** A clock returning microseconds since the epoch. */
 export type MicroClock = () => number
@@ -33,9 +35,5 @@ export function microClockFromMillis (nowMillis: () => number): MicroClock {
 
 /** Formats microseconds as Go's RFC3339Nano in UTC; `null` gives `""`. */
 export function formatTime (micros: number | null): string {
-  if (micros === null) return ''
-  const ms = Math.floor(micros / 1000)
-  const iso = new Date(ms).toISOString() // YYYY-MM-DDTHH:MM:SS.mmmZ
-  const fraction = String(((ms % 1000) + 1000) % 1000 * 1000 + (micros - ms * 1000)).padStart(6, '0').replace(/0+$/, '')
-  return `${iso.slice(0, 19)}${fraction === '' ? '' : `.${fraction}`}Z`
+  return micros === null ? '' : formatMicros(micros)
 }

@@ -6,6 +6,9 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { MountRow, MountsRepo } from '../../db/mounts-repo.js'
 import { cacheRepoReads, type ChangeCheck } from '../../db/read-cache.js'
+
+/** A mount as services hand it to routes. */
+export type { MountRow }
 import { badRequest } from '../vault/errors.js'
 import { type MountEntry, isKvV2, toMountEntry } from './mount-entry.js'
 

@@ -4,23 +4,21 @@
  * destinations of one secret, and the KV change hook that queues affected associations.
  *
  * Every change runs in one synchronous SQLite transaction together with its outbox record
- * (`sync_outbox.markDirty`), so Terraform's immediate read-back sees it and the worker (issue 6)
- * never misses it. Statuses stay `PENDING`/`UNSYNCING` until the worker settles them.
+ * (`outbox.enqueue`), so Terraform's immediate read-back sees it and the worker never misses it. Statuses stay `PENDING`/`UNSYNCING` until the worker settles them.
  */
 import { randomUUID } from 'node:crypto'
-import type { Db } from '../../db/database.js'
+import type { Transact } from '../../db/database.js'
 import type { AssociationRow, AssociationsRepo, TargetRow } from '../../db/associations-repo.js'
 import type { DestinationRow } from '../../db/destinations-repo.js'
-import type { OutboxRepo } from '../../db/outbox-repo.js'
 import type { KvChange } from '../kv/kv-events.js'
 import type { MountService } from '../mounts/mount-service.js'
-import { badRequest, notFound, VaultError } from '../vault/errors.js'
+import { badRequest, notFound } from '../vault/errors.js'
 import { decodeString } from '../vault/field-decode.js'
 import { associationEntries, associationSummary, globalAssociationList } from './association-view.js'
 import { parseStoredOptions } from './destination-options.js'
 import type { DestinationService } from './destination-service.js'
 import { effectiveNameTemplate, parseNameTemplate, renderNameTemplate, templateFields } from './name-template.js'
-import type { SyncConfigService } from './sync-config-service.js'
+import type { SyncOutbox } from './outbox.js'
 import type { DestinationAssociations, DestinationOfSecret } from './sync-types.js'
 
 /** What associations need to know of KV v2 (provided by the KV service). */
@@ -32,13 +30,13 @@ export interface SecretSource {
 }
 
 export interface AssociationServiceDeps {
-  db: Db
+  /** Runs a function in one SQLite transaction. */
+  transact: Transact
   associations: AssociationsRepo
-  outbox: OutboxRepo
-  destinations: DestinationService
-  mounts: MountService
+  outbox: Pick<SyncOutbox, 'enqueue'>
+  destinations: Pick<DestinationService, 'find' | 'refusePurging' | 'byId'>
+  mounts: Pick<MountService, 'byAccessor' | 'byPath' | 'isKvV2' | 'resolve'>
   secrets: SecretSource
-  config: SyncConfigService
   now: () => number
 }
 
@@ -68,17 +66,9 @@ function requiredString (body: Record<string, unknown>, field: string): string {
 
 /** Creates the association service. */
 export function createAssociationService (deps: AssociationServiceDeps) {
-  const { db, associations, outbox, destinations, mounts, secrets, config, now } = deps
+  const { transact, associations, outbox, destinations, mounts, secrets, now } = deps
 
   const mountPathOf = (a: Pick<AssociationRow, 'accessor' | 'mount_path'>): string => mounts.byAccessor(a.accessor)?.path ?? a.mount_path
-
-  /** D-15.14: a change that would add an outbox row beyond `queue_capacity` is refused. */
-  function queueHasRoom (associationId: string | undefined): boolean {
-    if (associationId !== undefined && outbox.has(associationId)) return true
-    return outbox.count() < config.get().queue_capacity
-  }
-  const queueFull = (): VaultError =>
-    new VaultError(503, [`sync queue is full (queue_capacity=${config.get().queue_capacity}); retry later`])
 
   function liveDestination (type: string, name: string): DestinationRow {
     const { row } = destinations.find(type, name)
@@ -111,18 +101,6 @@ export function createAssociationService (deps: AssociationServiceDeps) {
     return 'error' in result ? result.error : undefined
   }
 
-  function queueOrFail (a: AssociationRow, at: number): void {
-    if (queueHasRoom(a.id)) {
-      // Queued work shows PENDING until the worker takes it (also while sync is disabled).
-      associations.setStatus(a.id, 'PENDING', null, at)
-      associations.setTargetsStatus(a.id, 'PENDING', null, at)
-      outbox.markDirty(a.id, at)
-      return
-    }
-    associations.setStatus(a.id, 'INTERNAL_VAULT_ERROR', 'sync queue is full', at)
-    associations.setTargetsStatus(a.id, 'INTERNAL_VAULT_ERROR', 'sync queue is full', at)
-  }
-
   return {
     /** `GET sys/sync/destinations/:type/:name/associations`. @throws VaultError 404 for a missing destination. */
     listForDestination (type: string, name: string): DestinationAssociations {
@@ -139,7 +117,7 @@ export function createAssociationService (deps: AssociationServiceDeps) {
      */
     set (type: string, name: string, body: Record<string, unknown>): DestinationAssociations {
       const { mount, secretPath } = associationSetTarget(body)
-      return db.transaction(() => {
+      return transact(() => {
         const dest = liveDestination(type, name)
         destinations.refusePurging(dest)
         const mountRow = mounts.byPath(mount)
@@ -149,7 +127,6 @@ export function createAssociationService (deps: AssociationServiceDeps) {
           throw badRequest(SECRET_NOT_FOUND)
         }
         const existing = associations.find(dest.id, mountRow.accessor, secretPath)
-        if (!queueHasRoom(existing?.id)) throw queueFull()
         const options = parseStoredOptions(dest.options)
         const template = effectiveNameTemplate(options.secret_name_template, options.granularity)
         const at = now()
@@ -176,10 +153,11 @@ export function createAssociationService (deps: AssociationServiceDeps) {
             associations.upsertTarget({ association_id: a.id, sub_key: key, status: 'PENDING', message: null, updated_at: at })
           }
         }
-        // An explicit set always writes (a refresh, D-8), even when nothing changed.
-        outbox.markDirty(a.id, at, true)
+        // An explicit set always writes (a refresh, D-8), even when nothing changed. A full
+        // queue refuses the request (D-15.14): the transaction stores nothing.
+        outbox.enqueue(a.id, at, { refresh: true, whenFull: 'refuse' })
         return listOf(dest)
-      })()
+      })
     },
 
     /**
@@ -189,21 +167,19 @@ export function createAssociationService (deps: AssociationServiceDeps) {
      */
     remove (type: string, name: string, body: Record<string, unknown>): DestinationAssociations {
       const { mount, secretPath } = associationSetTarget(body)
-      return db.transaction(() => {
+      return transact(() => {
         const dest = liveDestination(type, name)
         destinations.refusePurging(dest)
         const mountRow = mounts.byPath(mount)
         const a = (mountRow === undefined ? undefined : associations.find(dest.id, mountRow.accessor, secretPath)) ??
           associations.findByRecordedPath(dest.id, `${mount}/`, secretPath)
         if (a !== undefined && a.removed === 0) {
-          if (!queueHasRoom(a.id)) throw queueFull()
           const at = now()
           associations.setRemoved(a.id, 'UNSYNCING', at)
-          associations.setTargetsStatus(a.id, 'UNSYNCING', null, at)
-          outbox.markDirty(a.id, at)
+          outbox.enqueue(a.id, at, { status: 'UNSYNCING', whenFull: 'refuse' })
         }
         return listOf(dest)
-      })()
+      })
     },
 
     /** `LIST sys/sync/associations` data (D-32.1); removed associations are left out. */
@@ -252,8 +228,9 @@ export function createAssociationService (deps: AssociationServiceDeps) {
      */
     recordKvChange (change: KvChange): void {
       const at = now()
+      // Queued work shows PENDING until the worker takes it (also while sync is disabled).
       for (const a of associations.ofSecret(change.accessor, change.path)) {
-        if (a.removed === 0) queueOrFail(a, at)
+        if (a.removed === 0) outbox.enqueue(a.id, at, { status: 'PENDING', whenFull: 'error' })
       }
     }
   }

@@ -10,6 +10,8 @@
  * every problem is a 400 whose message names the field, and nothing is stored.
  */
 import { isIPv4, isIPv6 } from 'node:net'
+import type { StoredConnection, WriteMode } from '../drivers/driver.js'
+import type { NetworkRules } from '../drivers/target-ops.js'
 import { badRequest, VaultError } from '../vault/errors.js'
 import { decodeBool, decodeKvPairs, decodeString, decodeStringList } from '../vault/field-decode.js'
 import { effectiveNameTemplate, parseNameTemplateFor, TemplateError } from './name-template.js'
@@ -26,6 +28,23 @@ export interface DestinationOptions {
   disable_strict_networking: boolean
   /** vault-sync extension (D-18): also purge soft-deleted Azure secrets on unsync. */
   purge_on_unsync: boolean
+}
+
+/** A destination's configuration in memory: its type's connection, and the shared options. */
+export interface DestinationConfig extends StoredConnection {
+  options: DestinationOptions
+}
+
+export type { WriteMode }
+
+/** The outbound network rules of a destination's options (spec §5.4), as drivers take them. */
+export function networkRules (options: DestinationOptions): NetworkRules {
+  return {
+    allowedIpv4: options.allowed_ipv4_addresses,
+    allowedIpv6: options.allowed_ipv6_addresses,
+    allowedPorts: options.allowed_ports,
+    disableStrictNetworking: options.disable_strict_networking
+  }
 }
 
 /** The request fields `applyOptions` reads. */
@@ -47,9 +66,6 @@ export function defaultOptions (): DestinationOptions {
     purge_on_unsync: false
   }
 }
-
-/** How the request is applied: create, POST/PUT update, or PATCH (merge-patch). */
-export type WriteMode = 'create' | 'update' | 'patch'
 
 /** Checks `custom_tags` against the destination type's limits; returns the 400 messages. */
 export type TagValidator = (tags: Readonly<Record<string, string>>) => string[]

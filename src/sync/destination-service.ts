@@ -12,17 +12,19 @@
  * refuses and `set`/`remove` work again.
  */
 import { randomUUID } from 'node:crypto'
-import type { Db } from '../../db/database.js'
+import type { Transact } from '../../db/database.js'
 import type { AssociationsRepo } from '../../db/associations-repo.js'
 import type { DestinationRow, DestinationsRepo } from '../../db/destinations-repo.js'
 import type { OutboxRepo } from '../../db/outbox-repo.js'
 import type { Sealer } from '../crypto/seal.js'
-import type { DestinationConfig, DestinationType } from '../drivers/driver.js'
+import type { SyncDriver, WriteMode } from '../drivers/driver.js'
 import type { DriverRegistry } from '../drivers/registry.js'
 import { badRequest, notFound, unsupportedPath } from '../vault/errors.js'
-import { unknownFieldsWarning } from '../vault/field-decode.js'
+import { decodeString, unknownFieldsWarning } from '../vault/field-decode.js'
 import { vaultTime } from '../vault/time.js'
-import { parseStoredOptions, readOptions } from './destination-options.js'
+import { applyOptions, defaultOptions, OPTION_FIELDS, parseStoredOptions, readOptions, type DestinationConfig } from './destination-options.js'
+import type { SyncOutbox } from './outbox.js'
+import { validateCustomTags } from './tags.js'
 
 /** D-15.10: Vault's generic name pattern, at most 128 characters. */
 const NAME_RE = /^\w([\w.-]*\w)?$/
@@ -54,10 +56,13 @@ export function validateDestinationName (name: string): void {
 }
 
 export interface DestinationServiceDeps {
-  db: Db
+  /** Runs a function in one SQLite transaction. */
+  transact: Transact
   destinations: DestinationsRepo
-  associations: AssociationsRepo
-  outbox: OutboxRepo
+  associations: Pick<AssociationsRepo, 'ofDestination'>
+  /** The queue's "nothing queued any more" side (counts, settled deletes). */
+  queue: Pick<OutboxRepo, 'countForDestination' | 'deleteSettledRemoved' | 'deleteSettledHidden'>
+  outbox: Pick<SyncOutbox, 'enqueue'>
   sealer: Sealer
   registry: DriverRegistry
   now: () => number
@@ -65,10 +70,26 @@ export interface DestinationServiceDeps {
 
 /** Creates the destination service. */
 export function createDestinationService (deps: DestinationServiceDeps) {
-  const { db, destinations, associations, outbox, sealer, registry, now } = deps
+  const { transact, destinations, associations, queue, outbox, sealer, registry, now } = deps
   const aad = (id: string): string => `destination:${id}`
 
-  function driverOf (type: string): DestinationType {
+  /**
+   * Applies a write to `stored` (undefined for a create): the type's connection fields, then the
+   * shared options validated against the type's limits.
+   * @throws VaultError 400 naming the field; nothing is stored.
+   */
+  function applyWrite (driver: SyncDriver, stored: DestinationConfig | undefined, body: Record<string, unknown>, mode: WriteMode): DestinationConfig {
+    const fields: Record<string, string | undefined> = {}
+    for (const f of driver.connectionFields) fields[f] = decodeString(body[f], f)
+    const connection = driver.writeConnection(stored, fields)
+    if ('error' in connection) throw badRequest(connection.error)
+    const options = applyOptions(stored?.options ?? defaultOptions(), body, mode, (tags) => validateCustomTags(tags, driver.limits))
+    return { connection: connection.connection, secrets: connection.secrets, options }
+  }
+
+  const knownFields = (driver: SyncDriver): ReadonlySet<string> => new Set([...driver.connectionFields, ...OPTION_FIELDS, ...driver.ignoredFields])
+
+  function driverOf (type: string): SyncDriver {
     const driver = registry.get(type)
     if (driver === undefined) throw unsupportedPath()
     return driver
@@ -79,7 +100,7 @@ export function createDestinationService (deps: DestinationServiceDeps) {
     return { connection: JSON.parse(row.connection) as Record<string, string>, secrets, options: parseStoredOptions(row.options) }
   }
 
-  function view (row: DestinationRow, driver: DestinationType): DestinationView {
+  function view (row: DestinationRow, driver: SyncDriver): DestinationView {
     const config = configOf(row)
     const v: DestinationView = {
       connection_details: driver.connectionDetails(config),
@@ -109,12 +130,12 @@ export function createDestinationService (deps: DestinationServiceDeps) {
     write (type: string, name: string, body: Record<string, unknown>, mode: 'write' | 'patch'): DestinationWriteResult {
       const driver = driverOf(type)
       validateDestinationName(name)
-      const row = db.transaction((): DestinationRow => {
+      const row = transact((): DestinationRow => {
         const existing = destinations.live(type, name)
         const at = now()
         if (existing === undefined) {
           if (mode === 'patch') throw notFound()
-          const config = driver.write(undefined, body, 'create')
+          const config = applyWrite(driver, undefined, body, 'create')
           const id = randomUUID()
           const created: DestinationRow = {
             id, type, name, connection: JSON.stringify(config.connection), sealed_secrets: sealSecrets(id, config.secrets),
@@ -125,17 +146,18 @@ export function createDestinationService (deps: DestinationServiceDeps) {
           return created
         }
         refusePurging(existing)
-        const config = driver.write(configOf(existing), body, mode === 'patch' ? 'patch' : 'update')
+        const config = applyWrite(driver, configOf(existing), body, mode === 'patch' ? 'patch' : 'update')
         const updated = { ...existing, connection: JSON.stringify(config.connection), sealed_secrets: sealSecrets(existing.id, config.secrets), options: JSON.stringify(config.options), updated_at: at }
         destinations.update(updated)
         // A config change (tags, credentials, network rules) applies on the next sync of every
         // live association (Sync engine issue); template and granularity stay snapshotted (D-1).
         if (updated.connection !== existing.connection || updated.options !== existing.options || updated.sealed_secrets !== existing.sealed_secrets) {
-          for (const a of associations.ofDestination(existing.id)) if (a.removed === 0) outbox.markDirty(a.id, at)
+          // A full queue shows the association INTERNAL_VAULT_ERROR (the reconciliation pass re-queues it).
+          for (const a of associations.ofDestination(existing.id)) if (a.removed === 0) outbox.enqueue(a.id, at, { whenFull: 'error' })
         }
         return updated
-      })()
-      const warning = unknownFieldsWarning(body, driver.fields)
+      })
+      const warning = unknownFieldsWarning(body, knownFields(driver))
       return { view: view(row, driver), warnings: warning === undefined ? [] : [warning] }
     },
 
@@ -168,7 +190,7 @@ export function createDestinationService (deps: DestinationServiceDeps) {
      */
     delete (type: string, name: string, flags: { purge: boolean, force: boolean }): void {
       driverOf(type)
-      db.transaction(() => {
+      transact(() => {
         const row = destinations.live(type, name)
         if (row === undefined) return
         // force_delete: no unsync at all; external secrets stay in place (D-15.5).
@@ -178,20 +200,17 @@ export function createDestinationService (deps: DestinationServiceDeps) {
           if (!flags.purge) throw badRequest(`destination has ${live.length} associations; set purge=true to unsync and delete them`)
           if (row.purge_state === 'purging') return
           const at = now()
-          for (const a of live) {
-            associations.setStatus(a.id, 'UNSYNCING', null, at)
-            associations.setTargetsStatus(a.id, 'UNSYNCING', null, at)
-            outbox.markDirty(a.id, at)
-          }
+          // A full queue refuses the purge (503); nothing changes.
+          for (const a of live) outbox.enqueue(a.id, at, { status: 'UNSYNCING', whenFull: 'refuse' })
           destinations.setPurge(row.id, 'purging', at, null)
           return
         }
         // Only removed associations are left: drop the settled ones; keep the row hidden
         // while unsyncs are still queued (the worker drops it once they settle).
-        associations.deleteSettledRemoved(row.id)
-        if (outbox.countForDestination(row.id) > 0) destinations.hide(row.id, now())
+        queue.deleteSettledRemoved(row.id)
+        if (queue.countForDestination(row.id) > 0) destinations.hide(row.id, now())
         else destinations.delete(row.id)
-      })()
+      })
     },
 
     /** Refuses association changes while a purge runs (D-15.4). @throws VaultError 400. */
@@ -201,7 +220,7 @@ export function createDestinationService (deps: DestinationServiceDeps) {
      * The live destination `type`/`name` and its type.
      * @throws VaultError 404 `unsupported path` for an unknown type.
      */
-    find (type: string, name: string): { row: DestinationRow | undefined, driver: DestinationType } {
+    find (type: string, name: string): { row: DestinationRow | undefined, driver: SyncDriver } {
       const driver = driverOf(type)
       return { row: destinations.live(type, name), driver }
     },
@@ -210,7 +229,7 @@ export function createDestinationService (deps: DestinationServiceDeps) {
      * Drops destinations hidden by a DELETE (D-2) once none of their unsyncs is queued; the
      * worker calls this after settling outbox rows. Returns how many were dropped.
      */
-    dropSettledHidden: (): number => destinations.deleteSettledHidden(),
+    dropSettledHidden: (): number => queue.deleteSettledHidden(),
 
     /** The destination row with `id` (hidden ones included), or `undefined`. */
     byId: (id: string): DestinationRow | undefined => destinations.byId(id),

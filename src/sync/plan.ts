@@ -15,9 +15,9 @@
  *   is there first) and unsync the old name (FR-19).
  */
 import { createHash } from 'node:crypto'
+import { findCollisions, type SyncDriver } from '../drivers/driver.js'
 import type { TargetOp } from '../drivers/target-ops.js'
 import { localClientError, type SyncError } from '../drivers/sync-error.js'
-import { findNameCollisions, nameCollisionMessage } from '../drivers/azure-kv/azure-kv-names.js'
 import { effectiveNameTemplate, parseNameTemplate, renderNameTemplate, templateFields, type Granularity } from './name-template.js'
 import { builtinTagValue, buildSecretTags } from './tags.js'
 import { encodeSecretKeyValue, encodeSecretPathValue, type EncodedValue } from './value-encoding.js'
@@ -76,11 +76,14 @@ export interface PlanInput {
   recorded: RecordedTarget[]
   /** An explicit `associations/set` refresh: always write (D-8). */
   refresh: boolean
-  /** The driver's naming rule: normalised `{ name }` or `{ error }` (a full message). */
-  externalName: (rendered: string) => { name: string } | { error: string }
+  /** The destination type's naming rules: normalised `{ name }` or `{ error }` (a full message), collisions. */
+  names: PlanNames
   /** The keyed hash applied to each digest half (`crypto/keyed-hash.ts`); identity when absent. */
   digestKey?: (digest: string) => string
 }
+
+/** What the plan needs of the destination type. */
+export type PlanNames = Pick<SyncDriver, 'externalName' | 'collisionKey' | 'collisionMessage'>
 
 const sha = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex')
 
@@ -124,13 +127,13 @@ export function planAssociation (input: PlanInput): PlannedTarget[] {
         destinationType: a.destinationType, destinationName: a.destinationName, mountPath: a.mountPath,
         mountAccessor: a.accessor, secretPath: a.secretPath, secretKey: a.granularity === 'secret-key' ? key : undefined
       }))
-      const result = input.externalName(rendered)
+      const result = input.names.externalName(rendered)
       if ('error' in result) out.push({ kind: 'error', subKey: key, error: localClientError(result.error) })
       else named.push({ key, name: result.name })
     }
   }
   const collided = new Map<string, string>()
-  for (const c of findNameCollisions(named)) for (const t of c.targets) collided.set(t.key, nameCollisionMessage(c))
+  for (const c of findCollisions(named, input.names.collisionKey)) for (const t of c.targets) collided.set(t.key, input.names.collisionMessage(c))
 
   for (const { key, name } of named) {
     const rec = byKey.get(key)

@@ -1,21 +1,20 @@
 /**
- * Azure tags and Vault map/list fields (decisions D-3, D-19; FR-16, FR-25).
+ * Destination tags and Vault map/list fields (decisions D-3, D-19; FR-16, FR-25).
  *
- * Every Azure secret version vault-sync writes carries the custom tags plus exactly one
+ * Every external secret version vault-sync writes carries the custom tags plus exactly one
  * built-in tag, `hashicorp:vault` = `vault-sync:<destination_id>:<association_id>`, which
- * records ownership. Azure allows 15 tags per secret, so at most 14 custom tags.
+ * records ownership (`drivers/ownership-tag.ts`). The destination type's limits bound the
+ * custom tags (Azure allows 15 tags per secret, so at most 14 custom tags).
  */
+import type { DestinationLimits } from '../drivers/driver.js'
+import { BUILTIN_TAG_KEY, OWNER_VALUE_PREFIX, isOwnedByVaultSync } from '../drivers/ownership-tag.js'
 
-/** The built-in tag key (D-3). */
-export const BUILTIN_TAG_KEY = 'hashicorp:vault'
-/** Prefix of every built-in tag value; a value with it means "written by vault-sync". */
-export const OWNER_VALUE_PREFIX = 'vault-sync:'
-/** Azure's 15 tags per secret minus the built-in one. */
-export const MAX_CUSTOM_TAGS = 14
-/** D-3: tag keys and values are 1–256 characters (UTF-16 code units, as Azure counts). */
-export const MAX_TAG_LENGTH = 256
+export { BUILTIN_TAG_KEY, OWNER_VALUE_PREFIX, isOwnedByVaultSync }
 
-/** Azure tags as the SDK models them. */
+/** The limits `validateCustomTags` applies (from the destination type). */
+export type TagLimits = Pick<DestinationLimits, 'label' | 'maxTags' | 'maxTagLength'>
+
+/** Tags as destinations model them. */
 export type Tags = Readonly<Record<string, string>>
 
 /** The built-in tag value: `vault-sync:<destination_id>:<association_id>`. */
@@ -45,14 +44,9 @@ export function isOwnedBy (tags: Tags | undefined, associationId: string): boole
   return value !== undefined && parseBuiltinTagValue(value)?.associationId === associationId
 }
 
-/** True when the tags carry a built-in tag of any association (value starts with `vault-sync:`). */
-export function isOwnedByVaultSync (tags: Tags | undefined): boolean {
-  const value = tags?.[BUILTIN_TAG_KEY]
-  return value !== undefined && value.startsWith(OWNER_VALUE_PREFIX)
-}
-
 /**
- * Validates `custom_tags` (D-3, FR-16). Returns the 400 messages, `[]` when valid:
+ * Validates `custom_tags` against the destination type's limits (D-3, FR-16). Returns the 400
+ * messages, `[]` when valid (texts for Azure's limits):
  * - `custom_tags: at most 14 tags are allowed (Azure allows 15 per secret, 1 is reserved for hashicorp:vault)`
  * - `custom_tags: tag key "HashiCorp:Vault" is reserved for vault-sync` (case-insensitive)
  * - `custom_tags: tag key "" must be 1-256 characters long`
@@ -62,21 +56,23 @@ export function isOwnedByVaultSync (tags: Tags | undefined): boolean {
  * - `custom_tags: the value of tag "k" must not contain control characters`
  * Keys are quoted as JSON strings; values are never echoed. Lengths count UTF-16 code units.
  */
-export function validateCustomTags (tags: Tags): string[] {
+export function validateCustomTags (tags: Tags, limits: TagLimits): string[] {
   const errors: string[] = []
   const keys = Object.keys(tags)
-  if (keys.length > MAX_CUSTOM_TAGS) {
-    errors.push(`custom_tags: at most ${MAX_CUSTOM_TAGS} tags are allowed (Azure allows 15 per secret, 1 is reserved for ${BUILTIN_TAG_KEY})`)
+  const maxCustom = limits.maxTags - 1
+  const maxLength = limits.maxTagLength
+  if (keys.length > maxCustom) {
+    errors.push(`custom_tags: at most ${maxCustom} tags are allowed (${limits.label} allows ${limits.maxTags} per secret, 1 is reserved for ${BUILTIN_TAG_KEY})`)
   }
   for (const key of keys) {
     const k = `custom_tags: tag key ${JSON.stringify(key)}`
     const v = `custom_tags: the value of tag ${JSON.stringify(key)}`
     const value = tags[key]
     if (key.toLowerCase() === BUILTIN_TAG_KEY) errors.push(`${k} is reserved for vault-sync`)
-    if (key.length < 1 || key.length > MAX_TAG_LENGTH) errors.push(`${k} must be 1-${MAX_TAG_LENGTH} characters long`)
+    if (key.length < 1 || key.length > maxLength) errors.push(`${k} must be 1-${maxLength} characters long`)
     if (/\s/u.test(key)) errors.push(`${k} must not contain whitespace`)
     if (/\p{Cc}/u.test(key)) errors.push(`${k} must not contain control characters`)
-    if (value.length < 1 || value.length > MAX_TAG_LENGTH) errors.push(`${v} must be 1-${MAX_TAG_LENGTH} characters long`)
+    if (value.length < 1 || value.length > maxLength) errors.push(`${v} must be 1-${maxLength} characters long`)
     if (/\p{Cc}/u.test(value)) errors.push(`${v} must not contain control characters`)
   }
   return errors

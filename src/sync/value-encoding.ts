@@ -85,6 +85,7 @@ function formatNumber (n: number): string {
 const SHORT_ESCAPES: Readonly<Record<string, string>> = {
   '"': '\\"', '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t'
 }
+// eslint-disable-next-line no-control-regex -- Go's encoding/json escapes exactly these control characters
 const NEEDS_ESCAPE = /["\\\u0000-\u001f<>&\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
 
 function quote (s: string): string {

@@ -7,26 +7,25 @@
  * - destinations hidden by a DELETE are dropped once their unsyncs settled.
  * It never undoes out-of-band edits in Azure (Vault does not either).
  */
-import type { SyncWorkRepo } from '../../db/sync-work-repo.js'
-import type { Services } from '../services.js'
+import type { WorkerServices } from './worker-deps.js'
 
-type Deps = Pick<Services, 'db' | 'syncRepos' | 'destinationService' | 'syncConfig'>
+type Deps = Pick<WorkerServices, 'work' | 'destinationService'>
 
-/** Creates the pass over the services and the worker repo. */
-export function createReconciler (services: Deps, work: SyncWorkRepo, settings: { unsyncedRetentionMs: number, reconcileIntervalMs: number }) {
-  const { outbox } = services.syncRepos
+/** Creates the pass over the worker's services. */
+export function createReconciler (services: Deps, settings: { unsyncedRetentionMs: number, reconcileIntervalMs: number }) {
+  const { associations, queue, outbox, transact } = services.work
   return {
     /** One pass at time `now` (ms). */
     run (now: number): void {
-      services.db.transaction(() => {
-        for (const id of work.expiredRemoved(now - settings.unsyncedRetentionMs)) work.deleteAssociation(id)
-        work.deleteExpiredUnsyncedTargets(now - settings.unsyncedRetentionMs)
-        const capacity = services.syncConfig.get().queue_capacity
-        for (const id of work.erroredIdle(now - Math.min(settings.reconcileIntervalMs, 60_000))) {
-          if (work.countRows() >= capacity) break
-          outbox.markDirty(id, now)
+      transact(() => {
+        for (const id of queue.expiredRemoved(now - settings.unsyncedRetentionMs)) associations.delete(id)
+        associations.deleteExpiredUnsyncedTargets(now - settings.unsyncedRetentionMs)
+        // Errored associations with nothing queued go again, as far as the queue has room.
+        for (const id of associations.erroredBefore(now - Math.min(settings.reconcileIntervalMs, 60_000))) {
+          if (queue.has(id)) continue
+          if (!outbox.enqueue(id, now, { whenFull: 'skip' })) break
         }
-      })()
+      })
       services.destinationService.dropSettledHidden()
     }
   }

@@ -1,46 +1,38 @@
 /**
- * Assembles the background half (outbox -> worker -> driver -> Azure) from the configuration:
- * the azure-kv driver with its cached SDK clients and per-vault limiter, and the worker, woken
- * by every outbox record and by `sys/sync/config` changes. `server.ts` calls this once.
+ * Assembles the background half (outbox -> worker -> driver -> destination) from the composed
+ * services and the configuration: the worker over the destination-type registry, woken by
+ * every queued row (`enqueue` emits) and by `sys/sync/config` changes. `server.ts` calls this once.
  */
 import type { FastifyBaseLogger as Logger } from 'fastify'
 import type { Config } from '../config.js'
-import { createAzureKvClients } from '../drivers/azure-kv/azure-kv-client.js'
-import { createAzureKvDriver } from '../drivers/azure-kv/azure-kv-driver.js'
-import { DEFAULT_VAULT_LIMITS, createVaultLimiter } from '../drivers/azure-kv/azure-kv-limits.js'
 import type { Metrics } from '../metrics/metrics.js'
 import type { Services } from '../services.js'
 import { createSyncWorker, type SyncWorker } from './worker.js'
 
+type EngineServices = Pick<Services, 'syncWork' | 'driverRegistry' | 'destinationService' | 'kv' | 'mounts' | 'syncConfig' | 'now' | 'targetDigestKey'>
+
 /**
  * Builds the worker for `config` and subscribes it to new work; call `start()` on it. With
- * `metrics`, every Azure SDK request (each retry) and every settled attempt is counted.
+ * `metrics`, every settled attempt is counted (the drivers count their own requests).
  */
-export function createSyncEngine (services: Services, config: Readonly<Config>, log: Logger, metrics?: Metrics): SyncWorker {
-  const az = config.azure
-  const driver = createAzureKvDriver({
-    clients: createAzureKvClients({
-      authorityHost: az.authorityHost,
-      caFile: az.caFile,
-      disableInstanceDiscovery: az.disableInstanceDiscovery,
-      disableChallengeResourceVerification: az.disableChallengeResourceVerification,
-      allowLoopback: az.allowLoopbackDestinations,
-      sdkMaxRetries: az.sdkMaxRetries,
-      onRequest: metrics?.azureRequest,
-      maxSockets: 2 * az.maxConcurrency // one pool per vault client, sized to the limiter's two lanes
-    }),
-    limiter: createVaultLimiter({ ...DEFAULT_VAULT_LIMITS, concurrency: az.maxConcurrency }),
-    pollIntervalMs: az.pollIntervalMs,
-    pollTimeoutMs: az.pollTimeoutMs
-  })
+export function createSyncEngine (services: EngineServices, config: Readonly<Config>, log: Logger, metrics?: Metrics): SyncWorker {
   const worker = createSyncWorker({
-    services,
-    driver,
+    services: {
+      work: services.syncWork,
+      registry: services.driverRegistry,
+      destinationService: services.destinationService,
+      kv: services.kv,
+      mounts: services.mounts,
+      syncConfig: services.syncConfig,
+      now: services.now,
+      targetDigestKey: services.targetDigestKey
+    },
     log,
     observer: metrics?.sync,
     settings: {
       maxInFlight: 64,
-      leaseMs: 2 * az.pollTimeoutMs + 60_000,
+      // Longer than any attempt can take: two long-running operations plus a minute.
+      leaseMs: 2 * config.azure.pollTimeoutMs + 60_000,
       reconcileIntervalMs: config.reconcileIntervalMs,
       unsyncedRetentionMs: config.unsyncedRetentionMs,
       stopGraceMs: 5_000,
@@ -49,7 +41,7 @@ export function createSyncEngine (services: Services, config: Readonly<Config>, 
       clientErrorRetryMs: config.clientErrorRetryMs
     }
   })
-  services.syncRepos.outbox.onDirty(() => { worker.wake() })
+  services.syncWork.outbox.onEnqueued(() => { worker.wake() })
   services.syncConfig.onChange(() => { worker.wake() })
   return worker
 }

@@ -10,12 +10,12 @@
  */
 import type { AssociationRow } from '../../db/associations-repo.js'
 import type { DestinationRow } from '../../db/destinations-repo.js'
-import type { ClaimedRow, SyncWorkRepo } from '../../db/sync-work-repo.js'
-import { effectiveAzureConnection } from '../drivers/azure-kv/azure-kv-config.js'
-import { vaultOrigin, type AzureKvConnection } from '../drivers/azure-kv/azure-kv-client.js'
+import type { ClaimedRow } from '../../db/outbox-repo.js'
+import type { SyncDriver } from '../drivers/driver.js'
 import { localClientError } from '../drivers/sync-error.js'
-import type { Services } from '../services.js'
+import { networkRules } from '../sync/destination-options.js'
 import { planAssociation, type KvSnapshot, type PlannedTarget } from '../sync/plan.js'
+import type { WorkerServices } from './worker-deps.js'
 
 /** Everything an attempt works from. */
 export interface WorkContext {
@@ -25,7 +25,10 @@ export interface WorkContext {
   /** The association is being unsynced as a whole (removed, purge, hidden destination). */
   unsyncAll: boolean
   kv: KvSnapshot & { deletionAtMs: number | null } | undefined
-  connection: AzureKvConnection
+  /** The destination's type. */
+  driver: SyncDriver
+  /** Its effective connection (`driver.connect`). */
+  connection: unknown
   planned: PlannedTarget[]
   /** Deletes skipped because another association on the same vault owns the name: subKey -> note. */
   leftInPlace: Map<PlannedTarget, string>
@@ -47,37 +50,38 @@ export const isOlderVersionNote = (message: string): boolean => /^version \d+ is
 
 export type LoadResult = { kind: 'work', ctx: WorkContext } | { kind: 'skip', reason: string }
 
-type Deps = Pick<Services, 'kv' | 'mounts' | 'destinationService' | 'driverRegistry' | 'syncRepos' | 'azureEnv' | 'db' | 'now' | 'targetDigestKey'>
+type Deps = Pick<WorkerServices, 'work' | 'kv' | 'mounts' | 'destinationService' | 'registry' | 'now' | 'targetDigestKey'>
 
-/** Creates the loader over the services and the worker repo. */
-export function createWorkLoader (services: Deps, work: SyncWorkRepo) {
-  const { associations, outbox } = services.syncRepos
+/** Creates the loader over the worker's services. */
+export function createWorkLoader (services: Deps) {
+  const { associations, outbox, transact } = services.work
 
-  function originOf (destinationId: string): string | undefined {
+  /** The endpoint (store) a destination writes to, or undefined (gone, unknown type, unusable). */
+  function endpointOf (destinationId: string): string | undefined {
     const d = services.destinationService.byId(destinationId)
-    if (d === undefined) return undefined
-    try {
-      return vaultOrigin(effectiveAzureConnection(services.destinationService.configOf(d), services.azureEnv).keyVaultUri)
-    } catch { return undefined }
+    const driver = d === undefined ? undefined : services.registry.get(d.type)
+    if (d === undefined || driver === undefined) return undefined
+    const config = services.destinationService.configOf(d)
+    return driver.endpointKey(driver.connect(config, networkRules(config.options)))
   }
 
   function checkNames (ctx: WorkContext): void {
-    const origin = (() => { try { return vaultOrigin(ctx.connection.keyVaultUri) } catch { return undefined } })()
+    const endpoint = ctx.driver.endpointKey(ctx.connection)
     ctx.planned = ctx.planned.map((p): PlannedTarget => {
       if (p.kind !== 'write' || p.op.op !== 'write' || !p.op.firstWrite) return p
-      const owner = work.ownersOfName(p.name, ctx.association.id)
+      const owner = associations.ownersOfName(p.name, ctx.association.id)
         .find((o) => o.destination_id === ctx.destination.id && o.removed === 0)
       if (owner === undefined) return p
       return { kind: 'error', subKey: p.subKey, name: p.name, error: localClientError(`name ${JSON.stringify(p.name)} is owned by ${owner.mount_path}${owner.secret_path}`) }
     })
     for (const p of ctx.planned) {
-      if ((p.kind !== 'unsync' && p.kind !== 'cleanup') || p.op.op !== 'delete' || origin === undefined) continue
-      const others = work.ownersOfName(p.op.name, ctx.association.id).filter((o) => o.removed === 0 && originOf(o.destination_id) === origin)
+      if ((p.kind !== 'unsync' && p.kind !== 'cleanup') || p.op.op !== 'delete' || endpoint === undefined) continue
+      const others = associations.ownersOfName(p.op.name, ctx.association.id).filter((o) => o.removed === 0 && endpointOf(o.destination_id) === endpoint)
       if (others.length === 0) continue
       const dest = services.destinationService.byId(others[0].destination_id)
       ctx.leftInPlace.set(p, `left in place: also synced by ${dest?.name ?? others[0].destination_id}`)
       const at = services.now()
-      services.db.transaction(() => { for (const o of others) outbox.markDirty(o.association_id, at) })()
+      transact(() => { for (const o of others) outbox.enqueue(o.association_id, at, { whenFull: 'error' }) })
     }
   }
 
@@ -93,10 +97,10 @@ export function createWorkLoader (services: Deps, work: SyncWorkRepo) {
     if (mount === undefined && !unsyncAll) return { kind: 'skip', reason: 'mount disabled' }
     const current = unsyncAll || mount === undefined ? undefined : services.kv.readCurrent(association.accessor, association.secret_path)
     const kv = current === undefined ? undefined : { version: current.version, data: current.data as Record<string, unknown>, deletionAtMs: current.deletionAtMs }
+    const driver = services.registry.get(destination.type)
+    if (driver === undefined) return { kind: 'skip', reason: `unknown destination type ${destination.type}` }
     const config = services.destinationService.configOf(destination)
-    const connection = effectiveAzureConnection(config, services.azureEnv)
-    const type = services.driverRegistry.get(destination.type)
-    if (type === undefined) return { kind: 'skip', reason: `unknown destination type ${destination.type}` }
+    const connection = driver.connect(config, networkRules(config.options))
     const planned = planAssociation({
       association: {
         id: association.id, destinationId: destination.id, destinationType: destination.type, destinationName: destination.name,
@@ -109,11 +113,11 @@ export function createWorkLoader (services: Deps, work: SyncWorkRepo) {
         subKey: t.sub_key, externalName: t.external_name, digest: t.digest, externalVersion: t.external_version
       })),
       refresh: row.refresh === 1,
-      externalName: (rendered) => type.externalName(rendered),
+      names: driver,
       digestKey: services.targetDigestKey
     })
     const note = current === undefined ? undefined : olderVersionNote(current.version, current.currentVersion)
-    const ctx: WorkContext = { row, association, destination, unsyncAll, kv, connection, planned, leftInPlace: new Map(), olderVersionNote: note }
+    const ctx: WorkContext = { row, association, destination, unsyncAll, kv, driver, connection, planned, leftInPlace: new Map(), olderVersionNote: note }
     checkNames(ctx)
     return { kind: 'work', ctx }
   }

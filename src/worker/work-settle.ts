@@ -5,16 +5,15 @@
  * backoff after failures, re-armed at the next scheduled KV deletion, released when a newer
  * change arrived meanwhile so it runs again at once).
  */
-import type { SyncWorkRepo } from '../../db/sync-work-repo.js'
 import type { SyncError } from '../drivers/sync-error.js'
 import type { OpResult } from '../drivers/target-ops.js'
 import type { SyncObserver } from '../metrics/sync-metrics.js'
-import type { Services } from '../services.js'
 import type { PlannedTarget } from '../sync/plan.js'
 import { backoffDelayMs, type BackoffSettings } from './backoff.js'
 import { failureStatus, retryDelayMs } from './settle-rules.js'
 import type { StatusChangeLog } from './status-log.js'
 import { isOlderVersionNote, type WorkContext } from './work-load.js'
+import type { WorkerServices } from './worker-deps.js'
 
 /** A recorded note that still holds when nothing was written (not an older-version note: that is recomputed). */
 const keptNote = (message: string | null): string | null => (message !== null && isOlderVersionNote(message) ? null : message)
@@ -27,26 +26,26 @@ export interface SettleSettings {
   clientErrorRetryMs: number
 }
 
-type Deps = Pick<Services, 'db' | 'now' | 'syncRepos' | 'destinationService'>
+type Deps = Pick<WorkerServices, 'work' | 'now' | 'destinationService'>
 
 /**
  * Creates the settle step; `statusSettled` is told each settled status once its transaction
  * committed (the status-change log), and `observer` (metrics) hears each settled attempt after it
  * committed.
  */
-export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings: SettleSettings, statusSettled?: StatusChangeLog, observer?: SyncObserver) {
-  const { associations, destinations } = services.syncRepos
+export function createWorkSettler (services: Deps, settings: SettleSettings, statusSettled?: StatusChangeLog, observer?: SyncObserver) {
+  const { associations, destinations, queue, transact } = services.work
 
   /** Shows the attempt in flight: SYNCING / UNSYNCING on the association and the targets it touches. */
   function markInFlight (ctx: WorkContext): void {
     const at = services.now()
     const status = ctx.unsyncAll ? 'UNSYNCING' : 'SYNCING'
-    services.db.transaction(() => {
+    transact(() => {
       associations.setStatus(ctx.association.id, status, null, at)
       for (const p of ctx.planned) {
-        if (p.kind === 'write' || p.kind === 'unsync') work.setTargetStatus(ctx.association.id, p.subKey, p.kind === 'unsync' ? 'UNSYNCING' : 'SYNCING', null, at)
+        if (p.kind === 'write' || p.kind === 'unsync') associations.setTargetStatus(ctx.association.id, p.subKey, p.kind === 'unsync' ? 'UNSYNCING' : 'SYNCING', null, at)
       }
-    })()
+    })
   }
 
   /** Settles the attempt; `results` holds the outcome of every planned target that had an op. */
@@ -64,7 +63,7 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
     }
     const put = (subKey: string, record: ReturnType<typeof keep>, status: string, message: string | null): void => {
       statuses.push(status)
-      work.putTarget({ association_id: a.id, sub_key: subKey, ...record, status, message, updated_at: at })
+      associations.putTarget({ association_id: a.id, sub_key: subKey, ...record, status, message, updated_at: at })
     }
     let settled: { status: string, message: string | null } | undefined
     const failed = (p: PlannedTarget, error: SyncError): void => {
@@ -72,7 +71,7 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
       put(p.subKey, keep(p.subKey), failureStatus(error, fail), error.message)
     }
 
-    services.db.transaction(() => {
+    transact(() => {
       const planned = new Set(ctx.planned.map((p) => p.subKey))
       for (const p of ctx.planned) {
         const r = results.get(p)
@@ -98,7 +97,7 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
         }
       }
       // Targets with no name and no plan (a key that vanished before it was ever written).
-      for (const [subKey, t] of recorded) if (!planned.has(subKey) && t.external_name === null && t.status !== 'UNSYNCED') work.deleteTarget(a.id, subKey)
+      for (const [subKey, t] of recorded) if (!planned.has(subKey) && t.external_name === null && t.status !== 'UNSYNCED') associations.deleteTarget(a.id, subKey)
 
       const rank = (s: string): number => { const i = PRECEDENCE.indexOf(s); return i < 0 ? PRECEDENCE.length : i }
       const worst = statuses.reduce<string | undefined>((w, s) => (w === undefined || rank(s) < rank(w) ? s : w), undefined)
@@ -110,14 +109,14 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
       settlePurge(ctx, failures, associationStatus)
       const delay = retryDelayMs(failures, ctx.row.attempts, settings.backoff, settings.clientErrorRetryMs)
       if (delay !== undefined) {
-        work.retry(a.id, ctx.row.generation, at + delay, ctx.row.attempts + 1, ctx.row.first_failure_at ?? at)
+        queue.retry(a.id, ctx.row.generation, at + delay, ctx.row.attempts + 1, ctx.row.first_failure_at ?? at)
       } else if (ctx.kv?.deletionAtMs != null && ctx.kv.deletionAtMs > at) {
         // D-22: the synced version is scheduled for deletion: look again when it expires.
-        work.retry(a.id, ctx.row.generation, ctx.kv.deletionAtMs + 1, 0, null)
-      } else if (!work.complete(a.id, ctx.row.generation)) {
-        work.retry(a.id, -1, at, 0, null) // a newer change arrived: just release the lease
+        queue.retry(a.id, ctx.row.generation, ctx.kv.deletionAtMs + 1, 0, null)
+      } else if (!queue.complete(a.id, ctx.row.generation)) {
+        queue.retry(a.id, -1, at, 0, null) // a newer change arrived: just release the lease
       }
-    })()
+    })
     if (settled !== undefined) statusSettled?.({ association: a, destination: ctx.destination, ...settled })
     services.destinationService.dropSettledHidden()
     if (observer !== undefined) {
@@ -139,7 +138,7 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
     const d = ctx.destination
     if (d.purge_state !== 'purging') return
     if (status === 'UNSYNCED') {
-      work.deleteAssociation(ctx.association.id)
+      associations.delete(ctx.association.id)
       if (associations.ofDestination(d.id).length === 0) destinations.delete(d.id)
       return
     }
@@ -151,12 +150,12 @@ export function createWorkSettler (services: Deps, work: SyncWorkRepo, settings:
   /** An unexpected failure of the attempt itself: INTERNAL_VAULT_ERROR and a backoff retry. */
   function settleInternal (ctx: WorkContext, message: string): void {
     const at = services.now()
-    services.db.transaction(() => {
+    transact(() => {
       associations.setStatus(ctx.association.id, 'INTERNAL_VAULT_ERROR', message, at)
       associations.setTargetsStatus(ctx.association.id, 'INTERNAL_VAULT_ERROR', message, at)
       const delay = backoffDelayMs(ctx.row.attempts + 1, settings.backoff)
-      work.retry(ctx.association.id, ctx.row.generation, at + delay, ctx.row.attempts + 1, ctx.row.first_failure_at ?? at)
-    })()
+      queue.retry(ctx.association.id, ctx.row.generation, at + delay, ctx.row.attempts + 1, ctx.row.first_failure_at ?? at)
+    })
     statusSettled?.({ association: ctx.association, destination: ctx.destination, status: 'INTERNAL_VAULT_ERROR', message })
     observer?.onSettled({
       destinationType: ctx.destination.type, ops: [], wroteVersion: false, queuedAt: ctx.row.created_at, settledAt: at, retry: ctx.row.attempts > 0, failed: true,

@@ -12,14 +12,13 @@
  */
 import { setMaxListeners } from 'node:events'
 import type { FastifyBaseLogger as Logger } from 'fastify'
-import { createSyncWorkRepo, type ClaimedRow } from '../../db/sync-work-repo.js'
-import type { AzureKvDriver } from '../drivers/azure-kv/azure-kv-driver.js'
+import type { ClaimedRow } from '../../db/outbox-repo.js'
 import { internalSyncError } from '../drivers/sync-error.js'
 import type { OpResult } from '../drivers/target-ops.js'
 import type { SyncObserver } from '../metrics/sync-metrics.js'
-import type { Services } from '../services.js'
 import type { PlannedTarget } from '../sync/plan.js'
 import { createReconciler } from './reconciler.js'
+import type { WorkerServices } from './worker-deps.js'
 import { createWorkLoader, type WorkContext } from './work-load.js'
 import { createStatusChangeLog } from './status-log.js'
 import { createWorkSettler, type SettleSettings } from './work-settle.js'
@@ -42,8 +41,7 @@ export interface WorkerSettings extends SettleSettings {
 }
 
 export interface WorkerDeps {
-  services: Services
-  driver: AzureKvDriver
+  services: WorkerServices
   settings: WorkerSettings
   log: Logger
   /** Metrics hooks (`src/metrics/`), told of every settled attempt. */
@@ -51,11 +49,11 @@ export interface WorkerDeps {
 }
 
 /** Creates the worker; call `start()`. */
-export function createSyncWorker ({ services, driver, settings, log, observer }: WorkerDeps) {
-  const work = createSyncWorkRepo(services.db)
-  const loader = createWorkLoader(services, work)
-  const settler = createWorkSettler(services, work, settings, createStatusChangeLog(log), observer)
-  const reconciler = createReconciler(services, work, settings)
+export function createSyncWorker ({ services, settings, log, observer }: WorkerDeps) {
+  const work = services.work.queue
+  const loader = createWorkLoader(services)
+  const settler = createWorkSettler(services, settings, createStatusChangeLog(log), observer)
+  const reconciler = createReconciler(services, settings)
   const spacing = createWriteSpacing(settings.minWriteIntervalMs ?? 0)
   const inFlight = new Map<string, Promise<void>>()
   const abort = new AbortController()
@@ -97,7 +95,7 @@ export function createSyncWorker ({ services, driver, settings, log, observer }:
     const run = async (targets: PlannedTarget[]): Promise<void> => {
       const withOps = targets.filter((p): p is WithOp => 'op' in p && !ctx.leftInPlace.has(p))
       if (withOps.length === 0) return
-      const out = await driver.apply(ctx.connection, withOps.map((p) => p.op), abort.signal)
+      const out = await ctx.driver.apply(ctx.connection, withOps.map((p) => p.op), abort.signal)
       withOps.forEach((p, i) => results.set(p, out[i]))
     }
     // A renamed target's old name goes first; its new name is written only once that worked.

@@ -6,7 +6,7 @@ import type { AkvEmulator } from '../../src/akv-emulator/index.js'
 export interface RawResponse {
   status: number
   headers: Record<string, string | string[] | undefined>
-  body: any // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any
   text: string
 }
 

@@ -27,7 +27,7 @@ const PROBES: Record<string, Probe> = {
   'telemetry.prometheus_retention_time': ['telemetry {\n  prometheus_retention_time = "30s"\n}\n', (c) => c.telemetry.prometheusRetentionMs, 30_000],
   'telemetry.disable_hostname': ['telemetry {\n  disable_hostname = true\n}\n', (c) => c.telemetry.disableHostname, true],
   'telemetry.unauthenticated_metrics_access': ['telemetry {\n  unauthenticated_metrics_access = true\n}\n', (c) => c.telemetry.unauthenticatedMetricsAccess, true],
-  'listener.telemetry.unauthenticated_metrics_access': [`listener "tcp" {\n  tls_disable = true\n  telemetry {\n    unauthenticated_metrics_access = true\n  }\n}\n`, (c) => c.telemetry.unauthenticatedMetricsAccess, true],
+  'listener.telemetry.unauthenticated_metrics_access': ['listener "tcp" {\n  tls_disable = true\n  telemetry {\n    unauthenticated_metrics_access = true\n  }\n}\n', (c) => c.telemetry.unauthenticatedMetricsAccess, true],
   'sync.worker': ['sync {\n  worker = false\n}\n', (c) => c.worker, false],
   'sync.reconcile_interval': ['sync {\n  reconcile_interval = "2m"\n}\n', (c) => c.reconcileIntervalMs, 120_000],
   'sync.backoff_base': ['sync {\n  backoff_base = 3\n}\n', (c) => c.backoffBaseMs, 3000],
@@ -45,7 +45,6 @@ const PROBES: Record<string, Probe> = {
   'sync.azure_poll_timeout': ['sync {\n  azure_poll_timeout = "2m"\n}\n', (c) => c.azure.pollTimeoutMs, 120_000]
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 /** Settings other parts of vault-sync add to config.ts: probed once config.ts reads their variable. */
 const LATER: Record<string, Probe> = {
   ui: ['ui = true\n', (c) => (c as any).ui, true],
@@ -59,7 +58,7 @@ const LATER: Record<string, Probe> = {
   'listener.http_idle_timeout': ['listener "tcp" {\n  tls_disable = true\n  http_idle_timeout = "333s"\n}\n', (c) => (c as any).http?.timeouts?.idleMs, 333_000],
   'sync.min_write_interval': ['sync {\n  min_write_interval = "3s"\n}\n', (c) => (c as any).minWriteIntervalMs, 3000]
 }
-/* eslint-enable @typescript-eslint/no-explicit-any */
+
 const CONFIG_SOURCE = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'config.ts'), 'utf8')
 
 async function configOf (hcl: string, env: Record<string, string> = {}): Promise<Readonly<Config>> {

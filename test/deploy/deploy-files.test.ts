@@ -39,7 +39,7 @@ const balanced = (s: string): boolean => {
 
 t.test('alert rules: valid structure, only exported metrics', async (t) => {
   const names = await exportedNames(t)
-  const doc = parse(read('prometheus/vault-sync-alerts.yml')) as { groups: Array<{ name: string, rules: Array<Record<string, any>> }> } // eslint-disable-line @typescript-eslint/no-explicit-any
+  const doc = parse(read('prometheus/vault-sync-alerts.yml')) as { groups: Array<{ name: string, rules: Array<Record<string, any>> }> }
   t.equal(doc.groups.length, 1)
   const rules = doc.groups[0].rules
   t.ok(rules.length >= 8, `${rules.length} rules`)

@@ -53,13 +53,15 @@ t.test('SIGKILL mid-burst, restart, converge', async (t) => {
   }
   // 200 updates in flight; kill the server half-way through.
   let answered = 0
+  let halfway: () => void = () => {}
+  const half = new Promise<void>((resolve) => { halfway = resolve })
   const burst = Array.from({ length: 200 }, async (_, i) => {
     await sleep(i)
     const res = await call(addr, 'PUT', `secret/data/${names[i % names.length]}`, { data: { v: i + 1 } })
-    answered++
+    if (++answered === 100) halfway()
     return res
   })
-  while (answered < 100) await sleep(5)
+  await half
   children[0].kill('SIGKILL')
   await Promise.allSettled(burst)
   t.ok(answered < 200, `killed with updates in flight (${answered} of 200 answered)`)

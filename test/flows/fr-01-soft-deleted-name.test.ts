@@ -35,7 +35,6 @@ t.test('recover forbidden: CLIENT_SIDE_ERROR naming the secret and the missing r
   t.match(e?.message, /"app-db" is soft-deleted .*secrets\/recover\/action/)
   t.equal(tb.emu.vault().inspectSecret('app-db')?.state, 'deleted', 'never reported SYNCED without a write')
   const recovers = tb.emu.requestLog().filter((r) => /recover/.test(r.path)).length
-  await new Promise((resolve) => setTimeout(resolve, 200))
-  await tb.settle()
+  await tb.advance(200)
   t.equal(tb.emu.requestLog().filter((r) => /recover/.test(r.path)).length, recovers, 'no hot retry loop (retried only after VAULT_SYNC_CLIENT_ERROR_RETRY)')
 })

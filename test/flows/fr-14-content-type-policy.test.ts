@@ -33,7 +33,8 @@ t.test('another policy refusal: CLIENT_SIDE_ERROR with Azure\'s message, retried
   t.equal(e?.sync_status, 'CLIENT_SIDE_ERROR')
   t.match(e?.message, /ForbiddenByGovernancePolicy: Operation "set" is denied by policy: secret expiry is required/)
   const puts = tb.emu.requestLog().filter((r) => r.method === 'PUT').length
-  await new Promise((resolve) => setTimeout(resolve, 300))
-  await tb.settle()
+  await tb.advance(300)
   t.equal(tb.emu.requestLog().filter((r) => r.method === 'PUT').length, puts, 'no hot retry')
+  await tb.advance(3_600_000)
+  t.ok(tb.emu.requestLog().filter((r) => r.method === 'PUT').length > puts, 'retried once VAULT_SYNC_CLIENT_ERROR_RETRY (1h) passed')
 })

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { ROOT_TOKEN, startTestServer } from '../helper.js'
 import { CLIENT_SECRET } from '../sync-fixtures.js'
 
-interface CurlResult { status: number, body: any } // eslint-disable-line @typescript-eslint/no-explicit-any
+interface CurlResult { status: number, body: any }
 
 const ENVELOPE_KEYS = ['auth', 'data', 'lease_duration', 'lease_id', 'mount_type', 'renewable', 'request_id', 'warnings', 'wrap_info']
 

@@ -17,7 +17,7 @@ t.test('one warn line into CLIENT_SIDE_ERROR, one info line back to SYNCED', asy
   const akv = dev.info.akv!
   const admin = adminClient(t, { info: akv, caPem: readFileSync(akv.ca_file, 'utf8') } as unknown as AkvEmulator)
   const vaultName = akv.vaults[0].name
-  const api = async (method: string, path: string, body?: unknown): Promise<any> => { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const api = async (method: string, path: string, body?: unknown): Promise<any> => {
     const res = await fetch(`${dev.info.address}/v1/${path}`, { method, headers: { 'x-vault-token': dev.info.root_token }, body: body === undefined ? undefined : JSON.stringify(body) })
     if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
     return res.status === 204 ? undefined : await res.json()

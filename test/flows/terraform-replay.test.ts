@@ -21,7 +21,7 @@ function getOk (config: Record<string, unknown>, field: string): boolean {
 }
 
 /** `SyncDestinationRead`: each field from connection_details, then options (granularity → granularity_level). */
-function destinationState (resp: any, name: string): Record<string, unknown> { // eslint-disable-line @typescript-eslint/no-explicit-any
+function destinationState (resp: any, name: string): Record<string, unknown> {
   const state: Record<string, unknown> = { name, type: 'azure-kv' }
   for (const k of READ_FIELDS) {
     const vaultKey = k === 'granularity' ? 'granularity_level' : k

@@ -15,7 +15,7 @@ const CLIENT_DIR = join(packageRoot(), 'test', 'openapi', 'client')
 const TSC = join(packageRoot(), 'node_modules', 'typescript', 'bin', 'tsc')
 
 /** `seedWorkflow` of client/seed-workflow.ts, as this file sees it (its result is typed there). */
-type SeedWorkflow = (baseUrl: string, token: string, keyVaultUri: string) => Promise<any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type SeedWorkflow = (baseUrl: string, token: string, keyVaultUri: string) => Promise<any>
 
 /** Runs tsc on the client folder; resolves its exit code and output. */
 async function typeCheck (): Promise<{ code: number, output: string }> {

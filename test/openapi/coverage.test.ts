@@ -13,7 +13,7 @@ import { shapeDifferences } from './example-shapes.js'
 import { answered, recorded, violations } from './response-validation.js'
 import { SCENARIO, type ScenarioContext, type Step } from './scenario.js'
 
-type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>
 
 const PAGE_PREFIX = '/ui/api-docs'
 

@@ -15,7 +15,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
 import { parse as parseYaml } from 'yaml'
 import { openApiFile } from '../../src/openapi/document-file.js'
 
-type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>
 
 /** One operation of the document. */
 export interface DocOperation { operationId: string, method: string, path: string, operation: Json }

@@ -6,7 +6,7 @@
  * are data (accessors, paths). Used by the examples check of decisions D-32.3.
  */
 
-type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>
 
 /** `null`, `boolean`, `number`, `string`, `array` or `object`. */
 function kind (v: unknown): string {

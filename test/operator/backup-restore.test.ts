@@ -15,6 +15,7 @@ t.test('online backup during writes, restore, every earlier secret served', asyn
   const written: number[] = []
   let stop = false
   const writer = (async () => {
+    // eslint-disable-next-line no-unmodified-loop-condition -- cleared by the test body while this loop awaits
     for (let i = 0; !stop; i++) {
       const res = await vault(server.app, 'POST', `/v1/secret/data/app/s-${i}`, { body: { data: { value: `v-${i}`, pad: 'x'.repeat(2000) } } })
       if (res.statusCode !== 200) throw new Error(`write ${i}: ${res.statusCode} ${res.body}`)

@@ -95,7 +95,7 @@ t.test('finding 6: malformed heads are answered at once; CONNECT and TRACE are 4
   const { port, token } = await setUp(t, { VAULT_SYNC_HTTP_READ_HEADER_TIMEOUT: '10m', VAULT_SYNC_HTTP_READ_TIMEOUT: '10m' })
   // Each is answered by the parser's own verdict, not by the header timeout (which would be a 408).
   const malformed = { errors: ['malformed HTTP request'] }
-  const bareLf = (await rawExchange(port, [`GET /v1/sys/health HTTP/1.1\nHost: x\n\n`]))[0]
+  const bareLf = (await rawExchange(port, ['GET /v1/sys/health HTTP/1.1\nHost: x\n\n']))[0]
   t.equal(bareLf.status, 400, 'a bare-LF head is answered')
   t.same(JSON.parse(bareLf.body), malformed)
   const hello = Buffer.from('16030100a5010000a103035f', 'hex').toString('latin1')

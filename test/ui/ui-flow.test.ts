@@ -183,6 +183,8 @@ t.test('the operator page drives secrets sync end to end', async (t) => {
     await row(page, 'app/zeta').locator('[data-status="SYNCED"]').waitFor(WAIT)
     t.equal(await page.getByTestId('retry-errored').count(), 0, 'nothing errored is left')
     await row(page, 'app/zeta').getByRole('button', { name: 'Unsync' }).click()
+    // Focus moves once the confirmation has rendered: wait for it (bounded), then assert.
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'confirm-unsync', null, WAIT).catch(() => {})
     t.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'confirm-unsync', 'focus moves to the confirmation')
     await page.keyboard.press('Enter')
     await row(page, 'app/zeta').locator('[data-status="UNSYNCED"]').waitFor(WAIT)

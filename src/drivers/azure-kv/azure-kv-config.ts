@@ -9,17 +9,14 @@
  * be `https://host[:port][/]`; `cloud` is one of the accepted names (default `cloud`);
  * `key_vault_uri`, `tenant_id` and `cloud` cannot change after create (an equal value is
  * accepted, D-15.6); `client_secret` is write-only, and `"*****"` sent back means unchanged.
+ * Problems come back as `{ error }` with the exact 400 text (the service raises it).
  */
 import { Type } from 'typebox'
 import { named } from '../../openapi/schema-json.js'
-import { badRequest } from '../../vault/errors.js'
-import { decodeString } from '../../vault/field-decode.js'
-import { applyOptions, defaultOptions, OPTION_FIELDS, type WriteMode } from '../../sync/destination-options.js'
-import { validateCustomTags } from '../../sync/tags.js'
-import type { DestinationConfig, DestinationType } from '../driver.js'
+import type { ConfigProblem, StoredConnection, SyncDriver } from '../driver.js'
+import type { NetworkRules } from '../target-ops.js'
 import type { AzureKvConnection } from './azure-kv-client.js'
 import { resolveAzureCloud } from './azure-kv-clouds.js'
-import { toAzureName } from './azure-kv-names.js'
 
 /** The four Vault-defined environment fallbacks, as read by `config.ts`. */
 export interface AzureEnvDefaults {
@@ -98,30 +95,31 @@ function comparable (fieldName: typeof IMMUTABLE[number], value: string): string
   return value.trim().toLowerCase()
 }
 
+/** No rules beyond the defaults (public addresses, ports 80 and 443). */
+const DEFAULT_NETWORK: NetworkRules = { allowedIpv4: [], allowedIpv6: [], allowedPorts: [], disableStrictNetworking: false }
+
 /**
  * The connection an `azure-kv` destination uses (for the worker's client): stored values, else
- * the env fallbacks; the cloud as stored (`cloud` when empty); the SSRF rules from its options.
+ * the env fallbacks; the cloud as stored (`cloud` when empty); the SSRF rules of its options.
  */
-export function effectiveAzureConnection (config: DestinationConfig, env: AzureEnvDefaults): AzureKvConnection {
-  const c = config.connection
-  const o = config.options
+export function effectiveAzureConnection (stored: StoredConnection, env: AzureEnvDefaults, network: NetworkRules = DEFAULT_NETWORK): AzureKvConnection {
+  const c = stored.connection
   return {
     keyVaultUri: c.key_vault_uri !== '' ? c.key_vault_uri : env.keyVaultUri ?? '',
     tenantId: c.tenant_id !== '' ? c.tenant_id : env.tenantId ?? '',
     clientId: c.client_id !== '' ? c.client_id : env.clientId ?? '',
-    clientSecret: (config.secrets.client_secret ?? '') !== '' ? config.secrets.client_secret : env.clientSecret ?? '',
+    clientSecret: (stored.secrets.client_secret ?? '') !== '' ? stored.secrets.client_secret : env.clientSecret ?? '',
     cloud: c.cloud === '' ? 'cloud' : c.cloud,
-    network: {
-      allowedIpv4: o.allowed_ipv4_addresses,
-      allowedIpv6: o.allowed_ipv6_addresses,
-      allowedPorts: o.allowed_ports,
-      disableStrictNetworking: o.disable_strict_networking
-    }
+    network
   }
 }
 
-/** Creates the `azure-kv` destination type over the server's env fallbacks. */
-export function createAzureKvType (env: AzureEnvDefaults): DestinationType {
+/** The configuration half of the `azure-kv` driver. */
+export type AzureKvConfiguration = Pick<SyncDriver<AzureKvConnection>, 'connectionFields' | 'ignoredFields' | 'writeConnection' |
+'connectionDetailsSchema' | 'connectionRequestSchema' | 'connectionDetails' | 'connect'>
+
+/** Creates the configuration half of the `azure-kv` driver over the server's env fallbacks. */
+export function azureKvConfiguration (env: AzureEnvDefaults): AzureKvConfiguration {
   const fallbacks: Record<string, [string, string | undefined]> = {
     key_vault_uri: ['KEY_VAULT_URI', env.keyVaultUri],
     tenant_id: ['AZURE_TENANT_ID', env.tenantId],
@@ -129,58 +127,57 @@ export function createAzureKvType (env: AzureEnvDefaults): DestinationType {
     client_secret: ['AZURE_CLIENT_SECRET', env.clientSecret]
   }
 
-  function write (stored: DestinationConfig | undefined, body: Record<string, unknown>, mode: WriteMode): DestinationConfig {
+  function writeConnection (stored: StoredConnection | undefined, fields: Readonly<Record<string, string | undefined>>): StoredConnection | ConfigProblem {
     const connection: Record<string, string> = { key_vault_uri: '', tenant_id: '', client_id: '', cloud: '', ...stored?.connection }
     for (const f of CONNECTION_FIELDS) {
-      const v = decodeString(body[f], f)
+      const v = fields[f]
       if (v === undefined) continue
       if (stored !== undefined && (IMMUTABLE as readonly string[]).includes(f)) {
         const f2 = f as typeof IMMUTABLE[number]
         const before = stored.connection[f] !== '' ? stored.connection[f] : fallbacks[f]?.[1] ?? ''
-        if (comparable(f2, v) !== comparable(f2, before)) throw badRequest(`${f} cannot be changed after creation; create a new destination`)
+        if (comparable(f2, v) !== comparable(f2, before)) return { error: `${f} cannot be changed after creation; create a new destination` }
         continue
       }
       connection[f] = v
     }
     const secrets: Record<string, string> = { ...stored?.secrets }
-    const secret = decodeString(body.client_secret, 'client_secret')
+    const secret = fields.client_secret
     // The UI and naive clients send the redaction back: it means "unchanged" (spec §3.6, §9.12).
     if (secret !== undefined && !/^\*+$/.test(secret)) secrets.client_secret = secret
 
     // Checked on every write: an update may also clear a field (e.g. `client_secret: ""`).
     for (const [f, [variable, fallback]] of Object.entries(fallbacks)) {
       const value = f === 'client_secret' ? secrets.client_secret ?? '' : connection[f]
-      if (value === '' && (fallback ?? '') === '') throw badRequest(`${f} is required (or set the server's ${variable} environment variable)`)
+      if (value === '' && (fallback ?? '') === '') return { error: `${f} is required (or set the server's ${variable} environment variable)` }
     }
     const uri = connection.key_vault_uri !== '' ? connection.key_vault_uri : env.keyVaultUri ?? ''
     const problem = keyVaultUriProblem(uri)
     if (problem !== undefined) {
       const origin = connection.key_vault_uri !== '' ? 'key_vault_uri' : 'key_vault_uri (from KEY_VAULT_URI)'
-      throw badRequest(`${origin} ${problem}, e.g. https://my-vault.vault.azure.net`)
+      return { error: `${origin} ${problem}, e.g. https://my-vault.vault.azure.net` }
     }
     if (resolveAzureCloud(connection.cloud) === undefined) {
-      throw badRequest('cloud: unsupported value: use "cloud" (Azure public cloud), "usgovernment" or "china"')
+      return { error: 'cloud: unsupported value: use "cloud" (Azure public cloud), "usgovernment" or "china"' }
     }
-    const options = applyOptions(stored?.options ?? defaultOptions(), body, mode, validateCustomTags)
-    return { connection, secrets, options }
+    return { connection, secrets }
   }
 
   return {
-    type: 'azure-kv',
     connectionDetailsSchema: AzureConnectionDetailsSchema,
     connectionRequestSchema: AzureConnectionRequestSchema,
-    fields: new Set([...CONNECTION_FIELDS, 'client_secret', ...OPTION_FIELDS, ...IGNORED_FIELDS]),
-    write,
-    connectionDetails: (config) => {
-      const c = config.connection
+    connectionFields: [...CONNECTION_FIELDS, 'client_secret'],
+    ignoredFields: IGNORED_FIELDS,
+    writeConnection,
+    connectionDetails: (stored) => {
+      const c = stored.connection
       // Key order as Vault's JSON (sorted); client_secret only when one is stored.
       const details: Record<string, unknown> = { client_id: c.client_id }
-      if ((config.secrets.client_secret ?? '') !== '') details.client_secret = REDACTED
+      if ((stored.secrets.client_secret ?? '') !== '') details.client_secret = REDACTED
       details.cloud = c.cloud === '' ? 'cloud' : c.cloud
       details.key_vault_uri = c.key_vault_uri
       details.tenant_id = c.tenant_id
       return details
     },
-    externalName: (rendered) => toAzureName(rendered)
+    connect: (stored, network) => effectiveAzureConnection(stored, env, network)
   }
 }

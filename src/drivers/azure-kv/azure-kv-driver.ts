@@ -14,7 +14,7 @@
  * Every SDK call runs under the per-vault limiter. Operations of one batch run concurrently.
  */
 import type { KeyVaultSecret, SecretClient } from '@azure/keyvault-secrets'
-import { BUILTIN_TAG_KEY, isOwnedByVaultSync } from '../../sync/tags.js'
+import { BUILTIN_TAG_KEY, isOwnedByVaultSync } from '../ownership-tag.js'
 import type { DeleteOp, OpResult, TargetOp, WriteOp } from '../target-ops.js'
 import { localClientError, remoteClientError, type SyncError } from '../sync-error.js'
 import type { AzureKvClients, AzureKvConnection } from './azure-kv-client.js'

@@ -8,20 +8,15 @@
  * `external name "<rendered>" is invalid for Azure Key Vault: <reason>`.
  */
 
+import { findCollisions, type NameCollision, type NamedTarget } from '../driver.js'
+
+export type { NameCollision, NamedTarget }
+
 /** Azure's maximum secret name length. */
 export const AZURE_NAME_MAX_LENGTH = 127
 
-/** One rendered target: `key` identifies it in messages (a KV key, or `<mount>/<path>`). */
-export interface NamedTarget {
-  readonly key: string
-  readonly name: string
-}
-
-/** Targets whose names are equal when lower-cased; `name` is that lower-cased name. */
-export interface NameCollision {
-  readonly name: string
-  readonly targets: readonly NamedTarget[]
-}
+/** Azure compares secret names case-insensitively: the collision key is the lower-cased name. */
+export const azureCollisionKey = (name: string): string => name.toLowerCase()
 
 /**
  * Normalises a rendered name: every code point outside `[0-9A-Za-z-]` (including a lone
@@ -67,18 +62,7 @@ export function toAzureName (rendered: string): { name: string } | { error: stri
  * and any message built from it do not depend on input order.
  */
 export function findNameCollisions (targets: readonly NamedTarget[]): NameCollision[] {
-  const groups = new Map<string, NamedTarget[]>()
-  for (const target of targets) {
-    const lower = target.name.toLowerCase()
-    const group = groups.get(lower)
-    if (group === undefined) groups.set(lower, [target])
-    else group.push(target)
-  }
-  const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
-  return [...groups]
-    .filter(([, group]) => group.length > 1)
-    .sort(([a], [b]) => byCodeUnit(a, b))
-    .map(([name, group]) => ({ name, targets: [...group].sort((a, b) => byCodeUnit(a.key, b.key)) }))
+  return findCollisions(targets, azureCollisionKey)
 }
 
 /**

@@ -1,6 +1,6 @@
 // db/pg/leases.ts and lease-keeper.ts on a real PostgreSQL 15: fencing epochs, balancing across
 // replicas, take-over after a replica goes silent.
-import t, { type Test } from 'tap'
+import t from 'tap'
 import pg from 'pg'
 import { createPool, PG_TYPES, rowsOf, withTransaction, type PgConnectionSettings } from '../../../db/pg/connection.js'
 import { acquireLease, assertFence, fairShare, heartbeat, leaseHolder, LeaseLostError, readLeases, releaseLease, renewLease } from '../../../db/pg/leases.js'

@@ -26,6 +26,7 @@ if (server !== undefined) {
   let loadOn = true
   const pools = replicas.map((r) => createPool({ connectionUrl: url, maxParallel: 3, replica: r.id }, capturingLog().log))
   const loops = pools.map(async (pool) => {
+    // eslint-disable-next-line no-unmodified-loop-condition -- cleared by the test body while this loop awaits
     while (loadOn) {
       await withTransaction(pool, async (tx) => await tx.query('INSERT INTO load VALUES (1)')).then(() => stats.ok++, () => stats.failed++)
       await new Promise((resolve) => setTimeout(resolve, 5))
@@ -56,7 +57,7 @@ if (server !== undefined) {
     const [{ now }] = (await c.query('SELECT clock_timestamp() AS now')).rows
     // Held, agreed, and renewed since the restart (expiry beyond restart + TTL).
     const renewed = async (): Promise<boolean> => await agreed() &&
-      (await c.query("SELECT count(*)::int AS n FROM leases WHERE expires_at <= $1::timestamptz + make_interval(secs => $2::float8 / 1000)", [now, TTL_MS])).rows[0].n === 0
+      (await c.query('SELECT count(*)::int AS n FROM leases WHERE expires_at <= $1::timestamptz + make_interval(secs => $2::float8 / 1000)', [now, TTL_MS])).rows[0].n === 0
     await waitFor(renewed, `every lease held within TTL + one renewal (${TTL_MS + RENEW_MS} ms, + ${SLACK_MS} ms slack)`, TTL_MS + RENEW_MS + SLACK_MS)
     t.pass(`all ${VAULTS.length + 1} leases held, agreed and renewed ${Date.now() - restarted} ms after the restart`)
     const okBefore = stats.ok

@@ -45,8 +45,8 @@ t.test('create: Vault formats, policies, display name, auth block', async (t) =>
   const token = c.json.auth.client_token as string
   const self = (await vault(app, 'GET', '/v1/auth/token/lookup-self', { token })).json().data
   t.match(self, { id: token, display_name: 'token-ci-job-1', path: 'auth/token/create', policies: ['default', 'p1'], orphan: false, creation_ttl: 3600, type: 'service', meta: { team: 'a' } })
-    // The remaining TTL counts down in whole seconds: a loaded machine may cross one between calls.
-    t.ok(self.ttl === 3600 || self.ttl === 3599, `ttl ${String(self.ttl)} is the creation TTL less the time since`)
+  // The remaining TTL counts down in whole seconds: a loaded machine may cross one between calls.
+  t.ok(self.ttl === 3600 || self.ttl === 3599, `ttl ${String(self.ttl)} is the creation TTL less the time since`)
   // Only the SHA-256 of the id is stored.
   const rows = services.db.prepare('SELECT * FROM tokens').all()
   t.notOk(JSON.stringify(rows).includes(token), 'no token id in the database')

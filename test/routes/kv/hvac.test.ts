@@ -47,7 +47,7 @@ print(json.dumps(out))
 t.test('hvac 0.11.2 kv.v2 calls, checked field by field', async (t) => {
   if (!await requirePythonModule(t, 'hvac', 'python3-hvac')) return
   const server = await startTestServer(t)
-  const out = JSON.parse(await runPython(SCRIPT, { VAULT_ADDR: server.address, VAULT_TOKEN: ROOT_TOKEN })) as Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+  const out = JSON.parse(await runPython(SCRIPT, { VAULT_ADDR: server.address, VAULT_TOKEN: ROOT_TOKEN })) as Record<string, any>
   const version = (m: Record<string, unknown>, n: number, deleted = false, destroyed = false): void => {
     t.same(Object.keys(m).sort(), ['created_time', 'custom_metadata', 'deletion_time', 'destroyed', 'version'])
     t.match(m.created_time, RFC3339)

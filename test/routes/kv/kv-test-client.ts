@@ -11,7 +11,7 @@ export const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d*[1-9])?Z$/
 
 export interface Answer {
   status: number
-  body: any // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any
   text: string
   contentType: string | undefined
 }

@@ -9,7 +9,7 @@ import { RFC3339 } from './kv-test-client.js'
 
 const GO = { 'X-Vault-Request': 'true', 'X-Vault-Token': ROOT_TOKEN, 'User-Agent': 'Vault/v1.21.0 (+https://www.vaultproject.io/; go1.24.0)', 'Accept-Encoding': 'gzip' }
 const preflight = (arg: string): string => rawRequest('GET', `/v1/sys/internal/ui/mounts/${arg}`, GO)
-const body = (r: RawResponse): any => JSON.parse(r.body) // eslint-disable-line @typescript-eslint/no-explicit-any
+const body = (r: RawResponse): any => JSON.parse(r.body)
 
 t.test('vault kv put / get -version=1 / list / patch / metadata delete', async (t) => {
   const server = await startTestServer(t)

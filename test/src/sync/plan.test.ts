@@ -1,7 +1,7 @@
 // The pure sync plan: what each target needs from association snapshot + KV state + records.
 import t from 'tap'
 import { planAssociation, targetDigest, type PlanInput, type PlannedTarget } from '../../../src/sync/plan.js'
-import { toAzureName } from '../../../src/drivers/azure-kv/azure-kv-names.js'
+import { azureCollisionKey, nameCollisionMessage, toAzureName } from '../../../src/drivers/azure-kv/azure-kv-names.js'
 import { encodeSecretPathValue } from '../../../src/sync/value-encoding.js'
 import { buildSecretTags } from '../../../src/sync/tags.js'
 
@@ -14,7 +14,7 @@ const base = (over: Partial<PlanInput> = {}): PlanInput => ({
   kv: { version: 2, data: { b: 1, a: 'x' } },
   recorded: [],
   refresh: false,
-  externalName: toAzureName,
+  names: { externalName: toAzureName, collisionKey: azureCollisionKey, collisionMessage: nameCollisionMessage },
   ...over
 })
 const kinds = (plan: PlannedTarget[]): string[] => plan.map((p) => `${p.kind}:${p.subKey}`)

@@ -1,14 +1,13 @@
 import t from 'tap'
 import {
-  BUILTIN_TAG_KEY, MAX_CUSTOM_TAGS, OWNER_VALUE_PREFIX, buildSecretTags, builtinTagValue, isOwnedBy,
-  isOwnedByVaultSync, parseBuiltinTagValue, validateCustomTags
+  BUILTIN_TAG_KEY, OWNER_VALUE_PREFIX, buildSecretTags, builtinTagValue, isOwnedBy,
+  isOwnedByVaultSync, parseBuiltinTagValue, validateCustomTags as validateTags, type Tags
 } from '../../../src/sync/tags.js'
+import { AZURE_KV_LIMITS } from '../../../src/drivers/azure-kv/index.js'
 
-/** Class name and exact message of what `fn` throws (tap's `t.throws` matches substrings). */
-function thrown (fn: () => unknown): { type: string, message: string } | 'nothing thrown' {
-  try { fn() } catch (err) { return { type: (err as Error).constructor.name, message: (err as Error).message } }
-  return 'nothing thrown'
-}
+/** Custom tags checked against Azure Key Vault's limits (15 tags per secret, 1-256 characters). */
+const validateCustomTags = (tags: Tags): string[] => validateTags(tags, AZURE_KV_LIMITS)
+const MAX_CUSTOM_TAGS = AZURE_KV_LIMITS.maxTags - 1
 
 const DEST = '6f1c2a34-1111-4222-8333-444455556666'
 const ASSOC = '0b9e8d7c-aaaa-4bbb-8ccc-ddddeeeeffff'

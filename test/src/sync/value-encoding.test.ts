@@ -35,7 +35,7 @@ t.test('keys sorted by UTF-8 byte order at every level, no whitespace', async (t
   t.equal(goJsonMarshal({ b: 1, a: { d: [{ z: 1, y: 2 }], c: null }, A: 2, _: 3, 10: 4, 9: 5 }),
     '{"10":4,"9":5,"A":2,"_":3,"a":{"c":null,"d":[{"y":2,"z":1}]},"b":1}')
   // U+FF61 sorts before U+1F600 in UTF-8 (and code points), after it in UTF-16 code units.
-  t.equal(goJsonMarshal({ '\u{1F600}': 1, '\uff61': 2, '\u00e9': 3, z: 4 }), '{"z":4,"\u00e9":3,"\uff61":2,"\u{1F600}":1}')
+  t.equal(goJsonMarshal({ '\u{1F600}': 1, '\uff61': 2, é: 3, z: 4 }), '{"z":4,"\u00e9":3,"\uff61":2,"\u{1F600}":1}')
   t.equal(goJsonMarshal({ ab: 1, a: 2, '': 3 }), '{"":3,"a":2,"ab":1}', 'prefix first')
   t.equal(goJsonMarshal({ '\u{1F600}': 1, '\u{1F601}': 2, '\ud83d': 3 }), '{"\ufffd":3,"\u{1F600}":1,"\u{1F601}":2}', 'a lone surrogate key becomes U+FFFD and sorts as such')
 })
@@ -84,6 +84,7 @@ t.test('numbers as Go prints float64', async (t) => {
     [5e-324, '5e-324'],
     [2 ** 53, '9007199254740992'],
     [2 ** 53 + 2, '9007199254740994'],
+    // eslint-disable-next-line @typescript-eslint/no-loss-of-precision -- the precision loss is what is tested
     [9007199254740993, '9007199254740992'],
     [2 ** 63, '9223372036854776000'],
     [1e15, '1000000000000000']

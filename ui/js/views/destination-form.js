@@ -47,9 +47,12 @@ function Preview ({ form, type, editing, mounts }) {
       <label for="sample-path">Sample secret path<input id="sample-path" value=${sample.path} onInput=${(e) => setSample({ ...sample, path: e.target.value })} /></label>
       ${form.granularity === 'secret-key' ? html`<label for="sample-key">Sample key<input id="sample-key" value=${sample.key} onInput=${(e) => setSample({ ...sample, key: e.target.value })} /></label>` : null}
     </div>
-    <p aria-live="polite" data-testid="name-preview">${result === null ? 'Computing…'
-      : result.failed ? html`<span class="error">${result.failed}</span>`
-      : result.external_name !== null ? html`Azure name: <code class="vs-name">${result.external_name}</code>`
+    <p aria-live="polite" data-testid="name-preview">${result === null
+? 'Computing…'
+      : result.failed
+? html`<span class="error">${result.failed}</span>`
+      : result.external_name !== null
+? html`Azure name: <code class="vs-name">${result.external_name}</code>`
       : html`<span class="error">${result.error}</span>`}</p>
   </fieldset>`
 }

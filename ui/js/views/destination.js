@@ -50,13 +50,17 @@ function Row ({ row, mayWrite, onSync, onUnsync, busy }) {
     <td class="vs-name"><code>${row.ext?.azure_name ?? '—'}</code>${row.ext?.azure_name_source === 'planned' ? html`<br /><span class="vs-muted">(not written yet)</span>` : null}</td>
     <td><${Ago} at=${row.updated_at} /></td>
     <td class="vs-message" data-testid="message">${err ? row.message ?? '' : ''}</td>
-    ${mayWrite.any ? html`<td><div class="vs-actions">
+    ${mayWrite.any
+? html`<td><div class="vs-actions">
       ${mayWrite.set ? html`<button class="outline" disabled=${busy} onClick=${() => onSync(row)} aria-label=${`Sync now ${label}`}>Sync now</button>` : null}
       ${mayWrite.remove && !confirming ? html`<button class="secondary outline" disabled=${busy} onClick=${() => setConfirming(true)} aria-label=${`Unsync ${label}`}>Unsync</button>` : null}
-      ${mayWrite.remove && confirming ? html`<span role="group" aria-label=${`Confirm unsync of ${label}`}>
+      ${mayWrite.remove && confirming
+? html`<span role="group" aria-label=${`Confirm unsync of ${label}`}>
         <button class="contrast" ref=${confirmRef} onClick=${() => { setConfirming(false); onUnsync(row) }} data-testid="confirm-unsync">Confirm unsync</button>
-        <button class="secondary" onClick=${() => setConfirming(false)}>Cancel</button></span>` : null}
-    </div></td>` : null}
+        <button class="secondary" onClick=${() => setConfirming(false)}>Cancel</button></span>`
+: null}
+    </div></td>`
+: null}
   </tr>`
 }
 
@@ -115,7 +119,9 @@ export function DestinationView ({ type, name }) {
       <label for="name-filter">Secret or Azure name contains
         <input id="name-filter" type="search" value=${query} onInput=${(e) => setQuery(e.target.value)} /></label>
     </div>
-    ${data.rows.length === 0 ? html`<p data-testid="no-associations">No secret is associated with this destination yet.</p>` : html`
+    ${data.rows.length === 0
+? html`<p data-testid="no-associations">No secret is associated with this destination yet.</p>`
+: html`
     <table data-testid="associations">
       <caption class="visually-hidden">Associations of ${name}, errors first</caption>
       <thead><tr><th scope="col">Secret</th><th scope="col">Status</th><th scope="col">Azure name</th><th scope="col">Updated</th><th scope="col">Last error</th>${mayWrite.any ? html`<th scope="col">Actions</th>` : null}</tr></thead>

@@ -68,7 +68,9 @@ export function Overview () {
       <${Card} label="synced" value=${t.counts.SYNCED} testid="total-synced" />
       <${Card} label=${`queued · worker ${workerText(status.worker)}`} value=${status.queue.depth} testid="queue" />
     </section>
-    ${dests.length === 0 ? html`<${EmptyState} canCreate=${canCreate} />` : html`
+    ${dests.length === 0
+? html`<${EmptyState} canCreate=${canCreate} />`
+: html`
     <table data-testid="destinations">
       <caption class="visually-hidden">Destinations, those with errors first</caption>
       <thead><tr><th scope="col">Destination</th><th scope="col">Associations by status</th><th scope="col">Newest change</th><th scope="col">Key Vault host</th><th scope="col">Credential</th></tr></thead>

@@ -53,7 +53,9 @@ export function SyncForm ({ destination }) {
   return html`
     <nav aria-label="breadcrumb"><ul><li><a href="#/">Overview</a></li><li>Sync a secret</li></ul></nav>
     <h1>Sync a secret</h1>
-    ${dests !== null && dests.length === 0 ? html`<p>There is no destination yet. <a href="#/new">Create one</a> first.</p>` : html`
+    ${dests !== null && dests.length === 0
+? html`<p>There is no destination yet. <a href="#/new">Create one</a> first.</p>`
+: html`
     <form onSubmit=${submit} data-testid="sync-form">
       <label for="destination">Destination
         <select id="destination" required value=${form.destination} onChange=${(e) => setForm({ ...form, destination: e.target.value })}>

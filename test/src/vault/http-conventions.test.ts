@@ -1,7 +1,7 @@
 // Vault's wire conventions (spec/vault-core-kv-api.md §1; decisions D-6, D-17): bodies, errors,
 // tokens, content types, status codes. Every error path checks status and body.
 import t from 'tap'
-import { ROOT_TOKEN, startTestServer, vault } from '../helper.js'
+import { ROOT_TOKEN, startTestServer, vault } from '../../helper.js'
 
 const PERMISSION_DENIED = { errors: ['1 error occurred:\n\t* permission denied\n\n'] }
 const INVALID_TOKEN = { errors: ['2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n'] }

@@ -3,7 +3,7 @@
 // default policy grants (lookup-self, renew-self, revoke-self, capabilities-self) and the
 // routes that need no token; everything else is Vault's 403. revoke-self is walked last.
 import t from 'tap'
-import { startTestServer, vault } from '../helper.js'
+import { startTestServer, vault } from '../../helper.js'
 
 const DENIED = { errors: ['1 error occurred:\n\t* permission denied\n\n'] }
 

@@ -1,8 +1,8 @@
 // The LIST verb over a real socket (inject() bypasses the socket layer): spec/vault-core-kv-api.md §1.2.
 import t from 'tap'
 import type { AddressInfo } from 'node:net'
-import { ROOT_TOKEN, startTestServer } from '../helper.js'
-import { rawExchange, rawPipeline, rawRequest } from '../raw-http.js'
+import { ROOT_TOKEN, startTestServer } from '../../helper.js'
+import { rawExchange, rawPipeline, rawRequest } from '../../raw-http.js'
 
 const auth = { 'X-Vault-Token': ROOT_TOKEN }
 const strip = (body: string): unknown => {

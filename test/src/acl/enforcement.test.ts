@@ -3,7 +3,7 @@
 // wrapping-only rules, PATCH needing patch.
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { startTestServer, vault } from '../helper.js'
+import { startTestServer, vault } from '../../helper.js'
 
 const DENIED = { errors: ['1 error occurred:\n\t* permission denied\n\n'] }
 

@@ -4,8 +4,8 @@
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { ROOT_TOKEN, requirePythonModule, runPython, startTestServer, tempDir, vault } from '../helper.js'
-import { AZURE_BODY, CLIENT_SECRET } from '../sync-fixtures.js'
+import { ROOT_TOKEN, requirePythonModule, runPython, startTestServer, tempDir, vault } from '../../helper.js'
+import { AZURE_BODY, CLIENT_SECRET } from '../../sync-fixtures.js'
 
 const SECRET_VALUE = 'pa55-w0rd-never-logged'
 

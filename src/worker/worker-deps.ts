@@ -1,0 +1,36 @@
+/**
+ * What the sync worker works with (narrow: no database handle, no service bag): transactions,
+ * the outbox and association repos, `enqueue`, the destination-type registry and the few
+ * service methods it calls. `sync-engine.ts` picks these from the composed services.
+ */
+import type { Transact } from '../../db/database.js'
+import type { AssociationsRepo } from '../../db/associations-repo.js'
+import type { DestinationsRepo } from '../../db/destinations-repo.js'
+import type { OutboxRepo } from '../../db/outbox-repo.js'
+import type { DriverRegistry } from '../drivers/registry.js'
+import type { KvService } from '../kv/kv-service.js'
+import type { MountService } from '../mounts/mount-service.js'
+import type { DestinationService } from '../sync/destination-service.js'
+import type { SyncOutbox } from '../sync/outbox.js'
+import type { SyncConfigService } from '../sync/sync-config-service.js'
+
+export interface WorkerServices {
+  work: {
+    transact: Transact
+    associations: AssociationsRepo
+    /** The outbox rows: claim, settle, lease. */
+    queue: OutboxRepo
+    destinations: Pick<DestinationsRepo, 'delete' | 'setPurge'>
+    /** Queuing other associations (co-owners, reconciliation) under the capacity rules. */
+    outbox: Pick<SyncOutbox, 'enqueue'>
+  }
+  registry: DriverRegistry
+  destinationService: Pick<DestinationService, 'byId' | 'configOf' | 'dropSettledHidden'>
+  kv: Pick<KvService, 'readCurrent'>
+  mounts: Pick<MountService, 'byAccessor'>
+  syncConfig: Pick<SyncConfigService, 'get'>
+  /** Clock, epoch ms. */
+  now: () => number
+  /** The keyed hash of target digests (`crypto/keyed-hash.ts`). */
+  targetDigestKey: (digest: string) => string
+}
