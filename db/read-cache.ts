@@ -1,8 +1,8 @@
 /**
  * Read-through caches over one SQLite connection (issue 16): a service keeps rows it reads on
  * every request (the mount table, token rows) in memory and drops them when they may have changed:
- * - on any write through a cached repo of this connection (`cacheRepoReads`), inside the same
- *   transaction as the write;
+ * - on a write through the cached repo (`cacheRepoReads`), inside the same transaction as the
+ *   write, and on a write through any cached repo whose deletes cascade (mounts, tokens);
  * - when another connection or process committed (`PRAGMA data_version` changed; checked at
  *   most once per event-loop turn, so a request sees other processes' commits made before it);
  * - never filled inside a transaction after it wrote through a cached repo, so rows a
@@ -19,10 +19,10 @@ export interface ChangeCheck {
    * it reads then may be rolled back, so caches read through without storing.
    */
   mayStore: () => boolean
-  /** Counts writes made through any cached repo of this connection (all caches forget then). */
+  /** Counts writes that may cascade across tables (every cache of the connection forgets then). */
   epoch: () => number
-  /** Records a write through a cached repo. */
-  wrote: () => void
+  /** Records a write through a cached repo; `cascades`: it may change other repos' tables too. */
+  wrote: (cascades: boolean) => void
 }
 
 /** Creates the change check of `db`. */
@@ -47,8 +47,8 @@ export function createChangeCheck (db: Db): ChangeCheck {
       return !dirtyTransaction
     },
     epoch: () => writes,
-    wrote () {
-      writes++
+    wrote (cascades) {
+      if (cascades) writes++
       if (db.inTransaction) dirtyTransaction = true
     }
   }
@@ -57,6 +57,8 @@ export function createChangeCheck (db: Db): ChangeCheck {
 /** A keyed read-through cache; `undefined` results are cached too (unknown token ids). */
 export interface ReadCache<K, V> {
   get: (key: K, load: (key: K) => V) => V
+  /** Forgets this cache's entries. */
+  clear: () => void
 }
 
 /** Creates a keyed cache over `check`, holding at most `maxEntries` (then it starts afresh). */
@@ -76,16 +78,19 @@ export function createReadCache<K, V> (check: ChangeCheck, maxEntries = 10_000):
       if (map.size >= maxEntries) map.clear()
       map.set(key, value)
       return value
-    }
+    },
+    clear () { map.clear() }
   }
 }
 
 /**
- * Wraps `repo` so the methods named in `reads` (no argument, or one string/number) answer from a
- * cache over `check`, those in `uncachedReads` pass through, and every other method (a write) forgets the cache before and after it
- * runs. Cached rows are shared: callers must not mutate them.
+ * Wraps `repo` so the methods named in `reads` (string/number arguments) answer from a cache over
+ * `check`, those in `uncachedReads` pass through, and every other method (a write) makes the
+ * cache forget before and after it runs — every cache of the connection when `cascades` (its
+ * tables' deletes cascade into others': mounts, tokens). Cached rows are shared: callers must not
+ * mutate them.
  */
-export function cacheRepoReads<R extends object> (repo: R, check: ChangeCheck, reads: ReadonlyArray<keyof R>, uncachedReads: ReadonlyArray<keyof R> = []): R {
+export function cacheRepoReads<R extends object> (repo: R, check: ChangeCheck, reads: ReadonlyArray<keyof R>, uncachedReads: ReadonlyArray<keyof R> = [], cascades = true): R {
   const cache = createReadCache<string, unknown>(check)
   const out = { ...repo } as Record<string, unknown>
   for (const [name, fn] of Object.entries(repo) as Array<[string, (...a: unknown[]) => unknown]>) {
@@ -94,8 +99,9 @@ export function cacheRepoReads<R extends object> (repo: R, check: ChangeCheck, r
       out[name] = (...args: Array<string | number>) => cache.get(`${name}\0${args.join('\0')}`, () => fn(...args))
     } else {
       out[name] = (...args: unknown[]) => {
-        check.wrote()
-        try { return fn(...args) } finally { check.wrote() }
+        check.wrote(cascades)
+        cache.clear()
+        try { return fn(...args) } finally { check.wrote(cascades); cache.clear() }
       }
     }
   }

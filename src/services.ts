@@ -85,8 +85,9 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
   const kvChangeHooks: KvChangeHook[] = []
   const kv = createKvService({
     db,
-    // Key metadata and version rows (still sealed) are read through a cache (issue 16).
-    repo: cacheRepoReads(createKvRepo(db), changes, ['config', 'metadata', 'versions', 'versionData'], ['pathsInRange']),
+    // Key metadata and version rows (still sealed) are read through a cache (issue 16); KV writes
+    // cascade nowhere, so they leave the mount and token caches alone.
+    repo: cacheRepoReads(createKvRepo(db), changes, ['config', 'metadata', 'versions', 'versionData'], ['pathsInRange'], false),
     sealer,
     hooks: kvChangeHooks,
     clock: injectedNow === undefined ? undefined : microClockFromMillis(injectedNow)
