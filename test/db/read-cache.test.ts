@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openDatabase } from '../../db/database.js'
 import { createMountsRepo } from '../../db/mounts-repo.js'
-import { createChangeCheck } from '../../db/read-cache.js'
+import { createKvRepo } from '../../db/kv-repo.js'
+import { cacheRepoReads, createChangeCheck } from '../../db/read-cache.js'
 import { createTokensRepo } from '../../db/tokens-repo.js'
 import { createMountService } from '../../src/mounts/mount-service.js'
 import { hashTokenId } from '../../src/tokens/token-ids.js'
@@ -64,4 +65,22 @@ t.test('limited-use tokens count their uses through the cache', async (t) => {
   t.ok(tokens.authenticate(id), 'one use left')
   tokens.recordUse(accessor)
   t.equal(tokens.authenticate(id), undefined, 'the last use revoked it')
+})
+
+t.test('a cascading write (disabling a mount) empties the KV cache too', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'read-cache-'))
+  const db = openDatabase(join(dir, 'v.db'))
+  t.teardown(() => { db.close(); rmSync(dir, { recursive: true, force: true }) })
+  const changes = createChangeCheck(db)
+  const mounts = createMountService({ mounts: createMountsRepo(db), changes })
+  const kv = cacheRepoReads(createKvRepo(db), changes, ['metadata'], [], false)
+  mounts.enable('kv', { type: 'kv-v2' })
+  const accessor = mounts.resolve('kv/k')!.mount.accessor
+  kv.upsertMetadata({
+    accessor, path: 'k', current_version: 1, oldest_version: 0, created_time: 1, updated_time: 1, max_versions: 0,
+    cas_required: 0, delete_version_after: 0, custom_metadata: null
+  })
+  t.equal(kv.metadata(accessor, 'k')?.current_version, 1)
+  mounts.disable('kv')
+  t.equal(kv.metadata(accessor, 'k'), undefined, 'the cascade-deleted row is not served from the cache')
 })
