@@ -76,6 +76,8 @@ export interface AssociationsRepo {
   ofSecret: (accessor: string, secretPath: string) => AssociationRow[]
   /** Every association whose destination is live. */
   allOfLiveDestinations: () => AssociationRow[]
+  /** Accessor, mount and secret path of every live association of a live destination (the global list). */
+  listingOfLive: () => Array<Pick<AssociationRow, 'accessor' | 'mount_path' | 'secret_path'>>
   /** Number of live (not removed) associations of a destination. */
   countLive: (destinationId: string) => number
   insert: (row: AssociationRow) => void
@@ -88,6 +90,8 @@ export interface AssociationsRepo {
   /** Associations in an error status (or with error targets) whose last change is before `before`. */
   erroredBefore: (before: number) => string[]
   targets: (associationId: string) => TargetRow[]
+  /** Every target of a destination's associations in one read, by association id then sub-key. */
+  targetsOfDestination: (destinationId: string) => TargetRow[]
   /** Inserts a target, or sets the status of an existing one (its recorded name is kept). */
   upsertTarget: (row: Pick<TargetRow, 'association_id' | 'sub_key' | 'status' | 'message' | 'updated_at'>) => void
   /** Sets the status of every target of an association. */
@@ -122,6 +126,9 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
     'SELECT * FROM associations WHERE accessor = ? AND secret_path = ?')
   const allOfLive = db.prepare<[], AssociationRow>(`SELECT a.* FROM associations a
     JOIN destinations d ON d.id = a.destination_id WHERE d.deleted_at IS NULL`)
+  const listingOfLive = db.prepare<[], Pick<AssociationRow, 'accessor' | 'mount_path' | 'secret_path'>>(`SELECT a.accessor,
+    a.mount_path, a.secret_path FROM associations a JOIN destinations d ON d.id = a.destination_id
+    WHERE d.deleted_at IS NULL AND a.removed = 0`)
   const countLive = db.prepare<[string], { n: number }>(
     'SELECT count(*) AS n FROM associations WHERE destination_id = ? AND removed = 0')
   const insert = db.prepare(`INSERT INTO associations (id, destination_id, accessor, mount_path, secret_path,
@@ -140,6 +147,8 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
       AND a.updated_at < ?`)
   const targets = db.prepare<[string], TargetRow>(
     'SELECT * FROM association_targets WHERE association_id = ? ORDER BY sub_key')
+  const targetsOfDestination = db.prepare<[string], TargetRow>(`SELECT t.* FROM association_targets t
+    JOIN associations a ON a.id = t.association_id WHERE a.destination_id = ? ORDER BY t.association_id, t.sub_key`)
   const upsertTarget = db.prepare(`INSERT INTO association_targets (association_id, sub_key, status, message, updated_at)
     VALUES (@association_id, @sub_key, @status, @message, @updated_at)
     ON CONFLICT (association_id, sub_key) DO UPDATE SET status = excluded.status, message = excluded.message,
@@ -172,6 +181,7 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
     ofDestination: (d) => ofDestination.all(d),
     ofSecret: (a, s) => ofSecret.all(a, s),
     allOfLiveDestinations: () => allOfLive.all(),
+    listingOfLive: () => listingOfLive.all(),
     countLive: (d) => countLive.get(d)?.n ?? 0,
     insert: (row) => { insert.run(row) },
     refresh: (id, g, t, status, at) => { refresh.run(g, t, status, at, id) },
@@ -180,6 +190,7 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
     delete: (id) => { del.run(id) },
     erroredBefore: (before) => erroredBefore.all(before).map((r) => r.id),
     targets: (a) => targets.all(a),
+    targetsOfDestination: (d) => targetsOfDestination.all(d),
     upsertTarget: (row) => { upsertTarget.run(row) },
     setTargetsStatus: (a, status, message, at) => { setTargetsStatus.run(status, message, at, a) },
     putTarget: (row) => { putTarget.run(row) },

@@ -18,6 +18,7 @@ import type { Services } from './services.js'
 import { installVaultHttp } from './vault/http-plugin.js'
 import { DEFAULT_JSON_LIMITS, DEFAULT_TIMEOUTS, serverTimeoutOptions, type HttpTimeouts, type JsonLimits } from './vault/http-limits.js'
 import { installListVerb } from './vault/list-verb.js'
+import { lazyChildLoggerFactory } from './logging/lazy-child-logger.js'
 import { canonicalizeRequest } from './vault/request-target.js'
 
 export interface AppOptions {
@@ -61,12 +62,16 @@ export function buildApp ({ services, maxRequestBytes, tls, http, ui = false, lo
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: maxRequestBytes,
     genReqId: () => randomUUID(),
+    // A request's child logger is made only when the request logs (src/logging/lazy-child-logger.ts).
+    childLoggerFactory: lazyChildLoggerFactory,
     rewriteUrl: canonicalizeRequest,
     exposeHeadRoutes: false,
     // find-my-way skips a route whose parameter exceeds this (default 100), turning an over-long
     // destination name into a 405; the handlers validate lengths themselves (FR-09).
     routerOptions: { maxParamLength: 4096 },
     return503OnClosing: false,
+    // `installListVerb` answers every client error (and moves LIST connections to its wrapper).
+    clientErrorHandler: () => {},
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
       if (tls !== undefined) return installListVerb(createHttpsServer({ ...timeouts, cert: tls.cert, key: tls.key }, handler), 'secureConnection')
       return installListVerb(createHttpServer(timeouts, handler))

@@ -16,6 +16,7 @@ import { createPolicyService } from './acl/policy-service.js'
 import { createAuditService } from './audit/audit-service.js'
 import { cachedIdHash, createKeyedHash, migrateToKeyedHashes } from './crypto/keyed-hash.js'
 import { createSealer, type Sealer } from './crypto/seal.js'
+import { cacheRepoReads, createChangeCheck } from '../db/read-cache.js'
 import { createMountService } from './mounts/mount-service.js'
 import type { KvChangeHook } from './kv/kv-events.js'
 import { createKvService } from './kv/kv-service.js'
@@ -77,13 +78,16 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
   // Token ids and target digests are stored as keyed hashes (issue 13 finding 7).
   const keyedHashes = { tokenId: createKeyedHash(sealKey, 'token-id'), targetDigest: createKeyedHash(sealKey, 'target-digest') }
   migrateToKeyedHashes(db, keyedHashes)
-  const mounts = createMountService({ mounts: createMountsRepo(db) })
+  const changes = createChangeCheck(db)
+  const mounts = createMountService({ mounts: createMountsRepo(db), changes })
   mounts.ensureBuiltins()
   // KV calls these inside its transactions; sync registers its outbox recorder here.
   const kvChangeHooks: KvChangeHook[] = []
   const kv = createKvService({
     db,
-    repo: createKvRepo(db),
+    // Key metadata and version rows (still sealed) are read through a cache (issue 16); KV writes
+    // cascade nowhere, so they leave the mount and token caches alone.
+    repo: cacheRepoReads(createKvRepo(db), changes, ['config', 'metadata', 'versions', 'versionData'], ['pathsInRange'], false),
     sealer,
     hooks: kvChangeHooks,
     clock: injectedNow === undefined ? undefined : microClockFromMillis(injectedNow)
@@ -111,7 +115,7 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
     existenceChecks,
     /** The file audit device and its HMAC (audit/audit-service.ts). */
     audit: createAuditService({ meta, sealer, file: auditFile }),
-    tokens: createTokenService({ tokens: createTokensRepo(db), policyExists: policies.exists, now, limits: tokenTune.limits, idHash: cachedIdHash(keyedHashes.tokenId) }),
+    tokens: createTokenService({ tokens: createTokensRepo(db), policyExists: policies.exists, now, limits: tokenTune.limits, idHash: cachedIdHash(keyedHashes.tokenId), changes }),
     /** `sys/auth/token/tune`: the token store's default and max TTL (tokens/token-tune.ts). */
     tokenTune,
     /** The keyed hash of each half of an association target's digest (sync/plan.ts). */

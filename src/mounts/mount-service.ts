@@ -5,6 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { MountRow, MountsRepo } from '../../db/mounts-repo.js'
+import { cacheRepoReads, type ChangeCheck } from '../../db/read-cache.js'
 
 /** A mount as services hand it to routes. */
 export type { MountRow }
@@ -53,8 +54,13 @@ function stringMap (value: unknown, field: string): Record<string, string> {
 
 const truthy = (v: unknown): number => (v === true || v === 'true' || v === '1' || v === 1 ? 1 : 0)
 
-/** Creates the mount service over the `mounts` repo. */
-export function createMountService ({ mounts }: { mounts: MountsRepo }) {
+/**
+ * Creates the mount service over the `mounts` repo. With `changes`, the mount table is read
+ * through a cache (no `SELECT` per request), forgotten on this service's writes and when another
+ * connection commits (`db/read-cache.ts`).
+ */
+export function createMountService ({ mounts: repo, changes }: { mounts: MountsRepo, changes?: ChangeCheck }) {
+  const mounts = changes === undefined ? repo : cacheRepoReads(repo, changes, ['all', 'byPath', 'byAccessor'])
   function newAccessor (type: string): string {
     for (;;) {
       const a = `${type}_${randomBytes(4).toString('hex')}`

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Transact } from '../../db/database.js'
-import type { AssociationRow, AssociationsRepo } from '../../db/associations-repo.js'
+import type { AssociationRow, AssociationsRepo, TargetRow } from '../../db/associations-repo.js'
 import type { DestinationRow } from '../../db/destinations-repo.js'
 import type { KvChange } from '../kv/kv-events.js'
 import type { MountService } from '../mounts/mount-service.js'
@@ -68,7 +68,7 @@ function requiredString (body: Record<string, unknown>, field: string): string {
 export function createAssociationService (deps: AssociationServiceDeps) {
   const { transact, associations, outbox, destinations, mounts, secrets, now } = deps
 
-  const mountPathOf = (a: AssociationRow): string => mounts.byAccessor(a.accessor)?.path ?? a.mount_path
+  const mountPathOf = (a: Pick<AssociationRow, 'accessor' | 'mount_path'>): string => mounts.byAccessor(a.accessor)?.path ?? a.mount_path
 
   function liveDestination (type: string, name: string): DestinationRow {
     const { row } = destinations.find(type, name)
@@ -78,8 +78,15 @@ export function createAssociationService (deps: AssociationServiceDeps) {
 
   function listOf (dest: DestinationRow): DestinationAssociations {
     const out: DestinationAssociations = { associated_secrets: {}, store_name: dest.name, store_type: dest.type }
+    // Two reads for the whole destination (not two per association); mount paths come from the mount cache.
+    const targetsOf = new Map<string, TargetRow[]>()
+    for (const t of associations.targetsOfDestination(dest.id)) {
+      const list = targetsOf.get(t.association_id)
+      if (list === undefined) targetsOf.set(t.association_id, [t])
+      else list.push(t)
+    }
     for (const a of associations.ofDestination(dest.id)) {
-      for (const [key, entry] of associationEntries(a, associations.targets(a.id), mountPathOf(a))) out.associated_secrets[key] = entry
+      for (const [key, entry] of associationEntries(a, targetsOf.get(a.id) ?? [], mountPathOf(a))) out.associated_secrets[key] = entry
     }
     return out
   }
@@ -177,7 +184,7 @@ export function createAssociationService (deps: AssociationServiceDeps) {
 
     /** `LIST sys/sync/associations` data (D-32.1); removed associations are left out. */
     listAll (): ReturnType<typeof globalAssociationList> {
-      const rows = associations.allOfLiveDestinations().filter((a) => a.removed === 0)
+      const rows = associations.listingOfLive()
       return globalAssociationList(rows.map((a) => ({ accessor: a.accessor, mountPath: mountPathOf(a), secretPath: a.secret_path })))
     },
 

@@ -70,7 +70,8 @@ export function globalAssociationList (rows: readonly ListedAssociation[]): { ke
     const key = `${bare(r.mountPath)}/${r.secretPath}`
     if (!info.has(key)) info.set(key, { mount: `${bare(r.mountPath)}/`, secret_path: r.secretPath })
   }
-  const keys = [...info.keys()].sort((x, y) => Buffer.compare(Buffer.from(x, 'utf8'), Buffer.from(y, 'utf8')))
+  // Byte order of the UTF-8 keys; each key encoded once.
+  const keys = [...info.keys()].map((k) => ({ k, b: Buffer.from(k, 'utf8') })).sort((x, y) => Buffer.compare(x.b, y.b)).map((e) => e.k)
   const keyInfo: Record<string, Array<{ mount: string, secret_path: string }>> = {}
   for (const k of keys) keyInfo[k] = [info.get(k)!]
   return { keys, key_info: keyInfo, total_associations: rows.length, total_secrets: keys.length }

@@ -5,6 +5,7 @@
  * deletes its row and, by the `parent_accessor` cascade, all its descendants.
  */
 import type { TokenRow, TokensRepo } from '../../db/tokens-repo.js'
+import { cacheRepoReads, type ChangeCheck } from '../../db/read-cache.js'
 import type { RequestToken } from '../vault/http-plugin.js'
 import { badRequest } from '../vault/errors.js'
 import { hashTokenId, newAccessor, newTokenId } from './token-ids.js'
@@ -66,14 +67,27 @@ export interface TokenServiceDeps {
    * the plain SHA-256 when not given (unit tests of the service alone).
    */
   idHash?: (id: string) => string
+  /**
+   * With it, token rows are read through a cache by hash and accessor (`db/read-cache.ts`),
+   * forgotten on this service's writes (use counts are written only for limited tokens) and
+   * when another connection commits.
+   */
+  changes?: ChangeCheck
 }
 
 const seconds = (ms: number): number => Math.floor(ms / 1000)
 
 /** Creates the token service over the `tokens` repo. */
-export function createTokenService ({ tokens, policyExists = () => true, now = Date.now, limits = () => SYSTEM_TTL_LIMITS, idHash = hashTokenId }: TokenServiceDeps) {
+export function createTokenService ({ tokens: repo, policyExists = () => true, now = Date.now, limits = () => SYSTEM_TTL_LIMITS, idHash = hashTokenId, changes }: TokenServiceDeps) {
+  const tokens = changes === undefined ? repo : cacheRepoReads(repo, changes, ['byHash', 'byAccessor'], ['count'])
   const expired = (row: TokenRow): boolean => row.expire_time_ms !== null && row.expire_time_ms <= now()
-  const policiesOf = (row: TokenRow): string[] => JSON.parse(row.policies) as string[]
+  // Rows may come from the cache: their parsed policies are kept with them (a fresh copy each call).
+  const parsedPolicies = new WeakMap<TokenRow, string[]>()
+  const policiesOf = (row: TokenRow): string[] => {
+    let p = parsedPolicies.get(row)
+    if (p === undefined) { p = JSON.parse(row.policies) as string[]; parsedPolicies.set(row, p) }
+    return [...p]
+  }
 
   /**
    * `row` when it and all its ancestors are live, else `undefined`. An expired token, or one

@@ -2,7 +2,7 @@
 import t from 'tap'
 import type { AddressInfo } from 'node:net'
 import { ROOT_TOKEN, startTestServer } from '../../helper.js'
-import { rawExchange, rawRequest } from '../../raw-http.js'
+import { rawExchange, rawPipeline, rawRequest } from '../../raw-http.js'
 
 const auth = { 'X-Vault-Token': ROOT_TOKEN }
 const strip = (body: string): unknown => {
@@ -52,4 +52,25 @@ t.test('an unknown verb gets 405 {"errors":[]}', async (t) => {
   t.equal(res.status, 405)
   t.equal(res.headers['content-type'], 'application/json')
   t.same(JSON.parse(res.body), { errors: [] })
+})
+
+t.test('LIST after GET on a kept-alive connection, split across reads, and pipelined', async (t) => {
+  const server = await startTestServer(t)
+  const { port } = server.app.server.address() as AddressInfo
+  const get = rawRequest('GET', '/v1/sys/mounts?list=true', auth)
+  const list = rawRequest('LIST', '/v1/sys/mounts', auth)
+  const health = rawRequest('GET', '/v1/sys/health')
+  // The parser accepts "LI" (a prefix of LINK) from one read and rejects "S" in the next.
+  const split = await rawPipeline(port, [get, list.slice(0, 2), list.slice(2) + health], [get, list, health])
+  t.same(split.map((r) => r.status), [404, 404, 200])
+  t.same(strip(split[1].body), strip(split[0].body))
+  // GET, LIST and GET in one segment: answered in order.
+  const piped = await rawPipeline(port, [get + list + health], [get, list, health])
+  t.same(piped.map((r) => r.status), [404, 404, 200])
+  t.same(strip(piped[1].body), strip(piped[0].body))
+  // A LIST with a body after a GET; then an unknown verb on the (now wrapped) connection is still 405.
+  const [, listBody, foo] = await rawExchange(port, [get, rawRequest('LIST', '/v1/sys/mounts', auth, '{}'), rawRequest('FOO', '/v1/sys/mounts', auth)])
+  t.equal(listBody.status, 404)
+  t.equal(foo.status, 405)
+  t.same(JSON.parse(foo.body), { errors: [] })
 })

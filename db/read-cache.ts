@@ -1,0 +1,109 @@
+/**
+ * Read-through caches over one SQLite connection (issue 16): a service keeps rows it reads on
+ * every request (the mount table, token rows) in memory and drops them when they may have changed:
+ * - on a write through the cached repo (`cacheRepoReads`), inside the same transaction as the
+ *   write, and on a write through any cached repo whose deletes cascade (mounts, tokens);
+ * - when another connection or process committed (`PRAGMA data_version` changed; checked at
+ *   most once per event-loop turn, so a request sees other processes' commits made before it);
+ * - never filled inside a transaction after it wrote through a cached repo, so rows a
+ *   rolled-back transaction wrote are never kept.
+ */
+import type { Db } from './database.js'
+
+/** The database's "changed by others" counter, read at most once per event-loop turn. */
+export interface ChangeCheck {
+  /** `PRAGMA data_version` as of this event-loop turn. */
+  version: () => number
+  /**
+   * False while the connection is inside a transaction that wrote through a cached repo: what
+   * it reads then may be rolled back, so caches read through without storing.
+   */
+  mayStore: () => boolean
+  /** Counts writes that may cascade across tables (every cache of the connection forgets then). */
+  epoch: () => number
+  /** Records a write through a cached repo; `cascades`: it may change other repos' tables too. */
+  wrote: (cascades: boolean) => void
+}
+
+/** Creates the change check of `db`. */
+export function createChangeCheck (db: Db): ChangeCheck {
+  const stmt = db.prepare<[], number>('PRAGMA data_version').pluck()
+  let current = 0
+  let fresh = false
+  let writes = 0
+  let dirtyTransaction = false
+  const expire = (): void => { fresh = false }
+  return {
+    version () {
+      if (!fresh) {
+        current = stmt.get() ?? 0
+        fresh = true
+        setImmediate(expire)
+      }
+      return current
+    },
+    mayStore () {
+      if (!db.inTransaction) dirtyTransaction = false
+      return !dirtyTransaction
+    },
+    epoch: () => writes,
+    wrote (cascades) {
+      if (cascades) writes++
+      if (db.inTransaction) dirtyTransaction = true
+    }
+  }
+}
+
+/** A keyed read-through cache; `undefined` results are cached too (unknown token ids). */
+export interface ReadCache<K, V> {
+  get: (key: K, load: (key: K) => V) => V
+  /** Forgets this cache's entries. */
+  clear: () => void
+}
+
+/** Creates a keyed cache over `check`, holding at most `maxEntries` (then it starts afresh). */
+export function createReadCache<K, V> (check: ChangeCheck, maxEntries = 10_000): ReadCache<K, V> {
+  const map = new Map<K, V>()
+  let version = -1
+  let epoch = -1
+  return {
+    get (key, load) {
+      const v = check.version()
+      const e = check.epoch()
+      if (v !== version || e !== epoch) { map.clear(); version = v; epoch = e }
+      if (map.has(key)) return map.get(key) as V
+      // After a write inside a transaction, a value read might be rolled back: not kept.
+      if (!check.mayStore()) return load(key)
+      const value = load(key)
+      if (map.size >= maxEntries) map.clear()
+      map.set(key, value)
+      return value
+    },
+    clear () { map.clear() }
+  }
+}
+
+/**
+ * Wraps `repo` so the methods named in `reads` (string/number arguments) answer from a cache over
+ * `check`, those in `uncachedReads` pass through, and every other method (a write) makes the
+ * cache forget before and after it runs — every cache of the connection when `cascades` (its
+ * tables' deletes cascade into others': mounts, tokens). Cached rows are shared: callers must not
+ * mutate them.
+ */
+export function cacheRepoReads<R extends object> (repo: R, check: ChangeCheck, reads: ReadonlyArray<keyof R>, uncachedReads: ReadonlyArray<keyof R> = [], cascades = true): R {
+  const cache = createReadCache<string, unknown>(check)
+  const out = { ...repo } as Record<string, unknown>
+  for (const [name, fn] of Object.entries(repo) as Array<[string, (...a: unknown[]) => unknown]>) {
+    if (typeof fn !== 'function' || uncachedReads.includes(name as keyof R)) continue
+    if (reads.includes(name as keyof R)) {
+      out[name] = (...args: Array<string | number>) => cache.get(`${name}\0${args.join('\0')}`, () => fn(...args))
+    } else {
+      out[name] = (...args: unknown[]) => {
+        check.wrote(cascades)
+        cache.clear()
+        try { return fn(...args) } finally { check.wrote(cascades); cache.clear() }
+      }
+    }
+  }
+  return out as R
+}
