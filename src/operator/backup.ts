@@ -7,7 +7,7 @@
  * choosing). Restore: stop the server, put the backup at the storage path (no `-wal`/`-shm`
  * files beside it) and the seal key at its path, start.
  */
-import { constants, copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs'
+import { chmodSync, constants, copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { createMetaRepo } from '../../db/meta-repo.js'
 import { SEAL_KEY_BYTES, createSealer } from '../crypto/seal.js'
@@ -60,6 +60,8 @@ export async function backupDatabase ({ dbPath, sealKeyFile, out, sealKeyOut }: 
     throw err
   }
   copy.close()
+  // A copy of the database: as private as the database itself, whatever the caller's umask.
+  chmodSync(out, 0o600)
   if (sealKeyOut !== undefined) copyFileSync(sealKeyFile, sealKeyOut, constants.COPYFILE_EXCL)
   return { pages }
 }

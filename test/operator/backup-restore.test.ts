@@ -3,7 +3,7 @@
 // key is kept apart from it and a wrong key does not open the restored database.
 import t from 'tap'
 import { randomBytes } from 'node:crypto'
-import { copyFileSync, existsSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config.js'
 import { startServer } from '../../src/server.js'
@@ -43,6 +43,7 @@ t.test('online backup during writes, restore, every earlier secret served', asyn
   copyFileSync(out, join(target, 'vault-sync.db'))
   copyFileSync(keyOut, join(target, 'seal.key'))
   t.notOk(existsSync(`${out}-wal`), 'the backup is one self-contained file')
+  t.equal(statSync(out).mode & 0o777, 0o600, 'the backup is as private as the database (mode 0600), whatever the umask')
   const config = loadConfig({ dbPath: join(target, 'vault-sync.db'), listenAddress: '127.0.0.1:0', sealKeyFile: join(target, 'seal.key') }, { VAULT_SYNC_LOG_LEVEL: 'silent', VAULT_SYNC_WORKER: 'off' })
   const restored = await startServer({ config, dev: { rootTokenId: ROOT_TOKEN } })
   t.teardown(restored.close)
