@@ -159,7 +159,8 @@ async function serverCommand (argv: string[]): Promise<void> {
       listenAddress: flags['dev-listen-address'] ?? '127.0.0.1:8200',
       sealKeyFile: flags['dev-db'] === undefined ? null : `${flags['dev-db']}.seal-key`,
       worker,
-      uiDefault: true
+      uiDefault: true,
+      devTelemetry: true
     }, { devDb: flags['dev-db'], akvListen: flags['dev-akv-listen-address'], rootTokenId: flags['dev-root-token-id'] }, layer)
     : await (await import('./server.js')).startServer({ config: loadConfigWithFile(layer, { worker }) })
   const infoFile = dev ? flags['dev-info-file'] : undefined

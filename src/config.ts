@@ -155,6 +155,12 @@ export interface ConfigOverrides {
   /** `server -dev` turns the operator page on (an explicit `VAULT_SYNC_UI` still wins). */
   uiDefault?: boolean
   /**
+   * `server -dev` turns Prometheus output on as `vault server -dev` does (its dev config sets
+   * `telemetry { prometheus_retention_time = "24h", disable_hostname = true }`); explicit
+   * `VAULT_SYNC_PROMETHEUS_RETENTION_TIME` / `VAULT_SYNC_TELEMETRY_DISABLE_HOSTNAME` still win.
+   */
+  devTelemetry?: boolean
+  /**
    * Defaults `server -dev` applies for the built-in emulator; an explicitly set
    * `VAULT_SYNC_AZURE_*` variable still wins (the Sync engine issue).
    */
@@ -198,8 +204,8 @@ export function loadConfig (overrides: ConfigOverrides = {}, env: Env = process.
     logRequestsLevel,
     apiAddr: optional(env, 'VAULT_SYNC_API_ADDR'),
     telemetry: Object.freeze({
-      prometheusRetentionMs: duration(env, 'VAULT_SYNC_PROMETHEUS_RETENTION_TIME', '0s'),
-      disableHostname: bool(env, 'VAULT_SYNC_TELEMETRY_DISABLE_HOSTNAME', false),
+      prometheusRetentionMs: duration(env, 'VAULT_SYNC_PROMETHEUS_RETENTION_TIME', overrides.devTelemetry === true ? '24h' : '0s'),
+      disableHostname: bool(env, 'VAULT_SYNC_TELEMETRY_DISABLE_HOSTNAME', overrides.devTelemetry === true),
       unauthenticatedMetricsAccess: bool(env, 'VAULT_SYNC_UNAUTHENTICATED_METRICS_ACCESS', false)
     }),
     auditFile: optional(env, 'VAULT_SYNC_AUDIT_FILE'),

@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify'
 import type { AkvEmulator } from './akv-emulator/index.js'
 import { databaseHasData, openDatabase, type Db } from '../db/database.js'
 import { buildApp, REDACTED_HEADERS } from './app.js'
-import { driverSettings, type Config } from './config.js'
+import { ConfigError, driverSettings, type Config } from './config.js'
 import { generateSealKey } from './crypto/seal.js'
 import { loadOrCreateSealKey } from './crypto/seal-key-file.js'
 import { devRootToken } from './dev-root-token.js'
@@ -93,6 +93,8 @@ export async function startServer (options: StartOptions): Promise<RunningServer
 }
 
 async function startWith ({ config, dev, drivers, workerClock }: StartOptions): Promise<RunningServer> {
+  // Refuse rather than quietly serve from SQLite: the PostgreSQL repositories are not built yet.
+  if (config.storage === 'postgresql') throw new ConfigError('VAULT_SYNC_STORAGE', 'postgresql is not served by this version yet (only `vault-sync migrate` uses it; see docs/postgresql.md); use sqlite')
   const sealKey = config.sealKeyFile === undefined ? generateSealKey() : loadOrCreateSealKey(config.sealKeyFile, () => databaseHasData(config.dbPath))
   const db: Db = openDatabase(config.dbPath)
   let services: Services

@@ -58,3 +58,14 @@ t.test('storage: sqlite by default; postgresql needs VAULT_PG_CONNECTION_URL, ne
   t.throws(() => loadConfig({}, { VAULT_SYNC_STORAGE: 'postgresql', VAULT_PG_CONNECTION_URL: 'mysql://u:s3cret@h/d' }), { message: /^VAULT_PG_CONNECTION_URL: is not a postgresql:\/\/ URL$/ })
   t.throws(() => loadConfig({}, { VAULT_SYNC_PG_MAX_PARALLEL: '0' }), { message: /^VAULT_SYNC_PG_MAX_PARALLEL: / })
 })
+
+t.test('server -dev turns Prometheus output on as vault server -dev does; explicit settings win', async (t) => {
+  const plain = loadConfig({}, {})
+  t.equal(plain.telemetry.prometheusRetentionMs, 0, 'no telemetry stanza: Prometheus off (PG-8)')
+  const dev = loadConfig({ devTelemetry: true }, {})
+  t.equal(dev.telemetry.prometheusRetentionMs, 24 * 3600 * 1000, 'prometheus_retention_time = "24h"')
+  t.equal(dev.telemetry.disableHostname, true, 'disable_hostname = true')
+  const explicit = loadConfig({ devTelemetry: true }, { VAULT_SYNC_PROMETHEUS_RETENTION_TIME: '0s', VAULT_SYNC_TELEMETRY_DISABLE_HOSTNAME: 'false' })
+  t.equal(explicit.telemetry.prometheusRetentionMs, 0)
+  t.equal(explicit.telemetry.disableHostname, false)
+})
