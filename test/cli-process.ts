@@ -15,8 +15,8 @@ export async function freePort (): Promise<number> {
   })
 }
 
-/** Waits until `check()` holds (polling every 25 ms), or throws naming `what`. */
-export async function waitFor (check: () => boolean, what: string, ms = 30_000): Promise<void> {
+/** Waits until `check()` holds (polling every 25 ms; at most `ms`, generous for a cold first start on a loaded CI machine), or throws naming `what`. */
+export async function waitFor (check: () => boolean, what: string, ms = 60_000): Promise<void> {
   const until = Date.now() + ms
   while (!check()) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)

@@ -17,7 +17,9 @@ t.test('server -dev: banner, info file, health, mounts, clean exit on SIGTERM', 
   const info = join(dir, 'x.json')
   const { child, output } = run(['server', '-dev', `-dev-listen-address=127.0.0.1:${port}`, '-dev-root-token-id=root', `-dev-info-file=${info}`])
   t.teardown(() => { child.kill('SIGKILL') })
-  await waitFor(() => existsSync(info), 'the dev info file')
+  // A loaded machine may be slow to start it; a server that exits instead fails at once, with its output.
+  await waitFor(() => existsSync(info) || child.exitCode !== null, 'the dev info file', 60_000)
+  if (!existsSync(info)) throw new Error(`the dev server exited (${String(child.exitCode)}) before writing its info file:\n${output()}`)
   const written = JSON.parse(readFileSync(info, 'utf8'))
   t.same(Object.keys(written), ['address', 'root_token', 'akv'])
   t.match(written, { address: `http://127.0.0.1:${port}`, root_token: 'root' })

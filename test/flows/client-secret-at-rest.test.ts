@@ -30,7 +30,7 @@ t.test('client_secret is absent from the database file, its WAL and the logs', a
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
   t.teardown(async () => { if (child.exitCode === null) { child.kill('SIGTERM'); await exited } })
 
-  const deadline = Date.now() + 30_000
+  const deadline = Date.now() + 60_000
   while (!existsSync(infoFile)) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server did not start:\n${logs}`)
     await new Promise((resolve) => setTimeout(resolve, 50))
