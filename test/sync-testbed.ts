@@ -48,21 +48,32 @@ export interface SyncTestbed {
   defaultName: (path: string) => Promise<string>
 }
 
+/**
+ * The settings that point a server's worker at the emulator `info` describes (its authority
+ * host and CA, no instance discovery or challenge-resource check, loopback allowed), with fast
+ * polls and backoffs for tests.
+ */
+export function emulatorWorkerEnv (info: { authority_host: string, ca_file: string }): Record<string, string> {
+  return {
+    VAULT_SYNC_AZURE_AUTHORITY_HOST: info.authority_host,
+    VAULT_SYNC_AZURE_CA_FILE: info.ca_file,
+    VAULT_SYNC_AZURE_DISABLE_INSTANCE_DISCOVERY: 'true',
+    VAULT_SYNC_AZURE_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true',
+    VAULT_SYNC_ALLOW_LOOPBACK_DESTINATIONS: 'true',
+    VAULT_SYNC_AZURE_POLL_INTERVAL: '10ms',
+    VAULT_SYNC_BACKOFF_BASE: '10ms',
+    VAULT_SYNC_BACKOFF_MAX: '200ms'
+  }
+}
+
 /** Starts the emulator and a server whose worker syncs into it. */
 export async function startSyncTestbed (t: Test, opts: { emulator?: AkvEmulatorOptions, env?: Record<string, string> } = {}): Promise<SyncTestbed> {
   const emu = await startAkvEmulator(opts.emulator)
   let offsetMs = 0
   const server = await startTestServer(t, {
     VAULT_SYNC_WORKER: 'on',
-    VAULT_SYNC_AZURE_AUTHORITY_HOST: emu.info.authority_host,
-    VAULT_SYNC_AZURE_CA_FILE: emu.info.ca_file,
-    VAULT_SYNC_AZURE_DISABLE_INSTANCE_DISCOVERY: 'true',
-    VAULT_SYNC_AZURE_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true',
-    VAULT_SYNC_ALLOW_LOOPBACK_DESTINATIONS: 'true',
-    VAULT_SYNC_AZURE_POLL_INTERVAL: '10ms',
+    ...emulatorWorkerEnv(emu.info),
     VAULT_SYNC_AZURE_POLL_TIMEOUT: '10s',
-    VAULT_SYNC_BACKOFF_BASE: '10ms',
-    VAULT_SYNC_BACKOFF_MAX: '200ms',
     VAULT_SYNC_CLIENT_ERROR_RETRY: '500ms',
     VAULT_SYNC_UNSYNCED_RETENTION: '10m',
     ...opts.env

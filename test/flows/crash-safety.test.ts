@@ -8,6 +8,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { startAkvEmulator } from '../../src/akv-emulator/index.js'
 import { tempDir } from '../helper.js'
+import { emulatorWorkerEnv } from '../sync-testbed.js'
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'vault-sync')
 const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
@@ -19,14 +20,7 @@ t.test('SIGKILL mid-burst, restart, converge', async (t) => {
   const env = {
     ...process.env,
     VAULT_SYNC_LOG_LEVEL: 'warn',
-    VAULT_SYNC_AZURE_AUTHORITY_HOST: emu.info.authority_host,
-    VAULT_SYNC_AZURE_CA_FILE: emu.info.ca_file,
-    VAULT_SYNC_AZURE_DISABLE_INSTANCE_DISCOVERY: 'true',
-    VAULT_SYNC_AZURE_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true',
-    VAULT_SYNC_ALLOW_LOOPBACK_DESTINATIONS: 'true',
-    VAULT_SYNC_AZURE_POLL_INTERVAL: '10ms',
-    VAULT_SYNC_BACKOFF_BASE: '10ms',
-    VAULT_SYNC_BACKOFF_MAX: '200ms'
+    ...emulatorWorkerEnv(emu.info)
   }
   const children: ChildProcess[] = []
   t.teardown(() => { for (const c of children) c.kill('SIGKILL') })

@@ -10,6 +10,7 @@ import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startAkvEmulator } from '../../src/akv-emulator/index.js'
 import { tempDir } from '../helper.js'
+import { emulatorWorkerEnv } from '../sync-testbed.js'
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'vault-sync')
 const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
@@ -36,14 +37,7 @@ t.test('planted secrets appear nowhere in clear: DB, WAL, server log, audit log'
       ...process.env,
       VAULT_SYNC_LOG_LEVEL: 'trace',
       VAULT_SYNC_AUDIT_FILE: auditFile,
-      VAULT_SYNC_AZURE_AUTHORITY_HOST: emu.info.authority_host,
-      VAULT_SYNC_AZURE_CA_FILE: emu.info.ca_file,
-      VAULT_SYNC_AZURE_DISABLE_INSTANCE_DISCOVERY: 'true',
-      VAULT_SYNC_AZURE_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true',
-      VAULT_SYNC_ALLOW_LOOPBACK_DESTINATIONS: 'true',
-      VAULT_SYNC_AZURE_POLL_INTERVAL: '10ms',
-      VAULT_SYNC_BACKOFF_BASE: '10ms',
-      VAULT_SYNC_BACKOFF_MAX: '200ms'
+      ...emulatorWorkerEnv(emu.info)
     },
     stdio: ['ignore', log, log]
   })
