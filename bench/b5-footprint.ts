@@ -16,15 +16,13 @@
  */
 import { statSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { openDatabase } from '../db/database.js'
 import { startAkvEmulator } from '../src/akv-emulator/index.js'
-import { loadOrCreateSealKey } from '../src/crypto/seal-key-file.js'
-import { createServices } from '../src/services.js'
 import { benchScale } from './b5-scale.js'
 import { latencySummary, median, now, round } from './lib/common.js'
 import type { BenchContext } from './lib/context.js'
 import { captureRoute, startBareServer } from './lib/child-processes.js'
 import type { BenchOutput } from './lib/report.js'
+import { seedSecrets } from './lib/seed-database.js'
 import { ROOT_TOKEN, startServerProcess, type ServerProcess } from './lib/server-process.js'
 import { vaultHttp } from './lib/vault-http.js'
 
@@ -42,17 +40,7 @@ const mib = (bytes: number | undefined): number => bytes === undefined ? NaN : r
 /** Seeds `dbPath` as `server -dev -dev-db` would find it, through the services. */
 function seed (dbPath: string, secrets: number, associations: number): { seedS: number, setMs: { first: number[], last: number[] } } {
   const started = now()
-  const db = openDatabase(dbPath)
-  const services = createServices({ db, sealKey: loadOrCreateSealKey(`${dbPath}.seal-key`) })
-  services.mounts.enable('secret', { type: 'kv', options: { version: '2' }, description: 'key/value secret storage' })
-  services.activation.activate('secrets-sync')
-  services.tokens.ensureRootToken(ROOT_TOKEN)
-  const accessor = services.mounts.byPath('secret')!.accessor
-  for (let b = 0; b < secrets; b += 1000) {
-    db.transaction(() => {
-      for (let i = b; i < Math.min(secrets, b + 1000); i++) services.kv.writeData(accessor, `app/s${i}`, { ...VALUE, n: i }, undefined)
-    })()
-  }
+  const { db, services } = seedSecrets(dbPath, secrets, (i) => `app/s${i}`, (i) => ({ ...VALUE, n: i }))
   const destinations = Math.ceil(associations / PER_DESTINATION)
   for (let d = 0; d < destinations; d++) {
     services.destinationService.write('azure-kv', `d${d}`, {

@@ -17,13 +17,11 @@
  */
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import { openDatabase } from '../db/database.js'
-import { loadOrCreateSealKey } from '../src/crypto/seal-key-file.js'
-import { createServices } from '../src/services.js'
 import { azureValueOf } from './lib/azure.js'
 import { now, round, sleep, sleepUntil, waitFor } from './lib/common.js'
 import type { BenchContext } from './lib/context.js'
-import { ROOT_TOKEN, processCpuMs, startServerProcess } from './lib/server-process.js'
+import { processCpuMs, startServerProcess } from './lib/server-process.js'
+import { seedSecrets } from './lib/seed-database.js'
 import { vaultHttp } from './lib/vault-http.js'
 
 const RATE = 10
@@ -31,17 +29,7 @@ const DEST = 'scale'
 
 function seed (ctx: BenchContext, dbPath: string, associations: number): number {
   const started = now()
-  const db = openDatabase(dbPath)
-  const services = createServices({ db, sealKey: loadOrCreateSealKey(`${dbPath}.seal-key`) })
-  services.mounts.enable('secret', { type: 'kv', options: { version: '2' }, description: 'key/value secret storage' })
-  services.activation.activate('secrets-sync')
-  services.tokens.ensureRootToken(ROOT_TOKEN)
-  const accessor = services.mounts.byPath('secret')!.accessor
-  for (let b = 0; b < associations; b += 1000) {
-    db.transaction(() => {
-      for (let i = b; i < Math.min(associations, b + 1000); i++) services.kv.writeData(accessor, `scale/s${i}`, { v: 'initial' }, undefined)
-    })()
-  }
+  const { db, services } = seedSecrets(dbPath, associations, (i) => `scale/s${i}`, () => ({ v: 'initial' }))
   const emu = ctx.azure.emu.info
   services.destinationService.write('azure-kv', DEST, {
     key_vault_uri: ctx.azure.uri('scale'), tenant_id: emu.tenant_id, client_id: emu.client_id, client_secret: emu.client_secret,
