@@ -32,7 +32,7 @@ export const RulePlanSchema = named('SyncExtRulePlan', Type.Object({
   dry_run: Type.Boolean({ description: 'True when nothing was stored' }),
   total: Type.Integer({ minimum: 0, description: 'Secrets the rule covers now' }),
   errors: Type.Integer({ minimum: 0, description: 'Covered secrets that will not sync' }),
-  secrets: Type.Array(RulePlanEntrySchema)
+  secrets: Type.Array(RulePlanEntrySchema, { description: 'A dry run: every covered secret. A create: only those that will not sync' })
 }, {
   examples: [{
     dry_run: true,

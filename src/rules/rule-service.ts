@@ -118,14 +118,15 @@ export function createRuleService (deps: RuleServiceDeps) {
 
   /** Associates `secretPath` for `rule` (or adds the rule as an origin of a rule-made one); inside a transaction. */
   function materialise (rule: RuleRow, dest: DestinationRow, mount: { accessor: string, path: string },
-    secretPath: string, at: number, whenFull: 'refuse' | 'error', problem?: string): void {
+    secretPath: string, at: number, whenFull: 'refuse' | 'error', named?: { problem?: string }): void {
     const existing = associations.find(dest.id, mount.accessor, secretPath)
     if (existing !== undefined && existing.removed === 0) {
       // A live association: the user's own stays theirs; another rule's gains this origin too.
       if (rules.originsOf(existing.id).length > 0) rules.addOrigin(existing.id, rule.id)
       return
     }
-    const a = associationService.attachInTransaction(dest, mount, secretPath, at, { whenFull, status: 'PENDING' }, problem)
+    // A new or revived association is PENDING already: no status to set on enqueue.
+    const a = associationService.attachInTransaction(dest, mount, secretPath, at, { whenFull }, named)
     rules.addOrigin(a.id, rule.id)
   }
 
@@ -193,12 +194,11 @@ export function createRuleService (deps: RuleServiceDeps) {
           custom_metadata: JSON.stringify(spec.customMetadata), owner_policies: JSON.stringify(caller.policies), created_at: at
         }
         rules.insert(row)
-        for (const p of planned) {
-          // Invalid names are reported by the association itself (D-20); collisions here.
-          const collision = p.error !== undefined && p.external_name !== null ? p.error : undefined
-          materialise(row, dest, mount, p.secret_name, at, 'refuse', collision)
-        }
-        return plan
+        // Under secret-path the names are checked here (invalid or colliding: an error, not queued).
+        const checked = planned.length > 0 && (planned[0].external_name !== null || planned[0].error !== undefined)
+        for (const p of planned) materialise(row, dest, mount, p.secret_name, at, 'refuse', checked ? { problem: p.error } : undefined)
+        // The answer of a create lists only the secrets that will not sync (a dry run lists all).
+        return { ...plan, secrets: planned.filter((p) => p.error !== undefined) }
       })
     },
 
@@ -271,12 +271,15 @@ export function createRuleService (deps: RuleServiceDeps) {
         const mountName = mount.path.replace(/\/$/, '')
         if (!policies.aclFor(JSON.parse(rule.owner_policies) as string[]).allows('read', `${mountName}/data/${change.path}`)) continue
         const found = destinations.find(dest.type, dest.name)
-        const rendered = nameRenderer(found.driver, dest, mount).render(change.path)
+        const { granularity, render } = nameRenderer(found.driver, dest, mount)
+        const rendered = render(change.path)
         const owner = 'name' in rendered
           ? associations.ownersOfName(rendered.name, existing?.id ?? '').find((o) => o.destination_id === dest.id && o.removed === 0)
           : undefined
-        const problem = owner === undefined ? undefined : `name ${JSON.stringify('name' in rendered ? rendered.name : '')} is owned by ${owner.mount_path}${owner.secret_path}`
-        materialise(rule, dest, mount, change.path, at, 'error', problem)
+        const named = 'error' in rendered
+          ? { problem: rendered.error }
+          : { problem: owner === undefined ? undefined : `name ${JSON.stringify(rendered.name)} is owned by ${owner.mount_path}${owner.secret_path}` }
+        materialise(rule, dest, mount, change.path, at, 'error', granularity === 'secret-path' ? named : undefined)
       }
     },
 

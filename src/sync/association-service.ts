@@ -104,11 +104,12 @@ export function createAssociationService (deps: AssociationServiceDeps) {
   /**
    * Creates (or refreshes and revives) the association of `secretPath` on `dest` inside the
    * caller's transaction: snapshots template and granularity (D-1), marks targets `PENDING` and
-   * queues it with `enqueue`; with `problem` its targets show `CLIENT_SIDE_ERROR` `problem`
-   * instead and nothing is queued. The secret must exist (callers check).
+   * queues it with `enqueue`. A caller that checked the external name already passes `named`:
+   * then the name is not checked again, and with `named.problem` the targets show
+   * `CLIENT_SIDE_ERROR` `problem` and nothing is queued. The secret must exist (callers check).
    */
   function attach (dest: DestinationRow, mountRow: { accessor: string, path: string }, secretPath: string, at: number,
-    enqueue: EnqueueOptions, problem?: string): AssociationRow {
+    enqueue: EnqueueOptions, named?: { problem?: string }): AssociationRow {
     const existing = associations.find(dest.id, mountRow.accessor, secretPath)
     const options = parseStoredOptions(dest.options)
     const template = effectiveNameTemplate(options.secret_name_template, options.granularity)
@@ -126,7 +127,7 @@ export function createAssociationService (deps: AssociationServiceDeps) {
       associations.setTargetsStatus(a.id, 'PENDING', null, at)
     }
     if (a.granularity === 'secret-path') {
-      const invalid = nameProblem(dest, a, mountRow.path)
+      const invalid = named === undefined ? nameProblem(dest, a, mountRow.path) : named.problem
       associations.upsertTarget({
         association_id: a.id, sub_key: '', status: invalid === undefined ? 'PENDING' : 'CLIENT_SIDE_ERROR', message: invalid ?? null, updated_at: at
       })
@@ -135,10 +136,10 @@ export function createAssociationService (deps: AssociationServiceDeps) {
         associations.upsertTarget({ association_id: a.id, sub_key: key, status: 'PENDING', message: null, updated_at: at })
       }
     }
-    if (problem !== undefined) {
-      // Refused before any write (a rule's name collision): shown at once, never queued.
-      associations.setStatus(a.id, 'CLIENT_SIDE_ERROR', problem, at)
-      associations.setTargetsStatus(a.id, 'CLIENT_SIDE_ERROR', problem, at)
+    if (named?.problem !== undefined) {
+      // Refused before any write (an invalid or colliding name): shown at once, never queued.
+      associations.setStatus(a.id, 'CLIENT_SIDE_ERROR', named.problem, at)
+      associations.setTargetsStatus(a.id, 'CLIENT_SIDE_ERROR', named.problem, at)
       return a
     }
     outbox.enqueue(a.id, at, enqueue)
