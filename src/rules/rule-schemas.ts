@@ -56,7 +56,7 @@ export const RuleSchema = named('SyncExtRule', Type.Object({
   exclude: Globs('Exclude globs'),
   custom_metadata: Pairs,
   created_time: Type.String({ description: 'RFC 3339' }),
-  associations: Type.Integer({ minimum: 0, description: 'Associations this rule made (live or being unsynced)' }),
+  associations: Type.Integer({ minimum: 0, description: 'Live associations this rule made (an explicit `associations/set` or `remove` takes one out of the rule\'s hands)' }),
   exclusions: Type.Array(Type.String(), { description: 'Secrets whose rule-made association was removed with `associations/remove`; the rule leaves them alone' })
 }, {
   examples: [{

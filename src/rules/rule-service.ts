@@ -19,32 +19,18 @@
  * - delete: unsyncs exactly the associations the rule made and no other rule also made.
  */
 import { randomUUID } from 'node:crypto'
-import type { Transact } from '../../db/database.js'
-import type { AssociationRow, AssociationsRepo } from '../../db/associations-repo.js'
-import type { DestinationRow } from '../../db/destinations-repo.js'
-import type { RuleRow, RulesRepo } from '../../db/rules-repo.js'
+import type { AssociationRow } from '../../db/associations-repo.js'
+import type { RuleRow } from '../../db/rules-repo.js'
 import type { Acl } from '../acl/acl.js'
-import type { PolicyService } from '../acl/policy-service.js'
-import type { KvChange } from '../kv/kv-events.js'
-import type { KvService } from '../kv/kv-service.js'
-import type { MountService } from '../mounts/mount-service.js'
-import { associationSetTarget, normalizeMount, type AssociationService } from '../sync/association-service.js'
-import type { DestinationService } from '../sync/destination-service.js'
+import { normalizeMount } from '../sync/association-service.js'
 import { badRequest, notFound, VaultError } from '../vault/errors.js'
-import { nameRenderer, planNames, type NameHolder, type PlannedName } from './rule-names.js'
-import { checkRuleName, compileRule, decodeRuleBody, specOf, type RuleMatcher, type RuleSpec } from './rule-spec.js'
+import type { RuleServiceDeps } from './rule-deps.js'
 
-export interface RuleServiceDeps {
-  transact: Transact
-  rules: RulesRepo
-  associations: Pick<AssociationsRepo, 'find' | 'byId' | 'ofDestination' | 'targetsOfDestination' | 'ownersOfName'>
-  associationService: Pick<AssociationService, 'attachInTransaction' | 'detachInTransaction'>
-  destinations: Pick<DestinationService, 'find' | 'refusePurging' | 'byId'>
-  mounts: Pick<MountService, 'byPath' | 'byAccessor' | 'isKvV2'>
-  kv: Pick<KvService, 'keysUnder' | 'customMetadataOf' | 'secretExists'>
-  policies: Pick<PolicyService, 'aclFor'>
-  now: () => number
-}
+export type { RuleServiceDeps } from './rule-deps.js'
+import { createRuleHooks } from './rule-hooks.js'
+import { nameRenderer, planNames, type NameHolder, type PlannedName } from './rule-names.js'
+import { createRuleOrigins } from './rule-origins.js'
+import { checkRuleName, compileRule, decodeRuleBody, specOf, type RuleMatcher, type RuleSpec } from './rule-spec.js'
 
 /** Who creates a rule: their ACL (checked now) and their policies (stored for later secrets). */
 export interface RuleCaller { acl: Acl, policies: string[] }
@@ -75,13 +61,9 @@ export interface RulePlan {
 
 /** Creates the rule service. */
 export function createRuleService (deps: RuleServiceDeps) {
-  const { transact, rules, associations, associationService, destinations, mounts, kv, policies, now } = deps
-  const compiled = new Map<string, RuleMatcher>()
-  const matcherOf = (row: RuleRow): RuleMatcher => {
-    let m = compiled.get(row.id)
-    if (m === undefined) { m = compileRule(specOf(row)); compiled.set(row.id, m) }
-    return m
-  }
+  const { transact, rules, associations, destinations, mounts, kv, now } = deps
+  const origins = createRuleOrigins(deps)
+  const { materialise, release } = origins
 
   function liveDestination (type: string, name: string) {
     const found = destinations.find(type, name)
@@ -116,28 +98,6 @@ export function createRuleService (deps: RuleServiceDeps) {
     return out
   }
 
-  /** Associates `secretPath` for `rule` (or adds the rule as an origin of a rule-made one); inside a transaction. */
-  function materialise (rule: RuleRow, dest: DestinationRow, mount: { accessor: string, path: string },
-    secretPath: string, at: number, whenFull: 'refuse' | 'error', named?: { problem?: string }): void {
-    const existing = associations.find(dest.id, mount.accessor, secretPath)
-    if (existing !== undefined && existing.removed === 0) {
-      // A live association: the user's own stays theirs; another rule's gains this origin too.
-      if (rules.originsOf(existing.id).length > 0) rules.addOrigin(existing.id, rule.id)
-      return
-    }
-    // A new or revived association is PENDING already: no status to set on enqueue.
-    const a = associationService.attachInTransaction(dest, mount, secretPath, at, { whenFull }, named)
-    rules.addOrigin(a.id, rule.id)
-  }
-
-  /** Drops `rule` as an origin of `associationId`; unsyncs it when no rule made it any more. */
-  function release (ruleId: string, associationId: string, at: number, whenFull: 'refuse' | 'error'): void {
-    rules.removeOrigin(associationId, ruleId)
-    if (rules.originsOf(associationId).length > 0) return
-    const a = associations.byId(associationId)
-    if (a !== undefined) associationService.detachInTransaction(a, at, whenFull)
-  }
-
   function view (row: RuleRow): RuleView {
     const spec = specOf(row)
     return {
@@ -155,6 +115,8 @@ export function createRuleService (deps: RuleServiceDeps) {
   }
 
   return {
+    ...createRuleHooks(deps, origins),
+
     /**
      * Creates rule `ruleName` on `type`/`name` from `body` (or, with `dryRun`, only plans it) and
      * materialises its associations in one transaction.
@@ -237,86 +199,8 @@ export function createRuleService (deps: RuleServiceDeps) {
         const at = now()
         for (const id of rules.madeBy(row.id)) release(row.id, id, at, 'refuse')
         rules.delete(row.id)
-        compiled.delete(row.id)
+        origins.forget(row.id)
       })
-    },
-
-    /**
-     * The KV change hook (registered after sync's in `services.ts`): runs inside the KV
-     * transaction. Never throws for sync reasons: a full queue shows on the association.
-     */
-    onKvChange (change: KvChange): void {
-      if (change.kind !== 'write' && change.kind !== 'patch' && change.kind !== 'metadata-write' && change.kind !== 'undelete') return
-      const candidates = rules.ofMount(change.accessor)
-      if (candidates.length === 0) return
-      const mount = mounts.byAccessor(change.accessor)
-      if (mount === undefined || !kv.secretExists(change.accessor, change.path)) return
-      let custom: Record<string, string> | undefined
-      const at = now()
-      for (const rule of candidates) {
-        const matcher = matcherOf(rule)
-        if (!matcher.pathMatches(change.path) || rules.isExcluded(rule.id, change.path)) continue
-        const dest = destinations.byId(rule.destination_id)
-        if (dest === undefined || dest.deleted_at !== null || dest.purge_state !== null) continue
-        const matches = matcher.ignoresMetadata || matcher.metadataMatches(custom ??= kv.customMetadataOf(change.accessor, change.path))
-        const existing = associations.find(dest.id, change.accessor, change.path)
-        if (!matches) {
-          if (existing !== undefined && rules.originsOf(existing.id).includes(rule.id)) release(rule.id, existing.id, at, 'error')
-          continue
-        }
-        if (existing !== undefined && existing.removed === 0) {
-          if (rules.originsOf(existing.id).length > 0) rules.addOrigin(existing.id, rule.id)
-          continue
-        }
-        const mountName = mount.path.replace(/\/$/, '')
-        if (!policies.aclFor(JSON.parse(rule.owner_policies) as string[]).allows('read', `${mountName}/data/${change.path}`)) continue
-        const found = destinations.find(dest.type, dest.name)
-        const { granularity, render } = nameRenderer(found.driver, dest, mount)
-        const rendered = render(change.path)
-        const owner = 'name' in rendered
-          ? associations.ownersOfName(rendered.name, existing?.id ?? '').find((o) => o.destination_id === dest.id && o.removed === 0)
-          : undefined
-        const named = 'error' in rendered
-          ? { problem: rendered.error }
-          : { problem: owner === undefined ? undefined : `name ${JSON.stringify(rendered.name)} is owned by ${owner.mount_path}${owner.secret_path}` }
-        materialise(rule, dest, mount, change.path, at, 'error', granularity === 'secret-path' ? named : undefined)
-      }
-    },
-
-    /**
-     * Wraps the association service's explicit `set` / `remove` (the Vault API): a removed
-     * rule-made association is excluded from the rules that made it; an explicit set makes the
-     * association the user's own and lifts those exclusions. Both in the call's transaction.
-     */
-    trackExplicit<S extends Pick<AssociationService, 'set' | 'remove'>> (service: S): S {
-      const lookup = (type: string, name: string, body: Record<string, unknown>): AssociationRow | undefined => {
-        const { mount, secretPath } = associationSetTarget(body)
-        const dest = destinations.find(type, name).row
-        const m = mounts.byPath(mount)
-        return dest === undefined || m === undefined ? undefined : associations.find(dest.id, m.accessor, secretPath)
-      }
-      return {
-        ...service,
-        set: (type: string, name: string, body: Record<string, unknown>) => transact(() => {
-          const out = service.set(type, name, body)
-          const a = lookup(type, name, body)
-          if (a !== undefined) {
-            rules.clearOrigins(a.id)
-            rules.clearExclusions(a.destination_id, a.accessor, a.secret_path)
-          }
-          return out
-        }),
-        remove: (type: string, name: string, body: Record<string, unknown>) => transact(() => {
-          const out = service.remove(type, name, body)
-          const a = lookup(type, name, body)
-          if (a !== undefined) {
-            const at = now()
-            for (const ruleId of rules.originsOf(a.id)) rules.addExclusion(ruleId, a.secret_path, at)
-            rules.clearOrigins(a.id)
-          }
-          return out
-        })
-      }
     }
   }
 }
