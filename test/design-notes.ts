@@ -63,12 +63,24 @@ export function cases (): Set<string> {
 }
 
 /**
- * The numbered sections of a Markdown file (`## 3. ...` -> `3`, `### 3.2 ...` -> `3.2`), or
- * undefined when none of its headings is numbered (a `§` then cannot be checked).
+ * The numbered sections of a Markdown file (`## 3. ...` -> `3`, `### 3.2 ...` -> `3.2`), and the
+ * numbered list items of a numbered section (item 10 of `## 9. Gotchas` -> `9.10`), or undefined
+ * when none of its headings is numbered (a `§` then cannot be checked).
  */
 export function sections (file: string): Set<string> | undefined {
-  const ids = headingIds(file, /^(\d+(?:\.\d+)*)\.?\s/)
-  return ids.size === 0 ? undefined : ids
+  const out = new Set<string>()
+  let current: string | undefined
+  for (const line of proseLines(readFileSync(join(ROOT, file), 'utf8'))) {
+    const h = /^#{1,6}\s+(.*)$/.exec(line)
+    if (h !== null) {
+      current = /^(\d+(?:\.\d+)*)\.?\s/.exec(h[1])?.[1]
+      if (current !== undefined) out.add(current)
+      continue
+    }
+    const item = /^\s{0,3}(\d+)\.\s/.exec(line)
+    if (item !== null && current !== undefined) out.add(`${current}.${item[1]}`)
+  }
+  return out.size === 0 ? undefined : out
 }
 
 /** Where a design note cited by its old bare name lives now, when the name changed. */
