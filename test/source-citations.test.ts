@@ -43,7 +43,11 @@ function missingSection (notes: string[], section: string): string | undefined {
 /** Where a cited Markdown path lives in the repository (`spec/x.md` -> `docs/spec/x.md`), or undefined. */
 function noteFile (path: string): string | undefined {
   if (RENAMED[path] !== undefined) return RENAMED[path]
-  if (!path.includes('/')) return basenames.has(path) ? (tracked.find((f) => f.startsWith('docs/') && basename(f) === path) ?? path) : undefined
+  if (!path.includes('/')) {
+    if (!basenames.has(path)) return undefined
+    const named = tracked.filter((f) => basename(f) === path)
+    return named.find((f) => f.startsWith('docs/')) ?? named.find((f) => f === path) ?? named[0]
+  }
   return [path, `docs/${path}`].find((p) => tracked.includes(p))
 }
 
