@@ -22,9 +22,7 @@ const basenames = new Set(tracked.map((f) => basename(f)))
  * Citations that do not resolve yet, each with the target it should name. Fix the source and
  * delete the entry (an entry whose citation is gone fails too, so the list cannot go stale).
  */
-const KNOWN: ReadonlyArray<{ file: string, cite: string, reason: string }> = [
-  { file: 'test/flows/fr-sync-api.test.ts', cite: 'shared/cases/field-reports.md', reason: 'the old path outside the repository; should say docs/cases/field-reports.md' }
-]
+const KNOWN: ReadonlyArray<{ file: string, cite: string, reason: string }> = []
 
 interface Citation { file: string, line: number, cite: string, problem: string }
 
