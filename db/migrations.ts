@@ -153,5 +153,19 @@ export const MIGRATIONS: readonly string[] = [
   // instead of scanning the outbox on every tick (issue 17).
   `
   CREATE INDEX sync_outbox_leased ON sync_outbox (lease_until) WHERE lease_until IS NOT NULL;
+  `,
+  // drift (issue 21): per target, the evidence recorded when its write settled (JSON: remote
+  // version, remote updated time, tags and content type written, keyed HMAC of the value) and the
+  // last sweep's finding (JSON, never a value or digest); per destination, its drift override
+  // (sys/sync-ext/destinations/:type/:name/drift) and when it was last swept.
+  `
+  ALTER TABLE association_targets ADD COLUMN drift_evidence TEXT;
+  ALTER TABLE association_targets ADD COLUMN drift_finding TEXT;
+  CREATE TABLE destination_drift (
+    destination_id TEXT PRIMARY KEY REFERENCES destinations(id) ON DELETE CASCADE,
+    override       TEXT NOT NULL DEFAULT '{}',
+    last_sweep_at  INTEGER,
+    last_result    TEXT
+  );
   `
 ]

@@ -27,6 +27,7 @@ import type { AzureEnvDefaults } from './drivers/azure-kv/azure-kv-config.js'
 import { createActivationService } from './sync/activation-service.js'
 import { createSyncServices } from './sync/sync-services.js'
 import { createSyncExtServices } from './sync-ext/sync-ext-services.js'
+import { deriveDriftKey } from './drift/value-digest.js'
 import { createTokenService } from './tokens/token-service.js'
 import { createTokenTuneService } from './tokens/token-tune.js'
 
@@ -120,6 +121,8 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
     tokenTune,
     /** The keyed hash of each half of an association target's digest (sync/plan.ts). */
     targetDigestKey: keyedHashes.targetDigest,
+    /** The key of drift value digests recorded at write time (drift/value-digest.ts, issue 21). */
+    driftKey: deriveDriftKey(sealKey),
     activation,
     /** Hooks run synchronously inside every KV mutation's transaction (see kv/kv-events.ts). */
     kvChangeHooks,

@@ -172,5 +172,20 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     sql: `
   CREATE INDEX sync_outbox_leased ON sync_outbox (lease_until) WHERE lease_until IS NOT NULL;
   `
+  },
+  {
+    // SQLite migration 9 (issue 21): drift evidence and findings per target, drift settings and
+    // the last sweep per destination.
+    name: 'drift',
+    sql: `
+  ALTER TABLE association_targets ADD COLUMN drift_evidence TEXT;
+  ALTER TABLE association_targets ADD COLUMN drift_finding TEXT;
+  CREATE TABLE destination_drift (
+    destination_id TEXT PRIMARY KEY REFERENCES destinations(id) ON DELETE CASCADE,
+    override       TEXT NOT NULL DEFAULT '{}',
+    last_sweep_at  BIGINT,
+    last_result    TEXT
+  );
+  `
   }
 ]

@@ -24,3 +24,14 @@ export function evidenceFromWrite (w: SettledWrite, renderedValue: string, key: 
 export function refreshedEvidence (e: DriftEvidence, a: Extract<RepairAction, { kind: 'refresh-evidence' }>): DriftEvidence {
   return { ...e, version: a.version, updated: a.updated }
 }
+
+/**
+ * The evidence of a settled write result, or `undefined` when the driver did not report the
+ * remote version and `updated` time (or no key is configured): the target then has no evidence
+ * and drift leaves it alone until its next write.
+ */
+export function evidenceOfResult (op: { value: string, tags: Readonly<Record<string, string>>, contentType: string },
+  r: { version?: string, updated?: number }, key: DriftKey | undefined): DriftEvidence | undefined {
+  if (key === undefined || r.version === undefined || r.version === '' || r.updated === undefined) return undefined
+  return evidenceFromWrite({ version: r.version, updated: r.updated, tags: op.tags, contentType: op.contentType }, op.value, key)
+}

@@ -46,5 +46,13 @@ export type TargetOp = WriteOp | DeleteOp
 
 /** The outcome of one operation. */
 export type OpResult =
-  | { ok: true, /** version written */ version?: string, /** user-facing note */ note?: string }
+  | {
+    ok: true
+    /** version written */
+    version?: string
+    /** user-facing note */
+    note?: string
+    /** The destination's update time of `version` right after the write, unix seconds (drift evidence, issue 21). */
+    updated?: number
+  }
   | { ok: false, error: SyncError }
