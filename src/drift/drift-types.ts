@@ -75,6 +75,9 @@ export type DriftState = 'in-sync' | 'drifted-metadata' | 'drifted-value' | 'rem
  */
 export type DriftChange = 'new-version' | 'value' | 'tags' | 'content-type' | 'disabled' | 'missing' | 'recreated' | 'foreign-owner' | 'certificate'
 
+/** Every {@link DriftChange}, e.g. for metric labels created at 0. */
+export const DRIFT_CHANGES: readonly DriftChange[] = ['new-version', 'value', 'tags', 'content-type', 'disabled', 'missing', 'recreated', 'foreign-owner', 'certificate']
+
 /**
  * What repair would do. Every Azure-touching action is an ordinary job that passes every gate
  * (sync disabled, rate limit, ownership check):
@@ -105,3 +108,6 @@ export interface DriftFinding {
 
 /** Which read a classification still needs: GET latest, or GET of the recorded version. */
 export type DriftProbe = 'latest' | 'recorded-version'
+
+/** A finding as stored per target after a sweep (`association_targets.drift_finding`): when it was made, epoch ms. */
+export type StoredFinding = DriftFinding & { checkedAt: number }
