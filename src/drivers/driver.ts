@@ -16,8 +16,7 @@
  * dependency-cruiser).
  */
 import type { TObject, TSchema } from 'typebox'
-import type { DriftTarget, RoundResult } from '../drift/check-round.js'
-import type { ClassifyOptions } from '../drift/classify.js'
+import type { ClassifyOptions, DriftTarget, RoundResult } from '../drift/drift-types.js'
 import type { NetworkRules, OpResult, TargetOp } from './target-ops.js'
 
 /** How a request is applied: create, POST/PUT update, or PATCH (merge-patch). */

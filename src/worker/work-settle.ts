@@ -71,6 +71,11 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
       const e = p.op.op === 'write' ? evidenceOfResult(p.op, r, services.driftKey) : undefined
       associations.setTargetEvidence(a.id, p.subKey, e === undefined ? null : JSON.stringify(e))
     }
+    /** A target gone from the destination: no name, no version, no digest, no drift evidence. */
+    const unsynced = (subKey: string, message: string | null): void => {
+      put(subKey, { external_name: null, external_version: null, digest: null }, 'UNSYNCED', message)
+      associations.setTargetEvidence(a.id, subKey, null)
+    }
     let settled: { status: string, message: string | null } | undefined
     const failed = (p: PlannedTarget, error: SyncError): void => {
       failures.push(error)
@@ -93,9 +98,9 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
             break
           case 'unsync': {
             const note = ctx.leftInPlace.get(p)
-            if (note !== undefined) { put(p.subKey, { external_name: null, external_version: null, digest: null }, 'UNSYNCED', note); associations.setTargetEvidence(a.id, p.subKey, null); break }
+            if (note !== undefined) { unsynced(p.subKey, note); break }
             if (r === undefined) break
-            if (r.ok) { put(p.subKey, { external_name: null, external_version: null, digest: null }, 'UNSYNCED', r.note ?? null); associations.setTargetEvidence(a.id, p.subKey, null) }
+            if (r.ok) unsynced(p.subKey, r.note ?? null)
             else failed(p, r.error)
             break
           }

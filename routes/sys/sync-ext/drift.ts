@@ -80,4 +80,3 @@ export function driftRoutes (app: FastifyInstance, { drift }: Pick<Services, 'dr
     }
   }, async (request: Req) => ok(request, drift.plan(request.params.type, request.params.name, request.query)))
 }
-
