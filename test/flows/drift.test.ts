@@ -7,8 +7,11 @@
 // Azure calls are counted by the emulator's request log.
 import t from 'tap'
 import type { Test } from 'tap'
-import { startSyncTestbed, type SyncTestbed } from '../sync-testbed.js'
-import { vault } from '../helper.js'
+import { join } from 'node:path'
+import { loadConfig } from '../../src/config.js'
+import { startServer } from '../../src/server.js'
+import { emulatorWorkerEnv, startSyncTestbed, type SyncTestbed } from '../sync-testbed.js'
+import { ROOT_TOKEN, vault } from '../helper.js'
 
 const NAMES = ['nv', 'tg', 'ds', 'dl', 'pg', 'rc', 'ok']
 const kvValue = (n: string, round = 0): string => JSON.stringify({ v: `kv-${n}-${round}` })
@@ -180,4 +183,30 @@ t.test('repair with repair_missing: deleted and purged secrets are re-created fr
   t.equal(tb.latest('rc')?.value, 'someone-elses', 'ownership lost: still never taken over')
   t.equal((await vault(tb.server.app, 'DELETE', `${DEST}/drift`)).statusCode, 204)
   t.equal((await vault(tb.server.app, 'GET', `${DEST}/drift`)).json().data.mode, 'detect', 'back to the server default')
+})
+
+t.test('a reconciliation, a sweep and a restart with no drift write no Azure version', async (t) => {
+  const tb = await setup(t)
+  const versions = (): string[] => NAMES.map((n) => tb.latest(n)?.version ?? '')
+  const before = versions()
+  const seq = lastSeq(tb)
+  tb.server.worker!.reconcileNow()
+  await tb.settle()
+  const first = await sweep(tb)
+  t.same(first?.states, { 'in-sync': NAMES.length }, 'every target in sync')
+  t.equal(first?.reads, 0, 'unchanged LIST items cost no read')
+  // Restart: a new server process on the same database and seal key, worker on.
+  await tb.server.close()
+  const config = loadConfig({ dbPath: tb.server.dbPath, listenAddress: '127.0.0.1:0', sealKeyFile: join(tb.server.dir, 'seal.key') },
+    { VAULT_SYNC_LOG_LEVEL: 'silent', VAULT_SYNC_WORKER: 'on', ...emulatorWorkerEnv(tb.emu.info) })
+  const again = await startServer({ config, dev: { rootTokenId: ROOT_TOKEN } })
+  t.teardown(async () => { await again.close() })
+  await again.worker!.whenIdle()
+  again.worker!.reconcileNow()
+  await again.worker!.whenIdle()
+  const second = (await again.drift!.sweepNow()).get('azure-kv/d1')
+  t.same(second?.states, { 'in-sync': NAMES.length }, 'still in sync after the restart (evidence survived it)')
+  await again.worker!.whenIdle()
+  t.equal(writes(calls(tb, seq)), 0, 'no write, no property update, no delete')
+  t.same(versions(), before, 'no new Azure version')
 })
