@@ -55,8 +55,8 @@ export const DriftPlanSchema = named('SyncExtDriftPlan', Type.Object({
 }, {
   examples: [{
     mode: 'detect',
-    last_sweep_at: AT,
-    complete: true,
+    last_sweep_at: null,
+    complete: false,
     targets: [{
       name: 'vault-kv-1a2b3c4d-app', state: 'drifted-value', changes: ['new-version', 'value'], recorded_version: '0123456789abcdef0123456789abcdef', recorded_updated: AT,
       remote_version: 'fedcba9876543210fedcba9876543210', remote_updated: AT, remote_enabled: true, action: 'write', action_version: '', reason: '',

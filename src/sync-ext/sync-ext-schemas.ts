@@ -83,7 +83,7 @@ export const SyncExtStatusSchema = named('SyncExtStatus', Type.Object({
       counts: { ...Object.fromEntries(SYNC_STATUSES.map((s) => [s, 0])), PENDING: 1 },
       errors: 0,
       newest_change: AT,
-      drift: { mode: 'detect', last_sweep_at: AT, drifted: 0, states: { 'in-sync': 1, 'drifted-metadata': 0, 'drifted-value': 0, 'remote-missing': 0, 'ownership-lost': 0 }, error: null },
+      drift: { mode: 'detect', last_sweep_at: null, drifted: 0, states: { 'in-sync': 1, 'drifted-metadata': 0, 'drifted-value': 0, 'remote-missing': 0, 'ownership-lost': 0 }, error: null },
       associations: [{
         key: 'kv_1a2b3c4d/my-secret',
         accessor: 'kv_1a2b3c4d',
