@@ -145,13 +145,15 @@ export function createDriftRunner (deps: DriftRunnerDeps) {
     return settings.mode !== 'off' && (row?.last_sweep_at ?? startedAt) + settings.intervalMs <= deps.now()
   }
 
-  return {
+  const runner = {
     /** Arms the timer: every `tickMs` (default 30 s) the due destinations are swept. */
     start (tickMs = 30_000): void {
       startedAt = deps.now()
-      timer = setInterval(() => { rounds(due).catch((err) => { deps.log.error({ err }, 'drift sweep failed') }) }, tickMs)
+      timer = setInterval(() => { runner.sweepDue().catch((err) => { deps.log.error({ err }, 'drift sweep failed') }) }, tickMs)
       timer.unref()
     },
+    /** Sweeps the destinations whose interval has passed (what the timer does); summaries by `type/name`. */
+    async sweepDue (): Promise<Map<string, SweepSummary>> { return await rounds(due) },
     /** Sweeps every destination (or those `type/name` in `only`) now, due or not; summaries by `type/name`. */
     async sweepNow (only?: readonly string[]): Promise<Map<string, SweepSummary>> {
       return await rounds((d) => only === undefined || only.includes(`${d.type}/${d.name}`))
@@ -163,6 +165,7 @@ export function createDriftRunner (deps: DriftRunnerDeps) {
       await busy
     }
   }
+  return runner
 }
 
 export type DriftRunner = ReturnType<typeof createDriftRunner>

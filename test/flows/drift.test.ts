@@ -210,3 +210,20 @@ t.test('a reconciliation, a sweep and a restart with no drift write no Azure ver
   t.equal(writes(calls(tb, seq)), 0, 'no write, no property update, no delete')
   t.same(versions(), before, 'no new Azure version')
 })
+
+t.test('sweeps run per destination when their interval has passed (server default 1h, or the override)', async (t) => {
+  const tb = await setup(t)
+  await tb.destination('d2', { secret_name_template: 'd2-{{ .SecretBaseName }}' })
+  t.equal((await tb.set('d2', 'ok')).statusCode, 200)
+  await tb.settle()
+  t.equal((await vault(tb.server.app, 'POST', '/v1/sys/sync-ext/destinations/azure-kv/d2/drift', { body: { interval: '2h' } })).statusCode, 200)
+  const due = async (): Promise<string[]> => [...(await tb.server.drift!.sweepDue()).keys()]
+  t.same(await due(), [], 'nothing is due right after start')
+  await tb.advance(61 * 60_000)
+  t.same(await due(), ['azure-kv/d1'], 'd1 after the server\'s hour; d2 waits for its 2h')
+  t.same(await due(), [], 'd1 swept: due again an hour later')
+  await tb.advance(60 * 60_000)
+  t.same(await due(), ['azure-kv/d1', 'azure-kv/d2'])
+  const status = (await vault(tb.server.app, 'GET', '/v1/sys/sync-ext/status')).json().data
+  for (const d of status.destinations) t.not(d.drift.last_sweep_at, null, `${d.name} shows its last sweep`)
+})
