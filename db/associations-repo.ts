@@ -129,8 +129,8 @@ export interface AssociationsRepo {
   setTargetEvidence: (associationId: string, subKey: string, evidence: string | null) => void
   /** Records a target's last drift finding (JSON, or null) (issue 21). */
   setTargetFinding: (associationId: string, subKey: string, finding: string | null) => void
-  /** Forgets a target's recorded digest so its next attempt writes it again (drift repair, issue 21). */
-  forgetTargetDigest: (associationId: string, subKey: string) => void
+  /** Sets a target's recorded digest (drift repair marks it so its next attempt writes it again, issue 21). */
+  setTargetDigest: (associationId: string, subKey: string, digest: string | null) => void
   /** Written targets of the live associations of a destination, with their drift columns, by association and sub-key. */
   driftTargetsOfDestination: (destinationId: string) => DriftTargetRow[]
 }
@@ -198,7 +198,7 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
   const setDigest = db.prepare('UPDATE association_targets SET digest = ? WHERE rowid = ?')
   const setEvidence = db.prepare(`UPDATE association_targets SET drift_evidence = ?, drift_finding = NULL
     WHERE association_id = ? AND sub_key = ?`)
-  const forgetDigest = db.prepare('UPDATE association_targets SET digest = NULL WHERE association_id = ? AND sub_key = ?')
+  const setTargetDigest = db.prepare('UPDATE association_targets SET digest = ? WHERE association_id = ? AND sub_key = ?')
   const setFinding = db.prepare('UPDATE association_targets SET drift_finding = ? WHERE association_id = ? AND sub_key = ?')
   const driftTargets = db.prepare<[string], DriftTargetRow>(`SELECT t.association_id, t.sub_key, t.external_name, a.accessor,
     a.mount_path, a.secret_path, t.drift_evidence, t.drift_finding FROM association_targets t
@@ -233,7 +233,7 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
     setDigest: (rowid, digest) => { setDigest.run(digest, rowid) },
     setTargetEvidence: (a, k, evidence) => { setEvidence.run(evidence, a, k) },
     setTargetFinding: (a, k, finding) => { setFinding.run(finding, a, k) },
-    forgetTargetDigest: (a, k) => { forgetDigest.run(a, k) },
+    setTargetDigest: (a, k, digest) => { setTargetDigest.run(digest, a, k) },
     driftTargetsOfDestination: (d) => driftTargets.all(d)
   }
 }

@@ -5,7 +5,7 @@
  * background lane: sync traffic always wins). A round checks the targets that have evidence and
  * no queued sync work; its findings are stored per target (what the plan endpoint shows), a
  * benign rewrite's evidence is moved to the new version (no Azure call), and in `repair` mode each
- * drifted target's recorded digest is forgotten and its association queued through the one
+ * drifted target's recorded digest is replaced by `REPAIR_DIGEST` and its association queued through the one
  * `enqueue()`: an ordinary job that re-renders from the current KV version and passes every gate
  * (sync disabled, rate limit, ownership-checked plan). Ownership-lost targets are never queued;
  * missing ones only with `repair_missing`. Findings whose evidence changed during the round (a
@@ -25,13 +25,13 @@ import type { DriftTarget } from './check-round.js'
 import type { DriftConfig } from './drift-config.js'
 import { decideRepair, effectiveDriftSettings } from './drift-settings.js'
 import type { DriftChange, DriftEvidence, StoredFinding } from './drift-types.js'
-import { refreshedEvidence } from './evidence.js'
+import { REPAIR_DIGEST, refreshedEvidence } from './evidence.js'
 import { parseStoredOverride, type SweepSummary } from './drift-summary.js'
 import type { DriftKey } from './value-digest.js'
 
 export interface DriftRunnerDeps {
   transact: Transact
-  associations: Pick<AssociationsRepo, 'driftTargetsOfDestination' | 'setTargetFinding' | 'setTargetEvidence' | 'forgetTargetDigest'>
+  associations: Pick<AssociationsRepo, 'driftTargetsOfDestination' | 'setTargetFinding' | 'setTargetEvidence' | 'setTargetDigest'>
   queue: Pick<OutboxRepo, 'has'>
   destinations: Pick<DestinationsRepo, 'allLive' | 'byId'>
   drift: DriftRepo
@@ -105,7 +105,7 @@ export function createDriftRunner (deps: DriftRunnerDeps) {
           }
           associations.setTargetFinding(r.association_id, r.sub_key, JSON.stringify(found))
           if (decision === 'enqueue') {
-            associations.forgetTargetDigest(r.association_id, r.sub_key)
+            associations.setTargetDigest(r.association_id, r.sub_key, REPAIR_DIGEST)
             repair.add(r.association_id)
           }
         }

@@ -7,6 +7,13 @@
 import type { DriftEvidence, RepairAction } from './drift-types.js'
 import { valueDigest, type DriftKey } from './value-digest.js'
 
+/**
+ * The digest a drift repair records on a target (drift-runner.ts): it matches no plan digest, so
+ * the next attempt writes the target, and it tells the worker that this write is a repair, which
+ * the driver makes only while the secret is still this association's (`WriteOp.ownedCheck`).
+ */
+export const REPAIR_DIGEST = 'drift-repair'
+
 /** What a settled write tells: remote version and update time (unix seconds), tags and content type sent. */
 export interface SettledWrite {
   version: string

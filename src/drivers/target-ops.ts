@@ -30,6 +30,13 @@ export interface WriteOp {
   firstWrite: boolean
   /** Only tags differ from what was last written at `knownVersion` (decisions D-8). */
   tagsOnlyVersion?: string
+  /**
+   * A drift repair (issue 21): write only while the secret is still this association's, i.e. its
+   * latest version carries `ownerTagValue`, or is `version` (the one last written), or the
+   * untagged latest sits on top of `version`, or there is no secret at all (re-create). Otherwise
+   * nothing is written and the result is a CLIENT_SIDE_ERROR (ownership lost: never taken over).
+   */
+  ownedCheck?: { ownerTagValue: string, version: string }
 }
 
 /** Delete the external secret if (and only if) it carries `ownerTagValue`. */

@@ -12,6 +12,7 @@ import { loadConfig } from '../../src/config.js'
 import { startServer } from '../../src/server.js'
 import { emulatorWorkerEnv, startSyncTestbed, type SyncTestbed } from '../sync-testbed.js'
 import { ROOT_TOKEN, vault } from '../helper.js'
+import { mergePatch } from '../sync-fixtures.js'
 
 const NAMES = ['nv', 'tg', 'ds', 'dl', 'pg', 'rc', 'ok']
 const kvValue = (n: string, round = 0): string => JSON.stringify({ v: `kv-${n}-${round}` })
@@ -226,4 +227,28 @@ t.test('sweeps run per destination when their interval has passed (server defaul
   t.same(await due(), ['azure-kv/d1', 'azure-kv/d2'])
   const status = (await vault(tb.server.app, 'GET', '/v1/sys/sync-ext/status')).json().data
   for (const d of status.destinations) t.not(d.drift.last_sweep_at, null, `${d.name} shows its last sweep`)
+})
+
+t.test('a queued repair passes every gate: held while sync is disabled, and refused once ownership is lost', async (t) => {
+  const tb = await setup(t)
+  t.equal((await vault(tb.server.app, 'POST', `${DEST}/drift`, { body: { mode: 'repair' } })).statusCode, 200)
+  t.equal((await mergePatch(tb.server.app, '/v1/sys/sync/config', { disabled: true })).statusCode, 200)
+  const v = tb.emu.vault()
+  v.edit('nv', { op: 'new-version', value: 'from-a-pipeline' })
+  v.edit('tg', { op: 'patch', tags: { env: 'portal' } })
+  const summary = await sweep(tb)
+  t.equal(summary?.repairs_queued, 2)
+  await tb.settle()
+  t.equal(tb.latest('nv')?.value, 'from-a-pipeline', 'sync disabled: the repair waits')
+  // Before the repair runs, someone purges the secret and creates their own under the name.
+  v.edit('nv', { op: 'recreate', value: 'someone-elses' })
+  t.equal((await mergePatch(tb.server.app, '/v1/sys/sync/config', { disabled: false })).statusCode, 200)
+  await tb.settle()
+  t.equal(tb.latest('nv')?.value, 'someone-elses', 'ownership lost between the sweep and the repair: not overwritten')
+  t.equal(tb.latest('nv')?.tags?.['hashicorp:vault'], undefined)
+  const entry = await tb.entry('d1', 'nv')
+  t.equal(entry?.sync_status, 'CLIENT_SIDE_ERROR')
+  t.match(entry?.message, /ownership lost/)
+  t.equal(tb.latest('tg')?.value, kvValue('tg'), 'the other repair went through')
+  t.ok(tb.latest('tg')?.tags?.['hashicorp:vault'] !== undefined)
 })

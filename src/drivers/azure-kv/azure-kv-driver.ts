@@ -92,6 +92,24 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
       }
     }
 
+    /** Why a drift repair of `name` must not write (`WriteOp.ownedCheck`), or undefined when it may. */
+    async function ownershipLost (name: string, check: NonNullable<WriteOp['ownedCheck']>): Promise<string | undefined> {
+      const latest = await readLatest(name)
+      if (latest === undefined || latest === 'disabled') return undefined
+      const owner = latest.properties.tags?.[BUILTIN_TAG_KEY]
+      if (owner === check.ownerTagValue || (owner === undefined && latest.properties.version === check.version && latest.properties.managed !== true)) return undefined
+      const lost = `"${name}" is no longer this association's secret in Azure Key Vault (ownership lost): not overwritten`
+      if (owner !== undefined || latest.properties.managed === true) return lost
+      try {
+        await limited('other', async () => await client.getSecret(name, { version: check.version, abortSignal: signal }))
+        return undefined
+      } catch (err) {
+        if (statusOf(err) === 404) return lost
+        if (statusOf(err) === 403 && innerCode(err) === 'SecretDisabled') return undefined
+        throw classifyAzureError(err, `getSecret "${name}"`)
+      }
+    }
+
     async function write (op: WriteOp): Promise<OpResult> {
       if (op.value.length > AZURE_MAX_VALUE_LENGTH) {
         return { ok: false, error: localClientError(`value of "${op.name}" is ${op.value.length} characters; Azure Key Vault allows at most ${AZURE_MAX_VALUE_LENGTH}`) }
@@ -103,6 +121,10 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
         } catch (err) {
           if (statusOf(err) !== 404) throw classifyAzureError(err, `updateSecretProperties "${op.name}"`)
         }
+      }
+      if (op.ownedCheck !== undefined) {
+        const lost = await ownershipLost(op.name, op.ownedCheck)
+        if (lost !== undefined) return { ok: false, error: localClientError(lost) }
       }
       let note: string | undefined
       if (op.firstWrite) {
