@@ -154,7 +154,7 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX sync_outbox_leased ON sync_outbox (lease_until) WHERE lease_until IS NOT NULL;
   `,
-  // 8 (issue 22): association rules per destination (src/rules/): what a rule covers, the
+  // 7 (issue 22): association rules per destination (src/rules/): what a rule covers, the
   // policies of its owner (a secret added later is covered only if they could read it), which
   // associations it made (`association_origins`, gone with the association or the rule) and the
   // secrets whose rule-made association was removed explicitly (`rule_exclusions`).
@@ -185,6 +185,20 @@ export const MIGRATIONS: readonly string[] = [
     secret_path TEXT NOT NULL,
     created_at  INTEGER NOT NULL,
     PRIMARY KEY (rule_id, secret_path)
+  );
+  `,
+  // 8 (issue 21): drift: per target, the evidence recorded when its write settled (JSON: remote
+  // version, remote updated time, tags and content type written, keyed HMAC of the value) and the
+  // last sweep's finding (JSON, never a value or digest); per destination, its drift override
+  // (sys/sync-ext/destinations/:type/:name/drift) and when it was last swept.
+  `
+  ALTER TABLE association_targets ADD COLUMN drift_evidence TEXT;
+  ALTER TABLE association_targets ADD COLUMN drift_finding TEXT;
+  CREATE TABLE destination_drift (
+    destination_id TEXT PRIMARY KEY REFERENCES destinations(id) ON DELETE CASCADE,
+    override       TEXT NOT NULL DEFAULT '{}',
+    last_sweep_at  INTEGER,
+    last_result    TEXT
   );
   `
 ]

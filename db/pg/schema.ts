@@ -174,7 +174,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   `
   },
   {
-    // SQLite migration 8 (issue 22): association rules, the origin of each rule-made
+    // SQLite migration 7 (issue 22): association rules, the origin of each rule-made
     // association, and the exclusions made by removing one explicitly (src/rules/).
     name: 'association-rules',
     sql: `
@@ -204,6 +204,21 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     secret_path TEXT NOT NULL,
     created_at  BIGINT NOT NULL,
     PRIMARY KEY (rule_id, secret_path)
+  );
+  `
+  },
+  {
+    // SQLite migration 8 (issue 21): drift evidence and findings per target, drift settings and
+    // the last sweep per destination.
+    name: 'drift',
+    sql: `
+  ALTER TABLE association_targets ADD COLUMN drift_evidence TEXT;
+  ALTER TABLE association_targets ADD COLUMN drift_finding TEXT;
+  CREATE TABLE destination_drift (
+    destination_id TEXT PRIMARY KEY REFERENCES destinations(id) ON DELETE CASCADE,
+    override       TEXT NOT NULL DEFAULT '{}',
+    last_sweep_at  BIGINT,
+    last_result    TEXT
   );
   `
   }
