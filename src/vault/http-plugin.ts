@@ -102,7 +102,7 @@ function validationMessage (err: FastifyError): string {
  * Installs the conventions on the root instance (not encapsulated, so every route gets them).
  * Call before registering routes.
  */
-export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Authenticate, jsonLimits?: JsonLimits }): void {
+export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Authenticate, authorize?: (request: FastifyRequest) => void, jsonLimits?: JsonLimits }): void {
   const limits = opts.jsonLimits ?? DEFAULT_JSON_LIMITS
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
@@ -113,7 +113,10 @@ export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Au
     }
   })
 
-  app.addHook('onRequest', async (request, reply) => {
+  // The request pipeline's one `onRequest` step, synchronous (no promise per request): the
+  // canonical target's verdict, the Vault header and query rules, the token, then the ACL
+  // decision (`authorize`), all on the one canonical path computed by `rewriteUrl`.
+  app.addHook('onRequest', (request, reply, done) => {
     // A target refused by the canonicalizer (`request-target.ts`) is answered before anything else.
     const refused = requestTarget(request).reject
     if (refused?.location !== undefined) {
@@ -122,7 +125,7 @@ export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Au
       reply.code(301).header('location', refused.location)
       if (html) reply.header('content-type', 'text/html; charset=utf-8')
       reply.send(html ? `<a href="${refused.location.replace(/[<>"&']/g, (c) => `&#${c.charCodeAt(0)};`)}">Moved Permanently</a>.\n\n` : '')
-      return reply
+      return
     }
     if (refused !== undefined) throw new VaultError(refused.status, refused.errors)
     const ns = request.headers['x-vault-namespace']
@@ -136,22 +139,24 @@ export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Au
         throw new VaultError(415, [`PATCH requires Content-Type of application/merge-patch+json, provided ${type}`])
       }
     }
-    if (request.is404 || request.routeOptions.config.unauthenticated === true) return
+    if (request.is404 || request.routeOptions.config.unauthenticated === true) { done(); return }
     const token = tokenFromRequest(request)
     if (token === undefined) throw permissionDenied()
     const entry = opts.authenticate(token)
     if (entry === undefined) throw invalidToken()
     request.vaultToken = entry
     request.vaultTokenId = token
+    opts.authorize?.(request)
+    done()
   })
 
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     // hvac reads `errors` only when the type is exactly this string (§1.5). Other types (the
     // HTML and assets of the API reference page) are left alone.
     const type = reply.getHeader('content-type')
     if (type === undefined || String(type).startsWith('application/json')) reply.header('content-type', 'application/json')
     reply.header('cache-control', 'no-store')
-    return payload
+    done(null, payload)
   })
 
   app.setErrorHandler(async (err: FastifyError | VaultError, request: FastifyRequest, reply: FastifyReply) => {
