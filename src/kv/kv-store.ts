@@ -34,8 +34,28 @@ export interface KeyState {
 const dataAad = (accessor: string, path: string, version: number): string => `kv-data:${accessor}:${path}:${version}`
 const customAad = (accessor: string, path: string): string => `kv-custom-metadata:${accessor}:${path}`
 
-/** Creates the store for `repo`, sealing with `sealer`. */
+/**
+ * Creates the store for `repo`, sealing with `sealer`.
+ *
+ * Opened blobs are remembered by the blob object itself (a `WeakMap`): the read-through cache
+ * (`db/read-cache.ts`) hands out the same `Buffer` for a row until the row may have changed (a
+ * write, or another process's commit seen through `PRAGMA data_version`), then a new one, so a
+ * remembered plaintext lives exactly as long as its sealed row stays cached (at most the cache's
+ * 10,000 entries) and is never served for a changed row. A security trade-off, bounded: the
+ * plaintext of recently read secrets stays in this process's memory (where every read puts it
+ * anyway) instead of being decrypted again per read; it is never logged. Every value returned is
+ * freshly parsed, so callers may change it.
+ */
 export function createKvStore ({ repo, sealer }: { repo: KvRepo, sealer: Sealer }) {
+  const opened = new WeakMap<Buffer, { aad: string, text: string }>()
+  /** `sealer.decryptString(blob, aad)`, remembered for this blob object and aad. */
+  const open = (blob: Buffer, aad: string): string => {
+    const hit = opened.get(blob)
+    if (hit !== undefined && hit.aad === aad) return hit.text
+    const text = sealer.decryptString(blob, aad)
+    opened.set(blob, { aad, text })
+    return text
+  }
   return {
     /** The mount's engine config (defaults when never written). */
     config (accessor: string): EngineConfig {
@@ -62,7 +82,7 @@ export function createKvStore ({ repo, sealer }: { repo: KvRepo, sealer: Sealer 
       }
       const custom = row.custom_metadata === null
         ? null
-        : JSON.parse(sealer.decryptString(row.custom_metadata, customAad(accessor, path))) as Record<string, string>
+        : JSON.parse(open(row.custom_metadata, customAad(accessor, path))) as Record<string, string>
       return {
         path,
         currentVersion: row.current_version,
@@ -109,7 +129,7 @@ export function createKvStore ({ repo, sealer }: { repo: KvRepo, sealer: Sealer 
     readData (accessor: string, path: string, version: number): JsonObject {
       const blob = repo.versionData(accessor, path, version)
       if (blob === undefined || blob === null) throw new Error(`could not find version data for version ${version}`)
-      return JSON.parse(sealer.decryptString(blob, dataAad(accessor, path, version))) as JsonObject
+      return JSON.parse(open(blob, dataAad(accessor, path, version))) as JsonObject
     },
 
     /** Sets (or clears with null) a version's deletion time, microseconds. */
