@@ -4,7 +4,7 @@
  * `aad` binds each blob to its mount, key and version so a blob moved to another row fails to
  * open). No rules here (see `kv-rules.ts`); callers hold the transaction.
  */
-import type { KvRepo } from '../../db/kv-repo.js'
+import type { KvMetadataRow, KvRepo, KvVersionRow } from '../../db/kv-repo.js'
 import type { Sealer } from '../crypto/seal.js'
 import type { JsonObject } from './kv-json.js'
 import type { VersionState } from './kv-rules.js'
@@ -56,6 +56,30 @@ export function createKvStore ({ repo, sealer }: { repo: KvRepo, sealer: Sealer 
     opened.set(blob, { aad, text })
     return text
   }
+  /** Key states built by `peek`, by the metadata row object they came from. */
+  const peeked = new WeakMap<KvMetadataRow, { rows: KvVersionRow[], state: KeyState }>()
+  /** A key's state from its rows (the versions in a fresh map). */
+  const build = (accessor: string, path: string, row: KvMetadataRow, rows: KvVersionRow[]): KeyState => {
+    const versions = new Map<number, VersionState>()
+    for (const v of rows) {
+      versions.set(v.version, { version: v.version, createdTime: v.created_time, deletionTime: v.deletion_time, destroyed: v.destroyed === 1 })
+    }
+    const custom = row.custom_metadata === null
+      ? null
+      : JSON.parse(open(row.custom_metadata, customAad(accessor, path))) as Record<string, string>
+    return {
+      path,
+      currentVersion: row.current_version,
+      oldestVersion: row.oldest_version,
+      createdTime: row.created_time,
+      updatedTime: row.updated_time,
+      maxVersions: row.max_versions,
+      casRequired: row.cas_required === 1,
+      deleteVersionAfter: row.delete_version_after,
+      customMetadata: custom,
+      versions
+    }
+  }
   return {
     /** The mount's engine config (defaults when never written). */
     config (accessor: string): EngineConfig {
@@ -72,29 +96,25 @@ export function createKvStore ({ repo, sealer }: { repo: KvRepo, sealer: Sealer 
       repo.upsertConfig({ accessor, max_versions: c.maxVersions, cas_required: c.casRequired ? 1 : 0, delete_version_after: c.deleteVersionAfter })
     },
 
-    /** The key's metadata with every version entry, or undefined when the key has none. */
+    /** The key's metadata with every version entry (a fresh copy the caller may change), or undefined when the key has none. */
     load (accessor: string, path: string): KeyState | undefined {
       const row = repo.metadata(accessor, path)
+      return row === undefined ? undefined : build(accessor, path, row, repo.versions(accessor, path))
+    },
+
+    /**
+     * The key's metadata for reading only (shared: callers must not change it), remembered by the
+     * row objects it was built from, so a read served from the read-through cache builds nothing.
+     */
+    peek (accessor: string, path: string): Readonly<KeyState> | undefined {
+      const row = repo.metadata(accessor, path)
       if (row === undefined) return undefined
-      const versions = new Map<number, VersionState>()
-      for (const v of repo.versions(accessor, path)) {
-        versions.set(v.version, { version: v.version, createdTime: v.created_time, deletionTime: v.deletion_time, destroyed: v.destroyed === 1 })
-      }
-      const custom = row.custom_metadata === null
-        ? null
-        : JSON.parse(open(row.custom_metadata, customAad(accessor, path))) as Record<string, string>
-      return {
-        path,
-        currentVersion: row.current_version,
-        oldestVersion: row.oldest_version,
-        createdTime: row.created_time,
-        updatedTime: row.updated_time,
-        maxVersions: row.max_versions,
-        casRequired: row.cas_required === 1,
-        deleteVersionAfter: row.delete_version_after,
-        customMetadata: custom,
-        versions
-      }
+      const rows = repo.versions(accessor, path)
+      const hit = peeked.get(row)
+      if (hit !== undefined && hit.rows === rows && hit.state.path === path) return hit.state
+      const state = build(accessor, path, row, rows)
+      peeked.set(row, { rows, state })
+      return state
     },
 
     /** Writes the key's metadata row (not its versions); an empty custom map is stored as none. */
