@@ -30,9 +30,18 @@ function routePattern (url: string): string {
   }).join('/')
 }
 
-/** One anchored RegExp matching any of `urls` (one test per request instead of one per route). */
-function anyRoute (urls: string[]): RegExp {
-  return new RegExp(`^(?:${urls.map(routePattern).join('|')})$`)
+/**
+ * A test for "`url` matches one of `urls`": one anchored RegExp (one test per request instead of
+ * one per route), skipped when the URL's first segment after `/v1/` starts none of the patterns
+ * (a KV path never pays for the `sys/` routes).
+ */
+function anyRoute (urls: string[]): (url: string) => boolean {
+  const re = new RegExp(`^(?:${urls.map(routePattern).join('|')})$`)
+  const first = (url: string): string => url.split('/', 3)[2] ?? ''
+  // Patterns outside `/v1/` match no `/v1/` URL unless they open with a parameter or wildcard.
+  const literal = urls.every((u) => u.startsWith('/v1/') ? !/^[:*]/.test(first(u)) : !/^\/[:*]/.test(u))
+  const starts = new Set(urls.map(first))
+  return (url) => (!literal || starts.has(first(url))) && re.test(url)
 }
 
 /**
@@ -48,7 +57,7 @@ export function mountDispatchRoutes (
   docs: OperationDoc[]
 ): void {
   // Built on the first request, once every route is registered.
-  let knownRoute: RegExp | undefined
+  let knownRoute: ((url: string) => boolean) | undefined
   app.route({
     method: [...METHODS],
     url: '/v1/*',
@@ -57,7 +66,7 @@ export function mountDispatchRoutes (
       // The canonical path (decoded once, list `/` added), never the router's own parse of it.
       const path = vaultPath(request)
       knownRoute ??= anyRoute(known.filter((k) => k !== '/v1/*'))
-      if (knownRoute.test(`/v1/${path}`)) throw unsupportedOperation()
+      if (knownRoute(`/v1/${path}`)) throw unsupportedOperation()
       // FR-09: a destination name with a slash (`a/b`, or `a%2Fb`, the same path once decoded)
       // is refused naming `name` rather than as an unknown path.
       const slashName = WRITES.has(request.method) ? /^sys\/sync\/destinations\/[^/]+\/([^/]+\/.+)$/.exec(path) : null

@@ -12,7 +12,7 @@
  * Routes with `config: { aclInHandler: true }` (the CLI preflight, §2.7) check the ACL
  * themselves through `request.vaultAcl`.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify'
 import { VaultError, permissionDenied } from '../vault/errors.js'
 import { isListRequest, vaultPath } from '../vault/request-target.js'
 import type { Acl, Operation, Permissions } from './acl.js'
@@ -90,13 +90,13 @@ export interface EnforceDeps {
 
 /**
  * The ACL decision of one request, made inside the request pipeline's single `onRequest` step
- * (`installVaultHttp`'s `authorize`), right after the token was authenticated: attaches the
+ * (`installVaultHttp`'s `authorize`, given the route's config), right after the token was authenticated: attaches the
  * compiled ACL and the operation, and throws 403 when denied. Requests without a token
  * (unauthenticated routes, 404s) are left alone.
  * @throws VaultError 403 `permission denied`
  */
-export function aclAuthorizer ({ policies, existence }: Pick<EnforceDeps, 'policies' | 'existence'>): (request: FastifyRequest) => void {
-  return (request) => {
+export function aclAuthorizer ({ policies, existence }: Pick<EnforceDeps, 'policies' | 'existence'>): (request: FastifyRequest, config: FastifyContextConfig) => void {
+  return (request, config) => {
     const token = request.vaultToken
     if (token === undefined) return
     const acl = policies.aclFor(token.policies)
@@ -104,7 +104,7 @@ export function aclAuthorizer ({ policies, existence }: Pick<EnforceDeps, 'polic
     const path = vaultPath(request)
     const operation = requestOperation(request, path, existence)
     request.vaultOperation = { operation, path }
-    if (request.routeOptions.config.aclInHandler === true || acl.root) return
+    if (config.aclInHandler === true || acl.root) return
     if (!acl.allows(operation, path, isSudoPath(path))) throw permissionDenied()
     const perms = acl.permissionsFor(path, operation)
     // vault-sync never wraps responses, so a rule that requires wrapping cannot be satisfied.

@@ -7,7 +7,7 @@
  * Routes opt out of authentication with `config: { unauthenticated: true }`. The token lookup
  * is injected (`authenticate`), so this module knows nothing of the token store.
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyContextConfig, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { VaultError, badRequest, internalError, invalidToken, permissionDenied } from './errors.js'
 import { DEFAULT_JSON_LIMITS, type JsonLimits } from './http-limits.js'
 import { jsonLimitError } from './json-limits.js'
@@ -102,7 +102,7 @@ function validationMessage (err: FastifyError): string {
  * Installs the conventions on the root instance (not encapsulated, so every route gets them).
  * Call before registering routes.
  */
-export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Authenticate, authorize?: (request: FastifyRequest) => void, jsonLimits?: JsonLimits }): void {
+export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Authenticate, authorize?: (request: FastifyRequest, config: FastifyContextConfig) => void, jsonLimits?: JsonLimits }): void {
   const limits = opts.jsonLimits ?? DEFAULT_JSON_LIMITS
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
@@ -139,14 +139,17 @@ export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Au
         throw new VaultError(415, [`PATCH requires Content-Type of application/merge-patch+json, provided ${type}`])
       }
     }
-    if (request.is404 || request.routeOptions.config.unauthenticated === true) { done(); return }
+    if (request.is404) { done(); return }
+    // Fastify builds `routeOptions` afresh on each access: read once.
+    const config = request.routeOptions.config
+    if (config.unauthenticated === true) { done(); return }
     const token = tokenFromRequest(request)
     if (token === undefined) throw permissionDenied()
     const entry = opts.authenticate(token)
     if (entry === undefined) throw invalidToken()
     request.vaultToken = entry
     request.vaultTokenId = token
-    opts.authorize?.(request)
+    opts.authorize?.(request, config)
     done()
   })
 
