@@ -94,10 +94,6 @@ export function buildApp ({ services, maxRequestBytes, tls, http, ui = false, lo
   app.decorate('metrics', metrics)
   if (metrics.prometheusEnabled) installHttpMetrics(app, metrics)
   if (logRequestsLevel !== undefined) installRequestLog(app, logRequestsLevel)
-  app.addHook('preValidation', (request, _reply, done) => {
-    if (request.body === undefined && request.method !== 'GET' && request.method !== 'HEAD') request.body = {}
-    done()
-  })
   registerRoutes(app, services, { ui })
   return app
 }

@@ -37,6 +37,14 @@ declare module 'fastify' {
     /** No token needed (health, seal-status, leader, activation flags ...). */
     unauthenticated?: boolean
   }
+  interface FastifyInstance {
+    /**
+     * Synchronous checks the request pipeline runs last in its one `onRequest` step (after the
+     * token and the ACL; for every request, authenticated or not), e.g. the `sys/sync` activation
+     * gate. A check throws a `VaultError` to refuse the request.
+     */
+    vaultGates: Array<(request: FastifyRequest) => void>
+  }
 }
 
 const NAMESPACES_IGNORED = new Set(['', 'root', 'root/', '/'])
@@ -82,6 +90,14 @@ export function parseVaultBody (text: string, limits: JsonLimits = DEFAULT_JSON_
   return body
 }
 
+/**
+ * The body of a request that sent none (or only whitespace): `{}` for methods that carry data,
+ * so handlers and schema validation see an empty object; none for GET and HEAD.
+ */
+function emptyBody (method: string): Record<string, unknown> | undefined {
+  return method === 'GET' || method === 'HEAD' ? undefined : {}
+}
+
 function mediaType (header: string | undefined): string | undefined {
   if (header === undefined) return undefined
   const t = header.split(';')[0].trim().toLowerCase()
@@ -105,18 +121,24 @@ function validationMessage (err: FastifyError): string {
 export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Authenticate, authorize?: (request: FastifyRequest, config: FastifyContextConfig) => void, jsonLimits?: JsonLimits }): void {
   const limits = opts.jsonLimits ?? DEFAULT_JSON_LIMITS
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
     try {
-      done(null, parseVaultBody(body as string, limits))
+      done(null, parseVaultBody(body as string, limits) ?? emptyBody(request.method))
     } catch (err) {
       done(err as Error, undefined)
     }
   })
 
+  const gates: FastifyInstance['vaultGates'] = []
+  app.decorate('vaultGates', gates)
+  const passGates = (request: FastifyRequest): void => { for (const gate of gates) gate(request) }
+
   // The request pipeline's one `onRequest` step, synchronous (no promise per request): the
   // canonical target's verdict, the Vault header and query rules, the token, then the ACL
-  // decision (`authorize`), all on the one canonical path computed by `rewriteUrl`.
+  // decision (`authorize`), then the gates, all on the one canonical path computed by `rewriteUrl`.
   app.addHook('onRequest', (request, reply, done) => {
+    // A write without a body has empty data (the parser keeps this default for an empty body).
+    request.body = emptyBody(request.method)
     // A target refused by the canonicalizer (`request-target.ts`) is answered before anything else.
     const refused = requestTarget(request).reject
     if (refused?.location !== undefined) {
@@ -139,10 +161,10 @@ export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Au
         throw new VaultError(415, [`PATCH requires Content-Type of application/merge-patch+json, provided ${type}`])
       }
     }
-    if (request.is404) { done(); return }
+    if (request.is404) { passGates(request); done(); return }
     // Fastify builds `routeOptions` afresh on each access: read once.
     const config = request.routeOptions.config
-    if (config.unauthenticated === true) { done(); return }
+    if (config.unauthenticated === true) { passGates(request); done(); return }
     const token = tokenFromRequest(request)
     if (token === undefined) throw permissionDenied()
     const entry = opts.authenticate(token)
@@ -150,6 +172,7 @@ export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Au
     request.vaultToken = entry
     request.vaultTokenId = token
     opts.authorize?.(request, config)
+    passGates(request)
     done()
   })
 
