@@ -130,6 +130,8 @@ export interface Store {
    * transactions run one at a time on the process's connection (BEGIN IMMEDIATE); one that
    * awaited anything else is rolled back with `TransactionAwaitedError`. On PostgreSQL each runs
    * on its own pooled connection; a lock wait beyond `lock_timeout` rejects with code 55P03.
+   * Inside `work`, starting another unit or calling `store.repos` rejects with
+   * `NestedUnitOfWorkError` (`unit-scope.ts`): either would deadlock or escape the transaction.
    */
   transaction: <T>(work: (repos: Repositories) => Promise<T>) => Promise<T>
   /** Waits for running units of work, then closes the connection or pool. */

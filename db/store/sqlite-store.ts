@@ -23,6 +23,7 @@ import { createPoliciesRepo } from '../policies-repo.js'
 import { createSyncStatusRepo } from '../sync-status-repo.js'
 import { createTokensRepo } from '../tokens-repo.js'
 import { TransactionAwaitedError, type Async, type Repositories, type Store } from './repositories.js'
+import { inUnitScope, insideUnit, NestedUnitOfWorkError, refuseNested } from './unit-scope.js'
 
 /** How a repository call runs: directly, or after the open unit of work. */
 type Runner = <T>(fn: () => T) => Promise<T>
@@ -112,24 +113,34 @@ export function createSqliteStore (db: Db): Store {
   const queue = new PQueue({ concurrency: 1 })
   const sync = syncRepositories(db)
   // Outside a unit of work: at once, unless one is open (then after it).
-  const outside: Runner = (fn) => db.inTransaction ? queue.add(async () => await settle(fn)) : settle(fn)
+  const outside: Runner = (fn) => {
+    if (!db.inTransaction) return settle(fn)
+    if (insideUnit()) return Promise.reject(new NestedUnitOfWorkError('repos'))
+    return queue.add(async () => await settle(fn))
+  }
+
   async function unitOfWork<T> (work: (repos: Repositories) => Promise<T>): Promise<T> {
     const state = { aborted: false, done: false }
     // Inside: at once, while this unit's transaction is still open.
     const inside: Runner = (fn) => state.aborted || state.done ? Promise.reject(new TransactionAwaitedError()) : settle(fn)
+    let abort!: (err: Error) => void
+    const aborted = new Promise<never>((_resolve, reject) => { abort = reject })
     db.exec('BEGIN IMMEDIATE')
-    // The first event-loop turn while still open means `work` awaited something else.
+    // The first event-loop turn while still open means `work` awaited something else: roll back
+    // at once, and free the queue even if `work` never settles.
     const turn = setImmediate(() => {
       state.aborted = true
       if (db.inTransaction) db.exec('ROLLBACK')
+      abort(new TransactionAwaitedError())
     })
+    const running = inUnitScope(async () => await work(asyncRepositories(sync, inside)))
     try {
-      const result = await work(asyncRepositories(sync, inside))
-      if (state.aborted) throw new TransactionAwaitedError()
+      const result = await Promise.race([running, aborted])
       db.exec('COMMIT')
       return result
     } catch (err) {
       if (!state.aborted && db.inTransaction) db.exec('ROLLBACK')
+      running.catch(() => {}) // settles after the abort: nothing listens any more
       throw state.aborted ? new TransactionAwaitedError() : err
     } finally {
       clearImmediate(turn)
@@ -140,7 +151,7 @@ export function createSqliteStore (db: Db): Store {
   return {
     engine: 'sqlite',
     repos: asyncRepositories(sync, outside),
-    transaction: async (work) => await queue.add(async () => await unitOfWork(work)),
+    transaction: async (work) => await (refuseNested() ?? queue.add(async () => await unitOfWork(work))),
     close: async () => {
       await queue.onIdle()
       db.close()

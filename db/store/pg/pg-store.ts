@@ -15,6 +15,19 @@ import { pgAssociationsRepository, pgDestinationsRepository } from './pg-associa
 import { pgKvRepository } from './pg-kv.js'
 import { pgMetricsRepository, pgOutboxRepository, pgSyncStatusRepository } from './pg-outbox.js'
 import { sqlOn } from './pg-sql.js'
+import { inUnitScope, insideUnit, NestedUnitOfWorkError, refuseNested } from '../unit-scope.js'
+
+/** `repos` whose every call rejects when made inside a unit of work (it would run on another connection). */
+function guardOutside (repos: Repositories): Repositories {
+  const out: Record<string, Record<string, unknown>> = {}
+  for (const [name, repo] of Object.entries(repos) as Array<[string, Record<string, (...a: unknown[]) => Promise<unknown>>]>) {
+    out[name] = Object.fromEntries(Object.entries(repo).map(([m, fn]) => [m, async (...a: unknown[]) => {
+      if (insideUnit()) throw new NestedUnitOfWorkError('repos')
+      return await fn(...a)
+    }]))
+  }
+  return out as unknown as Repositories
+}
 
 /** Every repository over `q` (the pool, or one transaction's client). */
 export function pgRepositories (q: pg.Pool | pg.ClientBase): Repositories {
@@ -43,8 +56,9 @@ export function pgRepositories (q: pg.Pool | pg.ClientBase): Repositories {
 export function createPgStore (pool: pg.Pool): Store {
   return {
     engine: 'postgresql',
-    repos: pgRepositories(pool),
-    transaction: async (work) => await withClientTransaction(pool, async (client) => await work(pgRepositories(client))),
+    repos: guardOutside(pgRepositories(pool)),
+    transaction: async (work) => await (refuseNested() ??
+      withClientTransaction(pool, async (client) => await inUnitScope(async () => await work(pgRepositories(client))))),
     close: async () => { await pool.end() }
   }
 }

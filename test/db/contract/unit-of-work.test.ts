@@ -4,6 +4,7 @@
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { TransactionAwaitedError } from '../../../db/store/repositories.js'
+import { NestedUnitOfWorkError } from '../../../db/store/unit-scope.js'
 import { contract, contractEngines, mountRow, seed } from './contract-engines.js'
 
 const engines = await contractEngines(t)
@@ -65,7 +66,31 @@ contract(t, engines, 'units run concurrently from many callers end consistent', 
   t.equal((await store.repos.outbox.byAssociation('a'))?.generation, 30)
 })
 
+contract(t, engines, 'inside a unit, another unit or store.repos is refused (it would deadlock or escape)', async (t, store) => {
+  await t.rejects(store.transaction(async (r) => {
+    await r.policies.upsert({ name: 'outer', raw: '', rules: '[]' })
+    await store.transaction(async (inner) => { await inner.policies.upsert({ name: 'inner', raw: '', rules: '[]' }) })
+  }), NestedUnitOfWorkError)
+  await t.rejects(store.transaction(async (r) => {
+    await r.policies.upsert({ name: 'outer', raw: '', rules: '[]' })
+    await store.repos.policies.get('outer')
+  }), { name: 'NestedUnitOfWorkError', message: /store.repos was used inside a storage transaction/ })
+  t.same(await store.repos.policies.names(), [], 'both units rolled back')
+  t.same(await store.transaction(async (r) => await r.policies.names()), [], 'the store still works')
+})
+
 for (const e of engines.filter((e) => e.name === 'sqlite')) {
+  t.test('sqlite: a unit that never settles is rolled back and does not block the next', async (t) => {
+    const store = await e.open(t)
+    const stuck = store.transaction(async (r) => {
+      await r.policies.upsert({ name: 'stuck', raw: '', rules: '[]' })
+      await new Promise(() => {}) // awaits forever (e.g. a network call that hangs)
+    })
+    await t.rejects(stuck, TransactionAwaitedError)
+    await store.transaction(async (r) => { await r.policies.upsert({ name: 'next', raw: '', rules: '[]' }) })
+    t.same(await store.repos.policies.names(), ['next'])
+  })
+
   t.test('sqlite: a unit that awaits a timer is rolled back with TransactionAwaitedError', async (t) => {
     const store = await e.open(t)
     await t.rejects(store.transaction(async (r) => {
