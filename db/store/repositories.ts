@@ -11,7 +11,8 @@
  *   transaction ends, so "next version" and check-and-set see the last committed version;
  * - `associations.set` / `associations.remove`: `associations/set` and `/remove` in one
  *   statement each (INSERT … ON CONFLICT … DO UPDATE … RETURNING; UPDATE … RETURNING);
- * - `outbox.markDirty` resolves the generation it left (one INSERT … ON CONFLICT … RETURNING).
+ * - `outbox.markDirty` resolves the generation it left (one INSERT … ON CONFLICT … RETURNING);
+ * - `tokens.useOnce`: a limited-use token's use counted in one statement.
  *
  * Times, units and errors are those of the synchronous repositories. A constraint violation
  * rejects with the engine's error (SQLite `SQLITE_CONSTRAINT_*`, PostgreSQL code 23xxx).
@@ -46,7 +47,16 @@ export interface KvRepository extends Async<KvRepo> {
 }
 
 /** Token rows (`tokens-repo.ts`). */
-export type TokensRepository = Async<TokensRepo>
+export interface TokensRepository extends Async<TokensRepo> {
+  /**
+   * Counts one use of a limited-use token in one statement (`num_uses` decremented when above
+   * 0). Resolves the uses left (0 = that was the last: the caller revokes it in the same unit),
+   * or undefined when the token is gone or has no uses left to count (unlimited tokens have
+   * `num_uses` 0: callers only count tokens that had uses). Replaces read-then-`setNumUses`,
+   * which loses uses when replicas count at once.
+   */
+  useOnce: (accessor: string) => Promise<number | undefined>
+}
 /** Mount table rows (`mounts-repo.ts`). */
 export type MountsRepository = Async<MountsRepo>
 /** ACL policy rows (`policies-repo.ts`). */

@@ -58,10 +58,11 @@ function syncRepositories (db: Db) {
     updated_at = excluded.updated_at RETURNING *`)
   const removeAssociation = db.prepare<[string, number, string], AssociationRow>(`UPDATE associations SET removed = 1,
     status = ?, message = NULL, updated_at = ? WHERE id = ? AND removed = 0 RETURNING *`)
+  const useOnce = db.prepare<[string], number>('UPDATE tokens SET num_uses = num_uses - 1 WHERE accessor = ? AND num_uses > 0 RETURNING num_uses').pluck()
   const kv = createKvRepo(db)
   return {
     kv: { ...kv, metadataForUpdate: kv.metadata },
-    tokens: createTokensRepo(db),
+    tokens: { ...createTokensRepo(db), useOnce: (accessor: string) => useOnce.get(accessor) },
     mounts: createMountsRepo(db),
     policies: createPoliciesRepo(db),
     meta: createMetaRepo(db),

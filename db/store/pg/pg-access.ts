@@ -25,6 +25,7 @@ const S = {
   deleteToken: statement('tokens_delete', 'DELETE FROM tokens WHERE accessor = $1'),
   renewal: statement('tokens_renewal', 'UPDATE tokens SET expire_time_ms = $2, last_renewal_ms = $3 WHERE accessor = $1'),
   uses: statement('tokens_uses', 'UPDATE tokens SET num_uses = $2 WHERE accessor = $1'),
+  useOnce: statement('tokens_use_once', 'UPDATE tokens SET num_uses = num_uses - 1 WHERE accessor = $1 AND num_uses > 0 RETURNING num_uses'),
   mounts: statement('mounts_all', 'SELECT * FROM mounts ORDER BY path COLLATE "C"'),
   mountByPath: statement('mounts_by_path', 'SELECT * FROM mounts WHERE path = $1'),
   mountByAccessor: statement('mounts_by_accessor', 'SELECT * FROM mounts WHERE accessor = $1'),
@@ -49,7 +50,8 @@ export function pgTokensRepository (sql: Sql): TokensRepository {
     count: async () => (await sql.one<{ n: number }>(S.tokenCount))?.n ?? 0,
     deleteByAccessor: async (a) => { await sql.run(S.deleteToken, [a]) },
     updateRenewal: async (a, expire, last) => { await sql.run(S.renewal, [a, expire, last]) },
-    setNumUses: async (a, n) => { await sql.run(S.uses, [a, n]) }
+    setNumUses: async (a, n) => { await sql.run(S.uses, [a, n]) },
+    useOnce: async (a) => (await sql.one<{ num_uses: number }>(S.useOnce, [a]))?.num_uses
   }
 }
 

@@ -34,6 +34,16 @@ contract(t, engines, 'tokens: insert, lookups, count, renewal, uses, delete casc
   await t.rejects(repos.tokens.insert(token('other')), 'a duplicate accessor is refused')
 })
 
+contract(t, engines, 'a limited-use token counts every use once, also from concurrent units', async (t, store) => {
+  await store.repos.tokens.insert(token('limited', { num_uses: 10 }))
+  await store.repos.tokens.insert(token('unlimited'))
+  const left = await Promise.all(Array.from({ length: 12 }, async () => await store.transaction(async (r) => await r.tokens.useOnce('limited'))))
+  t.same(left.filter((n) => n !== undefined).sort((a, b) => (a as number) - (b as number)), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+  t.equal(left.filter((n) => n === undefined).length, 2, 'uses beyond the last are not counted')
+  t.equal(await store.repos.tokens.useOnce('unlimited'), undefined)
+  t.equal(await store.repos.tokens.useOnce('nobody'), undefined)
+})
+
 contract(t, engines, 'mounts: insert, byte-ordered list, lookups, tune, delete cascades to KV config', async (t, { repos }) => {
   await repos.mounts.insert(mountRow())
   await repos.mounts.insert(mountRow({ accessor: 'sys_1', path: 'sys/', type: 'system', options: null, builtin: 1 }))
