@@ -25,22 +25,26 @@ import { createTokensRepo } from '../tokens-repo.js'
 import { TransactionAwaitedError, type Async, type Repositories, type Store } from './repositories.js'
 import { inUnitScope, insideUnit, NestedUnitOfWorkError, refuseNested } from './unit-scope.js'
 
-/** How a repository call runs: directly, or after the open unit of work. */
-type Runner = <T>(fn: () => T) => Promise<T>
+/**
+ * How a repository call runs: `fn(...args)` at once, or later; resolving its result or
+ * rejecting with what it threw.
+ */
+type Runner = <T>(fn: (...args: unknown[]) => T, args: unknown[]) => Promise<T>
 
-function settle<T> (fn: () => T): Promise<T> {
+/** Runs `fn(...args)` now, as a promise. */
+function settle<T> (fn: (...args: unknown[]) => T, args: unknown[]): Promise<T> {
   try {
-    return Promise.resolve(fn())
+    return Promise.resolve(fn(...args))
   } catch (err) {
     return Promise.reject(err)
   }
 }
 
-/** The async form of `repo`, every call going through `run`. */
+/** The async form of `repo`, every call going through `run` (no closure per call). */
 function asyncRepo<R extends object> (repo: R, run: Runner): Async<R> {
   const out: Record<string, unknown> = {}
   for (const [name, fn] of Object.entries(repo) as Array<[string, (...a: unknown[]) => unknown]>) {
-    out[name] = async (...args: unknown[]) => await run(() => fn(...args))
+    out[name] = (...args: unknown[]) => run(fn, args)
   }
   return out as Async<R>
 }
@@ -114,16 +118,16 @@ export function createSqliteStore (db: Db): Store {
   const queue = new PQueue({ concurrency: 1 })
   const sync = syncRepositories(db)
   // Outside a unit of work: at once, unless one is open (then after it).
-  const outside: Runner = (fn) => {
-    if (!db.inTransaction) return settle(fn)
+  const outside: Runner = (fn, args) => {
+    if (!db.inTransaction) return settle(fn, args)
     if (insideUnit()) return Promise.reject(new NestedUnitOfWorkError('repos'))
-    return queue.add(async () => await settle(fn))
+    return queue.add(async () => await settle(fn, args))
   }
 
   async function unitOfWork<T> (work: (repos: Repositories) => Promise<T>): Promise<T> {
     const state = { aborted: false, done: false }
     // Inside: at once, while this unit's transaction is still open.
-    const inside: Runner = (fn) => state.aborted || state.done ? Promise.reject(new TransactionAwaitedError()) : settle(fn)
+    const inside: Runner = (fn, args) => state.aborted || state.done ? Promise.reject(new TransactionAwaitedError()) : settle(fn, args)
     let abort!: (err: Error) => void
     const aborted = new Promise<never>((_resolve, reject) => { abort = reject })
     db.exec('BEGIN IMMEDIATE')
