@@ -1,8 +1,9 @@
 /**
  * The engines the repository contract suite runs on (issue 18): a SQLite temp file and a
  * throwaway PostgreSQL 15 (`test/pg/shared-postgres.ts`; missing binaries skip the PostgreSQL
- * half, or fail it with `CI=true`). Each `open(t)` gives a fresh, migrated, empty store, closed
- * when `t` ends; rows every case needs come from `seed`.
+ * half, or fail it with `CI=true`), in databases with an English default collation. Each
+ * `open(t)` gives a fresh, migrated, empty store, closed when `t` ends; rows every case needs
+ * come from `seed`.
  */
 import type { Test } from 'tap'
 import { join } from 'node:path'
@@ -17,6 +18,13 @@ import { createSqliteStore } from '../../../db/store/sqlite-store.js'
 import { tempDir } from '../../helper.js'
 import { usePostgres } from '../../pg/shared-postgres.js'
 import { capturingLog } from '../pg/pg-test-kit.js'
+
+/**
+ * The PostgreSQL databases of the suite sort text as English does by default (ICU `en-US`:
+ * `a < ä < B`), as a managed PostgreSQL usually does, so the byte-order cases prove that the
+ * repositories compare and sort paths and names as SQLite does whatever the locale.
+ */
+const ENGLISH_COLLATION = "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'"
 
 /** One engine under test. */
 export interface Engine {
@@ -45,7 +53,7 @@ export async function contractEngines (t: Test): Promise<Engine[]> {
     engines.push({
       name: 'postgresql',
       open: async (t) => {
-        const url = await pg.another()
+        const url = await pg.another(ENGLISH_COLLATION)
         await migratePostgres(pgSettings(url))
         const store = openPgStore(pgSettings(url), capturingLog().log)
         t.teardown(() => store.close())
