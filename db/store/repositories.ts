@@ -12,13 +12,14 @@
  * - `associations.set` / `associations.remove`: `associations/set` and `/remove` in one
  *   statement each (INSERT … ON CONFLICT … DO UPDATE … RETURNING; UPDATE … RETURNING);
  * - `outbox.markDirty` resolves the generation it left (one INSERT … ON CONFLICT … RETURNING);
- * - `tokens.useOnce`: a limited-use token's use counted in one statement.
+ * - `tokens.useOnce`: a limited-use token's use counted in one statement;
+ * - `destinations.liveForUpdate`: a destination read that locks its row for an update.
  *
  * Times, units and errors are those of the synchronous repositories. A constraint violation
  * rejects with the engine's error (SQLite `SQLITE_CONSTRAINT_*`, PostgreSQL code 23xxx).
  */
 import type { AssociationRow, AssociationsRepo } from '../associations-repo.js'
-import type { DestinationsRepo } from '../destinations-repo.js'
+import type { DestinationRow, DestinationsRepo } from '../destinations-repo.js'
 import type { KvMetadataRow, KvRepo } from '../kv-repo.js'
 import type { MetaRepo } from '../meta-repo.js'
 import type { MetricsRepo } from '../metrics-repo.js'
@@ -64,7 +65,15 @@ export type PoliciesRepository = Async<PoliciesRepo>
 /** Settings of the store (`meta-repo.ts`). */
 export type MetaRepository = Async<MetaRepo>
 /** Destination rows (`destinations-repo.ts`). */
-export type DestinationsRepository = Async<DestinationsRepo>
+export interface DestinationsRepository extends Async<DestinationsRepo> {
+  /**
+   * The live destination of that type and name, like `live`, locking its row until the
+   * transaction ends (PostgreSQL `SELECT … FOR UPDATE`; SQLite a plain read), for the
+   * read-modify-writes of a destination (update, purge, delete) so replicas do not lose each
+   * other's changes. Outside a transaction it is a plain read.
+   */
+  liveForUpdate: (type: string, name: string) => Promise<DestinationRow | undefined>
+}
 /** The status read model (`sync-status-repo.ts`). */
 export type SyncStatusRepository = Async<SyncStatusRepo>
 /** The metrics aggregates (`metrics-repo.ts`). */

@@ -64,13 +64,14 @@ function syncRepositories (db: Db) {
     status = ?, message = NULL, updated_at = ? WHERE id = ? AND removed = 0 RETURNING *`)
   const useOnce = db.prepare<[string], number>('UPDATE tokens SET num_uses = num_uses - 1 WHERE accessor = ? AND num_uses > 0 RETURNING num_uses').pluck()
   const kv = createKvRepo(db)
+  const destinations = createDestinationsRepo(db)
   return {
     kv: { ...kv, metadataForUpdate: kv.metadata },
     tokens: { ...createTokensRepo(db), useOnce: (accessor: string) => useOnce.get(accessor) },
     mounts: createMountsRepo(db),
     policies: createPoliciesRepo(db),
     meta: createMetaRepo(db),
-    destinations: createDestinationsRepo(db),
+    destinations: { ...destinations, liveForUpdate: destinations.live },
     associations: {
       ...associations,
       set: (row: AssociationRow) => {

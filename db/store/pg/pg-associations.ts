@@ -19,6 +19,7 @@ const ERRORS = "('CLIENT_SIDE_ERROR', 'EXTERNAL_SERVICE_ERROR', 'INTERNAL_VAULT_
 
 const D = {
   live: statement('dest_live', 'SELECT * FROM destinations WHERE type = $1 AND name = $2 AND deleted_at IS NULL'),
+  liveForUpdate: statement('dest_live_for_update', 'SELECT * FROM destinations WHERE type = $1 AND name = $2 AND deleted_at IS NULL FOR UPDATE'),
   byId: statement('dest_by_id', 'SELECT * FROM destinations WHERE id = $1'),
   allLive: statement('dest_all_live', 'SELECT * FROM destinations WHERE deleted_at IS NULL ORDER BY type COLLATE "C", name COLLATE "C"'),
   insert: statement('dest_insert', insertInto('destinations', DESTINATION_COLUMNS)),
@@ -32,6 +33,7 @@ const D = {
 export function pgDestinationsRepository (sql: Sql): DestinationsRepository {
   return {
     live: async (type, name) => await sql.one<DestinationRow>(D.live, [type, name]),
+    liveForUpdate: async (type, name) => await sql.one<DestinationRow>(D.liveForUpdate, [type, name]),
     byId: async (id) => await sql.one<DestinationRow>(D.byId, [id]),
     allLive: async () => await sql.all<DestinationRow>(D.allLive),
     insert: async (row) => { await sql.run(D.insert, valuesOf(row, DESTINATION_COLUMNS)) },

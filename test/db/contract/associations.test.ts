@@ -25,6 +25,18 @@ contract(t, engines, 'destinations: live by name, byte-ordered list, update, pur
   t.equal(await repos.associations.byId('s1'), undefined, 'associations went with the destination')
 })
 
+contract(t, engines, 'destination read-modify-writes under liveForUpdate lose nothing when concurrent', async (t, store) => {
+  await seed(store.repos)
+  await Promise.all(Array.from({ length: 12 }, async (_, i) => await store.transaction(async (r) => {
+    const d = await r.destinations.liveForUpdate('azure-kv', 'one')
+    const tags = JSON.parse(d!.options).tags ?? []
+    await r.destinations.update({ ...d!, options: JSON.stringify({ tags: [...tags, i] }), updated_at: i })
+  })))
+  const tags = JSON.parse((await store.repos.destinations.byId('d1'))!.options).tags as number[]
+  t.same([...tags].sort((a, b) => a - b), Array.from({ length: 12 }, (_, i) => i), 'every update kept')
+  t.equal(await store.repos.destinations.liveForUpdate('azure-kv', 'none'), undefined)
+})
+
 contract(t, engines, 'associations: lookups, lists, counts, status, refresh, delete', async (t, { repos }) => {
   await seed(repos, ['b', 'a', 'c'])
   await repos.destinations.insert(destinationRow({ id: 'd2', name: 'two' }))
