@@ -20,7 +20,7 @@
  */
 import type { AssociationRow, AssociationsRepo } from '../associations-repo.js'
 import type { DestinationRow, DestinationsRepo } from '../destinations-repo.js'
-import type { KvMetadataRow, KvRepo } from '../kv-repo.js'
+import type { KvMetadataRow, KvRepo, KvVersionRow } from '../kv-repo.js'
 import type { MetaRepo } from '../meta-repo.js'
 import type { MetricsRepo } from '../metrics-repo.js'
 import type { MountsRepo } from '../mounts-repo.js'
@@ -45,7 +45,16 @@ export interface KvRepository extends Async<KvRepo> {
    * Outside a transaction it is a plain read.
    */
   metadataForUpdate: (accessor: string, path: string) => Promise<KvMetadataRow | undefined>
+  /**
+   * The key's metadata and its version rows (oldest first) in one call: one round trip on
+   * PostgreSQL instead of two (what `kv-store.ts` `load` reads). Undefined when the key has no
+   * metadata.
+   */
+  keyState: (accessor: string, path: string) => Promise<KvKeyState | undefined>
 }
+
+/** A key's metadata with its version rows. */
+export interface KvKeyState { metadata: KvMetadataRow, versions: KvVersionRow[] }
 
 /** Token rows (`tokens-repo.ts`). */
 export interface TokensRepository extends Async<TokensRepo> {

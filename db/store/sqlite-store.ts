@@ -66,7 +66,14 @@ function syncRepositories (db: Db) {
   const kv = createKvRepo(db)
   const destinations = createDestinationsRepo(db)
   return {
-    kv: { ...kv, metadataForUpdate: kv.metadata },
+    kv: {
+      ...kv,
+      metadataForUpdate: kv.metadata,
+      keyState: (accessor: string, path: string) => {
+        const metadata = kv.metadata(accessor, path)
+        return metadata === undefined ? undefined : { metadata, versions: kv.versions(accessor, path) }
+      }
+    },
     tokens: { ...createTokensRepo(db), useOnce: (accessor: string) => useOnce.get(accessor) },
     mounts: createMountsRepo(db),
     policies: createPoliciesRepo(db),

@@ -29,6 +29,10 @@ const S = {
     ORDER BY path COLLATE "C"`),
   pathsRange: statement('kv_paths_range', `SELECT path FROM kv_metadata WHERE accessor = $1 AND path COLLATE "C" >= $2
     AND path COLLATE "C" < $3 ORDER BY path COLLATE "C"`),
+  // Metadata and versions in one round trip; each version as [version, created, deletion, destroyed].
+  keyState: statement('kv_key_state', `SELECT m.*, coalesce((SELECT json_agg(json_build_array(v.version, v.created_time,
+    v.deletion_time, v.destroyed) ORDER BY v.version) FROM kv_versions v WHERE v.accessor = m.accessor AND v.path = m.path),
+    '[]') AS versions FROM kv_metadata m WHERE m.accessor = $1 AND m.path = $2`),
   versions: statement('kv_versions', `SELECT version, created_time, deletion_time, destroyed FROM kv_versions
     WHERE accessor = $1 AND path = $2 ORDER BY version`),
   insertVersion: statement('kv_insert_version', insertInto('kv_versions',
@@ -50,6 +54,12 @@ export function pgKvRepository (sql: Sql): KvRepository {
       // what the previous holder committed (a row it inserted included).
       await sql.run(S.lockKey, [a, p])
       return await sql.one<KvMetadataRow>(S.metadataForUpdate, [a, p])
+    },
+    keyState: async (a, p) => {
+      const row = await sql.one<KvMetadataRow & { versions: Array<[number, number, number | null, number]> }>(S.keyState, [a, p])
+      if (row === undefined) return undefined
+      const { versions, ...metadata } = row
+      return { metadata, versions: versions.map(([version, created, deletion, destroyed]) => ({ version, created_time: created, deletion_time: deletion, destroyed })) }
     },
     upsertMetadata: async (row) => { await sql.run(S.upsertMetadata, valuesOf(row, METADATA_COLUMNS)) },
     deleteMetadata: async (a, p) => await sql.run(S.deleteMetadata, [a, p]),

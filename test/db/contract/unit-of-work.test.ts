@@ -75,8 +75,8 @@ contract(t, engines, 'inside a unit, another unit or store.repos is refused (it 
     await r.policies.upsert({ name: 'outer', raw: '', rules: '[]' })
     await store.repos.policies.get('outer')
   }), { name: 'NestedUnitOfWorkError', message: /store.repos was used inside a storage transaction/ })
-  t.same(await store.repos.policies.names(), [], 'both units rolled back')
-  t.same(await store.transaction(async (r) => await r.policies.names()), [], 'the store still works')
+  t.strictSame(await store.repos.policies.names(), [], 'both units rolled back')
+  t.strictSame(await store.transaction(async (r) => await r.policies.names()), [], 'the store still works')
 })
 
 for (const e of engines.filter((e) => e.name === 'sqlite')) {
@@ -88,7 +88,7 @@ for (const e of engines.filter((e) => e.name === 'sqlite')) {
     })
     await t.rejects(stuck, TransactionAwaitedError)
     await store.transaction(async (r) => { await r.policies.upsert({ name: 'next', raw: '', rules: '[]' }) })
-    t.same(await store.repos.policies.names(), ['next'])
+    t.strictSame(await store.repos.policies.names(), ['next'])
   })
 
   t.test('sqlite: a unit that awaits a timer is rolled back with TransactionAwaitedError', async (t) => {
@@ -98,9 +98,9 @@ for (const e of engines.filter((e) => e.name === 'sqlite')) {
       await sleep(5) // what R2-3 forbids: the transaction would stay open across event-loop turns
       await r.policies.upsert({ name: 'late', raw: '', rules: '[]' })
     }), TransactionAwaitedError)
-    t.same(await store.repos.policies.names(), [], 'neither write stayed')
+    t.strictSame(await store.repos.policies.names(), [], 'neither write stayed')
     await store.transaction(async (r) => { await r.policies.upsert({ name: 'after', raw: '', rules: '[]' }) })
-    t.same(await store.repos.policies.names(), ['after'], 'the next unit commits normally')
+    t.strictSame(await store.repos.policies.names(), ['after'], 'the next unit commits normally')
   })
 
   t.test('sqlite: a unit that awaits file I/O is rolled back too', async (t) => {

@@ -26,9 +26,9 @@ if (db !== undefined) {
     const stores = await replicas(t)
     const versions = await Promise.all(Array.from({ length: 200 }, async (_, i) =>
       await writeNextVersion(stores[i % 3], 'kv_1', 'shared/key', Buffer.from(`write ${i}`))))
-    t.same([...versions].sort((a, b) => a - b), Array.from({ length: 200 }, (_, i) => i + 1), 'each version handed out once')
+    t.strictSame([...versions].sort((a, b) => a - b), Array.from({ length: 200 }, (_, i) => i + 1), 'each version handed out once')
     const stored = await stores[1].repos.kv.versions('kv_1', 'shared/key')
-    t.same(stored.map((v) => v.version), Array.from({ length: 200 }, (_, i) => i + 1), 'every version stored')
+    t.strictSame(stored.map((v) => v.version), Array.from({ length: 200 }, (_, i) => i + 1), 'every version stored')
     t.equal((await stores[2].repos.kv.metadata('kv_1', 'shared/key'))?.current_version, 200)
     const payloads = new Set<string>()
     for (const v of stored) payloads.add(String(await stores[0].repos.kv.versionData('kv_1', 'shared/key', v.version)))
@@ -43,7 +43,7 @@ if (db !== undefined) {
     t.equal((await stores[0].repos.kv.metadata('kv_1', 'cas/key'))?.current_version, 2)
     const fresh = await Promise.all(Array.from({ length: 30 }, async (_, i) => await casWrite(stores[i % 3], 'kv_1', 'cas/new', 0)))
     t.equal(fresh.filter(Boolean).length, 1, 'one writer with cas=0 creates the key')
-    t.same((await stores[1].repos.kv.versions('kv_1', 'cas/new')).map((v) => v.version), [1])
+    t.strictSame((await stores[1].repos.kv.versions('kv_1', 'cas/new')).map((v) => v.version), [1])
   })
 
   t.test('failed units of work always give their client back to the pool', async (t) => {
