@@ -13,7 +13,8 @@
  *   statement each (INSERT … ON CONFLICT … DO UPDATE … RETURNING; UPDATE … RETURNING);
  * - `outbox.markDirty` resolves the generation it left (one INSERT … ON CONFLICT … RETURNING);
  * - `tokens.useOnce`: a limited-use token's use counted in one statement;
- * - `destinations.liveForUpdate`: a destination read that locks its row for an update.
+ * - `destinations.liveForUpdate`: a destination read that locks its row for an update;
+ * and `kv.keyState`, a key's metadata and versions in one call (one round trip on PostgreSQL).
  *
  * Times, units and errors are those of the synchronous repositories. A constraint violation
  * rejects with the engine's error (SQLite `SQLITE_CONSTRAINT_*`, PostgreSQL code 23xxx).
