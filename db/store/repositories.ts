@@ -27,6 +27,7 @@ import type { MetricsRepo } from '../metrics-repo.js'
 import type { MountsRepo } from '../mounts-repo.js'
 import type { ClaimedRow, OutboxRepo } from '../outbox-repo.js'
 import type { PoliciesRepo } from '../policies-repo.js'
+import type { RulesRepo } from '../rules-repo.js'
 import type { SyncStatusRepo } from '../sync-status-repo.js'
 import type { TokensRepo } from '../tokens-repo.js'
 
@@ -84,6 +85,8 @@ export interface DestinationsRepository extends Async<DestinationsRepo> {
    */
   liveForUpdate: (type: string, name: string) => Promise<DestinationRow | undefined>
 }
+/** Association rules, origins and exclusions (`rules-repo.ts`). */
+export type RulesRepository = Async<RulesRepo>
 /** The status read model (`sync-status-repo.ts`). */
 export type SyncStatusRepository = Async<SyncStatusRepo>
 /** The metrics aggregates (`metrics-repo.ts`). */
@@ -143,6 +146,7 @@ export interface Repositories {
   destinations: DestinationsRepository
   associations: AssociationsRepository
   outbox: OutboxRepository
+  rules: RulesRepository
   syncStatus: SyncStatusRepository
   metrics: MetricsRepository
 }

@@ -20,6 +20,7 @@ import { createMetricsRepo } from '../metrics-repo.js'
 import { createMountsRepo } from '../mounts-repo.js'
 import { createOutboxRepo } from '../outbox-repo.js'
 import { createPoliciesRepo } from '../policies-repo.js'
+import { createRulesRepo } from '../rules-repo.js'
 import { createSyncStatusRepo } from '../sync-status-repo.js'
 import { createTokensRepo } from '../tokens-repo.js'
 import { TransactionAwaitedError, type Async, type Repositories, type Store } from './repositories.js'
@@ -96,6 +97,7 @@ function syncRepositories (db: Db) {
       claim: (now: number, limit: number, leaseUntil: number) =>
         outbox.claim(now, limit, leaseUntil).map((r) => ({ ...r, lease_until: leaseUntil }))
     },
+    rules: createRulesRepo(db),
     syncStatus: createSyncStatusRepo(db),
     metrics: createMetricsRepo(db)
   }
@@ -112,6 +114,7 @@ function asyncRepositories (repos: ReturnType<typeof syncRepositories>, run: Run
     destinations: asyncRepo(repos.destinations, run),
     associations: asyncRepo(associations, run),
     outbox: asyncRepo(repos.outbox, run),
+    rules: asyncRepo(repos.rules, run),
     syncStatus: asyncRepo(repos.syncStatus, run),
     metrics: asyncRepo(repos.metrics, run)
   }

@@ -14,6 +14,7 @@ import { pgMetaRepository, pgMountsRepository, pgPoliciesRepository, pgTokensRep
 import { pgAssociationsRepository, pgDestinationsRepository } from './pg-associations.js'
 import { pgKvRepository } from './pg-kv.js'
 import { pgMetricsRepository, pgOutboxRepository, pgSyncStatusRepository } from './pg-outbox.js'
+import { pgRulesRepository } from './pg-rules.js'
 import { sqlOn } from './pg-sql.js'
 import { inUnitScope, insideUnit, NestedUnitOfWorkError, refuseNested } from '../unit-scope.js'
 
@@ -44,6 +45,7 @@ export function pgRepositories (q: pg.Pool | pg.ClientBase): Repositories {
     destinations,
     associations,
     outbox,
+    rules: pgRulesRepository(sql),
     syncStatus: pgSyncStatusRepository({ destinations, associations, outbox }),
     metrics: pgMetricsRepository(sql, outbox)
   }
