@@ -1,5 +1,6 @@
 /**
- * Schema migrations, applied in order by `PRAGMA user_version` (migration N sets version N+1).
+ * Schema migrations, applied in order by `database.ts` (migration i has version i+1, recorded in
+ * `schema_migrations`).
  * Append only: never edit a migration that has shipped. SQL strings, so nothing needs copying
  * at build time.
  */
