@@ -28,6 +28,7 @@ import type { MountsRepo } from '../mounts-repo.js'
 import type { ClaimedRow, OutboxRepo } from '../outbox-repo.js'
 import type { PoliciesRepo } from '../policies-repo.js'
 import type { RulesRepo } from '../rules-repo.js'
+import type { DriftRepo } from '../drift-repo.js'
 import type { SyncStatusRepo } from '../sync-status-repo.js'
 import type { TokensRepo } from '../tokens-repo.js'
 
@@ -87,6 +88,8 @@ export interface DestinationsRepository extends Async<DestinationsRepo> {
 }
 /** Association rules, origins and exclusions (`rules-repo.ts`). */
 export type RulesRepository = Async<RulesRepo>
+/** Per-destination drift overrides and last sweeps (`drift-repo.ts`). */
+export type DriftRepository = Async<DriftRepo>
 /** The status read model (`sync-status-repo.ts`). */
 export type SyncStatusRepository = Async<SyncStatusRepo>
 /** The metrics aggregates (`metrics-repo.ts`). */
@@ -147,6 +150,7 @@ export interface Repositories {
   associations: AssociationsRepository
   outbox: OutboxRepository
   rules: RulesRepository
+  drift: DriftRepository
   syncStatus: SyncStatusRepository
   metrics: MetricsRepository
 }

@@ -21,6 +21,7 @@ import { createMountsRepo } from '../mounts-repo.js'
 import { createOutboxRepo } from '../outbox-repo.js'
 import { createPoliciesRepo } from '../policies-repo.js'
 import { createRulesRepo } from '../rules-repo.js'
+import { createDriftRepo } from '../drift-repo.js'
 import { createSyncStatusRepo } from '../sync-status-repo.js'
 import { createTokensRepo } from '../tokens-repo.js'
 import { TransactionAwaitedError, type Async, type Repositories, type Store } from './repositories.js'
@@ -98,6 +99,7 @@ function syncRepositories (db: Db) {
         outbox.claim(now, limit, leaseUntil).map((r) => ({ ...r, lease_until: leaseUntil }))
     },
     rules: createRulesRepo(db),
+    drift: createDriftRepo(db),
     syncStatus: createSyncStatusRepo(db),
     metrics: createMetricsRepo(db)
   }
@@ -115,6 +117,7 @@ function asyncRepositories (repos: ReturnType<typeof syncRepositories>, run: Run
     associations: asyncRepo(associations, run),
     outbox: asyncRepo(repos.outbox, run),
     rules: asyncRepo(repos.rules, run),
+    drift: asyncRepo(repos.drift, run),
     syncStatus: asyncRepo(repos.syncStatus, run),
     metrics: asyncRepo(repos.metrics, run)
   }

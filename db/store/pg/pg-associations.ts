@@ -4,7 +4,7 @@
  * `set` and `remove` are single statements, so replicas setting or removing the same
  * association at once neither fail on the unique key nor both queue an unsync.
  */
-import type { AssociationRow, NameOwnerRow, TargetRow } from '../../associations-repo.js'
+import type { AssociationRow, DriftTargetRow, NameOwnerRow, TargetRow } from '../../associations-repo.js'
 import type { DestinationRow } from '../../destinations-repo.js'
 import type { AssociationsRepository, DestinationsRepository } from '../repositories.js'
 import { insertInto, statement, valuesOf, type Sql } from './pg-sql.js'
@@ -92,6 +92,14 @@ const A = {
   deleteExpiredTargets: statement('targets_delete_expired', `DELETE FROM association_targets WHERE status = 'UNSYNCED'
     AND updated_at < $1 AND sub_key <> '' AND external_name IS NULL
     AND association_id IN (SELECT id FROM associations WHERE removed = 0)`),
+  setEvidence: statement('targets_set_evidence', 'UPDATE association_targets SET drift_evidence = $3, drift_finding = NULL WHERE association_id = $1 AND sub_key = $2'),
+  setFinding: statement('targets_set_finding', 'UPDATE association_targets SET drift_finding = $3 WHERE association_id = $1 AND sub_key = $2'),
+  setDigest: statement('targets_set_digest', 'UPDATE association_targets SET digest = $3 WHERE association_id = $1 AND sub_key = $2'),
+  driftTargets: statement('targets_drift_of_destination', `SELECT t.association_id, t.sub_key, t.external_name, a.accessor,
+    a.mount_path, a.secret_path, t.drift_evidence, t.drift_finding FROM association_targets t
+    JOIN associations a ON a.id = t.association_id
+    WHERE a.destination_id = $1 AND a.removed = 0 AND t.external_name IS NOT NULL
+    ORDER BY t.association_id COLLATE "C", t.sub_key COLLATE "C"`),
   liveTargets: statement('targets_live', `SELECT t.* FROM association_targets t JOIN associations a ON a.id = t.association_id
     JOIN destinations d ON d.id = a.destination_id WHERE d.deleted_at IS NULL
     ORDER BY t.association_id COLLATE "C", t.sub_key COLLATE "C"`)
@@ -128,6 +136,10 @@ export function pgAssociationsRepository (sql: Sql): AssociationsRepository {
     deleteTarget: async (a, k) => { await sql.run(A.deleteTarget, [a, k]) },
     ownersOfName: async (name, except) => await sql.all<NameOwnerRow>(A.owners, [name, except]),
     deleteExpiredUnsyncedTargets: async (before) => await sql.run(A.deleteExpiredTargets, [before]),
-    targetsOfLiveDestinations: async () => await sql.all<TargetRow>(A.liveTargets)
+    targetsOfLiveDestinations: async () => await sql.all<TargetRow>(A.liveTargets),
+    setTargetEvidence: async (a, k, evidence) => { await sql.run(A.setEvidence, [a, k, evidence]) },
+    setTargetFinding: async (a, k, finding) => { await sql.run(A.setFinding, [a, k, finding]) },
+    setTargetDigest: async (a, k, digest) => { await sql.run(A.setDigest, [a, k, digest]) },
+    driftTargetsOfDestination: async (d) => await sql.all<DriftTargetRow>(A.driftTargets, [d])
   }
 }

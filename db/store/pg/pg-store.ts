@@ -15,6 +15,7 @@ import { pgAssociationsRepository, pgDestinationsRepository } from './pg-associa
 import { pgKvRepository } from './pg-kv.js'
 import { pgMetricsRepository, pgOutboxRepository, pgSyncStatusRepository } from './pg-outbox.js'
 import { pgRulesRepository } from './pg-rules.js'
+import { pgDriftRepository } from './pg-drift.js'
 import { sqlOn } from './pg-sql.js'
 import { inUnitScope, insideUnit, NestedUnitOfWorkError, refuseNested } from '../unit-scope.js'
 
@@ -46,6 +47,7 @@ export function pgRepositories (q: pg.Pool | pg.ClientBase): Repositories {
     associations,
     outbox,
     rules: pgRulesRepository(sql),
+    drift: pgDriftRepository(sql),
     syncStatus: pgSyncStatusRepository({ destinations, associations, outbox }),
     metrics: pgMetricsRepository(sql, outbox)
   }

@@ -98,8 +98,8 @@ contract(t, engines, 'targets: upsert keeps the recorded name, put records, stat
   })
   await repos.associations.upsertTarget({ association_id: 'a', sub_key: 'k1', status: 'PENDING', message: 'again', updated_at: 3 })
   t.strictSame(await repos.associations.targets('a'), [
-    { association_id: 'a', sub_key: 'k1', external_name: 'Name-One', external_version: 'v1', status: 'PENDING', message: 'again', digest: 'd.t', updated_at: 3 },
-    { association_id: 'a', sub_key: 'k2', external_name: null, external_version: null, status: 'PENDING', message: null, digest: null, updated_at: 1 }
+    { association_id: 'a', sub_key: 'k1', external_name: 'Name-One', external_version: 'v1', status: 'PENDING', message: 'again', digest: 'd.t', updated_at: 3, drift_evidence: null, drift_finding: null },
+    { association_id: 'a', sub_key: 'k2', external_name: null, external_version: null, status: 'PENDING', message: null, digest: null, updated_at: 1, drift_evidence: null, drift_finding: null }
   ])
   await repos.associations.putTarget({
     association_id: 'b', sub_key: '', external_name: 'other', external_version: null, digest: null, status: 'SYNCED', message: null, updated_at: 2
@@ -117,4 +117,34 @@ contract(t, engines, 'targets: upsert keeps the recorded name, put records, stat
   await repos.associations.deleteTarget('a', 'k1')
   t.strictSame(await repos.associations.targets('a'), [])
   t.strictSame((await repos.associations.targetsOfLiveDestinations()).map((r) => r.association_id), ['b'])
+})
+
+contract(t, engines, 'drift columns: evidence clears the finding, findings and digests per target, drift targets of a destination', async (t, { repos }) => {
+  await seed(repos, ['a', 'b'])
+  await repos.associations.putTarget({
+    association_id: 'a', sub_key: '', external_name: 'name-a', external_version: 'v1', digest: 'd.a', status: 'SYNCED', message: null, updated_at: 2
+  })
+  await repos.associations.upsertTarget({ association_id: 'b', sub_key: '', status: 'PENDING', message: null, updated_at: 1 })
+  await repos.associations.setTargetFinding('a', '', '{"state":"drifted-value"}')
+  await repos.associations.setTargetDigest('a', '', null)
+  t.strictSame(await repos.associations.driftTargetsOfDestination('d1'), [{
+    association_id: 'a', sub_key: '', external_name: 'name-a', accessor: 'kv_1', mount_path: 'secret/', secret_path: 'a', drift_evidence: null, drift_finding: '{"state":"drifted-value"}'
+  }], 'only written targets, with their drift columns')
+  t.equal((await repos.associations.targets('a'))[0].digest, null, 'the digest was cleared for a repair')
+  await repos.associations.setTargetEvidence('a', '', '{"version":"v2"}')
+  t.strictSame((await repos.associations.driftTargetsOfDestination('d1')).map((r) => [r.drift_evidence, r.drift_finding]), [['{"version":"v2"}', null]],
+    'recording evidence at a write clears the last finding')
+})
+
+contract(t, engines, 'destination drift rows: override and sweep kept apart, gone with the destination', async (t, { repos }) => {
+  await seed(repos, ['a'])
+  t.equal(await repos.drift.get('d1'), undefined, 'no row until overridden or swept')
+  await repos.drift.setSweep('d1', 1_700_000_000_000, '{"checked":1}')
+  await repos.drift.setOverride('d1', '{"mode":"repair"}')
+  await repos.drift.setSweep('d1', 1_700_000_000_001, '{"checked":2}')
+  const row = { destination_id: 'd1', override: '{"mode":"repair"}', last_sweep_at: 1_700_000_000_001, last_result: '{"checked":2}' }
+  t.strictSame(await repos.drift.get('d1'), row, 'each write keeps the other\'s columns')
+  t.strictSame(await repos.drift.all(), [row])
+  await repos.destinations.delete('d1')
+  t.strictSame(await repos.drift.all(), [], 'the row went with its destination')
 })
