@@ -114,3 +114,22 @@ export function createKvRepo (db: Db): KvRepo {
     versionData: (a, p, v) => data.get(a, p, v)?.data
   }
 }
+
+/** Methods of `KvRepo` that touch one key's rows, called `(accessor, path, ...)`. */
+const KEY_METHODS = new Set(['metadata', 'versions', 'versionData', 'deleteMetadata', 'insertVersion', 'setDeletionTime', 'destroyVersion', 'deleteVersionRange'])
+
+/**
+ * The cache scope of a `KvRepo` call (`read-cache.ts` `ScopeOf`): one mount's config, or one
+ * key's metadata and versions, so a KV write forgets only that key's cached rows (issue 16).
+ * `undefined` (forget everything) for any other method.
+ */
+export function kvRepoScope (method: string, args: readonly unknown[]): string | undefined {
+  if (method === 'config') return `config\0${String(args[0])}`
+  if (method === 'upsertConfig') return `config\0${(args[0] as KvConfigRow).accessor}`
+  if (method === 'upsertMetadata') {
+    const row = args[0] as KvMetadataRow
+    return `key\0${row.accessor}\0${row.path}`
+  }
+  if (KEY_METHODS.has(method)) return `key\0${String(args[0])}\0${String(args[1])}`
+  return undefined
+}

@@ -54,54 +54,80 @@ export function createChangeCheck (db: Db): ChangeCheck {
   }
 }
 
-/** A keyed read-through cache; `undefined` results are cached too (unknown token ids). */
+/**
+ * A keyed read-through cache; `undefined` results are cached too (unknown token ids). Entries
+ * belong to a scope (`''` unless given) so a writer that knows what it changed can forget only
+ * that scope's entries.
+ */
 export interface ReadCache<K, V> {
-  get: (key: K, load: (key: K) => V) => V
+  get: (key: K, load: (key: K) => V, scope?: string) => V
   /** Forgets this cache's entries. */
   clear: () => void
+  /** Forgets the entries of `scope` only. */
+  forget: (scope: string) => void
 }
 
 /** Creates a keyed cache over `check`, holding at most `maxEntries` (then it starts afresh). */
 export function createReadCache<K, V> (check: ChangeCheck, maxEntries = 10_000): ReadCache<K, V> {
-  const map = new Map<K, V>()
+  const scopes = new Map<string, Map<K, V>>()
+  let size = 0
   let version = -1
   let epoch = -1
+  const clear = (): void => { scopes.clear(); size = 0 }
   return {
-    get (key, load) {
+    get (key, load, scope = '') {
       const v = check.version()
       const e = check.epoch()
-      if (v !== version || e !== epoch) { map.clear(); version = v; epoch = e }
-      if (map.has(key)) return map.get(key) as V
+      if (v !== version || e !== epoch) { clear(); version = v; epoch = e }
+      let map = scopes.get(scope)
+      if (map?.has(key) === true) return map.get(key) as V
       // After a write inside a transaction, a value read might be rolled back: not kept.
       if (!check.mayStore()) return load(key)
       const value = load(key)
-      if (map.size >= maxEntries) map.clear()
+      if (size >= maxEntries) { clear(); map = undefined }
+      if (map === undefined) scopes.set(scope, map = new Map())
       map.set(key, value)
+      size++
       return value
     },
-    clear () { map.clear() }
+    clear,
+    forget (scope) {
+      const map = scopes.get(scope)
+      if (map === undefined) return
+      size -= map.size
+      scopes.delete(scope)
+    }
   }
 }
 
 /**
+ * Which part of a cached repo a call reads or writes: for a read, the scope its entry belongs
+ * to; for a write, the scope it changes (`undefined`: it may change anything).
+ */
+export type ScopeOf = (method: string, args: readonly unknown[]) => string | undefined
+
+/**
  * Wraps `repo` so the methods named in `reads` (string/number arguments) answer from a cache over
  * `check`, those in `uncachedReads` pass through, and every other method (a write) makes the
- * cache forget before and after it runs — every cache of the connection when `cascades` (its
- * tables' deletes cascade into others': mounts, tokens). Cached rows are shared: callers must not
- * mutate them.
+ * cache forget before and after it runs: the write's scope when `scopeOf` names one (per-key
+ * invalidation: KV key metadata), else the whole cache — and every cache of the connection when
+ * `cascades` (its tables' deletes cascade into others': mounts, tokens). Cached rows are shared:
+ * callers must not mutate them.
  */
-export function cacheRepoReads<R extends object> (repo: R, check: ChangeCheck, reads: ReadonlyArray<keyof R>, uncachedReads: ReadonlyArray<keyof R> = [], cascades = true): R {
+export function cacheRepoReads<R extends object> (repo: R, check: ChangeCheck, reads: ReadonlyArray<keyof R>, uncachedReads: ReadonlyArray<keyof R> = [], cascades = true, scopeOf: ScopeOf = () => undefined): R {
   const cache = createReadCache<string, unknown>(check)
   const out = { ...repo } as Record<string, unknown>
   for (const [name, fn] of Object.entries(repo) as Array<[string, (...a: unknown[]) => unknown]>) {
     if (typeof fn !== 'function' || uncachedReads.includes(name as keyof R)) continue
     if (reads.includes(name as keyof R)) {
-      out[name] = (...args: Array<string | number>) => cache.get(`${name}\0${args.join('\0')}`, () => fn(...args))
+      out[name] = (...args: Array<string | number>) => cache.get(`${name}\0${args.join('\0')}`, () => fn(...args), scopeOf(name, args))
     } else {
       out[name] = (...args: unknown[]) => {
+        const scope = scopeOf(name, args)
+        const forget = scope === undefined ? cache.clear : () => { cache.forget(scope) }
         check.wrote(cascades)
-        cache.clear()
-        try { return fn(...args) } finally { check.wrote(cascades); cache.clear() }
+        forget()
+        try { return fn(...args) } finally { check.wrote(cascades); forget() }
       }
     }
   }

@@ -5,7 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { Db } from '../db/database.js'
-import { createKvRepo } from '../db/kv-repo.js'
+import { createKvRepo, kvRepoScope } from '../db/kv-repo.js'
 import { createMetaRepo } from '../db/meta-repo.js'
 import { createMountsRepo } from '../db/mounts-repo.js'
 import { createPoliciesRepo } from '../db/policies-repo.js'
@@ -94,8 +94,8 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
   const kv = createKvService({
     db,
     // Key metadata and version rows (still sealed) are read through a cache (issue 16); KV writes
-    // cascade nowhere, so they leave the mount and token caches alone.
-    repo: cacheRepoReads(createKvRepo(db), changes, ['config', 'metadata', 'versions', 'versionData'], ['pathsInRange'], false),
+    // cascade nowhere, so they leave the mount and token caches alone, and forget only their key.
+    repo: cacheRepoReads(createKvRepo(db), changes, ['config', 'metadata', 'versions', 'versionData'], ['pathsInRange'], false, kvRepoScope),
     sealer,
     hooks: kvChangeHooks,
     clock: injectedNow === undefined ? undefined : microClockFromMillis(injectedNow)

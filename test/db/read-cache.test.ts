@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openDatabase } from '../../db/database.js'
 import { createMountsRepo } from '../../db/mounts-repo.js'
-import { createKvRepo } from '../../db/kv-repo.js'
+import { createKvRepo, kvRepoScope } from '../../db/kv-repo.js'
 import { cacheRepoReads, createChangeCheck } from '../../db/read-cache.js'
 import { createTokensRepo } from '../../db/tokens-repo.js'
 import { createMountService } from '../../src/mounts/mount-service.js'
@@ -83,4 +83,45 @@ t.test('a cascading write (disabling a mount) empties the KV cache too', async (
   t.equal(kv.metadata(accessor, 'k')?.current_version, 1)
   mounts.disable('kv')
   t.equal(kv.metadata(accessor, 'k'), undefined, 'the cascade-deleted row is not served from the cache')
+})
+
+t.test('a KV write forgets only its key; other keys stay cached, rollbacks and other connections still seen', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'read-cache-'))
+  const a = openDatabase(join(dir, 'v.db'))
+  const b = openDatabase(join(dir, 'v.db'))
+  t.teardown(() => { a.close(); b.close(); rmSync(dir, { recursive: true, force: true }) })
+  const changes = createChangeCheck(a)
+  const mounts = createMountService({ mounts: createMountsRepo(a), changes })
+  mounts.enable('kv', { type: 'kv-v2' })
+  const accessor = mounts.resolve('kv/k')!.mount.accessor
+  const plain = createKvRepo(a)
+  let loads = 0
+  const counted = { ...plain, metadata: (acc: string, path: string) => { loads++; return plain.metadata(acc, path) } }
+  const kv = cacheRepoReads(counted, changes, ['metadata'], [], false, kvRepoScope)
+  const row = (path: string, version: number): Parameters<typeof kv.upsertMetadata>[0] => ({
+    accessor, path, current_version: version, oldest_version: 0, created_time: 1, updated_time: 1, max_versions: 0,
+    cas_required: 0, delete_version_after: 0, custom_metadata: null
+  })
+  kv.upsertMetadata(row('one', 1))
+  kv.upsertMetadata(row('two', 1))
+  t.equal(kv.metadata(accessor, 'one')?.current_version, 1)
+  t.equal(kv.metadata(accessor, 'two')?.current_version, 1)
+  t.equal(loads, 2)
+  kv.upsertMetadata(row('one', 2))
+  t.equal(kv.metadata(accessor, 'one')?.current_version, 2, 'the written key is read afresh')
+  t.equal(kv.metadata(accessor, 'two')?.current_version, 1)
+  t.equal(loads, 3, 'the other key stayed cached')
+
+  t.throws(() => a.transaction(() => {
+    kv.upsertMetadata(row('two', 9))
+    t.equal(kv.metadata(accessor, 'two')?.current_version, 9, 'read inside the transaction sees the write')
+    throw new Error('roll back')
+  })())
+  t.equal(kv.metadata(accessor, 'two')?.current_version, 1, 'the rolled-back write is not served')
+
+  createKvRepo(b).upsertMetadata(row('one', 7))
+  await nextTurn()
+  t.equal(kv.metadata(accessor, 'one')?.current_version, 7, "another connection's commit is seen on the next turn")
+  kv.deleteMetadata(accessor, 'one')
+  t.equal(kv.metadata(accessor, 'one'), undefined, 'a deleted key is not served from the cache')
 })
