@@ -8,13 +8,14 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Transact } from '../../db/database.js'
-import type { AssociationRow, AssociationsRepo, TargetRow } from '../../db/associations-repo.js'
+import type { AssociationRow, AssociationsRepo } from '../../db/associations-repo.js'
 import type { DestinationRow } from '../../db/destinations-repo.js'
 import type { KvChange } from '../kv/kv-events.js'
 import type { MountService } from '../mounts/mount-service.js'
 import { badRequest, notFound } from '../vault/errors.js'
 import { decodeString } from '../vault/field-decode.js'
-import { associationEntries, associationSummary, globalAssociationList } from './association-view.js'
+import { createAssociationListView } from './association-list-view.js'
+import { associationSummary, globalAssociationList } from './association-view.js'
 import { parseStoredOptions } from './destination-options.js'
 import type { DestinationService } from './destination-service.js'
 import { effectiveNameTemplate, parseNameTemplate, renderNameTemplate, templateFields } from './name-template.js'
@@ -76,19 +77,12 @@ export function createAssociationService (deps: AssociationServiceDeps) {
     return row
   }
 
-  function listOf (dest: DestinationRow): DestinationAssociations {
-    const out: DestinationAssociations = { associated_secrets: {}, store_name: dest.name, store_type: dest.type }
-    // Two reads for the whole destination (not two per association); mount paths come from the mount cache.
-    const targetsOf = new Map<string, TargetRow[]>()
-    for (const t of associations.targetsOfDestination(dest.id)) {
-      const list = targetsOf.get(t.association_id)
-      if (list === undefined) targetsOf.set(t.association_id, [t])
-      else list.push(t)
-    }
-    for (const a of associations.ofDestination(dest.id)) {
-      for (const [key, entry] of associationEntries(a, targetsOf.get(a.id) ?? [], mountPathOf(a))) out.associated_secrets[key] = entry
-    }
-    return out
+  // The maintained per-destination view (issue 16): set/remove/list join pre-serialised fragments.
+  const view = createAssociationListView({ transact, associations, mountPath: (accessor) => mounts.byAccessor(accessor)?.path })
+
+  /** `data` of the destination's association map as JSON text (DestinationAssociationsSchema bytes). */
+  function listJsonOf (dest: DestinationRow): string {
+    return `{"associated_secrets":${view.associatedSecretsJson(dest.id)},"store_name":${JSON.stringify(dest.name)},"store_type":${JSON.stringify(dest.type)}}`
   }
 
   /** D-20: under `secret-path` an unusable external name is reported at set time. */
@@ -101,86 +95,115 @@ export function createAssociationService (deps: AssociationServiceDeps) {
     return 'error' in result ? result.error : undefined
   }
 
+  /** Stores one `set` (caller's transaction); returns the destination. */
+  function applySet (type: string, name: string, { mount, secretPath }: { mount: string, secretPath: string }): DestinationRow {
+    const dest = liveDestination(type, name)
+    destinations.refusePurging(dest)
+    const mountRow = mounts.byPath(mount)
+    if (mountRow === undefined || mount === '') throw badRequest(`no mount found at ${mount}/`)
+    if (!mounts.isKvV2(mountRow)) throw badRequest(`only KV version 2 mounts can be synced; ${mountRow.path} is ${mountRow.type}`)
+    if (secretPath === '' || secretPath.endsWith('/') || !secrets.secretExists(mountRow.accessor, secretPath)) {
+      throw badRequest(SECRET_NOT_FOUND)
+    }
+    const existing = associations.find(dest.id, mountRow.accessor, secretPath)
+    const options = parseStoredOptions(dest.options)
+    const template = effectiveNameTemplate(options.secret_name_template, options.granularity)
+    const at = now()
+    let a: AssociationRow
+    if (existing === undefined) {
+      a = {
+        id: randomUUID(), destination_id: dest.id, accessor: mountRow.accessor, mount_path: mountRow.path,
+        secret_path: secretPath, granularity: options.granularity, name_template: template, removed: 0,
+        status: 'PENDING', message: null, created_at: at, updated_at: at
+      }
+      associations.insert(a)
+    } else {
+      associations.refresh(existing.id, options.granularity, template, 'PENDING', at)
+      a = { ...existing, granularity: options.granularity, name_template: template, removed: 0, status: 'PENDING', message: null, updated_at: at }
+      associations.setTargetsStatus(a.id, 'PENDING', null, at)
+    }
+    if (a.granularity === 'secret-path') {
+      const problem = nameProblem(dest, a, mountRow.path)
+      associations.upsertTarget({
+        association_id: a.id, sub_key: '', status: problem === undefined ? 'PENDING' : 'CLIENT_SIDE_ERROR', message: problem ?? null, updated_at: at
+      })
+    } else {
+      for (const key of secrets.currentKeys(mountRow.accessor, secretPath)) {
+        associations.upsertTarget({ association_id: a.id, sub_key: key, status: 'PENDING', message: null, updated_at: at })
+      }
+    }
+    // An explicit set always writes (a refresh, D-8), even when nothing changed. A full
+    // queue refuses the request (D-15.14): the transaction stores nothing.
+    outbox.enqueue(a.id, at, { refresh: true, whenFull: 'refuse' })
+    return dest
+  }
+
+  /** Stores one `remove` (caller's transaction); returns the destination. */
+  function applyRemove (type: string, name: string, { mount, secretPath }: { mount: string, secretPath: string }): DestinationRow {
+    const dest = liveDestination(type, name)
+    destinations.refusePurging(dest)
+    const mountRow = mounts.byPath(mount)
+    const a = (mountRow === undefined ? undefined : associations.find(dest.id, mountRow.accessor, secretPath)) ??
+      associations.findByRecordedPath(dest.id, `${mount}/`, secretPath)
+    if (a !== undefined && a.removed === 0) {
+      const at = now()
+      associations.setRemoved(a.id, 'UNSYNCING', at)
+      outbox.enqueue(a.id, at, { status: 'UNSYNCING', whenFull: 'refuse' })
+    }
+    return dest
+  }
+
+  /** `GET sys/sync/destinations/:type/:name/associations` as JSON text. @throws VaultError 404 for a missing destination. */
+  function listForDestinationJson (type: string, name: string): string {
+    const { row } = destinations.find(type, name)
+    if (row === undefined) throw notFound()
+    return listJsonOf(row)
+  }
+
+  /** `associations/set` answered as JSON text (see `set`). */
+  function setJson (type: string, name: string, body: Record<string, unknown>): string {
+    const target = associationSetTarget(body)
+    // The answer is read after the commit: the view never holds what a rollback undid.
+    return listJsonOf(transact(() => applySet(type, name, target)))
+  }
+
+  /** `associations/remove` answered as JSON text (see `remove`). */
+  function removeJson (type: string, name: string, body: Record<string, unknown>): string {
+    const target = associationSetTarget(body)
+    return listJsonOf(transact(() => applyRemove(type, name, target)))
+  }
+
   return {
     /** `GET sys/sync/destinations/:type/:name/associations`. @throws VaultError 404 for a missing destination. */
-    listForDestination (type: string, name: string): DestinationAssociations {
-      const { row } = destinations.find(type, name)
-      if (row === undefined) throw notFound()
-      return listOf(row)
-    },
+    listForDestination: (type: string, name: string): DestinationAssociations => JSON.parse(listForDestinationJson(type, name)),
+    listForDestinationJson,
 
     /**
      * `associations/set` (new or refresh): checks the mount and secret, snapshots the template
-     * and granularity (D-1), marks targets `PENDING` and queues the association.
+     * and granularity (D-1), marks targets `PENDING` and queues the association; answers the
+     * destination's whole map.
      * @throws VaultError 400 (missing field, unknown/non-KV-v2 mount, folder or missing secret,
      *   missing destination, purge running), 503 when the queue is full.
      */
-    set (type: string, name: string, body: Record<string, unknown>): DestinationAssociations {
-      const { mount, secretPath } = associationSetTarget(body)
-      return transact(() => {
-        const dest = liveDestination(type, name)
-        destinations.refusePurging(dest)
-        const mountRow = mounts.byPath(mount)
-        if (mountRow === undefined || mount === '') throw badRequest(`no mount found at ${mount}/`)
-        if (!mounts.isKvV2(mountRow)) throw badRequest(`only KV version 2 mounts can be synced; ${mountRow.path} is ${mountRow.type}`)
-        if (secretPath === '' || secretPath.endsWith('/') || !secrets.secretExists(mountRow.accessor, secretPath)) {
-          throw badRequest(SECRET_NOT_FOUND)
-        }
-        const existing = associations.find(dest.id, mountRow.accessor, secretPath)
-        const options = parseStoredOptions(dest.options)
-        const template = effectiveNameTemplate(options.secret_name_template, options.granularity)
-        const at = now()
-        let a: AssociationRow
-        if (existing === undefined) {
-          a = {
-            id: randomUUID(), destination_id: dest.id, accessor: mountRow.accessor, mount_path: mountRow.path,
-            secret_path: secretPath, granularity: options.granularity, name_template: template, removed: 0,
-            status: 'PENDING', message: null, created_at: at, updated_at: at
-          }
-          associations.insert(a)
-        } else {
-          associations.refresh(existing.id, options.granularity, template, 'PENDING', at)
-          a = { ...existing, granularity: options.granularity, name_template: template, removed: 0, status: 'PENDING', message: null, updated_at: at }
-          associations.setTargetsStatus(a.id, 'PENDING', null, at)
-        }
-        if (a.granularity === 'secret-path') {
-          const problem = nameProblem(dest, a, mountRow.path)
-          associations.upsertTarget({
-            association_id: a.id, sub_key: '', status: problem === undefined ? 'PENDING' : 'CLIENT_SIDE_ERROR', message: problem ?? null, updated_at: at
-          })
-        } else {
-          for (const key of secrets.currentKeys(mountRow.accessor, secretPath)) {
-            associations.upsertTarget({ association_id: a.id, sub_key: key, status: 'PENDING', message: null, updated_at: at })
-          }
-        }
-        // An explicit set always writes (a refresh, D-8), even when nothing changed. A full
-        // queue refuses the request (D-15.14): the transaction stores nothing.
-        outbox.enqueue(a.id, at, { refresh: true, whenFull: 'refuse' })
-        return listOf(dest)
-      })
+    set: (type: string, name: string, body: Record<string, unknown>): DestinationAssociations => JSON.parse(setJson(type, name, body)),
+    setJson,
+
+    /**
+     * Several `set`s on one destination in one transaction (all or none), answering nothing: for
+     * callers that do not need the map (association rules, seeding). Same checks and errors as `set`.
+     */
+    setMany (type: string, name: string, bodies: ReadonlyArray<Record<string, unknown>>): void {
+      const targets = bodies.map(associationSetTarget)
+      transact(() => { for (const t of targets) applySet(type, name, t) })
     },
 
     /**
      * `associations/remove` (D-2, D-21): marks the association `UNSYNCING` and queues the unsync;
-     * it stays listed. Removing what is not associated changes nothing.
+     * it stays listed. Removing what is not associated changes nothing. Answers the whole map.
      * @throws VaultError 400 (missing field or destination, purge running), 503 queue full.
      */
-    remove (type: string, name: string, body: Record<string, unknown>): DestinationAssociations {
-      const { mount, secretPath } = associationSetTarget(body)
-      return transact(() => {
-        const dest = liveDestination(type, name)
-        destinations.refusePurging(dest)
-        const mountRow = mounts.byPath(mount)
-        const a = (mountRow === undefined ? undefined : associations.find(dest.id, mountRow.accessor, secretPath)) ??
-          associations.findByRecordedPath(dest.id, `${mount}/`, secretPath)
-        if (a !== undefined && a.removed === 0) {
-          const at = now()
-          associations.setRemoved(a.id, 'UNSYNCING', at)
-          outbox.enqueue(a.id, at, { status: 'UNSYNCING', whenFull: 'refuse' })
-        }
-        return listOf(dest)
-      })
-    },
+    remove: (type: string, name: string, body: Record<string, unknown>): DestinationAssociations => JSON.parse(removeJson(type, name, body)),
+    removeJson,
 
     /** `LIST sys/sync/associations` data (D-32.1); removed associations are left out. */
     listAll (): ReturnType<typeof globalAssociationList> {

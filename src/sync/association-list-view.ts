@@ -1,0 +1,214 @@
+/**
+ * The maintained view of each destination's associations (issue 16; spec/vault-sync-api.md
+ * §3.9-3.11): per destination, the pre-serialised JSON of every association's
+ * `associated_secrets` entries, in the order Vault's map has always had here (accessor, then
+ * secret path, by byte order; sub-keys by byte order). `GET …/associations`, `set` and `remove`
+ * answer by joining these fragments: no per-request work proportional to the destination's size
+ * in the database, only a string join.
+ *
+ * Freshness: triggers (migration 7) bump the destination's `view_gen` on every change of what
+ * the list shows, by anyone (the API, the worker's settle, another process on the same file)
+ * and stamp the changed association with it. A read takes the generation and the rows stamped
+ * after the copy's generation in one read transaction: one indexed read when nothing changed,
+ * O(changes) otherwise. An association deletion (`view_reset`) or a remount of one of the
+ * mounts shown rebuilds the destination's copy (two reads).
+ *
+ * Bytes: each entry is written in the response schema's property order (`AssociationEntrySchema`),
+ * strings through `JSON.stringify`, exactly what the schema serializer wrote for the object.
+ */
+import type { AssociationRow, AssociationsRepo, TargetRow } from '../../db/associations-repo.js'
+import type { Transact } from '../../db/database.js'
+import { associationEntries } from './association-view.js'
+import type { AssociationEntry } from './sync-types.js'
+
+export interface AssociationListViewDeps {
+  transact: Transact
+  associations: Pick<AssociationsRepo, 'viewGeneration' | 'changedSince' | 'ofDestination' | 'targetsOfDestination' | 'targets'>
+  /** Current path (trailing `/`) of the mount `accessor`, undefined when it is not mounted (D-21). */
+  mountPath: (accessor: string) => string | undefined
+}
+
+/** One association's part of the map. */
+interface Item {
+  accessor: string
+  secretPath: string
+  /** Its `associated_secrets` keys, in output order. */
+  keys: string[]
+  /** `"key":{…}` pairs joined by `,`. */
+  fragment: string
+}
+
+interface DestinationView {
+  gen: number
+  /** Sorted by (accessor, secret path), code-point (= SQLite BINARY) order. */
+  items: Item[]
+  byId: Map<string, Item>
+  /** Mount path each shown accessor had when its fragments were written. */
+  mounts: Map<string, string | undefined>
+  /** How many associations produce each key; `dupes` counts keys produced more than once. */
+  keyCount: Map<string, number>
+  dupes: number
+  /** The joined fragments, until the next change. */
+  joined?: string
+}
+
+const q = JSON.stringify
+
+/** `"key":{…}` for one entry, properties in `AssociationEntrySchema` order. */
+export function entryJson (key: string, e: AssociationEntry): string {
+  let s = `${q(key)}:{"accessor":${q(e.accessor)},"mount":${q(e.mount)},"secret_name":${q(e.secret_name)}`
+  if (e.sub_key !== undefined) s += `,"sub_key":${q(e.sub_key)}`
+  s += `,"sync_status":${q(e.sync_status)},"updated_at":${q(e.updated_at)}`
+  if (e.message !== undefined) s += `,"message":${q(e.message)}`
+  return `${s}}`
+}
+
+/**
+ * Compares two strings in Unicode code point order, which is the byte order of their UTF-8
+ * (SQLite's BINARY collation); plain `<` differs where a surrogate meets U+E000..U+FFFF.
+ */
+export function compareCodePoints (a: string, b: string): number {
+  if (a === b) return 0
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i)
+    let y = b.charCodeAt(i)
+    if (x === y) continue
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000
+    }
+    return x - y
+  }
+  return a.length - b.length
+}
+
+const order = (x: Pick<Item, 'accessor' | 'secretPath'>, y: Pick<Item, 'accessor' | 'secretPath'>): number =>
+  compareCodePoints(x.accessor, y.accessor) || compareCodePoints(x.secretPath, y.secretPath)
+
+/** Creates the per-destination view cache (one per process; any number of processes may share the file). */
+export function createAssociationListView (deps: AssociationListViewDeps) {
+  const { transact, associations, mountPath } = deps
+  const views = new Map<string, DestinationView>()
+
+  const shownMount = (a: AssociationRow): string => mountPath(a.accessor) ?? a.mount_path
+
+  function itemOf (a: AssociationRow, targets: readonly TargetRow[]): Item {
+    const entries = associationEntries(a, targets, shownMount(a))
+    return { accessor: a.accessor, secretPath: a.secret_path, keys: entries.map(([k]) => k), fragment: entries.map(([k, e]) => entryJson(k, e)).join(',') }
+  }
+
+  function countKeys (view: DestinationView, item: Item, by: 1 | -1): void {
+    for (const k of item.keys) {
+      const n = (view.keyCount.get(k) ?? 0) + by
+      if (by === 1 && n === 2) view.dupes++
+      if (by === -1 && n === 1) view.dupes--
+      if (n === 0) view.keyCount.delete(k)
+      else view.keyCount.set(k, n)
+    }
+  }
+
+  function build (destinationId: string, gen: number): DestinationView {
+    const view: DestinationView = { gen, items: [], byId: new Map(), mounts: new Map(), keyCount: new Map(), dupes: 0 }
+    const targetsOf = new Map<string, TargetRow[]>()
+    for (const t of associations.targetsOfDestination(destinationId)) {
+      const list = targetsOf.get(t.association_id)
+      if (list === undefined) targetsOf.set(t.association_id, [t])
+      else list.push(t)
+    }
+    for (const a of associations.ofDestination(destinationId)) {
+      const item = itemOf(a, targetsOf.get(a.id) ?? [])
+      view.items.push(item)
+      view.byId.set(a.id, item)
+      if (!view.mounts.has(a.accessor)) view.mounts.set(a.accessor, mountPath(a.accessor))
+      countKeys(view, item, 1)
+    }
+    return view
+  }
+
+  function apply (view: DestinationView, rows: readonly AssociationRow[], gen: number): void {
+    for (const a of rows) {
+      const item = itemOf(a, associations.targets(a.id))
+      const old = view.byId.get(a.id)
+      if (old !== undefined) {
+        countKeys(view, old, -1)
+        view.items[indexOf(view.items, old)] = item
+      } else {
+        view.items.splice(insertionPoint(view.items, item), 0, item)
+        if (!view.mounts.has(a.accessor)) view.mounts.set(a.accessor, mountPath(a.accessor))
+      }
+      view.byId.set(a.id, item)
+      countKeys(view, item, 1)
+    }
+    view.gen = gen
+    if (rows.length > 0) view.joined = undefined
+  }
+
+  const mountsMoved = (view: DestinationView): boolean => {
+    for (const [accessor, path] of view.mounts) if (mountPath(accessor) !== path) return true
+    return false
+  }
+
+  /** The destination's view brought up to date in one read transaction. */
+  function current (destinationId: string): DestinationView {
+    return transact(() => {
+      const g = associations.viewGeneration(destinationId)
+      if (g === undefined) {
+        views.delete(destinationId)
+        return build(destinationId, 0)
+      }
+      let view = views.get(destinationId)
+      if (view === undefined || g.view_reset > view.gen || g.view_gen < view.gen || mountsMoved(view)) {
+        view = build(destinationId, g.view_gen)
+        views.set(destinationId, view)
+      } else if (g.view_gen > view.gen) {
+        apply(view, associations.changedSince(destinationId, view.gen), g.view_gen)
+      }
+      return view
+    })
+  }
+
+  return {
+    /**
+     * The JSON text of `associated_secrets` (an object) for the destination `destinationId`,
+     * byte for byte what serializing the map through `DestinationAssociationsSchema` gives.
+     */
+    associatedSecretsJson (destinationId: string): string {
+      const view = current(destinationId)
+      if (view.joined === undefined) {
+        const joined = `{${view.items.map((i) => i.fragment).join(',')}}`
+        // Two associations can produce one key (`a` by sub-key `x`, and secret `a/x`): the map
+        // keeps the key's first position and the last value, as JSON.parse does.
+        view.joined = view.dupes === 0 ? joined : reserialise(joined)
+      }
+      return view.joined
+    },
+    /** Forgets every copy (tests; a process that restored its database file). */
+    clear (): void { views.clear() }
+  }
+}
+
+function reserialise (json: string): string {
+  const map = JSON.parse(json) as Record<string, AssociationEntry>
+  return `{${Object.entries(map).map(([k, e]) => entryJson(k, e)).join(',')}}`
+}
+
+function indexOf (items: readonly Item[], item: Item): number {
+  const i = insertionPoint(items, item)
+  // Equal sort keys cannot repeat within a destination (UNIQUE (destination_id, accessor, secret_path)).
+  return items[i] === item ? i : items.indexOf(item)
+}
+
+/** First index whose item sorts at or after `item`. */
+function insertionPoint (items: readonly Item[], item: Pick<Item, 'accessor' | 'secretPath'>): number {
+  let lo = 0
+  let hi = items.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (order(items[mid], item) < 0) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+export type AssociationListView = ReturnType<typeof createAssociationListView>
