@@ -13,8 +13,8 @@
  * O(changes) otherwise. An association deletion (`view_reset`) or a remount of one of the
  * mounts shown rebuilds the destination's copy (two reads).
  *
- * Bytes: each entry is written in the response schema's property order (`AssociationEntrySchema`),
- * strings through `JSON.stringify`, exactly what the schema serializer wrote for the object.
+ * Bytes: each entry is `JSON.stringify` of the entry object `associationEntries` builds, exactly
+ * what the response schema's serializer wrote for the map (test/src/sync/association-list-view.test.ts).
  */
 import type { AssociationRow, AssociationsRepo, TargetRow } from '../../db/associations-repo.js'
 import type { Transact } from '../../db/database.js'
@@ -54,13 +54,12 @@ interface DestinationView {
 
 const q = JSON.stringify
 
-/** `"key":{…}` for one entry, properties in `AssociationEntrySchema` order. */
+/**
+ * `"key":{…}` for one entry: `JSON.stringify` of the entry object as `associationEntries` builds
+ * it, which is what the schema serializer writes for the map's values (their own key order).
+ */
 export function entryJson (key: string, e: AssociationEntry): string {
-  let s = `${q(key)}:{"accessor":${q(e.accessor)},"mount":${q(e.mount)},"secret_name":${q(e.secret_name)}`
-  if (e.sub_key !== undefined) s += `,"sub_key":${q(e.sub_key)}`
-  s += `,"sync_status":${q(e.sync_status)},"updated_at":${q(e.updated_at)}`
-  if (e.message !== undefined) s += `,"message":${q(e.message)}`
-  return `${s}}`
+  return `${q(key)}:${q(e)}`
 }
 
 /**
