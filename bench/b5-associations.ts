@@ -3,18 +3,20 @@
  * seeded database (S secrets, A associations all on the destination `azure-kv/d0`):
  * - `GET sys/sync/destinations/azure-kv/d0/associations` (A entries): latency, 100 samples;
  * - `associations/set` of a new secret on d0 against the same on a new, empty destination
- *   (each answers the destination's whole map): latency and server CPU per call;
+ *   (each answers the destination's whole map, read as bytes): latency and server CPU per call,
+ *   100 samples each;
  * - seeding A associations on another new destination through the API at 4 concurrent clients
  *   (each answer read in full, not parsed): total seconds, and the last 100 calls' latency.
  * The server runs with the worker off, so the queue only grows (as with sync disabled).
  */
 import { latencySummary, mapLimit, now, round } from './lib/common.js'
 import type { BenchContext } from './lib/context.js'
-import { processCpuMs, type ServerProcess } from './lib/server-process.js'
+import { processCpuMs, ROOT_TOKEN, type ServerProcess } from './lib/server-process.js'
 import { vaultHttp } from './lib/vault-http.js'
 
 const DEST = 'sys/sync/destinations/azure-kv'
 const LIST_SAMPLES = 100
+const SET_SAMPLES = 100
 const SEED_CLIENTS = 4
 
 const destinationBody = (name: string): Record<string, string> => ({
@@ -39,16 +41,24 @@ async function timedWithCpu (server: ServerProcess, n: number, fn: () => Promise
  * Runs the measurements against `server`; `secretPath(i)` names seeded secret i (i < `secrets`),
  * of which 0 .. `associations` - 1 are associated with d0.
  */
-export async function benchAssociationEndpoints (ctx: BenchContext, server: ServerProcess, secrets: number, associations: number, samples: number): Promise<Record<string, unknown>> {
+export async function benchAssociationEndpoints (ctx: BenchContext, server: ServerProcess, secrets: number, associations: number): Promise<Record<string, unknown>> {
   const api = vaultHttp(server.address)
   const secretPath = (i: number): string => `app/s${i % secrets}`
   ctx.log(`bench 5: association endpoints on a destination with ${associations}`)
   const list = await timedWithCpu(server, LIST_SAMPLES, async () => await api.must('GET', `${DEST}/d0/associations`))
   const listBytes = (await api.must('GET', `${DEST}/d0/associations`)).text.length
+  // Answers read as bytes (not decoded or parsed) by the same client for both destinations.
+  const setOn = async (dest: string, secret: string): Promise<void> => {
+    const res = await fetch(`${server.address}/v1/${DEST}/${dest}/associations/set`, {
+      method: 'PUT', headers: { 'X-Vault-Token': ROOT_TOKEN, 'Content-Type': 'application/json' }, body: JSON.stringify({ mount: 'secret', secret_name: secret })
+    })
+    await res.arrayBuffer()
+    if (res.status !== 200) throw new Error(`bench 5: associations/set on ${dest} answered ${res.status}`)
+  }
   let k = associations
-  const setFull = await timedWithCpu(server, samples, async () => await api.must('PUT', `${DEST}/d0/associations/set`, { mount: 'secret', secret_name: secretPath(k++) }))
+  const setFull = await timedWithCpu(server, SET_SAMPLES, async () => { await setOn('d0', secretPath(k++)) })
   await api.must('POST', `${DEST}/fresh`, destinationBody('fresh'))
-  const setEmpty = await timedWithCpu(server, samples, async () => await api.must('PUT', `${DEST}/fresh/associations/set`, { mount: 'secret', secret_name: secretPath(k++) }))
+  const setEmpty = await timedWithCpu(server, SET_SAMPLES, async () => { await setOn('fresh', secretPath(k++)) })
 
   ctx.log(`bench 5: seeding ${associations} associations through the API (${SEED_CLIENTS} clients)`)
   await api.must('POST', `${DEST}/seeded`, destinationBody('seeded'))

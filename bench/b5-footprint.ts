@@ -103,7 +103,7 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
     listRoute = await captureRoute(big.server.address, 'GET', '/v1/sys/sync/associations/?list=true', { 'x-vault-token': ROOT_TOKEN })
     destRoute = await captureRoute(big.server.address, 'GET', '/v1/sys/sync/destinations/azure-kv/d0/associations', { 'x-vault-token': ROOT_TOKEN })
     // Then the association endpoints (adds associations: after the captures).
-    const endpoints = await benchAssociationEndpoints(ctx, big.server, secrets, associations, samples)
+    const endpoints = await benchAssociationEndpoints(ctx, big.server, secrets, associations)
     Object.assign(figures, {
       kv_secrets: secrets,
       associations,

@@ -36,22 +36,29 @@ interface Item {
   keys: string[]
   /** `"key":{…}` pairs joined by `,`. */
   fragment: string
+  chunk: Chunk
 }
+
+/** A run of consecutive items and, until one of them changes, their fragments as UTF-8. */
+interface Chunk { items: Item[], bytes?: Buffer }
 
 interface DestinationView {
   gen: number
-  /** Sorted by (accessor, secret path), code-point (= SQLite BINARY) order. */
-  items: Item[]
+  /** Items sorted by (accessor, secret path), code-point (= SQLite BINARY) order, in chunks. */
+  chunks: Chunk[]
   byId: Map<string, Item>
   /** Mount path each shown accessor had when its fragments were written. */
   mounts: Map<string, string | undefined>
   /** How many associations produce each key; `dupes` counts keys produced more than once. */
   keyCount: Map<string, number>
   dupes: number
-  /** The joined fragments, until the next change. */
-  joined?: string
 }
 
+/** Items per chunk after a build; a chunk splits at twice that. */
+const CHUNK = 64
+const OPEN = Buffer.from('{')
+const CLOSE = Buffer.from('}')
+const COMMA = Buffer.from(',')
 const q = JSON.stringify
 
 /**
@@ -92,9 +99,9 @@ export function createAssociationListView (deps: AssociationListViewDeps) {
 
   const shownMount = (a: AssociationRow): string => mountPath(a.accessor) ?? a.mount_path
 
-  function itemOf (a: AssociationRow, targets: readonly TargetRow[]): Item {
+  function itemOf (a: AssociationRow, targets: readonly TargetRow[], chunk: Chunk): Item {
     const entries = associationEntries(a, targets, shownMount(a))
-    return { accessor: a.accessor, secretPath: a.secret_path, keys: entries.map(([k]) => k), fragment: entries.map(([k, e]) => entryJson(k, e)).join(',') }
+    return { accessor: a.accessor, secretPath: a.secret_path, keys: entries.map(([k]) => k), fragment: entries.map(([k, e]) => entryJson(k, e)).join(','), chunk }
   }
 
   function countKeys (view: DestinationView, item: Item, by: 1 | -1): void {
@@ -108,16 +115,19 @@ export function createAssociationListView (deps: AssociationListViewDeps) {
   }
 
   function build (destinationId: string, gen: number): DestinationView {
-    const view: DestinationView = { gen, items: [], byId: new Map(), mounts: new Map(), keyCount: new Map(), dupes: 0 }
+    const view: DestinationView = { gen, chunks: [], byId: new Map(), mounts: new Map(), keyCount: new Map(), dupes: 0 }
     const targetsOf = new Map<string, TargetRow[]>()
     for (const t of associations.targetsOfDestination(destinationId)) {
       const list = targetsOf.get(t.association_id)
       if (list === undefined) targetsOf.set(t.association_id, [t])
       else list.push(t)
     }
+    let chunk: Chunk = { items: [] }
     for (const a of associations.ofDestination(destinationId)) {
-      const item = itemOf(a, targetsOf.get(a.id) ?? [])
-      view.items.push(item)
+      if (chunk.items.length === CHUNK) chunk = { items: [] }
+      if (chunk.items.length === 0) view.chunks.push(chunk)
+      const item = itemOf(a, targetsOf.get(a.id) ?? [], chunk)
+      chunk.items.push(item)
       view.byId.set(a.id, item)
       if (!view.mounts.has(a.accessor)) view.mounts.set(a.accessor, mountPath(a.accessor))
       countKeys(view, item, 1)
@@ -125,22 +135,46 @@ export function createAssociationListView (deps: AssociationListViewDeps) {
     return view
   }
 
+  /** Puts `item` in its place (a new association: by binary search over the chunks). */
+  function insert (view: DestinationView, item: Item): void {
+    let lo = 0
+    let hi = view.chunks.length
+    while (lo < hi) { // the last chunk whose first item sorts before `item`
+      const mid = (lo + hi) >>> 1
+      if (order(view.chunks[mid].items[0], item) < 0) lo = mid + 1
+      else hi = mid
+    }
+    if (view.chunks.length === 0) view.chunks.push({ items: [] })
+    const chunk = view.chunks[Math.max(0, lo - 1)]
+    chunk.items.splice(insertionPoint(chunk.items, item), 0, item)
+    item.chunk = chunk
+    chunk.bytes = undefined
+    if (chunk.items.length >= 2 * CHUNK) {
+      const rest: Chunk = { items: chunk.items.splice(CHUNK) }
+      for (const i of rest.items) i.chunk = rest
+      view.chunks.splice(view.chunks.indexOf(chunk) + 1, 0, rest)
+    }
+  }
+
   function apply (view: DestinationView, rows: readonly AssociationRow[], gen: number): void {
     for (const a of rows) {
-      const item = itemOf(a, associations.targets(a.id))
       const old = view.byId.get(a.id)
       if (old !== undefined) {
         countKeys(view, old, -1)
-        view.items[indexOf(view.items, old)] = item
+        const item = itemOf(a, associations.targets(a.id), old.chunk)
+        old.chunk.items[old.chunk.items.indexOf(old)] = item
+        old.chunk.bytes = undefined
+        view.byId.set(a.id, item)
+        countKeys(view, item, 1)
       } else {
-        view.items.splice(insertionPoint(view.items, item), 0, item)
+        const item = itemOf(a, associations.targets(a.id), { items: [] })
+        insert(view, item)
+        view.byId.set(a.id, item)
         if (!view.mounts.has(a.accessor)) view.mounts.set(a.accessor, mountPath(a.accessor))
+        countKeys(view, item, 1)
       }
-      view.byId.set(a.id, item)
-      countKeys(view, item, 1)
     }
     view.gen = gen
-    if (rows.length > 0) view.joined = undefined
   }
 
   const mountsMoved = (view: DestinationView): boolean => {
@@ -169,18 +203,23 @@ export function createAssociationListView (deps: AssociationListViewDeps) {
 
   return {
     /**
-     * The JSON text of `associated_secrets` (an object) for the destination `destinationId`,
-     * byte for byte what serializing the map through `DestinationAssociationsSchema` gives.
+     * The JSON of `associated_secrets` (an object) for the destination `destinationId` as UTF-8
+     * pieces to send in order: byte for byte what serializing the map through
+     * `DestinationAssociationsSchema` gives. Only the chunks that changed are re-encoded.
      */
-    associatedSecretsJson (destinationId: string): string {
+    associatedSecretsJson (destinationId: string): Buffer[] {
       const view = current(destinationId)
-      if (view.joined === undefined) {
-        const joined = `{${view.items.map((i) => i.fragment).join(',')}}`
-        // Two associations can produce one key (`a` by sub-key `x`, and secret `a/x`): the map
-        // keeps the key's first position and the last value, as JSON.parse does.
-        view.joined = view.dupes === 0 ? joined : reserialise(joined)
+      const out: Buffer[] = [OPEN]
+      for (const chunk of view.chunks) {
+        if (chunk.items.length === 0) continue
+        if (out.length > 1) out.push(COMMA)
+        chunk.bytes ??= Buffer.from(chunk.items.map((i) => i.fragment).join(','), 'utf8')
+        out.push(chunk.bytes)
       }
-      return view.joined
+      out.push(CLOSE)
+      // Two associations can produce one key (`a` by sub-key `x`, and secret `a/x`): the map
+      // keeps the key's first position and the last value, as JSON.parse does.
+      return view.dupes === 0 ? out : [Buffer.from(reserialise(Buffer.concat(out).toString('utf8')), 'utf8')]
     },
     /** Forgets every copy (tests; a process that restored its database file). */
     clear (): void { views.clear() }
@@ -190,12 +229,6 @@ export function createAssociationListView (deps: AssociationListViewDeps) {
 function reserialise (json: string): string {
   const map = JSON.parse(json) as Record<string, AssociationEntry>
   return `{${Object.entries(map).map(([k, e]) => entryJson(k, e)).join(',')}}`
-}
-
-function indexOf (items: readonly Item[], item: Item): number {
-  const i = insertionPoint(items, item)
-  // Equal sort keys cannot repeat within a destination (UNIQUE (destination_id, accessor, secret_path)).
-  return items[i] === item ? i : items.indexOf(item)
 }
 
 /** First index whose item sorts at or after `item`. */

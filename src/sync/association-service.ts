@@ -65,6 +65,8 @@ function requiredString (body: Record<string, unknown>, field: string): string {
   return v
 }
 
+const ASSOCIATED_SECRETS = Buffer.from('{"associated_secrets":')
+
 /** Creates the association service. */
 export function createAssociationService (deps: AssociationServiceDeps) {
   const { transact, associations, outbox, destinations, mounts, secrets, now } = deps
@@ -80,10 +82,12 @@ export function createAssociationService (deps: AssociationServiceDeps) {
   // The maintained per-destination view (issue 16): set/remove/list join pre-serialised fragments.
   const view = createAssociationListView({ transact, associations, mountPath: (accessor) => mounts.byAccessor(accessor)?.path })
 
-  /** `data` of the destination's association map as JSON text (DestinationAssociationsSchema bytes). */
-  function listJsonOf (dest: DestinationRow): string {
-    return `{"associated_secrets":${view.associatedSecretsJson(dest.id)},"store_name":${JSON.stringify(dest.name)},"store_type":${JSON.stringify(dest.type)}}`
+  /** `data` of the destination's association map as UTF-8 JSON pieces (DestinationAssociationsSchema bytes). */
+  function listJsonOf (dest: DestinationRow): Buffer[] {
+    const tail = Buffer.from(`,"store_name":${JSON.stringify(dest.name)},"store_type":${JSON.stringify(dest.type)}}`, 'utf8')
+    return [ASSOCIATED_SECRETS, ...view.associatedSecretsJson(dest.id), tail]
   }
+  const parsed = (pieces: readonly Buffer[]): DestinationAssociations => JSON.parse(Buffer.concat(pieces).toString('utf8'))
 
   /** D-20: under `secret-path` an unusable external name is reported at set time. */
   function nameProblem (dest: DestinationRow, a: AssociationRow, mountPath: string): string | undefined {
@@ -153,29 +157,29 @@ export function createAssociationService (deps: AssociationServiceDeps) {
     return dest
   }
 
-  /** `GET sys/sync/destinations/:type/:name/associations` as JSON text. @throws VaultError 404 for a missing destination. */
-  function listForDestinationJson (type: string, name: string): string {
+  /** `GET sys/sync/destinations/:type/:name/associations` as UTF-8 JSON pieces (to send in order). @throws VaultError 404 for a missing destination. */
+  function listForDestinationJson (type: string, name: string): Buffer[] {
     const { row } = destinations.find(type, name)
     if (row === undefined) throw notFound()
     return listJsonOf(row)
   }
 
-  /** `associations/set` answered as JSON text (see `set`). */
-  function setJson (type: string, name: string, body: Record<string, unknown>): string {
+  /** `associations/set` answered as UTF-8 JSON pieces (see `set`). */
+  function setJson (type: string, name: string, body: Record<string, unknown>): Buffer[] {
     const target = associationSetTarget(body)
     // The answer is read after the commit: the view never holds what a rollback undid.
     return listJsonOf(transact(() => applySet(type, name, target)))
   }
 
-  /** `associations/remove` answered as JSON text (see `remove`). */
-  function removeJson (type: string, name: string, body: Record<string, unknown>): string {
+  /** `associations/remove` answered as UTF-8 JSON pieces (see `remove`). */
+  function removeJson (type: string, name: string, body: Record<string, unknown>): Buffer[] {
     const target = associationSetTarget(body)
     return listJsonOf(transact(() => applyRemove(type, name, target)))
   }
 
   return {
     /** `GET sys/sync/destinations/:type/:name/associations`. @throws VaultError 404 for a missing destination. */
-    listForDestination: (type: string, name: string): DestinationAssociations => JSON.parse(listForDestinationJson(type, name)),
+    listForDestination: (type: string, name: string): DestinationAssociations => parsed(listForDestinationJson(type, name)),
     listForDestinationJson,
 
     /**
@@ -185,7 +189,7 @@ export function createAssociationService (deps: AssociationServiceDeps) {
      * @throws VaultError 400 (missing field, unknown/non-KV-v2 mount, folder or missing secret,
      *   missing destination, purge running), 503 when the queue is full.
      */
-    set: (type: string, name: string, body: Record<string, unknown>): DestinationAssociations => JSON.parse(setJson(type, name, body)),
+    set: (type: string, name: string, body: Record<string, unknown>): DestinationAssociations => parsed(setJson(type, name, body)),
     setJson,
 
     /**
@@ -202,7 +206,7 @@ export function createAssociationService (deps: AssociationServiceDeps) {
      * it stays listed. Removing what is not associated changes nothing. Answers the whole map.
      * @throws VaultError 400 (missing field or destination, purge running), 503 queue full.
      */
-    remove: (type: string, name: string, body: Record<string, unknown>): DestinationAssociations => JSON.parse(removeJson(type, name, body)),
+    remove: (type: string, name: string, body: Record<string, unknown>): DestinationAssociations => parsed(removeJson(type, name, body)),
     removeJson,
 
     /** `LIST sys/sync/associations` data (D-32.1); removed associations are left out. */

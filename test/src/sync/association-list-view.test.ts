@@ -100,6 +100,21 @@ t.test('GET, set and remove answer the bytes of the rebuilt map through every ki
   await sameBytes(t, s, 'd1', 'after the unmount')
 })
 
+t.test('hundreds of associations set in shuffled order (the view splits its chunks) keep the rebuilt order and bytes', async (t) => {
+  const s = await startTestServer(t)
+  await createAzureDestination(s.app, 'big')
+  const names = Array.from({ length: 300 }, (_, i) => `p${(i * 7919) % 300}`)
+  for (const p of names) await putSecret(s.app, 'secret', p, { v: '1' })
+  await vault(s.app, 'GET', `${D}/big/associations`) // the view exists before the inserts
+  for (const p of names) {
+    const res = await vault(s.app, 'PUT', `${D}/big/associations/set`, { body: { mount: 'secret', secret_name: p } })
+    t.equal(res.statusCode, 200)
+  }
+  await sameBytes(t, s, 'big', '300 associations inserted one by one')
+  s.services.associationService.setMany('azure-kv', 'big', names.slice(0, 50).map((p) => ({ mount: 'secret', secret_name: p })))
+  await sameBytes(t, s, 'big', 'after 50 refreshes')
+})
+
 t.test('setMany stores several associations in one transaction, all or none', async (t) => {
   const s = await startTestServer(t)
   await createAzureDestination(s.app, 'd1')
