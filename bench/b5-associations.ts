@@ -68,7 +68,7 @@ export async function benchAssociationEndpoints (ctx: BenchContext, server: Serv
   const t = now()
   await mapLimit(ids, SEED_CLIENTS, async (i) => {
     const s = now()
-    await api.must('PUT', `${DEST}/seeded/associations/set`, { mount: 'secret', secret_name: secretPath(i) })
+    await setOn('seeded', secretPath(i))
     if (i >= associations - 100) lastMs.push(now() - s)
   })
   const seedS = (now() - t) / 1000

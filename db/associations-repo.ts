@@ -114,6 +114,11 @@ export interface AssociationsRepo {
   targetsOfLiveDestinations: () => TargetRow[]
   /** The destination's view counters (maintained by triggers); undefined for an unknown id. */
   viewGeneration: (destinationId: string) => ViewGeneration | undefined
+  /**
+   * A fingerprint of the global list's inputs: live destinations' count, the sum of their
+   * `view_gen` and of their row ids (any association change, destination created or deleted moves it).
+   */
+  listingGeneration: () => string
   /** Associations of a destination whose `view_gen` is above `gen` (what changed since a reader's copy). */
   changedSince: (destinationId: string, gen: number) => AssociationRow[]
   /** Every recorded digest with its row id (the one-off keyed-hash migration). */
@@ -182,6 +187,8 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
     JOIN associations a ON a.id = t.association_id JOIN destinations d ON d.id = a.destination_id
     WHERE d.deleted_at IS NULL ORDER BY t.association_id, t.sub_key`)
   const viewGeneration = db.prepare<[string], ViewGeneration>('SELECT view_gen, view_reset FROM destinations WHERE id = ?')
+  const listingGeneration = db.prepare<[], { n: number, g: number, r: number }>(
+    'SELECT count(*) AS n, total(view_gen) AS g, total(rowid) AS r FROM destinations WHERE deleted_at IS NULL')
   const changedSince = db.prepare<[string, number], AssociationRow>(
     'SELECT * FROM associations WHERE destination_id = ? AND view_gen > ?')
   const storedDigests = db.prepare<[], { rowid: number, digest: string }>('SELECT rowid, digest FROM association_targets WHERE digest IS NOT NULL')
@@ -213,6 +220,7 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
     targetsOfLiveDestinations: () => liveTargets.all(),
     viewGeneration: (d) => viewGeneration.get(d),
     changedSince: (d, gen) => changedSince.all(d, gen),
+    listingGeneration: () => { const x = listingGeneration.get()!; return `${x.n}/${x.g}/${x.r}` },
     storedDigests: () => storedDigests.all(),
     setDigest: (rowid, digest) => { setDigest.run(digest, rowid) }
   }

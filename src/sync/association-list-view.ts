@@ -18,7 +18,7 @@
  */
 import type { AssociationRow, AssociationsRepo, TargetRow } from '../../db/associations-repo.js'
 import type { Transact } from '../../db/database.js'
-import { associationEntries } from './association-view.js'
+import { associationEntries, compareCodePoints } from './association-view.js'
 import type { AssociationEntry } from './sync-types.js'
 
 export interface AssociationListViewDeps {
@@ -67,26 +67,6 @@ const q = JSON.stringify
  */
 export function entryJson (key: string, e: AssociationEntry): string {
   return `${q(key)}:${q(e)}`
-}
-
-/**
- * Compares two strings in Unicode code point order, which is the byte order of their UTF-8
- * (SQLite's BINARY collation); plain `<` differs where a surrogate meets U+E000..U+FFFF.
- */
-export function compareCodePoints (a: string, b: string): number {
-  if (a === b) return 0
-  const n = Math.min(a.length, b.length)
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i)
-    let y = b.charCodeAt(i)
-    if (x === y) continue
-    if (x >= 0xd800 && y >= 0xd800) {
-      x = x >= 0xe000 ? x - 0x800 : x + 0x2000
-      y = y >= 0xe000 ? y - 0x800 : y + 0x2000
-    }
-    return x - y
-  }
-  return a.length - b.length
 }
 
 const order = (x: Pick<Item, 'accessor' | 'secretPath'>, y: Pick<Item, 'accessor' | 'secretPath'>): number =>

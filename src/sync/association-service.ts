@@ -14,8 +14,9 @@ import type { KvChange } from '../kv/kv-events.js'
 import type { MountService } from '../mounts/mount-service.js'
 import { badRequest, notFound } from '../vault/errors.js'
 import { decodeString } from '../vault/field-decode.js'
+import { createGlobalAssociationList, type GlobalAssociationList } from './association-global-list.js'
 import { createAssociationListView } from './association-list-view.js'
-import { associationSummary, globalAssociationList } from './association-view.js'
+import { associationSummary } from './association-view.js'
 import { parseStoredOptions } from './destination-options.js'
 import type { DestinationService } from './destination-service.js'
 import { effectiveNameTemplate, parseNameTemplate, renderNameTemplate, templateFields } from './name-template.js'
@@ -80,7 +81,9 @@ export function createAssociationService (deps: AssociationServiceDeps) {
   }
 
   // The maintained per-destination view (issue 16): set/remove/list join pre-serialised fragments.
-  const view = createAssociationListView({ transact, associations, mountPath: (accessor) => mounts.byAccessor(accessor)?.path })
+  const mountPath = (accessor: string): string | undefined => mounts.byAccessor(accessor)?.path
+  const view = createAssociationListView({ transact, associations, mountPath })
+  const globalList = createGlobalAssociationList({ transact, associations, mountPath })
 
   /** `data` of the destination's association map as UTF-8 JSON pieces (DestinationAssociationsSchema bytes). */
   function listJsonOf (dest: DestinationRow): Buffer[] {
@@ -209,11 +212,11 @@ export function createAssociationService (deps: AssociationServiceDeps) {
     remove: (type: string, name: string, body: Record<string, unknown>): DestinationAssociations => parsed(removeJson(type, name, body)),
     removeJson,
 
-    /** `LIST sys/sync/associations` data (D-32.1); removed associations are left out. */
-    listAll (): ReturnType<typeof globalAssociationList> {
-      const rows = associations.listingOfLive()
-      return globalAssociationList(rows.map((a) => ({ accessor: a.accessor, mountPath: mountPathOf(a), secretPath: a.secret_path })))
-    },
+    /** `LIST sys/sync/associations` data (D-32.1); removed associations are left out. A fresh copy. */
+    listAll: (): GlobalAssociationList => structuredClone(globalList.list()),
+
+    /** The same as UTF-8 JSON (kept until the associations change); undefined when there is none. */
+    listAllJson: (): Buffer | undefined => globalList.json(),
 
     /**
      * `GET sys/sync/associations/destinations?mount=&secret_name=` (§3.13): every destination the

@@ -6,9 +6,8 @@ import t, { type Test } from 'tap'
 import Database from 'better-sqlite3'
 import Fastify from 'fastify'
 import { createAssociationsRepo, type TargetRow } from '../../../db/associations-repo.js'
-import { associationEntries } from '../../../src/sync/association-view.js'
-import { compareCodePoints } from '../../../src/sync/association-list-view.js'
-import { DestinationAssociationsSchema, envelope } from '../../../src/sync/sync-schemas.js'
+import { associationEntries, compareCodePoints } from '../../../src/sync/association-view.js'
+import { AssociationListSchema, DestinationAssociationsSchema, envelope } from '../../../src/sync/sync-schemas.js'
 import type { AssociationEntry } from '../../../src/sync/sync-types.js'
 import { startTestServer, vault, type TestServer } from '../../helper.js'
 import { createAzureDestination, json, putSecret } from '../../sync-fixtures.js'
@@ -125,6 +124,64 @@ t.test('setMany stores several associations in one transaction, all or none', as
   service.setMany('azure-kv', 'd1', [{ mount: 'secret', secret_name: 'a' }, { mount: 'secret', secret_name: 'b' }])
   t.equal(Object.keys(json(await vault(s.app, 'GET', `${D}/d1/associations`)).data.associated_secrets).length, 2)
   await sameBytes(t, s, 'd1', 'after setMany')
+})
+
+/** `LIST sys/sync/associations` as answered before issue 16: rows -> sorted by UTF-8 bytes -> schema serializer. */
+async function globalReference (s: TestServer, requestId: string): Promise<string> {
+  const db = new Database(s.dbPath, { readonly: true })
+  try {
+    const rows = db.prepare(`SELECT a.accessor, a.mount_path, a.secret_path, m.path AS current FROM associations a
+      JOIN destinations d ON d.id = a.destination_id LEFT JOIN mounts m ON m.accessor = a.accessor
+      WHERE d.deleted_at IS NULL AND a.removed = 0`).all() as Array<{ accessor: string, mount_path: string, secret_path: string, current: string | null }>
+    const info = new Map<string, { mount: string, secret_path: string }>()
+    for (const r of rows) {
+      const mount = (r.current ?? r.mount_path).replace(/\/+$/, '')
+      const key = `${mount}/${r.secret_path}`
+      if (!info.has(key)) info.set(key, { mount: `${mount}/`, secret_path: r.secret_path })
+    }
+    const keys = [...info.keys()].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)))
+    const app = Fastify()
+    app.get('/', { schema: { response: { 200: envelope(AssociationListSchema) } } }, async () => ({
+      request_id: requestId, lease_id: '', renewable: false, lease_duration: 0,
+      data: { keys, key_info: Object.fromEntries(keys.map((k) => [k, [info.get(k)!]])), total_associations: rows.length, total_secrets: keys.length },
+      wrap_info: null, warnings: null, auth: null, mount_type: 'system'
+    }))
+    return (await app.inject({ method: 'GET', url: '/' })).body
+  } finally {
+    db.close()
+  }
+}
+
+t.test('LIST sys/sync/associations answers the bytes of the rebuilt list after every kind of change', async (t) => {
+  const s = await startTestServer(t)
+  const listAll = async () => await vault(s.app, 'GET', '/v1/sys/sync/associations/?list=true')
+  t.equal((await listAll()).statusCode, 404, 'nothing associated: 404')
+  await createAzureDestination(s.app, 'd1')
+  await createAzureDestination(s.app, 'd2')
+  await vault(s.app, 'POST', '/v1/sys/mounts/other', { body: { type: 'kv', options: { version: '2' } } })
+  for (const p of ['b', 'a', 'z\u{1F600}', 'z\uFFFD']) await putSecret(s.app, 'secret', p, { v: '1' })
+  await putSecret(s.app, 'other', 'o', { v: '1' })
+  const check = async (what: string): Promise<void> => {
+    const res = await listAll()
+    t.equal(res.statusCode, 200, what)
+    t.equal(res.body, await globalReference(s, json(res).request_id), `${what}: same bytes as the rebuilt list`)
+  }
+  for (const p of ['b', 'a', 'z\u{1F600}', 'z\uFFFD']) {
+    await vault(s.app, 'PUT', `${D}/d1/associations/set`, { body: { mount: 'secret', secret_name: p } })
+    await check(`after set ${p}`)
+  }
+  await vault(s.app, 'PUT', `${D}/d2/associations/set`, { body: { mount: 'secret', secret_name: 'a' } })
+  await vault(s.app, 'PUT', `${D}/d2/associations/set`, { body: { mount: 'other', secret_name: 'o' } })
+  await check('a secret on two destinations, a second mount')
+  await vault(s.app, 'PUT', `${D}/d1/associations/remove`, { body: { mount: 'secret', secret_name: 'b' } })
+  await check('after a remove')
+  t.equal((await vault(s.app, 'DELETE', '/v1/sys/mounts/other')).statusCode, 204)
+  await check('after an unmount')
+  // A purge's end, as the worker records it (another connection): the destination is gone.
+  const other = new Database(s.dbPath)
+  other.prepare("UPDATE destinations SET deleted_at = 1 WHERE name = 'd2'").run()
+  other.close()
+  await check('after a destination was deleted by another connection')
 })
 
 t.test('compareCodePoints is the byte order of UTF-8', async (t) => {
