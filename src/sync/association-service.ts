@@ -72,8 +72,6 @@ const ASSOCIATED_SECRETS = Buffer.from('{"associated_secrets":')
 export function createAssociationService (deps: AssociationServiceDeps) {
   const { transact, associations, outbox, destinations, mounts, secrets, now } = deps
 
-  const mountPathOf = (a: Pick<AssociationRow, 'accessor' | 'mount_path'>): string => mounts.byAccessor(a.accessor)?.path ?? a.mount_path
-
   function liveDestination (type: string, name: string): DestinationRow {
     const { row } = destinations.find(type, name)
     if (row === undefined) throw badRequest(`destination ${JSON.stringify(name)} of type ${JSON.stringify(type)} does not exist`)
