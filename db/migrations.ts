@@ -188,5 +188,38 @@ export const MIGRATIONS: readonly string[] = [
     UPDATE destinations SET view_gen = view_gen + 1 WHERE id = (SELECT destination_id FROM associations WHERE id = OLD.association_id);
     UPDATE associations SET view_gen = (SELECT d.view_gen FROM destinations d WHERE d.id = associations.destination_id) WHERE id = OLD.association_id;
   END;
+  `,
+  // 8 (issue 22): association rules per destination (src/rules/): what a rule covers, the
+  // policies of its owner (a secret added later is covered only if they could read it), which
+  // associations it made (`association_origins`, gone with the association or the rule) and the
+  // secrets whose rule-made association was removed explicitly (`rule_exclusions`).
+  `
+  CREATE TABLE association_rules (
+    id              TEXT PRIMARY KEY,
+    destination_id  TEXT NOT NULL REFERENCES destinations(id) ON DELETE CASCADE,
+    name            TEXT NOT NULL,
+    accessor        TEXT NOT NULL REFERENCES mounts(accessor) ON DELETE CASCADE,
+    path_prefix     TEXT NOT NULL,
+    recursive       INTEGER NOT NULL,
+    include_globs   TEXT NOT NULL,
+    exclude_globs   TEXT NOT NULL,
+    custom_metadata TEXT NOT NULL,
+    owner_policies  TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    UNIQUE (destination_id, name)
+  );
+  CREATE INDEX association_rules_by_mount ON association_rules (accessor);
+  CREATE TABLE association_origins (
+    association_id TEXT NOT NULL REFERENCES associations(id) ON DELETE CASCADE,
+    rule_id        TEXT NOT NULL REFERENCES association_rules(id) ON DELETE CASCADE,
+    PRIMARY KEY (association_id, rule_id)
+  );
+  CREATE INDEX association_origins_by_rule ON association_origins (rule_id);
+  CREATE TABLE rule_exclusions (
+    rule_id     TEXT NOT NULL REFERENCES association_rules(id) ON DELETE CASCADE,
+    secret_path TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (rule_id, secret_path)
+  );
   `
 ]

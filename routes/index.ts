@@ -19,6 +19,7 @@ import { apiDocsPage, openApiRoutes } from './sys/openapi.js'
 import { policyRoutes } from './sys/policies.js'
 import { syncRoutes } from './sys/sync/index.js'
 import { syncExtRoutes } from './sys/sync-ext/index.js'
+import { ruleRoutes } from './sys/sync-ext/rules.js'
 import { uiRoutes } from './ui/index.js'
 
 /**
@@ -60,6 +61,7 @@ export function registerRoutes (app: FastifyInstance, services: Services, option
   metricsRoutes(app, app.metrics)
   syncRoutes(app, services)
   syncExtRoutes(app, services)
+  ruleRoutes(app, services)
   openApiRoutes(app)
   apiDocsPage(app)
   if (options.ui === true) uiRoutes(app)

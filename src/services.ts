@@ -9,6 +9,7 @@ import { createKvRepo } from '../db/kv-repo.js'
 import { createMetaRepo } from '../db/meta-repo.js'
 import { createMountsRepo } from '../db/mounts-repo.js'
 import { createPoliciesRepo } from '../db/policies-repo.js'
+import { createRulesRepo } from '../db/rules-repo.js'
 import { createTokensRepo } from '../db/tokens-repo.js'
 import type { ExistenceCheck } from './acl/enforce.js'
 import { destinationExistenceCheck, kvExistenceCheck } from './acl/existence.js'
@@ -25,6 +26,7 @@ import { loadConfig, driverSettings } from './config.js'
 import { createBuiltinRegistry, type DriverRegistry } from './drivers/registry.js'
 import type { AzureEnvDefaults } from './drivers/azure-kv/azure-kv-config.js'
 import { createActivationService } from './sync/activation-service.js'
+import { createRuleService, ruleExistenceCheck } from './rules/rule-service.js'
 import { createSyncServices } from './sync/sync-services.js'
 import { createSyncExtServices } from './sync-ext/sync-ext-services.js'
 import { createTokenService } from './tokens/token-service.js'
@@ -97,12 +99,18 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
   kvChangeHooks.push((change) => { sync.associationService.recordKvChange(change) })
   const policies = createPolicyService({ policies: createPoliciesRepo(db) })
   policies.ensureBuiltins()
+  // Association rules (issue 22): their hook runs after sync's, in the same KV transaction.
+  const rules = createRuleService({
+    transact: sync.work.transact, rules: createRulesRepo(db), associations: sync.work.associations, associationService: sync.associationService,
+    destinations: sync.destinationService, mounts, kv, policies, now
+  })
+  kvChangeHooks.push((change) => { rules.onKvChange(change) })
   const tokenTune = createTokenTuneService({ meta })
   // Paths whose writes are `create` or `update` for the ACL depending on existence (D-7).
   const destinationExists = (type: string, name: string): boolean | undefined => {
     try { return sync.destinationService.find(type, name).row !== undefined } catch { return undefined }
   }
-  const existenceChecks: ExistenceCheck[] = [kvExistenceCheck(mounts, kv.secretExists), destinationExistenceCheck(destinationExists)]
+  const existenceChecks: ExistenceCheck[] = [kvExistenceCheck(mounts, kv.secretExists), destinationExistenceCheck(destinationExists), ruleExistenceCheck(rules.exists)]
   return {
     /** The database handle, for the composition root and tests; no service receives it. */
     db,
@@ -131,8 +139,10 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
     syncConfig: sync.syncConfig,
     /** Sync destinations: CRUD, purge, decrypted config for the worker. */
     destinationService: sync.destinationService,
-    /** Associations: set/remove/lists; its KV hook is registered above. */
-    associationService: sync.associationService,
+    /** Associations: set/remove/lists (explicit set/remove tracked by the rules); its KV hook is registered above. */
+    associationService: rules.trackExplicit(sync.associationService),
+    /** Association rules under `sys/sync-ext/destinations/:type/:name/rules` (rules/rule-service.ts). */
+    rules,
     /** What the sync worker works on: transactions, repos, `enqueue` (its `onEnqueued` wakes the worker). */
     syncWork: sync.work,
     /** vault-sync extensions under `sys/sync-ext/` (status, name preview). */
