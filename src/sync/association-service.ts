@@ -23,6 +23,12 @@ import { effectiveNameTemplate, parseNameTemplate, renderNameTemplate, templateF
 import type { EnqueueOptions, SyncOutbox } from './outbox.js'
 import type { DestinationAssociations, DestinationOfSecret } from './sync-types.js'
 
+/** Called inside the transaction of an explicit (Vault API) `set` or `remove` (association rules track these). */
+export interface ExplicitChangeHook {
+  set: (a: AssociationRow) => void
+  remove: (a: AssociationRow) => void
+}
+
 /** What associations need to know of KV v2 (provided by the KV service). */
 export interface SecretSource {
   /** True when the secret's metadata exists at `path` of the mount `accessor` (D-15.15). */
@@ -152,6 +158,9 @@ export function createAssociationService (deps: AssociationServiceDeps) {
     outbox.enqueue(a.id, at, { status: 'UNSYNCING', whenFull })
   }
 
+  /** Listeners of the explicit (Vault API) set and remove, called inside their transaction. */
+  const explicitHooks: ExplicitChangeHook[] = []
+
   /** Stores one `set` (caller's transaction): checks mount and secret, then `attach`. Returns the destination. */
   function applySet (type: string, name: string, { mount, secretPath }: { mount: string, secretPath: string }): DestinationRow {
     const dest = liveDestination(type, name)
@@ -164,7 +173,8 @@ export function createAssociationService (deps: AssociationServiceDeps) {
     }
     // An explicit set always writes (a refresh, D-8), even when nothing changed. A full
     // queue refuses the request (D-15.14): the transaction stores nothing.
-    attach(dest, mountRow, secretPath, now(), { refresh: true, whenFull: 'refuse' })
+    const a = attach(dest, mountRow, secretPath, now(), { refresh: true, whenFull: 'refuse' })
+    for (const h of explicitHooks) h.set(a)
     return dest
   }
 
@@ -175,7 +185,10 @@ export function createAssociationService (deps: AssociationServiceDeps) {
     const mountRow = mounts.byPath(mount)
     const a = (mountRow === undefined ? undefined : associations.find(dest.id, mountRow.accessor, secretPath)) ??
       associations.findByRecordedPath(dest.id, `${mount}/`, secretPath)
-    if (a !== undefined) detach(a, now(), 'refuse')
+    if (a !== undefined) {
+      detach(a, now(), 'refuse')
+      for (const h of explicitHooks) h.remove(a)
+    }
     return dest
   }
 
@@ -200,6 +213,13 @@ export function createAssociationService (deps: AssociationServiceDeps) {
   }
 
   return {
+    /**
+     * Registers `hook`, called inside the transaction of every explicit `set` (with the
+     * association) and `remove` (with the association found, removed or not), whichever of the
+     * object or JSON variants answers. A hook that throws rolls the request back.
+     */
+    onExplicitChange (hook: ExplicitChangeHook): void { explicitHooks.push(hook) },
+
     /**
      * For callers that already hold a transaction (association rules, `src/rules/`): `attach`
      * above, for a destination row and mount they have checked.
