@@ -20,6 +20,7 @@ import { policyRoutes } from './sys/policies.js'
 import { syncRoutes } from './sys/sync/index.js'
 import { syncExtRoutes } from './sys/sync-ext/index.js'
 import { ruleRoutes } from './sys/sync-ext/rules.js'
+import { driftRoutes } from './sys/sync-ext/drift.js'
 import { uiRoutes } from './ui/index.js'
 
 /**
@@ -62,6 +63,7 @@ export function registerRoutes (app: FastifyInstance, services: Services, option
   syncRoutes(app, services)
   syncExtRoutes(app, services)
   ruleRoutes(app, services)
+  driftRoutes(app, services)
   openApiRoutes(app)
   apiDocsPage(app)
   if (options.ui === true) uiRoutes(app)
