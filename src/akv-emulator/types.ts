@@ -178,6 +178,8 @@ export interface AkvEmulator {
   vault (name?: string): AkvVaultHandle
   requestLog (filter?: { since?: number, vault?: string, limit?: number }): RequestLogEntry[]
   clearRequestLog (): void
+  /** TLS connections accepted so far, every listener (a client's connection reuse shows here). */
+  tlsConnections (): number
   /** Writes the state file now (no-op without persistence). */
   flushState (): Promise<void>
   /** Stops every listener, flushes state, removes a temporary certificate directory. Idempotent. */

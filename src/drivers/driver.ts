@@ -100,6 +100,12 @@ export interface SyncDriver<C = unknown> {
   endpointKey (connection: C): string | undefined
   /** Performs `ops`, ONE attempt each, concurrently; one result per operation, in order. Never throws. */
   apply (connection: C, ops: TargetOp[], signal?: AbortSignal): Promise<OpResult[]>
+  /**
+   * Optional: opens ahead of need what `apply` on `connection` will use (credentials, keep-alive
+   * connections), bounded in time and size, changing nothing in the destination. Rejects when it
+   * could not (the worker logs that; `apply` then opens them itself as it would have).
+   */
+  warm? (connection: C): Promise<void>
 }
 
 /** Groups targets whose collision keys are equal; only groups of two or more, sorted (code unit order). */

@@ -58,7 +58,8 @@ export function createAzureKv ({ env, operator, onRequest }: AzureKvDriverSettin
       allowLoopback: operator.allowLoopbackDestinations,
       sdkMaxRetries: operator.sdkMaxRetries,
       onRequest,
-      maxSockets: 2 * operator.maxConcurrency // one pool per vault client, sized to the limiter's two lanes
+      maxSockets: 2 * operator.maxConcurrency, // one pool per vault client, sized to the limiter's two lanes
+      warmSockets: operator.maxConcurrency // opened ahead of need: a full lane of writes
     }),
     limiter: createVaultLimiter({ ...DEFAULT_VAULT_LIMITS, concurrency: operator.maxConcurrency }),
     pollIntervalMs: operator.pollIntervalMs,
@@ -72,6 +73,7 @@ export function createAzureKv ({ env, operator, onRequest }: AzureKvDriverSettin
     collisionMessage: nameCollisionMessage,
     limits: AZURE_KV_LIMITS,
     endpointKey: (conn) => { try { return vaultOrigin(conn.keyVaultUri) } catch { return undefined } },
-    apply: async (conn, ops, signal) => await pushHalf().apply(conn, ops, signal)
+    apply: async (conn, ops, signal) => await pushHalf().apply(conn, ops, signal),
+    warm: async (conn) => { await pushHalf().warm(conn) }
   }
 }
