@@ -171,6 +171,7 @@ export async function startAkvEmulator (options: AkvEmulatorOptions = {}): Promi
     requestLog: (filter) => core.requestLog.query(filter),
     clearRequestLog: () => core.requestLog.clear(),
     tlsConnections: () => tlsConnections,
+    onRequestLogged: (listener) => core.requestLog.subscribe(listener),
     flushState: async () => { await writer?.flush() },
     close: async () => {
       closing ??= (async () => {
