@@ -111,7 +111,9 @@ export function createAzureKvClients (settings: AzureKvSettings) {
       retryOptions,
       additionalPolicies: counting
     })
-    const agent = new Agent({ keepAlive: true, secureContext, maxSockets: settings.maxSockets, lookup: policy.lookup as never })
+    // Free sockets are used in turn (fifo, not Node's default lifo), so steady light traffic keeps
+    // the whole warmed pool open instead of one socket busy and the rest idling out on the server.
+    const agent = new Agent({ keepAlive: true, scheduling: 'fifo', secureContext, maxSockets: settings.maxSockets, lookup: policy.lookup as never })
     const client = new SecretClient(conn.keyVaultUri, credential, {
       disableChallengeResourceVerification: settings.disableChallengeResourceVerification,
       agent,
