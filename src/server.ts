@@ -92,9 +92,25 @@ export async function startServer (options: StartOptions): Promise<RunningServer
   }
 }
 
+/**
+ * The bytes of the file a setting names.
+ * @throws ConfigError naming the setting and the file when it cannot be read (ENOENT, EACCES...).
+ */
+function readSettingFile (variable: string, path: string): Buffer {
+  try {
+    return readFileSync(path)
+  } catch (err) {
+    throw new ConfigError(variable, `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`)
+  }
+}
+
 async function startWith ({ config, dev, drivers, workerClock }: StartOptions): Promise<RunningServer> {
   // Refuse rather than quietly serve from SQLite: the PostgreSQL repositories are not built yet.
   if (config.storage === 'postgresql') throw new ConfigError('VAULT_SYNC_STORAGE', 'postgresql is not served by this version yet (only `vault-sync migrate` uses it; see docs/postgresql.md); use sqlite')
+  // Read before the database opens, so a bad TLS setting leaves nothing written.
+  const tls = config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined
+    ? { cert: readSettingFile('VAULT_SYNC_TLS_CERT_FILE', config.tlsCertFile), key: readSettingFile('VAULT_SYNC_TLS_KEY_FILE', config.tlsKeyFile) }
+    : undefined
   const sealKey = config.sealKeyFile === undefined ? generateSealKey() : loadOrCreateSealKey(config.sealKeyFile, () => databaseHasData(config.dbPath))
   const db: Db = openDatabase(config.dbPath)
   let services: Services
@@ -111,9 +127,6 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
   const rootToken = dev !== undefined
     ? devSetup(services, dev)
     : services.tokens.hasTokens() ? undefined : services.tokens.ensureRootToken()
-  const tls = config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined
-    ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) }
-    : undefined
   const app = buildApp({
     services,
     maxRequestBytes: config.maxRequestBytes,
@@ -155,7 +168,7 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
     akv: dev?.akv,
     reload: (next) => {
       if (tls !== undefined && next.tlsCertFile !== undefined && next.tlsKeyFile !== undefined) {
-        (app.server as HttpsServer).setSecureContext({ cert: readFileSync(next.tlsCertFile), key: readFileSync(next.tlsKeyFile) })
+        (app.server as HttpsServer).setSecureContext({ cert: readSettingFile('VAULT_SYNC_TLS_CERT_FILE', next.tlsCertFile), key: readSettingFile('VAULT_SYNC_TLS_KEY_FILE', next.tlsKeyFile) })
       }
       app.log.level = next.logLevel
       app.log.info({ log_level: next.logLevel, tls_reloaded: tls !== undefined }, 'configuration reloaded')

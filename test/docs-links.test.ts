@@ -1,10 +1,13 @@
 // Issue 14.8: every reference in every Markdown file of the repository resolves inside a fresh
-// clone: relative links (and their #anchors), file paths quoted in backticks, and no pointers to
-// design notes that are not in the repository (`../shared/...`, decision numbers `D-12`).
+// clone: relative links (and their #anchors), file paths quoted in backticks, no pointers outside
+// the repository (`../shared/...`), and every decision number (`D-12`, `D-15.4`) or round-2
+// decision (`R2-3`) names a heading of the design record in docs/ (docs/decisions.md,
+// docs/decisions-round2.md); test/source-citations.test.ts checks the same for the source.
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { dirname, join, normalize, relative, sep } from 'node:path'
 import t from 'tap'
+import { decisions, round2Decisions } from './design-notes.js'
 
 const ROOT = join(import.meta.dirname, '..')
 
@@ -49,6 +52,9 @@ function resolveTarget (from: string, target: string): { path: string } | { erro
   return { path }
 }
 
+const decisionIds = decisions()
+const round2Ids = round2Decisions()
+
 t.ok(markdown.length >= 3, `found the Markdown files (${markdown.join(', ')})`)
 
 for (const file of markdown) {
@@ -76,8 +82,11 @@ for (const file of markdown) {
       t.ok(ok, `\`${m[1]}\` names a file in the repository`)
     }
     t.notMatch(text, /\.\.\/shared\b/, 'no pointer to ../shared (not in the repository)')
-    const decisions = [...text.matchAll(/\bD-\d+(\.\d+)?\b/g)].map((m) => m[0])
-    t.same(decisions, [], 'no decision numbers: they point at notes outside the repository')
+    const unknown = [
+      ...[...text.matchAll(/\bD-(\d+)(?:\.(\d+))?\b/g)].filter((m) => !decisionIds.has(`D-${m[1]}`)),
+      ...[...text.matchAll(/\bR2-\d+\b/g)].filter((m) => !round2Ids.has(m[0]))
+    ].map((m) => m[0])
+    t.same(unknown, [], 'every decision number names a heading of docs/decisions.md or docs/decisions-round2.md')
     t.pass(`${checked} references checked`)
   })
 }

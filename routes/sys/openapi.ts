@@ -2,11 +2,14 @@
  * The API's own description (issue 7, decisions D-10, D-32.4): `GET sys/internal/specs/openapi`
  * (Vault's path, unauthenticated) answers the checked-in `openapi.yaml` as JSON, without the
  * envelope; `/ui/api-docs/` serves a browsable reference page of the same document
- * (`@fastify/swagger-ui`), unauthenticated and outside the document itself.
+ * (`@fastify/swagger-ui`), unauthenticated and outside the document itself, with the same
+ * security headers as the operator page (`@fastify/helmet`) and its own CSP (`API_DOCS_CSP`).
  */
 import type { FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import helmet from '@fastify/helmet'
+import { pageSecurityHeaders, UI_CSP } from '../ui/index.js'
 import { Type } from 'typebox'
 import { loadOpenApiDocument } from '../../src/openapi/document-file.js'
 import { documented, rawBody } from '../../src/openapi/route-doc.js'
@@ -52,12 +55,21 @@ export function openApiRoutes (app: FastifyInstance): void {
 }
 
 /**
+ * The Content-Security-Policy of the reference page: the operator page's (`UI_CSP`: its own
+ * scripts only, none inline, no eval, never framed) but with `style-src 'unsafe-inline'`, because
+ * swagger-ui sets style attributes as it renders (a style cannot run code).
+ */
+export const API_DOCS_CSP: Record<string, string[]> = { ...UI_CSP, 'style-src': ["'self'", "'unsafe-inline'"] }
+
+/**
  * Registers the reference page at `/ui/api-docs/` (a plugin: it loads `openapi.yaml` when the
- * app starts). Its routes need no token (they are marked `unauthenticated` as they register).
+ * app starts). Its routes need no token (they are marked `unauthenticated` as they register);
+ * every response carries helmet's headers with `API_DOCS_CSP` (no HSTS: `-dev` serves plain HTTP).
  */
 export function apiDocsPage (app: FastifyInstance): void {
   app.register(async (child) => {
     child.addHook('onRoute', (route) => { route.config = { ...route.config, unauthenticated: true } })
+    await child.register(helmet, pageSecurityHeaders(API_DOCS_CSP))
     await child.register(swagger, { mode: 'static', specification: { document: loadOpenApiDocument() as never } })
     await child.register(swaggerUi, { routePrefix: API_DOCS_PREFIX })
   })

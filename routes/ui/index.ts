@@ -7,7 +7,7 @@
  *
  * Everything here runs in one encapsulated context with `@fastify/helmet` and a strict CSP
  * (`UI_CSP`: `default-src 'self'`, no inline script, no eval), so the API reference page at
- * `/ui/api-docs/` (swagger-ui, which needs inline code) keeps its own headers. The routes need no
+ * `/ui/api-docs/` (swagger-ui, which needs inline styles) keeps its own CSP (`routes/sys/openapi.ts`). The routes need no
  * token: the page is an API client that sends the operator's token to `/v1/...` itself.
  * Registered only when the page is on (`VAULT_SYNC_UI`, the config key `ui`, always in `-dev`).
  */
@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import helmet from '@fastify/helmet'
+import helmet, { type FastifyHelmetOptions } from '@fastify/helmet'
 import fastifyStatic from '@fastify/static'
 import { packageRoot } from '../../src/openapi/document-file.js'
 
@@ -40,6 +40,21 @@ export const UI_CSP: Record<string, string[]> = {
   'style-src': ["'self'"]
 }
 
+/**
+ * `@fastify/helmet`'s options for a page under `/ui/` with CSP `directives`: no-referrer, never
+ * framed; no HSTS and no upgrade of requests, since `-dev` serves the page over plain HTTP.
+ */
+export function pageSecurityHeaders (directives: Record<string, string[]>): FastifyHelmetOptions {
+  return {
+    global: true,
+    contentSecurityPolicy: { useDefaults: false, directives },
+    strictTransportSecurity: false,
+    crossOriginEmbedderPolicy: false,
+    referrerPolicy: { policy: 'no-referrer' },
+    frameguard: { action: 'deny' }
+  }
+}
+
 const require = createRequire(import.meta.url)
 /** A package's folder, found through Node's resolution from this module. */
 const packageDir = (pkg: string): string => dirname(require.resolve(`${pkg}/package.json`))
@@ -57,15 +72,7 @@ export function uiRoutes (app: FastifyInstance): void {
   app.get('/ui', { config: { unauthenticated: true } }, async (_request, reply) => reply.redirect(UI_PREFIX))
   app.register(async (page) => {
     page.addHook('onRoute', (route) => { route.config = { ...route.config, unauthenticated: true } })
-    await page.register(helmet, {
-      global: true,
-      contentSecurityPolicy: { useDefaults: false, directives: UI_CSP },
-      // The page is served over plain HTTP by `-dev`: no HSTS, no upgrade of its requests.
-      strictTransportSecurity: false,
-      crossOriginEmbedderPolicy: false,
-      referrerPolicy: { policy: 'no-referrer' },
-      frameguard: { action: 'deny' }
-    })
+    await page.register(helmet, pageSecurityHeaders(UI_CSP))
     const hooks = hooksModule()
     page.get(`${UI_PREFIX}vendor/hooks.js`, async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(hooks))
     const files = (root: string, prefix: string, allowed: string[]) => ({

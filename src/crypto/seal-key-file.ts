@@ -18,7 +18,8 @@ export function loadOrCreateSealKey (path: string, sealedDataExists: () => boole
   try {
     text = readFileSync(path, 'utf8')
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    const code = (err as NodeJS.ErrnoException).code
+    if (code !== 'ENOENT') throw new Error(`VAULT_SYNC_SEAL_KEY_FILE: cannot read ${path} (${code ?? (err as Error).message})`)
     if (sealedDataExists()) {
       throw new Error(`VAULT_SYNC_SEAL_KEY_FILE: ${path} does not exist, but the database already holds data sealed with a key: restore the key file that belongs to this database, or move the database away to start afresh (nothing was written)`)
     }

@@ -1,5 +1,5 @@
 /**
- * The sync worker (architecture.md "Background"; decisions D-1, D-13, D-29, D-32.7, D-32.8):
+ * The sync worker (docs/architecture.md "Flow 2: a sync"; decisions D-1, D-13, D-29, D-32.7, D-32.8):
  * claims due outbox rows under a lease, loads the plan from the KV state *now*, shows the work
  * in flight, calls the driver (one attempt per target; cleanup of renamed names first), and
  * settles. It wakes at once when work is queued (no polling delay on the hot path), sleeps

@@ -1,4 +1,4 @@
-// Field reports of the sync API (shared/cases/field-reports.md): FR-04, FR-06, FR-07 (entries),
+// Field reports of the sync API (docs/cases/field-reports.md): FR-04, FR-06, FR-07 (entries),
 // FR-08, FR-09, FR-10, FR-11 (a), FR-16, through the HTTP API on a real SQLite file.
 import t from 'tap'
 import { startTestServer, vault } from '../helper.js'

@@ -1,5 +1,5 @@
-// VAULT_SYNC_STORAGE=postgresql is validated but not served yet: `server` must refuse it rather
-// than quietly serve from a SQLite file (a new user believed their data was in PostgreSQL).
+// Start-up refusals that must leave nothing behind: VAULT_SYNC_STORAGE=postgresql (validated but
+// not served yet; a new user believed their data was in PostgreSQL) and unreadable setting files.
 import t from 'tap'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -18,4 +18,23 @@ t.test('server refuses postgresql storage until it is served, creating nothing',
   await t.rejects(startServer({ config }), /^VAULT_SYNC_STORAGE: postgresql is not served by this version yet/)
   t.notOk(existsSync(dbPath), 'no SQLite file was created')
   t.notOk(existsSync(join(dir, 'seal.key')), 'no seal key was written')
+})
+
+t.test('an unreadable TLS or seal key file is refused naming the setting and the file, creating nothing', async (t) => {
+  const dir = tempDir(t)
+  const dbPath = join(dir, 'vault-sync.db')
+  const missing = join(dir, 'absent.pem')
+  const tlsConfig = loadConfig({ dbPath, listenAddress: '127.0.0.1:0' }, {
+    VAULT_SYNC_TLS_CERT_FILE: missing,
+    VAULT_SYNC_TLS_KEY_FILE: missing,
+    VAULT_SYNC_LOG_LEVEL: 'silent'
+  })
+  await t.rejects(startServer({ config: tlsConfig }), { name: 'ConfigError', message: `VAULT_SYNC_TLS_CERT_FILE: cannot read ${missing} (ENOENT)` })
+  t.notOk(existsSync(dbPath), 'no database file was created')
+  t.notOk(existsSync(join(dir, 'seal.key')), 'no seal key was written')
+
+  // A folder where the key file should be: readable as nothing, so it cannot be taken for "absent".
+  const sealConfig = loadConfig({ dbPath, listenAddress: '127.0.0.1:0' }, { VAULT_SYNC_SEAL_KEY_FILE: dir, VAULT_SYNC_LOG_LEVEL: 'silent' })
+  await t.rejects(startServer({ config: sealConfig }), { message: `VAULT_SYNC_SEAL_KEY_FILE: cannot read ${dir} (EISDIR)` })
+  t.notOk(existsSync(dbPath), 'no database file was created')
 })

@@ -1,10 +1,12 @@
 // How `/ui/` is served (issue 20): off unless VAULT_SYNC_UI (or `-dev`) turns it on; the page,
 // its modules and Pico CSS from the installed packages with a strict CSP; the API reference
-// page keeps working without that CSP (swagger-ui needs inline code); Vault's API responses get
-// none of the page's headers.
+// page has its own CSP (swagger-ui sets inline styles) and renders in Chromium within it;
+// Vault's API responses get none of the page's headers.
 import t from 'tap'
 import { loadConfig } from '../../src/config.js'
+import { API_DOCS_PREFIX } from '../../routes/sys/openapi.js'
 import { startTestServer, vault } from '../helper.js'
+import { launchChromium, requireChromium } from './browser.js'
 
 t.test('VAULT_SYNC_UI: off by default, on in -dev, a bad value names the variable', async (t) => {
   t.equal(loadConfig({}, {}).ui, false)
@@ -47,9 +49,34 @@ t.test('with VAULT_SYNC_UI=true: the page, vendored modules and a strict CSP', a
   }
   const docs = await app.inject({ url: '/ui/api-docs/' })
   t.equal(docs.statusCode, 200)
-  t.notOk(docs.headers['content-security-policy'], 'the API reference page is outside the page\'s CSP')
+  t.not(docs.headers['content-security-policy'], csp, 'the API reference page has its own CSP, not the page\'s')
   const api = await vault(app, 'GET', '/v1/sys/sync/config')
   t.equal(api.statusCode, 200)
   t.notOk(api.headers['content-security-policy'], 'Vault\'s API responses are unchanged')
   t.equal(api.headers['content-type'], 'application/json')
+})
+
+t.test('/ui/api-docs/: security headers and a CSP that allows no inline script, and the page renders within it', async (t) => {
+  const { app, address } = await startTestServer(t)
+  for (const url of [`${API_DOCS_PREFIX}/`, `${API_DOCS_PREFIX}/static/swagger-initializer.js`, `${API_DOCS_PREFIX}/json`]) {
+    const res = await app.inject({ url })
+    t.equal(res.statusCode, 200, url)
+    const csp = String(res.headers['content-security-policy'])
+    t.match(csp, /default-src 'self'/, `${url}: CSP`)
+    t.match(csp, /script-src 'self'(;|$)/, `${url}: scripts from the page only`)
+    t.notMatch(csp, /unsafe-eval/, `${url}: no eval`)
+    t.match(csp, /frame-ancestors 'none'/, `${url}: never framed`)
+    t.equal(res.headers['x-frame-options'], 'DENY', url)
+    t.equal(res.headers['x-content-type-options'], 'nosniff', url)
+    t.equal(res.headers['referrer-policy'], 'no-referrer', url)
+  }
+  if (!requireChromium(t)) return
+  const browser = await launchChromium(t)
+  const { page, log } = await browser.newPage()
+  await page.goto(`${address}${API_DOCS_PREFIX}/`)
+  await page.waitForSelector('.swagger-ui .info .title', { timeout: 30_000 })
+  t.match(await page.textContent('.swagger-ui .info .title'), /vault-sync API/, 'swagger-ui rendered the document')
+  t.same(await log.cspViolations(), [], 'no CSP violation')
+  t.same(log.pageErrors, [], 'no page error')
+  t.ok(log.requests.every((u) => u.startsWith(address) || u.startsWith('data:')), 'no request leaves the server')
 })
