@@ -32,10 +32,13 @@ function writeTimes (ctx: BenchContext, vault: 'bulk' | 'bulkshared' | 'bulkref'
  * How close writes at `times` came to the limit: their number / the most the sliding limit
  * admits from the first to the last, `LIMIT × (span / window + 1)`; with the span in seconds.
  */
-function limitFraction (times: number[]): { spanS: number, fraction: number } {
-  if (times.length === 0) return { spanS: NaN, fraction: NaN }
-  const span = Math.max(...times) - Math.min(...times)
-  return { spanS: round(span / 1000, 2), fraction: round(times.length / (LIMIT * (span / WINDOW_MS + 1)), 3) }
+function limitFraction (times: number[]): { spanS: number, fraction: number, firstWindowS: number } {
+  if (times.length === 0) return { spanS: NaN, fraction: NaN, firstWindowS: NaN }
+  const sorted = [...times].sort((a, b) => a - b)
+  const span = sorted[sorted.length - 1] - sorted[0]
+  // How long the first window's budget took to spend: every later window starts that much later.
+  const firstWindowS = round((sorted[Math.min(LIMIT, sorted.length) - 1] - sorted[0]) / 1000, 2)
+  return { spanS: round(span / 1000, 2), fraction: round(times.length / (LIMIT * (span / WINDOW_MS + 1)), 3), firstWindowS }
 }
 
 /**
@@ -124,7 +127,7 @@ async function workerRun (ctx: BenchContext, api: VaultHttp, vault: 'bulk' | 'bu
   }
   const throughput = n / (elapsedMs / 1000)
   // The worker's own pace: from its first to its last successful write.
-  const { spanS, fraction } = limitFraction(writeTimes(ctx, vault))
+  const { spanS, fraction, firstWindowS } = limitFraction(writeTimes(ctx, vault))
   return {
     secrets: n,
     destinations: dests.length,
@@ -132,6 +135,7 @@ async function workerRun (ctx: BenchContext, api: VaultHttp, vault: 'bulk' | 'bu
     association_requests_per_s: round(n / (setPhaseMs / 1000), 1),
     sync_phase_s: round(elapsedMs / 1000, 2),
     azure_write_span_s: spanS,
+    first_window_writes_s: firstWindowS,
     fraction_of_limit: fraction,
     throughput_release_to_synced_writes_per_s: round(throughput, 2),
     fraction_of_limit_release_to_synced: round(throughput / limitPerS, 3),
@@ -164,13 +168,14 @@ export async function benchBulk (ctx: BenchContext, api: VaultHttp): Promise<Ben
     secrets: n,
     elapsed_s: round(ref.elapsedMs / 1000, 2),
     azure_write_span_s: refLimit.spanS,
+    first_window_writes_s: refLimit.firstWindowS,
     fraction_of_limit: refLimit.fraction,
     azure_429s: refThrottled,
     errors: ref.errors
   }
   const ratio = round(figures.fraction_of_limit / refFigures.fraction_of_limit, 3)
   const row = (client: string, f: typeof figures): Array<string | number> =>
-    [client, f.association_phase_s, f.sync_phase_s, f.azure_write_span_s, f.fraction_of_limit, f.azure_429s, f.errors]
+    [client, f.association_phase_s, f.sync_phase_s, f.azure_write_span_s, f.first_window_writes_s, f.fraction_of_limit, f.azure_429s, f.errors]
   return {
     result: {
       name: 'bulk-sync',
@@ -184,17 +189,18 @@ export async function benchBulk (ctx: BenchContext, api: VaultHttp): Promise<Ben
         'sync_phase_s: from releasing the worker until the API shows every association SYNCED.',
         `fraction_of_limit: successful Azure writes / (${LIMIT} × (azure_write_span_s / 10 s + 1)), the most a sliding limit of ${LIMIT} per 10 s admits from the first successful write to the last (emulator request log); 1.0 is exactly at the limit.`,
         'fraction_of_limit_release_to_synced: the earlier figure, (N / sync_phase_s) / 30 writes/s; it includes the first window\'s burst, the last writes\' round trips and the status polling.',
+        `first_window_writes_s: from the first successful write to the ${LIMIT}th (the first window's budget); every later window starts that much later.`,
         'lower_bound_at_limit_s: whole windows the limit forces before the last write can start.'
       ]
     },
     tables: [{
       title: `2. Bulk sync of ${n} secrets at Key Vault's limit (300 writes / 10 s)`,
-      columns: ['client', 'associate s', 'sync s', 'write span s', 'of limit', '429s', 'errors'],
+      columns: ['client', 'associate s', 'sync s', 'write span s', 'first 300 s', 'of limit', '429s', 'errors'],
       rows: [
         row('vault-sync', figures),
         row('vault-sync, 2 destinations, 1 vault', shared),
-        ['reference (raw SDK at the limit)', '-', refFigures.elapsed_s, refFigures.azure_write_span_s, refFigures.fraction_of_limit, refThrottled, ref.errors],
-        ['ratio (of limit)', '', '', '', ratio, '', '']
+        ['reference (raw SDK at the limit)', '-', refFigures.elapsed_s, refFigures.azure_write_span_s, refFigures.first_window_writes_s, refFigures.fraction_of_limit, refThrottled, ref.errors],
+        ['ratio (of limit)', '', '', '', '', ratio, '', '']
       ]
     }]
   }
