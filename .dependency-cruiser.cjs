@@ -16,6 +16,7 @@ module.exports = {
     { name: 'worker-contract-only', severity: 'error', comment: 'The worker knows the driver contract, never a driver folder.', from: { path: '^src/worker/' }, to: { path: '^src/drivers/[^/]+/' } },
     { name: 'db-bottom', severity: 'error', comment: 'db/ is the bottom layer: it imports nothing of src/ or routes/.', from: { path: '^db/' }, to: { path: '^(src|routes)/' } },
     { name: 'emulator-stand-alone', severity: 'error', comment: 'The Azure Key Vault emulator is a product of its own: it imports nothing of vault-sync.', from: { path: '^src/akv-emulator/' }, to: { path: '^(src|db|routes)/', pathNot: '^src/akv-emulator/' } },
+    { name: 'store-engines-apart', severity: 'error', comment: 'The storage interface names no engine, and the SQLite store loads nothing of PostgreSQL (db/store/).', from: { path: '^db/store/(repositories|sqlite-store)\\.ts$' }, to: { path: '^db/(pg|store/pg)/|node_modules/pg/' } },
     { name: 'product-not-tests', severity: 'error', comment: 'Product code never imports tests or benchmarks.', from: { path: '^(src|db|routes)/' }, to: { path: '^(test|bench)/' } }
   ],
   options: {

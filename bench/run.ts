@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [-- --only=1,2] [-- --out=FILE]`: runs the five benchmarks of issue
- * 10 against `vault-sync server -dev` child processes and the Azure Key Vault emulator on
+ * 10 (and bench 6, association rules, issue 22) against `vault-sync server -dev` child processes and the Azure Key Vault emulator on
  * loopback, each next to its reference in the same run; writes `bench/results/latest.json`
  * and prints a table. Never run by `npm test`.
  */
@@ -14,6 +14,7 @@ import { benchBulk } from './b2-bulk.js'
 import { benchCoalescing } from './b3-coalescing.js'
 import { benchApiOverhead } from './b4-api-overhead.js'
 import { benchFootprint } from './b5-footprint.js'
+import { benchRules } from './b6-rules.js'
 import { startAzureSide } from './lib/azure.js'
 import { now, provenance, repoRoot, round } from './lib/common.js'
 import type { BenchContext } from './lib/context.js'
@@ -27,7 +28,7 @@ async function main (): Promise<void> {
     strict: true
   })
   const quick = values.quick === true
-  const only = new Set((values.only ?? '1,2,3,4,5').split(',').map((s) => Number(s.trim())))
+  const only = new Set((values.only ?? '1,2,3,4,5,6').split(',').map((s) => Number(s.trim())))
   const root = repoRoot()
   const out = values.out ?? join(root, 'bench', 'results', 'latest.json')
   const dir = mkdtempSync(join(tmpdir(), 'vault-sync-bench-'))
@@ -77,6 +78,7 @@ async function main (): Promise<void> {
     }
     await run(4, async () => await benchApiOverhead(ctx))
     await run(5, async () => await benchFootprint(ctx))
+    await run(6, async () => await benchRules(ctx))
   } finally {
     await azure.close()
     rmSync(dir, { recursive: true, force: true })

@@ -55,6 +55,20 @@ export interface TargetResultRow {
   updated_at: number
 }
 
+/** A written target of a live association of one destination, with its drift columns (issue 21). */
+export interface DriftTargetRow {
+  association_id: string
+  sub_key: string
+  external_name: string
+  accessor: string
+  mount_path: string
+  secret_path: string
+  /** JSON of the evidence recorded when its write settled (`src/drift/drift-types.ts`), or null. */
+  drift_evidence: string | null
+  /** JSON of the last sweep's finding (never a value or digest), or null. */
+  drift_finding: string | null
+}
+
 /** An association that records `external_name` (case-insensitively) for one of its targets. */
 export interface NameOwnerRow {
   association_id: string
@@ -111,6 +125,14 @@ export interface AssociationsRepo {
   storedDigests: () => Array<{ rowid: number, digest: string }>
   /** Rewrites the digest of the target row `rowid`. */
   setDigest: (rowid: number, digest: string) => void
+  /** Records a target's drift evidence (JSON, or null to forget it) and forgets its last finding (issue 21). */
+  setTargetEvidence: (associationId: string, subKey: string, evidence: string | null) => void
+  /** Records a target's last drift finding (JSON, or null) (issue 21). */
+  setTargetFinding: (associationId: string, subKey: string, finding: string | null) => void
+  /** Sets a target's recorded digest (drift repair marks it so its next attempt writes it again, issue 21). */
+  setTargetDigest: (associationId: string, subKey: string, digest: string | null) => void
+  /** Written targets of the live associations of a destination, with their drift columns, by association and sub-key. */
+  driftTargetsOfDestination: (destinationId: string) => DriftTargetRow[]
 }
 
 /** Prepared statements over `associations` and `association_targets`. */
@@ -174,6 +196,14 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
     WHERE d.deleted_at IS NULL ORDER BY t.association_id, t.sub_key`)
   const storedDigests = db.prepare<[], { rowid: number, digest: string }>('SELECT rowid, digest FROM association_targets WHERE digest IS NOT NULL')
   const setDigest = db.prepare('UPDATE association_targets SET digest = ? WHERE rowid = ?')
+  const setEvidence = db.prepare(`UPDATE association_targets SET drift_evidence = ?, drift_finding = NULL
+    WHERE association_id = ? AND sub_key = ?`)
+  const setTargetDigest = db.prepare('UPDATE association_targets SET digest = ? WHERE association_id = ? AND sub_key = ?')
+  const setFinding = db.prepare('UPDATE association_targets SET drift_finding = ? WHERE association_id = ? AND sub_key = ?')
+  const driftTargets = db.prepare<[string], DriftTargetRow>(`SELECT t.association_id, t.sub_key, t.external_name, a.accessor,
+    a.mount_path, a.secret_path, t.drift_evidence, t.drift_finding FROM association_targets t
+    JOIN associations a ON a.id = t.association_id
+    WHERE a.destination_id = ? AND a.removed = 0 AND t.external_name IS NOT NULL ORDER BY t.association_id, t.sub_key`)
   return {
     find: (d, a, s) => find.get(d, a, s),
     findByRecordedPath: (d, m, s) => findByRecordedPath.get(d, m, s),
@@ -200,6 +230,10 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
     deleteExpiredUnsyncedTargets: (before) => deleteExpiredTargets.run(before).changes,
     targetsOfLiveDestinations: () => liveTargets.all(),
     storedDigests: () => storedDigests.all(),
-    setDigest: (rowid, digest) => { setDigest.run(digest, rowid) }
+    setDigest: (rowid, digest) => { setDigest.run(digest, rowid) },
+    setTargetEvidence: (a, k, evidence) => { setEvidence.run(evidence, a, k) },
+    setTargetFinding: (a, k, finding) => { setFinding.run(finding, a, k) },
+    setTargetDigest: (a, k, digest) => { setTargetDigest.run(digest, a, k) },
+    driftTargetsOfDestination: (d) => driftTargets.all(d)
   }
 }

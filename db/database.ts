@@ -1,12 +1,14 @@
 /**
  * Opens the SQLite store (better-sqlite3 12): WAL, foreign keys, a busy timeout and
  * `synchronous=NORMAL` (safe against process crashes in WAL mode; decisions D-17.6), then
- * applies the migrations of `migrations.ts` by `PRAGMA user_version`.
+ * applies the migrations of `migrations.ts`, recorded in `schema_migrations` (the table
+ * PostgreSQL's migrations use, same columns: `schema-version.ts`).
  */
 import Database from 'better-sqlite3'
 import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { MIGRATIONS } from './migrations.js'
+import { SchemaTooNewError, type MigrationResult } from './schema-version.js'
 
 /** A better-sqlite3 connection. */
 export type Db = Database.Database
@@ -28,36 +30,87 @@ const BUSY_TIMEOUT_MS = 5000
 /**
  * Opens (creating the file and its folder when absent) the database at `path`, or an in-memory
  * one for `":memory:"`, and migrates it to the latest schema.
- * @throws Error when the file cannot be opened or a migration fails, or when the file's schema
- *   is newer than this build knows.
+ * @throws Error when the file cannot be opened or a migration fails; SchemaTooNewError when the
+ *   file's schema is newer than this build knows (nothing is changed then).
  */
 export function openDatabase (path: string): Db {
+  return openAndMigrate(path).db
+}
+
+/** `openDatabase`, also telling what the migration run did (`vault-sync migrate`). */
+export function openAndMigrate (path: string): { db: Db, migration: MigrationResult } {
   if (path !== ':memory:') {
     mkdirSync(dirname(path), { recursive: true })
     // Created 0600 (it holds sealed secrets and token hashes); SQLite gives -wal/-shm the same mode.
     if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600))
   }
   const db = new Database(path)
-  db.pragma('journal_mode = WAL')
-  db.pragma('foreign_keys = ON')
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
-  db.pragma('synchronous = NORMAL')
-  migrate(db)
-  return db
+  try {
+    db.pragma('journal_mode = WAL')
+    db.pragma('foreign_keys = ON')
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
+    db.pragma('synchronous = NORMAL')
+    return { db, migration: migrate(db) }
+  } catch (err) {
+    db.close()
+    throw err
+  }
 }
 
-/** Applies every migration newer than the database's `user_version`, each in its own transaction. */
-export function migrate (db: Db): void {
-  const current = db.pragma('user_version', { simple: true }) as number
-  if (current > MIGRATIONS.length) {
-    throw new Error(`database schema version ${current} is newer than this vault-sync (${MIGRATIONS.length})`)
-  }
-  for (let v = current; v < MIGRATIONS.length; v++) {
+const ADVICE = 'it was migrated by a newer vault-sync; run that version, or restore the backup taken before the upgrade (vault-sync never downgrades a schema)'
+
+/** `schema_migrations` as on PostgreSQL (`pg/migrate.ts`): ISO-8601 UTC text for the time. */
+const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version    INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL,
+  applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+)`
+
+/** The name recorded for SQLite migration `version`. */
+function migrationName (version: number): string {
+  return `sqlite-${version}`
+}
+
+/**
+ * The schema version recorded in `schema_migrations`, creating the table first. A database
+ * from before the table (versioned by `PRAGMA user_version` only) has its versions recorded
+ * in it, in place.
+ * @throws SchemaTooNewError (before writing anything) when the database is newer than `known`.
+ */
+function recordedVersion (db: Db, known: number): number {
+  const legacy = db.pragma('user_version', { simple: true }) as number
+  if (legacy > known) throw new SchemaTooNewError(legacy, known, ADVICE)
+  return db.transaction(() => {
+    db.exec(CREATE_MIGRATIONS_TABLE)
+    const v = db.prepare<[], number>('SELECT coalesce(max(version), 0) FROM schema_migrations').pluck().get() ?? 0
+    if (v > known) throw new SchemaTooNewError(v, known, ADVICE)
+    if (v >= legacy) return v
+    const record = db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)')
+    for (let n = v + 1; n <= legacy; n++) record.run(n, migrationName(n))
+    return legacy
+  })()
+}
+
+/**
+ * Applies every migration newer than the database's recorded version, each in its own
+ * transaction with its `schema_migrations` row. `PRAGMA user_version` is kept equal to the
+ * version, so a vault-sync from before `schema_migrations` still refuses a newer file.
+ * @throws SchemaTooNewError when the database is newer than this build; a failing migration's
+ *   error (that migration is rolled back, earlier ones stay).
+ */
+export function migrate (db: Db): MigrationResult {
+  const from = recordedVersion(db, MIGRATIONS.length)
+  const applied: number[] = []
+  const record = db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)')
+  for (let v = from; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v])
+      record.run(v + 1, migrationName(v + 1))
       db.pragma(`user_version = ${v + 1}`)
     })()
+    applied.push(v + 1)
   }
+  return { from, to: MIGRATIONS.length, applied }
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * `vault-sync migrate`: brings the configured store's schema up to date and says what it did.
- * SQLite: opening the file applies its migrations (`database.ts`). PostgreSQL: `pg/migrate.ts`
+ * SQLite: opening the file applies its migrations (`database.ts`, recorded in `schema_migrations`). PostgreSQL: `pg/migrate.ts`
  * (one transaction per migration under an advisory lock; safe while other replicas start).
  */
 import { hostname } from 'node:os'
@@ -26,11 +26,10 @@ export async function runMigrateCommand (config: StorageSettings): Promise<strin
       ? `PostgreSQL schema already at version ${r.to}`
       : `PostgreSQL schema migrated from version ${r.from} to ${r.to} (applied ${r.applied.join(', ')})`
   }
-  const { openDatabase } = await import('./database.js')
-  const db = openDatabase(config.dbPath)
-  try {
-    return `SQLite schema of ${config.dbPath} at version ${db.pragma('user_version', { simple: true }) as number}`
-  } finally {
-    db.close()
-  }
+  const { openAndMigrate } = await import('./database.js')
+  const { db, migration: r } = openAndMigrate(config.dbPath)
+  db.close()
+  return r.applied.length === 0
+    ? `SQLite schema of ${config.dbPath} already at version ${r.to}`
+    : `SQLite schema of ${config.dbPath} migrated from version ${r.from} to ${r.to} (applied ${r.applied.join(', ')})`
 }

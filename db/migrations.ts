@@ -1,5 +1,6 @@
 /**
- * Schema migrations, applied in order by `PRAGMA user_version` (migration N sets version N+1).
+ * Schema migrations, applied in order by `database.ts` (migration i has version i+1, recorded in
+ * `schema_migrations`).
  * Append only: never edit a migration that has shipped. SQL strings, so nothing needs copying
  * at build time.
  */
@@ -153,5 +154,52 @@ export const MIGRATIONS: readonly string[] = [
   // instead of scanning the outbox on every tick (issue 17).
   `
   CREATE INDEX sync_outbox_leased ON sync_outbox (lease_until) WHERE lease_until IS NOT NULL;
+  `,
+  // 7 (issue 22): association rules per destination (src/rules/): what a rule covers, the
+  // policies of its owner (a secret added later is covered only if they could read it), which
+  // associations it made (`association_origins`, gone with the association or the rule) and the
+  // secrets whose rule-made association was removed explicitly (`rule_exclusions`).
+  `
+  CREATE TABLE association_rules (
+    id              TEXT PRIMARY KEY,
+    destination_id  TEXT NOT NULL REFERENCES destinations(id) ON DELETE CASCADE,
+    name            TEXT NOT NULL,
+    accessor        TEXT NOT NULL REFERENCES mounts(accessor) ON DELETE CASCADE,
+    path_prefix     TEXT NOT NULL,
+    recursive       INTEGER NOT NULL,
+    include_globs   TEXT NOT NULL,
+    exclude_globs   TEXT NOT NULL,
+    custom_metadata TEXT NOT NULL,
+    owner_policies  TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    UNIQUE (destination_id, name)
+  );
+  CREATE INDEX association_rules_by_mount ON association_rules (accessor);
+  CREATE TABLE association_origins (
+    association_id TEXT NOT NULL REFERENCES associations(id) ON DELETE CASCADE,
+    rule_id        TEXT NOT NULL REFERENCES association_rules(id) ON DELETE CASCADE,
+    PRIMARY KEY (association_id, rule_id)
+  );
+  CREATE INDEX association_origins_by_rule ON association_origins (rule_id);
+  CREATE TABLE rule_exclusions (
+    rule_id     TEXT NOT NULL REFERENCES association_rules(id) ON DELETE CASCADE,
+    secret_path TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (rule_id, secret_path)
+  );
+  `,
+  // 8 (issue 21): drift: per target, the evidence recorded when its write settled (JSON: remote
+  // version, remote updated time, tags and content type written, keyed HMAC of the value) and the
+  // last sweep's finding (JSON, never a value or digest); per destination, its drift override
+  // (sys/sync-ext/destinations/:type/:name/drift) and when it was last swept.
+  `
+  ALTER TABLE association_targets ADD COLUMN drift_evidence TEXT;
+  ALTER TABLE association_targets ADD COLUMN drift_finding TEXT;
+  CREATE TABLE destination_drift (
+    destination_id TEXT PRIMARY KEY REFERENCES destinations(id) ON DELETE CASCADE,
+    override       TEXT NOT NULL DEFAULT '{}',
+    last_sweep_at  INTEGER,
+    last_result    TEXT
+  );
   `
 ]

@@ -19,6 +19,8 @@ import { apiDocsPage, openApiRoutes } from './sys/openapi.js'
 import { policyRoutes } from './sys/policies.js'
 import { syncRoutes } from './sys/sync/index.js'
 import { syncExtRoutes } from './sys/sync-ext/index.js'
+import { ruleRoutes } from './sys/sync-ext/rules.js'
+import { driftRoutes } from './sys/sync-ext/drift.js'
 import { uiRoutes } from './ui/index.js'
 
 /**
@@ -60,6 +62,8 @@ export function registerRoutes (app: FastifyInstance, services: Services, option
   metricsRoutes(app, app.metrics)
   syncRoutes(app, services)
   syncExtRoutes(app, services)
+  ruleRoutes(app, services)
+  driftRoutes(app, services)
   openApiRoutes(app)
   apiDocsPage(app)
   if (options.ui === true) uiRoutes(app)

@@ -12,28 +12,36 @@ import { validateDestinationName } from '../src/sync/destination-service.js'
 import { vaultPath } from '../src/vault/request-target.js'
 import { documented, type OperationDoc } from '../src/openapi/route-doc.js'
 
-/** Serves a request inside a mount; `rest` is the path after the mount path (`data/foo`). */
-export type MountHandler = (request: FastifyRequest, reply: FastifyReply, mount: MountRow, rest: string) => Promise<unknown>
+/**
+ * Serves a request inside a mount; `rest` is the path after the mount path (`data/foo`).
+ * Synchronous (the request pipeline has no await): returns the body to send, or the reply.
+ */
+export type MountHandler = (request: FastifyRequest, reply: FastifyReply, mount: MountRow, rest: string) => unknown
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 const WRITES = new Set(['POST', 'PUT', 'PATCH'])
 
-/** Turns a Fastify route URL (`/v1/sys/mounts/*`, `/v1/x/:name`) into an anchored RegExp. */
-const regexCache = new Map<string, RegExp>()
-/** `routeRegex`, compiled once per pattern (this runs on every KV request). */
-function compiled (url: string): RegExp {
-  let re = regexCache.get(url)
-  if (re === undefined) { re = routeRegex(url); regexCache.set(url, re) }
-  return re
-}
-
-function routeRegex (url: string): RegExp {
-  const body = url.split('/').map((seg) => {
+/** A Fastify route URL (`/v1/sys/mounts/*`, `/v1/x/:name`) as the body of a RegExp. */
+function routePattern (url: string): string {
+  return url.split('/').map((seg) => {
     if (seg === '*') return '.*'
     if (seg.startsWith(':')) return '[^/]+'
     return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
   }).join('/')
-  return new RegExp(`^${body}$`)
+}
+
+/**
+ * A test for "`url` matches one of `urls`": one anchored RegExp (one test per request instead of
+ * one per route), skipped when the URL's first segment after `/v1/` starts none of the patterns
+ * (a KV path never pays for the `sys/` routes).
+ */
+function anyRoute (urls: string[]): (url: string) => boolean {
+  const re = new RegExp(`^(?:${urls.map(routePattern).join('|')})$`)
+  const first = (url: string): string => url.split('/', 3)[2] ?? ''
+  // Patterns outside `/v1/` match no `/v1/` URL unless they open with a parameter or wildcard.
+  const literal = urls.every((u) => u.startsWith('/v1/') ? !/^[:*]/.test(first(u)) : !/^\/[:*]/.test(u))
+  const starts = new Set(urls.map(first))
+  return (url) => (!literal || starts.has(first(url))) && re.test(url)
 }
 
 /**
@@ -48,15 +56,17 @@ export function mountDispatchRoutes (
   known: string[],
   docs: OperationDoc[]
 ): void {
+  // Built on the first request, once every route is registered.
+  let knownRoute: ((url: string) => boolean) | undefined
   app.route({
     method: [...METHODS],
     url: '/v1/*',
     schema: { openapi: documented(...docs) },
-    handler: async (request: FastifyRequest, reply) => {
+    handler: (request: FastifyRequest, reply) => {
       // The canonical path (decoded once, list `/` added), never the router's own parse of it.
       const path = vaultPath(request)
-      const url = `/v1/${path}`
-      if (known.some((k) => k !== '/v1/*' && compiled(k).test(url))) throw unsupportedOperation()
+      knownRoute ??= anyRoute(known.filter((k) => k !== '/v1/*'))
+      if (knownRoute(`/v1/${path}`)) throw unsupportedOperation()
       // FR-09: a destination name with a slash (`a/b`, or `a%2Fb`, the same path once decoded)
       // is refused naming `name` rather than as an unknown path.
       const slashName = WRITES.has(request.method) ? /^sys\/sync\/destinations\/[^/]+\/([^/]+\/.+)$/.exec(path) : null
@@ -65,7 +75,7 @@ export function mountDispatchRoutes (
       const found = mounts.resolve(path)
       const handler = found === undefined ? undefined : handlers[found.mount.type]
       if (found === undefined || handler === undefined) throw noHandlerForRoute(path)
-      return await handler(request, reply, found.mount, found.rest)
+      return handler(request, reply, found.mount, found.rest)
     }
   })
 }

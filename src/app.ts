@@ -8,7 +8,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttpsServer } from 'node:https'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { registerRoutes } from '../routes/index.js'
-import { installAcl } from './acl/enforce.js'
+import { aclAuthorizer, installAcl } from './acl/enforce.js'
 import { installAudit } from './audit/audit-hook.js'
 import { createMetricsRepo } from '../db/metrics-repo.js'
 import { installRequestLog } from './logging/request-log.js'
@@ -77,8 +77,12 @@ export function buildApp ({ services, maxRequestBytes, tls, http, ui = false, lo
       return installListVerb(createHttpServer(timeouts, handler))
     }
   }) as unknown as FastifyInstance
-  installVaultHttp(app, { authenticate: (t) => services.tokens.authenticate(t), jsonLimits: http?.json ?? DEFAULT_JSON_LIMITS })
-  installAcl(app, { policies: services.policies, recordUse: (a) => { services.tokens.recordUse(a) }, existence: services.existenceChecks })
+  installVaultHttp(app, {
+    authenticate: (t) => services.tokens.authenticate(t),
+    authorize: aclAuthorizer({ policies: services.policies, existence: services.existenceChecks }),
+    jsonLimits: http?.json ?? DEFAULT_JSON_LIMITS
+  })
+  installAcl(app, { recordUse: (a) => { services.tokens.recordUse(a) } })
   installAudit(app, services.audit)
   const metrics = createMetrics({
     telemetry,
@@ -90,9 +94,6 @@ export function buildApp ({ services, maxRequestBytes, tls, http, ui = false, lo
   app.decorate('metrics', metrics)
   if (metrics.prometheusEnabled) installHttpMetrics(app, metrics)
   if (logRequestsLevel !== undefined) installRequestLog(app, logRequestsLevel)
-  app.addHook('preValidation', async (request) => {
-    if (request.body === undefined && request.method !== 'GET' && request.method !== 'HEAD') request.body = {}
-  })
   registerRoutes(app, services, { ui })
   return app
 }

@@ -4,6 +4,7 @@
  * `ConfigError` naming the variable, and start-up stops with that message.
  */
 import { dirname, join } from 'node:path'
+import { driftConfigFromEnv, type DriftConfig } from './drift/drift-config.js'
 import type { AzureEnvDefaults } from './drivers/azure-kv/azure-kv-config.js'
 import type { AzureKvOperatorSettings } from './drivers/azure-kv/index.js'
 import type { BuiltinDriverSettings } from './drivers/registry.js'
@@ -63,6 +64,8 @@ export interface Config {
   /** Minimum interval between sync attempts of one association (`VAULT_SYNC_MIN_WRITE_INTERVAL`), ms; 0 = off. */
   minWriteIntervalMs: number
   azure: AzureSettings
+  /** Drift detection and repair (issue 21, `VAULT_SYNC_DRIFT_*`, src/drift/drift-config.ts). */
+  drift: DriftConfig
   /** Listener timeouts and JSON limits (`vault/http-limits.ts`). */
   http: { timeouts: HttpTimeouts, json: JsonLimits }
   /** Serve the operator page at `/ui/` (`VAULT_SYNC_UI`, config key `ui`; on in `-dev`). */
@@ -217,6 +220,7 @@ export function loadConfig (overrides: ConfigOverrides = {}, env: Env = process.
     unsyncedRetentionMs: duration(env, 'VAULT_SYNC_UNSYNCED_RETENTION', '10m'),
     minWriteIntervalMs: duration(env, 'VAULT_SYNC_MIN_WRITE_INTERVAL', '500ms'),
     azure: loadAzureSettings(env, overrides.azureDefaults ?? {}),
+    drift: Object.freeze(driftConfigFromEnv(env, (variable, message) => { throw new ConfigError(variable, message) })),
     http: loadHttpLimits(env),
     ui: bool(env, 'VAULT_SYNC_UI', overrides.uiDefault ?? false),
     azureEnv: Object.freeze({

@@ -22,6 +22,8 @@ import type { AzureRequestHook } from './metrics/azure-request-policy.js'
 import { createServices, type Services } from './services.js'
 import { createSyncEngine } from './worker/sync-engine.js'
 import type { SyncWorker } from './worker/worker.js'
+import { createDriftEngine } from './drift/drift-engine.js'
+import type { DriftRunner } from './drift/drift-runner.js'
 
 export interface DevOptions {
   /** Root token id to create (`-dev-root-token-id`); a new `hvs.` id when absent. */
@@ -58,6 +60,8 @@ export interface RunningServer {
   rootToken: string | undefined
   /** The sync worker, or undefined when switched off (`VAULT_SYNC_WORKER=off`, `-no-worker`). */
   worker: SyncWorker | undefined
+  /** Drift sweeps (issue 21), beside the worker; undefined when the worker is off. */
+  drift: DriftRunner | undefined
   /** The built-in Key Vault emulator (`server -dev`), or undefined. */
   akv: AkvEmulator | undefined
   /**
@@ -119,7 +123,7 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
   try {
     const registry = createBuiltinRegistry(driverSettings(config, (operation, status) => { azureRequests.count?.(operation, status) }))
     drivers?.(registry)
-    services = createServices({ db, sealKey, auditFile: config.auditFile, registry, azureEnv: config.azureEnv })
+    services = createServices({ db, sealKey, auditFile: config.auditFile, registry, azureEnv: config.azureEnv, driftConfig: config.drift })
   } catch (err) {
     db.close()
     throw err
@@ -152,6 +156,8 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
   azureRequests.count = app.metrics.azureRequest
   const worker = config.worker ? createSyncEngine(workerClock === undefined ? services : { ...services, now: workerClock }, config, app.log, app.metrics) : undefined
   worker?.start()
+  const drift = worker === undefined ? undefined : createDriftEngine(workerClock === undefined ? services : { ...services, now: workerClock }, app.log, app.metrics)
+  drift?.start()
   services.syncExt.status.setWorkerInProcess(worker !== undefined)
   app.metrics.setWorkerRunning(worker !== undefined)
   const { port } = app.server.address() as AddressInfo
@@ -165,6 +171,7 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
     address,
     rootToken,
     worker,
+    drift,
     akv: dev?.akv,
     reload: (next) => {
       if (tls !== undefined && next.tlsCertFile !== undefined && next.tlsKeyFile !== undefined) {
@@ -175,6 +182,7 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
     },
     close: async () => {
       try {
+        await drift?.stop()
         await worker?.stop()
         await app.close()
         db.close()

@@ -9,6 +9,7 @@ import { createKvRepo } from '../db/kv-repo.js'
 import { createMetaRepo } from '../db/meta-repo.js'
 import { createMountsRepo } from '../db/mounts-repo.js'
 import { createPoliciesRepo } from '../db/policies-repo.js'
+import { createRulesRepo } from '../db/rules-repo.js'
 import { createTokensRepo } from '../db/tokens-repo.js'
 import type { ExistenceCheck } from './acl/enforce.js'
 import { destinationExistenceCheck, kvExistenceCheck } from './acl/existence.js'
@@ -25,8 +26,13 @@ import { loadConfig, driverSettings } from './config.js'
 import { createBuiltinRegistry, type DriverRegistry } from './drivers/registry.js'
 import type { AzureEnvDefaults } from './drivers/azure-kv/azure-kv-config.js'
 import { createActivationService } from './sync/activation-service.js'
+import { createRuleService, ruleExistenceCheck } from './rules/rule-service.js'
 import { createSyncServices } from './sync/sync-services.js'
 import { createSyncExtServices } from './sync-ext/sync-ext-services.js'
+import { deriveDriftKey } from './drift/value-digest.js'
+import { DEFAULT_DRIFT_CONFIG, type DriftConfig } from './drift/drift-config.js'
+import { createDriftService } from './drift/drift-service.js'
+import { createDriftRepo } from '../db/drift-repo.js'
 import { createTokenService } from './tokens/token-service.js'
 import { createTokenTuneService } from './tokens/token-tune.js'
 
@@ -56,6 +62,8 @@ export interface ServicesOptions {
   registry?: DriverRegistry
   /** Env fallbacks of `azure-kv` destinations (from `config.ts`), for `sys/sync-ext/status`. */
   azureEnv?: Readonly<AzureEnvDefaults>
+  /** Global drift settings (config.ts `drift`, issue 21); the defaults when absent. */
+  driftConfig?: Readonly<DriftConfig>
 }
 
 /**
@@ -63,7 +71,7 @@ export interface ServicesOptions {
  * mounts).
  * @throws Error naming `VAULT_SYNC_SEAL_KEY_FILE` when the key does not open this database.
  */
-export function createServices ({ db, sealKey, auditFile, now: injectedNow, registry = createBuiltinRegistry(driverSettings(loadConfig({}, {}))), azureEnv = {} }: ServicesOptions) {
+export function createServices ({ db, sealKey, auditFile, now: injectedNow, registry = createBuiltinRegistry(driverSettings(loadConfig({}, {}))), azureEnv = {}, driftConfig = DEFAULT_DRIFT_CONFIG }: ServicesOptions) {
   const now = injectedNow ?? Date.now
   const meta = createMetaRepo(db)
   const sealer: Sealer = createSealer(sealKey)
@@ -97,12 +105,26 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
   kvChangeHooks.push((change) => { sync.associationService.recordKvChange(change) })
   const policies = createPolicyService({ policies: createPoliciesRepo(db) })
   policies.ensureBuiltins()
+  // Association rules (issue 22): their hook runs after sync's, in the same KV transaction.
+  const rules = createRuleService({
+    transact: sync.work.transact, rules: createRulesRepo(db), associations: sync.work.associations, associationService: sync.associationService,
+    destinations: sync.destinationService, mounts, kv, policies, now
+  })
+  kvChangeHooks.push((change) => { rules.onKvChange(change) })
   const tokenTune = createTokenTuneService({ meta })
   // Paths whose writes are `create` or `update` for the ACL depending on existence (D-7).
   const destinationExists = (type: string, name: string): boolean | undefined => {
     try { return sync.destinationService.find(type, name).row !== undefined } catch { return undefined }
   }
-  const existenceChecks: ExistenceCheck[] = [kvExistenceCheck(mounts, kv.secretExists), destinationExistenceCheck(destinationExists)]
+  const existenceChecks: ExistenceCheck[] = [kvExistenceCheck(mounts, kv.secretExists), destinationExistenceCheck(destinationExists), ruleExistenceCheck(rules.exists)]
+  const driftRepo = createDriftRepo(db)
+  const drift = createDriftService({
+    drift: driftRepo,
+    targetsOf: (id) => sync.work.associations.driftTargetsOfDestination(id),
+    destinations: sync.destinationService,
+    config: driftConfig,
+    sweepable: (type) => registry.get(type)?.drift !== undefined
+  })
   return {
     /** The database handle, for the composition root and tests; no service receives it. */
     db,
@@ -120,6 +142,8 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
     tokenTune,
     /** The keyed hash of each half of an association target's digest (sync/plan.ts). */
     targetDigestKey: keyedHashes.targetDigest,
+    /** The key of drift value digests recorded at write time (drift/value-digest.ts, issue 21). */
+    driftKey: deriveDriftKey(sealKey),
     activation,
     /** Hooks run synchronously inside every KV mutation's transaction (see kv/kv-events.ts). */
     kvChangeHooks,
@@ -131,12 +155,18 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
     syncConfig: sync.syncConfig,
     /** Sync destinations: CRUD, purge, decrypted config for the worker. */
     destinationService: sync.destinationService,
-    /** Associations: set/remove/lists; its KV hook is registered above. */
-    associationService: sync.associationService,
+    /** Associations: set/remove/lists (explicit set/remove tracked by the rules); its KV hook is registered above. */
+    associationService: rules.trackExplicit(sync.associationService),
+    /** Association rules under `sys/sync-ext/destinations/:type/:name/rules` (rules/rule-service.ts). */
+    rules,
     /** What the sync worker works on: transactions, repos, `enqueue` (its `onEnqueued` wakes the worker). */
     syncWork: sync.work,
     /** vault-sync extensions under `sys/sync-ext/` (status, name preview). */
-    syncExt: createSyncExtServices({ db, now, registry, mounts, destinations: sync.destinationService, syncConfig: sync.syncConfig, azureEnv })
+    syncExt: createSyncExtServices({ db, now, registry, mounts, destinations: sync.destinationService, syncConfig: sync.syncConfig, azureEnv, driftStatus: drift.status }),
+    /** Drift settings per destination and the plan (drift/drift-service.ts, issue 21). */
+    drift,
+    /** What the drift runner of the worker process works with (drift/drift-runner.ts). */
+    driftWork: { repo: driftRepo, config: driftConfig }
   }
 }
 

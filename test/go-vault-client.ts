@@ -55,3 +55,28 @@ export function goLogical (address: string, token: string) {
     }
   }
 }
+
+/**
+ * terraform-provider-vault's `secretsSyncAssociationRead` for the resource ID
+ * `<type>/dest/<name>/mount/<mount>/secret/<secret_name>`: the mount's accessor, then the
+ * destination's associations filtered by accessor and secret name, into the resource's state.
+ * @throws Error with the provider's text when no entry is found.
+ */
+export async function terraformAssociationRead (vault: ReturnType<typeof goLogical>, id: string): Promise<Record<string, unknown>> {
+  const m = /^(.+)\/dest\/(.+)\/mount\/(.+)\/secret\/(.+)$/.exec(id)!
+  const [, type, dest, mount, secretName] = m
+  const accessor = (await vault.read(`sys/mounts/${mount}`)).data.accessor as string
+  const resp = await vault.read(`sys/sync/destinations/${type}/${dest}/associations`)
+  const status: Record<string, string> = {}
+  const updatedAt: Record<string, string> = {}
+  const subkeys: string[] = []
+  for (const [k, v] of Object.entries(resp.data.associated_secrets as Record<string, Record<string, string>>)) {
+    if (v.secret_name === secretName && v.accessor === accessor) {
+      status[k] = v.sync_status
+      updatedAt[k] = v.updated_at
+      if ((v.sub_key ?? '') !== '') subkeys.push(v.sub_key)
+    }
+  }
+  if (Object.keys(status).length === 0) throw new Error(`no associated secrets found for given mount accessor and secret name ${accessor}/${secretName}`)
+  return { name: dest, type, mount, secret_name: secretName, sync_status: status, updated_at: updatedAt, subkeys }
+}

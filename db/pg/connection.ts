@@ -121,11 +121,21 @@ export function rowsOf (q: PgQueryable): PgTx {
  *   `lock_timeout` expires, 57014 query_canceled on `statement_timeout`).
  */
 export async function withTransaction<T> (pool: pg.Pool, work: (tx: PgTx) => Promise<T>): Promise<T> {
+  return await withClientTransaction(pool, async (client) => await work(rowsOf(client)))
+}
+
+/**
+ * `withTransaction` handing `work` the checked-out client itself (for callers that build
+ * their own statements on it, such as named prepared statements: `db/store/pg/`). The client
+ * is always released: destroyed when ROLLBACK failed (a broken connection), else returned.
+ * @throws as `withTransaction`.
+ */
+export async function withClientTransaction<T> (pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect()
   let broken: Error | undefined
   try {
     await client.query('BEGIN')
-    const result = await work(rowsOf(client))
+    const result = await work(client)
     await client.query('COMMIT')
     return result
   } catch (err) {

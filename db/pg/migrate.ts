@@ -9,6 +9,9 @@
 import pg from 'pg'
 import { clientConfig, type PgConnectionSettings } from './connection.js'
 import { PG_MIGRATIONS, type PgMigration } from './schema.js'
+import { SchemaTooNewError, type MigrationResult } from '../schema-version.js'
+
+export { SchemaTooNewError, type MigrationResult }
 
 /** Advisory lock key of migrations (ASCII "vsmigrat"). */
 export const MIGRATION_LOCK_KEY = '8534995076093878644'
@@ -16,17 +19,8 @@ export const MIGRATION_LOCK_KEY = '8534995076093878644'
 /** Longest wait for another replica's migration, ms. */
 const MIGRATION_LOCK_WAIT_MS = 300_000
 
-/** The database was migrated by a newer vault-sync than this one. */
-export class SchemaTooNewError extends Error {
-  constructor (readonly found: number, readonly known: number) {
-    super(`database schema version ${found} is newer than this vault-sync knows (${known}): ` +
-      'another replica runs a newer vault-sync; upgrade this one (vault-sync never downgrades a schema)')
-    this.name = 'SchemaTooNewError'
-  }
-}
-
-/** Outcome of a run: schema version before and after, and the versions this run applied. */
-export interface MigrationResult { from: number, to: number, applied: number[] }
+/** What a replica that finds a newer schema tells the operator. */
+const ADVICE = 'another replica runs a newer vault-sync; upgrade this one (vault-sync never downgrades a schema)'
 
 const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
   version    INTEGER PRIMARY KEY,
@@ -46,7 +40,7 @@ async function currentVersion (client: pg.ClientBase): Promise<number> {
 export async function schemaVersion (client: pg.ClientBase, migrations: readonly PgMigration[] = PG_MIGRATIONS): Promise<number> {
   const exists = await client.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS e")
   const v = exists.rows[0].e === true ? await currentVersion(client) : 0
-  if (v > migrations.length) throw new SchemaTooNewError(v, migrations.length)
+  if (v > migrations.length) throw new SchemaTooNewError(v, migrations.length, ADVICE)
   return v
 }
 
@@ -68,7 +62,7 @@ export async function migrateWith (client: pg.ClientBase, migrations: readonly P
       await client.query(CREATE_TABLE)
       const v = await currentVersion(client)
       from ??= v
-      if (v > migrations.length) throw new SchemaTooNewError(v, migrations.length)
+      if (v > migrations.length) throw new SchemaTooNewError(v, migrations.length, ADVICE)
       if (v === migrations.length) {
         await client.query('COMMIT')
         return { from, to: v, applied }

@@ -172,5 +172,54 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     sql: `
   CREATE INDEX sync_outbox_leased ON sync_outbox (lease_until) WHERE lease_until IS NOT NULL;
   `
+  },
+  {
+    // SQLite migration 7 (issue 22): association rules, the origin of each rule-made
+    // association, and the exclusions made by removing one explicitly (src/rules/).
+    name: 'association-rules',
+    sql: `
+  CREATE TABLE association_rules (
+    id              TEXT PRIMARY KEY,
+    destination_id  TEXT NOT NULL REFERENCES destinations(id) ON DELETE CASCADE,
+    name            TEXT NOT NULL,
+    accessor        TEXT NOT NULL REFERENCES mounts(accessor) ON DELETE CASCADE,
+    path_prefix     TEXT NOT NULL,
+    recursive       INTEGER NOT NULL,
+    include_globs   TEXT NOT NULL,
+    exclude_globs   TEXT NOT NULL,
+    custom_metadata TEXT NOT NULL,
+    owner_policies  TEXT NOT NULL,
+    created_at      BIGINT NOT NULL,
+    UNIQUE (destination_id, name)
+  );
+  CREATE INDEX association_rules_by_mount ON association_rules (accessor);
+  CREATE TABLE association_origins (
+    association_id TEXT NOT NULL REFERENCES associations(id) ON DELETE CASCADE,
+    rule_id        TEXT NOT NULL REFERENCES association_rules(id) ON DELETE CASCADE,
+    PRIMARY KEY (association_id, rule_id)
+  );
+  CREATE INDEX association_origins_by_rule ON association_origins (rule_id);
+  CREATE TABLE rule_exclusions (
+    rule_id     TEXT NOT NULL REFERENCES association_rules(id) ON DELETE CASCADE,
+    secret_path TEXT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    PRIMARY KEY (rule_id, secret_path)
+  );
+  `
+  },
+  {
+    // SQLite migration 8 (issue 21): drift evidence and findings per target, drift settings and
+    // the last sweep per destination.
+    name: 'drift',
+    sql: `
+  ALTER TABLE association_targets ADD COLUMN drift_evidence TEXT;
+  ALTER TABLE association_targets ADD COLUMN drift_finding TEXT;
+  CREATE TABLE destination_drift (
+    destination_id TEXT PRIMARY KEY REFERENCES destinations(id) ON DELETE CASCADE,
+    override       TEXT NOT NULL DEFAULT '{}',
+    last_sweep_at  BIGINT,
+    last_result    TEXT
+  );
+  `
   }
 ]

@@ -13,6 +13,7 @@ import {
 } from '../../src/kv/kv-schemas.js'
 import { either, errorBody, noBody, vaultData } from '../../src/openapi/route-doc.js'
 import { emptyNotFound, rawNotFound, type KvCall, type KvPathGroup } from './kv-call.js'
+import { sendRead, sendVersion } from './kv-serializers.js'
 
 const GONE = 'The version is deleted or destroyed: the envelope with `mount_type: ""` and no `errors` (Vault\'s raw 404)'
 const MISSING = errorBody('No such secret or version', [])
@@ -20,7 +21,7 @@ const MISSING = errorBody('No such secret or version', [])
 function write (call: KvCall): unknown {
   const data = decodeData(call.input.data)
   const cas = decodeCas(call.input.options)
-  return ok(call.request, call.kv.writeData(call.accessor, call.key, data, cas))
+  return sendVersion(call.reply, ok(call.request, call.kv.writeData(call.accessor, call.key, data, cas)))
 }
 
 /** The `data/:path` path group (a key never ends in `/`). */
@@ -31,7 +32,7 @@ export const dataPaths: KvPathGroup = {
       const r = call.kv.readData(call.accessor, call.key, decodeInt(call.input.version, 'version'))
       if (r.status === 'missing') throw notFound()
       if (r.status === 'gone') return rawNotFound(call, { data: null, metadata: r.metadata })
-      return ok(call.request, { data: r.value, metadata: r.metadata })
+      return sendRead(call.reply, ok(call.request, { data: r.value, metadata: r.metadata }))
     },
     update: write,
     patch: (call) => {
@@ -40,7 +41,7 @@ export const dataPaths: KvPathGroup = {
       const r = call.kv.patchData(call.accessor, call.key, data, cas)
       if (r.status === 'missing') return emptyNotFound(call.reply)
       if (r.status === 'gone') return rawNotFound(call, r.metadata)
-      return ok(call.request, r.value)
+      return sendVersion(call.reply, ok(call.request, r.value))
     },
     delete: (call) => {
       call.kv.deleteLatest(call.accessor, call.key)

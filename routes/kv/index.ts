@@ -65,7 +65,7 @@ export function kvOperationDocs (): OperationDoc[] {
 
 /** Builds the `kv` engine handler for `engines.kv`. */
 export function kvEngine ({ kv }: Pick<Services, 'kv'>): MountHandler {
-  return async (request: FastifyRequest, reply: FastifyReply, mount: MountRow, rest: string) => {
+  return (request: FastifyRequest, reply: FastifyReply, mount: MountRow, rest: string) => {
     if (!isKvV2(mount)) throw noHandlerForRoute(`${mount.path}${rest}`)
     const op = operation(request)
     if (op === undefined) throw unsupportedOperation()
@@ -77,7 +77,7 @@ export function kvEngine ({ kv }: Pick<Services, 'kv'>): MountHandler {
       checkKeyPath(key, MUTATIONS.has(op) && group !== configPaths)
       const handler = group.ops[op]
       if (handler === undefined) throw unsupportedOperation()
-      return await handler({ request, reply, kv, accessor: mount.accessor, key, input: requestInput(request, op) })
+      return handler({ request, reply, kv, accessor: mount.accessor, key, input: requestInput(request, op) })
     }
     checkKeyPath(rest, false)
     if (MUTATIONS.has(op) && ROOTS.has(rest)) throw badRequest('missing path')

@@ -1,7 +1,8 @@
 /**
  * ACL enforcement in the request pipeline (spec/vault-core-kv-api.md §4.5, decisions D-6, D-7),
  * as Vault's `request_handling.go` does it before the backend runs:
- * - `onRequest` (after the token hook, before the body is read or the handler runs): the
+ * - `aclAuthorizer`, called by the pipeline's one `onRequest` step right after the token is
+ *   authenticated (before the body is read or the handler runs): the
  *   operation from the method (GET read / list, POST|PUT update or create by existence, PATCH
  *   patch, DELETE delete), the path after `/v1/`, the capability it needs, `sudo` on
  *   root-protected paths. Denied → 403 `permission denied` whatever the path (no route leak).
@@ -11,7 +12,7 @@
  * Routes with `config: { aclInHandler: true }` (the CLI preflight, §2.7) check the ACL
  * themselves through `request.vaultAcl`.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify'
 import { VaultError, permissionDenied } from '../vault/errors.js'
 import { isListRequest, vaultPath } from '../vault/request-target.js'
 import type { Acl, Operation, Permissions } from './acl.js'
@@ -87,9 +88,15 @@ export interface EnforceDeps {
   existence: ExistenceCheck[]
 }
 
-/** Installs the ACL hooks; call after `installVaultHttp` (its token hook must run first). */
-export function installAcl (app: FastifyInstance, { policies, recordUse, existence }: EnforceDeps): void {
-  app.addHook('onRequest', async (request) => {
+/**
+ * The ACL decision of one request, made inside the request pipeline's single `onRequest` step
+ * (`installVaultHttp`'s `authorize`, given the route's config), right after the token was authenticated: attaches the
+ * compiled ACL and the operation, and throws 403 when denied. Requests without a token
+ * (unauthenticated routes, 404s) are left alone.
+ * @throws VaultError 403 `permission denied`
+ */
+export function aclAuthorizer ({ policies, existence }: Pick<EnforceDeps, 'policies' | 'existence'>): (request: FastifyRequest, config: FastifyContextConfig) => void {
+  return (request, config) => {
     const token = request.vaultToken
     if (token === undefined) return
     const acl = policies.aclFor(token.policies)
@@ -97,18 +104,25 @@ export function installAcl (app: FastifyInstance, { policies, recordUse, existen
     const path = vaultPath(request)
     const operation = requestOperation(request, path, existence)
     request.vaultOperation = { operation, path }
-    if (request.routeOptions.config.aclInHandler === true || acl.root) return
+    if (config.aclInHandler === true || acl.root) return
     if (!acl.allows(operation, path, isSudoPath(path))) throw permissionDenied()
     const perms = acl.permissionsFor(path, operation)
     // vault-sync never wraps responses, so a rule that requires wrapping cannot be satisfied.
     if (perms?.requiresWrapping === true) throw permissionDenied()
     request.vaultOperation.perms = perms
-  })
+  }
+}
 
-  app.addHook('preHandler', async (request) => {
+/**
+ * Installs the ACL's later hooks (synchronous: no promise per request): parameter constraints
+ * and the `associations/set` read check once the body is parsed, the token use once the
+ * response is out. The decision itself is `aclAuthorizer`, run by the pipeline's `onRequest`.
+ */
+export function installAcl (app: FastifyInstance, { recordUse }: Pick<EnforceDeps, 'recordUse'>): void {
+  app.addHook('preHandler', (request, _reply, done) => {
     const token = request.vaultToken
     const acl = request.vaultAcl
-    if (token === undefined || acl === undefined) return
+    if (token === undefined || acl === undefined) { done(); return }
     const op = request.vaultOperation
     if (op?.perms !== undefined) {
       const data = (op.operation === 'read' ? request.query : request.body) as Record<string, unknown> | undefined
@@ -118,10 +132,12 @@ export function installAcl (app: FastifyInstance, { policies, recordUse, existen
       checkAssociationRead(acl, request.body as Record<string, unknown> | undefined)
     }
     request.vaultUseCounted = true
+    done()
   })
 
   // The use is counted once the response is out, so the last allowed use still sees its token.
-  app.addHook('onResponse', async (request) => {
+  app.addHook('onResponse', (request, _reply, done) => {
     if (request.vaultUseCounted === true && request.vaultToken !== undefined) recordUse(request.vaultToken.accessor)
+    done()
   })
 }

@@ -35,13 +35,16 @@ export const normalizePolicyName = (name: string): string => name.trim().toLower
 export function createPolicyService ({ policies }: { policies: PoliciesRepo }) {
   /** Compiled ACLs keyed by the sorted policy list; cleared by every write. */
   const cache = new Map<string, Acl>()
+  /** The same, by the policy list object (a token's shared entry hands the same list to every request). */
+  let byList = new WeakMap<readonly string[], Acl>()
+  const forget = (): void => { cache.clear(); byList = new WeakMap() }
 
   return {
     /** Stores the `default` policy on a new database (idempotent). */
     ensureBuiltins (): void {
       if (policies.get('default') !== undefined) return
       policies.upsert({ name: 'default', raw: DEFAULT_POLICY_TEXT, rules: JSON.stringify(DEFAULT_POLICY_RULES) })
-      cache.clear()
+      forget()
     },
 
     /** Every policy name, sorted, `root` included. */
@@ -71,7 +74,7 @@ export function createPolicyService ({ policies }: { policies: PoliciesRepo }) {
       checkPolicyName(n)
       const rules = await parsePolicyText(text)
       policies.upsert({ name: n, raw: text, rules: JSON.stringify(rules) })
-      cache.clear()
+      forget()
     },
 
     /**
@@ -83,14 +86,16 @@ export function createPolicyService ({ policies }: { policies: PoliciesRepo }) {
       if (n === 'root') throw badRequest('cannot delete "root" policy')
       if (n === 'default') throw badRequest('cannot delete default policy')
       policies.delete(n)
-      cache.clear()
+      forget()
     },
 
     /**
      * The ACL of a token carrying `names`: `root` bypasses every check; unknown names grant
      * nothing. Compiled once per policy set until a policy changes.
      */
-    aclFor (names: string[]): Acl {
+    aclFor (names: readonly string[]): Acl {
+      const known = byList.get(names)
+      if (known !== undefined) return known
       const key = [...names].sort().join('\n')
       let acl = cache.get(key)
       if (acl === undefined) {
@@ -102,6 +107,7 @@ export function createPolicyService ({ policies }: { policies: PoliciesRepo }) {
         acl = new Acl(rules, names.includes('root'))
         cache.set(key, acl)
       }
+      byList.set(names, acl)
       return acl
     }
   }

@@ -6,7 +6,7 @@
  * `aad` binds a blob to its row (e.g. `kv:<accessor>:<path>:<version>`), so a blob copied to
  * another row fails to decrypt.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, randomBytes, randomFillSync } from 'node:crypto'
 
 const VERSION = 1
 const NONCE_BYTES = 12
@@ -23,6 +23,18 @@ export interface Sealer {
   decryptString: (blob: Buffer, aad?: string) => string
 }
 
+/** Nonces drawn from a pool refilled from the CSPRNG (one call per 341 nonces, as `randomUUID` pools its entropy). */
+const NONCE_POOL = Buffer.alloc(NONCE_BYTES * 341)
+let noncePoolAt = NONCE_POOL.length
+
+/** 12 fresh random bytes (a copy: the pool is reused). */
+function freshNonce (): Buffer {
+  if (noncePoolAt + NONCE_BYTES > NONCE_POOL.length) { randomFillSync(NONCE_POOL); noncePoolAt = 0 }
+  const nonce = Buffer.from(NONCE_POOL.subarray(noncePoolAt, noncePoolAt + NONCE_BYTES))
+  noncePoolAt += NONCE_BYTES
+  return nonce
+}
+
 /**
  * Creates a sealer for `key`.
  * @throws RangeError when the key is not 32 bytes.
@@ -30,7 +42,7 @@ export interface Sealer {
 export function createSealer (key: Buffer): Sealer {
   if (key.length !== SEAL_KEY_BYTES) throw new RangeError(`seal key must be ${SEAL_KEY_BYTES} bytes, got ${key.length}`)
   const encrypt = (plaintext: string | Buffer, aad?: string): Buffer => {
-    const nonce = randomBytes(NONCE_BYTES)
+    const nonce = freshNonce()
     const cipher = createCipheriv('aes-256-gcm', key, nonce)
     if (aad !== undefined) cipher.setAAD(Buffer.from(aad, 'utf8'))
     const body = Buffer.concat([cipher.update(typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext), cipher.final()])

@@ -5,32 +5,16 @@
  * budget are deferred to the next round, never guessed. After an incomplete sweep a name that was
  * not listed is unknown rather than missing, so it is read directly.
  */
-import { nextProbe, type ClassifyOptions } from './classify.js'
-import type { DriftEvidence, DriftFinding, ListedSecret } from './drift-types.js'
+import { nextProbe } from './classify.js'
+import type { ClassifyOptions, DriftFinding, DriftTarget, ListedSecret, RoundResult } from './drift-types.js'
 import { inspectTarget, type DriftReader } from './inspect.js'
 
-/** One owned target: an opaque id (e.g. the association target's row id), its remote name and evidence. */
-export interface DriftTarget {
-  id: string
-  /** External (remote) name; compared case-insensitively, as Key Vault names are. */
-  name: string
-  evidence: DriftEvidence
-}
+export type { DriftTarget, RoundResult }
 
 /** A LIST sweep: items by lower-cased name, and whether the list was read to its end. */
 export interface SweepView {
   listed: ReadonlyMap<string, ListedSecret>
   complete: boolean
-}
-
-/** The outcome of a round. */
-export interface RoundResult {
-  /** Findings by target id. */
-  findings: Map<string, DriftFinding>
-  /** Ids of suspects left for the next round (read budget spent). */
-  deferred: string[]
-  /** Reads made (GETs). */
-  reads: number
 }
 
 /**

@@ -10,16 +10,10 @@
  * or foreign-owned name is `ownership-lost` and never taken over.
  */
 import { BUILTIN_TAG_KEY } from '../sync/tags.js'
-import type { DriftChange, DriftEvidence, DriftFinding, DriftObservation, DriftProbe, LatestRead, ListedSecret, RepairAction } from './drift-types.js'
-import { compareValue, type DriftKey } from './value-digest.js'
+import type { ClassifyOptions, DriftChange, DriftEvidence, DriftFinding, DriftObservation, DriftProbe, LatestRead, ListedSecret, RepairAction } from './drift-types.js'
+import { compareValue } from './value-digest.js'
 
-/** Options of {@link classify}. */
-export interface ClassifyOptions {
-  /** The digest key the evidence was recorded with (value-digest.ts). */
-  key: DriftKey
-  /** Whether repair may re-create a missing secret (destination/global `repair_missing`). */
-  repairMissing: boolean
-}
+export type { ClassifyOptions }
 
 const CHANGE_ORDER: DriftChange[] = ['missing', 'recreated', 'foreign-owner', 'certificate', 'new-version', 'value', 'disabled', 'tags', 'content-type']
 

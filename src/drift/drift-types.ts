@@ -5,6 +5,7 @@
  * `attributes.created`/`updated` (spec/azure-keyvault-api.md §1.3). A finding never holds a value
  * or a digest, so it can be shown in a plan as it is.
  */
+import type { DriftKey } from './value-digest.js'
 
 /** Recorded at write time, per association target. */
 export interface DriftEvidence {
@@ -75,6 +76,9 @@ export type DriftState = 'in-sync' | 'drifted-metadata' | 'drifted-value' | 'rem
  */
 export type DriftChange = 'new-version' | 'value' | 'tags' | 'content-type' | 'disabled' | 'missing' | 'recreated' | 'foreign-owner' | 'certificate'
 
+/** Every {@link DriftChange}, e.g. for metric labels created at 0. */
+export const DRIFT_CHANGES: readonly DriftChange[] = ['new-version', 'value', 'tags', 'content-type', 'disabled', 'missing', 'recreated', 'foreign-owner', 'certificate']
+
 /**
  * What repair would do. Every Azure-touching action is an ordinary job that passes every gate
  * (sync disabled, rate limit, ownership check):
@@ -105,3 +109,32 @@ export interface DriftFinding {
 
 /** Which read a classification still needs: GET latest, or GET of the recorded version. */
 export type DriftProbe = 'latest' | 'recorded-version'
+
+/** A finding as stored per target after a sweep (`association_targets.drift_finding`): when it was made, epoch ms. */
+export type StoredFinding = DriftFinding & { checkedAt: number }
+
+/** Options of a classification: the digest key the evidence was recorded with and whether repair may re-create. */
+export interface ClassifyOptions {
+  /** The digest key the evidence was recorded with (value-digest.ts). */
+  key: DriftKey
+  /** Whether repair may re-create a missing secret (destination/global `repair_missing`). */
+  repairMissing: boolean
+}
+
+/** One owned target of a drift round: an opaque id (e.g. the association target's key), its remote name and evidence. */
+export interface DriftTarget {
+  id: string
+  /** External (remote) name; compared case-insensitively, as Key Vault names are. */
+  name: string
+  evidence: DriftEvidence
+}
+
+/** The outcome of a drift round (check-round.ts). */
+export interface RoundResult {
+  /** Findings by target id. */
+  findings: Map<string, DriftFinding>
+  /** Ids of suspects left for the next round (read budget spent). */
+  deferred: string[]
+  /** Reads made (GETs). */
+  reads: number
+}

@@ -7,6 +7,13 @@
 import type { DriftEvidence, RepairAction } from './drift-types.js'
 import { valueDigest, type DriftKey } from './value-digest.js'
 
+/**
+ * The digest a drift repair records on a target (drift-runner.ts): it matches no plan digest, so
+ * the next attempt writes the target, and it tells the worker that this write is a repair, which
+ * the driver makes only while the secret is still this association's (`WriteOp.ownedCheck`).
+ */
+export const REPAIR_DIGEST = 'drift-repair'
+
 /** What a settled write tells: remote version and update time (unix seconds), tags and content type sent. */
 export interface SettledWrite {
   version: string
@@ -23,4 +30,15 @@ export function evidenceFromWrite (w: SettledWrite, renderedValue: string, key: 
 /** The evidence after a `refresh-evidence` action: same content, the remote version and time now seen. */
 export function refreshedEvidence (e: DriftEvidence, a: Extract<RepairAction, { kind: 'refresh-evidence' }>): DriftEvidence {
   return { ...e, version: a.version, updated: a.updated }
+}
+
+/**
+ * The evidence of a settled write result, or `undefined` when the driver did not report the
+ * remote version and `updated` time (or no key is configured): the target then has no evidence
+ * and drift leaves it alone until its next write.
+ */
+export function evidenceOfResult (op: { value: string, tags: Readonly<Record<string, string>>, contentType: string },
+  r: { version?: string, updated?: number }, key: DriftKey | undefined): DriftEvidence | undefined {
+  if (key === undefined || r.version === undefined || r.version === '' || r.updated === undefined) return undefined
+  return evidenceFromWrite({ version: r.version, updated: r.updated, tags: op.tags, contentType: op.contentType }, op.value, key)
 }

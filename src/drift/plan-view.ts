@@ -8,17 +8,16 @@
 import { Type, type Static } from 'typebox'
 import { formatTime } from '../kv/kv-time.js'
 import { named } from '../openapi/schema-json.js'
-import type { DriftChange, DriftFinding, DriftState, RepairAction } from './drift-types.js'
+import { DRIFT_CHANGES, type DriftFinding, type DriftState, type RepairAction } from './drift-types.js'
 
 const STATES: DriftState[] = ['in-sync', 'drifted-metadata', 'drifted-value', 'remote-missing', 'ownership-lost']
-const CHANGES: DriftChange[] = ['new-version', 'value', 'tags', 'content-type', 'disabled', 'missing', 'recreated', 'foreign-owner', 'certificate']
 const ACTIONS: Array<RepairAction['kind']> = ['none', 'refresh-evidence', 'update-properties', 'write', 'recreate']
 
 /** One target of a drift plan. */
 export const DriftPlanEntrySchema = named('DriftPlanEntry', Type.Object({
   name: Type.String({ description: 'External (remote) secret name' }),
   state: Type.Enum(STATES, { type: 'string', description: 'Drift state of the target' }),
-  changes: Type.Array(Type.Enum(CHANGES, { type: 'string' }), { description: 'What differs from the recorded write' }),
+  changes: Type.Array(Type.Enum([...DRIFT_CHANGES], { type: 'string' }), { description: 'What differs from the recorded write' }),
   recorded_version: Type.String({ description: 'Remote version vault-sync wrote' }),
   recorded_updated: Type.String({ description: 'Remote update time of that write (RFC 3339)' }),
   remote_version: Type.String({ description: 'Latest remote version when read; "" when unknown' }),

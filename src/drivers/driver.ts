@@ -16,6 +16,7 @@
  * dependency-cruiser).
  */
 import type { TObject, TSchema } from 'typebox'
+import type { ClassifyOptions, DriftTarget, RoundResult } from '../drift/drift-types.js'
 import type { NetworkRules, OpResult, TargetOp } from './target-ops.js'
 
 /** How a request is applied: create, POST/PUT update, or PATCH (merge-patch). */
@@ -106,6 +107,33 @@ export interface SyncDriver<C = unknown> {
    * could not (the worker logs that; `apply` then opens them itself as it would have).
    */
   warm? (connection: C): Promise<void>
+  /**
+   * Optional (issue 21): one drift round over the owned `targets` of a connection (a metadata
+   * sweep, then at most two reads per suspect, src/drift/check-round.ts), every call as
+   * background work under `o.share` of the endpoint's budget (sync traffic first), at most
+   * `o.maxCalls` calls. Types without it are never swept.
+   * @throws SyncError when a call fails (the round is lost; nothing was written).
+   */
+  drift? (connection: C, targets: readonly DriftTarget[], o: DriftRoundOptions): Promise<DriftRoundResult>
+}
+
+/** Options of {@link SyncDriver.drift}. */
+export interface DriftRoundOptions extends ClassifyOptions {
+  /** Share of the endpoint's per-window budget drift may use, 0 < share <= 0.5. */
+  share: number
+  /** Most calls of this round (LIST pages and reads), >= 1. */
+  maxCalls: number
+  /** LIST page size asked for (the service may answer shorter or empty pages). */
+  pageSize?: number
+  signal?: AbortSignal
+}
+
+/** What a drift round found: the findings and deferrals of `checkTargets`, and the sweep's size. */
+export interface DriftRoundResult extends RoundResult {
+  /** LIST calls made. */
+  listCalls: number
+  /** The LIST was read to its end. */
+  complete: boolean
 }
 
 /** Groups targets whose collision keys are equal; only groups of two or more, sorted (code unit order). */

@@ -30,6 +30,13 @@ export interface WriteOp {
   firstWrite: boolean
   /** Only tags differ from what was last written at `knownVersion` (decisions D-8). */
   tagsOnlyVersion?: string
+  /**
+   * A drift repair (issue 21): write only while the secret is still this association's, i.e. its
+   * latest version carries `ownerTagValue`, or is `version` (the one last written), or the
+   * untagged latest sits on top of `version`, or there is no secret at all (re-create). Otherwise
+   * nothing is written and the result is a CLIENT_SIDE_ERROR (ownership lost: never taken over).
+   */
+  ownedCheck?: { ownerTagValue: string, version: string }
 }
 
 /** Delete the external secret if (and only if) it carries `ownerTagValue`. */
@@ -46,5 +53,13 @@ export type TargetOp = WriteOp | DeleteOp
 
 /** The outcome of one operation. */
 export type OpResult =
-  | { ok: true, /** version written */ version?: string, /** user-facing note */ note?: string }
+  | {
+    ok: true
+    /** version written */
+    version?: string
+    /** user-facing note */
+    note?: string
+    /** The destination's update time of `version` right after the write, unix seconds (drift evidence, issue 21). */
+    updated?: number
+  }
   | { ok: false, error: SyncError }

@@ -35,13 +35,13 @@ export interface KvContext {
 /** Builds the shared context. */
 export function createKvContext ({ db, repo, sealer, hooks, clock }: KvServiceDeps): KvContext {
   const store = createKvStore({ repo, sealer })
-  const mutate = <T>(change: KvChange, fn: (changed: () => void) => T): T => {
-    return db.transaction(() => {
-      let dirty = false
-      const result = fn(() => { dirty = true })
-      if (dirty) for (const hook of [...hooks]) hook({ ...change })
-      return result
-    })()
-  }
+  // One transaction function for every mutation (better-sqlite3 builds a wrapper per `transaction()` call).
+  const inTransaction = db.transaction((change: KvChange, fn: (changed: () => void) => unknown): unknown => {
+    let dirty = false
+    const result = fn(() => { dirty = true })
+    if (dirty) for (const hook of [...hooks]) hook({ ...change })
+    return result
+  })
+  const mutate = <T>(change: KvChange, fn: (changed: () => void) => T): T => inTransaction(change, fn) as T
   return { store, now: clock ?? createMicroClock(), mutate }
 }

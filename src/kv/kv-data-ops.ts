@@ -34,13 +34,24 @@ export interface ConfigInput {
 
 /** Builds the data operations over `ctx`. */
 export function dataOperations ({ store, now, mutate }: KvContext) {
-  /** Picks the version a read asks for (`version` ≤ 0 or undefined = current) and classifies it. */
-  function pick (key: KeyState | undefined, version: number | undefined): VersionRead<VersionState> {
+  /** Views of the versions of shared, read-only key states (`store.peek`), by version entry. */
+  const peekedViews = new WeakMap<VersionState, VersionView>()
+  const peekedView = (v: VersionState, custom: Record<string, string> | null): VersionView => {
+    let view = peekedViews.get(v)
+    if (view === undefined) { view = versionView(v, custom); peekedViews.set(v, view) }
+    return view
+  }
+
+  /**
+   * Picks the version a read asks for (`version` ≤ 0 or undefined = current) and classifies it.
+   * `view` builds the version's view (`peekedView` for a shared state from `store.peek`).
+   */
+  function pick (key: Readonly<KeyState> | undefined, version: number | undefined, view = versionView): VersionRead<VersionState> {
     if (key === undefined) return { status: 'missing' }
     const n = version !== undefined && version > 0 ? version : key.currentVersion
     const v = key.versions.get(n)
     if (v === undefined) return { status: 'missing' }
-    const metadata = versionView(v, key.customMetadata)
+    const metadata = view(v, key.customMetadata)
     return isLive(v, now()) ? { status: 'ok', metadata, value: v } : { status: 'gone', metadata }
   }
 
@@ -75,7 +86,7 @@ export function dataOperations ({ store, now, mutate }: KvContext) {
   }
 
   function readData (accessor: string, path: string, version: number | undefined): VersionRead<JsonObject> {
-    const r = pick(store.load(accessor, path), version)
+    const r = pick(store.peek(accessor, path), version, peekedView)
     if (r.status !== 'ok') return r
     return { status: 'ok', metadata: r.metadata, value: store.readData(accessor, path, r.value.version) }
   }

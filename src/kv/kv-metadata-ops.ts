@@ -134,6 +134,18 @@ export function metadataOperations ({ store, now, mutate }: KvContext) {
     },
 
     /**
+     * For association rules: every key under `folder` (`""` or ending in `/`), at any depth,
+     * byte-sorted; keys whose versions are all deleted included (they have metadata).
+     */
+    keysUnder (accessor: string, folder: string): string[] {
+      const { from, to } = folderRange(folder)
+      return store.paths(accessor, from, to)
+    },
+
+    /** For association rules: the key's custom metadata (`{}` when none or no such key). */
+    customMetadataOf: (accessor: string, path: string): Record<string, string> => store.load(accessor, path)?.customMetadata ?? {},
+
+    /**
      * For sync: true when `path` names a secret of the mount `accessor`, i.e. its metadata exists
      * (whatever the state of its versions) and `path` is not a folder (`""` or ending in `/`).
      */

@@ -4,7 +4,7 @@
  * `aad` binds each blob to its mount, key and version so a blob moved to another row fails to
  * open). No rules here (see `kv-rules.ts`); callers hold the transaction.
  */
-import type { KvRepo } from '../../db/kv-repo.js'
+import type { KvMetadataRow, KvRepo, KvVersionRow } from '../../db/kv-repo.js'
 import type { Sealer } from '../crypto/seal.js'
 import type { JsonObject } from './kv-json.js'
 import type { VersionState } from './kv-rules.js'
@@ -34,8 +34,52 @@ export interface KeyState {
 const dataAad = (accessor: string, path: string, version: number): string => `kv-data:${accessor}:${path}:${version}`
 const customAad = (accessor: string, path: string): string => `kv-custom-metadata:${accessor}:${path}`
 
-/** Creates the store for `repo`, sealing with `sealer`. */
+/**
+ * Creates the store for `repo`, sealing with `sealer`.
+ *
+ * Opened blobs are remembered by the blob object itself (a `WeakMap`): the read-through cache
+ * (`db/read-cache.ts`) hands out the same `Buffer` for a row until the row may have changed (a
+ * write, or another process's commit seen through `PRAGMA data_version`), then a new one, so a
+ * remembered plaintext lives exactly as long as its sealed row stays cached (at most the cache's
+ * 10,000 entries) and is never served for a changed row. A security trade-off, bounded: the
+ * plaintext of recently read secrets stays in this process's memory (where every read puts it
+ * anyway) instead of being decrypted again per read; it is never logged. Every value returned is
+ * freshly parsed, so callers may change it.
+ */
 export function createKvStore ({ repo, sealer }: { repo: KvRepo, sealer: Sealer }) {
+  const opened = new WeakMap<Buffer, { aad: string, text: string }>()
+  /** `sealer.decryptString(blob, aad)`, remembered for this blob object and aad. */
+  const open = (blob: Buffer, aad: string): string => {
+    const hit = opened.get(blob)
+    if (hit !== undefined && hit.aad === aad) return hit.text
+    const text = sealer.decryptString(blob, aad)
+    opened.set(blob, { aad, text })
+    return text
+  }
+  /** Key states built by `peek`, by the metadata row object they came from. */
+  const peeked = new WeakMap<KvMetadataRow, { rows: KvVersionRow[], state: KeyState }>()
+  /** A key's state from its rows (the versions in a fresh map). */
+  const build = (accessor: string, path: string, row: KvMetadataRow, rows: KvVersionRow[]): KeyState => {
+    const versions = new Map<number, VersionState>()
+    for (const v of rows) {
+      versions.set(v.version, { version: v.version, createdTime: v.created_time, deletionTime: v.deletion_time, destroyed: v.destroyed === 1 })
+    }
+    const custom = row.custom_metadata === null
+      ? null
+      : JSON.parse(open(row.custom_metadata, customAad(accessor, path))) as Record<string, string>
+    return {
+      path,
+      currentVersion: row.current_version,
+      oldestVersion: row.oldest_version,
+      createdTime: row.created_time,
+      updatedTime: row.updated_time,
+      maxVersions: row.max_versions,
+      casRequired: row.cas_required === 1,
+      deleteVersionAfter: row.delete_version_after,
+      customMetadata: custom,
+      versions
+    }
+  }
   return {
     /** The mount's engine config (defaults when never written). */
     config (accessor: string): EngineConfig {
@@ -52,29 +96,25 @@ export function createKvStore ({ repo, sealer }: { repo: KvRepo, sealer: Sealer 
       repo.upsertConfig({ accessor, max_versions: c.maxVersions, cas_required: c.casRequired ? 1 : 0, delete_version_after: c.deleteVersionAfter })
     },
 
-    /** The key's metadata with every version entry, or undefined when the key has none. */
+    /** The key's metadata with every version entry (a fresh copy the caller may change), or undefined when the key has none. */
     load (accessor: string, path: string): KeyState | undefined {
       const row = repo.metadata(accessor, path)
+      return row === undefined ? undefined : build(accessor, path, row, repo.versions(accessor, path))
+    },
+
+    /**
+     * The key's metadata for reading only (shared: callers must not change it), remembered by the
+     * row objects it was built from, so a read served from the read-through cache builds nothing.
+     */
+    peek (accessor: string, path: string): Readonly<KeyState> | undefined {
+      const row = repo.metadata(accessor, path)
       if (row === undefined) return undefined
-      const versions = new Map<number, VersionState>()
-      for (const v of repo.versions(accessor, path)) {
-        versions.set(v.version, { version: v.version, createdTime: v.created_time, deletionTime: v.deletion_time, destroyed: v.destroyed === 1 })
-      }
-      const custom = row.custom_metadata === null
-        ? null
-        : JSON.parse(sealer.decryptString(row.custom_metadata, customAad(accessor, path))) as Record<string, string>
-      return {
-        path,
-        currentVersion: row.current_version,
-        oldestVersion: row.oldest_version,
-        createdTime: row.created_time,
-        updatedTime: row.updated_time,
-        maxVersions: row.max_versions,
-        casRequired: row.cas_required === 1,
-        deleteVersionAfter: row.delete_version_after,
-        customMetadata: custom,
-        versions
-      }
+      const rows = repo.versions(accessor, path)
+      const hit = peeked.get(row)
+      if (hit !== undefined && hit.rows === rows && hit.state.path === path) return hit.state
+      const state = build(accessor, path, row, rows)
+      peeked.set(row, { rows, state })
+      return state
     },
 
     /** Writes the key's metadata row (not its versions); an empty custom map is stored as none. */
@@ -109,7 +149,7 @@ export function createKvStore ({ repo, sealer }: { repo: KvRepo, sealer: Sealer 
     readData (accessor: string, path: string, version: number): JsonObject {
       const blob = repo.versionData(accessor, path, version)
       if (blob === undefined || blob === null) throw new Error(`could not find version data for version ${version}`)
-      return JSON.parse(sealer.decryptString(blob, dataAad(accessor, path, version))) as JsonObject
+      return JSON.parse(open(blob, dataAad(accessor, path, version))) as JsonObject
     },
 
     /** Sets (or clears with null) a version's deletion time, microseconds. */

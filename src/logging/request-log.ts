@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify'
 
 /** Installs the `onResponse` hook that logs each completed request at `level`. */
 export function installRequestLog (app: FastifyInstance, level: string): void {
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const log = request.log as unknown as Record<string, (obj: object, msg: string) => void>
     log[level]?.call(request.log, {
       method: request.method,
@@ -16,5 +16,6 @@ export function installRequestLog (app: FastifyInstance, level: string): void {
       status: reply.statusCode,
       duration_ms: Math.round(reply.elapsedTime * 1000) / 1000
     }, 'request completed')
+    done()
   })
 }

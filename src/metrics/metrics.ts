@@ -7,7 +7,7 @@
  *   and the reconciliation counters (`sync-metrics.ts`);
  * - `vaultsync_*` in base units: queue depth, oldest queued age and leased rows per
  *   destination, associations per status, Azure requests per operation and status (every SDK
- *   retry), worker state, HTTP request duration by route template;
+ *   retry), worker state, HTTP request duration by route template, drift findings by kind;
  * - Node's process and event-loop metrics (prom-client defaults).
  * Per-process series (counters, HTTP, process) are this replica's own. Cluster-wide gauges read
  * the shared database and are exported only by the process that `ownsClusterGauges()` (the one
@@ -16,6 +16,7 @@
 import { hostname } from 'node:os'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { MetricsRepo } from '../../db/metrics-repo.js'
+import { DRIFT_CHANGES, type DriftChange } from '../drift/drift-types.js'
 import { AZURE_OPERATIONS, type AzureRequestHook } from './azure-request-policy.js'
 import { createSyncMetrics, type SyncObserver } from './sync-metrics.js'
 
@@ -138,6 +139,14 @@ export function createMetrics (options: MetricsOptions) {
     ...reg
   })
 
+  const driftDetected = new Counter({
+    name: 'vaultsync_drift_detected_total',
+    help: 'Targets found drifted by a drift sweep (each change kind of a new finding counted once), by kind',
+    labelNames: ['kind'],
+    ...reg
+  })
+  for (const kind of DRIFT_CHANGES) driftDetected.labels(kind).inc(0)
+
   const sync: SyncObserver = createSyncMetrics(registry, destinationTypes)
   return {
     registry,
@@ -150,7 +159,9 @@ export function createMetrics (options: MetricsOptions) {
     observeHttp (method: string, route: string, status: number, seconds: number): void {
       httpDuration.labels(method, route, String(status)).observe(seconds)
     },
-    setWorkerRunning (running: boolean): void { workerRunning.set(running ? 1 : 0) }
+    setWorkerRunning (running: boolean): void { workerRunning.set(running ? 1 : 0) },
+    /** Counts one change kind of a newly drifted target (issue 21). */
+    driftDetected (kind: DriftChange): void { driftDetected.labels(kind).inc() }
   }
 }
 

@@ -59,5 +59,12 @@ export function toMountEntry (row: MountRow): MountEntry {
 /** True when the mount is a KV version 2 engine. */
 export function isKvV2 (row: Pick<MountRow, 'type' | 'options'>): boolean {
   if (row.type !== 'kv' || row.options === null) return false
-  return (JSON.parse(row.options) as Record<string, string>).version === '2'
+  // Rows from the mount cache are shared and never changed: their options are parsed once.
+  let v2 = kvV2Rows.get(row)
+  if (v2 === undefined || v2.options !== row.options) {
+    v2 = { options: row.options, v2: (JSON.parse(row.options) as Record<string, string>).version === '2' }
+    kvV2Rows.set(row, v2)
+  }
+  return v2.v2
 }
+const kvV2Rows = new WeakMap<object, { options: string, v2: boolean }>()

@@ -14,6 +14,7 @@ import type { Db } from '../../db/database.js'
 import type { TargetRow } from '../../db/associations-repo.js'
 import type { DestinationRow } from '../../db/destinations-repo.js'
 import type { AzureEnvDefaults } from '../drivers/azure-kv/azure-kv-config.js'
+import type { DriftStatus } from '../drift/drift-service.js'
 import type { DriverRegistry } from '../drivers/registry.js'
 import type { MountService } from '../mounts/mount-service.js'
 import { associationEntries } from '../sync/association-view.js'
@@ -58,6 +59,8 @@ export interface StatusDestination {
   errors: number
   /** RFC 3339 time of the newest entry change, or `null` without entries. */
   newest_change: string | null
+  /** Drift mode, last sweep and targets per drift state (issue 21). */
+  drift: DriftStatus
   associations: StatusEntry[]
 }
 
@@ -78,6 +81,8 @@ export interface SyncStatusDeps {
   destinations: Pick<DestinationService, 'configOf'>
   syncConfig: Pick<SyncConfigService, 'get'>
   azureEnv: Readonly<AzureEnvDefaults>
+  /** The drift block of a destination (issue 21). */
+  driftStatus: (row: Pick<DestinationRow, 'id' | 'type'>) => DriftStatus
 }
 
 const emptyCounts = (): Record<SyncStatus, number> => Object.fromEntries(SYNC_STATUSES.map((s) => [s, 0])) as Record<SyncStatus, number>
@@ -181,6 +186,7 @@ export function createSyncStatusService (deps: SyncStatusDeps) {
           counts,
           errors,
           newest_change: newest,
+          drift: deps.driftStatus(row),
           associations: entries
         }
       })

@@ -4,6 +4,7 @@
  * drops any field not declared here). Nullable fields use a type list (see `sync-schemas.ts`).
  */
 import { Type, type TSchema } from 'typebox'
+import { DriftStatusSchema } from '../drift/drift-schemas.js'
 import { named } from '../openapi/schema-json.js'
 import { AssociationEntrySchema } from '../sync/sync-schemas.js'
 import { GRANULARITIES, SYNC_STATUSES } from '../sync/sync-types.js'
@@ -38,6 +39,7 @@ export const StatusDestinationSchema = named('SyncExtStatusDestination', Type.Ob
   counts: Counts,
   errors: Type.Integer({ minimum: 0, description: 'Entries in an error status' }),
   newest_change: nullable('string', 'RFC 3339 time of the newest entry change'),
+  drift: DriftStatusSchema,
   associations: Type.Array(StatusEntrySchema, { description: 'Errors first, then work in progress, then the rest' })
 }))
 
@@ -81,6 +83,7 @@ export const SyncExtStatusSchema = named('SyncExtStatus', Type.Object({
       counts: { ...Object.fromEntries(SYNC_STATUSES.map((s) => [s, 0])), PENDING: 1 },
       errors: 0,
       newest_change: AT,
+      drift: { mode: 'detect', last_sweep_at: null, drifted: 0, states: { 'in-sync': 1, 'drifted-metadata': 0, 'drifted-value': 0, 'remote-missing': 0, 'ownership-lost': 0 }, error: null },
       associations: [{
         key: 'kv_1a2b3c4d/my-secret',
         accessor: 'kv_1a2b3c4d',

@@ -5,6 +5,8 @@
  */
 import type { Db } from '../../db/database.js'
 import type { AzureEnvDefaults } from '../drivers/azure-kv/azure-kv-config.js'
+import type { DestinationRow } from '../../db/destinations-repo.js'
+import type { DriftStatus } from '../drift/drift-service.js'
 import type { DriverRegistry } from '../drivers/registry.js'
 import type { MountService } from '../mounts/mount-service.js'
 import type { DestinationService } from '../sync/destination-service.js'
@@ -20,6 +22,8 @@ export interface SyncExtDeps {
   destinations: DestinationService
   syncConfig: SyncConfigService
   azureEnv: Readonly<AzureEnvDefaults>
+  /** The drift block of a destination (drift/drift-service.ts, issue 21). */
+  driftStatus: (row: Pick<DestinationRow, 'id' | 'type'>) => DriftStatus
 }
 
 /** Builds the extension services. */

@@ -18,7 +18,7 @@ import { associationEntries, associationSummary, globalAssociationList } from '.
 import { parseStoredOptions } from './destination-options.js'
 import type { DestinationService } from './destination-service.js'
 import { effectiveNameTemplate, parseNameTemplate, renderNameTemplate, templateFields } from './name-template.js'
-import type { SyncOutbox } from './outbox.js'
+import type { EnqueueOptions, SyncOutbox } from './outbox.js'
 import type { DestinationAssociations, DestinationOfSecret } from './sync-types.js'
 
 /** What associations need to know of KV v2 (provided by the KV service). */
@@ -101,7 +101,67 @@ export function createAssociationService (deps: AssociationServiceDeps) {
     return 'error' in result ? result.error : undefined
   }
 
+  /**
+   * Creates (or refreshes and revives) the association of `secretPath` on `dest` inside the
+   * caller's transaction: snapshots template and granularity (D-1), marks targets `PENDING` and
+   * queues it with `enqueue`. A caller that checked the external name already passes `named`:
+   * then the name is not checked again, and with `named.problem` the targets show
+   * `CLIENT_SIDE_ERROR` `problem` and nothing is queued. The secret must exist (callers check).
+   */
+  function attach (dest: DestinationRow, mountRow: { accessor: string, path: string }, secretPath: string, at: number,
+    enqueue: EnqueueOptions, named?: { problem?: string }): AssociationRow {
+    const existing = associations.find(dest.id, mountRow.accessor, secretPath)
+    const options = parseStoredOptions(dest.options)
+    const template = effectiveNameTemplate(options.secret_name_template, options.granularity)
+    let a: AssociationRow
+    if (existing === undefined) {
+      a = {
+        id: randomUUID(), destination_id: dest.id, accessor: mountRow.accessor, mount_path: mountRow.path,
+        secret_path: secretPath, granularity: options.granularity, name_template: template, removed: 0,
+        status: 'PENDING', message: null, created_at: at, updated_at: at
+      }
+      associations.insert(a)
+    } else {
+      associations.refresh(existing.id, options.granularity, template, 'PENDING', at)
+      a = { ...existing, granularity: options.granularity, name_template: template, removed: 0, status: 'PENDING', message: null, updated_at: at }
+      associations.setTargetsStatus(a.id, 'PENDING', null, at)
+    }
+    if (a.granularity === 'secret-path') {
+      const invalid = named === undefined ? nameProblem(dest, a, mountRow.path) : named.problem
+      associations.upsertTarget({
+        association_id: a.id, sub_key: '', status: invalid === undefined ? 'PENDING' : 'CLIENT_SIDE_ERROR', message: invalid ?? null, updated_at: at
+      })
+    } else {
+      for (const key of secrets.currentKeys(mountRow.accessor, secretPath)) {
+        associations.upsertTarget({ association_id: a.id, sub_key: key, status: 'PENDING', message: null, updated_at: at })
+      }
+    }
+    if (named?.problem !== undefined) {
+      // Refused before any write (an invalid or colliding name): shown at once, never queued.
+      associations.setStatus(a.id, 'CLIENT_SIDE_ERROR', named.problem, at)
+      associations.setTargetsStatus(a.id, 'CLIENT_SIDE_ERROR', named.problem, at)
+      return a
+    }
+    outbox.enqueue(a.id, at, enqueue)
+    return a
+  }
+
+  /** Marks a live association `UNSYNCING` and queues the unsync (D-2); a removed one is left alone. */
+  function detach (a: AssociationRow, at: number, whenFull: EnqueueOptions['whenFull']): void {
+    if (a.removed !== 0) return
+    associations.setRemoved(a.id, 'UNSYNCING', at)
+    outbox.enqueue(a.id, at, { status: 'UNSYNCING', whenFull })
+  }
+
   return {
+    /**
+     * For callers that already hold a transaction (association rules, `src/rules/`): `attach`
+     * above, for a destination row and mount they have checked.
+     */
+    attachInTransaction: attach,
+    /** For callers that already hold a transaction: `associations/remove` of one association row. */
+    detachInTransaction: detach,
+
     /** `GET sys/sync/destinations/:type/:name/associations`. @throws VaultError 404 for a missing destination. */
     listForDestination (type: string, name: string): DestinationAssociations {
       const { row } = destinations.find(type, name)
@@ -126,36 +186,9 @@ export function createAssociationService (deps: AssociationServiceDeps) {
         if (secretPath === '' || secretPath.endsWith('/') || !secrets.secretExists(mountRow.accessor, secretPath)) {
           throw badRequest(SECRET_NOT_FOUND)
         }
-        const existing = associations.find(dest.id, mountRow.accessor, secretPath)
-        const options = parseStoredOptions(dest.options)
-        const template = effectiveNameTemplate(options.secret_name_template, options.granularity)
-        const at = now()
-        let a: AssociationRow
-        if (existing === undefined) {
-          a = {
-            id: randomUUID(), destination_id: dest.id, accessor: mountRow.accessor, mount_path: mountRow.path,
-            secret_path: secretPath, granularity: options.granularity, name_template: template, removed: 0,
-            status: 'PENDING', message: null, created_at: at, updated_at: at
-          }
-          associations.insert(a)
-        } else {
-          associations.refresh(existing.id, options.granularity, template, 'PENDING', at)
-          a = { ...existing, granularity: options.granularity, name_template: template, removed: 0, status: 'PENDING', message: null, updated_at: at }
-          associations.setTargetsStatus(a.id, 'PENDING', null, at)
-        }
-        if (a.granularity === 'secret-path') {
-          const problem = nameProblem(dest, a, mountRow.path)
-          associations.upsertTarget({
-            association_id: a.id, sub_key: '', status: problem === undefined ? 'PENDING' : 'CLIENT_SIDE_ERROR', message: problem ?? null, updated_at: at
-          })
-        } else {
-          for (const key of secrets.currentKeys(mountRow.accessor, secretPath)) {
-            associations.upsertTarget({ association_id: a.id, sub_key: key, status: 'PENDING', message: null, updated_at: at })
-          }
-        }
         // An explicit set always writes (a refresh, D-8), even when nothing changed. A full
         // queue refuses the request (D-15.14): the transaction stores nothing.
-        outbox.enqueue(a.id, at, { refresh: true, whenFull: 'refuse' })
+        attach(dest, mountRow, secretPath, now(), { refresh: true, whenFull: 'refuse' })
         return listOf(dest)
       })
     },
@@ -173,11 +206,7 @@ export function createAssociationService (deps: AssociationServiceDeps) {
         const mountRow = mounts.byPath(mount)
         const a = (mountRow === undefined ? undefined : associations.find(dest.id, mountRow.accessor, secretPath)) ??
           associations.findByRecordedPath(dest.id, `${mount}/`, secretPath)
-        if (a !== undefined && a.removed === 0) {
-          const at = now()
-          associations.setRemoved(a.id, 'UNSYNCING', at)
-          outbox.enqueue(a.id, at, { status: 'UNSYNCING', whenFull: 'refuse' })
-        }
+        if (a !== undefined) detach(a, now(), 'refuse')
         return listOf(dest)
       })
     },

@@ -104,6 +104,8 @@ export function createTokenService ({ tokens: repo, policyExists = () => true, n
     return row
   }
   const find = (id: string): TokenRow | undefined => live(tokens.byHash(idHash(id)))
+  /** The request entry of each token row `authenticate` answered for (rows from the cache are shared). */
+  const entries = new WeakMap<TokenRow, RequestToken>()
 
   function remainingTtl (row: TokenRow): number {
     return row.expire_time_ms === null ? 0 : Math.max(0, Math.round((row.expire_time_ms - now()) / 1000))
@@ -177,7 +179,14 @@ export function createTokenService ({ tokens: repo, policyExists = () => true, n
     /** The hook's view of a live token, or `undefined` when unknown, expired or revoked. */
     authenticate (id: string): RequestToken | undefined {
       const row = find(id)
-      return row === undefined ? undefined : { accessor: row.accessor, policies: policiesOf(row), displayName: row.display_name }
+      if (row === undefined) return undefined
+      // One entry per (cached) row, shared by its requests: callers must not change it.
+      let entry = entries.get(row)
+      if (entry === undefined) {
+        entry = { accessor: row.accessor, policies: policiesOf(row), displayName: row.display_name }
+        entries.set(row, entry)
+      }
+      return entry
     },
 
     /** Counts one use of a token with `num_uses`; the last use revokes it (after this request). */

@@ -7,7 +7,7 @@
  * Routes opt out of authentication with `config: { unauthenticated: true }`. The token lookup
  * is injected (`authenticate`), so this module knows nothing of the token store.
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyContextConfig, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { VaultError, badRequest, internalError, invalidToken, permissionDenied } from './errors.js'
 import { DEFAULT_JSON_LIMITS, type JsonLimits } from './http-limits.js'
 import { jsonLimitError } from './json-limits.js'
@@ -36,6 +36,14 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** No token needed (health, seal-status, leader, activation flags ...). */
     unauthenticated?: boolean
+  }
+  interface FastifyInstance {
+    /**
+     * Synchronous checks the request pipeline runs last in its one `onRequest` step (after the
+     * token and the ACL; for every request, authenticated or not), e.g. the `sys/sync` activation
+     * gate. A check throws a `VaultError` to refuse the request.
+     */
+    vaultGates: Array<(request: FastifyRequest) => void>
   }
 }
 
@@ -82,6 +90,14 @@ export function parseVaultBody (text: string, limits: JsonLimits = DEFAULT_JSON_
   return body
 }
 
+/**
+ * The body of a request that sent none (or only whitespace): `{}` for methods that carry data,
+ * so handlers and schema validation see an empty object; none for GET and HEAD.
+ */
+function emptyBody (method: string): Record<string, unknown> | undefined {
+  return method === 'GET' || method === 'HEAD' ? undefined : {}
+}
+
 function mediaType (header: string | undefined): string | undefined {
   if (header === undefined) return undefined
   const t = header.split(';')[0].trim().toLowerCase()
@@ -102,18 +118,27 @@ function validationMessage (err: FastifyError): string {
  * Installs the conventions on the root instance (not encapsulated, so every route gets them).
  * Call before registering routes.
  */
-export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Authenticate, jsonLimits?: JsonLimits }): void {
+export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Authenticate, authorize?: (request: FastifyRequest, config: FastifyContextConfig) => void, jsonLimits?: JsonLimits }): void {
   const limits = opts.jsonLimits ?? DEFAULT_JSON_LIMITS
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
     try {
-      done(null, parseVaultBody(body as string, limits))
+      done(null, parseVaultBody(body as string, limits) ?? emptyBody(request.method))
     } catch (err) {
       done(err as Error, undefined)
     }
   })
 
-  app.addHook('onRequest', async (request, reply) => {
+  const gates: FastifyInstance['vaultGates'] = []
+  app.decorate('vaultGates', gates)
+  const passGates = (request: FastifyRequest): void => { for (const gate of gates) gate(request) }
+
+  // The request pipeline's one `onRequest` step, synchronous (no promise per request): the
+  // canonical target's verdict, the Vault header and query rules, the token, then the ACL
+  // decision (`authorize`), then the gates, all on the one canonical path computed by `rewriteUrl`.
+  app.addHook('onRequest', (request, reply, done) => {
+    // A write without a body has empty data (the parser keeps this default for an empty body).
+    request.body = emptyBody(request.method)
     // A target refused by the canonicalizer (`request-target.ts`) is answered before anything else.
     const refused = requestTarget(request).reject
     if (refused?.location !== undefined) {
@@ -122,7 +147,7 @@ export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Au
       reply.code(301).header('location', refused.location)
       if (html) reply.header('content-type', 'text/html; charset=utf-8')
       reply.send(html ? `<a href="${refused.location.replace(/[<>"&']/g, (c) => `&#${c.charCodeAt(0)};`)}">Moved Permanently</a>.\n\n` : '')
-      return reply
+      return
     }
     if (refused !== undefined) throw new VaultError(refused.status, refused.errors)
     const ns = request.headers['x-vault-namespace']
@@ -136,22 +161,28 @@ export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Au
         throw new VaultError(415, [`PATCH requires Content-Type of application/merge-patch+json, provided ${type}`])
       }
     }
-    if (request.is404 || request.routeOptions.config.unauthenticated === true) return
+    if (request.is404) { passGates(request); done(); return }
+    // Fastify builds `routeOptions` afresh on each access: read once.
+    const config = request.routeOptions.config
+    if (config.unauthenticated === true) { passGates(request); done(); return }
     const token = tokenFromRequest(request)
     if (token === undefined) throw permissionDenied()
     const entry = opts.authenticate(token)
     if (entry === undefined) throw invalidToken()
     request.vaultToken = entry
     request.vaultTokenId = token
+    opts.authorize?.(request, config)
+    passGates(request)
+    done()
   })
 
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     // hvac reads `errors` only when the type is exactly this string (§1.5). Other types (the
     // HTML and assets of the API reference page) are left alone.
     const type = reply.getHeader('content-type')
     if (type === undefined || String(type).startsWith('application/json')) reply.header('content-type', 'application/json')
     reply.header('cache-control', 'no-store')
-    return payload
+    done(null, payload)
   })
 
   app.setErrorHandler(async (err: FastifyError | VaultError, request: FastifyRequest, reply: FastifyReply) => {

@@ -10,7 +10,7 @@ import type { Metrics } from '../metrics/metrics.js'
 import type { Services } from '../services.js'
 import { createSyncWorker, type SyncWorker } from './worker.js'
 
-type EngineServices = Pick<Services, 'syncWork' | 'driverRegistry' | 'destinationService' | 'kv' | 'mounts' | 'syncConfig' | 'now' | 'targetDigestKey'>
+type EngineServices = Pick<Services, 'syncWork' | 'driverRegistry' | 'destinationService' | 'kv' | 'mounts' | 'syncConfig' | 'now' | 'targetDigestKey' | 'driftKey'>
 
 /**
  * Builds the worker for `config` and subscribes it to new work; call `start()` on it. With
@@ -26,7 +26,8 @@ export function createSyncEngine (services: EngineServices, config: Readonly<Con
       mounts: services.mounts,
       syncConfig: services.syncConfig,
       now: services.now,
-      targetDigestKey: services.targetDigestKey
+      targetDigestKey: services.targetDigestKey,
+      driftKey: services.driftKey
     },
     log,
     observer: metrics?.sync,

@@ -12,9 +12,11 @@ import type { AssociationRow } from '../../db/associations-repo.js'
 import type { DestinationRow } from '../../db/destinations-repo.js'
 import type { ClaimedRow } from '../../db/outbox-repo.js'
 import type { SyncDriver } from '../drivers/driver.js'
+import { REPAIR_DIGEST } from '../drift/evidence.js'
 import { localClientError } from '../drivers/sync-error.js'
 import { networkRules, type DestinationConfig } from '../sync/destination-options.js'
 import { planAssociation, type KvSnapshot, type PlannedTarget } from '../sync/plan.js'
+import { builtinTagValue } from '../sync/tags.js'
 import type { WorkerServices } from './worker-deps.js'
 
 /** Everything an attempt works from. */
@@ -54,6 +56,15 @@ export const destinationConnection = (driver: SyncDriver, config: DestinationCon
 export type LoadResult = { kind: 'work', ctx: WorkContext } | { kind: 'skip', reason: string }
 
 type Deps = Pick<WorkerServices, 'work' | 'kv' | 'mounts' | 'destinationService' | 'registry' | 'now' | 'targetDigestKey'>
+
+/** Issue 21: a write of a target a drift repair marked is made only while the association still owns the secret. */
+function markRepairs (planned: PlannedTarget[], recorded: Array<{ sub_key: string, digest: string | null, external_version: string | null }>, ownerTagValue: string): void {
+  for (const p of planned) {
+    if (p.kind !== 'write' || p.op.op !== 'write') continue
+    const rec = recorded.find((r) => r.sub_key === p.subKey)
+    if (rec?.digest === REPAIR_DIGEST && rec.external_version !== null) p.op.ownedCheck = { ownerTagValue, version: rec.external_version }
+  }
+}
 
 /** Creates the loader over the worker's services. */
 export function createWorkLoader (services: Deps) {
@@ -103,6 +114,7 @@ export function createWorkLoader (services: Deps) {
     if (driver === undefined) return { kind: 'skip', reason: `unknown destination type ${destination.type}` }
     const config = services.destinationService.configOf(destination)
     const connection = destinationConnection(driver, config)
+    const recorded = associations.targets(association.id)
     const planned = planAssociation({
       association: {
         id: association.id, destinationId: destination.id, destinationType: destination.type, destinationName: destination.name,
@@ -111,13 +123,14 @@ export function createWorkLoader (services: Deps) {
       },
       destination: { customTags: config.options.custom_tags, purgeOnUnsync: config.options.purge_on_unsync },
       kv,
-      recorded: associations.targets(association.id).map((t) => ({
+      recorded: recorded.map((t) => ({
         subKey: t.sub_key, externalName: t.external_name, digest: t.digest, externalVersion: t.external_version
       })),
       refresh: row.refresh === 1,
       names: driver,
       digestKey: services.targetDigestKey
     })
+    markRepairs(planned, recorded, builtinTagValue(destination.id, association.id))
     const note = current === undefined ? undefined : olderVersionNote(current.version, current.currentVersion)
     const ctx: WorkContext = { row, association, destination, unsyncAll, kv, driver, connection, planned, leftInPlace: new Map(), olderVersionNote: note }
     checkNames(ctx)

@@ -5,6 +5,7 @@
  * backoff after failures, re-armed at the next scheduled KV deletion, released when a newer
  * change arrived meanwhile so it runs again at once).
  */
+import { evidenceOfResult } from '../drift/evidence.js'
 import type { SyncError } from '../drivers/sync-error.js'
 import type { OpResult } from '../drivers/target-ops.js'
 import type { SyncObserver } from '../metrics/sync-metrics.js'
@@ -26,7 +27,7 @@ export interface SettleSettings {
   clientErrorRetryMs: number
 }
 
-type Deps = Pick<WorkerServices, 'work' | 'now' | 'destinationService'>
+type Deps = Pick<WorkerServices, 'work' | 'now' | 'destinationService' | 'driftKey'>
 
 /**
  * Creates the settle step; `statusSettled` is told each settled status once its transaction
@@ -65,6 +66,16 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
       statuses.push(status)
       associations.putTarget({ association_id: a.id, sub_key: subKey, ...record, status, message, updated_at: at })
     }
+    /** Issue 21: the drift evidence of a settled write (none when the driver did not report Azure's `updated`). */
+    const recordEvidence = (p: Extract<PlannedTarget, { kind: 'write' }>, r: Extract<OpResult, { ok: true }>): void => {
+      const e = p.op.op === 'write' ? evidenceOfResult(p.op, r, services.driftKey) : undefined
+      associations.setTargetEvidence(a.id, p.subKey, e === undefined ? null : JSON.stringify(e))
+    }
+    /** A target gone from the destination: no name, no version, no digest, no drift evidence. */
+    const unsynced = (subKey: string, message: string | null): void => {
+      put(subKey, { external_name: null, external_version: null, digest: null }, 'UNSYNCED', message)
+      associations.setTargetEvidence(a.id, subKey, null)
+    }
     let settled: { status: string, message: string | null } | undefined
     const failed = (p: PlannedTarget, error: SyncError): void => {
       failures.push(error)
@@ -80,14 +91,16 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
           case 'error': failed(p, p.error); break
           case 'write':
             if (r === undefined) break // its cleanup failed: the write was not attempted
-            if (r.ok) put(p.subKey, { external_name: p.name, external_version: r.version ?? null, digest: p.digest }, 'SYNCED', r.note ?? ctx.olderVersionNote ?? null)
-            else failed(p, r.error)
+            if (r.ok) {
+              put(p.subKey, { external_name: p.name, external_version: r.version ?? null, digest: p.digest }, 'SYNCED', r.note ?? ctx.olderVersionNote ?? null)
+              recordEvidence(p, r)
+            } else failed(p, r.error)
             break
           case 'unsync': {
             const note = ctx.leftInPlace.get(p)
-            if (note !== undefined) { put(p.subKey, { external_name: null, external_version: null, digest: null }, 'UNSYNCED', note); break }
+            if (note !== undefined) { unsynced(p.subKey, note); break }
             if (r === undefined) break
-            if (r.ok) put(p.subKey, { external_name: null, external_version: null, digest: null }, 'UNSYNCED', r.note ?? null)
+            if (r.ok) unsynced(p.subKey, r.note ?? null)
             else failed(p, r.error)
             break
           }

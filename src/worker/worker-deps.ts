@@ -7,6 +7,7 @@ import type { Transact } from '../../db/database.js'
 import type { AssociationsRepo } from '../../db/associations-repo.js'
 import type { DestinationsRepo } from '../../db/destinations-repo.js'
 import type { OutboxRepo } from '../../db/outbox-repo.js'
+import type { DriftKey } from '../drift/value-digest.js'
 import type { DriverRegistry } from '../drivers/registry.js'
 import type { KvService } from '../kv/kv-service.js'
 import type { MountService } from '../mounts/mount-service.js'
@@ -33,4 +34,6 @@ export interface WorkerServices {
   now: () => number
   /** The keyed hash of target digests (`crypto/keyed-hash.ts`). */
   targetDigestKey: (digest: string) => string
+  /** The key of drift value digests (`drift/value-digest.ts`); no drift evidence is recorded without it (issue 21). */
+  driftKey?: DriftKey
 }

@@ -42,7 +42,13 @@ const PROBES: Record<string, Probe> = {
   'sync.azure_max_concurrency': ['sync {\n  azure_max_concurrency = 3\n}\n', (c) => c.azure.maxConcurrency, 3],
   'sync.azure_sdk_max_retries': ['sync {\n  azure_sdk_max_retries = 2\n}\n', (c) => c.azure.sdkMaxRetries, 2],
   'sync.azure_poll_interval': ['sync {\n  azure_poll_interval = "500ms"\n}\n', (c) => c.azure.pollIntervalMs, 500],
-  'sync.azure_poll_timeout': ['sync {\n  azure_poll_timeout = "2m"\n}\n', (c) => c.azure.pollTimeoutMs, 120_000]
+  'sync.azure_poll_timeout': ['sync {\n  azure_poll_timeout = "2m"\n}\n', (c) => c.azure.pollTimeoutMs, 120_000],
+  'sync.drift_mode': ['sync {\n  drift_mode = "repair"\n}\n', (c) => c.drift.mode, 'repair'],
+  'sync.drift_interval': ['sync {\n  drift_interval = "15m"\n}\n', (c) => c.drift.intervalMs, 900_000],
+  'sync.drift_repair_missing': ['sync {\n  drift_repair_missing = true\n}\n', (c) => c.drift.repairMissing, true],
+  'sync.drift_budget_percent': ['sync {\n  drift_budget_percent = 5\n}\n', (c) => c.drift.budgetShare, 0.05],
+  'sync.drift_max_calls': ['sync {\n  drift_max_calls = 500\n}\n', (c) => c.drift.maxCallsPerSweep, 500],
+  'sync.drift_page_size': ['sync {\n  drift_page_size = 10\n}\n', (c) => c.drift.pageSize, 10]
 }
 
 /** Settings other parts of vault-sync add to config.ts: probed once config.ts reads their variable. */

@@ -3,7 +3,7 @@
 // vault_secrets_sync_config, with the provider's own read logic reproduced to build its state.
 import t from 'tap'
 import { ROOT_TOKEN, startTestServer } from '../helper.js'
-import { goLogical } from '../go-vault-client.js'
+import { goLogical, terraformAssociationRead } from '../go-vault-client.js'
 import { AZURE_BODY } from '../sync-fixtures.js'
 
 /** Fields the provider writes and reads for azure (Vault 1.19+ adds the networking fields). */
@@ -77,25 +77,7 @@ t.test('vault_secrets_sync_association: set, immediate read-back by accessor + n
   await vault.write('sys/sync/destinations/azure-kv/d-path', { ...AZURE_BODY })
   await vault.write('sys/sync/destinations/azure-kv/d-key', { ...AZURE_BODY, granularity: 'secret-key' })
 
-  /** `secretsSyncAssociationRead`, including the ID round trip and the mount lookup. */
-  const readAssociation = async (id: string): Promise<Record<string, unknown>> => {
-    const m = /^(.+)\/dest\/(.+)\/mount\/(.+)\/secret\/(.+)$/.exec(id)!
-    const [, type, dest, mount, secretName] = m
-    const accessor = (await vault.read(`sys/mounts/${mount}`)).data.accessor as string
-    const resp = await vault.read(`sys/sync/destinations/${type}/${dest}/associations`)
-    const status: Record<string, string> = {}
-    const updatedAt: Record<string, string> = {}
-    const subkeys: string[] = []
-    for (const [k, v] of Object.entries(resp.data.associated_secrets as Record<string, Record<string, string>>)) {
-      if (v.secret_name === secretName && v.accessor === accessor) {
-        status[k] = v.sync_status
-        updatedAt[k] = v.updated_at
-        if ((v.sub_key ?? '') !== '') subkeys.push(v.sub_key)
-      }
-    }
-    if (Object.keys(status).length === 0) throw new Error(`no associated secrets found for given mount accessor and secret name ${accessor}/${secretName}`)
-    return { name: dest, type, mount, secret_name: secretName, sync_status: status, updated_at: updatedAt, subkeys }
-  }
+  const readAssociation = async (id: string): Promise<Record<string, unknown>> => await terraformAssociationRead(vault, id)
   const accessor = (await vault.read('sys/mounts/team/kv')).data.accessor as string
   // The secret avoids a `/secret/` segment: the provider's greedy ID regex would split
   // `mount/team/kv/secret/gai/secret/aihub` at the last one (a client-side limit).

@@ -25,8 +25,11 @@ export interface TestDatabase {
   url: string
   /** Its name. */
   database: string
-  /** Connection URL of another fresh database on the same server (dropped at teardown). */
-  another: () => Promise<string>
+  /**
+   * Connection URL of another fresh database on the same server (dropped at teardown);
+   * `options` are appended to its CREATE DATABASE (e.g. a locale).
+   */
+  another: (options?: string) => Promise<string>
 }
 
 /** False (after failing or skipping `t`) when PostgreSQL 15 is not installed. */
@@ -79,9 +82,9 @@ export async function usePostgres (t: Test): Promise<TestDatabase | undefined> {
     try {
       await admin.connect()
       const created: string[] = []
-      const create = async (): Promise<string> => {
+      const create = async (options = ''): Promise<string> => {
         const name = `t_${randomBytes(6).toString('hex')}`
-        await admin.query(`CREATE DATABASE ${name}`)
+        await admin.query(`CREATE DATABASE ${name} ${options}`)
         created.push(name)
         return `postgresql://${PG_SUPERUSER}@127.0.0.1:${port}/${name}`
       }

@@ -24,10 +24,13 @@ t.test('values, and every bad value names its variable', async (t) => {
   t.equal(c.worker, false)
   t.same(c.listen, { host: '::1', port: 9000 })
   t.equal(c.azure.pollIntervalMs, 10)
+  t.same(c.drift, { mode: 'detect', intervalMs: 3_600_000, repairMissing: false, budgetShare: 0.1, maxCallsPerSweep: 2_400, pageSize: 25 }, 'drift defaults (issue 21)')
   for (const [variable, value] of [
     ['VAULT_SYNC_LISTEN_ADDRESS', 'nope'], ['VAULT_SYNC_LISTEN_ADDRESS', '1.2.3.4:99999'], ['VAULT_SYNC_MAX_REQUEST_BYTES', '0'],
     ['VAULT_SYNC_BACKOFF_MAX', 'soon'], ['VAULT_SYNC_BACKOFF_BASE', '-1s'], ['VAULT_SYNC_WORKER', 'maybe'],
-    ['VAULT_SYNC_LOG_LEVEL', 'loud'], ['VAULT_SYNC_AZURE_SDK_MAX_RETRIES', '-1'], ['VAULT_SYNC_MIN_WRITE_INTERVAL', 'often']
+    ['VAULT_SYNC_LOG_LEVEL', 'loud'], ['VAULT_SYNC_AZURE_SDK_MAX_RETRIES', '-1'], ['VAULT_SYNC_MIN_WRITE_INTERVAL', 'often'],
+    ['VAULT_SYNC_DRIFT_MODE', 'fix'], ['VAULT_SYNC_DRIFT_INTERVAL', '30s'], ['VAULT_SYNC_DRIFT_INTERVAL', 'hourly'],
+    ['VAULT_SYNC_DRIFT_REPAIR_MISSING', 'maybe'], ['VAULT_SYNC_DRIFT_BUDGET_PERCENT', '60'], ['VAULT_SYNC_DRIFT_PAGE_SIZE', '26'], ['VAULT_SYNC_DRIFT_MAX_CALLS', '0']
   ]) {
     t.throws(() => loadConfig({}, { [variable]: value }), { name: 'ConfigError', message: new RegExp(`^${variable}: `) }, `${variable}=${value}`)
   }

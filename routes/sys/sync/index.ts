@@ -17,7 +17,8 @@ export const NOT_ACTIVATED = 'secrets sync is not activated; activate it with PO
 
 /** Registers the activation gate and every `sys/sync/*` route. */
 export function syncRoutes (app: FastifyInstance, services: Services): void {
-  app.addHook('onRequest', async (request) => {
+  // A gate of the request pipeline (after the token and the ACL, before the body is read).
+  app.vaultGates.push((request) => {
     const path = vaultPath(request)
     if ((path === 'sys/sync' || path.startsWith('sys/sync/')) && !services.activation.isActivated('secrets-sync')) {
       throw badRequest(NOT_ACTIVATED)

@@ -7,7 +7,9 @@
  * Never logs or returns a value: `latest` hands the value to the classifier only.
  */
 import type { SecretClient, SecretProperties } from '@azure/keyvault-secrets'
+import { checkTargets, type DriftTarget } from '../../drift/check-round.js'
 import type { DriftReader } from '../../drift/inspect.js'
+import type { DriftRoundOptions, DriftRoundResult } from '../driver.js'
 import type { LatestRead, ListedSecret, RecordedRead } from '../../drift/drift-types.js'
 import { classifyAzureError, innerCode, statusOf } from './azure-kv-errors.js'
 
@@ -106,4 +108,15 @@ export function azureKvDriftReader (client: SecretClient, call: CallGate = direc
       return r.found === 'active' ? 'present' : r.found === 'disabled' ? 'disabled' : 'absent'
     }
   }
+}
+
+/**
+ * One drift round over one vault (`SyncDriver.drift`): a sweep of at most `maxCalls - 2` pages
+ * (room for one suspect's reads), then the checks of `checkTargets` with the calls left.
+ * Every call goes through `call` (the limiter's background lane).
+ */
+export async function azureKvDriftRound (client: SecretClient, call: CallGate, targets: readonly DriftTarget[], o: DriftRoundOptions): Promise<DriftRoundResult> {
+  const sweep = await sweepSecretList(client, { maxCalls: Math.max(1, o.maxCalls - 2), pageSize: o.pageSize, call, signal: o.signal })
+  const round = await checkTargets(targets, sweep, azureKvDriftReader(client, call, o.signal), { key: o.key, repairMissing: o.repairMissing, maxReads: o.maxCalls - sweep.calls })
+  return { ...round, listCalls: sweep.calls, complete: sweep.complete }
 }

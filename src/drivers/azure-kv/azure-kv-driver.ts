@@ -13,7 +13,7 @@
  * - D-8: a tags-only change updates the recorded version's properties instead of a new version.
  * Every SDK call runs under the per-vault limiter. Operations of one batch run concurrently.
  */
-import type { KeyVaultSecret, SecretClient } from '@azure/keyvault-secrets'
+import type { KeyVaultSecret, SecretClient, SecretProperties } from '@azure/keyvault-secrets'
 import { BUILTIN_TAG_KEY, isOwnedByVaultSync } from '../ownership-tag.js'
 import type { DeleteOp, OpResult, TargetOp, WriteOp } from '../target-ops.js'
 import { localClientError, remoteClientError, type SyncError } from '../sync-error.js'
@@ -26,6 +26,11 @@ import { createOwnershipMemo } from './ownership-memo.js'
 export const AZURE_MAX_VALUE_LENGTH = 25_600
 /** Content types of certificate-backed secrets (FR-23). */
 const CERTIFICATE_TYPES = new Set(['application/x-pkcs12', 'application/x-pem-file'])
+
+interface Written { version: string, updated?: number }
+
+/** The version and `updated` time (unix seconds) of a write's answer. */
+const written = (p: SecretProperties): Written => ({ version: p.version ?? '', updated: p.updatedOn === undefined ? undefined : Math.floor(p.updatedOn.getTime() / 1000) })
 
 export interface AzureKvDriverDeps {
   clients: AzureKvClients
@@ -63,8 +68,9 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
       }
     }
 
-    async function set (op: WriteOp): Promise<string> {
-      const call = async (): Promise<string> => (await limited('write', async () => await client.setSecret(op.name, op.value, { contentType: op.contentType, tags: op.tags, abortSignal: signal }))).properties.version ?? ''
+    /** Writes a new version; its id and Azure's `updated` (unix seconds) for the drift evidence. */
+    async function set (op: WriteOp): Promise<Written> {
+      const call = async (): Promise<Written> => written((await limited('write', async () => await client.setSecret(op.name, op.value, { contentType: op.contentType, tags: op.tags, abortSignal: signal }))).properties)
       try {
         return await call()
       } catch (err) {
@@ -86,17 +92,39 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
       }
     }
 
+    /** Why a drift repair of `name` must not write (`WriteOp.ownedCheck`), or undefined when it may. */
+    async function ownershipLost (name: string, check: NonNullable<WriteOp['ownedCheck']>): Promise<string | undefined> {
+      const latest = await readLatest(name)
+      if (latest === undefined || latest === 'disabled') return undefined
+      const owner = latest.properties.tags?.[BUILTIN_TAG_KEY]
+      if (owner === check.ownerTagValue || (owner === undefined && latest.properties.version === check.version && latest.properties.managed !== true)) return undefined
+      const lost = `"${name}" is no longer this association's secret in Azure Key Vault (ownership lost): not overwritten`
+      if (owner !== undefined || latest.properties.managed === true) return lost
+      try {
+        await limited('other', async () => await client.getSecret(name, { version: check.version, abortSignal: signal }))
+        return undefined
+      } catch (err) {
+        if (statusOf(err) === 404) return lost
+        if (statusOf(err) === 403 && innerCode(err) === 'SecretDisabled') return undefined
+        throw classifyAzureError(err, `getSecret "${name}"`)
+      }
+    }
+
     async function write (op: WriteOp): Promise<OpResult> {
       if (op.value.length > AZURE_MAX_VALUE_LENGTH) {
         return { ok: false, error: localClientError(`value of "${op.name}" is ${op.value.length} characters; Azure Key Vault allows at most ${AZURE_MAX_VALUE_LENGTH}`) }
       }
       if (op.tagsOnlyVersion !== undefined) {
         try {
-          await limited('other', async () => await client.updateSecretProperties(op.name, op.tagsOnlyVersion!, { tags: op.tags, abortSignal: signal }))
-          return { ok: true, version: op.tagsOnlyVersion }
+          const p = await limited('other', async () => await client.updateSecretProperties(op.name, op.tagsOnlyVersion!, { tags: op.tags, abortSignal: signal }))
+          return { ok: true, version: op.tagsOnlyVersion, updated: written(p).updated }
         } catch (err) {
           if (statusOf(err) !== 404) throw classifyAzureError(err, `updateSecretProperties "${op.name}"`)
         }
+      }
+      if (op.ownedCheck !== undefined) {
+        const lost = await ownershipLost(op.name, op.ownedCheck)
+        if (lost !== undefined) return { ok: false, error: localClientError(lost) }
       }
       let note: string | undefined
       if (op.firstWrite) {
@@ -113,9 +141,9 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
           ownership.remember(origin, op.name, { note })
         }
       }
-      const version = await set(op)
+      const { version, updated } = await set(op)
       if (op.firstWrite) ownership.forget(origin, op.name)
-      return { ok: true, version, note }
+      return { ok: true, version, note, updated }
     }
 
     async function remove (op: DeleteOp): Promise<OpResult> {

@@ -16,7 +16,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { retryAfterMs, statusOf } from './azure-kv-errors.js'
-import { LEDGER_DEFAULTS, VaultLedger, type LedgerSettings } from './vault-ledger.js'
+import { LEDGER_DEFAULTS, VaultLedger, type LedgerOutcome, type LedgerSettings } from './vault-ledger.js'
 
 export interface VaultLimits {
   /** Writes (PUT secret, restore) per window: Key Vault's 300. */
@@ -41,11 +41,15 @@ interface Task {
   resolve: (v: unknown) => void
   reject: (e: unknown) => void
   throttles: number
+  /** Background work's share of the limit (issue 21); undefined for sync traffic. */
+  share?: number
 }
 
 interface Lane {
   ledger: VaultLedger
   queue: Task[]
+  /** Background calls (drift sweeps): started only when `queue` is empty, one at a time, within their share. */
+  background: Task[]
   timer: NodeJS.Timeout | undefined
 }
 
@@ -66,7 +70,7 @@ export function createVaultLimiter (limits: VaultLimits = DEFAULT_VAULT_LIMITS, 
         windowMs: limits.windowMs,
         concurrency: limits.concurrency
       }
-      lane = { ledger: new VaultLedger(settings), queue: [], timer: undefined }
+      lane = { ledger: new VaultLedger(settings), queue: [], background: [], timer: undefined }
       lanes.set(key, lane)
     }
     return lane
@@ -76,27 +80,37 @@ export function createVaultLimiter (limits: VaultLimits = DEFAULT_VAULT_LIMITS, 
     if (lane.timer !== undefined) { clearTimeout(lane.timer); lane.timer = undefined }
     const t = clock()
     while (lane.queue.length > 0 && lane.ledger.canStart(t)) execute(lane, lane.queue.shift()!, t)
-    if (lane.queue.length === 0) return
-    const at = lane.ledger.nextStartAt(t)
+    // Sync traffic always wins: background work starts only when no sync call waits.
+    while (lane.queue.length === 0 && lane.background.length > 0 && lane.ledger.canStartBackground(t, lane.background[0].share!)) {
+      execute(lane, lane.background.shift()!, t)
+    }
+    if (lane.queue.length === 0 && lane.background.length === 0) return
+    const at = lane.queue.length > 0 ? lane.ledger.nextStartAt(t) : lane.ledger.nextBackgroundStartAt(t, lane.background[0].share!)
     if (at !== undefined) lane.timer = setTimeout(() => { lane.timer = undefined; pump(lane) }, Math.max(1, Math.ceil(at - t)))
   }
 
   function execute (lane: Lane, task: Task, t: number): void {
-    lane.ledger.start(t)
+    const background = task.share !== undefined
+    if (background) lane.ledger.startBackground(t)
+    else lane.ledger.start(t)
+    const finish = (outcome: LedgerOutcome): void => {
+      if (background) lane.ledger.finishBackground(clock(), outcome)
+      else lane.ledger.finish(clock(), outcome)
+    }
     let p: Promise<unknown>
     try { p = task.fn() } catch (err) { p = Promise.reject(err) }
     p.then((v) => {
-      lane.ledger.finish(clock(), { kind: 'ok' })
+      finish({ kind: 'ok' })
       task.resolve(v)
       pump(lane)
     }, (err: unknown) => {
       const status = statusOf(err)
       if (status === 429) {
-        lane.ledger.finish(clock(), { kind: 'throttled', retryAfterMs: retryAfterMs(err) })
-        if (task.throttles++ < limits.maxThrottleRetries) lane.queue.unshift(task)
+        finish({ kind: 'throttled', retryAfterMs: retryAfterMs(err) })
+        if (task.throttles++ < limits.maxThrottleRetries) (background ? lane.background : lane.queue).unshift(task)
         else task.reject(err)
       } else {
-        lane.ledger.finish(clock(), { kind: 'failed' })
+        finish({ kind: 'failed' })
         task.reject(err)
       }
       pump(lane)
@@ -121,6 +135,25 @@ export function createVaultLimiter (limits: VaultLimits = DEFAULT_VAULT_LIMITS, 
         }, { once: true })
       })
     },
+    /**
+     * Runs background work `fn` (issue 21: drift sweeps) under the `kind` ledger of `origin`, but
+     * only when no sync call waits there, one background call at a time, and within `share`
+     * (0 < share <= 1) of the limit per window: sync traffic always wins and waits for at most
+     * one background round trip. Otherwise as {@link run}.
+     */
+    async runBackground<T> (origin: string, kind: OperationKind, share: number, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+      if (!(share > 0 && share <= 1)) throw new RangeError('share must be in (0, 1]')
+      const lane = laneFor(origin, kind)
+      return await new Promise<T>((resolve, reject) => {
+        const task: Task = { fn, resolve: resolve as (v: unknown) => void, reject, throttles: 0, share }
+        lane.background.push(task)
+        pump(lane)
+        signal?.addEventListener('abort', () => {
+          const i = lane.background.indexOf(task)
+          if (i >= 0) { lane.background.splice(i, 1); reject(signal.reason) }
+        }, { once: true })
+      })
+    },
     /** The ledger of `origin` and `kind` (created on first use), for logs and tests. */
     ledger: (origin: string, kind: OperationKind): VaultLedger => laneFor(origin, kind).ledger,
     /** Calls waiting for a slot at `origin`. */
@@ -129,7 +162,7 @@ export function createVaultLimiter (limits: VaultLimits = DEFAULT_VAULT_LIMITS, 
     clear (): void {
       for (const lane of lanes.values()) {
         if (lane.timer !== undefined) clearTimeout(lane.timer)
-        for (const t of lane.queue.splice(0)) t.reject(new Error('vault limiter cleared'))
+        for (const t of [...lane.queue.splice(0), ...lane.background.splice(0)]) t.reject(new Error('vault limiter cleared'))
       }
       lanes.clear()
     }

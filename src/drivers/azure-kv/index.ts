@@ -9,7 +9,9 @@ import type { AzureRequestHook } from '../../metrics/azure-request-policy.js'
 import type { DestinationLimits, SyncDriver } from '../driver.js'
 import { createAzureKvClients, vaultOrigin, type AzureKvConnection } from './azure-kv-client.js'
 import { azureKvConfiguration, type AzureEnvDefaults } from './azure-kv-config.js'
-import { AZURE_MAX_VALUE_LENGTH, createAzureKvDriver, type AzureKvDriver } from './azure-kv-driver.js'
+import { AZURE_MAX_VALUE_LENGTH, createAzureKvDriver, type AzureKvDriver, type AzureKvDriverDeps } from './azure-kv-driver.js'
+import { azureKvDriftRound } from './azure-kv-drift.js'
+import { classifyAzureError } from './azure-kv-errors.js'
 import { DEFAULT_VAULT_LIMITS, createVaultLimiter } from './azure-kv-limits.js'
 import { azureCollisionKey, nameCollisionMessage, toAzureName } from './azure-kv-names.js'
 
@@ -49,7 +51,9 @@ export interface AzureKvDriverSettings {
 /** Creates the `azure-kv` driver. */
 export function createAzureKv ({ env, operator, onRequest }: AzureKvDriverSettings): SyncDriver<AzureKvConnection> {
   let push: AzureKvDriver | undefined
-  const pushHalf = (): AzureKvDriver => (push ??= createAzureKvDriver({
+  // The SDK clients and the limiter, shared by the push half and drift rounds (issue 21).
+  let shared: Pick<AzureKvDriverDeps, 'clients' | 'limiter'> | undefined
+  const parts = (): Pick<AzureKvDriverDeps, 'clients' | 'limiter'> => (shared ??= {
     clients: createAzureKvClients({
       authorityHost: operator.authorityHost,
       caFile: operator.caFile,
@@ -61,7 +65,10 @@ export function createAzureKv ({ env, operator, onRequest }: AzureKvDriverSettin
       maxSockets: 2 * operator.maxConcurrency, // one pool per vault client, sized to the limiter's two lanes
       warmSockets: operator.maxConcurrency // opened ahead of need: a full lane of writes
     }),
-    limiter: createVaultLimiter({ ...DEFAULT_VAULT_LIMITS, concurrency: operator.maxConcurrency }),
+    limiter: createVaultLimiter({ ...DEFAULT_VAULT_LIMITS, concurrency: operator.maxConcurrency })
+  })
+  const pushHalf = (): AzureKvDriver => (push ??= createAzureKvDriver({
+    ...parts(),
     pollIntervalMs: operator.pollIntervalMs,
     pollTimeoutMs: operator.pollTimeoutMs
   }))
@@ -74,6 +81,16 @@ export function createAzureKv ({ env, operator, onRequest }: AzureKvDriverSettin
     limits: AZURE_KV_LIMITS,
     endpointKey: (conn) => { try { return vaultOrigin(conn.keyVaultUri) } catch { return undefined } },
     apply: async (conn, ops, signal) => await pushHalf().apply(conn, ops, signal),
-    warm: async (conn) => { await pushHalf().warm(conn) }
+    warm: async (conn) => { await pushHalf().warm(conn) },
+    async drift (conn, targets, o) {
+      const { clients, limiter } = parts()
+      let client, origin
+      try {
+        ({ client, origin } = await clients.clientFor(conn))
+      } catch (err) {
+        throw classifyAzureError(err, `connect to ${conn.keyVaultUri}`)
+      }
+      return await azureKvDriftRound(client, async (fn) => await limiter.runBackground(origin, 'other', o.share, fn, o.signal), targets, o)
+    }
   }
 }

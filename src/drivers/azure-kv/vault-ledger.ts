@@ -70,6 +70,9 @@ export class VaultLedger {
   private lastDecreaseAt = -Infinity
   /** 429s seen (for logs and tests). */
   throttled = 0
+  /** Background (drift) requests: responses within the window, and in flight (a subset of all). */
+  private readonly bgDone = new TimeQueue()
+  private bgInFlight = 0
 
   constructor (readonly settings: LedgerSettings) {
     this.limitValue = settings.budget
@@ -106,6 +109,45 @@ export class VaultLedger {
       at = Math.max(at, this.done.at(excess - 1) + this.settings.windowMs)
     }
     return at
+  }
+
+  /** Background slots used at `now`: background requests in flight plus their responses within the last window. */
+  backgroundUsed (now: number): number {
+    this.bgDone.dropUpTo(now - this.settings.windowMs)
+    return this.bgInFlight + this.bgDone.size
+  }
+
+  /** Background requests allowed per window under `share` (0 < share <= 1) of the current limit: at least 1. */
+  backgroundLimit (share: number): number { return Math.max(1, Math.floor(this.limit * share)) }
+
+  /**
+   * True when a background request (issue 21: drift sweeps) may start at `now`: a request could
+   * start, no other background request is in flight (so sync traffic waits for at most one
+   * background round trip), and background requests stay under `share` of the limit per window.
+   * The caller starts background work only when no sync call waits (azure-kv-limits.ts).
+   */
+  canStartBackground (now: number, share: number): boolean {
+    return this.canStart(now) && this.bgInFlight === 0 && this.backgroundUsed(now) < this.backgroundLimit(share)
+  }
+
+  /** Like {@link nextStartAt} for a background request under `share`. */
+  nextBackgroundStartAt (now: number, share: number): number | undefined {
+    if (this.bgInFlight > 0) return undefined
+    let at = this.nextStartAt(now)
+    if (at === undefined) return undefined
+    const excess = this.backgroundUsed(now) - this.backgroundLimit(share) + 1
+    if (excess > 0) at = Math.max(at, this.bgDone.at(excess - 1) + this.settings.windowMs)
+    return at
+  }
+
+  /** Records the start of a background request at `now` (call only when `canStartBackground`). */
+  startBackground (now: number): void { this.bgInFlight++; this.start(now) }
+
+  /** Records the end of a started background request (it counts in both ledgers; a 429 in neither). */
+  finishBackground (now: number, outcome: LedgerOutcome): void {
+    this.bgInFlight = Math.max(0, this.bgInFlight - 1)
+    if (outcome.kind !== 'throttled') this.bgDone.push(now)
+    this.finish(now, outcome)
   }
 
   /** Records a start at `now` (call only when `canStart(now)`). */

@@ -5,7 +5,8 @@ import pg from 'pg'
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { openDatabase } from '../../../db/database.js'
-import { migrateWith, migratePostgres, schemaVersion, SchemaTooNewError } from '../../../db/pg/migrate.js'
+import { MIGRATIONS } from '../../../db/migrations.js'
+import { migrateWith, migratePostgres, schemaVersion } from '../../../db/pg/migrate.js'
 import { PG_MIGRATIONS, type PgMigration } from '../../../db/pg/schema.js'
 import { tempDir } from '../../helper.js'
 import { usePostgres } from '../../pg/shared-postgres.js'
@@ -80,7 +81,7 @@ if (db !== undefined) {
     const c = await connect(t, url)
     await migrateWith(c)
     await c.query("INSERT INTO schema_migrations (version, name) VALUES ($1, 'from-the-future')", [PG_MIGRATIONS.length + 1])
-    await t.rejects(migratePostgres(settings(url)), new SchemaTooNewError(PG_MIGRATIONS.length + 1, PG_MIGRATIONS.length))
+    await t.rejects(migratePostgres(settings(url)), { name: 'SchemaTooNewError', found: PG_MIGRATIONS.length + 1, known: PG_MIGRATIONS.length })
     await t.rejects(schemaVersion(c), { name: 'SchemaTooNewError' })
     const cli = await migrateCli({ VAULT_SYNC_STORAGE: 'postgresql', VAULT_PG_CONNECTION_URL: url })
     t.equal(cli.code, 1)
@@ -95,7 +96,7 @@ if (db !== undefined) {
     const lite = openDatabase(':memory:')
     t.teardown(() => lite.close())
     const liteTables = (lite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name)
-    const pgTables = (await c.query("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT IN ('schema_migrations', 'leases', 'replicas') ORDER BY 1")).rows.map((r) => r.name)
+    const pgTables = (await c.query("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT IN ('leases', 'replicas') ORDER BY 1")).rows.map((r) => r.name)
     t.same(pgTables, liteTables)
     for (const table of liteTables) {
       const liteCols = (lite.prepare(`SELECT name, "notnull" AS nn, pk FROM pragma_table_info('${table}') ORDER BY name`).all() as Array<{ name: string, nn: number, pk: number }>)
@@ -109,13 +110,13 @@ if (db !== undefined) {
     t.same(pgIdx, liteIdx, 'named indexes')
   })
 
-  t.test('vault-sync migrate on SQLite reports the schema version', async (t) => {
+  t.test('vault-sync migrate on SQLite migrates and reports the schema version', async (t) => {
     const path = join(tempDir(t), 'vs.db')
-    const r = await migrateCli({ VAULT_SYNC_DB_PATH: path, VAULT_SYNC_STORAGE: 'sqlite' })
-    t.equal(r.code, 0, r.out)
-    const lite = openDatabase(path)
-    const v = lite.pragma('user_version', { simple: true })
-    lite.close()
-    t.equal(r.out, `SQLite schema of ${path} at version ${String(v)}\n`)
+    const env = { VAULT_SYNC_DB_PATH: path, VAULT_SYNC_STORAGE: 'sqlite' }
+    const first = await migrateCli(env)
+    t.equal(first.code, 0, first.out)
+    t.equal(first.out, `SQLite schema of ${path} migrated from version 0 to ${MIGRATIONS.length} (applied ${MIGRATIONS.map((_, i) => i + 1).join(', ')})\n`)
+    const again = await migrateCli(env)
+    t.equal(again.out, `SQLite schema of ${path} already at version ${MIGRATIONS.length}\n`)
   })
 }

@@ -132,3 +132,53 @@ t.test('limiter: a waiting call rejects when its signal aborts', async (t) => {
   t.equal(limiter.waiting('https://v:443', 'write'), 0, 'and leaves the queue')
   limiter.clear()
 })
+
+t.test('background work (drift, issue 21): one at a time, within its share, after every waiting sync call', async (t) => {
+  const l = ledger(100)
+  t.equal(l.backgroundLimit(0.1), 10)
+  for (let i = 0; i < 10; i++) {
+    t.ok(l.canStartBackground(i, 0.1))
+    l.startBackground(i)
+    t.notOk(l.canStartBackground(i, 0.1), 'never two background requests in flight')
+    t.ok(l.canStart(i), 'sync requests still start')
+    l.finishBackground(i, { kind: 'ok' })
+  }
+  t.notOk(l.canStartBackground(10, 0.1), 'the share of the window is spent')
+  t.equal(l.nextBackgroundStartAt(10, 0.1), 10_000, 'until the first background response leaves the window')
+  t.equal(l.used(10), 10, 'background requests count in the vault budget too')
+  t.ok(l.canStartBackground(10_000, 0.1))
+})
+
+t.test('limiter: a sync call queued behind background work starts first; background waits for an empty queue', async (t) => {
+  const limiter = createVaultLimiter({ writesPerWindow: 10, othersPerWindow: 100, windowMs: 60_000, concurrency: 1, maxThrottleRetries: 0 }, () => 0)
+  const origin = 'https://v:443'
+  const order: string[] = []
+  let release!: () => void
+  const blocker = limiter.run(origin, 'other', async () => { order.push('sync-1'); await new Promise<void>((resolve) => { release = resolve }) })
+  const bg1 = limiter.runBackground(origin, 'other', 0.1, async () => { order.push('bg-1') })
+  const bg2 = limiter.runBackground(origin, 'other', 0.1, async () => { order.push('bg-2') })
+  const sync2 = limiter.run(origin, 'other', async () => { order.push('sync-2') })
+  release()
+  await Promise.all([blocker, bg1, bg2, sync2])
+  t.same(order, ['sync-1', 'sync-2', 'bg-1', 'bg-2'], 'the sync call queued after the background calls ran before them')
+  await t.rejects(limiter.runBackground(origin, 'other', 0, async () => 1), RangeError)
+})
+
+t.test('limiter: a sync call arriving while a background call runs waits for that one call at most', async (t) => {
+  const limiter = createVaultLimiter({ writesPerWindow: 10, othersPerWindow: 1000, windowMs: 60_000, concurrency: 1, maxThrottleRetries: 0 }, () => 0)
+  const origin = 'https://v:443'
+  const order: string[] = []
+  const releases: Array<() => void> = []
+  const bg = Array.from({ length: 5 }, async (_, i) => await limiter.runBackground(origin, 'other', 0.5, async () => {
+    order.push(`bg-${i}`)
+    await new Promise<void>((resolve) => { releases.push(resolve) })
+  }))
+  t.same(order, ['bg-0'], 'one background call in flight')
+  const sync = limiter.run(origin, 'other', async () => { order.push('sync') })
+  releases.shift()!()
+  await sync
+  t.same(order.slice(0, 2), ['bg-0', 'sync'], 'the sync call ran right after the one background round trip')
+  for (let i = 1; i < 5; i++) { await new Promise((resolve) => setImmediate(resolve)); releases.shift()!() }
+  await Promise.all(bg)
+  t.equal(order.length, 6)
+})

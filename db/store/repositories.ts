@@ -1,0 +1,180 @@
+/**
+ * The async storage interface (round2.md R2-3, issue 18): one repository per aggregate and a
+ * unit of work, implemented on SQLite (`sqlite-store.ts`, over the synchronous better-sqlite3
+ * repositories of `db/*.ts`) and on PostgreSQL (`pg/pg-store.ts`, node-postgres).
+ *
+ * Each repository is the async form of its synchronous twin in `db/` (same methods, arguments,
+ * row shapes and meanings: the row types stay documented there), plus the few operations that
+ * must be atomic on their own once several replicas write one PostgreSQL database (where
+ * SQLite's single writer serialised for free):
+ * - `kv.metadataForUpdate`: the key's metadata read that also locks the key until the
+ *   transaction ends, so "next version" and check-and-set see the last committed version;
+ * - `associations.set` / `associations.remove`: `associations/set` and `/remove` in one
+ *   statement each (INSERT … ON CONFLICT … DO UPDATE … RETURNING; UPDATE … RETURNING);
+ * - `outbox.markDirty` resolves the generation it left (one INSERT … ON CONFLICT … RETURNING);
+ * - `tokens.useOnce`: a limited-use token's use counted in one statement;
+ * - `destinations.liveForUpdate`: a destination read that locks its row for an update;
+ * and `kv.keyState`, a key's metadata and versions in one call (one round trip on PostgreSQL).
+ *
+ * Times, units and errors are those of the synchronous repositories. A constraint violation
+ * rejects with the engine's error (SQLite `SQLITE_CONSTRAINT_*`, PostgreSQL code 23xxx).
+ */
+import type { AssociationRow, AssociationsRepo } from '../associations-repo.js'
+import type { DestinationRow, DestinationsRepo } from '../destinations-repo.js'
+import type { KvMetadataRow, KvRepo, KvVersionRow } from '../kv-repo.js'
+import type { MetaRepo } from '../meta-repo.js'
+import type { MetricsRepo } from '../metrics-repo.js'
+import type { MountsRepo } from '../mounts-repo.js'
+import type { ClaimedRow, OutboxRepo } from '../outbox-repo.js'
+import type { PoliciesRepo } from '../policies-repo.js'
+import type { RulesRepo } from '../rules-repo.js'
+import type { SyncStatusRepo } from '../sync-status-repo.js'
+import type { TokensRepo } from '../tokens-repo.js'
+
+/** The async form of a synchronous repository: every method resolves what it returned. */
+export type Async<R> = {
+  [K in keyof R]: R[K] extends (...args: infer A) => infer T ? (...args: A) => Promise<T> : never
+}
+
+/** KV v2 rows (`kv-repo.ts`). */
+export interface KvRepository extends Async<KvRepo> {
+  /**
+   * The key's metadata, like `metadata`, locking the key (existing or not) until the
+   * transaction ends: on PostgreSQL a transaction-scoped advisory lock on the key, then
+   * `SELECT … FOR UPDATE` in a fresh statement (so it sees the row the previous holder
+   * committed, or inserted); on SQLite a plain read (the transaction holds the one write lock).
+   * Every read-modify-write of a key (write, patch, CAS, delete, metadata update) starts with it.
+   * Outside a transaction it is a plain read.
+   */
+  metadataForUpdate: (accessor: string, path: string) => Promise<KvMetadataRow | undefined>
+  /**
+   * The key's metadata and its version rows (oldest first) in one call: one round trip on
+   * PostgreSQL instead of two (what `kv-store.ts` `load` reads). Undefined when the key has no
+   * metadata.
+   */
+  keyState: (accessor: string, path: string) => Promise<KvKeyState | undefined>
+}
+
+/** A key's metadata with its version rows. */
+export interface KvKeyState { metadata: KvMetadataRow, versions: KvVersionRow[] }
+
+/** Token rows (`tokens-repo.ts`). */
+export interface TokensRepository extends Async<TokensRepo> {
+  /**
+   * Counts one use of a limited-use token in one statement (`num_uses` decremented when above
+   * 0). Resolves the uses left (0 = that was the last: the caller revokes it in the same unit),
+   * or undefined when the token is gone or has no uses left to count (unlimited tokens have
+   * `num_uses` 0: callers only count tokens that had uses). Replaces read-then-`setNumUses`,
+   * which loses uses when replicas count at once.
+   */
+  useOnce: (accessor: string) => Promise<number | undefined>
+}
+/** Mount table rows (`mounts-repo.ts`). */
+export type MountsRepository = Async<MountsRepo>
+/** ACL policy rows (`policies-repo.ts`). */
+export type PoliciesRepository = Async<PoliciesRepo>
+/** Settings of the store (`meta-repo.ts`). */
+export type MetaRepository = Async<MetaRepo>
+/** Destination rows (`destinations-repo.ts`). */
+export interface DestinationsRepository extends Async<DestinationsRepo> {
+  /**
+   * The live destination of that type and name, like `live`, locking its row until the
+   * transaction ends (PostgreSQL `SELECT … FOR UPDATE`; SQLite a plain read), for the
+   * read-modify-writes of a destination (update, purge, delete) so replicas do not lose each
+   * other's changes. Outside a transaction it is a plain read.
+   */
+  liveForUpdate: (type: string, name: string) => Promise<DestinationRow | undefined>
+}
+/** Association rules, origins and exclusions (`rules-repo.ts`). */
+export type RulesRepository = Async<RulesRepo>
+/** The status read model (`sync-status-repo.ts`). */
+export type SyncStatusRepository = Async<SyncStatusRepo>
+/** The metrics aggregates (`metrics-repo.ts`). */
+export type MetricsRepository = Async<MetricsRepo>
+
+/** What `associations.set` did. */
+export interface AssociationSetResult {
+  /** The stored row after the statement. */
+  row: AssociationRow
+  /** True when the row was inserted, false when an existing one was refreshed. */
+  inserted: boolean
+}
+
+/**
+ * Association rows and targets (`associations-repo.ts`), without the one-off keyed-hash digest
+ * rewrite (`storedDigests`/`setDigest`: SQLite files from before keyed hashes only).
+ */
+export interface AssociationsRepository extends Async<Omit<AssociationsRepo, 'storedDigests' | 'setDigest'>> {
+  /**
+   * `associations/set` in one statement: inserts `row`, or, when the destination already has an
+   * association of that accessor and secret path, re-snapshots its granularity and name
+   * template, revives it (`removed = 0`), sets `row.status`, clears the message and sets
+   * `updated_at` (id, mount path and creation time kept).
+   */
+  set: (row: AssociationRow) => Promise<AssociationSetResult>
+  /**
+   * `associations/remove` in one statement: marks the association removed with `status`
+   * (message cleared) unless it already is. Resolves the changed row, or undefined when there is
+   * no such association or it was already removed (so exactly one of concurrent removers
+   * queues the unsync).
+   */
+  remove: (id: string, status: string, at: number) => Promise<AssociationRow | undefined>
+}
+
+/** The sync outbox (`outbox-repo.ts`). */
+export interface OutboxRepository extends Async<Omit<OutboxRepo, 'markDirty' | 'claim'>> {
+  /**
+   * Inserts the row (generation 1) or bumps its generation, in one statement; due at `now`,
+   * attempts reset, `refresh` OR-ed in. Resolves the row's generation after the mark.
+   */
+  markDirty: (associationId: string, now: number, refresh?: boolean) => Promise<number>
+  /**
+   * Leases up to `limit` due rows (`next_attempt_at <= now`, lease free or expired) until
+   * `leaseUntil`, earliest due first; resolves them as leased (`lease_until` = `leaseUntil`).
+   * On PostgreSQL rows another replica is claiming are skipped (`FOR UPDATE SKIP LOCKED`).
+   */
+  claim: (now: number, limit: number, leaseUntil: number) => Promise<ClaimedRow[]>
+}
+
+/** Every repository, bound to one connection or one transaction. */
+export interface Repositories {
+  kv: KvRepository
+  tokens: TokensRepository
+  mounts: MountsRepository
+  policies: PoliciesRepository
+  meta: MetaRepository
+  destinations: DestinationsRepository
+  associations: AssociationsRepository
+  outbox: OutboxRepository
+  rules: RulesRepository
+  syncStatus: SyncStatusRepository
+  metrics: MetricsRepository
+}
+
+/** The storage of one process: repositories and units of work on one engine. */
+export interface Store {
+  readonly engine: 'sqlite' | 'postgresql'
+  /** Repositories outside any transaction: each call is one statement, committed on its own. */
+  readonly repos: Repositories
+  /**
+   * Runs `work` as one unit of work: every repository call on `repos` is in one transaction,
+   * committed when `work` resolves and rolled back when it rejects (the rejection is passed on).
+   * `work` awaits its repositories only: no network I/O, no SDK call, no timer (R2-3). On SQLite
+   * transactions run one at a time on the process's connection (BEGIN IMMEDIATE); one that
+   * awaited anything else is rolled back with `TransactionAwaitedError`. On PostgreSQL each runs
+   * on its own pooled connection; a lock wait beyond `lock_timeout` rejects with code 55P03.
+   * Inside `work`, starting another unit or calling `store.repos` rejects with
+   * `NestedUnitOfWorkError` (`unit-scope.ts`): either would deadlock or escape the transaction.
+   */
+  transaction: <T>(work: (repos: Repositories) => Promise<T>) => Promise<T>
+  /** Waits for running units of work, then closes the connection or pool. */
+  close: () => Promise<void>
+}
+
+/** A SQLite unit of work awaited something other than its repositories (R2-3): rolled back. */
+export class TransactionAwaitedError extends Error {
+  constructor () {
+    super('a storage transaction awaited something other than its repositories (network I/O or a timer); it was rolled back')
+    this.name = 'TransactionAwaitedError'
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Assembles the drift runner (drift-runner.ts, issue 21) from the composed services, as
+ * `worker/sync-engine.ts` assembles the worker: `server.ts` calls this once in the process that
+ * runs the sync worker, and findings are counted in `vaultsync_drift_detected_total{kind}`.
+ */
+import type { FastifyBaseLogger as Logger } from 'fastify'
+import type { Metrics } from '../metrics/metrics.js'
+import type { Services } from '../services.js'
+import { createDriftRunner, type DriftRunner } from './drift-runner.js'
+
+type EngineServices = Pick<Services, 'syncWork' | 'driverRegistry' | 'destinationService' | 'now' | 'driftKey' | 'driftWork'>
+
+/** Builds the runner; call `start()` on it. */
+export function createDriftEngine (services: EngineServices, log: Logger, metrics?: Pick<Metrics, 'driftDetected'>): DriftRunner {
+  const w = services.syncWork
+  return createDriftRunner({
+    transact: w.transact,
+    associations: w.associations,
+    queue: w.queue,
+    destinations: w.destinations,
+    drift: services.driftWork.repo,
+    outbox: w.outbox,
+    destinationService: services.destinationService,
+    registry: services.driverRegistry,
+    now: services.now,
+    key: services.driftKey,
+    config: services.driftWork.config,
+    log,
+    onDetected: metrics === undefined ? undefined : (kind) => { metrics.driftDetected(kind) }
+  })
+}

@@ -1,0 +1,171 @@
+/**
+ * Drift sweeps in the worker process (issue 21): per destination whose driver can do drift
+ * rounds (`SyncDriver.drift`) and whose mode is not `off`, one round every `interval` (the first
+ * one an interval after start), under the drift share of the vault's budget (the limiter's
+ * background lane: sync traffic always wins). A round checks the targets that have evidence and
+ * no queued sync work; its findings are stored per target (what the plan endpoint shows), a
+ * benign rewrite's evidence is moved to the new version (no Azure call), and in `repair` mode each
+ * drifted target's recorded digest is replaced by `REPAIR_DIGEST` and its association queued through the one
+ * `enqueue()`: an ordinary job that re-renders from the current KV version and passes every gate
+ * (sync disabled, rate limit, ownership-checked plan). Ownership-lost targets are never queued;
+ * missing ones only with `repair_missing`. Findings whose evidence changed during the round (a
+ * write settled meanwhile) are dropped, so a round never repairs what sync just wrote.
+ */
+import type { FastifyBaseLogger as Logger } from 'fastify'
+import type { Transact } from '../../db/database.js'
+import type { AssociationsRepo } from '../../db/associations-repo.js'
+import type { DestinationRow, DestinationsRepo } from '../../db/destinations-repo.js'
+import type { DriftRepo } from '../../db/drift-repo.js'
+import type { OutboxRepo } from '../../db/outbox-repo.js'
+import type { DriverRegistry } from '../drivers/registry.js'
+import { networkRules } from '../sync/destination-options.js'
+import type { DestinationService } from '../sync/destination-service.js'
+import type { SyncOutbox } from '../sync/outbox.js'
+import type { DriftTarget } from './check-round.js'
+import type { DriftConfig } from './drift-config.js'
+import { decideRepair, effectiveDriftSettings } from './drift-settings.js'
+import type { DriftChange, DriftEvidence, StoredFinding } from './drift-types.js'
+import { REPAIR_DIGEST, refreshedEvidence } from './evidence.js'
+import { parseStoredOverride, type SweepSummary } from './drift-summary.js'
+import type { DriftKey } from './value-digest.js'
+
+export interface DriftRunnerDeps {
+  transact: Transact
+  associations: Pick<AssociationsRepo, 'driftTargetsOfDestination' | 'setTargetFinding' | 'setTargetEvidence' | 'setTargetDigest'>
+  queue: Pick<OutboxRepo, 'has'>
+  destinations: Pick<DestinationsRepo, 'allLive' | 'byId'>
+  drift: DriftRepo
+  outbox: Pick<SyncOutbox, 'enqueue'>
+  destinationService: Pick<DestinationService, 'configOf'>
+  registry: DriverRegistry
+  /** Clock, epoch ms. */
+  now: () => number
+  key: DriftKey
+  config: Readonly<DriftConfig>
+  log: Logger
+  /** Told each change kind of a newly drifted target (metrics `vaultsync_drift_detected_total{kind}`). */
+  onDetected?: (kind: DriftChange) => void
+}
+
+const targetId = (associationId: string, subKey: string): string => `${associationId}\u0000${subKey}`
+
+/** True when `next` is news compared with the stored finding (another state or other changes). */
+function isNews (previous: string | null, next: StoredFinding): boolean {
+  if (next.state === 'in-sync') return false
+  if (previous === null) return true
+  const p = JSON.parse(previous) as StoredFinding
+  return p.state !== next.state || p.changes.join() !== next.changes.join()
+}
+
+/** Creates the runner; `start()` arms its timer, `sweepNow()` runs rounds at once (operators' tooling, tests). */
+export function createDriftRunner (deps: DriftRunnerDeps) {
+  const { transact, associations, drift } = deps
+  const abort = new AbortController()
+  let timer: NodeJS.Timeout | undefined
+  let startedAt = deps.now()
+  let busy: Promise<unknown> = Promise.resolve()
+
+  /** One round over destination `d`; the summary stored, or undefined when it is not swept (off, no drift support). */
+  async function sweep (d: DestinationRow): Promise<SweepSummary | undefined> {
+    const driver = deps.registry.get(d.type)
+    if (driver?.drift === undefined || d.purge_state !== null || d.deleted_at !== null) return undefined
+    const settings = effectiveDriftSettings(deps.config, parseStoredOverride(drift.get(d.id)?.override))
+    if (settings.mode === 'off') return undefined
+    const stored = deps.destinationService.configOf(d)
+    const connection = driver.connect(stored, networkRules(stored.options))
+    const rows = associations.driftTargetsOfDestination(d.id)
+    const evidenceAtStart = new Map(rows.map((r) => [targetId(r.association_id, r.sub_key), r.drift_evidence]))
+    const targets: DriftTarget[] = rows
+      .filter((r) => r.drift_evidence !== null && !deps.queue.has(r.association_id))
+      .map((r) => ({ id: targetId(r.association_id, r.sub_key), name: r.external_name, evidence: JSON.parse(r.drift_evidence!) as DriftEvidence }))
+    const at = deps.now()
+    const summary: SweepSummary = { at, complete: false, list_calls: 0, reads: 0, targets: rows.length, checked: 0, skipped: rows.length - targets.length, deferred: 0, repairs_queued: 0, states: {}, error: null }
+    try {
+      const round = await driver.drift(connection, targets, {
+        key: deps.key, repairMissing: settings.repairMissing, share: settings.budgetShare, maxCalls: deps.config.maxCallsPerSweep, pageSize: deps.config.pageSize, signal: abort.signal
+      })
+      Object.assign(summary, { complete: round.complete, list_calls: round.listCalls, reads: round.reads, deferred: round.deferred.length })
+      transact(() => {
+        const repair = new Set<string>()
+        for (const r of associations.driftTargetsOfDestination(d.id)) {
+          const id = targetId(r.association_id, r.sub_key)
+          const f = round.findings.get(id)
+          // A write settled meanwhile (new evidence) or sync work is queued: this finding is stale.
+          if (f === undefined || r.drift_evidence !== evidenceAtStart.get(id) || deps.queue.has(r.association_id)) continue
+          summary.checked++
+          summary.states[f.state] = (summary.states[f.state] ?? 0) + 1
+          const found: StoredFinding = { ...f, checkedAt: at }
+          if (isNews(r.drift_finding, found)) for (const kind of f.changes) deps.onDetected?.(kind)
+          const decision = decideRepair(settings, f)
+          if (decision === 'record' && f.action.kind === 'refresh-evidence') {
+            const e = refreshedEvidence(JSON.parse(r.drift_evidence!) as DriftEvidence, f.action)
+            associations.setTargetEvidence(r.association_id, r.sub_key, JSON.stringify(e))
+            associations.setTargetFinding(r.association_id, r.sub_key, JSON.stringify({ ...found, recorded: { version: e.version, updated: e.updated }, action: { kind: 'none' } }))
+            continue
+          }
+          associations.setTargetFinding(r.association_id, r.sub_key, JSON.stringify(found))
+          if (decision === 'enqueue') {
+            associations.setTargetDigest(r.association_id, r.sub_key, REPAIR_DIGEST)
+            repair.add(r.association_id)
+          }
+        }
+        for (const a of repair) if (deps.outbox.enqueue(a, deps.now(), { whenFull: 'skip' })) summary.repairs_queued++
+        drift.setSweep(d.id, at, JSON.stringify(summary))
+      })
+    } catch (err) {
+      if (abort.signal.aborted) return undefined
+      summary.error = (err as Error).message
+      deps.log.warn({ destination: `${d.type}/${d.name}`, err: summary.error }, 'drift sweep failed')
+      drift.setSweep(d.id, at, JSON.stringify(summary))
+    }
+    return summary
+  }
+
+  /** Rounds one after another (never two at once), over `pick` of the live destinations. */
+  async function rounds (pick: (d: DestinationRow) => boolean): Promise<Map<string, SweepSummary>> {
+    const run = async (): Promise<Map<string, SweepSummary>> => {
+      const out = new Map<string, SweepSummary>()
+      for (const d of deps.destinations.allLive()) {
+        if (abort.signal.aborted) break
+        if (!pick(d)) continue
+        const s = await sweep(d)
+        if (s !== undefined) out.set(`${d.type}/${d.name}`, s)
+      }
+      return out
+    }
+    const next = busy.then(run, run)
+    busy = next.catch(() => undefined)
+    return await next
+  }
+
+  /** True when `d`'s interval has passed since its last round (or since start). */
+  function due (d: DestinationRow): boolean {
+    const row = drift.get(d.id)
+    const settings = effectiveDriftSettings(deps.config, parseStoredOverride(row?.override))
+    return settings.mode !== 'off' && (row?.last_sweep_at ?? startedAt) + settings.intervalMs <= deps.now()
+  }
+
+  const runner = {
+    /** Arms the timer: every `tickMs` (default 30 s) the due destinations are swept. */
+    start (tickMs = 30_000): void {
+      startedAt = deps.now()
+      timer = setInterval(() => { runner.sweepDue().catch((err) => { deps.log.error({ err }, 'drift sweep failed') }) }, tickMs)
+      timer.unref()
+    },
+    /** Sweeps the destinations whose interval has passed (what the timer does); summaries by `type/name`. */
+    async sweepDue (): Promise<Map<string, SweepSummary>> { return await rounds(due) },
+    /** Sweeps every destination (or those `type/name` in `only`) now, due or not; summaries by `type/name`. */
+    async sweepNow (only?: readonly string[]): Promise<Map<string, SweepSummary>> {
+      return await rounds((d) => only === undefined || only.includes(`${d.type}/${d.name}`))
+    },
+    /** Stops the timer and aborts the round in flight (its findings are dropped). */
+    async stop (): Promise<void> {
+      if (timer !== undefined) clearInterval(timer)
+      abort.abort()
+      await busy
+    }
+  }
+  return runner
+}
+
+export type DriftRunner = ReturnType<typeof createDriftRunner>

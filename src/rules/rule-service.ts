@@ -1,0 +1,218 @@
+/**
+ * Association rules (issue 22; round2.md R2-2, path `sys/sync-ext/destinations/:type/:name/
+ * rules/:rule`): a rule covers the KV v2 secrets of one mount under `path_prefix` (optionally
+ * recursive), filtered by include/exclude globs and `custom_metadata`, and materialises one
+ * ORDINARY association per covered secret through the association service (the same rows,
+ * statuses and outbox as `associations/set`, so every Vault client sees them as usual). What a
+ * rule made is recorded in `association_origins`; nothing is added to Vault's own answers.
+ *
+ * - create: the caller must be able to `read` every secret covered now (checked against the
+ *   caller's ACL); the caller's policies are stored, and a secret added later is covered only
+ *   if those policies (as they are then) allow reading it. Name collisions are reported per
+ *   secret (`rule-names.ts`): that secret's association shows `CLIENT_SIDE_ERROR`, the rest
+ *   sync. `dry_run` answers the same plan without storing anything.
+ * - KV hook (`onKvChange`, in the KV transaction): a new or changed secret that matches is
+ *   associated; one that no longer matches a metadata filter is unsynced if only that rule made
+ *   it; deleting a secret's metadata is left to the ordinary associations (Vault's behaviour).
+ * - explicit `associations/remove` of a rule-made association records an exclusion; explicit
+ *   `associations/set` makes it the user's own (no origin, exclusions lifted): `trackExplicit`.
+ * - delete: unsyncs exactly the associations the rule made and no other rule also made.
+ */
+import { randomUUID } from 'node:crypto'
+import type { AssociationRow } from '../../db/associations-repo.js'
+import type { RuleRow } from '../../db/rules-repo.js'
+import type { Acl } from '../acl/acl.js'
+import { normalizeMount } from '../sync/association-service.js'
+import { badRequest, notFound, VaultError } from '../vault/errors.js'
+import type { RuleServiceDeps } from './rule-deps.js'
+
+export type { RuleServiceDeps } from './rule-deps.js'
+import { createRuleHooks } from './rule-hooks.js'
+import { nameRenderer, planNames, type NameHolder, type PlannedName } from './rule-names.js'
+import { createRuleOrigins } from './rule-origins.js'
+import { checkRuleName, compileRule, decodeRuleBody, specOf, type RuleMatcher, type RuleSpec } from './rule-spec.js'
+
+/** Who creates a rule: their ACL (checked now) and their policies (stored for later secrets). */
+export interface RuleCaller { acl: Acl, policies: string[] }
+
+/** A rule as read back. */
+export interface RuleView {
+  name: string
+  mount: string
+  path_prefix: string
+  recursive: boolean
+  include: string[]
+  exclude: string[]
+  custom_metadata: Record<string, string>
+  created_time: string
+  /** Live associations this rule made. */
+  associations: number
+  /** Secrets whose rule-made association was removed explicitly; the rule leaves them alone. */
+  exclusions: string[]
+}
+
+/** What a create (or its dry run) covers: each secret with its planned name or error. */
+export interface RulePlan {
+  dry_run: boolean
+  total: number
+  errors: number
+  secrets: PlannedName[]
+}
+
+/** Creates the rule service. */
+export function createRuleService (deps: RuleServiceDeps) {
+  const { transact, rules, associations, destinations, mounts, kv, now } = deps
+  const origins = createRuleOrigins(deps)
+  const { materialise, release } = origins
+
+  function liveDestination (type: string, name: string) {
+    const found = destinations.find(type, name)
+    if (found.row === undefined) throw notFound()
+    return { row: found.row, driver: found.driver }
+  }
+
+  function kvMount (input: string) {
+    const mount = normalizeMount(input)
+    const row = mounts.byPath(mount)
+    if (row === undefined || mount === '') throw badRequest(`mount: no mount found at ${mount}/`)
+    if (!mounts.isKvV2(row)) throw badRequest(`mount: only KV version 2 mounts can be synced; ${row.path} is ${row.type}`)
+    return row
+  }
+
+  /** The secrets `spec` covers now under `matcher`, byte-sorted. */
+  function covered (accessor: string, spec: RuleSpec, matcher: RuleMatcher): string[] {
+    const keys = kv.keysUnder(accessor, spec.pathPrefix).filter((p) => matcher.pathMatches(p))
+    return matcher.ignoresMetadata ? keys : keys.filter((p) => matcher.metadataMatches(kv.customMetadataOf(accessor, p)))
+  }
+
+  /** Names held by live associations of the destination other than `coveredSet`'s. */
+  function holders (destinationId: string, accessor: string, coveredSet: ReadonlySet<string>, render: (a: AssociationRow) => string | undefined): NameHolder[] {
+    const recorded = new Map<string, string>()
+    for (const t of associations.targetsOfDestination(destinationId)) if (t.external_name !== null) recorded.set(t.association_id, t.external_name)
+    const out: NameHolder[] = []
+    for (const a of associations.ofDestination(destinationId)) {
+      if (a.removed !== 0 || (a.accessor === accessor && coveredSet.has(a.secret_path))) continue
+      const name = recorded.get(a.id) ?? (a.granularity === 'secret-path' ? render(a) : undefined)
+      if (name !== undefined) out.push({ name, mountPath: mounts.byAccessor(a.accessor)?.path ?? a.mount_path, secretPath: a.secret_path })
+    }
+    return out
+  }
+
+  function view (row: RuleRow): RuleView {
+    const spec = specOf(row)
+    return {
+      name: row.name,
+      mount: mounts.byAccessor(row.accessor)?.path ?? '',
+      path_prefix: spec.pathPrefix,
+      recursive: spec.recursive,
+      include: spec.include,
+      exclude: spec.exclude,
+      custom_metadata: spec.customMetadata,
+      created_time: new Date(row.created_at).toISOString(),
+      associations: rules.countMadeBy(row.id),
+      exclusions: rules.exclusions(row.id)
+    }
+  }
+
+  return {
+    ...createRuleHooks(deps, origins),
+
+    /**
+     * Creates rule `ruleName` on `type`/`name` from `body` (or, with `dryRun`, only plans it) and
+     * materialises its associations in one transaction.
+     * @throws VaultError 400 naming the field, or for an existing rule; 403 when the caller
+     *   cannot read a covered secret; 404 for a missing destination; 503 when the sync queue
+     *   cannot take every association (nothing is stored).
+     */
+    create (type: string, name: string, ruleName: string, body: Record<string, unknown>, caller: RuleCaller, dryRun: boolean): RulePlan {
+      checkRuleName(ruleName)
+      const { mount: mountInput, spec } = decodeRuleBody(body)
+      return transact(() => {
+        const { row: dest, driver } = liveDestination(type, name)
+        destinations.refusePurging(dest)
+        const mount = kvMount(mountInput)
+        if (rules.find(dest.id, ruleName) !== undefined) throw badRequest(`rule: ${JSON.stringify(ruleName)} already exists on this destination; delete it first`)
+        const matcher = compileRule(spec)
+        const paths = covered(mount.accessor, spec, matcher)
+        const mountName = mount.path.replace(/\/$/, '')
+        for (const p of paths) {
+          if (!caller.acl.allows('read', `${mountName}/data/${p}`)) {
+            throw new VaultError(403, [`permission denied to read the content of the secret ${p} in mount ${mountName}`])
+          }
+        }
+        const coveredSet = new Set(paths)
+        const { render } = nameRenderer(driver, dest, mount)
+        const renderName = (a: AssociationRow): string | undefined => {
+          const r = a.accessor === mount.accessor ? render(a.secret_path) : undefined
+          return r !== undefined && 'name' in r ? r.name : undefined
+        }
+        const planned = planNames({ driver, destination: dest, mount, secretPaths: paths, holders: holders(dest.id, mount.accessor, coveredSet, renderName) })
+        const plan: RulePlan = { dry_run: dryRun, total: planned.length, errors: planned.filter((p) => p.error !== undefined).length, secrets: planned }
+        if (dryRun) return plan
+        const at = now()
+        const row: RuleRow = {
+          id: randomUUID(), destination_id: dest.id, name: ruleName, accessor: mount.accessor, path_prefix: spec.pathPrefix,
+          recursive: spec.recursive ? 1 : 0, include_globs: JSON.stringify(spec.include), exclude_globs: JSON.stringify(spec.exclude),
+          custom_metadata: JSON.stringify(spec.customMetadata), owner_policies: JSON.stringify(caller.policies), created_at: at
+        }
+        rules.insert(row)
+        // Under secret-path the names are checked here (invalid or colliding: an error, not queued).
+        const checked = planned.length > 0 && (planned[0].external_name !== null || planned[0].error !== undefined)
+        for (const p of planned) materialise(row, dest, mount, p.secret_name, at, 'refuse', checked ? { problem: p.error } : undefined)
+        // The answer of a create lists only the secrets that will not sync (a dry run lists all).
+        return { ...plan, secrets: planned.filter((p) => p.error !== undefined) }
+      })
+    },
+
+    /** The rule `ruleName` of `type`/`name`. @throws VaultError 404 when it or the destination is missing. */
+    read (type: string, name: string, ruleName: string): RuleView {
+      const { row: dest } = liveDestination(type, name)
+      const row = rules.find(dest.id, ruleName)
+      if (row === undefined) throw notFound()
+      return view(row)
+    },
+
+    /** Whether the rule exists (for the ACL's create/update decision); undefined for an unknown type. */
+    exists (type: string, name: string, ruleName: string): boolean | undefined {
+      try {
+        const dest = destinations.find(type, name).row
+        return dest !== undefined && rules.find(dest.id, ruleName) !== undefined
+      } catch { return undefined }
+    },
+
+    /** Rule names of `type`/`name`, sorted. @throws VaultError 404 for a missing destination. */
+    list (type: string, name: string): string[] {
+      return rules.names(liveDestination(type, name).row.id)
+    },
+
+    /**
+     * Deletes the rule and unsyncs the associations it made (those another rule also made stay).
+     * A missing rule is not an error (Vault's deletes are idempotent).
+     * @throws VaultError 404 for a missing destination, 400 while it is purged, 503 queue full.
+     */
+    delete (type: string, name: string, ruleName: string): void {
+      transact(() => {
+        const { row: dest } = liveDestination(type, name)
+        destinations.refusePurging(dest)
+        const row = rules.find(dest.id, ruleName)
+        if (row === undefined) return
+        const at = now()
+        for (const id of rules.madeBy(row.id)) release(row.id, id, at, 'refuse')
+        rules.delete(row.id)
+        origins.forget(row.id)
+      })
+    }
+  }
+}
+
+export type RuleService = ReturnType<typeof createRuleService>
+
+const RULE_PATH = /^sys\/sync-ext\/destinations\/([^/]+)\/([^/]+)\/rules\/([^/]+)$/
+
+/** The ACL existence check of rule paths: a write is `update` when the rule exists, else `create` (D-7). */
+export function ruleExistenceCheck (exists: RuleService['exists']): (path: string) => boolean | undefined {
+  return (path) => {
+    const m = RULE_PATH.exec(path)
+    return m === null ? undefined : exists(m[1], m[2], m[3])
+  }
+}

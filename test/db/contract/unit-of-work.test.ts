@@ -1,0 +1,115 @@
+// The unit of work (`store.transaction`) on both engines: commit, rollback, isolation from
+// callers outside it, and (SQLite) the refusal of a unit that awaits anything but its
+// repositories (round2.md R2-3).
+import t from 'tap'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { TransactionAwaitedError } from '../../../db/store/repositories.js'
+import { NestedUnitOfWorkError } from '../../../db/store/unit-scope.js'
+import { contract, contractEngines, mountRow, seed } from './contract-engines.js'
+
+const engines = await contractEngines(t)
+
+contract(t, engines, 'a unit commits every write together and resolves its value', async (t, store) => {
+  const value = await store.transaction(async (r) => {
+    await r.mounts.insert(mountRow())
+    await r.policies.upsert({ name: 'p', raw: '', rules: '[]' })
+    t.ok(await r.mounts.byPath('secret/'), 'reads its own writes')
+    return 42
+  })
+  t.equal(value, 42)
+  t.ok(await store.repos.mounts.byPath('secret/'))
+  t.ok(await store.repos.policies.get('p'))
+})
+
+contract(t, engines, 'a unit that rejects leaves nothing behind and passes the rejection on', async (t, store) => {
+  await t.rejects(store.transaction(async (r) => {
+    await r.mounts.insert(mountRow())
+    await r.policies.upsert({ name: 'p', raw: '', rules: '[]' })
+    throw new Error('refused by a rule')
+  }), { message: 'refused by a rule' })
+  t.equal(await store.repos.mounts.byPath('secret/'), undefined)
+  t.equal(await store.repos.policies.get('p'), undefined)
+  await t.rejects(store.transaction(async (r) => {
+    await r.policies.upsert({ name: 'q', raw: '', rules: '[]' })
+    await r.mounts.insert(mountRow())
+    await r.mounts.insert(mountRow()) // a constraint error inside: the whole unit goes
+  }))
+  t.equal(await store.repos.policies.get('q'), undefined)
+  t.equal(await store.transaction(async (r) => await r.policies.names()).then((n) => n.length), 0, 'the store still works')
+})
+
+contract(t, engines, 'a caller outside a unit never sees its uncommitted rows', async (t, store) => {
+  await seed(store.repos)
+  let wrote!: () => void
+  const written = new Promise<void>((resolve) => { wrote = resolve })
+  const outcome = store.transaction(async (r) => {
+    await r.policies.upsert({ name: 'draft', raw: '', rules: '[]' })
+    wrote()
+    for (let i = 0; i < 5; i++) await r.policies.get('draft') // more statements while the reader runs
+    throw new Error('rolled back')
+  }).then(() => 'committed', (err: Error) => err.message) // handled at once: it may end before the read
+  await written
+  const seen = await store.repos.policies.get('draft')
+  t.equal(await outcome, 'rolled back')
+  t.equal(seen, undefined)
+  t.equal(await store.repos.policies.get('draft'), undefined)
+})
+
+contract(t, engines, 'units run concurrently from many callers end consistent', async (t, store) => {
+  await seed(store.repos, ['a'])
+  await Promise.all(Array.from({ length: 30 }, async (_, i) => await store.transaction(async (r) => {
+    const n = (await r.policies.names()).length
+    await r.policies.upsert({ name: `p${i}`, raw: String(n), rules: '[]' })
+    await r.outbox.markDirty('a', i)
+  })))
+  t.equal((await store.repos.policies.names()).length, 30)
+  t.equal((await store.repos.outbox.byAssociation('a'))?.generation, 30)
+})
+
+contract(t, engines, 'inside a unit, another unit or store.repos is refused (it would deadlock or escape)', async (t, store) => {
+  await t.rejects(store.transaction(async (r) => {
+    await r.policies.upsert({ name: 'outer', raw: '', rules: '[]' })
+    await store.transaction(async (inner) => { await inner.policies.upsert({ name: 'inner', raw: '', rules: '[]' }) })
+  }), NestedUnitOfWorkError)
+  await t.rejects(store.transaction(async (r) => {
+    await r.policies.upsert({ name: 'outer', raw: '', rules: '[]' })
+    await store.repos.policies.get('outer')
+  }), { name: 'NestedUnitOfWorkError', message: /store.repos was used inside a storage transaction/ })
+  t.strictSame(await store.repos.policies.names(), [], 'both units rolled back')
+  t.strictSame(await store.transaction(async (r) => await r.policies.names()), [], 'the store still works')
+})
+
+for (const e of engines.filter((e) => e.name === 'sqlite')) {
+  t.test('sqlite: a unit that never settles is rolled back and does not block the next', async (t) => {
+    const store = await e.open(t)
+    const stuck = store.transaction(async (r) => {
+      await r.policies.upsert({ name: 'stuck', raw: '', rules: '[]' })
+      await new Promise(() => {}) // awaits forever (e.g. a network call that hangs)
+    })
+    await t.rejects(stuck, TransactionAwaitedError)
+    await store.transaction(async (r) => { await r.policies.upsert({ name: 'next', raw: '', rules: '[]' }) })
+    t.strictSame(await store.repos.policies.names(), ['next'])
+  })
+
+  t.test('sqlite: a unit that awaits a timer is rolled back with TransactionAwaitedError', async (t) => {
+    const store = await e.open(t)
+    await t.rejects(store.transaction(async (r) => {
+      await r.policies.upsert({ name: 'early', raw: '', rules: '[]' })
+      await sleep(5) // what R2-3 forbids: the transaction would stay open across event-loop turns
+      await r.policies.upsert({ name: 'late', raw: '', rules: '[]' })
+    }), TransactionAwaitedError)
+    t.strictSame(await store.repos.policies.names(), [], 'neither write stayed')
+    await store.transaction(async (r) => { await r.policies.upsert({ name: 'after', raw: '', rules: '[]' }) })
+    t.strictSame(await store.repos.policies.names(), ['after'], 'the next unit commits normally')
+  })
+
+  t.test('sqlite: a unit that awaits file I/O is rolled back too', async (t) => {
+    const store = await e.open(t)
+    const { readFile } = await import('node:fs/promises')
+    await t.rejects(store.transaction(async (r) => {
+      await r.policies.upsert({ name: 'x', raw: '', rules: '[]' })
+      await readFile(import.meta.filename)
+    }), TransactionAwaitedError)
+    t.equal(await store.repos.policies.get('x'), undefined)
+  })
+}
