@@ -5,8 +5,8 @@
  * latency, measured in the same run.
  *
  * Method (decisions D-28): throttling is off on these vaults; the injected latency applies to the
- * worker's principal only. An in-process watcher of the emulator's request log (every ~1 ms)
- * notices the SetSecret that stored the new value ("arrival", confirmed in the store), then a
+ * worker's principal only. The emulator (in this process) reports each request it has answered;
+ * the SetSecret that stored the new value is its "arrival" (confirmed in the store), then a
  * getSecret by the probe principal (not delayed) must return it; "propagation" ends when that
  * read returns. Each write
  * goes to its own, already-synced secret (no adoption read, no coalescing). The 1 and 10
@@ -68,21 +68,17 @@ export async function benchPropagation (ctx: BenchContext, api: VaultHttp): Prom
     reference[`latency_${l}ms`] = { set_secret_ms: latencySummary(set), probe_get_secret_ms: latencySummary(get) }
   }
 
-  // Arrival watcher: one shared 1 ms timer reads the emulator's request log (cleared per series,
-  // so it stays short) for successful SetSecret calls of awaited names, then confirms the value
-  // in the store. Per-write polling of the store would itself load the emulator's event loop.
+  // Arrival: the emulator (in this process) tells of every request it logged, after answering
+  // it; a successful SetSecret of an awaited name whose value is now in the store is the
+  // arrival. (Runs before issue 17's second session polled the log every ~1 ms instead, which
+  // added up to a timer period, more under load, to every figure.)
   const awaited = new Map<string, { vault: VaultName, name: string, expected: string, arrived: (at: number) => void }>()
-  let seenSeq = 0
-  const watcher = setInterval(() => {
-    if (awaited.size === 0) return
-    for (const e of azure.emu.requestLog({ since: seenSeq })) {
-      seenSeq = e.seq
-      if (e.operation !== 'SetSecret' || e.status !== 200 || e.vault === undefined || e.secretName === undefined) continue
-      const key = `${e.vault}/${e.secretName}`.toLowerCase()
-      const w = awaited.get(key)
-      if (w !== undefined && azure.latestValue(w.vault, w.name) === w.expected) { awaited.delete(key); w.arrived(now()) }
-    }
-  }, 1)
+  const unsubscribe = azure.emu.onRequestLogged((e) => {
+    if (awaited.size === 0 || e.operation !== 'SetSecret' || e.status !== 200 || e.vault === undefined || e.secretName === undefined) return
+    const key = `${e.vault}/${e.secretName}`.toLowerCase()
+    const w = awaited.get(key)
+    if (w !== undefined && azure.latestValue(w.vault, w.name) === w.expected) { awaited.delete(key); w.arrived(now()) }
+  })
 
   async function measure (l: number, i: number, value: string, failures: string[]): Promise<Sample | undefined> {
     const vault = vaultOf(l)
@@ -130,12 +126,11 @@ export async function benchPropagation (ctx: BenchContext, api: VaultHttp): Prom
     const groups = rate <= 10 ? [LATENCIES] : LATENCIES.map((l) => [l])
     for (const g of groups) {
       azure.emu.clearRequestLog()
-      seenSeq = 0
       ctx.log(`bench 1: ${rate} writes/s, latency ${g.join(' and ')} ms, ${n} writes each`)
       for (const [l, r] of await series(rate, g)) results.push({ rate, latency: l, ...r })
     }
   }
-  clearInterval(watcher)
+  unsubscribe()
   azure.emu.faults.remove(rule.id)
   const notSynced: Record<string, Record<string, number>> = {}
   for (const l of LATENCIES) {
@@ -145,6 +140,8 @@ export async function benchPropagation (ctx: BenchContext, api: VaultHttp): Prom
 
   results.sort((a, b) => a.latency - b.latency || a.rate - b.rate)
   const ratio: Record<string, number> = {}
+  const overRaw: Record<string, number> = {}
+  const p99Ratio: Record<string, number | string> = {}
   const figures: Record<string, unknown> = {}
   const rows: Array<Array<string | number>> = []
   for (const r of results) {
@@ -153,21 +150,25 @@ export async function benchPropagation (ctx: BenchContext, api: VaultHttp): Prom
     const arrival = latencySummary(r.samples.map((s) => s.arrivalMs))
     const ref = (reference[`latency_${r.latency}ms`] as { set_secret_ms: ReturnType<typeof latencySummary> }).set_secret_ms
     ratio[key] = round(visible.p50 / ref.p50, 2)
+    overRaw[key] = round(visible.p50 - ref.p50, 2)
+    p99Ratio[key] = typeof visible.p99 === 'number' && typeof ref.p99 === 'number' ? round(visible.p99 / ref.p99, 2) : 'n<100'
     const inOrder = [...r.samples].sort((a, b) => a.i - b.i)
     figures[key] = {
       writes_per_s: r.rate, injected_latency_ms: r.latency, propagation_ms: visible, arrival_ms: arrival, failures: r.failures.length, failure_examples: r.failures.slice(0, 3),
       samples_in_write_order: { propagation_ms: inOrder.map((x) => round(x.visibleMs, 1)), arrival_ms: inOrder.map((x) => round(x.arrivalMs, 1)) }
     }
-    rows.push([`${r.rate}/s @ ${r.latency} ms`, visible.n, visible.p50, visible.p95, visible.p99, arrival.p50, ref.p50, ratio[key], r.failures.length])
+    rows.push([`${r.rate}/s @ ${r.latency} ms`, visible.n, visible.p50, visible.p95, visible.p99, arrival.p50, ref.p50, ratio[key], overRaw[key], ref.p99, p99Ratio[key], r.failures.length])
   }
   figures.associations_not_synced_at_end = notSynced
+  figures.p50_over_reference_ms = { definition: 'propagation p50 - reference setSecret p50 at the same latency', values: overRaw }
+  figures.p99_ratio = { definition: 'propagation p99 / reference setSecret p99 at the same latency (n >= 100 only)', values: p99Ratio }
   return {
     result: {
       name: 'propagation-latency',
       description: 'KV write response -> new value readable from the emulator through the Azure SDK',
       parameters: {
         writes_per_rate_per_latency: n, rates_per_s: RATES, injected_latency_ms: LATENCIES,
-        emulator_throttling: 'off', probe: 'request-log watcher every ~1 ms (arrival, confirmed in the store), then getSecret by an undelayed principal',
+        emulator_throttling: 'off', probe: 'the emulator reports each answered request in process (arrival, confirmed in the store), then getSecret by an undelayed principal',
         interleaving: '1 and 10 writes/s series of both latencies run interleaved half a period apart; 50 writes/s one after the other'
       },
       figures,
@@ -177,7 +178,7 @@ export async function benchPropagation (ctx: BenchContext, api: VaultHttp): Prom
     },
     tables: [{
       title: `1. Propagation latency (ms; KV write response -> value readable via the SDK; ${n} writes per row)`,
-      columns: ['series', 'n', 'p50', 'p95', 'p99', 'arrival p50', 'ref setSecret p50', 'ratio', 'failed'],
+      columns: ['series', 'n', 'p50', 'p95', 'p99', 'arrival p50', 'ref p50', 'ratio', 'p50-ref', 'ref p99', 'p99 ratio', 'failed'],
       rows
     }]
   }

@@ -1,10 +1,11 @@
 /**
- * Bench 5, footprint and scale: a database holding S KV secrets and A associations (S = 10,000 /
- * A = 1,000 quick, 100,000 / 10,000 full; decisions D-28), seeded through the service layer in
- * this process with no worker, on a file DB. Then `vault-sync server` in production mode on that
+ * Bench 5, footprint and scale: a database holding S KV secrets and A associations, all on one
+ * destination (S = 10,000 / A = 1,000 quick, 100,000 / 10,000 full; decisions D-28, issue 16),
+ * seeded through the service layer in this process with no worker, on a file DB. Then `vault-sync server` in production mode on that
  * file (`VAULT_SYNC_DB_PATH`, worker off; `-dev` would add its built-in emulator to the figures):
  * start time, RSS, database size, and the latency of the association lists (the global LIST and
- * one destination's list; neither endpoint is paged, as in Vault).
+ * one destination's list; neither endpoint is paged, as in Vault), and the association endpoints
+ * at that scale (`b5-associations.ts`: set on the full vs an empty destination, seeding through the API).
  *
  * References, same run: the same server on a new, empty database (start time, RSS, size), the
  * in-memory `server -dev` with its built-in emulator (decisions D-11 "dev server ready"), the
@@ -17,6 +18,7 @@
 import { statSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { startAkvEmulator } from '../src/akv-emulator/index.js'
+import { benchAssociationEndpoints } from './b5-associations.js'
 import { benchScale } from './b5-scale.js'
 import { latencySummary, median, now, round } from './lib/common.js'
 import type { BenchContext } from './lib/context.js'
@@ -26,7 +28,6 @@ import { seedSecrets } from './lib/seed-database.js'
 import { ROOT_TOKEN, startServerProcess, type ServerProcess } from './lib/server-process.js'
 import { vaultHttp } from './lib/vault-http.js'
 
-const PER_DESTINATION = 1000
 const VALUE = { username: 'app-user', password: 'c2VjcmV0LXBhc3N3b3JkLWZvci1iZW5jaA' }
 
 function dbBytes (path: string): number {
@@ -38,27 +39,22 @@ function dbBytes (path: string): number {
 const mib = (bytes: number | undefined): number => bytes === undefined ? NaN : round(bytes / 1024 / 1024, 1)
 
 /** Seeds `dbPath` as `server -dev -dev-db` would find it, through the services. */
-function seed (dbPath: string, secrets: number, associations: number): { seedS: number, setMs: { first: number[], last: number[] } } {
+function seed (dbPath: string, secrets: number, associations: number): { seedS: number, secretsS: number } {
   const started = now()
   const { db, services } = seedSecrets(dbPath, secrets, (i) => `app/s${i}`, (i) => ({ ...VALUE, n: i }))
-  const destinations = Math.ceil(associations / PER_DESTINATION)
-  for (let d = 0; d < destinations; d++) {
-    services.destinationService.write('azure-kv', `d${d}`, {
-      key_vault_uri: `https://bench-d${d}.vault.azure.net`, tenant_id: '00000000-0000-4000-8000-000000000001',
-      client_id: '00000000-0000-4000-8000-000000000002', client_secret: 'not-used'
-    }, 'write')
-  }
-  const setMs = { first: [] as number[], last: [] as number[] }
-  for (let i = 0; i < associations; i++) {
-    const t = now()
-    services.associationService.set('azure-kv', `d${Math.floor(i / PER_DESTINATION)}`, { mount: 'secret', secret_name: `app/s${i}` })
-    const inDest = i % PER_DESTINATION
-    if (inDest < 50) setMs.first.push(now() - t)
-    else if (inDest >= PER_DESTINATION - 50) setMs.last.push(now() - t)
+  const secretsS = (now() - started) / 1000
+  services.destinationService.write('azure-kv', 'd0', {
+    key_vault_uri: 'https://bench-d0.vault.azure.net', tenant_id: '00000000-0000-4000-8000-000000000001',
+    client_id: '00000000-0000-4000-8000-000000000002', client_secret: 'not-used'
+  }, 'write')
+  // The same checks and rows as `associations/set`, 1,000 per transaction, without answering the map.
+  for (let b = 0; b < associations; b += 1000) {
+    const bodies = Array.from({ length: Math.min(1000, associations - b) }, (_, i) => ({ mount: 'secret', secret_name: `app/s${b + i}` }))
+    services.associationService.setMany('azure-kv', 'd0', bodies)
   }
   db.pragma('wal_checkpoint(TRUNCATE)')
   db.close()
-  return { seedS: (now() - started) / 1000, setMs }
+  return { seedS: (now() - started) / 1000, secretsS }
 }
 
 async function timed (n: number, fn: () => Promise<unknown>): Promise<number[]> {
@@ -103,23 +99,17 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
     const rssIdle = big.server.rssKb()
     const list = await timed(samples, async () => await api.must('GET', 'sys/sync/associations/?list=true'))
     const listBody = await api.must('GET', 'sys/sync/associations/?list=true')
-    const destList = await timed(samples, async () => await api.must('GET', 'sys/sync/destinations/azure-kv/d0/associations'))
-    const destBody = await api.must('GET', 'sys/sync/destinations/azure-kv/d0/associations')
     const kvRead = await timed(samples, async () => await api.must('GET', `secret/data/app/s${secrets - 1}`))
-    // associations/set answers with the destination's whole list: its cost grows with the destination.
-    let k = associations
-    const setFull = await timed(samples, async () => await api.must('PUT', 'sys/sync/destinations/azure-kv/d0/associations/set', { mount: 'secret', secret_name: `app/s${k++ % secrets}` }))
-    await api.must('POST', 'sys/sync/destinations/azure-kv/fresh', {
-      key_vault_uri: 'https://bench-fresh.vault.azure.net', tenant_id: '00000000-0000-4000-8000-000000000001', client_id: '00000000-0000-4000-8000-000000000002', client_secret: 'not-used'
-    })
-    const setEmpty = await timed(samples, async () => await api.must('PUT', 'sys/sync/destinations/azure-kv/fresh/associations/set', { mount: 'secret', secret_name: `app/s${k++ % secrets}` }))
     listRoute = await captureRoute(big.server.address, 'GET', '/v1/sys/sync/associations/?list=true', { 'x-vault-token': ROOT_TOKEN })
     destRoute = await captureRoute(big.server.address, 'GET', '/v1/sys/sync/destinations/azure-kv/d0/associations', { 'x-vault-token': ROOT_TOKEN })
+    // Then the association endpoints (adds associations: after the captures).
+    const endpoints = await benchAssociationEndpoints(ctx, big.server, secrets, associations)
     Object.assign(figures, {
       kv_secrets: secrets,
       associations,
-      destinations: Math.ceil(associations / PER_DESTINATION),
+      destinations: 1,
       seed_s: round(seeded.seedS, 1),
+      seed_secrets_s: round(seeded.secretsS, 1),
       database_mib: mib(dbSize),
       start_ms: round(median(big.readyMs), 0),
       start_ms_all: big.readyMs.map((v) => round(v, 0)),
@@ -128,12 +118,8 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
       list_all_associations_ms: latencySummary(list),
       list_all_associations_bytes: listBody.text.length,
       list_all_associations_keys: (listBody.json.data.keys as unknown[]).length,
-      list_destination_associations_ms: latencySummary(destList),
-      list_destination_associations_bytes: destBody.text.length,
       kv_read_ms: latencySummary(kvRead),
-      associations_set_ms_on_destination_with_1000: latencySummary(setFull),
-      associations_set_ms_on_empty_destination: latencySummary(setEmpty),
-      seed_associations_set_ms_first_50_vs_last_50_per_destination: [round(median(seeded.setMs.first), 2), round(median(seeded.setMs.last), 2)]
+      ...endpoints
     })
   } finally {
     await big.server.stop()
@@ -154,7 +140,7 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
   try {
     const get = async (url: string): Promise<void> => { await (await fetch(`${bare.address}${url}`)).text() }
     bareList = await timed(samples, async () => await get('/v1/sys/sync/associations/?list=true'))
-    bareDest = await timed(samples, async () => await get('/v1/sys/sync/destinations/azure-kv/d0/associations'))
+    bareDest = await timed(100, async () => await get('/v1/sys/sync/destinations/azure-kv/d0/associations'))
   } finally {
     await bare.stop()
   }
@@ -169,7 +155,8 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
     await emu.close()
   }
 
-  const scale = await benchScale(ctx)
+  // BENCH_B5_SCALE=off leaves out the worker-at-scale part (minutes; issue 17's figures).
+  const scale = process.env.BENCH_B5_SCALE === 'off' ? { figures: {} as Record<string, number | boolean>, reference: {} as Record<string, number | boolean> } : await benchScale(ctx)
   figures.worker_scale = scale.figures
   const reference = {
     worker_scale_1000_associations: scale.reference,
@@ -197,7 +184,7 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
       name: 'footprint',
       description: 'start time, RSS, database size and association-list latency with a large database',
       parameters: {
-        kv_secrets: secrets, associations, associations_per_destination: PER_DESTINATION, seeding: 'service layer, worker off, file DB',
+        kv_secrets: secrets, associations, associations_per_destination: associations, seeding: 'service layer, worker off, file DB',
         server: 'vault-sync server (production mode) on VAULT_SYNC_DB_PATH=FILE, VAULT_SYNC_WORKER=off', samples_per_latency: samples, starts_per_database: startCount
       },
       figures,
@@ -206,7 +193,7 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
       notes: ['The association list endpoints are not paged (Vault\'s are not either): one LIST returns every association.']
     },
     tables: [{
-      title: `5. Footprint: ${secrets} secrets, ${associations} associations (${Math.ceil(associations / PER_DESTINATION)} destinations)`,
+      title: `5. Footprint: ${secrets} secrets, ${associations} associations (one destination)`,
       columns: ['figure', 'seeded DB', 'reference', 'ratio'],
       rows: [
         ['server start ms (median of restarts)', f.start_ms, reference.empty_db_start_ms, ratio.start],
@@ -214,17 +201,23 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
         ['RSS peak MiB (after the lists)', f.rss_peak_mib, '', ''],
         ['database MiB', f.database_mib, reference.empty_db_mib, ''],
         [`LIST sys/sync/associations p50 ms (${f.list_all_associations_keys} keys, ${round(f.list_all_associations_bytes / 1024, 0)} KiB)`, f.list_all_associations_ms.p50, reference.bare_list_all_associations_ms.p50, ratio.list_all_associations_p50],
-        [`GET destination associations p50 ms (${PER_DESTINATION}, ${round(f.list_destination_associations_bytes / 1024, 0)} KiB)`, f.list_destination_associations_ms.p50, reference.bare_list_destination_associations_ms.p50, ratio.list_destination_associations_p50],
-        ['associations/set p50 ms (dest. with 1,000 vs empty)', f.associations_set_ms_on_destination_with_1000.p50, f.associations_set_ms_on_empty_destination.p50, round(f.associations_set_ms_on_destination_with_1000.p50 / f.associations_set_ms_on_empty_destination.p50, 1)],
+        [`GET destination associations p50 ms (${associations}, ${round(f.list_destination_associations_bytes / 1024, 0)} KiB)`, f.list_destination_associations_ms.p50, reference.bare_list_destination_associations_ms.p50, ratio.list_destination_associations_p50],
+        [`GET destination associations p99 ms (${associations})`, f.list_destination_associations_ms.p99, reference.bare_list_destination_associations_ms.p99, ''],
+        [`associations/set p50 ms (dest. with ${associations} vs empty)`, f.associations_set_ms_on_full_destination.p50, f.associations_set_ms_on_empty_destination.p50, f.associations_set_p50_full_over_empty],
+        [`associations/set server CPU µs (dest. with ${associations} vs empty)`, f.associations_set_server_cpu_us_on_full_destination, f.associations_set_server_cpu_us_on_empty_destination, ''],
+        [`seeding ${associations} associations through the API, ${f.seed_associations_through_api_clients} clients, s`, f.seed_associations_through_api_s, '', ''],
+        [`seeding ${secrets} secrets + ${associations} associations (service layer), s`, f.seed_s, f.seed_secrets_s, ''],
         ['KV read p50 ms', f.kv_read_ms.p50, '', ''],
         ['dev server ready ms (server -dev: in memory + emulator)', reference.dev_in_memory_with_emulator_start_ms, '', ''],
         ['dev server RSS idle MiB', reference.dev_in_memory_with_emulator_rss_idle_mib, '', ''],
         ['emulator ready ms (cold / warm)', reference.emulator_ready_cold_ms, reference.emulator_ready_warm_ms, ''],
-        [`worker: server CPU % of a core, idle (${scale.figures.associations} vs 1,000 associations)`, scale.figures.server_cpu_idle_pct_of_core, scale.reference.server_cpu_idle_pct_of_core, ''],
-        [`worker: server CPU % of a core at 10 changes/s (${scale.figures.associations} vs 1,000)`, scale.figures.server_cpu_under_changes_pct_of_core, scale.reference.server_cpu_under_changes_pct_of_core,
-          round((scale.figures.server_cpu_under_changes_pct_of_core as number) / (scale.reference.server_cpu_under_changes_pct_of_core as number), 2)],
-        ['worker: its CPU % of a core at 10 changes/s (the above minus worker off)', scale.figures.worker_cpu_pct_of_core, scale.reference.worker_cpu_pct_of_core, ''],
-        [`worker: RSS MiB after the changes (${scale.figures.associations} vs 1,000)`, scale.figures.rss_after_mib, scale.reference.rss_after_mib, '']
+        ...(scale.figures.associations === undefined
+          ? []
+          : [[`worker: server CPU % of a core, idle (${scale.figures.associations} vs 1,000 associations)`, scale.figures.server_cpu_idle_pct_of_core, scale.reference.server_cpu_idle_pct_of_core, ''],
+              [`worker: server CPU % of a core at 10 changes/s (${scale.figures.associations} vs 1,000)`, scale.figures.server_cpu_under_changes_pct_of_core, scale.reference.server_cpu_under_changes_pct_of_core,
+                round((scale.figures.server_cpu_under_changes_pct_of_core as number) / (scale.reference.server_cpu_under_changes_pct_of_core as number), 2)],
+              ['worker: its CPU % of a core at 10 changes/s (the above minus worker off)', scale.figures.worker_cpu_pct_of_core, scale.reference.worker_cpu_pct_of_core, ''],
+              [`worker: RSS MiB after the changes (${scale.figures.associations} vs 1,000)`, scale.figures.rss_after_mib, scale.reference.rss_after_mib, '']])
       ]
     }]
   }

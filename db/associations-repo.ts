@@ -27,7 +27,12 @@ export interface AssociationRow {
   message: string | null
   created_at: number
   updated_at: number
+  /** The destination's `view_gen` when what this association shows last changed (migration 7, triggers). */
+  view_gen?: number
 }
+
+/** A destination's association-view counters (migration 7): current generation, last deletion. */
+export interface ViewGeneration { view_gen: number, view_reset: number }
 
 export interface TargetRow {
   association_id: string
@@ -121,6 +126,15 @@ export interface AssociationsRepo {
   deleteExpiredUnsyncedTargets: (before: number) => number
   /** Every target of the associations of live destinations (status read model). */
   targetsOfLiveDestinations: () => TargetRow[]
+  /** The destination's view counters (maintained by triggers); undefined for an unknown id. */
+  viewGeneration: (destinationId: string) => ViewGeneration | undefined
+  /**
+   * A fingerprint of the global list's inputs: live destinations' count, the sum of their
+   * `view_gen` and of their row ids (any association change, destination created or deleted moves it).
+   */
+  listingGeneration: () => string
+  /** Associations of a destination whose `view_gen` is above `gen` (what changed since a reader's copy). */
+  changedSince: (destinationId: string, gen: number) => AssociationRow[]
   /** Every recorded digest with its row id (the one-off keyed-hash migration). */
   storedDigests: () => Array<{ rowid: number, digest: string }>
   /** Rewrites the digest of the target row `rowid`. */
@@ -194,6 +208,11 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
   const liveTargets = db.prepare<[], TargetRow>(`SELECT t.* FROM association_targets t
     JOIN associations a ON a.id = t.association_id JOIN destinations d ON d.id = a.destination_id
     WHERE d.deleted_at IS NULL ORDER BY t.association_id, t.sub_key`)
+  const viewGeneration = db.prepare<[string], ViewGeneration>('SELECT view_gen, view_reset FROM destinations WHERE id = ?')
+  const listingGeneration = db.prepare<[], { n: number, g: number, r: number }>(
+    'SELECT count(*) AS n, total(view_gen) AS g, total(rowid) AS r FROM destinations WHERE deleted_at IS NULL')
+  const changedSince = db.prepare<[string, number], AssociationRow>(
+    'SELECT * FROM associations WHERE destination_id = ? AND view_gen > ?')
   const storedDigests = db.prepare<[], { rowid: number, digest: string }>('SELECT rowid, digest FROM association_targets WHERE digest IS NOT NULL')
   const setDigest = db.prepare('UPDATE association_targets SET digest = ? WHERE rowid = ?')
   const setEvidence = db.prepare(`UPDATE association_targets SET drift_evidence = ?, drift_finding = NULL
@@ -229,6 +248,9 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
     ownersOfName: (name, except) => owners.all(name, except),
     deleteExpiredUnsyncedTargets: (before) => deleteExpiredTargets.run(before).changes,
     targetsOfLiveDestinations: () => liveTargets.all(),
+    viewGeneration: (d) => viewGeneration.get(d),
+    changedSince: (d, gen) => changedSince.all(d, gen),
+    listingGeneration: () => { const x = listingGeneration.get()!; return `${x.n}/${x.g}/${x.r}` },
     storedDigests: () => storedDigests.all(),
     setDigest: (rowid, digest) => { setDigest.run(digest, rowid) },
     setTargetEvidence: (a, k, evidence) => { setEvidence.run(evidence, a, k) },

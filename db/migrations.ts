@@ -201,5 +201,40 @@ export const MIGRATIONS: readonly string[] = [
     last_sweep_at  INTEGER,
     last_result    TEXT
   );
+  `,
+  // 9: a maintained view of each destination's associations (issue 16). Every change of what a
+  // destination's association list shows bumps `destinations.view_gen` and stamps the changed
+  // association with it, so a reader holding the list at generation G re-reads only the rows
+  // stamped after G; deleting an association records `view_reset` (readers rebuild). Triggers,
+  // so no writer (API, worker, another process) can forget it.
+  `
+  ALTER TABLE destinations ADD COLUMN view_gen INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE destinations ADD COLUMN view_reset INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE associations ADD COLUMN view_gen INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX associations_view_changes ON associations (destination_id, view_gen);
+  CREATE TRIGGER associations_view_insert AFTER INSERT ON associations BEGIN
+    UPDATE destinations SET view_gen = view_gen + 1 WHERE id = NEW.destination_id;
+    UPDATE associations SET view_gen = (SELECT view_gen FROM destinations WHERE id = NEW.destination_id) WHERE id = NEW.id;
+  END;
+  CREATE TRIGGER associations_view_update AFTER UPDATE OF destination_id, accessor, mount_path, secret_path, granularity,
+    removed, status, message, updated_at ON associations BEGIN
+    UPDATE destinations SET view_gen = view_gen + 1 WHERE id = NEW.destination_id;
+    UPDATE associations SET view_gen = (SELECT view_gen FROM destinations WHERE id = NEW.destination_id) WHERE id = NEW.id;
+  END;
+  CREATE TRIGGER associations_view_delete AFTER DELETE ON associations BEGIN
+    UPDATE destinations SET view_gen = view_gen + 1, view_reset = view_gen + 1 WHERE id = OLD.destination_id;
+  END;
+  CREATE TRIGGER association_targets_view_insert AFTER INSERT ON association_targets BEGIN
+    UPDATE destinations SET view_gen = view_gen + 1 WHERE id = (SELECT destination_id FROM associations WHERE id = NEW.association_id);
+    UPDATE associations SET view_gen = (SELECT d.view_gen FROM destinations d WHERE d.id = associations.destination_id) WHERE id = NEW.association_id;
+  END;
+  CREATE TRIGGER association_targets_view_update AFTER UPDATE OF association_id, sub_key, status, message, updated_at ON association_targets BEGIN
+    UPDATE destinations SET view_gen = view_gen + 1 WHERE id = (SELECT destination_id FROM associations WHERE id = NEW.association_id);
+    UPDATE associations SET view_gen = (SELECT d.view_gen FROM destinations d WHERE d.id = associations.destination_id) WHERE id = NEW.association_id;
+  END;
+  CREATE TRIGGER association_targets_view_delete AFTER DELETE ON association_targets BEGIN
+    UPDATE destinations SET view_gen = view_gen + 1 WHERE id = (SELECT destination_id FROM associations WHERE id = OLD.association_id);
+    UPDATE associations SET view_gen = (SELECT d.view_gen FROM destinations d WHERE d.id = associations.destination_id) WHERE id = OLD.association_id;
+  END;
   `
 ]

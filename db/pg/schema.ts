@@ -221,5 +221,49 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     last_result    TEXT
   );
   `
+  },
+  {
+    // SQLite migration 9 (issue 16): the maintained view of each destination's associations.
+    // Every change of what a destination's association list shows bumps `destinations.view_gen`
+    // and stamps the association with it; deleting one records `view_reset`. The row lock on
+    // the destination orders concurrent writers, so generations commit in order.
+    name: 'association-view-generations',
+    sql: `
+  ALTER TABLE destinations ADD COLUMN view_gen BIGINT NOT NULL DEFAULT 0;
+  ALTER TABLE destinations ADD COLUMN view_reset BIGINT NOT NULL DEFAULT 0;
+  ALTER TABLE associations ADD COLUMN view_gen BIGINT NOT NULL DEFAULT 0;
+  CREATE INDEX associations_view_changes ON associations (destination_id, view_gen);
+  CREATE FUNCTION association_view_touch (assoc TEXT) RETURNS void LANGUAGE plpgsql AS $$
+  DECLARE g BIGINT;
+  BEGIN
+    UPDATE destinations d SET view_gen = d.view_gen + 1 FROM associations a
+      WHERE a.id = assoc AND d.id = a.destination_id RETURNING d.view_gen INTO g;
+    IF g IS NOT NULL THEN UPDATE associations SET view_gen = g WHERE id = assoc; END IF;
+  END $$;
+  CREATE FUNCTION associations_view_row () RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF TG_OP = 'DELETE' THEN
+      UPDATE destinations SET view_gen = view_gen + 1, view_reset = view_gen + 1 WHERE id = OLD.destination_id;
+    ELSE
+      PERFORM association_view_touch(NEW.id);
+    END IF;
+    RETURN NULL;
+  END $$;
+  CREATE FUNCTION association_targets_view_row () RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF TG_OP = 'DELETE' THEN PERFORM association_view_touch(OLD.association_id);
+    ELSE PERFORM association_view_touch(NEW.association_id);
+    END IF;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER associations_view_insert AFTER INSERT ON associations FOR EACH ROW EXECUTE FUNCTION associations_view_row();
+  CREATE TRIGGER associations_view_update AFTER UPDATE OF destination_id, accessor, mount_path, secret_path, granularity,
+    removed, status, message, updated_at ON associations FOR EACH ROW EXECUTE FUNCTION associations_view_row();
+  CREATE TRIGGER associations_view_delete AFTER DELETE ON associations FOR EACH ROW EXECUTE FUNCTION associations_view_row();
+  CREATE TRIGGER association_targets_view_insert AFTER INSERT ON association_targets FOR EACH ROW EXECUTE FUNCTION association_targets_view_row();
+  CREATE TRIGGER association_targets_view_update AFTER UPDATE OF association_id, sub_key, status, message, updated_at
+    ON association_targets FOR EACH ROW EXECUTE FUNCTION association_targets_view_row();
+  CREATE TRIGGER association_targets_view_delete AFTER DELETE ON association_targets FOR EACH ROW EXECUTE FUNCTION association_targets_view_row();
+  `
   }
 ]

@@ -128,6 +128,7 @@ export async function startAkvEmulator (options: AkvEmulatorOptions = {}): Promi
   }
 
   const listeners: FastifyInstance[] = []
+  let tlsConnections = 0
   const cleanup = async (): Promise<void> => {
     await Promise.all(listeners.map(async (l) => await l.close()))
     if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true })
@@ -137,6 +138,7 @@ export async function startAkvEmulator (options: AkvEmulatorOptions = {}): Promi
     for (const [i, v] of [...vaults.values()].entries()) {
       const app = await listen(() => buildListener(core, v, { key: tls.keyPem, cert: tls.certPem }), host, port, i > 0 && basePort !== 0)
       listeners.push(app)
+      app.server.on('secureConnection', () => { tlsConnections++ })
       const actual = (app.server.address() as AddressInfo).port
       v.uri = `https://${uriHost(host)}:${actual}`
       port = basePort === 0 ? 0 : actual + 1
@@ -168,6 +170,8 @@ export async function startAkvEmulator (options: AkvEmulatorOptions = {}): Promi
     vault: (name?: string) => vaultHandle(core, findVault(core, name)),
     requestLog: (filter) => core.requestLog.query(filter),
     clearRequestLog: () => core.requestLog.clear(),
+    tlsConnections: () => tlsConnections,
+    onRequestLogged: (listener) => core.requestLog.subscribe(listener),
     flushState: async () => { await writer?.flush() },
     close: async () => {
       closing ??= (async () => {

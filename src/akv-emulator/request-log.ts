@@ -35,6 +35,7 @@ export interface RequestLogEntry {
 export class RequestLog {
   private entries: RequestLogEntry[] = []
   private seq = 0
+  private readonly listeners = new Set<(e: RequestLogEntry) => void>()
 
   constructor (private readonly limit: number = 10_000) {}
 
@@ -43,7 +44,14 @@ export class RequestLog {
     const entry = { seq: ++this.seq, ...e }
     this.entries.push(entry)
     if (this.entries.length > this.limit) this.entries.splice(0, this.entries.length - this.limit)
+    for (const listener of this.listeners) listener({ ...entry })
     return entry
+  }
+
+  /** Calls `listener` with every entry as it is added (in-process benchmarks); returns the unsubscribe. */
+  subscribe (listener: (e: RequestLogEntry) => void): () => void {
+    this.listeners.add(listener)
+    return () => { this.listeners.delete(listener) }
   }
 
   /** Entries with `seq > since`, optionally of one vault, at most `limit` of them (oldest first). */

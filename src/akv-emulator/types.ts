@@ -178,6 +178,10 @@ export interface AkvEmulator {
   vault (name?: string): AkvVaultHandle
   requestLog (filter?: { since?: number, vault?: string, limit?: number }): RequestLogEntry[]
   clearRequestLog (): void
+  /** TLS connections accepted so far, every listener (a client's connection reuse shows here). */
+  tlsConnections (): number
+  /** Calls `listener` with each request log entry as it is logged (after its response was sent); returns the unsubscribe. */
+  onRequestLogged (listener: (entry: RequestLogEntry) => void): () => void
   /** Writes the state file now (no-op without persistence). */
   flushState (): Promise<void>
   /** Stops every listener, flushes state, removes a temporary certificate directory. Idempotent. */

@@ -102,6 +102,12 @@ export interface SyncDriver<C = unknown> {
   /** Performs `ops`, ONE attempt each, concurrently; one result per operation, in order. Never throws. */
   apply (connection: C, ops: TargetOp[], signal?: AbortSignal): Promise<OpResult[]>
   /**
+   * Optional: opens ahead of need what `apply` on `connection` will use (credentials, keep-alive
+   * connections), bounded in time and size, changing nothing in the destination. Rejects when it
+   * could not (the worker logs that; `apply` then opens them itself as it would have).
+   */
+  warm? (connection: C): Promise<void>
+  /**
    * Optional (issue 21): one drift round over the owned `targets` of a connection (a metadata
    * sweep, then at most two reads per suspect, src/drift/check-round.ts), every call as
    * background work under `o.share` of the endpoint's budget (sync traffic first), at most

@@ -7,20 +7,19 @@
  *   unsynced when no other rule holds it. Deleting a secret's metadata is left to the ordinary
  *   associations (Vault's behaviour). Never throws for sync reasons: a full queue shows on the
  *   association.
- * - `trackExplicit`, around the association service's `set` / `remove` (Vault's API): removing
+ * - `trackExplicit`, on the association service's explicit `set` / `remove` (Vault's API): removing
  *   a rule-made association excludes it from the rules that made it; an explicit set makes it
  *   the user's own (no origin) and lifts those exclusions.
  */
-import type { AssociationRow } from '../../db/associations-repo.js'
 import type { KvChange } from '../kv/kv-events.js'
-import { associationSetTarget, type AssociationService } from '../sync/association-service.js'
+import type { AssociationService } from '../sync/association-service.js'
 import type { RuleOrigins } from './rule-origins.js'
 import { nameRenderer } from './rule-names.js'
 import type { RuleServiceDeps } from './rule-deps.js'
 
 /** Creates the hooks over `deps` and the shared origin bookkeeping. */
 export function createRuleHooks (deps: RuleServiceDeps, { matcherOf, materialise, release }: RuleOrigins) {
-  const { transact, rules, associations, destinations, mounts, kv, policies, now } = deps
+  const { rules, associations, destinations, mounts, kv, policies, now } = deps
   return {
     /**
      * The KV change hook (registered after sync's in `services.ts`): runs inside the KV
@@ -66,39 +65,24 @@ export function createRuleHooks (deps: RuleServiceDeps, { matcherOf, materialise
     },
 
     /**
-     * Wraps the association service's explicit `set` / `remove` (the Vault API): a removed
-     * rule-made association is excluded from the rules that made it; an explicit set makes the
-     * association the user's own and lifts those exclusions. Both in the call's transaction.
+     * Tracks the association service's explicit `set` / `remove` (the Vault API, whichever
+     * variant answers): a removed rule-made association is excluded from the rules that made it;
+     * an explicit set makes the association the user's own and lifts those exclusions. Both in
+     * the call's transaction (`onExplicitChange`). Returns the service.
      */
-    trackExplicit<S extends Pick<AssociationService, 'set' | 'remove'>> (service: S): S {
-      const lookup = (type: string, name: string, body: Record<string, unknown>): AssociationRow | undefined => {
-        const { mount, secretPath } = associationSetTarget(body)
-        const dest = destinations.find(type, name).row
-        const m = mounts.byPath(mount)
-        return dest === undefined || m === undefined ? undefined : associations.find(dest.id, m.accessor, secretPath)
-      }
-      return {
-        ...service,
-        set: (type: string, name: string, body: Record<string, unknown>) => transact(() => {
-          const out = service.set(type, name, body)
-          const a = lookup(type, name, body)
-          if (a !== undefined) {
-            rules.clearOrigins(a.id)
-            rules.clearExclusions(a.destination_id, a.accessor, a.secret_path)
-          }
-          return out
-        }),
-        remove: (type: string, name: string, body: Record<string, unknown>) => transact(() => {
-          const out = service.remove(type, name, body)
-          const a = lookup(type, name, body)
-          if (a !== undefined) {
-            const at = now()
-            for (const ruleId of rules.originsOf(a.id)) rules.addExclusion(ruleId, a.secret_path, at)
-            rules.clearOrigins(a.id)
-          }
-          return out
-        })
-      }
+    trackExplicit<S extends Pick<AssociationService, 'onExplicitChange'>> (service: S): S {
+      service.onExplicitChange({
+        set: (a) => {
+          rules.clearOrigins(a.id)
+          rules.clearExclusions(a.destination_id, a.accessor, a.secret_path)
+        },
+        remove: (a) => {
+          const at = now()
+          for (const ruleId of rules.originsOf(a.id)) rules.addExclusion(ruleId, a.secret_path, at)
+          rules.clearOrigins(a.id)
+        }
+      })
+      return service
     }
   }
 }

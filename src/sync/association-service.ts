@@ -8,18 +8,26 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Transact } from '../../db/database.js'
-import type { AssociationRow, AssociationsRepo, TargetRow } from '../../db/associations-repo.js'
+import type { AssociationRow, AssociationsRepo } from '../../db/associations-repo.js'
 import type { DestinationRow } from '../../db/destinations-repo.js'
 import type { KvChange } from '../kv/kv-events.js'
 import type { MountService } from '../mounts/mount-service.js'
 import { badRequest, notFound } from '../vault/errors.js'
 import { decodeString } from '../vault/field-decode.js'
-import { associationEntries, associationSummary, globalAssociationList } from './association-view.js'
+import { createGlobalAssociationList, type GlobalAssociationList } from './association-global-list.js'
+import { createAssociationListView } from './association-list-view.js'
+import { associationSummary } from './association-view.js'
 import { parseStoredOptions } from './destination-options.js'
 import type { DestinationService } from './destination-service.js'
 import { effectiveNameTemplate, parseNameTemplate, renderNameTemplate, templateFields } from './name-template.js'
 import type { EnqueueOptions, SyncOutbox } from './outbox.js'
 import type { DestinationAssociations, DestinationOfSecret } from './sync-types.js'
+
+/** Called inside the transaction of an explicit (Vault API) `set` or `remove` (association rules track these). */
+export interface ExplicitChangeHook {
+  set: (a: AssociationRow) => void
+  remove: (a: AssociationRow) => void
+}
 
 /** What associations need to know of KV v2 (provided by the KV service). */
 export interface SecretSource {
@@ -64,11 +72,11 @@ function requiredString (body: Record<string, unknown>, field: string): string {
   return v
 }
 
+const ASSOCIATED_SECRETS = Buffer.from('{"associated_secrets":')
+
 /** Creates the association service. */
 export function createAssociationService (deps: AssociationServiceDeps) {
   const { transact, associations, outbox, destinations, mounts, secrets, now } = deps
-
-  const mountPathOf = (a: Pick<AssociationRow, 'accessor' | 'mount_path'>): string => mounts.byAccessor(a.accessor)?.path ?? a.mount_path
 
   function liveDestination (type: string, name: string): DestinationRow {
     const { row } = destinations.find(type, name)
@@ -76,20 +84,17 @@ export function createAssociationService (deps: AssociationServiceDeps) {
     return row
   }
 
-  function listOf (dest: DestinationRow): DestinationAssociations {
-    const out: DestinationAssociations = { associated_secrets: {}, store_name: dest.name, store_type: dest.type }
-    // Two reads for the whole destination (not two per association); mount paths come from the mount cache.
-    const targetsOf = new Map<string, TargetRow[]>()
-    for (const t of associations.targetsOfDestination(dest.id)) {
-      const list = targetsOf.get(t.association_id)
-      if (list === undefined) targetsOf.set(t.association_id, [t])
-      else list.push(t)
-    }
-    for (const a of associations.ofDestination(dest.id)) {
-      for (const [key, entry] of associationEntries(a, targetsOf.get(a.id) ?? [], mountPathOf(a))) out.associated_secrets[key] = entry
-    }
-    return out
+  // The maintained per-destination view (issue 16): set/remove/list join pre-serialised fragments.
+  const mountPath = (accessor: string): string | undefined => mounts.byAccessor(accessor)?.path
+  const view = createAssociationListView({ transact, associations, mountPath })
+  const globalList = createGlobalAssociationList({ transact, associations, mountPath })
+
+  /** `data` of the destination's association map as UTF-8 JSON pieces (DestinationAssociationsSchema bytes). */
+  function listJsonOf (dest: DestinationRow): Buffer[] {
+    const tail = Buffer.from(`,"store_name":${JSON.stringify(dest.name)},"store_type":${JSON.stringify(dest.type)}}`, 'utf8')
+    return [ASSOCIATED_SECRETS, ...view.associatedSecretsJson(dest.id), tail]
   }
+  const parsed = (pieces: readonly Buffer[]): DestinationAssociations => JSON.parse(Buffer.concat(pieces).toString('utf8'))
 
   /** D-20: under `secret-path` an unusable external name is reported at set time. */
   function nameProblem (dest: DestinationRow, a: AssociationRow, mountPath: string): string | undefined {
@@ -153,7 +158,68 @@ export function createAssociationService (deps: AssociationServiceDeps) {
     outbox.enqueue(a.id, at, { status: 'UNSYNCING', whenFull })
   }
 
+  /** Listeners of the explicit (Vault API) set and remove, called inside their transaction. */
+  const explicitHooks: ExplicitChangeHook[] = []
+
+  /** Stores one `set` (caller's transaction): checks mount and secret, then `attach`. Returns the destination. */
+  function applySet (type: string, name: string, { mount, secretPath }: { mount: string, secretPath: string }): DestinationRow {
+    const dest = liveDestination(type, name)
+    destinations.refusePurging(dest)
+    const mountRow = mounts.byPath(mount)
+    if (mountRow === undefined || mount === '') throw badRequest(`no mount found at ${mount}/`)
+    if (!mounts.isKvV2(mountRow)) throw badRequest(`only KV version 2 mounts can be synced; ${mountRow.path} is ${mountRow.type}`)
+    if (secretPath === '' || secretPath.endsWith('/') || !secrets.secretExists(mountRow.accessor, secretPath)) {
+      throw badRequest(SECRET_NOT_FOUND)
+    }
+    // An explicit set always writes (a refresh, D-8), even when nothing changed. A full
+    // queue refuses the request (D-15.14): the transaction stores nothing.
+    const a = attach(dest, mountRow, secretPath, now(), { refresh: true, whenFull: 'refuse' })
+    for (const h of explicitHooks) h.set(a)
+    return dest
+  }
+
+  /** Stores one `remove` (caller's transaction); returns the destination. */
+  function applyRemove (type: string, name: string, { mount, secretPath }: { mount: string, secretPath: string }): DestinationRow {
+    const dest = liveDestination(type, name)
+    destinations.refusePurging(dest)
+    const mountRow = mounts.byPath(mount)
+    const a = (mountRow === undefined ? undefined : associations.find(dest.id, mountRow.accessor, secretPath)) ??
+      associations.findByRecordedPath(dest.id, `${mount}/`, secretPath)
+    if (a !== undefined) {
+      detach(a, now(), 'refuse')
+      for (const h of explicitHooks) h.remove(a)
+    }
+    return dest
+  }
+
+  /** `GET sys/sync/destinations/:type/:name/associations` as UTF-8 JSON pieces (to send in order). @throws VaultError 404 for a missing destination. */
+  function listForDestinationJson (type: string, name: string): Buffer[] {
+    const { row } = destinations.find(type, name)
+    if (row === undefined) throw notFound()
+    return listJsonOf(row)
+  }
+
+  /** `associations/set` answered as UTF-8 JSON pieces (see `set`). */
+  function setJson (type: string, name: string, body: Record<string, unknown>): Buffer[] {
+    const target = associationSetTarget(body)
+    // The answer is read after the commit: the view never holds what a rollback undid.
+    return listJsonOf(transact(() => applySet(type, name, target)))
+  }
+
+  /** `associations/remove` answered as UTF-8 JSON pieces (see `remove`). */
+  function removeJson (type: string, name: string, body: Record<string, unknown>): Buffer[] {
+    const target = associationSetTarget(body)
+    return listJsonOf(transact(() => applyRemove(type, name, target)))
+  }
+
   return {
+    /**
+     * Registers `hook`, called inside the transaction of every explicit `set` (with the
+     * association) and `remove` (with the association found, removed or not), whichever of the
+     * object or JSON variants answers. A hook that throws rolls the request back.
+     */
+    onExplicitChange (hook: ExplicitChangeHook): void { explicitHooks.push(hook) },
+
     /**
      * For callers that already hold a transaction (association rules, `src/rules/`): `attach`
      * above, for a destination row and mount they have checked.
@@ -163,59 +229,41 @@ export function createAssociationService (deps: AssociationServiceDeps) {
     detachInTransaction: detach,
 
     /** `GET sys/sync/destinations/:type/:name/associations`. @throws VaultError 404 for a missing destination. */
-    listForDestination (type: string, name: string): DestinationAssociations {
-      const { row } = destinations.find(type, name)
-      if (row === undefined) throw notFound()
-      return listOf(row)
-    },
+    listForDestination: (type: string, name: string): DestinationAssociations => parsed(listForDestinationJson(type, name)),
+    listForDestinationJson,
 
     /**
      * `associations/set` (new or refresh): checks the mount and secret, snapshots the template
-     * and granularity (D-1), marks targets `PENDING` and queues the association.
+     * and granularity (D-1), marks targets `PENDING` and queues the association; answers the
+     * destination's whole map.
      * @throws VaultError 400 (missing field, unknown/non-KV-v2 mount, folder or missing secret,
      *   missing destination, purge running), 503 when the queue is full.
      */
-    set (type: string, name: string, body: Record<string, unknown>): DestinationAssociations {
-      const { mount, secretPath } = associationSetTarget(body)
-      return transact(() => {
-        const dest = liveDestination(type, name)
-        destinations.refusePurging(dest)
-        const mountRow = mounts.byPath(mount)
-        if (mountRow === undefined || mount === '') throw badRequest(`no mount found at ${mount}/`)
-        if (!mounts.isKvV2(mountRow)) throw badRequest(`only KV version 2 mounts can be synced; ${mountRow.path} is ${mountRow.type}`)
-        if (secretPath === '' || secretPath.endsWith('/') || !secrets.secretExists(mountRow.accessor, secretPath)) {
-          throw badRequest(SECRET_NOT_FOUND)
-        }
-        // An explicit set always writes (a refresh, D-8), even when nothing changed. A full
-        // queue refuses the request (D-15.14): the transaction stores nothing.
-        attach(dest, mountRow, secretPath, now(), { refresh: true, whenFull: 'refuse' })
-        return listOf(dest)
-      })
+    set: (type: string, name: string, body: Record<string, unknown>): DestinationAssociations => parsed(setJson(type, name, body)),
+    setJson,
+
+    /**
+     * Several `set`s on one destination in one transaction (all or none), answering nothing: for
+     * callers that do not need the map (association rules, seeding). Same checks and errors as `set`.
+     */
+    setMany (type: string, name: string, bodies: ReadonlyArray<Record<string, unknown>>): void {
+      const targets = bodies.map(associationSetTarget)
+      transact(() => { for (const t of targets) applySet(type, name, t) })
     },
 
     /**
      * `associations/remove` (D-2, D-21): marks the association `UNSYNCING` and queues the unsync;
-     * it stays listed. Removing what is not associated changes nothing.
+     * it stays listed. Removing what is not associated changes nothing. Answers the whole map.
      * @throws VaultError 400 (missing field or destination, purge running), 503 queue full.
      */
-    remove (type: string, name: string, body: Record<string, unknown>): DestinationAssociations {
-      const { mount, secretPath } = associationSetTarget(body)
-      return transact(() => {
-        const dest = liveDestination(type, name)
-        destinations.refusePurging(dest)
-        const mountRow = mounts.byPath(mount)
-        const a = (mountRow === undefined ? undefined : associations.find(dest.id, mountRow.accessor, secretPath)) ??
-          associations.findByRecordedPath(dest.id, `${mount}/`, secretPath)
-        if (a !== undefined) detach(a, now(), 'refuse')
-        return listOf(dest)
-      })
-    },
+    remove: (type: string, name: string, body: Record<string, unknown>): DestinationAssociations => parsed(removeJson(type, name, body)),
+    removeJson,
 
-    /** `LIST sys/sync/associations` data (D-32.1); removed associations are left out. */
-    listAll (): ReturnType<typeof globalAssociationList> {
-      const rows = associations.listingOfLive()
-      return globalAssociationList(rows.map((a) => ({ accessor: a.accessor, mountPath: mountPathOf(a), secretPath: a.secret_path })))
-    },
+    /** `LIST sys/sync/associations` data (D-32.1); removed associations are left out. A fresh copy. */
+    listAll: (): GlobalAssociationList => structuredClone(globalList.list()),
+
+    /** The same as UTF-8 JSON (kept until the associations change); undefined when there is none. */
+    listAllJson: (): Buffer | undefined => globalList.json(),
 
     /**
      * `GET sys/sync/associations/destinations?mount=&secret_name=` (§3.13): every destination the

@@ -7,6 +7,26 @@ import type { AssociationRow, TargetRow } from '../../db/associations-repo.js'
 import { vaultTime } from '../vault/time.js'
 import { ERROR_STATUSES, type AssociationEntry, type SyncStatus } from './sync-types.js'
 
+/**
+ * Compares two strings in Unicode code point order, which is the byte order of their UTF-8
+ * (SQLite's BINARY collation); plain `<` differs where a surrogate meets U+E000..U+FFFF.
+ */
+export function compareCodePoints (a: string, b: string): number {
+  if (a === b) return 0
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i)
+    let y = b.charCodeAt(i)
+    if (x === y) continue
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000
+    }
+    return x - y
+  }
+  return a.length - b.length
+}
+
 /** Mount path without trailing `/`. */
 const bare = (mountPath: string): string => mountPath.replace(/\/+$/, '')
 
@@ -70,8 +90,8 @@ export function globalAssociationList (rows: readonly ListedAssociation[]): { ke
     const key = `${bare(r.mountPath)}/${r.secretPath}`
     if (!info.has(key)) info.set(key, { mount: `${bare(r.mountPath)}/`, secret_path: r.secretPath })
   }
-  // Byte order of the UTF-8 keys; each key encoded once.
-  const keys = [...info.keys()].map((k) => ({ k, b: Buffer.from(k, 'utf8') })).sort((x, y) => Buffer.compare(x.b, y.b)).map((e) => e.k)
+  // Byte order of the UTF-8 keys (code point order).
+  const keys = [...info.keys()].sort(compareCodePoints)
   const keyInfo: Record<string, Array<{ mount: string, secret_path: string }>> = {}
   for (const k of keys) keyInfo[k] = [info.get(k)!]
   return { keys, key_info: keyInfo, total_associations: rows.length, total_secrets: keys.length }

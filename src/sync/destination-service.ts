@@ -116,6 +116,8 @@ export function createDestinationService (deps: DestinationServiceDeps) {
   const sealSecrets = (id: string, secrets: Record<string, string>): Buffer | null =>
     Object.keys(secrets).length === 0 ? null : sealer.encrypt(JSON.stringify(secrets), aad(id))
 
+  const writtenListeners: Array<(id: string) => void> = []
+
   const refusePurging = (row: DestinationRow): void => {
     if (row.purge_state === 'purging') throw badRequest(`destination ${JSON.stringify(row.name)} is being purged`)
   }
@@ -157,9 +159,13 @@ export function createDestinationService (deps: DestinationServiceDeps) {
         }
         return updated
       })
+      for (const listener of writtenListeners) listener(row.id)
       const warning = unknownFieldsWarning(body, knownFields(driver))
       return { view: view(row, driver), warnings: warning === undefined ? [] : [warning] }
     },
+
+    /** Calls `listener` with the id of every destination written (created or changed), after the commit (the worker warms its connection). */
+    onWritten (listener: (id: string) => void): void { writtenListeners.push(listener) },
 
     /** `GET sys/sync/destinations/:type/:name`. @throws VaultError 404 (unknown type: `unsupported path`). */
     read (type: string, name: string): DestinationView {

@@ -1,7 +1,8 @@
 /**
  * Assembles the background half (outbox -> worker -> driver -> destination) from the composed
  * services and the configuration: the worker over the destination-type registry, woken by
- * every queued row (`enqueue` emits) and by `sys/sync/config` changes. `server.ts` calls this once.
+ * every queued row (`enqueue` emits) and by `sys/sync/config` changes, told of every destination
+ * written (it warms that destination's connection). `server.ts` calls this once.
  */
 import type { FastifyBaseLogger as Logger } from 'fastify'
 import type { Config } from '../config.js'
@@ -44,5 +45,6 @@ export function createSyncEngine (services: EngineServices, config: Readonly<Con
   })
   services.syncWork.outbox.onEnqueued(() => { worker.wake() })
   services.syncConfig.onChange(() => { worker.wake() })
+  services.destinationService.onWritten((id) => { worker.warm(id) })
   return worker
 }

@@ -14,7 +14,7 @@ import type { ClaimedRow } from '../../db/outbox-repo.js'
 import type { SyncDriver } from '../drivers/driver.js'
 import { REPAIR_DIGEST } from '../drift/evidence.js'
 import { localClientError } from '../drivers/sync-error.js'
-import { networkRules } from '../sync/destination-options.js'
+import { networkRules, type DestinationConfig } from '../sync/destination-options.js'
 import { planAssociation, type KvSnapshot, type PlannedTarget } from '../sync/plan.js'
 import { builtinTagValue } from '../sync/tags.js'
 import type { WorkerServices } from './worker-deps.js'
@@ -50,6 +50,9 @@ export function olderVersionNote (synced: number, current: number): string | und
 /** True for a message made by {@link olderVersionNote}. */
 export const isOlderVersionNote = (message: string): boolean => /^version \d+ is deleted in KV, so version \d+ /.test(message)
 
+/** The connection `driver.apply` works with for a destination of `config` (its stored fields and network rules). */
+export const destinationConnection = (driver: SyncDriver, config: DestinationConfig): unknown => driver.connect(config, networkRules(config.options))
+
 export type LoadResult = { kind: 'work', ctx: WorkContext } | { kind: 'skip', reason: string }
 
 type Deps = Pick<WorkerServices, 'work' | 'kv' | 'mounts' | 'destinationService' | 'registry' | 'now' | 'targetDigestKey'>
@@ -72,8 +75,7 @@ export function createWorkLoader (services: Deps) {
     const d = services.destinationService.byId(destinationId)
     const driver = d === undefined ? undefined : services.registry.get(d.type)
     if (d === undefined || driver === undefined) return undefined
-    const config = services.destinationService.configOf(d)
-    return driver.endpointKey(driver.connect(config, networkRules(config.options)))
+    return driver.endpointKey(destinationConnection(driver, services.destinationService.configOf(d)))
   }
 
   function checkNames (ctx: WorkContext): void {
@@ -111,7 +113,7 @@ export function createWorkLoader (services: Deps) {
     const driver = services.registry.get(destination.type)
     if (driver === undefined) return { kind: 'skip', reason: `unknown destination type ${destination.type}` }
     const config = services.destinationService.configOf(destination)
-    const connection = driver.connect(config, networkRules(config.options))
+    const connection = destinationConnection(driver, config)
     const recorded = associations.targets(association.id)
     const planned = planAssociation({
       association: {

@@ -21,7 +21,7 @@ export interface WorkerServices {
     associations: AssociationsRepo
     /** The outbox rows: claim, settle, lease. */
     queue: OutboxRepo
-    destinations: Pick<DestinationsRepo, 'delete' | 'setPurge'>
+    destinations: Pick<DestinationsRepo, 'delete' | 'setPurge' | 'allLive'>
     /** Queuing other associations (co-owners, reconciliation) under the capacity rules. */
     outbox: Pick<SyncOutbox, 'enqueue'>
   }

@@ -22,6 +22,7 @@ import type { WorkerServices } from './worker-deps.js'
 import { createWorkLoader, type WorkContext } from './work-load.js'
 import { createStatusChangeLog } from './status-log.js'
 import { createWorkSettler, type SettleSettings } from './work-settle.js'
+import { createWarmUps } from './warm-ups.js'
 import { createWriteSpacing } from './write-spacing.js'
 
 /** A planned target that calls the driver. */
@@ -55,6 +56,7 @@ export function createSyncWorker ({ services, settings, log, observer }: WorkerD
   const settler = createWorkSettler(services, settings, createStatusChangeLog(log), observer)
   const reconciler = createReconciler(services, settings)
   const spacing = createWriteSpacing(settings.minWriteIntervalMs ?? 0)
+  const warmUps = createWarmUps(services, log)
   const inFlight = new Map<string, Promise<void>>()
   const abort = new AbortController()
   // One signal is shared by every in-flight SDK call (many listeners by design).
@@ -153,7 +155,7 @@ export function createSyncWorker ({ services, settings, log, observer }: WorkerD
   }
 
   const worker = {
-    /** Frees stale leases, starts the loop and the reconciliation timer. */
+    /** Frees stale leases, starts the loop and the reconciliation timer, warms every live destination's connection. */
     start (): void {
       if (running) return
       running = true
@@ -162,7 +164,12 @@ export function createSyncWorker ({ services, settings, log, observer }: WorkerD
       reconcileTimer = setInterval(() => { worker.reconcileNow() }, settings.reconcileIntervalMs)
       reconcileTimer.unref()
       schedule(0)
+      warmUps.add(services.work.destinations.allLive().map((d) => d.id))
     },
+    /** Warms the connection of destination `id` ahead of its next sync (it was created or changed; `warm-ups.ts`). */
+    warm (id: string): void { if (running) warmUps.add([id]) },
+    /** Resolves when no connection warm-up is queued or running. */
+    async whenWarm (): Promise<void> { await warmUps.settled() },
     /** Wakes the loop now (new work was queued or the config changed). */
     wake (): void { if (running) schedule(0) },
     /** Resolves when nothing is in flight and nothing is due now. */

@@ -4,7 +4,7 @@
  * `set` and `remove` are single statements, so replicas setting or removing the same
  * association at once neither fail on the unique key nor both queue an unsync.
  */
-import type { AssociationRow, DriftTargetRow, NameOwnerRow, TargetRow } from '../../associations-repo.js'
+import type { AssociationRow, DriftTargetRow, NameOwnerRow, TargetRow, ViewGeneration } from '../../associations-repo.js'
 import type { DestinationRow } from '../../destinations-repo.js'
 import type { AssociationsRepository, DestinationsRepository } from '../repositories.js'
 import { insertInto, statement, valuesOf, type Sql } from './pg-sql.js'
@@ -73,6 +73,10 @@ const A = {
     LEFT JOIN association_targets t ON t.association_id = a.id
     WHERE (a.status IN ${ERRORS} OR t.status IN ${ERRORS}) AND a.updated_at < $1`),
   targets: statement('targets_of', 'SELECT * FROM association_targets WHERE association_id = $1 ORDER BY sub_key COLLATE "C"'),
+  viewGeneration: statement('assoc_view_generation', 'SELECT view_gen, view_reset FROM destinations WHERE id = $1'),
+  changedSince: statement('assoc_changed_since', 'SELECT * FROM associations WHERE destination_id = $1 AND view_gen > $2'),
+  listingGeneration: statement('assoc_listing_generation', `SELECT count(*) AS n, coalesce(sum(view_gen), 0) AS g,
+    md5(coalesce(string_agg(id, ',' ORDER BY id), '')) AS r FROM destinations WHERE deleted_at IS NULL`),
   targetsOfDestination: statement('targets_of_destination', `SELECT t.* FROM association_targets t
     JOIN associations a ON a.id = t.association_id WHERE a.destination_id = $1
     ORDER BY t.association_id COLLATE "C", t.sub_key COLLATE "C"`),
@@ -129,6 +133,12 @@ export function pgAssociationsRepository (sql: Sql): AssociationsRepository {
     erroredBefore: async (before) => (await sql.all<{ id: string }>(A.erroredBefore, [before])).map((r) => r.id),
     targets: async (a) => await sql.all<TargetRow>(A.targets, [a]),
     targetsOfDestination: async (d) => await sql.all<TargetRow>(A.targetsOfDestination, [d]),
+    viewGeneration: async (d) => await sql.one<ViewGeneration>(A.viewGeneration, [d]),
+    changedSince: async (d, gen) => await sql.all<AssociationRow>(A.changedSince, [d, gen]),
+    listingGeneration: async () => {
+      const x = await sql.one<{ n: number, g: number, r: string }>(A.listingGeneration)
+      return x === undefined ? '' : `${x.n}/${x.g}/${x.r}`
+    },
     upsertTarget: async (r) => { await sql.run(A.upsertTarget, [r.association_id, r.sub_key, r.status, r.message, r.updated_at]) },
     setTargetsStatus: async (a, status, message, at) => { await sql.run(A.setTargetsStatus, [a, status, message, at]) },
     putTarget: async (row) => { await sql.run(A.putTarget, valuesOf(row, TARGET_COLUMNS)) },

@@ -5,7 +5,8 @@
  * split by longest mount prefix).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { list, ok } from '../../../src/vault/envelope.js'
+import { ok } from '../../../src/vault/envelope.js'
+import { sendOkJson } from '../../../src/vault/envelope-json.js'
 import { badRequest, notFound, unsupportedOperation } from '../../../src/vault/errors.js'
 import { isListRequest } from '../../../src/vault/request-target.js'
 import { AssociationListSchema, DestinationsOfSecretSchema, envelope } from '../../../src/sync/sync-schemas.js'
@@ -25,10 +26,12 @@ export function associationRoutes (app: FastifyInstance, { associationService }:
     list: true,
     responses: { 200: vaultData('Associated secrets keyed `<mount>/<secret>`', AssociationListSchema), 404: errorBody('No secret is associated', []) }
   })
-  app.get('/v1/sys/sync/associations/', { schema: { openapi: listDoc, response: { 200: envelope(AssociationListSchema) } } }, async (request) => {
+  // Kept as its JSON bytes until the associations change (src/sync/association-global-list.ts).
+  app.get('/v1/sys/sync/associations/', { schema: { openapi: listDoc, response: { 200: envelope(AssociationListSchema) } } }, async (request, reply) => {
     if (!isListRequest(request)) throw notFound()
-    const { keys, ...rest } = associationService.listAll()
-    return list(request, keys, rest)
+    const data = associationService.listAllJson()
+    if (data === undefined) throw notFound()
+    return sendOkJson(request, reply, [data])
   })
   app.get('/v1/sys/sync/associations', { schema: { openapi: hidden('Vault has no read here: 405 (the list is at the trailing-slash path)') } }, async () => { throw unsupportedOperation() })
 

@@ -1,11 +1,12 @@
 /**
  * Associations of one destination (spec/vault-sync-api.md §3.9-3.11): GET (a plain read, not a
  * list), and POST/PUT `associations/set` and `associations/remove` with `mount` and
- * `secret_name`. All three answer the destination's full association map.
+ * `secret_name`. All three answer the destination's full association map, joined from its
+ * pre-serialised entries (bytes as the response schema would write them).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { ok } from '../../../src/vault/envelope.js'
+import { sendOkJson } from '../../../src/vault/envelope-json.js'
 import { unknownFieldsWarning } from '../../../src/vault/field-decode.js'
 import { DestinationAssociationsSchema, envelope } from '../../../src/sync/sync-schemas.js'
 import { AssociationRequestSchema } from '../../../src/sync/sync-request-schemas.js'
@@ -37,8 +38,9 @@ export function destinationAssociationRoutes (app: FastifyInstance, { associatio
     params,
     responses: { 200: answer, 404: errorBody('No such destination', []) }
   })
-  app.get(base, { schema: { openapi: readDoc, response } }, async (request: Req) =>
-    ok(request, associationService.listForDestination(request.params.type, request.params.name)))
+  // The map is kept pre-serialised (src/sync/association-list-view.ts); the schema documents it.
+  app.get(base, { schema: { openapi: readDoc, response } }, async (request: Req, reply) =>
+    sendOkJson(request, reply, associationService.listForDestinationJson(request.params.type, request.params.name)))
   for (const op of ['set', 'remove'] as const) {
     app.route({
       method: ['POST', 'PUT'],
@@ -53,11 +55,11 @@ export function destinationAssociationRoutes (app: FastifyInstance, { associatio
         }),
         response
       },
-      handler: async (request: Req) => {
+      handler: async (request: Req, reply) => {
         const body = request.body ?? {}
-        const data = associationService[op](request.params.type, request.params.name, body)
+        const data = associationService[`${op}Json`](request.params.type, request.params.name, body)
         const warning = unknownFieldsWarning(body, FIELDS)
-        return ok(request, data, { warnings: warning === undefined ? [] : [warning] })
+        return sendOkJson(request, reply, data, warning === undefined ? [] : [warning])
       }
     })
   }

@@ -14,6 +14,7 @@ import { resolveAzureCloud, AZURE_CLOUDS } from './azure-kv-clouds.js'
 import { createNetworkPolicy, NetworkPolicyError } from './azure-kv-network.js'
 import { azureRequestCountingPolicy, type AzureRequestHook } from '../../metrics/azure-request-policy.js'
 import { secureContextForCaFile } from './tls-context.js'
+import { warmUpClient, warmUpPolicy } from './warm-up.js'
 
 /** What a destination supplies (its decrypted connection details). */
 export interface AzureKvConnection {
@@ -41,12 +42,18 @@ export interface AzureKvSettings {
   onRequest?: AzureRequestHook
   /** Keep-alive sockets per vault client (the limiter's concurrency of both kinds); default unbounded. */
   maxSockets?: number
+  /** Sockets a warm-up opens (the limiter's concurrency of one kind); default 1. */
+  warmSockets?: number
+  /** Bound on one warm-up, ms; default 10 s. */
+  warmTimeoutMs?: number
 }
 
 export interface AzureKvClient {
   client: SecretClient
   /** Normalised vault origin (`https://host:port`), the key of rate limits and collisions. */
   origin: string
+  /** The client's warm-up, once started (`warm-up.ts`); dropped when it failed, so a later one retries. */
+  warming?: Promise<void>
 }
 
 /** Normalised origin of a vault URI: lower-case host, explicit port. @throws TypeError when not a URL. */
@@ -64,19 +71,27 @@ const loadSdk = async (): Promise<[typeof import('@azure/identity'), typeof impo
 export function createAzureKvClients (settings: AzureKvSettings) {
   // One secure context for every connection (a `ca` list would be parsed per TLS connection).
   const secureContext = secureContextForCaFile(settings.caFile)
-  const cache = new Map<string, AzureKvClient>()
+  const cache = new Map<string, Promise<AzureKvClient>>()
   // The authority host is operator configuration and trusted (D-9): no address filter there.
   const authorityAgent = new Agent({ keepAlive: true, secureContext })
 
   /**
-   * The client for `conn`, built once per distinct connection.
+   * The client for `conn`, built once per distinct connection (concurrent first calls share one build).
    * @throws NetworkPolicyError when the vault's port or literal address is refused; TypeError for a bad URI.
    */
   async function clientFor (conn: AzureKvConnection): Promise<AzureKvClient> {
     const key = createHash('sha256').update(JSON.stringify([conn.keyVaultUri, conn.tenantId, conn.clientId,
       conn.clientSecret, conn.cloud, conn.network])).digest('hex')
-    const hit = cache.get(key)
-    if (hit !== undefined) return hit
+    let built = cache.get(key)
+    if (built === undefined) {
+      built = build(conn)
+      cache.set(key, built)
+      built.catch(() => { cache.delete(key) })
+    }
+    return await built
+  }
+
+  async function build (conn: AzureKvConnection): Promise<AzureKvClient> {
     const url = new URL(conn.keyVaultUri)
     const port = url.port === '' ? 443 : Number(url.port)
     const policy = createNetworkPolicy(conn.network, settings.allowLoopback, port)
@@ -88,27 +103,41 @@ export function createAzureKvClients (settings: AzureKvSettings) {
     const cloud = resolveAzureCloud(conn.cloud) ?? 'public'
     const retryOptions = { maxRetries: settings.sdkMaxRetries }
     // Per retry: a 429 the SDK retried is counted as well as the request that followed it.
-    const additionalPolicies = settings.onRequest === undefined ? [] : [{ policy: azureRequestCountingPolicy(settings.onRequest), position: 'perRetry' as const }]
+    const counting = settings.onRequest === undefined ? [] : [{ policy: azureRequestCountingPolicy(settings.onRequest), position: 'perRetry' as const }]
     const credential = new ClientSecretCredential(conn.tenantId, conn.clientId, conn.clientSecret, {
       authorityHost: settings.authorityHost ?? AZURE_CLOUDS[cloud].authorityHost,
       disableInstanceDiscovery: settings.disableInstanceDiscovery,
       agent: authorityAgent,
       retryOptions,
-      additionalPolicies
+      additionalPolicies: counting
     })
-    const agent = new Agent({ keepAlive: true, secureContext, maxSockets: settings.maxSockets, lookup: policy.lookup as never })
+    // Free sockets are used in turn (fifo, not Node's default lifo), so steady light traffic keeps
+    // the whole warmed pool open instead of one socket busy and the rest idling out on the server.
+    const agent = new Agent({ keepAlive: true, scheduling: 'fifo', secureContext, maxSockets: settings.maxSockets, lookup: policy.lookup as never })
     const client = new SecretClient(conn.keyVaultUri, credential, {
       disableChallengeResourceVerification: settings.disableChallengeResourceVerification,
       agent,
       retryOptions,
-      additionalPolicies
+      // The warm-up policy goes first: a warm-up call it stops was never sent, so it is not counted.
+      additionalPolicies: [{ policy: warmUpPolicy(), position: 'perRetry' as const }, ...counting]
     })
-    const entry = { client, origin: vaultOrigin(conn.keyVaultUri) }
-    cache.set(key, entry)
-    return entry
+    return { client, origin: vaultOrigin(conn.keyVaultUri) }
   }
 
-  return { clientFor }
+  /**
+   * Opens what the first call of `conn`'s client would otherwise open on its critical path (token,
+   * challenge, keep-alive sockets; `warm-up.ts`), once per client. Rejects when that failed
+   * (callers log it); the client's next real call then pays for it as before.
+   * @throws NetworkPolicyError / TypeError as `clientFor`.
+   */
+  async function warm (conn: AzureKvConnection): Promise<void> {
+    const entry = await clientFor(conn)
+    entry.warming ??= warmUpClient(entry.client, settings.warmSockets ?? 1, settings.warmTimeoutMs ?? 10_000)
+      .catch((err: unknown) => { entry.warming = undefined; throw err })
+    await entry.warming
+  }
+
+  return { clientFor, warm }
 }
 
 export type AzureKvClients = ReturnType<typeof createAzureKvClients>

@@ -186,7 +186,10 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
     }))
   }
 
-  return { type: 'azure-kv' as const, apply }
+  /** Opens the client's token, challenge and keep-alive sockets ahead of its first call (`warm-up.ts`). */
+  const warm = async (conn: AzureKvConnection): Promise<void> => { await clients.warm(conn) }
+
+  return { type: 'azure-kv' as const, apply, warm }
 }
 
 export type AzureKvDriver = ReturnType<typeof createAzureKvDriver>

@@ -62,7 +62,8 @@ export function createAzureKv ({ env, operator, onRequest }: AzureKvDriverSettin
       allowLoopback: operator.allowLoopbackDestinations,
       sdkMaxRetries: operator.sdkMaxRetries,
       onRequest,
-      maxSockets: 2 * operator.maxConcurrency // one pool per vault client, sized to the limiter's two lanes
+      maxSockets: 2 * operator.maxConcurrency, // one pool per vault client, sized to the limiter's two lanes
+      warmSockets: operator.maxConcurrency // opened ahead of need: a full lane of writes
     }),
     limiter: createVaultLimiter({ ...DEFAULT_VAULT_LIMITS, concurrency: operator.maxConcurrency })
   })
@@ -80,6 +81,7 @@ export function createAzureKv ({ env, operator, onRequest }: AzureKvDriverSettin
     limits: AZURE_KV_LIMITS,
     endpointKey: (conn) => { try { return vaultOrigin(conn.keyVaultUri) } catch { return undefined } },
     apply: async (conn, ops, signal) => await pushHalf().apply(conn, ops, signal),
+    warm: async (conn) => { await pushHalf().warm(conn) },
     async drift (conn, targets, o) {
       const { clients, limiter } = parts()
       let client, origin

@@ -5,11 +5,17 @@ import { associationRow, contract, contractEngines, destinationRow, seed } from 
 
 const engines = await contractEngines(t)
 
+/** Without the association-view counters (`view_gen`, `view_reset`: kept by triggers, not by the repositories). */
+function plain<T> (v: T): T {
+  if (v === null || typeof v !== 'object' || Buffer.isBuffer(v)) return v
+  return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'view_gen' && k !== 'view_reset').map(([k, x]) => [k, plain(x)])) as T
+}
+
 contract(t, engines, 'destinations: live by name, byte-ordered list, update, purge, hide frees the name, delete cascades', async (t, { repos }) => {
   await seed(repos, ['s1'])
   await repos.destinations.insert(destinationRow({ id: 'd2', name: 'Two' }))
   await repos.destinations.insert(destinationRow({ id: 'd3', type: 'aws-sm', name: 'a', sealed_secrets: null }))
-  t.strictSame(await repos.destinations.live('azure-kv', 'one'), destinationRow())
+  t.strictSame(plain(await repos.destinations.live('azure-kv', 'one')), destinationRow())
   t.strictSame((await repos.destinations.allLive()).map((d) => d.id), ['d3', 'd2', 'd1'], 'by type, then name, in byte order')
   await repos.destinations.update({ id: 'd1', connection: '{}', sealed_secrets: null, options: '{"granularity":"secret-key"}', updated_at: 5 })
   t.match(await repos.destinations.byId('d1'), { connection: '{}', sealed_secrets: null, options: '{"granularity":"secret-key"}', updated_at: 5 })
@@ -41,8 +47,8 @@ contract(t, engines, 'associations: lookups, lists, counts, status, refresh, del
   await seed(repos, ['b', 'a', 'c'])
   await repos.destinations.insert(destinationRow({ id: 'd2', name: 'two' }))
   await repos.associations.insert(associationRow('a2', { destination_id: 'd2', secret_path: 'a' }))
-  t.strictSame(await repos.associations.find('d1', 'kv_1', 'a'), associationRow('a'))
-  t.strictSame(await repos.associations.findByRecordedPath('d1', 'secret/', 'b'), associationRow('b'))
+  t.strictSame(plain(await repos.associations.find('d1', 'kv_1', 'a')), associationRow('a'))
+  t.strictSame(plain(await repos.associations.findByRecordedPath('d1', 'secret/', 'b')), associationRow('b'))
   t.equal(await repos.associations.find('d1', 'kv_1', 'zz'), undefined)
   t.strictSame((await repos.associations.ofDestination('d1')).map((a) => a.id), ['a', 'b', 'c'])
   t.strictSame((await repos.associations.ofSecret('kv_1', 'a')).map((a) => a.id).sort(), ['a', 'a2'])
@@ -64,11 +70,11 @@ contract(t, engines, 'associations: lookups, lists, counts, status, refresh, del
 contract(t, engines, 'set: inserts once, then refreshes the same row (id, creation time kept) and revives it', async (t, { repos }) => {
   await seed(repos)
   const first = await repos.associations.set(associationRow('id-1', { created_at: 10, updated_at: 10 }))
-  t.strictSame(first, { row: associationRow('id-1', { created_at: 10, updated_at: 10 }), inserted: true })
+  t.strictSame(plain(first), { row: associationRow('id-1', { created_at: 10, updated_at: 10 }), inserted: true })
   await repos.associations.setRemoved('id-1', 'UNSYNCED', 11)
   await repos.associations.setStatus('id-1', 'UNSYNCED', 'gone', 11)
   const again = await repos.associations.set(associationRow('id-2', { secret_path: 'id-1', granularity: 'secret-key', name_template: 'x', created_at: 12, updated_at: 12 }))
-  t.strictSame(again, {
+  t.strictSame(plain(again), {
     row: associationRow('id-1', { granularity: 'secret-key', name_template: 'x', created_at: 10, updated_at: 12 }),
     inserted: false
   })

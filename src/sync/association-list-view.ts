@@ -1,0 +1,226 @@
+/**
+ * The maintained view of each destination's associations (issue 16; spec/vault-sync-api.md
+ * §3.9-3.11): per destination, the pre-serialised JSON of every association's
+ * `associated_secrets` entries, in the order Vault's map has always had here (accessor, then
+ * secret path, by byte order; sub-keys by byte order). `GET …/associations`, `set` and `remove`
+ * answer by joining these fragments: no per-request work proportional to the destination's size
+ * in the database, only a string join.
+ *
+ * Freshness: triggers (migration 7) bump the destination's `view_gen` on every change of what
+ * the list shows, by anyone (the API, the worker's settle, another process on the same file)
+ * and stamp the changed association with it. A read takes the generation and the rows stamped
+ * after the copy's generation in one read transaction: one indexed read when nothing changed,
+ * O(changes) otherwise. An association deletion (`view_reset`) or a remount of one of the
+ * mounts shown rebuilds the destination's copy (two reads).
+ *
+ * Bytes: each entry is `JSON.stringify` of the entry object `associationEntries` builds, exactly
+ * what the response schema's serializer wrote for the map (test/src/sync/association-list-view.test.ts).
+ */
+import type { AssociationRow, AssociationsRepo, TargetRow } from '../../db/associations-repo.js'
+import type { Transact } from '../../db/database.js'
+import { associationEntries, compareCodePoints } from './association-view.js'
+import type { AssociationEntry } from './sync-types.js'
+
+export interface AssociationListViewDeps {
+  transact: Transact
+  associations: Pick<AssociationsRepo, 'viewGeneration' | 'changedSince' | 'ofDestination' | 'targetsOfDestination' | 'targets'>
+  /** Current path (trailing `/`) of the mount `accessor`, undefined when it is not mounted (D-21). */
+  mountPath: (accessor: string) => string | undefined
+}
+
+/** One association's part of the map. */
+interface Item {
+  accessor: string
+  secretPath: string
+  /** Its `associated_secrets` keys, in output order. */
+  keys: string[]
+  /** `"key":{…}` pairs joined by `,`. */
+  fragment: string
+  chunk: Chunk
+}
+
+/** A run of consecutive items and, until one of them changes, their fragments as UTF-8. */
+interface Chunk { items: Item[], bytes?: Buffer }
+
+interface DestinationView {
+  gen: number
+  /** Items sorted by (accessor, secret path), code-point (= SQLite BINARY) order, in chunks. */
+  chunks: Chunk[]
+  byId: Map<string, Item>
+  /** Mount path each shown accessor had when its fragments were written. */
+  mounts: Map<string, string | undefined>
+  /** How many associations produce each key; `dupes` counts keys produced more than once. */
+  keyCount: Map<string, number>
+  dupes: number
+}
+
+/** Items per chunk after a build; a chunk splits at twice that. */
+const CHUNK = 64
+const OPEN = Buffer.from('{')
+const CLOSE = Buffer.from('}')
+const COMMA = Buffer.from(',')
+const q = JSON.stringify
+
+/**
+ * `"key":{…}` for one entry: `JSON.stringify` of the entry object as `associationEntries` builds
+ * it, which is what the schema serializer writes for the map's values (their own key order).
+ */
+export function entryJson (key: string, e: AssociationEntry): string {
+  return `${q(key)}:${q(e)}`
+}
+
+const order = (x: Pick<Item, 'accessor' | 'secretPath'>, y: Pick<Item, 'accessor' | 'secretPath'>): number =>
+  compareCodePoints(x.accessor, y.accessor) || compareCodePoints(x.secretPath, y.secretPath)
+
+/** Creates the per-destination view cache (one per process; any number of processes may share the file). */
+export function createAssociationListView (deps: AssociationListViewDeps) {
+  const { transact, associations, mountPath } = deps
+  const views = new Map<string, DestinationView>()
+
+  const shownMount = (a: AssociationRow): string => mountPath(a.accessor) ?? a.mount_path
+
+  function itemOf (a: AssociationRow, targets: readonly TargetRow[], chunk: Chunk): Item {
+    const entries = associationEntries(a, targets, shownMount(a))
+    return { accessor: a.accessor, secretPath: a.secret_path, keys: entries.map(([k]) => k), fragment: entries.map(([k, e]) => entryJson(k, e)).join(','), chunk }
+  }
+
+  function countKeys (view: DestinationView, item: Item, by: 1 | -1): void {
+    for (const k of item.keys) {
+      const n = (view.keyCount.get(k) ?? 0) + by
+      if (by === 1 && n === 2) view.dupes++
+      if (by === -1 && n === 1) view.dupes--
+      if (n === 0) view.keyCount.delete(k)
+      else view.keyCount.set(k, n)
+    }
+  }
+
+  function build (destinationId: string, gen: number): DestinationView {
+    const view: DestinationView = { gen, chunks: [], byId: new Map(), mounts: new Map(), keyCount: new Map(), dupes: 0 }
+    const targetsOf = new Map<string, TargetRow[]>()
+    for (const t of associations.targetsOfDestination(destinationId)) {
+      const list = targetsOf.get(t.association_id)
+      if (list === undefined) targetsOf.set(t.association_id, [t])
+      else list.push(t)
+    }
+    let chunk: Chunk = { items: [] }
+    for (const a of associations.ofDestination(destinationId)) {
+      if (chunk.items.length === CHUNK) chunk = { items: [] }
+      if (chunk.items.length === 0) view.chunks.push(chunk)
+      const item = itemOf(a, targetsOf.get(a.id) ?? [], chunk)
+      chunk.items.push(item)
+      view.byId.set(a.id, item)
+      if (!view.mounts.has(a.accessor)) view.mounts.set(a.accessor, mountPath(a.accessor))
+      countKeys(view, item, 1)
+    }
+    return view
+  }
+
+  /** Puts `item` in its place (a new association: by binary search over the chunks). */
+  function insert (view: DestinationView, item: Item): void {
+    let lo = 0
+    let hi = view.chunks.length
+    while (lo < hi) { // the last chunk whose first item sorts before `item`
+      const mid = (lo + hi) >>> 1
+      if (order(view.chunks[mid].items[0], item) < 0) lo = mid + 1
+      else hi = mid
+    }
+    if (view.chunks.length === 0) view.chunks.push({ items: [] })
+    const chunk = view.chunks[Math.max(0, lo - 1)]
+    chunk.items.splice(insertionPoint(chunk.items, item), 0, item)
+    item.chunk = chunk
+    chunk.bytes = undefined
+    if (chunk.items.length >= 2 * CHUNK) {
+      const rest: Chunk = { items: chunk.items.splice(CHUNK) }
+      for (const i of rest.items) i.chunk = rest
+      view.chunks.splice(view.chunks.indexOf(chunk) + 1, 0, rest)
+    }
+  }
+
+  function apply (view: DestinationView, rows: readonly AssociationRow[], gen: number): void {
+    for (const a of rows) {
+      const old = view.byId.get(a.id)
+      if (old !== undefined) {
+        countKeys(view, old, -1)
+        const item = itemOf(a, associations.targets(a.id), old.chunk)
+        old.chunk.items[old.chunk.items.indexOf(old)] = item
+        old.chunk.bytes = undefined
+        view.byId.set(a.id, item)
+        countKeys(view, item, 1)
+      } else {
+        const item = itemOf(a, associations.targets(a.id), { items: [] })
+        insert(view, item)
+        view.byId.set(a.id, item)
+        if (!view.mounts.has(a.accessor)) view.mounts.set(a.accessor, mountPath(a.accessor))
+        countKeys(view, item, 1)
+      }
+    }
+    view.gen = gen
+  }
+
+  const mountsMoved = (view: DestinationView): boolean => {
+    for (const [accessor, path] of view.mounts) if (mountPath(accessor) !== path) return true
+    return false
+  }
+
+  /** The destination's view brought up to date in one read transaction. */
+  function current (destinationId: string): DestinationView {
+    return transact(() => {
+      const g = associations.viewGeneration(destinationId)
+      if (g === undefined) {
+        views.delete(destinationId)
+        return build(destinationId, 0)
+      }
+      let view = views.get(destinationId)
+      if (view === undefined || g.view_reset > view.gen || g.view_gen < view.gen || mountsMoved(view)) {
+        view = build(destinationId, g.view_gen)
+        views.set(destinationId, view)
+      } else if (g.view_gen > view.gen) {
+        apply(view, associations.changedSince(destinationId, view.gen), g.view_gen)
+      }
+      return view
+    })
+  }
+
+  return {
+    /**
+     * The JSON of `associated_secrets` (an object) for the destination `destinationId` as UTF-8
+     * pieces to send in order: byte for byte what serializing the map through
+     * `DestinationAssociationsSchema` gives. Only the chunks that changed are re-encoded.
+     */
+    associatedSecretsJson (destinationId: string): Buffer[] {
+      const view = current(destinationId)
+      const out: Buffer[] = [OPEN]
+      for (const chunk of view.chunks) {
+        if (chunk.items.length === 0) continue
+        if (out.length > 1) out.push(COMMA)
+        chunk.bytes ??= Buffer.from(chunk.items.map((i) => i.fragment).join(','), 'utf8')
+        out.push(chunk.bytes)
+      }
+      out.push(CLOSE)
+      // Two associations can produce one key (`a` by sub-key `x`, and secret `a/x`): the map
+      // keeps the key's first position and the last value, as JSON.parse does.
+      return view.dupes === 0 ? out : [Buffer.from(reserialise(Buffer.concat(out).toString('utf8')), 'utf8')]
+    },
+    /** Forgets every copy (tests; a process that restored its database file). */
+    clear (): void { views.clear() }
+  }
+}
+
+function reserialise (json: string): string {
+  const map = JSON.parse(json) as Record<string, AssociationEntry>
+  return `{${Object.entries(map).map(([k, e]) => entryJson(k, e)).join(',')}}`
+}
+
+/** First index whose item sorts at or after `item`. */
+function insertionPoint (items: readonly Item[], item: Pick<Item, 'accessor' | 'secretPath'>): number {
+  let lo = 0
+  let hi = items.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (order(items[mid], item) < 0) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+export type AssociationListView = ReturnType<typeof createAssociationListView>

@@ -1,0 +1,65 @@
+/**
+ * Connections opened ahead of need (issue 17; the driver's optional `warm`): the worker warms
+ * every live destination when it starts, and a destination when it is written (created or
+ * changed), so the first sync after either does not pay for a token, an authentication
+ * challenge and TLS handshakes on its critical path. Off the sync path and bounded: at most
+ * `concurrency` warm-ups run at once, each bounded by its driver, a destination queued twice
+ * is warmed once; a failure is logged at debug level and changes nothing (the sync then opens
+ * what it needs itself, as it would have).
+ */
+import type { FastifyBaseLogger as Logger } from 'fastify'
+import type { WorkerServices } from './worker-deps.js'
+import { destinationConnection } from './work-load.js'
+
+type Deps = Pick<WorkerServices, 'destinationService' | 'registry'>
+
+/** Creates the warm-up queue. */
+export function createWarmUps (services: Deps, log: Logger, concurrency = 4) {
+  const queue: string[] = []
+  const queued = new Set<string>()
+  let active = 0
+  let waiters: Array<() => void> = []
+
+  async function warmOne (id: string): Promise<void> {
+    const d = services.destinationService.byId(id)
+    if (d === undefined || d.deleted_at !== null || d.purge_state === 'purging') return
+    const driver = services.registry.get(d.type)
+    if (driver?.warm === undefined) return
+    try {
+      await driver.warm(destinationConnection(driver, services.destinationService.configOf(d)))
+    } catch (err) {
+      // Never the error object: a driver's error text is enough and holds no credentials.
+      log.debug({ destination: `${d.type}/${d.name}`, reason: (err as Error)?.message }, 'sync: warming the connection failed; the first sync opens it')
+    }
+  }
+
+  function pump (): void {
+    while (active < concurrency && queue.length > 0) {
+      const id = queue.shift()!
+      queued.delete(id)
+      active++
+      void warmOne(id).finally(() => {
+        active--
+        pump()
+        if (active === 0 && queue.length === 0) {
+          const done = waiters
+          waiters = []
+          for (const w of done) w()
+        }
+      })
+    }
+  }
+
+  return {
+    /** Queues destinations (ids) for a warm-up. */
+    add (ids: Iterable<string>): void {
+      for (const id of ids) if (!queued.has(id)) { queued.add(id); queue.push(id) }
+      pump()
+    },
+    /** Resolves when no warm-up is queued or running. */
+    async settled (): Promise<void> {
+      if (active === 0 && queue.length === 0) return
+      await new Promise<void>((resolve) => { waiters.push(resolve) })
+    }
+  }
+}
