@@ -4,7 +4,8 @@
  * `ConfigError` naming the variable, and start-up stops with that message.
  */
 import { dirname, join } from 'node:path'
-import { driftConfigFromEnv, type DriftConfig } from './drift/drift-config.js'
+import { DEFAULT_DRIFT_CONFIG, type DriftConfig } from './drift/drift-config.js'
+import { DRIFT_MODES, MIN_DRIFT_INTERVAL_MS, type DriftMode } from './drift/drift-settings.js'
 import type { AzureEnvDefaults } from './drivers/azure-kv/azure-kv-config.js'
 import type { AzureKvOperatorSettings } from './drivers/azure-kv/index.js'
 import type { BuiltinDriverSettings } from './drivers/registry.js'
@@ -142,6 +143,29 @@ function nonNegativeInt (env: Env, variable: string, fallback: number): number {
   return Number(raw)
 }
 
+function intInRange (env: Env, variable: string, min: number, max: number, fallback: number): number {
+  const raw = optional(env, variable)?.trim()
+  if (raw === undefined) return fallback
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new ConfigError(variable, `"${raw}" is not an integer from ${min} to ${max}`)
+  return Number(raw)
+}
+
+/** The global drift settings (`VAULT_SYNC_DRIFT_*`, src/drift/drift-config.ts says what each means). */
+function loadDrift (env: Env): DriftConfig {
+  const mode = optional(env, 'VAULT_SYNC_DRIFT_MODE')?.trim() ?? DEFAULT_DRIFT_CONFIG.mode
+  if (!(DRIFT_MODES as readonly string[]).includes(mode)) throw new ConfigError('VAULT_SYNC_DRIFT_MODE', `"${mode}" is not one of off, detect, repair`)
+  const intervalMs = duration(env, 'VAULT_SYNC_DRIFT_INTERVAL', `${DEFAULT_DRIFT_CONFIG.intervalMs}ms`)
+  if (intervalMs < MIN_DRIFT_INTERVAL_MS) throw new ConfigError('VAULT_SYNC_DRIFT_INTERVAL', `"${env.VAULT_SYNC_DRIFT_INTERVAL}" is shorter than 1m`)
+  return {
+    mode: mode as DriftMode,
+    intervalMs,
+    repairMissing: bool(env, 'VAULT_SYNC_DRIFT_REPAIR_MISSING', DEFAULT_DRIFT_CONFIG.repairMissing),
+    budgetShare: intInRange(env, 'VAULT_SYNC_DRIFT_BUDGET_PERCENT', 1, 50, DEFAULT_DRIFT_CONFIG.budgetShare * 100) / 100,
+    maxCallsPerSweep: intInRange(env, 'VAULT_SYNC_DRIFT_MAX_CALLS', 3, 100_000, DEFAULT_DRIFT_CONFIG.maxCallsPerSweep),
+    pageSize: intInRange(env, 'VAULT_SYNC_DRIFT_PAGE_SIZE', 1, 25, DEFAULT_DRIFT_CONFIG.pageSize)
+  }
+}
+
 function optional (env: Env, variable: string): string | undefined {
   const v = env[variable]
   return v === undefined || v === '' ? undefined : v
@@ -220,7 +244,7 @@ export function loadConfig (overrides: ConfigOverrides = {}, env: Env = process.
     unsyncedRetentionMs: duration(env, 'VAULT_SYNC_UNSYNCED_RETENTION', '10m'),
     minWriteIntervalMs: duration(env, 'VAULT_SYNC_MIN_WRITE_INTERVAL', '500ms'),
     azure: loadAzureSettings(env, overrides.azureDefaults ?? {}),
-    drift: Object.freeze(driftConfigFromEnv(env, (variable, message) => { throw new ConfigError(variable, message) })),
+    drift: Object.freeze(loadDrift(env)),
     http: loadHttpLimits(env),
     ui: bool(env, 'VAULT_SYNC_UI', overrides.uiDefault ?? false),
     azureEnv: Object.freeze({

@@ -11,7 +11,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import helmet from '@fastify/helmet'
 import { pageSecurityHeaders, UI_CSP } from '../ui/index.js'
 import { Type } from 'typebox'
-import { loadOpenApiDocument } from '../../src/openapi/document-file.js'
+import { loadOpenApiDocument, openApiYaml } from '../../src/openapi/document-file.js'
 import { documented, rawBody } from '../../src/openapi/route-doc.js'
 
 /** The path of the reference page. */
@@ -63,14 +63,19 @@ export const API_DOCS_CSP: Record<string, string[]> = { ...UI_CSP, 'style-src': 
 
 /**
  * Registers the reference page at `/ui/api-docs/` (a plugin: it loads `openapi.yaml` when the
- * app starts). Its routes need no token (they are marked `unauthenticated` as they register);
- * every response carries helmet's headers with `API_DOCS_CSP` (no HSTS: `-dev` serves plain HTTP).
+ * page first asks for it, never at start-up). Its routes need no token (they are marked
+ * `unauthenticated` as they register); every response carries helmet's headers with `API_DOCS_CSP` (no HSTS: `-dev` serves plain HTTP).
  */
 export function apiDocsPage (app: FastifyInstance): void {
   app.register(async (child) => {
     child.addHook('onRoute', (route) => { route.config = { ...route.config, unauthenticated: true } })
     await child.register(helmet, pageSecurityHeaders(API_DOCS_CSP))
-    await child.register(swagger, { mode: 'static', specification: { document: loadOpenApiDocument() as never } })
+    // Parsing openapi.yaml costs ~0.4 s of CPU: never at start-up (issue 16, benchmark 5), only
+    // when the page first asks for the document. @fastify/swagger is registered (swagger-ui
+    // depends on it by name) under a decorator nobody reads, and `swagger` reads the file lazily.
+    // (`decorator` is a static-mode option its types leave out; hence the casts.)
+    await child.register(swagger, { mode: 'static', decorator: 'swaggerUnused', specification: { document: {} } } as never)
+    child.decorate('swagger', ((opts?: { yaml?: boolean }) => opts?.yaml === true ? openApiYaml() : loadOpenApiDocument()) as never)
     await child.register(swaggerUi, { routePrefix: API_DOCS_PREFIX })
   })
 }

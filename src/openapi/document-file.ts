@@ -25,15 +25,25 @@ export function openApiFile (): string {
 }
 
 let cached: Record<string, unknown> | undefined
+let cachedText: string | undefined
+
+/**
+ * The text of `openapi.yaml` as shipped (cached after the first call).
+ * @throws Error when the file is missing.
+ */
+export function openApiYaml (): string {
+  if (cachedText !== undefined) return cachedText
+  const file = openApiFile()
+  if (!existsSync(file)) throw new Error(`${file} is missing: it ships with vault-sync (regenerate it with npm run openapi)`)
+  cachedText = readFileSync(file, 'utf8')
+  return cachedText
+}
 
 /**
  * The parsed `openapi.yaml` (cached after the first call).
  * @throws Error when the file is missing or not valid YAML.
  */
 export function loadOpenApiDocument (): Record<string, unknown> {
-  if (cached !== undefined) return cached
-  const file = openApiFile()
-  if (!existsSync(file)) throw new Error(`${file} is missing: it ships with vault-sync (regenerate it with npm run openapi)`)
-  cached = parse(readFileSync(file, 'utf8')) as Record<string, unknown>
+  cached ??= parse(openApiYaml()) as Record<string, unknown>
   return cached
 }
