@@ -148,11 +148,19 @@ export function migrate (db: Db): MigrationResult {
 }
 
 /**
- * True when a database file exists at `path` with content (every database a server has opened
- * holds at least its schema and seal check). Reads only the file's size: opening it, even
- * read-only, would create `-wal`/`-shm` files, and a start-up that must refuse (a missing seal
- * key) leaves everything as it was.
+ * True when the database file at `path` holds data sealed with a key: its `meta` table has the
+ * seal check that the first `server` start writes. A file `vault-sync migrate` made (schema
+ * only) or an empty one is not. Opened read-write without writing and closed at once: SQLite
+ * removes the `-wal`/`-shm` files it made when the last connection closes and the main file's
+ * bytes and times stay as they were, so a start-up that must refuse leaves everything as it was.
  */
 export function databaseHasData (path: string): boolean {
-  return path !== ':memory:' && existsSync(path) && statSync(path).size > 0
+  if (path === ':memory:' || !existsSync(path) || statSync(path).size === 0) return false
+  const db = new Database(path, { fileMustExist: true })
+  try {
+    const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() !== undefined
+    return hasMeta && db.prepare("SELECT 1 FROM meta WHERE key = 'seal_check'").get() !== undefined
+  } finally {
+    db.close()
+  }
 }

@@ -1,6 +1,7 @@
 // Issue 14.14: the files `server` keeps. The database is created 0600 like the seal key, and a
 // database copied without its seal key fails to start WITHOUT writing anything (no new key, the
-// database untouched), instead of getting a new key and then "wrong key file".
+// database untouched), instead of getting a new key and then "wrong key file"; a database that
+// `vault-sync migrate` made (schema only, nothing sealed) is not such a copy.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
@@ -45,4 +46,16 @@ t.test('a database copied without its seal key: start-up fails and writes nothin
   t.notOk(existsSync(join(dir, 'b', 'seal.key')), 'no new seal key written')
   t.same(readdirSync(join(dir, 'b')), ['v.db'], `no other file appeared (${readdirSync(join(dir, 'b')).join(', ')})`)
   t.ok(readFileSync(copy).equals(before), 'the database is byte for byte unchanged')
+})
+
+t.test('a database `vault-sync migrate` made holds nothing sealed: server starts on it and makes the seal key', async (t) => {
+  const dir = tempDir(t)
+  const db = join(dir, 'data', 'v.db')
+  const migrate = run(['migrate'], { VAULT_SYNC_DB_PATH: db })
+  t.teardown(() => { migrate.child.kill('SIGKILL') })
+  t.equal(await exitOf(migrate.child), 0, migrate.output())
+  t.ok(existsSync(db), 'migrate made the database')
+  t.notOk(existsSync(join(dir, 'data', 'seal.key')), 'and no seal key')
+  await startOnce(t, db)
+  t.ok(existsSync(join(dir, 'data', 'seal.key')), 'server made the seal key')
 })
