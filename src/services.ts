@@ -161,7 +161,7 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
     rules,
     /** What the sync worker works on: transactions, repos, `enqueue` (its `onEnqueued` wakes the worker). */
     syncWork: sync.work,
-    /** vault-sync extensions under `sys/sync-ext/` (status, name preview). */
+    /** vault-sync extensions under `sys/sync-ext/` (status, name preview; rules and drift have their own services). */
     syncExt: createSyncExtServices({ db, now, registry, mounts, destinations: sync.destinationService, syncConfig: sync.syncConfig, azureEnv, driftStatus: drift.status }),
     /** Drift settings per destination and the plan (drift/drift-service.ts, issue 21). */
     drift,

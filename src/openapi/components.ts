@@ -73,7 +73,7 @@ export const TAGS = [
   { name: 'auth', description: 'The token store (`auth/token/*`)' },
   { name: 'secrets', description: 'KV version 2 secrets engines, at any mount path' },
   { name: 'system', description: 'Mounts, policies, status and secrets sync (`sys/*`)' },
-  { name: 'sync-ext', description: 'vault-sync extensions, not part of Vault\'s API (`sys/sync-ext/*`): sync status details and name preview' }
+  { name: 'sync-ext', description: 'vault-sync extensions, not part of Vault\'s API (`sys/sync-ext/*`): sync status details, name preview, association rules, drift settings and plan' }
 ]
 
 /** The tag of a documented path. */
