@@ -1,10 +1,8 @@
 // Read-through caches (issue 16): another connection's commits, this service's writes and
 // rolled-back transactions are all seen by the next read through the cache.
-import t from 'tap'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import t, { type Test } from 'tap'
 import { join } from 'node:path'
-import { openDatabase } from '../../db/database.js'
+import { openDatabase, type Db } from '../../db/database.js'
 import { createMountsRepo } from '../../db/mounts-repo.js'
 import { createKvRepo, kvRepoScope } from '../../db/kv-repo.js'
 import { cacheRepoReads, createChangeCheck } from '../../db/read-cache.js'
@@ -12,14 +10,20 @@ import { createTokensRepo } from '../../db/tokens-repo.js'
 import { createMountService } from '../../src/mounts/mount-service.js'
 import { hashTokenId } from '../../src/tokens/token-ids.js'
 import { createTokenService } from '../../src/tokens/token-service.js'
+import { tempDir } from '../helper.js'
 
 const nextTurn = async (): Promise<void> => { await new Promise((resolve) => setImmediate(resolve)) }
 
+/** `n` connections to one new database file, closed when `t` ends. */
+function connections (t: Test, n: number): Db[] {
+  const path = join(tempDir(t), 'v.db')
+  const dbs = Array.from({ length: n }, () => openDatabase(path))
+  t.teardown(() => { for (const db of dbs) db.close() })
+  return dbs
+}
+
 t.test('the mount table and token rows read through a cache stay true', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'read-cache-'))
-  const a = openDatabase(join(dir, 'v.db'))
-  const b = openDatabase(join(dir, 'v.db'))
-  t.teardown(() => { a.close(); b.close(); rmSync(dir, { recursive: true, force: true }) })
+  const [a, b] = connections(t, 2)
   const changes = createChangeCheck(a)
   const mounts = createMountService({ mounts: createMountsRepo(a), changes })
   mounts.ensureBuiltins()
@@ -49,9 +53,7 @@ t.test('the mount table and token rows read through a cache stay true', async (t
 })
 
 t.test('limited-use tokens count their uses through the cache', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'read-cache-'))
-  const db = openDatabase(join(dir, 'v.db'))
-  t.teardown(() => { db.close(); rmSync(dir, { recursive: true, force: true }) })
+  const [db] = connections(t, 1)
   const repo = createTokensRepo(db)
   const tokens = createTokenService({ tokens: repo, changes: createChangeCheck(db) })
   const id = 'hvs.two-uses'
@@ -68,9 +70,7 @@ t.test('limited-use tokens count their uses through the cache', async (t) => {
 })
 
 t.test('a cascading write (disabling a mount) empties the KV cache too', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'read-cache-'))
-  const db = openDatabase(join(dir, 'v.db'))
-  t.teardown(() => { db.close(); rmSync(dir, { recursive: true, force: true }) })
+  const [db] = connections(t, 1)
   const changes = createChangeCheck(db)
   const mounts = createMountService({ mounts: createMountsRepo(db), changes })
   const kv = cacheRepoReads(createKvRepo(db), changes, ['metadata'], [], false)
@@ -86,10 +86,7 @@ t.test('a cascading write (disabling a mount) empties the KV cache too', async (
 })
 
 t.test('a KV write forgets only its key; other keys stay cached, rollbacks and other connections still seen', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'read-cache-'))
-  const a = openDatabase(join(dir, 'v.db'))
-  const b = openDatabase(join(dir, 'v.db'))
-  t.teardown(() => { a.close(); b.close(); rmSync(dir, { recursive: true, force: true }) })
+  const [a, b] = connections(t, 2)
   const changes = createChangeCheck(a)
   const mounts = createMountService({ mounts: createMountsRepo(a), changes })
   mounts.enable('kv', { type: 'kv-v2' })
