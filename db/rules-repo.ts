@@ -92,3 +92,18 @@ export function createRulesRepo (db: Db): RulesRepo {
     clearExclusions: (d, a, s) => { clearExclusions.run(s, d, a) }
   }
 }
+
+/** Writes of `RulesRepo` that change origins or exclusions, never a rule row. */
+const BOOKKEEPING_WRITES = new Set(['addOrigin', 'removeOrigin', 'clearOrigins', 'addExclusion', 'clearExclusions'])
+
+/** Reads of `RulesRepo` that a cache passes through (only `ofMount`, read on every KV write, is cached). */
+export const RULES_UNCACHED_READS: ReadonlyArray<keyof RulesRepo> = ['find', 'names', 'originsOf', 'madeBy', 'countMadeBy', 'isExcluded', 'exclusions']
+
+/**
+ * The cache scope of a `RulesRepo` call (`read-cache.ts` `ScopeOf`): origin and exclusion writes
+ * touch no cached rule row, so they forget only their own (empty) scope; a rule insert or delete
+ * (`undefined`) forgets every cached `ofMount` list.
+ */
+export function rulesRepoScope (method: string): string | undefined {
+  return BOOKKEEPING_WRITES.has(method) ? 'bookkeeping' : undefined
+}

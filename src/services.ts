@@ -9,7 +9,7 @@ import { createKvRepo, kvRepoScope } from '../db/kv-repo.js'
 import { createMetaRepo } from '../db/meta-repo.js'
 import { createMountsRepo } from '../db/mounts-repo.js'
 import { createPoliciesRepo } from '../db/policies-repo.js'
-import { createRulesRepo } from '../db/rules-repo.js'
+import { createRulesRepo, RULES_UNCACHED_READS, rulesRepoScope } from '../db/rules-repo.js'
 import { createTokensRepo } from '../db/tokens-repo.js'
 import type { ExistenceCheck } from './acl/enforce.js'
 import { destinationExistenceCheck, kvExistenceCheck } from './acl/existence.js'
@@ -107,7 +107,11 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
   policies.ensureBuiltins()
   // Association rules (issue 22): their hook runs after sync's, in the same KV transaction.
   const rules = createRuleService({
-    transact: sync.work.transact, rules: createRulesRepo(db), associations: sync.work.associations, associationService: sync.associationService,
+    transact: sync.work.transact,
+    // Every KV write asks which rules cover its mount: answered from a cache (issue 16's change
+    // check); a rule row a cascade removed behind it is skipped, its destination being gone.
+    rules: cacheRepoReads(createRulesRepo(db), changes, ['ofMount'], RULES_UNCACHED_READS, false, rulesRepoScope),
+    associations: sync.work.associations, associationService: sync.associationService,
     destinations: sync.destinationService, mounts, kv, policies, now
   })
   kvChangeHooks.push((change) => { rules.onKvChange(change) })
