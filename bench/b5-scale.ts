@@ -27,9 +27,9 @@ import { vaultHttp } from './lib/vault-http.js'
 const RATE = 10
 const DEST = 'scale'
 
-function seed (ctx: BenchContext, dbPath: string, associations: number): number {
+async function seed (ctx: BenchContext, dbPath: string, associations: number): Promise<number> {
   const started = now()
-  const { db, services } = seedSecrets(dbPath, associations, (i) => `scale/s${i}`, () => ({ v: 'initial' }))
+  const { db, services } = await seedSecrets(dbPath, associations, (i) => `scale/s${i}`, () => ({ v: 'initial' }))
   const emu = ctx.azure.emu.info
   services.destinationService.write('azure-kv', DEST, {
     key_vault_uri: ctx.azure.uri('scale'), tenant_id: emu.tenant_id, client_id: emu.client_id, client_secret: emu.client_secret,
@@ -77,7 +77,7 @@ async function changes (api: ReturnType<typeof vaultHttp>, associations: number,
 async function measure (ctx: BenchContext, label: string, associations: number, seconds: number): Promise<Record<string, number | boolean>> {
   const dbPath = join(ctx.dir, `${label}.db`)
   ctx.log(`bench 5: ${label}: seeding ${associations} idle associations`)
-  const seedS = seed(ctx, dbPath, associations)
+  const seedS = await seed(ctx, dbPath, associations)
   const server = await startServerProcess({ mode: 'server', dir: ctx.dir, label, dbPath, env: { ...ctx.azure.serverEnv, VAULT_SYNC_WORKER: 'on' } })
   let result: Record<string, number | boolean>
   try {

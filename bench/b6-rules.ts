@@ -31,7 +31,8 @@ async function timed (api: VaultHttp, method: string, path: string, body?: unkno
 export async function benchRules (ctx: BenchContext): Promise<BenchOutput> {
   const dbPath = join(ctx.dir, 'rules.db')
   const seedStarted = now()
-  seedSecrets(dbPath, N, (i) => `rules/s${String(i).padStart(5, '0')}`, (i) => ({ v: i })).db.close()
+  const seeded = await seedSecrets(dbPath, N, (i) => `rules/s${String(i).padStart(5, '0')}`, (i) => ({ v: i }))
+  seeded.db.close()
   ctx.log(`bench 6: ${N} secrets seeded in ${((now() - seedStarted) / 1000).toFixed(1)} s`)
   const server = await startServerProcess({ dir: ctx.dir, label: 'rules', dbPath, env: { ...ctx.azure.serverEnv, VAULT_SYNC_WORKER: 'off' } })
   const api = vaultHttp(server.address)

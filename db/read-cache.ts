@@ -67,36 +67,104 @@ export interface ReadCache<K, V> {
   forget: (scope: string) => void
 }
 
-/** Creates a keyed cache over `check`, holding at most `maxEntries` (then it starts afresh). */
-export function createReadCache<K, V> (check: ChangeCheck, maxEntries = 10_000): ReadCache<K, V> {
+/** What `peek` answers when the cache does not hold the key. */
+export const MISS: unique symbol = Symbol('read-cache miss')
+export type Miss = typeof MISS
+
+/**
+ * A keyed read-through cache over an async loader: `peek` answers a hit synchronously (no
+ * promise on the hot path), `get` awaits the loader only on a miss. A loaded value is kept only
+ * when nothing was forgotten and no change was seen while it loaded (another unit may have
+ * written meanwhile on an engine with real concurrency) and the unit may store (`mayStore`).
+ */
+export interface AsyncReadCache<K, V> {
+  /** The cached value of `key`, or `MISS`. */
+  peek: (key: K, scope?: string) => V | Miss
+  /** The cached value, else `load(key)` (kept when still valid). */
+  get: (key: K, load: (key: K) => Promise<V>, scope?: string) => Promise<V>
+  /** Forgets this cache's entries. */
+  clear: () => void
+  /** Forgets the entries of `scope` only. */
+  forget: (scope: string) => void
+}
+
+/** The entries, size bound and validity shared by both cache forms. */
+function cacheCore<K, V> (check: ChangeCheck, maxEntries: number) {
   const scopes = new Map<string, Map<K, V>>()
   let size = 0
   let version = -1
   let epoch = -1
-  const clear = (): void => { scopes.clear(); size = 0 }
+  /** Counts clears and forgets, so a load that raced one is not kept. */
+  let generation = 0
+  const clear = (): void => { scopes.clear(); size = 0; generation++ }
+  /** Clears when another process committed or a cascading write happened; returns the generation. */
+  const validate = (): number => {
+    const v = check.version()
+    const e = check.epoch()
+    if (v !== version || e !== epoch) { clear(); version = v; epoch = e }
+    return generation
+  }
   return {
-    get (key, load, scope = '') {
-      const v = check.version()
-      const e = check.epoch()
-      if (v !== version || e !== epoch) { clear(); version = v; epoch = e }
-      let map = scopes.get(scope)
-      if (map?.has(key) === true) return map.get(key) as V
+    validate,
+    clear,
+    lookup (key: K, scope: string): V | Miss {
+      const map = scopes.get(scope)
+      return map?.has(key) === true ? map.get(key) as V : MISS
+    },
+    store (key: K, value: V, scope: string): void {
       // After a write inside a transaction, a value read might be rolled back: not kept.
-      if (!check.mayStore()) return load(key)
-      const value = load(key)
-      if (size >= maxEntries) { clear(); map = undefined }
+      if (!check.mayStore()) return
+      if (size >= maxEntries) clear()
+      let map = scopes.get(scope)
       if (map === undefined) scopes.set(scope, map = new Map())
       map.set(key, value)
       size++
-      return value
     },
-    clear,
-    forget (scope) {
+    forget (scope: string): void {
       const map = scopes.get(scope)
+      generation++
       if (map === undefined) return
       size -= map.size
       scopes.delete(scope)
     }
+  }
+}
+
+/** Creates a keyed cache over `check`, holding at most `maxEntries` (then it starts afresh). */
+export function createReadCache<K, V> (check: ChangeCheck, maxEntries = 10_000): ReadCache<K, V> {
+  const core = cacheCore<K, V>(check, maxEntries)
+  return {
+    get (key, load, scope = '') {
+      core.validate()
+      const hit = core.lookup(key, scope)
+      if (hit !== MISS) return hit
+      const value = load(key)
+      core.store(key, value, scope)
+      return value
+    },
+    clear: core.clear,
+    forget: core.forget
+  }
+}
+
+/** Creates an async keyed cache over `check`, holding at most `maxEntries`. */
+export function createAsyncReadCache<K, V> (check: ChangeCheck, maxEntries = 10_000): AsyncReadCache<K, V> {
+  const core = cacheCore<K, V>(check, maxEntries)
+  return {
+    peek (key, scope = '') {
+      core.validate()
+      return core.lookup(key, scope)
+    },
+    async get (key, load, scope = '') {
+      const generation = core.validate()
+      const hit = core.lookup(key, scope)
+      if (hit !== MISS) return hit
+      const value = await load(key)
+      if (core.validate() === generation) core.store(key, value, scope)
+      return value
+    },
+    clear: core.clear,
+    forget: core.forget
   }
 }
 
@@ -132,4 +200,41 @@ export function cacheRepoReads<R extends object> (repo: R, check: ChangeCheck, r
     }
   }
   return out as R
+}
+
+/** The synchronous peeks of a cached async repo: a cached read's value, or `MISS`. */
+export type RepoPeek<R> = <K extends keyof R>(method: K, ...args: R[K] extends (...a: infer A) => unknown ? A : never) =>
+  (R[K] extends (...a: never[]) => Promise<infer T> ? T : never) | Miss
+
+/** A cached async repo (`cacheAsyncRepoReads`): the repo, and `peek` for its cached reads. */
+export type CachedRepo<R> = R & { peek: RepoPeek<R> }
+
+/**
+ * The async form of `cacheRepoReads`, over an async repository of the `Store`
+ * (`db/store/repositories.ts`): the methods named in `reads` answer from a cache (a hit resolves
+ * without touching storage; `peek(method, ...args)` answers it synchronously, or `MISS`), those
+ * in `uncachedReads` pass through, every other method (a write) forgets as `cacheRepoReads` does,
+ * before it runs and once it settled, inside the writing unit of work. Cached rows are shared:
+ * callers must not mutate them.
+ */
+export function cacheAsyncRepoReads<R extends object> (repo: R, check: ChangeCheck, reads: ReadonlyArray<keyof R>, uncachedReads: ReadonlyArray<keyof R> = [], cascades = true, scopeOf: ScopeOf = () => undefined): CachedRepo<R> {
+  const cache = createAsyncReadCache<string, unknown>(check)
+  const out = { ...repo } as Record<string, unknown>
+  for (const [name, fn] of Object.entries(repo) as Array<[string, (...a: unknown[]) => Promise<unknown>]>) {
+    if (typeof fn !== 'function' || uncachedReads.includes(name as keyof R)) continue
+    if (reads.includes(name as keyof R)) {
+      out[name] = async (...args: Array<string | number>) => await cache.get(`${name}\0${args.join('\0')}`, async () => await fn(...args), scopeOf(name, args))
+    } else {
+      out[name] = async (...args: unknown[]) => {
+        const scope = scopeOf(name, args)
+        const forget = scope === undefined ? cache.clear : () => { cache.forget(scope) }
+        check.wrote(cascades)
+        forget()
+        try { return await fn(...args) } finally { check.wrote(cascades); forget() }
+      }
+    }
+  }
+  out.peek = (method: string, ...args: Array<string | number>) =>
+    reads.includes(method as keyof R) ? cache.peek(`${method}\0${args.join('\0')}`, scopeOf(method, args)) : MISS
+  return out as CachedRepo<R>
 }

@@ -5,7 +5,8 @@
  * method, 404 `unsupported path` under `sys/` and `auth/token/`, else 404 `no handler for route`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { MountRow } from '../src/mounts/mount-service.js'
+import type { ResolvedMount } from '../src/mounts/mount-lookup.js'
+import { MISS, type MountRow } from '../src/mounts/mount-service.js'
 import { noHandlerForRoute, unsupportedOperation, unsupportedPath } from '../src/vault/errors.js'
 import type { Services } from '../src/services.js'
 import { validateDestinationName } from '../src/sync/destination-service.js'
@@ -14,7 +15,8 @@ import { documented, type OperationDoc } from '../src/openapi/route-doc.js'
 
 /**
  * Serves a request inside a mount; `rest` is the path after the mount path (`data/foo`).
- * Synchronous (the request pipeline has no await): returns the body to send, or the reply.
+ * Synchronous on the KV read path (no await on a cache hit): returns the body to send, the
+ * reply, or a promise of either.
  */
 export type MountHandler = (request: FastifyRequest, reply: FastifyReply, mount: MountRow, rest: string) => unknown
 
@@ -58,6 +60,11 @@ export function mountDispatchRoutes (
 ): void {
   // Built on the first request, once every route is registered.
   let knownRoute: ((url: string) => boolean) | undefined
+  const dispatch = (request: FastifyRequest, reply: FastifyReply, path: string, found: ResolvedMount | undefined): unknown => {
+    const handler = found === undefined ? undefined : handlers[found.mount.type]
+    if (found === undefined || handler === undefined) throw noHandlerForRoute(path)
+    return handler(request, reply, found.mount, found.rest)
+  }
   app.route({
     method: [...METHODS],
     url: '/v1/*',
@@ -72,10 +79,10 @@ export function mountDispatchRoutes (
       const slashName = WRITES.has(request.method) ? /^sys\/sync\/destinations\/[^/]+\/([^/]+\/.+)$/.exec(path) : null
       if (slashName !== null) validateDestinationName(slashName[1])
       if (path.startsWith('sys/') || path.startsWith('auth/token/')) throw unsupportedPath()
-      const found = mounts.resolve(path)
-      const handler = found === undefined ? undefined : handlers[found.mount.type]
-      if (found === undefined || handler === undefined) throw noHandlerForRoute(path)
-      return handler(request, reply, found.mount, found.rest)
+      // The cached mount table answers at once; a miss awaits the Store (issue 18).
+      const found = mounts.peekResolve(path)
+      if (found === MISS) return mounts.resolve(path).then((f) => dispatch(request, reply, path, f))
+      return dispatch(request, reply, path, found)
     }
   })
 }

@@ -11,6 +11,7 @@ import { registerRoutes } from '../routes/index.js'
 import { aclAuthorizer, installAcl } from './acl/enforce.js'
 import { installAudit } from './audit/audit-hook.js'
 import { createMetricsRepo } from '../db/metrics-repo.js'
+import { MISS } from '../db/read-cache.js'
 import { installRequestLog } from './logging/request-log.js'
 import { installHttpMetrics } from './metrics/http-metrics.js'
 import { createMetrics, NO_TELEMETRY, type Metrics, type TelemetrySettings } from './metrics/metrics.js'
@@ -78,11 +79,15 @@ export function buildApp ({ services, maxRequestBytes, tls, http, ui = false, lo
     }
   }) as unknown as FastifyInstance
   installVaultHttp(app, {
-    authenticate: (t) => services.tokens.authenticate(t),
+    // The token from the cache at once when known, else awaited (issue 18).
+    authenticate: (t) => {
+      const hit = services.tokens.peekAuthenticate(t)
+      return hit === MISS ? services.tokens.authenticate(t) : hit
+    },
     authorize: aclAuthorizer({ policies: services.policies, existence: services.existenceChecks }),
     jsonLimits: http?.json ?? DEFAULT_JSON_LIMITS
   })
-  installAcl(app, { recordUse: (a) => { services.tokens.recordUse(a) } })
+  installAcl(app, { recordUse: (a) => services.tokens.recordUse(a) })
   installAudit(app, services.audit)
   const metrics = createMetrics({
     telemetry,

@@ -5,20 +5,19 @@
  * instead of minting a second one while the first still works. `-dev-root-token-id` picks the id;
  * naming a different one than last time revokes the previous dev root token.
  */
-import { createMetaRepo } from '../db/meta-repo.js'
 import type { Services } from './services.js'
 
 const META_KEY = 'dev_root_token'
 
-/** The dev root token id for this start (created when needed). */
-export function devRootToken (services: Pick<Services, 'db' | 'sealer' | 'tokens'>, requestedId: string | undefined): string {
-  const meta = createMetaRepo(services.db)
-  const sealed = meta.get(META_KEY)
+/** The dev root token id for this start (created when needed; the Store's `meta` and tokens). */
+export async function devRootToken (services: Pick<Services, 'store' | 'sealer' | 'tokens'>, requestedId: string | undefined): Promise<string> {
+  const meta = services.store.repos.meta
+  const sealed = await meta.get(META_KEY)
   const previous = sealed === undefined ? undefined : services.sealer.decryptString(sealed, META_KEY)
-  const live = previous !== undefined && services.tokens.authenticate(previous) !== undefined
+  const live = previous !== undefined && await services.tokens.authenticate(previous) !== undefined
   if (requestedId === undefined && live) return previous
-  const id = services.tokens.ensureRootToken(requestedId)
-  if (previous !== undefined && previous !== id) services.tokens.revoke(previous)
-  meta.set(META_KEY, services.sealer.encrypt(id, META_KEY))
+  const id = await services.tokens.ensureRootToken(requestedId)
+  if (previous !== undefined && previous !== id) await services.tokens.revoke(previous)
+  await meta.set(META_KEY, services.sealer.encrypt(id, META_KEY))
   return id
 }

@@ -73,10 +73,10 @@ export interface RunningServer {
   close: () => Promise<void>
 }
 
-function devSetup (services: Services, dev: DevOptions): string {
-  const rootToken = devRootToken(services, dev.rootTokenId)
-  if (services.mounts.byPath('secret') === undefined) {
-    services.mounts.enable('secret', { type: 'kv', options: { version: '2' }, description: 'key/value secret storage' })
+async function devSetup (services: Services, dev: DevOptions): Promise<string> {
+  const rootToken = await devRootToken(services, dev.rootTokenId)
+  if (await services.mounts.byPath('secret') === undefined) {
+    await services.mounts.enable('secret', { type: 'kv', options: { version: '2' }, description: 'key/value secret storage' })
   }
   services.activation.activate('secrets-sync')
   return rootToken
@@ -123,14 +123,14 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
   try {
     const registry = createBuiltinRegistry(driverSettings(config, (operation, status) => { azureRequests.count?.(operation, status) }))
     drivers?.(registry)
-    services = createServices({ db, sealKey, auditFile: config.auditFile, registry, azureEnv: config.azureEnv, driftConfig: config.drift })
+    services = await createServices({ db, sealKey, auditFile: config.auditFile, registry, azureEnv: config.azureEnv, driftConfig: config.drift })
   } catch (err) {
     db.close()
     throw err
   }
   const rootToken = dev !== undefined
-    ? devSetup(services, dev)
-    : services.tokens.hasTokens() ? undefined : services.tokens.ensureRootToken()
+    ? await devSetup(services, dev)
+    : await services.tokens.hasTokens() ? undefined : await services.tokens.ensureRootToken()
   const app = buildApp({
     services,
     maxRequestBytes: config.maxRequestBytes,

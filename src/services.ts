@@ -2,6 +2,11 @@
  * Composition root of the domain services: opens nothing itself, wires repos over an open
  * database into the services that routes and the worker call. `server.ts` and the tests call
  * `createServices`; nothing else constructs services.
+ *
+ * Issue 18 (services on the async `Store`, `db/store/repositories.ts`): mounts, policies, tokens
+ * (and their tune), audit's key and the seal check / cluster identity run on `store`. The areas
+ * not moved yet (KV, sync, rules, drift, sync-ext, the worker) still use `db` on the same SQLite
+ * connection, reading mounts and ACLs through the synchronous views in `legacy`.
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { Db } from '../db/database.js'
@@ -10,7 +15,9 @@ import { createMetaRepo } from '../db/meta-repo.js'
 import { createMountsRepo } from '../db/mounts-repo.js'
 import { createPoliciesRepo } from '../db/policies-repo.js'
 import { createRulesRepo, RULES_UNCACHED_READS, rulesRepoScope } from '../db/rules-repo.js'
-import { createTokensRepo } from '../db/tokens-repo.js'
+import type { Store } from '../db/store/repositories.js'
+import { createSqliteStore } from '../db/store/sqlite-store.js'
+import { createSyncMountLookup } from './mounts/mount-lookup.js'
 import type { ExistenceCheck } from './acl/enforce.js'
 import { destinationExistenceCheck, kvExistenceCheck } from './acl/existence.js'
 import { createPolicyService } from './acl/policy-service.js'
@@ -44,14 +51,17 @@ const SEAL_CHECK_TEXT = 'vault-sync seal check v1'
  * Whether `sealer`'s key opens the database behind `meta` (its seal check decrypts);
  * `undefined` for a database without a seal check yet (new).
  */
-export function sealKeyOpens (meta: Pick<ReturnType<typeof createMetaRepo>, 'get'>, sealer: Sealer): boolean | undefined {
-  const check = meta.get(SEAL_CHECK_KEY)
+export async function sealKeyOpens (meta: { get: (key: string) => Buffer | undefined | Promise<Buffer | undefined> }, sealer: Sealer): Promise<boolean | undefined> {
+  const check = await meta.get(SEAL_CHECK_KEY)
   if (check === undefined) return undefined
   try { return sealer.decryptString(check, SEAL_CHECK_KEY) === SEAL_CHECK_TEXT } catch { return false }
 }
 
 export interface ServicesOptions {
+  /** The SQLite connection of the services not yet on the Store (issue 18), and of `store` when not given. */
   db: Db
+  /** The storage the converted services use; `createSqliteStore(db)` when absent. */
+  store?: Store
   /** The 32-byte seal key. */
   sealKey: Buffer
   /** Audit log file (`VAULT_SYNC_AUDIT_FILE`); none when absent. */
@@ -67,28 +77,41 @@ export interface ServicesOptions {
 }
 
 /**
- * Wires the services and initialises a new database (seal check, cluster identity, built-in
- * mounts).
+ * The seal check and the cluster identity of the database behind `store`, written on a new one
+ * (one unit of work; a replica starting at the same time as another sees the first one's).
  * @throws Error naming `VAULT_SYNC_SEAL_KEY_FILE` when the key does not open this database.
  */
-export function createServices ({ db, sealKey, auditFile, now: injectedNow, registry = createBuiltinRegistry(driverSettings(loadConfig({}, {}))), azureEnv = {}, driftConfig = DEFAULT_DRIFT_CONFIG }: ServicesOptions) {
+async function initialiseStore (store: Store, sealer: Sealer): Promise<{ id: string, name: string }> {
+  return await store.transaction(async (repos) => {
+    const opens = await sealKeyOpens(repos.meta, sealer)
+    if (opens === undefined) await repos.meta.set(SEAL_CHECK_KEY, sealer.encrypt(SEAL_CHECK_TEXT, SEAL_CHECK_KEY))
+    else if (!opens) throw new Error('VAULT_SYNC_SEAL_KEY_FILE: the seal key does not open this database (wrong key file?)')
+    if (await repos.meta.get('cluster_id') === undefined) {
+      await repos.meta.set('cluster_id', randomUUID())
+      await repos.meta.set('cluster_name', `vault-cluster-${randomBytes(4).toString('hex')}`)
+    }
+    return { id: (await repos.meta.get('cluster_id'))!.toString('utf8'), name: (await repos.meta.get('cluster_name'))!.toString('utf8') }
+  })
+}
+
+/**
+ * Wires the services and initialises a new database (seal check, cluster identity, built-in
+ * mounts and policies).
+ * @throws Error naming `VAULT_SYNC_SEAL_KEY_FILE` when the key does not open this database.
+ */
+export async function createServices ({ db, store = createSqliteStore(db), sealKey, auditFile, now: injectedNow, registry = createBuiltinRegistry(driverSettings(loadConfig({}, {}))), azureEnv = {}, driftConfig = DEFAULT_DRIFT_CONFIG }: ServicesOptions) {
   const now = injectedNow ?? Date.now
   const meta = createMetaRepo(db)
   const sealer: Sealer = createSealer(sealKey)
-  const opens = sealKeyOpens(meta, sealer)
-  if (opens === undefined) meta.set(SEAL_CHECK_KEY, sealer.encrypt(SEAL_CHECK_TEXT, SEAL_CHECK_KEY))
-  else if (!opens) throw new Error('VAULT_SYNC_SEAL_KEY_FILE: the seal key does not open this database (wrong key file?)')
-  if (meta.get('cluster_id') === undefined) {
-    meta.set('cluster_id', randomUUID())
-    meta.set('cluster_name', `vault-cluster-${randomBytes(4).toString('hex')}`)
-  }
-  const cluster = { id: meta.get('cluster_id')!.toString('utf8'), name: meta.get('cluster_name')!.toString('utf8') }
+  const cluster = await initialiseStore(store, sealer)
   // Token ids and target digests are stored as keyed hashes (issue 13 finding 7).
   const keyedHashes = { tokenId: createKeyedHash(sealKey, 'token-id'), targetDigest: createKeyedHash(sealKey, 'target-digest') }
   migrateToKeyedHashes(db, keyedHashes)
   const changes = createChangeCheck(db)
-  const mounts = createMountService({ mounts: createMountsRepo(db), changes })
-  mounts.ensureBuiltins()
+  const mounts = createMountService({ store, changes })
+  await mounts.ensureBuiltins()
+  // Transitional (issue 18): synchronous mount reads for the areas still on `db`.
+  const syncMounts = createSyncMountLookup(createMountsRepo(db), changes)
   // KV calls these inside its transactions; sync registers its outbox recorder here.
   const kvChangeHooks: KvChangeHook[] = []
   const kv = createKvService({
@@ -101,10 +124,10 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
     clock: injectedNow === undefined ? undefined : microClockFromMillis(injectedNow)
   })
   const activation = createActivationService({ meta })
-  const sync = createSyncServices({ db, meta, mounts, kv, sealer, now, registry })
+  const sync = createSyncServices({ db, meta, mounts: syncMounts, kv, sealer, now, registry })
   kvChangeHooks.push((change) => { sync.associationService.recordKvChange(change) })
-  const policies = createPolicyService({ policies: createPoliciesRepo(db) })
-  policies.ensureBuiltins()
+  const policies = createPolicyService({ store, changes, syncPolicies: createPoliciesRepo(db) })
+  await policies.ensureBuiltins()
   // Association rules (issue 22): their hook runs after sync's, in the same KV transaction.
   const rules = createRuleService({
     transact: sync.work.transact,
@@ -112,10 +135,10 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
     // check); a rule row a cascade removed behind it is skipped, its destination being gone.
     rules: cacheRepoReads(createRulesRepo(db), changes, ['ofMount'], RULES_UNCACHED_READS, false, rulesRepoScope),
     associations: sync.work.associations, associationService: sync.associationService,
-    destinations: sync.destinationService, mounts, kv, policies, now
+    destinations: sync.destinationService, mounts: syncMounts, kv, policies: { aclFor: policies.aclForSync }, now
   })
   kvChangeHooks.push((change) => { rules.onKvChange(change) })
-  const tokenTune = createTokenTuneService({ meta })
+  const tokenTune = createTokenTuneService({ store })
   // Paths whose writes are `create` or `update` for the ACL depending on existence (D-7).
   const destinationExists = (type: string, name: string): boolean | undefined => {
     try { return sync.destinationService.find(type, name).row !== undefined } catch { return undefined }
@@ -129,9 +152,17 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
     config: driftConfig,
     sweepable: (type) => registry.get(type)?.drift !== undefined
   })
+  const audit = await createAuditService({ meta: store.repos.meta, sealer, file: auditFile })
   return {
     /** The database handle, for the composition root and tests; no service receives it. */
     db,
+    /** The storage of the converted services (`db/store/`). */
+    store,
+    /**
+     * Transitional (issue 18): synchronous reads for the areas not on the Store yet (the worker's
+     * mount lookups); removed when they move.
+     */
+    legacy: { mounts: syncMounts },
     sealer,
     now,
     cluster,
@@ -140,8 +171,8 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
     policies,
     existenceChecks,
     /** The file audit device and its HMAC (audit/audit-service.ts). */
-    audit: createAuditService({ meta, sealer, file: auditFile }),
-    tokens: createTokenService({ tokens: createTokensRepo(db), policyExists: policies.exists, now, limits: tokenTune.limits, idHash: cachedIdHash(keyedHashes.tokenId), changes }),
+    audit,
+    tokens: createTokenService({ store, policyExists: policies.exists, now, limits: tokenTune.limits, idHash: cachedIdHash(keyedHashes.tokenId), changes }),
     /** `sys/auth/token/tune`: the token store's default and max TTL (tokens/token-tune.ts). */
     tokenTune,
     /** The keyed hash of each half of an association target's digest (sync/plan.ts). */
@@ -166,7 +197,7 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
     /** What the sync worker works on: transactions, repos, `enqueue` (its `onEnqueued` wakes the worker). */
     syncWork: sync.work,
     /** vault-sync extensions under `sys/sync-ext/` (status, name preview; rules and drift have their own services). */
-    syncExt: createSyncExtServices({ db, now, registry, mounts, destinations: sync.destinationService, syncConfig: sync.syncConfig, azureEnv, driftStatus: drift.status }),
+    syncExt: createSyncExtServices({ db, now, registry, mounts: syncMounts, destinations: sync.destinationService, syncConfig: sync.syncConfig, azureEnv, driftStatus: drift.status }),
     /** Drift settings per destination and the plan (drift/drift-service.ts, issue 21). */
     drift,
     /** What the drift runner of the worker process works with (drift/drift-runner.ts). */
@@ -174,4 +205,4 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
   }
 }
 
-export type Services = ReturnType<typeof createServices>
+export type Services = Awaited<ReturnType<typeof createServices>>

@@ -12,13 +12,13 @@ import { ROOT_TOKEN } from './server-process.js'
  * Opens `dbPath` (seal key in `dbPath.seal-key`) and writes `count` secrets at `path(i)` with
  * `value(i)`. Returns the open database and its services; the caller closes `db`.
  */
-export function seedSecrets (dbPath: string, count: number, path: (i: number) => string, value: (i: number) => Record<string, unknown>): { db: Db, services: Services } {
+export async function seedSecrets (dbPath: string, count: number, path: (i: number) => string, value: (i: number) => Record<string, unknown>): Promise<{ db: Db, services: Services }> {
   const db = openDatabase(dbPath)
-  const services = createServices({ db, sealKey: loadOrCreateSealKey(`${dbPath}.seal-key`) })
-  services.mounts.enable('secret', { type: 'kv', options: { version: '2' }, description: 'key/value secret storage' })
+  const services = await createServices({ db, sealKey: loadOrCreateSealKey(`${dbPath}.seal-key`) })
+  await services.mounts.enable('secret', { type: 'kv', options: { version: '2' }, description: 'key/value secret storage' })
   services.activation.activate('secrets-sync')
-  services.tokens.ensureRootToken(ROOT_TOKEN)
-  const accessor = services.mounts.byPath('secret')!.accessor
+  await services.tokens.ensureRootToken(ROOT_TOKEN)
+  const accessor = (await services.mounts.byPath('secret'))!.accessor
   for (let b = 0; b < count; b += 1000) {
     db.transaction(() => {
       for (let i = b; i < Math.min(count, b + 1000); i++) services.kv.writeData(accessor, path(i), value(i), undefined)

@@ -47,14 +47,14 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
         const input = decodeCreateRequest(request.body ?? {})
         // Root, or `sudo` on this path, lifts the parent's limits (Vault's `isSudo`).
         const isSudo = request.vaultAcl?.allows('update', path, true) ?? false
-        const { auth, warnings } = tokens.create(selfId(request), input, { path, isSudo })
+        const { auth, warnings } = await tokens.create(selfId(request), input, { path, isSudo })
         return ok(request, null, { auth, warnings })
       }
     })
   }
 
   app.get('/v1/auth/token/lookup-self', { schema: doc({ operationId: 'token-look-up-self', summary: 'Look up the caller\'s token', responses: { 200: lookup } }) }, async (request) => {
-    const data = tokens.lookup(selfId(request))
+    const data = await tokens.lookup(selfId(request))
     if (data === undefined) throw invalidToken()
     return ok(request, data)
   })
@@ -69,7 +69,7 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
       responses: { 200: lookup, 403: errorBody('Unknown, expired or revoked token', ['bad token']) }
     }),
     handler: async (request: BodyReq) => {
-      const data = tokens.lookup(field(request, 'token') ?? selfId(request))
+      const data = await tokens.lookup(field(request, 'token') ?? selfId(request))
       if (data === undefined) throw new VaultError(403, ['bad token'])
       return ok(request, data)
     }
@@ -87,7 +87,7 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
     handler: async (request: BodyReq) => {
       const accessor = field(request, 'accessor')
       if (accessor === undefined) throw badRequest('missing accessor')
-      const data = tokens.lookupAccessor(accessor)
+      const data = await tokens.lookupAccessor(accessor)
       if (data === undefined) throw badRequest('invalid accessor')
       return ok(request, data)
     }
@@ -99,7 +99,7 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
     schema: doc({ operationId: 'token-renew-self', summary: 'Renew the caller\'s token', body: RenewSelfRequestSchema, responses: { 200: issued } }),
     handler: async (request: BodyReq) => {
       const increment = decodeDuration(request.body?.increment, 'increment', false) ?? 0
-      const { auth, warnings } = tokens.renew(selfId(request), increment)
+      const { auth, warnings } = await tokens.renew(selfId(request), increment)
       return ok(request, null, { auth, warnings })
     }
   })
@@ -111,7 +111,7 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
     handler: async (request: BodyReq, reply: FastifyReply) => {
       const token = field(request, 'token')
       if (token === undefined) throw badRequest('missing token ID')
-      tokens.revoke(token)
+      await tokens.revoke(token)
       return noContent(reply)
     }
   })
@@ -121,7 +121,7 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
     url: '/v1/auth/token/revoke-self',
     schema: doc({ operationId: 'token-revoke-self', summary: 'Revoke the caller\'s token and its children', responses: { 204: noBody('Revoked') } }),
     handler: async (request, reply) => {
-      tokens.revoke(selfId(request))
+      await tokens.revoke(selfId(request))
       return noContent(reply)
     }
   })
@@ -133,7 +133,7 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
     handler: async (request: BodyReq, reply: FastifyReply) => {
       const accessor = field(request, 'accessor')
       if (accessor === undefined) throw badRequest('missing accessor')
-      tokens.revokeAccessor(accessor)
+      await tokens.revokeAccessor(accessor)
       return noContent(reply)
     }
   })

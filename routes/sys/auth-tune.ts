@@ -28,13 +28,13 @@ const TokenTuneRequestSchema = named('TokenAuthTuneRequest', Type.Object({
 export function authTuneRoutes (app: FastifyInstance, { tokenTune }: Pick<Services, 'tokenTune'>): void {
   app.get('/v1/sys/auth/token/tune', {
     schema: { openapi: documented({ operationId: 'auth-read-tuning-information', summary: 'Read the token store\'s TTL settings', responses: { 200: vaultData('Effective settings (TTLs in seconds)', TokenTuneSchema, { inject: true }) } }) }
-  }, async (request) => ok(request, tokenTune.read(), { inject: true }))
+  }, async (request) => ok(request, await tokenTune.read(), { inject: true }))
   app.route({
     method: ['POST', 'PUT'],
     url: '/v1/sys/auth/token/tune',
     schema: { openapi: documented({ operationId: 'auth-tune-configuration-parameters', summary: 'Tune the token store\'s default and max TTL', body: TokenTuneRequestSchema, responses: { 204: noBody('Tuned') } }) },
     handler: async (request: FastifyRequest<{ Body: Record<string, unknown> | undefined }>, reply) => {
-      tokenTune.tune(request.body ?? {})
+      await tokenTune.tune(request.body ?? {})
       return noContent(reply)
     }
   })

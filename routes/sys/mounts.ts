@@ -37,7 +37,7 @@ export function mountRoutes (app: FastifyInstance, { mounts }: Pick<Services, 'm
         responses: { 200: vaultData('Mounts by path', MountTableSchema, { inject: true }) }
       })
     }
-  }, async (request) => ok(request, mounts.list(), { inject: true }))
+  }, async (request) => ok(request, await mounts.list(), { inject: true }))
 
   // One wildcard route per method: mount paths may be nested (`team/a/kv`), and a path ending in
   // `/tune` is the tune endpoint (Vault's pattern `mounts/(?P<path>.+?)/tune$`).
@@ -47,8 +47,8 @@ export function mountRoutes (app: FastifyInstance, { mounts }: Pick<Services, 'm
   )
   app.get('/v1/sys/mounts/*', { schema: { openapi: readDocs } }, async (request: PathReq) => {
     const path = mountPath(request)
-    if (path.endsWith('/tune')) return ok(request, mounts.readTune(path.slice(0, -'/tune'.length)), { inject: true })
-    return ok(request, mounts.read(path), { inject: true })
+    if (path.endsWith('/tune')) return ok(request, await mounts.readTune(path.slice(0, -'/tune'.length)), { inject: true })
+    return ok(request, await mounts.read(path), { inject: true })
   })
   app.route({
     method: ['POST', 'PUT'],
@@ -69,10 +69,10 @@ export function mountRoutes (app: FastifyInstance, { mounts }: Pick<Services, 'm
       const path = mountPath(request)
       const body = request.body ?? {}
       if (path.endsWith('/tune')) {
-        mounts.tune(path.slice(0, -'/tune'.length), body)
+        await mounts.tune(path.slice(0, -'/tune'.length), body)
         return noContent(reply)
       }
-      mounts.enable(path, body as EnableRequest)
+      await mounts.enable(path, body as EnableRequest)
       return noContent(reply)
     }
   })
@@ -84,7 +84,7 @@ export function mountRoutes (app: FastifyInstance, { mounts }: Pick<Services, 'm
     responses: { 204: noBody('Unmounted (or nothing was mounted there)') }
   }))
   app.delete('/v1/sys/mounts/*', { schema: { openapi: disableDoc } }, async (request: PathReq, reply) => {
-    mounts.disable(mountPath(request))
+    await mounts.disable(mountPath(request))
     return noContent(reply)
   })
 
@@ -103,7 +103,7 @@ export function mountRoutes (app: FastifyInstance, { mounts }: Pick<Services, 'm
   })
   app.get('/v1/sys/internal/ui/mounts/*', { config: { aclInHandler: true }, schema: { openapi: preflightDoc } }, async (request: PathReq) => {
     const raw = request.params['*'].replace(/^\/+/, '')
-    const found = raw === '' ? undefined : mounts.resolve(raw)
+    const found = raw === '' ? undefined : await mounts.resolve(raw)
     // No such mount and no access look the same: 403, so the call cannot discover mounts.
     if (found === undefined || found.mount.builtin === 1 || request.vaultAcl?.hasMountAccess(found.mount.path) !== true) {
       const shown = raw.endsWith('/') ? raw : `${raw}/`

@@ -33,11 +33,11 @@ export function policyRoutes (app: FastifyInstance, { policies }: Pick<Services,
   // sys/policies/acl: the current API.
   app.get('/v1/sys/policies/acl/', {
     schema: doc({ operationId: 'policies-list-acl-policies', summary: 'List the ACL policies', list: true, responses: { 200: vaultData('Policy names', PolicyListSchema) } })
-  }, async (request) => list(request, policies.list()))
+  }, async (request) => list(request, await policies.list()))
   app.get('/v1/sys/policies/acl/:name', {
     schema: doc({ operationId: 'policies-read-acl-policy', summary: 'Read an ACL policy', responses: { 200: vaultData('The policy', PolicyReadSchema), 404: missing } })
   }, async (request: NameReq) => {
-    const p = policies.read(request.params.name)
+    const p = await policies.read(request.params.name)
     if (p === undefined) throw notFound()
     return ok(request, { name: p.name, policy: p.raw })
   })
@@ -63,13 +63,13 @@ export function policyRoutes (app: FastifyInstance, { policies }: Pick<Services,
   app.delete('/v1/sys/policies/acl/:name', {
     schema: doc({ operationId: 'policies-delete-acl-policy', summary: 'Delete an ACL policy', responses: { 204: noBody('Deleted (or there was none)') } })
   }, async (request: NameReq, reply) => {
-    policies.delete(request.params.name)
+    await policies.delete(request.params.name)
     return noContent(reply)
   })
 
   // sys/policy: the legacy API, data injected at the top level.
   const listLegacy = async (request: FastifyRequest): Promise<unknown> => {
-    const keys = policies.list()
+    const keys = await policies.list()
     return ok(request, { keys, policies: keys }, { inject: true })
   }
   // One operation at `/sys/policy`, as in Vault's document; `/sys/policy/` is where the LIST
@@ -86,7 +86,7 @@ export function policyRoutes (app: FastifyInstance, { policies }: Pick<Services,
   app.get('/v1/sys/policy/:name', {
     schema: doc({ operationId: 'policies-read-acl-policy2', summary: 'Read an ACL policy (legacy API)', responses: { 200: vaultData('The policy', LegacyPolicyReadSchema, { inject: true }), 404: missing } })
   }, async (request: NameReq) => {
-    const p = policies.read(request.params.name)
+    const p = await policies.read(request.params.name)
     if (p === undefined) throw notFound()
     return ok(request, { name: p.name, rules: p.raw }, { inject: true })
   })
@@ -115,7 +115,7 @@ export function policyRoutes (app: FastifyInstance, { policies }: Pick<Services,
   app.delete('/v1/sys/policy/:name', {
     schema: doc({ operationId: 'policies-delete-acl-policy2', summary: 'Delete an ACL policy (legacy API)', responses: { 204: noBody('Deleted (or there was none)') } })
   }, async (request: NameReq, reply) => {
-    policies.delete(request.params.name)
+    await policies.delete(request.params.name)
     return noContent(reply)
   })
 }

@@ -15,13 +15,17 @@
 import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify'
 import { VaultError, permissionDenied } from '../vault/errors.js'
 import { isListRequest, vaultPath } from '../vault/request-target.js'
+import { MISS } from '../../db/read-cache.js'
 import type { Acl, Operation, Permissions } from './acl.js'
 import { parametersAllowed } from './parameters.js'
 import type { PolicyService } from './policy-service.js'
 import { associationSetTarget } from '../sync/association-service.js'
 
-/** Whether `path` exists, for paths with an existence check; `undefined` = no check (update). */
-export type ExistenceCheck = (path: string) => boolean | undefined
+/**
+ * Whether `path` exists, for paths with an existence check; `undefined` = no check (update).
+ * Answers at once when it can (caches), else as a promise.
+ */
+export type ExistenceCheck = (path: string) => boolean | undefined | Promise<boolean | undefined>
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -47,20 +51,27 @@ const SUDO = [/^sys\/auth\//, /^sys\/remount$/, /^sys\/audit$/, /^sys\/audit\//,
 /** True when `path` is root-protected. */
 export const isSudoPath = (path: string): boolean => SUDO.some((re) => re.test(path))
 
-/** The logical operation of a request (§1.2); writes consult the existence checks. */
-export function requestOperation (request: FastifyRequest, path: string, existence: ExistenceCheck[]): Operation {
+/**
+ * The logical operation of a request (§1.2); writes consult the existence checks (at once when
+ * every check answered at once, else as a promise).
+ */
+export function requestOperation (request: FastifyRequest, path: string, existence: ExistenceCheck[]): Operation | Promise<Operation> {
   switch (request.method) {
     case 'GET': case 'HEAD': return isListRequest(request) ? 'list' : 'read'
     case 'PATCH': return 'patch'
     case 'DELETE': return 'delete'
-    default: {
-      for (const check of existence) {
-        const exists = check(path)
-        if (exists !== undefined) return exists ? 'update' : 'create'
-      }
-      return 'update'
-    }
+    default: return writeOperation(path, existence, 0)
   }
+}
+
+/** `create` or `update` by the first existence check (from `from` on) that knows `path`. */
+function writeOperation (path: string, existence: ExistenceCheck[], from: number): Operation | Promise<Operation> {
+  for (let i = from; i < existence.length; i++) {
+    const exists = existence[i](path)
+    if (exists instanceof Promise) return exists.then((e) => e === undefined ? writeOperation(path, existence, i + 1) : e ? 'update' : 'create')
+    if (exists !== undefined) return exists ? 'update' : 'create'
+  }
+  return 'update'
 }
 
 const SET_PATH = /^sys\/sync\/destinations\/[^/]+\/[^/]+\/associations\/set$/
@@ -82,9 +93,9 @@ function checkAssociationRead (acl: Acl, body: Record<string, unknown> | undefin
 
 /** What the ACL hooks need: compiled ACLs, the use counter, the existence checks. */
 export interface EnforceDeps {
-  policies: Pick<PolicyService, 'aclFor'>
-  /** Counts a use of the token (num_uses) once the request is allowed. */
-  recordUse: (accessor: string) => void
+  policies: Pick<PolicyService, 'aclFor' | 'peekAcl'>
+  /** Counts a use of the token (num_uses) once the request is allowed; a promise when it writes. */
+  recordUse: (accessor: string) => Promise<void> | undefined
   existence: ExistenceCheck[]
 }
 
@@ -95,14 +106,9 @@ export interface EnforceDeps {
  * (unauthenticated routes, 404s) are left alone.
  * @throws VaultError 403 `permission denied`
  */
-export function aclAuthorizer ({ policies, existence }: Pick<EnforceDeps, 'policies' | 'existence'>): (request: FastifyRequest, config: FastifyContextConfig) => void {
-  return (request, config) => {
-    const token = request.vaultToken
-    if (token === undefined) return
-    const acl = policies.aclFor(token.policies)
-    request.vaultAcl = acl
-    const path = vaultPath(request)
-    const operation = requestOperation(request, path, existence)
+export function aclAuthorizer ({ policies, existence }: Pick<EnforceDeps, 'policies' | 'existence'>): (request: FastifyRequest, config: FastifyContextConfig) => void | Promise<void> {
+  /** The decision once the ACL and the operation are known. */
+  const decide = (request: FastifyRequest, config: FastifyContextConfig, acl: Acl, path: string, operation: Operation): void => {
     request.vaultOperation = { operation, path }
     if (config.aclInHandler === true || acl.root) return
     if (!acl.allows(operation, path, isSudoPath(path))) throw permissionDenied()
@@ -110,6 +116,21 @@ export function aclAuthorizer ({ policies, existence }: Pick<EnforceDeps, 'polic
     // vault-sync never wraps responses, so a rule that requires wrapping cannot be satisfied.
     if (perms?.requiresWrapping === true) throw permissionDenied()
     request.vaultOperation.perms = perms
+  }
+  const withAcl = (request: FastifyRequest, config: FastifyContextConfig, acl: Acl): void | Promise<void> => {
+    request.vaultAcl = acl
+    const path = vaultPath(request)
+    const operation = requestOperation(request, path, existence)
+    if (operation instanceof Promise) return operation.then((op) => { decide(request, config, acl, path, op) })
+    decide(request, config, acl, path, operation)
+  }
+  // Synchronous when the compiled ACL is cached and no existence check awaits storage.
+  return (request, config) => {
+    const token = request.vaultToken
+    if (token === undefined) return
+    const acl = policies.peekAcl(token.policies)
+    if (acl === MISS) return policies.aclFor(token.policies).then((a) => withAcl(request, config, a))
+    return withAcl(request, config, acl)
   }
 }
 
@@ -137,7 +158,8 @@ export function installAcl (app: FastifyInstance, { recordUse }: Pick<EnforceDep
 
   // The use is counted once the response is out, so the last allowed use still sees its token.
   app.addHook('onResponse', (request, _reply, done) => {
-    if (request.vaultUseCounted === true && request.vaultToken !== undefined) recordUse(request.vaultToken.accessor)
-    done()
+    const counting = request.vaultUseCounted === true && request.vaultToken !== undefined ? recordUse(request.vaultToken.accessor) : undefined
+    if (counting === undefined) { done(); return }
+    counting.then(() => { done() }, done)
   })
 }

@@ -3,20 +3,26 @@
  * §1.2, decisions D-7), like the `ExistenceCheck` of Vault's backends: KV v2 `data/` and
  * `metadata/` (the key exists), and secrets-sync destinations (the destination exists).
  */
+import { MISS } from '../../db/read-cache.js'
+import type { ResolvedMount } from '../mounts/mount-lookup.js'
 import type { MountService } from '../mounts/mount-service.js'
 import { isKvV2 } from '../mounts/mount-entry.js'
 import type { ExistenceCheck } from './enforce.js'
 
 /** KV v2: `<mount>/data/<key>` and `<mount>/metadata/<key>` exist when the key has metadata. */
 export function kvExistenceCheck (
-  mounts: Pick<MountService, 'resolve'>,
-  secretExists: (accessor: string, key: string) => boolean
+  mounts: Pick<MountService, 'resolve' | 'peekResolve'>,
+  secretExists: (accessor: string, key: string) => boolean | Promise<boolean>
 ): ExistenceCheck {
-  return (path) => {
-    const found = mounts.resolve(path)
+  const check = (found: ResolvedMount | undefined): boolean | undefined | Promise<boolean> => {
     if (found === undefined || !isKvV2(found.mount)) return undefined
     const m = /^(?:data|metadata)\/(.+)$/s.exec(found.rest)
     return m === null ? undefined : secretExists(found.mount.accessor, m[1])
+  }
+  // The mount from the cached table when there is one (no promise), else awaited.
+  return (path) => {
+    const found = mounts.peekResolve(path)
+    return found === MISS ? mounts.resolve(path).then(check) : check(found)
   }
 }
 

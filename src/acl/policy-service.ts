@@ -3,7 +3,9 @@
  * lower-case name, the built-in `root` (not stored, cannot be written or deleted) and `default`
  * (stored on a new database, editable, not deletable), and compiled ACLs per policy set.
  */
-import type { PoliciesRepo } from '../../db/policies-repo.js'
+import type { PoliciesRepo, PolicyRow } from '../../db/policies-repo.js'
+import { MISS, type ChangeCheck, type Miss } from '../../db/read-cache.js'
+import type { Store } from '../../db/store/repositories.js'
 import { badRequest } from '../vault/errors.js'
 import { Acl } from './acl.js'
 import { DEFAULT_POLICY_RULES, DEFAULT_POLICY_TEXT } from './default-policy.js'
@@ -31,35 +33,86 @@ export function checkPolicyName (name: string): void {
 /** Vault's normalisation of policy names: trimmed and lower-cased. */
 export const normalizePolicyName = (name: string): string => name.trim().toLowerCase()
 
-/** Creates the policy service over the `acl_policies` repo. */
-export function createPolicyService ({ policies }: { policies: PoliciesRepo }) {
-  /** Compiled ACLs keyed by the sorted policy list; cleared by every write. */
+/** Synchronous compiled ACLs, for the services still on `db` during the move (issue 18). */
+export interface SyncAclLookup { aclFor: (names: readonly string[]) => Acl }
+
+/** The ACL of a token carrying `names`, from the policy rows `rowOf` finds (`root` is never stored). */
+export function compileAcl (names: readonly string[], rowOf: (name: string) => PolicyRow | undefined): Acl {
+  const rules: PathRule[] = []
+  for (const n of names) {
+    const row = n === 'root' ? undefined : rowOf(n)
+    if (row !== undefined) rules.push(...JSON.parse(row.rules) as PathRule[])
+  }
+  return new Acl(rules, names.includes('root'))
+}
+
+/**
+ * Compiled ACLs per policy set, forgotten on every policy write of this process and when the
+ * change check (`db/read-cache.ts`) sees another connection's or replica's commit.
+ */
+function aclCache (changes: ChangeCheck) {
+  /** Compiled ACLs keyed by the sorted policy list. */
   const cache = new Map<string, Acl>()
   /** The same, by the policy list object (a token's shared entry hands the same list to every request). */
   let byList = new WeakMap<readonly string[], Acl>()
+  let version = -1
   const forget = (): void => { cache.clear(); byList = new WeakMap() }
+  const keyOf = (names: readonly string[]): string => [...names].sort().join('\n')
+  return {
+    forget,
+    keyOf,
+    /** The compiled ACL of `names`, or `MISS`. */
+    peek (names: readonly string[]): Acl | Miss {
+      const v = changes.version()
+      if (v !== version) { version = v; forget() }
+      const known = byList.get(names)
+      if (known !== undefined) return known
+      const acl = cache.get(keyOf(names))
+      if (acl === undefined) return MISS
+      byList.set(names, acl)
+      return acl
+    },
+    store (names: readonly string[], key: string, acl: Acl): void {
+      if (!changes.mayStore()) return
+      cache.set(key, acl)
+      byList.set(names, acl)
+    }
+  }
+}
+
+/**
+ * Creates the policy service over `store`'s `policies` repository; compiled ACLs are cached
+ * (`peekAcl` answers synchronously on a hit: the request pipeline's hot path) and forgotten on
+ * every write and on other connections' commits (`changes`). `syncPolicies` (SQLite, during the
+ * move to the async `Store`, issue 18) backs `aclForSync`, the synchronous ACL of the services
+ * still on `db` (the rules' KV hook), over the same compiled cache.
+ */
+export function createPolicyService ({ store, changes, syncPolicies }: { store: Store, changes: ChangeCheck, syncPolicies?: PoliciesRepo }) {
+  const policies = store.repos.policies
+  const acls = aclCache(changes)
+  const forget = acls.forget
 
   return {
     /** Stores the `default` policy on a new database (idempotent). */
-    ensureBuiltins (): void {
-      if (policies.get('default') !== undefined) return
-      policies.upsert({ name: 'default', raw: DEFAULT_POLICY_TEXT, rules: JSON.stringify(DEFAULT_POLICY_RULES) })
+    async ensureBuiltins (): Promise<void> {
+      if (await policies.get('default') !== undefined) return
+      await policies.upsert({ name: 'default', raw: DEFAULT_POLICY_TEXT, rules: JSON.stringify(DEFAULT_POLICY_RULES) })
       forget()
     },
 
     /** Every policy name, sorted, `root` included. */
-    list (): string[] {
-      return [...new Set([...policies.names(), 'root'])].sort()
+    async list (): Promise<string[]> {
+      return [...new Set([...await policies.names(), 'root'])].sort()
     },
 
     /** True when `name` names an existing policy (`root` always exists). */
-    exists: (name: string): boolean => name === 'root' || policies.get(name) !== undefined,
+    exists: async (name: string): Promise<boolean> => name === 'root' || await policies.get(name) !== undefined,
 
     /** The policy `name` (normalised), `root` with empty text, or `undefined`. */
-    read (name: string): PolicyView | undefined {
+    async read (name: string): Promise<PolicyView | undefined> {
       const n = normalizePolicyName(name)
       if (n === 'root') return { name: 'root', raw: '' }
-      const row = policies.get(n)
+      const row = await policies.get(n)
       return row === undefined ? undefined : { name: row.name, raw: row.raw }
     },
 
@@ -73,7 +126,8 @@ export function createPolicyService ({ policies }: { policies: PoliciesRepo }) {
       if (n === 'root') throw badRequest('cannot update "root" policy')
       checkPolicyName(n)
       const rules = await parsePolicyText(text)
-      policies.upsert({ name: n, raw: text, rules: JSON.stringify(rules) })
+      forget()
+      await policies.upsert({ name: n, raw: text, rules: JSON.stringify(rules) })
       forget()
     },
 
@@ -81,33 +135,44 @@ export function createPolicyService ({ policies }: { policies: PoliciesRepo }) {
      * Deletes policy `name`; a missing one is not an error.
      * @throws VaultError 400 for `root` and `default`.
      */
-    delete (name: string): void {
+    async delete (name: string): Promise<void> {
       const n = normalizePolicyName(name)
       if (n === 'root') throw badRequest('cannot delete "root" policy')
       if (n === 'default') throw badRequest('cannot delete default policy')
-      policies.delete(n)
+      forget()
+      await policies.delete(n)
       forget()
     },
+
+    /**
+     * Transitional (issue 18): `aclFor` synchronously over `syncPolicies`.
+     * @throws Error when the service was built without `syncPolicies`.
+     */
+    aclForSync (names: readonly string[]): Acl {
+      const known = acls.peek(names)
+      if (known !== MISS) return known
+      if (syncPolicies === undefined) throw new Error('aclForSync needs the synchronous policies repo')
+      const acl = compileAcl(names, (n) => syncPolicies.get(n))
+      acls.store(names, acls.keyOf(names), acl)
+      return acl
+    },
+
+    /** `aclFor` answered synchronously from the compiled cache, or `MISS` (then await `aclFor`). */
+    peekAcl: (names: readonly string[]): Acl | Miss => acls.peek(names),
 
     /**
      * The ACL of a token carrying `names`: `root` bypasses every check; unknown names grant
      * nothing. Compiled once per policy set until a policy changes.
      */
-    aclFor (names: readonly string[]): Acl {
-      const known = byList.get(names)
-      if (known !== undefined) return known
-      const key = [...names].sort().join('\n')
-      let acl = cache.get(key)
-      if (acl === undefined) {
-        const rules: PathRule[] = []
-        for (const n of names) {
-          const row = n === 'root' ? undefined : policies.get(n)
-          if (row !== undefined) rules.push(...JSON.parse(row.rules) as PathRule[])
-        }
-        acl = new Acl(rules, names.includes('root'))
-        cache.set(key, acl)
-      }
-      byList.set(names, acl)
+    async aclFor (names: readonly string[]): Promise<Acl> {
+      const known = acls.peek(names)
+      if (known !== MISS) return known
+      const key = acls.keyOf(names)
+      const rows = new Map<string, PolicyRow | undefined>()
+      for (const n of names) if (n !== 'root') rows.set(n, await policies.get(n))
+      const acl = compileAcl(names, (n) => rows.get(n))
+      // Kept only when no policy changed while the rows loaded.
+      if (acls.peek(names) === MISS) acls.store(names, key, acl)
       return acl
     }
   }

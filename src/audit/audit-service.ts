@@ -6,7 +6,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs'
 import { createHmac, randomBytes } from 'node:crypto'
-import type { MetaRepo } from '../../db/meta-repo.js'
+import type { MetaRepository } from '../../db/store/repositories.js'
 import type { Sealer } from '../crypto/seal.js'
 import { badRequest } from '../vault/errors.js'
 
@@ -17,18 +17,21 @@ export const AUDIT_DEVICE = 'file'
 
 /** Settings store and sealer (for the HMAC key), and the audit file path. */
 export interface AuditServiceDeps {
-  meta: MetaRepo
+  meta: MetaRepository
   sealer: Sealer
   /** Audit file path; `undefined` = no audit device. */
   file: string | undefined
 }
 
-/** Creates the audit service; opens the file for appending when configured. @throws Error when the file cannot be opened. */
-export function createAuditService ({ meta, sealer, file }: AuditServiceDeps) {
-  let sealed = meta.get(KEY_NAME)
+/**
+ * Creates the audit service (the Store's `meta`, read once at start); opens the file for
+ * appending when configured. @throws Error when the file cannot be opened.
+ */
+export async function createAuditService ({ meta, sealer, file }: AuditServiceDeps) {
+  let sealed = await meta.get(KEY_NAME)
   if (sealed === undefined) {
     sealed = sealer.encrypt(randomBytes(32), KEY_NAME)
-    meta.set(KEY_NAME, sealed)
+    await meta.set(KEY_NAME, sealed)
   }
   const key = sealer.decrypt(sealed, KEY_NAME)
   let fd: number | undefined = file === undefined ? undefined : openSync(file, 'a', 0o600)
@@ -68,4 +71,4 @@ export function createAuditService ({ meta, sealer, file }: AuditServiceDeps) {
   }
 }
 
-export type AuditService = ReturnType<typeof createAuditService>
+export type AuditService = Awaited<ReturnType<typeof createAuditService>>

@@ -2,15 +2,22 @@
  * The mount table (spec/vault-core-kv-api.md §2, decisions D-21): enable, read, list, disable,
  * tune, longest-prefix resolution of request paths, and the CLI's preflight lookup. vault-sync
  * serves KV version 2 engines only; `sys/`, `cubbyhole/` and `identity/` are listed as built-ins.
+ *
+ * On the async `Store` (issue 18): every operation resolves; the mount table is read through a
+ * cache (`db/read-cache.ts`) and `peekResolve` answers a cached table synchronously, so the request
+ * pipeline resolves a mount without a promise on a hit.
  */
 import { randomBytes, randomUUID } from 'node:crypto'
-import type { MountRow, MountsRepo } from '../../db/mounts-repo.js'
-import { cacheRepoReads, type ChangeCheck } from '../../db/read-cache.js'
+import type { MountRow } from '../../db/mounts-repo.js'
+import { cacheAsyncRepoReads, MISS, type ChangeCheck, type Miss } from '../../db/read-cache.js'
+import type { Store } from '../../db/store/repositories.js'
+import { badRequest } from '../vault/errors.js'
+import { type MountEntry, isKvV2, toMountEntry } from './mount-entry.js'
+import { resolveMount, sanitizeMountPath, type ResolvedMount } from './mount-lookup.js'
 
 /** A mount as services hand it to routes. */
 export type { MountRow }
-import { badRequest } from '../vault/errors.js'
-import { type MountEntry, isKvV2, toMountEntry } from './mount-entry.js'
+export { sanitizeMountPath, MISS }
 
 const RESERVED = ['sys/', 'auth/', 'audit/', 'cubbyhole/', 'identity/']
 const NOT_MOUNTABLE = new Set(['system', 'token', 'cubbyhole', 'identity'])
@@ -35,12 +42,6 @@ export interface EnableRequest {
   external_entropy_access?: unknown
 }
 
-/** Vault's `sanitizePath`: no leading `/`, exactly one trailing `/`. */
-export function sanitizeMountPath (path: string): string {
-  const p = path.replace(/^\/+/, '').replace(/\/+$/, '')
-  return p === '' ? '' : `${p}/`
-}
-
 function stringMap (value: unknown, field: string): Record<string, string> {
   if (value === undefined) return {}
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badRequest(`Field validation failed: error converting input for field "${field}": expected a map`)
@@ -54,40 +55,48 @@ function stringMap (value: unknown, field: string): Record<string, string> {
 
 const truthy = (v: unknown): number => (v === true || v === 'true' || v === '1' || v === 1 ? 1 : 0)
 
+/** A unique-constraint violation on either engine (SQLite `SQLITE_CONSTRAINT_*`, PostgreSQL 23505). */
+const isUniqueViolation = (err: unknown): boolean => {
+  const code = (err as { code?: unknown }).code
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+}
+
 /**
- * Creates the mount service over the `mounts` repo. With `changes`, the mount table is read
- * through a cache (no `SELECT` per request), forgotten on this service's writes and when another
- * connection commits (`db/read-cache.ts`).
+ * Creates the mount service over `store`'s `mounts` repository, read through a cache over
+ * `changes` (no `SELECT` per request), forgotten inside the unit that writes and when another
+ * connection or replica commits (`db/read-cache.ts`).
  */
-export function createMountService ({ mounts: repo, changes }: { mounts: MountsRepo, changes?: ChangeCheck }) {
-  const mounts = changes === undefined ? repo : cacheRepoReads(repo, changes, ['all', 'byPath', 'byAccessor'])
-  function newAccessor (type: string): string {
+export function createMountService ({ store, changes }: { store: Store, changes: ChangeCheck }) {
+  const mounts = cacheAsyncRepoReads(store.repos.mounts, changes, ['all', 'byPath', 'byAccessor'])
+  async function newAccessor (type: string): Promise<string> {
     for (;;) {
       const a = `${type}_${randomBytes(4).toString('hex')}`
-      if (mounts.byAccessor(a) === undefined) return a
+      if (await mounts.byAccessor(a) === undefined) return a
     }
   }
 
-  function conflict (path: string): string | undefined {
-    return mounts.all().find((m) => m.path.startsWith(path) || path.startsWith(m.path))?.path
+  async function conflict (path: string): Promise<string | undefined> {
+    return (await mounts.all()).find((m) => m.path.startsWith(path) || path.startsWith(m.path))?.path
   }
 
   const service = {
-    /** Inserts the built-in mounts on a new database (idempotent). */
-    ensureBuiltins (): void {
-      for (const b of BUILTINS) {
-        if (mounts.byPath(b.path) !== undefined) continue
-        mounts.insert({
-          accessor: newAccessor(b.type), path: b.path, type: b.type, uuid: randomUUID(), description: b.description,
-          options: null, config: JSON.stringify(b.config ?? DEFAULT_CONFIG), local: b.local, seal_wrap: 0,
-          external_entropy_access: 0, builtin: 1
-        })
-      }
+    /** Inserts the built-in mounts on a new database (idempotent; one unit of work). */
+    async ensureBuiltins (): Promise<void> {
+      await store.transaction(async () => {
+        for (const b of BUILTINS) {
+          if (await mounts.byPath(b.path) !== undefined) continue
+          await mounts.insert({
+            accessor: await newAccessor(b.type), path: b.path, type: b.type, uuid: randomUUID(), description: b.description,
+            options: null, config: JSON.stringify(b.config ?? DEFAULT_CONFIG), local: b.local, seal_wrap: 0,
+            external_entropy_access: 0, builtin: 1
+          })
+        }
+      })
     },
 
     /** `GET sys/mounts`: entries keyed by path with trailing `/`. */
-    list (): Record<string, MountEntry> {
-      return Object.fromEntries(mounts.all().map((m) => [m.path, toMountEntry(m)]))
+    async list (): Promise<Record<string, MountEntry>> {
+      return Object.fromEntries((await mounts.all()).map((m) => [m.path, toMountEntry(m)]))
     },
 
     /**
@@ -95,7 +104,7 @@ export function createMountService ({ mounts: repo, changes }: { mounts: MountsR
      * @throws VaultError 400 with Vault's texts: missing type, reserved path, path in use,
      *   unsupported or KV v1 type.
      */
-    enable (rawPath: string, req: EnableRequest): MountEntry {
+    async enable (rawPath: string, req: EnableRequest): Promise<MountEntry> {
       const path = sanitizeMountPath(rawPath)
       if (path === '' || path.split('/').includes('..')) throw badRequest('invalid mount path')
       if (typeof req.type !== 'string' || req.type === '') throw badRequest('backend type must be specified as a string')
@@ -112,15 +121,21 @@ export function createMountService ({ mounts: repo, changes }: { mounts: MountsR
       if (options.version !== '2') {
         throw badRequest('vault-sync supports only KV version 2 mounts: set options.version="2" or use type "kv-v2"')
       }
-      const inUse = conflict(path)
+      const inUse = await conflict(path)
       if (inUse !== undefined) throw badRequest(`path is already in use at ${inUse}`)
       const row: MountRow = {
-        accessor: newAccessor('kv'), path, type: 'kv', uuid: randomUUID(),
+        accessor: await newAccessor('kv'), path, type: 'kv', uuid: randomUUID(),
         description: typeof req.description === 'string' ? req.description : '',
         options: JSON.stringify(options), config: JSON.stringify(DEFAULT_CONFIG), local: truthy(req.local),
         seal_wrap: truthy(req.seal_wrap), external_entropy_access: truthy(req.external_entropy_access), builtin: 0
       }
-      mounts.insert(row)
+      try {
+        await mounts.insert(row)
+      } catch (err) {
+        // Another replica enabled the same path since the check (the unique path index).
+        if (isUniqueViolation(err)) throw badRequest(`path is already in use at ${path}`)
+        throw err
+      }
       return toMountEntry(row)
     },
 
@@ -128,9 +143,9 @@ export function createMountService ({ mounts: repo, changes }: { mounts: MountsR
      * `GET sys/mounts/:path` (§2.4).
      * @throws VaultError 400 `No secret engine mount at <path>/`.
      */
-    read (rawPath: string): MountEntry {
+    async read (rawPath: string): Promise<MountEntry> {
       const path = sanitizeMountPath(rawPath)
-      const row = mounts.byPath(path)
+      const row = await mounts.byPath(path)
       if (row === undefined) throw badRequest(`No secret engine mount at ${path}`)
       return toMountEntry(row)
     },
@@ -139,17 +154,17 @@ export function createMountService ({ mounts: repo, changes }: { mounts: MountsR
      * `DELETE sys/mounts/:path` (§2.5): removes the mount and, by cascade, its data. A missing
      * mount is not an error. @throws VaultError 400 for built-in mounts.
      */
-    disable (rawPath: string): void {
+    async disable (rawPath: string): Promise<void> {
       const path = sanitizeMountPath(rawPath)
-      const row = mounts.byPath(path)
+      const row = await mounts.byPath(path)
       if (row === undefined) return
       if (row.builtin === 1) throw badRequest(`cannot unmount ${JSON.stringify(path)}`)
-      mounts.deleteByAccessor(row.accessor)
+      await mounts.deleteByAccessor(row.accessor)
     },
 
     /** `GET sys/mounts/:path/tune` (§2.6): effective TTLs in seconds. @throws as `read`. */
-    readTune (rawPath: string): Record<string, unknown> {
-      const entry = service.read(rawPath)
+    async readTune (rawPath: string): Promise<Record<string, unknown>> {
+      const entry = await service.read(rawPath)
       const out: Record<string, unknown> = {
         description: entry.description,
         default_lease_ttl: entry.config.default_lease_ttl === 0 ? SYSTEM_DEFAULT_TTL_SECONDS : entry.config.default_lease_ttl,
@@ -165,37 +180,42 @@ export function createMountService ({ mounts: repo, changes }: { mounts: MountsR
      * change (vault-sync mounts are always version 2).
      * @throws VaultError 400 for an unknown mount, a downgrade or an invalid version.
      */
-    tune (rawPath: string, req: { description?: unknown, options?: unknown }): void {
+    async tune (rawPath: string, req: { description?: unknown, options?: unknown }): Promise<void> {
       const path = sanitizeMountPath(rawPath)
-      const row = mounts.byPath(path)
-      if (row === undefined) throw badRequest(`No secret engine mount at ${path}`)
-      const options = row.options === null ? null : JSON.parse(row.options) as Record<string, string>
-      if (req.options !== undefined && options !== null) {
-        const incoming = stringMap(req.options, 'options')
-        if (incoming.version !== undefined && incoming.version !== options.version) {
-          if (incoming.version === '1') throw badRequest('cannot downgrade mount from version 2')
-          throw badRequest(`invalid version provided: ${incoming.version}`)
+      await store.transaction(async () => {
+        const row = await mounts.byPath(path)
+        if (row === undefined) throw badRequest(`No secret engine mount at ${path}`)
+        const options = row.options === null ? null : JSON.parse(row.options) as Record<string, string>
+        if (req.options !== undefined && options !== null) {
+          const incoming = stringMap(req.options, 'options')
+          if (incoming.version !== undefined && incoming.version !== options.version) {
+            if (incoming.version === '1') throw badRequest('cannot downgrade mount from version 2')
+            throw badRequest(`invalid version provided: ${incoming.version}`)
+          }
+          Object.assign(options, incoming)
         }
-        Object.assign(options, incoming)
-      }
-      const description = typeof req.description === 'string' ? req.description : row.description
-      mounts.updateTune(row.accessor, description, row.config, options === null ? null : JSON.stringify(options))
+        const description = typeof req.description === 'string' ? req.description : row.description
+        await mounts.updateTune(row.accessor, description, row.config, options === null ? null : JSON.stringify(options))
+      })
     },
 
     /** The mount serving `path` (longest prefix, path without leading `/`), and the rest of the path. */
-    resolve (path: string): { mount: MountRow, rest: string } | undefined {
-      let best: MountRow | undefined
-      for (const m of mounts.all()) {
-        if ((path.startsWith(m.path) || `${path}/` === m.path) && (best === undefined || m.path.length > best.path.length)) best = m
-      }
-      return best === undefined ? undefined : { mount: best, rest: path.slice(best.path.length) }
+    resolve: async (path: string): Promise<ResolvedMount | undefined> => resolveMount(await mounts.all(), path),
+
+    /**
+     * `resolve` answered synchronously from the cached mount table, or `MISS` when the table is
+     * not cached (then await `resolve`): the request pipeline's hot path.
+     */
+    peekResolve (path: string): ResolvedMount | undefined | Miss {
+      const rows = mounts.peek('all')
+      return rows === MISS ? MISS : resolveMount(rows, path)
     },
 
     /** The mount row at an exact path (with or without trailing `/`), or `undefined`. */
-    byPath: (rawPath: string): MountRow | undefined => mounts.byPath(sanitizeMountPath(rawPath)),
+    byPath: async (rawPath: string): Promise<MountRow | undefined> => await mounts.byPath(sanitizeMountPath(rawPath)),
 
     /** The mount row with `accessor`, or `undefined`. */
-    byAccessor: (accessor: string): MountRow | undefined => mounts.byAccessor(accessor),
+    byAccessor: async (accessor: string): Promise<MountRow | undefined> => await mounts.byAccessor(accessor),
 
     isKvV2
   }

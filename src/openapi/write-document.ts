@@ -15,10 +15,10 @@ import { openApiFile, packageRoot } from './document-file.js'
 import { documentYaml, generateDocument } from './generate.js'
 
 /** The YAML the current routes generate. */
-export function generatedDocumentYaml (): string {
+export async function generatedDocumentYaml (): Promise<string> {
   const db = openDatabase(':memory:')
   try {
-    const app = buildApp({ services: createServices({ db, sealKey: generateSealKey() }), maxRequestBytes: 1 << 20 })
+    const app = buildApp({ services: await createServices({ db, sealKey: generateSealKey() }), maxRequestBytes: 1 << 20 })
     const { version } = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }
     return documentYaml(generateDocument(app.vaultRoutes, version))
   } finally {
@@ -27,8 +27,8 @@ export function generatedDocumentYaml (): string {
 }
 
 /** Writes (or with `--check`, verifies) `openapi.yaml`; returns the exit code. */
-export function main (argv: string[]): number {
-  const yaml = generatedDocumentYaml()
+export async function main (argv: string[]): Promise<number> {
+  const yaml = await generatedDocumentYaml()
   const file = openApiFile()
   if (argv.includes('--check')) {
     let current = ''
@@ -42,4 +42,4 @@ export function main (argv: string[]): number {
   return 0
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) process.exitCode = main(process.argv.slice(2))
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) process.exitCode = await main(process.argv.slice(2))

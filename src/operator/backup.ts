@@ -53,7 +53,7 @@ export async function backupDatabase ({ dbPath, sealKeyFile, out, sealKeyOut }: 
     copy.pragma('journal_mode = DELETE')
     const integrity = copy.pragma('integrity_check', { simple: true })
     if (integrity !== 'ok') throw new Error(`the backup failed its integrity check: ${String(integrity)}`)
-    if (sealKeyOpens(createMetaRepo(copy), createSealer(key)) !== true) throw new Error(`the seal key ${sealKeyFile} does not open the backup`)
+    if (await sealKeyOpens(createMetaRepo(copy), createSealer(key)) !== true) throw new Error(`the seal key ${sealKeyFile} does not open the backup`)
   } catch (err) {
     copy.close()
     rmSync(out, { force: true })

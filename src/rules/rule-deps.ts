@@ -2,9 +2,9 @@
 import type { Transact } from '../../db/database.js'
 import type { AssociationsRepo } from '../../db/associations-repo.js'
 import type { RulesRepo } from '../../db/rules-repo.js'
-import type { PolicyService } from '../acl/policy-service.js'
+import type { SyncAclLookup } from '../acl/policy-service.js'
 import type { KvService } from '../kv/kv-service.js'
-import type { MountService } from '../mounts/mount-service.js'
+import type { SyncMountLookup as MountService } from '../mounts/mount-lookup.js'
 import type { AssociationService } from '../sync/association-service.js'
 import type { DestinationService } from '../sync/destination-service.js'
 
@@ -16,6 +16,6 @@ export interface RuleServiceDeps {
   destinations: Pick<DestinationService, 'find' | 'refusePurging' | 'byId'>
   mounts: Pick<MountService, 'byPath' | 'byAccessor' | 'isKvV2'>
   kv: Pick<KvService, 'keysUnder' | 'customMetadataOf' | 'secretExists'>
-  policies: Pick<PolicyService, 'aclFor'>
+  policies: SyncAclLookup
   now: () => number
 }

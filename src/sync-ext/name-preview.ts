@@ -9,7 +9,7 @@
  * (default `key`).
  */
 import type { DriverRegistry } from '../drivers/registry.js'
-import type { MountService } from '../mounts/mount-service.js'
+import type { SyncMountLookup as MountService } from '../mounts/mount-lookup.js'
 import type { DestinationService } from '../sync/destination-service.js'
 import { effectiveNameTemplate, parseNameTemplateFor, renderNameTemplate, templateFields, TemplateError, type Granularity } from '../sync/name-template.js'
 import { GRANULARITIES } from '../sync/sync-types.js'

@@ -5,7 +5,7 @@
  * Vault server without `default_lease_ttl`/`max_lease_ttl` in its configuration). A tuned max
  * replaces the system max for tokens, as a mount's max does in Vault.
  */
-import type { MetaRepo } from '../../db/meta-repo.js'
+import type { Store } from '../../db/store/repositories.js'
 import { parseDurationSeconds } from '../vault/duration.js'
 import { badRequest } from '../vault/errors.js'
 import { SYSTEM_MAX_TTL_SECONDS, type TokenTtlLimits } from './token-request.js'
@@ -40,17 +40,18 @@ function tuneTtl (value: unknown, current: number): number {
   }
 }
 
-/** Creates the tune settings over the `meta` table. */
-export function createTokenTuneService ({ meta }: { meta: MetaRepo }) {
+/** Creates the tune settings over `store`'s `meta` table (every operation resolves). */
+export function createTokenTuneService ({ store }: { store: Store }) {
+  const meta = store.repos.meta
   // Read per use (token create and renew only), so every process sees a tune at once.
-  const stored = (): StoredTune => {
-    const raw = meta.get(META_KEY)
+  const stored = async (): Promise<StoredTune> => {
+    const raw = await meta.get(META_KEY)
     return raw === undefined ? { default_lease_ttl: 0, max_lease_ttl: 0 } : JSON.parse(raw.toString('utf8')) as StoredTune
   }
 
   /** The limits in force, in seconds; a default above the max is the max (Vault's `fetchTTLs`). */
-  function limits (): TokenTtlLimits {
-    const s = stored()
+  async function limits (): Promise<TokenTtlLimits> {
+    const s = await stored()
     const maxTtl = s.max_lease_ttl > 0 ? s.max_lease_ttl : SYSTEM_MAX_TTL_SECONDS
     const defaultTtl = s.default_lease_ttl > 0 ? s.default_lease_ttl : SYSTEM_MAX_TTL_SECONDS
     return { defaultTtl: Math.min(defaultTtl, maxTtl), maxTtl }
@@ -60,8 +61,8 @@ export function createTokenTuneService ({ meta }: { meta: MetaRepo }) {
     limits,
 
     /** `GET sys/auth/token/tune`. */
-    read (): TokenTuneView {
-      const { defaultTtl, maxTtl } = limits()
+    async read (): Promise<TokenTuneView> {
+      const { defaultTtl, maxTtl } = await limits()
       return { default_lease_ttl: defaultTtl, description: 'token based credentials', force_no_cache: false, max_lease_ttl: maxTtl, token_type: 'default-service' }
     },
 
@@ -69,13 +70,15 @@ export function createTokenTuneService ({ meta }: { meta: MetaRepo }) {
      * `POST sys/auth/token/tune` with `default_lease_ttl` and/or `max_lease_ttl`.
      * @throws VaultError 400 for a bad duration, or a max below the default (Vault's text).
      */
-    tune (body: Record<string, unknown>): void {
-      const s = stored()
-      const next: StoredTune = { default_lease_ttl: tuneTtl(body.default_lease_ttl, s.default_lease_ttl), max_lease_ttl: tuneTtl(body.max_lease_ttl, s.max_lease_ttl) }
-      if (next.default_lease_ttl !== 0 && next.max_lease_ttl !== 0 && next.max_lease_ttl < next.default_lease_ttl) {
-        throw badRequest(`backend max lease TTL of ${next.max_lease_ttl} would be less than backend default lease TTL of ${next.default_lease_ttl}`)
-      }
-      meta.set(META_KEY, JSON.stringify(next))
+    async tune (body: Record<string, unknown>): Promise<void> {
+      await store.transaction(async () => {
+        const s = await stored()
+        const next: StoredTune = { default_lease_ttl: tuneTtl(body.default_lease_ttl, s.default_lease_ttl), max_lease_ttl: tuneTtl(body.max_lease_ttl, s.max_lease_ttl) }
+        if (next.default_lease_ttl !== 0 && next.max_lease_ttl !== 0 && next.max_lease_ttl < next.default_lease_ttl) {
+          throw badRequest(`backend max lease TTL of ${next.max_lease_ttl} would be less than backend default lease TTL of ${next.default_lease_ttl}`)
+        }
+        await meta.set(META_KEY, JSON.stringify(next))
+      })
     }
   }
 }

@@ -23,8 +23,17 @@ export interface RequestToken {
   displayName: string
 }
 
-/** Resolves a presented token to its entry, or `undefined` when unknown/expired/revoked. */
-export type Authenticate = (token: string) => RequestToken | undefined
+/**
+ * Resolves a presented token to its entry, or `undefined` when unknown/expired/revoked: at once
+ * when the token store's cache knows it (no promise on the hot path), else as a promise.
+ */
+export type Authenticate = (token: string) => RequestToken | undefined | Promise<RequestToken | undefined>
+
+/**
+ * The ACL decision of an authenticated request: returns at once (or throws) when decided from
+ * caches, else a promise settling when decided.
+ */
+export type Authorize = (request: FastifyRequest, config: FastifyContextConfig) => void | Promise<void>
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -118,7 +127,7 @@ function validationMessage (err: FastifyError): string {
  * Installs the conventions on the root instance (not encapsulated, so every route gets them).
  * Call before registering routes.
  */
-export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Authenticate, authorize?: (request: FastifyRequest, config: FastifyContextConfig) => void, jsonLimits?: JsonLimits }): void {
+export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Authenticate, authorize?: Authorize, jsonLimits?: JsonLimits }): void {
   const limits = opts.jsonLimits ?? DEFAULT_JSON_LIMITS
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
@@ -133,7 +142,22 @@ export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Au
   app.decorate('vaultGates', gates)
   const passGates = (request: FastifyRequest): void => { for (const gate of gates) gate(request) }
 
-  // The request pipeline's one `onRequest` step, synchronous (no promise per request): the
+  /** The rest of the pipeline once the token's entry is known: the ACL decision, then the gates. */
+  const afterToken = (request: FastifyRequest, config: FastifyContextConfig, token: string, entry: RequestToken | undefined, done: (err?: Error) => void): void => {
+    if (entry === undefined) throw invalidToken()
+    request.vaultToken = entry
+    request.vaultTokenId = token
+    const decided = opts.authorize?.(request, config)
+    if (decided instanceof Promise) {
+      decided.then(() => { passGates(request); done() }).catch(done)
+      return
+    }
+    passGates(request)
+    done()
+  }
+
+  // The request pipeline's one `onRequest` step, synchronous when the token and its ACL come from
+  // the caches (no promise per request; a cache miss awaits the Store, issue 18): the
   // canonical target's verdict, the Vault header and query rules, the token, then the ACL
   // decision (`authorize`), then the gates, all on the one canonical path computed by `rewriteUrl`.
   app.addHook('onRequest', (request, reply, done) => {
@@ -167,13 +191,13 @@ export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Au
     if (config.unauthenticated === true) { passGates(request); done(); return }
     const token = tokenFromRequest(request)
     if (token === undefined) throw permissionDenied()
+    // Synchronous on a cache hit; a miss awaits the token store (then the same steps follow).
     const entry = opts.authenticate(token)
-    if (entry === undefined) throw invalidToken()
-    request.vaultToken = entry
-    request.vaultTokenId = token
-    opts.authorize?.(request, config)
-    passGates(request)
-    done()
+    if (entry instanceof Promise) {
+      entry.then((e) => { afterToken(request, config, token, e, done) }).catch(done)
+      return
+    }
+    afterToken(request, config, token, entry, done)
   })
 
   app.addHook('onSend', (_request, reply, payload, done) => {

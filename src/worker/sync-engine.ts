@@ -10,7 +10,7 @@ import type { Metrics } from '../metrics/metrics.js'
 import type { Services } from '../services.js'
 import { createSyncWorker, type SyncWorker } from './worker.js'
 
-type EngineServices = Pick<Services, 'syncWork' | 'driverRegistry' | 'destinationService' | 'kv' | 'mounts' | 'syncConfig' | 'now' | 'targetDigestKey' | 'driftKey'>
+type EngineServices = Pick<Services, 'syncWork' | 'driverRegistry' | 'destinationService' | 'kv' | 'legacy' | 'syncConfig' | 'now' | 'targetDigestKey' | 'driftKey'>
 
 /**
  * Builds the worker for `config` and subscribes it to new work; call `start()` on it. With
@@ -23,7 +23,7 @@ export function createSyncEngine (services: EngineServices, config: Readonly<Con
       registry: services.driverRegistry,
       destinationService: services.destinationService,
       kv: services.kv,
-      mounts: services.mounts,
+      mounts: services.legacy.mounts,
       syncConfig: services.syncConfig,
       now: services.now,
       targetDigestKey: services.targetDigestKey,

@@ -1,11 +1,12 @@
-// Read-through caches (issue 16): another connection's commits, this service's writes and
-// rolled-back transactions are all seen by the next read through the cache.
+// Read-through caches (issue 16; async form over the Store, issue 18): another connection's
+// commits, this service's writes and rolled-back transactions are all seen by the next read.
 import t, { type Test } from 'tap'
 import { join } from 'node:path'
 import { openDatabase, type Db } from '../../db/database.js'
-import { createMountsRepo } from '../../db/mounts-repo.js'
 import { createKvRepo, kvRepoScope } from '../../db/kv-repo.js'
-import { cacheRepoReads, createChangeCheck } from '../../db/read-cache.js'
+import { cacheAsyncRepoReads, cacheRepoReads, createChangeCheck, MISS } from '../../db/read-cache.js'
+import { createSqliteStore } from '../../db/store/sqlite-store.js'
+import type { RequestToken } from '../../src/vault/http-plugin.js'
 import { createTokensRepo } from '../../db/tokens-repo.js'
 import { createMountService } from '../../src/mounts/mount-service.js'
 import { hashTokenId } from '../../src/tokens/token-ids.js'
@@ -22,75 +23,85 @@ function connections (t: Test, n: number): Db[] {
   return dbs
 }
 
+/** The async mount and token services over a SQLite store on `db`, with `db`'s change check. */
+function accessServices (db: Db, changes = createChangeCheck(db)) {
+  const store = createSqliteStore(db)
+  return { store, changes, mounts: createMountService({ store, changes }), tokens: createTokenService({ store, changes }) }
+}
+
 t.test('the mount table and token rows read through a cache stay true', async (t) => {
   const [a, b] = connections(t, 2)
-  const changes = createChangeCheck(a)
-  const mounts = createMountService({ mounts: createMountsRepo(a), changes })
-  mounts.ensureBuiltins()
-  t.equal(mounts.resolve('kv/x'), undefined)
-  mounts.enable('kv', { type: 'kv-v2' })
-  t.equal(mounts.resolve('kv/x')?.rest, 'x', "this service's write is seen at once")
+  const { store, mounts, tokens } = accessServices(a)
+  await mounts.ensureBuiltins()
+  t.equal(await mounts.resolve('kv/x'), undefined)
+  t.equal(mounts.peekResolve('kv/x'), undefined, 'the cached table answers synchronously')
+  await mounts.enable('kv', { type: 'kv-v2' })
+  t.equal(mounts.peekResolve('kv/x'), MISS, "this service's write forgot the cached table")
+  t.equal((await mounts.resolve('kv/x'))?.rest, 'x', "this service's write is seen at once")
 
   // Another connection (another process on the same file) enables a mount.
-  createMountService({ mounts: createMountsRepo(b) }).enable('other', { type: 'kv-v2' })
+  await accessServices(b).mounts.enable('other', { type: 'kv-v2' })
   await nextTurn()
-  t.equal(mounts.resolve('other/y')?.mount.path, 'other/', "another connection's commit is seen on the next turn")
+  t.equal((await mounts.resolve('other/y'))?.mount.path, 'other/', "another connection's commit is seen on the next turn")
 
-  // A transaction that wrote and rolled back leaves nothing cached.
-  t.throws(() => a.transaction(() => {
-    mounts.enable('ghost', { type: 'kv-v2' })
-    t.equal(mounts.resolve('ghost/z')?.mount.path, 'ghost/', 'read inside the transaction sees the write')
+  // A unit of work that wrote and rolled back leaves nothing cached.
+  await t.rejects(store.transaction(async () => {
+    await mounts.enable('ghost', { type: 'kv-v2' })
+    t.equal((await mounts.resolve('ghost/z'))?.mount.path, 'ghost/', 'read inside the unit sees the write')
     throw new Error('roll back')
-  })())
-  t.equal(mounts.resolve('ghost/z'), undefined, 'the rolled-back mount is gone')
+  }), /roll back/)
+  t.equal(await mounts.resolve('ghost/z'), undefined, 'the rolled-back mount is gone')
 
-  const tokens = createTokenService({ tokens: createTokensRepo(a), changes })
-  const root = tokens.ensureRootToken('hvs.root-for-cache')
-  t.same(tokens.authenticate(root)?.policies, ['root'])
-  createTokenService({ tokens: createTokensRepo(b) }).revoke(root)
+  const root = await tokens.ensureRootToken('hvs.root-for-cache')
+  t.same((await tokens.authenticate(root))?.policies, ['root'])
+  t.same((tokens.peekAuthenticate(root) as RequestToken).policies, ['root'], 'a cached token authenticates synchronously')
+  await accessServices(b).tokens.revoke(root)
   await nextTurn()
-  t.equal(tokens.authenticate(root), undefined, 'a token revoked by another connection is refused')
+  t.equal(tokens.peekAuthenticate(root), MISS, "another connection's commit empties the token cache")
+  t.equal(await tokens.authenticate(root), undefined, 'a token revoked by another connection is refused')
 })
 
-t.test('limited-use tokens count their uses through the cache', async (t) => {
+t.test('limited-use tokens count their uses through the cache (useOnce)', async (t) => {
   const [db] = connections(t, 1)
+  const { tokens } = accessServices(db)
   const repo = createTokensRepo(db)
-  const tokens = createTokenService({ tokens: repo, changes: createChangeCheck(db) })
   const id = 'hvs.two-uses'
   repo.insert({
     accessor: 'acc-two-uses', id_hash: hashTokenId(id), policies: '["default"]', path: 'auth/token/create', display_name: 'token',
     meta: null, num_uses: 2, creation_time: 0, creation_ttl: 0, explicit_max_ttl: 0, expire_time_ms: null, renewable: 0,
     orphan: 1, parent_accessor: null, period: 0, last_renewal_ms: null
   })
-  const accessor = tokens.authenticate(id)!.accessor
-  tokens.recordUse(accessor)
-  t.ok(tokens.authenticate(id), 'one use left')
-  tokens.recordUse(accessor)
-  t.equal(tokens.authenticate(id), undefined, 'the last use revoked it')
+  const accessor = (await tokens.authenticate(id))!.accessor
+  await tokens.recordUse(accessor)
+  t.equal(repo.byAccessor(accessor)?.num_uses, 1, 'one use counted')
+  t.ok(await tokens.authenticate(id), 'one use left')
+  await tokens.recordUse(accessor)
+  t.equal(await tokens.authenticate(id), undefined, 'the last use revoked it')
+  const root = await tokens.ensureRootToken('hvs.unlimited')
+  await tokens.authenticate(root)
+  t.equal(tokens.recordUse((await tokens.authenticate(root))!.accessor), undefined, 'an unlimited token writes nothing (no promise)')
 })
 
 t.test('a cascading write (disabling a mount) empties the KV cache too', async (t) => {
   const [db] = connections(t, 1)
-  const changes = createChangeCheck(db)
-  const mounts = createMountService({ mounts: createMountsRepo(db), changes })
+  const { changes, mounts } = accessServices(db)
   const kv = cacheRepoReads(createKvRepo(db), changes, ['metadata'], [], false)
-  mounts.enable('kv', { type: 'kv-v2' })
-  const accessor = mounts.resolve('kv/k')!.mount.accessor
+  await mounts.enable('kv', { type: 'kv-v2' })
+  const accessor = (await mounts.resolve('kv/k'))!.mount.accessor
   kv.upsertMetadata({
     accessor, path: 'k', current_version: 1, oldest_version: 0, created_time: 1, updated_time: 1, max_versions: 0,
     cas_required: 0, delete_version_after: 0, custom_metadata: null
   })
   t.equal(kv.metadata(accessor, 'k')?.current_version, 1)
-  mounts.disable('kv')
+  await mounts.disable('kv')
   t.equal(kv.metadata(accessor, 'k'), undefined, 'the cascade-deleted row is not served from the cache')
 })
 
 t.test('a KV write forgets only its key; other keys stay cached, rollbacks and other connections still seen', async (t) => {
   const [a, b] = connections(t, 2)
-  const changes = createChangeCheck(a)
-  const mounts = createMountService({ mounts: createMountsRepo(a), changes })
-  mounts.enable('kv', { type: 'kv-v2' })
-  const accessor = mounts.resolve('kv/k')!.mount.accessor
+  const { changes, mounts } = accessServices(a)
+  await mounts.enable('kv', { type: 'kv-v2' })
+  const accessor = (await mounts.resolve('kv/k'))!.mount.accessor
   const plain = createKvRepo(a)
   let loads = 0
   const counted = { ...plain, metadata: (acc: string, path: string) => { loads++; return plain.metadata(acc, path) } }
@@ -121,4 +132,44 @@ t.test('a KV write forgets only its key; other keys stay cached, rollbacks and o
   t.equal(kv.metadata(accessor, 'one')?.current_version, 7, "another connection's commit is seen on the next turn")
   kv.deleteMetadata(accessor, 'one')
   t.equal(kv.metadata(accessor, 'one'), undefined, 'a deleted key is not served from the cache')
+})
+
+t.test('the async cache: hits answer synchronously, a load that raced a write is not kept', async (t) => {
+  const [a] = connections(t, 1)
+  const changes = createChangeCheck(a)
+  const store = createSqliteStore(a)
+  let loads = 0
+  const plain = store.repos.kv
+  const counted = { ...plain, metadata: async (acc: string, path: string) => { loads++; return await plain.metadata(acc, path) } }
+  const kv = cacheAsyncRepoReads(counted, changes, ['metadata'], ['pathsInRange'], false, kvRepoScope)
+  await store.repos.mounts.insert({
+    accessor: 'kv_1', path: 'kv/', type: 'kv', uuid: 'u', description: '', options: '{"version":"2"}', config: '{}',
+    local: 0, seal_wrap: 0, external_entropy_access: 0, builtin: 0
+  })
+  const row = (version: number) => ({
+    accessor: 'kv_1', path: 'k', current_version: version, oldest_version: 0, created_time: 1, updated_time: 1, max_versions: 0,
+    cas_required: 0, delete_version_after: 0, custom_metadata: null
+  })
+  t.equal(kv.peek('metadata', 'kv_1', 'k'), MISS)
+  t.equal(await kv.metadata('kv_1', 'k'), undefined)
+  t.equal(kv.peek('metadata', 'kv_1', 'k'), undefined, 'an absent key is cached too')
+  await kv.upsertMetadata(row(1))
+  t.equal(kv.peek('metadata', 'kv_1', 'k'), MISS, 'the write forgot the key')
+  // A read whose load overlaps a write of the same key keeps nothing.
+  const racing = kv.metadata('kv_1', 'k')
+  await kv.upsertMetadata(row(2))
+  await racing
+  t.equal(kv.peek('metadata', 'kv_1', 'k'), MISS, 'the raced load was not kept')
+  t.equal((await kv.metadata('kv_1', 'k'))?.current_version, 2)
+  t.equal((kv.peek('metadata', 'kv_1', 'k') as { current_version: number }).current_version, 2)
+  const before = loads
+  await kv.metadata('kv_1', 'k')
+  t.equal(loads, before, 'a hit loads nothing')
+  // A unit of work that wrote and rolled back leaves nothing cached.
+  await t.rejects(store.transaction(async () => {
+    await kv.upsertMetadata(row(9))
+    t.equal((await kv.metadata('kv_1', 'k'))?.current_version, 9, 'read inside the unit sees the write')
+    throw new Error('roll back')
+  }), /roll back/)
+  t.equal((await kv.metadata('kv_1', 'k'))?.current_version, 2, 'the rolled-back write is not served')
 })

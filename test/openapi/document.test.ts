@@ -33,7 +33,7 @@ function firstDifference (a: string, b: string): string {
 }
 
 t.test('openapi.yaml is exactly what the routes generate', async (t) => {
-  const generated = generatedDocumentYaml()
+  const generated = await generatedDocumentYaml()
   const checkedIn = readFileSync(openApiFile(), 'utf8')
   t.ok(checkedIn === generated, checkedIn === generated ? 'up to date' : `openapi.yaml is stale, run \`npm run openapi\`; first difference at ${firstDifference(checkedIn, generated)}`)
   const doc = parse(generated) as { openapi: string, paths: Record<string, unknown> }

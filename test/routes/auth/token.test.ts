@@ -16,8 +16,8 @@ const INVALID = { errors: ['2 errors occurred:\n\t* permission denied\n\t* inval
 async function clockedApp (t: Test): Promise<{ app: FastifyInstance, advance: (seconds: number) => void }> {
   const db = openDatabase(join(tempDir(t), 'vault-sync.db'))
   let clock = Date.now()
-  const services = createServices({ db, sealKey: generateSealKey(), now: () => clock })
-  services.tokens.ensureRootToken(ROOT_TOKEN)
+  const services = await createServices({ db, sealKey: generateSealKey(), now: () => clock })
+  await services.tokens.ensureRootToken(ROOT_TOKEN)
   const app = buildApp({ services, maxRequestBytes: 1 << 20 })
   await app.ready()
   t.teardown(async () => { await app.close(); db.close() })

@@ -10,19 +10,19 @@ import { createServices } from '../../../src/services.js'
 import { startTestServer, tempDir } from '../../helper.js'
 import { kvClient } from '../../routes/kv/kv-test-client.js'
 
-function setup (t: Test) {
+async function setup (t: Test) {
   const db = openDatabase(join(tempDir(t), 'kv.db'))
   t.teardown(() => db.close())
   let nowMs = Date.UTC(2026, 0, 2, 3, 4, 5)
-  const services = createServices({ db, sealKey: generateSealKey(), now: () => nowMs })
-  const mount = services.mounts.enable('secret', { type: 'kv-v2' })
+  const services = await createServices({ db, sealKey: generateSealKey(), now: () => nowMs })
+  const mount = await services.mounts.enable('secret', { type: 'kv-v2' })
   const changes: Array<KvChange & { inTransaction: boolean }> = []
   services.kvChangeHooks.push((c) => { changes.push({ ...c, inTransaction: db.inTransaction }) })
   return { db, services, kv: services.kv, a: mount.accessor, changes, advance: (ms: number) => { nowMs += ms } }
 }
 
 t.test('each mutation fires the hooks once, inside its transaction; no-ops and reads do not', async (t) => {
-  const { kv, a, changes, advance } = setup(t)
+  const { kv, a, changes, advance } = await setup(t)
   kv.writeData(a, 'x/y', { v: 1 }, undefined)
   kv.patchData(a, 'x/y', { w: 2 }, undefined)
   kv.deleteLatest(a, 'x/y')
@@ -62,13 +62,13 @@ t.test('a hook that throws rolls the mutation back (through the HTTP API)', asyn
 })
 
 t.test('readCurrent: the highest active version (Vault Jan-2026 fallback), secretExists', async (t) => {
-  const { kv, a } = setup(t)
+  const { kv, a } = await setup(t)
   kv.writeData(a, 'app', { v: 'A' }, undefined)
   kv.writeData(a, 'app', { v: 'B' }, undefined)
   t.match(kv.readCurrent(a, 'app'), { version: 2, data: { v: 'B' }, deletionTime: '', deletionAtMs: null, createdTime: '2026-01-02T03:04:05Z' })
   kv.deleteLatest(a, 'app')
   t.match(kv.readCurrent(a, 'app'), { version: 2 }, 'deleted at this very instant: not yet in the past (Vault: deletionTime.Before(now))')
-  const later = setup(t)
+  const later = await setup(t)
   later.kv.writeData(later.a, 'app', { v: 'A' }, undefined)
   later.kv.writeData(later.a, 'app', { v: 'B' }, undefined)
   later.kv.deleteLatest(later.a, 'app')
@@ -93,7 +93,7 @@ t.test('readCurrent: the highest active version (Vault Jan-2026 fallback), secre
 })
 
 t.test('delete_version_after expiry on the injected clock', async (t) => {
-  const { kv, a, advance } = setup(t)
+  const { kv, a, advance } = await setup(t)
   kv.writeConfig(a, { deleteVersionAfter: 10 })
   const w = kv.writeData(a, 'tmp', { v: 1 }, undefined)
   t.equal(w.deletion_time, '2026-01-02T03:04:15Z')
@@ -110,13 +110,13 @@ t.test('delete_version_after expiry on the injected clock', async (t) => {
 })
 
 t.test('disabling the mount deletes its KV rows (cascade), without hooks', async (t) => {
-  const { db, services, kv, a, changes } = setup(t)
+  const { db, services, kv, a, changes } = await setup(t)
   kv.writeData(a, 'x', { v: 1 }, undefined)
   kv.writeConfig(a, { maxVersions: 3 })
   const count = (table: string): number => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n
   t.same([count('kv_config'), count('kv_metadata'), count('kv_versions')], [1, 1, 1])
   const before = changes.length
-  services.mounts.disable('secret')
+  await services.mounts.disable('secret')
   t.same([count('kv_config'), count('kv_metadata'), count('kv_versions')], [0, 0, 0])
   t.equal(changes.length, before)
 })
