@@ -4,13 +4,14 @@
  * `createServices`; nothing else constructs services.
  *
  * Issue 18 (services on the async `Store`, `db/store/repositories.ts`): mounts, policies, tokens
- * (and their tune), audit's key and the seal check / cluster identity run on `store`. The areas
- * not moved yet (KV, sync, rules, drift, sync-ext, the worker) still use `db` on the same SQLite
- * connection, reading mounts and ACLs through the synchronous views in `legacy`.
+ * (and their tune), audit's key, the seal check / cluster identity and KV v2 run on `store`. The
+ * areas not moved yet (sync, rules, drift, sync-ext, the worker) still use `db` on the same SQLite
+ * connection, reading mounts, ACLs and KV through the synchronous views in `legacy`; their KV
+ * hooks stay synchronous (they run in the KV unit's SQLite transaction, sharing the connection).
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { Db } from '../db/database.js'
-import { createKvRepo, kvRepoScope } from '../db/kv-repo.js'
+import { createKvRepo } from '../db/kv-repo.js'
 import { createMetaRepo } from '../db/meta-repo.js'
 import { createMountsRepo } from '../db/mounts-repo.js'
 import { createPoliciesRepo } from '../db/policies-repo.js'
@@ -28,7 +29,8 @@ import { cacheRepoReads, createChangeCheck } from '../db/read-cache.js'
 import { createMountService } from './mounts/mount-service.js'
 import type { KvChangeHook } from './kv/kv-events.js'
 import { createKvService } from './kv/kv-service.js'
-import { microClockFromMillis } from './kv/kv-time.js'
+import { createMicroClock, microClockFromMillis } from './kv/kv-time.js'
+import { createSyncKvReads } from './kv/kv-sync-reads.js'
 import { loadConfig, driverSettings } from './config.js'
 import { createBuiltinRegistry, type DriverRegistry } from './drivers/registry.js'
 import type { AzureEnvDefaults } from './drivers/azure-kv/azure-kv-config.js'
@@ -114,17 +116,13 @@ export async function createServices ({ db, store = createSqliteStore(db), sealK
   const syncMounts = createSyncMountLookup(createMountsRepo(db), changes)
   // KV calls these inside its transactions; sync registers its outbox recorder here.
   const kvChangeHooks: KvChangeHook[] = []
-  const kv = createKvService({
-    db,
-    // Key metadata and version rows (still sealed) are read through a cache (issue 16); KV writes
-    // cascade nowhere, so they leave the mount and token caches alone, and forget only their key.
-    repo: cacheRepoReads(createKvRepo(db), changes, ['config', 'metadata', 'versions', 'versionData'], ['pathsInRange'], false, kvRepoScope),
-    sealer,
-    hooks: kvChangeHooks,
-    clock: injectedNow === undefined ? undefined : microClockFromMillis(injectedNow)
-  })
+  const kvClock = injectedNow === undefined ? createMicroClock() : microClockFromMillis(injectedNow)
+  // Key metadata and version rows (still sealed) are read through a cache (issue 16).
+  const kv = createKvService({ store, changes, sealer, hooks: kvChangeHooks, clock: kvClock })
+  // Transitional (issue 18): synchronous KV reads for the areas still on `db`.
+  const syncKv = createSyncKvReads({ repo: createKvRepo(db), sealer, now: kvClock })
   const activation = createActivationService({ meta })
-  const sync = createSyncServices({ db, meta, mounts: syncMounts, kv, sealer, now, registry })
+  const sync = createSyncServices({ db, meta, mounts: syncMounts, kv: syncKv, sealer, now, registry })
   kvChangeHooks.push((change) => { sync.associationService.recordKvChange(change) })
   const policies = createPolicyService({ store, changes, syncPolicies: createPoliciesRepo(db) })
   await policies.ensureBuiltins()
@@ -135,7 +133,7 @@ export async function createServices ({ db, store = createSqliteStore(db), sealK
     // check); a rule row a cascade removed behind it is skipped, its destination being gone.
     rules: cacheRepoReads(createRulesRepo(db), changes, ['ofMount'], RULES_UNCACHED_READS, false, rulesRepoScope),
     associations: sync.work.associations, associationService: sync.associationService,
-    destinations: sync.destinationService, mounts: syncMounts, kv, policies: { aclFor: policies.aclForSync }, now
+    destinations: sync.destinationService, mounts: syncMounts, kv: syncKv, policies: { aclFor: policies.aclForSync }, now
   })
   kvChangeHooks.push((change) => { rules.onKvChange(change) })
   const tokenTune = createTokenTuneService({ store })
@@ -143,7 +141,7 @@ export async function createServices ({ db, store = createSqliteStore(db), sealK
   const destinationExists = (type: string, name: string): boolean | undefined => {
     try { return sync.destinationService.find(type, name).row !== undefined } catch { return undefined }
   }
-  const existenceChecks: ExistenceCheck[] = [kvExistenceCheck(mounts, kv.secretExists), destinationExistenceCheck(destinationExists), ruleExistenceCheck(rules.exists)]
+  const existenceChecks: ExistenceCheck[] = [kvExistenceCheck(mounts, kv), destinationExistenceCheck(destinationExists), ruleExistenceCheck(rules.exists)]
   const driftRepo = createDriftRepo(db)
   const drift = createDriftService({
     drift: driftRepo,
@@ -160,9 +158,9 @@ export async function createServices ({ db, store = createSqliteStore(db), sealK
     store,
     /**
      * Transitional (issue 18): synchronous reads for the areas not on the Store yet (the worker's
-     * mount lookups); removed when they move.
+     * mount lookups and `readCurrent`); removed when they move.
      */
-    legacy: { mounts: syncMounts },
+    legacy: { mounts: syncMounts, kv: syncKv },
     sealer,
     now,
     cluster,
@@ -180,7 +178,7 @@ export async function createServices ({ db, store = createSqliteStore(db), sealK
     /** The key of drift value digests recorded at write time (drift/value-digest.ts, issue 21). */
     driftKey: deriveDriftKey(sealKey),
     activation,
-    /** Hooks run synchronously inside every KV mutation's transaction (see kv/kv-events.ts). */
+    /** Hooks awaited inside every KV mutation's unit of work, with its repositories (see kv/kv-events.ts). */
     kvChangeHooks,
     /** The KV v2 engine (kv/kv-service.ts); also what sync reads (`secretExists`, `readCurrent`). */
     kv,

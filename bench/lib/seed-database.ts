@@ -20,9 +20,9 @@ export async function seedSecrets (dbPath: string, count: number, path: (i: numb
   await services.tokens.ensureRootToken(ROOT_TOKEN)
   const accessor = (await services.mounts.byPath('secret'))!.accessor
   for (let b = 0; b < count; b += 1000) {
-    db.transaction(() => {
-      for (let i = b; i < Math.min(count, b + 1000); i++) services.kv.writeData(accessor, path(i), value(i), undefined)
-    })()
+    await services.store.transaction(async () => {
+      for (let i = b; i < Math.min(count, b + 1000); i++) await services.kv.writeData(accessor, path(i), value(i), undefined)
+    })
   }
   return { db, services }
 }

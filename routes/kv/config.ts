@@ -12,9 +12,9 @@ import type { KvPathGroup } from './kv-call.js'
 export const configPaths: KvPathGroup = {
   pattern: /^config$/,
   ops: {
-    read: ({ request, kv, accessor }) => ok(request, kv.readConfig(accessor)),
-    update: ({ reply, kv, accessor, input }) => {
-      kv.writeConfig(accessor, {
+    read: async ({ request, kv, accessor }) => ok(request, await kv.readConfig(accessor)),
+    update: async ({ reply, kv, accessor, input }) => {
+      await kv.writeConfig(accessor, {
         maxVersions: decodeUint(input.max_versions, 'max_versions'),
         casRequired: decodeBool(input.cas_required, 'cas_required'),
         deleteVersionAfter: decodeDuration(input.delete_version_after, 'delete_version_after', true)

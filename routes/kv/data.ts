@@ -4,6 +4,8 @@
  * patch, soft delete of the latest version, and the value-stripped structure (`?depth=D`).
  */
 import { decodeCas, decodeData } from '../../src/kv/kv-fields.js'
+import type { JsonObject } from '../../src/kv/kv-json.js'
+import { MISS, type VersionRead } from '../../src/kv/kv-service.js'
 import { decodeInt, decodeUint } from '../../src/vault/field-decode.js'
 import { noContent, ok } from '../../src/vault/envelope.js'
 import { notFound } from '../../src/vault/errors.js'
@@ -18,33 +20,41 @@ import { sendRead, sendVersion } from './kv-serializers.js'
 const GONE = 'The version is deleted or destroyed: the envelope with `mount_type: ""` and no `errors` (Vault\'s raw 404)'
 const MISSING = errorBody('No such secret or version', [])
 
-function write (call: KvCall): unknown {
+async function write (call: KvCall): Promise<unknown> {
   const data = decodeData(call.input.data)
   const cas = decodeCas(call.input.options)
-  return sendVersion(call.reply, ok(call.request, call.kv.writeData(call.accessor, call.key, data, cas)))
+  return sendVersion(call.reply, ok(call.request, await call.kv.writeData(call.accessor, call.key, data, cas)))
+}
+
+/** The answer to a data read. */
+function answerRead (call: KvCall, r: VersionRead<JsonObject>): unknown {
+  if (r.status === 'missing') throw notFound()
+  if (r.status === 'gone') return rawNotFound(call, { data: null, metadata: r.metadata })
+  return sendRead(call.reply, ok(call.request, { data: r.value, metadata: r.metadata }))
 }
 
 /** The `data/:path` path group (a key never ends in `/`). */
 export const dataPaths: KvPathGroup = {
   pattern: /^data\/(.*[^/])$/s,
   ops: {
+    // Synchronous when the key's rows are cached (the hot path: no promise); else awaited.
     read: (call) => {
-      const r = call.kv.readData(call.accessor, call.key, decodeInt(call.input.version, 'version'))
-      if (r.status === 'missing') throw notFound()
-      if (r.status === 'gone') return rawNotFound(call, { data: null, metadata: r.metadata })
-      return sendRead(call.reply, ok(call.request, { data: r.value, metadata: r.metadata }))
+      const version = decodeInt(call.input.version, 'version')
+      const r = call.kv.peekReadData(call.accessor, call.key, version)
+      if (r !== MISS) return answerRead(call, r)
+      return call.kv.readData(call.accessor, call.key, version).then((loaded) => answerRead(call, loaded))
     },
     update: write,
-    patch: (call) => {
+    patch: async (call) => {
       const data = decodeData(call.input.data)
       const cas = decodeCas(call.input.options)
-      const r = call.kv.patchData(call.accessor, call.key, data, cas)
+      const r = await call.kv.patchData(call.accessor, call.key, data, cas)
       if (r.status === 'missing') return emptyNotFound(call.reply)
       if (r.status === 'gone') return rawNotFound(call, r.metadata)
       return sendVersion(call.reply, ok(call.request, r.value))
     },
-    delete: (call) => {
-      call.kv.deleteLatest(call.accessor, call.key)
+    delete: async (call) => {
+      await call.kv.deleteLatest(call.accessor, call.key)
       return noContent(call.reply)
     }
   },
@@ -80,10 +90,10 @@ export const dataPaths: KvPathGroup = {
 export const subkeysPaths: KvPathGroup = {
   pattern: /^subkeys\/(.*)$/s,
   ops: {
-    read: (call) => {
+    read: async (call) => {
       const version = decodeInt(call.input.version, 'version')
       const depth = decodeUint(call.input.depth, 'depth') ?? 0
-      const r = call.kv.readSubkeys(call.accessor, call.key, version, depth)
+      const r = await call.kv.readSubkeys(call.accessor, call.key, version, depth)
       if (r.status === 'missing') throw notFound()
       if (r.status === 'gone') return rawNotFound(call, { metadata: r.metadata, subkeys: null })
       return ok(call.request, { metadata: r.metadata, subkeys: r.value })

@@ -33,19 +33,19 @@ function answer (call: KvCall, warnings: string[]): unknown {
 export const metadataPaths: KvPathGroup = {
   pattern: /^metadata\/(.*)$/s,
   ops: {
-    list: (call) => list(call.request, call.kv.list(call.accessor, call.key, { excludeDeleted: decodeBool(call.input.exclude_deleted, 'exclude_deleted') ?? false })),
-    read: (call) => {
-      const m = call.kv.readMetadata(call.accessor, call.key)
+    list: async (call) => list(call.request, await call.kv.list(call.accessor, call.key, { excludeDeleted: decodeBool(call.input.exclude_deleted, 'exclude_deleted') ?? false })),
+    read: async (call) => {
+      const m = await call.kv.readMetadata(call.accessor, call.key)
       if (m === undefined) throw notFound()
       return ok(call.request, m)
     },
-    update: (call) => answer(call, call.kv.writeMetadata(call.accessor, call.key, metadataInput(call.input, false))),
-    patch: (call) => {
-      const warnings = call.kv.patchMetadata(call.accessor, call.key, metadataInput(call.input, true))
+    update: async (call) => answer(call, await call.kv.writeMetadata(call.accessor, call.key, metadataInput(call.input, false))),
+    patch: async (call) => {
+      const warnings = await call.kv.patchMetadata(call.accessor, call.key, metadataInput(call.input, true))
       return warnings === undefined ? emptyNotFound(call.reply) : answer(call, warnings)
     },
-    delete: (call) => {
-      call.kv.deleteMetadata(call.accessor, call.key)
+    delete: async (call) => {
+      await call.kv.deleteMetadata(call.accessor, call.key)
       return noContent(call.reply)
     }
   },

@@ -17,8 +17,8 @@ function group (prefix: string, op: VersionsOp, summary: string): KvPathGroup {
     docs: { update: { operationId: `kv-v2-${prefix}-versions`, summary, body: KvVersionsRequestSchema, responses: { 204: noBody('Done') } } },
     pattern: new RegExp(`^${prefix}/(.*)$`, 's'),
     ops: {
-      update: ({ reply, kv, accessor, key, input }: KvCall) => {
-        kv[op](accessor, key, decodeIntList(input.versions, 'versions'))
+      update: async ({ reply, kv, accessor, key, input }: KvCall) => {
+        await kv[op](accessor, key, decodeIntList(input.versions, 'versions'))
         return noContent(reply)
       }
     }

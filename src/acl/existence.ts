@@ -5,6 +5,7 @@
  */
 import { MISS } from '../../db/read-cache.js'
 import type { ResolvedMount } from '../mounts/mount-lookup.js'
+import type { KvService } from '../kv/kv-service.js'
 import type { MountService } from '../mounts/mount-service.js'
 import { isKvV2 } from '../mounts/mount-entry.js'
 import type { ExistenceCheck } from './enforce.js'
@@ -12,14 +13,16 @@ import type { ExistenceCheck } from './enforce.js'
 /** KV v2: `<mount>/data/<key>` and `<mount>/metadata/<key>` exist when the key has metadata. */
 export function kvExistenceCheck (
   mounts: Pick<MountService, 'resolve' | 'peekResolve'>,
-  secretExists: (accessor: string, key: string) => boolean | Promise<boolean>
+  kv: Pick<KvService, 'secretExists' | 'peekSecretExists'>
 ): ExistenceCheck {
   const check = (found: ResolvedMount | undefined): boolean | undefined | Promise<boolean> => {
     if (found === undefined || !isKvV2(found.mount)) return undefined
     const m = /^(?:data|metadata)\/(.+)$/s.exec(found.rest)
-    return m === null ? undefined : secretExists(found.mount.accessor, m[1])
+    if (m === null) return undefined
+    const known = kv.peekSecretExists(found.mount.accessor, m[1])
+    return known === MISS ? kv.secretExists(found.mount.accessor, m[1]) : known
   }
-  // The mount from the cached table when there is one (no promise), else awaited.
+  // The mount and the key from the caches when they hold them (no promise), else awaited.
   return (path) => {
     const found = mounts.peekResolve(path)
     return found === MISS ? mounts.resolve(path).then(check) : check(found)

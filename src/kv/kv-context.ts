@@ -1,19 +1,26 @@
 /**
- * What every KV v2 operation shares: the store, the clock, and `mutate`, which runs a mutation in
- * ONE synchronous better-sqlite3 transaction and, when the mutation changed something, calls each
- * registered `KvChangeHook` inside that same transaction (`kv-events.ts`). A hook that throws rolls
- * the whole mutation back and the error reaches the caller.
+ * What every KV v2 operation shares: the store, the clock, and `mutate`, which runs a mutation as
+ * ONE unit of work on the async `Store` (`db/store/repositories.ts`) and, when the mutation
+ * changed something, awaits each registered `KvChangeHook` inside that same unit with its
+ * repositories (`kv-events.ts`). A hook that rejects rolls the whole mutation back and the error
+ * reaches the caller.
  */
-import type { Db } from '../../db/database.js'
-import type { KvRepo } from '../../db/kv-repo.js'
+import { cacheAsyncRepoReads, type ChangeCheck } from '../../db/read-cache.js'
+import { kvRepoScope } from '../../db/kv-repo.js'
+import type { Store } from '../../db/store/repositories.js'
 import type { Sealer } from '../crypto/seal.js'
 import type { KvChange, KvChangeHook } from './kv-events.js'
 import { createKvStore, type KvStore } from './kv-store.js'
 import { createMicroClock, type MicroClock } from './kv-time.js'
 
 export interface KvServiceDeps {
-  db: Db
-  repo: KvRepo
+  store: Store
+  /**
+   * The change check of the key metadata, version rows (still sealed) and config cache
+   * (`db/read-cache.ts`, issue 16). KV writes cascade nowhere, so they leave the mount and token
+   * caches alone and forget only their key.
+   */
+  changes: ChangeCheck
   sealer: Sealer
   /** Live list of hooks (services.kvChangeHooks); read at each mutation, so later registrations count. */
   hooks: readonly KvChangeHook[]
@@ -26,22 +33,26 @@ export interface KvContext {
   /** Now, in microseconds since the epoch. */
   now: MicroClock
   /**
-   * Runs `fn` in one transaction. `fn` calls `changed()` when it modified state; the hooks then
-   * fire with `{accessor, path, kind}` before the commit.
+   * Runs `fn` as one unit of work. `fn` calls `changed()` when it modified state; the hooks then
+   * run with `{accessor, path, kind}` and the unit's repositories before the commit. `fn` starts
+   * its read-modify-write with `store.loadForUpdate` (the key locked until the unit ends).
    */
-  mutate: <T>(change: KvChange, fn: (changed: () => void) => T) => T
+  mutate: <T>(change: KvChange, fn: (changed: () => void) => Promise<T>) => Promise<T>
+  /** Runs `fn` as one unit of work without hooks (engine config writes). */
+  unit: <T>(fn: () => Promise<T>) => Promise<T>
 }
 
 /** Builds the shared context. */
-export function createKvContext ({ db, repo, sealer, hooks, clock }: KvServiceDeps): KvContext {
-  const store = createKvStore({ repo, sealer })
-  // One transaction function for every mutation (better-sqlite3 builds a wrapper per `transaction()` call).
-  const inTransaction = db.transaction((change: KvChange, fn: (changed: () => void) => unknown): unknown => {
-    let dirty = false
-    const result = fn(() => { dirty = true })
-    if (dirty) for (const hook of [...hooks]) hook({ ...change })
-    return result
-  })
-  const mutate = <T>(change: KvChange, fn: (changed: () => void) => T): T => inTransaction(change, fn) as T
-  return { store, now: clock ?? createMicroClock(), mutate }
+export function createKvContext ({ store: storage, changes, sealer, hooks, clock }: KvServiceDeps): KvContext {
+  const raw = storage.repos.kv
+  const repo = cacheAsyncRepoReads(raw, changes, ['config', 'metadata', 'versions', 'versionData'], ['pathsInRange', 'metadataForUpdate', 'keyState'], false, kvRepoScope)
+  const store = createKvStore({ repo, raw, sealer })
+  const mutate = async <T>(change: KvChange, fn: (changed: () => void) => Promise<T>): Promise<T> =>
+    await storage.transaction(async (repos) => {
+      let dirty = false
+      const result = await fn(() => { dirty = true })
+      if (dirty) for (const hook of [...hooks]) await hook({ ...change }, repos)
+      return result
+    })
+  return { store, now: clock ?? createMicroClock(), mutate, unit: async (fn) => await storage.transaction(async () => await fn()) }
 }

@@ -3,8 +3,10 @@
  * latest), `delete/`, `undelete/`, `destroy/` and `subkeys/` (spec/vault-core-kv-api.md §3.3-3.11,
  * §3.17; Vault's `path_config.go`, `path_data.go`, `path_delete.go`, `path_destroy.go`,
  * `path_subkeys.go`). Inputs arrive decoded (`kv-fields.ts`); errors are 400 `VaultError`s with
- * Vault's texts.
+ * Vault's texts. Every operation resolves (the async `Store`, issue 18); a read also has a
+ * synchronous form answering from the caches (`peekReadData`), for the KV read path.
  */
+import { MISS, type Miss } from '../../db/read-cache.js'
 import { badRequest } from '../vault/errors.js'
 import type { KvContext } from './kv-context.js'
 import { mergePatch, subkeys, type JsonObject } from './kv-json.js'
@@ -33,7 +35,7 @@ export interface ConfigInput {
 }
 
 /** Builds the data operations over `ctx`. */
-export function dataOperations ({ store, now, mutate }: KvContext) {
+export function dataOperations ({ store, now, mutate, unit }: KvContext) {
   /** Views of the versions of shared, read-only key states (`store.peek`), by version entry. */
   const peekedViews = new WeakMap<VersionState, VersionView>()
   const peekedView = (v: VersionState, custom: Record<string, string> | null): VersionView => {
@@ -56,8 +58,8 @@ export function dataOperations ({ store, now, mutate }: KvContext) {
   }
 
   /** Adds a version holding `data` to `key` (created when new), trims, saves; returns its view. */
-  function appendVersion (accessor: string, path: string, key: KeyState | undefined, data: JsonObject): VersionView {
-    const config = store.config(accessor)
+  async function appendVersion (accessor: string, path: string, key: KeyState | undefined, data: JsonObject): Promise<VersionView> {
+    const config = await store.config(accessor)
     const t = now()
     const k: KeyState = key ?? {
       path, currentVersion: 0, oldestVersion: 0, createdTime: t, updatedTime: t, maxVersions: 0, casRequired: false,
@@ -73,22 +75,32 @@ export function dataOperations ({ store, now, mutate }: KvContext) {
     k.currentVersion = added.version
     k.oldestVersion = added.oldestVersion
     k.updatedTime = t
-    store.saveMetadata(accessor, k)
-    if (added.trim !== undefined) store.trim(accessor, path, added.trim.from, added.trim.to)
-    store.insertVersion(accessor, path, v, data)
+    await store.saveMetadata(accessor, k)
+    if (added.trim !== undefined) await store.trim(accessor, path, added.trim.from, added.trim.to)
+    await store.insertVersion(accessor, path, v, data)
     return versionView(v, k.customMetadata)
   }
 
-  function checkCas (accessor: string, key: KeyState | undefined, cas: number | undefined): void {
-    const required = store.config(accessor).casRequired || (key?.casRequired ?? false)
+  async function checkCas (accessor: string, key: KeyState | undefined, cas: number | undefined): Promise<void> {
+    const required = (await store.config(accessor)).casRequired || (key?.casRequired ?? false)
     const err = casError(cas, key?.currentVersion ?? 0, required)
     if (err !== undefined) throw badRequest(err)
   }
 
-  function readData (accessor: string, path: string, version: number | undefined): VersionRead<JsonObject> {
-    const r = pick(store.peek(accessor, path), version, peekedView)
+  async function readData (accessor: string, path: string, version: number | undefined): Promise<VersionRead<JsonObject>> {
+    const r = pick(await store.peek(accessor, path), version, peekedView)
     if (r.status !== 'ok') return r
-    return { status: 'ok', metadata: r.metadata, value: store.readData(accessor, path, r.value.version) }
+    return { status: 'ok', metadata: r.metadata, value: await store.readData(accessor, path, r.value.version) }
+  }
+
+  /** `readData` from the caches alone (no promise), or `MISS` when a row is not cached. */
+  function peekReadData (accessor: string, path: string, version: number | undefined): VersionRead<JsonObject> | Miss {
+    const key = store.peekCached(accessor, path)
+    if (key === MISS) return MISS
+    const r = pick(key, version, peekedView)
+    if (r.status !== 'ok') return r
+    const value = store.peekData(accessor, path, r.value.version)
+    return value === MISS ? MISS : { status: 'ok', metadata: r.metadata, value }
   }
 
   function requireVersions (versions: number[], message: string): void {
@@ -97,31 +109,36 @@ export function dataOperations ({ store, now, mutate }: KvContext) {
 
   return {
     /** `GET config` (§3.3). */
-    readConfig: (accessor: string): ConfigView => configView(store.config(accessor)),
+    readConfig: async (accessor: string): Promise<ConfigView> => configView(await store.config(accessor)),
 
     /** `POST config` (§3.3): only the given fields change; nothing given = no-op. No hook fires. */
-    writeConfig (accessor: string, input: ConfigInput): void {
+    async writeConfig (accessor: string, input: ConfigInput): Promise<void> {
       if (input.maxVersions === undefined && input.casRequired === undefined && input.deleteVersionAfter === undefined) return
-      const c = store.config(accessor)
-      if (input.maxVersions !== undefined) c.maxVersions = input.maxVersions
-      if (input.casRequired !== undefined) c.casRequired = input.casRequired
-      if (input.deleteVersionAfter !== undefined) c.deleteVersionAfter = input.deleteVersionAfter < 0 ? -1 : input.deleteVersionAfter
-      store.saveConfig(accessor, c)
+      await unit(async () => {
+        const c = await store.config(accessor)
+        if (input.maxVersions !== undefined) c.maxVersions = input.maxVersions
+        if (input.casRequired !== undefined) c.casRequired = input.casRequired
+        if (input.deleteVersionAfter !== undefined) c.deleteVersionAfter = input.deleteVersionAfter < 0 ? -1 : input.deleteVersionAfter
+        await store.saveConfig(accessor, c)
+      })
     },
 
     /** `GET data/:path?version=N` (§3.4): the version's data and metadata. */
     readData,
 
+    /** `readData` answered synchronously from the caches, or `MISS` (then await `readData`). */
+    peekReadData,
+
     /**
      * `POST|PUT data/:path` (§3.5): stores `data` as version `current + 1`, trims, hook `write`.
      * @param cas `options.cas`, or undefined. @throws VaultError 400 with Vault's CAS texts.
      */
-    writeData (accessor: string, path: string, data: JsonObject, cas: number | undefined): VersionView {
-      return mutate({ accessor, path, kind: 'write' }, (changed) => {
-        const key = store.load(accessor, path)
-        checkCas(accessor, key, cas)
+    async writeData (accessor: string, path: string, data: JsonObject, cas: number | undefined): Promise<VersionView> {
+      return await mutate({ accessor, path, kind: 'write' }, async (changed) => {
+        const key = await store.loadForUpdate(accessor, path)
+        await checkCas(accessor, key, cas)
         changed()
-        return appendVersion(accessor, path, key, data)
+        return await appendVersion(accessor, path, key, data)
       })
     },
 
@@ -130,42 +147,42 @@ export function dataOperations ({ store, now, mutate }: KvContext) {
      * version (hook `patch`). `missing` → 404 with an empty body; `gone` → raw 404 whose `data` is
      * the flat version metadata. @throws VaultError 400 with Vault's CAS texts.
      */
-    patchData (accessor: string, path: string, patch: JsonObject, cas: number | undefined): VersionRead<VersionView> {
-      return mutate({ accessor, path, kind: 'patch' }, (changed) => {
-        const key = store.load(accessor, path)
+    async patchData (accessor: string, path: string, patch: JsonObject, cas: number | undefined): Promise<VersionRead<VersionView>> {
+      return await mutate({ accessor, path, kind: 'patch' }, async (changed): Promise<VersionRead<VersionView>> => {
+        const key = await store.loadForUpdate(accessor, path)
         if (key === undefined) return { status: 'missing' }
-        checkCas(accessor, key, cas)
+        await checkCas(accessor, key, cas)
         const r = pick(key, undefined)
         if (r.status !== 'ok') return r
-        const merged = mergePatch(store.readData(accessor, path, r.value.version), patch)
+        const merged = mergePatch(await store.readData(accessor, path, r.value.version), patch)
         changed()
-        const metadata = appendVersion(accessor, path, key, merged)
+        const metadata = await appendVersion(accessor, path, key, merged)
         return { status: 'ok', metadata, value: metadata }
       })
     },
 
     /** `DELETE data/:path` (§3.7): soft-deletes the current version unless missing, destroyed or already deleted. */
-    deleteLatest (accessor: string, path: string): void {
-      mutate({ accessor, path, kind: 'delete' }, (changed) => {
-        const key = store.load(accessor, path)
+    async deleteLatest (accessor: string, path: string): Promise<void> {
+      await mutate({ accessor, path, kind: 'delete' }, async (changed) => {
+        const key = await store.loadForUpdate(accessor, path)
         if (key === undefined) return
         const t = now()
         for (const n of versionsToDelete(key.versions, [key.currentVersion], t)) {
-          store.setDeletionTime(accessor, path, n, t)
+          await store.setDeletionTime(accessor, path, n, t)
           changed()
         }
       })
     },
 
     /** `POST delete/:path` (§3.8). @throws VaultError 400 `No version number provided`. */
-    deleteVersions (accessor: string, path: string, versions: number[]): void {
+    async deleteVersions (accessor: string, path: string, versions: number[]): Promise<void> {
       requireVersions(versions, 'No version number provided')
-      mutate({ accessor, path, kind: 'delete' }, (changed) => {
-        const key = store.load(accessor, path)
+      await mutate({ accessor, path, kind: 'delete' }, async (changed) => {
+        const key = await store.loadForUpdate(accessor, path)
         if (key === undefined) return
         const t = now()
         for (const n of versionsToDelete(key.versions, versions, t)) {
-          store.setDeletionTime(accessor, path, n, t)
+          await store.setDeletionTime(accessor, path, n, t)
           changed()
         }
       })
@@ -176,38 +193,38 @@ export function dataOperations ({ store, now, mutate }: KvContext) {
      * re-applies `delete_version_after` from now. A destroyed version stays destroyed.
      * @throws VaultError 400 `No version number provided`.
      */
-    undeleteVersions (accessor: string, path: string, versions: number[]): void {
+    async undeleteVersions (accessor: string, path: string, versions: number[]): Promise<void> {
       requireVersions(versions, 'No version number provided')
-      mutate({ accessor, path, kind: 'undelete' }, (changed) => {
-        const key = store.load(accessor, path)
+      await mutate({ accessor, path, kind: 'undelete' }, async (changed) => {
+        const key = await store.loadForUpdate(accessor, path)
         if (key === undefined) return
-        const dva = store.config(accessor).deleteVersionAfter
+        const dva = (await store.config(accessor)).deleteVersionAfter
         const after = scheduledDeletionTime(now(), dva, key.deleteVersionAfter)
         for (const n of versionsNotDestroyed(key.versions, versions)) {
           const before = key.versions.get(n)?.deletionTime ?? null
           if (before === after) continue
-          store.setDeletionTime(accessor, path, n, after)
+          await store.setDeletionTime(accessor, path, n, after)
           changed()
         }
       })
     },
 
     /** `POST destroy/:path` (§3.10): marks versions destroyed and drops their data. @throws VaultError 400 `no version number provided`. */
-    destroyVersions (accessor: string, path: string, versions: number[]): void {
+    async destroyVersions (accessor: string, path: string, versions: number[]): Promise<void> {
       requireVersions(versions, 'no version number provided')
-      mutate({ accessor, path, kind: 'destroy' }, (changed) => {
-        const key = store.load(accessor, path)
+      await mutate({ accessor, path, kind: 'destroy' }, async (changed) => {
+        const key = await store.loadForUpdate(accessor, path)
         if (key === undefined) return
         for (const n of versionsNotDestroyed(key.versions, versions)) {
-          store.destroy(accessor, path, n)
+          await store.destroy(accessor, path, n)
           changed()
         }
       })
     },
 
     /** `GET subkeys/:path?version=N&depth=D` (§3.17): the data's structure with values replaced by null. */
-    readSubkeys (accessor: string, path: string, version: number | undefined, depth: number): VersionRead<JsonObject> {
-      const r = readData(accessor, path, version)
+    async readSubkeys (accessor: string, path: string, version: number | undefined, depth: number): Promise<VersionRead<JsonObject>> {
+      const r = await readData(accessor, path, version)
       return r.status === 'ok' ? { status: 'ok', metadata: r.metadata, value: subkeys(r.value, depth) } : r
     }
   }

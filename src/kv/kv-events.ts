@@ -1,9 +1,10 @@
 /**
- * The one hook point between KV v2 and everything that reacts to KV changes (the sync outbox).
- * KV knows nothing of sync: each KV mutation calls the registered hooks synchronously, inside
- * the SQLite transaction that changes the state, so a reaction is recorded atomically with the
- * change (or not at all).
+ * The one hook point between KV v2 and everything that reacts to KV changes (the sync outbox,
+ * association rules). KV knows nothing of sync: each KV mutation awaits the registered hooks
+ * inside the unit of work (`Store.transaction`) that changes the state, so a reaction is recorded
+ * atomically with the change (or not at all).
  */
+import type { Repositories } from '../../db/store/repositories.js'
 
 /** What changed. `path` is the secret's key inside the mount, without leading `/`. */
 export interface KvChange {
@@ -13,5 +14,11 @@ export interface KvChange {
   kind: 'write' | 'patch' | 'delete' | 'undelete' | 'destroy' | 'metadata-write' | 'metadata-delete'
 }
 
-/** Called inside the mutation's transaction; must be synchronous and must not await. */
-export type KvChangeHook = (change: KvChange) => void
+/**
+ * Called inside the mutation's unit of work with the unit's repositories (`repos`), after the
+ * change and before the commit. It may await `repos` (and other services' storage calls) only:
+ * no network I/O, no timers (R2-3). A rejection (or throw) rolls the whole mutation back and
+ * reaches the caller. (A synchronous hook still on the better-sqlite3 handle runs in the same
+ * SQLite transaction, sharing the connection, while its area moves to the Store.)
+ */
+export type KvChangeHook = (change: KvChange, repos: Repositories) => void | Promise<void>

@@ -1,8 +1,10 @@
 /**
  * KV v2 key metadata: `LIST metadata/:folder`, `GET|POST|PUT|PATCH|DELETE metadata/:path`
  * (spec/vault-core-kv-api.md §3.12-3.16; Vault's `path_metadata.go`), and the read-only queries the
- * sync work plans from (`secretExists`, `readCurrent`).
+ * sync work plans from (`secretExists`, `readCurrent`). Every operation resolves (the async
+ * `Store`, issue 18); mutations are one unit of work starting with the key's locked read.
  */
+import type { Miss } from '../../db/read-cache.js'
 import type { KvContext } from './kv-context.js'
 import type { JsonObject } from './kv-json.js'
 import { folderChildren, folderRange, isFolder } from './kv-paths.js'
@@ -37,6 +39,23 @@ export interface KvCurrentState {
   deletionAtMs: number | null
 }
 
+/**
+ * The highest active version of key `k` at `at` (µs) with its data (`dataOf`), or undefined when
+ * no active version is left: what `readCurrent` answers (shared with the synchronous view).
+ */
+export function currentStateOf<D extends JsonObject | Promise<JsonObject>> (k: KeyState, at: number, dataOf: (version: number) => D): (Omit<KvCurrentState, 'data'> & { data: D }) | undefined {
+  const v = highestActiveVersion(k.versions.values(), at)
+  if (v === undefined) return undefined
+  return {
+    version: v.version,
+    currentVersion: k.currentVersion,
+    data: dataOf(v.version),
+    createdTime: formatTime(v.createdTime),
+    deletionTime: formatTime(v.deletionTime),
+    deletionAtMs: v.deletionTime === null ? null : Math.ceil(v.deletionTime / 1000)
+  }
+}
+
 const CAS_WARNING = '"cas_required" set to false, but is mandated by backend config. This value will be ignored.'
 
 /** Builds the metadata operations over `ctx`. */
@@ -44,8 +63,8 @@ export function metadataOperations ({ store, now, mutate }: KvContext) {
   const anyField = (i: MetadataInput): boolean =>
     i.maxVersions !== undefined || i.casRequired !== undefined || i.deleteVersionAfter !== undefined || i.customMetadata !== undefined
 
-  function warnings (accessor: string, i: MetadataInput): string[] {
-    return i.casRequired === false && store.config(accessor).casRequired ? [CAS_WARNING] : []
+  async function warnings (accessor: string, i: MetadataInput): Promise<string[]> {
+    return i.casRequired === false && (await store.config(accessor)).casRequired ? [CAS_WARNING] : []
   }
 
   function apply (k: KeyState, i: MetadataInput, patch: boolean): void {
@@ -68,22 +87,24 @@ export function metadataOperations ({ store, now, mutate }: KvContext) {
      * With `excludeDeleted` (Vault 1.21's `exclude_deleted=true`) a key whose current version is
      * deleted or destroyed is left out; sub-folders stay. An empty array means 404.
      */
-    list (accessor: string, folder: string, options: { excludeDeleted?: boolean } = {}): string[] {
+    async list (accessor: string, folder: string, options: { excludeDeleted?: boolean } = {}): Promise<string[]> {
       const { from, to } = folderRange(folder)
-      const children = folderChildren(folder, store.paths(accessor, from, to))
+      const children = folderChildren(folder, await store.paths(accessor, from, to))
       if (options.excludeDeleted !== true) return children
       const at = now()
-      return children.filter((child) => {
-        if (child.endsWith('/')) return true
-        const k = store.load(accessor, folder + child)
+      const out: string[] = []
+      for (const child of children) {
+        if (child.endsWith('/')) { out.push(child); continue }
+        const k = await store.peek(accessor, folder + child)
         const current = k?.versions.get(k.currentVersion)
-        return current === undefined || isLive(current, at)
-      })
+        if (current === undefined || isLive(current, at)) out.push(child)
+      }
+      return out
     },
 
     /** `GET metadata/:path` (§3.13), or undefined (404) when the key has no metadata. */
-    readMetadata (accessor: string, path: string): MetadataView | undefined {
-      const k = store.load(accessor, path)
+    async readMetadata (accessor: string, path: string): Promise<MetadataView | undefined> {
+      const k = await store.load(accessor, path)
       return k === undefined ? undefined : metadataView(k)
     },
 
@@ -92,17 +113,17 @@ export function metadataOperations ({ store, now, mutate }: KvContext) {
      * creating the key's metadata when missing (created = updated = now). Nothing given = no-op.
      * Hook `metadata-write`. @returns warnings (the `cas_required` one → 200 instead of 204).
      */
-    writeMetadata (accessor: string, path: string, input: MetadataInput): string[] {
+    async writeMetadata (accessor: string, path: string, input: MetadataInput): Promise<string[]> {
       if (!anyField(input)) return []
-      const out = warnings(accessor, input)
-      mutate({ accessor, path, kind: 'metadata-write' }, (changed) => {
+      const out = await warnings(accessor, input)
+      await mutate({ accessor, path, kind: 'metadata-write' }, async (changed) => {
         const t = now()
-        const k: KeyState = store.load(accessor, path) ?? {
+        const k: KeyState = await store.loadForUpdate(accessor, path) ?? {
           path, currentVersion: 0, oldestVersion: 0, createdTime: t, updatedTime: t, maxVersions: 0, casRequired: false,
           deleteVersionAfter: 0, customMetadata: null, versions: new Map()
         }
         apply(k, input, false)
-        store.saveMetadata(accessor, k)
+        await store.saveMetadata(accessor, k)
         changed()
       })
       return out
@@ -113,23 +134,24 @@ export function metadataOperations ({ store, now, mutate }: KvContext) {
      * key. Hook `metadata-write`. @returns warnings, or undefined (404, empty body) when the key has
      * no metadata.
      */
-    patchMetadata (accessor: string, path: string, input: MetadataInput): string[] | undefined {
-      return mutate({ accessor, path, kind: 'metadata-write' }, (changed) => {
-        const k = store.load(accessor, path)
+    async patchMetadata (accessor: string, path: string, input: MetadataInput): Promise<string[] | undefined> {
+      return await mutate({ accessor, path, kind: 'metadata-write' }, async (changed) => {
+        const k = await store.loadForUpdate(accessor, path)
         if (k === undefined) return undefined
-        const out = warnings(accessor, input)
+        const out = await warnings(accessor, input)
         if (!anyField(input)) return out
         apply(k, input, true)
-        store.saveMetadata(accessor, k)
+        await store.saveMetadata(accessor, k)
         changed()
         return out
       })
     },
 
     /** `DELETE metadata/:path` (§3.16): removes the metadata and every version. Hook `metadata-delete` when it existed. */
-    deleteMetadata (accessor: string, path: string): void {
-      mutate({ accessor, path, kind: 'metadata-delete' }, (changed) => {
-        if (store.deleteKey(accessor, path)) changed()
+    async deleteMetadata (accessor: string, path: string): Promise<void> {
+      await mutate({ accessor, path, kind: 'metadata-delete' }, async (changed) => {
+        await store.loadForUpdate(accessor, path)
+        if (await store.deleteKey(accessor, path)) changed()
       })
     },
 
@@ -137,19 +159,22 @@ export function metadataOperations ({ store, now, mutate }: KvContext) {
      * For association rules: every key under `folder` (`""` or ending in `/`), at any depth,
      * byte-sorted; keys whose versions are all deleted included (they have metadata).
      */
-    keysUnder (accessor: string, folder: string): string[] {
+    async keysUnder (accessor: string, folder: string): Promise<string[]> {
       const { from, to } = folderRange(folder)
-      return store.paths(accessor, from, to)
+      return await store.paths(accessor, from, to)
     },
 
     /** For association rules: the key's custom metadata (`{}` when none or no such key). */
-    customMetadataOf: (accessor: string, path: string): Record<string, string> => store.load(accessor, path)?.customMetadata ?? {},
+    customMetadataOf: async (accessor: string, path: string): Promise<Record<string, string>> => ({ ...(await store.peek(accessor, path))?.customMetadata }),
 
     /**
      * For sync: true when `path` names a secret of the mount `accessor`, i.e. its metadata exists
      * (whatever the state of its versions) and `path` is not a folder (`""` or ending in `/`).
      */
-    secretExists: (accessor: string, path: string): boolean => !isFolder(path) && store.exists(accessor, path),
+    secretExists: async (accessor: string, path: string): Promise<boolean> => !isFolder(path) && await store.exists(accessor, path),
+
+    /** `secretExists` from the cache alone (no promise), or `MISS` (the ACL's existence check). */
+    peekSecretExists: (accessor: string, path: string): boolean | Miss => isFolder(path) ? false : store.peekExists(accessor, path),
 
     /**
      * For sync planning: the secret's highest active version (not destroyed, no deletion time in the
@@ -158,20 +183,12 @@ export function metadataOperations ({ store, now, mutate }: KvContext) {
      * Follows Vault's Jan-2026 fix "deleting the latest KV version falls back to the highest active
      * version" (spec/vault-sync-api.md §6.2, field report FR-20).
      */
-    readCurrent (accessor: string, path: string): KvCurrentState | undefined {
+    async readCurrent (accessor: string, path: string): Promise<KvCurrentState | undefined> {
       if (isFolder(path)) return undefined
-      const k = store.load(accessor, path)
+      const k = await store.load(accessor, path)
       if (k === undefined) return undefined
-      const v = highestActiveVersion(k.versions.values(), now())
-      if (v === undefined) return undefined
-      return {
-        version: v.version,
-        currentVersion: k.currentVersion,
-        data: store.readData(accessor, path, v.version),
-        createdTime: formatTime(v.createdTime),
-        deletionTime: formatTime(v.deletionTime),
-        deletionAtMs: v.deletionTime === null ? null : Math.ceil(v.deletionTime / 1000)
-      }
+      const current = currentStateOf(k, now(), async (version) => await store.readData(accessor, path, version))
+      return current === undefined ? undefined : { ...current, data: await current.data }
     }
   }
 }

@@ -1,8 +1,13 @@
 /**
  * The KV version 2 secrets engine service (spec/vault-core-kv-api.md §3): the one entry point
- * routes and the sync work call. Every mutation runs in ONE synchronous SQLite transaction that
- * also calls the `KvChangeHook`s (`kv-context.ts`, `kv-events.ts`); reads never write. Secret data
+ * routes and the sync work call. Every mutation runs in ONE unit of work that also awaits the
+ * `KvChangeHook`s (`kv-context.ts`, `kv-events.ts`); reads never write. Secret data
  * and custom metadata are sealed at rest (`kv-store.ts`).
+ *
+ * On the async `Store` (issue 18): every operation resolves; a mutation is one unit of work that
+ * starts with the key's locked read (`kv.metadataForUpdate`) and awaits the hooks with the unit's
+ * repositories. `peekReadData` and `peekSecretExists` answer synchronously from the caches (or
+ * `MISS`), for the KV read path and the ACL's existence check.
  *
  * Operations (all take the mount `accessor` and the secret `path` without leading `/`):
  * - engine config: `readConfig`, `writeConfig` (`kv-data-ops.ts`)
@@ -10,14 +15,15 @@
  *   `undeleteVersions`, `destroyVersions`, `readSubkeys` (`kv-data-ops.ts`)
  * - metadata: `list`, `readMetadata`, `writeMetadata`, `patchMetadata`, `deleteMetadata`
  *   (`kv-metadata-ops.ts`)
- * - for sync: `secretExists(accessor, path): boolean` and
- *   `readCurrent(accessor, path): KvCurrentState | undefined` (`kv-metadata-ops.ts`)
+ * - for sync: `secretExists(accessor, path): Promise<boolean>` and
+ *   `readCurrent(accessor, path): Promise<KvCurrentState | undefined>` (`kv-metadata-ops.ts`)
  */
 import { createKvContext, type KvServiceDeps } from './kv-context.js'
 import { dataOperations } from './kv-data-ops.js'
 import { metadataOperations } from './kv-metadata-ops.js'
 
 export type { KvServiceDeps } from './kv-context.js'
+export { MISS } from '../../db/read-cache.js'
 export type { ConfigInput, VersionRead } from './kv-data-ops.js'
 export type { KvCurrentState, MetadataInput } from './kv-metadata-ops.js'
 

@@ -1,10 +1,14 @@
 /**
- * The KV v2 state of one mount as domain objects over `db/kv-repo.ts`: loads and saves engine
- * config and key metadata, seals and opens secret data and custom metadata (AES-256-GCM, the
- * `aad` binds each blob to its mount, key and version so a blob moved to another row fails to
- * open). No rules here (see `kv-rules.ts`); callers hold the transaction.
+ * The KV v2 state of one mount as domain objects over the Store's `kv` repository
+ * (`db/store/repositories.ts`, rows of `db/kv-repo.ts`): loads and saves engine config and key
+ * metadata, seals and opens secret data and custom metadata (AES-256-GCM, the `aad` binds each
+ * blob to its mount, key and version so a blob moved to another row fails to open). No rules here
+ * (see `kv-rules.ts`); callers hold the unit of work. Reads go through a read-through cache
+ * (`db/read-cache.ts`) whose hits the `peek*` methods answer synchronously (the KV read path).
  */
-import type { KvMetadataRow, KvRepo, KvVersionRow } from '../../db/kv-repo.js'
+import type { KvMetadataRow, KvVersionRow } from '../../db/kv-repo.js'
+import { MISS, type CachedRepo, type Miss } from '../../db/read-cache.js'
+import type { KvRepository } from '../../db/store/repositories.js'
 import type { Sealer } from '../crypto/seal.js'
 import type { JsonObject } from './kv-json.js'
 import type { VersionState } from './kv-rules.js'
@@ -34,19 +38,8 @@ export interface KeyState {
 const dataAad = (accessor: string, path: string, version: number): string => `kv-data:${accessor}:${path}:${version}`
 const customAad = (accessor: string, path: string): string => `kv-custom-metadata:${accessor}:${path}`
 
-/**
- * Creates the store for `repo`, sealing with `sealer`.
- *
- * Opened blobs are remembered by the blob object itself (a `WeakMap`): the read-through cache
- * (`db/read-cache.ts`) hands out the same `Buffer` for a row until the row may have changed (a
- * write, or another process's commit seen through `PRAGMA data_version`), then a new one, so a
- * remembered plaintext lives exactly as long as its sealed row stays cached (at most the cache's
- * 10,000 entries) and is never served for a changed row. A security trade-off, bounded: the
- * plaintext of recently read secrets stays in this process's memory (where every read puts it
- * anyway) instead of being decrypted again per read; it is never logged. Every value returned is
- * freshly parsed, so callers may change it.
- */
-export function createKvStore ({ repo, sealer }: { repo: KvRepo, sealer: Sealer }) {
+/** Blob opening remembered per blob object, and key states built from rows (`openers`). */
+export function kvOpeners (sealer: Sealer) {
   const opened = new WeakMap<Buffer, { aad: string, text: string }>()
   /** `sealer.decryptString(blob, aad)`, remembered for this blob object and aad. */
   const open = (blob: Buffer, aad: string): string => {
@@ -56,73 +49,128 @@ export function createKvStore ({ repo, sealer }: { repo: KvRepo, sealer: Sealer 
     opened.set(blob, { aad, text })
     return text
   }
+  return {
+    /** A key's state from its rows (the versions in a fresh map). */
+    build (accessor: string, path: string, row: KvMetadataRow, rows: KvVersionRow[]): KeyState {
+      const versions = new Map<number, VersionState>()
+      for (const v of rows) {
+        versions.set(v.version, { version: v.version, createdTime: v.created_time, deletionTime: v.deletion_time, destroyed: v.destroyed === 1 })
+      }
+      const custom = row.custom_metadata === null
+        ? null
+        : JSON.parse(open(row.custom_metadata, customAad(accessor, path))) as Record<string, string>
+      return {
+        path,
+        currentVersion: row.current_version,
+        oldestVersion: row.oldest_version,
+        createdTime: row.created_time,
+        updatedTime: row.updated_time,
+        maxVersions: row.max_versions,
+        casRequired: row.cas_required === 1,
+        deleteVersionAfter: row.delete_version_after,
+        customMetadata: custom,
+        versions
+      }
+    },
+    /** The data of a version from its blob. @throws Error when it has none (destroyed or missing) or does not open. */
+    data (accessor: string, path: string, version: number, blob: Buffer | null | undefined): JsonObject {
+      if (blob === undefined || blob === null) throw new Error(`could not find version data for version ${version}`)
+      return JSON.parse(open(blob, dataAad(accessor, path, version))) as JsonObject
+    }
+  }
+}
+
+/** The engine config of a config row (defaults when never written). */
+export const engineConfig = (row: { max_versions: number, cas_required: number, delete_version_after: number } | undefined): EngineConfig => ({
+  maxVersions: row?.max_versions ?? 0,
+  casRequired: row?.cas_required === 1,
+  deleteVersionAfter: row?.delete_version_after ?? 0
+})
+
+/**
+ * Creates the store over `repo` (the Store's `kv` repository read through a cache; its writes
+ * forget the key they change), sealing with `sealer`. `raw` is the uncached repository, for the
+ * reads of a read-modify-write (which must see the locked, committed rows).
+ *
+ * Opened blobs are remembered by the blob object itself (a `WeakMap`): the read-through cache
+ * (`db/read-cache.ts`) hands out the same `Buffer` for a row until the row may have changed (a
+ * write, or another process's commit seen through the change check), then a new one, so a
+ * remembered plaintext lives exactly as long as its sealed row stays cached (at most the cache's
+ * 10,000 entries) and is never served for a changed row. A security trade-off, bounded: the
+ * plaintext of recently read secrets stays in this process's memory (where every read puts it
+ * anyway) instead of being decrypted again per read; it is never logged. Every value returned is
+ * freshly parsed, so callers may change it.
+ */
+export function createKvStore ({ repo, raw, sealer }: { repo: CachedRepo<KvRepository>, raw: KvRepository, sealer: Sealer }) {
+  const openers = kvOpeners(sealer)
+  const build = openers.build
   /** Key states built by `peek`, by the metadata row object they came from. */
   const peeked = new WeakMap<KvMetadataRow, { rows: KvVersionRow[], state: KeyState }>()
-  /** A key's state from its rows (the versions in a fresh map). */
-  const build = (accessor: string, path: string, row: KvMetadataRow, rows: KvVersionRow[]): KeyState => {
-    const versions = new Map<number, VersionState>()
-    for (const v of rows) {
-      versions.set(v.version, { version: v.version, createdTime: v.created_time, deletionTime: v.deletion_time, destroyed: v.destroyed === 1 })
-    }
-    const custom = row.custom_metadata === null
-      ? null
-      : JSON.parse(open(row.custom_metadata, customAad(accessor, path))) as Record<string, string>
-    return {
-      path,
-      currentVersion: row.current_version,
-      oldestVersion: row.oldest_version,
-      createdTime: row.created_time,
-      updatedTime: row.updated_time,
-      maxVersions: row.max_versions,
-      casRequired: row.cas_required === 1,
-      deleteVersionAfter: row.delete_version_after,
-      customMetadata: custom,
-      versions
-    }
+  /** The shared read-only state of cached rows (built once per row objects). */
+  const shared = (accessor: string, path: string, row: KvMetadataRow, rows: KvVersionRow[]): Readonly<KeyState> => {
+    const hit = peeked.get(row)
+    if (hit !== undefined && hit.rows === rows && hit.state.path === path) return hit.state
+    const state = build(accessor, path, row, rows)
+    peeked.set(row, { rows, state })
+    return state
   }
   return {
     /** The mount's engine config (defaults when never written). */
-    config (accessor: string): EngineConfig {
-      const row = repo.config(accessor)
-      return {
-        maxVersions: row?.max_versions ?? 0,
-        casRequired: row?.cas_required === 1,
-        deleteVersionAfter: row?.delete_version_after ?? 0
-      }
-    },
+    config: async (accessor: string): Promise<EngineConfig> => engineConfig(await repo.config(accessor)),
 
     /** Writes the mount's engine config. */
-    saveConfig (accessor: string, c: EngineConfig): void {
-      repo.upsertConfig({ accessor, max_versions: c.maxVersions, cas_required: c.casRequired ? 1 : 0, delete_version_after: c.deleteVersionAfter })
+    async saveConfig (accessor: string, c: EngineConfig): Promise<void> {
+      await repo.upsertConfig({ accessor, max_versions: c.maxVersions, cas_required: c.casRequired ? 1 : 0, delete_version_after: c.deleteVersionAfter })
     },
 
-    /** The key's metadata with every version entry (a fresh copy the caller may change), or undefined when the key has none. */
-    load (accessor: string, path: string): KeyState | undefined {
-      const row = repo.metadata(accessor, path)
-      return row === undefined ? undefined : build(accessor, path, row, repo.versions(accessor, path))
+    /**
+     * The key's metadata with every version entry (a fresh copy the caller may change), or
+     * undefined when the key has none: from the cache, else with `kv.keyState` (one round trip
+     * on PostgreSQL).
+     */
+    async load (accessor: string, path: string): Promise<KeyState | undefined> {
+      const row = repo.peek('metadata', accessor, path)
+      const rows = repo.peek('versions', accessor, path)
+      if (row === undefined) return undefined
+      if (row !== MISS && rows !== MISS) return build(accessor, path, row, rows)
+      const state = await raw.keyState(accessor, path)
+      return state === undefined ? undefined : build(accessor, path, state.metadata, state.versions)
+    },
+
+    /**
+     * `load` for a read-modify-write: starts with `kv.metadataForUpdate`, which locks the key
+     * until the unit of work ends (PostgreSQL; SQLite's unit holds the write lock), so "next
+     * version" and check-and-set see the last committed version. Call inside a unit of work.
+     */
+    async loadForUpdate (accessor: string, path: string): Promise<KeyState | undefined> {
+      const row = await raw.metadataForUpdate(accessor, path)
+      return row === undefined ? undefined : build(accessor, path, row, await raw.versions(accessor, path))
     },
 
     /**
      * The key's metadata for reading only (shared: callers must not change it), remembered by the
      * row objects it was built from, so a read served from the read-through cache builds nothing.
      */
-    peek (accessor: string, path: string): Readonly<KeyState> | undefined {
-      const row = repo.metadata(accessor, path)
+    async peek (accessor: string, path: string): Promise<Readonly<KeyState> | undefined> {
+      const row = await repo.metadata(accessor, path)
       if (row === undefined) return undefined
-      const rows = repo.versions(accessor, path)
-      const hit = peeked.get(row)
-      if (hit !== undefined && hit.rows === rows && hit.state.path === path) return hit.state
-      const state = build(accessor, path, row, rows)
-      peeked.set(row, { rows, state })
-      return state
+      return shared(accessor, path, row, await repo.versions(accessor, path))
+    },
+
+    /** `peek` answered from the cache alone, or `MISS` (then await `peek`). */
+    peekCached (accessor: string, path: string): Readonly<KeyState> | undefined | Miss {
+      const row = repo.peek('metadata', accessor, path)
+      if (row === MISS || row === undefined) return row
+      const rows = repo.peek('versions', accessor, path)
+      return rows === MISS ? MISS : shared(accessor, path, row, rows)
     },
 
     /** Writes the key's metadata row (not its versions); an empty custom map is stored as none. */
-    saveMetadata (accessor: string, k: KeyState): void {
+    async saveMetadata (accessor: string, k: KeyState): Promise<void> {
       const custom = k.customMetadata === null || Object.keys(k.customMetadata).length === 0
         ? null
         : sealer.encrypt(JSON.stringify(k.customMetadata), customAad(accessor, k.path))
-      repo.upsertMetadata({
+      await repo.upsertMetadata({
         accessor,
         path: k.path,
         current_version: k.currentVersion,
@@ -137,37 +185,46 @@ export function createKvStore ({ repo, sealer }: { repo: KvRepo, sealer: Sealer 
     },
 
     /** Removes the key's metadata and, by cascade, every version and its data. @returns true when it existed. */
-    deleteKey: (accessor: string, path: string): boolean => repo.deleteMetadata(accessor, path) > 0,
+    deleteKey: async (accessor: string, path: string): Promise<boolean> => await repo.deleteMetadata(accessor, path) > 0,
 
     /** Stores a new version with its sealed data. */
-    insertVersion (accessor: string, path: string, v: VersionState, data: JsonObject): void {
+    async insertVersion (accessor: string, path: string, v: VersionState, data: JsonObject): Promise<void> {
       const blob = sealer.encrypt(JSON.stringify(data), dataAad(accessor, path, v.version))
-      repo.insertVersion(accessor, path, { version: v.version, created_time: v.createdTime, deletion_time: v.deletionTime, destroyed: v.destroyed ? 1 : 0 }, blob)
+      await repo.insertVersion(accessor, path, { version: v.version, created_time: v.createdTime, deletion_time: v.deletionTime, destroyed: v.destroyed ? 1 : 0 }, blob)
     },
 
     /** The data of a version. @throws Error when the version has no data (destroyed or missing) or does not open. */
-    readData (accessor: string, path: string, version: number): JsonObject {
-      const blob = repo.versionData(accessor, path, version)
-      if (blob === undefined || blob === null) throw new Error(`could not find version data for version ${version}`)
-      return JSON.parse(open(blob, dataAad(accessor, path, version))) as JsonObject
+    readData: async (accessor: string, path: string, version: number): Promise<JsonObject> =>
+      openers.data(accessor, path, version, await repo.versionData(accessor, path, version)),
+
+    /** `readData` answered from the cache alone, or `MISS`. @throws as `readData`. */
+    peekData (accessor: string, path: string, version: number): JsonObject | Miss {
+      const blob = repo.peek('versionData', accessor, path, version)
+      return blob === MISS ? MISS : openers.data(accessor, path, version, blob)
     },
 
     /** Sets (or clears with null) a version's deletion time, microseconds. */
-    setDeletionTime: (accessor: string, path: string, version: number, t: number | null): void => {
-      repo.setDeletionTime(accessor, path, version, t)
+    setDeletionTime: async (accessor: string, path: string, version: number, t: number | null): Promise<void> => {
+      await repo.setDeletionTime(accessor, path, version, t)
     },
 
     /** Marks a version destroyed and drops its data. */
-    destroy: (accessor: string, path: string, version: number): void => { repo.destroyVersion(accessor, path, version) },
+    destroy: async (accessor: string, path: string, version: number): Promise<void> => { await repo.destroyVersion(accessor, path, version) },
 
     /** Removes versions `from..to` (inclusive) with their data. */
-    trim: (accessor: string, path: string, from: number, to: number): void => { repo.deleteVersionRange(accessor, path, from, to) },
+    trim: async (accessor: string, path: string, from: number, to: number): Promise<void> => { await repo.deleteVersionRange(accessor, path, from, to) },
 
     /** Every key path in the byte range `[from, to)`. */
-    paths: (accessor: string, from: string, to: string | undefined): string[] => repo.pathsInRange(accessor, from, to),
+    paths: async (accessor: string, from: string, to: string | undefined): Promise<string[]> => await repo.pathsInRange(accessor, from, to),
 
     /** True when the key has metadata. */
-    exists: (accessor: string, path: string): boolean => repo.metadata(accessor, path) !== undefined
+    exists: async (accessor: string, path: string): Promise<boolean> => await repo.metadata(accessor, path) !== undefined,
+
+    /** `exists` answered from the cache alone, or `MISS`. */
+    peekExists (accessor: string, path: string): boolean | Miss {
+      const row = repo.peek('metadata', accessor, path)
+      return row === MISS ? MISS : row !== undefined
+    }
   }
 }
 

@@ -22,7 +22,7 @@ export function createSyncEngine (services: EngineServices, config: Readonly<Con
       work: services.syncWork,
       registry: services.driverRegistry,
       destinationService: services.destinationService,
-      kv: services.kv,
+      kv: services.legacy.kv,
       mounts: services.legacy.mounts,
       syncConfig: services.syncConfig,
       now: services.now,

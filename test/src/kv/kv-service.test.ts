@@ -1,4 +1,5 @@
-// The KV service: hooks run inside each mutation's transaction (a throwing hook rolls it back),
+// The KV service (async, on the Store): hooks run inside each mutation's unit of work with its
+// repositories (a throwing or rejecting hook rolls it back),
 // what sync reads (secretExists, readCurrent: highest active version), delete_version_after expiry
 // on an injected clock, and cascade on mount disable (decisions D-21).
 import t, { type Test } from 'tap'
@@ -6,6 +7,7 @@ import { join } from 'node:path'
 import { openDatabase } from '../../../db/database.js'
 import { generateSealKey } from '../../../src/crypto/seal.js'
 import type { KvChange } from '../../../src/kv/kv-events.js'
+import { MISS } from '../../../src/kv/kv-service.js'
 import { createServices } from '../../../src/services.js'
 import { startTestServer, tempDir } from '../../helper.js'
 import { kvClient } from '../../routes/kv/kv-test-client.js'
@@ -18,28 +20,30 @@ async function setup (t: Test) {
   const mount = await services.mounts.enable('secret', { type: 'kv-v2' })
   const changes: Array<KvChange & { inTransaction: boolean }> = []
   services.kvChangeHooks.push((c) => { changes.push({ ...c, inTransaction: db.inTransaction }) })
-  return { db, services, kv: services.kv, a: mount.accessor, changes, advance: (ms: number) => { nowMs += ms } }
+  // Readers of the synchronous view (sync, rules, worker while they move) see the same state.
+  const legacy = services.legacy.kv
+  return { db, services, kv: services.kv, legacy, a: mount.accessor, changes, advance: (ms: number) => { nowMs += ms } }
 }
 
 t.test('each mutation fires the hooks once, inside its transaction; no-ops and reads do not', async (t) => {
   const { kv, a, changes, advance } = await setup(t)
-  kv.writeData(a, 'x/y', { v: 1 }, undefined)
-  kv.patchData(a, 'x/y', { w: 2 }, undefined)
-  kv.deleteLatest(a, 'x/y')
+  await kv.writeData(a, 'x/y', { v: 1 }, undefined)
+  await kv.patchData(a, 'x/y', { w: 2 }, undefined)
+  await kv.deleteLatest(a, 'x/y')
   advance(1)
-  kv.deleteLatest(a, 'x/y')
-  kv.undeleteVersions(a, 'x/y', [2])
-  kv.deleteVersions(a, 'x/y', [1])
-  kv.destroyVersions(a, 'x/y', [1])
-  kv.destroyVersions(a, 'x/y', [1])
-  kv.writeMetadata(a, 'x/y', { maxVersions: 3 })
-  kv.patchMetadata(a, 'x/y', { customMetadata: { k: 'v' } })
-  kv.readData(a, 'x/y', undefined)
-  kv.list(a, '')
-  kv.deleteMetadata(a, 'x/y')
-  kv.deleteMetadata(a, 'x/y')
-  kv.deleteLatest(a, 'missing')
-  kv.writeConfig(a, { maxVersions: 4 })
+  await kv.deleteLatest(a, 'x/y')
+  await kv.undeleteVersions(a, 'x/y', [2])
+  await kv.deleteVersions(a, 'x/y', [1])
+  await kv.destroyVersions(a, 'x/y', [1])
+  await kv.destroyVersions(a, 'x/y', [1])
+  await kv.writeMetadata(a, 'x/y', { maxVersions: 3 })
+  await kv.patchMetadata(a, 'x/y', { customMetadata: { k: 'v' } })
+  await kv.readData(a, 'x/y', undefined)
+  await kv.list(a, '')
+  await kv.deleteMetadata(a, 'x/y')
+  await kv.deleteMetadata(a, 'x/y')
+  await kv.deleteLatest(a, 'missing')
+  await kv.writeConfig(a, { maxVersions: 4 })
   t.same(changes.map((c) => c.kind), ['write', 'patch', 'delete', 'undelete', 'delete', 'destroy', 'metadata-write', 'metadata-write', 'metadata-delete'])
   t.ok(changes.every((c) => c.inTransaction && c.accessor === a && c.path === 'x/y'))
 })
@@ -63,60 +67,87 @@ t.test('a hook that throws rolls the mutation back (through the HTTP API)', asyn
 
 t.test('readCurrent: the highest active version (Vault Jan-2026 fallback), secretExists', async (t) => {
   const { kv, a } = await setup(t)
-  kv.writeData(a, 'app', { v: 'A' }, undefined)
-  kv.writeData(a, 'app', { v: 'B' }, undefined)
-  t.match(kv.readCurrent(a, 'app'), { version: 2, data: { v: 'B' }, deletionTime: '', deletionAtMs: null, createdTime: '2026-01-02T03:04:05Z' })
-  kv.deleteLatest(a, 'app')
-  t.match(kv.readCurrent(a, 'app'), { version: 2 }, 'deleted at this very instant: not yet in the past (Vault: deletionTime.Before(now))')
+  await kv.writeData(a, 'app', { v: 'A' }, undefined)
+  await kv.writeData(a, 'app', { v: 'B' }, undefined)
+  t.match(await kv.readCurrent(a, 'app'), { version: 2, data: { v: 'B' }, deletionTime: '', deletionAtMs: null, createdTime: '2026-01-02T03:04:05Z' })
+  await kv.deleteLatest(a, 'app')
+  t.match(await kv.readCurrent(a, 'app'), { version: 2 }, 'deleted at this very instant: not yet in the past (Vault: deletionTime.Before(now))')
   const later = await setup(t)
-  later.kv.writeData(later.a, 'app', { v: 'A' }, undefined)
-  later.kv.writeData(later.a, 'app', { v: 'B' }, undefined)
-  later.kv.deleteLatest(later.a, 'app')
+  await later.kv.writeData(later.a, 'app', { v: 'A' }, undefined)
+  await later.kv.writeData(later.a, 'app', { v: 'B' }, undefined)
+  await later.kv.deleteLatest(later.a, 'app')
   later.advance(1)
-  t.match(later.kv.readCurrent(later.a, 'app'), { version: 1, data: { v: 'A' } }, 'soft delete of the latest falls back')
-  later.kv.undeleteVersions(later.a, 'app', [2])
-  t.match(later.kv.readCurrent(later.a, 'app'), { version: 2, data: { v: 'B' } })
-  later.kv.destroyVersions(later.a, 'app', [2])
-  t.match(later.kv.readCurrent(later.a, 'app'), { version: 1, data: { v: 'A' } })
-  later.kv.deleteVersions(later.a, 'app', [1])
+  t.match(await later.kv.readCurrent(later.a, 'app'), { version: 1, data: { v: 'A' } }, 'soft delete of the latest falls back')
+  await later.kv.undeleteVersions(later.a, 'app', [2])
+  t.match(await later.kv.readCurrent(later.a, 'app'), { version: 2, data: { v: 'B' } })
+  await later.kv.destroyVersions(later.a, 'app', [2])
+  t.match(await later.kv.readCurrent(later.a, 'app'), { version: 1, data: { v: 'A' } })
+  await later.kv.deleteVersions(later.a, 'app', [1])
   later.advance(1)
-  t.equal(later.kv.readCurrent(later.a, 'app'), undefined, 'no active version left')
-  t.equal(later.kv.secretExists(later.a, 'app'), true, 'metadata still exists')
-  later.kv.writeMetadata(later.a, 'meta-only', { maxVersions: 1 })
-  t.equal(later.kv.secretExists(later.a, 'meta-only'), true)
-  t.equal(later.kv.readCurrent(later.a, 'meta-only'), undefined)
-  t.equal(later.kv.secretExists(later.a, 'nope'), false)
-  later.kv.writeData(later.a, 'dir/x', { v: 1 }, undefined)
-  t.equal(later.kv.secretExists(later.a, 'dir/'), false, 'a folder is not a secret')
-  t.equal(later.kv.secretExists(later.a, ''), false)
-  t.equal(later.kv.secretExists('kv_00000000', 'dir/x'), false, 'another mount')
+  t.equal(await later.kv.readCurrent(later.a, 'app'), undefined, 'no active version left')
+  t.equal(await later.kv.secretExists(later.a, 'app'), true, 'metadata still exists')
+  await later.kv.writeMetadata(later.a, 'meta-only', { maxVersions: 1 })
+  t.equal(await later.kv.secretExists(later.a, 'meta-only'), true)
+  t.equal(await later.kv.readCurrent(later.a, 'meta-only'), undefined)
+  t.equal(await later.kv.secretExists(later.a, 'nope'), false)
+  await later.kv.writeData(later.a, 'dir/x', { v: 1 }, undefined)
+  t.equal(await later.kv.secretExists(later.a, 'dir/'), false, 'a folder is not a secret')
+  t.equal(await later.kv.secretExists(later.a, ''), false)
+  t.equal(await later.kv.secretExists('kv_00000000', 'dir/x'), false, 'another mount')
 })
 
 t.test('delete_version_after expiry on the injected clock', async (t) => {
   const { kv, a, advance } = await setup(t)
-  kv.writeConfig(a, { deleteVersionAfter: 10 })
-  const w = kv.writeData(a, 'tmp', { v: 1 }, undefined)
+  await kv.writeConfig(a, { deleteVersionAfter: 10 })
+  const w = await kv.writeData(a, 'tmp', { v: 1 }, undefined)
   t.equal(w.deletion_time, '2026-01-02T03:04:15Z')
-  const cur = kv.readCurrent(a, 'tmp')
+  const cur = await kv.readCurrent(a, 'tmp')
   t.equal(cur?.deletionAtMs, Date.UTC(2026, 0, 2, 3, 4, 15))
   advance(10_000)
-  t.equal(kv.readData(a, 'tmp', undefined).status, 'ok', 'at the deletion time exactly: still live')
+  t.equal((await kv.readData(a, 'tmp', undefined)).status, 'ok', 'at the deletion time exactly: still live')
   advance(1)
-  t.equal(kv.readData(a, 'tmp', undefined).status, 'gone')
-  t.equal(kv.readCurrent(a, 'tmp'), undefined)
-  kv.writeMetadata(a, 'tmp', { deleteVersionAfter: 5 })
-  kv.undeleteVersions(a, 'tmp', [1])
-  t.match(kv.readData(a, 'tmp', undefined), { status: 'ok', metadata: { deletion_time: '2026-01-02T03:04:20.001Z' } }, 'undelete re-arms min(engine, key) from now')
+  t.equal((await kv.readData(a, 'tmp', undefined)).status, 'gone')
+  t.equal(await kv.readCurrent(a, 'tmp'), undefined)
+  await kv.writeMetadata(a, 'tmp', { deleteVersionAfter: 5 })
+  await kv.undeleteVersions(a, 'tmp', [1])
+  t.match(await kv.readData(a, 'tmp', undefined), { status: 'ok', metadata: { deletion_time: '2026-01-02T03:04:20.001Z' } }, 'undelete re-arms min(engine, key) from now')
 })
 
 t.test('disabling the mount deletes its KV rows (cascade), without hooks', async (t) => {
   const { db, services, kv, a, changes } = await setup(t)
-  kv.writeData(a, 'x', { v: 1 }, undefined)
-  kv.writeConfig(a, { maxVersions: 3 })
+  await kv.writeData(a, 'x', { v: 1 }, undefined)
+  await kv.writeConfig(a, { maxVersions: 3 })
   const count = (table: string): number => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n
   t.same([count('kv_config'), count('kv_metadata'), count('kv_versions')], [1, 1, 1])
   const before = changes.length
   await services.mounts.disable('secret')
   t.same([count('kv_config'), count('kv_metadata'), count('kv_versions')], [0, 0, 0])
   t.equal(changes.length, before)
+})
+
+t.test('an async hook runs in the unit with its repositories; its rejection rolls the write back', async (t) => {
+  const { services, kv, legacy, a } = await setup(t)
+  services.kvChangeHooks.push(async (c, repos) => { await repos.meta.set(`seen:${c.path}`, c.kind) })
+  await kv.writeData(a, 'h', { v: 1 }, undefined)
+  t.equal((await services.store.repos.meta.get('seen:h'))?.toString(), 'write', 'the hook wrote in the unit, committed with it')
+  services.kvChangeHooks.push(async (_c, repos) => { await repos.meta.set('doomed', 'x'); throw new Error('refused') })
+  await t.rejects(kv.writeData(a, 'h', { v: 2 }, undefined), /refused/)
+  services.kvChangeHooks.pop()
+  t.equal(await services.store.repos.meta.get('doomed'), undefined, "the hook's own write was rolled back")
+  t.match(await kv.readData(a, 'h', undefined), { status: 'ok', value: { v: 1 }, metadata: { version: 1 } }, 'version 2 was rolled back')
+  t.match(legacy.readCurrent(a, 'h'), { version: 1, data: { v: 1 } }, 'the synchronous view agrees')
+  t.equal(legacy.secretExists(a, 'h'), true)
+  t.same(legacy.keysUnder(a, ''), ['h'])
+})
+
+t.test('reads: the cached read answers synchronously once loaded; a write is seen at once', async (t) => {
+  const { kv, a } = await setup(t)
+  await kv.writeData(a, 'c', { v: 1 }, undefined)
+  t.equal(kv.peekReadData(a, 'c', undefined), MISS, 'nothing cached after the write')
+  t.match(await kv.readData(a, 'c', undefined), { status: 'ok', value: { v: 1 } })
+  t.match(kv.peekReadData(a, 'c', undefined), { status: 'ok', value: { v: 1 } }, 'a hit needs no promise')
+  t.equal(kv.peekSecretExists(a, 'c'), true)
+  await kv.writeData(a, 'c', { v: 2 }, undefined)
+  t.equal(kv.peekReadData(a, 'c', undefined), MISS, 'the write forgot the key')
+  t.match(await kv.readData(a, 'c', undefined), { status: 'ok', value: { v: 2 }, metadata: { version: 2 } })
 })
