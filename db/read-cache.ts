@@ -1,21 +1,29 @@
 /**
- * Read-through caches over one SQLite connection (issue 16): a service keeps rows it reads on
- * every request (the mount table, token rows) in memory and drops them when they may have changed:
- * - on a write through the cached repo (`cacheRepoReads`), inside the same transaction as the
+ * Read-through caches (issue 16): a service keeps rows it reads on every request (the mount
+ * table, token rows, KV key metadata) in memory and drops them when they may have changed.
+ * Two forms: `cacheRepoReads` over a synchronous better-sqlite3 repo, and `cacheAsyncRepoReads`
+ * over an async repository of the `Store` (issue 18), whose hits `peek` answers synchronously
+ * (no promise on the request path) and whose misses await the repository. Both forget:
+ * - on a write through the cached repo, inside the same transaction (unit of work) as the
  *   write, and on a write through any cached repo whose deletes cascade (mounts, tokens);
- * - when another connection or process committed (`PRAGMA data_version` changed; checked at
- *   most once per event-loop turn, so a request sees other processes' commits made before it);
+ * - when another connection, process or replica committed (`ChangeCheck.version` changed;
+ *   checked at most once per event-loop turn, so a request sees commits made before it);
  * - never filled inside a transaction after it wrote through a cached repo, so rows a
- *   rolled-back transaction wrote are never kept.
+ *   rolled-back transaction wrote are never kept; an async load that overlapped a write or a
+ *   change is not kept either.
  */
 import type { Db } from './database.js'
 
-/** The database's "changed by others" counter, read at most once per event-loop turn. */
+/**
+ * The storage's "changed by others" counter, read at most once per event-loop turn: the
+ * engine-neutral interface every cache uses (SQLite: `createChangeCheck`, `PRAGMA data_version`;
+ * PostgreSQL: a counter bumped by change notifications).
+ */
 export interface ChangeCheck {
-  /** `PRAGMA data_version` as of this event-loop turn. */
+  /** A counter that changes when another connection, process or replica committed (as of this turn). */
   version: () => number
   /**
-   * False while the connection is inside a transaction that wrote through a cached repo: what
+   * False while the caller is inside a transaction that wrote through a cached repo: what
    * it reads then may be rolled back, so caches read through without storing.
    */
   mayStore: () => boolean
@@ -25,7 +33,7 @@ export interface ChangeCheck {
   wrote: (cascades: boolean) => void
 }
 
-/** Creates the change check of `db`. */
+/** Creates the change check of the SQLite connection `db` (`PRAGMA data_version`). */
 export function createChangeCheck (db: Db): ChangeCheck {
   const stmt = db.prepare<[], number>('PRAGMA data_version').pluck()
   let current = 0
@@ -222,15 +230,21 @@ export function cacheAsyncRepoReads<R extends object> (repo: R, check: ChangeChe
   const out = { ...repo } as Record<string, unknown>
   for (const [name, fn] of Object.entries(repo) as Array<[string, (...a: unknown[]) => Promise<unknown>]>) {
     if (typeof fn !== 'function' || uncachedReads.includes(name as keyof R)) continue
+    // Plain promise chains (no async wrappers): a hit costs one resolved promise.
     if (reads.includes(name as keyof R)) {
-      out[name] = async (...args: Array<string | number>) => await cache.get(`${name}\0${args.join('\0')}`, async () => await fn(...args), scopeOf(name, args))
+      out[name] = (...args: Array<string | number>) => {
+        const key = `${name}\0${args.join('\0')}`
+        const scope = scopeOf(name, args)
+        const hit = cache.peek(key, scope)
+        return hit !== MISS ? Promise.resolve(hit) : cache.get(key, async () => await fn(...args), scope)
+      }
     } else {
-      out[name] = async (...args: unknown[]) => {
+      out[name] = (...args: unknown[]) => {
         const scope = scopeOf(name, args)
         const forget = scope === undefined ? cache.clear : () => { cache.forget(scope) }
-        check.wrote(cascades)
-        forget()
-        try { return await fn(...args) } finally { check.wrote(cascades); forget() }
+        const after = (): void => { check.wrote(cascades); forget() }
+        after()
+        return fn(...args).then((value) => { after(); return value }, (err: unknown) => { after(); throw err })
       }
     }
   }

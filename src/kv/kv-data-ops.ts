@@ -14,7 +14,7 @@ import {
   addVersion, casError, effectiveMaxVersions, isLive, scheduledDeletionTime, versionsNotDestroyed, versionsToDelete,
   type VersionState
 } from './kv-rules.js'
-import type { KeyState } from './kv-store.js'
+import type { EngineConfig, KeyState } from './kv-store.js'
 import { configView, versionView, type ConfigView, type VersionView } from './kv-views.js'
 
 /**
@@ -58,8 +58,7 @@ export function dataOperations ({ store, now, mutate, unit }: KvContext) {
   }
 
   /** Adds a version holding `data` to `key` (created when new), trims, saves; returns its view. */
-  async function appendVersion (accessor: string, path: string, key: KeyState | undefined, data: JsonObject): Promise<VersionView> {
-    const config = await store.config(accessor)
+  async function appendVersion (accessor: string, path: string, key: KeyState | undefined, data: JsonObject, config: EngineConfig): Promise<VersionView> {
     const t = now()
     const k: KeyState = key ?? {
       path, currentVersion: 0, oldestVersion: 0, createdTime: t, updatedTime: t, maxVersions: 0, casRequired: false,
@@ -81,10 +80,12 @@ export function dataOperations ({ store, now, mutate, unit }: KvContext) {
     return versionView(v, k.customMetadata)
   }
 
-  async function checkCas (accessor: string, key: KeyState | undefined, cas: number | undefined): Promise<void> {
-    const required = (await store.config(accessor)).casRequired || (key?.casRequired ?? false)
-    const err = casError(cas, key?.currentVersion ?? 0, required)
+  /** The engine config, once the CAS rule passed. @throws VaultError 400 with Vault's CAS texts. */
+  async function checkCas (accessor: string, key: KeyState | undefined, cas: number | undefined): Promise<EngineConfig> {
+    const config = await store.config(accessor)
+    const err = casError(cas, key?.currentVersion ?? 0, config.casRequired || (key?.casRequired ?? false))
     if (err !== undefined) throw badRequest(err)
+    return config
   }
 
   async function readData (accessor: string, path: string, version: number | undefined): Promise<VersionRead<JsonObject>> {
@@ -136,9 +137,9 @@ export function dataOperations ({ store, now, mutate, unit }: KvContext) {
     async writeData (accessor: string, path: string, data: JsonObject, cas: number | undefined): Promise<VersionView> {
       return await mutate({ accessor, path, kind: 'write' }, async (changed) => {
         const key = await store.loadForUpdate(accessor, path)
-        await checkCas(accessor, key, cas)
+        const config = await checkCas(accessor, key, cas)
         changed()
-        return await appendVersion(accessor, path, key, data)
+        return await appendVersion(accessor, path, key, data, config)
       })
     },
 
@@ -151,12 +152,12 @@ export function dataOperations ({ store, now, mutate, unit }: KvContext) {
       return await mutate({ accessor, path, kind: 'patch' }, async (changed): Promise<VersionRead<VersionView>> => {
         const key = await store.loadForUpdate(accessor, path)
         if (key === undefined) return { status: 'missing' }
-        await checkCas(accessor, key, cas)
+        const config = await checkCas(accessor, key, cas)
         const r = pick(key, undefined)
         if (r.status !== 'ok') return r
         const merged = mergePatch(await store.readData(accessor, path, r.value.version), patch)
         changed()
-        const metadata = await appendVersion(accessor, path, key, merged)
+        const metadata = await appendVersion(accessor, path, key, merged, config)
         return { status: 'ok', metadata, value: metadata }
       })
     },
