@@ -51,7 +51,13 @@ export function createKvContext ({ store: storage, changes, sealer, hooks, clock
     await storage.transaction(async (repos) => {
       let dirty = false
       const result = await fn(() => { dirty = true })
-      if (dirty) for (const hook of [...hooks]) await hook({ ...change }, repos)
+      if (dirty) {
+        for (const hook of [...hooks]) {
+          // A synchronous hook (still on the SQLite handle) returns nothing to await.
+          const pending = hook({ ...change }, repos)
+          if (pending !== undefined) await pending
+        }
+      }
       return result
     })
   return { store, now: clock ?? createMicroClock(), mutate, unit: async (fn) => await storage.transaction(async () => await fn()) }
