@@ -8,7 +8,7 @@
  *   root-protected paths. Denied → 403 `permission denied` whatever the path (no route leak).
  * - `preHandler` (body parsed): parameter constraints of the deciding rule, and the
  *   `associations/set` check that the caller can read the secret (spec/vault-sync-api.md §3.10).
- * - `onResponse`: an allowed request counts one use of a `num_uses` token.
+ * - `onResponse`: an allowed request counts one use of a `num_uses` token (`tokens.useOnce`).
  * Routes with `config: { aclInHandler: true }` (the CLI preflight, §2.7) check the ACL
  * themselves through `request.vaultAcl`.
  */
@@ -103,7 +103,8 @@ export interface EnforceDeps {
  * The ACL decision of one request, made inside the request pipeline's single `onRequest` step
  * (`installVaultHttp`'s `authorize`, given the route's config), right after the token was authenticated: attaches the
  * compiled ACL and the operation, and throws 403 when denied. Requests without a token
- * (unauthenticated routes, 404s) are left alone.
+ * (unauthenticated routes, 404s) are left alone. Decided at once when the compiled ACL is cached
+ * and no existence check has to load a row; otherwise returns a promise (rejecting with the 403).
  * @throws VaultError 403 `permission denied`
  */
 export function aclAuthorizer ({ policies, existence }: Pick<EnforceDeps, 'policies' | 'existence'>): (request: FastifyRequest, config: FastifyContextConfig) => void | Promise<void> {
@@ -135,9 +136,10 @@ export function aclAuthorizer ({ policies, existence }: Pick<EnforceDeps, 'polic
 }
 
 /**
- * Installs the ACL's later hooks (synchronous: no promise per request): parameter constraints
- * and the `associations/set` read check once the body is parsed, the token use once the
- * response is out. The decision itself is `aclAuthorizer`, run by the pipeline's `onRequest`.
+ * Installs the ACL's later hooks (synchronous: no promise per request, except the use count of
+ * a limited-use token, awaited after the response): parameter constraints and the
+ * `associations/set` read check once the body is parsed, the token use once the response is
+ * out. The decision itself is `aclAuthorizer`, run by the pipeline's `onRequest`.
  */
 export function installAcl (app: FastifyInstance, { recordUse }: Pick<EnforceDeps, 'recordUse'>): void {
   app.addHook('preHandler', (request, _reply, done) => {

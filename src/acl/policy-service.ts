@@ -2,6 +2,9 @@
  * The policy store (spec/vault-core-kv-api.md §4.3, Vault's `policy_store.go`): ACL policies by
  * lower-case name, the built-in `root` (not stored, cannot be written or deleted) and `default`
  * (stored on a new database, editable, not deletable), and compiled ACLs per policy set.
+ * On the async `Store` (issue 18): every operation resolves; `peekAcl` answers a compiled ACL
+ * from the cache synchronously (the request pipeline's hot path), forgotten on every policy
+ * write and on other connections' or replicas' commits (`ChangeCheck`).
  */
 import type { PoliciesRepo, PolicyRow } from '../../db/policies-repo.js'
 import { MISS, type ChangeCheck, type Miss } from '../../db/read-cache.js'
