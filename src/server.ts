@@ -185,7 +185,8 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
         await drift?.stop()
         await worker?.stop()
         await app.close()
-        db.close()
+        // Waits for units of work still running (a limited-use token's count), then closes `db`.
+        await services.store.close()
         app.log.info('vault-sync server stopped')
       } finally {
         await dev?.akv?.close()
