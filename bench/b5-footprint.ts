@@ -39,18 +39,18 @@ function dbBytes (path: string): number {
 const mib = (bytes: number | undefined): number => bytes === undefined ? NaN : round(bytes / 1024 / 1024, 1)
 
 /** Seeds `dbPath` as `server -dev -dev-db` would find it, through the services. */
-function seed (dbPath: string, secrets: number, associations: number): { seedS: number, secretsS: number } {
+async function seed (dbPath: string, secrets: number, associations: number): Promise<{ seedS: number, secretsS: number }> {
   const started = now()
   const { db, services } = seedSecrets(dbPath, secrets, (i) => `app/s${i}`, (i) => ({ ...VALUE, n: i }))
   const secretsS = (now() - started) / 1000
-  services.destinationService.write('azure-kv', 'd0', {
+  await services.destinationService.write('azure-kv', 'd0', {
     key_vault_uri: 'https://bench-d0.vault.azure.net', tenant_id: '00000000-0000-4000-8000-000000000001',
     client_id: '00000000-0000-4000-8000-000000000002', client_secret: 'not-used'
   }, 'write')
   // The same checks and rows as `associations/set`, 1,000 per transaction, without answering the map.
   for (let b = 0; b < associations; b += 1000) {
     const bodies = Array.from({ length: Math.min(1000, associations - b) }, (_, i) => ({ mount: 'secret', secret_name: `app/s${b + i}` }))
-    services.associationService.setMany('azure-kv', 'd0', bodies)
+    await services.associationService.setMany('azure-kv', 'd0', bodies)
   }
   db.pragma('wal_checkpoint(TRUNCATE)')
   db.close()
@@ -86,7 +86,7 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
   const startCount = ctx.quick ? 2 : 3
   const bigDb = join(ctx.dir, 'b5-big.db')
   ctx.log(`bench 5: seeding ${secrets} secrets and ${associations} associations through the service layer`)
-  const seeded = seed(bigDb, secrets, associations)
+  const seeded = await seed(bigDb, secrets, associations)
   const dbSize = dbBytes(bigDb)
 
   ctx.log('bench 5: server starts on the seeded database and on an empty one')

@@ -27,15 +27,15 @@ import { vaultHttp } from './lib/vault-http.js'
 const RATE = 10
 const DEST = 'scale'
 
-function seed (ctx: BenchContext, dbPath: string, associations: number): number {
+async function seed (ctx: BenchContext, dbPath: string, associations: number): Promise<number> {
   const started = now()
   const { db, services } = seedSecrets(dbPath, associations, (i) => `scale/s${i}`, () => ({ v: 'initial' }))
   const emu = ctx.azure.emu.info
-  services.destinationService.write('azure-kv', DEST, {
+  await services.destinationService.write('azure-kv', DEST, {
     key_vault_uri: ctx.azure.uri('scale'), tenant_id: emu.tenant_id, client_id: emu.client_id, client_secret: emu.client_secret,
     secret_name_template: '{{ .SecretBaseName }}'
   }, 'write')
-  services.associationService.set('azure-kv', DEST, { mount: 'secret', secret_name: 'scale/s0' })
+  await services.associationService.set('azure-kv', DEST, { mount: 'secret', secret_name: 'scale/s0' })
   const first = db.prepare<[], { id: string }>('SELECT id FROM associations').get()!.id
   const clone = db.prepare(`INSERT INTO associations (id, destination_id, accessor, mount_path, secret_path, granularity,
     name_template, removed, status, message, created_at, updated_at) SELECT ?, destination_id, accessor, mount_path, ?,
@@ -77,7 +77,7 @@ async function changes (api: ReturnType<typeof vaultHttp>, associations: number,
 async function measure (ctx: BenchContext, label: string, associations: number, seconds: number): Promise<Record<string, number | boolean>> {
   const dbPath = join(ctx.dir, `${label}.db`)
   ctx.log(`bench 5: ${label}: seeding ${associations} idle associations`)
-  const seedS = seed(ctx, dbPath, associations)
+  const seedS = await seed(ctx, dbPath, associations)
   const server = await startServerProcess({ mode: 'server', dir: ctx.dir, label, dbPath, env: { ...ctx.azure.serverEnv, VAULT_SYNC_WORKER: 'on' } })
   let result: Record<string, number | boolean>
   try {

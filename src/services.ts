@@ -9,7 +9,10 @@ import { createKvRepo, kvRepoScope } from '../db/kv-repo.js'
 import { createMetaRepo } from '../db/meta-repo.js'
 import { createMountsRepo } from '../db/mounts-repo.js'
 import { createPoliciesRepo } from '../db/policies-repo.js'
-import { createRulesRepo, RULES_UNCACHED_READS, rulesRepoScope } from '../db/rules-repo.js'
+import { createRulesRepo, type RuleRow } from '../db/rules-repo.js'
+import { createDestinationsRepo } from '../db/destinations-repo.js'
+import type { Store } from '../db/store/repositories.js'
+import { createSqliteStore } from '../db/store/sqlite-store.js'
 import { createTokensRepo } from '../db/tokens-repo.js'
 import type { ExistenceCheck } from './acl/enforce.js'
 import { destinationExistenceCheck, kvExistenceCheck } from './acl/existence.js'
@@ -17,7 +20,7 @@ import { createPolicyService } from './acl/policy-service.js'
 import { createAuditService } from './audit/audit-service.js'
 import { cachedIdHash, createKeyedHash, migrateToKeyedHashes } from './crypto/keyed-hash.js'
 import { createSealer, type Sealer } from './crypto/seal.js'
-import { cacheRepoReads, createChangeCheck } from '../db/read-cache.js'
+import { cacheRepoReads, createChangeCheck, createReadCache } from '../db/read-cache.js'
 import { createMountService } from './mounts/mount-service.js'
 import type { KvChangeHook } from './kv/kv-events.js'
 import { createKvService } from './kv/kv-service.js'
@@ -52,6 +55,11 @@ export function sealKeyOpens (meta: Pick<ReturnType<typeof createMetaRepo>, 'get
 
 export interface ServicesOptions {
   db: Db
+  /**
+   * The async storage the converted services use (sync, rules, drift, sync-ext); a SQLite store
+   * over `db` when absent (the same connection: its units and `db`'s transactions never interleave).
+   */
+  store?: Store
   /** The 32-byte seal key. */
   sealKey: Buffer
   /** Audit log file (`VAULT_SYNC_AUDIT_FILE`); none when absent. */
@@ -71,7 +79,7 @@ export interface ServicesOptions {
  * mounts).
  * @throws Error naming `VAULT_SYNC_SEAL_KEY_FILE` when the key does not open this database.
  */
-export function createServices ({ db, sealKey, auditFile, now: injectedNow, registry = createBuiltinRegistry(driverSettings(loadConfig({}, {}))), azureEnv = {}, driftConfig = DEFAULT_DRIFT_CONFIG }: ServicesOptions) {
+export function createServices ({ db, store = createSqliteStore(db), sealKey, auditFile, now: injectedNow, registry = createBuiltinRegistry(driverSettings(loadConfig({}, {}))), azureEnv = {}, driftConfig = DEFAULT_DRIFT_CONFIG }: ServicesOptions) {
   const now = injectedNow ?? Date.now
   const meta = createMetaRepo(db)
   const sealer: Sealer = createSealer(sealKey)
@@ -101,37 +109,50 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
     clock: injectedNow === undefined ? undefined : microClockFromMillis(injectedNow)
   })
   const activation = createActivationService({ meta })
-  const sync = createSyncServices({ db, meta, mounts, kv, sealer, now, registry })
-  kvChangeHooks.push((change) => { sync.associationService.recordKvChange(change) })
+  const sync = createSyncServices({ store, db, meta, mounts, kv, sealer, now, registry })
+  // Async hooks: KV awaits them inside its unit of work once it runs on the Store (r4-core);
+  // until then their storage calls run on the store right after KV's transaction.
+  kvChangeHooks.push((change) => { void sync.associationService.recordKvChange(change) })
   const policies = createPolicyService({ policies: createPoliciesRepo(db) })
   policies.ensureBuiltins()
-  // Association rules (issue 22): their hook runs after sync's, in the same KV transaction.
+  // Association rules (issue 22): their hook runs after sync's, in the same KV unit of work.
+  // Every KV write asks which rules cover its mount: answered from a cache (issue 16's change
+  // check; the rule service forgets it when it creates or deletes a rule); a rule row a cascade
+  // removed behind it is skipped, its destination being gone.
+  const rulesOfMountCache = createReadCache<string, RuleRow[]>(changes)
+  const rulesRepo = createRulesRepo(db)
   const rules = createRuleService({
-    transact: sync.work.transact,
-    // Every KV write asks which rules cover its mount: answered from a cache (issue 16's change
-    // check); a rule row a cascade removed behind it is skipped, its destination being gone.
-    rules: cacheRepoReads(createRulesRepo(db), changes, ['ofMount'], RULES_UNCACHED_READS, false, rulesRepoScope),
-    associations: sync.work.associations, associationService: sync.associationService,
+    store,
+    rulesOfMount: (accessor) => rulesOfMountCache.get(accessor, rulesRepo.ofMount),
+    rulesChanged: rulesOfMountCache.clear,
+    associationService: sync.associationService,
     destinations: sync.destinationService, mounts, kv, policies, now
   })
-  kvChangeHooks.push((change) => { rules.onKvChange(change) })
+  kvChangeHooks.push((change) => { void rules.onKvChange(change) })
   const tokenTune = createTokenTuneService({ meta })
   // Paths whose writes are `create` or `update` for the ACL depending on existence (D-7).
-  const destinationExists = (type: string, name: string): boolean | undefined => {
-    try { return sync.destinationService.find(type, name).row !== undefined } catch { return undefined }
+  // Synchronous reads until the pipeline awaits existence checks (r4-core): then
+  // `await sync.destinationService.find(...)` and `rules.exists`.
+  const destinationsRepo = createDestinationsRepo(db)
+  const destinationExists = (type: string, name: string): boolean | undefined =>
+    registry.get(type) === undefined ? undefined : destinationsRepo.live(type, name) !== undefined
+  const ruleExists = (type: string, name: string, ruleName: string): boolean | undefined => {
+    if (registry.get(type) === undefined) return undefined
+    const dest = destinationsRepo.live(type, name)
+    return dest !== undefined && rulesRepo.find(dest.id, ruleName) !== undefined
   }
-  const existenceChecks: ExistenceCheck[] = [kvExistenceCheck(mounts, kv.secretExists), destinationExistenceCheck(destinationExists), ruleExistenceCheck(rules.exists)]
-  const driftRepo = createDriftRepo(db)
+  const existenceChecks: ExistenceCheck[] = [kvExistenceCheck(mounts, kv.secretExists), destinationExistenceCheck(destinationExists), ruleExistenceCheck(ruleExists)]
   const drift = createDriftService({
-    drift: driftRepo,
-    targetsOf: (id) => sync.work.associations.driftTargetsOfDestination(id),
+    store,
     destinations: sync.destinationService,
     config: driftConfig,
     sweepable: (type) => registry.get(type)?.drift !== undefined
   })
   return {
-    /** The database handle, for the composition root and tests; no service receives it. */
+    /** The database handle, for the composition root and tests. */
     db,
+    /** The async storage (db/store/repositories.ts) the converted services run on. */
+    store,
     sealer,
     now,
     cluster,
@@ -166,11 +187,11 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
     /** What the sync worker works on: transactions, repos, `enqueue` (its `onEnqueued` wakes the worker). */
     syncWork: sync.work,
     /** vault-sync extensions under `sys/sync-ext/` (status, name preview; rules and drift have their own services). */
-    syncExt: createSyncExtServices({ db, now, registry, mounts, destinations: sync.destinationService, syncConfig: sync.syncConfig, azureEnv, driftStatus: drift.status }),
+    syncExt: createSyncExtServices({ store, now, registry, mounts, destinations: sync.destinationService, syncConfig: sync.syncConfig, azureEnv, driftStatus: drift.status }),
     /** Drift settings per destination and the plan (drift/drift-service.ts, issue 21). */
     drift,
     /** What the drift runner of the worker process works with (drift/drift-runner.ts). */
-    driftWork: { repo: driftRepo, config: driftConfig }
+    driftWork: { repo: createDriftRepo(db), config: driftConfig }
   }
 }
 

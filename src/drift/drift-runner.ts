@@ -20,7 +20,7 @@ import type { OutboxRepo } from '../../db/outbox-repo.js'
 import type { DriverRegistry } from '../drivers/registry.js'
 import { networkRules } from '../sync/destination-options.js'
 import type { DestinationService } from '../sync/destination-service.js'
-import type { SyncOutbox } from '../sync/outbox.js'
+import type { InterimOutbox } from '../sync/outbox.js'
 import type { DriftTarget } from './check-round.js'
 import type { DriftConfig } from './drift-config.js'
 import { decideRepair, effectiveDriftSettings } from './drift-settings.js'
@@ -35,7 +35,7 @@ export interface DriftRunnerDeps {
   queue: Pick<OutboxRepo, 'has'>
   destinations: Pick<DestinationsRepo, 'allLive' | 'byId'>
   drift: DriftRepo
-  outbox: Pick<SyncOutbox, 'enqueue'>
+  outbox: Pick<InterimOutbox, 'enqueue'>
   destinationService: Pick<DestinationService, 'configOf'>
   registry: DriverRegistry
   /** Clock, epoch ms. */
