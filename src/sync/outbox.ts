@@ -11,11 +11,11 @@
  * - when queued, `status` (if given) is shown on the association and its targets.
  *
  * `enqueue` runs on the `Store` as one unit of work (inside the caller's unit it joins it as a
- * savepoint): the capacity check (`outbox.has`, `outbox.count`) and the insert (`markDirty`) are
- * in that one unit. On SQLite the unit holds the single write lock, so the capacity is exact. On
- * PostgreSQL (READ COMMITTED) two replicas adding NEW rows at once may both see room: the queue
- * can overshoot `queue_capacity` by at most the number of units enqueuing concurrently (bounded
- * by the replicas' pool sizes); a coalescing enqueue never overshoots. docs/postgresql.md says so.
+ * savepoint); the capacity check and the insert are one repository call, `outbox.markDirtyWithin`:
+ * on SQLite under the unit's write lock, on PostgreSQL under a transaction-scoped advisory lock
+ * taken only for a new row, then one INSERT … SELECT … WHERE count < capacity … ON CONFLICT
+ * statement, so enqueuers on several replicas never exceed `queue_capacity` together (the lock
+ * is held until the enqueuing unit commits: units adding new rows queue behind each other).
  *
  * Listeners (the worker's wake-up) are called after each queued row and must only schedule work.
  * `enqueueNow` is the same rules synchronously over the SQLite connection, for the worker's
@@ -59,22 +59,19 @@ export function createSyncOutbox ({ store, config, legacy }: SyncOutboxDeps) {
   const notify = (): void => { for (const l of listeners) l() }
 
   async function enqueueIn (repos: Repositories, associationId: string, at: number, opts: EnqueueOptions): Promise<boolean> {
-    if (!await repos.outbox.has(associationId)) {
-      const { queue_capacity: capacity } = await config.read()
-      if (await repos.outbox.count() >= capacity) {
-        if (opts.whenFull === 'refuse') throw queueFull(capacity)
-        if (opts.whenFull === 'error') {
-          await repos.associations.setStatus(associationId, 'INTERNAL_VAULT_ERROR', QUEUE_FULL_MESSAGE, at)
-          await repos.associations.setTargetsStatus(associationId, 'INTERNAL_VAULT_ERROR', QUEUE_FULL_MESSAGE, at)
-        }
-        return false
+    const { queue_capacity: capacity } = await config.read()
+    if (await repos.outbox.markDirtyWithin(associationId, at, opts.refresh === true, capacity) === undefined) {
+      if (opts.whenFull === 'refuse') throw queueFull(capacity)
+      if (opts.whenFull === 'error') {
+        await repos.associations.setStatus(associationId, 'INTERNAL_VAULT_ERROR', QUEUE_FULL_MESSAGE, at)
+        await repos.associations.setTargetsStatus(associationId, 'INTERNAL_VAULT_ERROR', QUEUE_FULL_MESSAGE, at)
       }
+      return false
     }
     if (opts.status !== undefined) {
       await repos.associations.setStatus(associationId, opts.status, null, at)
       await repos.associations.setTargetsStatus(associationId, opts.status, null, at)
     }
-    await repos.outbox.markDirty(associationId, at, opts.refresh === true)
     return true
   }
 
