@@ -35,7 +35,6 @@ import { createSyncExtServices } from './sync-ext/sync-ext-services.js'
 import { deriveDriftKey } from './drift/value-digest.js'
 import { DEFAULT_DRIFT_CONFIG, type DriftConfig } from './drift/drift-config.js'
 import { createDriftService } from './drift/drift-service.js'
-import { createDriftRepo } from '../db/drift-repo.js'
 import { createTokenService } from './tokens/token-service.js'
 import { createTokenTuneService } from './tokens/token-tune.js'
 
@@ -191,7 +190,7 @@ export function createServices ({ db, store = createSqliteStore(db), sealKey, au
     /** Drift settings per destination and the plan (drift/drift-service.ts, issue 21). */
     drift,
     /** What the drift runner of the worker process works with (drift/drift-runner.ts). */
-    driftWork: { repo: createDriftRepo(db), config: driftConfig }
+    driftWork: { config: driftConfig }
   }
 }
 
