@@ -111,7 +111,8 @@ export function createServices ({ db, store = createSqliteStore(db), sealKey, au
   const sync = createSyncServices({ store, db, meta, mounts, kv, sealer, now, registry })
   // Async hooks: KV awaits them inside its unit of work once it runs on the Store (r4-core);
   // until then their storage calls run on the store right after KV's transaction.
-  kvChangeHooks.push((change) => { void sync.associationService.recordKvChange(change) })
+  const hookFailed = (err: unknown): void => { process.emitWarning(`a KV change hook failed: ${(err as Error)?.message}`) }
+  kvChangeHooks.push((change) => { sync.associationService.recordKvChange(change).catch(hookFailed) })
   const policies = createPolicyService({ policies: createPoliciesRepo(db) })
   policies.ensureBuiltins()
   // Association rules (issue 22): their hook runs after sync's, in the same KV unit of work.
@@ -127,7 +128,7 @@ export function createServices ({ db, store = createSqliteStore(db), sealKey, au
     associationService: sync.associationService,
     destinations: sync.destinationService, mounts, kv, policies, now
   })
-  kvChangeHooks.push((change) => { void rules.onKvChange(change) })
+  kvChangeHooks.push((change) => { rules.onKvChange(change).catch(hookFailed) })
   const tokenTune = createTokenTuneService({ meta })
   // Paths whose writes are `create` or `update` for the ACL depending on existence (D-7).
   // Synchronous reads until the pipeline awaits existence checks (r4-core): then
