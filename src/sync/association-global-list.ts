@@ -9,7 +9,7 @@ import type { Store } from '../../db/store/repositories.js'
 import { globalAssociationList } from './association-view.js'
 
 export interface GlobalAssociationListDeps {
-  store: Pick<Store, 'transaction'>
+  store: Pick<Store, 'transaction' | 'repos'>
   /** Current path (trailing `/`) of the mount `accessor`, undefined when it is not mounted. */
   mountPath: (accessor: string) => Promise<string | undefined>
 }
@@ -25,7 +25,10 @@ export function createGlobalAssociationList ({ store, mountPath }: GlobalAssocia
     return false
   }
 
+  /** The list: after one plain read when nothing changed (the usual case), else rebuilt in one unit of work. */
   async function current (): Promise<NonNullable<typeof cached>> {
+    const seen = cached
+    if (seen !== undefined && seen.fingerprint === await store.repos.associations.listingGeneration() && !await mountsMoved(seen.mounts)) return seen
     return await store.transaction(async ({ associations }) => {
       const fingerprint = await associations.listingGeneration()
       const known = cached

@@ -22,7 +22,7 @@ import { associationEntries, compareCodePoints } from './association-view.js'
 import type { AssociationEntry } from './sync-types.js'
 
 export interface AssociationListViewDeps {
-  store: Pick<Store, 'transaction'>
+  store: Pick<Store, 'transaction' | 'repos'>
   /** Current path (trailing `/`) of the mount `accessor`, undefined when it is not mounted (D-21). */
   mountPath: (accessor: string) => Promise<string | undefined>
 }
@@ -179,8 +179,16 @@ export function createAssociationListView (deps: AssociationListViewDeps) {
     return false
   }
 
-  /** The destination's view brought up to date in one unit of work (its reads consistent). */
+  /**
+   * The destination's view brought up to date: when nothing changed (the usual case) after one
+   * plain read of the generation, else in one unit of work (its reads consistent).
+   */
   async function current (destinationId: string): Promise<DestinationView> {
+    const known = views.get(destinationId)
+    if (known !== undefined) {
+      const g = await store.repos.associations.viewGeneration(destinationId)
+      if (g !== undefined && g.view_gen === known.gen && g.view_reset <= known.gen && !await mountsMoved(known)) return known
+    }
     return await store.transaction(async ({ associations }) => {
       const g = await associations.viewGeneration(destinationId)
       if (g === undefined) {
