@@ -11,6 +11,8 @@ import { createAssociationService } from '../../../src/sync/association-service.
 import { createDestinationService } from '../../../src/sync/destination-service.js'
 import { createSyncOutbox } from '../../../src/sync/outbox.js'
 import { createSyncConfigService } from '../../../src/sync/sync-config-service.js'
+import { DEFAULT_DRIFT_CONFIG } from '../../../src/drift/drift-config.js'
+import { createDriftService } from '../../../src/drift/drift-service.js'
 import { AZURE_BODY } from '../../sync-fixtures.js'
 import { contract, contractEngines, mountRow } from '../../db/contract/contract-engines.js'
 
@@ -35,7 +37,8 @@ async function services (store: Store) {
     secrets: { secretExists: async () => true, currentKeys: async () => [] },
     now: () => NOW
   })
-  return { destinations, associations }
+  const drift = createDriftService({ store, destinations, config: DEFAULT_DRIFT_CONFIG, sweepable: () => true })
+  return { destinations, associations, drift }
 }
 
 const times = <T>(n: number, fn: () => Promise<T>): Promise<T[]> => Promise.all(Array.from({ length: n }, fn))
@@ -67,4 +70,17 @@ contract(t, engines, 'concurrent sets of one secret make one association; concur
   t.equal((await store.repos.outbox.byAssociation(rows[0].id))?.generation, 9, 'exactly one remover queued the unsync')
   const map = await associations.listForDestination('azure-kv', 'd1')
   t.strictSame(Object.keys(map.associated_secrets), ['kv_1/app'], 'the list view shows it once')
+})
+
+contract(t, engines, 'concurrent drift setting updates of one destination lose no field', async (t, store) => {
+  const { destinations, drift } = await services(store)
+  await destinations.write('azure-kv', 'd1', { ...AZURE_BODY }, 'write')
+  await times(4, async () => await store.transaction(async (r) => await r.destinations.allLive()))
+  await Promise.all([
+    drift.update('azure-kv', 'd1', { mode: 'repair' }),
+    drift.update('azure-kv', 'd1', { interval: '2h' }),
+    drift.update('azure-kv', 'd1', { repair_missing: true })
+  ])
+  t.match(await drift.settings('azure-kv', 'd1'), { mode: 'repair', interval: '2h', repair_missing: true })
+  t.strictSame((await drift.settings('azure-kv', 'd1')).overridden, ['interval', 'mode', 'repair_missing'])
 })
