@@ -43,14 +43,14 @@ async function seed (dbPath: string, secrets: number, associations: number): Pro
   const started = now()
   const { db, services } = await seedSecrets(dbPath, secrets, (i) => `app/s${i}`, (i) => ({ ...VALUE, n: i }))
   const secretsS = (now() - started) / 1000
-  services.destinationService.write('azure-kv', 'd0', {
+  await services.destinationService.write('azure-kv', 'd0', {
     key_vault_uri: 'https://bench-d0.vault.azure.net', tenant_id: '00000000-0000-4000-8000-000000000001',
     client_id: '00000000-0000-4000-8000-000000000002', client_secret: 'not-used'
   }, 'write')
   // The same checks and rows as `associations/set`, 1,000 per transaction, without answering the map.
   for (let b = 0; b < associations; b += 1000) {
     const bodies = Array.from({ length: Math.min(1000, associations - b) }, (_, i) => ({ mount: 'secret', secret_name: `app/s${b + i}` }))
-    services.associationService.setMany('azure-kv', 'd0', bodies)
+    await services.associationService.setMany('azure-kv', 'd0', bodies)
   }
   db.pragma('wal_checkpoint(TRUNCATE)')
   db.close()

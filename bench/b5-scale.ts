@@ -31,11 +31,11 @@ async function seed (ctx: BenchContext, dbPath: string, associations: number): P
   const started = now()
   const { db, services } = await seedSecrets(dbPath, associations, (i) => `scale/s${i}`, () => ({ v: 'initial' }))
   const emu = ctx.azure.emu.info
-  services.destinationService.write('azure-kv', DEST, {
+  await services.destinationService.write('azure-kv', DEST, {
     key_vault_uri: ctx.azure.uri('scale'), tenant_id: emu.tenant_id, client_id: emu.client_id, client_secret: emu.client_secret,
     secret_name_template: '{{ .SecretBaseName }}'
   }, 'write')
-  services.associationService.set('azure-kv', DEST, { mount: 'secret', secret_name: 'scale/s0' })
+  await services.associationService.set('azure-kv', DEST, { mount: 'secret', secret_name: 'scale/s0' })
   const first = db.prepare<[], { id: string }>('SELECT id FROM associations').get()!.id
   const clone = db.prepare(`INSERT INTO associations (id, destination_id, accessor, mount_path, secret_path, granularity,
     name_template, removed, status, message, created_at, updated_at) SELECT ?, destination_id, accessor, mount_path, ?,

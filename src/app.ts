@@ -10,7 +10,6 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { registerRoutes } from '../routes/index.js'
 import { aclAuthorizer, installAcl } from './acl/enforce.js'
 import { installAudit } from './audit/audit-hook.js'
-import { createMetricsRepo } from '../db/metrics-repo.js'
 import { MISS } from '../db/read-cache.js'
 import { installRequestLog } from './logging/request-log.js'
 import { installHttpMetrics } from './metrics/http-metrics.js'
@@ -91,7 +90,7 @@ export function buildApp ({ services, maxRequestBytes, tls, http, ui = false, lo
   installAudit(app, services.audit)
   const metrics = createMetrics({
     telemetry,
-    repo: createMetricsRepo(services.db),
+    repo: services.store.repos.metrics,
     destinationTypes: services.driverRegistry.types(),
     ownsClusterGauges,
     now: services.now

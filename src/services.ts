@@ -15,7 +15,8 @@ import { createKvRepo } from '../db/kv-repo.js'
 import { createMetaRepo } from '../db/meta-repo.js'
 import { createMountsRepo } from '../db/mounts-repo.js'
 import { createPoliciesRepo } from '../db/policies-repo.js'
-import { createRulesRepo, RULES_UNCACHED_READS, rulesRepoScope } from '../db/rules-repo.js'
+import { createRulesRepo } from '../db/rules-repo.js'
+import type { RuleRow } from '../db/rules-repo.js'
 import type { Store } from '../db/store/repositories.js'
 import { createSqliteStore } from '../db/store/sqlite-store.js'
 import { createSyncMountLookup } from './mounts/mount-lookup.js'
@@ -25,7 +26,7 @@ import { createPolicyService } from './acl/policy-service.js'
 import { createAuditService } from './audit/audit-service.js'
 import { cachedIdHash, createKeyedHash, migrateToKeyedHashes } from './crypto/keyed-hash.js'
 import { createSealer, type Sealer } from './crypto/seal.js'
-import { cacheRepoReads, createChangeCheck } from '../db/read-cache.js'
+import { createAsyncReadCache, createChangeCheck, MISS } from '../db/read-cache.js'
 import { createMountService } from './mounts/mount-service.js'
 import type { KvChangeHook } from './kv/kv-events.js'
 import { createKvService } from './kv/kv-service.js'
@@ -41,7 +42,6 @@ import { createSyncExtServices } from './sync-ext/sync-ext-services.js'
 import { deriveDriftKey } from './drift/value-digest.js'
 import { DEFAULT_DRIFT_CONFIG, type DriftConfig } from './drift/drift-config.js'
 import { createDriftService } from './drift/drift-service.js'
-import { createDriftRepo } from '../db/drift-repo.js'
 import { createTokenService } from './tokens/token-service.js'
 import { createTokenTuneService } from './tokens/token-tune.js'
 
@@ -62,7 +62,10 @@ export async function sealKeyOpens (meta: { get: (key: string) => Buffer | undef
 export interface ServicesOptions {
   /** The SQLite connection of the services not yet on the Store (issue 18), and of `store` when not given. */
   db: Db
-  /** The storage the converted services use; `createSqliteStore(db)` when absent. */
+  /**
+   * The async storage the converted services use (sync, rules, drift, sync-ext); a SQLite store
+   * over `db` when absent (the same connection: its units and `db`'s transactions never interleave).
+   */
   store?: Store
   /** The 32-byte seal key. */
   sealKey: Buffer
@@ -122,37 +125,42 @@ export async function createServices ({ db, store = createSqliteStore(db), sealK
   // Transitional (issue 18): synchronous KV reads for the areas still on `db`.
   const syncKv = createSyncKvReads({ repo: createKvRepo(db), sealer, now: kvClock })
   const activation = createActivationService({ meta })
-  const sync = createSyncServices({ db, meta, mounts: syncMounts, kv: syncKv, sealer, now, registry })
-  kvChangeHooks.push((change) => { sync.associationService.recordKvChange(change) })
+  const sync = createSyncServices({ store, db, meta, mounts, kv, sealer, now, registry })
+  // Awaited by KV inside its unit of work, with the unit's repositories.
+  kvChangeHooks.push(async (change, repos) => { await sync.associationService.recordKvChange(change, repos) })
   const policies = createPolicyService({ store, changes, syncPolicies: createPoliciesRepo(db) })
   await policies.ensureBuiltins()
-  // Association rules (issue 22): their hook runs after sync's, in the same KV transaction.
+  // Association rules (issue 22): their hook runs after sync's, in the same KV unit of work.
+  // Every KV write asks which rules cover its mount: answered from a cache (issue 16's change
+  // check; the rule service forgets it when it creates or deletes a rule); a rule row a cascade
+  // removed behind it is skipped, its destination being gone.
+  const rulesOfMountCache = createAsyncReadCache<string, RuleRow[]>(changes)
+  const rulesOfMount = async (accessor: string): Promise<RuleRow[]> => await store.repos.rules.ofMount(accessor)
   const rules = createRuleService({
-    transact: sync.work.transact,
-    // Every KV write asks which rules cover its mount: answered from a cache (issue 16's change
-    // check); a rule row a cascade removed behind it is skipped, its destination being gone.
-    rules: cacheRepoReads(createRulesRepo(db), changes, ['ofMount'], RULES_UNCACHED_READS, false, rulesRepoScope),
-    associations: sync.work.associations, associationService: sync.associationService,
-    destinations: sync.destinationService, mounts: syncMounts, kv: syncKv, policies: { aclFor: policies.aclForSync }, now
+    store,
+    rulesOfMount: (accessor) => {
+      const hit = rulesOfMountCache.peek(accessor)
+      return hit !== MISS ? hit : rulesOfMountCache.get(accessor, rulesOfMount)
+    },
+    rulesChanged: rulesOfMountCache.clear,
+    associationService: sync.associationService,
+    destinations: sync.destinationService, mounts, kv, policies, now
   })
-  kvChangeHooks.push((change) => { rules.onKvChange(change) })
+  kvChangeHooks.push(async (change) => { await rules.onKvChange(change) })
   const tokenTune = createTokenTuneService({ store })
   // Paths whose writes are `create` or `update` for the ACL depending on existence (D-7).
-  const destinationExists = (type: string, name: string): boolean | undefined => {
-    try { return sync.destinationService.find(type, name).row !== undefined } catch { return undefined }
-  }
+  const destinationExists = async (type: string, name: string): Promise<boolean | undefined> =>
+    registry.get(type) === undefined ? undefined : await store.repos.destinations.live(type, name) !== undefined
   const existenceChecks: ExistenceCheck[] = [kvExistenceCheck(mounts, kv), destinationExistenceCheck(destinationExists), ruleExistenceCheck(rules.exists)]
-  const driftRepo = createDriftRepo(db)
   const drift = createDriftService({
-    drift: driftRepo,
-    targetsOf: (id) => sync.work.associations.driftTargetsOfDestination(id),
+    store,
     destinations: sync.destinationService,
     config: driftConfig,
     sweepable: (type) => registry.get(type)?.drift !== undefined
   })
   const audit = await createAuditService({ meta: store.repos.meta, sealer, file: auditFile })
   return {
-    /** The database handle, for the composition root and tests; no service receives it. */
+    /** The database handle, for the composition root and tests. */
     db,
     /** The storage of the converted services (`db/store/`). */
     store,
@@ -195,11 +203,11 @@ export async function createServices ({ db, store = createSqliteStore(db), sealK
     /** What the sync worker works on: transactions, repos, `enqueue` (its `onEnqueued` wakes the worker). */
     syncWork: sync.work,
     /** vault-sync extensions under `sys/sync-ext/` (status, name preview; rules and drift have their own services). */
-    syncExt: createSyncExtServices({ db, now, registry, mounts: syncMounts, destinations: sync.destinationService, syncConfig: sync.syncConfig, azureEnv, driftStatus: drift.status }),
+    syncExt: createSyncExtServices({ store, now, registry, mounts, destinations: sync.destinationService, syncConfig: sync.syncConfig, azureEnv, driftStatus: drift.status }),
     /** Drift settings per destination and the plan (drift/drift-service.ts, issue 21). */
     drift,
     /** What the drift runner of the worker process works with (drift/drift-runner.ts). */
-    driftWork: { repo: driftRepo, config: driftConfig }
+    driftWork: { config: driftConfig }
   }
 }
 

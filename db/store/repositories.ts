@@ -12,6 +12,7 @@
  * - `associations.set` / `associations.remove`: `associations/set` and `/remove` in one
  *   statement each (INSERT … ON CONFLICT … DO UPDATE … RETURNING; UPDATE … RETURNING);
  * - `outbox.markDirty` resolves the generation it left (one INSERT … ON CONFLICT … RETURNING);
+ *   `outbox.markDirtyWithin` is the same bounded by the queue's capacity, exact across replicas;
  * - `tokens.useOnce`: a limited-use token's use counted in one statement;
  * - `destinations.liveForUpdate`: a destination read that locks its row for an update;
  * and `kv.keyState`, a key's metadata and versions in one call (one round trip on PostgreSQL).
@@ -131,6 +132,17 @@ export interface OutboxRepository extends Async<Omit<OutboxRepo, 'markDirty' | '
    * attempts reset, `refresh` OR-ed in. Resolves the row's generation after the mark.
    */
   markDirty: (associationId: string, now: number, refresh?: boolean) => Promise<number>
+  /**
+   * `markDirty` within the queue's capacity (`sys/sync/config` `queue_capacity`, D-15.14): an
+   * association already queued is always marked (it coalesces); a new row is inserted only while
+   * fewer than `capacity` rows are queued. Resolves the generation, or undefined when the queue
+   * is full (nothing written). Call it inside a unit of work. PostgreSQL: a mark of a new row
+   * takes a transaction-scoped advisory lock (the queue's capacity lock), then counts and inserts
+   * in one statement, so enqueuers on several replicas never exceed `capacity` together; the
+   * lock is held until the unit ends, and only units adding a new row wait for it. SQLite: the
+   * unit's write lock makes the check and the insert one step.
+   */
+  markDirtyWithin: (associationId: string, now: number, refresh: boolean, capacity: number) => Promise<number | undefined>
   /**
    * Leases up to `limit` due rows (`next_attempt_at <= now`, lease free or expired) until
    * `leaseUntil`, earliest due first; resolves them as leased (`lease_until` = `leaseUntil`).

@@ -96,6 +96,11 @@ function syncRepositories (db: Db) {
         outbox.markDirty(id, now, refresh)
         return outbox.byAssociation(id)?.generation as number
       },
+      markDirtyWithin: (id: string, now: number, refresh: boolean, capacity: number) => {
+        if (!outbox.has(id) && outbox.count() >= capacity) return undefined
+        outbox.markDirty(id, now, refresh)
+        return outbox.byAssociation(id)?.generation as number
+      },
       claim: (now: number, limit: number, leaseUntil: number) =>
         outbox.claim(now, limit, leaseUntil).map((r) => ({ ...r, lease_until: leaseUntil }))
     },

@@ -34,7 +34,7 @@ export function kvExistenceCheck (
  * type and name (Vault marks these paths `x-vault-createSupported`; D-7). An unknown type has
  * no existence check (the route answers it).
  */
-export function destinationExistenceCheck (exists: (type: string, name: string) => boolean | undefined): ExistenceCheck {
+export function destinationExistenceCheck (exists: (type: string, name: string) => boolean | undefined | Promise<boolean | undefined>): ExistenceCheck {
   return (path) => {
     const m = /^sys\/sync\/destinations\/([^/]+)\/([^/]+)$/.exec(path)
     return m === null ? undefined : exists(m[1], m[2])

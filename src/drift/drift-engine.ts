@@ -14,12 +14,8 @@ type EngineServices = Pick<Services, 'syncWork' | 'driverRegistry' | 'destinatio
 export function createDriftEngine (services: EngineServices, log: Logger, metrics?: Pick<Metrics, 'driftDetected'>): DriftRunner {
   const w = services.syncWork
   return createDriftRunner({
-    transact: w.transact,
-    associations: w.associations,
-    queue: w.queue,
-    destinations: w.destinations,
-    drift: services.driftWork.repo,
-    outbox: w.outbox,
+    store: w.store,
+    outbox: { enqueue: w.enqueue },
     destinationService: services.destinationService,
     registry: services.driverRegistry,
     now: services.now,

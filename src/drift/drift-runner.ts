@@ -10,13 +10,13 @@
  * (sync disabled, rate limit, ownership-checked plan). Ownership-lost targets are never queued;
  * missing ones only with `repair_missing`. Findings whose evidence changed during the round (a
  * write settled meanwhile) are dropped, so a round never repairs what sync just wrote.
+ *
+ * Storage goes through the async `Store` (either engine): reads before the round, the Azure
+ * round outside any unit of work, then its findings, repairs (`enqueue`) and summary in one unit.
  */
 import type { FastifyBaseLogger as Logger } from 'fastify'
-import type { Transact } from '../../db/database.js'
-import type { AssociationsRepo } from '../../db/associations-repo.js'
-import type { DestinationRow, DestinationsRepo } from '../../db/destinations-repo.js'
-import type { DriftRepo } from '../../db/drift-repo.js'
-import type { OutboxRepo } from '../../db/outbox-repo.js'
+import type { DestinationRow } from '../../db/destinations-repo.js'
+import type { Store } from '../../db/store/repositories.js'
 import type { DriverRegistry } from '../drivers/registry.js'
 import { networkRules } from '../sync/destination-options.js'
 import type { DestinationService } from '../sync/destination-service.js'
@@ -30,11 +30,9 @@ import { parseStoredOverride, type SweepSummary } from './drift-summary.js'
 import type { DriftKey } from './value-digest.js'
 
 export interface DriftRunnerDeps {
-  transact: Transact
-  associations: Pick<AssociationsRepo, 'driftTargetsOfDestination' | 'setTargetFinding' | 'setTargetEvidence' | 'setTargetDigest'>
-  queue: Pick<OutboxRepo, 'has'>
-  destinations: Pick<DestinationsRepo, 'allLive' | 'byId'>
-  drift: DriftRepo
+  /** Drift rows, targets, the outbox and live destinations through `store.repos`; the settle as one unit. */
+  store: Store
+  /** The sync outbox's `enqueue` (joins the settling unit). */
   outbox: Pick<SyncOutbox, 'enqueue'>
   destinationService: Pick<DestinationService, 'configOf'>
   registry: DriverRegistry
@@ -59,7 +57,8 @@ function isNews (previous: string | null, next: StoredFinding): boolean {
 
 /** Creates the runner; `start()` arms its timer, `sweepNow()` runs rounds at once (operators' tooling, tests). */
 export function createDriftRunner (deps: DriftRunnerDeps) {
-  const { transact, associations, drift } = deps
+  const { store } = deps
+  const { associations, drift, outbox: queue } = store.repos
   const abort = new AbortController()
   let timer: NodeJS.Timeout | undefined
   let startedAt = deps.now()
@@ -69,14 +68,16 @@ export function createDriftRunner (deps: DriftRunnerDeps) {
   async function sweep (d: DestinationRow): Promise<SweepSummary | undefined> {
     const driver = deps.registry.get(d.type)
     if (driver?.drift === undefined || d.purge_state !== null || d.deleted_at !== null) return undefined
-    const settings = effectiveDriftSettings(deps.config, parseStoredOverride(drift.get(d.id)?.override))
+    const settings = effectiveDriftSettings(deps.config, parseStoredOverride((await drift.get(d.id))?.override))
     if (settings.mode === 'off') return undefined
     const stored = deps.destinationService.configOf(d)
     const connection = driver.connect(stored, networkRules(stored.options))
-    const rows = associations.driftTargetsOfDestination(d.id)
+    const rows = await associations.driftTargetsOfDestination(d.id)
     const evidenceAtStart = new Map(rows.map((r) => [targetId(r.association_id, r.sub_key), r.drift_evidence]))
+    const queued = new Set<string>()
+    for (const r of rows) if (await queue.has(r.association_id)) queued.add(r.association_id)
     const targets: DriftTarget[] = rows
-      .filter((r) => r.drift_evidence !== null && !deps.queue.has(r.association_id))
+      .filter((r) => r.drift_evidence !== null && !queued.has(r.association_id))
       .map((r) => ({ id: targetId(r.association_id, r.sub_key), name: r.external_name, evidence: JSON.parse(r.drift_evidence!) as DriftEvidence }))
     const at = deps.now()
     const summary: SweepSummary = { at, complete: false, list_calls: 0, reads: 0, targets: rows.length, checked: 0, skipped: rows.length - targets.length, deferred: 0, repairs_queued: 0, states: {}, error: null }
@@ -85,13 +86,13 @@ export function createDriftRunner (deps: DriftRunnerDeps) {
         key: deps.key, repairMissing: settings.repairMissing, share: settings.budgetShare, maxCalls: deps.config.maxCallsPerSweep, pageSize: deps.config.pageSize, signal: abort.signal
       })
       Object.assign(summary, { complete: round.complete, list_calls: round.listCalls, reads: round.reads, deferred: round.deferred.length })
-      transact(() => {
+      await store.transaction(async (repos) => {
         const repair = new Set<string>()
-        for (const r of associations.driftTargetsOfDestination(d.id)) {
+        for (const r of await repos.associations.driftTargetsOfDestination(d.id)) {
           const id = targetId(r.association_id, r.sub_key)
           const f = round.findings.get(id)
           // A write settled meanwhile (new evidence) or sync work is queued: this finding is stale.
-          if (f === undefined || r.drift_evidence !== evidenceAtStart.get(id) || deps.queue.has(r.association_id)) continue
+          if (f === undefined || r.drift_evidence !== evidenceAtStart.get(id) || await repos.outbox.has(r.association_id)) continue
           summary.checked++
           summary.states[f.state] = (summary.states[f.state] ?? 0) + 1
           const found: StoredFinding = { ...f, checkedAt: at }
@@ -99,35 +100,35 @@ export function createDriftRunner (deps: DriftRunnerDeps) {
           const decision = decideRepair(settings, f)
           if (decision === 'record' && f.action.kind === 'refresh-evidence') {
             const e = refreshedEvidence(JSON.parse(r.drift_evidence!) as DriftEvidence, f.action)
-            associations.setTargetEvidence(r.association_id, r.sub_key, JSON.stringify(e))
-            associations.setTargetFinding(r.association_id, r.sub_key, JSON.stringify({ ...found, recorded: { version: e.version, updated: e.updated }, action: { kind: 'none' } }))
+            await repos.associations.setTargetEvidence(r.association_id, r.sub_key, JSON.stringify(e))
+            await repos.associations.setTargetFinding(r.association_id, r.sub_key, JSON.stringify({ ...found, recorded: { version: e.version, updated: e.updated }, action: { kind: 'none' } }))
             continue
           }
-          associations.setTargetFinding(r.association_id, r.sub_key, JSON.stringify(found))
+          await repos.associations.setTargetFinding(r.association_id, r.sub_key, JSON.stringify(found))
           if (decision === 'enqueue') {
-            associations.setTargetDigest(r.association_id, r.sub_key, REPAIR_DIGEST)
+            await repos.associations.setTargetDigest(r.association_id, r.sub_key, REPAIR_DIGEST)
             repair.add(r.association_id)
           }
         }
-        for (const a of repair) if (deps.outbox.enqueue(a, deps.now(), { whenFull: 'skip' })) summary.repairs_queued++
-        drift.setSweep(d.id, at, JSON.stringify(summary))
+        for (const a of repair) if (await deps.outbox.enqueue(a, deps.now(), { whenFull: 'skip' })) summary.repairs_queued++
+        await repos.drift.setSweep(d.id, at, JSON.stringify(summary))
       })
     } catch (err) {
       if (abort.signal.aborted) return undefined
       summary.error = (err as Error).message
       deps.log.warn({ destination: `${d.type}/${d.name}`, err: summary.error }, 'drift sweep failed')
-      drift.setSweep(d.id, at, JSON.stringify(summary))
+      await drift.setSweep(d.id, at, JSON.stringify(summary))
     }
     return summary
   }
 
   /** Rounds one after another (never two at once), over `pick` of the live destinations. */
-  async function rounds (pick: (d: DestinationRow) => boolean): Promise<Map<string, SweepSummary>> {
+  async function rounds (pick: (d: DestinationRow) => boolean | Promise<boolean>): Promise<Map<string, SweepSummary>> {
     const run = async (): Promise<Map<string, SweepSummary>> => {
       const out = new Map<string, SweepSummary>()
-      for (const d of deps.destinations.allLive()) {
+      for (const d of await store.repos.destinations.allLive()) {
         if (abort.signal.aborted) break
-        if (!pick(d)) continue
+        if (!await pick(d)) continue
         const s = await sweep(d)
         if (s !== undefined) out.set(`${d.type}/${d.name}`, s)
       }
@@ -139,8 +140,8 @@ export function createDriftRunner (deps: DriftRunnerDeps) {
   }
 
   /** True when `d`'s interval has passed since its last round (or since start). */
-  function due (d: DestinationRow): boolean {
-    const row = drift.get(d.id)
+  async function due (d: DestinationRow): Promise<boolean> {
+    const row = await drift.get(d.id)
     const settings = effectiveDriftSettings(deps.config, parseStoredOverride(row?.override))
     return settings.mode !== 'off' && (row?.last_sweep_at ?? startedAt) + settings.intervalMs <= deps.now()
   }

@@ -9,7 +9,7 @@
  */
 import type { DriftTargetRow } from '../../db/associations-repo.js'
 import type { DestinationRow } from '../../db/destinations-repo.js'
-import type { DriftRepo } from '../../db/drift-repo.js'
+import type { DriftRepository, Store } from '../../db/store/repositories.js'
 import type { DestinationService } from '../sync/destination-service.js'
 import { normalizeMount } from '../sync/association-service.js'
 import { badRequest, notFound } from '../vault/errors.js'
@@ -22,9 +22,8 @@ import type { DriftState, StoredFinding } from './drift-types.js'
 import { planEntry, type DriftPlanEntry } from './plan-view.js'
 
 export interface DriftServiceDeps {
-  drift: DriftRepo
-  /** Written targets of a destination's live associations (associations-repo.ts). */
-  targetsOf: (destinationId: string) => DriftTargetRow[]
+  /** Drift overrides and sweeps (`repos.drift`) and written targets (`repos.associations.driftTargetsOfDestination`) through it. */
+  store: Store
   destinations: Pick<DestinationService, 'find'>
   /** Global settings (config.ts `drift`). */
   config: Readonly<DriftConfig>
@@ -73,14 +72,15 @@ const OVERRIDE_KEYS: Record<keyof DriftOverride, string> = { mode: 'mode', inter
 
 /** Creates the service. */
 export function createDriftService (deps: DriftServiceDeps) {
-  function destination (type: string, name: string): DestinationRow {
-    const { row } = deps.destinations.find(type, name)
+  const { store } = deps
+  const targetsOf = async (destinationId: string): Promise<DriftTargetRow[]> => await store.repos.associations.driftTargetsOfDestination(destinationId)
+  async function destination (type: string, name: string): Promise<DestinationRow> {
+    const { row } = await deps.destinations.find(type, name)
     if (row === undefined) throw notFound()
     return row
   }
-  const overrideOf = (id: string): DriftOverride => parseStoredOverride(deps.drift.get(id)?.override)
-  const settingsOf = (row: DestinationRow): DriftSettingsResponse => {
-    const o = overrideOf(row.id)
+  const overrideOf = async (id: string, drift: DriftRepository = store.repos.drift): Promise<DriftOverride> => parseStoredOverride((await drift.get(id))?.override)
+  const settingsFrom = (row: DestinationRow, o: DriftOverride): DriftSettingsResponse => {
     return {
       ...driftSettingsView(effectiveDriftSettings(deps.config, o)),
       overridden: (Object.keys(o) as Array<keyof DriftOverride>).map((k) => OVERRIDE_KEYS[k]).sort(),
@@ -91,44 +91,54 @@ export function createDriftService (deps: DriftServiceDeps) {
 
   return {
     /** `GET .../drift`. @throws VaultError 404 (no such destination; unknown type: unsupported path). */
-    settings: (type: string, name: string): DriftSettingsResponse => settingsOf(destination(type, name)),
+    settings: async (type: string, name: string): Promise<DriftSettingsResponse> => {
+      const row = await destination(type, name)
+      return settingsFrom(row, await overrideOf(row.id))
+    },
 
     /**
      * `POST|PUT .../drift`: sets the fields given (`mode`, `interval`, `repair_missing`) on top of
-     * the stored override. @throws VaultError 400 naming the field; 404.
+     * the stored override, in one unit of work that starts by locking the destination row
+     * (`liveForUpdate`), so concurrent updates on several replicas lose no field.
+     * @throws VaultError 400 naming the field; 404.
      */
-    update (type: string, name: string, body: Record<string, unknown>): DriftSettingsResponse {
-      const row = destination(type, name)
-      const next = { ...overrideOf(row.id), ...parseDriftOverride(body) }
-      deps.drift.setOverride(row.id, JSON.stringify(next))
-      return settingsOf(row)
+    async update (type: string, name: string, body: Record<string, unknown>): Promise<DriftSettingsResponse> {
+      await destination(type, name) // 404 first, as before any field is judged
+      const fields = parseDriftOverride(body)
+      return await store.transaction(async ({ destinations, drift }) => {
+        const row = await destinations.liveForUpdate(type, name)
+        if (row === undefined) throw notFound()
+        const next = { ...await overrideOf(row.id, drift), ...fields }
+        await drift.setOverride(row.id, JSON.stringify(next))
+        return settingsFrom(row, next)
+      })
     },
 
     /** `DELETE .../drift`: back to the server's settings. @throws VaultError 404. */
-    reset (type: string, name: string): void {
-      deps.drift.setOverride(destination(type, name).id, '{}')
+    async reset (type: string, name: string): Promise<void> {
+      await store.repos.drift.setOverride((await destination(type, name)).id, '{}')
     },
 
     /**
      * `GET .../plan`, optionally for one secret (`mount` and `secret_name` together).
      * @throws VaultError 400 when only one of them is given; 404.
      */
-    plan (type: string, name: string, query: Record<string, unknown>): DriftPlan {
-      const row = destination(type, name)
+    async plan (type: string, name: string, query: Record<string, unknown>): Promise<DriftPlan> {
+      const row = await destination(type, name)
       const mount = decodeString(query.mount, 'mount')
       const secret = decodeString(query.secret_name, 'secret_name')
       if ((mount === undefined) !== (secret === undefined)) throw badRequest(mount === undefined ? 'mount: required with secret_name' : 'secret_name: required with mount')
       const wanted = mount === undefined ? undefined : { mount: `${normalizeMount(mount)}/`, secret: secret!.replace(/^\/+/, '') }
-      const stored = deps.drift.get(row.id)
+      const stored = await store.repos.drift.get(row.id)
       const summary: SweepSummary | null = parseSummary(stored?.last_result)
       const plan: DriftPlan = {
-        mode: settingsOf(row).mode,
+        mode: settingsFrom(row, parseStoredOverride(stored?.override)).mode,
         last_sweep_at: stored?.last_sweep_at == null ? null : vaultTime(stored.last_sweep_at),
         complete: summary?.complete ?? false,
         targets: [],
         unchecked: []
       }
-      for (const t of deps.targetsOf(row.id)) {
+      for (const t of await targetsOf(row.id)) {
         if (wanted !== undefined && (t.mount_path !== wanted.mount || t.secret_path !== wanted.secret)) continue
         const where = { mount: t.mount_path.replace(/\/$/, ''), secret_name: t.secret_path, sub_key: t.sub_key }
         const f = findingOf(t)
@@ -139,15 +149,15 @@ export function createDriftService (deps: DriftServiceDeps) {
     },
 
     /** The status block of destination `row`. */
-    status (row: Pick<DestinationRow, 'id' | 'type'>): DriftStatus {
-      const stored = deps.drift.get(row.id)
+    async status (row: Pick<DestinationRow, 'id' | 'type'>): Promise<DriftStatus> {
+      const stored = await store.repos.drift.get(row.id)
       const states = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<DriftState, number>
-      for (const t of deps.targetsOf(row.id)) {
+      for (const t of await targetsOf(row.id)) {
         const f = findingOf(t)
         if (f !== undefined) states[f.state]++
       }
       return {
-        mode: deps.sweepable(row.type) ? effectiveDriftSettings(deps.config, overrideOf(row.id)).mode : 'off',
+        mode: deps.sweepable(row.type) ? effectiveDriftSettings(deps.config, parseStoredOverride(stored?.override)).mode : 'off',
         last_sweep_at: stored?.last_sweep_at == null ? null : vaultTime(stored.last_sweep_at),
         drifted: STATES.filter((s) => s !== 'in-sync').reduce((n, s) => n + states[s], 0),
         states,

@@ -15,7 +15,7 @@
  */
 import { hostname } from 'node:os'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { MetricsRepo } from '../../db/metrics-repo.js'
+import type { MetricsRepository } from '../../db/store/repositories.js'
 import { DRIFT_CHANGES, type DriftChange } from '../drift/drift-types.js'
 import { AZURE_OPERATIONS, type AzureRequestHook } from './azure-request-policy.js'
 import { createSyncMetrics, type SyncObserver } from './sync-metrics.js'
@@ -35,7 +35,8 @@ export const NO_TELEMETRY: TelemetrySettings = { prometheusRetentionMs: 0, disab
 
 export interface MetricsOptions {
   telemetry: TelemetrySettings
-  repo: MetricsRepo
+  /** The aggregates (`store.repos.metrics`, either engine), read when scraped (prom-client awaits async `collect`). */
+  repo: MetricsRepository
   destinationTypes: readonly string[]
   /** True in the one process that exports the cluster-wide gauges. */
   ownsClusterGauges: () => boolean
@@ -70,41 +71,44 @@ export function createMetrics (options: MetricsOptions) {
     help: 'Destinations per destination type',
     labelNames: ['destination_type'],
     ...reg,
-    collect () { perType(this, repo.destinationsByType()) }
+    async collect () { perType(this, await repo.destinationsByType()) }
   })
   new Gauge({
     name: `${gaugePrefix}secrets_sync_associations_count`,
     help: 'Associations per destination type',
     labelNames: ['destination_type'],
     ...reg,
-    collect () { perType(this, repo.associationsByType()) }
+    async collect () { perType(this, await repo.associationsByType()) }
   })
   new Gauge({
     name: 'vaultsync_sync_associations',
     help: 'Associations per destination type and sync status',
     labelNames: ['destination_type', 'status'],
     ...reg,
-    collect () {
+    async collect () {
+      const rows = ownsClusterGauges() ? await repo.associationsByStatus() : []
       this.reset()
       if (!ownsClusterGauges()) return
       for (const type of destinationTypes) for (const status of ASSOCIATION_STATUSES) this.labels(type, status).set(0)
-      for (const r of repo.associationsByStatus()) this.labels(r.type, r.status).set(r.n)
+      for (const r of rows) this.labels(r.type, r.status).set(r.n)
     }
   })
-  // The three queue gauges share one query per scrape.
-  let queue: ReturnType<MetricsRepo['queueByDestination']> = []
-  const queueGauge = (name: string, help: string, value: (r: typeof queue[number], at: number) => number, first = false): void => {
+  // The three queue gauges share one query per scrape: prom-client starts every `collect` of a
+  // scrape in registration order before awaiting any, so the first one's read is there to share.
+  let queue: ReturnType<MetricsRepository['queueByDestination']> = Promise.resolve([])
+  const queueGauge = (name: string, help: string, value: (r: Awaited<typeof queue>[number], at: number) => number, first = false): void => {
     new Gauge({
       name,
       help,
       labelNames: ['destination_type', 'destination'],
       ...reg,
-      collect () {
+      async collect () {
+        const at = now()
+        if (first && ownsClusterGauges()) queue = repo.queueByDestination(at)
+        const rows = ownsClusterGauges() ? await queue : []
         this.reset()
         if (!ownsClusterGauges()) return
-        const at = now()
-        if (first) queue = repo.queueByDestination(at)
-        for (const r of queue) this.labels(r.type, r.name).set(value(r, at))
+        for (const r of rows) this.labels(r.type, r.name).set(value(r, at))
       }
     })
   }

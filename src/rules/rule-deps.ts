@@ -1,21 +1,35 @@
-/** What the association-rule modules (`src/rules/`) are built from; wired by `services.ts`. */
-import type { Transact } from '../../db/database.js'
-import type { AssociationsRepo } from '../../db/associations-repo.js'
-import type { RulesRepo } from '../../db/rules-repo.js'
-import type { SyncAclLookup } from '../acl/policy-service.js'
-import type { SyncKvReads as KvService } from '../kv/kv-sync-reads.js'
-import type { SyncMountLookup as MountService } from '../mounts/mount-lookup.js'
-import type { AssociationService } from '../sync/association-service.js'
+/**
+ * What the association-rule modules (`src/rules/`) are built from; wired by `services.ts`.
+ * Storage goes through the async `Store` (`store.repos.rules`, `store.repos.associations`: inside
+ * a unit of work they run on it). Lookups into other capabilities may answer a value or a
+ * promise: they are always awaited.
+ */
+import type { RuleRow } from '../../db/rules-repo.js'
+import type { Store } from '../../db/store/repositories.js'
+import type { Acl } from '../acl/acl.js'
+import type { AssociationService, SyncMounts } from '../sync/association-service.js'
 import type { DestinationService } from '../sync/destination-service.js'
 
+/** A value or its promise. */
+type Maybe<T> = T | Promise<T>
+
 export interface RuleServiceDeps {
-  transact: Transact
-  rules: RulesRepo
-  associations: Pick<AssociationsRepo, 'find' | 'byId' | 'ofDestination' | 'targetsOfDestination' | 'ownersOfName'>
+  store: Store
+  /**
+   * The rules covering the mount `accessor` (`rules.ofMount`), asked on every KV write: the
+   * composition root answers it from a read cache (issue 16).
+   */
+  rulesOfMount: (accessor: string) => Maybe<RuleRow[]>
+  /** Called when rules were created or deleted (inside the unit and after it): the cache of `rulesOfMount` forgets. */
+  rulesChanged: () => void
   associationService: Pick<AssociationService, 'attachInTransaction' | 'detachInTransaction'>
-  destinations: Pick<DestinationService, 'find' | 'refusePurging' | 'byId'>
-  mounts: Pick<MountService, 'byPath' | 'byAccessor' | 'isKvV2'>
-  kv: Pick<KvService, 'keysUnder' | 'customMetadataOf' | 'secretExists'>
-  policies: SyncAclLookup
+  destinations: Pick<DestinationService, 'find' | 'refusePurging'>
+  mounts: Pick<SyncMounts, 'byPath' | 'byAccessor' | 'isKvV2'>
+  kv: {
+    keysUnder: (accessor: string, folder: string) => Maybe<string[]>
+    customMetadataOf: (accessor: string, path: string) => Maybe<Record<string, string>>
+    secretExists: (accessor: string, path: string) => Maybe<boolean>
+  }
+  policies: { aclFor: (names: readonly string[]) => Maybe<Acl> }
   now: () => number
 }

@@ -11,7 +11,9 @@
  *   if those policies (as they are then) allow reading it. Name collisions are reported per
  *   secret (`rule-names.ts`): that secret's association shows `CLIENT_SIDE_ERROR`, the rest
  *   sync. `dry_run` answers the same plan without storing anything.
- * - KV hook (`onKvChange`, in the KV transaction): a new or changed secret that matches is
+ * Storage goes through the async `Store` (either engine); a create or delete is one unit of work.
+ *
+ * - KV hook (`onKvChange`, in the KV unit of work): a new or changed secret that matches is
  *   associated; one that no longer matches a metadata filter is unsynced if only that rule made
  *   it; deleting a secret's metadata is left to the ordinary associations (Vault's behaviour).
  * - explicit `associations/remove` of a rule-made association records an exclusion; explicit
@@ -61,56 +63,61 @@ export interface RulePlan {
 
 /** Creates the rule service. */
 export function createRuleService (deps: RuleServiceDeps) {
-  const { transact, rules, associations, destinations, mounts, kv, now } = deps
+  const { store, rulesChanged, destinations, mounts, kv, now } = deps
+  // Inside a unit of work these run on it (ambient units).
+  const { rules, associations } = store.repos
   const origins = createRuleOrigins(deps)
   const { materialise, release } = origins
 
-  function liveDestination (type: string, name: string) {
-    const found = destinations.find(type, name)
+  async function liveDestination (type: string, name: string) {
+    const found = await destinations.find(type, name)
     if (found.row === undefined) throw notFound()
     return { row: found.row, driver: found.driver }
   }
 
-  function kvMount (input: string) {
+  async function kvMount (input: string) {
     const mount = normalizeMount(input)
-    const row = mounts.byPath(mount)
+    const row = await mounts.byPath(mount)
     if (row === undefined || mount === '') throw badRequest(`mount: no mount found at ${mount}/`)
     if (!mounts.isKvV2(row)) throw badRequest(`mount: only KV version 2 mounts can be synced; ${row.path} is ${row.type}`)
     return row
   }
 
   /** The secrets `spec` covers now under `matcher`, byte-sorted. */
-  function covered (accessor: string, spec: RuleSpec, matcher: RuleMatcher): string[] {
-    const keys = kv.keysUnder(accessor, spec.pathPrefix).filter((p) => matcher.pathMatches(p))
-    return matcher.ignoresMetadata ? keys : keys.filter((p) => matcher.metadataMatches(kv.customMetadataOf(accessor, p)))
+  async function covered (accessor: string, spec: RuleSpec, matcher: RuleMatcher): Promise<string[]> {
+    const keys = (await kv.keysUnder(accessor, spec.pathPrefix)).filter((p) => matcher.pathMatches(p))
+    if (matcher.ignoresMetadata) return keys
+    const out: string[] = []
+    for (const p of keys) if (matcher.metadataMatches(await kv.customMetadataOf(accessor, p))) out.push(p)
+    return out
   }
 
   /** Names held by live associations of the destination other than `coveredSet`'s. */
-  function holders (destinationId: string, accessor: string, coveredSet: ReadonlySet<string>, render: (a: AssociationRow) => string | undefined): NameHolder[] {
+  async function holders (destinationId: string, accessor: string, coveredSet: ReadonlySet<string>, render: (a: AssociationRow) => string | undefined): Promise<NameHolder[]> {
     const recorded = new Map<string, string>()
-    for (const t of associations.targetsOfDestination(destinationId)) if (t.external_name !== null) recorded.set(t.association_id, t.external_name)
+    for (const t of await associations.targetsOfDestination(destinationId)) if (t.external_name !== null) recorded.set(t.association_id, t.external_name)
     const out: NameHolder[] = []
-    for (const a of associations.ofDestination(destinationId)) {
+    for (const a of await associations.ofDestination(destinationId)) {
       if (a.removed !== 0 || (a.accessor === accessor && coveredSet.has(a.secret_path))) continue
       const name = recorded.get(a.id) ?? (a.granularity === 'secret-path' ? render(a) : undefined)
-      if (name !== undefined) out.push({ name, mountPath: mounts.byAccessor(a.accessor)?.path ?? a.mount_path, secretPath: a.secret_path })
+      if (name !== undefined) out.push({ name, mountPath: (await mounts.byAccessor(a.accessor))?.path ?? a.mount_path, secretPath: a.secret_path })
     }
     return out
   }
 
-  function view (row: RuleRow): RuleView {
+  async function view (row: RuleRow): Promise<RuleView> {
     const spec = specOf(row)
     return {
       name: row.name,
-      mount: mounts.byAccessor(row.accessor)?.path ?? '',
+      mount: (await mounts.byAccessor(row.accessor))?.path ?? '',
       path_prefix: spec.pathPrefix,
       recursive: spec.recursive,
       include: spec.include,
       exclude: spec.exclude,
       custom_metadata: spec.customMetadata,
       created_time: new Date(row.created_at).toISOString(),
-      associations: rules.countMadeBy(row.id),
-      exclusions: rules.exclusions(row.id)
+      associations: await rules.countMadeBy(row.id),
+      exclusions: await rules.exclusions(row.id)
     }
   }
 
@@ -119,21 +126,21 @@ export function createRuleService (deps: RuleServiceDeps) {
 
     /**
      * Creates rule `ruleName` on `type`/`name` from `body` (or, with `dryRun`, only plans it) and
-     * materialises its associations in one transaction.
+     * materialises its associations in one unit of work.
      * @throws VaultError 400 naming the field, or for an existing rule; 403 when the caller
      *   cannot read a covered secret; 404 for a missing destination; 503 when the sync queue
      *   cannot take every association (nothing is stored).
      */
-    create (type: string, name: string, ruleName: string, body: Record<string, unknown>, caller: RuleCaller, dryRun: boolean): RulePlan {
+    async create (type: string, name: string, ruleName: string, body: Record<string, unknown>, caller: RuleCaller, dryRun: boolean): Promise<RulePlan> {
       checkRuleName(ruleName)
       const { mount: mountInput, spec } = decodeRuleBody(body)
-      return transact(() => {
-        const { row: dest, driver } = liveDestination(type, name)
+      const plan = await store.transaction(async () => {
+        const { row: dest, driver } = await liveDestination(type, name)
         destinations.refusePurging(dest)
-        const mount = kvMount(mountInput)
-        if (rules.find(dest.id, ruleName) !== undefined) throw badRequest(`rule: ${JSON.stringify(ruleName)} already exists on this destination; delete it first`)
+        const mount = await kvMount(mountInput)
+        if (await rules.find(dest.id, ruleName) !== undefined) throw badRequest(`rule: ${JSON.stringify(ruleName)} already exists on this destination; delete it first`)
         const matcher = compileRule(spec)
-        const paths = covered(mount.accessor, spec, matcher)
+        const paths = await covered(mount.accessor, spec, matcher)
         const mountName = mount.path.replace(/\/$/, '')
         for (const p of paths) {
           if (!caller.acl.allows('read', `${mountName}/data/${p}`)) {
@@ -146,7 +153,7 @@ export function createRuleService (deps: RuleServiceDeps) {
           const r = a.accessor === mount.accessor ? render(a.secret_path) : undefined
           return r !== undefined && 'name' in r ? r.name : undefined
         }
-        const planned = planNames({ driver, destination: dest, mount, secretPaths: paths, holders: holders(dest.id, mount.accessor, coveredSet, renderName) })
+        const planned = planNames({ driver, destination: dest, mount, secretPaths: paths, holders: await holders(dest.id, mount.accessor, coveredSet, renderName) })
         const plan: RulePlan = { dry_run: dryRun, total: planned.length, errors: planned.filter((p) => p.error !== undefined).length, secrets: planned }
         if (dryRun) return plan
         const at = now()
@@ -155,34 +162,37 @@ export function createRuleService (deps: RuleServiceDeps) {
           recursive: spec.recursive ? 1 : 0, include_globs: JSON.stringify(spec.include), exclude_globs: JSON.stringify(spec.exclude),
           custom_metadata: JSON.stringify(spec.customMetadata), owner_policies: JSON.stringify(caller.policies), created_at: at
         }
-        rules.insert(row)
+        await rules.insert(row)
+        rulesChanged()
         // Under secret-path the names are checked here (invalid or colliding: an error, not queued).
         const checked = planned.length > 0 && (planned[0].external_name !== null || planned[0].error !== undefined)
-        for (const p of planned) materialise(row, dest, mount, p.secret_name, at, 'refuse', checked ? { problem: p.error } : undefined)
+        for (const p of planned) await materialise(row, dest, mount, p.secret_name, at, 'refuse', checked ? { problem: p.error } : undefined)
         // The answer of a create lists only the secrets that will not sync (a dry run lists all).
         return { ...plan, secrets: planned.filter((p) => p.error !== undefined) }
       })
+      if (!dryRun) rulesChanged()
+      return plan
     },
 
     /** The rule `ruleName` of `type`/`name`. @throws VaultError 404 when it or the destination is missing. */
-    read (type: string, name: string, ruleName: string): RuleView {
-      const { row: dest } = liveDestination(type, name)
-      const row = rules.find(dest.id, ruleName)
+    async read (type: string, name: string, ruleName: string): Promise<RuleView> {
+      const { row: dest } = await liveDestination(type, name)
+      const row = await rules.find(dest.id, ruleName)
       if (row === undefined) throw notFound()
-      return view(row)
+      return await view(row)
     },
 
     /** Whether the rule exists (for the ACL's create/update decision); undefined for an unknown type. */
-    exists (type: string, name: string, ruleName: string): boolean | undefined {
+    async exists (type: string, name: string, ruleName: string): Promise<boolean | undefined> {
       try {
-        const dest = destinations.find(type, name).row
-        return dest !== undefined && rules.find(dest.id, ruleName) !== undefined
+        const dest = (await destinations.find(type, name)).row
+        return dest !== undefined && await rules.find(dest.id, ruleName) !== undefined
       } catch { return undefined }
     },
 
     /** Rule names of `type`/`name`, sorted. @throws VaultError 404 for a missing destination. */
-    list (type: string, name: string): string[] {
-      return rules.names(liveDestination(type, name).row.id)
+    async list (type: string, name: string): Promise<string[]> {
+      return await rules.names((await liveDestination(type, name)).row.id)
     },
 
     /**
@@ -190,17 +200,19 @@ export function createRuleService (deps: RuleServiceDeps) {
      * A missing rule is not an error (Vault's deletes are idempotent).
      * @throws VaultError 404 for a missing destination, 400 while it is purged, 503 queue full.
      */
-    delete (type: string, name: string, ruleName: string): void {
-      transact(() => {
-        const { row: dest } = liveDestination(type, name)
+    async delete (type: string, name: string, ruleName: string): Promise<void> {
+      await store.transaction(async () => {
+        const { row: dest } = await liveDestination(type, name)
         destinations.refusePurging(dest)
-        const row = rules.find(dest.id, ruleName)
+        const row = await rules.find(dest.id, ruleName)
         if (row === undefined) return
         const at = now()
-        for (const id of rules.madeBy(row.id)) release(row.id, id, at, 'refuse')
-        rules.delete(row.id)
+        for (const id of await rules.madeBy(row.id)) await release(row.id, id, at, 'refuse')
+        await rules.delete(row.id)
+        rulesChanged()
         origins.forget(row.id)
       })
+      rulesChanged()
     }
   }
 }
@@ -209,8 +221,11 @@ export type RuleService = ReturnType<typeof createRuleService>
 
 const RULE_PATH = /^sys\/sync-ext\/destinations\/([^/]+)\/([^/]+)\/rules\/([^/]+)$/
 
-/** The ACL existence check of rule paths: a write is `update` when the rule exists, else `create` (D-7). */
-export function ruleExistenceCheck (exists: RuleService['exists']): (path: string) => boolean | undefined {
+/**
+ * The ACL existence check of rule paths: a write is `update` when the rule exists, else `create`
+ * (D-7). `exists` may answer a promise when the pipeline awaits existence checks.
+ */
+export function ruleExistenceCheck<R extends boolean | undefined | Promise<boolean | undefined>> (exists: (type: string, name: string, ruleName: string) => R): (path: string) => R | undefined {
   return (path) => {
     const m = RULE_PATH.exec(path)
     return m === null ? undefined : exists(m[1], m[2], m[3])

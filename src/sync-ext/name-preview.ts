@@ -9,7 +9,7 @@
  * (default `key`).
  */
 import type { DriverRegistry } from '../drivers/registry.js'
-import type { SyncMountLookup as MountService } from '../mounts/mount-lookup.js'
+import type { SyncMounts } from '../sync/association-service.js'
 import type { DestinationService } from '../sync/destination-service.js'
 import { effectiveNameTemplate, parseNameTemplateFor, renderNameTemplate, templateFields, TemplateError, type Granularity } from '../sync/name-template.js'
 import { GRANULARITIES } from '../sync/sync-types.js'
@@ -30,7 +30,7 @@ export interface NamePreview {
 
 export interface NamePreviewDeps {
   registry: DriverRegistry
-  mounts: Pick<MountService, 'byPath'>
+  mounts: Pick<SyncMounts, 'byPath'>
   destinations: Pick<DestinationService, 'find' | 'configOf'>
 }
 
@@ -48,16 +48,16 @@ export function createNamePreview ({ registry, mounts, destinations }: NamePrevi
    * @throws VaultError 400 naming the field: missing field, unknown type or mount, bad
    *   granularity, or a template that does not parse (`secret name template is invalid: ...`).
    */
-  return function previewName (body: Record<string, unknown>): NamePreview {
+  return async function previewName (body: Record<string, unknown>): Promise<NamePreview> {
     const type = required(body, 'type')
     const driver = registry.get(type)
     if (driver === undefined) throw badRequest(`type: unknown destination type ${JSON.stringify(type)}; known: ${registry.types().join(', ')}`)
     const mountInput = required(body, 'mount')
-    const mount = mounts.byPath(mountInput)
+    const mount = await mounts.byPath(mountInput)
     if (mount === undefined) throw badRequest(`mount: no mount at ${JSON.stringify(mountInput)}`)
     const secretPath = required(body, 'secret_name').replace(/^\/+/, '')
     const destName = decodeString(body.name, 'name') ?? ''
-    const stored = destName === '' ? undefined : destinations.find(type, destName).row
+    const stored = destName === '' ? undefined : (await destinations.find(type, destName)).row
     const storedOptions = stored === undefined ? undefined : destinations.configOf(stored).options
     const granularityInput = decodeString(body.granularity, 'granularity')
     if (granularityInput !== undefined && granularityInput !== '' && !(GRANULARITIES as readonly string[]).includes(granularityInput)) {

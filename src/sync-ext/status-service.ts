@@ -9,14 +9,14 @@
  * destination error entries first, then work in progress, then the rest (each by key). Never a
  * secret value or credential: only names, statuses, counts and messages the worker recorded.
  */
-import { createSyncStatusRepo, type StatusAssociationRow } from '../../db/sync-status-repo.js'
-import type { Db } from '../../db/database.js'
+import type { StatusAssociationRow } from '../../db/sync-status-repo.js'
+import type { Store } from '../../db/store/repositories.js'
 import type { TargetRow } from '../../db/associations-repo.js'
 import type { DestinationRow } from '../../db/destinations-repo.js'
 import type { AzureEnvDefaults } from '../drivers/azure-kv/azure-kv-config.js'
 import type { DriftStatus } from '../drift/drift-service.js'
 import type { DriverRegistry } from '../drivers/registry.js'
-import type { SyncMountLookup as MountService } from '../mounts/mount-lookup.js'
+import type { SyncMounts } from '../sync/association-service.js'
 import { associationEntries } from '../sync/association-view.js'
 import type { DestinationService } from '../sync/destination-service.js'
 import { effectiveNameTemplate, parseNameTemplate, renderNameTemplate, templateFields } from '../sync/name-template.js'
@@ -74,15 +74,16 @@ export interface SyncExtStatus {
 }
 
 export interface SyncStatusDeps {
-  db: Db
+  /** The status read model (`repos.syncStatus`), read in one unit of work. */
+  store: Store
   now: () => number
   registry: DriverRegistry
-  mounts: Pick<MountService, 'byAccessor'>
+  mounts: Pick<SyncMounts, 'byAccessor'>
   destinations: Pick<DestinationService, 'configOf'>
-  syncConfig: Pick<SyncConfigService, 'get'>
+  syncConfig: Pick<SyncConfigService, 'read'>
   azureEnv: Readonly<AzureEnvDefaults>
   /** The drift block of a destination (issue 21). */
-  driftStatus: (row: Pick<DestinationRow, 'id' | 'type'>) => DriftStatus
+  driftStatus: (row: Pick<DestinationRow, 'id' | 'type'>) => Promise<DriftStatus>
 }
 
 const emptyCounts = (): Record<SyncStatus, number> => Object.fromEntries(SYNC_STATUSES.map((s) => [s, 0])) as Record<SyncStatus, number>
@@ -96,7 +97,6 @@ function hostOf (uri: string): string {
 
 /** Creates the status service; `setWorkerInProcess` tells it whether this process runs a sync worker. */
 export function createSyncStatusService (deps: SyncStatusDeps) {
-  const repo = createSyncStatusRepo(deps.db)
   let workerInProcess = false
 
   function connectionSummary (row: DestinationRow): Pick<StatusDestination, 'key_vault_host' | 'credential_source' | 'granularity' | 'secret_name_template'> {
@@ -128,8 +128,8 @@ export function createSyncStatusService (deps: SyncStatusDeps) {
     }
   }
 
-  function entriesOf (dest: DestinationRow, a: StatusAssociationRow, targets: TargetRow[], at: number): StatusEntry[] {
-    const mountPath = deps.mounts.byAccessor(a.accessor)?.path ?? a.mount_path
+  function entriesOf (dest: DestinationRow, a: StatusAssociationRow, targets: TargetRow[], at: number, mountPaths: ReadonlyMap<string, string | undefined>): StatusEntry[] {
+    const mountPath = mountPaths.get(a.accessor) ?? a.mount_path
     const planned = plannedName(dest, a, mountPath)
     return associationEntries(a, targets, mountPath).map(([key, entry]) => {
       const target = targets.find((t) => t.sub_key === (entry.sub_key ?? ''))
@@ -152,23 +152,32 @@ export function createSyncStatusService (deps: SyncStatusDeps) {
     setWorkerInProcess (running: boolean): void { workerInProcess = running },
 
     /** The status document (see the module doc). */
-    status (): SyncExtStatus {
+    async status (): Promise<SyncExtStatus> {
       const at = deps.now()
+      // One consistent read of the model (one unit of work), then the drift blocks and config.
+      const read = await deps.store.transaction(async ({ syncStatus }) => ({
+        targets: await syncStatus.targets(), associations: await syncStatus.associations(),
+        destinations: await syncStatus.destinations(), queue: await syncStatus.queue(at)
+      }))
+      const mountPaths = new Map<string, string | undefined>()
+      for (const a of read.associations) if (!mountPaths.has(a.accessor)) mountPaths.set(a.accessor, (await deps.mounts.byAccessor(a.accessor))?.path)
+      const drift = new Map<string, DriftStatus>()
+      for (const row of read.destinations) drift.set(row.id, await deps.driftStatus(row))
       const targetsOf = new Map<string, TargetRow[]>()
-      for (const t of repo.targets()) {
+      for (const t of read.targets) {
         const list = targetsOf.get(t.association_id)
         if (list === undefined) targetsOf.set(t.association_id, [t])
         else list.push(t)
       }
       const byDestination = new Map<string, StatusAssociationRow[]>()
-      for (const a of repo.associations()) {
+      for (const a of read.associations) {
         const list = byDestination.get(a.destination_id)
         if (list === undefined) byDestination.set(a.destination_id, [a])
         else list.push(a)
       }
       const totals = { destinations: 0, associations: 0, errors: 0, counts: emptyCounts() }
-      const destinations: StatusDestination[] = repo.destinations().map((row) => {
-        const entries = (byDestination.get(row.id) ?? []).flatMap((a) => entriesOf(row, a, targetsOf.get(a.id) ?? [], at))
+      const destinations: StatusDestination[] = read.destinations.map((row) => {
+        const entries = (byDestination.get(row.id) ?? []).flatMap((a) => entriesOf(row, a, targetsOf.get(a.id) ?? [], at, mountPaths))
         entries.sort((x, y) => rank(x.sync_status) - rank(y.sync_status) || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
         const counts = emptyCounts()
         for (const e of entries) { counts[e.sync_status]++; totals.counts[e.sync_status]++ }
@@ -186,17 +195,18 @@ export function createSyncStatusService (deps: SyncStatusDeps) {
           counts,
           errors,
           newest_change: newest,
-          drift: deps.driftStatus(row),
+          drift: drift.get(row.id)!,
           associations: entries
         }
       })
       destinations.sort((x, y) => Number(y.errors > 0) - Number(x.errors > 0))
-      const q = repo.queue(at)
-      const disabled = deps.syncConfig.get().disabled
+      const q = read.queue
+      const config = await deps.syncConfig.read()
+      const disabled = config.disabled
       return {
         generated_at: vaultTime(at),
         worker: { in_process: workerInProcess, running: workerInProcess && !disabled, sync_disabled: disabled },
-        queue: { depth: q.depth, capacity: deps.syncConfig.get().queue_capacity, due: q.due, in_flight: q.inFlight, next_attempt_at: q.nextAttemptAt === null ? null : vaultTime(q.nextAttemptAt) },
+        queue: { depth: q.depth, capacity: config.queue_capacity, due: q.due, in_flight: q.inFlight, next_attempt_at: q.nextAttemptAt === null ? null : vaultTime(q.nextAttemptAt) },
         totals,
         destinations
       }

@@ -3,27 +3,27 @@
  * composition root (`services.ts`): the status read model and the name preview, both read-only
  * over the sync services and the database.
  */
-import type { Db } from '../../db/database.js'
+import type { Store } from '../../db/store/repositories.js'
 import type { AzureEnvDefaults } from '../drivers/azure-kv/azure-kv-config.js'
 import type { DestinationRow } from '../../db/destinations-repo.js'
 import type { DriftStatus } from '../drift/drift-service.js'
 import type { DriverRegistry } from '../drivers/registry.js'
-import type { SyncMountLookup as MountService } from '../mounts/mount-lookup.js'
+import type { SyncMounts } from '../sync/association-service.js'
 import type { DestinationService } from '../sync/destination-service.js'
 import type { SyncConfigService } from '../sync/sync-config-service.js'
 import { createNamePreview } from './name-preview.js'
 import { createSyncStatusService } from './status-service.js'
 
 export interface SyncExtDeps {
-  db: Db
+  store: Store
   now: () => number
   registry: DriverRegistry
-  mounts: MountService
+  mounts: SyncMounts
   destinations: DestinationService
   syncConfig: SyncConfigService
   azureEnv: Readonly<AzureEnvDefaults>
   /** The drift block of a destination (drift/drift-service.ts, issue 21). */
-  driftStatus: (row: Pick<DestinationRow, 'id' | 'type'>) => DriftStatus
+  driftStatus: (row: Pick<DestinationRow, 'id' | 'type'>) => Promise<DriftStatus>
 }
 
 /** Builds the extension services. */

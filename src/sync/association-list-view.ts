@@ -10,22 +10,30 @@
  * the list shows, by anyone (the API, the worker's settle, another process on the same file)
  * and stamp the changed association with it. A read takes the generation and the rows stamped
  * after the copy's generation in one read transaction: one indexed read when nothing changed,
- * O(changes) otherwise. An association deletion (`view_reset`) or a remount of one of the
+ * O(changes) otherwise (reads through the async `Store`, either engine). An association deletion (`view_reset`) or a remount of one of the
  * mounts shown rebuilds the destination's copy (two reads).
  *
  * Bytes: each entry is `JSON.stringify` of the entry object `associationEntries` builds, exactly
  * what the response schema's serializer wrote for the map (test/src/sync/association-list-view.test.ts).
  */
-import type { AssociationRow, AssociationsRepo, TargetRow } from '../../db/associations-repo.js'
-import type { Transact } from '../../db/database.js'
+import type { AssociationRow, TargetRow } from '../../db/associations-repo.js'
+import type { AssociationsRepository, Store } from '../../db/store/repositories.js'
 import { associationEntries, compareCodePoints } from './association-view.js'
 import type { AssociationEntry } from './sync-types.js'
 
 export interface AssociationListViewDeps {
-  transact: Transact
-  associations: Pick<AssociationsRepo, 'viewGeneration' | 'changedSince' | 'ofDestination' | 'targetsOfDestination' | 'targets'>
+  store: Pick<Store, 'transaction' | 'repos'>
   /** Current path (trailing `/`) of the mount `accessor`, undefined when it is not mounted (D-21). */
-  mountPath: (accessor: string) => string | undefined
+  mountPath: (accessor: string) => Promise<string | undefined>
+}
+
+type Reads = Pick<AssociationsRepository, 'viewGeneration' | 'changedSince' | 'ofDestination' | 'targetsOfDestination' | 'targets'>
+
+/** The current mount path of every accessor of `rows` (each asked once). */
+async function mountPathsOf (rows: readonly AssociationRow[], mountPath: (accessor: string) => Promise<string | undefined>): Promise<Map<string, string | undefined>> {
+  const paths = new Map<string, string | undefined>()
+  for (const a of rows) if (!paths.has(a.accessor)) paths.set(a.accessor, await mountPath(a.accessor))
+  return paths
 }
 
 /** One association's part of the map. */
@@ -74,13 +82,11 @@ const order = (x: Pick<Item, 'accessor' | 'secretPath'>, y: Pick<Item, 'accessor
 
 /** Creates the per-destination view cache (one per process; any number of processes may share the file). */
 export function createAssociationListView (deps: AssociationListViewDeps) {
-  const { transact, associations, mountPath } = deps
+  const { store, mountPath } = deps
   const views = new Map<string, DestinationView>()
 
-  const shownMount = (a: AssociationRow): string => mountPath(a.accessor) ?? a.mount_path
-
-  function itemOf (a: AssociationRow, targets: readonly TargetRow[], chunk: Chunk): Item {
-    const entries = associationEntries(a, targets, shownMount(a))
+  function itemOf (a: AssociationRow, targets: readonly TargetRow[], chunk: Chunk, paths: ReadonlyMap<string, string | undefined>): Item {
+    const entries = associationEntries(a, targets, paths.get(a.accessor) ?? a.mount_path)
     return { accessor: a.accessor, secretPath: a.secret_path, keys: entries.map(([k]) => k), fragment: entries.map(([k, e]) => entryJson(k, e)).join(','), chunk }
   }
 
@@ -94,22 +100,22 @@ export function createAssociationListView (deps: AssociationListViewDeps) {
     }
   }
 
-  function build (destinationId: string, gen: number): DestinationView {
-    const view: DestinationView = { gen, chunks: [], byId: new Map(), mounts: new Map(), keyCount: new Map(), dupes: 0 }
+  async function build (associations: Reads, destinationId: string, gen: number): Promise<DestinationView> {
     const targetsOf = new Map<string, TargetRow[]>()
-    for (const t of associations.targetsOfDestination(destinationId)) {
+    for (const t of await associations.targetsOfDestination(destinationId)) {
       const list = targetsOf.get(t.association_id)
       if (list === undefined) targetsOf.set(t.association_id, [t])
       else list.push(t)
     }
+    const rows = await associations.ofDestination(destinationId)
+    const view: DestinationView = { gen, chunks: [], byId: new Map(), mounts: await mountPathsOf(rows, mountPath), keyCount: new Map(), dupes: 0 }
     let chunk: Chunk = { items: [] }
-    for (const a of associations.ofDestination(destinationId)) {
+    for (const a of rows) {
       if (chunk.items.length === CHUNK) chunk = { items: [] }
       if (chunk.items.length === 0) view.chunks.push(chunk)
-      const item = itemOf(a, targetsOf.get(a.id) ?? [], chunk)
+      const item = itemOf(a, targetsOf.get(a.id) ?? [], chunk, view.mounts)
       chunk.items.push(item)
       view.byId.set(a.id, item)
-      if (!view.mounts.has(a.accessor)) view.mounts.set(a.accessor, mountPath(a.accessor))
       countKeys(view, item, 1)
     }
     return view
@@ -136,46 +142,65 @@ export function createAssociationListView (deps: AssociationListViewDeps) {
     }
   }
 
-  function apply (view: DestinationView, rows: readonly AssociationRow[], gen: number): void {
-    for (const a of rows) {
+  /**
+   * Applies changed `rows` read at generation `gen`. Everything is read first and the copy is
+   * changed without an await in between, so requests applying at once (PostgreSQL) never insert
+   * an item twice; the generation is set to what this read saw, so a copy that an older read
+   * overwrote last is brought up to date again by the next read.
+   */
+  async function apply (associations: Reads, view: DestinationView, rows: readonly AssociationRow[], gen: number): Promise<void> {
+    const paths = await mountPathsOf(rows.filter((a) => !view.mounts.has(a.accessor)), mountPath)
+    const targets: TargetRow[][] = []
+    for (const a of rows) targets.push(await associations.targets(a.id))
+    // Accessors new to the view get their current path; known ones keep the recorded one (a
+    // moved mount rebuilds the view first).
+    for (const [accessor, path] of paths) if (!view.mounts.has(accessor)) view.mounts.set(accessor, path)
+    rows.forEach((a, i) => {
       const old = view.byId.get(a.id)
       if (old !== undefined) {
         countKeys(view, old, -1)
-        const item = itemOf(a, associations.targets(a.id), old.chunk)
+        const item = itemOf(a, targets[i], old.chunk, view.mounts)
         old.chunk.items[old.chunk.items.indexOf(old)] = item
         old.chunk.bytes = undefined
         view.byId.set(a.id, item)
         countKeys(view, item, 1)
       } else {
-        const item = itemOf(a, associations.targets(a.id), { items: [] })
+        const item = itemOf(a, targets[i], { items: [] }, view.mounts)
         insert(view, item)
         view.byId.set(a.id, item)
-        if (!view.mounts.has(a.accessor)) view.mounts.set(a.accessor, mountPath(a.accessor))
         countKeys(view, item, 1)
       }
-    }
+    })
     view.gen = gen
   }
 
-  const mountsMoved = (view: DestinationView): boolean => {
-    for (const [accessor, path] of view.mounts) if (mountPath(accessor) !== path) return true
+  const mountsMoved = async (view: DestinationView): Promise<boolean> => {
+    for (const [accessor, path] of view.mounts) if (await mountPath(accessor) !== path) return true
     return false
   }
 
-  /** The destination's view brought up to date in one read transaction. */
-  function current (destinationId: string): DestinationView {
-    return transact(() => {
-      const g = associations.viewGeneration(destinationId)
+  /**
+   * The destination's view brought up to date: when nothing changed (the usual case) after one
+   * plain read of the generation, else in one unit of work (its reads consistent).
+   */
+  async function current (destinationId: string): Promise<DestinationView> {
+    const known = views.get(destinationId)
+    if (known !== undefined) {
+      const g = await store.repos.associations.viewGeneration(destinationId)
+      if (g !== undefined && g.view_gen === known.gen && g.view_reset <= known.gen && !await mountsMoved(known)) return known
+    }
+    return await store.transaction(async ({ associations }) => {
+      const g = await associations.viewGeneration(destinationId)
       if (g === undefined) {
         views.delete(destinationId)
-        return build(destinationId, 0)
+        return await build(associations, destinationId, 0)
       }
       let view = views.get(destinationId)
-      if (view === undefined || g.view_reset > view.gen || g.view_gen < view.gen || mountsMoved(view)) {
-        view = build(destinationId, g.view_gen)
+      if (view === undefined || g.view_reset > view.gen || g.view_gen < view.gen || await mountsMoved(view)) {
+        view = await build(associations, destinationId, g.view_gen)
         views.set(destinationId, view)
       } else if (g.view_gen > view.gen) {
-        apply(view, associations.changedSince(destinationId, view.gen), g.view_gen)
+        await apply(associations, view, await associations.changedSince(destinationId, view.gen), g.view_gen)
       }
       return view
     })
@@ -187,8 +212,8 @@ export function createAssociationListView (deps: AssociationListViewDeps) {
      * pieces to send in order: byte for byte what serializing the map through
      * `DestinationAssociationsSchema` gives. Only the chunks that changed are re-encoded.
      */
-    associatedSecretsJson (destinationId: string): Buffer[] {
-      const view = current(destinationId)
+    async associatedSecretsJson (destinationId: string): Promise<Buffer[]> {
+      const view = await current(destinationId)
       const out: Buffer[] = [OPEN]
       for (const chunk of view.chunks) {
         if (chunk.items.length === 0) continue

@@ -3,15 +3,19 @@
  * D-21): set (new or refresh), remove, the per-destination list, the global list, the
  * destinations of one secret, and the KV change hook that queues affected associations.
  *
- * Every change runs in one synchronous SQLite transaction together with its outbox record
- * (`outbox.enqueue`), so Terraform's immediate read-back sees it and the worker never misses it. Statuses stay `PENDING`/`UNSYNCING` until the worker settles them.
+ * Every change runs in one unit of work of the async `Store` (either engine) together with its
+ * outbox record (`outbox.enqueue`), so Terraform's immediate read-back sees it and the worker
+ * never misses it. Statuses stay `PENDING`/`UNSYNCING` until the worker settles them. Set and
+ * remove are one statement each (`associations.set`: insert or refresh-and-revive;
+ * `associations.remove`: only the remover that changed the row queues the unsync), so replicas
+ * doing the same at once neither duplicate an association nor unsync it twice.
  */
 import { randomUUID } from 'node:crypto'
-import type { Transact } from '../../db/database.js'
-import type { AssociationRow, AssociationsRepo } from '../../db/associations-repo.js'
+import type { AssociationRow } from '../../db/associations-repo.js'
 import type { DestinationRow } from '../../db/destinations-repo.js'
+import type { MountRow } from '../../db/mounts-repo.js'
+import type { Repositories, Store } from '../../db/store/repositories.js'
 import type { KvChange } from '../kv/kv-events.js'
-import type { SyncMountLookup as MountService } from '../mounts/mount-lookup.js'
 import { badRequest, notFound } from '../vault/errors.js'
 import { decodeString } from '../vault/field-decode.js'
 import { createGlobalAssociationList, type GlobalAssociationList } from './association-global-list.js'
@@ -23,27 +27,36 @@ import { effectiveNameTemplate, parseNameTemplate, renderNameTemplate, templateF
 import type { EnqueueOptions, SyncOutbox } from './outbox.js'
 import type { DestinationAssociations, DestinationOfSecret } from './sync-types.js'
 
-/** Called inside the transaction of an explicit (Vault API) `set` or `remove` (association rules track these). */
+/** Called inside the unit of work of an explicit (Vault API) `set` or `remove` (association rules track these). */
 export interface ExplicitChangeHook {
-  set: (a: AssociationRow) => void
-  remove: (a: AssociationRow) => void
+  set: (a: AssociationRow) => void | Promise<void>
+  remove: (a: AssociationRow) => void | Promise<void>
 }
 
 /** What associations need to know of KV v2 (provided by the KV service). */
 export interface SecretSource {
   /** True when the secret's metadata exists at `path` of the mount `accessor` (D-15.15). */
-  secretExists: (accessor: string, path: string) => boolean
+  secretExists: (accessor: string, path: string) => Promise<boolean>
   /** Top-level keys of the version a sync would push now (`[]` when none is active). */
-  currentKeys: (accessor: string, path: string) => string[]
+  currentKeys: (accessor: string, path: string) => Promise<string[]>
+}
+
+/** A value or its promise (the mount service's lookups may be either; always awaited). */
+type Maybe<T> = T | Promise<T>
+
+/** What sync asks of the mount table (`mounts/mount-service.ts`). */
+export interface SyncMounts {
+  byAccessor: (accessor: string) => Maybe<MountRow | undefined>
+  byPath: (path: string) => Maybe<MountRow | undefined>
+  isKvV2: (row: MountRow) => boolean
+  resolve: (path: string) => Maybe<{ mount: MountRow, rest: string } | undefined>
 }
 
 export interface AssociationServiceDeps {
-  /** Runs a function in one SQLite transaction. */
-  transact: Transact
-  associations: AssociationsRepo
+  store: Store
   outbox: Pick<SyncOutbox, 'enqueue'>
-  destinations: Pick<DestinationService, 'find' | 'refusePurging' | 'byId'>
-  mounts: Pick<MountService, 'byAccessor' | 'byPath' | 'isKvV2' | 'resolve'>
+  destinations: Pick<DestinationService, 'find' | 'refusePurging'>
+  mounts: SyncMounts
   secrets: SecretSource
   now: () => number
 }
@@ -76,29 +89,31 @@ const ASSOCIATED_SECRETS = Buffer.from('{"associated_secrets":')
 
 /** Creates the association service. */
 export function createAssociationService (deps: AssociationServiceDeps) {
-  const { transact, associations, outbox, destinations, mounts, secrets, now } = deps
+  const { store, outbox, destinations, mounts, secrets, now } = deps
+  // Inside a unit of work these run on it (ambient units, db/store/unit-scope.ts).
+  const associations = store.repos.associations
 
-  function liveDestination (type: string, name: string): DestinationRow {
-    const { row } = destinations.find(type, name)
+  async function liveDestination (type: string, name: string): Promise<DestinationRow> {
+    const { row } = await destinations.find(type, name)
     if (row === undefined) throw badRequest(`destination ${JSON.stringify(name)} of type ${JSON.stringify(type)} does not exist`)
     return row
   }
 
   // The maintained per-destination view (issue 16): set/remove/list join pre-serialised fragments.
-  const mountPath = (accessor: string): string | undefined => mounts.byAccessor(accessor)?.path
-  const view = createAssociationListView({ transact, associations, mountPath })
-  const globalList = createGlobalAssociationList({ transact, associations, mountPath })
+  const mountPath = async (accessor: string): Promise<string | undefined> => (await mounts.byAccessor(accessor))?.path
+  const view = createAssociationListView({ store, mountPath })
+  const globalList = createGlobalAssociationList({ store, mountPath })
 
   /** `data` of the destination's association map as UTF-8 JSON pieces (DestinationAssociationsSchema bytes). */
-  function listJsonOf (dest: DestinationRow): Buffer[] {
+  async function listJsonOf (dest: DestinationRow): Promise<Buffer[]> {
     const tail = Buffer.from(`,"store_name":${JSON.stringify(dest.name)},"store_type":${JSON.stringify(dest.type)}}`, 'utf8')
-    return [ASSOCIATED_SECRETS, ...view.associatedSecretsJson(dest.id), tail]
+    return [ASSOCIATED_SECRETS, ...await view.associatedSecretsJson(dest.id), tail]
   }
   const parsed = (pieces: readonly Buffer[]): DestinationAssociations => JSON.parse(Buffer.concat(pieces).toString('utf8'))
 
   /** D-20: under `secret-path` an unusable external name is reported at set time. */
-  function nameProblem (dest: DestinationRow, a: AssociationRow, mountPath: string): string | undefined {
-    const { driver } = destinations.find(dest.type, dest.name)
+  async function nameProblem (dest: DestinationRow, a: AssociationRow, mountPath: string): Promise<string | undefined> {
+    const { driver } = await destinations.find(dest.type, dest.name)
     const rendered = renderNameTemplate(parseNameTemplate(a.name_template), templateFields({
       destinationType: dest.type, destinationName: dest.name, mountPath, mountAccessor: a.accessor, secretPath: a.secret_path
     }))
@@ -108,128 +123,126 @@ export function createAssociationService (deps: AssociationServiceDeps) {
 
   /**
    * Creates (or refreshes and revives) the association of `secretPath` on `dest` inside the
-   * caller's transaction: snapshots template and granularity (D-1), marks targets `PENDING` and
+   * caller's unit of work (`associations.set`, one statement): snapshots template and granularity (D-1), marks targets `PENDING` and
    * queues it with `enqueue`. A caller that checked the external name already passes `named`:
    * then the name is not checked again, and with `named.problem` the targets show
    * `CLIENT_SIDE_ERROR` `problem` and nothing is queued. The secret must exist (callers check).
    */
-  function attach (dest: DestinationRow, mountRow: { accessor: string, path: string }, secretPath: string, at: number,
-    enqueue: EnqueueOptions, named?: { problem?: string }): AssociationRow {
-    const existing = associations.find(dest.id, mountRow.accessor, secretPath)
+  async function attach (dest: DestinationRow, mountRow: { accessor: string, path: string }, secretPath: string, at: number,
+    enqueue: EnqueueOptions, named?: { problem?: string }): Promise<AssociationRow> {
     const options = parseStoredOptions(dest.options)
     const template = effectiveNameTemplate(options.secret_name_template, options.granularity)
-    let a: AssociationRow
-    if (existing === undefined) {
-      a = {
-        id: randomUUID(), destination_id: dest.id, accessor: mountRow.accessor, mount_path: mountRow.path,
-        secret_path: secretPath, granularity: options.granularity, name_template: template, removed: 0,
-        status: 'PENDING', message: null, created_at: at, updated_at: at
-      }
-      associations.insert(a)
-    } else {
-      associations.refresh(existing.id, options.granularity, template, 'PENDING', at)
-      a = { ...existing, granularity: options.granularity, name_template: template, removed: 0, status: 'PENDING', message: null, updated_at: at }
-      associations.setTargetsStatus(a.id, 'PENDING', null, at)
-    }
+    const { row: a, inserted } = await associations.set({
+      id: randomUUID(), destination_id: dest.id, accessor: mountRow.accessor, mount_path: mountRow.path,
+      secret_path: secretPath, granularity: options.granularity, name_template: template, removed: 0,
+      status: 'PENDING', message: null, created_at: at, updated_at: at
+    })
+    if (!inserted) await associations.setTargetsStatus(a.id, 'PENDING', null, at)
     if (a.granularity === 'secret-path') {
-      const invalid = named === undefined ? nameProblem(dest, a, mountRow.path) : named.problem
-      associations.upsertTarget({
+      const invalid = named === undefined ? await nameProblem(dest, a, mountRow.path) : named.problem
+      await associations.upsertTarget({
         association_id: a.id, sub_key: '', status: invalid === undefined ? 'PENDING' : 'CLIENT_SIDE_ERROR', message: invalid ?? null, updated_at: at
       })
     } else {
-      for (const key of secrets.currentKeys(mountRow.accessor, secretPath)) {
-        associations.upsertTarget({ association_id: a.id, sub_key: key, status: 'PENDING', message: null, updated_at: at })
+      for (const key of await secrets.currentKeys(mountRow.accessor, secretPath)) {
+        await associations.upsertTarget({ association_id: a.id, sub_key: key, status: 'PENDING', message: null, updated_at: at })
       }
     }
     if (named?.problem !== undefined) {
       // Refused before any write (an invalid or colliding name): shown at once, never queued.
-      associations.setStatus(a.id, 'CLIENT_SIDE_ERROR', named.problem, at)
-      associations.setTargetsStatus(a.id, 'CLIENT_SIDE_ERROR', named.problem, at)
+      await associations.setStatus(a.id, 'CLIENT_SIDE_ERROR', named.problem, at)
+      await associations.setTargetsStatus(a.id, 'CLIENT_SIDE_ERROR', named.problem, at)
       return a
     }
-    outbox.enqueue(a.id, at, enqueue)
+    await outbox.enqueue(a.id, at, enqueue)
     return a
   }
 
-  /** Marks a live association `UNSYNCING` and queues the unsync (D-2); a removed one is left alone. */
-  function detach (a: AssociationRow, at: number, whenFull: EnqueueOptions['whenFull']): void {
+  /**
+   * Marks a live association `UNSYNCING` and queues the unsync (D-2), inside the caller's unit
+   * of work; a removed one is left alone (`associations.remove` changes it at most once, so of
+   * concurrent removers exactly one queues the unsync).
+   */
+  async function detach (a: AssociationRow, at: number, whenFull: EnqueueOptions['whenFull']): Promise<void> {
     if (a.removed !== 0) return
-    associations.setRemoved(a.id, 'UNSYNCING', at)
-    outbox.enqueue(a.id, at, { status: 'UNSYNCING', whenFull })
+    if (await associations.remove(a.id, 'UNSYNCING', at) === undefined) return
+    await outbox.enqueue(a.id, at, { status: 'UNSYNCING', whenFull })
   }
 
   /** Listeners of the explicit (Vault API) set and remove, called inside their transaction. */
   const explicitHooks: ExplicitChangeHook[] = []
 
-  /** Stores one `set` (caller's transaction): checks mount and secret, then `attach`. Returns the destination. */
-  function applySet (type: string, name: string, { mount, secretPath }: { mount: string, secretPath: string }): DestinationRow {
-    const dest = liveDestination(type, name)
+  /** Stores one `set` (caller's unit of work): checks mount and secret, then `attach`. Returns the destination. */
+  async function applySet (type: string, name: string, { mount, secretPath }: { mount: string, secretPath: string }): Promise<DestinationRow> {
+    const dest = await liveDestination(type, name)
     destinations.refusePurging(dest)
-    const mountRow = mounts.byPath(mount)
+    const mountRow = await mounts.byPath(mount)
     if (mountRow === undefined || mount === '') throw badRequest(`no mount found at ${mount}/`)
     if (!mounts.isKvV2(mountRow)) throw badRequest(`only KV version 2 mounts can be synced; ${mountRow.path} is ${mountRow.type}`)
-    if (secretPath === '' || secretPath.endsWith('/') || !secrets.secretExists(mountRow.accessor, secretPath)) {
+    if (secretPath === '' || secretPath.endsWith('/') || !await secrets.secretExists(mountRow.accessor, secretPath)) {
       throw badRequest(SECRET_NOT_FOUND)
     }
     // An explicit set always writes (a refresh, D-8), even when nothing changed. A full
-    // queue refuses the request (D-15.14): the transaction stores nothing.
-    const a = attach(dest, mountRow, secretPath, now(), { refresh: true, whenFull: 'refuse' })
-    for (const h of explicitHooks) h.set(a)
+    // queue refuses the request (D-15.14): the unit of work stores nothing.
+    const a = await attach(dest, mountRow, secretPath, now(), { refresh: true, whenFull: 'refuse' })
+    for (const h of explicitHooks) await h.set(a)
     return dest
   }
 
-  /** Stores one `remove` (caller's transaction); returns the destination. */
-  function applyRemove (type: string, name: string, { mount, secretPath }: { mount: string, secretPath: string }): DestinationRow {
-    const dest = liveDestination(type, name)
+  /** Stores one `remove` (caller's unit of work); returns the destination. */
+  async function applyRemove (type: string, name: string, { mount, secretPath }: { mount: string, secretPath: string }): Promise<DestinationRow> {
+    const dest = await liveDestination(type, name)
     destinations.refusePurging(dest)
-    const mountRow = mounts.byPath(mount)
-    const a = (mountRow === undefined ? undefined : associations.find(dest.id, mountRow.accessor, secretPath)) ??
-      associations.findByRecordedPath(dest.id, `${mount}/`, secretPath)
+    const mountRow = await mounts.byPath(mount)
+    const a = (mountRow === undefined ? undefined : await associations.find(dest.id, mountRow.accessor, secretPath)) ??
+      await associations.findByRecordedPath(dest.id, `${mount}/`, secretPath)
     if (a !== undefined) {
-      detach(a, now(), 'refuse')
-      for (const h of explicitHooks) h.remove(a)
+      await detach(a, now(), 'refuse')
+      for (const h of explicitHooks) await h.remove(a)
     }
     return dest
   }
 
   /** `GET sys/sync/destinations/:type/:name/associations` as UTF-8 JSON pieces (to send in order). @throws VaultError 404 for a missing destination. */
-  function listForDestinationJson (type: string, name: string): Buffer[] {
-    const { row } = destinations.find(type, name)
+  async function listForDestinationJson (type: string, name: string): Promise<Buffer[]> {
+    const { row } = await destinations.find(type, name)
     if (row === undefined) throw notFound()
-    return listJsonOf(row)
+    return await listJsonOf(row)
   }
 
   /** `associations/set` answered as UTF-8 JSON pieces (see `set`). */
-  function setJson (type: string, name: string, body: Record<string, unknown>): Buffer[] {
+  async function setJson (type: string, name: string, body: Record<string, unknown>): Promise<Buffer[]> {
     const target = associationSetTarget(body)
     // The answer is read after the commit: the view never holds what a rollback undid.
-    return listJsonOf(transact(() => applySet(type, name, target)))
+    return await listJsonOf(await store.transaction(async () => await applySet(type, name, target)))
   }
 
   /** `associations/remove` answered as UTF-8 JSON pieces (see `remove`). */
-  function removeJson (type: string, name: string, body: Record<string, unknown>): Buffer[] {
+  async function removeJson (type: string, name: string, body: Record<string, unknown>): Promise<Buffer[]> {
     const target = associationSetTarget(body)
-    return listJsonOf(transact(() => applyRemove(type, name, target)))
+    return await listJsonOf(await store.transaction(async () => await applyRemove(type, name, target)))
   }
+
+  const parsedOf = async (pieces: Promise<readonly Buffer[]>): Promise<DestinationAssociations> => parsed(await pieces)
 
   return {
     /**
-     * Registers `hook`, called inside the transaction of every explicit `set` (with the
+     * Registers `hook`, called (and awaited) inside the unit of work of every explicit `set` (with the
      * association) and `remove` (with the association found, removed or not), whichever of the
      * object or JSON variants answers. A hook that throws rolls the request back.
      */
     onExplicitChange (hook: ExplicitChangeHook): void { explicitHooks.push(hook) },
 
     /**
-     * For callers that already hold a transaction (association rules, `src/rules/`): `attach`
-     * above, for a destination row and mount they have checked.
+     * For callers inside a unit of work (association rules, `src/rules/`): `attach` above, for a
+     * destination row and mount they have checked.
      */
     attachInTransaction: attach,
-    /** For callers that already hold a transaction: `associations/remove` of one association row. */
+    /** For callers inside a unit of work: `associations/remove` of one association row. */
     detachInTransaction: detach,
 
     /** `GET sys/sync/destinations/:type/:name/associations`. @throws VaultError 404 for a missing destination. */
-    listForDestination: (type: string, name: string): DestinationAssociations => parsed(listForDestinationJson(type, name)),
+    listForDestination: async (type: string, name: string): Promise<DestinationAssociations> => await parsedOf(listForDestinationJson(type, name)),
     listForDestinationJson,
 
     /**
@@ -239,16 +252,16 @@ export function createAssociationService (deps: AssociationServiceDeps) {
      * @throws VaultError 400 (missing field, unknown/non-KV-v2 mount, folder or missing secret,
      *   missing destination, purge running), 503 when the queue is full.
      */
-    set: (type: string, name: string, body: Record<string, unknown>): DestinationAssociations => parsed(setJson(type, name, body)),
+    set: async (type: string, name: string, body: Record<string, unknown>): Promise<DestinationAssociations> => await parsedOf(setJson(type, name, body)),
     setJson,
 
     /**
-     * Several `set`s on one destination in one transaction (all or none), answering nothing: for
+     * Several `set`s on one destination in one unit of work (all or none), answering nothing: for
      * callers that do not need the map (association rules, seeding). Same checks and errors as `set`.
      */
-    setMany (type: string, name: string, bodies: ReadonlyArray<Record<string, unknown>>): void {
+    async setMany (type: string, name: string, bodies: ReadonlyArray<Record<string, unknown>>): Promise<void> {
       const targets = bodies.map(associationSetTarget)
-      transact(() => { for (const t of targets) applySet(type, name, t) })
+      await store.transaction(async () => { for (const t of targets) await applySet(type, name, t) })
     },
 
     /**
@@ -256,32 +269,32 @@ export function createAssociationService (deps: AssociationServiceDeps) {
      * it stays listed. Removing what is not associated changes nothing. Answers the whole map.
      * @throws VaultError 400 (missing field or destination, purge running), 503 queue full.
      */
-    remove: (type: string, name: string, body: Record<string, unknown>): DestinationAssociations => parsed(removeJson(type, name, body)),
+    remove: async (type: string, name: string, body: Record<string, unknown>): Promise<DestinationAssociations> => await parsedOf(removeJson(type, name, body)),
     removeJson,
 
     /** `LIST sys/sync/associations` data (D-32.1); removed associations are left out. A fresh copy. */
-    listAll: (): GlobalAssociationList => structuredClone(globalList.list()),
+    listAll: async (): Promise<GlobalAssociationList> => structuredClone(await globalList.list()),
 
     /** The same as UTF-8 JSON (kept until the associations change); undefined when there is none. */
-    listAllJson: (): Buffer | undefined => globalList.json(),
+    listAllJson: async (): Promise<Buffer | undefined> => await globalList.json(),
 
     /**
      * `GET sys/sync/associations/destinations?mount=&secret_name=` (§3.13): every destination the
      * secret is associated with, removed ones included (they show `UNSYNCING`/`UNSYNCED`).
      * @throws VaultError 404 `{"errors":[]}` when there is none (D-15.13).
      */
-    destinationsOf (mountInput: string, secretInput: string): { associated_destinations: Record<string, DestinationOfSecret> } {
+    async destinationsOf (mountInput: string, secretInput: string): Promise<{ associated_destinations: Record<string, DestinationOfSecret> }> {
       const mount = normalizeMount(mountInput)
       const secretPath = secretInput.replace(/^\/+/, '')
-      const accessor = mounts.byPath(mount)?.accessor
+      const accessor = (await mounts.byPath(mount))?.accessor
       const rows = accessor !== undefined
-        ? associations.ofSecret(accessor, secretPath)
-        : associations.allOfLiveDestinations().filter((a) => a.mount_path === `${mount}/` && a.secret_path === secretPath)
+        ? await associations.ofSecret(accessor, secretPath)
+        : (await associations.allOfLiveDestinations()).filter((a) => a.mount_path === `${mount}/` && a.secret_path === secretPath)
       const out: Record<string, DestinationOfSecret> = {}
       for (const a of rows) {
-        const dest = destinations.byId(a.destination_id)
+        const dest = await store.repos.destinations.byId(a.destination_id)
         if (dest === undefined || dest.deleted_at !== null) continue
-        out[`${dest.type}/${dest.name}`] = { type: dest.type, name: dest.name, ...associationSummary(a, associations.targets(a.id)) }
+        out[`${dest.type}/${dest.name}`] = { type: dest.type, name: dest.name, ...associationSummary(a, await associations.targets(a.id)) }
       }
       if (Object.keys(out).length === 0) throw notFound()
       return { associated_destinations: out }
@@ -291,23 +304,24 @@ export function createAssociationService (deps: AssociationServiceDeps) {
      * `GET sys/sync/associations/:mount/*secret`: the path form, split by longest mount prefix.
      * @throws VaultError 404 as `destinationsOf`, or when no mount serves the path.
      */
-    destinationsOfPath (path: string): { associated_destinations: Record<string, DestinationOfSecret> } {
-      const found = mounts.resolve(normalizeMount(path))
+    async destinationsOfPath (path: string): Promise<{ associated_destinations: Record<string, DestinationOfSecret> }> {
+      const found = await mounts.resolve(normalizeMount(path))
       if (found === undefined || found.rest === '') throw notFound()
-      return this.destinationsOf(found.mount.path, found.rest)
+      return await this.destinationsOf(found.mount.path, found.rest)
     },
 
     /**
-     * The KV change hook (registered in `services.kvChangeHooks`): runs inside KV's transaction
-     * and queues every live association of the changed secret; when the queue is full the
-     * association shows `INTERNAL_VAULT_ERROR` `sync queue is full` instead (D-15.14), and a KV
-     * write never fails because of sync.
+     * The KV change hook (registered in `services.kvChangeHooks`, `KvChangeHook`): awaited by KV
+     * inside its unit of work, `repos` being the unit's repositories (the store's when absent:
+     * inside a unit they run on it anyway); queues every live association of the changed secret.
+     * When the queue is full the association shows `INTERNAL_VAULT_ERROR` `sync queue is full`
+     * instead (D-15.14), and a KV write never fails because of sync.
      */
-    recordKvChange (change: KvChange): void {
+    async recordKvChange (change: KvChange, repos: Pick<Repositories, 'associations'> = store.repos): Promise<void> {
       const at = now()
       // Queued work shows PENDING until the worker takes it (also while sync is disabled).
-      for (const a of associations.ofSecret(change.accessor, change.path)) {
-        if (a.removed === 0) outbox.enqueue(a.id, at, { status: 'PENDING', whenFull: 'error' })
+      for (const a of await repos.associations.ofSecret(change.accessor, change.path)) {
+        if (a.removed === 0) await outbox.enqueue(a.id, at, { status: 'PENDING', whenFull: 'error' })
       }
     }
   }

@@ -1,9 +1,11 @@
 /**
  * Sync destinations (spec/vault-sync-api.md §3.3-3.8; decisions D-2, D-15.2-5, D-15.10):
  * create-or-update, merge-patch, read with redaction, list (all, by type) and delete with
- * `purge` / `force_delete`. Each write runs in one synchronous SQLite transaction; secret
- * fields are sealed with the row's id as AAD and never leave this module in clear except to
- * the worker through `configOf`.
+ * `purge` / `force_delete`. Storage goes through the async `Store` (either engine): each write is
+ * one unit of work, and update, purge and delete start with `destinations.liveForUpdate` (the
+ * row locked on PostgreSQL, so replicas do not lose each other's changes). Secret fields are
+ * sealed with the row's id as AAD and never leave this module in clear except to the worker
+ * through `configOf`.
  *
  * Purge (D-15.4): `DELETE ?purge=true` on a destination with live associations sets
  * `purge_state = 'purging'`, shows every association as `UNSYNCING` and queues it; the worker
@@ -12,10 +14,9 @@
  * refuses and `set`/`remove` work again.
  */
 import { randomUUID } from 'node:crypto'
-import type { Transact } from '../../db/database.js'
-import type { AssociationsRepo } from '../../db/associations-repo.js'
 import type { DestinationRow, DestinationsRepo } from '../../db/destinations-repo.js'
 import type { OutboxRepo } from '../../db/outbox-repo.js'
+import type { Repositories, Store } from '../../db/store/repositories.js'
 import type { Sealer } from '../crypto/seal.js'
 import type { SyncDriver, WriteMode } from '../drivers/driver.js'
 import type { DriverRegistry } from '../drivers/registry.js'
@@ -56,12 +57,12 @@ export function validateDestinationName (name: string): void {
 }
 
 export interface DestinationServiceDeps {
-  /** Runs a function in one SQLite transaction. */
-  transact: Transact
-  destinations: DestinationsRepo
-  associations: Pick<AssociationsRepo, 'ofDestination'>
-  /** The queue's "nothing queued any more" side (counts, settled deletes). */
-  queue: Pick<OutboxRepo, 'countForDestination' | 'deleteSettledRemoved' | 'deleteSettledHidden'>
+  store: Store
+  /**
+   * The synchronous repositories behind `byId` and `dropSettledHidden`, which the worker's
+   * synchronous code calls until it runs on the Store (issue 18, r4-ha); nothing else uses them.
+   */
+  legacy: { destinations: Pick<DestinationsRepo, 'byId'>, queue: Pick<OutboxRepo, 'deleteSettledHidden'> }
   outbox: Pick<SyncOutbox, 'enqueue'>
   sealer: Sealer
   registry: DriverRegistry
@@ -70,7 +71,7 @@ export interface DestinationServiceDeps {
 
 /** Creates the destination service. */
 export function createDestinationService (deps: DestinationServiceDeps) {
-  const { transact, destinations, associations, queue, outbox, sealer, registry, now } = deps
+  const { store, legacy, outbox, sealer, registry, now } = deps
   const aad = (id: string): string => `destination:${id}`
 
   /**
@@ -129,11 +130,11 @@ export function createDestinationService (deps: DestinationServiceDeps) {
      * @throws VaultError 404 `unsupported path` for an unknown type; 404 `{"errors":[]}` for a
      *   PATCH of a missing destination; 400 for a bad name or field, or while purging.
      */
-    write (type: string, name: string, body: Record<string, unknown>, mode: 'write' | 'patch'): DestinationWriteResult {
+    async write (type: string, name: string, body: Record<string, unknown>, mode: 'write' | 'patch'): Promise<DestinationWriteResult> {
       const driver = driverOf(type)
       validateDestinationName(name)
-      const row = transact((): DestinationRow => {
-        const existing = destinations.live(type, name)
+      const unit = async ({ destinations, associations }: Repositories): Promise<DestinationRow> => {
+        const existing = await destinations.liveForUpdate(type, name)
         const at = now()
         if (existing === undefined) {
           if (mode === 'patch') throw notFound()
@@ -144,20 +145,26 @@ export function createDestinationService (deps: DestinationServiceDeps) {
             options: JSON.stringify(config.options), created_at: at, updated_at: at, purge_state: null,
             purge_initiated_at: null, purge_error: null, deleted_at: null
           }
-          destinations.insert(created)
+          await destinations.insert(created)
           return created
         }
         refusePurging(existing)
         const config = applyWrite(driver, configOf(existing), body, mode === 'patch' ? 'patch' : 'update')
         const updated = { ...existing, connection: JSON.stringify(config.connection), sealed_secrets: sealSecrets(existing.id, config.secrets), options: JSON.stringify(config.options), updated_at: at }
-        destinations.update(updated)
+        await destinations.update(updated)
         // A config change (tags, credentials, network rules) applies on the next sync of every
         // live association (Sync engine issue); template and granularity stay snapshotted (D-1).
         if (updated.connection !== existing.connection || updated.options !== existing.options || updated.sealed_secrets !== existing.sealed_secrets) {
           // A full queue shows the association INTERNAL_VAULT_ERROR (the reconciliation pass re-queues it).
-          for (const a of associations.ofDestination(existing.id)) if (a.removed === 0) outbox.enqueue(a.id, at, { whenFull: 'error' })
+          for (const a of await associations.ofDestination(existing.id)) if (a.removed === 0) await outbox.enqueue(a.id, at, { whenFull: 'error' })
         }
         return updated
+      }
+      // Two replicas creating the same name at once: the loser's insert breaks the live name's
+      // unique index (PostgreSQL 23505); run it again, as the update of the winner's row.
+      const row = await store.transaction(unit).catch(async (err: unknown) => {
+        if ((err as { code?: unknown })?.code !== '23505') throw err
+        return await store.transaction(unit)
       })
       for (const listener of writtenListeners) listener(row.id)
       const warning = unknownFieldsWarning(body, knownFields(driver))
@@ -168,24 +175,24 @@ export function createDestinationService (deps: DestinationServiceDeps) {
     onWritten (listener: (id: string) => void): void { writtenListeners.push(listener) },
 
     /** `GET sys/sync/destinations/:type/:name`. @throws VaultError 404 (unknown type: `unsupported path`). */
-    read (type: string, name: string): DestinationView {
+    async read (type: string, name: string): Promise<DestinationView> {
       const driver = driverOf(type)
-      const row = destinations.live(type, name)
+      const row = await store.repos.destinations.live(type, name)
       if (row === undefined) throw notFound()
       return view(row, driver)
     },
 
     /** `LIST sys/sync/destinations`: names grouped by type (keys `<type>/`). */
-    listAll (): { keys: string[], key_info: Record<string, string[]>, total_destinations: number } {
+    async listAll (): Promise<{ keys: string[], key_info: Record<string, string[]>, total_destinations: number }> {
       const keyInfo: Record<string, string[]> = {}
-      const rows = destinations.allLive()
+      const rows = await store.repos.destinations.allLive()
       for (const r of rows) (keyInfo[`${r.type}/`] ??= []).push(r.name)
       return { keys: Object.keys(keyInfo).sort(), key_info: keyInfo, total_destinations: rows.length }
     },
 
     /** `LIST sys/sync/destinations/:type`: names of one type (none for an unknown type). */
-    listType (type: string): { keys: string[], total_destinations: number } {
-      const names = registry.get(type) === undefined ? [] : destinations.allLive().filter((r) => r.type === type).map((r) => r.name)
+    async listType (type: string): Promise<{ keys: string[], total_destinations: number }> {
+      const names = registry.get(type) === undefined ? [] : (await store.repos.destinations.allLive()).filter((r) => r.type === type).map((r) => r.name)
       return { keys: names, total_destinations: names.length }
     },
 
@@ -194,28 +201,28 @@ export function createDestinationService (deps: DestinationServiceDeps) {
      * Missing destinations are not an error.
      * @throws VaultError 400 `destination has N associations; set purge=true to unsync and delete them`.
      */
-    delete (type: string, name: string, flags: { purge: boolean, force: boolean }): void {
+    async delete (type: string, name: string, flags: { purge: boolean, force: boolean }): Promise<void> {
       driverOf(type)
-      transact(() => {
-        const row = destinations.live(type, name)
+      await store.transaction(async ({ destinations, associations, outbox: queue }) => {
+        const row = await destinations.liveForUpdate(type, name)
         if (row === undefined) return
         // force_delete: no unsync at all; external secrets stay in place (D-15.5).
-        if (flags.force) { destinations.delete(row.id); return }
-        const live = associations.ofDestination(row.id).filter((a) => a.removed === 0)
+        if (flags.force) { await destinations.delete(row.id); return }
+        const live = (await associations.ofDestination(row.id)).filter((a) => a.removed === 0)
         if (live.length > 0) {
           if (!flags.purge) throw badRequest(`destination has ${live.length} associations; set purge=true to unsync and delete them`)
           if (row.purge_state === 'purging') return
           const at = now()
           // A full queue refuses the purge (503); nothing changes.
-          for (const a of live) outbox.enqueue(a.id, at, { status: 'UNSYNCING', whenFull: 'refuse' })
-          destinations.setPurge(row.id, 'purging', at, null)
+          for (const a of live) await outbox.enqueue(a.id, at, { status: 'UNSYNCING', whenFull: 'refuse' })
+          await destinations.setPurge(row.id, 'purging', at, null)
           return
         }
         // Only removed associations are left: drop the settled ones; keep the row hidden
         // while unsyncs are still queued (the worker drops it once they settle).
-        queue.deleteSettledRemoved(row.id)
-        if (queue.countForDestination(row.id) > 0) destinations.hide(row.id, now())
-        else destinations.delete(row.id)
+        await queue.deleteSettledRemoved(row.id)
+        if (await queue.countForDestination(row.id) > 0) await destinations.hide(row.id, now())
+        else await destinations.delete(row.id)
       })
     },
 
@@ -226,19 +233,27 @@ export function createDestinationService (deps: DestinationServiceDeps) {
      * The live destination `type`/`name` and its type.
      * @throws VaultError 404 `unsupported path` for an unknown type.
      */
-    find (type: string, name: string): { row: DestinationRow | undefined, driver: SyncDriver } {
+    async find (type: string, name: string): Promise<{ row: DestinationRow | undefined, driver: SyncDriver }> {
       const driver = driverOf(type)
-      return { row: destinations.live(type, name), driver }
+      return { row: await store.repos.destinations.live(type, name), driver }
     },
+
+    /** The type `type` (its driver). @throws VaultError 404 `unsupported path` for an unknown type. */
+    driverOf,
 
     /**
      * Drops destinations hidden by a DELETE (D-2) once none of their unsyncs is queued; the
-     * worker calls this after settling outbox rows. Returns how many were dropped.
+     * worker calls this after settling outbox rows. Returns how many were dropped. Synchronous
+     * over the SQLite connection until the worker runs on the Store (`await` it).
      */
-    dropSettledHidden: (): number => queue.deleteSettledHidden(),
+    dropSettledHidden: (): number => legacy.queue.deleteSettledHidden(),
 
-    /** The destination row with `id` (hidden ones included), or `undefined`. */
-    byId: (id: string): DestinationRow | undefined => destinations.byId(id),
+    /**
+     * The destination row with `id` (hidden ones included), or `undefined`: synchronous over the
+     * SQLite connection, for the worker until it runs on the Store (`await` it); services read
+     * `store.repos.destinations.byId`.
+     */
+    byId: (id: string): DestinationRow | undefined => legacy.destinations.byId(id),
 
     /** The decrypted configuration of a destination row (for the worker). */
     configOf

@@ -3,19 +3,29 @@
  * set/remove, KV changes, destination updates and purges, the reconciliation pass, the worker's
  * re-queue of a co-owner), so the capacity and status rules hold everywhere:
  * - a row already queued for the association costs nothing (it coalesces: its generation is
- *   bumped, D-1); a new row is refused once `queue_capacity` rows are queued;
+ *   bumped by `outbox.markDirty`, D-1); a new row is refused once `queue_capacity` rows are queued;
  * - when refused, `whenFull` says what happens: `refuse` throws Vault's 503 (the caller's
- *   transaction rolls back: an API request), `error` shows the association `INTERNAL_VAULT_ERROR`
+ *   unit of work rolls back: an API request), `error` shows the association `INTERNAL_VAULT_ERROR`
  *   `sync queue is full` (a KV write never fails because of sync; the reconciliation pass
  *   queues it later), `skip` leaves everything as it is;
  * - when queued, `status` (if given) is shown on the association and its targets.
- * `enqueue` runs inside the caller's transaction; listeners (the worker's wake-up) are called
- * after each queued row and must only schedule work.
+ *
+ * `enqueue` runs on the `Store` as one unit of work (inside the caller's unit it joins it as a
+ * savepoint); the capacity check and the insert are one repository call, `outbox.markDirtyWithin`:
+ * on SQLite under the unit's write lock, on PostgreSQL under a transaction-scoped advisory lock
+ * taken only for a new row, then one INSERT … SELECT … WHERE count < capacity … ON CONFLICT
+ * statement, so enqueuers on several replicas never exceed `queue_capacity` together (the lock
+ * is held until the enqueuing unit commits: units adding new rows queue behind each other).
+ *
+ * Listeners (the worker's wake-up) are called after each queued row and must only schedule work.
+ * `enqueueNow` is the same rules synchronously over the SQLite connection, for the worker's
+ * synchronous transactions until the worker runs on the Store (issue 18, r4-ha).
  */
 import type { AssociationsRepo } from '../../db/associations-repo.js'
 import type { OutboxRepo } from '../../db/outbox-repo.js'
+import type { Repositories, Store } from '../../db/store/repositories.js'
 import { VaultError } from '../vault/errors.js'
-import type { SyncConfigService } from './sync-config-service.js'
+import type { SyncConfig } from './sync-types.js'
 
 export interface EnqueueOptions {
   /** An explicit `associations/set`: write even when nothing changed (D-8). */
@@ -27,52 +37,94 @@ export interface EnqueueOptions {
 }
 
 export interface SyncOutboxDeps {
-  outbox: Pick<OutboxRepo, 'markDirty' | 'has' | 'count'>
-  associations: Pick<AssociationsRepo, 'setStatus' | 'setTargetsStatus'>
-  config: Pick<SyncConfigService, 'get'>
+  store: Pick<Store, 'transaction'>
+  /** The sync config: `read` for `enqueue`, `get` (synchronous) for `enqueueNow`. */
+  config: { read: () => Promise<SyncConfig>, get: () => SyncConfig }
+  /** The synchronous repositories behind `enqueueNow` (the worker's interim path). */
+  legacy: {
+    outbox: Pick<OutboxRepo, 'markDirty' | 'has' | 'count'>
+    associations: Pick<AssociationsRepo, 'setStatus' | 'setTargetsStatus'>
+  }
 }
 
 /** The message of an association that could not be queued. */
 export const QUEUE_FULL_MESSAGE = 'sync queue is full'
 
-/** Creates the enqueue side of the outbox. */
-export function createSyncOutbox ({ outbox, associations, config }: SyncOutboxDeps) {
-  const listeners: Array<() => void> = []
+const queueFull = (capacity: number): VaultError =>
+  new VaultError(503, [`sync queue is full (queue_capacity=${capacity}); retry later`])
 
-  /** True when queuing `associationId` fits in `queue_capacity` (an existing row always fits). */
-  function hasRoom (associationId: string): boolean {
-    return outbox.has(associationId) || outbox.count() < config.get().queue_capacity
+/** Creates the enqueue side of the outbox. */
+export function createSyncOutbox ({ store, config, legacy }: SyncOutboxDeps) {
+  const listeners: Array<() => void> = []
+  const notify = (): void => { for (const l of listeners) l() }
+
+  async function enqueueIn (repos: Repositories, associationId: string, at: number, opts: EnqueueOptions): Promise<boolean> {
+    const { queue_capacity: capacity } = await config.read()
+    if (await repos.outbox.markDirtyWithin(associationId, at, opts.refresh === true, capacity) === undefined) {
+      if (opts.whenFull === 'refuse') throw queueFull(capacity)
+      if (opts.whenFull === 'error') {
+        await repos.associations.setStatus(associationId, 'INTERNAL_VAULT_ERROR', QUEUE_FULL_MESSAGE, at)
+        await repos.associations.setTargetsStatus(associationId, 'INTERNAL_VAULT_ERROR', QUEUE_FULL_MESSAGE, at)
+      }
+      return false
+    }
+    if (opts.status !== undefined) {
+      await repos.associations.setStatus(associationId, opts.status, null, at)
+      await repos.associations.setTargetsStatus(associationId, opts.status, null, at)
+    }
+    return true
   }
 
-  const queueFull = (): VaultError =>
-    new VaultError(503, [`sync queue is full (queue_capacity=${config.get().queue_capacity}); retry later`])
-
   return {
-    hasRoom,
     /**
-     * Queues `associationId` at `at` (epoch ms) under the rules above; true when queued.
+     * Queues `associationId` at `at` (epoch ms) under the rules above, in one unit of work (the
+     * caller's, when called inside one); resolves true when queued.
+     * @throws VaultError 503 when full and `whenFull` is `refuse` (nothing of the enqueue is kept).
+     */
+    async enqueue (associationId: string, at: number, opts: EnqueueOptions): Promise<boolean> {
+      const queued = await store.transaction(async (repos) => await enqueueIn(repos, associationId, at, opts))
+      if (queued) notify()
+      return queued
+    },
+    /**
+     * `enqueue` synchronously over the SQLite connection, inside the caller's synchronous
+     * transaction: the worker's interim path (re-queue of co-owners, reconciliation, drift
+     * repairs) until it runs on the Store.
      * @throws VaultError 503 when full and `whenFull` is `refuse`.
      */
-    enqueue (associationId: string, at: number, opts: EnqueueOptions): boolean {
-      if (!hasRoom(associationId)) {
-        if (opts.whenFull === 'refuse') throw queueFull()
-        if (opts.whenFull === 'error') {
-          associations.setStatus(associationId, 'INTERNAL_VAULT_ERROR', QUEUE_FULL_MESSAGE, at)
-          associations.setTargetsStatus(associationId, 'INTERNAL_VAULT_ERROR', QUEUE_FULL_MESSAGE, at)
+    enqueueNow (associationId: string, at: number, opts: EnqueueOptions): boolean {
+      const { outbox, associations } = legacy
+      if (!outbox.has(associationId)) {
+        const { queue_capacity: capacity } = config.get()
+        if (outbox.count() >= capacity) {
+          if (opts.whenFull === 'refuse') throw queueFull(capacity)
+          if (opts.whenFull === 'error') {
+            associations.setStatus(associationId, 'INTERNAL_VAULT_ERROR', QUEUE_FULL_MESSAGE, at)
+            associations.setTargetsStatus(associationId, 'INTERNAL_VAULT_ERROR', QUEUE_FULL_MESSAGE, at)
+          }
+          return false
         }
-        return false
       }
       if (opts.status !== undefined) {
         associations.setStatus(associationId, opts.status, null, at)
         associations.setTargetsStatus(associationId, opts.status, null, at)
       }
       outbox.markDirty(associationId, at, opts.refresh === true)
-      for (const l of listeners) l()
+      notify()
       return true
     },
-    /** Calls `listener` after every queued row (inside the caller's transaction: schedule only). */
-    onEnqueued (listener: () => void): void { listeners.push(listener) }
+    /** Calls `listener` after every queued row (after the enqueue: schedule only). */
+    onEnqueued (listener: (() => void)): void { listeners.push(listener) }
   }
 }
 
 export type SyncOutbox = ReturnType<typeof createSyncOutbox>
+
+/**
+ * The worker's interim view of the outbox (`sync.work.outbox`): `enqueue` is `enqueueNow`
+ * (synchronous, inside a `transact`) until the worker runs on the Store.
+ */
+export interface InterimOutbox {
+  enqueue: SyncOutbox['enqueueNow']
+  onEnqueued: SyncOutbox['onEnqueued']
+}

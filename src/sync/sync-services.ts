@@ -1,8 +1,12 @@
 /**
  * Wiring of the secrets-sync services (called by `services.ts`, the composition root): the
- * repos over one database, the outbox's `enqueue`, and the config, destination and association
- * services over the destination-type registry it is given. KV v2 is the only secret source
- * (`kv.secretExists`, `kv.readCurrent`).
+ * config, destination and association services and the outbox's `enqueue`, all on the async
+ * `Store` (either engine), over the destination-type registry it is given. KV v2 is the only
+ * secret source (`kv.secretExists`, `kv.readCurrent`, awaited: they may be async).
+ *
+ * `db` is still taken for the worker's synchronous members only (`work.transact`, the sync
+ * repositories, `outbox.enqueueNow`, `syncConfig.get`, `destinationService.byId` /
+ * `dropSettledHidden`), until the worker runs on the Store (issue 18, r4-ha).
  */
 import type { Db } from '../../db/database.js'
 import { transactor } from '../../db/database.js'
@@ -10,20 +14,28 @@ import { createAssociationsRepo } from '../../db/associations-repo.js'
 import { createDestinationsRepo } from '../../db/destinations-repo.js'
 import type { MetaRepo } from '../../db/meta-repo.js'
 import { createOutboxRepo } from '../../db/outbox-repo.js'
+import type { Store } from '../../db/store/repositories.js'
 import type { Sealer } from '../crypto/seal.js'
 import type { DriverRegistry } from '../drivers/registry.js'
-import type { SyncKvReads as KvService } from '../kv/kv-sync-reads.js'
-import type { SyncMountLookup as MountService } from '../mounts/mount-lookup.js'
-import { createAssociationService, type SecretSource } from './association-service.js'
+import type { KvCurrentState } from '../kv/kv-metadata-ops.js'
+import { createAssociationService, type SecretSource, type SyncMounts } from './association-service.js'
 import { createDestinationService } from './destination-service.js'
 import { createSyncOutbox } from './outbox.js'
 import { createSyncConfigService } from './sync-config-service.js'
 
+/** What sync reads of KV v2; either form (plain or promise) is awaited. */
+export interface SyncKv {
+  secretExists: (accessor: string, path: string) => boolean | Promise<boolean>
+  readCurrent: (accessor: string, path: string) => KvCurrentState | undefined | Promise<KvCurrentState | undefined>
+}
+
 export interface SyncServicesDeps {
+  store: Store
+  /** The SQLite connection behind the worker's interim synchronous members (see above). */
   db: Db
-  meta: MetaRepo
-  mounts: MountService
-  kv: Pick<KvService, 'secretExists' | 'readCurrent'>
+  meta: Pick<MetaRepo, 'get'>
+  mounts: SyncMounts
+  kv: SyncKv
   sealer: Sealer
   /** Clock, epoch ms. */
   now: () => number
@@ -32,28 +44,45 @@ export interface SyncServicesDeps {
 }
 
 /** Builds the sync services. */
-export function createSyncServices ({ db, meta, mounts, kv, sealer, now, registry }: SyncServicesDeps) {
+export function createSyncServices ({ store, db, meta, mounts, kv, sealer, now, registry }: SyncServicesDeps) {
   const transact = transactor(db)
   const associations = createAssociationsRepo(db)
   const queue = createOutboxRepo(db)
   const destinationsRepo = createDestinationsRepo(db)
-  const syncConfig = createSyncConfigService({ meta })
-  const outbox = createSyncOutbox({ outbox: queue, associations, config: syncConfig })
+  const syncConfig = createSyncConfigService({ store, meta })
+  const outbox = createSyncOutbox({ store, config: syncConfig, legacy: { outbox: queue, associations } })
   const destinationService = createDestinationService({
-    transact, destinations: destinationsRepo, associations, queue, outbox, sealer, registry, now
+    store, legacy: { destinations: destinationsRepo, queue }, outbox, sealer, registry, now
   })
   const secrets: SecretSource = {
-    secretExists: (accessor, path) => kv.secretExists(accessor, path),
-    currentKeys: (accessor, path) => Object.keys(kv.readCurrent(accessor, path)?.data ?? {})
+    secretExists: async (accessor, path) => await kv.secretExists(accessor, path),
+    currentKeys: async (accessor, path) => Object.keys((await kv.readCurrent(accessor, path))?.data ?? {})
   }
   const associationService = createAssociationService({
-    transact, associations, outbox, destinations: destinationService, mounts, secrets, now
+    store, outbox, destinations: destinationService, mounts, secrets, now
   })
   return {
     syncConfig,
     destinationService,
     associationService,
-    /** What the sync worker works on directly (outbox -> worker): the repos, `enqueue`, transactions. */
-    work: { transact, associations, queue, destinations: destinationsRepo, outbox }
+    /**
+     * What the sync worker works on directly (outbox -> worker):
+     * - `store`: the async storage (units of work: `store.transaction`, repositories: `store.repos`);
+     * - `enqueue(associationId, at, opts): Promise<boolean>`: `outbox.ts`'s rules in one unit of
+     *   work (joins the caller's unit when called inside one);
+     * - `outbox.onEnqueued(listener)`: called after every queued row (wake-up);
+     * - interim, synchronous over the SQLite connection until the worker runs on the Store:
+     *   `transact`, `associations`, `queue`, `destinations` (the `db/*.ts` repositories) and
+     *   `outbox.enqueue` (= `enqueueNow`, inside a `transact`).
+     */
+    work: {
+      store,
+      enqueue: outbox.enqueue,
+      transact,
+      associations,
+      queue,
+      destinations: destinationsRepo,
+      outbox: { enqueue: outbox.enqueueNow, onEnqueued: outbox.onEnqueued }
+    }
   }
 }

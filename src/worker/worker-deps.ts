@@ -12,7 +12,7 @@ import type { DriverRegistry } from '../drivers/registry.js'
 import type { SyncKvReads as KvService } from '../kv/kv-sync-reads.js'
 import type { SyncMountLookup as MountService } from '../mounts/mount-lookup.js'
 import type { DestinationService } from '../sync/destination-service.js'
-import type { SyncOutbox } from '../sync/outbox.js'
+import type { InterimOutbox } from '../sync/outbox.js'
 import type { SyncConfigService } from '../sync/sync-config-service.js'
 
 export interface WorkerServices {
@@ -23,7 +23,7 @@ export interface WorkerServices {
     queue: OutboxRepo
     destinations: Pick<DestinationsRepo, 'delete' | 'setPurge' | 'allLive'>
     /** Queuing other associations (co-owners, reconciliation) under the capacity rules. */
-    outbox: Pick<SyncOutbox, 'enqueue'>
+    outbox: Pick<InterimOutbox, 'enqueue'>
   }
   registry: DriverRegistry
   destinationService: Pick<DestinationService, 'byId' | 'configOf' | 'dropSettledHidden'>

@@ -62,7 +62,7 @@ t.test('vault_secrets_sync_azure_destination: create (POST), read, update (every
   await vault.write(path, writeData(updated))
   const after = destinationState(await vault.read(path), 'tf-dest')
   t.same(after, { ...created, client_id: 'rotated-client', custom_tags: { foo: 'baz' }, allowed_ports: [443], disable_strict_networking: true })
-  const row = server.services.destinationService.find('azure-kv', 'tf-dest').row!
+  const row = (await server.services.destinationService.find('azure-kv', 'tf-dest')).row!
   t.equal(server.services.destinationService.configOf(row).secrets.client_secret, 'rotated-secret', 'credentials rotate in place')
 
   await vault.delete(path)

@@ -2,7 +2,8 @@
  * The sync outbox and the read models over it on PostgreSQL (`OutboxRepository`,
  * `SyncStatusRepository`, `MetricsRepository`; SQLite twins in `db/outbox-repo.ts`,
  * `sync-status-repo.ts`, `metrics-repo.ts`). `markDirty` coalesces in one statement (concurrent
- * marks each bump the generation once); `claim` leases due rows in one statement, skipping rows
+ * marks each bump the generation once), and `markDirtyWithin` keeps the queue within its capacity
+ * across replicas (an advisory lock for new rows, then count and insert in one statement); `claim` leases due rows in one statement, skipping rows
  * another replica is claiming at that moment (`FOR UPDATE SKIP LOCKED`).
  */
 import type { ClaimedRow, OutboxRow, QueueRow, StatusAssociationRow } from '../../outbox-repo.js'
@@ -10,7 +11,20 @@ import type { StatusCount, TypeCount } from '../../metrics-repo.js'
 import type { AssociationsRepository, DestinationsRepository, MetricsRepository, OutboxRepository, SyncStatusRepository } from '../repositories.js'
 import { statement, type Sql } from './pg-sql.js'
 
+/** Advisory lock class of the outbox (two-int advisory locks: its own key space); key 0: the queue's capacity. */
+const OUTBOX_LOCK_CLASS = 1987
+
 const O = {
+  bump: statement('outbox_bump', `UPDATE sync_outbox SET generation = generation + 1, attempts = 0, first_failure_at = NULL,
+    refresh = greatest(refresh, $2), next_attempt_at = $3 WHERE association_id = $1 RETURNING generation`),
+  lockCapacity: statement('outbox_lock_capacity', `SELECT pg_advisory_xact_lock(${OUTBOX_LOCK_CLASS}, 0)`),
+  // Inserted only while there is room; a row another unit inserted meanwhile coalesces.
+  markWithin: statement('outbox_mark_within', `INSERT INTO sync_outbox (association_id, generation, refresh, lease_until,
+    attempts, next_attempt_at, created_at) SELECT $1, 1, $2, NULL, 0, $3, $3
+    WHERE EXISTS (SELECT 1 FROM sync_outbox WHERE association_id = $1) OR (SELECT count(*) FROM sync_outbox) < $4
+    ON CONFLICT (association_id) DO UPDATE SET generation = sync_outbox.generation + 1, attempts = 0,
+    first_failure_at = NULL, refresh = greatest(sync_outbox.refresh, excluded.refresh),
+    next_attempt_at = excluded.next_attempt_at RETURNING generation`),
   mark: statement('outbox_mark', `INSERT INTO sync_outbox (association_id, generation, refresh, lease_until, attempts,
     next_attempt_at, created_at) VALUES ($1, 1, $2, NULL, 0, $3, $3)
     ON CONFLICT (association_id) DO UPDATE SET generation = sync_outbox.generation + 1, attempts = 0,
@@ -58,6 +72,14 @@ export function pgOutboxRepository (sql: Sql): OutboxRepository {
   return {
     markDirty: async (id, now, refresh = false) =>
       (await sql.one<{ generation: number }>(O.mark, [id, refresh ? 1 : 0, now]))?.generation as number,
+    markDirtyWithin: async (id, now, refresh, capacity) => {
+      const bumped = await sql.one<{ generation: number }>(O.bump, [id, refresh ? 1 : 0, now])
+      if (bumped !== undefined) return bumped.generation
+      // A new row: one capacity lock holder at a time; the next statement's snapshot is taken
+      // after the lock is granted, so it counts every row the previous holders committed.
+      await sql.run(O.lockCapacity)
+      return (await sql.one<{ generation: number }>(O.markWithin, [id, refresh ? 1 : 0, now, capacity]))?.generation
+    },
     has: async (id) => (await sql.one(O.byAssociation, [id])) !== undefined,
     byAssociation: async (id) => await sql.one<OutboxRow>(O.byAssociation, [id]),
     count: async () => (await sql.one<{ n: number }>(O.count))?.n ?? 0,

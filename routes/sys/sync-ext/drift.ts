@@ -35,7 +35,7 @@ export function driftRoutes (app: FastifyInstance, { drift }: Pick<Services, 'dr
       }),
       response: settings
     }
-  }, async (request: Req) => ok(request, drift.settings(request.params.type, request.params.name)))
+  }, async (request: Req) => ok(request, await drift.settings(request.params.type, request.params.name)))
   app.route({
     method: ['POST', 'PUT'],
     url,
@@ -50,7 +50,7 @@ export function driftRoutes (app: FastifyInstance, { drift }: Pick<Services, 'dr
       }),
       response: settings
     },
-    handler: async (request: Req) => ok(request, drift.update(request.params.type, request.params.name, request.body ?? {}))
+    handler: async (request: Req) => ok(request, await drift.update(request.params.type, request.params.name, request.body ?? {}))
   })
   app.delete(url, {
     schema: {
@@ -63,7 +63,7 @@ export function driftRoutes (app: FastifyInstance, { drift }: Pick<Services, 'dr
       })
     }
   }, async (request: Req, reply: FastifyReply) => {
-    drift.reset(request.params.type, request.params.name)
+    await drift.reset(request.params.type, request.params.name)
     return noContent(reply)
   })
   app.get('/v1/sys/sync-ext/destinations/:type/:name/plan', {
@@ -78,5 +78,5 @@ export function driftRoutes (app: FastifyInstance, { drift }: Pick<Services, 'dr
       }),
       response: { 200: envelope(DriftPlanSchema) }
     }
-  }, async (request: Req) => ok(request, drift.plan(request.params.type, request.params.name, request.query)))
+  }, async (request: Req) => ok(request, await drift.plan(request.params.type, request.params.name, request.query)))
 }

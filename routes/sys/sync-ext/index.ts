@@ -27,7 +27,7 @@ export function syncExtRoutes (app: FastifyInstance, { syncExt }: Pick<Services,
       }),
       response: { 200: envelope(SyncExtStatusSchema) }
     }
-  }, async (request) => ok(request, syncExt.status.status()))
+  }, async (request) => ok(request, await syncExt.status.status()))
 
   app.route({
     method: ['POST', 'PUT'],
@@ -42,6 +42,6 @@ export function syncExtRoutes (app: FastifyInstance, { syncExt }: Pick<Services,
       }),
       response: { 200: envelope(NamePreviewSchema) }
     },
-    handler: async (request: BodyReq) => ok(request, syncExt.previewName(request.body ?? {}))
+    handler: async (request: BodyReq) => ok(request, await syncExt.previewName(request.body ?? {}))
   })
 }

@@ -61,7 +61,7 @@ export function ruleRoutes (app: FastifyInstance, { rules, driverRegistry }: Pic
       const body = request.body ?? {}
       const dryRun = request.query.dry_run !== undefined && parseGoBool(request.query.dry_run) === true
       const { type, name, rule } = request.params
-      const data = rules.create(type, name, rule, body, { acl, policies: token.policies }, dryRun)
+      const data = await rules.create(type, name, rule, body, { acl, policies: token.policies }, dryRun)
       const warning = unknownFieldsWarning(body, RULE_FIELDS)
       return ok(request, data, { warnings: warning === undefined ? [] : [warning] })
     }
@@ -77,7 +77,7 @@ export function ruleRoutes (app: FastifyInstance, { rules, driverRegistry }: Pic
       }),
       response: { 200: envelope(RuleSchema) }
     }
-  }, async (request: Req) => ok(request, rules.read(request.params.type, request.params.name, request.params.rule)))
+  }, async (request: Req) => ok(request, await rules.read(request.params.type, request.params.name, request.params.rule)))
 
   app.delete(`${base}/:rule`, {
     schema: {
@@ -90,7 +90,7 @@ export function ruleRoutes (app: FastifyInstance, { rules, driverRegistry }: Pic
       })
     }
   }, async (request: Req, reply: FastifyReply) => {
-    rules.delete(request.params.type, request.params.name, request.params.rule)
+    await rules.delete(request.params.type, request.params.name, request.params.rule)
     return noContent(reply)
   })
 
@@ -105,5 +105,5 @@ export function ruleRoutes (app: FastifyInstance, { rules, driverRegistry }: Pic
       }),
       response: { 200: envelope(RuleListSchema) }
     }
-  }, async (request: Req) => list(request, rules.list(request.params.type, request.params.name)))
+  }, async (request: Req) => list(request, await rules.list(request.params.type, request.params.name)))
 }

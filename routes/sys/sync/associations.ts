@@ -29,7 +29,7 @@ export function associationRoutes (app: FastifyInstance, { associationService }:
   // Kept as its JSON bytes until the associations change (src/sync/association-global-list.ts).
   app.get('/v1/sys/sync/associations/', { schema: { openapi: listDoc, response: { 200: envelope(AssociationListSchema) } } }, async (request, reply) => {
     if (!isListRequest(request)) throw notFound()
-    const data = associationService.listAllJson()
+    const data = await associationService.listAllJson()
     if (data === undefined) throw notFound()
     return sendOkJson(request, reply, [data])
   })
@@ -48,7 +48,7 @@ export function associationRoutes (app: FastifyInstance, { associationService }:
     const { mount, secret_name: secretName } = request.query
     if (mount === undefined || mount === '') throw badRequest('missing required field "mount"')
     if (secretName === undefined || secretName === '') throw badRequest('missing required field "secret_name"')
-    return ok(request, associationService.destinationsOf(mount, secretName))
+    return ok(request, await associationService.destinationsOf(mount, secretName))
   })
   const byPathDoc = documented({
     operationId: 'system-read-sync-associations-mount-secret_name',
@@ -59,5 +59,5 @@ export function associationRoutes (app: FastifyInstance, { associationService }:
     responses: { 200: destinations, 404: none }
   })
   app.get('/v1/sys/sync/associations/*', { schema: { openapi: byPathDoc, response } }, async (request: PathReq) =>
-    ok(request, associationService.destinationsOfPath(request.params['*'])))
+    ok(request, await associationService.destinationsOfPath(request.params['*'])))
 }

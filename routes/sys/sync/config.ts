@@ -19,7 +19,7 @@ export function syncConfigRoutes (app: FastifyInstance, { syncConfig }: Pick<Ser
   // operationIds as in Vault's OpenAPI document (decisions D-10).
   const config = vaultData('The secrets-sync configuration', SyncConfigSchema)
   const schema = (doc: Omit<OperationDoc, 'responses'>) => ({ openapi: documented({ ...doc, responses: { 200: config } }), response: { 200: envelope(SyncConfigSchema) } })
-  app.get('/v1/sys/sync/config', { schema: schema({ operationId: 'system-read-sync-config', summary: 'Read the secrets-sync configuration' }) }, async (request) => ok(request, syncConfig.get()))
+  app.get('/v1/sys/sync/config', { schema: schema({ operationId: 'system-read-sync-config', summary: 'Read the secrets-sync configuration' }) }, async (request) => ok(request, await syncConfig.read()))
   app.patch('/v1/sys/sync/config', {
     schema: schema({
       operationId: 'system-patch-sync-config',
@@ -30,7 +30,7 @@ export function syncConfigRoutes (app: FastifyInstance, { syncConfig }: Pick<Ser
   }, async (request: BodyReq) => {
     const body = request.body ?? {}
     const warning = unknownFieldsWarning(body, SYNC_CONFIG_FIELDS)
-    return ok(request, syncConfig.patch(body), { warnings: warning === undefined ? [] : [warning] })
+    return ok(request, await syncConfig.patch(body), { warnings: warning === undefined ? [] : [warning] })
   })
-  app.delete('/v1/sys/sync/config', { schema: schema({ operationId: 'system-delete-sync-config', summary: 'Reset the secrets-sync configuration to its defaults' }) }, async (request) => ok(request, syncConfig.reset()))
+  app.delete('/v1/sys/sync/config', { schema: schema({ operationId: 'system-delete-sync-config', summary: 'Reset the secrets-sync configuration to its defaults' }) }, async (request) => ok(request, await syncConfig.reset()))
 }

@@ -40,7 +40,7 @@ export function destinationAssociationRoutes (app: FastifyInstance, { associatio
   })
   // The map is kept pre-serialised (src/sync/association-list-view.ts); the schema documents it.
   app.get(base, { schema: { openapi: readDoc, response } }, async (request: Req, reply) =>
-    sendOkJson(request, reply, associationService.listForDestinationJson(request.params.type, request.params.name)))
+    sendOkJson(request, reply, await associationService.listForDestinationJson(request.params.type, request.params.name)))
   for (const op of ['set', 'remove'] as const) {
     app.route({
       method: ['POST', 'PUT'],
@@ -57,7 +57,7 @@ export function destinationAssociationRoutes (app: FastifyInstance, { associatio
       },
       handler: async (request: Req, reply) => {
         const body = request.body ?? {}
-        const data = associationService[`${op}Json`](request.params.type, request.params.name, body)
+        const data = await associationService[`${op}Json`](request.params.type, request.params.name, body)
         const warning = unknownFieldsWarning(body, FIELDS)
         return sendOkJson(request, reply, data, warning === undefined ? [] : [warning])
       }

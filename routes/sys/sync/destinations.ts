@@ -42,7 +42,7 @@ export function destinationRoutes (app: FastifyInstance, { destinationService, d
   })
   app.get('/v1/sys/sync/destinations/', { schema: { openapi: listAllDoc, response: { 200: envelope(DestinationListSchema) } } }, async (request) => {
     if (!isListRequest(request)) throw notFound()
-    const { keys, key_info: keyInfo, total_destinations: total } = destinationService.listAll()
+    const { keys, key_info: keyInfo, total_destinations: total } = await destinationService.listAll()
     return list(request, keys, { key_info: keyInfo, total_destinations: total })
   })
   app.get('/v1/sys/sync/destinations', { schema: { openapi: hidden('Vault has no read here: 405 (the list is at the trailing-slash path)') } }, async () => { throw unsupportedOperation() })
@@ -51,7 +51,7 @@ export function destinationRoutes (app: FastifyInstance, { destinationService, d
   // Registered per type too, so `<type>/` never reaches the `<type>/:name` read route.
   const listType = async (request: FastifyRequest, type: string): Promise<unknown> => {
     if (!isListRequest(request)) throw notFound()
-    const { keys, total_destinations: total } = destinationService.listType(type)
+    const { keys, total_destinations: total } = await destinationService.listType(type)
     return list(request, keys, { total_destinations: total })
   }
   const listTypeDoc = documented({
@@ -85,7 +85,7 @@ export function destinationRoutes (app: FastifyInstance, { destinationService, d
     const doc = (op: string, rest: Omit<OperationDoc, 'operationId'>) => ({ openapi: documented({ operationId: `system-${op}-sync-destinations-${type}-name`, params: NAME, ...rest }), response })
     app.get(`/v1/sys/sync/destinations/${type}/`, { schema: listSchema }, async (request) => await listType(request, type))
     const write = (mode: 'write' | 'patch') => async (request: NameReq) => {
-      const { view, warnings } = destinationService.write(type, request.params.name, request.body ?? {}, mode)
+      const { view, warnings } = await destinationService.write(type, request.params.name, request.body ?? {}, mode)
       return ok(request, view, { warnings })
     }
     app.route({
@@ -109,7 +109,7 @@ export function destinationRoutes (app: FastifyInstance, { destinationService, d
     }, write('patch'))
     app.get(url, {
       schema: doc('read', { summary: `Read an ${type} destination`, responses: { 200: vaultData('The destination (secrets redacted)', data), 404: errorBody('No such destination', []) } })
-    }, async (request: NameReq) => ok(request, destinationService.read(type, request.params.name)))
+    }, async (request: NameReq) => ok(request, await destinationService.read(type, request.params.name)))
     app.delete(url, {
       schema: {
         openapi: documented({
@@ -124,7 +124,7 @@ export function destinationRoutes (app: FastifyInstance, { destinationService, d
     }, async (request: NameReq, reply: FastifyReply) => {
       const purge = decodeBool(request.query.purge, 'purge') ?? false
       const force = decodeBool(request.query.force_delete, 'force_delete') ?? false
-      destinationService.delete(type, request.params.name, { purge, force })
+      await destinationService.delete(type, request.params.name, { purge, force })
       return noContent(reply)
     })
   }

@@ -33,6 +33,28 @@ contract(t, engines, 'concurrent marks of one association each bump the generati
   t.strictSame([...generations].sort((x, y) => x - y), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
 })
 
+contract(t, engines, 'markDirtyWithin: a queued association coalesces even when full; a new one only while there is room', async (t, store) => {
+  await seed(store.repos, ['a', 'b', 'c'])
+  const within = async (id: string, refresh = false): Promise<number | undefined> =>
+    await store.transaction(async (r) => await r.outbox.markDirtyWithin(id, NOW, refresh, 2))
+  t.equal(await within('a'), 1)
+  t.equal(await within('b', true), 1)
+  t.equal(await within('c'), undefined, 'full: nothing written')
+  t.equal(await store.repos.outbox.has('c'), false)
+  t.equal(await within('a', true), 2, 'coalesces when full')
+  t.match(await store.repos.outbox.byAssociation('a'), { generation: 2, refresh: 1 })
+  t.equal(await store.repos.outbox.count(), 2)
+})
+
+contract(t, engines, 'concurrent markDirtyWithin of new rows never exceed the capacity', async (t, store) => {
+  const ids = Array.from({ length: 12 }, (_, i) => `n${i}`)
+  await seed(store.repos, ids)
+  const results = await Promise.all(ids.map(async (id) =>
+    await store.transaction(async (r) => await r.outbox.markDirtyWithin(id, NOW, false, 5))))
+  t.equal(results.filter((g) => g !== undefined).length, 5, 'exactly capacity rows queued')
+  t.equal(await store.repos.outbox.count(), 5)
+})
+
 contract(t, engines, 'claim leases due rows earliest first; leases, retries, completion by generation', async (t, { repos }) => {
   await seed(repos, ['a', 'b', 'c', 'd'])
   await repos.outbox.markDirty('a', NOW + 2)

@@ -110,7 +110,7 @@ t.test('hundreds of associations set in shuffled order (the view splits its chun
     t.equal(res.statusCode, 200)
   }
   await sameBytes(t, s, 'big', '300 associations inserted one by one')
-  s.services.associationService.setMany('azure-kv', 'big', names.slice(0, 50).map((p) => ({ mount: 'secret', secret_name: p })))
+  await s.services.associationService.setMany('azure-kv', 'big', names.slice(0, 50).map((p) => ({ mount: 'secret', secret_name: p })))
   await sameBytes(t, s, 'big', 'after 50 refreshes')
 })
 
@@ -119,9 +119,9 @@ t.test('setMany stores several associations in one transaction, all or none', as
   await createAzureDestination(s.app, 'd1')
   for (const p of ['a', 'b']) await putSecret(s.app, 'secret', p, { v: '1' })
   const service = s.services.associationService
-  t.throws(() => { service.setMany('azure-kv', 'd1', [{ mount: 'secret', secret_name: 'a' }, { mount: 'secret', secret_name: 'missing' }]) }, 'a missing secret refuses the batch')
+  await t.rejects(service.setMany('azure-kv', 'd1', [{ mount: 'secret', secret_name: 'a' }, { mount: 'secret', secret_name: 'missing' }]), 'a missing secret refuses the batch')
   t.same(json(await vault(s.app, 'GET', `${D}/d1/associations`)).data.associated_secrets, {}, 'nothing stored')
-  service.setMany('azure-kv', 'd1', [{ mount: 'secret', secret_name: 'a' }, { mount: 'secret', secret_name: 'b' }])
+  await service.setMany('azure-kv', 'd1', [{ mount: 'secret', secret_name: 'a' }, { mount: 'secret', secret_name: 'b' }])
   t.equal(Object.keys(json(await vault(s.app, 'GET', `${D}/d1/associations`)).data.associated_secrets).length, 2)
   await sameBytes(t, s, 'd1', 'after setMany')
 })

@@ -41,7 +41,7 @@ t.test('POST to an existing name updates: omitted fields kept, custom_tags repla
   t.equal(d.options.secret_name_template, 'vault/{{ .MountAccessor }}/{{ .SecretPath }}/{{ .SecretKey }}', 'the secret-key default')
   t.equal(d.connection_details.client_id, 'rotated-id')
   t.equal(d.connection_details.key_vault_uri, AZURE_BODY.key_vault_uri)
-  const row = services.destinationService.find('azure-kv', 'd1').row!
+  const row = (await services.destinationService.find('azure-kv', 'd1')).row!
   t.equal(services.destinationService.configOf(row).secrets.client_secret, CLIENT_SECRET, 'secret kept')
 })
 
@@ -51,18 +51,18 @@ t.test('PATCH merges tags, removes tags_to_remove, keeps the secret on "*****" a
   let res = await mergePatch(app, `${D}/d1`, { custom_tags: { team: 'b', owner: 'x' }, tags_to_remove: 'env', client_secret: '*****' })
   t.equal(res.statusCode, 200)
   t.same(json(res).data.options.custom_tags, { team: 'b', owner: 'x' })
-  const secretOf = (): string => services.destinationService.configOf(services.destinationService.find('azure-kv', 'd1').row!).secrets.client_secret
-  t.equal(secretOf(), CLIENT_SECRET)
+  const secretOf = async (): Promise<string> => services.destinationService.configOf((await services.destinationService.find('azure-kv', 'd1')).row!).secrets.client_secret
+  t.equal(await secretOf(), CLIENT_SECRET)
   res = await mergePatch(app, `${D}/d1`, { client_secret: 'new-secret-value' })
   t.equal(json(res).data.connection_details.client_secret, '*****')
-  t.equal(secretOf(), 'new-secret-value')
+  t.equal(await secretOf(), 'new-secret-value')
   res = await mergePatch(app, `${D}/d1`, { granularity: 'secret-key' })
   t.equal(res.statusCode, 200, 'the default template follows the granularity (D-15.9)')
   t.equal(json(res).data.options.secret_name_template, 'vault/{{ .MountAccessor }}/{{ .SecretPath }}/{{ .SecretKey }}')
   res = await mergePatch(app, `${D}/d1`, { client_secret: '' })
   t.equal(res.statusCode, 400, 'clearing the secret needs the AZURE_CLIENT_SECRET fallback')
   t.same(json(res).errors, ["client_secret is required (or set the server's AZURE_CLIENT_SECRET environment variable)"])
-  t.equal(secretOf(), 'new-secret-value')
+  t.equal(await secretOf(), 'new-secret-value')
   res = await mergePatch(app, `${D}/nope`, { client_id: 'x' })
   t.equal(res.statusCode, 404)
   t.same(json(res), { errors: [] })
@@ -138,7 +138,7 @@ t.test('env fallbacks fill missing connection fields at sync time; reads show wh
   t.equal(res.statusCode, 200)
   t.same(json(res).data.connection_details, { client_id: '', cloud: 'cloud', key_vault_uri: '', tenant_id: '' }, 'no client_secret when none is stored')
   const { effectiveAzureConnection } = await import('../../../../src/drivers/azure-kv/azure-kv-config.js')
-  const config = services.destinationService.configOf(services.destinationService.find('azure-kv', 'envd').row!)
+  const config = services.destinationService.configOf((await services.destinationService.find('azure-kv', 'envd')).row!)
   t.same(effectiveAzureConnection(config, { keyVaultUri: 'https://from-env.vault.azure.net', tenantId: 'env-tenant', clientId: 'env-client', clientSecret: 'env-secret' }),
     {
       keyVaultUri: 'https://from-env.vault.azure.net', tenantId: 'env-tenant', clientId: 'env-client', clientSecret: 'env-secret', cloud: 'cloud',
