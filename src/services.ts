@@ -3,6 +3,7 @@
  * database into the services that routes and the worker call. `server.ts` and the tests call
  * `createServices`; nothing else constructs services.
  */
+import { createSqliteStore } from '../db/store/sqlite-store.js'
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { Db } from '../db/database.js'
 import { createKvRepo, kvRepoScope } from '../db/kv-repo.js'
@@ -132,6 +133,8 @@ export function createServices ({ db, sealKey, auditFile, now: injectedNow, regi
   return {
     /** The database handle, for the composition root and tests; no service receives it. */
     db,
+    /** The async storage interface over `db` (db/store/; the sync worker works on it, issue 18). */
+    store: createSqliteStore(db),
     sealer,
     now,
     cluster,
