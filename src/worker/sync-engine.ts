@@ -11,7 +11,8 @@ import type { Services } from '../services.js'
 import { OWNS_EVERYTHING, type WorkOwnership } from './ownership.js'
 import { createSyncWorker, type SyncWorker } from './worker.js'
 
-type EngineServices = Pick<Services, 'store' | 'syncWork' | 'driverRegistry' | 'destinationService' | 'kv' | 'mounts' | 'syncConfig' | 'now' | 'targetDigestKey' | 'driftKey'>
+/** The composed services the worker is built from. */
+export type EngineServices = Pick<Services, 'store' | 'syncWork' | 'driverRegistry' | 'destinationService' | 'kv' | 'mounts' | 'syncConfig' | 'now' | 'targetDigestKey' | 'driftKey'>
 
 /** How the worker shares work with other replicas (issue 18); absent: one process owns everything (SQLite). */
 export interface EngineReplication {
