@@ -165,7 +165,8 @@ export function createSyncWorker ({ services, settings, log, observer }: WorkerD
 
   function begin (row: ClaimedRow, fence: Fence): void {
     const controller = new AbortController()
-    const signal = AbortSignal.any([abort.signal, controller.signal])
+    // Replicas: an attempt also stops when its vault is lost. One process owning everything never loses one.
+    const signal = ownership.scope() === undefined ? abort.signal : AbortSignal.any([abort.signal, controller.signal])
     setMaxListeners(0, signal)
     const done = process(row, fence, signal)
       .catch((err) => {

@@ -201,3 +201,25 @@ if (db !== undefined) {
     t.same(survivor.wrote, ['kv1/kv1-s0'])
   })
 }
+
+if (db !== undefined) {
+  t.test('maintenance: exactly one holder runs the reconciliation; when it leaves, the other takes over', async (t) => {
+    const { api, ids, replicas, check } = await cluster(t, 1)
+    const holderId = async (): Promise<string | null | undefined> => (await readLeases(rowsOf(check), ['maintenance']))[0]?.holder
+    const holder = replicas.find((r) => r.ownership.maintains())!
+    const other = replicas.find((r) => r !== holder)!
+    t.equal(other.ownership.maintains(), false, 'one holder only')
+    t.equal(await holderId(), holder.id)
+    // An errored association with nothing queued: only a reconciliation queues it again.
+    const errored = ids[0]
+    await api.repos.associations.setStatus(errored, 'EXTERNAL_SERVICE_ERROR', 'boom', Date.now() - 3_600_000)
+    await other.worker.reconcileNow()
+    t.equal(await api.repos.outbox.has(errored), false, 'a replica without the maintenance lease does not reconcile')
+    await holder.keeper.close() // a clean shutdown gives the lease up at once
+    await waitFor(() => other.ownership.maintains(), 'the other replica to take maintenance')
+    t.equal(await holderId(), other.id)
+    t.equal(holder.ownership.maintains(), false)
+    await other.worker.reconcileNow()
+    await waitFor(async () => (await api.repos.associations.byId(errored))?.status === 'SYNCED', 'the reconciled association to sync')
+  })
+}
