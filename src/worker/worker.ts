@@ -23,6 +23,7 @@ import { setMaxListeners } from 'node:events'
 import type { FastifyBaseLogger as Logger } from 'fastify'
 import type { ClaimedRow } from '../../db/outbox-repo.js'
 import { LeaseLostError, type Fence } from '../../db/store/fence.js'
+import { outsideUnits } from '../../db/store/unit-scope.js'
 import { internalSyncError } from '../drivers/sync-error.js'
 import type { OpResult } from '../drivers/target-ops.js'
 import type { SyncObserver } from '../metrics/sync-metrics.js'
@@ -101,7 +102,11 @@ export function createSyncWorker ({ services, settings, log, observer }: WorkerD
     if (immediate === undefined) timer = setTimeout(run, Math.min(delayMs, 2 ** 31 - 1))
   }
 
-  function run (): void {
+  // A wake-up may come from inside a unit of work (an enqueue's listener): the timers it sets
+  // would inherit the unit's scope, so the loop always runs outside any (`outsideUnits`).
+  function run (): void { outsideUnits(loop) }
+
+  function loop (): void {
     timer = undefined
     immediate = undefined
     if (!running || ticking !== undefined) { again ||= running; return }
@@ -187,7 +192,10 @@ export function createSyncWorker ({ services, settings, log, observer }: WorkerD
       for (const row of await store.repos.outbox.claim(at, slots, at + settings.leaseMs, scope)) {
         if (inFlight.has(row.association_id)) continue
         const fence = ownership.fenceOf(row)
-        if (fence === undefined) continue // its vault was lost meanwhile: the new owner frees and runs it
+        if (fence === undefined) { // its vault was lost since the claim: give the row back to the new owner at once
+          store.repos.outbox.retry(row.association_id, -1, at, 0, null).catch((err) => { log.warn({ err, association: row.association_id }, 'sync: could not give a row back') })
+          continue
+        }
         const allowed = spacing.allowedAt(row.association_id, at)
         if (allowed > at) { // too soon after its previous attempt: put back (write-spacing.ts)
           await settler.putBack(row, fence, allowed).catch((err) => { log.warn({ err, association: row.association_id }, 'sync: could not put a row back') })
@@ -231,7 +239,7 @@ export function createSyncWorker ({ services, settings, log, observer }: WorkerD
       warmAll().catch((err) => { log.warn({ err }, 'sync worker: could not list destinations to warm') })
     },
     /** Warms the connection of destination `id` ahead of its next sync (it was created or changed; `warm-ups.ts`). */
-    warm (id: string): void { if (running) warmUps.add([id]) },
+    warm (id: string): void { if (running) outsideUnits(() => { warmUps.add([id]) }) },
     /** Resolves when no connection warm-up is queued or running. */
     async whenWarm (): Promise<void> { await warmUps.settled() },
     /** Wakes the loop now (new work was queued, the config changed, a notification or a rescan). */
