@@ -11,7 +11,7 @@
  */
 import type { WorkerServices } from './worker-deps.js'
 
-type Deps = Pick<WorkerServices, 'store' | 'outbox' | 'destinationService'>
+type Deps = Pick<WorkerServices, 'store' | 'outbox'>
 
 /** Creates the pass over the worker's services. */
 export function createReconciler (services: Deps, settings: { unsyncedRetentionMs: number, reconcileIntervalMs: number }) {
@@ -27,7 +27,7 @@ export function createReconciler (services: Deps, settings: { unsyncedRetentionM
           if (!await services.outbox.enqueue(id, now, { whenFull: 'skip' })) break
         }
       })
-      await services.destinationService.dropSettledHidden()
+      await services.store.repos.outbox.deleteSettledHidden()
     }
   }
 }

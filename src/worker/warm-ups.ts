@@ -14,7 +14,7 @@ import type { DestinationRow } from '../../db/destinations-repo.js'
 import type { WorkerServices } from './worker-deps.js'
 import { destinationConnection } from './work-load.js'
 
-type Deps = Pick<WorkerServices, 'destinationService' | 'registry'>
+type Deps = Pick<WorkerServices, 'store' | 'destinationService' | 'registry'>
 
 /** Records a destination's vault key (the loader's `recordVaultKey`). */
 type RecordVaultKey = (d: Pick<DestinationRow, 'id' | 'vault_key'>, key: string | undefined) => Promise<void>
@@ -27,7 +27,7 @@ export function createWarmUps (services: Deps, log: Logger, recordVaultKey?: Rec
   let waiters: Array<() => void> = []
 
   async function warmOne (id: string): Promise<void> {
-    const d = await services.destinationService.byId(id)
+    const d = await services.store.repos.destinations.byId(id)
     if (d === undefined || d.deleted_at !== null || d.purge_state === 'purging') return
     const driver = services.registry.get(d.type)
     if (driver === undefined) return

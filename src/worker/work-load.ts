@@ -76,7 +76,7 @@ export function createWorkLoader (services: Deps) {
 
   /** The endpoint (store) a destination writes to, or undefined (gone, unknown type, unusable). */
   async function endpointOf (destinationId: string): Promise<string | undefined> {
-    const d = await services.destinationService.byId(destinationId)
+    const d = await store.repos.destinations.byId(destinationId)
     const driver = d === undefined ? undefined : services.registry.get(d.type)
     if (d === undefined || driver === undefined) return undefined
     return driver.endpointKey(destinationConnection(driver, await services.destinationService.configOf(d)))
@@ -110,7 +110,7 @@ export function createWorkLoader (services: Deps) {
         if (o.removed === 0 && await endpointOf(o.destination_id) === endpoint) others.push(o)
       }
       if (others.length === 0) continue
-      const dest = await services.destinationService.byId(others[0].destination_id)
+      const dest = await store.repos.destinations.byId(others[0].destination_id)
       ctx.leftInPlace.set(p, `left in place: also synced by ${dest?.name ?? others[0].destination_id}`)
       const at = services.now()
       await store.transaction(async () => { for (const o of others) await services.outbox.enqueue(o.association_id, at, { whenFull: 'error' }) })
@@ -122,7 +122,7 @@ export function createWorkLoader (services: Deps) {
     const { associations } = store.repos
     const association = await associations.byId(row.association_id)
     if (association === undefined) return { kind: 'skip', reason: 'association gone' }
-    const destination = await services.destinationService.byId(association.destination_id)
+    const destination = await store.repos.destinations.byId(association.destination_id)
     if (destination === undefined) return { kind: 'skip', reason: 'destination gone' }
     const unsyncAll = association.removed === 1 || destination.purge_state === 'purging' || destination.deleted_at !== null
     const mount = await services.mounts.byAccessor(association.accessor)

@@ -34,7 +34,7 @@ export interface SettleSettings {
   clientErrorRetryMs: number
 }
 
-type Deps = Pick<WorkerServices, 'store' | 'ownership' | 'now' | 'destinationService' | 'driftKey'>
+type Deps = Pick<WorkerServices, 'store' | 'ownership' | 'now' | 'driftKey'>
 
 /**
  * Creates the settle step; `statusSettled` is told each settled status once its transaction
@@ -83,7 +83,7 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
     const a = ctx.association
     const settled = await fenced(fence, a.id, async (repos) => await settleIn(repos, ctx, results, at))
     statusSettled?.({ association: a, destination: ctx.destination, status: settled.status, message: settled.message })
-    if (services.ownership.maintains()) await services.destinationService.dropSettledHidden()
+    if (services.ownership.maintains()) await store.repos.outbox.deleteSettledHidden() // clean-up: the maintenance holder's
     if (observer !== undefined) {
       const ops: Array<{ operation: string, status: string }> = []
       let wroteVersion = false

@@ -29,7 +29,8 @@ export interface WorkerServices {
   /** Which outbox rows this process works on, and the fence each settle carries (`ownership.ts`). */
   ownership: WorkOwnership
   registry: DriverRegistry
-  destinationService: Awaited_<Pick<DestinationService, 'byId' | 'configOf' | 'dropSettledHidden'>>
+  /** The decrypted configuration of a destination row (rows themselves come from the store). */
+  destinationService: Awaited_<Pick<DestinationService, 'configOf'>>
   kv: Awaited_<Pick<KvService, 'readCurrent'>>
   mounts: Awaited_<Pick<MountService, 'byAccessor'>>
   syncConfig: Awaited_<Pick<SyncConfigService, 'get'>>

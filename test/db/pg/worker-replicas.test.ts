@@ -70,11 +70,7 @@ async function replica (t: Test, url: string, id: string, stores: FakeStores): P
       ownership,
       outbox: { enqueue: async (id, at) => { await store.repos.outbox.markDirty(id, at); return true } },
       registry,
-      destinationService: {
-        byId: async (id) => await store.repos.destinations.byId(id),
-        configOf: (row) => ({ connection: JSON.parse(row.connection), secrets: { api_key: 'k' }, options: parseStoredOptions(row.options) }),
-        dropSettledHidden: async () => await store.repos.outbox.deleteSettledHidden()
-      },
+      destinationService: { configOf: (row) => ({ connection: JSON.parse(row.connection), secrets: { api_key: 'k' }, options: parseStoredOptions(row.options) }) },
       kv: { readCurrent: (_accessor, path) => ({ version: 1, currentVersion: 1, data: { value: `value of ${path}` }, createdTime: '', deletionTime: '', deletionAtMs: null }) },
       mounts: { byAccessor: async (accessor) => await store.repos.mounts.byAccessor(accessor) },
       syncConfig: { get: () => ({ disabled: false, queue_capacity: 100_000 }) },
