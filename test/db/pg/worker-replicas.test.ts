@@ -48,7 +48,7 @@ interface Replica {
 const settings = (url: string, replica: string) => ({ connectionUrl: url, maxParallel: 4, replica })
 
 /** Starts replica `id` on `url` writing to `stores`; everything is closed at the end of `t`. */
-async function replica (t: Test, url: string, id: string, stores: FakeStores): Promise<Replica> {
+async function replica (t: Test, url: string, id: string, stores: FakeStores, pollMs = 120_000): Promise<Replica> {
   const { log, lines } = capturingLog()
   const logger = { ...log, debug: () => {}, trace: () => {}, fatal: log.error, child: () => logger, level: 'info', silent: () => {} }
   const store = openPgStore(settings(url, id), log)
@@ -77,8 +77,8 @@ async function replica (t: Test, url: string, id: string, stores: FakeStores): P
       now: Date.now,
       targetDigestKey: (d) => d
     },
-    // The poll is far slower than any wait of these tests: only notifications wake the workers.
-    settings: { maxInFlight: 8, leaseMs: 60_000, reconcileIntervalMs: 600_000, unsyncedRetentionMs: 600_000, stopGraceMs: 1000, pollMs: 120_000, backoff: { baseMs: 100, maxMs: 1000 }, clientErrorRetryMs: 60_000 },
+    // By default the poll is far slower than any wait of these tests: only notifications wake the workers.
+    settings: { maxInFlight: 8, leaseMs: 60_000, reconcileIntervalMs: 600_000, unsyncedRetentionMs: 600_000, stopGraceMs: 1000, pollMs, backoff: { baseMs: 100, maxMs: 1000 }, clientErrorRetryMs: 60_000 },
     log: logger as never
   })
   const keeper = new LeaseKeeper({ settings: settings(url, id), replica: id, ttlMs: TTL, renewEveryMs: 600, ...keeperOptions, log })
@@ -134,10 +134,10 @@ async function balanced (c: pg.Pool | pg.Client, replicas: Replica[]): Promise<R
 }
 
 /** `seeded(t, n)` with replicas r1 and r2 started and balanced, and a pool for checks. */
-async function cluster (t: Test, n: number) {
+async function cluster (t: Test, n: number, pollMs?: number) {
   const { url, api, ids } = await seeded(t, n)
   const stores = createFakeStores()
-  const replicas = [await replica(t, url, 'r1', stores), await replica(t, url, 'r2', stores)]
+  const replicas = [await replica(t, url, 'r1', stores, pollMs), await replica(t, url, 'r2', stores, pollMs)]
   const check = createPool(settings(url, 'check'), capturingLog().log)
   t.teardown(() => check.end())
   return { api, ids, stores, replicas, check, owners: await balanced(check, replicas) }
@@ -217,5 +217,16 @@ if (db !== undefined) {
     t.equal(holder.ownership.maintains(), false)
     await other.worker.reconcileNow()
     await waitFor(async () => (await api.repos.associations.byId(errored))?.status === 'SYNCED', 'the reconciled association to sync')
+  })
+}
+
+if (db !== undefined) {
+  t.test('a lost notification costs at most one poll: with both listeners gone, queued rows are still synced', async (t) => {
+    const { api, ids, replicas } = await cluster(t, 2, 300)
+    for (const r of replicas) await r.listener.close()
+    const at = Date.now()
+    await api.transaction(async (r) => { for (const id of ids) await r.outbox.markDirty(id, at) })
+    await waitFor(async () => (await api.repos.outbox.count()) === 0, 'the polls to find and settle every row')
+    for (const id of ids) t.match(await api.repos.associations.byId(id), { status: 'SYNCED' }, `${id} synced`)
   })
 }
