@@ -24,6 +24,11 @@ export interface DestinationRow {
   purge_initiated_at: number | null
   purge_error: string | null
   deleted_at: number | null
+  /**
+   * The destination's store as its driver names it (`endpointKey`, e.g. a Key Vault's origin;
+   * never a secret), recorded by the worker (issue 18: work is owned per vault); null until then.
+   */
+  vault_key?: string | null
 }
 
 export interface DestinationsRepo {
@@ -40,6 +45,8 @@ export interface DestinationsRepo {
   hide: (id: string, at: number) => void
   /** Deletes the row; its associations, targets and outbox rows go with it (cascade). */
   delete: (id: string) => void
+  /** Records the destination's vault key (issue 18); true when it changed. */
+  setVaultKey: (id: string, vaultKey: string | null) => boolean
 }
 
 /** Prepared statements over `destinations`. */
@@ -58,6 +65,7 @@ export function createDestinationsRepo (db: Db): DestinationsRepo {
   const setPurge = db.prepare('UPDATE destinations SET purge_state = ?, purge_initiated_at = ?, purge_error = ? WHERE id = ?')
   const hide = db.prepare('UPDATE destinations SET deleted_at = ? WHERE id = ?')
   const del = db.prepare('DELETE FROM destinations WHERE id = ?')
+  const setVaultKey = db.prepare('UPDATE destinations SET vault_key = ? WHERE id = ? AND vault_key IS NOT ?')
   return {
     live: (type, name) => live.get(type, name),
     byId: (id) => byId.get(id),
@@ -66,6 +74,7 @@ export function createDestinationsRepo (db: Db): DestinationsRepo {
     update: (row) => { update.run(row) },
     setPurge: (id, state, initiatedAt, error) => { setPurge.run(state, initiatedAt, error, id) },
     hide: (id, at) => { hide.run(at, id) },
-    delete: (id) => { del.run(id) }
+    delete: (id) => { del.run(id) },
+    setVaultKey: (id, vaultKey) => setVaultKey.run(vaultKey, id, vaultKey).changes > 0
   }
 }

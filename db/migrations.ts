@@ -236,5 +236,17 @@ export const MIGRATIONS: readonly string[] = [
     UPDATE destinations SET view_gen = view_gen + 1 WHERE id = (SELECT destination_id FROM associations WHERE id = OLD.association_id);
     UPDATE associations SET view_gen = (SELECT d.view_gen FROM destinations d WHERE d.id = associations.destination_id) WHERE id = OLD.association_id;
   END;
+  `,
+  // 10 (issue 18): work owned per Key Vault. \`destinations.vault_key\` is the destination's store
+  // (the driver's endpoint key, e.g. \`https://kv1.vault.azure.net\`: plain, never a secret),
+  // recorded by the worker whenever it loads or warms the destination; on PostgreSQL each vault
+  // key is one lease (\`vault:<key>\`) and a replica claims only rows of the vaults it holds. An
+  // association records the lease and fencing epoch its last settle ran under (SQLite's one
+  // process settles under epoch 0 and records nothing).
+  `
+  ALTER TABLE destinations ADD COLUMN vault_key TEXT;
+  CREATE INDEX destinations_vault_keys ON destinations (vault_key);
+  ALTER TABLE associations ADD COLUMN settled_lease TEXT;
+  ALTER TABLE associations ADD COLUMN settled_epoch INTEGER;
   `
 ]

@@ -48,8 +48,18 @@ export interface QueueCounts {
 /** Outbox rows of one destination (metrics). */
 export interface QueueRow { type: string, name: string, depth: number, oldest_at: number | null, leased: number }
 
-/** A claimed outbox row. */
-export type ClaimedRow = OutboxRow & { first_failure_at: number | null }
+/**
+ * A claimed outbox row; a scoped claim also returns its destination's vault key (issue 18), so
+ * the worker knows which lease the row's settle runs under.
+ */
+export type ClaimedRow = OutboxRow & { first_failure_at: number | null, vault_key?: string | null }
+
+/**
+ * The rows a replica works on (issue 18: work is owned per Key Vault): those whose destination's
+ * `vault_key` is in `vaults`, and, with `unkeyed`, those whose destination has none yet (the
+ * maintenance holder's). No scope means every row (one process owns everything).
+ */
+export interface ClaimScope { vaults: readonly string[], unkeyed: boolean }
 
 export interface OutboxRepo {
   /** Inserts the row (generation 1) or bumps its generation; due at `now`, attempts reset; `refresh` is OR-ed in. */
@@ -61,12 +71,17 @@ export interface OutboxRepo {
   /** Rows of the associations of one destination. */
   countForDestination: (destinationId: string) => number
 
-  /** Leases up to `limit` due rows (`next_attempt_at <= now`, lease free or expired) until `leaseUntil`. */
-  claim: (now: number, limit: number, leaseUntil: number) => ClaimedRow[]
-  /** Earliest time a row becomes claimable, or undefined when the outbox is empty. */
-  nextDueAt: () => number | undefined
+  /** Leases up to `limit` due rows (`next_attempt_at <= now`, lease free or expired) until `leaseUntil`, within `scope` (all rows when absent). */
+  claim: (now: number, limit: number, leaseUntil: number, scope?: ClaimScope) => ClaimedRow[]
+  /** Earliest time a row (within `scope`, all when absent) becomes claimable, or undefined when there is none. */
+  nextDueAt: (scope?: ClaimScope) => number | undefined
   /** Frees every lease (start-up: the previous process died mid-attempt). Returns how many. */
   releaseAllLeases: () => number
+  /**
+   * Frees the row leases of the destinations whose vault key is in `vaults` (a replica that just
+   * took those vaults' leases: the previous owner's attempts are fenced off). Returns how many.
+   */
+  releaseVaultLeases: (vaults: readonly string[]) => number
   /** Deletes the row if its generation is still `generation`; true when deleted. */
   complete: (associationId: string, generation: number) => boolean
   /** Frees the lease and re-arms the row at `nextAt` if its generation is still `generation`; else just frees it. */
@@ -105,6 +120,19 @@ export function createOutboxRepo (db: Db): OutboxRepo {
     SELECT * FROM (SELECT next_attempt_at AS t FROM sync_outbox WHERE lease_until IS NULL ORDER BY next_attempt_at LIMIT 1)
     UNION ALL SELECT max(next_attempt_at, lease_until) AS t FROM sync_outbox INDEXED BY sync_outbox_leased WHERE lease_until IS NOT NULL)`)
   const releaseAll = db.prepare('UPDATE sync_outbox SET lease_until = NULL WHERE lease_until IS NOT NULL')
+  // Scoped forms (issue 18; SQLite itself never scopes: one process owns every vault).
+  const inScope = `SELECT a.id FROM associations a JOIN destinations d ON d.id = a.destination_id
+    WHERE d.vault_key IN (SELECT value FROM json_each(@vaults)) OR (@unkeyed = 1 AND d.vault_key IS NULL)`
+  const dueIn = db.prepare<[{ now: number, limit: number, vaults: string, unkeyed: number }], ClaimedRow>(`SELECT o.*, d.vault_key
+    FROM sync_outbox o JOIN associations a ON a.id = o.association_id JOIN destinations d ON d.id = a.destination_id
+    WHERE o.next_attempt_at <= @now AND (o.lease_until IS NULL OR o.lease_until <= @now)
+    AND (d.vault_key IN (SELECT value FROM json_each(@vaults)) OR (@unkeyed = 1 AND d.vault_key IS NULL))
+    ORDER BY o.next_attempt_at LIMIT @limit`)
+  const nextDueIn = db.prepare<[{ vaults: string, unkeyed: number }], { t: number | null }>(`SELECT
+    min(max(next_attempt_at, coalesce(lease_until, 0))) AS t FROM sync_outbox WHERE association_id IN (${inScope})`)
+  const releaseIn = db.prepare<[{ vaults: string, unkeyed: number }]>(`UPDATE sync_outbox SET lease_until = NULL
+    WHERE lease_until IS NOT NULL AND association_id IN (${inScope})`)
+  const scoped = (scope: ClaimScope) => ({ vaults: JSON.stringify(scope.vaults), unkeyed: scope.unkeyed ? 1 : 0 })
   const complete = db.prepare('DELETE FROM sync_outbox WHERE association_id = ? AND generation = ?')
   const retry = db.prepare(`UPDATE sync_outbox SET lease_until = NULL, next_attempt_at = ?, attempts = ?, first_failure_at = ?
     WHERE association_id = ? AND generation = ?`)
@@ -135,13 +163,14 @@ export function createOutboxRepo (db: Db): OutboxRepo {
     byAssociation: (id) => byAssociation.get(id),
     count: () => count.get()?.n ?? 0,
     countForDestination: (d) => countForDestination.get(d)?.n ?? 0,
-    claim: (now, limit, leaseUntil) => db.transaction(() => {
-      const rows = due.all(now, now, limit)
+    claim: (now, limit, leaseUntil, scope) => db.transaction(() => {
+      const rows = scope === undefined ? due.all(now, now, limit) : dueIn.all({ now, limit, ...scoped(scope) })
       for (const r of rows) lease.run(leaseUntil, r.association_id)
       return rows
     })(),
-    nextDueAt: () => nextDue.get()?.t ?? undefined,
+    nextDueAt: (scope) => (scope === undefined ? nextDue.get() : nextDueIn.get(scoped(scope)))?.t ?? undefined,
     releaseAllLeases: () => releaseAll.run().changes,
+    releaseVaultLeases: (vaults) => releaseIn.run(scoped({ vaults, unkeyed: false })).changes,
     complete: (id, generation) => complete.run(id, generation).changes > 0,
     retry: (id, generation, nextAt, attempts, firstFailureAt) => {
       if (retry.run(nextAt, attempts, firstFailureAt, id, generation).changes === 0) release.run(id)

@@ -3,22 +3,16 @@
  * database into the services that routes and the worker call. `server.ts` and the tests call
  * `createServices`; nothing else constructs services.
  *
- * Issue 18 (services on the async `Store`, `db/store/repositories.ts`): mounts, policies, tokens
- * (and their tune), audit's key, the seal check / cluster identity and KV v2 run on `store`. The
- * areas not moved yet (sync, rules, drift, sync-ext, the worker) still use `db` on the same SQLite
- * connection, reading mounts, ACLs and KV through the synchronous views in `legacy`; their KV
- * hooks stay synchronous (they run in the KV unit's SQLite transaction, sharing the connection).
+ * Issue 18: every service runs on the async `Store` (`db/store/repositories.ts`), on either
+ * engine. `db` (SQLite) is still read here for the activation flags, the one-off keyed-hash
+ * migration of files from before keyed hashes and the SQLite change check.
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { Db } from '../db/database.js'
-import { createKvRepo } from '../db/kv-repo.js'
 import { createMetaRepo } from '../db/meta-repo.js'
-import { createMountsRepo } from '../db/mounts-repo.js'
-import { createPoliciesRepo } from '../db/policies-repo.js'
 import type { RuleRow } from '../db/rules-repo.js'
 import type { Store } from '../db/store/repositories.js'
 import { createSqliteStore } from '../db/store/sqlite-store.js'
-import { createSyncMountLookup } from './mounts/mount-lookup.js'
 import type { ExistenceCheck } from './acl/enforce.js'
 import { destinationExistenceCheck, kvExistenceCheck } from './acl/existence.js'
 import { createPolicyService } from './acl/policy-service.js'
@@ -30,7 +24,6 @@ import { createMountService } from './mounts/mount-service.js'
 import type { KvChangeHook } from './kv/kv-events.js'
 import { createKvService } from './kv/kv-service.js'
 import { createMicroClock, microClockFromMillis } from './kv/kv-time.js'
-import { createSyncKvReads } from './kv/kv-sync-reads.js'
 import { loadConfig, driverSettings } from './config.js'
 import { createBuiltinRegistry, type DriverRegistry } from './drivers/registry.js'
 import type { AzureEnvDefaults } from './drivers/azure-kv/azure-kv-config.js'
@@ -114,20 +107,16 @@ export async function createServices ({ db, store = createSqliteStore(db), sealK
   const changes = createChangeCheck(db)
   const mounts = createMountService({ store, changes })
   await mounts.ensureBuiltins()
-  // Transitional (issue 18): synchronous mount reads for the areas still on `db`.
-  const syncMounts = createSyncMountLookup(createMountsRepo(db), changes)
   // KV calls these inside its transactions; sync registers its outbox recorder here.
   const kvChangeHooks: KvChangeHook[] = []
   const kvClock = injectedNow === undefined ? createMicroClock() : microClockFromMillis(injectedNow)
   // Key metadata and version rows (still sealed) are read through a cache (issue 16).
   const kv = createKvService({ store, changes, sealer, hooks: kvChangeHooks, clock: kvClock })
-  // Transitional (issue 18): synchronous KV reads for the areas still on `db`.
-  const syncKv = createSyncKvReads({ repo: createKvRepo(db), sealer, now: kvClock })
   const activation = createActivationService({ meta })
-  const sync = createSyncServices({ store, db, meta, mounts, kv, sealer, now, registry })
+  const sync = createSyncServices({ store, mounts, kv, sealer, now, registry })
   // Awaited by KV inside its unit of work, with the unit's repositories.
   kvChangeHooks.push(async (change, repos) => { await sync.associationService.recordKvChange(change, repos) })
-  const policies = createPolicyService({ store, changes, syncPolicies: createPoliciesRepo(db) })
+  const policies = createPolicyService({ store, changes })
   await policies.ensureBuiltins()
   // Association rules (issue 22): their hook runs after sync's, in the same KV unit of work.
   // Every KV write asks which rules cover its mount: answered from a cache (issue 16's change
@@ -163,11 +152,6 @@ export async function createServices ({ db, store = createSqliteStore(db), sealK
     db,
     /** The storage of the converted services (`db/store/`). */
     store,
-    /**
-     * Transitional (issue 18): synchronous reads for the areas not on the Store yet (the worker's
-     * mount lookups and `readCurrent`); removed when they move.
-     */
-    legacy: { mounts: syncMounts, kv: syncKv },
     sealer,
     now,
     cluster,

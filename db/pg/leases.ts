@@ -8,21 +8,9 @@
  * dedicated connection.
  */
 import type { PgTx } from './connection.js'
+import { LeaseLostError, type Fence } from '../store/fence.js'
 
-/** Proof of holding a lease: carried by every settle of work the lease covers. */
-export interface Fence {
-  readonly name: string
-  readonly holder: string
-  readonly epoch: number
-}
-
-/** A settle was refused: its lease is no longer held with that epoch. */
-export class LeaseLostError extends Error {
-  constructor (readonly fence: Fence) {
-    super(`lease "${fence.name}" epoch ${fence.epoch} is no longer held by ${fence.holder}`)
-    this.name = 'LeaseLostError'
-  }
-}
+export { LeaseLostError, type Fence } from '../store/fence.js'
 
 const TTL = 'make_interval(secs => $3::double precision / 1000)'
 
@@ -56,14 +44,17 @@ export async function releaseLease (q: PgTx, fence: Fence): Promise<void> {
     [fence.name, fence.holder, fence.epoch])
 }
 
+/** `assertFence`'s statement ($1 name, $2 holder, $3 epoch): a row when the fence holds; share-locks it. */
+export const FENCE_SQL = `SELECT 1 FROM leases WHERE name = $1 AND holder = $2 AND epoch = $3
+    AND expires_at > clock_timestamp() FOR SHARE`
+
 /**
  * Inside a settle's transaction: checks that `fence` still holds its lease and keeps the lease
  * row share-locked until the transaction ends, so no one can take the lease in between.
  * @throws LeaseLostError when the lease expired, was released or was taken by someone else.
  */
 export async function assertFence (tx: PgTx, fence: Fence): Promise<void> {
-  const rows = await tx.query(`SELECT 1 FROM leases WHERE name = $1 AND holder = $2 AND epoch = $3
-    AND expires_at > clock_timestamp() FOR SHARE`, [fence.name, fence.holder, fence.epoch])
+  const rows = await tx.query(FENCE_SQL, [fence.name, fence.holder, fence.epoch])
   if (rows.length === 0) throw new LeaseLostError(fence)
 }
 

@@ -265,5 +265,27 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     ON association_targets FOR EACH ROW EXECUTE FUNCTION association_targets_view_row();
   CREATE TRIGGER association_targets_view_delete AFTER DELETE ON association_targets FOR EACH ROW EXECUTE FUNCTION association_targets_view_row();
   `
+  },
+  {
+    // SQLite migration 10 (issue 18): each destination's vault key (one lease per Key Vault) and
+    // the lease and epoch an association's last settle ran under. PostgreSQL only: a row made
+    // due (inserted, or its generation bumped by a new change) notifies \`vault_sync_outbox\`
+    // when its transaction commits, waking every replica's worker (one notification per
+    // transaction: PostgreSQL folds identical ones); the worker also polls.
+    name: 'vault-keys',
+    sql: `
+  ALTER TABLE destinations ADD COLUMN vault_key TEXT;
+  CREATE INDEX destinations_vault_keys ON destinations (vault_key);
+  ALTER TABLE associations ADD COLUMN settled_lease TEXT;
+  ALTER TABLE associations ADD COLUMN settled_epoch BIGINT;
+  CREATE FUNCTION sync_outbox_notify () RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM pg_notify('vault_sync_outbox', '');
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER sync_outbox_queued AFTER INSERT ON sync_outbox FOR EACH ROW EXECUTE FUNCTION sync_outbox_notify();
+  CREATE TRIGGER sync_outbox_requeued AFTER UPDATE OF generation ON sync_outbox FOR EACH ROW
+    WHEN (NEW.generation <> OLD.generation) EXECUTE FUNCTION sync_outbox_notify();
+  `
   }
 ]

@@ -26,7 +26,8 @@ import type { KvMetadataRow, KvRepo, KvVersionRow } from '../kv-repo.js'
 import type { MetaRepo } from '../meta-repo.js'
 import type { MetricsRepo } from '../metrics-repo.js'
 import type { MountsRepo } from '../mounts-repo.js'
-import type { ClaimedRow, OutboxRepo } from '../outbox-repo.js'
+import type { ClaimedRow, ClaimScope, OutboxRepo } from '../outbox-repo.js'
+import type { Fence } from './fence.js'
 import type { PoliciesRepo } from '../policies-repo.js'
 import type { RulesRepo } from '../rules-repo.js'
 import type { DriftRepo } from '../drift-repo.js'
@@ -147,8 +148,23 @@ export interface OutboxRepository extends Async<Omit<OutboxRepo, 'markDirty' | '
    * Leases up to `limit` due rows (`next_attempt_at <= now`, lease free or expired) until
    * `leaseUntil`, earliest due first; resolves them as leased (`lease_until` = `leaseUntil`).
    * On PostgreSQL rows another replica is claiming are skipped (`FOR UPDATE SKIP LOCKED`).
+   * With `scope`, only rows of the vaults it names, each returned with its `vault_key`.
    */
-  claim: (now: number, limit: number, leaseUntil: number) => Promise<ClaimedRow[]>
+  claim: (now: number, limit: number, leaseUntil: number, scope?: ClaimScope) => Promise<ClaimedRow[]>
+}
+
+/**
+ * Fencing of the worker's settles (issue 18). `settle` runs first in a settling unit: it
+ * checks that `fence` still holds its lease and, on PostgreSQL, share-locks the lease row until
+ * the unit ends (`db/pg/leases.ts` `assertFence`: nobody takes the lease before the settle
+ * commits), then records on association `associationId` (when given and the fence is a real
+ * lease) the lease name and epoch it was settled under (`associations.settled_lease`,
+ * `settled_epoch`), so a test can check that no row was settled by a stale epoch. SQLite has no
+ * lease table: its one process settles under `LOCAL_FENCE` (epoch 0) and records nothing.
+ * @throws LeaseLostError when the fence is stale (always, on SQLite, for a fence other than epoch 0).
+ */
+export interface FencingRepository {
+  settle: (fence: Fence, associationId?: string) => Promise<void>
 }
 
 /** Every repository, bound to one connection or one transaction. */
@@ -165,6 +181,7 @@ export interface Repositories {
   drift: DriftRepository
   syncStatus: SyncStatusRepository
   metrics: MetricsRepository
+  fencing: FencingRepository
 }
 
 /** The storage of one process: repositories and units of work on one engine. */

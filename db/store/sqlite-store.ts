@@ -19,12 +19,13 @@ import { createKvRepo } from '../kv-repo.js'
 import { createMetaRepo } from '../meta-repo.js'
 import { createMetricsRepo } from '../metrics-repo.js'
 import { createMountsRepo } from '../mounts-repo.js'
-import { createOutboxRepo } from '../outbox-repo.js'
+import { createOutboxRepo, type ClaimScope } from '../outbox-repo.js'
 import { createPoliciesRepo } from '../policies-repo.js'
 import { createRulesRepo } from '../rules-repo.js'
 import { createDriftRepo } from '../drift-repo.js'
 import { createSyncStatusRepo } from '../sync-status-repo.js'
 import { createTokensRepo } from '../tokens-repo.js'
+import { LeaseLostError, type Fence } from './fence.js'
 import { TransactionAwaitedError, type Async, type Repositories, type Store } from './repositories.js'
 import { currentUnit, inUnitScope, withSavepoint, type Unit } from './unit-scope.js'
 
@@ -101,13 +102,15 @@ function syncRepositories (db: Db) {
         outbox.markDirty(id, now, refresh)
         return outbox.byAssociation(id)?.generation as number
       },
-      claim: (now: number, limit: number, leaseUntil: number) =>
-        outbox.claim(now, limit, leaseUntil).map((r) => ({ ...r, lease_until: leaseUntil }))
+      claim: (now: number, limit: number, leaseUntil: number, scope?: ClaimScope) =>
+        outbox.claim(now, limit, leaseUntil, scope).map((r) => ({ ...r, lease_until: leaseUntil }))
     },
     rules: createRulesRepo(db),
     drift: createDriftRepo(db),
     syncStatus: createSyncStatusRepo(db),
-    metrics: createMetricsRepo(db)
+    metrics: createMetricsRepo(db),
+    // One process owns every vault: only the local fence (epoch 0) holds; nothing is recorded.
+    fencing: { settle: (fence: Fence, _associationId?: string) => { if (fence.epoch !== 0) throw new LeaseLostError(fence) } }
   }
 }
 
@@ -125,7 +128,8 @@ function asyncRepositories (repos: ReturnType<typeof syncRepositories>, run: Run
     rules: asyncRepo(repos.rules, run),
     drift: asyncRepo(repos.drift, run),
     syncStatus: asyncRepo(repos.syncStatus, run),
-    metrics: asyncRepo(repos.metrics, run)
+    metrics: asyncRepo(repos.metrics, run),
+    fencing: asyncRepo(repos.fencing, run)
   }
 }
 

@@ -26,6 +26,15 @@ export function currentUnit (): Unit | undefined {
   return scope.getStore()
 }
 
+/**
+ * Runs `fn` outside any unit of work, whatever scope the caller is in. For callbacks scheduled
+ * from inside a unit (a timer or `setImmediate` set there inherits the unit's scope, and would
+ * run its storage calls on that unit even after it ended): background work starts through it.
+ */
+export function outsideUnits<T> (fn: () => T): T {
+  return scope.exit(fn)
+}
+
 /** Runs a unit's callback `fn` inside the unit's scope. */
 export async function inUnitScope<T> (unit: Unit, fn: () => Promise<T>): Promise<T> {
   return await scope.run(unit, fn)

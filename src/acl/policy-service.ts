@@ -6,7 +6,7 @@
  * from the cache synchronously (the request pipeline's hot path), forgotten on every policy
  * write and on other connections' or replicas' commits (`ChangeCheck`).
  */
-import type { PoliciesRepo, PolicyRow } from '../../db/policies-repo.js'
+import type { PolicyRow } from '../../db/policies-repo.js'
 import { MISS, type ChangeCheck, type Miss } from '../../db/read-cache.js'
 import type { Store } from '../../db/store/repositories.js'
 import { badRequest } from '../vault/errors.js'
@@ -35,9 +35,6 @@ export function checkPolicyName (name: string): void {
 
 /** Vault's normalisation of policy names: trimmed and lower-cased. */
 export const normalizePolicyName = (name: string): string => name.trim().toLowerCase()
-
-/** Synchronous compiled ACLs, for the services still on `db` during the move (issue 18). */
-export interface SyncAclLookup { aclFor: (names: readonly string[]) => Acl }
 
 /** The ACL of a token carrying `names`, from the policy rows `rowOf` finds (`root` is never stored). */
 export function compileAcl (names: readonly string[], rowOf: (name: string) => PolicyRow | undefined): Acl {
@@ -86,11 +83,9 @@ function aclCache (changes: ChangeCheck) {
 /**
  * Creates the policy service over `store`'s `policies` repository; compiled ACLs are cached
  * (`peekAcl` answers synchronously on a hit: the request pipeline's hot path) and forgotten on
- * every write and on other connections' commits (`changes`). `syncPolicies` (SQLite, during the
- * move to the async `Store`, issue 18) backs `aclForSync`, the synchronous ACL of the services
- * still on `db` (the rules' KV hook), over the same compiled cache.
+ * every write and on other connections' commits (`changes`).
  */
-export function createPolicyService ({ store, changes, syncPolicies }: { store: Store, changes: ChangeCheck, syncPolicies?: PoliciesRepo }) {
+export function createPolicyService ({ store, changes }: { store: Store, changes: ChangeCheck }) {
   const policies = store.repos.policies
   const acls = aclCache(changes)
   const forget = acls.forget
@@ -145,19 +140,6 @@ export function createPolicyService ({ store, changes, syncPolicies }: { store: 
       forget()
       await policies.delete(n)
       forget()
-    },
-
-    /**
-     * Transitional (issue 18): `aclFor` synchronously over `syncPolicies`.
-     * @throws Error when the service was built without `syncPolicies`.
-     */
-    aclForSync (names: readonly string[]): Acl {
-      const known = acls.peek(names)
-      if (known !== MISS) return known
-      if (syncPolicies === undefined) throw new Error('aclForSync needs the synchronous policies repo')
-      const acl = compileAcl(names, (n) => syncPolicies.get(n))
-      acls.store(names, acls.keyOf(names), acl)
-      return acl
     },
 
     /** `aclFor` answered synchronously from the compiled cache, or `MISS` (then await `aclFor`). */

@@ -10,8 +10,11 @@ import { createDriftRunner, type DriftRunner } from './drift-runner.js'
 
 type EngineServices = Pick<Services, 'syncWork' | 'driverRegistry' | 'destinationService' | 'now' | 'driftKey' | 'driftWork'>
 
-/** Builds the runner; call `start()` on it. */
-export function createDriftEngine (services: EngineServices, log: Logger, metrics?: Pick<Metrics, 'driftDetected'>): DriftRunner {
+/**
+ * Builds the runner; call `start()` on it. With `active` (several replicas: the worker's
+ * `ownership.maintains`), the timer sweeps only while it is true.
+ */
+export function createDriftEngine (services: EngineServices, log: Logger, metrics?: Pick<Metrics, 'driftDetected'>, active?: () => boolean): DriftRunner {
   const w = services.syncWork
   return createDriftRunner({
     store: w.store,
@@ -22,6 +25,7 @@ export function createDriftEngine (services: EngineServices, log: Logger, metric
     key: services.driftKey,
     config: services.driftWork.config,
     log,
-    onDetected: metrics === undefined ? undefined : (kind) => { metrics.driftDetected(kind) }
+    onDetected: metrics === undefined ? undefined : (kind) => { metrics.driftDetected(kind) },
+    active
   })
 }

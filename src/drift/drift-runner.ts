@@ -43,6 +43,8 @@ export interface DriftRunnerDeps {
   log: Logger
   /** Told each change kind of a newly drifted target (metrics `vaultsync_drift_detected_total{kind}`). */
   onDetected?: (kind: DriftChange) => void
+  /** False while another replica runs the sweeps (issue 18: the `maintenance` lease); the timer then skips. Always when absent. */
+  active?: () => boolean
 }
 
 const targetId = (associationId: string, subKey: string): string => `${associationId}\u0000${subKey}`
@@ -150,7 +152,10 @@ export function createDriftRunner (deps: DriftRunnerDeps) {
     /** Arms the timer: every `tickMs` (default 30 s) the due destinations are swept. */
     start (tickMs = 30_000): void {
       startedAt = deps.now()
-      timer = setInterval(() => { runner.sweepDue().catch((err) => { deps.log.error({ err }, 'drift sweep failed') }) }, tickMs)
+      timer = setInterval(() => {
+        if (deps.active?.() === false) return
+        runner.sweepDue().catch((err) => { deps.log.error({ err }, 'drift sweep failed') })
+      }, tickMs)
       timer.unref()
     },
     /** Sweeps the destinations whose interval has passed (what the timer does); summaries by `type/name`. */

@@ -14,8 +14,7 @@
  * refuses and `set`/`remove` work again.
  */
 import { randomUUID } from 'node:crypto'
-import type { DestinationRow, DestinationsRepo } from '../../db/destinations-repo.js'
-import type { OutboxRepo } from '../../db/outbox-repo.js'
+import type { DestinationRow } from '../../db/destinations-repo.js'
 import type { Repositories, Store } from '../../db/store/repositories.js'
 import type { Sealer } from '../crypto/seal.js'
 import type { SyncDriver, WriteMode } from '../drivers/driver.js'
@@ -58,11 +57,6 @@ export function validateDestinationName (name: string): void {
 
 export interface DestinationServiceDeps {
   store: Store
-  /**
-   * The synchronous repositories behind `byId` and `dropSettledHidden`, which the worker's
-   * synchronous code calls until it runs on the Store (issue 18, r4-ha); nothing else uses them.
-   */
-  legacy: { destinations: Pick<DestinationsRepo, 'byId'>, queue: Pick<OutboxRepo, 'deleteSettledHidden'> }
   outbox: Pick<SyncOutbox, 'enqueue'>
   sealer: Sealer
   registry: DriverRegistry
@@ -71,7 +65,7 @@ export interface DestinationServiceDeps {
 
 /** Creates the destination service. */
 export function createDestinationService (deps: DestinationServiceDeps) {
-  const { store, legacy, outbox, sealer, registry, now } = deps
+  const { store, outbox, sealer, registry, now } = deps
   const aad = (id: string): string => `destination:${id}`
 
   /**
@@ -243,17 +237,12 @@ export function createDestinationService (deps: DestinationServiceDeps) {
 
     /**
      * Drops destinations hidden by a DELETE (D-2) once none of their unsyncs is queued; the
-     * worker calls this after settling outbox rows. Returns how many were dropped. Synchronous
-     * over the SQLite connection until the worker runs on the Store (`await` it).
+     * worker calls this after settling outbox rows. Resolves how many were dropped.
      */
-    dropSettledHidden: (): number => legacy.queue.deleteSettledHidden(),
+    dropSettledHidden: async (): Promise<number> => await store.repos.outbox.deleteSettledHidden(),
 
-    /**
-     * The destination row with `id` (hidden ones included), or `undefined`: synchronous over the
-     * SQLite connection, for the worker until it runs on the Store (`await` it); services read
-     * `store.repos.destinations.byId`.
-     */
-    byId: (id: string): DestinationRow | undefined => legacy.destinations.byId(id),
+    /** The destination row with `id` (hidden ones included), or `undefined`. */
+    byId: async (id: string): Promise<DestinationRow | undefined> => await store.repos.destinations.byId(id),
 
     /** The decrypted configuration of a destination row (for the worker). */
     configOf

@@ -18,11 +18,7 @@
  * is held until the enqueuing unit commits: units adding new rows queue behind each other).
  *
  * Listeners (the worker's wake-up) are called after each queued row and must only schedule work.
- * `enqueueNow` is the same rules synchronously over the SQLite connection, for the worker's
- * synchronous transactions until the worker runs on the Store (issue 18, r4-ha).
  */
-import type { AssociationsRepo } from '../../db/associations-repo.js'
-import type { OutboxRepo } from '../../db/outbox-repo.js'
 import type { Repositories, Store } from '../../db/store/repositories.js'
 import { VaultError } from '../vault/errors.js'
 import type { SyncConfig } from './sync-types.js'
@@ -38,13 +34,7 @@ export interface EnqueueOptions {
 
 export interface SyncOutboxDeps {
   store: Pick<Store, 'transaction'>
-  /** The sync config: `read` for `enqueue`, `get` (synchronous) for `enqueueNow`. */
-  config: { read: () => Promise<SyncConfig>, get: () => SyncConfig }
-  /** The synchronous repositories behind `enqueueNow` (the worker's interim path). */
-  legacy: {
-    outbox: Pick<OutboxRepo, 'markDirty' | 'has' | 'count'>
-    associations: Pick<AssociationsRepo, 'setStatus' | 'setTargetsStatus'>
-  }
+  config: { read: () => Promise<SyncConfig> }
 }
 
 /** The message of an association that could not be queued. */
@@ -54,7 +44,7 @@ const queueFull = (capacity: number): VaultError =>
   new VaultError(503, [`sync queue is full (queue_capacity=${capacity}); retry later`])
 
 /** Creates the enqueue side of the outbox. */
-export function createSyncOutbox ({ store, config, legacy }: SyncOutboxDeps) {
+export function createSyncOutbox ({ store, config }: SyncOutboxDeps) {
   const listeners: Array<() => void> = []
   const notify = (): void => { for (const l of listeners) l() }
 
@@ -86,45 +76,9 @@ export function createSyncOutbox ({ store, config, legacy }: SyncOutboxDeps) {
       if (queued) notify()
       return queued
     },
-    /**
-     * `enqueue` synchronously over the SQLite connection, inside the caller's synchronous
-     * transaction: the worker's interim path (re-queue of co-owners, reconciliation, drift
-     * repairs) until it runs on the Store.
-     * @throws VaultError 503 when full and `whenFull` is `refuse`.
-     */
-    enqueueNow (associationId: string, at: number, opts: EnqueueOptions): boolean {
-      const { outbox, associations } = legacy
-      if (!outbox.has(associationId)) {
-        const { queue_capacity: capacity } = config.get()
-        if (outbox.count() >= capacity) {
-          if (opts.whenFull === 'refuse') throw queueFull(capacity)
-          if (opts.whenFull === 'error') {
-            associations.setStatus(associationId, 'INTERNAL_VAULT_ERROR', QUEUE_FULL_MESSAGE, at)
-            associations.setTargetsStatus(associationId, 'INTERNAL_VAULT_ERROR', QUEUE_FULL_MESSAGE, at)
-          }
-          return false
-        }
-      }
-      if (opts.status !== undefined) {
-        associations.setStatus(associationId, opts.status, null, at)
-        associations.setTargetsStatus(associationId, opts.status, null, at)
-      }
-      outbox.markDirty(associationId, at, opts.refresh === true)
-      notify()
-      return true
-    },
     /** Calls `listener` after every queued row (after the enqueue: schedule only). */
     onEnqueued (listener: (() => void)): void { listeners.push(listener) }
   }
 }
 
 export type SyncOutbox = ReturnType<typeof createSyncOutbox>
-
-/**
- * The worker's interim view of the outbox (`sync.work.outbox`): `enqueue` is `enqueueNow`
- * (synchronous, inside a `transact`) until the worker runs on the Store.
- */
-export interface InterimOutbox {
-  enqueue: SyncOutbox['enqueueNow']
-  onEnqueued: SyncOutbox['onEnqueued']
-}

@@ -4,7 +4,6 @@
  * PATCH is a merge patch (read-modify-write in one unit of work); DELETE resets to the factory
  * defaults.
  */
-import type { MetaRepo } from '../../db/meta-repo.js'
 import type { MetaRepository, Store } from '../../db/store/repositories.js'
 import { badRequest } from '../vault/errors.js'
 import { decodeBool, decodeInt } from '../vault/field-decode.js'
@@ -20,28 +19,20 @@ const parse = (raw: Buffer | undefined): SyncConfig =>
 
 export interface SyncConfigDeps {
   store: Store
-  /**
-   * The synchronous `meta` repository behind `get` only: the worker's synchronous loop reads the
-   * config through it until the worker runs on the Store (issue 18, r4-ha); everything else
-   * reads through `read`.
-   */
-  meta: Pick<MetaRepo, 'get'>
 }
 
 /** Creates the config service over the `meta` settings. */
-export function createSyncConfigService ({ store, meta }: SyncConfigDeps) {
+export function createSyncConfigService ({ store }: SyncConfigDeps) {
   const listeners: Array<(config: SyncConfig) => void> = []
   const changed = (config: SyncConfig): SyncConfig => { for (const l of listeners) l(config); return config }
   /** The current config from `repos` (the caller's unit, or outside any). */
   const readFrom = async (repos: { meta: MetaRepository }): Promise<SyncConfig> => parse(await repos.meta.get(KEY))
+  const read = async (): Promise<SyncConfig> => await readFrom(store.repos)
   return {
     /** The current config (defaults when never set). */
-    read: async (): Promise<SyncConfig> => await readFrom(store.repos),
-    /**
-     * The same, synchronously over the SQLite connection: for the worker's synchronous loop only
-     * (interim, until the worker runs on the Store; `await get()` works with either form).
-     */
-    get: (): SyncConfig => parse(meta.get(KEY)),
+    read,
+    /** The same as `read` (the worker's name for it). */
+    get: read,
     /**
      * Applies the fields present in `body` (lenient types: `"true"`, `"1000"`) in one unit of
      * work (read, merge, write).

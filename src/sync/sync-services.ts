@@ -3,17 +3,8 @@
  * config, destination and association services and the outbox's `enqueue`, all on the async
  * `Store` (either engine), over the destination-type registry it is given. KV v2 is the only
  * secret source (`kv.secretExists`, `kv.readCurrent`, awaited: they may be async).
- *
- * `db` is still taken for the worker's synchronous members only (`work.transact`, the sync
- * repositories, `outbox.enqueueNow`, `syncConfig.get`, `destinationService.byId` /
- * `dropSettledHidden`), until the worker runs on the Store (issue 18, r4-ha).
+
  */
-import type { Db } from '../../db/database.js'
-import { transactor } from '../../db/database.js'
-import { createAssociationsRepo } from '../../db/associations-repo.js'
-import { createDestinationsRepo } from '../../db/destinations-repo.js'
-import type { MetaRepo } from '../../db/meta-repo.js'
-import { createOutboxRepo } from '../../db/outbox-repo.js'
 import type { Store } from '../../db/store/repositories.js'
 import type { Sealer } from '../crypto/seal.js'
 import type { DriverRegistry } from '../drivers/registry.js'
@@ -31,9 +22,6 @@ export interface SyncKv {
 
 export interface SyncServicesDeps {
   store: Store
-  /** The SQLite connection behind the worker's interim synchronous members (see above). */
-  db: Db
-  meta: Pick<MetaRepo, 'get'>
   mounts: SyncMounts
   kv: SyncKv
   sealer: Sealer
@@ -44,16 +32,10 @@ export interface SyncServicesDeps {
 }
 
 /** Builds the sync services. */
-export function createSyncServices ({ store, db, meta, mounts, kv, sealer, now, registry }: SyncServicesDeps) {
-  const transact = transactor(db)
-  const associations = createAssociationsRepo(db)
-  const queue = createOutboxRepo(db)
-  const destinationsRepo = createDestinationsRepo(db)
-  const syncConfig = createSyncConfigService({ store, meta })
-  const outbox = createSyncOutbox({ store, config: syncConfig, legacy: { outbox: queue, associations } })
-  const destinationService = createDestinationService({
-    store, legacy: { destinations: destinationsRepo, queue }, outbox, sealer, registry, now
-  })
+export function createSyncServices ({ store, mounts, kv, sealer, now, registry }: SyncServicesDeps) {
+  const syncConfig = createSyncConfigService({ store })
+  const outbox = createSyncOutbox({ store, config: syncConfig })
+  const destinationService = createDestinationService({ store, outbox, sealer, registry, now })
   const secrets: SecretSource = {
     secretExists: async (accessor, path) => await kv.secretExists(accessor, path),
     currentKeys: async (accessor, path) => Object.keys((await kv.readCurrent(accessor, path))?.data ?? {})
@@ -71,18 +53,11 @@ export function createSyncServices ({ store, db, meta, mounts, kv, sealer, now, 
      * - `enqueue(associationId, at, opts): Promise<boolean>`: `outbox.ts`'s rules in one unit of
      *   work (joins the caller's unit when called inside one);
      * - `outbox.onEnqueued(listener)`: called after every queued row (wake-up);
-     * - interim, synchronous over the SQLite connection until the worker runs on the Store:
-     *   `transact`, `associations`, `queue`, `destinations` (the `db/*.ts` repositories) and
-     *   `outbox.enqueue` (= `enqueueNow`, inside a `transact`).
      */
     work: {
       store,
       enqueue: outbox.enqueue,
-      transact,
-      associations,
-      queue,
-      destinations: destinationsRepo,
-      outbox: { enqueue: outbox.enqueueNow, onEnqueued: outbox.onEnqueued }
+      outbox: { enqueue: outbox.enqueue, onEnqueued: outbox.onEnqueued }
     }
   }
 }

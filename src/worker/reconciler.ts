@@ -5,28 +5,29 @@
  * - associations left in an error status with nothing queued (e.g. `sync queue is full`) are
  *   queued again;
  * - destinations hidden by a DELETE are dropped once their unsyncs settled.
- * It never undoes out-of-band edits in Azure (Vault does not either).
+ * It never undoes out-of-band edits in Azure (Vault does not either). One unit of work, then the
+ * clean-up of hidden destinations; with several replicas only the `maintenance` lease holder runs
+ * it (the worker checks `ownership.maintains()`).
  */
 import type { WorkerServices } from './worker-deps.js'
 
-type Deps = Pick<WorkerServices, 'work' | 'destinationService'>
+type Deps = Pick<WorkerServices, 'store' | 'outbox'>
 
 /** Creates the pass over the worker's services. */
 export function createReconciler (services: Deps, settings: { unsyncedRetentionMs: number, reconcileIntervalMs: number }) {
-  const { associations, queue, outbox, transact } = services.work
   return {
     /** One pass at time `now` (ms). */
-    run (now: number): void {
-      transact(() => {
-        for (const id of queue.expiredRemoved(now - settings.unsyncedRetentionMs)) associations.delete(id)
-        associations.deleteExpiredUnsyncedTargets(now - settings.unsyncedRetentionMs)
+    async run (now: number): Promise<void> {
+      await services.store.transaction(async ({ associations, outbox: queue }) => {
+        for (const id of await queue.expiredRemoved(now - settings.unsyncedRetentionMs)) await associations.delete(id)
+        await associations.deleteExpiredUnsyncedTargets(now - settings.unsyncedRetentionMs)
         // Errored associations with nothing queued go again, as far as the queue has room.
-        for (const id of associations.erroredBefore(now - Math.min(settings.reconcileIntervalMs, 60_000))) {
-          if (queue.has(id)) continue
-          if (!outbox.enqueue(id, now, { whenFull: 'skip' })) break
+        for (const id of await associations.erroredBefore(now - Math.min(settings.reconcileIntervalMs, 60_000))) {
+          if (await queue.has(id)) continue
+          if (!await services.outbox.enqueue(id, now, { whenFull: 'skip' })) break
         }
       })
-      services.destinationService.dropSettledHidden()
+      await services.store.repos.outbox.deleteSettledHidden()
     }
   }
 }

@@ -8,23 +8,37 @@ import type { FastifyBaseLogger as Logger } from 'fastify'
 import type { Config } from '../config.js'
 import type { Metrics } from '../metrics/metrics.js'
 import type { Services } from '../services.js'
+import { OWNS_EVERYTHING, type WorkOwnership } from './ownership.js'
 import { createSyncWorker, type SyncWorker } from './worker.js'
 
-type EngineServices = Pick<Services, 'syncWork' | 'driverRegistry' | 'destinationService' | 'kv' | 'legacy' | 'syncConfig' | 'now' | 'targetDigestKey' | 'driftKey'>
+/** The composed services the worker is built from. */
+export type EngineServices = Pick<Services, 'store' | 'syncWork' | 'driverRegistry' | 'destinationService' | 'kv' | 'mounts' | 'syncConfig' | 'now' | 'targetDigestKey' | 'driftKey'>
+
+/** How the worker shares work with other replicas (issue 18); absent: one process owns everything (SQLite). */
+export interface EngineReplication {
+  /** Which vaults this replica works on and the maintenance work (`lease-ownership.ts`). */
+  ownership: WorkOwnership
+  /** Poll for due rows this often, ms (a lost notification costs at most this). */
+  pollMs: number
+}
 
 /**
  * Builds the worker for `config` and subscribes it to new work; call `start()` on it. With
- * `metrics`, every settled attempt is counted (the drivers count their own requests).
+ * `metrics`, every settled attempt is counted (the drivers count their own requests). With
+ * `replication` (PostgreSQL), it works on the vaults its leases cover and polls; the caller
+ * wakes it on notifications (`worker.wake()`).
  */
-export function createSyncEngine (services: EngineServices, config: Readonly<Config>, log: Logger, metrics?: Metrics): SyncWorker {
+export function createSyncEngine (services: EngineServices, config: Readonly<Config>, log: Logger, metrics?: Metrics, replication?: EngineReplication): SyncWorker {
   const worker = createSyncWorker({
     services: {
-      work: services.syncWork,
+      store: services.store,
+      outbox: { enqueue: services.syncWork.enqueue },
+      ownership: replication?.ownership ?? OWNS_EVERYTHING,
       registry: services.driverRegistry,
       destinationService: services.destinationService,
-      kv: services.legacy.kv,
-      mounts: services.legacy.mounts,
-      syncConfig: services.syncConfig,
+      kv: services.kv,
+      mounts: services.mounts,
+      syncConfig: { get: services.syncConfig.read },
       now: services.now,
       targetDigestKey: services.targetDigestKey,
       driftKey: services.driftKey
@@ -40,7 +54,8 @@ export function createSyncEngine (services: EngineServices, config: Readonly<Con
       stopGraceMs: 5_000,
       minWriteIntervalMs: config.minWriteIntervalMs,
       backoff: { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
-      clientErrorRetryMs: config.clientErrorRetryMs
+      clientErrorRetryMs: config.clientErrorRetryMs,
+      pollMs: replication?.pollMs
     }
   })
   services.syncWork.outbox.onEnqueued(() => { worker.wake() })

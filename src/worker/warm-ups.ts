@@ -5,28 +5,36 @@
  * challenge and TLS handshakes on its critical path. Off the sync path and bounded: at most
  * `concurrency` warm-ups run at once, each bounded by its driver, a destination queued twice
  * is warmed once; a failure is logged at debug level and changes nothing (the sync then opens
- * what it needs itself, as it would have).
+ * what it needs itself, as it would have). A warm-up also records the destination's vault key
+ * (`recordVaultKey`, issue 18), so a new or changed destination's rows are owned by its vault's
+ * lease holder from the start.
  */
 import type { FastifyBaseLogger as Logger } from 'fastify'
+import type { DestinationRow } from '../../db/destinations-repo.js'
 import type { WorkerServices } from './worker-deps.js'
 import { destinationConnection } from './work-load.js'
 
-type Deps = Pick<WorkerServices, 'destinationService' | 'registry'>
+type Deps = Pick<WorkerServices, 'store' | 'destinationService' | 'registry'>
+
+/** Records a destination's vault key (the loader's `recordVaultKey`). */
+type RecordVaultKey = (d: Pick<DestinationRow, 'id' | 'vault_key'>, key: string | undefined) => Promise<void>
 
 /** Creates the warm-up queue. */
-export function createWarmUps (services: Deps, log: Logger, concurrency = 4) {
+export function createWarmUps (services: Deps, log: Logger, recordVaultKey?: RecordVaultKey, concurrency = 4) {
   const queue: string[] = []
   const queued = new Set<string>()
   let active = 0
   let waiters: Array<() => void> = []
 
   async function warmOne (id: string): Promise<void> {
-    const d = services.destinationService.byId(id)
+    const d = await services.store.repos.destinations.byId(id)
     if (d === undefined || d.deleted_at !== null || d.purge_state === 'purging') return
     const driver = services.registry.get(d.type)
-    if (driver?.warm === undefined) return
+    if (driver === undefined) return
     try {
-      await driver.warm(destinationConnection(driver, services.destinationService.configOf(d)))
+      const connection = destinationConnection(driver, await services.destinationService.configOf(d))
+      await recordVaultKey?.(d, driver.endpointKey(connection))
+      await driver.warm?.(connection)
     } catch (err) {
       // Never the error object: a driver's error text is enough and holds no credentials.
       log.debug({ destination: `${d.type}/${d.name}`, reason: (err as Error)?.message }, 'sync: warming the connection failed; the first sync opens it')

@@ -6,9 +6,11 @@
  *   (`CLIENT_SIDE_ERROR`, `name … is owned by <mount>/<path>`);
  * - a name about to be deleted that another live association on the same vault records is left
  *   in place, and that association is queued so it rewrites its value and tag.
- * Synchronous: it runs between the claim and the driver call, holding no transaction open.
+ * It also records the destination's vault key (`destinations.vault_key`, issue 18: the lease a
+ * row's work is owned under). It runs between the claim and the driver call, reading through the
+ * Store outside any unit (only the co-owners' enqueue is one unit), with no network I/O.
  */
-import type { AssociationRow } from '../../db/associations-repo.js'
+import type { AssociationRow, NameOwnerRow } from '../../db/associations-repo.js'
 import type { DestinationRow } from '../../db/destinations-repo.js'
 import type { ClaimedRow } from '../../db/outbox-repo.js'
 import type { SyncDriver } from '../drivers/driver.js'
@@ -55,7 +57,7 @@ export const destinationConnection = (driver: SyncDriver, config: DestinationCon
 
 export type LoadResult = { kind: 'work', ctx: WorkContext } | { kind: 'skip', reason: string }
 
-type Deps = Pick<WorkerServices, 'work' | 'kv' | 'mounts' | 'destinationService' | 'registry' | 'now' | 'targetDigestKey'>
+type Deps = Pick<WorkerServices, 'store' | 'outbox' | 'kv' | 'mounts' | 'destinationService' | 'registry' | 'now' | 'targetDigestKey'>
 
 /** Issue 21: a write of a target a drift repair marked is made only while the association still owns the secret. */
 function markRepairs (planned: PlannedTarget[], recorded: Array<{ sub_key: string, digest: string | null, external_version: string | null }>, ownerTagValue: string): void {
@@ -68,53 +70,72 @@ function markRepairs (planned: PlannedTarget[], recorded: Array<{ sub_key: strin
 
 /** Creates the loader over the worker's services. */
 export function createWorkLoader (services: Deps) {
-  const { associations, outbox, transact } = services.work
+  const { store } = services
+  // Vault keys this process recorded (destination id -> key): one write per change, not per load.
+  const recordedKeys = new Map<string, string | null>()
 
   /** The endpoint (store) a destination writes to, or undefined (gone, unknown type, unusable). */
-  function endpointOf (destinationId: string): string | undefined {
-    const d = services.destinationService.byId(destinationId)
+  async function endpointOf (destinationId: string): Promise<string | undefined> {
+    const d = await store.repos.destinations.byId(destinationId)
     const driver = d === undefined ? undefined : services.registry.get(d.type)
     if (d === undefined || driver === undefined) return undefined
-    return driver.endpointKey(destinationConnection(driver, services.destinationService.configOf(d)))
+    return driver.endpointKey(destinationConnection(driver, await services.destinationService.configOf(d)))
   }
 
-  function checkNames (ctx: WorkContext): void {
+  /** Records `key` as destination `d`'s vault key when it is not already (issue 18). */
+  async function recordVaultKey (d: Pick<DestinationRow, 'id' | 'vault_key'>, key: string | undefined): Promise<void> {
+    const k = key ?? null
+    if (recordedKeys.get(d.id) === k || d.vault_key === k) { recordedKeys.set(d.id, k); return }
+    await store.repos.destinations.setVaultKey(d.id, k)
+    recordedKeys.set(d.id, k)
+  }
+
+  async function checkNames (ctx: WorkContext): Promise<void> {
+    const { associations } = store.repos
     const endpoint = ctx.driver.endpointKey(ctx.connection)
-    ctx.planned = ctx.planned.map((p): PlannedTarget => {
-      if (p.kind !== 'write' || p.op.op !== 'write' || !p.op.firstWrite) return p
-      const owner = associations.ownersOfName(p.name, ctx.association.id)
+    const planned: PlannedTarget[] = []
+    for (const p of ctx.planned) {
+      if (p.kind !== 'write' || p.op.op !== 'write' || !p.op.firstWrite) { planned.push(p); continue }
+      const owner = (await associations.ownersOfName(p.name, ctx.association.id))
         .find((o) => o.destination_id === ctx.destination.id && o.removed === 0)
-      if (owner === undefined) return p
-      return { kind: 'error', subKey: p.subKey, name: p.name, error: localClientError(`name ${JSON.stringify(p.name)} is owned by ${owner.mount_path}${owner.secret_path}`) }
-    })
+      planned.push(owner === undefined
+        ? p
+        : { kind: 'error', subKey: p.subKey, name: p.name, error: localClientError(`name ${JSON.stringify(p.name)} is owned by ${owner.mount_path}${owner.secret_path}`) })
+    }
+    ctx.planned = planned
     for (const p of ctx.planned) {
       if ((p.kind !== 'unsync' && p.kind !== 'cleanup') || p.op.op !== 'delete' || endpoint === undefined) continue
-      const others = associations.ownersOfName(p.op.name, ctx.association.id).filter((o) => o.removed === 0 && endpointOf(o.destination_id) === endpoint)
+      const others: NameOwnerRow[] = []
+      for (const o of await associations.ownersOfName(p.op.name, ctx.association.id)) {
+        if (o.removed === 0 && await endpointOf(o.destination_id) === endpoint) others.push(o)
+      }
       if (others.length === 0) continue
-      const dest = services.destinationService.byId(others[0].destination_id)
+      const dest = await store.repos.destinations.byId(others[0].destination_id)
       ctx.leftInPlace.set(p, `left in place: also synced by ${dest?.name ?? others[0].destination_id}`)
       const at = services.now()
-      transact(() => { for (const o of others) outbox.enqueue(o.association_id, at, { whenFull: 'error' }) })
+      await store.transaction(async () => { for (const o of others) await services.outbox.enqueue(o.association_id, at, { whenFull: 'error' }) })
     }
   }
 
-  /** Loads the context of `row`, or says why there is nothing to do. Never throws for missing rows. */
-  function load (row: ClaimedRow): LoadResult {
-    const association = associations.byId(row.association_id)
+  /** Loads the context of `row`, or says why there is nothing to do. Never rejects for missing rows. */
+  async function load (row: ClaimedRow): Promise<LoadResult> {
+    const { associations } = store.repos
+    const association = await associations.byId(row.association_id)
     if (association === undefined) return { kind: 'skip', reason: 'association gone' }
-    const destination = services.destinationService.byId(association.destination_id)
+    const destination = await store.repos.destinations.byId(association.destination_id)
     if (destination === undefined) return { kind: 'skip', reason: 'destination gone' }
     const unsyncAll = association.removed === 1 || destination.purge_state === 'purging' || destination.deleted_at !== null
-    const mount = services.mounts.byAccessor(association.accessor)
+    const mount = await services.mounts.byAccessor(association.accessor)
     // D-21: a disabled mount fires nothing; its associations keep their status until removed.
     if (mount === undefined && !unsyncAll) return { kind: 'skip', reason: 'mount disabled' }
-    const current = unsyncAll || mount === undefined ? undefined : services.kv.readCurrent(association.accessor, association.secret_path)
+    const current = unsyncAll || mount === undefined ? undefined : await services.kv.readCurrent(association.accessor, association.secret_path)
     const kv = current === undefined ? undefined : { version: current.version, data: current.data as Record<string, unknown>, deletionAtMs: current.deletionAtMs }
     const driver = services.registry.get(destination.type)
     if (driver === undefined) return { kind: 'skip', reason: `unknown destination type ${destination.type}` }
-    const config = services.destinationService.configOf(destination)
+    const config = await services.destinationService.configOf(destination)
     const connection = destinationConnection(driver, config)
-    const recorded = associations.targets(association.id)
+    await recordVaultKey(destination, driver.endpointKey(connection))
+    const recorded = await associations.targets(association.id)
     const planned = planAssociation({
       association: {
         id: association.id, destinationId: destination.id, destinationType: destination.type, destinationName: destination.name,
@@ -133,11 +154,11 @@ export function createWorkLoader (services: Deps) {
     markRepairs(planned, recorded, builtinTagValue(destination.id, association.id))
     const note = current === undefined ? undefined : olderVersionNote(current.version, current.currentVersion)
     const ctx: WorkContext = { row, association, destination, unsyncAll, kv, driver, connection, planned, leftInPlace: new Map(), olderVersionNote: note }
-    checkNames(ctx)
+    await checkNames(ctx)
     return { kind: 'work', ctx }
   }
 
-  return { load }
+  return { load, recordVaultKey }
 }
 
 export type WorkLoader = ReturnType<typeof createWorkLoader>

@@ -1,10 +1,17 @@
 /**
- * Records the outcome of one attempt in ONE transaction (decisions D-1, D-2, D-13, D-15.4, D-22):
+ * Records the outcome of one attempt in ONE unit of work (decisions D-1, D-2, D-13, D-15.4, D-22):
  * per-target records and statuses, the association's status, the purge state of its
  * destination, and the outbox row (deleted when done at the claimed generation, re-armed with
  * backoff after failures, re-armed at the next scheduled KV deletion, released when a newer
  * change arrived meanwhile so it runs again at once).
+ *
+ * Fencing (issue 18): every unit here starts with `repos.fencing.settle(fence, association)`,
+ * the fence of the lease the row was claimed under; a replica that lost that lease (expired,
+ * taken, handed over) gets `LeaseLostError` and writes nothing (the new owner runs the row).
  */
+import type { Fence } from '../../db/store/fence.js'
+import type { ClaimedRow } from '../../db/outbox-repo.js'
+import type { Repositories } from '../../db/store/repositories.js'
 import { evidenceOfResult } from '../drift/evidence.js'
 import type { SyncError } from '../drivers/sync-error.js'
 import type { OpResult } from '../drivers/target-ops.js'
@@ -27,7 +34,7 @@ export interface SettleSettings {
   clientErrorRetryMs: number
 }
 
-type Deps = Pick<WorkerServices, 'work' | 'now' | 'destinationService' | 'driftKey'>
+type Deps = Pick<WorkerServices, 'store' | 'ownership' | 'now' | 'driftKey'>
 
 /**
  * Creates the settle step; `statusSettled` is told each settled status once its transaction
@@ -35,103 +42,48 @@ type Deps = Pick<WorkerServices, 'work' | 'now' | 'destinationService' | 'driftK
  * committed.
  */
 export function createWorkSettler (services: Deps, settings: SettleSettings, statusSettled?: StatusChangeLog, observer?: SyncObserver) {
-  const { associations, destinations, queue, transact } = services.work
+  const { store } = services
+
+  /** Runs `work` as one unit under `fence` (checked first, recorded on `associationId`). */
+  async function fenced<T> (fence: Fence, associationId: string | undefined, work: (repos: Repositories) => Promise<T>): Promise<T> {
+    return await store.transaction(async (repos) => {
+      await repos.fencing.settle(fence, associationId)
+      return await work(repos)
+    })
+  }
 
   /** Shows the attempt in flight: SYNCING / UNSYNCING on the association and the targets it touches. */
-  function markInFlight (ctx: WorkContext): void {
+  async function markInFlight (ctx: WorkContext, fence: Fence): Promise<void> {
     const at = services.now()
     const status = ctx.unsyncAll ? 'UNSYNCING' : 'SYNCING'
-    transact(() => {
-      associations.setStatus(ctx.association.id, status, null, at)
+    await fenced(fence, undefined, async ({ associations }) => {
+      await associations.setStatus(ctx.association.id, status, null, at)
       for (const p of ctx.planned) {
-        if (p.kind === 'write' || p.kind === 'unsync') associations.setTargetStatus(ctx.association.id, p.subKey, p.kind === 'unsync' ? 'UNSYNCING' : 'SYNCING', null, at)
+        if (p.kind === 'write' || p.kind === 'unsync') await associations.setTargetStatus(ctx.association.id, p.subKey, p.kind === 'unsync' ? 'UNSYNCING' : 'SYNCING', null, at)
       }
     })
   }
 
+  /** A row with nothing to do: deleted at its generation, or its lease freed when a newer change came. */
+  async function settleSkip (row: ClaimedRow, fence: Fence): Promise<void> {
+    const at = services.now()
+    await fenced(fence, undefined, async ({ outbox }) => {
+      if (!await outbox.complete(row.association_id, row.generation)) await outbox.retry(row.association_id, -1, at, 0, null)
+    })
+  }
+
+  /** Puts a claimed row back, due at `at` (write spacing), its retry state kept. */
+  async function putBack (row: ClaimedRow, fence: Fence, at: number): Promise<void> {
+    await fenced(fence, undefined, async ({ outbox }) => { await outbox.retry(row.association_id, row.generation, at, row.attempts, row.first_failure_at) })
+  }
+
   /** Settles the attempt; `results` holds the outcome of every planned target that had an op. */
-  function settle (ctx: WorkContext, results: Map<PlannedTarget, OpResult>): void {
+  async function settle (ctx: WorkContext, results: Map<PlannedTarget, OpResult>, fence: Fence): Promise<void> {
     const at = services.now()
     const a = ctx.association
-    let associationStatus = a.status
-    const recorded = new Map(associations.targets(a.id).map((t) => [t.sub_key, t]))
-    const failures: SyncError[] = []
-    const statuses: string[] = []
-    const fail = { attempts: ctx.row.attempts, firstFailureAt: ctx.row.first_failure_at, now: at }
-    const keep = (subKey: string): { external_name: string | null, external_version: string | null, digest: string | null } => {
-      const r = recorded.get(subKey)
-      return { external_name: r?.external_name ?? null, external_version: r?.external_version ?? null, digest: r?.digest ?? null }
-    }
-    const put = (subKey: string, record: ReturnType<typeof keep>, status: string, message: string | null): void => {
-      statuses.push(status)
-      associations.putTarget({ association_id: a.id, sub_key: subKey, ...record, status, message, updated_at: at })
-    }
-    /** Issue 21: the drift evidence of a settled write (none when the driver did not report Azure's `updated`). */
-    const recordEvidence = (p: Extract<PlannedTarget, { kind: 'write' }>, r: Extract<OpResult, { ok: true }>): void => {
-      const e = p.op.op === 'write' ? evidenceOfResult(p.op, r, services.driftKey) : undefined
-      associations.setTargetEvidence(a.id, p.subKey, e === undefined ? null : JSON.stringify(e))
-    }
-    /** A target gone from the destination: no name, no version, no digest, no drift evidence. */
-    const unsynced = (subKey: string, message: string | null): void => {
-      put(subKey, { external_name: null, external_version: null, digest: null }, 'UNSYNCED', message)
-      associations.setTargetEvidence(a.id, subKey, null)
-    }
-    let settled: { status: string, message: string | null } | undefined
-    const failed = (p: PlannedTarget, error: SyncError): void => {
-      failures.push(error)
-      put(p.subKey, keep(p.subKey), failureStatus(error, fail), error.message)
-    }
-
-    transact(() => {
-      const planned = new Set(ctx.planned.map((p) => p.subKey))
-      for (const p of ctx.planned) {
-        const r = results.get(p)
-        switch (p.kind) {
-          case 'noop': put(p.subKey, keep(p.subKey), 'SYNCED', ctx.olderVersionNote ?? keptNote(recorded.get(p.subKey)?.message ?? null)); break
-          case 'error': failed(p, p.error); break
-          case 'write':
-            if (r === undefined) break // its cleanup failed: the write was not attempted
-            if (r.ok) {
-              put(p.subKey, { external_name: p.name, external_version: r.version ?? null, digest: p.digest }, 'SYNCED', r.note ?? ctx.olderVersionNote ?? null)
-              recordEvidence(p, r)
-            } else failed(p, r.error)
-            break
-          case 'unsync': {
-            const note = ctx.leftInPlace.get(p)
-            if (note !== undefined) { unsynced(p.subKey, note); break }
-            if (r === undefined) break
-            if (r.ok) unsynced(p.subKey, r.note ?? null)
-            else failed(p, r.error)
-            break
-          }
-          case 'cleanup':
-            if (r !== undefined && !r.ok) failed(p, r.error)
-            break
-        }
-      }
-      // Targets with no name and no plan (a key that vanished before it was ever written).
-      for (const [subKey, t] of recorded) if (!planned.has(subKey) && t.external_name === null && t.status !== 'UNSYNCED') associations.deleteTarget(a.id, subKey)
-
-      const rank = (s: string): number => { const i = PRECEDENCE.indexOf(s); return i < 0 ? PRECEDENCE.length : i }
-      const worst = statuses.reduce<string | undefined>((w, s) => (w === undefined || rank(s) < rank(w) ? s : w), undefined)
-      associationStatus = worst ?? (ctx.kv === undefined || ctx.unsyncAll ? 'UNSYNCED' : 'SYNCED')
-      const firstError = failures[0]?.message ?? null
-      settled = { status: associationStatus, message: associationStatus === 'SYNCED' || associationStatus === 'UNSYNCED' ? null : firstError }
-      associations.setStatus(a.id, settled.status, settled.message, at)
-
-      settlePurge(ctx, failures, associationStatus)
-      const delay = retryDelayMs(failures, ctx.row.attempts, settings.backoff, settings.clientErrorRetryMs)
-      if (delay !== undefined) {
-        queue.retry(a.id, ctx.row.generation, at + delay, ctx.row.attempts + 1, ctx.row.first_failure_at ?? at)
-      } else if (ctx.kv?.deletionAtMs != null && ctx.kv.deletionAtMs > at) {
-        // D-22: the synced version is scheduled for deletion: look again when it expires.
-        queue.retry(a.id, ctx.row.generation, ctx.kv.deletionAtMs + 1, 0, null)
-      } else if (!queue.complete(a.id, ctx.row.generation)) {
-        queue.retry(a.id, -1, at, 0, null) // a newer change arrived: just release the lease
-      }
-    })
-    if (settled !== undefined) statusSettled?.({ association: a, destination: ctx.destination, ...settled })
-    services.destinationService.dropSettledHidden()
+    const settled = await fenced(fence, a.id, async (repos) => await settleIn(repos, ctx, results, at))
+    statusSettled?.({ association: a, destination: ctx.destination, status: settled.status, message: settled.message })
+    if (services.ownership.maintains()) await store.repos.outbox.deleteSettledHidden() // clean-up: the maintenance holder's
     if (observer !== undefined) {
       const ops: Array<{ operation: string, status: string }> = []
       let wroteVersion = false
@@ -140,34 +92,114 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
         if (p.kind === 'write' && r.ok) wroteVersion = true
       }
       observer.onSettled({
-        destinationType: ctx.destination.type, ops, wroteVersion, queuedAt: ctx.row.created_at, settledAt: at, retry: ctx.row.attempts > 0, failed: failures.length > 0,
-        statusBefore: a.status, statusAfter: associationStatus
+        destinationType: ctx.destination.type, ops, wroteVersion, queuedAt: ctx.row.created_at, settledAt: at, retry: ctx.row.attempts > 0, failed: settled.failed,
+        statusBefore: a.status, statusAfter: settled.status
       })
     }
   }
 
+  /** The settle's writes, in the unit of `repos`; resolves the association's settled status and whether anything failed. */
+  async function settleIn (repos: Repositories, ctx: WorkContext, results: Map<PlannedTarget, OpResult>, at: number): Promise<{ status: string, message: string | null, failed: boolean }> {
+    const { associations, outbox: queue } = repos
+    const a = ctx.association
+    const recorded = new Map((await associations.targets(a.id)).map((t) => [t.sub_key, t]))
+    const failures: SyncError[] = []
+    const statuses: string[] = []
+    const fail = { attempts: ctx.row.attempts, firstFailureAt: ctx.row.first_failure_at, now: at }
+    const keep = (subKey: string): { external_name: string | null, external_version: string | null, digest: string | null } => {
+      const r = recorded.get(subKey)
+      return { external_name: r?.external_name ?? null, external_version: r?.external_version ?? null, digest: r?.digest ?? null }
+    }
+    const put = async (subKey: string, record: ReturnType<typeof keep>, status: string, message: string | null): Promise<void> => {
+      statuses.push(status)
+      await associations.putTarget({ association_id: a.id, sub_key: subKey, ...record, status, message, updated_at: at })
+    }
+    /** Issue 21: the drift evidence of a settled write (none when the driver did not report Azure's `updated`). */
+    const recordEvidence = async (p: Extract<PlannedTarget, { kind: 'write' }>, r: Extract<OpResult, { ok: true }>): Promise<void> => {
+      const e = p.op.op === 'write' ? evidenceOfResult(p.op, r, services.driftKey) : undefined
+      await associations.setTargetEvidence(a.id, p.subKey, e === undefined ? null : JSON.stringify(e))
+    }
+    /** A target gone from the destination: no name, no version, no digest, no drift evidence. */
+    const unsynced = async (subKey: string, message: string | null): Promise<void> => {
+      await put(subKey, { external_name: null, external_version: null, digest: null }, 'UNSYNCED', message)
+      await associations.setTargetEvidence(a.id, subKey, null)
+    }
+    const failed = async (p: PlannedTarget, error: SyncError): Promise<void> => {
+      failures.push(error)
+      await put(p.subKey, keep(p.subKey), failureStatus(error, fail), error.message)
+    }
+
+    const planned = new Set(ctx.planned.map((p) => p.subKey))
+    for (const p of ctx.planned) {
+      const r = results.get(p)
+      switch (p.kind) {
+        case 'noop': await put(p.subKey, keep(p.subKey), 'SYNCED', ctx.olderVersionNote ?? keptNote(recorded.get(p.subKey)?.message ?? null)); break
+        case 'error': await failed(p, p.error); break
+        case 'write':
+          if (r === undefined) break // its cleanup failed: the write was not attempted
+          if (r.ok) {
+            await put(p.subKey, { external_name: p.name, external_version: r.version ?? null, digest: p.digest }, 'SYNCED', r.note ?? ctx.olderVersionNote ?? null)
+            await recordEvidence(p, r)
+          } else await failed(p, r.error)
+          break
+        case 'unsync': {
+          const note = ctx.leftInPlace.get(p)
+          if (note !== undefined) { await unsynced(p.subKey, note); break }
+          if (r === undefined) break
+          if (r.ok) await unsynced(p.subKey, r.note ?? null)
+          else await failed(p, r.error)
+          break
+        }
+        case 'cleanup':
+          if (r !== undefined && !r.ok) await failed(p, r.error)
+          break
+      }
+    }
+    // Targets with no name and no plan (a key that vanished before it was ever written).
+    for (const [subKey, t] of recorded) if (!planned.has(subKey) && t.external_name === null && t.status !== 'UNSYNCED') await associations.deleteTarget(a.id, subKey)
+
+    const rank = (s: string): number => { const i = PRECEDENCE.indexOf(s); return i < 0 ? PRECEDENCE.length : i }
+    const worst = statuses.reduce<string | undefined>((w, s) => (w === undefined || rank(s) < rank(w) ? s : w), undefined)
+    const status = worst ?? (ctx.kv === undefined || ctx.unsyncAll ? 'UNSYNCED' : 'SYNCED')
+    const firstError = failures[0]?.message ?? null
+    const message = status === 'SYNCED' || status === 'UNSYNCED' ? null : firstError
+    await associations.setStatus(a.id, status, message, at)
+
+    await settlePurge(repos, ctx, failures, status)
+    const delay = retryDelayMs(failures, ctx.row.attempts, settings.backoff, settings.clientErrorRetryMs)
+    if (delay !== undefined) {
+      await queue.retry(a.id, ctx.row.generation, at + delay, ctx.row.attempts + 1, ctx.row.first_failure_at ?? at)
+    } else if (ctx.kv?.deletionAtMs != null && ctx.kv.deletionAtMs > at) {
+      // D-22: the synced version is scheduled for deletion: look again when it expires.
+      await queue.retry(a.id, ctx.row.generation, ctx.kv.deletionAtMs + 1, 0, null)
+    } else if (!await queue.complete(a.id, ctx.row.generation)) {
+      await queue.retry(a.id, -1, at, 0, null) // a newer change arrived: just release the lease
+    }
+    return { status, message, failed: failures.length > 0 }
+  }
+
   /** D-15.4: a purge deletes each unsynced association, then the destination; a client error stops it. */
-  function settlePurge (ctx: WorkContext, failures: SyncError[], status: string): void {
+  async function settlePurge ({ associations, destinations }: Repositories, ctx: WorkContext, failures: SyncError[], status: string): Promise<void> {
     const d = ctx.destination
     if (d.purge_state !== 'purging') return
     if (status === 'UNSYNCED') {
-      associations.delete(ctx.association.id)
-      if (associations.ofDestination(d.id).length === 0) destinations.delete(d.id)
+      await associations.delete(ctx.association.id)
+      if ((await associations.ofDestination(d.id)).length === 0) await destinations.delete(d.id)
       return
     }
     const client = failures.find((f) => f.kind === 'CLIENT_SIDE_ERROR')
-    if (client !== undefined) destinations.setPurge(d.id, 'purge_failed', d.purge_initiated_at, client.message)
-    else if (failures.length > 0) destinations.setPurge(d.id, 'purging', d.purge_initiated_at, failures[0].message)
+    if (client !== undefined) await destinations.setPurge(d.id, 'purge_failed', d.purge_initiated_at, client.message)
+    else if (failures.length > 0) await destinations.setPurge(d.id, 'purging', d.purge_initiated_at, failures[0].message)
   }
 
   /** An unexpected failure of the attempt itself: INTERNAL_VAULT_ERROR and a backoff retry. */
-  function settleInternal (ctx: WorkContext, message: string): void {
+  async function settleInternal (ctx: WorkContext, message: string, fence: Fence): Promise<void> {
     const at = services.now()
-    transact(() => {
-      associations.setStatus(ctx.association.id, 'INTERNAL_VAULT_ERROR', message, at)
-      associations.setTargetsStatus(ctx.association.id, 'INTERNAL_VAULT_ERROR', message, at)
+    await fenced(fence, ctx.association.id, async ({ associations, outbox }) => {
+      await associations.setStatus(ctx.association.id, 'INTERNAL_VAULT_ERROR', message, at)
+      await associations.setTargetsStatus(ctx.association.id, 'INTERNAL_VAULT_ERROR', message, at)
       const delay = backoffDelayMs(ctx.row.attempts + 1, settings.backoff)
-      queue.retry(ctx.association.id, ctx.row.generation, at + delay, ctx.row.attempts + 1, ctx.row.first_failure_at ?? at)
+      await outbox.retry(ctx.association.id, ctx.row.generation, at + delay, ctx.row.attempts + 1, ctx.row.first_failure_at ?? at)
     })
     statusSettled?.({ association: ctx.association, destination: ctx.destination, status: 'INTERNAL_VAULT_ERROR', message })
     observer?.onSettled({
@@ -176,7 +208,7 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
     })
   }
 
-  return { markInFlight, settle, settleInternal }
+  return { markInFlight, settle, settleInternal, settleSkip, putBack }
 }
 
 export type WorkSettler = ReturnType<typeof createWorkSettler>

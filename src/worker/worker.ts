@@ -4,7 +4,16 @@
  * in flight, calls the driver (one attempt per target; cleanup of renamed names first), and
  * settles. It wakes at once when work is queued (no polling delay on the hot path), sleeps
  * until the next retry is due, holds all work while `sys/sync/config disabled=true`, and on
- * start frees the leases a previous process left behind.
+ * start frees the leases a previous process left behind (one process owning everything only).
+ *
+ * Storage is the async `Store` only: the claim is one statement (`outbox.claim`, FOR UPDATE
+ * SKIP LOCKED on PostgreSQL), each settle one unit of work carrying the fence of the lease the
+ * row was claimed under; Azure calls run outside any unit (R2-3). With several replicas
+ * (issue 18, `ownership.ts`) it claims only rows of the Key Vaults whose leases it holds, frees
+ * the row leases of a vault it gains (the previous owner's attempts are fenced off), aborts the
+ * in-flight attempts of a vault it loses, and runs the reconciliation only while it holds the
+ * `maintenance` lease. Wake-ups: `wake()` (in-process enqueues, a NOTIFY heard, a reconnect's
+ * rescan) and, with `pollMs`, a poll so a lost notification costs at most one interval.
  *
  * `whenIdle()` resolves when nothing is in flight and no row is due now (rows waiting for a
  * backoff do not count); `reconcileNow()` runs the reconciliation pass at once. Both are public
@@ -13,6 +22,8 @@
 import { setMaxListeners } from 'node:events'
 import type { FastifyBaseLogger as Logger } from 'fastify'
 import type { ClaimedRow } from '../../db/outbox-repo.js'
+import { LeaseLostError, type Fence } from '../../db/store/fence.js'
+import { outsideUnits } from '../../db/store/unit-scope.js'
 import { internalSyncError } from '../drivers/sync-error.js'
 import type { OpResult } from '../drivers/target-ops.js'
 import type { SyncObserver } from '../metrics/sync-metrics.js'
@@ -39,6 +50,8 @@ export interface WorkerSettings extends SettleSettings {
   stopGraceMs: number
   /** Minimum interval between attempts of one association, ms (write-spacing.ts); 0 = off. */
   minWriteIntervalMs?: number
+  /** Look for due rows at least this often, ms (several replicas: lost notifications); none when absent. */
+  pollMs?: number
 }
 
 export interface WorkerDeps {
@@ -49,15 +62,18 @@ export interface WorkerDeps {
   observer?: SyncObserver
 }
 
+/** An attempt in flight: its promise, its vault and the abort of its SDK calls. */
+interface Attempt { done: Promise<void>, vault: string | null | undefined, abort: AbortController }
+
 /** Creates the worker; call `start()`. */
 export function createSyncWorker ({ services, settings, log, observer }: WorkerDeps) {
-  const work = services.work.queue
+  const { store, ownership } = services
   const loader = createWorkLoader(services)
   const settler = createWorkSettler(services, settings, createStatusChangeLog(log), observer)
   const reconciler = createReconciler(services, settings)
   const spacing = createWriteSpacing(settings.minWriteIntervalMs ?? 0)
-  const warmUps = createWarmUps(services, log)
-  const inFlight = new Map<string, Promise<void>>()
+  const warmUps = createWarmUps(services, log, loader.recordVaultKey)
+  const inFlight = new Map<string, Attempt>()
   const abort = new AbortController()
   // One signal is shared by every in-flight SDK call (many listeners by design).
   setMaxListeners(0, abort.signal)
@@ -66,120 +82,177 @@ export function createSyncWorker ({ services, settings, log, observer }: WorkerD
   let immediate: NodeJS.Immediate | undefined
   let reconcileTimer: NodeJS.Timeout | undefined
   let idleWaiters: Array<() => void> = []
+  // One tick at a time; a wake-up during a tick runs another right after it.
+  let ticking: Promise<void> | undefined
+  let again = false
 
   const now = (): number => services.now()
-  const disabled = (): boolean => services.syncConfig.get().disabled
+  const disabled = async (): Promise<boolean> => (await services.syncConfig.get()).disabled
 
   function schedule (delayMs: number): void {
     if (!running) return
+    if (ticking !== undefined) { if (delayMs <= 0) again = true; else if (!again) arm(delayMs); return }
+    arm(delayMs)
+  }
+
+  function arm (delayMs: number): void {
     if (timer !== undefined) { clearTimeout(timer); timer = undefined }
     // Due now: the next turn of the event loop (a 0 ms timeout waits for the timer phase, ~1 ms).
-    if (delayMs <= 0) { immediate ??= setImmediate(tick); return }
-    if (immediate === undefined) timer = setTimeout(tick, Math.min(delayMs, 2 ** 31 - 1))
+    if (delayMs <= 0) { immediate ??= setImmediate(run); return }
+    if (immediate === undefined) timer = setTimeout(run, Math.min(delayMs, 2 ** 31 - 1))
   }
 
-  function isIdle (): boolean {
+  // A wake-up may come from inside a unit of work (an enqueue's listener): the timers it sets
+  // would inherit the unit's scope, so the loop always runs outside any (`outsideUnits`).
+  function run (): void { outsideUnits(loop) }
+
+  function loop (): void {
+    timer = undefined
+    immediate = undefined
+    if (!running || ticking !== undefined) { again ||= running; return }
+    ticking = tick()
+      .catch((err) => { log.error({ err }, 'sync worker: tick failed'); arm(settings.pollMs ?? 1000) })
+      .finally(() => {
+        ticking = undefined
+        if (again) { again = false; arm(0) }
+      })
+  }
+
+  async function isIdle (): Promise<boolean> {
     if (inFlight.size > 0) return false
-    if (!running || disabled()) return true
-    const next = work.nextDueAt()
-    return (next === undefined || next > now()) && spacing.pendingUntil(now()) === undefined
+    if (!running || await disabled()) return true
+    const next = await store.repos.outbox.nextDueAt(ownership.scope())
+    return inFlight.size === 0 && (next === undefined || next > now()) && spacing.pendingUntil(now()) === undefined
   }
 
-  function notifyIdle (): void {
-    if (idleWaiters.length === 0 || !isIdle()) return
+  async function notifyIdle (): Promise<void> {
+    if (idleWaiters.length === 0 || !await isIdle()) return
     const waiters = idleWaiters
     idleWaiters = []
     for (const w of waiters) w()
   }
 
-  async function runDriver (ctx: WorkContext): Promise<Map<PlannedTarget, OpResult>> {
+  async function runDriver (ctx: WorkContext, signal: AbortSignal): Promise<Map<PlannedTarget, OpResult>> {
     const results = new Map<PlannedTarget, OpResult>()
-    const run = async (targets: PlannedTarget[]): Promise<void> => {
+    const apply = async (targets: PlannedTarget[]): Promise<void> => {
       const withOps = targets.filter((p): p is WithOp => 'op' in p && !ctx.leftInPlace.has(p))
       if (withOps.length === 0) return
-      const out = await ctx.driver.apply(ctx.connection, withOps.map((p) => p.op), abort.signal)
+      const out = await ctx.driver.apply(ctx.connection, withOps.map((p) => p.op), signal)
       withOps.forEach((p, i) => results.set(p, out[i]))
     }
     // A renamed target's old name goes first; its new name is written only once that worked.
     const cleanups = ctx.planned.filter((p) => p.kind === 'cleanup')
-    await run(cleanups)
+    await apply(cleanups)
     const blocked = new Set(cleanups.filter((p) => results.get(p)?.ok === false).map((p) => p.subKey))
-    await run(ctx.planned.filter((p) => p.kind !== 'cleanup' && !(p.kind === 'write' && blocked.has(p.subKey))))
+    await apply(ctx.planned.filter((p) => p.kind !== 'cleanup' && !(p.kind === 'write' && blocked.has(p.subKey))))
     return results
   }
 
-  async function process (row: ClaimedRow): Promise<void> {
-    const loaded = loader.load(row)
+  async function process (row: ClaimedRow, fence: Fence, signal: AbortSignal): Promise<void> {
+    const loaded = await loader.load(row)
     if (loaded.kind === 'skip') {
       log.debug({ association: row.association_id, reason: loaded.reason }, 'sync: nothing to do')
-      if (!work.complete(row.association_id, row.generation)) work.retry(row.association_id, -1, now(), 0, null)
+      await settler.settleSkip(row, fence)
       return
     }
     const ctx = loaded.ctx
     spacing.started(row.association_id, now())
-    settler.markInFlight(ctx)
+    await settler.markInFlight(ctx, fence) // fenced: a replica that lost the vault calls no Azure API
     try {
-      const results = await runDriver(ctx)
-      settler.settle(ctx, results)
+      const results = await runDriver(ctx, signal)
+      await settler.settle(ctx, results, fence)
     } catch (err) {
+      if (err instanceof LeaseLostError) throw err
       log.error({ err, association: row.association_id }, 'sync attempt failed')
-      settler.settleInternal(ctx, internalSyncError('internal error while syncing; see the server log').message)
+      await settler.settleInternal(ctx, internalSyncError('internal error while syncing; see the server log').message, fence)
     }
   }
 
-  function tick (): void {
-    timer = undefined
-    immediate = undefined
+  function begin (row: ClaimedRow, fence: Fence): void {
+    const controller = new AbortController()
+    // Replicas: an attempt also stops when its vault is lost. One process owning everything never loses one.
+    const signal = ownership.scope() === undefined ? abort.signal : AbortSignal.any([abort.signal, controller.signal])
+    setMaxListeners(0, signal)
+    const done = process(row, fence, signal)
+      .catch((err) => {
+        if (err instanceof LeaseLostError) log.warn({ association: row.association_id, lease: fence.name, epoch: fence.epoch }, 'sync: the lease of this row was lost; its attempt is not settled here (the new owner runs it)')
+        else log.error({ err, association: row.association_id }, 'sync worker error')
+      })
+      .finally(() => { inFlight.delete(row.association_id); schedule(0); void notifyIdle() })
+    inFlight.set(row.association_id, { done, vault: row.vault_key, abort: controller })
+  }
+
+  async function tick (): Promise<void> {
     if (!running) return
-    if (disabled()) { notifyIdle(); return }
+    if (await disabled()) { await notifyIdle(); return }
     const slots = settings.maxInFlight - inFlight.size
+    const scope = ownership.scope()
     if (slots > 0) {
       const at = now()
-      for (const row of work.claim(at, slots, at + settings.leaseMs)) {
+      for (const row of await store.repos.outbox.claim(at, slots, at + settings.leaseMs, scope)) {
         if (inFlight.has(row.association_id)) continue
+        const fence = ownership.fenceOf(row)
+        if (fence === undefined) { // its vault was lost since the claim: give the row back to the new owner at once
+          store.repos.outbox.retry(row.association_id, -1, at, 0, null).catch((err) => { log.warn({ err, association: row.association_id }, 'sync: could not give a row back') })
+          continue
+        }
         const allowed = spacing.allowedAt(row.association_id, at)
         if (allowed > at) { // too soon after its previous attempt: put back (write-spacing.ts)
-          work.retry(row.association_id, row.generation, allowed, row.attempts, row.first_failure_at)
+          await settler.putBack(row, fence, allowed).catch((err) => { log.warn({ err, association: row.association_id }, 'sync: could not put a row back') })
           spacing.deferred(row.association_id, allowed)
           continue
         }
-        const p = process(row)
-          .catch((err) => { log.error({ err, association: row.association_id }, 'sync worker error') })
-          .finally(() => { inFlight.delete(row.association_id); schedule(0); notifyIdle() })
-        inFlight.set(row.association_id, p)
+        begin(row, fence)
       }
     }
-    const next = work.nextDueAt() ?? spacing.pendingUntil(now())
-    if (next !== undefined) schedule(next - now())
-    notifyIdle()
+    const due = await store.repos.outbox.nextDueAt(scope) ?? spacing.pendingUntil(now())
+    const delay = Math.min(due === undefined ? Infinity : due - now(), settings.pollMs ?? Infinity)
+    if (delay !== Infinity) schedule(delay)
+    await notifyIdle()
+  }
+
+  /** Vaults gained: free their row leases (the previous owner is fenced off), then look for work. Vaults lost: abort their attempts. */
+  ownership.onChange(({ gained, lost }) => {
+    for (const a of inFlight.values()) if (a.vault != null && lost.includes(a.vault)) a.abort.abort()
+    if (gained.length === 0) { schedule(0); return } // e.g. maintenance taken: rows with no vault key yet
+    store.repos.outbox.releaseVaultLeases(gained)
+      .then((freed) => { if (freed > 0) log.info({ rows: freed, vaults: gained }, 'sync worker: took over the rows of vaults now owned') })
+      .catch((err) => { log.warn({ err }, 'sync worker: could not free the row leases of vaults now owned (they expire on their own)') })
+      .finally(() => { schedule(0) })
+  })
+
+  async function warmAll (): Promise<void> {
+    warmUps.add((await store.repos.destinations.allLive()).map((d) => d.id))
   }
 
   const worker = {
-    /** Frees stale leases, starts the loop and the reconciliation timer, warms every live destination's connection. */
+    /** Frees stale leases (one process owning everything), starts the loop and the reconciliation timer, warms every live destination's connection. */
     start (): void {
       if (running) return
       running = true
-      const freed = work.releaseAllLeases()
-      if (freed > 0) log.info({ rows: freed }, 'sync worker: recovered leases of an earlier run')
-      reconcileTimer = setInterval(() => { worker.reconcileNow() }, settings.reconcileIntervalMs)
+      const recover = ownership.scope() === undefined ? store.repos.outbox.releaseAllLeases() : Promise.resolve(0)
+      void recover.then((freed) => { if (freed > 0) log.info({ rows: freed }, 'sync worker: recovered leases of an earlier run') })
+        .catch((err) => { log.error({ err }, 'sync worker: could not recover leases of an earlier run') })
+        .finally(() => { schedule(0) })
+      reconcileTimer = setInterval(() => { void worker.reconcileNow() }, settings.reconcileIntervalMs)
       reconcileTimer.unref()
-      schedule(0)
-      warmUps.add(services.work.destinations.allLive().map((d) => d.id))
+      warmAll().catch((err) => { log.warn({ err }, 'sync worker: could not list destinations to warm') })
     },
     /** Warms the connection of destination `id` ahead of its next sync (it was created or changed; `warm-ups.ts`). */
-    warm (id: string): void { if (running) warmUps.add([id]) },
+    warm (id: string): void { if (running) outsideUnits(() => { warmUps.add([id]) }) },
     /** Resolves when no connection warm-up is queued or running. */
     async whenWarm (): Promise<void> { await warmUps.settled() },
-    /** Wakes the loop now (new work was queued or the config changed). */
+    /** Wakes the loop now (new work was queued, the config changed, a notification or a rescan). */
     wake (): void { if (running) schedule(0) },
-    /** Resolves when nothing is in flight and nothing is due now. */
+    /** Resolves when nothing is in flight and nothing (of the vaults this process owns) is due now. */
     async whenIdle (): Promise<void> {
-      if (isIdle()) return
+      if (await isIdle()) return
       await new Promise<void>((resolve) => { idleWaiters.push(resolve); schedule(0) })
     },
-    /** Runs the reconciliation pass now, then wakes the loop. */
-    reconcileNow (): void {
-      try { reconciler.run(now()) } catch (err) { log.error({ err }, 'sync reconciliation failed') }
+    /** Runs the reconciliation pass now (only while this process holds the maintenance work), then wakes the loop. */
+    async reconcileNow (): Promise<void> {
+      if (!ownership.maintains()) return
+      try { await reconciler.run(now()) } catch (err) { log.error({ err }, 'sync reconciliation failed') }
       worker.wake()
     },
     /**
@@ -192,7 +265,8 @@ export function createSyncWorker ({ services, settings, log, observer }: WorkerD
       if (immediate !== undefined) clearImmediate(immediate)
       if (reconcileTimer !== undefined) clearInterval(reconcileTimer)
       const grace = setTimeout(() => abort.abort(), settings.stopGraceMs)
-      await Promise.allSettled([...inFlight.values()])
+      await ticking
+      await Promise.allSettled([...inFlight.values()].map((a) => a.done))
       clearTimeout(grace)
       for (const w of idleWaiters) w()
       idleWaiters = []

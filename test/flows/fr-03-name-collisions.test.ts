@@ -17,7 +17,7 @@ t.test('inside one association: neither key is written, the message names both',
   t.match(await tb.entry('d1', 'app', 'other'), { sync_status: 'SYNCED' })
   t.same(tb.names(), ['other'], 'nothing written for the colliding keys')
   const puts = tb.emu.requestLog().filter((r) => r.method === 'PUT').length
-  tb.server.worker!.reconcileNow()
+  await tb.server.worker!.reconcileNow()
   await tb.settle()
   t.equal(tb.emu.requestLog().filter((r) => r.method === 'PUT').length, puts, 'no write retried while the secret is unchanged')
   // Case folding: API_KEY vs api_key.

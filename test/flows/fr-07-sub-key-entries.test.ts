@@ -23,6 +23,6 @@ t.test('sub-key entries, and a removed key', async (t) => {
   t.match((await tb.associations('d1'))[`${accessor}/tok/prod`], { sync_status: 'UNSYNCED' })
   t.same(tb.names(), ['dev'], 'prod unsynced')
   t.equal(tb.azure('dev')!.versions.length, devVersions, 'dev untouched')
-  tb.server.worker!.reconcileNow()
+  await tb.server.worker!.reconcileNow()
   t.same(Object.keys(await tb.associations('d1')), [`${accessor}/tok/dev`], 'the UNSYNCED entry disappears after the retention')
 })

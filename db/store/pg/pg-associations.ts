@@ -26,7 +26,8 @@ const D = {
   update: statement('dest_update', 'UPDATE destinations SET connection = $2, sealed_secrets = $3, options = $4, updated_at = $5 WHERE id = $1'),
   setPurge: statement('dest_set_purge', 'UPDATE destinations SET purge_state = $2, purge_initiated_at = $3, purge_error = $4 WHERE id = $1'),
   hide: statement('dest_hide', 'UPDATE destinations SET deleted_at = $2 WHERE id = $1'),
-  delete: statement('dest_delete', 'DELETE FROM destinations WHERE id = $1')
+  delete: statement('dest_delete', 'DELETE FROM destinations WHERE id = $1'),
+  setVaultKey: statement('dest_set_vault_key', 'UPDATE destinations SET vault_key = $2 WHERE id = $1 AND vault_key IS DISTINCT FROM $2')
 }
 
 /** The destination repository over `sql`. */
@@ -40,7 +41,8 @@ export function pgDestinationsRepository (sql: Sql): DestinationsRepository {
     update: async (row) => { await sql.run(D.update, [row.id, row.connection, row.sealed_secrets, row.options, row.updated_at]) },
     setPurge: async (id, state, at, error) => { await sql.run(D.setPurge, [id, state, at, error]) },
     hide: async (id, at) => { await sql.run(D.hide, [id, at]) },
-    delete: async (id) => { await sql.run(D.delete, [id]) }
+    delete: async (id) => { await sql.run(D.delete, [id]) },
+    setVaultKey: async (id, vaultKey) => await sql.run(D.setVaultKey, [id, vaultKey]) > 0
   }
 }
 

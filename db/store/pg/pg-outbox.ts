@@ -39,6 +39,18 @@ const O = {
     WHERE next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
     ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)
     UPDATE sync_outbox o SET lease_until = $3 FROM due WHERE o.association_id = due.association_id RETURNING o.*`),
+  // Scoped forms (issue 18: a replica works on the vaults whose leases it holds; $n vault keys, $n+1 unkeyed too).
+  claimIn: statement('outbox_claim_in', `WITH due AS (SELECT o.association_id, d.vault_key FROM sync_outbox o
+    JOIN associations a ON a.id = o.association_id JOIN destinations d ON d.id = a.destination_id
+    WHERE o.next_attempt_at <= $1 AND (o.lease_until IS NULL OR o.lease_until <= $1)
+    AND (d.vault_key = ANY($4::text[]) OR ($5 AND d.vault_key IS NULL))
+    ORDER BY o.next_attempt_at LIMIT $2 FOR UPDATE OF o SKIP LOCKED)
+    UPDATE sync_outbox o SET lease_until = $3 FROM due WHERE o.association_id = due.association_id RETURNING o.*, due.vault_key`),
+  nextDueIn: statement('outbox_next_due_in', `SELECT min(greatest(o.next_attempt_at, coalesce(o.lease_until, 0))) AS t
+    FROM sync_outbox o JOIN associations a ON a.id = o.association_id JOIN destinations d ON d.id = a.destination_id
+    WHERE d.vault_key = ANY($1::text[]) OR ($2 AND d.vault_key IS NULL)`),
+  releaseIn: statement('outbox_release_in', `UPDATE sync_outbox o SET lease_until = NULL FROM associations a, destinations d
+    WHERE o.lease_until IS NOT NULL AND a.id = o.association_id AND d.id = a.destination_id AND d.vault_key = ANY($1::text[])`),
   nextDue: statement('outbox_next_due', `SELECT min(t) AS t FROM (
     (SELECT next_attempt_at AS t FROM sync_outbox WHERE lease_until IS NULL ORDER BY next_attempt_at LIMIT 1)
     UNION ALL SELECT greatest(next_attempt_at, lease_until) AS t FROM sync_outbox WHERE lease_until IS NOT NULL) s`),
@@ -84,10 +96,16 @@ export function pgOutboxRepository (sql: Sql): OutboxRepository {
     byAssociation: async (id) => await sql.one<OutboxRow>(O.byAssociation, [id]),
     count: async () => (await sql.one<{ n: number }>(O.count))?.n ?? 0,
     countForDestination: async (d) => (await sql.one<{ n: number }>(O.countForDestination, [d]))?.n ?? 0,
-    claim: async (now, limit, leaseUntil) =>
-      (await sql.all<ClaimedRow>(O.claim, [now, limit, leaseUntil])).sort((a, b) => a.next_attempt_at - b.next_attempt_at),
-    nextDueAt: async () => (await sql.one<{ t: number | null }>(O.nextDue))?.t ?? undefined,
+    claim: async (now, limit, leaseUntil, scope) =>
+      (await (scope === undefined
+        ? sql.all<ClaimedRow>(O.claim, [now, limit, leaseUntil])
+        : sql.all<ClaimedRow>(O.claimIn, [now, limit, leaseUntil, [...scope.vaults], scope.unkeyed])))
+        .sort((a, b) => a.next_attempt_at - b.next_attempt_at),
+    nextDueAt: async (scope) => (await (scope === undefined
+      ? sql.one<{ t: number | null }>(O.nextDue)
+      : sql.one<{ t: number | null }>(O.nextDueIn, [[...scope.vaults], scope.unkeyed])))?.t ?? undefined,
     releaseAllLeases: async () => await sql.run(O.releaseAll),
+    releaseVaultLeases: async (vaults) => await sql.run(O.releaseIn, [[...vaults]]),
     complete: async (id, generation) => await sql.run(O.complete, [id, generation]) > 0,
     retry: async (id, generation, nextAt, attempts, firstFailureAt) => {
       if (await sql.run(O.retry, [id, generation, nextAt, attempts, firstFailureAt]) === 0) await sql.run(O.release, [id])

@@ -16,6 +16,7 @@ import { pgKvRepository } from './pg-kv.js'
 import { pgMetricsRepository, pgOutboxRepository, pgSyncStatusRepository } from './pg-outbox.js'
 import { pgRulesRepository } from './pg-rules.js'
 import { pgDriftRepository } from './pg-drift.js'
+import { pgFencingRepository } from './pg-fencing.js'
 import { sqlOn } from './pg-sql.js'
 import { currentUnit, inUnitScope, withSavepoint, type Unit } from '../unit-scope.js'
 
@@ -66,7 +67,8 @@ export function pgRepositories (q: pg.Pool | pg.ClientBase): Repositories {
     rules: pgRulesRepository(sql),
     drift: pgDriftRepository(sql),
     syncStatus: pgSyncStatusRepository({ destinations, associations, outbox }),
-    metrics: pgMetricsRepository(sql, outbox)
+    metrics: pgMetricsRepository(sql, outbox),
+    fencing: pgFencingRepository(sql)
   }
 }
 

@@ -2,13 +2,15 @@
 // PostgreSQL (issue 18).
 import t from 'tap'
 import { associationRow, contract, contractEngines, destinationRow, seed } from './contract-engines.js'
+import { LOCAL_FENCE } from '../../../db/store/fence.js'
 
 const engines = await contractEngines(t)
 
-/** Without the association-view counters (`view_gen`, `view_reset`: kept by triggers, not by the repositories). */
+/** Without the association-view counters (`view_gen`, `view_reset`: kept by triggers) and the worker's vault key and settle fence (issue 18). */
+const WORKER_KEPT = new Set(['view_gen', 'view_reset', 'vault_key', 'settled_lease', 'settled_epoch'])
 function plain<T> (v: T): T {
   if (v === null || typeof v !== 'object' || Buffer.isBuffer(v)) return v
-  return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'view_gen' && k !== 'view_reset').map(([k, x]) => [k, plain(x)])) as T
+  return Object.fromEntries(Object.entries(v).filter(([k]) => !WORKER_KEPT.has(k)).map(([k, x]) => [k, plain(x)])) as T
 }
 
 contract(t, engines, 'destinations: live by name, byte-ordered list, update, purge, hide frees the name, delete cascades', async (t, { repos }) => {
@@ -153,4 +155,13 @@ contract(t, engines, 'destination drift rows: override and sweep kept apart, gon
   t.strictSame(await repos.drift.all(), [row])
   await repos.destinations.delete('d1')
   t.strictSame(await repos.drift.all(), [], 'the row went with its destination')
+})
+
+contract(t, engines, 'fencing: the local fence (epoch 0) settles on SQLite only; a stale fence never settles (issue 18)', async (t, store) => {
+  await seed(store.repos, ['a'])
+  const stale = { name: 'vault:https://one', holder: 'r1', epoch: 3 }
+  await t.rejects(store.transaction(async (r) => { await r.fencing.settle(stale, 'a') }), { name: 'LeaseLostError' })
+  if (store.engine === 'sqlite') await store.transaction(async (r) => { await r.fencing.settle(LOCAL_FENCE, 'a') })
+  else await t.rejects(store.transaction(async (r) => { await r.fencing.settle(LOCAL_FENCE, 'a') }), { name: 'LeaseLostError' })
+  t.match(await store.repos.associations.byId('a'), { settled_lease: null, settled_epoch: null }, 'nothing recorded')
 })

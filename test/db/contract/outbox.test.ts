@@ -131,3 +131,28 @@ contract(t, engines, 'status read model and metrics aggregates', async (t, { rep
   ])
   t.strictSame(await repos.syncStatus.queue(NOW - 1), { depth: 3, due: 0, inFlight: 1, nextAttemptAt: NOW })
 })
+
+contract(t, engines, 'vault keys scope claims, next due times and lease releases to the vaults a replica owns (issue 18)', async (t, { repos }) => {
+  await seed(repos, ['a', 'b'])
+  await repos.destinations.insert(destinationRow({ id: 'd2', name: 'two' }))
+  await repos.destinations.insert(destinationRow({ id: 'd3', name: 'three' }))
+  await repos.associations.insert(associationRow('c', { destination_id: 'd2' }))
+  await repos.associations.insert(associationRow('e', { destination_id: 'd3' }))
+  t.equal(await repos.destinations.setVaultKey('d1', 'https://one'), true)
+  t.equal(await repos.destinations.setVaultKey('d1', 'https://one'), false, 'unchanged')
+  t.equal(await repos.destinations.setVaultKey('d2', 'https://two'), true)
+  t.match(await repos.destinations.byId('d2'), { vault_key: 'https://two' })
+  for (const [id, at] of [['a', 1], ['b', 2], ['c', 3], ['e', 4]] as const) await repos.outbox.markDirty(id, NOW + at)
+  const one = { vaults: ['https://one'], unkeyed: false }
+  t.equal(await repos.outbox.nextDueAt({ vaults: ['https://two'], unkeyed: false }), NOW + 3)
+  t.equal(await repos.outbox.nextDueAt({ vaults: [], unkeyed: true }), NOW + 4, 'd3 has no vault key yet')
+  t.equal(await repos.outbox.nextDueAt({ vaults: ['https://nine'], unkeyed: false }), undefined)
+  const claimed = await repos.outbox.claim(NOW + 10, 10, NOW + 60_000, one)
+  t.strictSame(claimed.map((r) => [r.association_id, r.vault_key, r.lease_until]), [['a', 'https://one', NOW + 60_000], ['b', 'https://one', NOW + 60_000]])
+  t.equal(await repos.outbox.nextDueAt(one), NOW + 60_000, 'leased rows come due when their lease ends')
+  t.strictSame((await repos.outbox.claim(NOW + 10, 10, NOW + 60_000, { vaults: ['https://two'], unkeyed: true })).map((r) => [r.association_id, r.vault_key]),
+    [['c', 'https://two'], ['e', null]])
+  t.equal(await repos.outbox.releaseVaultLeases(['https://one']), 2, 'a new owner frees the previous owner\'s row leases')
+  t.match(await repos.outbox.byAssociation('c'), { lease_until: NOW + 60_000 }, 'other vaults keep theirs')
+  t.strictSame((await repos.outbox.claim(NOW + 10, 10, NOW + 60_000)).map((r) => r.association_id), ['a', 'b'], 'no scope: every row')
+})

@@ -5,6 +5,7 @@ import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { TransactionAwaitedError } from '../../../db/store/repositories.js'
 import { contract, contractEngines, mountRow, seed } from './contract-engines.js'
+import { currentUnit, outsideUnits } from '../../../db/store/unit-scope.js'
 
 const engines = await contractEngines(t)
 
@@ -124,3 +125,8 @@ for (const e of engines.filter((e) => e.name === 'sqlite')) {
     t.equal(await store.repos.policies.get('x'), undefined)
   })
 }
+
+contract(t, engines, 'outsideUnits: code run through it from inside a unit (e.g. a wake-up scheduling background work) sees no unit', async (t, store) => {
+  const seen = await store.transaction(async () => ({ inside: currentUnit() !== undefined, outside: outsideUnits(() => currentUnit()) }))
+  t.same(seen, { inside: true, outside: undefined })
+})

@@ -20,9 +20,7 @@ async function setup (t: Test) {
   const mount = await services.mounts.enable('secret', { type: 'kv-v2' })
   const changes: Array<KvChange & { inTransaction: boolean }> = []
   services.kvChangeHooks.push((c) => { changes.push({ ...c, inTransaction: db.inTransaction }) })
-  // Readers of the synchronous view (sync, rules, worker while they move) see the same state.
-  const legacy = services.legacy.kv
-  return { db, services, kv: services.kv, legacy, a: mount.accessor, changes, advance: (ms: number) => { nowMs += ms } }
+  return { db, services, kv: services.kv, a: mount.accessor, changes, advance: (ms: number) => { nowMs += ms } }
 }
 
 t.test('each mutation fires the hooks once, inside its transaction; no-ops and reads do not', async (t) => {
@@ -126,7 +124,7 @@ t.test('disabling the mount deletes its KV rows (cascade), without hooks', async
 })
 
 t.test('an async hook runs in the unit with its repositories; its rejection rolls the write back', async (t) => {
-  const { services, kv, legacy, a } = await setup(t)
+  const { services, kv, a } = await setup(t)
   services.kvChangeHooks.push(async (c, repos) => { await repos.meta.set(`seen:${c.path}`, c.kind) })
   await kv.writeData(a, 'h', { v: 1 }, undefined)
   t.equal((await services.store.repos.meta.get('seen:h'))?.toString(), 'write', 'the hook wrote in the unit, committed with it')
@@ -135,9 +133,9 @@ t.test('an async hook runs in the unit with its repositories; its rejection roll
   services.kvChangeHooks.pop()
   t.equal(await services.store.repos.meta.get('doomed'), undefined, "the hook's own write was rolled back")
   t.match(await kv.readData(a, 'h', undefined), { status: 'ok', value: { v: 1 }, metadata: { version: 1 } }, 'version 2 was rolled back')
-  t.match(legacy.readCurrent(a, 'h'), { version: 1, data: { v: 1 } }, 'the synchronous view agrees')
-  t.equal(legacy.secretExists(a, 'h'), true)
-  t.same(legacy.keysUnder(a, ''), ['h'])
+  t.match(await kv.readCurrent(a, 'h'), { version: 1, data: { v: 1 } }, 'what sync reads agrees')
+  t.equal(await kv.secretExists(a, 'h'), true)
+  t.same(await kv.keysUnder(a, ''), ['h'])
 })
 
 t.test('reads: the cached read answers synchronously once loaded; a write is seen at once', async (t) => {

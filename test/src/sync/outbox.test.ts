@@ -1,5 +1,5 @@
 // enqueue() (src/sync/outbox.ts): the capacity and status rules every caller shares, on the
-// async Store (`enqueue`) and synchronously for the worker's interim path (`enqueueNow`).
+// async Store.
 import t from 'tap'
 import { createAssociationsRepo } from '../../../db/associations-repo.js'
 import type { Db } from '../../../db/database.js'
@@ -13,11 +13,7 @@ function outboxOver (db: Db, capacity: number) {
   const queue = createOutboxRepo(db)
   const config = { disabled: false, queue_capacity: capacity }
   const store = createSqliteStore(db)
-  const outbox = createSyncOutbox({
-    store,
-    config: { read: async () => config, get: () => config },
-    legacy: { outbox: queue, associations }
-  })
+  const outbox = createSyncOutbox({ store, config: { read: async () => config } })
   return { associations, queue, outbox, store }
 }
 
@@ -38,18 +34,6 @@ t.test('capacity: coalescing is free; a full queue refuses, marks an error or sk
   t.match(associations.byId('a4'), { status: 'PENDING', message: null }, 'skip leaves the association as it is')
   t.equal(queue.count(), 2)
   t.equal(woken, 3, 'one event per queued row')
-})
-
-t.test('enqueueNow (the worker\'s synchronous path) keeps the same rules', async (t) => {
-  const db = openTestDb(t)
-  for (const id of ['a1', 'a2', 'a3']) addAssociation(db, id)
-  const { associations, queue, outbox } = outboxOver(db, 1)
-  t.equal(outbox.enqueueNow('a1', 1, { whenFull: 'refuse' }), true)
-  t.equal(outbox.enqueueNow('a1', 2, { whenFull: 'refuse' }), true, 'coalesces when full')
-  t.throws(() => outbox.enqueueNow('a2', 3, { whenFull: 'refuse' }), { status: 503, errors: ['sync queue is full (queue_capacity=1); retry later'] })
-  t.equal(outbox.enqueueNow('a3', 3, { whenFull: 'error' }), false)
-  t.match(associations.byId('a3'), { status: 'INTERNAL_VAULT_ERROR', message: 'sync queue is full' })
-  t.equal(queue.count(), 1)
 })
 
 t.test('status: shown on the association and its targets when queued', async (t) => {

@@ -19,16 +19,14 @@ import { contract, contractEngines, mountRow } from '../../db/contract/contract-
 const engines = await contractEngines(t)
 const NOW = 1_700_000_000_000
 
-const unused = (): never => { throw new Error('the worker\'s synchronous path is not used here') }
-
 /** The destination and association services over `store` (the secret `secret/app` exists). */
 async function services (store: Store) {
   await store.repos.mounts.insert(mountRow())
   const mount = mountRow()
-  const syncConfig = createSyncConfigService({ store, meta: { get: unused } })
-  const outbox = createSyncOutbox({ store, config: syncConfig, legacy: { outbox: { markDirty: unused, has: unused, count: unused }, associations: { setStatus: unused, setTargetsStatus: unused } } })
+  const syncConfig = createSyncConfigService({ store })
+  const outbox = createSyncOutbox({ store, config: syncConfig })
   const destinations = createDestinationService({
-    store, legacy: { destinations: { byId: unused }, queue: { deleteSettledHidden: unused } }, outbox,
+    store, outbox,
     sealer: createSealer(randomBytes(32)), registry: createBuiltinRegistry(driverSettings(loadConfig({}, {}))), now: () => NOW
   })
   const associations = createAssociationService({

@@ -184,11 +184,11 @@ t.test('DELETE: refused while live associations exist; after remove it answers 2
   t.equal(db.count('sync_outbox'), 1)
   t.equal((await createAzureDestination(s.app, 'd1')).statusCode, 200, 'the name is free at once')
   t.same(json(await vault(s.app, 'GET', `${D}/d1/associations`)).data.associated_secrets, {}, 'the new destination starts empty')
-  t.equal(s.services.destinationService.dropSettledHidden(), 0, 'kept while the unsync is queued')
+  t.equal(await s.services.destinationService.dropSettledHidden(), 0, 'kept while the unsync is queued')
   const rw = new Database(s.dbPath)
   rw.prepare('DELETE FROM sync_outbox').run() // what the worker does when the unsync settles
   rw.close()
-  t.equal(s.services.destinationService.dropSettledHidden(), 1)
+  t.equal(await s.services.destinationService.dropSettledHidden(), 1)
   t.same([db.count('destinations'), db.count('associations')], [1, 0], 'only the new d1 is left')
 })
 
