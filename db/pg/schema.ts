@@ -7,6 +7,8 @@
  * and counters are BIGINT (epoch ms or µs as on SQLite; parsed to numbers, connection.ts),
  * flags stay INTEGER 0/1, sealed values BYTEA.
  */
+import { CHANGE_NOTIFY_MIGRATION } from './change-triggers.js'
+
 export interface PgMigration {
   /** Short name, recorded with the version. */
   name: string
@@ -265,5 +267,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     ON association_targets FOR EACH ROW EXECUTE FUNCTION association_targets_view_row();
   CREATE TRIGGER association_targets_view_delete AFTER DELETE ON association_targets FOR EACH ROW EXECUTE FUNCTION association_targets_view_row();
   `
-  }
+  },
+  // PostgreSQL only (issue 18): change notifications for the replicas' read caches.
+  CHANGE_NOTIFY_MIGRATION
 ]
