@@ -13,12 +13,13 @@
  * the pool.
  */
 import { hostname } from 'node:os'
+import pg from 'pg'
 import { randomBytes } from 'node:crypto'
 import type { Store } from '../store/repositories.js'
 import { createPgStore } from '../store/pg/pg-store.js'
 import { createPgChangeFeed, type PgChangeFeed } from './change-feed.js'
 import { CHANGE_CHANNEL } from './change-triggers.js'
-import { createPool, rowsOf, type PgConnectionSettings, type PgLogger } from './connection.js'
+import { clientConfig, createPool, rowsOf, type PgConnectionSettings, type PgLogger } from './connection.js'
 import { LeaseKeeper, type LeaseKeeperOptions } from './lease-keeper.js'
 import { leaseHolder } from './leases.js'
 import { PING_CHANNEL, PgListener, type PgListenerOptions } from './listener.js'
@@ -72,9 +73,19 @@ export interface PgReplica {
   startLeases: (address: string) => Promise<LeaseKeeper>
   /** The holder of the maintenance lease. */
   leader: () => Promise<LeaderInfo>
+  /**
+   * Runs `work` while holding the replicas' start-up lock (a session advisory lock on a
+   * dedicated connection; `work` itself uses the store, in as many units as it likes), so
+   * replicas starting together on a new database initialise it once: one seal check, one
+   * cluster identity, one root token.
+   */
+  exclusive: <T>(work: () => Promise<T>) => Promise<T>
   /** Stops the keeper (releasing its leases), the listener, then closes the store. */
   close: () => Promise<void>
 }
+
+/** Advisory lock key of start-up initialisation (ASCII "vsinit00"). */
+export const STARTUP_LOCK_KEY = '8535281641733763120'
 
 /** A process-unique replica id. */
 export function defaultReplicaId (): string {
@@ -126,6 +137,17 @@ export async function openPgReplica (o: PgReplicaOptions): Promise<PgReplica> {
     leader: async () => {
       const h = await leaseHolder(rowsOf(pool), MAINTENANCE_LEASE)
       return { isSelf: h?.holder === replica, address: h?.address ?? '', since: h?.acquiredAt }
+    },
+    exclusive: async (work) => {
+      const client = new pg.Client({ ...clientConfig(settings, 'start-up'), lock_timeout: 0, statement_timeout: 0 })
+      client.on('error', () => {}) // a lost connection fails the pending query, which is reported
+      await client.connect()
+      try {
+        await client.query('SELECT pg_advisory_lock($1)', [STARTUP_LOCK_KEY])
+        return await work()
+      } finally {
+        await client.end().catch(() => {}) // the session's end releases the lock
+      }
     },
     close: async () => {
       await keeper?.close()
