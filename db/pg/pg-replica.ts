@@ -87,6 +87,12 @@ export interface PgReplica {
 /** Advisory lock key of start-up initialisation (ASCII "vsinit00"). */
 export const STARTUP_LOCK_KEY = '8535281641733763120'
 
+/**
+ * The listener's self-ping on a replica, ms: a listener that stopped hearing is noticed within
+ * `intervalMs + timeoutMs` (then the caches keep nothing until it hears again).
+ */
+export const REPLICA_PING = Object.freeze({ intervalMs: 5000, timeoutMs: 3000 })
+
 /** A process-unique replica id. */
 export function defaultReplicaId (): string {
   return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`
@@ -117,6 +123,9 @@ export async function openPgReplica (o: PgReplicaOptions): Promise<PgReplica> {
     onHearing: o.onHearing,
     sendPing: async (payload) => { await pool.query('SELECT pg_notify($1, $2)', [PING_CHANNEL, payload]) },
     log: o.log,
+    // A silent listener (half-open connection) must not keep caches stale for long: ping often.
+    pingIntervalMs: REPLICA_PING.intervalMs,
+    pingTimeoutMs: REPLICA_PING.timeoutMs,
     ...o.ping
   })
   await listener.start()
