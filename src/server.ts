@@ -180,8 +180,9 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
     ha: storage.ha,
     logRequestsLevel: config.logRequestsLevel,
     telemetry: config.telemetry,
-    // The process running the worker exports the cluster-wide gauges (PG-7: one place only).
-    ownsClusterGauges: () => config.worker
+    // The process running the worker exports the cluster-wide gauges (PG-7: one place only);
+    // among replicas, the one holding the maintenance lease.
+    ownsClusterGauges: () => config.worker && storage.holdsMaintenance()
   })
   try {
     // Fastify's own "Server listening at" line is left out: start-up is one line, below.

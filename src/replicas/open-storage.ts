@@ -9,7 +9,7 @@
 import { openDatabase, type Db } from '../../db/database.js'
 import type { PgChangeFeed } from '../../db/pg/change-feed.js'
 import type { PgLogger } from '../../db/pg/connection.js'
-import { openPgReplica, type PgReplica, type PgReplicaOptions } from '../../db/pg/pg-replica.js'
+import { MAINTENANCE_LEASE, openPgReplica, type PgReplica, type PgReplicaOptions } from '../../db/pg/pg-replica.js'
 import type { Store } from '../../db/store/repositories.js'
 import { createSqliteStore } from '../../db/store/sqlite-store.js'
 import type { Config } from '../config.js'
@@ -31,6 +31,11 @@ export interface OpenedStorage {
   readonly describe: string
   /** Runs start-up initialisation `work` once at a time across replicas (SQLite: just runs it). */
   exclusive: <T>(work: () => Promise<T>) => Promise<T>
+  /**
+   * Whether this process holds the `maintenance` lease (SQLite: always): the one replica that
+   * exports the cluster-wide gauges (case PG-7) and runs cluster-wide chores.
+   */
+  holdsMaintenance: () => boolean
   /** After the API listens on `address`: starts the lease keeper (PostgreSQL). */
   started: (address: string) => Promise<void>
   /** Stops the lease keeper and listener and closes the store (and the SQLite file). */
@@ -57,6 +62,7 @@ export async function openStorage (config: Pick<Config, 'storage' | 'postgres' |
       ha: SINGLE_PROCESS,
       describe: config.dbPath,
       exclusive: async (work) => await work(),
+      holdsMaintenance: () => true,
       started: async () => {},
       close: store.close
     }
@@ -71,6 +77,7 @@ export async function openStorage (config: Pick<Config, 'storage' | 'postgres' |
     ha: { storageType: 'postgresql', enabled: true, leader: replica.leader },
     describe: `postgresql (replica ${replica.replica})`,
     exclusive: replica.exclusive,
+    holdsMaintenance: () => replica.keeper?.fence(MAINTENANCE_LEASE) !== undefined,
     started: async (address) => { await replica.startLeases(address) },
     close: replica.close
   }

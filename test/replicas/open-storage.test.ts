@@ -55,6 +55,7 @@ if (db !== undefined) {
       t.equal(l.active_time === '0001-01-01T00:00:00Z', l.is_self !== true, 'active_time on the leader only (as Vault)')
     }
     t.equal(replicas[self].replica!.keeper!.heldNames().includes('maintenance'), true)
+    t.same(replicas.map((r) => r.holdsMaintenance()), replicas.map((_, i) => i === self), 'the holder alone exports the cluster gauges')
     for (const app of apps) {
       const health = await vault(app, 'GET', '/v1/sys/health', { token: null })
       t.equal(health.statusCode, 200, 'every replica is active: never 429')
