@@ -43,9 +43,10 @@ export interface TestServer extends RunningServer {
 export async function startTestServer (t: Test, env: Record<string, string> = {}, options: Pick<StartOptions, 'drivers' | 'workerClock'> & { dir?: string } = {}): Promise<TestServer> {
   const dir = options.dir ?? tempDir(t)
   const dbPath = join(dir, 'vault-sync.db')
-  let server: RunningServer | undefined
-  let closed = false
-  const close = async (): Promise<void> => { if (!closed && server !== undefined) { closed = true; await server.close() } }
+  const started: { server?: RunningServer, closed?: boolean } = {}
+  const close = async (): Promise<void> => {
+    if (started.closed !== true && started.server !== undefined) { started.closed = true; await started.server.close() }
+  }
   t.teardown(close) // before the test database's own teardown: the server stops before it is dropped
   const config = loadConfig(
     { dbPath, listenAddress: '127.0.0.1:0', sealKeyFile: join(dir, 'seal.key') },
@@ -53,7 +54,7 @@ export async function startTestServer (t: Test, env: Record<string, string> = {}
     // no test may try to reach a non-loopback Key Vault.
     { VAULT_SYNC_LOG_LEVEL: 'silent', VAULT_SYNC_WORKER: 'off', ...await testStorageEnv(t, env), ...env }
   )
-  server = await startServer({ config, dev: { rootTokenId: ROOT_TOKEN }, ...options })
+  const server = started.server = await startServer({ config, dev: { rootTokenId: ROOT_TOKEN }, ...options })
   return { ...server, close, dir, dbPath }
 }
 
