@@ -13,6 +13,7 @@ import { auditHashRoutes } from './sys/audit-hash.js'
 import { authTuneRoutes } from './sys/auth-tune.js'
 import { capabilityRoutes } from './sys/capabilities.js'
 import { healthRoutes } from './sys/health.js'
+import type { HaStatus } from '../src/replicas/ha-status.js'
 import { metricsRoutes } from './sys/metrics.js'
 import { mountRoutes } from './sys/mounts.js'
 import { apiDocsPage, openApiRoutes } from './sys/openapi.js'
@@ -37,7 +38,7 @@ declare module 'fastify' {
 }
 
 /** Registers every route of the API on `app` (and the `/ui/` page when `ui`); they are listed in `app.vaultRoutes`. */
-export function registerRoutes (app: FastifyInstance, services: Services, options: { ui?: boolean } = {}): void {
+export function registerRoutes (app: FastifyInstance, services: Services, options: { ui?: boolean, ha?: HaStatus } = {}): void {
   const known: string[] = []
   const routes: RegisteredRoute[] = []
   app.decorate('vaultRoutes', routes)
@@ -51,7 +52,7 @@ export function registerRoutes (app: FastifyInstance, services: Services, option
       docs: (route.schema as FastifySchema | undefined)?.openapi
     })
   })
-  healthRoutes(app, services)
+  healthRoutes(app, services, options.ha)
   activationFlagRoutes(app, services)
   mountRoutes(app, services)
   tokenRoutes(app, services)

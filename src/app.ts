@@ -20,6 +20,7 @@ import { DEFAULT_JSON_LIMITS, DEFAULT_TIMEOUTS, serverTimeoutOptions, type HttpT
 import { installListVerb } from './vault/list-verb.js'
 import { lazyChildLoggerFactory } from './logging/lazy-child-logger.js'
 import { canonicalizeRequest } from './vault/request-target.js'
+import type { HaStatus } from './replicas/ha-status.js'
 
 export interface AppOptions {
   services: Services
@@ -41,6 +42,8 @@ export interface AppOptions {
   telemetry?: TelemetrySettings
   /** Whether this process exports the cluster-wide gauges (the worker's process); default false. */
   ownsClusterGauges?: () => boolean
+  /** High availability as `sys/leader` reports it (default: one process on SQLite). */
+  ha?: HaStatus
 }
 
 declare module 'fastify' {
@@ -54,7 +57,7 @@ declare module 'fastify' {
 export const REDACTED_HEADERS = ['req.headers["x-vault-token"]', 'req.headers.authorization']
 
 /** Builds the app. Call `ready()`/`listen()` on the result; `close()` closes the server only. */
-export function buildApp ({ services, maxRequestBytes, tls, http, ui = false, logger = false, loggerInstance, logRequestsLevel, telemetry = NO_TELEMETRY, ownsClusterGauges = () => false }: AppOptions): FastifyInstance {
+export function buildApp ({ services, maxRequestBytes, tls, http, ui = false, logger = false, loggerInstance, logRequestsLevel, telemetry = NO_TELEMETRY, ownsClusterGauges = () => false, ha }: AppOptions): FastifyInstance {
   const timeouts = serverTimeoutOptions(http?.timeouts ?? DEFAULT_TIMEOUTS)
   const app = Fastify({
     ...(loggerInstance === undefined ? { logger } : { loggerInstance }),
@@ -98,6 +101,6 @@ export function buildApp ({ services, maxRequestBytes, tls, http, ui = false, lo
   app.decorate('metrics', metrics)
   if (metrics.prometheusEnabled) installHttpMetrics(app, metrics)
   if (logRequestsLevel !== undefined) installRequestLog(app, logRequestsLevel)
-  registerRoutes(app, services, { ui })
+  registerRoutes(app, services, { ui, ha })
   return app
 }

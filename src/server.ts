@@ -10,7 +10,9 @@ import type { Server as HttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { AkvEmulator } from './akv-emulator/index.js'
-import { databaseHasData, openDatabase, type Db } from '../db/database.js'
+import { databaseHasData } from '../db/database.js'
+import type { PgLogger } from '../db/pg/connection.js'
+import { openStorage, type OpenedStorage } from './replicas/open-storage.js'
 import { buildApp, REDACTED_HEADERS } from './app.js'
 import { ConfigError, driverSettings, type Config } from './config.js'
 import { generateSealKey } from './crypto/seal.js'
@@ -58,6 +60,8 @@ export interface RunningServer {
   address: string
   /** The root token created at this start (always in dev mode; on a new database otherwise). */
   rootToken: string | undefined
+  /** The storage (engine, store; on PostgreSQL the replica's runtime and change feed). */
+  storage: OpenedStorage
   /** The sync worker, or undefined when switched off (`VAULT_SYNC_WORKER=off`, `-no-worker`). */
   worker: SyncWorker | undefined
   /** Drift sweeps (issue 21), beside the worker; undefined when the worker is off. */
@@ -108,6 +112,35 @@ function readSettingFile (variable: string, path: string): Buffer {
   }
 }
 
+/** The URL the API listens on (its scheme ours to say: fastify sees a plain socket server). */
+function listenUrl (app: FastifyInstance, config: Readonly<Config>, tls: boolean): string {
+  const { port } = app.server.address() as AddressInfo
+  const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host
+  return `${tls ? 'https' : 'http'}://${host}:${port}`
+}
+
+/**
+ * Opens the storage and the seal key. On SQLite the key is read (or created) before the file
+ * is opened, so a missing key file of a database holding data leaves nothing written; on
+ * PostgreSQL the database is asked whether it holds sealed data (its seal check).
+ * @throws as `loadOrCreateSealKey` and `openStorage` (nothing left open).
+ */
+async function openSealedStorage (config: Readonly<Config>, log: PgLogger): Promise<{ storage: OpenedStorage, sealKey: Buffer }> {
+  const file = config.sealKeyFile
+  if (config.storage === 'sqlite') {
+    const sealKey = file === undefined ? generateSealKey() : loadOrCreateSealKey(file, () => databaseHasData(config.dbPath))
+    return { storage: await openStorage(config, log), sealKey }
+  }
+  const storage = await openStorage(config, log)
+  try {
+    const sealed = await storage.store.repos.meta.get('seal_check') !== undefined
+    return { storage, sealKey: file === undefined ? generateSealKey() : loadOrCreateSealKey(file, () => sealed) }
+  } catch (err) {
+    await storage.close()
+    throw err
+  }
+}
+
 async function startWith ({ config, dev, drivers, workerClock }: StartOptions): Promise<RunningServer> {
   // Refuse rather than quietly serve from SQLite: the PostgreSQL repositories are not built yet.
   if (config.storage === 'postgresql') throw new ConfigError('VAULT_SYNC_STORAGE', 'postgresql is not served by this version yet (only `vault-sync migrate` uses it; see docs/postgresql.md); use sqlite')
@@ -115,42 +148,51 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
   const tls = config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined
     ? { cert: readSettingFile('VAULT_SYNC_TLS_CERT_FILE', config.tlsCertFile), key: readSettingFile('VAULT_SYNC_TLS_KEY_FILE', config.tlsKeyFile) }
     : undefined
-  const sealKey = config.sealKeyFile === undefined ? generateSealKey() : loadOrCreateSealKey(config.sealKeyFile, () => databaseHasData(config.dbPath))
-  const db: Db = openDatabase(config.dbPath)
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat, redact: REDACTED_HEADERS })
+  const { storage, sealKey } = await openSealedStorage(config, logger)
+  const db = storage.db!
   let services: Services
+  let rootToken: string | undefined
   // The app's metrics exist only once the app is built; drivers call through this until then.
   const azureRequests: { count?: AzureRequestHook } = {}
   try {
     const registry = createBuiltinRegistry(driverSettings(config, (operation, status) => { azureRequests.count?.(operation, status) }))
     drivers?.(registry)
-    services = await createServices({ db, sealKey, auditFile: config.auditFile, registry, azureEnv: config.azureEnv, driftConfig: config.drift })
+    // Replicas starting together on a new database initialise it once (seal check, identity, root token).
+    ;({ services, rootToken } = await storage.exclusive(async () => {
+      const services = await createServices({ db, store: storage.store, sealKey, auditFile: config.auditFile, registry, azureEnv: config.azureEnv, driftConfig: config.drift })
+      const rootToken = dev !== undefined
+        ? await devSetup(services, dev)
+        : await services.tokens.hasTokens() ? undefined : await services.tokens.ensureRootToken()
+      return { services, rootToken }
+    }))
   } catch (err) {
-    db.close()
+    await storage.close()
     throw err
   }
-  const rootToken = dev !== undefined
-    ? await devSetup(services, dev)
-    : await services.tokens.hasTokens() ? undefined : await services.tokens.ensureRootToken()
   const app = buildApp({
     services,
     maxRequestBytes: config.maxRequestBytes,
     tls,
     http: config.http,
     ui: config.ui,
-    loggerInstance: createLogger({ level: config.logLevel, format: config.logFormat, redact: REDACTED_HEADERS }),
+    loggerInstance: logger,
+    ha: storage.ha,
     logRequestsLevel: config.logRequestsLevel,
     telemetry: config.telemetry,
-    // The process running the worker exports the cluster-wide gauges (PG-7: one place only).
-    ownsClusterGauges: () => config.worker
+    // The process running the worker exports the cluster-wide gauges (PG-7: one place only);
+    // among replicas, the one holding the maintenance lease.
+    ownsClusterGauges: () => config.worker && storage.holdsMaintenance()
   })
   try {
     // Fastify's own "Server listening at" line is left out: start-up is one line, below.
     const level = app.log.level
     app.log.level = 'warn'
     try { await app.listen({ host: config.listen.host, port: config.listen.port }) } finally { app.log.level = level }
+    await storage.started(config.apiAddr ?? listenUrl(app, config, tls !== undefined)) // what sys/leader advertises
   } catch (err) {
     await app.close()
-    db.close()
+    await storage.close()
     throw err
   }
   azureRequests.count = app.metrics.azureRequest
@@ -160,16 +202,14 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
   drift?.start()
   services.syncExt.status.setWorkerInProcess(worker !== undefined)
   app.metrics.setWorkerRunning(worker !== undefined)
-  const { port } = app.server.address() as AddressInfo
-  const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host
-  // Fastify sees the socket server we hand it (serverFactory), not TLS: the scheme is ours to say.
-  const address = `${tls === undefined ? 'http' : 'https'}://${host}:${port}`
-  app.log.info({ address, listen: config.listen, api_addr: config.apiAddr, storage: config.dbPath, worker: worker !== undefined, tls: tls !== undefined, prometheus: app.metrics.prometheusEnabled }, 'vault-sync server started')
+  const address = listenUrl(app, config, tls !== undefined)
+  app.log.info({ address, listen: config.listen, api_addr: config.apiAddr, storage: storage.describe, worker: worker !== undefined, tls: tls !== undefined, prometheus: app.metrics.prometheusEnabled }, 'vault-sync server started')
   return {
     app,
     services,
     address,
     rootToken,
+    storage,
     worker,
     drift,
     akv: dev?.akv,
@@ -185,8 +225,8 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
         await drift?.stop()
         await worker?.stop()
         await app.close()
-        // Waits for units of work still running (a limited-use token's count), then closes `db`.
-        await services.store.close()
+        // Waits for units of work still running (a limited-use token's count), then closes the storage.
+        await storage.close()
         app.log.info('vault-sync server stopped')
       } finally {
         await dev?.akv?.close()

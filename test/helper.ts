@@ -13,6 +13,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { loadConfig } from '../src/config.js'
 import { startServer, type RunningServer, type StartOptions } from '../src/server.js'
 import { installResponseValidation } from './openapi/response-validation.js'
+import { usePostgres } from './pg/shared-postgres.js'
 
 // Every Vault app built in a test process has its responses checked against openapi.yaml
 // (issue 7, decisions D-32.3).
@@ -35,23 +36,40 @@ export interface TestServer extends RunningServer {
 
 /**
  * Starts a dev-mode server (KV v2 at `secret/`, sync activated, root token `ROOT_TOKEN`) on
- * 127.0.0.1 with a free port and a SQLite file in a temp folder. `options` adds destination
- * types or a worker clock (see `StartOptions`).
+ * 127.0.0.1 with a free port and a SQLite file in a temp folder (or a fresh PostgreSQL
+ * database: `testStorageEnv`). `options` adds destination types or a worker clock (see
+ * `StartOptions`), or a folder (`dir`: its seal key shared by replicas started there).
  */
-export async function startTestServer (t: Test, env: Record<string, string> = {}, options: Pick<StartOptions, 'drivers' | 'workerClock'> = {}): Promise<TestServer> {
-  const dir = tempDir(t)
+export async function startTestServer (t: Test, env: Record<string, string> = {}, options: Pick<StartOptions, 'drivers' | 'workerClock'> & { dir?: string } = {}): Promise<TestServer> {
+  const dir = options.dir ?? tempDir(t)
   const dbPath = join(dir, 'vault-sync.db')
+  const started: { server?: RunningServer, closed?: boolean } = {}
+  const close = async (): Promise<void> => {
+    if (started.closed !== true && started.server !== undefined) { started.closed = true; await started.server.close() }
+  }
+  t.teardown(close) // before the test database's own teardown: the server stops before it is dropped
   const config = loadConfig(
     { dbPath, listenAddress: '127.0.0.1:0', sealKeyFile: join(dir, 'seal.key') },
     // The sync worker is off unless a test asks for it (sync flows do, against the emulator):
     // no test may try to reach a non-loopback Key Vault.
-    { VAULT_SYNC_LOG_LEVEL: 'silent', VAULT_SYNC_WORKER: 'off', ...env }
+    { VAULT_SYNC_LOG_LEVEL: 'silent', VAULT_SYNC_WORKER: 'off', ...await testStorageEnv(t, env), ...env }
   )
-  const server = await startServer({ config, dev: { rootTokenId: ROOT_TOKEN }, ...options })
-  let closed = false
-  const close = async (): Promise<void> => { if (!closed) { closed = true; await server.close() } }
-  t.teardown(close)
+  const server = started.server = await startServer({ config, dev: { rootTokenId: ROOT_TOKEN }, ...options })
   return { ...server, close, dir, dbPath }
+}
+
+/**
+ * The storage variables of a test server: none (SQLite in the temp folder) unless
+ * `VAULT_SYNC_TEST_STORAGE=postgresql` runs the suite on PostgreSQL, or `env` asks for it
+ * itself: then a fresh database of the throwaway test PostgreSQL (`test/pg/`), dropped when
+ * `t` ends (`env` giving `VAULT_PG_CONNECTION_URL` shares one between servers: replicas).
+ */
+export async function testStorageEnv (t: Test, env: Record<string, string> = {}): Promise<Record<string, string>> {
+  const storage = env.VAULT_SYNC_STORAGE ?? process.env.VAULT_SYNC_TEST_STORAGE ?? 'sqlite'
+  if (storage !== 'postgresql' || env.VAULT_PG_CONNECTION_URL !== undefined) return {}
+  const pg = await usePostgres(t)
+  if (pg === undefined) throw new Error('VAULT_SYNC_TEST_STORAGE=postgresql needs PostgreSQL 15 (apt-get install -y postgresql-15)')
+  return { VAULT_SYNC_STORAGE: 'postgresql', VAULT_PG_CONNECTION_URL: pg.url }
 }
 
 /** `app.inject` with the root token (unless `token` is given; `null` sends none). */

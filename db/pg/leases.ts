@@ -96,8 +96,8 @@ export function fairShare (live: readonly string[], replica: string, count: numb
 }
 
 /** The live holder of lease `name` and its heartbeat address (for `sys/leader`), if any. */
-export async function leaseHolder (q: PgTx, name: string): Promise<{ holder: string, epoch: number, address: string | null } | undefined> {
-  const rows = await q.query<{ holder: string, epoch: number, address: string | null }>(`SELECT l.holder, l.epoch, r.address
+export async function leaseHolder (q: PgTx, name: string): Promise<{ holder: string, epoch: number, address: string | null, acquiredAt: Date } | undefined> {
+  const rows = await q.query<{ holder: string, epoch: number, address: string | null, acquiredAt: Date }>(`SELECT l.holder, l.epoch, r.address, l.acquired_at AS "acquiredAt"
     FROM leases l LEFT JOIN replicas r ON r.id = l.holder
     WHERE l.name = $1 AND l.holder IS NOT NULL AND l.expires_at > clock_timestamp()`, [name])
   return rows[0]

@@ -70,6 +70,9 @@ export class PgListener {
     this.o = { pingIntervalMs: 30_000, pingTimeoutMs: 5000, backoffBaseMs: 250, backoffMaxMs: 30_000, ...options }
   }
 
+  /** True while the LISTEN connection is up (a lost one is being replaced when false). */
+  get connected (): boolean { return this.client !== undefined }
+
   /** True once a ping came back, false after one was lost, undefined before the first. */
   get hearing (): boolean | undefined { return this.heard }
 

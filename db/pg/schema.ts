@@ -7,6 +7,8 @@
  * and counters are BIGINT (epoch ms or µs as on SQLite; parsed to numbers, connection.ts),
  * flags stay INTEGER 0/1, sealed values BYTEA.
  */
+import { CHANGE_NOTIFY_MIGRATION } from './change-triggers.js'
+
 export interface PgMigration {
   /** Short name, recorded with the version. */
   name: string
@@ -287,5 +289,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   CREATE TRIGGER sync_outbox_requeued AFTER UPDATE OF generation ON sync_outbox FOR EACH ROW
     WHEN (NEW.generation <> OLD.generation) EXECUTE FUNCTION sync_outbox_notify();
   `
-  }
+  },
+  // PostgreSQL only (issue 18): change notifications for the replicas' read caches.
+  CHANGE_NOTIFY_MIGRATION
 ]

@@ -1,7 +1,8 @@
 /**
  * Unauthenticated status endpoints (spec/vault-core-kv-api.md §1.9): `sys/health` (GET and
  * HEAD, with the status-code query overrides), `sys/seal-status`, `sys/leader`, `sys/init`.
- * vault-sync is always one active, initialized, unsealed node. These answer without the envelope.
+ * Every vault-sync process (each replica on PostgreSQL) is an active, initialized, unsealed node.
+ * These answer without the envelope.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { TSchema } from 'typebox'
@@ -9,6 +10,7 @@ import { VaultError } from '../../src/vault/errors.js'
 import { HealthQuerySchema, HealthSchema, InitStatusSchema, LeaderSchema, SealStatusSchema } from '../../src/vault/status-schemas.js'
 import { documented, hidden, rawBody } from '../../src/openapi/route-doc.js'
 import type { Services } from '../../src/services.js'
+import { leaderBody, SINGLE_PROCESS, type HaStatus } from '../../src/replicas/ha-status.js'
 
 /** The Vault version vault-sync reports (the API level it follows). */
 export const VAULT_VERSION = '1.21.0'
@@ -29,8 +31,11 @@ function statusCode (query: Record<string, unknown>, key: string, fallback: numb
   return code
 }
 
-/** Registers the status routes. */
-export function healthRoutes (app: FastifyInstance, { cluster }: Pick<Services, 'cluster'>): void {
+/**
+ * Registers the status routes. `ha` (default: one process on SQLite) feeds `sys/leader` and the
+ * storage type; `sys/health` answers as the active node on every replica.
+ */
+export function healthRoutes (app: FastifyInstance, { cluster }: Pick<Services, 'cluster'>, ha: HaStatus = SINGLE_PROCESS): void {
   const config = { unauthenticated: true }
   const healthBody = (): Record<string, unknown> => ({
     initialized: true,
@@ -98,18 +103,11 @@ export function healthRoutes (app: FastifyInstance, { cluster }: Pick<Services, 
     cluster_name: cluster.name,
     cluster_id: cluster.id,
     recovery_seal: false,
-    storage_type: 'sqlite'
+    storage_type: ha.storageType
   }))
 
-  app.get('/v1/sys/leader', { config, schema: status('leader-status', 'High-availability status (HA is never enabled)', LeaderSchema) }, async () => ({
-    ha_enabled: false,
-    is_self: false,
-    active_time: '0001-01-01T00:00:00Z',
-    leader_address: '',
-    leader_cluster_address: '',
-    performance_standby: false,
-    performance_standby_last_remote_wal: 0
-  }))
+  app.get('/v1/sys/leader', { config, schema: status('leader-status', 'High-availability status (on PostgreSQL: the replica holding the maintenance lease)', LeaderSchema) },
+    async () => await leaderBody(ha))
 
   app.get('/v1/sys/init', { config, schema: status('read-initialization-status', 'Initialization status (always initialized)', InitStatusSchema) }, async () => ({ initialized: true }))
 }

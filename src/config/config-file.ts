@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises'
 import { ConfigError, loadConfig, type Config, type ConfigOverrides } from '../config.js'
 import {
-  LISTENER_KEYS, SEAL_FILE_KEYS, STORAGE_SQLITE_KEYS, SYNC_KEYS, TELEMETRY_KEYS, TOP_KEYS, VAULT_LISTENER_UNSUPPORTED,
+  LISTENER_KEYS, SEAL_FILE_KEYS, STORAGE_POSTGRESQL_KEYS, STORAGE_SQLITE_KEYS, VAULT_STORAGE_POSTGRESQL_UNSUPPORTED, SYNC_KEYS, TELEMETRY_KEYS, TOP_KEYS, VAULT_LISTENER_UNSUPPORTED,
   VAULT_TELEMETRY_UNSUPPORTED, VAULT_TOP_UNSUPPORTED, type KeySpec
 } from './config-keys.js'
 
@@ -125,8 +125,18 @@ export async function parseConfigText (file: string, text: string): Promise<Conf
         const all = labelled(v)
         if (all.length !== 1) fail([k], k, 'exactly one storage stanza is needed')
         const [type, body] = all[0]
-        if (type !== 'sqlite') fail([k, type], `storage "${type}"`, 'not supported: vault-sync stores its data in "sqlite"')
-        block([k, type], `storage "${type}"`, body, STORAGE_SQLITE_KEYS, new Set())
+        const shown = `storage "${type}"`
+        if (type === 'sqlite') block([k, type], shown, body, STORAGE_SQLITE_KEYS, new Set())
+        else if (type === 'postgresql') {
+          block([k, type], shown, body, STORAGE_POSTGRESQL_KEYS, VAULT_STORAGE_POSTGRESQL_UNSUPPORTED, (key, value) => {
+            if (key !== 'ha_enabled') return false
+            // Replicas on PostgreSQL always share the work (leases): only `true` says what happens.
+            if (value !== true && value !== 'true') fail([k, type, key], `${shown} ${key}`, 'replicas on PostgreSQL always run highly available: only ha_enabled = true is accepted')
+            return true
+          })
+        } else fail([k, type], shown, 'not supported: vault-sync stores its data in "sqlite" or "postgresql"')
+        layer.env.VAULT_SYNC_STORAGE = type
+        layer.origins.set('VAULT_SYNC_STORAGE', { key: shown, line: lineOf(text, [k, type]) })
         return true
       }
       case 'seal': {

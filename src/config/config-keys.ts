@@ -27,6 +27,19 @@ export const STORAGE_SQLITE_KEYS: Record<string, KeySpec> = {
   path: { env: 'VAULT_SYNC_DB_PATH', kind: 'string' }
 }
 
+/**
+ * `storage "postgresql" { ... }` (issue 18): Vault's PostgreSQL storage backend's keys
+ * (https://developer.hashicorp.com/vault/docs/configuration/storage/postgresql) that vault-sync
+ * shares; `VAULT_PG_CONNECTION_URL` in the environment wins over `connection_url`, as in Vault.
+ */
+export const STORAGE_POSTGRESQL_KEYS: Record<string, KeySpec> = {
+  connection_url: { env: 'VAULT_PG_CONNECTION_URL', kind: 'string' },
+  max_parallel: { env: 'VAULT_SYNC_PG_MAX_PARALLEL', kind: 'int' }
+}
+
+/** Vault's PostgreSQL backend keys vault-sync does not support (its tables are its own; `ha_enabled` is special). */
+export const VAULT_STORAGE_POSTGRESQL_UNSUPPORTED = new Set(['table', 'ha_table', 'max_idle_connections', 'skip_create_table', 'max_connect_retries'])
+
 /** `seal "file" { ... }`: the seal key file (vault-sync's seal type). */
 export const SEAL_FILE_KEYS: Record<string, KeySpec> = {
   path: { env: 'VAULT_SYNC_SEAL_KEY_FILE', kind: 'string' }

@@ -114,6 +114,9 @@ t.test('bad files fail with the file, the line and the key', async (t) => {
     ['listener "tcp" {\n  tls_disable = true\n  tls_min_version = "tls12"\n}\n', /^bad\.hcl:3: listener "tcp" tls_min_version: Vault has this setting/],
     ['listener "tcp" {\n  address = "0.0.0.0:8200"\n}\n', /^bad\.hcl:1: listener "tcp": TLS is on unless tls_disable = true/],
     [`${PLAIN}storage "raft" {\n  path = "/x"\n}\n`, /^bad\.hcl:4: storage "raft": not supported/],
+    [`${PLAIN}storage "postgresql" {\n  connection_url = "postgresql://db/vs"\n  ha_enabled = "false"\n}\n`, /^bad\.hcl:6: storage "postgresql" ha_enabled: replicas on PostgreSQL always run highly available/],
+    [`${PLAIN}storage "postgresql" {\n  connection_url = "postgresql://db/vs"\n  ha_table = "locks"\n}\n`, /^bad\.hcl:6: storage "postgresql" ha_table: Vault has this setting, but vault-sync does not support it$/],
+    [`${PLAIN}storage "postgresql" {\n  max_parallel = "4"\n}\n`, /^VAULT_PG_CONNECTION_URL: is required when VAULT_SYNC_STORAGE=postgresql$/],
     [`${PLAIN}telemetry {\n  disable_hostname = "maybe"\n}\n`, /^bad\.hcl:5: telemetry disable_hostname: must be true or false$/],
     ['listener "tcp" {\n  tls_disable = true\n  max_request_size = -1\n}\n', /^bad\.hcl:3: listener "tcp" max_request_size: "-1" is not a positive integer$/],
     [`${PLAIN}log_level = "loud"\n`, /^bad\.hcl:4: log_level: "loud" is not one of/],
@@ -127,6 +130,13 @@ t.test('bad files fail with the file, the line and the key', async (t) => {
     t.match(err?.message.replace(`${dir}/`, ''), expected, text.split('\n').slice(-3).join(' | '))
   }
   await t.rejects(readConfigFile(join(dir, 'missing.hcl')), /missing\.hcl: cannot read the configuration file: ENOENT/)
+})
+
+t.test('storage "postgresql": Vault\'s connection_url and max_parallel; VAULT_PG_CONNECTION_URL wins over the file', async (t) => {
+  const hcl = 'storage "postgresql" {\n  connection_url = "postgresql://vs@db:5432/vs?sslmode=require"\n  max_parallel = "4"\n  ha_enabled = "true"\n}\n'
+  t.match(await configOf(hcl), { storage: 'postgresql', postgres: { connectionUrl: 'postgresql://vs@db:5432/vs?sslmode=require', maxParallel: 4 } })
+  t.match(await configOf(hcl, { VAULT_PG_CONNECTION_URL: 'postgresql://other/vs' }), { storage: 'postgresql', postgres: { connectionUrl: 'postgresql://other/vs', maxParallel: 4 } })
+  t.match(await configOf('storage "sqlite" {\n  path = "/srv/x.db"\n}\n'), { storage: 'sqlite', postgres: undefined })
 })
 
 t.test('the example files in deploy/ parse and load', async (t) => {

@@ -1,0 +1,84 @@
+/**
+ * Opens the storage `config` selects (issue 18): SQLite (the default: one process, the file at
+ * `VAULT_SYNC_DB_PATH`) or PostgreSQL (`VAULT_SYNC_STORAGE=postgresql`: one of N replicas on
+ * `VAULT_PG_CONNECTION_URL`). On PostgreSQL this migrates the schema (once across replicas
+ * starting together), opens the pool and the `Store`, and starts the listener whose change
+ * notifications invalidate the read caches; `started(address)` then starts the lease keeper
+ * (heartbeat, `maintenance`) once the API listens, and `close()` stops them all.
+ */
+import { openDatabase, type Db } from '../../db/database.js'
+import type { PgChangeFeed } from '../../db/pg/change-feed.js'
+import type { PgLogger } from '../../db/pg/connection.js'
+import { MAINTENANCE_LEASE, openPgReplica, type PgReplica, type PgReplicaOptions } from '../../db/pg/pg-replica.js'
+import type { Store } from '../../db/store/repositories.js'
+import { createSqliteStore } from '../../db/store/sqlite-store.js'
+import type { Config } from '../config.js'
+import { SINGLE_PROCESS, type HaStatus } from './ha-status.js'
+
+/** The storage of this process. */
+export interface OpenedStorage {
+  readonly engine: 'sqlite' | 'postgresql'
+  readonly store: Store
+  /** The SQLite connection (SQLite only: operator commands and the services not yet on the store). */
+  readonly db: Db | undefined
+  /** PostgreSQL only: the change feed whose checks the read caches use. */
+  readonly changes: PgChangeFeed | undefined
+  /** PostgreSQL only: the replica's runtime (id, listener, lease keeper). */
+  readonly replica: PgReplica | undefined
+  /** What `sys/leader` and `sys/seal-status` report. */
+  readonly ha: HaStatus
+  /** Where the data is, for the start-up line (never the PostgreSQL URL: it may hold a password). */
+  readonly describe: string
+  /** Runs start-up initialisation `work` once at a time across replicas (SQLite: just runs it). */
+  exclusive: <T>(work: () => Promise<T>) => Promise<T>
+  /**
+   * Whether this process holds the `maintenance` lease (SQLite: always): the one replica that
+   * exports the cluster-wide gauges (case PG-7) and runs cluster-wide chores.
+   */
+  holdsMaintenance: () => boolean
+  /** After the API listens on `address`: starts the lease keeper (PostgreSQL). */
+  started: (address: string) => Promise<void>
+  /** Stops the lease keeper and listener and closes the store (and the SQLite file). */
+  close: () => Promise<void>
+}
+
+/** Extra PostgreSQL runtime options (channels and leases of the worker, test timings). */
+export type PgRuntimeOptions = Omit<PgReplicaOptions, 'settings' | 'log'>
+
+/**
+ * Opens the storage of `config`.
+ * @throws SchemaTooNewError, the database's connection or migration error (nothing left open).
+ */
+export async function openStorage (config: Pick<Config, 'storage' | 'postgres' | 'dbPath'>, log: PgLogger, pg: PgRuntimeOptions = {}): Promise<OpenedStorage> {
+  if (config.storage === 'sqlite' || config.postgres === undefined) {
+    const db = openDatabase(config.dbPath)
+    const store = createSqliteStore(db)
+    return {
+      engine: 'sqlite',
+      store,
+      db,
+      changes: undefined,
+      replica: undefined,
+      ha: SINGLE_PROCESS,
+      describe: config.dbPath,
+      exclusive: async (work) => await work(),
+      holdsMaintenance: () => true,
+      started: async () => {},
+      close: store.close
+    }
+  }
+  const replica = await openPgReplica({ settings: config.postgres, log, ...pg })
+  return {
+    engine: 'postgresql',
+    store: replica.store,
+    db: undefined,
+    changes: replica.changes,
+    replica,
+    ha: { storageType: 'postgresql', enabled: true, leader: replica.leader },
+    describe: `postgresql (replica ${replica.replica})`,
+    exclusive: replica.exclusive,
+    holdsMaintenance: () => replica.keeper?.fence(MAINTENANCE_LEASE) !== undefined,
+    started: async (address) => { await replica.startLeases(address) },
+    close: replica.close
+  }
+}

@@ -1,0 +1,89 @@
+// src/replicas/open-storage.ts on a real PostgreSQL 15 (issue 18): replicas opening one new
+// database migrate it once, start their listeners and lease keepers, and agree on who holds
+// `maintenance`, which `sys/leader` reports (ha_enabled, is_self, leader_address, active_time);
+// start-up initialisation runs one replica at a time. SQLite: no HA, as before.
+import { join } from 'node:path'
+import t, { type Test } from 'tap'
+import { openDatabase } from '../../db/database.js'
+import { PG_MIGRATIONS } from '../../db/pg/schema.js'
+import { buildApp } from '../../src/app.js'
+import { loadConfig } from '../../src/config.js'
+import { generateSealKey } from '../../src/crypto/seal.js'
+import { openStorage, type OpenedStorage } from '../../src/replicas/open-storage.js'
+import { createServices } from '../../src/services.js'
+import { tempDir, vault } from '../helper.js'
+import { capturingLog, waitFor } from '../db/pg/pg-test-kit.js'
+import { usePostgres } from '../pg/shared-postgres.js'
+
+const db = await usePostgres(t)
+
+/** An app whose `sys/leader` reports `storage`'s HA status. */
+async function appOf (tt: Test, storage: Pick<OpenedStorage, 'ha'>) {
+  const lite = openDatabase(join(tempDir(tt), 'vs.db'))
+  const app = buildApp({ services: await createServices({ db: lite, sealKey: generateSealKey() }), maxRequestBytes: 1 << 20, ha: storage.ha })
+  await app.ready()
+  tt.teardown(async () => { await app.close(); lite.close() })
+  return app
+}
+
+t.test('SQLite: one process, no HA; sys/health 200', async (t) => {
+  const storage = await openStorage(loadConfig({ dbPath: join(tempDir(t), 'vs.db') }, {}), capturingLog().log)
+  t.teardown(storage.close)
+  t.equal(storage.engine, 'sqlite')
+  const app = await appOf(t, storage)
+  t.match((await vault(app, 'GET', '/v1/sys/leader', { token: null })).json(), { ha_enabled: false, is_self: false, leader_address: '' })
+  t.equal((await vault(app, 'GET', '/v1/sys/seal-status', { token: null })).json().storage_type, 'sqlite')
+})
+
+if (db !== undefined) {
+  const config = loadConfig({}, { VAULT_SYNC_STORAGE: 'postgresql', VAULT_PG_CONNECTION_URL: db.url, VAULT_SYNC_PG_MAX_PARALLEL: '3' })
+
+  t.test('three replicas on a new database: migrated once, one maintenance holder, named by sys/leader on each; sys/health 200 on each', async (t) => {
+    const replicas = await Promise.all(['r1', 'r2', 'r3'].map(async (replica) =>
+      await openStorage(config, capturingLog().log, { replica, leases: { ttlMs: 3000 } })))
+    t.teardown(async () => { for (const r of replicas) await r.close() })
+    t.same(replicas.map((r) => r.engine), ['postgresql', 'postgresql', 'postgresql'])
+    const applied = replicas.flatMap((r) => r.replica!.migration.applied).sort((a, b) => a - b)
+    t.same(applied, PG_MIGRATIONS.map((_, i) => i + 1), 'every migration applied once, by whichever replica came first')
+    for (const [i, r] of replicas.entries()) await r.started(`http://10.0.0.${i + 1}:8200`)
+    const apps = await Promise.all(replicas.map(async (r) => await appOf(t, r)))
+    const leaders = await Promise.all(apps.map(async (app) => (await vault(app, 'GET', '/v1/sys/leader', { token: null })).json()))
+    t.equal(leaders.filter((l) => l.is_self === true).length, 1, 'exactly one replica is the leader')
+    const self = leaders.findIndex((l) => l.is_self === true)
+    for (const l of leaders) {
+      t.match(l, { ha_enabled: true, leader_address: `http://10.0.0.${self + 1}:8200`, performance_standby: false })
+      t.equal(l.active_time === '0001-01-01T00:00:00Z', l.is_self !== true, 'active_time on the leader only (as Vault)')
+    }
+    t.equal(replicas[self].replica!.keeper!.heldNames().includes('maintenance'), true)
+    t.same(replicas.map((r) => r.holdsMaintenance()), replicas.map((_, i) => i === self), 'the holder alone exports the cluster gauges')
+    for (const app of apps) {
+      const health = await vault(app, 'GET', '/v1/sys/health', { token: null })
+      t.equal(health.statusCode, 200, 'every replica is active: never 429')
+      t.equal(health.json().standby, false)
+      t.equal((await vault(app, 'GET', '/v1/sys/seal-status', { token: null })).json().storage_type, 'postgresql')
+    }
+    // The leader stops: another takes maintenance and every replica names it.
+    await replicas[self].close()
+    const rest = replicas.filter((_, i) => i !== self)
+    await waitFor(async () => (await Promise.all(rest.map(async (r) => await r.ha.leader()))).some((l) => l.isSelf), 'another maintenance holder')
+    const after = await Promise.all(rest.map(async (r) => await r.ha.leader()))
+    t.equal(after.filter((l) => l.isSelf).length, 1)
+    t.equal(after[0].address, after[1].address)
+    t.not(after[0].address, `http://10.0.0.${self + 1}:8200`)
+    replicas.splice(self, 1)
+  })
+
+  t.test('start-up initialisation runs on one replica at a time', async (t) => {
+    const replicas = await Promise.all(['s1', 's2', 's3'].map(async (replica) => await openStorage(config, capturingLog().log, { replica })))
+    t.teardown(async () => { for (const r of replicas) await r.close() })
+    let inside = 0
+    let most = 0
+    await Promise.all(replicas.map(async (r) => await r.exclusive(async () => {
+      most = Math.max(most, ++inside)
+      await r.store.repos.meta.get('cluster_id')
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      inside--
+    })))
+    t.equal(most, 1)
+  })
+}

@@ -1,0 +1,81 @@
+// Issue 18, done-when: three vault-sync servers (replicas) on one PostgreSQL database, written
+// through their real sockets at once. 200 parallel writes to one KV path spread over the
+// replicas give versions 1..200 exactly once each; a check-and-set race has exactly one winner;
+// a policy written on one replica holds on the others as soon as their listeners heard it.
+// PENDING: `server` refuses postgresql until every service runs on the Store (r4-core, r4-sync,
+// r4-ha); then rename this file to `.test.ts` (tap's include is test/**/*.test.ts).
+import t from 'tap'
+import { ROOT_TOKEN, startTestServer, tempDir, type TestServer } from '../helper.js'
+import { waitFor } from '../db/pg/pg-test-kit.js'
+import { usePostgres } from '../pg/shared-postgres.js'
+
+const db = await usePostgres(t)
+
+/** A Vault request over the replica's socket; resolves status and JSON body. */
+async function call (server: TestServer, method: string, path: string, body?: unknown, token = ROOT_TOKEN): Promise<{ status: number, body: any }> {
+  const res = await fetch(`${server.address}/v1/${path}`, { method, headers: { 'x-vault-token': token }, body: body === undefined ? undefined : JSON.stringify(body) })
+  const text = await res.text()
+  return { status: res.status, body: text === '' ? undefined : JSON.parse(text) }
+}
+
+if (db !== undefined) {
+  // The servers belong to this child test, so they stop before the file's database is dropped.
+  t.test('three replicas on one database', async (t) => {
+    const dir = tempDir(t) // one seal key for the three replicas
+    const env = { VAULT_SYNC_STORAGE: 'postgresql', VAULT_PG_CONNECTION_URL: db.url, VAULT_SYNC_PG_MAX_PARALLEL: '8' }
+    const replicas = await Promise.all([1, 2, 3].map(async () => await startTestServer(t, env, { dir })))
+
+    t.test('200 parallel writes to one path over three replicas: versions 1..200, each exactly once', async (t) => {
+      const results = await Promise.all(Array.from({ length: 200 }, async (_, i) =>
+        await call(replicas[i % 3], 'POST', 'secret/data/race/counter', { data: { writer: String(i) } })))
+      t.same(results.map((r) => r.status).filter((s) => s !== 200), [], 'every write succeeded')
+      const versions = results.map((r) => r.body.data.version as number).sort((a, b) => a - b)
+      t.same(versions, Array.from({ length: 200 }, (_, i) => i + 1))
+      for (const r of replicas) {
+        const meta = await call(r, 'GET', 'secret/metadata/race/counter')
+        t.equal(meta.body.data.current_version, 200, 'every replica reads version 200')
+        t.equal(Object.keys(meta.body.data.versions).length, 10, 'max_versions (10) kept')
+      }
+      // Each stored version holds the value of the write that was given that number.
+      const byVersion = new Map(results.map((r, i) => [r.body.data.version as number, String(i)]))
+      const latest = await call(replicas[1], 'GET', 'secret/data/race/counter')
+      t.equal(latest.body.data.data.writer, byVersion.get(200))
+    })
+
+    t.test('a check-and-set race over three replicas has exactly one winner', async (t) => {
+      const first = await call(replicas[0], 'POST', 'secret/data/race/cas', { data: { v: 'first' } })
+      t.equal(first.body.data.version, 1)
+      const results = await Promise.all(Array.from({ length: 30 }, async (_, i) =>
+        await call(replicas[i % 3], 'POST', 'secret/data/race/cas', { options: { cas: 1 }, data: { v: String(i) } })))
+      const winners = results.filter((r) => r.status === 200)
+      t.equal(winners.length, 1, 'one winner')
+      t.equal(winners[0].body.data.version, 2)
+      for (const r of results.filter((r) => r.status !== 200)) {
+        t.equal(r.status, 400)
+        t.match(r.body.errors[0], /check-and-set parameter did not match the current version/)
+      }
+      t.equal((await call(replicas[2], 'GET', 'secret/metadata/race/cas')).body.data.current_version, 2)
+    })
+
+    t.test('a policy changed on one replica holds on the others once their listeners heard it', async (t) => {
+      await call(replicas[0], 'PUT', 'sys/policies/acl/reader', { policy: 'path "secret/data/shared/*" { capabilities = ["read"] }' })
+      await call(replicas[0], 'POST', 'secret/data/shared/x', { data: { a: '1' } })
+      const token = (await call(replicas[0], 'POST', 'auth/token/create', { policies: ['reader'] })).body.auth.client_token as string
+      for (const r of replicas) t.equal((await call(r, 'GET', 'secret/data/shared/x', undefined, token)).status, 200, 'read allowed everywhere')
+      const heardBefore = replicas.map((r) => r.storage?.changes?.counts().acl_policies ?? 0)
+      await call(replicas[1], 'PUT', 'sys/policies/acl/reader', { policy: 'path "secret/data/other/*" { capabilities = ["read"] }' })
+      for (const [i, r] of replicas.entries()) {
+        if (i !== 1) await waitFor(() => (r.storage?.changes?.counts().acl_policies ?? 0) > heardBefore[i], `replica ${i + 1} to hear the policy change`)
+        t.equal((await call(r, 'GET', 'secret/data/shared/x', undefined, token)).status, 403, `replica ${i + 1} denies at once`)
+      }
+    })
+
+    t.test('sys/leader: one leader, named the same on every replica; sys/health 200 on each', async (t) => {
+      const leaders = await Promise.all(replicas.map(async (r) => (await call(r, 'GET', 'sys/leader', undefined, '')).body))
+      t.equal(leaders.filter((l) => l.is_self === true).length, 1)
+      const self = replicas[leaders.findIndex((l) => l.is_self === true)]
+      for (const l of leaders) t.match(l, { ha_enabled: true, leader_address: self.address })
+      for (const r of replicas) t.equal((await fetch(`${r.address}/v1/sys/health`)).status, 200)
+    })
+  })
+}
