@@ -158,7 +158,10 @@ export interface Repositories {
 /** The storage of one process: repositories and units of work on one engine. */
 export interface Store {
   readonly engine: 'sqlite' | 'postgresql'
-  /** Repositories outside any transaction: each call is one statement, committed on its own. */
+  /**
+   * Repositories outside any transaction: each call is one statement, committed on its own; a
+   * call made inside a unit of work runs on that unit (ambient units, `unit-scope.ts`).
+   */
   readonly repos: Repositories
   /**
    * Runs `work` as one unit of work: every repository call on `repos` is in one transaction,
@@ -167,8 +170,9 @@ export interface Store {
    * transactions run one at a time on the process's connection (BEGIN IMMEDIATE); one that
    * awaited anything else is rolled back with `TransactionAwaitedError`. On PostgreSQL each runs
    * on its own pooled connection; a lock wait beyond `lock_timeout` rejects with code 55P03.
-   * Inside `work`, starting another unit or calling `store.repos` rejects with
-   * `NestedUnitOfWorkError` (`unit-scope.ts`): either would deadlock or escape the transaction.
+   * Called inside another unit's `work`, it joins that unit as a SAVEPOINT (its rejection rolls
+   * back its own writes only); `store.repos` called inside a unit runs on the unit
+   * (`unit-scope.ts`: ambient units), so services compose without passing repositories down.
    */
   transaction: <T>(work: (repos: Repositories) => Promise<T>) => Promise<T>
   /** Waits for running units of work, then closes the connection or pool. */

@@ -8,7 +8,8 @@
  * unit of work) waits for it, so nothing reads another unit's uncommitted rows or slips its own
  * statements into it. A callback that awaits anything but its repositories lets the event loop
  * turn with the transaction open (R2-3 forbids it): at that turn the transaction is rolled back,
- * and the unit rejects with `TransactionAwaitedError`.
+ * and the unit rejects with `TransactionAwaitedError`. Inside a unit, `repos` and a nested
+ * `transaction` join it (`unit-scope.ts`; a nested one is a SAVEPOINT).
  */
 import PQueue from 'p-queue'
 import { createAssociationsRepo, type AssociationRow } from '../associations-repo.js'
@@ -25,7 +26,7 @@ import { createDriftRepo } from '../drift-repo.js'
 import { createSyncStatusRepo } from '../sync-status-repo.js'
 import { createTokensRepo } from '../tokens-repo.js'
 import { TransactionAwaitedError, type Async, type Repositories, type Store } from './repositories.js'
-import { inUnitScope, insideUnit, NestedUnitOfWorkError, refuseNested } from './unit-scope.js'
+import { currentUnit, inUnitScope, withSavepoint, type Unit } from './unit-scope.js'
 
 /**
  * How a repository call runs: `fn(...args)` at once, or later; resolving its result or
@@ -123,6 +124,9 @@ function asyncRepositories (repos: ReturnType<typeof syncRepositories>, run: Run
   }
 }
 
+/** A SQLite unit of work: its runner too, for the outside repositories called inside it. */
+interface SqliteUnit extends Unit { run: Runner }
+
 /**
  * The `Store` of an open, migrated SQLite connection (`openDatabase`). `close()` closes `db`.
  * During the move to async services the synchronous services may share `db`; they run whole
@@ -132,9 +136,11 @@ export function createSqliteStore (db: Db): Store {
   const queue = new PQueue({ concurrency: 1 })
   const sync = syncRepositories(db)
   // Outside a unit of work: at once, unless one is open (then after it).
+  // Inside a unit of work (ambient): on that unit.
   const outside: Runner = (fn, args) => {
+    const unit = currentUnit() as SqliteUnit | undefined
+    if (unit !== undefined) return unit.run(fn, args)
     if (!db.inTransaction) return settle(fn, args)
-    if (insideUnit()) return Promise.reject(new NestedUnitOfWorkError('repos'))
     return queue.add(async () => await settle(fn, args))
   }
 
@@ -152,7 +158,14 @@ export function createSqliteStore (db: Db): Store {
       if (db.inTransaction) db.exec('ROLLBACK')
       abort(new TransactionAwaitedError())
     })
-    const running = inUnitScope(async () => await work(asyncRepositories(sync, inside)))
+    const repos = asyncRepositories(sync, inside)
+    let savepoints = 0
+    const unit: SqliteUnit = {
+      repos,
+      run: inside,
+      nested: async (nestedWork) => await withSavepoint((sql) => db.exec(sql), `vault_sync_${++savepoints}`, repos, nestedWork)
+    }
+    const running = inUnitScope(unit, async () => await work(repos))
     try {
       const result = await Promise.race([running, aborted])
       db.exec('COMMIT')
@@ -170,7 +183,10 @@ export function createSqliteStore (db: Db): Store {
   return {
     engine: 'sqlite',
     repos: asyncRepositories(sync, outside),
-    transaction: async (work) => await (refuseNested() ?? queue.add(async () => await unitOfWork(work))),
+    transaction: async (work) => {
+      const unit = currentUnit()
+      return await (unit !== undefined ? unit.nested(work) : queue.add(async () => await unitOfWork(work)))
+    },
     close: async () => {
       await queue.onIdle()
       db.close()

@@ -1,35 +1,50 @@
 /**
- * Which code runs inside a unit of work (`Store.transaction`), for both engines: a unit's
- * callback runs in an async-local scope, and the store refuses what would deadlock or escape the
- * transaction from inside it: starting another unit (on SQLite it would wait for the unit that
- * waits for it; on PostgreSQL it would wait on the unit's own row locks) and calling the store's
- * outside repositories (`store.repos`) instead of the unit's.
+ * Which unit of work (`Store.transaction`) the calling code runs in, for both engines: a unit's
+ * callback runs in an async-local scope holding the unit, so code deep inside it joins the unit
+ * instead of escaping or deadlocking on it (ambient units, as better-sqlite3's nested
+ * `db.transaction` behaved for the synchronous services):
+ * - a call on the store's outside repositories (`store.repos`, even a reference captured before)
+ *   runs on the unit's repositories: on its transaction, seeing its uncommitted rows;
+ * - a nested `store.transaction` runs as a SAVEPOINT of the unit: its rejection rolls back its
+ *   own writes only (and is passed on), its success keeps them in the unit, committed with it.
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
+import type { Repositories } from './repositories.js'
 
-const scope = new AsyncLocalStorage<true>()
+/** An open unit of work, as code inside it sees it. */
+export interface Unit {
+  /** The unit's repositories (its transaction). */
+  readonly repos: Repositories
+  /** Runs `work` as a savepoint of the unit (engine-specific). */
+  readonly nested: <T>(work: (repos: Repositories) => Promise<T>) => Promise<T>
+}
 
-/** A unit of work started another unit, or used `store.repos`, from inside its callback. */
-export class NestedUnitOfWorkError extends Error {
-  constructor (what: 'transaction' | 'repos') {
-    super(what === 'transaction'
-      ? 'a storage transaction was started inside another one: use the repositories the outer transaction received'
-      : 'store.repos was used inside a storage transaction: use the repositories the transaction received')
-    this.name = 'NestedUnitOfWorkError'
+const scope = new AsyncLocalStorage<Unit>()
+
+/** The unit of work the calling code runs in, or undefined outside any. */
+export function currentUnit (): Unit | undefined {
+  return scope.getStore()
+}
+
+/** Runs a unit's callback `fn` inside the unit's scope. */
+export async function inUnitScope<T> (unit: Unit, fn: () => Promise<T>): Promise<T> {
+  return await scope.run(unit, fn)
+}
+
+/**
+ * Runs `work` between `SAVEPOINT name` and `RELEASE name`, rolling back to the savepoint (and
+ * releasing it) when `work` rejects; `exec` runs one SQL statement on the unit's connection.
+ */
+export async function withSavepoint<T> (exec: (sql: string) => unknown, name: string, repos: Repositories, work: (repos: Repositories) => Promise<T>): Promise<T> {
+  await exec(`SAVEPOINT ${name}`)
+  let result: T
+  try {
+    result = await work(repos)
+  } catch (err) {
+    await exec(`ROLLBACK TO SAVEPOINT ${name}`)
+    await exec(`RELEASE SAVEPOINT ${name}`)
+    throw err
   }
-}
-
-/** True while the calling code runs inside a unit of work's callback. */
-export function insideUnit (): boolean {
-  return scope.getStore() === true
-}
-
-/** Runs a unit's callback `fn` inside the scope. */
-export async function inUnitScope<T> (fn: () => Promise<T>): Promise<T> {
-  return await scope.run(true, fn)
-}
-
-/** Rejects with NestedUnitOfWorkError('transaction') when called inside a unit. */
-export function refuseNested (): Promise<never> | undefined {
-  return insideUnit() ? Promise.reject(new NestedUnitOfWorkError('transaction')) : undefined
+  await exec(`RELEASE SAVEPOINT ${name}`)
+  return result
 }

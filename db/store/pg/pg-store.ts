@@ -17,18 +17,35 @@ import { pgMetricsRepository, pgOutboxRepository, pgSyncStatusRepository } from 
 import { pgRulesRepository } from './pg-rules.js'
 import { pgDriftRepository } from './pg-drift.js'
 import { sqlOn } from './pg-sql.js'
-import { inUnitScope, insideUnit, NestedUnitOfWorkError, refuseNested } from '../unit-scope.js'
+import { currentUnit, inUnitScope, withSavepoint, type Unit } from '../unit-scope.js'
 
-/** `repos` whose every call rejects when made inside a unit of work (it would run on another connection). */
-function guardOutside (repos: Repositories): Repositories {
+/** Repository methods by aggregate and name, for the ambient dispatch below. */
+type RepoTable = Record<string, Record<string, (...a: unknown[]) => Promise<unknown>>>
+
+/**
+ * `repos` (on the pool) whose every call made inside a unit of work runs on that unit's
+ * repositories instead (ambient units, `unit-scope.ts`): on the unit's connection and
+ * transaction, never on another pooled connection against the unit's own row locks.
+ */
+function ambient (repos: Repositories): Repositories {
   const out: Record<string, Record<string, unknown>> = {}
-  for (const [name, repo] of Object.entries(repos) as Array<[string, Record<string, (...a: unknown[]) => Promise<unknown>>]>) {
+  for (const [name, repo] of Object.entries(repos) as Array<[string, RepoTable[string]]>) {
     out[name] = Object.fromEntries(Object.entries(repo).map(([m, fn]) => [m, async (...a: unknown[]) => {
-      if (insideUnit()) throw new NestedUnitOfWorkError('repos')
-      return await fn(...a)
+      const unit = currentUnit()
+      return await (unit === undefined ? fn(...a) : (unit.repos as unknown as RepoTable)[name][m](...a))
     }]))
   }
   return out as unknown as Repositories
+}
+
+/** A unit of work on `client`: its repositories, nested units as savepoints on it. */
+function pgUnit (client: pg.PoolClient): Unit {
+  const repos = pgRepositories(client)
+  let savepoints = 0
+  return {
+    repos,
+    nested: async (work) => await withSavepoint(async (sql) => await client.query(sql), `vault_sync_${++savepoints}`, repos, work)
+  }
 }
 
 /** Every repository over `q` (the pool, or one transaction's client). */
@@ -60,9 +77,15 @@ export function pgRepositories (q: pg.Pool | pg.ClientBase): Repositories {
 export function createPgStore (pool: pg.Pool): Store {
   return {
     engine: 'postgresql',
-    repos: guardOutside(pgRepositories(pool)),
-    transaction: async (work) => await (refuseNested() ??
-      withClientTransaction(pool, async (client) => await inUnitScope(async () => await work(pgRepositories(client))))),
+    repos: ambient(pgRepositories(pool)),
+    transaction: async (work) => {
+      const outer = currentUnit()
+      if (outer !== undefined) return await outer.nested(work)
+      return await withClientTransaction(pool, async (client) => {
+        const unit = pgUnit(client)
+        return await inUnitScope(unit, async () => await work(unit.repos))
+      })
+    },
     close: async () => { await pool.end() }
   }
 }

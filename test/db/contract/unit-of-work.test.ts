@@ -4,7 +4,6 @@
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { TransactionAwaitedError } from '../../../db/store/repositories.js'
-import { NestedUnitOfWorkError } from '../../../db/store/unit-scope.js'
 import { contract, contractEngines, mountRow, seed } from './contract-engines.js'
 
 const engines = await contractEngines(t)
@@ -66,17 +65,29 @@ contract(t, engines, 'units run concurrently from many callers end consistent', 
   t.equal((await store.repos.outbox.byAssociation('a'))?.generation, 30)
 })
 
-contract(t, engines, 'inside a unit, another unit or store.repos is refused (it would deadlock or escape)', async (t, store) => {
-  await t.rejects(store.transaction(async (r) => {
+contract(t, engines, 'inside a unit, store.repos and a nested unit join it (a nested unit is a savepoint)', async (t, store) => {
+  const captured = store.repos // a reference taken outside any unit
+  const seen = await store.transaction(async (r) => {
     await r.policies.upsert({ name: 'outer', raw: '', rules: '[]' })
-    await store.transaction(async (inner) => { await inner.policies.upsert({ name: 'inner', raw: '', rules: '[]' }) })
-  }), NestedUnitOfWorkError)
+    const ownRow = await captured.policies.get('outer') // on the unit: sees its uncommitted row
+    await store.transaction(async (inner) => { await inner.policies.upsert({ name: 'kept', raw: '', rules: '[]' }) })
+    await t.rejects(store.transaction(async (inner) => {
+      await inner.policies.upsert({ name: 'undone', raw: '', rules: '[]' })
+      await captured.policies.upsert({ name: 'undone-too', raw: '', rules: '[]' })
+      throw new Error('inner refused')
+    }), { message: 'inner refused' }, 'the nested rejection is passed on')
+    t.equal(await r.policies.get('undone'), undefined, 'a rejected nested unit rolled back its own writes')
+    t.equal(await r.policies.get('undone-too'), undefined)
+    return ownRow?.name
+  })
+  t.equal(seen, 'outer')
+  t.strictSame((await store.repos.policies.names()).sort(), ['kept', 'outer'], 'the unit committed with its kept savepoint')
   await t.rejects(store.transaction(async (r) => {
-    await r.policies.upsert({ name: 'outer', raw: '', rules: '[]' })
-    await store.repos.policies.get('outer')
-  }), { name: 'NestedUnitOfWorkError', message: /store.repos was used inside a storage transaction/ })
-  t.strictSame(await store.repos.policies.names(), [], 'both units rolled back')
-  t.strictSame(await store.transaction(async (r) => await r.policies.names()), [], 'the store still works')
+    await r.policies.upsert({ name: 'later', raw: '', rules: '[]' })
+    await store.transaction(async (inner) => { await inner.policies.upsert({ name: 'later-inner', raw: '', rules: '[]' }) })
+    throw new Error('outer refused')
+  }), { message: 'outer refused' })
+  t.strictSame((await store.repos.policies.names()).sort(), ['kept', 'outer'], 'an outer rollback takes its savepoints with it')
 })
 
 for (const e of engines.filter((e) => e.name === 'sqlite')) {
