@@ -181,7 +181,7 @@ async function serverCommand (argv: string[]): Promise<void> {
     if (server.rootToken !== undefined) {
       process.stdout.write(`\nInitial Root Token: ${server.rootToken}\n\nThis token is shown only once; store it safely.\n\n`)
     }
-    if (server.services.activation.flags().unactivated.includes('secrets-sync')) process.stdout.write(activationNote(server.address))
+    if ((await server.services.activation.flags()).unactivated.includes('secrets-sync')) process.stdout.write(activationNote(server.address))
   }
   // SIGHUP: re-read the file and the environment; apply what Vault reloads (log level, TLS certificate).
   const reload = (): void => {

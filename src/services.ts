@@ -4,12 +4,12 @@
  * `createServices`; nothing else constructs services.
  *
  * Issue 18: every service runs on the async `Store` (`db/store/repositories.ts`), on either
- * engine. `db` (SQLite) is still read here for the activation flags, the one-off keyed-hash
- * migration of files from before keyed hashes and the SQLite change check.
+ * engine. `db` (SQLite only) is read here for the one-off keyed-hash migration of files from
+ * before keyed hashes and the SQLite change check; on PostgreSQL the caller passes the change
+ * feed's check instead.
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { Db } from '../db/database.js'
-import { createMetaRepo } from '../db/meta-repo.js'
 import type { RuleRow } from '../db/rules-repo.js'
 import type { Store } from '../db/store/repositories.js'
 import { createSqliteStore } from '../db/store/sqlite-store.js'
@@ -19,7 +19,7 @@ import { createPolicyService } from './acl/policy-service.js'
 import { createAuditService } from './audit/audit-service.js'
 import { cachedIdHash, createKeyedHash, migrateToKeyedHashes } from './crypto/keyed-hash.js'
 import { createSealer, type Sealer } from './crypto/seal.js'
-import { createAsyncReadCache, createChangeCheck, MISS } from '../db/read-cache.js'
+import { createAsyncReadCache, createChangeCheck, MISS, type ChangeCheck } from '../db/read-cache.js'
 import { createMountService } from './mounts/mount-service.js'
 import type { KvChangeHook } from './kv/kv-events.js'
 import { createKvService } from './kv/kv-service.js'
@@ -52,13 +52,19 @@ export async function sealKeyOpens (meta: { get: (key: string) => Buffer | undef
 }
 
 export interface ServicesOptions {
-  /** The SQLite connection of the services not yet on the Store (issue 18), and of `store` when not given. */
-  db: Db
   /**
-   * The async storage the converted services use (sync, rules, drift, sync-ext); a SQLite store
-   * over `db` when absent (the same connection: its units and `db`'s transactions never interleave).
+   * The SQLite connection (SQLite only): the store over it when `store` is absent, its change
+   * check when `changes` is, and the one-off keyed-hash migration of older files.
    */
+  db?: Db
+  /** The storage every service uses; a SQLite store over `db` when absent. */
   store?: Store
+  /**
+   * What tells the read caches that another connection, process or replica committed:
+   * required without `db` (PostgreSQL: the change feed's `check()`); SQLite's
+   * `PRAGMA data_version` check of `db` when absent.
+   */
+  changes?: ChangeCheck
   /** The 32-byte seal key. */
   sealKey: Buffer
   /** Audit log file (`VAULT_SYNC_AUDIT_FILE`); none when absent. */
@@ -96,15 +102,17 @@ async function initialiseStore (store: Store, sealer: Sealer): Promise<{ id: str
  * mounts and policies).
  * @throws Error naming `VAULT_SYNC_SEAL_KEY_FILE` when the key does not open this database.
  */
-export async function createServices ({ db, store = createSqliteStore(db), sealKey, auditFile, now: injectedNow, registry = createBuiltinRegistry(driverSettings(loadConfig({}, {}))), azureEnv = {}, driftConfig = DEFAULT_DRIFT_CONFIG }: ServicesOptions) {
+export async function createServices ({ db, store: givenStore, changes: givenChanges, sealKey, auditFile, now: injectedNow, registry = createBuiltinRegistry(driverSettings(loadConfig({}, {}))), azureEnv = {}, driftConfig = DEFAULT_DRIFT_CONFIG }: ServicesOptions) {
+  if (db === undefined && (givenStore === undefined || givenChanges === undefined)) throw new Error('createServices: without `db`, give `store` and `changes`')
+  const store = givenStore ?? createSqliteStore(db!)
+  const changes = givenChanges ?? createChangeCheck(db!)
   const now = injectedNow ?? Date.now
-  const meta = createMetaRepo(db)
   const sealer: Sealer = createSealer(sealKey)
   const cluster = await initialiseStore(store, sealer)
   // Token ids and target digests are stored as keyed hashes (issue 13 finding 7).
   const keyedHashes = { tokenId: createKeyedHash(sealKey, 'token-id'), targetDigest: createKeyedHash(sealKey, 'target-digest') }
-  migrateToKeyedHashes(db, keyedHashes)
-  const changes = createChangeCheck(db)
+  // Files from before keyed hashes (SQLite only: PostgreSQL databases were created with them).
+  if (db !== undefined && store.engine === 'sqlite') migrateToKeyedHashes(db, keyedHashes)
   const mounts = createMountService({ store, changes })
   await mounts.ensureBuiltins()
   // KV calls these inside its transactions; sync registers its outbox recorder here.
@@ -112,7 +120,7 @@ export async function createServices ({ db, store = createSqliteStore(db), sealK
   const kvClock = injectedNow === undefined ? createMicroClock() : microClockFromMillis(injectedNow)
   // Key metadata and version rows (still sealed) are read through a cache (issue 16).
   const kv = createKvService({ store, changes, sealer, hooks: kvChangeHooks, clock: kvClock })
-  const activation = createActivationService({ meta })
+  const activation = createActivationService({ store, changes })
   const sync = createSyncServices({ store, mounts, kv, sealer, now, registry })
   // Awaited by KV inside its unit of work, with the unit's repositories.
   kvChangeHooks.push(async (change, repos) => { await sync.associationService.recordKvChange(change, repos) })
@@ -148,7 +156,7 @@ export async function createServices ({ db, store = createSqliteStore(db), sealK
   })
   const audit = await createAuditService({ meta: store.repos.meta, sealer, file: auditFile })
   return {
-    /** The database handle, for the composition root and tests. */
+    /** The SQLite connection (SQLite only), for the composition root and tests. */
     db,
     /** The storage of the converted services (`db/store/`). */
     store,

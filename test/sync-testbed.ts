@@ -106,11 +106,11 @@ export async function startSyncTestbed (t: Test, opts: { emulator?: AkvEmulatorO
     },
     converge: async (done, timeoutMs = 120_000) => {
       const until = Date.now() + timeoutMs
-      const queued = (): number => (server.services.db.prepare('SELECT count(*) AS n FROM sync_outbox').get() as { n: number }).n
+      const queued = async (): Promise<number> => await server.services.store.repos.outbox.count()
       for (;;) {
         await server.worker!.whenIdle()
-        if (queued() === 0 && await done()) return
-        if (Date.now() > until) throw new Error(`not converged after ${timeoutMs} ms: ${queued()} outbox rows left`)
+        if (await queued() === 0 && await done()) return
+        if (Date.now() > until) throw new Error(`not converged after ${timeoutMs} ms: ${await queued()} outbox rows left`)
         await new Promise((resolve) => setTimeout(resolve, 25))
       }
     },

@@ -16,7 +16,7 @@ export async function seedSecrets (dbPath: string, count: number, path: (i: numb
   const db = openDatabase(dbPath)
   const services = await createServices({ db, sealKey: loadOrCreateSealKey(`${dbPath}.seal-key`) })
   await services.mounts.enable('secret', { type: 'kv', options: { version: '2' }, description: 'key/value secret storage' })
-  services.activation.activate('secrets-sync')
+  await services.activation.activate('secrets-sync')
   await services.tokens.ensureRootToken(ROOT_TOKEN)
   const accessor = (await services.mounts.byPath('secret'))!.accessor
   for (let b = 0; b < count; b += 1000) {

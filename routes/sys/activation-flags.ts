@@ -21,7 +21,7 @@ export function activationFlagRoutes (app: FastifyInstance, { activation }: Pick
   app.get('/v1/sys/activation-flags', {
     config: { unauthenticated: true },
     schema: { openapi: documented({ operationId: 'read-activation-flags', summary: 'Read the activation flags', responses: { 200: flags } }) }
-  }, async (request) => ok(request, activation.flags()))
+  }, async (request) => ok(request, await activation.flags()))
   app.route({
     method: ['POST', 'PUT'],
     url: '/v1/sys/activation-flags/secrets-sync/activate',
@@ -32,6 +32,6 @@ export function activationFlagRoutes (app: FastifyInstance, { activation }: Pick
         responses: { 200: flags }
       })
     },
-    handler: async (request) => ok(request, activation.activate('secrets-sync'))
+    handler: async (request) => ok(request, await activation.activate('secrets-sync'))
   })
 }

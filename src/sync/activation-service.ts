@@ -1,8 +1,11 @@
 /**
  * Activation flags (spec/vault-sync-api.md §3.1, decisions D-15.1): secrets sync must be
- * activated once (persisted) before `sys/sync/*` answers; `-dev` activates at start.
+ * activated once (persisted in `meta`) before `sys/sync/*` answers; `-dev` activates at start.
+ * Read through a cache over the storage's change check (issue 18: a flag activated on one
+ * replica holds on all of them once heard), so the request gate stays synchronous on a hit.
  */
-import type { MetaRepo } from '../../db/meta-repo.js'
+import { createAsyncReadCache, MISS, type ChangeCheck } from '../../db/read-cache.js'
+import type { Store } from '../../db/store/repositories.js'
 
 /** The features Vault gates behind activation flags; vault-sync knows one. */
 export const ACTIVATION_FEATURES = ['secrets-sync'] as const
@@ -13,23 +16,34 @@ export interface ActivationFlags {
   unactivated: string[]
 }
 
-/** Creates the activation service over the `meta` settings. */
-export function createActivationService ({ meta }: { meta: MetaRepo }) {
+/** Creates the activation service over the `meta` settings of `store`. */
+export function createActivationService ({ store, changes }: { store: Store, changes: ChangeCheck }) {
   const key = (f: ActivationFeature): string => `activated:${f}`
-  const isActivated = (f: ActivationFeature): boolean => meta.get(key(f)) !== undefined
+  const cache = createAsyncReadCache<ActivationFeature, boolean>(changes)
+  const load = async (f: ActivationFeature): Promise<boolean> => await store.repos.meta.get(key(f)) !== undefined
+  /** Whether `feature` is activated: a boolean when cached, else a promise of it. */
+  const isActivated = (f: ActivationFeature): boolean | Promise<boolean> => {
+    const hit = cache.peek(f)
+    return hit !== MISS ? hit : cache.get(f, load)
+  }
+  const flags = async (): Promise<ActivationFlags> => {
+    const on = await Promise.all(ACTIVATION_FEATURES.map(async (f) => [f, await isActivated(f)] as const))
+    return {
+      activated: on.filter(([, a]) => a).map(([f]) => f),
+      unactivated: on.filter(([, a]) => !a).map(([f]) => f)
+    }
+  }
   return {
     isActivated,
     /** `GET sys/activation-flags` data. */
-    flags (): ActivationFlags {
-      return {
-        activated: ACTIVATION_FEATURES.filter(isActivated),
-        unactivated: ACTIVATION_FEATURES.filter((f) => !isActivated(f))
-      }
-    },
+    flags,
     /** Activates `feature` (idempotent) and returns the flags. */
-    activate (feature: ActivationFeature): ActivationFlags {
-      if (!isActivated(feature)) meta.set(key(feature), new Date().toISOString())
-      return this.flags()
+    async activate (feature: ActivationFeature): Promise<ActivationFlags> {
+      if (!await isActivated(feature)) {
+        await store.repos.meta.set(key(feature), Buffer.from(new Date().toISOString()))
+        cache.clear()
+      }
+      return await flags()
     }
   }
 }

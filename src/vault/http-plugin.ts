@@ -48,11 +48,12 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     /**
-     * Synchronous checks the request pipeline runs last in its one `onRequest` step (after the
-     * token and the ACL; for every request, authenticated or not), e.g. the `sys/sync` activation
-     * gate. A check throws a `VaultError` to refuse the request.
+     * Checks the request pipeline runs last in its one `onRequest` step (after the token and the
+     * ACL; for every request, authenticated or not), e.g. the `sys/sync` activation gate. A check
+     * throws (or rejects with) a `VaultError` to refuse the request; synchronous when what it
+     * reads is cached, a promise only on a cache miss.
      */
-    vaultGates: Array<(request: FastifyRequest) => void>
+    vaultGates: Array<(request: FastifyRequest) => void | Promise<void>>
   }
 }
 
@@ -140,7 +141,20 @@ export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Au
 
   const gates: FastifyInstance['vaultGates'] = []
   app.decorate('vaultGates', gates)
-  const passGates = (request: FastifyRequest): void => { for (const gate of gates) gate(request) }
+  /**
+   * Runs the gates in order, then `done`; a gate answering a promise (its state not cached:
+   * a storage read) is awaited, and its rejection goes to `done`.
+   */
+  const passGates = (request: FastifyRequest, done: (err?: Error) => void, from = 0): void => {
+    for (let i = from; i < gates.length; i++) {
+      const passed = gates[i](request)
+      if (passed instanceof Promise) {
+        passed.then(() => { passGates(request, done, i + 1) }).catch(done)
+        return
+      }
+    }
+    done()
+  }
 
   /** The rest of the pipeline once the token's entry is known: the ACL decision, then the gates. */
   const afterToken = (request: FastifyRequest, config: FastifyContextConfig, token: string, entry: RequestToken | undefined, done: (err?: Error) => void): void => {
@@ -149,11 +163,10 @@ export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Au
     request.vaultTokenId = token
     const decided = opts.authorize?.(request, config)
     if (decided instanceof Promise) {
-      decided.then(() => { passGates(request); done() }).catch(done)
+      decided.then(() => { passGates(request, done) }).catch(done)
       return
     }
-    passGates(request)
-    done()
+    passGates(request, done)
   }
 
   // The request pipeline's one `onRequest` step, synchronous when the token and its ACL come from
@@ -185,10 +198,10 @@ export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Au
         throw new VaultError(415, [`PATCH requires Content-Type of application/merge-patch+json, provided ${type}`])
       }
     }
-    if (request.is404) { passGates(request); done(); return }
+    if (request.is404) { passGates(request, done); return }
     // Fastify builds `routeOptions` afresh on each access: read once.
     const config = request.routeOptions.config
-    if (config.unauthenticated === true) { passGates(request); done(); return }
+    if (config.unauthenticated === true) { passGates(request, done); return }
     const token = tokenFromRequest(request)
     if (token === undefined) throw permissionDenied()
     // Synchronous on a cache hit; a miss awaits the token store (then the same steps follow).

@@ -101,7 +101,7 @@ t.test('detect (the default): each edit found by one sweep, shown in the plan, n
   t.equal((await vault(tb.server.app, 'GET', '/v1/sys/sync-ext/destinations/azure-kv/nope/plan')).statusCode, 404)
 
   await tb.settle()
-  t.equal((tb.server.services.db.prepare('SELECT count(*) AS n FROM sync_outbox').get() as { n: number }).n, 0, 'detect mode queues nothing')
+  t.equal(await tb.server.services.store.repos.outbox.count(), 0, 'detect mode queues nothing')
   t.equal(tb.latest('nv')?.value, 'from-a-pipeline', 'left alone')
   t.same(tb.latest('tg')?.tags, { env: 'portal' }, 'left alone')
   t.equal(tb.latest('ok')?.version, before.ok)

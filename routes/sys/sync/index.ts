@@ -20,9 +20,11 @@ export function syncRoutes (app: FastifyInstance, services: Services): void {
   // A gate of the request pipeline (after the token and the ACL, before the body is read).
   app.vaultGates.push((request) => {
     const path = vaultPath(request)
-    if ((path === 'sys/sync' || path.startsWith('sys/sync/')) && !services.activation.isActivated('secrets-sync')) {
-      throw badRequest(NOT_ACTIVATED)
-    }
+    if (path !== 'sys/sync' && !path.startsWith('sys/sync/')) return
+    // Synchronous on a cache hit; a miss reads the storage.
+    const activated = services.activation.isActivated('secrets-sync')
+    if (activated instanceof Promise) return activated.then((on) => { if (!on) throw badRequest(NOT_ACTIVATED) })
+    if (!activated) throw badRequest(NOT_ACTIVATED)
   })
   syncConfigRoutes(app, services)
   destinationRoutes(app, services)
