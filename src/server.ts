@@ -22,6 +22,7 @@ import { createBuiltinRegistry, type DriverRegistry } from './drivers/registry.j
 import { createLogger } from './logging/logger.js'
 import type { AzureRequestHook } from './metrics/azure-request-policy.js'
 import { createServices, type Services } from './services.js'
+import { startReplicaEngine, type ReplicaEngine } from './worker/replica-engine.js'
 import { createSyncEngine } from './worker/sync-engine.js'
 import type { SyncWorker } from './worker/worker.js'
 import { createDriftEngine } from './drift/drift-engine.js'
@@ -82,7 +83,7 @@ async function devSetup (services: Services, dev: DevOptions): Promise<string> {
   if (await services.mounts.byPath('secret') === undefined) {
     await services.mounts.enable('secret', { type: 'kv', options: { version: '2' }, description: 'key/value secret storage' })
   }
-  services.activation.activate('secrets-sync')
+  await services.activation.activate('secrets-sync')
   return rootToken
 }
 
@@ -142,15 +143,12 @@ async function openSealedStorage (config: Readonly<Config>, log: PgLogger): Prom
 }
 
 async function startWith ({ config, dev, drivers, workerClock }: StartOptions): Promise<RunningServer> {
-  // Refuse rather than quietly serve from SQLite: the PostgreSQL repositories are not built yet.
-  if (config.storage === 'postgresql') throw new ConfigError('VAULT_SYNC_STORAGE', 'postgresql is not served by this version yet (only `vault-sync migrate` uses it; see docs/postgresql.md); use sqlite')
   // Read before the database opens, so a bad TLS setting leaves nothing written.
   const tls = config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined
     ? { cert: readSettingFile('VAULT_SYNC_TLS_CERT_FILE', config.tlsCertFile), key: readSettingFile('VAULT_SYNC_TLS_KEY_FILE', config.tlsKeyFile) }
     : undefined
   const logger = createLogger({ level: config.logLevel, format: config.logFormat, redact: REDACTED_HEADERS })
   const { storage, sealKey } = await openSealedStorage(config, logger)
-  const db = storage.db!
   let services: Services
   let rootToken: string | undefined
   // The app's metrics exist only once the app is built; drivers call through this until then.
@@ -160,7 +158,7 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
     drivers?.(registry)
     // Replicas starting together on a new database initialise it once (seal check, identity, root token).
     ;({ services, rootToken } = await storage.exclusive(async () => {
-      const services = await createServices({ db, store: storage.store, sealKey, auditFile: config.auditFile, registry, azureEnv: config.azureEnv, driftConfig: config.drift })
+      const services = await createServices({ db: storage.db, store: storage.store, changes: storage.changes?.check(), sealKey, auditFile: config.auditFile, registry, azureEnv: config.azureEnv, driftConfig: config.drift })
       const rootToken = dev !== undefined
         ? await devSetup(services, dev)
         : await services.tokens.hasTokens() ? undefined : await services.tokens.ensureRootToken()
@@ -170,6 +168,9 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
     await storage.close()
     throw err
   }
+  const engineServices = workerClock === undefined ? services : { ...services, now: workerClock }
+  // PostgreSQL with the worker on: the worker's lease keeper is the replica's one keeper.
+  let replicaEngine: ReplicaEngine | undefined
   const app = buildApp({
     services,
     maxRequestBytes: config.maxRequestBytes,
@@ -182,23 +183,32 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
     telemetry: config.telemetry,
     // The process running the worker exports the cluster-wide gauges (PG-7: one place only);
     // among replicas, the one holding the maintenance lease.
-    ownsClusterGauges: () => config.worker && storage.holdsMaintenance()
+    ownsClusterGauges: () => config.worker && (replicaEngine?.ownership.maintains() ?? storage.holdsMaintenance())
   })
   try {
     // Fastify's own "Server listening at" line is left out: start-up is one line, below.
     const level = app.log.level
     app.log.level = 'warn'
     try { await app.listen({ host: config.listen.host, port: config.listen.port }) } finally { app.log.level = level }
-    await storage.started(config.apiAddr ?? listenUrl(app, config, tls !== undefined)) // what sys/leader advertises
+    azureRequests.count = app.metrics.azureRequest
+    const advertised = config.apiAddr ?? listenUrl(app, config, tls !== undefined) // what sys/leader advertises
+    if (config.worker && storage.replica !== undefined) {
+      // One lease keeper per replica: the engine's (heartbeat, `maintenance`, one lease per Key Vault).
+      replicaEngine = await startReplicaEngine({ services: engineServices, config, log: app.log, metrics: app.metrics, settings: storage.replica.settings, replica: storage.replica.replica, address: advertised, sendPing: storage.replica.ping })
+    } else {
+      await storage.started(advertised)
+    }
   } catch (err) {
+    await replicaEngine?.close()
     await app.close()
     await storage.close()
     throw err
   }
-  azureRequests.count = app.metrics.azureRequest
-  const worker = config.worker ? createSyncEngine(workerClock === undefined ? services : { ...services, now: workerClock }, config, app.log, app.metrics) : undefined
-  worker?.start()
-  const drift = worker === undefined ? undefined : createDriftEngine(workerClock === undefined ? services : { ...services, now: workerClock }, app.log, app.metrics)
+  const worker = !config.worker ? undefined : replicaEngine?.worker ?? createSyncEngine(engineServices, config, app.log, app.metrics)
+  if (replicaEngine === undefined) worker?.start()
+  // Among replicas only the maintenance holder sweeps.
+  const maintains = replicaEngine === undefined ? undefined : () => replicaEngine!.ownership.maintains()
+  const drift = worker === undefined ? undefined : createDriftEngine(engineServices, app.log, app.metrics, maintains)
   drift?.start()
   services.syncExt.status.setWorkerInProcess(worker !== undefined)
   app.metrics.setWorkerRunning(worker !== undefined)
@@ -223,7 +233,8 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
     close: async () => {
       try {
         await drift?.stop()
-        await worker?.stop()
+        if (replicaEngine !== undefined) await replicaEngine.close()
+        else await worker?.stop()
         await app.close()
         // Waits for units of work still running (a limited-use token's count), then closes the storage.
         await storage.close()

@@ -24,9 +24,7 @@ import { LeaseKeeper, type LeaseKeeperOptions } from './lease-keeper.js'
 import { leaseHolder } from './leases.js'
 import { PING_CHANNEL, PgListener, type PgListenerOptions } from './listener.js'
 import { migratePostgres, type MigrationResult } from './migrate.js'
-
-/** The lease whose holder runs reconciliation, clean-up and drift sweeps (and `sys/leader` names). */
-export const MAINTENANCE_LEASE = 'maintenance'
+import { MAINTENANCE_LEASE } from './sync-work.js'
 
 /** A handler of one notification channel. */
 export type ChannelHandler = (payload: string) => void
@@ -62,6 +60,10 @@ export interface LeaderInfo {
 /** A started replica runtime. */
 export interface PgReplica {
   readonly replica: string
+  /** The connection settings of this replica (its id included): for connections of its own, e.g. the worker's. */
+  readonly settings: PgConnectionSettings
+  /** Sends `NOTIFY vault_sync_ping, payload` through the pool (a listener's deafness check). */
+  ping: (payload: string) => Promise<void>
   readonly store: Store
   readonly changes: PgChangeFeed
   readonly listener: PgListener
@@ -111,6 +113,7 @@ export async function openPgReplica (o: PgReplicaOptions): Promise<PgReplica> {
   const store = createPgStore(pool)
   const channels = o.channels ?? {}
   // Asked only once the listener below exists.
+  const ping = async (payload: string): Promise<void> => { await pool.query('SELECT pg_notify($1, $2)', [PING_CHANNEL, payload]) }
   const changes = createPgChangeFeed(() => listener.connected && listener.hearing === true)
   const listener = new PgListener({
     settings,
@@ -121,7 +124,7 @@ export async function openPgReplica (o: PgReplicaOptions): Promise<PgReplica> {
     },
     onReconnect: () => { changes.reconnected(); o.onReconnect?.() },
     onHearing: o.onHearing,
-    sendPing: async (payload) => { await pool.query('SELECT pg_notify($1, $2)', [PING_CHANNEL, payload]) },
+    sendPing: ping,
     log: o.log,
     // A silent listener (half-open connection) must not keep caches stale for long: ping often.
     pingIntervalMs: REPLICA_PING.intervalMs,
@@ -132,6 +135,8 @@ export async function openPgReplica (o: PgReplicaOptions): Promise<PgReplica> {
   let keeper: LeaseKeeper | undefined
   return {
     replica,
+    settings,
+    ping,
     store,
     changes,
     listener,
