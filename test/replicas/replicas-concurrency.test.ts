@@ -2,8 +2,8 @@
 // through their real sockets at once. 200 parallel writes to one KV path spread over the
 // replicas give versions 1..200 exactly once each; a check-and-set race has exactly one winner;
 // a policy written on one replica holds on the others as soon as their listeners heard it.
-// PENDING: `server` refuses postgresql until every service runs on the Store (r4-core, r4-sync,
-// r4-ha); then rename this file to `.test.ts` (tap's include is test/**/*.test.ts).
+// Each runs its sync worker (`startReplicaEngine`: the worker's lease keeper is the replica's
+// one keeper), so stopping the maintenance holder hands maintenance to another replica.
 import t from 'tap'
 import { ROOT_TOKEN, startTestServer, tempDir, type TestServer } from '../helper.js'
 import { waitFor } from '../db/pg/pg-test-kit.js'
@@ -22,7 +22,7 @@ if (db !== undefined) {
   // The servers belong to this child test, so they stop before the file's database is dropped.
   t.test('three replicas on one database', async (t) => {
     const dir = tempDir(t) // one seal key for the three replicas
-    const env = { VAULT_SYNC_STORAGE: 'postgresql', VAULT_PG_CONNECTION_URL: db.url, VAULT_SYNC_PG_MAX_PARALLEL: '8' }
+    const env = { VAULT_SYNC_STORAGE: 'postgresql', VAULT_PG_CONNECTION_URL: db.url, VAULT_SYNC_PG_MAX_PARALLEL: '8', VAULT_SYNC_WORKER: 'on' }
     const replicas = await Promise.all([1, 2, 3].map(async () => await startTestServer(t, env, { dir })))
 
     t.test('200 parallel writes to one path over three replicas: versions 1..200, each exactly once', async (t) => {
@@ -76,6 +76,19 @@ if (db !== undefined) {
       const self = replicas[leaders.findIndex((l) => l.is_self === true)]
       for (const l of leaders) t.match(l, { ha_enabled: true, leader_address: self.address })
       for (const r of replicas) t.equal((await fetch(`${r.address}/v1/sys/health`)).status, 200)
+      t.equal(replicas.filter((r) => r.worker !== undefined).length, 3, 'every replica runs its worker')
+    })
+
+    t.test('the maintenance holder stops: another replica takes maintenance over', async (t) => {
+      const leaders = await Promise.all(replicas.map(async (r) => (await call(r, 'GET', 'sys/leader', undefined, '')).body))
+      const holder = leaders.findIndex((l) => l.is_self === true)
+      await replicas[holder].close() // the engine's keeper gives its leases up
+      const others = replicas.filter((_, i) => i !== holder)
+      await waitFor(async () => (await Promise.all(others.map(async (r) => (await call(r, 'GET', 'sys/leader', undefined, '')).body.is_self === true))).includes(true), 'a new maintenance holder')
+      const after = await Promise.all(others.map(async (r) => (await call(r, 'GET', 'sys/leader', undefined, '')).body))
+      t.equal(after.filter((l) => l.is_self === true).length, 1, 'exactly one holder among the others')
+      t.not(after[0].leader_address, replicas[holder].address, 'no longer the stopped replica')
+      t.equal((await call(others[0], 'GET', 'secret/data/race/cas')).status, 200, 'the others serve on')
     })
   })
 }
