@@ -1,9 +1,9 @@
 // Associations (spec/vault-sync-api.md §3.9-3.13; decisions D-1, D-2, D-15.4, D-15.13-15, D-20,
 // D-32.1): set/remove, the lists, the outbox record, queue capacity, delete and purge.
 import t from 'tap'
-import Database from 'better-sqlite3'
 import { startTestServer, vault, type TestServer } from '../../../helper.js'
 import { createAzureDestination, json, mergePatch, putSecret } from '../../../sync-fixtures.js'
+import { serverSql } from '../../../server-sql.js'
 
 const D = '/v1/sys/sync/destinations/azure-kv'
 const set = async (s: TestServer, dest: string, mount: string, secret: string) =>
@@ -12,13 +12,13 @@ const remove = async (s: TestServer, dest: string, mount: string, secret: string
   await vault(s.app, 'PUT', `${D}/${dest}/associations/remove`, { body: { mount, secret_name: secret } })
 const accessorOf = async (s: TestServer, mount: string): Promise<string> => json(await vault(s.app, 'GET', `/v1/sys/mounts/${mount}`)).data.accessor
 
-/** Reads the SQLite file the server writes (a second connection, as an operator would). */
-function sql (s: TestServer) {
-  const db = new Database(s.dbPath, { readonly: true })
+/** Reads the storage the server writes (a second connection, as an operator would), on either engine. */
+async function sql (t: Parameters<typeof serverSql>[0], s: TestServer) {
+  const db = await serverSql(t, s)
   return {
-    outbox: () => db.prepare('SELECT association_id, generation, refresh FROM sync_outbox').all() as Array<{ association_id: string, generation: number, refresh: number }>,
-    count: (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n,
-    close: () => { db.close() }
+    outbox: async () => await db.all<{ association_id: string, generation: number, refresh: number }>('SELECT association_id, generation, refresh FROM sync_outbox ORDER BY association_id'),
+    count: db.count,
+    run: db.run
   }
 }
 
@@ -35,13 +35,12 @@ t.test('set persists at once with the outbox record; a repeated set refreshes (n
   t.match(data.associated_secrets[`${accessor}/team/app/db`].updated_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/)
   t.equal(data.store_name, 'd1')
   t.equal(data.store_type, 'azure-kv')
-  const db = sql(s)
-  t.teardown(db.close)
-  t.same(db.outbox().map((r) => [r.generation, r.refresh]), [[1, 1]], 'queued, as an explicit set (refresh)')
+  const db = await sql(t, s)
+  t.same((await db.outbox()).map((r) => [r.generation, r.refresh]), [[1, 1]], 'queued, as an explicit set (refresh)')
   const again = await set(s, 'd1', 'secret', 'team/app/db')
   t.same(Object.keys(json(again).data.associated_secrets), [`${accessor}/team/app/db`])
-  t.same(db.outbox().map((r) => r.generation), [2], 'the refresh is queued on the same row')
-  t.equal(db.count('associations'), 1)
+  t.same((await db.outbox()).map((r) => r.generation), [2], 'the refresh is queued on the same row')
+  t.equal(await db.count('associations'), 1)
 })
 
 t.test('a KV write queues the live associations of that secret, not removed ones', async (t) => {
@@ -52,11 +51,10 @@ t.test('a KV write queues the live associations of that secret, not removed ones
   await set(s, 'd1', 'secret', 'a')
   await set(s, 'd2', 'secret', 'a')
   await remove(s, 'd2', 'secret', 'a')
-  const db = sql(s)
-  t.teardown(db.close)
-  const before = new Map(db.outbox().map((r) => [r.association_id, r.generation]))
+  const db = await sql(t, s)
+  const before = new Map((await db.outbox()).map((r) => [r.association_id, r.generation]))
   await putSecret(s.app, 'secret', 'a', { v: 2 })
-  const after = db.outbox()
+  const after = (await db.outbox())
   t.same(after.map((r) => r.generation - before.get(r.association_id)!).sort(), [0, 1])
 })
 
@@ -154,9 +152,7 @@ t.test('queue_capacity: set/remove beyond it answer 503 and store nothing; a ful
   t.notOk(`${accessor}/b` in json(await vault(s.app, 'GET', `${D}/d1/associations`)).data.associated_secrets, 'nothing stored')
   t.equal((await set(s, 'd1', 'secret', 'a')).statusCode, 200, 'an association already queued coalesces')
   // What the worker would do once it settles a's row: delete it (a second connection).
-  const rw = new Database(s.dbPath)
-  rw.prepare('DELETE FROM sync_outbox').run()
-  rw.close()
+  await (await sql(t, s)).run('DELETE FROM sync_outbox')
   await mergePatch(s.app, '/v1/sys/sync/config', { queue_capacity: 2 })
   t.equal((await set(s, 'd1', 'secret', 'b')).statusCode, 200)
   t.equal((await set(s, 'd1', 'secret', 'c')).statusCode, 200)
@@ -178,18 +174,15 @@ t.test('DELETE: refused while live associations exist; after remove it answers 2
   t.equal((await vault(s.app, 'DELETE', `${D}/d1`)).statusCode, 204, 'Terraform destroy: remove then plain DELETE')
   t.equal((await vault(s.app, 'GET', `${D}/d1`)).statusCode, 404)
   t.equal((await vault(s.app, 'GET', '/v1/sys/sync/destinations?list=true')).statusCode, 404)
-  const db = sql(s)
-  t.teardown(db.close)
-  t.equal(db.count('destinations'), 1, 'kept (hidden) while its unsync is queued')
-  t.equal(db.count('sync_outbox'), 1)
+  const db = await sql(t, s)
+  t.equal(await db.count('destinations'), 1, 'kept (hidden) while its unsync is queued')
+  t.equal(await db.count('sync_outbox'), 1)
   t.equal((await createAzureDestination(s.app, 'd1')).statusCode, 200, 'the name is free at once')
   t.same(json(await vault(s.app, 'GET', `${D}/d1/associations`)).data.associated_secrets, {}, 'the new destination starts empty')
   t.equal(await s.services.destinationService.dropSettledHidden(), 0, 'kept while the unsync is queued')
-  const rw = new Database(s.dbPath)
-  rw.prepare('DELETE FROM sync_outbox').run() // what the worker does when the unsync settles
-  rw.close()
+  await db.run('DELETE FROM sync_outbox') // what the worker does when the unsync settles
   t.equal(await s.services.destinationService.dropSettledHidden(), 1)
-  t.same([db.count('destinations'), db.count('associations')], [1, 0], 'only the new d1 is left')
+  t.same([await db.count('destinations'), await db.count('associations')], [1, 0], 'only the new d1 is left')
 })
 
 t.test('DELETE ?purge=true starts a purge: readable with purge_initiated_at, edits refused; force_delete ends it', async (t) => {
@@ -210,7 +203,6 @@ t.test('DELETE ?purge=true starts a purge: readable with purge_initiated_at, edi
   t.equal((await vault(s.app, 'DELETE', `${D}/d1?purge=true`)).statusCode, 204, 'a second purge request is accepted')
   t.equal((await vault(s.app, 'DELETE', `${D}/d1?force_delete=true`)).statusCode, 204)
   t.equal((await vault(s.app, 'GET', `${D}/d1`)).statusCode, 404)
-  const db = sql(s)
-  t.teardown(db.close)
-  t.same([db.count('destinations'), db.count('associations'), db.count('association_targets'), db.count('sync_outbox')], [0, 0, 0, 0])
+  const db = await sql(t, s)
+  t.same([await db.count('destinations'), await db.count('associations'), await db.count('association_targets'), await db.count('sync_outbox')], [0, 0, 0, 0])
 })
