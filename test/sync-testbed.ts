@@ -85,6 +85,23 @@ export async function startSyncTestbed (t: Test, opts: { emulator?: AkvEmulatorO
     if (res.statusCode >= 300) throw new Error(`${what}: ${res.statusCode} ${res.body}`)
     return res
   }
+  // The worker idle with nothing due that it could claim. On PostgreSQL a replica claims only
+  // the rows of the Key Vaults it holds a lease for, and a vault's lease is taken on the lease
+  // keeper's next tick after the worker first records the vault (at most 5 s): wait for it too.
+  // Its wake-up by the outbox notification may not have arrived yet: wake it first.
+  const pg = server.storage.engine === 'postgresql'
+  const settled = async (): Promise<void> => {
+    const until = Date.now() + 30_000
+    for (;;) {
+      if (pg) server.worker!.wake()
+      await server.worker!.whenIdle()
+      if (!pg) return
+      const next = await server.services.store.repos.outbox.nextDueAt()
+      if (next === undefined || next > Date.now() + offsetMs) return
+      if (Date.now() > until) throw new Error('outbox rows due but not claimed after 30 s')
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
   const tb: SyncTestbed = {
     server,
     emu,
@@ -98,11 +115,11 @@ export async function startSyncTestbed (t: Test, opts: { emulator?: AkvEmulatorO
       const res = check(await vault(app, 'GET', `/v1/sys/sync/destinations/azure-kv/${dest}/associations`), `associations of ${dest}`)
       return res.json().data.associated_secrets
     },
-    settle: async () => { await server.worker!.whenIdle() },
+    settle: settled,
     advance: async (ms) => {
       offsetMs += ms
       server.worker!.wake()
-      await server.worker!.whenIdle()
+      await settled()
     },
     converge: async (done, timeoutMs = 120_000) => {
       const until = Date.now() + timeoutMs
