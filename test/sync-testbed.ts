@@ -95,7 +95,7 @@ export async function startSyncTestbed (t: Test, opts: { emulator?: AkvEmulatorO
     for (;;) {
       if (pg) server.worker!.wake()
       await server.worker!.whenIdle()
-      if (!pg) return
+      if (!pg || (await server.services.syncConfig.get()).disabled) return // disabled: due rows are held
       const next = await server.services.store.repos.outbox.nextDueAt()
       if (next === undefined || next > Date.now() + offsetMs) return
       if (Date.now() > until) throw new Error('outbox rows due but not claimed after 30 s')
