@@ -90,6 +90,8 @@ export interface AsyncReadCache<K, V> {
   peek: (key: K, scope?: string) => V | Miss
   /** The cached value, else `load(key)` (kept when still valid). */
   get: (key: K, load: (key: K) => Promise<V>, scope?: string) => Promise<V>
+  /** The cached value itself on a hit (no promise), else `get(key, load, scope)`. */
+  read: (key: K, load: (key: K) => Promise<V>, scope?: string) => V | Promise<V>
   /** Forgets this cache's entries. */
   clear: () => void
   /** Forgets the entries of `scope` only. */
@@ -158,18 +160,24 @@ export function createReadCache<K, V> (check: ChangeCheck, maxEntries = 10_000):
 /** Creates an async keyed cache over `check`, holding at most `maxEntries`. */
 export function createAsyncReadCache<K, V> (check: ChangeCheck, maxEntries = 10_000): AsyncReadCache<K, V> {
   const core = cacheCore<K, V>(check, maxEntries)
+  const get = async (key: K, load: (key: K) => Promise<V>, scope = ''): Promise<V> => {
+    const generation = core.validate()
+    const hit = core.lookup(key, scope)
+    if (hit !== MISS) return hit
+    const value = await load(key)
+    if (core.validate() === generation) core.store(key, value, scope)
+    return value
+  }
   return {
     peek (key, scope = '') {
       core.validate()
       return core.lookup(key, scope)
     },
-    async get (key, load, scope = '') {
-      const generation = core.validate()
+    get,
+    read (key, load, scope = '') {
+      core.validate()
       const hit = core.lookup(key, scope)
-      if (hit !== MISS) return hit
-      const value = await load(key)
-      if (core.validate() === generation) core.store(key, value, scope)
-      return value
+      return hit !== MISS ? hit : get(key, load, scope)
     },
     clear: core.clear,
     forget: core.forget
@@ -235,8 +243,8 @@ export function cacheAsyncRepoReads<R extends object> (repo: R, check: ChangeChe
       out[name] = (...args: Array<string | number>) => {
         const key = `${name}\0${args.join('\0')}`
         const scope = scopeOf(name, args)
-        const hit = cache.peek(key, scope)
-        return hit !== MISS ? Promise.resolve(hit) : cache.get(key, async () => await fn(...args), scope)
+        const value = cache.read(key, async () => await fn(...args), scope)
+        return value instanceof Promise ? value : Promise.resolve(value)
       }
     } else {
       out[name] = (...args: unknown[]) => {

@@ -19,7 +19,7 @@ import { createPolicyService } from './acl/policy-service.js'
 import { createAuditService } from './audit/audit-service.js'
 import { cachedIdHash, createKeyedHash, migrateToKeyedHashes } from './crypto/keyed-hash.js'
 import { createSealer, type Sealer } from './crypto/seal.js'
-import { createAsyncReadCache, createChangeCheck, MISS, type ChangeCheck } from '../db/read-cache.js'
+import { createAsyncReadCache, createChangeCheck, type ChangeCheck } from '../db/read-cache.js'
 import { createMountService } from './mounts/mount-service.js'
 import type { KvChangeHook } from './kv/kv-events.js'
 import { createKvService } from './kv/kv-service.js'
@@ -134,10 +134,7 @@ export async function createServices ({ db, store: givenStore, changes: givenCha
   const rulesOfMount = async (accessor: string): Promise<RuleRow[]> => await store.repos.rules.ofMount(accessor)
   const rules = createRuleService({
     store,
-    rulesOfMount: (accessor) => {
-      const hit = rulesOfMountCache.peek(accessor)
-      return hit !== MISS ? hit : rulesOfMountCache.get(accessor, rulesOfMount)
-    },
+    rulesOfMount: (accessor) => rulesOfMountCache.read(accessor, rulesOfMount),
     rulesChanged: rulesOfMountCache.clear,
     associationService: sync.associationService,
     destinations: sync.destinationService, mounts, kv, policies, now

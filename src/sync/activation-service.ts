@@ -4,7 +4,7 @@
  * Read through a cache over the storage's change check (issue 18: a flag activated on one
  * replica holds on all of them once heard), so the request gate stays synchronous on a hit.
  */
-import { createAsyncReadCache, MISS, type ChangeCheck } from '../../db/read-cache.js'
+import { createAsyncReadCache, type ChangeCheck } from '../../db/read-cache.js'
 import type { Store } from '../../db/store/repositories.js'
 
 /** The features Vault gates behind activation flags; vault-sync knows one. */
@@ -22,10 +22,7 @@ export function createActivationService ({ store, changes }: { store: Store, cha
   const cache = createAsyncReadCache<ActivationFeature, boolean>(changes)
   const load = async (f: ActivationFeature): Promise<boolean> => await store.repos.meta.get(key(f)) !== undefined
   /** Whether `feature` is activated: a boolean when cached, else a promise of it. */
-  const isActivated = (f: ActivationFeature): boolean | Promise<boolean> => {
-    const hit = cache.peek(f)
-    return hit !== MISS ? hit : cache.get(f, load)
-  }
+  const isActivated = (f: ActivationFeature): boolean | Promise<boolean> => cache.read(f, load)
   const flags = async (): Promise<ActivationFlags> => {
     const on = await Promise.all(ACTIVATION_FEATURES.map(async (f) => [f, await isActivated(f)] as const))
     return {
