@@ -9,6 +9,12 @@
  * `VAULT_SYNC_LOG_LEVEL=warn`; one extra KV-read run at the default level `info` shows that the
  * default level costs nothing per request (no per-request lines unless `log_requests_level`). State: 100 secrets associated with one destination.
  * Last, KV read with metrics on vs off (`b4-metrics-pair.ts`).
+ *
+ * PostgreSQL column (issue 18): the same cases, in the same rounds, against a second server on a
+ * database of the run's throwaway PostgreSQL (`VAULT_SYNC_STORAGE=postgresql`, same seeding),
+ * measured right after the SQLite server's run of each case; reported as PostgreSQL requests/s,
+ * the PG/SQLite ratio, and server CPU per request with the PostgreSQL processes' CPU per request
+ * beside it (a KV read on a cache hit should cost the database nothing).
  */
 import { join } from 'node:path'
 import autocannon from 'autocannon'
@@ -19,6 +25,7 @@ import type { BenchOutput } from './lib/report.js'
 import { processCpuMs, ROOT_TOKEN, startServerProcess } from './lib/server-process.js'
 import { vaultHttp } from './lib/vault-http.js'
 import { metricsPair } from './b4-metrics-pair.js'
+import { pgStorageEnv, type BenchPostgres } from './lib/postgres.js'
 
 const CONNECTIONS = 10
 const ASSOCIATIONS = 100
@@ -34,7 +41,11 @@ const CASES: Case[] = [
 
 interface Run { requests_per_s: number, server_cpu_us_per_request: number, latency_ms: { mean: number, p50: number, p97_5: number, p99: number }, non_2xx: number, errors: number, total: number }
 
-async function cannon (address: string, pid: number, c: Case, seconds: number): Promise<Run> {
+/** A server on PostgreSQL: its figures add the PostgreSQL processes' CPU per request. */
+interface PgRun extends Run { database_cpu_us_per_request: number }
+
+async function cannon (address: string, pid: number, c: Case, seconds: number, pg?: BenchPostgres): Promise<Run> {
+  const db0 = pg?.cpuMs()
   const cpu0 = processCpuMs(pid) ?? NaN
   const r = await autocannon({
     url: `${address}${c.url}`,
@@ -46,7 +57,9 @@ async function cannon (address: string, pid: number, c: Case, seconds: number): 
     body: c.body
   })
   const cpuMs = (processCpuMs(pid) ?? NaN) - cpu0
+  const dbMs = pg === undefined || db0 === undefined ? undefined : pg.cpuMs() - db0
   return {
+    ...(dbMs === undefined ? {} : { database_cpu_us_per_request: round((dbMs * 1000) / r.requests.total, 1) }),
     requests_per_s: round(r.requests.total / (r.duration > 0 ? r.duration : seconds), 0),
     server_cpu_us_per_request: round((cpuMs * 1000) / r.requests.total, 1),
     latency_ms: { mean: round(r.latency.mean, 2), p50: r.latency.p50, p97_5: r.latency.p97_5, p99: r.latency.p99 },
@@ -56,61 +69,116 @@ async function cannon (address: string, pid: number, c: Case, seconds: number): 
   }
 }
 
+/** The state every bench-4 server gets: the two KV keys, a destination and its associations. */
+async function seed (address: string): Promise<void> {
+  const api = vaultHttp(address)
+  await api.must('PUT', 'secret/data/b4/read', { data: VALUE })
+  await api.must('PUT', 'secret/data/b4/write', { data: VALUE })
+  await api.must('POST', 'sys/sync/destinations/azure-kv/b4', {
+    key_vault_uri: 'https://b4-bench.vault.azure.net', tenant_id: '00000000-0000-4000-8000-000000000001',
+    client_id: '00000000-0000-4000-8000-000000000002', client_secret: 'not-used'
+  })
+  const idx = Array.from({ length: ASSOCIATIONS }, (_, i) => i)
+  await mapLimit(idx, 8, async (i) => await api.must('PUT', `secret/data/b4/s${i}`, { data: VALUE }))
+  for (const i of idx) await api.must('PUT', 'sys/sync/destinations/azure-kv/b4/associations/set', { mount: 'secret', secret_name: `b4/s${i}` })
+}
+
+type Server = Awaited<ReturnType<typeof startServerProcess>>
+
+/** A bench-4 server on a new database `name` of the run's PostgreSQL, or the reason there is none. */
+async function startPgServer (ctx: BenchContext, name: string, env: Record<string, string>): Promise<{ server: Server, pg: BenchPostgres } | { error: unknown } | undefined> {
+  try {
+    const pg = await ctx.postgres()
+    if (pg === undefined) return undefined
+    const server = await startServerProcess({ dir: ctx.dir, label: name, dbPath: join(ctx.dir, `${name}.pg`), env: { ...env, ...pgStorageEnv(await pg.database(name)) } })
+    return { server, pg }
+  } catch (err) {
+    ctx.partFailed(4, `PostgreSQL server ${name}`, err)
+    return { error: err }
+  }
+}
+
+const pgSlot = (pgSide: Awaited<ReturnType<typeof startPgServer>>): { server: Server, pg: BenchPostgres } | undefined =>
+  pgSide !== undefined && 'server' in pgSide ? pgSide : undefined
+
 export async function benchApiOverhead (ctx: BenchContext): Promise<BenchOutput> {
   const seconds = ctx.quick ? 2 : 10
   const warmup = ctx.quick ? 0.5 : 3
   const server = await startServerProcess({ dir: ctx.dir, label: 'b4', dbPath: join(ctx.dir, 'b4.db'), env: { VAULT_SYNC_WORKER: 'off' } })
+  const pgStart = await startPgServer(ctx, 'b4_pg', { VAULT_SYNC_WORKER: 'off' })
+  const pgSide = pgSlot(pgStart)
   const figures: Record<string, unknown> = {}
+  const pgFigures: Record<string, unknown> = pgStart !== undefined && 'error' in pgStart ? { error: String(pgStart.error) } : {}
   const reference: Record<string, unknown> = {}
   const ratio: Record<string, number> = {}
   const rows: Array<Array<string | number>> = []
+  const pgRows: Array<Array<string | number>> = []
+  /** The SQLite row's PostgreSQL cells, and the PostgreSQL table's row. */
+  const pgColumns = (id: string, label: string, vs: Run, pgRun: Run | undefined): Array<string | number> => {
+    if (pgRun === undefined) return ['-', '-']
+    const r = pgRun as PgRun
+    pgFigures[id] = r
+    ratio[`${id}_postgresql_vs_sqlite`] = round(r.requests_per_s / vs.requests_per_s, 3)
+    ratio[`${id}_postgresql_vs_sqlite_cpu_per_request`] = round(r.server_cpu_us_per_request / vs.server_cpu_us_per_request, 2)
+    pgRows.push([label, vs.requests_per_s, r.requests_per_s, ratio[`${id}_postgresql_vs_sqlite`], vs.server_cpu_us_per_request, r.server_cpu_us_per_request,
+      r.database_cpu_us_per_request, vs.latency_ms.mean, r.latency_ms.mean, vs.latency_ms.p99, r.latency_ms.p99, r.non_2xx + r.errors])
+    return [r.requests_per_s, ratio[`${id}_postgresql_vs_sqlite`]]
+  }
   try {
-    const api = vaultHttp(server.address)
-    await api.must('PUT', 'secret/data/b4/read', { data: VALUE })
-    await api.must('PUT', 'secret/data/b4/write', { data: VALUE })
-    await api.must('POST', 'sys/sync/destinations/azure-kv/b4', {
-      key_vault_uri: 'https://b4-bench.vault.azure.net', tenant_id: '00000000-0000-4000-8000-000000000001',
-      client_id: '00000000-0000-4000-8000-000000000002', client_secret: 'not-used'
-    })
-    const idx = Array.from({ length: ASSOCIATIONS }, (_, i) => i)
-    await mapLimit(idx, 8, async (i) => await api.must('PUT', `secret/data/b4/s${i}`, { data: VALUE }))
-    for (const i of idx) await api.must('PUT', 'sys/sync/destinations/azure-kv/b4/associations/set', { mount: 'secret', secret_name: `b4/s${i}` })
+    await seed(server.address)
+    if (pgSide !== undefined) await seed(pgSide.server.address)
     const headers = { 'x-vault-token': ROOT_TOKEN, 'content-type': 'application/json' }
     const routes = await Promise.all(CASES.map(async (c) => await captureRoute(server.address, c.method, c.url, headers, c.body)))
     const bare = await startBareServer(ctx.dir, 'b4-bare', routes)
     try {
       for (const [k, c] of CASES.entries()) {
-        ctx.log(`bench 4: ${c.id} (${routes[k].body.length * 3 / 4 | 0} bytes), ${seconds} s each side`)
+        ctx.log(`bench 4: ${c.id} (${routes[k].body.length * 3 / 4 | 0} bytes), ${seconds} s each side${pgSide === undefined ? '' : ' (SQLite, PostgreSQL, bare)'}`)
         await cannon(server.address, server.pid, c, warmup)
         const vs = await cannon(server.address, server.pid, c, seconds)
+        let pgRun: Run | undefined
+        if (pgSide !== undefined) {
+          await cannon(pgSide.server.address, pgSide.server.pid, c, warmup)
+          pgRun = await cannon(pgSide.server.address, pgSide.server.pid, c, seconds, pgSide.pg)
+        }
         await cannon(bare.address, bare.pid, c, warmup)
         const ref = await cannon(bare.address, bare.pid, c, seconds)
         figures[c.id] = { ...vs, response_bytes: Buffer.from(routes[k].body, 'base64').length }
         reference[c.id] = ref
         ratio[c.id] = round(vs.requests_per_s / ref.requests_per_s, 3)
         ratio[`${c.id}_cpu_per_request`] = round(vs.server_cpu_us_per_request / ref.server_cpu_us_per_request, 1)
-        rows.push([c.id, vs.requests_per_s, ref.requests_per_s, ratio[c.id], vs.server_cpu_us_per_request, ref.server_cpu_us_per_request, vs.latency_ms.mean, ref.latency_ms.mean, vs.latency_ms.p99, ref.latency_ms.p99, vs.non_2xx + vs.errors])
+        rows.push([c.id, vs.requests_per_s, ref.requests_per_s, ratio[c.id], vs.server_cpu_us_per_request, ref.server_cpu_us_per_request, vs.latency_ms.mean, ref.latency_ms.mean, vs.latency_ms.p99, ref.latency_ms.p99, vs.non_2xx + vs.errors,
+          ...pgColumns(c.id, c.id, vs, pgRun)])
       }
     } finally {
       await bare.stop()
     }
   } finally {
     await server.stop()
+    await pgSide?.server.stop()
   }
 
   // The same KV read at the default log level (info; per-request lines are off by default).
   const info = await startServerProcess({ dir: ctx.dir, label: 'b4-info', dbPath: join(ctx.dir, 'b4-info.db'), env: { VAULT_SYNC_WORKER: 'off', VAULT_SYNC_LOG_LEVEL: 'info' } })
+  const pgInfo = pgSide === undefined ? undefined : pgSlot(await startPgServer(ctx, 'b4_pg_info', { VAULT_SYNC_WORKER: 'off', VAULT_SYNC_LOG_LEVEL: 'info' }))
   try {
     await vaultHttp(info.address).must('PUT', 'secret/data/b4/read', { data: VALUE })
+    if (pgInfo !== undefined) await vaultHttp(pgInfo.server.address).must('PUT', 'secret/data/b4/read', { data: VALUE })
     await cannon(info.address, info.pid, CASES[0], warmup)
     const vs = await cannon(info.address, info.pid, CASES[0], seconds)
+    let pgRun: Run | undefined
+    if (pgInfo !== undefined) {
+      await cannon(pgInfo.server.address, pgInfo.server.pid, CASES[0], warmup)
+      pgRun = await cannon(pgInfo.server.address, pgInfo.server.pid, CASES[0], seconds, pgInfo.pg)
+    }
     figures.kv_read_log_level_info = vs
     const ref = reference.kv_read as Run
     ratio.kv_read_log_level_info = round(vs.requests_per_s / ref.requests_per_s, 3)
     ratio.kv_read_log_level_info_cpu_per_request = round(vs.server_cpu_us_per_request / ref.server_cpu_us_per_request, 1)
-    rows.push(['kv_read (log level info)', vs.requests_per_s, ref.requests_per_s, ratio.kv_read_log_level_info, vs.server_cpu_us_per_request, ref.server_cpu_us_per_request, vs.latency_ms.mean, ref.latency_ms.mean, vs.latency_ms.p99, ref.latency_ms.p99, vs.non_2xx + vs.errors])
+    rows.push(['kv_read (log level info)', vs.requests_per_s, ref.requests_per_s, ratio.kv_read_log_level_info, vs.server_cpu_us_per_request, ref.server_cpu_us_per_request, vs.latency_ms.mean, ref.latency_ms.mean, vs.latency_ms.p99, ref.latency_ms.p99, vs.non_2xx + vs.errors,
+      ...pgColumns('kv_read_log_level_info', 'kv_read (log level info)', vs, pgRun)])
   } finally {
     await info.stop()
+    await pgInfo?.server.stop()
   }
   // Metrics on vs off (issue 19: KV read within 5 %).
   const pair = await metricsPair(ctx, async (address, pid, secs) => await cannon(address, pid, CASES[0], secs), VALUE)
@@ -121,10 +189,17 @@ export async function benchApiOverhead (ctx: BenchContext): Promise<BenchOutput>
   ratio.kv_read_metrics_on_vs_off_capacity = pair.capacity_ratio
   figures.kv_read_metrics_capacity_rps_per_core = pair.capacity_rps_per_core
   for (const [label, r] of [['kv_read (metrics off, best of rounds)', pair.off], ['kv_read (metrics on, best of rounds)', pair.on]] as const) {
-    rows.push([label, r.requests_per_s, pair.off.requests_per_s, round(r.requests_per_s / pair.off.requests_per_s, 3), r.server_cpu_us_per_request, pair.off.server_cpu_us_per_request, r.latency_ms.mean, pair.off.latency_ms.mean, '', '', r.non_2xx + r.errors])
+    rows.push([label, r.requests_per_s, pair.off.requests_per_s, round(r.requests_per_s / pair.off.requests_per_s, 3), r.server_cpu_us_per_request, pair.off.server_cpu_us_per_request, r.latency_ms.mean, pair.off.latency_ms.mean, '', '', r.non_2xx + r.errors, '', ''])
   }
   const cap = pair.capacity_rps_per_core
-  rows.push(['kv_read req per CPU-second (metrics on / off)', cap.on, cap.off, pair.capacity_ratio, '', '', '', '', '', '', ''])
+  const pgTables = pgRows.length === 0
+    ? []
+    : [{
+        title: '4b. The same server on PostgreSQL (throwaway local PostgreSQL 15) beside SQLite, same rounds; PG db µs/req: CPU of the PostgreSQL processes',
+        columns: ['endpoint', 'SQLite req/s', 'PG req/s', 'PG/SQLite', 'SQLite µs/req', 'PG µs/req', 'PG db µs/req', 'SQLite mean', 'PG mean', 'SQLite p99', 'PG p99', 'PG non-2xx'],
+        rows: pgRows
+      }]
+  rows.push(['kv_read req per CPU-second (metrics on / off)', cap.on, cap.off, pair.capacity_ratio, '', '', '', '', '', '', '', '', ''])
   return {
     result: {
       name: 'api-overhead',
@@ -134,18 +209,19 @@ export async function benchApiOverhead (ctx: BenchContext): Promise<BenchOutput>
         server: 'vault-sync server -dev -dev-db=FILE (child process, worker off, log level warn)',
         associations_listed: ASSOCIATIONS, token: 'root token'
       },
-      figures,
+      figures: { ...figures, postgresql: pgFigures },
       reference: { description: 'bare Fastify (same version, default options, no logger) returning the captured bytes', figures: reference },
-      ratio: { definition: 'vault-sync requests/s / bare Fastify requests/s (1 = no overhead); *_cpu_per_request: server CPU time per request, vault-sync / bare (less sensitive to other load on the machine)', values: ratio },
+      ratio: { definition: 'vault-sync requests/s / bare Fastify requests/s (1 = no overhead); *_cpu_per_request: server CPU time per request, vault-sync / bare (less sensitive to other load on the machine); *_postgresql_vs_sqlite: the server on PostgreSQL / the server on SQLite, same case, same round', values: ratio },
       notes: [
         'autocannon records latencies in whole milliseconds; mean is the more precise figure on loopback.',
+        'figures.postgresql: the same cases against a server on a database of a throwaway local PostgreSQL 15 (durability off), each measured right after the SQLite server; database_cpu_us_per_request: CPU of all PostgreSQL processes over the run / requests.',
         `kv_read_metrics_on/off: two servers (no telemetry stanza vs prometheus_retention_time = 24h), ${pair.rounds} alternating rounds, best round per side; the metrics rows' "bare" columns are the metrics-off figures. kv_read_metrics_on_vs_off_capacity: requests per server CPU-second over all rounds, on / off (the figure other load on the machine does not distort).`
       ]
     },
     tables: [{
       title: `4. API overhead (autocannon, ${CONNECTIONS} connections, ${seconds} s per side; latency ms)`,
-      columns: ['endpoint', 'req/s', 'bare req/s', 'ratio', 'CPU µs/req', 'bare µs/req', 'mean ms', 'bare mean', 'p99 ms', 'bare p99', 'non-2xx'],
+      columns: ['endpoint', 'req/s', 'bare req/s', 'ratio', 'CPU µs/req', 'bare µs/req', 'mean ms', 'bare mean', 'p99 ms', 'bare p99', 'non-2xx', 'PG req/s', 'PG/SQLite'],
       rows
-    }]
+    }, ...pgTables]
   }
 }

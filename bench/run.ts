@@ -1,8 +1,10 @@
 /**
- * `npm run bench [-- --quick] [-- --only=1,2] [-- --out=FILE]`: runs the five benchmarks of issue
- * 10 (and bench 6, association rules, issue 22) against `vault-sync server -dev` child processes and the Azure Key Vault emulator on
- * loopback, each next to its reference in the same run; writes `bench/results/latest.json`
- * and prints a table. Never run by `npm test`.
+ * `npm run bench [-- --quick] [-- --only=1,2] [-- --out=FILE] [-- --no-postgresql]`: runs the
+ * five benchmarks of issue 10 (and bench 6, association rules, issue 22) against
+ * `vault-sync server -dev` child processes and the Azure Key Vault emulator on loopback, each
+ * next to its reference in the same run; benches 1, 2 and 4 also on PostgreSQL (issue 18: a
+ * throwaway PostgreSQL 15 the run starts; `--no-postgresql` leaves that column out). Writes
+ * `bench/results/latest.json` and prints a table. Never run by `npm test`.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -16,6 +18,7 @@ import { benchApiOverhead } from './b4-api-overhead.js'
 import { benchFootprint } from './b5-footprint.js'
 import { benchRules } from './b6-rules.js'
 import { startAzureSide } from './lib/azure.js'
+import { startBenchPostgres, type BenchPostgres } from './lib/postgres.js'
 import { now, provenance, repoRoot, round } from './lib/common.js'
 import type { BenchContext } from './lib/context.js'
 import { renderTable, type BenchOutput, type BenchResult } from './lib/report.js'
@@ -24,7 +27,7 @@ import { vaultHttp } from './lib/vault-http.js'
 
 async function main (): Promise<void> {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' } },
+    options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' }, 'no-postgresql': { type: 'boolean', default: false } },
     strict: true
   })
   const quick = values.quick === true
@@ -38,9 +41,20 @@ async function main (): Promise<void> {
   log(`vault-sync bench (${meta.mode}), node ${process.version}, ${meta.cpu_count} CPUs, commit ${meta.git_commit.slice(0, 12)}`)
 
   const outputs: BenchOutput[] = []
-  const failures: Array<{ bench: number, error: string }> = []
+  const failures: Array<{ bench: number, part?: string, error: string }> = []
   const azure = await startAzureSide()
-  const ctx: BenchContext = { quick, dir, azure, log }
+  let postgres: Promise<BenchPostgres> | undefined
+  const ctx: BenchContext = {
+    quick,
+    dir,
+    azure,
+    log,
+    postgres: () => values['no-postgresql'] === true ? undefined : (postgres ??= startBenchPostgres()),
+    partFailed: (bench, part, err) => {
+      failures.push({ bench, part, error: (err as Error).stack ?? String(err) })
+      log(`bench ${bench}: ${part} FAILED: ${(err as Error).message}`)
+    }
+  }
   const run = async (n: number, fn: () => Promise<BenchOutput>): Promise<void> => {
     if (!only.has(n)) return
     const t = now()
@@ -81,6 +95,7 @@ async function main (): Promise<void> {
     await run(6, async () => await benchRules(ctx))
   } finally {
     await azure.close()
+    await postgres?.then(async (p) => { await p.stop() }, () => {})
     rmSync(dir, { recursive: true, force: true })
   }
 
@@ -97,7 +112,7 @@ async function main (): Promise<void> {
   const header = `vault-sync benchmarks (${meta.mode}) — node ${process.version}, ${meta.cpu_count} CPUs (${meta.cpu_model}), commit ${meta.git_commit.slice(0, 12)}${meta.git_dirty === true ? ' (dirty)' : ''}, ${doc.duration_s} s, load ${meta.load_average_at_start.join('/')} -> ${doc.load_average_at_end.join('/')}`
   process.stdout.write(`\n${header}\n\n${outputs.flatMap((o) => o.tables).map(renderTable).join('\n\n')}\n\nWritten: ${out}\n`)
   if (failures.length > 0) {
-    for (const f of failures) process.stderr.write(`\nbench ${f.bench} failed:\n${f.error}\n`)
+    for (const f of failures) process.stderr.write(`\nbench ${f.bench}${f.part === undefined ? '' : ` (${f.part})`} failed:\n${f.error}\n`)
     process.exitCode = 1
   }
 }
