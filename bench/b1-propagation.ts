@@ -34,11 +34,6 @@ import { statusCounts, type VaultHttp } from './lib/vault-http.js'
 const RATES = [1, 10, 50]
 const LATENCIES = [0, 20] as const
 const vaultOf = (latency: number): VaultName => latency === 0 ? 'lat0' : 'lat20'
-const destOf = (latency: number): string => `b1-lat${latency}`
-const pathOf = (latency: number, i: number): string => `b1/l${latency}-s${i}`
-const azureNameOf = (latency: number, i: number): string => `l${latency}-s${i}`
-/** The reference writer's own pool (written only by it). */
-const rawNameOf = (latency: number, i: number): string => `raw-l${latency}-s${i}`
 
 interface Sample { i: number, visibleMs: number, arrivalMs: number }
 interface RawSample { i: number, rttMs: number, visibleMs: number }
@@ -55,8 +50,18 @@ async function roundTrips (n: number, op: (i: number) => Promise<unknown>): Prom
   return out
 }
 
-export async function benchPropagation (ctx: BenchContext, api: VaultHttp): Promise<BenchOutput> {
+/**
+ * Runs the series against the server behind `api`. `tag` (empty for the first run; `pg` for the
+ * server on PostgreSQL) prefixes its destinations, KV paths and Azure names, so a second run in
+ * the same emulator vaults writes secrets of its own.
+ */
+export async function benchPropagation (ctx: BenchContext, api: VaultHttp, tag = ''): Promise<BenchOutput> {
   const { azure } = ctx
+  const destOf = (latency: number): string => `b1${tag}-lat${latency}`
+  const pathOf = (latency: number, i: number): string => `b1${tag}/l${latency}-s${i}`
+  const azureNameOf = (latency: number, i: number): string => `${tag}l${latency}-s${i}`
+  /** The reference writer's own pool (written only by it). */
+  const rawNameOf = (latency: number, i: number): string => `raw-${tag}l${latency}-s${i}`
   const n = ctx.quick ? 30 : 120
   const rule = azure.emu.faults.add({ match: { vault: 'lat20', principal: azure.emu.info.client_id }, action: { latencyMs: 20 }, mode: { untilCleared: true } })
   const probes = new Map<number, SecretClient>(LATENCIES.map((l) => [l, azure.probeClient(vaultOf(l))]))

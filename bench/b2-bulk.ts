@@ -18,13 +18,16 @@ import { mapLimit, now, round, sleep, waitFor } from './lib/common.js'
 import type { BenchContext } from './lib/context.js'
 import type { BenchOutput } from './lib/report.js'
 import { statusCounts, type VaultHttp } from './lib/vault-http.js'
+import { onReplicas, REPLICAS } from './b2-replicas.js'
 
 const LIMIT = 300
 const WINDOW_MS = 10_000
 const DEST = 'b2-bulk'
+/** The vaults vault-sync writes to in this benchmark. */
+export type BulkVault = 'bulk' | 'bulkshared' | 'bulkpg'
 
 /** Successful SetSecret times (ms) of `vault` from the emulator's request log. */
-function writeTimes (ctx: BenchContext, vault: 'bulk' | 'bulkshared' | 'bulkref'): number[] {
+function writeTimes (ctx: BenchContext, vault: BulkVault | 'bulkref'): number[] {
   return ctx.azure.emu.requestLog({ vault }).filter((e) => e.operation === 'SetSecret' && e.status === 200).map((e) => Date.parse(e.time))
 }
 
@@ -79,16 +82,21 @@ async function idealWriter (client: SecretClient, names: string[]): Promise<{ el
 
 /**
  * Seeds N KV secrets under `prefix`, associates them (split evenly over `dests`, all on `vault`)
- * and times until every association is SYNCED; figures from the emulator's request log.
+ * and times until every association is SYNCED; figures from the emulator's request log. With
+ * several `apis` (replicas on one database), seeding and associating go round-robin over them;
+ * the worker is held and released, the destinations made and the statuses read through the first.
  */
-async function workerRun (ctx: BenchContext, api: VaultHttp, vault: 'bulk' | 'bulkshared', dests: string[], prefix: string, n: number) {
+export async function workerRun (ctx: BenchContext, apis: VaultHttp | VaultHttp[], vault: BulkVault, dests: string[], prefix: string, n: number) {
   const { azure } = ctx
+  const all = Array.isArray(apis) ? apis : [apis]
+  const api = all[0]
+  const via = (i: number): VaultHttp => all[i % all.length]
   const limitPerS = LIMIT / (WINDOW_MS / 1000)
   for (const d of dests) await azure.createDestination(api, d, vault)
   const idx = Array.from({ length: n }, (_, i) => i)
   const destOf = (i: number): string => dests[i % dests.length]
   const seedStart = now()
-  await mapLimit(idx, 8, async (i) => await api.must('PUT', `secret/data/${prefix}/s${i}`, { data: { v: `bulk-${i}` } }))
+  await mapLimit(idx, 8, async (i) => await via(i).must('PUT', `secret/data/${prefix}/s${i}`, { data: { v: `bulk-${i}` } }))
   const seedMs = now() - seedStart
 
   ctx.log(`bench 2: associating ${n} secrets (${dests.length} destination(s)) against a vault throttled at ${LIMIT} writes / 10 s, worker held`)
@@ -98,7 +106,7 @@ async function workerRun (ctx: BenchContext, api: VaultHttp, vault: 'bulk' | 'bu
   // destination: O(N) per request, issue 16).
   await api.must('PATCH', 'sys/sync/config', { disabled: true })
   const tSet = now()
-  await mapLimit(idx, 4, async (i) => await api.must('PUT', `sys/sync/destinations/azure-kv/${destOf(i)}/associations/set`, { mount: 'secret', secret_name: `${prefix}/s${i}` }))
+  await mapLimit(idx, 4, async (i) => await via(i).must('PUT', `sys/sync/destinations/azure-kv/${destOf(i)}/associations/set`, { mount: 'secret', secret_name: `${prefix}/s${i}` }))
   const setPhaseMs = now() - tSet
   ctx.log(`bench 2: ${n} associations queued in ${(setPhaseMs / 1000).toFixed(1)} s; worker released`)
   const t0 = now()
@@ -127,13 +135,17 @@ async function workerRun (ctx: BenchContext, api: VaultHttp, vault: 'bulk' | 'bu
   }
   const throughput = n / (elapsedMs / 1000)
   // The worker's own pace: from its first to its last successful write.
-  const { spanS, fraction, firstWindowS } = limitFraction(writeTimes(ctx, vault))
+  const times = writeTimes(ctx, vault)
+  const { spanS, fraction, firstWindowS } = limitFraction(times)
+  // Wall clock of the release (the emulator logs ISO times): release -> first successful write.
+  const releasedAt = Date.now() - (now() - t0)
   return {
     secrets: n,
     destinations: dests.length,
     association_phase_s: round(setPhaseMs / 1000, 2),
     association_requests_per_s: round(n / (setPhaseMs / 1000), 1),
     sync_phase_s: round(elapsedMs / 1000, 2),
+    release_to_first_write_s: round((Math.min(...times) - releasedAt) / 1000, 2),
     azure_write_span_s: spanS,
     first_window_writes_s: firstWindowS,
     fraction_of_limit: fraction,
@@ -156,6 +168,14 @@ export async function benchBulk (ctx: BenchContext, api: VaultHttp): Promise<Ben
   const n = ctx.quick ? 600 : 3000
   const figures = await workerRun(ctx, api, 'bulk', [DEST], 'b2', n)
   const shared = await workerRun(ctx, api, 'bulkshared', [`${DEST}-a`, `${DEST}-b`], 'b2s', n)
+  // PostgreSQL: the same N through three replicas on one database (issue 18).
+  let onPg: Awaited<ReturnType<typeof onReplicas<typeof figures>>> | { error: string } | undefined
+  try {
+    onPg = await onReplicas(ctx, async (apis) => await workerRun(ctx, apis, 'bulkpg', [`${DEST}-pg`], 'b2pg', n))
+  } catch (err) {
+    ctx.partFailed(2, `PostgreSQL, ${REPLICAS} replicas`, err)
+    onPg = { error: String(err) }
+  }
   const idx = Array.from({ length: n }, (_, i) => i)
 
   ctx.log(`bench 2: reference client writing ${n} secrets at the limit`)
@@ -174,33 +194,44 @@ export async function benchBulk (ctx: BenchContext, api: VaultHttp): Promise<Ben
     errors: ref.errors
   }
   const ratio = round(figures.fraction_of_limit / refFigures.fraction_of_limit, 3)
+  const pgFigures = onPg !== undefined && 'figures' in onPg ? onPg.figures : undefined
+  const ratios: Record<string, number> = { fraction_of_limit: ratio }
+  if (pgFigures !== undefined) {
+    ratios.postgresql_replicas_fraction_of_limit = round(pgFigures.fraction_of_limit / refFigures.fraction_of_limit, 3)
+    ratios.postgresql_replicas_vs_sqlite_fraction_of_limit = round(pgFigures.fraction_of_limit / figures.fraction_of_limit, 3)
+  }
   const row = (client: string, f: typeof figures): Array<string | number> =>
-    [client, f.association_phase_s, f.sync_phase_s, f.azure_write_span_s, f.first_window_writes_s, f.fraction_of_limit, f.azure_429s, f.errors]
+    [client, f.association_phase_s, f.sync_phase_s, f.release_to_first_write_s, f.azure_write_span_s, f.first_window_writes_s, f.fraction_of_limit, f.azure_429s, f.errors]
   return {
     result: {
       name: 'bulk-sync',
       description: `associate N secrets with a destination whose vault admits ${LIMIT} writes per sliding 10 s (worker held), release the worker, time until all SYNCED`,
       parameters: { secrets: n, vault_limit: `${LIMIT} writes + 4000 others per 10 s (sliding)`, retry_after_on_429: 'none', worker_limiter: 'sliding ledger at 300 writes / 4000 others per 10 s, AIMD on 429, concurrency 8 per kind (product defaults)', associate_concurrency: 4 },
-      figures: { ...figures, two_destinations_sharing_one_vault: shared },
+      figures: { ...figures, two_destinations_sharing_one_vault: shared, ...(onPg === undefined ? {} : { postgresql_replicas: 'figures' in onPg ? { ...onPg.figures, replicas: onPg.replicas, replica_pids: onPg.replica_pids, lease_holders: onPg.lease_holders } : onPg }) },
       reference: { description: 'raw Azure SDK client writing N secrets at exactly the limit (client-side sliding window of 300/10 s, concurrency 8)', figures: refFigures },
-      ratio: { definition: 'vault-sync fraction_of_limit / reference fraction_of_limit', values: { fraction_of_limit: ratio } },
+      ratio: { definition: 'vault-sync fraction_of_limit / reference fraction_of_limit; postgresql_replicas_vs_sqlite_*: the PostgreSQL replicas\' fraction / the SQLite server\'s, same run', values: ratios },
       notes: [
         'association_phase_s: N associations/set requests (concurrency 4) with the worker held; the API\'s cost (issue 16), not the engine\'s.',
         'sync_phase_s: from releasing the worker until the API shows every association SYNCED.',
         `fraction_of_limit: successful Azure writes / (${LIMIT} × (azure_write_span_s / 10 s + 1)), the most a sliding limit of ${LIMIT} per 10 s admits from the first successful write to the last (emulator request log); 1.0 is exactly at the limit.`,
         'fraction_of_limit_release_to_synced: the earlier figure, (N / sync_phase_s) / 30 writes/s; it includes the first window\'s burst, the last writes\' round trips and the status polling.',
         `first_window_writes_s: from the first successful write to the ${LIMIT}th (the first window's budget); every later window starts that much later.`,
-        'lower_bound_at_limit_s: whole windows the limit forces before the last write can start.'
+        'lower_bound_at_limit_s: whole windows the limit forces before the last write can start.',
+        'release_to_first_write_s: from the PATCH that releases the worker to the first successful Azure write.',
+        `postgresql_replicas: the same N through ${REPLICAS} server -dev replicas on one database of a throwaway local PostgreSQL 15 (round-robin over their APIs, worker held and released through the first, own vault at the same limit); the vault's lease gives one replica all its writes (lease_holders).`
       ]
     },
     tables: [{
       title: `2. Bulk sync of ${n} secrets at Key Vault's limit (300 writes / 10 s)`,
-      columns: ['client', 'associate s', 'sync s', 'write span s', 'first 300 s', 'of limit', '429s', 'errors'],
+      columns: ['client', 'associate s', 'sync s', 'release to 1st write s', 'write span s', 'first 300 s', 'of limit', '429s', 'errors'],
       rows: [
-        row('vault-sync', figures),
+        row('vault-sync (SQLite)', figures),
         row('vault-sync, 2 destinations, 1 vault', shared),
-        ['reference (raw SDK at the limit)', '-', refFigures.elapsed_s, refFigures.azure_write_span_s, refFigures.first_window_writes_s, refFigures.fraction_of_limit, refThrottled, ref.errors],
-        ['ratio (of limit)', '', '', '', '', ratio, '', '']
+        ...(pgFigures === undefined ? [] : [row(`vault-sync, PostgreSQL, ${REPLICAS} replicas`, pgFigures)]),
+        ...(onPg !== undefined && 'error' in onPg ? [[`vault-sync, PostgreSQL, ${REPLICAS} replicas`, 'FAILED', '', '', '', '', '', '', '']] : []),
+        ['reference (raw SDK at the limit)', '-', refFigures.elapsed_s, '-', refFigures.azure_write_span_s, refFigures.first_window_writes_s, refFigures.fraction_of_limit, refThrottled, ref.errors],
+        ['ratio (of limit)', '', '', '', '', '', ratio, '', ''],
+        ...(pgFigures === undefined ? [] : [[`ratio (of limit), PostgreSQL ${REPLICAS} replicas`, '', '', '', '', '', ratios.postgresql_replicas_fraction_of_limit, '', '']])
       ]
     }]
   }

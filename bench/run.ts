@@ -11,7 +11,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
-import { benchPropagation } from './b1-propagation.js'
+import { benchPropagationBothEngines } from './b1-postgresql.js'
 import { benchBulk } from './b2-bulk.js'
 import { benchCoalescing } from './b3-coalescing.js'
 import { benchApiOverhead } from './b4-api-overhead.js'
@@ -83,7 +83,7 @@ async function main (): Promise<void> {
       log(`sync server ready in ${server.readyMs.toFixed(0)} ms at ${server.address}`)
       const api = vaultHttp(server.address)
       try {
-        await run(1, async () => await benchPropagation(ctx, api))
+        await run(1, async () => await benchPropagationBothEngines(ctx, api))
         await run(2, async () => await benchBulk(ctx, api))
         await run(3, async () => await benchCoalescing(ctx, api))
       } finally {

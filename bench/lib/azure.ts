@@ -23,6 +23,7 @@ export const VAULTS = {
   hot: 'bench 3, vault-sync, throttling at 300 writes / 10 s',
   hotref: 'bench 3, reference write-through, throttling at 300 writes / 10 s',
   bulkshared: 'bench 2, two vault-sync destinations sharing one vault, throttling at 300 writes / 10 s',
+  bulkpg: 'bench 2, vault-sync on PostgreSQL (3 replicas), throttling at 300 writes / 10 s',
   scale: 'bench 5, worker at scale (10 changes/s), throttling at 300 writes / 10 s'
 } as const
 export type VaultName = keyof typeof VAULTS
