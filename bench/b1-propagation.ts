@@ -58,8 +58,9 @@ async function roundTrips (n: number, op: (i: number) => Promise<unknown>): Prom
 export async function benchPropagation (ctx: BenchContext, api: VaultHttp, tag = ''): Promise<BenchOutput> {
   const { azure } = ctx
   const destOf = (latency: number): string => `b1${tag}-lat${latency}`
-  const pathOf = (latency: number, i: number): string => `b1${tag}/l${latency}-s${i}`
   const azureNameOf = (latency: number, i: number): string => `${tag}l${latency}-s${i}`
+  // The destinations name Azure secrets by the path's base name.
+  const pathOf = (latency: number, i: number): string => `b1${tag}/${azureNameOf(latency, i)}`
   /** The reference writer's own pool (written only by it). */
   const rawNameOf = (latency: number, i: number): string => `raw-${tag}l${latency}-s${i}`
   const n = ctx.quick ? 30 : 120
