@@ -158,7 +158,7 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
     drivers?.(registry)
     // Replicas starting together on a new database initialise it once (seal check, identity, root token).
     ;({ services, rootToken } = await storage.exclusive(async () => {
-      const services = await createServices({ db: storage.db, store: storage.store, changes: storage.changes?.check(), sealKey, auditFile: config.auditFile, registry, azureEnv: config.azureEnv, driftConfig: config.drift })
+      const services = await createServices({ db: storage.db, store: storage.store, changes: storage.changes?.check(), changesOf: storage.changes?.check, sealKey, auditFile: config.auditFile, registry, azureEnv: config.azureEnv, driftConfig: config.drift })
       const rootToken = dev !== undefined
         ? await devSetup(services, dev)
         : await services.tokens.hasTokens() ? undefined : await services.tokens.ensureRootToken()

@@ -10,6 +10,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { Db } from '../db/database.js'
+import type { CachedTable } from '../db/pg/change-triggers.js'
 import type { RuleRow } from '../db/rules-repo.js'
 import type { Store } from '../db/store/repositories.js'
 import { createSqliteStore } from '../db/store/sqlite-store.js'
@@ -65,6 +66,14 @@ export interface ServicesOptions {
    * `PRAGMA data_version` check of `db` when absent.
    */
   changes?: ChangeCheck
+  /**
+   * PostgreSQL: a change check that moves only when one of `tables` changes, for the caches
+   * that read one table (tokens, mounts, ACL policies, activation flags, association rules).
+   * The change feed hears this replica's own commits too, so with `changes` alone every KV
+   * write made the next request read its token, the mount table and rules again and recompile
+   * its ACL. Absent (SQLite): `changes` for all.
+   */
+  changesOf?: (tables: readonly CachedTable[]) => ChangeCheck
   /** The 32-byte seal key. */
   sealKey: Buffer
   /** Audit log file (`VAULT_SYNC_AUDIT_FILE`); none when absent. */
@@ -102,10 +111,11 @@ async function initialiseStore (store: Store, sealer: Sealer): Promise<{ id: str
  * mounts and policies).
  * @throws Error naming `VAULT_SYNC_SEAL_KEY_FILE` when the key does not open this database.
  */
-export async function createServices ({ db, store: givenStore, changes: givenChanges, sealKey, auditFile, now: injectedNow, registry = createBuiltinRegistry(driverSettings(loadConfig({}, {}))), azureEnv = {}, driftConfig = DEFAULT_DRIFT_CONFIG }: ServicesOptions) {
+export async function createServices ({ db, store: givenStore, changes: givenChanges, changesOf, sealKey, auditFile, now: injectedNow, registry = createBuiltinRegistry(driverSettings(loadConfig({}, {}))), azureEnv = {}, driftConfig = DEFAULT_DRIFT_CONFIG }: ServicesOptions) {
   if (db === undefined && (givenStore === undefined || givenChanges === undefined)) throw new Error('createServices: without `db`, give `store` and `changes`')
   const store = givenStore ?? createSqliteStore(db!)
   const changes = givenChanges ?? createChangeCheck(db!)
+  const changesTo = (tables: readonly CachedTable[]): ChangeCheck => changesOf?.(tables) ?? changes
   const now = injectedNow ?? Date.now
   const sealer: Sealer = createSealer(sealKey)
   const cluster = await initialiseStore(store, sealer)
@@ -113,24 +123,24 @@ export async function createServices ({ db, store: givenStore, changes: givenCha
   const keyedHashes = { tokenId: createKeyedHash(sealKey, 'token-id'), targetDigest: createKeyedHash(sealKey, 'target-digest') }
   // Files from before keyed hashes (SQLite only: PostgreSQL databases were created with them).
   if (db !== undefined && store.engine === 'sqlite') migrateToKeyedHashes(db, keyedHashes)
-  const mounts = createMountService({ store, changes })
+  const mounts = createMountService({ store, changes: changesTo(['mounts']) })
   await mounts.ensureBuiltins()
   // KV calls these inside its transactions; sync registers its outbox recorder here.
   const kvChangeHooks: KvChangeHook[] = []
   const kvClock = injectedNow === undefined ? createMicroClock() : microClockFromMillis(injectedNow)
   // Key metadata and version rows (still sealed) are read through a cache (issue 16).
   const kv = createKvService({ store, changes, sealer, hooks: kvChangeHooks, clock: kvClock })
-  const activation = createActivationService({ store, changes })
+  const activation = createActivationService({ store, changes: changesTo(['meta']) })
   const sync = createSyncServices({ store, mounts, kv, sealer, now, registry })
   // Awaited by KV inside its unit of work, with the unit's repositories.
   kvChangeHooks.push(async (change, repos) => { await sync.associationService.recordKvChange(change, repos) })
-  const policies = createPolicyService({ store, changes })
+  const policies = createPolicyService({ store, changes: changesTo(['acl_policies']) })
   await policies.ensureBuiltins()
   // Association rules (issue 22): their hook runs after sync's, in the same KV unit of work.
   // Every KV write asks which rules cover its mount: answered from a cache (issue 16's change
   // check; the rule service forgets it when it creates or deletes a rule); a rule row a cascade
   // removed behind it is skipped, its destination being gone.
-  const rulesOfMountCache = createAsyncReadCache<string, RuleRow[]>(changes)
+  const rulesOfMountCache = createAsyncReadCache<string, RuleRow[]>(changesTo(['association_rules']))
   const rulesOfMount = async (accessor: string): Promise<RuleRow[]> => await store.repos.rules.ofMount(accessor)
   const rules = createRuleService({
     store,
@@ -166,7 +176,7 @@ export async function createServices ({ db, store: givenStore, changes: givenCha
     existenceChecks,
     /** The file audit device and its HMAC (audit/audit-service.ts). */
     audit,
-    tokens: createTokenService({ store, policyExists: policies.exists, now, limits: tokenTune.limits, idHash: cachedIdHash(keyedHashes.tokenId), changes }),
+    tokens: createTokenService({ store, policyExists: policies.exists, now, limits: tokenTune.limits, idHash: cachedIdHash(keyedHashes.tokenId), changes: changesTo(['tokens']) }),
     /** `sys/auth/token/tune`: the token store's default and max TTL (tokens/token-tune.ts). */
     tokenTune,
     /** The keyed hash of each half of an association target's digest (sync/plan.ts). */

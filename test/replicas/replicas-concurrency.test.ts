@@ -70,6 +70,29 @@ if (db !== undefined) {
       }
     })
 
+    // Each replica's token and mount caches forget on changes to their own table only (a KV
+    // write no longer empties them): a revocation or a disabled mount elsewhere still holds.
+    t.test('a token revoked and a mount disabled on one replica hold on the others once heard, KV writes in between', async (t) => {
+      await call(replicas[0], 'POST', 'sys/mounts/scoped', { type: 'kv', options: { version: '2' } })
+      await call(replicas[0], 'POST', 'scoped/data/k', { data: { a: '1' } })
+      const token = (await call(replicas[0], 'POST', 'auth/token/create', { policies: ['root'] })).body.auth.client_token as string
+      for (const r of replicas) t.equal((await call(r, 'GET', 'scoped/data/k', undefined, token)).status, 200, 'token and mount cached everywhere')
+      const heard = (table: string): number[] => replicas.map((r) => (r.storage?.changes?.counts() as Record<string, number> | undefined)?.[table] ?? 0)
+      const tokensBefore = heard('tokens')
+      await call(replicas[1], 'POST', 'auth/token/revoke', { token })
+      for (const [i, r] of replicas.entries()) {
+        await call(r, 'POST', 'scoped/data/k', { data: { a: String(i) } }) // a KV write on every replica meanwhile
+        if (i !== 1) await waitFor(() => heard('tokens')[i] > tokensBefore[i], `replica ${i + 1} to hear the revocation`)
+        t.equal((await call(r, 'GET', 'scoped/data/k', undefined, token)).status, 403, `replica ${i + 1} refuses the revoked token`)
+      }
+      const mountsBefore = heard('mounts')
+      t.equal((await call(replicas[2], 'DELETE', 'sys/mounts/scoped')).status, 204)
+      for (const [i, r] of replicas.entries()) {
+        if (i !== 2) await waitFor(() => heard('mounts')[i] > mountsBefore[i], `replica ${i + 1} to hear the disabled mount`)
+        t.equal((await call(r, 'GET', 'scoped/data/k')).status, 404, `replica ${i + 1} no longer routes scoped/`)
+      }
+    })
+
     t.test('sys/leader: one leader, named the same on every replica; sys/health 200 on each', async (t) => {
       const leaders = await Promise.all(replicas.map(async (r) => (await call(r, 'GET', 'sys/leader', undefined, '')).body))
       t.equal(leaders.filter((l) => l.is_self === true).length, 1)
