@@ -80,7 +80,8 @@ export const pgStorageEnv = (url: string): Record<string, string> => ({ VAULT_SY
 
 /**
  * Starts `count` `server -dev` replicas on database `url`, one after the other (the first
- * creates the shared seal key file `sealBase.seal-key` and the root token; the others find them).
+ * creates the shared seal key file `<dir>/<label>.pg.seal-key` and the root token; the others
+ * find them).
  */
 export async function startPgReplicas (opts: { dir: string, label: string, url: string, count: number, env?: Record<string, string> }): Promise<ServerProcess[]> {
   const out: ServerProcess[] = []
