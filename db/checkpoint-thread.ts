@@ -10,14 +10,16 @@
  * The thread starts on the first checkpoint (a connection that lives under a second never starts
  * one) and is unref'd. `stop()` closes its connection before returning (waiting at most
  * `STOP_WAIT_MS`), so the main connection's close is again the last one and checkpoints as usual.
- * When the thread cannot start or fails, `checkpoint()` returns false and the caller checkpoints
- * on its own connection.
+ * When the thread cannot start, fails, or leaves 10 requests unanswered, `checkpoint()` returns
+ * false from then on and the caller checkpoints on its own connection.
  */
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
 
 /** How long `stop()` waits for the thread to close its connection, ms. */
 const STOP_WAIT_MS = 2000
+/** Checkpoint requests left unanswered after which the thread is given up. */
+const MAX_UNANSWERED = 10
 
 // CommonJS, evaluated on the thread: one connection, a checkpoint per message, close on 'stop'.
 const THREAD = `
@@ -28,7 +30,7 @@ db.pragma('synchronous = NORMAL')
 const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)')
 const stopped = new Int32Array(workerData.stopped)
 parentPort.on('message', (m) => {
-  if (m === 'checkpoint') { try { checkpoint.get() } catch {} return }
+  if (m === 'checkpoint') { try { checkpoint.get() } catch {} parentPort.postMessage('done'); return }
   try { db.close() } catch {}
   Atomics.store(stopped, 0, 1)
   Atomics.notify(stopped, 0)
@@ -47,6 +49,7 @@ export interface CheckpointThread {
 export function createCheckpointThread (path: string): CheckpointThread {
   let worker: Worker | undefined
   let failed = false
+  let unanswered = 0
   const stopped = new Int32Array(new SharedArrayBuffer(4))
   return {
     checkpoint () {
@@ -58,9 +61,13 @@ export function createCheckpointThread (path: string): CheckpointThread {
           failed = true
           return false
         }
-        worker.unref()
         worker.on('error', () => { failed = true; worker = undefined })
+        worker.on('message', () => { unanswered = 0 })
+        worker.unref() // after the listeners (a 'message' listener refs the thread again)
       }
+      // A thread that answered none of the last few requests (starved, or stuck) is given up:
+      // the caller checkpoints on its own connection again, as before the thread.
+      if (++unanswered > MAX_UNANSWERED) { failed = true; const w = worker; worker = undefined; void w.terminate(); return false }
       worker.postMessage('checkpoint')
       return true
     },
