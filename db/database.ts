@@ -8,6 +8,7 @@
 import Database from 'better-sqlite3'
 import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { createCheckpointThread } from './checkpoint-thread.js'
 import { MIGRATIONS } from './migrations.js'
 import { SchemaTooNewError, type MigrationResult } from './schema-version.js'
 
@@ -52,7 +53,7 @@ export function openAndMigrate (path: string): { db: Db, migration: MigrationRes
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
     db.pragma('synchronous = NORMAL')
     const migration = migrate(db)
-    if (path !== ':memory:') scheduleCheckpoints(db)
+    if (path !== ':memory:') scheduleCheckpoints(db, path)
     return { db, migration }
   } catch (err) {
     db.close()
@@ -76,19 +77,26 @@ const WAL_SIZE_LIMIT = 64 * 1024 * 1024
  * about 1,000 WAL pages a second (some 300 KV writes) a commit only appends to the WAL and an
  * unref'd timer runs a PASSIVE checkpoint every second (it never waits for readers or
  * writers; with nothing new in the WAL it writes nothing), SQLite's `wal_autocheckpoint` stays the bound beyond that, and SQLite checkpoints
- * when the last connection closes. Durability is unchanged: with `synchronous=NORMAL` in WAL
+ * when the last connection closes. The timer's checkpoint runs on a thread (`checkpoint-thread.ts`,
+ * issue 17: its fsync blocked the event loop for milliseconds). Durability is unchanged: with `synchronous=NORMAL` in WAL
  * mode a commit survives a process crash once it is in the WAL, checkpointed or not.
  */
-function scheduleCheckpoints (db: Db): void {
+function scheduleCheckpoints (db: Db, path: string): void {
   db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`)
   db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`)
   const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)')
+  // The checkpoint's copy and fsync run on a thread of their own (checkpoint-thread.ts), here only when it failed.
+  const thread = createCheckpointThread(path)
   const timer = setInterval(() => {
-    if (!db.open) { clearInterval(timer); return }
+    if (!db.open) { clearInterval(timer); thread.stop(); return }
+    if (thread.checkpoint()) return
     // Busy (another connection checkpointing) or closing: the next tick or the close does it.
     try { checkpoint.get() } catch {}
   }, CHECKPOINT_INTERVAL_MS)
   timer.unref()
+  // The thread's connection closes first, so this one is the last and checkpoints on close as before.
+  const close = db.close.bind(db)
+  db.close = () => { clearInterval(timer); thread.stop(); return close() }
 }
 
 const ADVICE = 'it was migrated by a newer vault-sync; run that version, or restore the backup taken before the upgrade (vault-sync never downgrades a schema)'

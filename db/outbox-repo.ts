@@ -133,6 +133,12 @@ export function createOutboxRepo (db: Db): OutboxRepo {
   const releaseIn = db.prepare<[{ vaults: string, unkeyed: number }]>(`UPDATE sync_outbox SET lease_until = NULL
     WHERE lease_until IS NOT NULL AND association_id IN (${inScope})`)
   const scoped = (scope: ClaimScope) => ({ vaults: JSON.stringify(scope.vaults), unkeyed: scope.unkeyed ? 1 : 0 })
+  // One transaction function, made once (better-sqlite3 builds a wrapper per `db.transaction` call).
+  const claim = db.transaction((now: number, limit: number, leaseUntil: number, scope: ClaimScope | undefined): ClaimedRow[] => {
+    const rows = scope === undefined ? due.all(now, now, limit) : dueIn.all({ now, limit, ...scoped(scope) })
+    for (const r of rows) lease.run(leaseUntil, r.association_id)
+    return rows
+  })
   const complete = db.prepare('DELETE FROM sync_outbox WHERE association_id = ? AND generation = ?')
   const retry = db.prepare(`UPDATE sync_outbox SET lease_until = NULL, next_attempt_at = ?, attempts = ?, first_failure_at = ?
     WHERE association_id = ? AND generation = ?`)
@@ -163,11 +169,7 @@ export function createOutboxRepo (db: Db): OutboxRepo {
     byAssociation: (id) => byAssociation.get(id),
     count: () => count.get()?.n ?? 0,
     countForDestination: (d) => countForDestination.get(d)?.n ?? 0,
-    claim: (now, limit, leaseUntil, scope) => db.transaction(() => {
-      const rows = scope === undefined ? due.all(now, now, limit) : dueIn.all({ now, limit, ...scoped(scope) })
-      for (const r of rows) lease.run(leaseUntil, r.association_id)
-      return rows
-    })(),
+    claim: (now, limit, leaseUntil, scope) => claim(now, limit, leaseUntil, scope),
     nextDueAt: (scope) => (scope === undefined ? nextDue.get() : nextDueIn.get(scoped(scope)))?.t ?? undefined,
     releaseAllLeases: () => releaseAll.run().changes,
     releaseVaultLeases: (vaults) => releaseIn.run(scoped({ vaults, unkeyed: false })).changes,

@@ -38,6 +38,8 @@ export interface ServerProcessOptions {
   env?: Record<string, string>
   /** A label for error messages and the info file name. */
   label: string
+  /** The checkout whose `bin/vault-sync` and `dist/` run (A/B of two builds); this one when absent. */
+  root?: string
 }
 
 /** CPU time (user + system) a process has used so far, ms (Linux /proc; undefined elsewhere). */
@@ -61,7 +63,7 @@ function procStatus (pid: number, field: string): number | undefined {
 
 /** Starts the server and resolves once it listens. @throws when it exits or is not ready in 60 s. */
 export async function startServerProcess (opts: ServerProcessOptions): Promise<ServerProcess> {
-  const bin = join(repoRoot(), 'bin', 'vault-sync')
+  const bin = join(opts.root ?? repoRoot(), 'bin', 'vault-sync')
   const info = join(opts.dir, `${opts.label}.info.json`)
   rmSync(info, { force: true })
   const dev = opts.mode !== 'server'

@@ -153,13 +153,29 @@ export function createSqliteStore (db: Db): Store {
     return queue.add(async () => await settle(fn, args))
   }
 
+  // The open unit (one at a time: the queue) and the repositories every unit's callback gets,
+  // made once per store, not per unit (13 repositories of bound calls: issue 17's allocation per
+  // write). A call through them runs at once while its unit is open and is the caller's ambient
+  // unit; after the unit ended, after its abort, or from another scope it rejects.
+  let open: { unit: SqliteUnit, aborted: boolean } | undefined
+  const inside: Runner = (fn, args) => {
+    const o = open
+    return o === undefined || o.aborted || currentUnit() !== o.unit ? Promise.reject(new TransactionAwaitedError()) : settle(fn, args)
+  }
+  const unitRepos = asyncRepositories(sync, inside)
+
   async function unitOfWork<T> (work: (repos: Repositories) => Promise<T>): Promise<T> {
-    const state = { aborted: false, done: false }
-    // Inside: at once, while this unit's transaction is still open.
-    const inside: Runner = (fn, args) => state.aborted || state.done ? Promise.reject(new TransactionAwaitedError()) : settle(fn, args)
     let abort!: (err: Error) => void
     const aborted = new Promise<never>((_resolve, reject) => { abort = reject })
+    let savepoints = 0
+    const unit: SqliteUnit = {
+      repos: unitRepos,
+      run: inside,
+      nested: async (nestedWork) => await withSavepoint((sql) => db.exec(sql), `vault_sync_${++savepoints}`, unitRepos, nestedWork)
+    }
+    const state = { unit, aborted: false }
     db.exec('BEGIN IMMEDIATE')
+    open = state
     // The first event-loop turn while still open means `work` awaited something else: roll back
     // at once, and free the queue even if `work` never settles.
     const turn = setImmediate(() => {
@@ -167,14 +183,7 @@ export function createSqliteStore (db: Db): Store {
       if (db.inTransaction) db.exec('ROLLBACK')
       abort(new TransactionAwaitedError())
     })
-    const repos = asyncRepositories(sync, inside)
-    let savepoints = 0
-    const unit: SqliteUnit = {
-      repos,
-      run: inside,
-      nested: async (nestedWork) => await withSavepoint((sql) => db.exec(sql), `vault_sync_${++savepoints}`, repos, nestedWork)
-    }
-    const running = inUnitScope(unit, async () => await work(repos))
+    const running = inUnitScope(unit, async () => await work(unitRepos))
     try {
       const result = await Promise.race([running, aborted])
       db.exec('COMMIT')
@@ -185,7 +194,7 @@ export function createSqliteStore (db: Db): Store {
       throw state.aborted ? new TransactionAwaitedError() : err
     } finally {
       clearImmediate(turn)
-      state.done = true
+      if (open === state) open = undefined
     }
   }
 

@@ -73,13 +73,28 @@ export function createWorkLoader (services: Deps) {
   const { store } = services
   // Vault keys this process recorded (destination id -> key): one write per change, not per load.
   const recordedKeys = new Map<string, string | null>()
+  // The decrypted configuration and connection per destination, kept while its stored fields are
+  // the same (issue 17: no decryption and parsing per change; the SDK client holds them anyway).
+  const connections = new Map<string, { row: Pick<DestinationRow, 'type' | 'connection' | 'options' | 'sealed_secrets'>, config: DestinationConfig, connection: unknown }>()
+
+  /** Destination `d`'s configuration and its driver's connection (`driver` is `d`'s type). */
+  async function connectionOf (d: DestinationRow, driver: SyncDriver): Promise<{ config: DestinationConfig, connection: unknown }> {
+    const m = connections.get(d.id)
+    if (m !== undefined && m.row.type === d.type && m.row.connection === d.connection && m.row.options === d.options &&
+      (m.row.sealed_secrets === null ? d.sealed_secrets === null : d.sealed_secrets !== null && m.row.sealed_secrets.equals(d.sealed_secrets))) return m
+    const config = await services.destinationService.configOf(d)
+    const entry = { row: { type: d.type, connection: d.connection, options: d.options, sealed_secrets: d.sealed_secrets }, config, connection: destinationConnection(driver, config) }
+    if (connections.size >= 10_000) connections.clear()
+    connections.set(d.id, entry)
+    return entry
+  }
 
   /** The endpoint (store) a destination writes to, or undefined (gone, unknown type, unusable). */
   async function endpointOf (destinationId: string): Promise<string | undefined> {
     const d = await store.repos.destinations.byId(destinationId)
     const driver = d === undefined ? undefined : services.registry.get(d.type)
     if (d === undefined || driver === undefined) return undefined
-    return driver.endpointKey(destinationConnection(driver, await services.destinationService.configOf(d)))
+    return driver.endpointKey((await connectionOf(d, driver)).connection)
   }
 
   /** Records `key` as destination `d`'s vault key when it is not already (issue 18). */
@@ -132,8 +147,7 @@ export function createWorkLoader (services: Deps) {
     const kv = current === undefined ? undefined : { version: current.version, data: current.data as Record<string, unknown>, deletionAtMs: current.deletionAtMs }
     const driver = services.registry.get(destination.type)
     if (driver === undefined) return { kind: 'skip', reason: `unknown destination type ${destination.type}` }
-    const config = await services.destinationService.configOf(destination)
-    const connection = destinationConnection(driver, config)
+    const { config, connection } = await connectionOf(destination, driver)
     await recordVaultKey(destination, driver.endpointKey(connection))
     const recorded = await associations.targets(association.id)
     const planned = planAssociation({

@@ -83,7 +83,11 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
     const a = ctx.association
     const settled = await fenced(fence, a.id, async (repos) => await settleIn(repos, ctx, results, at))
     statusSettled?.({ association: a, destination: ctx.destination, status: settled.status, message: settled.message })
-    if (services.ownership.maintains()) await store.repos.outbox.deleteSettledHidden() // clean-up: the maintenance holder's
+    // Clean-up (the maintenance holder's): a hidden destination goes once its last row settled. A
+    // destination is hidden only when no live association is left, so that last row is an unsync
+    // (a row loaded live before its association was removed does not complete: its generation
+    // moved); plain syncs skip the statement. The reconciliation pass sweeps too.
+    if (ctx.unsyncAll && services.ownership.maintains()) await store.repos.outbox.deleteSettledHidden()
     if (observer !== undefined) {
       const ops: Array<{ operation: string, status: string }> = []
       let wroteVersion = false

@@ -115,6 +115,23 @@ for (const e of engines.filter((e) => e.name === 'sqlite')) {
     t.strictSame(await store.repos.policies.names(), ['after'], 'the next unit commits normally')
   })
 
+  t.test('sqlite: a unit\'s repositories kept after it ended are refused, also while another unit is open', async (t) => {
+    const store = await e.open(t)
+    let kept!: Parameters<Parameters<typeof store.transaction>[0]>[0]
+    await store.transaction(async (r) => { kept = r; await r.policies.upsert({ name: 'first', raw: '', rules: '[]' }) })
+    await t.rejects(kept.policies.upsert({ name: 'after', raw: '', rules: '[]' }), TransactionAwaitedError, 'after the unit')
+    let leaked: Promise<unknown> | undefined
+    await t.rejects(store.transaction(async (r) => {
+      await r.policies.upsert({ name: 'second', raw: '', rules: '[]' })
+      // The first unit's repositories, called from outside any unit while this one is open.
+      leaked = outsideUnits(() => kept.policies.upsert({ name: 'leaked', raw: '', rules: '[]' }))
+      await leaked.catch(() => {})
+      throw new Error('second refused')
+    }), { message: 'second refused' })
+    await t.rejects(leaked!, TransactionAwaitedError, 'not run in the other unit')
+    t.strictSame(await store.repos.policies.names(), ['first'], 'neither write went anywhere')
+  })
+
   t.test('sqlite: a unit that awaits file I/O is rolled back too', async (t) => {
     const store = await e.open(t)
     const { readFile } = await import('node:fs/promises')
