@@ -3,11 +3,9 @@
  * one at a time, in arrival order, with group commit (issue 16: BEGIN IMMEDIATE and COMMIT
  * were a third of a KV write's CPU).
  *
- * - A unit queued before the current event-loop turn ends joins the open transaction instead
- *   of opening its own: once a unit is done the transaction stays open until the turn's check
- *   phase (`setImmediate`), so the units of the other requests read in the same poll phase run
- *   between `SAVEPOINT` and `RELEASE` in it, and one COMMIT ends the group (at most `MAX_GROUP`
- *   units; never across a turn). A call outside units arriving meanwhile ends the group at once.
+ * - A unit waiting when another ends joins that one's transaction instead of opening its own:
+ *   the transaction stays open, the waiting unit runs between `SAVEPOINT` and `RELEASE`, and
+ *   one COMMIT ends the group (at most `MAX_GROUP` units; never across an event-loop turn).
  *   Each unit is still atomic and isolated: one that rejects rolls back to its savepoint (the
  *   first of a group rolls back the transaction and ends the group), and no caller hears of
  *   success before the COMMIT that made its writes durable; when the COMMIT fails, or SQLite
@@ -43,8 +41,6 @@ export function settle<T> (fn: (...args: unknown[]) => T, args: unknown[]): Prom
 interface UnitTask { work: (repos: Repositories) => Promise<unknown>, resolve: (value: unknown) => void, reject: (err: unknown) => void }
 interface CallTask { fn: (...args: unknown[]) => unknown, args: unknown[], resolve: (value: unknown) => void, reject: (err: unknown) => void }
 
-type Task = { unit: UnitTask } | { call: CallTask }
-
 /** A unit of this store, as the async scope holds it. */
 interface SqliteUnit extends Unit { owner: object, aborted: boolean }
 
@@ -69,15 +65,13 @@ export function createSqliteUnits (db: Db, makeRepos: (run: Runner) => Repositor
     release: db.prepare('RELEASE vault_sync_unit'),
     rollbackTo: db.prepare('ROLLBACK TO vault_sync_unit')
   }
-  const queue: Task[] = []
+  const queue: Array<{ unit: UnitTask } | { call: CallTask }> = []
   let pumping = false
   let idleWaiters: Array<() => void> = []
   /** The unit running now, and how to abort it. */
   let active: SqliteUnit | undefined
   let abortActive: ((err: Error) => void) | undefined
   let savepoints = 0
-  /** Set while a group waits with its transaction open: ends the wait. */
-  let endLinger: (() => void) | undefined
 
   const ours = (unit: Unit | undefined): unit is SqliteUnit => unit !== undefined && (unit as SqliteUnit).owner === owner
   const inside: Runner = (fn, args) => {
@@ -91,9 +85,8 @@ export function createSqliteUnits (db: Db, makeRepos: (run: Runner) => Repositor
     return await withSavepoint((text) => db.exec(text), `vault_sync_${++savepoints}`, repos, work)
   }
 
-  function enqueue (task: Task): void {
+  function enqueue (task: { unit: UnitTask } | { call: CallTask }): void {
     queue.push(task)
-    endLinger?.()
     if (!pumping) {
       pumping = true
       void pump()
@@ -147,17 +140,10 @@ export function createSqliteUnits (db: Db, makeRepos: (run: Runner) => Repositor
     let expired = false
     const turn = setImmediate(() => {
       expired = true
-      endLinger?.()
       if (active === undefined) return
       active.aborted = true
       abortActive?.(new TransactionAwaitedError())
     })
-    /** Waits, with the transaction open, for the next queued task or the turn's end (then undefined). */
-    const lingering = async (): Promise<Task | undefined> => {
-      await new Promise<void>((resolve) => { endLinger = resolve })
-      endLinger = undefined
-      return expired ? undefined : queue[0]
-    }
     try {
       let task = first
       for (;;) {
@@ -171,9 +157,8 @@ export function createSqliteUnits (db: Db, makeRepos: (run: Runner) => Repositor
             return
           }
         }
-        if (expired || done.length >= MAX_GROUP) break
-        const next = queue[0] ?? await lingering()
-        if (next === undefined || !('unit' in next)) break
+        const next = queue[0]
+        if (expired || next === undefined || !('unit' in next) || done.length >= MAX_GROUP) break
         queue.shift()
         task = next.unit
       }

@@ -142,18 +142,6 @@ for (const e of engines.filter((e) => e.name === 'sqlite')) {
     t.strictSame((await store.repos.policies.names()).sort(), ['p0', 'p1', 'p3', 'p4', 'p5'])
   })
 
-  t.test('sqlite: units started by callbacks of the same event-loop phase commit together, each caller told after the commit', async (t) => {
-    const store = await e.open(t)
-    const seenByFirst = await new Promise<string[]>((resolve, reject) => {
-      setImmediate(() => {
-        store.transaction(async (r) => { await r.policies.upsert({ name: 'first', raw: '', rules: '[]' }) })
-          .then(async () => await store.repos.policies.names()).then(resolve, reject)
-      })
-      setImmediate(() => { void store.transaction(async (r) => { await r.policies.upsert({ name: 'second', raw: '', rules: '[]' }) }) })
-    })
-    t.strictSame(seenByFirst.sort(), ['first', 'second'], 'the second callback\'s unit joined the first one\'s transaction')
-  })
-
   t.test('sqlite: a unit that awaits file I/O is rolled back too', async (t) => {
     const store = await e.open(t)
     const { readFile } = await import('node:fs/promises')
