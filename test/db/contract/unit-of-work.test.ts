@@ -66,6 +66,19 @@ contract(t, engines, 'units run concurrently from many callers end consistent', 
   t.equal((await store.repos.outbox.byAssociation('a'))?.generation, 30)
 })
 
+contract(t, engines, 'units queued together stay atomic one by one: a rejected one leaves nothing, the others commit', async (t, store) => {
+  const outcomes = await Promise.allSettled(Array.from({ length: 12 }, async (_, i) => await store.transaction(async (r) => {
+    await r.policies.upsert({ name: `p${i}`, raw: '', rules: '[]' })
+    if (i % 4 === 1) throw new Error(`refused ${i}`)
+    if (i === 6) await r.mounts.insert(mountRow()).then(async () => await r.mounts.insert(mountRow())) // a constraint error
+    return i
+  })))
+  t.strictSame(outcomes.map((o) => o.status === 'fulfilled' ? o.value : (o.reason as Error).message.startsWith('refused') ? (o.reason as Error).message : 'error'),
+    [0, 'refused 1', 2, 3, 4, 'refused 5', 'error', 7, 8, 'refused 9', 10, 11])
+  t.strictSame((await store.repos.policies.names()).sort(), ['p0', 'p10', 'p11', 'p2', 'p3', 'p4', 'p7', 'p8'])
+  t.equal(await store.repos.mounts.byPath('secret/'), undefined, "the rejected unit's first insert went with it")
+})
+
 contract(t, engines, 'inside a unit, store.repos and a nested unit join it (a nested unit is a savepoint)', async (t, store) => {
   const captured = store.repos // a reference taken outside any unit
   const seen = await store.transaction(async (r) => {
@@ -130,6 +143,20 @@ for (const e of engines.filter((e) => e.name === 'sqlite')) {
     }), { message: 'second refused' })
     await t.rejects(leaked!, TransactionAwaitedError, 'not run in the other unit')
     t.strictSame(await store.repos.policies.names(), ['first'], 'neither write went anywhere')
+  })
+
+  t.test('sqlite: among units queued together, one that awaits a timer is rolled back alone', async (t) => {
+    const store = await e.open(t)
+    const outcomes = await Promise.allSettled(Array.from({ length: 6 }, async (_, i) => await store.transaction(async (r) => {
+      await r.policies.upsert({ name: `p${i}`, raw: '', rules: '[]' })
+      if (i === 2) {
+        await sleep(5)
+        await r.policies.upsert({ name: 'late', raw: '', rules: '[]' })
+      }
+      return i
+    })))
+    t.strictSame(outcomes.map((o) => o.status === 'fulfilled' ? o.value : (o.reason as Error).name), [0, 1, 'TransactionAwaitedError', 3, 4, 5])
+    t.strictSame((await store.repos.policies.names()).sort(), ['p0', 'p1', 'p3', 'p4', 'p5'])
   })
 
   t.test('sqlite: a unit that awaits file I/O is rolled back too', async (t) => {

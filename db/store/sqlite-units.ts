@@ -1,0 +1,198 @@
+/**
+ * Units of work of the SQLite store (`sqlite-store.ts`) on its one better-sqlite3 connection:
+ * one at a time, in arrival order, with group commit (issue 16: BEGIN IMMEDIATE and COMMIT
+ * were a third of a KV write's CPU).
+ *
+ * - A unit waiting when another ends joins that one's transaction instead of opening its own:
+ *   the transaction stays open, the waiting unit runs between `SAVEPOINT` and `RELEASE`, and
+ *   one COMMIT ends the group (at most `MAX_GROUP` units; never across an event-loop turn).
+ *   Each unit is still atomic and isolated: one that rejects rolls back to its savepoint (the
+ *   first of a group rolls back the transaction and ends the group), and no caller hears of
+ *   success before the COMMIT that made its writes durable; when the COMMIT fails, or SQLite
+ *   rolled the whole transaction back, every unit of the group rejects.
+ * - A statement called outside any unit while a transaction is open waits in the same queue,
+ *   so it sees only committed rows; a group ends before it.
+ * - The first event-loop turn while a unit is open means it awaited something other than its
+ *   repositories (R2-3): that unit is rolled back (the units before it in the group commit) and
+ *   rejects with `TransactionAwaitedError`; its later repository calls reject too.
+ * - Inside a unit, the unit's repositories are one object for every unit of the store: a call
+ *   runs when it comes from the open unit's async scope (`unit-scope.ts`) and rejects otherwise
+ *   (a unit that already ended), so no repositories are built per unit.
+ */
+import type { Db } from '../database.js'
+import { TransactionAwaitedError, type Repositories } from './repositories.js'
+import { currentUnit, inUnitScope, withSavepoint, type Unit } from './unit-scope.js'
+
+/** Most units committed together. */
+const MAX_GROUP = 64
+
+/** How a repository call runs: `fn(...args)` at once or later, resolving its result or rejecting with what it threw. */
+export type Runner = <T>(fn: (...args: unknown[]) => T, args: unknown[]) => Promise<T>
+
+/** Runs `fn(...args)` now, as a promise. */
+export function settle<T> (fn: (...args: unknown[]) => T, args: unknown[]): Promise<T> {
+  try {
+    return Promise.resolve(fn(...args))
+  } catch (err) {
+    return Promise.reject(err)
+  }
+}
+
+interface UnitTask { work: (repos: Repositories) => Promise<unknown>, resolve: (value: unknown) => void, reject: (err: unknown) => void }
+interface CallTask { fn: (...args: unknown[]) => unknown, args: unknown[], resolve: (value: unknown) => void, reject: (err: unknown) => void }
+
+/** A unit of this store, as the async scope holds it. */
+interface SqliteUnit extends Unit { owner: object, aborted: boolean }
+
+/** The units of work and outside calls of one connection. */
+export interface SqliteUnits {
+  /** Runs `work` as a unit of work (a savepoint of the caller's unit when called inside one). */
+  transaction: <T>(work: (repos: Repositories) => Promise<T>) => Promise<T>
+  /** The runner of the outside repositories: on the caller's unit, else now, else after the open transaction. */
+  outside: Runner
+  /** Resolves once nothing is queued or running. */
+  idle: () => Promise<void>
+}
+
+/** Creates the unit runner of `db`; `makeRepos(run)` builds repositories whose calls go through `run`. */
+export function createSqliteUnits (db: Db, makeRepos: (run: Runner) => Repositories): SqliteUnits {
+  const owner = {}
+  const sql = {
+    begin: db.prepare('BEGIN IMMEDIATE'),
+    commit: db.prepare('COMMIT'),
+    rollback: db.prepare('ROLLBACK'),
+    savepoint: db.prepare('SAVEPOINT vault_sync_unit'),
+    release: db.prepare('RELEASE vault_sync_unit'),
+    rollbackTo: db.prepare('ROLLBACK TO vault_sync_unit')
+  }
+  const queue: Array<{ unit: UnitTask } | { call: CallTask }> = []
+  let pumping = false
+  let idleWaiters: Array<() => void> = []
+  /** The unit running now, and how to abort it. */
+  let active: SqliteUnit | undefined
+  let abortActive: ((err: Error) => void) | undefined
+  let savepoints = 0
+
+  const ours = (unit: Unit | undefined): unit is SqliteUnit => unit !== undefined && (unit as SqliteUnit).owner === owner
+  const inside: Runner = (fn, args) => {
+    const unit = currentUnit()
+    return unit !== undefined && unit === active && !active.aborted ? settle(fn, args) : Promise.reject(new TransactionAwaitedError())
+  }
+  const repos = makeRepos(inside)
+  const nested = async <T>(work: (repos: Repositories) => Promise<T>): Promise<T> => {
+    const unit = currentUnit()
+    if (unit === undefined || unit !== active || active.aborted) throw new TransactionAwaitedError()
+    return await withSavepoint((text) => db.exec(text), `vault_sync_${++savepoints}`, repos, work)
+  }
+
+  function enqueue (task: { unit: UnitTask } | { call: CallTask }): void {
+    queue.push(task)
+    if (!pumping) {
+      pumping = true
+      void pump()
+    }
+  }
+
+  async function pump (): Promise<void> {
+    while (queue.length > 0) {
+      const task = queue.shift()!
+      if ('unit' in task) {
+        await runGroup(task.unit)
+        continue
+      }
+      const { fn, args, resolve, reject } = task.call
+      try { resolve(fn(...args)) } catch (err) { reject(err) }
+    }
+    pumping = false
+    const waiters = idleWaiters
+    idleWaiters = []
+    for (const w of waiters) w()
+  }
+
+  /** Runs one unit: `first` opens the group's transaction, a later one is a savepoint of it. */
+  async function runOne (task: UnitTask, first: boolean): Promise<{ ok: true, value: unknown } | { ok: false, err: unknown }> {
+    const unit: SqliteUnit = { repos, nested, owner, aborted: false }
+    if (first) sql.begin.run()
+    else sql.savepoint.run()
+    active = unit
+    const aborted = new Promise<never>((_resolve, reject) => { abortActive = reject })
+    const running = inUnitScope(unit, async () => await task.work(repos))
+    try {
+      const value = await Promise.race([running, aborted])
+      if (!first) sql.release.run()
+      return { ok: true, value }
+    } catch (err) {
+      running.catch(() => {}) // settles after an abort: nothing listens any more
+      if (db.inTransaction) {
+        if (first) sql.rollback.run()
+        else { sql.rollbackTo.run(); sql.release.run() }
+      }
+      return { ok: false, err: unit.aborted ? new TransactionAwaitedError() : err }
+    } finally {
+      active = undefined
+      abortActive = undefined
+    }
+  }
+
+  /** Runs `first` and the units queued behind it in one transaction; settles each after the COMMIT. */
+  async function runGroup (first: UnitTask): Promise<void> {
+    const done: Array<[UnitTask, unknown]> = []
+    let expired = false
+    const turn = setImmediate(() => {
+      expired = true
+      if (active === undefined) return
+      active.aborted = true
+      abortActive?.(new TransactionAwaitedError())
+    })
+    try {
+      let task = first
+      for (;;) {
+        const outcome = await runOne(task, task === first)
+        if (outcome.ok) done.push([task, outcome.value])
+        else {
+          task.reject(outcome.err)
+          if (task === first || !db.inTransaction) {
+            // The transaction is gone: what the group did before is not committed.
+            for (const [t] of done.splice(0)) t.reject(outcome.err)
+            return
+          }
+        }
+        const next = queue[0]
+        if (expired || next === undefined || !('unit' in next) || done.length >= MAX_GROUP) break
+        queue.shift()
+        task = next.unit
+      }
+      try {
+        sql.commit.run()
+      } catch (err) {
+        if (db.inTransaction) sql.rollback.run()
+        for (const [t] of done) t.reject(err)
+        return
+      }
+      for (const [t, value] of done) t.resolve(value)
+    } finally {
+      clearImmediate(turn)
+    }
+  }
+
+  return {
+    transaction: async <T>(work: (repos: Repositories) => Promise<T>): Promise<T> => {
+      const unit = currentUnit()
+      if (ours(unit)) return await unit.nested(work)
+      return await new Promise<T>((resolve, reject) => {
+        enqueue({ unit: { work, resolve: resolve as (value: unknown) => void, reject } })
+      })
+    },
+    outside: (fn, args) => {
+      if (ours(currentUnit())) return inside(fn, args)
+      if (!db.inTransaction) return settle(fn, args)
+      return new Promise((resolve, reject) => {
+        enqueue({ call: { fn, args, resolve: resolve as (value: unknown) => void, reject } })
+      })
+    },
+    idle: async () => {
+      if (!pumping) return
+      await new Promise<void>((resolve) => { idleWaiters.push(resolve) })
+    }
+  }
+}
