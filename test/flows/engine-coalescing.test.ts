@@ -13,14 +13,19 @@ t.test('200 updates of one secret: a handful of writes, the newest value wins', 
   await tb.settle()
   const before = tb.emu.requestLog({ limit: 100_000 }).length
   const writes: Array<Promise<unknown>> = []
+  const started = Date.now()
   for (let i = 0; i < 200; i++) {
     writes.push(tb.put('hot', { v: i }))
     if (i % 20 === 19) { await Promise.all(writes.splice(0)); await new Promise((resolve) => setTimeout(resolve, 5)) }
   }
+  // The promise (write-spacing.ts): at most one write per 300 ms interval of the burst, plus the
+  // final one. The burst's length depends on the engine and the machine (about 1 s on SQLite,
+  // several on a loaded PostgreSQL), so the bound follows it; folding must happen whatever it is.
+  const burstMs = Date.now() - started
   await tb.converge(async () => (await tb.entry('d1', 'hot'))?.sync_status === 'SYNCED')
   t.equal(tb.latest('hot')?.value, '{"v":199}', 'Azure holds the newest value')
   const sets = tb.emu.requestLog({ limit: 100_000 }).slice(before).filter((r) => r.operation === 'SetSecret' && r.status === 200)
-  t.ok(sets.length >= 1 && sets.length < 20, `200 updates became ${sets.length} Azure writes`)
+  t.ok(sets.length >= 1 && sets.length <= Math.floor(burstMs / 300) + 2 && sets.length < 100, `200 updates in ${burstMs} ms became ${sets.length} Azure writes`)
   t.equal(tb.azure('hot')?.versions.length, 1 + sets.length, 'one Azure version per write')
 })
 
