@@ -62,6 +62,13 @@ export async function startTestServer (t: Test, env: Record<string, string> = {}
 }
 
 /**
+ * The storage variables of a test that works on the SQLite file itself (reads it as a thief of
+ * the file would, copies it with `operator backup`, or rebuilds a reference from it through the
+ * SQLite repositories): such a test runs on SQLite whatever `VAULT_SYNC_TEST_STORAGE` says.
+ */
+export const SQLITE_FILE = Object.freeze({ VAULT_SYNC_STORAGE: 'sqlite' })
+
+/**
  * The storage variables of a test server: none (SQLite in the temp folder) unless
  * `VAULT_SYNC_TEST_STORAGE=postgresql` runs the suite on PostgreSQL, or `env` asks for it
  * itself: then a fresh database of the throwaway test PostgreSQL (`test/pg/`), dropped when
