@@ -32,6 +32,8 @@ export function tempDir (t: Test): string {
 export interface TestServer extends RunningServer {
   dir: string
   dbPath: string
+  /** The storage variables it was started with (`testStorageEnv`): a restart on the same storage passes them again. */
+  storageEnv: Record<string, string>
 }
 
 /**
@@ -48,15 +50,23 @@ export async function startTestServer (t: Test, env: Record<string, string> = {}
     if (started.closed !== true && started.server !== undefined) { started.closed = true; await started.server.close() }
   }
   t.teardown(close) // before the test database's own teardown: the server stops before it is dropped
+  const storageEnv = await testStorageEnv(t, env)
   const config = loadConfig(
     { dbPath, listenAddress: '127.0.0.1:0', sealKeyFile: join(dir, 'seal.key') },
     // The sync worker is off unless a test asks for it (sync flows do, against the emulator):
     // no test may try to reach a non-loopback Key Vault.
-    { VAULT_SYNC_LOG_LEVEL: 'silent', VAULT_SYNC_WORKER: 'off', ...await testStorageEnv(t, env), ...env }
+    { VAULT_SYNC_LOG_LEVEL: 'silent', VAULT_SYNC_WORKER: 'off', ...storageEnv, ...env }
   )
   const server = started.server = await startServer({ config, dev: { rootTokenId: ROOT_TOKEN }, ...options })
-  return { ...server, close, dir, dbPath }
+  return { ...server, close, dir, dbPath, storageEnv }
 }
+
+/**
+ * The storage variables of a test that works on the SQLite file itself (reads it as a thief of
+ * the file would, copies it with `operator backup`, or rebuilds a reference from it through the
+ * SQLite repositories): such a test runs on SQLite whatever `VAULT_SYNC_TEST_STORAGE` says.
+ */
+export const SQLITE_FILE = Object.freeze({ VAULT_SYNC_STORAGE: 'sqlite' })
 
 /**
  * The storage variables of a test server: none (SQLite in the temp folder) unless

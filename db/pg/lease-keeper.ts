@@ -47,6 +47,9 @@ export class LeaseKeeper {
   private tickTimer: NodeJS.Timeout | undefined
   private watchTimer: NodeJS.Timeout | undefined
   private running: Promise<void> | undefined
+  private started = false
+  private ticking = false
+  private again = false
   private closed = false
   private readonly ttlMs: number
   private readonly everyMs: number
@@ -67,8 +70,21 @@ export class LeaseKeeper {
 
   /** Runs the first tick, then ticks every `renewEveryMs`. */
   async start (): Promise<void> {
+    this.started = true
     this.watchTimer = setInterval(() => this.expireOverdue(), Math.max(50, Math.floor(this.marginMs / 2)))
     await this.tick()
+  }
+
+  /**
+   * Runs a tick now, or right after the one running, instead of at the next period: a new
+   * balanced lease may be wanted (e.g. a destination's vault key was just recorded), so its work
+   * need not wait up to `renewEveryMs` for an owner. No-op before `start()` and after `close()`.
+   */
+  nudge (): void {
+    if (!this.started || this.closed) return
+    if (this.ticking) { this.again = true; return }
+    clearTimeout(this.tickTimer)
+    void this.tick()
   }
 
   /**
@@ -106,6 +122,7 @@ export class LeaseKeeper {
     if (this.closed) return
     let done!: () => void
     this.running = new Promise((resolve) => { done = resolve })
+    this.ticking = true
     try {
       const q = await this.connection()
       await this.renewAll(q)
@@ -115,8 +132,9 @@ export class LeaseKeeper {
       this.o.log.warn({ err: describePgError(err), replica: this.o.replica }, 'lease keeper: tick failed; reconnecting on the next one')
       this.dropConnection()
     } finally {
+      this.ticking = false
       done()
-      this.schedule()
+      if (this.again) { this.again = false; void this.tick() } else this.schedule()
     }
   }
 

@@ -181,13 +181,14 @@ export function metadataOperations ({ store, now, mutate }: KvContext) {
      * past; a future `delete_version_after` time still counts), with its data, or undefined when
      * the key is missing or no active version is left (then the external copy is to be removed).
      * Follows Vault's Jan-2026 fix "deleting the latest KV version falls back to the highest active
-     * version" (spec/vault-sync-api.md §6.2, field report FR-20).
+     * version" (spec/vault-sync-api.md §6.2, field report FR-20). Read as committed, never from
+     * the read cache (`loadCommitted`): the worker plans from the state its claimed row follows.
      */
     async readCurrent (accessor: string, path: string): Promise<KvCurrentState | undefined> {
       if (isFolder(path)) return undefined
-      const k = await store.load(accessor, path)
+      const k = await store.loadCommitted(accessor, path)
       if (k === undefined) return undefined
-      const current = currentStateOf(k, now(), async (version) => await store.readData(accessor, path, version))
+      const current = currentStateOf(k, now(), async (version) => await store.readCommittedData(accessor, path, version))
       return current === undefined ? undefined : { ...current, data: await current.data }
     }
   }

@@ -138,6 +138,21 @@ export function createKvStore ({ repo, raw, sealer }: { repo: CachedRepo<KvRepos
     },
 
     /**
+     * The key's state as committed, never from the cache (sync planning, issue 18): an outbox row
+     * claimed after a KV change committed must plan from that change, while a cached copy may be
+     * older than the claim (a read that refilled the cache between the change and its commit, or
+     * another replica's change whose notification has not arrived yet).
+     */
+    async loadCommitted (accessor: string, path: string): Promise<KeyState | undefined> {
+      const state = await raw.keyState(accessor, path)
+      return state === undefined ? undefined : build(accessor, path, state.metadata, state.versions)
+    },
+
+    /** `readData` as committed, never from the cache (see `loadCommitted`). @throws as `readData`. */
+    readCommittedData: async (accessor: string, path: string, version: number): Promise<JsonObject> =>
+      openers.data(accessor, path, version, await raw.versionData(accessor, path, version)),
+
+    /**
      * `load` for a read-modify-write: starts with `kv.metadataForUpdate`, which locks the key
      * until the unit of work ends (PostgreSQL; SQLite's unit holds the write lock), so "next
      * version" and check-and-set see the last committed version. Call inside a unit of work.

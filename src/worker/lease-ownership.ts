@@ -17,8 +17,12 @@ import type { OwnershipChange, WorkOwnership } from './ownership.js'
 /** The lease keeper options that drive the ownership. */
 export type OwnershipKeeperOptions = Required<Pick<LeaseKeeperOptions, 'singletons' | 'balanced' | 'onAcquired' | 'onLost'>>
 
-/** Creates the ownership and the keeper options feeding it. */
-export function createLeaseOwnership (): { ownership: WorkOwnership, keeperOptions: OwnershipKeeperOptions } {
+/**
+ * Creates the ownership and the keeper options feeding it. `nudge` (the keeper's `nudge`) runs
+ * when the worker records a new vault key, so the vault's lease is taken at once rather than on
+ * the keeper's next tick (a new destination's first sync waits for it).
+ */
+export function createLeaseOwnership (nudge: () => void = () => {}): { ownership: WorkOwnership, keeperOptions: OwnershipKeeperOptions } {
   const vaults = new Map<string, Fence>()
   let maintenance: Fence | undefined
   const listeners: Array<(change: OwnershipChange) => void> = []
@@ -28,7 +32,8 @@ export function createLeaseOwnership (): { ownership: WorkOwnership, keeperOptio
     scope: () => ({ vaults: [...vaults.keys()], unkeyed: maintenance !== undefined }),
     fenceOf: (row) => row.vault_key == null ? maintenance : vaults.get(row.vault_key),
     maintains: () => maintenance !== undefined,
-    onChange: (listener) => { listeners.push(listener) }
+    onChange: (listener) => { listeners.push(listener) },
+    vaultRecorded: (key) => { if (!vaults.has(key)) nudge() }
   }
   const keeperOptions: OwnershipKeeperOptions = {
     singletons: [MAINTENANCE_LEASE],

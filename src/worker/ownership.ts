@@ -27,6 +27,8 @@ export interface WorkOwnership {
   maintains: () => boolean
   /** Calls `listener` after each change of ownership. */
   onChange: (listener: (change: OwnershipChange) => void) => void
+  /** A destination's vault key was just recorded (first seen or changed): its vault may want an owner now. */
+  vaultRecorded?: (key: string) => void
 }
 
 /** One process owning every vault and the maintenance work, settling under epoch 0 (SQLite). */

@@ -47,9 +47,10 @@ export interface ReplicaEngine {
 
 /** Starts the worker, the outbox listener and the lease keeper of this replica. */
 export async function startReplicaEngine (o: ReplicaEngineOptions): Promise<ReplicaEngine> {
-  const { ownership, keeperOptions } = createLeaseOwnership()
+  let nudged: LeaseKeeper | undefined // the keeper below: nudged when the worker records a new vault key
+  const { ownership, keeperOptions } = createLeaseOwnership(() => { nudged?.nudge() })
   const worker = createSyncEngine(o.services, o.config, o.log, o.metrics, { ownership, pollMs: o.pollMs ?? 5000 })
-  const keeper = new LeaseKeeper({ settings: o.settings, replica: o.replica, address: o.address, ttlMs: o.ttlMs, ...keeperOptions, log: o.log })
+  const keeper = nudged = new LeaseKeeper({ settings: o.settings, replica: o.replica, address: o.address, ttlMs: o.ttlMs, ...keeperOptions, log: o.log })
   worker.start()
   const listener = await listenForOutbox({ settings: o.settings, worker, sendPing: o.sendPing, log: o.log })
   await keeper.start()

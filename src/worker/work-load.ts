@@ -57,7 +57,7 @@ export const destinationConnection = (driver: SyncDriver, config: DestinationCon
 
 export type LoadResult = { kind: 'work', ctx: WorkContext } | { kind: 'skip', reason: string }
 
-type Deps = Pick<WorkerServices, 'store' | 'outbox' | 'kv' | 'mounts' | 'destinationService' | 'registry' | 'now' | 'targetDigestKey'>
+type Deps = Pick<WorkerServices, 'store' | 'outbox' | 'kv' | 'mounts' | 'destinationService' | 'registry' | 'now' | 'targetDigestKey' | 'ownership'>
 
 /** Issue 21: a write of a target a drift repair marked is made only while the association still owns the secret. */
 function markRepairs (planned: PlannedTarget[], recorded: Array<{ sub_key: string, digest: string | null, external_version: string | null }>, ownerTagValue: string): void {
@@ -101,8 +101,9 @@ export function createWorkLoader (services: Deps) {
   async function recordVaultKey (d: Pick<DestinationRow, 'id' | 'vault_key'>, key: string | undefined): Promise<void> {
     const k = key ?? null
     if (recordedKeys.get(d.id) === k || d.vault_key === k) { recordedKeys.set(d.id, k); return }
-    await store.repos.destinations.setVaultKey(d.id, k)
+    const changed = await store.repos.destinations.setVaultKey(d.id, k)
     recordedKeys.set(d.id, k)
+    if (changed && k !== null) services.ownership.vaultRecorded?.(k)
   }
 
   async function checkNames (ctx: WorkContext): Promise<void> {

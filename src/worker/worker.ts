@@ -21,7 +21,7 @@
  */
 import { setMaxListeners } from 'node:events'
 import type { FastifyBaseLogger as Logger } from 'fastify'
-import type { ClaimedRow } from '../../db/outbox-repo.js'
+import type { ClaimedRow, ClaimScope } from '../../db/outbox-repo.js'
 import { LeaseLostError, type Fence } from '../../db/store/fence.js'
 import { outsideUnits } from '../../db/store/unit-scope.js'
 import { internalSyncError } from '../drivers/sync-error.js'
@@ -118,17 +118,23 @@ export function createSyncWorker ({ services, settings, log, observer }: WorkerD
       })
   }
 
+  // Rows claimed (leased in the database) but not yet in flight or put back: not idle.
+  let claiming = 0
+  const busy = (): boolean => inFlight.size > 0 || claiming > 0
+
   async function isIdle (): Promise<boolean> {
-    if (inFlight.size > 0) return false
+    if (busy()) return false
     if (!running || await disabled()) return true
     const next = await store.repos.outbox.nextDueAt(ownership.scope())
-    return inFlight.size === 0 && (next === undefined || next > now()) && spacing.pendingUntil(now()) === undefined
+    return !busy() && (next === undefined || next > now()) && spacing.pendingUntil(now()) === undefined
   }
 
   async function notifyIdle (): Promise<void> {
-    if (idleWaiters.length === 0 || !await isIdle()) return
+    if (idleWaiters.length === 0) return
+    // Only the waiters that were waiting before the check: a later one may wait for work queued during it.
     const waiters = idleWaiters
-    idleWaiters = []
+    if (!await isIdle()) return
+    idleWaiters = idleWaiters.filter((w) => !waiters.includes(w))
     for (const w of waiters) w()
   }
 
@@ -189,26 +195,32 @@ export function createSyncWorker ({ services, settings, log, observer }: WorkerD
     const scope = ownership.scope()
     if (slots > 0) {
       const at = now()
-      for (const row of await store.repos.outbox.claim(at, slots, at + settings.leaseMs, scope)) {
-        if (inFlight.has(row.association_id)) continue
-        const fence = ownership.fenceOf(row)
-        if (fence === undefined) { // its vault was lost since the claim: give the row back to the new owner at once
-          store.repos.outbox.retry(row.association_id, -1, at, 0, null).catch((err) => { log.warn({ err, association: row.association_id }, 'sync: could not give a row back') })
-          continue
-        }
-        const allowed = spacing.allowedAt(row.association_id, at)
-        if (allowed > at) { // too soon after its previous attempt: put back (write-spacing.ts)
-          await settler.putBack(row, fence, allowed).catch((err) => { log.warn({ err, association: row.association_id }, 'sync: could not put a row back') })
-          spacing.deferred(row.association_id, allowed)
-          continue
-        }
-        begin(row, fence)
-      }
+      claiming++
+      try { await claimDue(at, slots, scope) } finally { claiming-- }
     }
     const due = await store.repos.outbox.nextDueAt(scope) ?? spacing.pendingUntil(now())
     const delay = Math.min(due === undefined ? Infinity : due - now(), settings.pollMs ?? Infinity)
     if (delay !== Infinity) schedule(delay)
     await notifyIdle()
+  }
+
+  /** Claims up to `slots` due rows of `scope` and starts them (or gives them back, or puts them back). */
+  async function claimDue (at: number, slots: number, scope: ClaimScope | undefined): Promise<void> {
+    for (const row of await store.repos.outbox.claim(at, slots, at + settings.leaseMs, scope)) {
+      if (inFlight.has(row.association_id)) continue
+      const fence = ownership.fenceOf(row)
+      if (fence === undefined) { // its vault was lost since the claim: give the row back to the new owner at once
+        store.repos.outbox.retry(row.association_id, -1, at, 0, null).catch((err) => { log.warn({ err, association: row.association_id }, 'sync: could not give a row back') })
+        continue
+      }
+      const allowed = spacing.allowedAt(row.association_id, at)
+      if (allowed > at) { // too soon after its previous attempt: put back (write-spacing.ts)
+        await settler.putBack(row, fence, allowed).catch((err) => { log.warn({ err, association: row.association_id }, 'sync: could not put a row back') })
+        spacing.deferred(row.association_id, allowed)
+        continue
+      }
+      begin(row, fence)
+    }
   }
 
   /** Vaults gained: free their row leases (the previous owner is fenced off), then look for work. Vaults lost: abort their attempts. */

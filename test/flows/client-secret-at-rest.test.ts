@@ -1,6 +1,7 @@
 // A destination's client_secret never appears in clear: not in the SQLite file, not in its WAL,
 // not in the server's log output (at trace level), not in any answer. The server runs as a
 // child process (`server -dev -dev-db=…`), the way an operator runs it.
+// SQLite only, whatever VAULT_SYNC_TEST_STORAGE says: it reads the SQLite file and its WAL.
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'

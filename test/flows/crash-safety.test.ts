@@ -2,6 +2,8 @@
 // flight, restart it on the same database; the emulator converges to exactly the latest KV value
 // of every secret, with every association SYNCED. The emulator runs in the test process, so it
 // survives the kill; the server is a child process (`./bin/vault-sync server -dev -dev-db=...`).
+// SQLite only, whatever VAULT_SYNC_TEST_STORAGE says (`server -dev` runs on its `-dev-db` file);
+// a replica killed on PostgreSQL is the failover test's case (issue 18).
 import t from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'

@@ -199,7 +199,7 @@ t.test('a reconciliation, a sweep and a restart with no drift write no Azure ver
   // Restart: a new server process on the same database and seal key, worker on.
   await tb.server.close()
   const config = loadConfig({ dbPath: tb.server.dbPath, listenAddress: '127.0.0.1:0', sealKeyFile: join(tb.server.dir, 'seal.key') },
-    { VAULT_SYNC_LOG_LEVEL: 'silent', VAULT_SYNC_WORKER: 'on', ...emulatorWorkerEnv(tb.emu.info) })
+    { VAULT_SYNC_LOG_LEVEL: 'silent', VAULT_SYNC_WORKER: 'on', ...tb.server.storageEnv, ...emulatorWorkerEnv(tb.emu.info) })
   const again = await startServer({ config, dev: { rootTokenId: ROOT_TOKEN } })
   t.teardown(async () => { await again.close() })
   await again.worker!.whenIdle()

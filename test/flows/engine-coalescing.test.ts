@@ -3,6 +3,7 @@
 // a first write that fails transiently does not repeat its ownership read on the retry; two
 // destinations on one vault share its ledger and a Key Vault 429 is absorbed by the limiter.
 import t from 'tap'
+import { vault } from '../helper.js'
 import { startSyncTestbed } from '../sync-testbed.js'
 
 t.test('200 updates of one secret: a handful of writes, the newest value wins', async (t) => {
@@ -13,14 +14,22 @@ t.test('200 updates of one secret: a handful of writes, the newest value wins', 
   await tb.settle()
   const before = tb.emu.requestLog({ limit: 100_000 }).length
   const writes: Array<Promise<unknown>> = []
+  const started = Date.now()
   for (let i = 0; i < 200; i++) {
     writes.push(tb.put('hot', { v: i }))
     if (i % 20 === 19) { await Promise.all(writes.splice(0)); await new Promise((resolve) => setTimeout(resolve, 5)) }
   }
+  // The promise (write-spacing.ts): at most one write per 300 ms interval of the burst, plus the
+  // final one. The burst's length depends on the engine and the machine (about 1 s on SQLite,
+  // several on a loaded PostgreSQL), so the bound follows it; folding must happen whatever it is.
+  const burstMs = Date.now() - started
   await tb.converge(async () => (await tb.entry('d1', 'hot'))?.sync_status === 'SYNCED')
-  t.equal(tb.latest('hot')?.value, '{"v":199}', 'Azure holds the newest value')
+  // The newest KV version: writes of one batch run concurrently, and on PostgreSQL they take the
+  // key's lock in any order, so the last version is not always `v: 199`.
+  const newest = JSON.parse((await vault(tb.server.app, 'GET', '/v1/secret/data/hot')).body).data.data as { v: number }
+  t.equal(tb.latest('hot')?.value, JSON.stringify(newest), `Azure holds the newest value (v ${newest.v})`)
   const sets = tb.emu.requestLog({ limit: 100_000 }).slice(before).filter((r) => r.operation === 'SetSecret' && r.status === 200)
-  t.ok(sets.length >= 1 && sets.length < 20, `200 updates became ${sets.length} Azure writes`)
+  t.ok(sets.length >= 1 && sets.length <= Math.floor(burstMs / 300) + 2 && sets.length < 100, `200 updates in ${burstMs} ms became ${sets.length} Azure writes`)
   t.equal(tb.azure('hot')?.versions.length, 1 + sets.length, 'one Azure version per write')
 })
 

@@ -2,6 +2,7 @@
 // association's change into an error status as exactly ONE warn line naming the destination,
 // the association and the message (never the secret value), however many attempts keep failing,
 // and its way back as one info line.
+// SQLite only, whatever VAULT_SYNC_TEST_STORAGE says: `server -dev` runs on its `-dev-db` file.
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import type { AkvEmulator } from '../../src/akv-emulator/index.js'

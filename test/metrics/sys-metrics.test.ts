@@ -82,7 +82,7 @@ t.test('PG-7: replicas: own process metrics each, cluster-wide gauges from the w
   const a = await startTestServer(t, { ...TELEMETRY, VAULT_SYNC_WORKER: 'on', VAULT_SYNC_ALLOW_LOOPBACK_DESTINATIONS: 'true' })
   const config = loadConfig(
     { dbPath: a.dbPath, listenAddress: '127.0.0.1:0', sealKeyFile: join(a.dir, 'seal.key') },
-    { VAULT_SYNC_LOG_LEVEL: 'silent', VAULT_SYNC_WORKER: 'off', ...TELEMETRY }
+    { VAULT_SYNC_LOG_LEVEL: 'silent', VAULT_SYNC_WORKER: 'off', ...a.storageEnv, ...TELEMETRY }
   )
   const b = await startServer({ config, dev: { rootTokenId: ROOT_TOKEN } })
   t.teardown(b.close)

@@ -1,17 +1,18 @@
 // Issue 19: a backup taken (by `vault-sync operator backup`, another process) while writes run
 // restores into a server that serves every secret written before the backup started; the seal
-// key is kept apart from it and a wrong key does not open the restored database.
+// key is kept apart from it and a wrong key does not open the restored database. SQLite only
+// (`SQLITE_FILE`): the backup is of the SQLite file (PostgreSQL is backed up with its own tools).
 import t from 'tap'
 import { randomBytes } from 'node:crypto'
 import { copyFileSync, existsSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config.js'
 import { startServer } from '../../src/server.js'
-import { ROOT_TOKEN, startTestServer, tempDir, vault } from '../helper.js'
+import { ROOT_TOKEN, SQLITE_FILE, startTestServer, tempDir, vault } from '../helper.js'
 import { exitOf, run } from '../cli-process.js'
 
 t.test('online backup during writes, restore, every earlier secret served', async (t) => {
-  const server = await startTestServer(t)
+  const server = await startTestServer(t, SQLITE_FILE) // SQLite only: `operator backup` copies the SQLite file
   const written: number[] = []
   let stop = false
   const writer = (async () => {
@@ -64,7 +65,7 @@ t.test('online backup during writes, restore, every earlier secret served', asyn
 })
 
 t.test('operator backup refuses an existing output and a missing key', async (t) => {
-  const server = await startTestServer(t)
+  const server = await startTestServer(t, SQLITE_FILE) // SQLite only: `operator backup` copies the SQLite file
   const dir = tempDir(t)
   const env = { VAULT_SYNC_DB_PATH: server.dbPath, VAULT_SYNC_SEAL_KEY_FILE: join(server.dir, 'seal.key') }
   const first = run(['operator', 'backup', `-out=${join(dir, 'b.db')}`], env)

@@ -12,7 +12,7 @@ import { startServer } from '../../src/server.js'
 import { targetDigest } from '../../src/sync/plan.js'
 import { buildSecretTags } from '../../src/sync/tags.js'
 import { encodeSecretPathValue } from '../../src/sync/value-encoding.js'
-import { startTestServer, vault } from '../helper.js'
+import { SQLITE_FILE, startTestServer, vault } from '../helper.js'
 import { startSyncTestbed } from '../sync-testbed.js'
 
 const GUESSABLE = 'guessable-token-id'
@@ -21,7 +21,7 @@ const fileText = (dbPath: string): string =>
   [dbPath, `${dbPath}-wal`].filter(existsSync).map((p) => readFileSync(p).toString('latin1')).join('')
 
 t.test('a token id is stored as a keyed hash, and old SHA-256 rows are migrated', async (t) => {
-  const server = await startTestServer(t)
+  const server = await startTestServer(t, SQLITE_FILE) // SQLite only: it reads and rewrites the database file
   const created = await vault(server.app, 'POST', '/v1/auth/token/create', { body: { id: GUESSABLE, policies: ['default'] } })
   t.equal(created.statusCode, 200)
   const db = new Database(server.dbPath)
@@ -48,7 +48,7 @@ t.test('a token id is stored as a keyed hash, and old SHA-256 rows are migrated'
 })
 
 t.test('an association target digest is keyed: the synced value cannot be confirmed offline', async (t) => {
-  const tb = await startSyncTestbed(t)
+  const tb = await startSyncTestbed(t, { env: SQLITE_FILE }) // SQLite only: it reads the database file
   await tb.destination('d1')
   const data = { password: 'guessable-value' }
   await tb.put('app', data)

@@ -4,6 +4,7 @@
 // client secret, wrong-typed and malformed writes that carry the values), with the server as a
 // child process logging at `trace`; then the database, its WAL, the server log and the audit
 // log are searched for every planted value, while running and after a clean stop.
+// SQLite only, whatever VAULT_SYNC_TEST_STORAGE says: `server -dev` runs on its `-dev-db` file.
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'

@@ -2,6 +2,7 @@
 // replicas, take-over after a replica goes silent.
 import t from 'tap'
 import pg from 'pg'
+import { LeaseKeeper } from '../../../db/pg/lease-keeper.js'
 import { createPool, PG_TYPES, rowsOf, withTransaction, type PgConnectionSettings } from '../../../db/pg/connection.js'
 import { acquireLease, assertFence, fairShare, heartbeat, leaseHolder, LeaseLostError, readLeases, releaseLease, renewLease } from '../../../db/pg/leases.js'
 import { migratePostgres, migrateWith } from '../../../db/pg/migrate.js'
@@ -91,6 +92,24 @@ if (db !== undefined) {
     t.same(rest.map((k) => k.keeper.heldNames().filter((n) => n !== 'maintenance').length).sort(), [VAULTS.length >> 1, (VAULTS.length + 1) >> 1])
     for (const r of await readLeases(rowsOf(c), victimLeases)) t.equal(r.epoch, epochs.get(r.name)! + 1, `${r.name}: a new epoch after the take-over`)
     t.same(victim.events.filter((e) => e.endsWith(' closing')).sort(), victimLeases.map((n) => `lost ${n} closing`).sort(), 'the silent one stopped its work')
+  })
+
+  t.test('a nudge takes a newly wanted vault lease at once, not on the next period', async (t) => {
+    const url = await db.another()
+    await migratePostgres({ connectionUrl: url, maxParallel: 1, replica: 'test' })
+    const wanted: string[] = []
+    const { log } = capturingLog()
+    // A period far beyond the wait below: only the nudge can take the lease in time.
+    const keeper = new LeaseKeeper({ settings: { connectionUrl: url, maxParallel: 1, replica: 'n1' }, replica: 'n1', ttlMs: 300_000, renewEveryMs: 100_000, balanced: async () => [...wanted], log })
+    keeper.nudge() // before start: nothing happens
+    await keeper.start()
+    t.teardown(async () => { await keeper.close() })
+    t.same(keeper.heldNames(), [], 'nothing wanted yet')
+    wanted.push('vault:new.example')
+    keeper.nudge()
+    keeper.nudge() // during the nudged tick: one more tick right after it, no overlap
+    await waitFor(() => keeper.fence('vault:new.example') !== undefined, 'the nudged tick', 10_000)
+    t.same(keeper.heldNames(), ['vault:new.example'])
   })
 }
 

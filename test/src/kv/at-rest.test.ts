@@ -3,11 +3,11 @@
 import t from 'tap'
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
-import { startTestServer } from '../../helper.js'
+import { SQLITE_FILE, startTestServer } from '../../helper.js'
 import { kvClient } from '../../routes/kv/kv-test-client.js'
 
 t.test('a distinctive value is absent from the database file and its WAL', async (t) => {
-  const server = await startTestServer(t)
+  const server = await startTestServer(t, SQLITE_FILE) // SQLite only: it greps the database file and its WAL
   const kv = kvClient(server.app)
   const value = `canary-value-${randomBytes(12).toString('hex')}`
   const custom = `canary-custom-${randomBytes(12).toString('hex')}`

@@ -1,7 +1,9 @@
 // The maintained view of a destination's associations (issue 16): GET/set/remove answer the
 // same bytes as the map rebuilt from the rows and serialised through the response schema, after
 // changes made by the API, by another connection (a worker in another process), deletions,
-// unmounts, sub-keys, duplicate keys and code-point ordering.
+// unmounts, sub-keys, duplicate keys and code-point ordering. SQLite only (`SQLITE_FILE`): the
+// reference is rebuilt from the SQLite file through the SQLite repositories, and "another
+// connection" writes that file (on PostgreSQL, test/routes/sys covers the same views).
 import t, { type Test } from 'tap'
 import Database from 'better-sqlite3'
 import Fastify from 'fastify'
@@ -9,7 +11,7 @@ import { createAssociationsRepo, type TargetRow } from '../../../db/associations
 import { associationEntries, compareCodePoints } from '../../../src/sync/association-view.js'
 import { AssociationListSchema, DestinationAssociationsSchema, envelope } from '../../../src/sync/sync-schemas.js'
 import type { AssociationEntry } from '../../../src/sync/sync-types.js'
-import { startTestServer, vault, type TestServer } from '../../helper.js'
+import { SQLITE_FILE, startTestServer, vault, type TestServer } from '../../helper.js'
 import { createAzureDestination, json, putSecret } from '../../sync-fixtures.js'
 
 const D = '/v1/sys/sync/destinations/azure-kv'
@@ -47,7 +49,7 @@ async function sameBytes (t: Test, s: TestServer, dest: string, what: string): P
 }
 
 t.test('GET, set and remove answer the bytes of the rebuilt map through every kind of change', async (t) => {
-  const s = await startTestServer(t)
+  const s = await startTestServer(t, SQLITE_FILE)
   await createAzureDestination(s.app, 'd1')
   await createAzureDestination(s.app, 'keys', { granularity: 'secret-key' })
   for (const p of ['b', 'a', 'a/x', 'z\u{1F600}', 'z\uFFFD', 'q"uote', 'x/y/z']) await putSecret(s.app, 'secret', p, { x: '1', w: '2' })
@@ -100,7 +102,7 @@ t.test('GET, set and remove answer the bytes of the rebuilt map through every ki
 })
 
 t.test('hundreds of associations set in shuffled order (the view splits its chunks) keep the rebuilt order and bytes', async (t) => {
-  const s = await startTestServer(t)
+  const s = await startTestServer(t, SQLITE_FILE)
   await createAzureDestination(s.app, 'big')
   const names = Array.from({ length: 300 }, (_, i) => `p${(i * 7919) % 300}`)
   for (const p of names) await putSecret(s.app, 'secret', p, { v: '1' })
@@ -115,7 +117,7 @@ t.test('hundreds of associations set in shuffled order (the view splits its chun
 })
 
 t.test('setMany stores several associations in one transaction, all or none', async (t) => {
-  const s = await startTestServer(t)
+  const s = await startTestServer(t, SQLITE_FILE)
   await createAzureDestination(s.app, 'd1')
   for (const p of ['a', 'b']) await putSecret(s.app, 'secret', p, { v: '1' })
   const service = s.services.associationService
@@ -153,7 +155,7 @@ async function globalReference (s: TestServer, requestId: string): Promise<strin
 }
 
 t.test('LIST sys/sync/associations answers the bytes of the rebuilt list after every kind of change', async (t) => {
-  const s = await startTestServer(t)
+  const s = await startTestServer(t, SQLITE_FILE)
   const listAll = async () => await vault(s.app, 'GET', '/v1/sys/sync/associations/?list=true')
   t.equal((await listAll()).statusCode, 404, 'nothing associated: 404')
   await createAzureDestination(s.app, 'd1')
