@@ -24,10 +24,41 @@ export interface Sql {
   run: (st: Statement, values?: unknown[]) => Promise<number>
 }
 
-/** The runner of `q` (the pool, or a transaction's client). */
+/**
+ * A text parameter holding U+0000, which PostgreSQL's `text` cannot store (SQLSTATE 22021 would
+ * reach the client as a 500). Carries `statusCode` 400, which the Vault HTTP plugin answers as
+ * `{"errors": [message]}`; the value itself is never named.
+ */
+export class NulInTextError extends Error {
+  readonly statusCode = 400
+  constructor () {
+    super('invalid input: a text value contains a NUL character (\\u0000)')
+    this.name = 'NulInTextError'
+  }
+}
+
+/** True when a string parameter of `values` holds U+0000. */
+function holdsNul (values: unknown[]): boolean {
+  for (const v of values) if (typeof v === 'string' && v.includes('\u0000')) return true
+  return false
+}
+
+/** A statement that only reads: no stored text can equal a value holding U+0000. */
+const READ_ONLY = /^\s*SELECT\b(?![\s\S]*\b(INSERT|UPDATE|DELETE)\b)/i
+
+/**
+ * The runner of `q` (the pool, or a transaction's client). A parameter holding U+0000 never
+ * reaches PostgreSQL: a read-only statement finds no row (no stored text holds it), any other
+ * statement raises `NulInTextError` (400) instead of PostgreSQL's 22021.
+ */
 export function sqlOn (q: pg.Pool | pg.ClientBase): Sql {
-  const exec = async (st: Statement, values: unknown[] = []): Promise<pg.QueryResult> =>
-    await q.query({ name: st.name, text: st.text, values })
+  const exec = async (st: Statement, values: unknown[] = []): Promise<pg.QueryResult> => {
+    if (holdsNul(values)) {
+      if (READ_ONLY.test(st.text)) return { rows: [], rowCount: 0, command: 'SELECT', oid: 0, fields: [] }
+      throw new NulInTextError()
+    }
+    return await q.query({ name: st.name, text: st.text, values })
+  }
   return {
     all: async <R>(st: Statement, values?: unknown[]) => (await exec(st, values)).rows as R[],
     one: async <R>(st: Statement, values?: unknown[]) => (await exec(st, values)).rows[0] as R | undefined,

@@ -84,3 +84,17 @@ contract(t, engines, 'meta: bytes in, bytes out; strings stored as UTF-8', async
   await repos.meta.set('flag', '2')
   t.strictSame(await repos.meta.get('flag'), Buffer.from('2'))
 })
+
+contract(t, engines, 'a NUL character in a text value: reads find no row on both engines; PostgreSQL refuses to store it with a 400', async (t, { engine, repos }) => {
+  await repos.tokens.insert(token('plain'))
+  t.equal(await repos.tokens.byAccessor('pl\u0000ain'), undefined, 'no stored accessor holds it')
+  t.equal(await repos.tokens.byHash('h-\u0000'), undefined)
+  const write = repos.policies.upsert({ name: 'nul\u0000name', raw: '', rules: '[]' })
+  if (engine === 'postgresql') {
+    await t.rejects(write, { name: 'NulInTextError', statusCode: 400 }, 'a 400, not PostgreSQL\'s 22021 as a 500')
+    t.strictSame(await repos.policies.names(), [], 'nothing stored')
+  } else {
+    await write
+    t.strictSame(await repos.policies.names(), ['nul\u0000name'], 'SQLite stores any text')
+  }
+})
