@@ -19,7 +19,7 @@ import { migratePostgres } from '../db/pg/migrate.js'
 import { openPgStore } from '../db/store/pg/pg-store.js'
 import type { Store } from '../db/store/repositories.js'
 import { createSqliteStore } from '../db/store/sqlite-store.js'
-import { startThrowawayPostgres } from '../test/pg/throwaway-postgres.js'
+import { startThrowawayPostgres } from '../src/demo/throwaway-postgres.js'
 
 const QUICK = process.argv.includes('--quick')
 const KEYS = 1000

@@ -12,7 +12,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import { PG_BIN, PG_INSTALL_LINE, postgresInstalled, startThrowawayPostgres, type ThrowawayPostgres } from '../../test/pg/throwaway-postgres.js'
+import { PG_BIN, PG_INSTALL_LINE, postgresInstalled, startThrowawayPostgres, type ThrowawayPostgres } from '../../src/demo/throwaway-postgres.js'
 import { startServerProcess, type ServerProcess } from './server-process.js'
 
 /** The PostgreSQL binaries are absent: the PostgreSQL columns cannot be measured. */

@@ -44,13 +44,20 @@ export async function releaseLease (q: PgTx, fence: Fence): Promise<void> {
     [fence.name, fence.holder, fence.epoch])
 }
 
-/** `assertFence`'s statement ($1 name, $2 holder, $3 epoch): a row when the fence holds; share-locks it. */
+/**
+ * `assertFence`'s statement ($1 name, $2 holder, $3 epoch): a row when the fence holds; locks it
+ * FOR KEY SHARE. `epoch` is a key column (unique index `leases_name_epoch`), so a take-over's
+ * epoch change waits for the lock, while the holder's renewals (`expires_at` only) pass it:
+ * FOR SHARE would make renewals wait behind every settle in flight, and a stream of overlapping
+ * settles can starve them until the lease of a live holder expires.
+ */
 export const FENCE_SQL = `SELECT 1 FROM leases WHERE name = $1 AND holder = $2 AND epoch = $3
-    AND expires_at > clock_timestamp() FOR SHARE`
+    AND expires_at > clock_timestamp() FOR KEY SHARE`
 
 /**
  * Inside a settle's transaction: checks that `fence` still holds its lease and keeps the lease
- * row share-locked until the transaction ends, so no one can take the lease in between.
+ * row key-share-locked until the transaction ends, so no one can take the lease in between (a
+ * take-over changes the key column `epoch`).
  * @throws LeaseLostError when the lease expired, was released or was taken by someone else.
  */
 export async function assertFence (tx: PgTx, fence: Fence): Promise<void> {

@@ -291,5 +291,16 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   `
   },
   // PostgreSQL only (issue 18): change notifications for the replicas' read caches.
-  CHANGE_NOTIFY_MIGRATION
+  CHANGE_NOTIFY_MIGRATION,
+  {
+    // Issue 18 (failover test): makes `epoch` a key column, so a settle's fence check can lock
+    // its lease row FOR KEY SHARE (leases.ts `FENCE_SQL`). A take-over (epoch + 1) then takes
+    // the row's FOR UPDATE lock and waits for the settles in flight, while the holder's renewal
+    // (expires_at only) no longer waits for them: under FOR SHARE, a stream of overlapping
+    // settles starved the renewals for seconds and the lease of a busy, live replica expired.
+    name: 'lease-epoch-key',
+    sql: `
+  CREATE UNIQUE INDEX leases_name_epoch ON leases (name, epoch);
+  `
+  }
 ]

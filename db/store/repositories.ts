@@ -155,7 +155,7 @@ export interface OutboxRepository extends Async<Omit<OutboxRepo, 'markDirty' | '
 
 /**
  * Fencing of the worker's settles (issue 18). `settle` runs first in a settling unit: it
- * checks that `fence` still holds its lease and, on PostgreSQL, share-locks the lease row until
+ * checks that `fence` still holds its lease and, on PostgreSQL, key-share-locks the lease row until
  * the unit ends (`db/pg/leases.ts` `assertFence`: nobody takes the lease before the settle
  * commits), then records on association `associationId` (when given and the fence is a real
  * lease) the lease name and epoch it was settled under (`associations.settled_lease`,

@@ -11,8 +11,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { DevInfo } from '../dev-akv.js'
 
-/** The launcher, relative to this file in `src/demo/` or `dist/src/demo/`. */
-function binPath (): string {
+/** The launcher `bin/vault-sync`, found relative to this file in `src/demo/` or `dist/src/demo/`. */
+export function binPath (): string {
   const here = fileURLToPath(import.meta.url)
   const up = here.includes(`${join('dist', 'src', 'demo')}`) ? '../../../bin/vault-sync' : '../../bin/vault-sync'
   return fileURLToPath(new URL(up, import.meta.url))

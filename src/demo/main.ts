@@ -7,25 +7,19 @@
  * 1 when one did not (the failing step and the server's output are printed); 2 on a usage error.
  *
  * Flags: `--show-secrets` (print token, client secret and secret values in clear),
- * `--timeout=SECONDS` (bound on each wait for a sync status, default 20), `--no-color`.
+ * `--timeout=SECONDS` (bound on each wait for a sync status, default 20), `--no-color`,
+ * `--replicas=N` (2 to 9: N replicas on a local PostgreSQL instead, with a failover;
+ * `replicas-demo.ts`).
  */
 import { parseArgs } from 'node:util'
 import { createAzureView } from './azure-view.js'
 import { startDevProcess, type DevProcess } from './dev-process.js'
-import { DemoFailure, Report, expect, fmtMs, type Output } from './report.js'
+import { runReplicasDemo } from './replicas-demo.js'
+import { DemoFailure, Report, expect, fmtMs, type DemoOptions } from './report.js'
 import { createVaultApi } from './vault-api.js'
 import { KEY_FLOW_STEPS, PATH_FLOW_STEPS, secretKeyFlow, secretPathFlow } from './workflow.js'
 
-/** Demo options (the flags, parsed). */
-export interface DemoOptions {
-  showSecrets?: boolean
-  /** Bound on each wait for a sync status, ms (default 20,000). */
-  timeoutMs?: number
-  color?: boolean
-  out?: Output
-  /** Extra environment for the dev server process. */
-  serverEnv?: Record<string, string>
-}
+export type { DemoOptions } from './report.js'
 
 /** Steps outside the two workflows: start the server, delete the destinations, stop the server. */
 const OWN_STEPS = 3
@@ -98,9 +92,15 @@ export async function runDemo (opts: DemoOptions = {}): Promise<number> {
 export async function main (argv: string[]): Promise<void> {
   let values
   try {
-    ({ values } = parseArgs({ args: argv, options: { 'show-secrets': { type: 'boolean' }, timeout: { type: 'string' }, 'no-color': { type: 'boolean' } }, strict: true }))
+    ({ values } = parseArgs({ args: argv, options: { 'show-secrets': { type: 'boolean' }, timeout: { type: 'string' }, 'no-color': { type: 'boolean' }, replicas: { type: 'string' } }, strict: true }))
   } catch (err) {
-    process.stderr.write(`demo: ${(err as Error).message}\nusage: npm run demo -- [--show-secrets] [--timeout=SECONDS] [--no-color]\n`)
+    process.stderr.write(`demo: ${(err as Error).message}\nusage: npm run demo -- [--show-secrets] [--timeout=SECONDS] [--no-color] [--replicas=N]\n`)
+    process.exitCode = 2
+    return
+  }
+  const replicas = values.replicas === undefined ? undefined : Number(values.replicas)
+  if (replicas !== undefined && (!Number.isInteger(replicas) || replicas < 2 || replicas > 9)) {
+    process.stderr.write('demo: --replicas must be a whole number from 2 to 9\n')
     process.exitCode = 2
     return
   }
@@ -111,5 +111,6 @@ export async function main (argv: string[]): Promise<void> {
     return
   }
   const color = values['no-color'] !== true && process.stdout.isTTY && process.env.NO_COLOR === undefined
-  process.exitCode = await runDemo({ showSecrets: values['show-secrets'] === true, timeoutMs: timeout * 1000, color })
+  const opts: DemoOptions = { showSecrets: values['show-secrets'] === true, timeoutMs: timeout * 1000, color }
+  process.exitCode = replicas === undefined ? await runDemo(opts) : await runReplicasDemo(replicas, opts)
 }

@@ -21,6 +21,17 @@ export const MASK = '*****'
 /** Where the demo writes; defaults to stdout. */
 export interface Output { write: (s: string) => unknown }
 
+/** Demo options (the flags, parsed), for both demos. */
+export interface DemoOptions {
+  showSecrets?: boolean
+  /** Bound on each wait for a sync status, ms (default 20,000). */
+  timeoutMs?: number
+  color?: boolean
+  out?: Output
+  /** Extra environment for the server processes. */
+  serverEnv?: Record<string, string>
+}
+
 interface StepRecord { title: string, ms: number, ok: boolean }
 
 /** Milliseconds as `12 ms` or `1.23 s`. */

@@ -207,7 +207,16 @@ export function createSyncWorker ({ services, settings, log, observer }: WorkerD
   /** Claims up to `slots` due rows of `scope` and starts them (or gives them back, or puts them back). */
   async function claimDue (at: number, slots: number, scope: ClaimScope | undefined): Promise<void> {
     for (const row of await store.repos.outbox.claim(at, slots, at + settings.leaseMs, scope)) {
-      if (inFlight.has(row.association_id)) continue
+      const earlier = inFlight.get(row.association_id)
+      if (earlier !== undefined) {
+        // Claimed again while its attempt ends (settled and re-queued by a newer change, not yet
+        // forgotten here): skipping it would leave it leased, run by no one, for `leaseMs`.
+        // Its lease is freed once that attempt is done, for the next tick to claim.
+        void earlier.done.then(async () => { await store.repos.outbox.retry(row.association_id, -1, at, row.attempts, row.first_failure_at) })
+          .catch((err) => { log.warn({ err, association: row.association_id }, 'sync: could not free a row claimed twice (its lease expires on its own)') })
+          .finally(() => { schedule(0) })
+        continue
+      }
       const fence = ownership.fenceOf(row)
       if (fence === undefined) { // its vault was lost since the claim: give the row back to the new owner at once
         store.repos.outbox.retry(row.association_id, -1, at, 0, null).catch((err) => { log.warn({ err, association: row.association_id }, 'sync: could not give a row back') })

@@ -7,7 +7,7 @@
 import { rmSync, writeFileSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
-import { PG_SUPERUSER, startThrowawayPostgres } from './throwaway-postgres.js'
+import { PG_SUPERUSER, startThrowawayPostgres } from '../../src/demo/throwaway-postgres.js'
 
 const IDLE_MS = 20_000
 const dir = process.argv[2]

@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { Test } from 'tap'
 import pg from 'pg'
-import { PG_BIN, PG_INSTALL_LINE, PG_SUPERUSER, postgresInstalled, startThrowawayPostgres, type ThrowawayPostgres } from './throwaway-postgres.js'
+import { PG_BIN, PG_INSTALL_LINE, PG_SUPERUSER, postgresInstalled, startThrowawayPostgres, type ThrowawayPostgres } from '../../src/demo/throwaway-postgres.js'
 
 const SHARED_DIR = join(tmpdir(), `vault-sync-test-pg-${process.getuid?.() ?? 0}`)
 const KEEPER = join(import.meta.dirname, 'shared-postgres-keeper.ts')

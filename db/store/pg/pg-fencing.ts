@@ -1,7 +1,7 @@
 /**
  * Fencing of the worker's settles on PostgreSQL (`FencingRepository`, issue 18): the lease
  * check of `db/pg/leases.ts` (`FENCE_SQL`: the fence's lease row, live, with its epoch, locked
- * FOR SHARE until the unit ends) as a prepared statement on the unit's connection, then the
+ * FOR KEY SHARE until the unit ends) as a prepared statement on the unit's connection, then the
  * lease and epoch recorded on the settled association.
  */
 import { FENCE_SQL, LeaseLostError } from '../../pg/leases.js'

@@ -50,7 +50,7 @@ if (db !== undefined) {
     t.equal(await leaseHolder(q, 'maintenance'), undefined, 'released')
   })
 
-  t.test('a settle in progress keeps its lease: nobody takes it before the settle commits', async (t) => {
+  t.test('a settle in progress keeps its lease: nobody takes it before the settle commits; its holder renews meanwhile', async (t) => {
     const pool = createPool(settings('settler'), capturingLog().log)
     const other = createPool(settings('other'), capturingLog().log)
     t.teardown(async () => { await pool.end(); await other.end() })
@@ -66,6 +66,9 @@ if (db !== undefined) {
       await tx.query('SELECT 1')
     })
     await isFenced
+    // The holder's own renewal does not wait for the settle (lock_timeout is 300 ms here): under
+    // a stream of settles, waiting renewals let the lease of a live holder expire.
+    t.equal(await renewLease(rowsOf(other), f!, 1500), true, 'the holder renews while the settle runs')
     await new Promise((resolve) => setTimeout(resolve, 1600)) // the lease expires meanwhile
     await t.rejects(acquireLease(rowsOf(other), 'vault:settle', 'other', 60_000), { code: '55P03' }, 'the take-over waits for the settle')
     commit()

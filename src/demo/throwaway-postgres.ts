@@ -1,7 +1,8 @@
 /**
- * A throwaway PostgreSQL 15 for tests (round2.md R2-7): `initdb` in a temporary folder, the
+ * A throwaway PostgreSQL 15 for the `--replicas=N` demo, the tests (round2.md R2-7, through
+ * `test/pg/shared-postgres.ts`) and the benchmarks: `initdb` in a temporary folder, the
  * server on a free loopback port with its unix socket in that folder, trust authentication,
- * durability off (fsync, synchronous_commit, full_page_writes: test data only). Binaries come
+ * durability off (fsync, synchronous_commit, full_page_writes: throwaway data only). Binaries come
  * from Debian's `postgresql-15` package. initdb and postgres refuse to run as root, so as root
  * (CI) they run as the `postgres` user through `setpriv`, in a folder that user owns.
  */
