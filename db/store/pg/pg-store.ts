@@ -72,9 +72,19 @@ export function pgRepositories (q: pg.Pool | pg.ClientBase): Repositories {
   }
 }
 
+/** SQLSTATEs after which PostgreSQL rolled the whole transaction back and running it again is the documented remedy: deadlock_detected, serialization_failure. */
+const RETRYABLE = new Set(['40P01', '40001'])
+/** Attempts of one unit of work (the first and up to three re-runs after a deadlock). */
+const UNIT_ATTEMPTS = 4
+
 /**
  * The `Store` over `pool` (a migrated database: `db/pg/migrate.ts`). `close()` ends the pool
- * once its clients are released.
+ * once its clients are released. A top-level unit that PostgreSQL aborts with a deadlock
+ * (40P01) or a serialization failure (40001) is run again from the start, up to `UNIT_ATTEMPTS`
+ * times, after 5-25 ms (PostgreSQL docs, "Serialization Failure Handling": retry the complete
+ * transaction). This is safe because a unit does no network I/O and its effects outside the
+ * database (cache invalidations, wake-ups) repeat harmlessly; two KV writes locking the
+ * `associations` rows of one secret in different orders would otherwise answer a 500.
  */
 export function createPgStore (pool: pg.Pool): Store {
   return {
@@ -83,10 +93,17 @@ export function createPgStore (pool: pg.Pool): Store {
     transaction: async (work) => {
       const outer = currentUnit()
       if (outer !== undefined) return await outer.nested(work)
-      return await withClientTransaction(pool, async (client) => {
-        const unit = pgUnit(client)
-        return await inUnitScope(unit, async () => await work(unit.repos))
-      })
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await withClientTransaction(pool, async (client) => {
+            const unit = pgUnit(client)
+            return await inUnitScope(unit, async () => await work(unit.repos))
+          })
+        } catch (err) {
+          if (attempt >= UNIT_ATTEMPTS || !RETRYABLE.has((err as { code?: string })?.code ?? '')) throw err
+          await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20))
+        }
+      }
     },
     close: async () => { await pool.end() }
   }

@@ -55,3 +55,34 @@ if (db !== undefined) {
     t.equal(await writeNextVersion(store, 'kv_1', 'k', Buffer.from('ok')), 1, 'the pool still serves, no lock left behind')
   })
 }
+
+if (db !== undefined) {
+  t.test('two units locking two rows in opposite orders (a deadlock): both commit, the loser run again', async (t) => {
+    const url = await db!.another()
+    await migratePostgres(pgSettings(url))
+    const stores = ['d1', 'd2'].map((r) => openPgStore(pgSettings(url, r, 3), capturingLog().log))
+    t.teardown(async () => { for (const s of stores) await s.close() })
+    const token = (accessor: string) => ({
+      accessor, id_hash: `h-${accessor}`, policies: '["default"]', path: 'auth/token/create', display_name: 'token', meta: null,
+      num_uses: 10, creation_time: 1_700_000_000, creation_ttl: 0, explicit_max_ttl: 0, expire_time_ms: null,
+      renewable: 0, orphan: 1, parent_accessor: null, period: 0, last_renewal_ms: null
+    })
+    await stores[0].repos.tokens.insert(token('a'))
+    await stores[0].repos.tokens.insert(token('b'))
+    // Each unit's first lock is taken before either asks for its second (first attempts only).
+    let arrived = 0
+    let release!: () => void
+    const both = new Promise<void>((resolve) => { release = resolve })
+    const unit = async (store: Store, first: string, second: string): Promise<void> => {
+      let attempts = 0
+      await store.transaction(async (r) => {
+        await r.tokens.useOnce(first)
+        if (++attempts === 1) { if (++arrived === 2) release(); await both }
+        await r.tokens.useOnce(second)
+      })
+    }
+    await Promise.all([unit(stores[0], 'a', 'b'), unit(stores[1], 'b', 'a')])
+    t.equal((await stores[0].repos.tokens.byAccessor('a'))?.num_uses, 8, 'a used once by each unit, no more')
+    t.equal((await stores[0].repos.tokens.byAccessor('b'))?.num_uses, 8, 'b used once by each unit, no more')
+  })
+}
