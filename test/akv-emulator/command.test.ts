@@ -11,6 +11,7 @@ import { promisify } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseListenAddress, runAkvEmulatorCommand, startAkvEmulator, type AkvEmulator, type AkvEmulatorInfo } from '../../src/akv-emulator/index.js'
 import { pino } from 'pino'
+import { TS_LOADER } from '../ts-loader.js'
 
 const run = promisify(execFile)
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
@@ -31,7 +32,7 @@ t.test('child process: info file, a script that uses only it, clean SIGTERM', as
   t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
   const infoFile = join(dir, 'akv.json')
   const stateDir = join(dir, 'state')
-  const child = spawn(process.execPath, ['--import', '@tapjs/typescript/import', fixture('run-command.ts'),
+  const child = spawn(process.execPath, [...TS_LOADER, fixture('run-command.ts'),
     JSON.stringify({ listenAddress: '127.0.0.1:0', infoFile, stateDir, vaults: '1' })],
   { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''

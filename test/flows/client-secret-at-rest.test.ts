@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { tempDir } from '../helper.js'
 import { goRequest } from '../go-vault-client.js'
+import { TS_LOADER } from '../ts-loader.js'
 
 const SECRET = 'Zq8~client-secret-that-must-not-leak-7c1d'
 const ROTATED = 'Zq8~rotated-secret-that-must-not-leak-91ab'
@@ -18,10 +19,8 @@ t.test('client_secret is absent from the database file, its WAL and the logs', a
   const dir = tempDir(t)
   const dbPath = join(dir, 'dev.db')
   const infoFile = join(dir, 'info.json')
-  // The TypeScript loader tap runs us with, so the child runs the same sources.
-  const loader = process.execArgv.filter((a) => a.includes('@tapjs/typescript'))
   const argv = ['server', '-dev', `-dev-db=${dbPath}`, '-dev-listen-address=127.0.0.1:0', '-dev-root-token-id=grep-root', `-dev-info-file=${infoFile}`]
-  const child = spawn(process.execPath, [...loader, '--input-type=module', '-e', `import(${JSON.stringify(CLI)}).then((m) => m.main(${JSON.stringify(argv)}))`], {
+  const child = spawn(process.execPath, [...TS_LOADER, '--input-type=module', '-e', `import(${JSON.stringify(CLI)}).then((m) => m.main(${JSON.stringify(argv)}))`], {
     env: { ...process.env, VAULT_SYNC_LOG_LEVEL: 'trace', VAULT_SYNC_LOG_REQUESTS_LEVEL: 'info', VAULT_SYNC_WORKER: 'off' },
     stdio: ['ignore', 'pipe', 'pipe']
   })

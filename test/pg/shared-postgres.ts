@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto'
 import type { Test } from 'tap'
 import pg from 'pg'
 import { PG_BIN, PG_INSTALL_LINE, PG_SUPERUSER, postgresInstalled, startThrowawayPostgres, type ThrowawayPostgres } from '../../src/demo/throwaway-postgres.js'
+import { TS_LOADER } from '../ts-loader.js'
 
 const SHARED_DIR = join(tmpdir(), `vault-sync-test-pg-${process.getuid?.() ?? 0}`)
 const KEEPER = join(import.meta.dirname, 'shared-postgres-keeper.ts')
@@ -52,9 +53,8 @@ async function sharedPort (): Promise<number> {
     let created = false
     try { mkdirSync(SHARED_DIR, { mode: 0o755 }); created = true } catch {}
     if (created) {
-      // Only the TypeScript loader of tap's flags: the keeper is no test process.
-      const loader = process.execArgv.filter((a) => a.includes('typescript'))
-      spawn(process.execPath, [...loader, KEEPER, SHARED_DIR], { detached: true, stdio: 'ignore' }).unref()
+      // Only the TypeScript loader, not tap's other flags: the keeper is no test process.
+      spawn(process.execPath, [...TS_LOADER, KEEPER, SHARED_DIR], { detached: true, stdio: 'ignore' }).unref()
     }
     const info = join(SHARED_DIR, 'info.json')
     if (existsSync(info)) {
