@@ -256,20 +256,22 @@ t.test('the operator page drives secrets sync end to end', async (t) => {
     t.equal(await patch(false), 200, 'sync enabled again')
   })
 
+  /**
+   * Script setting the page's `document.visibilityState` and firing `visibilitychange`. A string,
+   * not a function: tsx (esbuild, keepNames) wraps named functions in the test's own `__name`
+   * helper, which the page does not have.
+   */
+  const pageVisibility = (state: 'hidden' | 'visible'): string =>
+    `Object.defineProperty(document, 'visibilityState', { configurable: true, get () { return '${state}' } }); document.dispatchEvent(new Event('visibilitychange'))`
+
   await t.test('polling pauses while the page is hidden', async (t) => {
     const statusReads = (): number => log.requests.filter((u) => u.endsWith('/v1/sys/sync-ext/status')).length
     await page.getByTestId('destination-row').first().waitFor(WAIT)
-    await page.evaluate(() => {
-      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' })
-      document.dispatchEvent(new Event('visibilitychange'))
-    })
+    await page.evaluate(pageVisibility('hidden'))
     const before = statusReads()
     await page.waitForTimeout(6_000)
     t.equal(statusReads(), before, 'no status read while hidden (the interval is 5 s)')
-    await page.evaluate(() => {
-      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' })
-      document.dispatchEvent(new Event('visibilitychange'))
-    })
+    await page.evaluate(pageVisibility('visible'))
     await page.waitForRequest((r) => r.url().endsWith('/v1/sys/sync-ext/status'), WAIT)
     t.pass('shown again, it reads at once')
   })
