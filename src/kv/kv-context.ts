@@ -10,6 +10,7 @@ import { kvRepoScope } from '../../db/kv-repo.js'
 import type { Store } from '../../db/store/repositories.js'
 import type { Sealer } from '../crypto/seal.js'
 import type { KvChange, KvChangeHook } from './kv-events.js'
+import { createKeyTurns } from './key-turns.js'
 import { createKvStore, type KvStore } from './kv-store.js'
 import { createMicroClock, type MicroClock } from './kv-time.js'
 
@@ -47,7 +48,7 @@ export function createKvContext ({ store: storage, changes, sealer, hooks, clock
   const raw = storage.repos.kv
   const repo = cacheAsyncRepoReads(raw, changes, ['config', 'metadata', 'versions', 'versionData'], ['pathsInRange', 'metadataForUpdate', 'keyState'], false, kvRepoScope)
   const store = createKvStore({ repo, raw, sealer })
-  const mutate = async <T>(change: KvChange, fn: (changed: () => void) => Promise<T>): Promise<T> =>
+  const run = async <T>(change: KvChange, fn: (changed: () => void) => Promise<T>): Promise<T> =>
     await storage.transaction(async (repos) => {
       let dirty = false
       const result = await fn(() => { dirty = true })
@@ -60,5 +61,12 @@ export function createKvContext ({ store: storage, changes, sealer, hooks, clock
       }
       return result
     })
+  // On PostgreSQL a key's mutations take turns in-process (`key-turns.ts`); SQLite's single
+  // writer already serialises every unit.
+  const turns = storage.engine === 'postgresql' ? createKeyTurns() : undefined
+  const mutate = turns === undefined
+    ? run
+    : async <T>(change: KvChange, fn: (changed: () => void) => Promise<T>): Promise<T> =>
+      await turns(`${change.accessor}\u0000${change.path}`, async () => await run(change, fn))
   return { store, now: clock ?? createMicroClock(), mutate, unit: async (fn) => await storage.transaction(async () => await fn()) }
 }
