@@ -35,8 +35,10 @@ const RATES = [1, 10, 50]
 const LATENCIES = [0, 20] as const
 const vaultOf = (latency: number): VaultName => latency === 0 ? 'lat0' : 'lat20'
 
-interface Sample { i: number, visibleMs: number, arrivalMs: number }
-interface RawSample { i: number, rttMs: number, visibleMs: number }
+/** `readMs`: the probe's read alone (from the later of t0 and the arrival to its return). */
+interface Sample { i: number, visibleMs: number, arrivalMs: number, readMs: number }
+/** `readMs`: the probe's read alone (from the arrival to its return). */
+interface RawSample { i: number, rttMs: number, visibleMs: number, readMs: number }
 type Summary = ReturnType<typeof latencySummary>
 
 async function roundTrips (n: number, op: (i: number) => Promise<unknown>): Promise<number[]> {
@@ -125,10 +127,11 @@ export async function benchPropagation (ctx: BenchContext, api: VaultHttp, tag =
     const arrivedAt = await Promise.race([arrival, new Promise<undefined>((resolve) => { timer = setTimeout(() => { resolve(undefined) }, 30_000) })])
     clearTimeout(timer)
     if (arrivedAt === undefined) { awaited.delete(key); failures.push(`${name}: not propagated after 30 s`); return undefined }
+    const readFrom = now()
     const got = await probes.get(l)!.getSecret(name)
-    const visibleMs = now() - t0
+    const end = now()
     if (got.value !== expected) { failures.push(`${name}: SDK read returned another value`); return undefined }
-    return { i, visibleMs, arrivalMs: arrivedAt - t0 }
+    return { i, visibleMs: end - t0, arrivalMs: arrivedAt - t0, readMs: end - readFrom }
   }
 
   /** One reference write: the child's `setSecret` round trip, and its call -> the probe's read of the value. */
@@ -137,17 +140,20 @@ export async function benchPropagation (ctx: BenchContext, api: VaultHttp, tag =
     const name = rawNameOf(l, i)
     const key = `${vault}/${name}`.toLowerCase()
     const arrival = new Promise<number>((resolve) => { awaited.set(key, { vault, name, expected: value, arrived: resolve }) })
+    // The probe reads from the arrival signal, as for a sync write: not after the child's IPC reply
+    // (until issue 17's sixth session it did, which added the reply's trip to every raw figure).
+    const read = arrival.then(async () => ({ got: await probes.get(l)!.getSecret(name), at: now() }))
     let w: { startAt: number, ms: number }
     try {
       w = await raws.get(l)!.write(name, value)
     } catch (err) {
+      read.catch(() => {}) // nothing waits for it any more
       awaited.delete(key); failures.push(`raw ${name}: ${(err as Error).message}`); return undefined
     }
-    await arrival // answered, so already logged: resolves at once
-    const got = await probes.get(l)!.getSecret(name)
-    const visibleMs = now() - w.startAt
+    const { got, at } = await read // answered, so already logged: the read has begun
+    const visibleMs = at - w.startAt
     if (got.value !== value) { failures.push(`raw ${name}: SDK read returned another value`); return undefined }
-    return { i, rttMs: w.ms, visibleMs }
+    return { i, rttMs: w.ms, visibleMs, readMs: at - await arrival }
   }
 
   interface Bucket { samples: Sample[], failures: string[], raw: RawSample[], rawFailures: string[] }
@@ -221,12 +227,15 @@ export async function benchPropagation (ctx: BenchContext, api: VaultHttp, tag =
     const rawInOrder = [...r.raw].sort((a, b) => a.i - b.i)
     figures[key] = {
       writes_per_s: r.rate, injected_latency_ms: r.latency, propagation_ms: visible, arrival_ms: arrival, failures: r.failures.length, failure_examples: r.failures.slice(0, 3),
+      probe_read_ms: latencySummary(r.samples.map((s) => s.readMs)), raw_probe_read_ms: latencySummary(r.raw.map((s) => s.readMs)),
       reference_set_secret_ms: ref, raw_propagation_ms: rawVisible, reference_failures: r.rawFailures.length, reference_failure_examples: r.rawFailures.slice(0, 3),
       samples_in_write_order: {
         propagation_ms: inOrder.map((x) => round(x.visibleMs, 1)),
         arrival_ms: inOrder.map((x) => round(x.arrivalMs, 1)),
+        probe_read_ms: inOrder.map((x) => round(x.readMs, 1)),
         reference_set_secret_ms: rawInOrder.map((x) => round(x.rttMs, 1)),
-        raw_propagation_ms: rawInOrder.map((x) => round(x.visibleMs, 1))
+        raw_propagation_ms: rawInOrder.map((x) => round(x.visibleMs, 1)),
+        raw_probe_read_ms: rawInOrder.map((x) => round(x.readMs, 1))
       }
     }
     rows.push([`${r.rate}/s @ ${r.latency} ms`, visible.n, visible.p50, visible.p95, visible.p99, arrival.p50, ref.p50, ratio[key], overRaw[key],
