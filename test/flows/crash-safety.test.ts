@@ -31,7 +31,8 @@ t.test('SIGKILL mid-burst, restart, converge', async (t) => {
     const child = spawn(process.execPath, [BIN, 'server', '-dev', `-dev-db=${join(dir, 'vs.db')}`, '-dev-listen-address=127.0.0.1:0',
       '-dev-root-token-id=root', `-dev-info-file=${info}`], { env, stdio: 'ignore' })
     children.push(child)
-    for (let i = 0; i < 400 && !existsSync(info); i++) await sleep(25)
+    // Up to 60 s (a loaded CI machine has taken more than 10 s to start a child), unless it exits.
+    for (let i = 0; i < 2400 && child.exitCode === null && !existsSync(info); i++) await sleep(25)
     return (JSON.parse(readFileSync(info, 'utf8')) as { address: string }).address
   }
   const call = async (addr: string, method: string, path: string, body?: unknown): Promise<Response> =>

@@ -45,7 +45,8 @@ t.test('planted secrets appear nowhere in clear: DB, WAL, server log, audit log'
   let exited = false
   child.on('exit', () => { exited = true })
   t.teardown(() => { if (!exited) child.kill('SIGKILL'); closeSync(log) })
-  for (let i = 0; i < 400 && !existsSync(info); i++) await sleep(25)
+  // Up to 60 s: a loaded CI machine has taken more than 10 s to start the child.
+  for (let i = 0; i < 2400 && child.exitCode === null && !existsSync(info); i++) await sleep(25)
   const addr = (JSON.parse(readFileSync(info, 'utf8')) as { address: string }).address
   const call = async (method: string, path: string, body?: unknown, token = 'root', headers: Record<string, string> = {}): Promise<{ status: number, text: string }> => {
     const res = await fetch(`${addr}/v1/${path}`, { method, headers: { 'X-Vault-Token': token, ...headers }, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) })
