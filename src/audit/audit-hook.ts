@@ -15,6 +15,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { requestOperation } from '../acl/enforce.js'
 import { mountTypeFor } from '../vault/envelope.js'
+import { payloadBytes } from '../vault/pieces-payload.js'
 import { tokenFromRequest } from '../vault/http-plugin.js'
 import { requestTarget, vaultPath } from '../vault/request-target.js'
 import type { AuditService } from './audit-service.js'
@@ -64,7 +65,8 @@ function requestPart (request: FastifyRequest, hmac: Hmac): Record<string, unkno
 
 /** The response part and error of an entry, from the serialized payload. */
 function responsePart (request: FastifyRequest, payload: unknown, hmac: Hmac): { response: Record<string, unknown>, error: string } {
-  const text = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : ''
+  const bytes = payloadBytes(payload)
+  const text = bytes === undefined ? '' : typeof bytes === 'string' ? bytes : bytes.toString('utf8')
   let body: unknown
   try { body = text === '' ? undefined : JSON.parse(text) } catch { body = undefined }
   const response: Record<string, unknown> = { data: null, mount_type: mountTypeFor(request.url) }

@@ -12,6 +12,7 @@ import { VaultError, badRequest, internalError, invalidToken, permissionDenied }
 import { DEFAULT_JSON_LIMITS, type JsonLimits } from './http-limits.js'
 import { jsonLimitError } from './json-limits.js'
 import { parseGoBool } from './parse-bool.js'
+import { PiecesPayload } from './pieces-payload.js'
 import { requestTarget } from './request-target.js'
 
 /** What the auth hook attaches to `request.vaultToken` for an authenticated request. */
@@ -219,6 +220,8 @@ export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Au
     const type = reply.getHeader('content-type')
     if (type === undefined || String(type).startsWith('application/json')) reply.header('content-type', 'application/json')
     reply.header('cache-control', 'no-store')
+    // Where Fastify puts a buffer's length, after the hooks' headers: same header bytes.
+    if (payload instanceof PiecesPayload) reply.header('content-length', String(payload.byteLength))
     done(null, payload)
   })
 

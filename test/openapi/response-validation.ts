@@ -14,6 +14,7 @@
 import { channel } from 'node:diagnostics_channel'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { DocMethod, OperationDoc } from '../../src/openapi/route-doc.js'
+import { payloadBytes } from '../../src/vault/pieces-payload.js'
 import { isListRequest } from '../../src/vault/request-target.js'
 import { bodyValidator, declaredResponse, documentIndex, errorText, unroutedValidator, type DocOperation } from './document-index.js'
 
@@ -88,7 +89,8 @@ function problemWith (op: DocOperation, status: number, head: boolean, text: str
 
 /** Checks one response; returns the violation text or undefined. */
 export function checkResponse (request: FastifyRequest, status: number, payload: unknown): string | undefined {
-  const text = payload === undefined || payload === null ? '' : String(payload)
+  const bytes = payloadBytes(payload) // a string, a Buffer, or an answer sent as its pieces
+  const text = bytes !== undefined ? bytes.toString() : payload === undefined || payload === null ? '' : String(payload)
   const where = `${request.method} ${request.url} -> ${status}`
   const ops = candidates(request)
   if (ops.length === 0) {

@@ -1,17 +1,21 @@
 // The maintained view of a destination's associations (issue 16): GET/set/remove answer the
 // same bytes as the map rebuilt from the rows and serialised through the response schema, after
 // changes made by the API, by another connection (a worker in another process), deletions,
-// unmounts, sub-keys, duplicate keys and code-point ordering. SQLite only (`SQLITE_FILE`): the
+// unmounts, sub-keys, duplicate keys and code-point ordering; answers of 64 KiB and more sent as
+// pieces (src/vault/pieces-payload.ts) over a real socket. SQLite only (`SQLITE_FILE`): the
 // reference is rebuilt from the SQLite file through the SQLite repositories, and "another
 // connection" writes that file (on PostgreSQL, test/routes/sys covers the same views).
 import t, { type Test } from 'tap'
 import Database from 'better-sqlite3'
+import { connect, type AddressInfo } from 'node:net'
 import Fastify from 'fastify'
 import { createAssociationsRepo, type TargetRow } from '../../../db/associations-repo.js'
 import { associationEntries, compareCodePoints } from '../../../src/sync/association-view.js'
 import { AssociationListSchema, DestinationAssociationsSchema, envelope } from '../../../src/sync/sync-schemas.js'
 import type { AssociationEntry } from '../../../src/sync/sync-types.js'
-import { SQLITE_FILE, startTestServer, vault, type TestServer } from '../../helper.js'
+import { PIECES_FROM_BYTES } from '../../../src/vault/envelope-json.js'
+import { ROOT_TOKEN, SQLITE_FILE, startTestServer, vault, type TestServer } from '../../helper.js'
+import { rawRequest } from '../../raw-http.js'
 import { createAzureDestination, json, putSecret } from '../../sync-fixtures.js'
 
 const D = '/v1/sys/sync/destinations/azure-kv'
@@ -190,4 +194,42 @@ t.test('compareCodePoints is the byte order of UTF-8', async (t) => {
   const words = ['a', 'b', 'ab', '', 'z\uFFFD', 'z\u{1F600}', 'z\uE000', '\u00e9', 'Z', 'a/b', 'a-b']
   const bytes = [...words].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)))
   t.same([...words].sort(compareCodePoints), bytes)
+})
+
+/** One request over a fresh connection (`Connection: close`): the status and header lines as sent, and the body. */
+async function rawOnce (port: number, request: string): Promise<{ head: string[], body: Buffer }> {
+  const sock = connect(port, '127.0.0.1')
+  const chunks: Buffer[] = []
+  sock.on('data', (c: Buffer) => chunks.push(c))
+  await new Promise<void>((resolve, reject) => { sock.on('end', resolve); sock.on('error', reject); sock.write(request) })
+  const all = Buffer.concat(chunks)
+  const split = all.indexOf('\r\n\r\n')
+  return { head: all.subarray(0, split).toString('latin1').split('\r\n'), body: all.subarray(split + 4) }
+}
+
+t.test('answers of 64 KiB and more go out as their pieces: same bytes and header lines as a joined buffer', async (t) => {
+  const s = await startTestServer(t, SQLITE_FILE)
+  const { port } = s.app.server.address() as AddressInfo
+  await createAzureDestination(s.app, 'big')
+  await createAzureDestination(s.app, 'small')
+  const names = Array.from({ length: 600 }, (_, i) => `p${i}`)
+  for (const p of names) await putSecret(s.app, 'secret', p, { v: '1' })
+  await s.services.associationService.setMany('azure-kv', 'big', names.slice(1).map((p) => ({ mount: 'secret', secret_name: p })))
+  await s.services.associationService.setMany('azure-kv', 'small', [{ mount: 'secret', secret_name: 'p0' }])
+  const auth = { 'X-Vault-Token': ROOT_TOKEN, Connection: 'close' }
+  const check = async (what: string, dest: string, res: { head: string[], body: Buffer }): Promise<void> => {
+    const body = res.body.toString('utf8')
+    t.same(res.head.filter((l) => !l.startsWith('Date: ')),
+      ['HTTP/1.1 200 OK', 'content-type: application/json', 'cache-control: no-store', `content-length: ${res.body.length}`, 'Connection: close'], `${what}: header lines`)
+    t.equal(body, await reference(s, dest, JSON.parse(body).request_id, null), `${what}: same bytes as the rebuilt map`)
+  }
+  const big = await rawOnce(port, rawRequest('GET', `${D}/big/associations`, auth))
+  t.ok(big.body.length >= PIECES_FROM_BYTES, `the answer is ${big.body.length} bytes: sent as pieces`)
+  await check('GET of the large map', 'big', big)
+  await check('set on the large map', 'big', await rawOnce(port, rawRequest('PUT', `${D}/big/associations/set`, { ...auth, 'Content-Type': 'application/json' }, JSON.stringify({ mount: 'secret', secret_name: 'p0' }))))
+  await check('remove on the large map', 'big', await rawOnce(port, rawRequest('PUT', `${D}/big/associations/remove`, { ...auth, 'Content-Type': 'application/json' }, JSON.stringify({ mount: 'secret', secret_name: 'p7' }))))
+  await sameBytes(t, s, 'big', 'the large map through inject')
+  const small = await rawOnce(port, rawRequest('GET', `${D}/small/associations`, auth))
+  t.ok(small.body.length < PIECES_FROM_BYTES, 'the small answer is one joined buffer')
+  await check('GET of a small map', 'small', small)
 })
