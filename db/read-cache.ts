@@ -222,8 +222,13 @@ export function cacheRepoReads<R extends object> (repo: R, check: ChangeCheck, r
 export type RepoPeek<R> = <K extends keyof R>(method: K, ...args: R[K] extends (...a: infer A) => unknown ? A : never) =>
   (R[K] extends (...a: never[]) => Promise<infer T> ? T : never) | Miss
 
-/** A cached async repo (`cacheAsyncRepoReads`): the repo, and `peek` for its cached reads. */
-export type CachedRepo<R> = R & { peek: RepoPeek<R> }
+/**
+ * A cached async repo (`cacheAsyncRepoReads`): the repo, `peek` for its cached reads, and
+ * `wrote(method, ...args)`, what a write through `method` makes the cache forget, for a write
+ * made on the synchronous twin past the wrapper (SQLite's `Store.runSync`; call it right
+ * after each such write, inside its transaction).
+ */
+export type CachedRepo<R> = R & { peek: RepoPeek<R>, wrote: (method: keyof R, ...args: unknown[]) => void }
 
 /**
  * The async form of `cacheRepoReads`, over an async repository of the `Store`
@@ -255,6 +260,12 @@ export function cacheAsyncRepoReads<R extends object> (repo: R, check: ChangeChe
         return fn(...args).then((value) => { after(); return value }, (err: unknown) => { after(); throw err })
       }
     }
+  }
+  out.wrote = (method: string, ...args: unknown[]) => {
+    const scope = scopeOf(method, args)
+    check.wrote(cascades)
+    if (scope === undefined) cache.clear()
+    else cache.forget(scope)
   }
   out.peek = (method: string, ...args: Array<string | number>) =>
     reads.includes(method as keyof R) ? cache.peek(`${method}\0${args.join('\0')}`, scopeOf(method, args)) : MISS
