@@ -101,17 +101,20 @@ export function dataOperations ({ store, now, mutate, mutateSync, unit }: KvCont
 
   /** `writeData` in one synchronous transaction (`KvContext.mutateSync`), or undefined when that does not apply. */
   function writeDataSync (accessor: string, path: string, data: JsonObject, cas: number | undefined): VersionView | undefined {
-    return mutateSync({ accessor, path, kind: 'write' }, (kv) => {
+    const done = mutateSync({ accessor, path, kind: 'write' }, (kv) => {
       const sync = store.sync
       const key = sync.loadForUpdate(kv, accessor, path)
       const config = sync.config(kv, accessor)
       requireCas(config, key, cas)
       const { k, v, trim } = nextVersion(path, key, config)
-      sync.saveMetadata(kv, accessor, k)
+      const row = sync.saveMetadata(kv, accessor, k)
       if (trim !== undefined) sync.trim(kv, accessor, path, trim.from, trim.to)
       sync.insertVersion(kv, accessor, path, v, data)
-      return versionView(v, k.customMetadata)
+      return { row, view: versionView(v, k.customMetadata) }
     })
+    if (done === undefined) return undefined
+    store.sync.remember(done.row)
+    return done.view
   }
 
   async function readData (accessor: string, path: string, version: number | undefined): Promise<VersionRead<JsonObject>> {

@@ -149,10 +149,16 @@ export function createKvStore ({ repo, raw, sealer }: { repo: CachedRepo<KvRepos
         const hit = repo.peek('config', accessor)
         return engineConfig(hit === MISS ? kv.config(accessor) : hit)
       },
-      saveMetadata (kv: KvRepo, accessor: string, k: KeyState): void {
+      /** Writes the key's metadata row; returns the row, for `remember` once committed. */
+      saveMetadata (kv: KvRepo, accessor: string, k: KeyState): KvMetadataRow {
         const row = metadataRow(accessor, k)
         kv.upsertMetadata(row)
         repo.wrote('upsertMetadata', row)
+        return row
+      },
+      /** Caches `row` (just committed, as `saveMetadata` wrote it) as the key's metadata: the next existence check reads nothing. */
+      remember (row: KvMetadataRow): void {
+        repo.remember('metadata', [row.accessor, row.path], row)
       },
       trim (kv: KvRepo, accessor: string, path: string, from: number, to: number): void {
         kv.deleteVersionRange(accessor, path, from, to)

@@ -161,6 +161,7 @@ t.test('SQLite: a write whose hooks are all idle runs in one synchronous transac
   t.match(await kv.readData(a, 'f', undefined), { status: 'ok', value: { v: 1 }, metadata: { version: 1 } })
   await kv.writeData(a, 'f', { v: 2 }, undefined)
   t.equal(kv.peekReadData(a, 'f', undefined), MISS, 'the write forgot the key')
+  t.equal(kv.peekSecretExists(a, 'f'), true, 'but kept the metadata row it committed (the next existence check reads nothing)')
   await kv.writeData(a, 'f', { v: 3 }, undefined)
   t.match(await kv.readData(a, 'f', undefined), { status: 'ok', value: { v: 3 }, metadata: { version: 3 } })
   t.match(await kv.readData(a, 'f', 1), { status: 'missing' }, 'trimmed to max_versions')
