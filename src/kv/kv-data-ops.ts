@@ -103,7 +103,7 @@ export function dataOperations ({ store, now, mutate, mutateSync, unit }: KvCont
   function writeDataSync (accessor: string, path: string, data: JsonObject, cas: number | undefined): VersionView | undefined {
     const done = mutateSync({ accessor, path, kind: 'write' }, (kv) => {
       const sync = store.sync
-      const key = sync.loadForUpdate(kv, accessor, path)
+      const key = sync.loadMetadataForUpdate(kv, accessor, path)
       const config = sync.config(kv, accessor)
       requireCas(config, key, cas)
       const { k, v, trim } = nextVersion(path, key, config)

@@ -136,14 +136,15 @@ export function createKvStore ({ repo, raw, sealer }: { repo: CachedRepo<KvRepos
     sealer.encrypt(JSON.stringify(data), dataAad(accessor, path, v.version))
   return {
     /**
-     * Synchronous twins of a write's reads and writes (`loadForUpdate`, `config`, `saveMetadata`,
+     * Synchronous twins of a write's reads and writes (`loadMetadataForUpdate`, `config`, `saveMetadata`,
      * `trim`, `insertVersion`) on SQLite's synchronous KV repository `kv`, for work run by
      * `Store.runSync`; each write makes the cache forget what the async one does.
      */
     sync: {
-      loadForUpdate (kv: KvRepo, accessor: string, path: string): KeyState | undefined {
+      /** The key's state from its metadata row alone (no version entries: a data write needs none), or undefined. */
+      loadMetadataForUpdate (kv: KvRepo, accessor: string, path: string): KeyState | undefined {
         const row = kv.metadata(accessor, path)
-        return row === undefined ? undefined : build(accessor, path, row, kv.versions(accessor, path))
+        return row === undefined ? undefined : build(accessor, path, row, [])
       },
       config (kv: KvRepo, accessor: string): EngineConfig {
         const hit = repo.peek('config', accessor)

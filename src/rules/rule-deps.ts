@@ -4,7 +4,6 @@
  * a unit of work they run on it). Lookups into other capabilities may answer a value or a
  * promise: they are always awaited.
  */
-import type { Miss } from '../../db/read-cache.js'
 import type { RuleRow } from '../../db/rules-repo.js'
 import type { Store } from '../../db/store/repositories.js'
 import type { Acl } from '../acl/acl.js'
@@ -21,8 +20,8 @@ export interface RuleServiceDeps {
    * composition root answers it from a read cache (issue 16).
    */
   rulesOfMount: (accessor: string) => Maybe<RuleRow[]>
-  /** `rulesOfMount` from its cache alone, or `MISS` (no promise: the KV write's synchronous path). */
-  peekRulesOfMount: (accessor: string) => RuleRow[] | Miss
+  /** `rulesOfMount` without a promise (the KV write's synchronous path): from its cache, else `load()`, kept. */
+  rulesOfMountSync: (accessor: string, load: () => RuleRow[]) => RuleRow[]
   /** Called when rules were created or deleted (inside the unit and after it): the cache of `rulesOfMount` forgets. */
   rulesChanged: () => void
   associationService: Pick<AssociationService, 'attachInTransaction' | 'detachInTransaction'>

@@ -11,7 +11,6 @@
  *   a rule-made association excludes it from the rules that made it; an explicit set makes it
  *   the user's own (no origin) and lifts those exclusions.
  */
-import { MISS } from '../../db/read-cache.js'
 import type { SyncRepositories } from '../../db/store/repositories.js'
 import type { KvChange } from '../kv/kv-events.js'
 import type { AssociationService } from '../sync/association-service.js'
@@ -24,7 +23,7 @@ const RULED_KINDS: ReadonlySet<KvChange['kind']> = new Set(['write', 'patch', 'm
 
 /** Creates the hooks over `deps` and the shared origin bookkeeping. */
 export function createRuleHooks (deps: RuleServiceDeps, { matcherOf, materialise, release }: RuleOrigins) {
-  const { store, rulesOfMount, peekRulesOfMount, destinations, mounts, kv, policies, now } = deps
+  const { store, rulesOfMount, rulesOfMountSync, destinations, mounts, kv, policies, now } = deps
   // Inside a unit of work these run on it (ambient units).
   const { rules, associations } = store.repos
   return {
@@ -74,13 +73,12 @@ export function createRuleHooks (deps: RuleServiceDeps, { matcherOf, materialise
 
     /**
      * `KvChangeHook.idle` of `onKvChange`: true when it has nothing to do for `change` (a kind
-     * it ignores, or no rule covers the mount: the cached list, else read on SQLite's
-     * synchronous `repos` inside the change's transaction).
+     * it ignores, or no rule covers the mount: the cached list, else read (and cached) on
+     * SQLite's synchronous `repos` inside the change's transaction).
      */
     ignoresKvChange (change: KvChange, repos: Pick<SyncRepositories, 'rules'>): boolean {
       if (!RULED_KINDS.has(change.kind)) return true
-      const cached = peekRulesOfMount(change.accessor)
-      return (cached === MISS ? repos.rules.ofMount(change.accessor) : cached).length === 0
+      return rulesOfMountSync(change.accessor, () => repos.rules.ofMount(change.accessor)).length === 0
     },
 
     /**
