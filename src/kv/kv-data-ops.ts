@@ -99,6 +99,15 @@ export function dataOperations ({ store, now, mutate, mutateSync, unit }: KvCont
     return config
   }
 
+  async function writeDataInUnit (accessor: string, path: string, data: JsonObject, cas: number | undefined): Promise<VersionView> {
+    return await mutate({ accessor, path, kind: 'write' }, async (changed) => {
+      const key = await store.loadForUpdate(accessor, path)
+      const config = await checkCas(accessor, key, cas)
+      changed()
+      return await appendVersion(accessor, path, key, data, config)
+    })
+  }
+
   /** `writeData` in one synchronous transaction (`KvContext.mutateSync`), or undefined when that does not apply. */
   function writeDataSync (accessor: string, path: string, data: JsonObject, cas: number | undefined): VersionView | undefined {
     const done = mutateSync({ accessor, path, kind: 'write' }, (kv) => {
@@ -164,16 +173,18 @@ export function dataOperations ({ store, now, mutate, mutateSync, unit }: KvCont
      * @param cas `options.cas`, or undefined. @throws VaultError 400 with Vault's CAS texts.
      */
     async writeData (accessor: string, path: string, data: JsonObject, cas: number | undefined): Promise<VersionView> {
-      // SQLite, nothing queued, no hook with work: the whole write without a promise (issue 16).
-      const done = writeDataSync(accessor, path, data, cas)
-      if (done !== undefined) return done
-      return await mutate({ accessor, path, kind: 'write' }, async (changed) => {
-        const key = await store.loadForUpdate(accessor, path)
-        const config = await checkCas(accessor, key, cas)
-        changed()
-        return await appendVersion(accessor, path, key, data, config)
-      })
+      return writeDataSync(accessor, path, data, cas) ?? await writeDataInUnit(accessor, path, data, cas)
     },
+
+    /**
+     * `writeData` done at once without a promise (SQLite, nothing queued, no hook with work:
+     * issue 16), or undefined when it cannot be (nothing written: then `writeDataInUnit`).
+     * @throws VaultError 400 with Vault's CAS texts.
+     */
+    writeDataNow: writeDataSync,
+
+    /** `writeData` as a unit of work (the path `writeDataNow` declined). @throws VaultError 400 with Vault's CAS texts. */
+    writeDataInUnit,
 
     /**
      * `PATCH data/:path` (§3.6): RFC 7396 merge of `patch` onto the current version, stored as a new
