@@ -237,7 +237,7 @@ export type RepoPeek<R> = <K extends keyof R>(method: K, ...args: R[K] extends (
 export type CachedRepo<R> = R & {
   peek: RepoPeek<R>
   wrote: (method: keyof R, ...args: unknown[]) => void
-  /** Keeps `value` as the answer of the cached read `method(...args)`: a row just committed (outside any transaction). */
+  /** Keeps `value` as the answer of the cached read `method(...args)`: a row as committed (read or written; not kept inside a transaction that wrote). */
   remember: (method: keyof R, args: Array<string | number>, value: unknown) => void
 }
 

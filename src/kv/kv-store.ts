@@ -146,9 +146,13 @@ export function createKvStore ({ repo, raw, sealer }: { repo: CachedRepo<KvRepos
         const row = kv.metadata(accessor, path)
         return row === undefined ? undefined : build(accessor, path, row, [])
       },
+      /** The mount's engine config from the cache, else read and kept (before the write's own writes: as committed). */
       config (kv: KvRepo, accessor: string): EngineConfig {
         const hit = repo.peek('config', accessor)
-        return engineConfig(hit === MISS ? kv.config(accessor) : hit)
+        if (hit !== MISS) return engineConfig(hit)
+        const row = kv.config(accessor)
+        repo.remember('config', [accessor], row)
+        return engineConfig(row)
       },
       /** Writes the key's metadata row; returns the row, for `remember` once committed. */
       saveMetadata (kv: KvRepo, accessor: string, k: KeyState): KvMetadataRow {
