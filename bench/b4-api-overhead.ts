@@ -29,7 +29,8 @@ import { pgStorageEnv, type BenchPostgres } from './lib/postgres.js'
 
 const CONNECTIONS = 10
 const ASSOCIATIONS = 100
-const VALUE = { username: 'app-user', password: 'c2VjcmV0LXBhc3N3b3JkLWZvci1iZW5jaA' }
+/** The KV value bench 4 reads and writes. */
+export const VALUE = { username: 'app-user', password: 'c2VjcmV0LXBhc3N3b3JkLWZvci1iZW5jaA' }
 
 interface Case { id: string, method: 'GET' | 'PUT', url: string, body?: string }
 
@@ -70,7 +71,7 @@ async function cannon (address: string, pid: number, c: Case, seconds: number, p
 }
 
 /** The state every bench-4 server gets: the two KV keys, a destination and its associations. */
-async function seed (address: string): Promise<void> {
+export async function seed (address: string): Promise<void> {
   const api = vaultHttp(address)
   await api.must('PUT', 'secret/data/b4/read', { data: VALUE })
   await api.must('PUT', 'secret/data/b4/write', { data: VALUE })

@@ -92,6 +92,8 @@ export interface AsyncReadCache<K, V> {
   get: (key: K, load: (key: K) => Promise<V>, scope?: string) => Promise<V>
   /** The cached value itself on a hit (no promise), else `get(key, load, scope)`. */
   read: (key: K, load: (key: K) => Promise<V>, scope?: string) => V | Promise<V>
+  /** Keeps `value` as what `key` holds now (as a load would: not inside a transaction that wrote). */
+  put: (key: K, value: V, scope?: string) => void
   /** Forgets this cache's entries. */
   clear: () => void
   /** Forgets the entries of `scope` only. */
@@ -179,6 +181,10 @@ export function createAsyncReadCache<K, V> (check: ChangeCheck, maxEntries = 10_
       const hit = core.lookup(key, scope)
       return hit !== MISS ? hit : get(key, load, scope)
     },
+    put (key, value, scope = '') {
+      core.validate()
+      core.store(key, value, scope)
+    },
     clear: core.clear,
     forget: core.forget
   }
@@ -222,8 +228,18 @@ export function cacheRepoReads<R extends object> (repo: R, check: ChangeCheck, r
 export type RepoPeek<R> = <K extends keyof R>(method: K, ...args: R[K] extends (...a: infer A) => unknown ? A : never) =>
   (R[K] extends (...a: never[]) => Promise<infer T> ? T : never) | Miss
 
-/** A cached async repo (`cacheAsyncRepoReads`): the repo, and `peek` for its cached reads. */
-export type CachedRepo<R> = R & { peek: RepoPeek<R> }
+/**
+ * A cached async repo (`cacheAsyncRepoReads`): the repo, `peek` for its cached reads, and
+ * `wrote(method, ...args)`, what a write through `method` makes the cache forget, for a write
+ * made on the synchronous twin past the wrapper (SQLite's `Store.runSync`; call it right
+ * after each such write, inside its transaction).
+ */
+export type CachedRepo<R> = R & {
+  peek: RepoPeek<R>
+  wrote: (method: keyof R, ...args: unknown[]) => void
+  /** Keeps `value` as the answer of the cached read `method(...args)`: a row as committed (read or written; not kept inside a transaction that wrote). */
+  remember: (method: keyof R, args: Array<string | number>, value: unknown) => void
+}
 
 /**
  * The async form of `cacheRepoReads`, over an async repository of the `Store`
@@ -255,6 +271,15 @@ export function cacheAsyncRepoReads<R extends object> (repo: R, check: ChangeChe
         return fn(...args).then((value) => { after(); return value }, (err: unknown) => { after(); throw err })
       }
     }
+  }
+  out.wrote = (method: string, ...args: unknown[]) => {
+    const scope = scopeOf(method, args)
+    check.wrote(cascades)
+    if (scope === undefined) cache.clear()
+    else cache.forget(scope)
+  }
+  out.remember = (method: string, args: Array<string | number>, value: unknown) => {
+    if (reads.includes(method as keyof R)) cache.put(`${method}\0${args.join('\0')}`, value, scopeOf(method, args))
   }
   out.peek = (method: string, ...args: Array<string | number>) =>
     reads.includes(method as keyof R) ? cache.peek(`${method}\0${args.join('\0')}`, scopeOf(method, args)) : MISS

@@ -12,7 +12,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import type { Db } from '../db/database.js'
 import type { CachedTable } from '../db/pg/change-triggers.js'
 import type { RuleRow } from '../db/rules-repo.js'
-import type { Store } from '../db/store/repositories.js'
+import type { Repositories, Store } from '../db/store/repositories.js'
 import { createSqliteStore } from '../db/store/sqlite-store.js'
 import type { ExistenceCheck } from './acl/enforce.js'
 import { destinationExistenceCheck, kvExistenceCheck } from './acl/existence.js'
@@ -20,9 +20,9 @@ import { createPolicyService } from './acl/policy-service.js'
 import { createAuditService } from './audit/audit-service.js'
 import { cachedIdHash, createKeyedHash, migrateToKeyedHashes } from './crypto/keyed-hash.js'
 import { createSealer, type Sealer } from './crypto/seal.js'
-import { createAsyncReadCache, createChangeCheck, type ChangeCheck } from '../db/read-cache.js'
+import { createAsyncReadCache, createChangeCheck, MISS, type ChangeCheck } from '../db/read-cache.js'
 import { createMountService } from './mounts/mount-service.js'
-import type { KvChangeHook } from './kv/kv-events.js'
+import type { KvChange, KvChangeHook } from './kv/kv-events.js'
 import { createKvService } from './kv/kv-service.js'
 import { createMicroClock, microClockFromMillis } from './kv/kv-time.js'
 import { loadConfig, driverSettings } from './config.js'
@@ -133,7 +133,8 @@ export async function createServices ({ db, store: givenStore, changes: givenCha
   const activation = createActivationService({ store, changes: changesTo(['meta']) })
   const sync = createSyncServices({ store, mounts, kv, sealer, now, registry })
   // Awaited by KV inside its unit of work, with the unit's repositories.
-  kvChangeHooks.push(async (change, repos) => { await sync.associationService.recordKvChange(change, repos) })
+  kvChangeHooks.push(Object.assign(async (change: KvChange, repos: Repositories) => { await sync.associationService.recordKvChange(change, repos) },
+    { idle: sync.associationService.recordsNothingFor }))
   const policies = createPolicyService({ store, changes: changesTo(['acl_policies']) })
   await policies.ensureBuiltins()
   // Association rules (issue 22): their hook runs after sync's, in the same KV unit of work.
@@ -145,11 +146,18 @@ export async function createServices ({ db, store: givenStore, changes: givenCha
   const rules = createRuleService({
     store,
     rulesOfMount: (accessor) => rulesOfMountCache.read(accessor, rulesOfMount),
+    rulesOfMountSync: (accessor, load) => {
+      const hit = rulesOfMountCache.peek(accessor)
+      if (hit !== MISS) return hit
+      const rows = load()
+      rulesOfMountCache.put(accessor, rows)
+      return rows
+    },
     rulesChanged: rulesOfMountCache.clear,
     associationService: sync.associationService,
     destinations: sync.destinationService, mounts, kv, policies, now
   })
-  kvChangeHooks.push(async (change) => { await rules.onKvChange(change) })
+  kvChangeHooks.push(Object.assign(async (change: KvChange) => { await rules.onKvChange(change) }, { idle: rules.ignoresKvChange }))
   const tokenTune = createTokenTuneService({ store })
   // Paths whose writes are `create` or `update` for the ACL depending on existence (D-7).
   const destinationExists = async (type: string, name: string): Promise<boolean | undefined> =>

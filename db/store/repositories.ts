@@ -184,6 +184,13 @@ export interface Repositories {
   fencing: FencingRepository
 }
 
+/** The synchronous better-sqlite3 repositories `Store.runSync` hands its work (SQLite only). */
+export interface SyncRepositories {
+  kv: KvRepo
+  associations: AssociationsRepo
+  rules: RulesRepo
+}
+
 /** The storage of one process: repositories and units of work on one engine. */
 export interface Store {
   readonly engine: 'sqlite' | 'postgresql'
@@ -204,6 +211,15 @@ export interface Store {
    * (`unit-scope.ts`: ambient units), so services compose without passing repositories down.
    */
   transaction: <T>(work: (repos: Repositories) => Promise<T>) => Promise<T>
+  /**
+   * SQLite only (absent on PostgreSQL): runs `work` synchronously as one unit of work on the
+   * synchronous repositories, between BEGIN IMMEDIATE and COMMIT, with no promise at all (issue
+   * 16: a KV write's awaits cost more than its statements). Only when no unit of work is open or
+   * queued and the caller is in none: `undefined` (nothing run) otherwise. `work` returning
+   * `undefined` declines: its transaction is rolled back and `undefined` returned, so the caller
+   * takes the async path. A throw rolls back and is passed on; a failed COMMIT rolls back and throws.
+   */
+  readonly runSync?: <T>(work: (repos: SyncRepositories) => T | undefined) => T | undefined
   /** Waits for running units of work, then closes the connection or pool. */
   close: () => Promise<void>
 }

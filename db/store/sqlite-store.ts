@@ -124,11 +124,12 @@ function asyncRepositories (repos: ReturnType<typeof syncRepositories>, run: Run
  */
 export function createSqliteStore (db: Db): Store {
   const sync = syncRepositories(db)
-  const units = createSqliteUnits(db, (run) => asyncRepositories(sync, run))
+  const units = createSqliteUnits(db, (run) => asyncRepositories(sync, run), { kv: sync.kv, associations: sync.associations, rules: sync.rules })
   return {
     engine: 'sqlite',
     repos: asyncRepositories(sync, units.outside),
     transaction: units.transaction,
+    runSync: units.runSync,
     close: async () => {
       await units.idle()
       db.close()

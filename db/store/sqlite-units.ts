@@ -15,12 +15,15 @@
  * - The first event-loop turn while a unit is open means it awaited something other than its
  *   repositories (R2-3): that unit is rolled back (the units before it in the group commit) and
  *   rejects with `TransactionAwaitedError`; its later repository calls reject too.
+ * - `runSync` (`Store.runSync`) runs a synchronous unit at once, BEGIN IMMEDIATE to COMMIT
+ *   without a promise, but only when no unit is open or queued and the caller is in none, so
+ *   arrival order and isolation hold as for the queued units; else it declines.
  * - Inside a unit, the unit's repositories are one object for every unit of the store: a call
  *   runs when it comes from the open unit's async scope (`unit-scope.ts`) and rejects otherwise
  *   (a unit that already ended), so no repositories are built per unit.
  */
 import type { Db } from '../database.js'
-import { TransactionAwaitedError, type Repositories } from './repositories.js'
+import { TransactionAwaitedError, type Repositories, type SyncRepositories } from './repositories.js'
 import { currentUnit, inUnitScope, withSavepoint, type Unit } from './unit-scope.js'
 
 /** Most units committed together. */
@@ -50,12 +53,17 @@ export interface SqliteUnits {
   transaction: <T>(work: (repos: Repositories) => Promise<T>) => Promise<T>
   /** The runner of the outside repositories: on the caller's unit, else now, else after the open transaction. */
   outside: Runner
+  /** `Store.runSync`: `work` in one synchronous transaction when nothing is open or queued. */
+  runSync: <T>(work: (repos: SyncRepositories) => T | undefined) => T | undefined
   /** Resolves once nothing is queued or running. */
   idle: () => Promise<void>
 }
 
-/** Creates the unit runner of `db`; `makeRepos(run)` builds repositories whose calls go through `run`. */
-export function createSqliteUnits (db: Db, makeRepos: (run: Runner) => Repositories): SqliteUnits {
+/**
+ * Creates the unit runner of `db`; `makeRepos(run)` builds repositories whose calls go through
+ * `run`; `syncRepos` are the synchronous ones `runSync` hands its work.
+ */
+export function createSqliteUnits (db: Db, makeRepos: (run: Runner) => Repositories, syncRepos: SyncRepositories): SqliteUnits {
   const owner = {}
   const sql = {
     begin: db.prepare('BEGIN IMMEDIATE'),
@@ -189,6 +197,29 @@ export function createSqliteUnits (db: Db, makeRepos: (run: Runner) => Repositor
       return new Promise((resolve, reject) => {
         enqueue({ call: { fn, args, resolve: resolve as (value: unknown) => void, reject } })
       })
+    },
+    runSync: <T>(work: (repos: SyncRepositories) => T | undefined): T | undefined => {
+      // A queued or open unit goes first (arrival order); inside a unit, the caller joins it.
+      if (pumping || queue.length > 0 || db.inTransaction || currentUnit() !== undefined) return undefined
+      sql.begin.run()
+      let value: T | undefined
+      try {
+        value = work(syncRepos)
+      } catch (err) {
+        if (db.inTransaction) sql.rollback.run()
+        throw err
+      }
+      if (value === undefined) {
+        if (db.inTransaction) sql.rollback.run()
+        return undefined
+      }
+      try {
+        sql.commit.run()
+      } catch (err) {
+        if (db.inTransaction) sql.rollback.run()
+        throw err
+      }
+      return value
     },
     idle: async () => {
       if (!pumping) return

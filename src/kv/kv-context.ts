@@ -3,10 +3,11 @@
  * ONE unit of work on the async `Store` (`db/store/repositories.ts`) and, when the mutation
  * changed something, awaits each registered `KvChangeHook` inside that same unit with its
  * repositories (`kv-events.ts`). A hook that rejects rolls the whole mutation back and the error
- * reaches the caller.
+ * reaches the caller. On SQLite, `mutateSync` runs a mutation whose hooks all say they are idle
+ * for it (`KvChangeHook.idle`) in one synchronous transaction instead (`Store.runSync`, issue 16).
  */
 import { cacheAsyncRepoReads, type ChangeCheck } from '../../db/read-cache.js'
-import { kvRepoScope } from '../../db/kv-repo.js'
+import { kvRepoScope, type KvRepo } from '../../db/kv-repo.js'
 import type { Store } from '../../db/store/repositories.js'
 import type { Sealer } from '../crypto/seal.js'
 import type { KvChange, KvChangeHook } from './kv-events.js'
@@ -39,6 +40,14 @@ export interface KvContext {
    * its read-modify-write with `store.loadForUpdate` (the key locked until the unit ends).
    */
   mutate: <T>(change: KvChange, fn: (changed: () => void) => Promise<T>) => Promise<T>
+  /**
+   * The synchronous form of `mutate` on SQLite (`Store.runSync`, issue 16), or undefined when it
+   * does not apply (PostgreSQL, a unit open or queued, a hook without `idle`, or one that has
+   * something to do for `change`: the caller then takes `mutate`). `fn` runs on the synchronous
+   * KV repository inside one transaction, after every hook said it is idle; it must modify state
+   * (no hook runs) and return a value other than undefined.
+   */
+  mutateSync: <T>(change: KvChange, fn: (kv: KvRepo) => T) => T | undefined
   /** Runs `fn` as one unit of work without hooks (engine config writes). */
   unit: <T>(fn: () => Promise<T>) => Promise<T>
 }
@@ -68,5 +77,9 @@ export function createKvContext ({ store: storage, changes, sealer, hooks, clock
     ? run
     : async <T>(change: KvChange, fn: (changed: () => void) => Promise<T>): Promise<T> =>
       await turns(`${change.accessor}\u0000${change.path}`, async () => await run(change, fn))
-  return { store, now: clock ?? createMicroClock(), mutate, unit: async (fn) => await storage.transaction(async () => await fn()) }
+  const mutateSync = <T>(change: KvChange, fn: (kv: KvRepo) => T): T | undefined => {
+    if (storage.runSync === undefined || !hooks.every((h) => h.idle !== undefined)) return undefined
+    return storage.runSync((sync) => hooks.every((h) => h.idle?.(change, sync) === true) ? fn(sync.kv) : undefined)
+  }
+  return { store, now: clock ?? createMicroClock(), mutate, mutateSync, unit: async (fn) => await storage.transaction(async () => await fn()) }
 }

@@ -35,7 +35,7 @@ export interface ConfigInput {
 }
 
 /** Builds the data operations over `ctx`. */
-export function dataOperations ({ store, now, mutate, unit }: KvContext) {
+export function dataOperations ({ store, now, mutate, mutateSync, unit }: KvContext) {
   /** Views of the versions of shared, read-only key states (`store.peek`), by version entry. */
   const peekedViews = new WeakMap<VersionState, VersionView>()
   const peekedView = (v: VersionState, custom: Record<string, string> | null): VersionView => {
@@ -57,8 +57,8 @@ export function dataOperations ({ store, now, mutate, unit }: KvContext) {
     return isLive(v, now()) ? { status: 'ok', metadata, value: v } : { status: 'gone', metadata }
   }
 
-  /** Adds a version holding `data` to `key` (created when new), trims, saves; returns its view. */
-  async function appendVersion (accessor: string, path: string, key: KeyState | undefined, data: JsonObject, config: EngineConfig): Promise<VersionView> {
+  /** `key` (created when new) with a version added at now: the new version and what to trim. */
+  function nextVersion (path: string, key: KeyState | undefined, config: EngineConfig) {
     const t = now()
     const k: KeyState = key ?? {
       path, currentVersion: 0, oldestVersion: 0, createdTime: t, updatedTime: t, maxVersions: 0, casRequired: false,
@@ -74,18 +74,56 @@ export function dataOperations ({ store, now, mutate, unit }: KvContext) {
     k.currentVersion = added.version
     k.oldestVersion = added.oldestVersion
     k.updatedTime = t
+    return { k, v, trim: added.trim }
+  }
+
+  /** Adds a version holding `data` to `key` (created when new), trims, saves; returns its view. */
+  async function appendVersion (accessor: string, path: string, key: KeyState | undefined, data: JsonObject, config: EngineConfig): Promise<VersionView> {
+    const { k, v, trim } = nextVersion(path, key, config)
     await store.saveMetadata(accessor, k)
-    if (added.trim !== undefined) await store.trim(accessor, path, added.trim.from, added.trim.to)
+    if (trim !== undefined) await store.trim(accessor, path, trim.from, trim.to)
     await store.insertVersion(accessor, path, v, data)
     return versionView(v, k.customMetadata)
+  }
+
+  /** Throws Vault's CAS error when `cas` does not fit `key` under `config`. @throws VaultError 400. */
+  function requireCas (config: EngineConfig, key: KeyState | undefined, cas: number | undefined): void {
+    const err = casError(cas, key?.currentVersion ?? 0, config.casRequired || (key?.casRequired ?? false))
+    if (err !== undefined) throw badRequest(err)
   }
 
   /** The engine config, once the CAS rule passed. @throws VaultError 400 with Vault's CAS texts. */
   async function checkCas (accessor: string, key: KeyState | undefined, cas: number | undefined): Promise<EngineConfig> {
     const config = await store.config(accessor)
-    const err = casError(cas, key?.currentVersion ?? 0, config.casRequired || (key?.casRequired ?? false))
-    if (err !== undefined) throw badRequest(err)
+    requireCas(config, key, cas)
     return config
+  }
+
+  async function writeDataInUnit (accessor: string, path: string, data: JsonObject, cas: number | undefined): Promise<VersionView> {
+    return await mutate({ accessor, path, kind: 'write' }, async (changed) => {
+      const key = await store.loadForUpdate(accessor, path)
+      const config = await checkCas(accessor, key, cas)
+      changed()
+      return await appendVersion(accessor, path, key, data, config)
+    })
+  }
+
+  /** `writeData` in one synchronous transaction (`KvContext.mutateSync`), or undefined when that does not apply. */
+  function writeDataSync (accessor: string, path: string, data: JsonObject, cas: number | undefined): VersionView | undefined {
+    const done = mutateSync({ accessor, path, kind: 'write' }, (kv) => {
+      const sync = store.sync
+      const key = sync.loadMetadataForUpdate(kv, accessor, path)
+      const config = sync.config(kv, accessor)
+      requireCas(config, key, cas)
+      const { k, v, trim } = nextVersion(path, key, config)
+      const row = sync.saveMetadata(kv, accessor, k)
+      if (trim !== undefined) sync.trim(kv, accessor, path, trim.from, trim.to)
+      sync.insertVersion(kv, accessor, path, v, data)
+      return { row, view: versionView(v, k.customMetadata) }
+    })
+    if (done === undefined) return undefined
+    store.sync.remember(done.row)
+    return done.view
   }
 
   async function readData (accessor: string, path: string, version: number | undefined): Promise<VersionRead<JsonObject>> {
@@ -135,13 +173,18 @@ export function dataOperations ({ store, now, mutate, unit }: KvContext) {
      * @param cas `options.cas`, or undefined. @throws VaultError 400 with Vault's CAS texts.
      */
     async writeData (accessor: string, path: string, data: JsonObject, cas: number | undefined): Promise<VersionView> {
-      return await mutate({ accessor, path, kind: 'write' }, async (changed) => {
-        const key = await store.loadForUpdate(accessor, path)
-        const config = await checkCas(accessor, key, cas)
-        changed()
-        return await appendVersion(accessor, path, key, data, config)
-      })
+      return writeDataSync(accessor, path, data, cas) ?? await writeDataInUnit(accessor, path, data, cas)
     },
+
+    /**
+     * `writeData` done at once without a promise (SQLite, nothing queued, no hook with work:
+     * issue 16), or undefined when it cannot be (nothing written: then `writeDataInUnit`).
+     * @throws VaultError 400 with Vault's CAS texts.
+     */
+    writeDataNow: writeDataSync,
+
+    /** `writeData` as a unit of work (the path `writeDataNow` declined). @throws VaultError 400 with Vault's CAS texts. */
+    writeDataInUnit,
 
     /**
      * `PATCH data/:path` (§3.6): RFC 7396 merge of `patch` onto the current version, stored as a new

@@ -4,7 +4,7 @@
  * inside the unit of work (`Store.transaction`) that changes the state, so a reaction is recorded
  * atomically with the change (or not at all).
  */
-import type { Repositories } from '../../db/store/repositories.js'
+import type { Repositories, SyncRepositories } from '../../db/store/repositories.js'
 
 /** What changed. `path` is the secret's key inside the mount, without leading `/`. */
 export interface KvChange {
@@ -21,4 +21,11 @@ export interface KvChange {
  * reaches the caller. (A synchronous hook still on the better-sqlite3 handle runs in the same
  * SQLite transaction, sharing the connection, while its area moves to the Store.)
  */
-export type KvChangeHook = (change: KvChange, repos: Repositories) => void | Promise<void>
+export type KvChangeHook = ((change: KvChange, repos: Repositories) => void | Promise<void>) & {
+  /**
+   * Optional: true when the hook would do nothing for `change`, decided synchronously on SQLite's
+   * synchronous repositories inside the change's transaction (`Store.runSync`). When every
+   * hook has one and says so, the mutation may run synchronously, without calling the hooks.
+   */
+  idle?: (change: KvChange, repos: SyncRepositories) => boolean
+}

@@ -6,7 +6,7 @@
  * (see `kv-rules.ts`); callers hold the unit of work. Reads go through a read-through cache
  * (`db/read-cache.ts`) whose hits the `peek*` methods answer synchronously (the KV read path).
  */
-import type { KvMetadataRow, KvVersionRow } from '../../db/kv-repo.js'
+import type { KvMetadataRow, KvRepo, KvVersionRow } from '../../db/kv-repo.js'
 import { MISS, type CachedRepo, type Miss } from '../../db/read-cache.js'
 import type { KvRepository } from '../../db/store/repositories.js'
 import type { Sealer } from '../crypto/seal.js'
@@ -81,6 +81,9 @@ export function kvOpeners (sealer: Sealer) {
 }
 
 /** The engine config of a config row (defaults when never written). */
+const versionRow = (v: VersionState): KvVersionRow =>
+  ({ version: v.version, created_time: v.createdTime, deletion_time: v.deletionTime, destroyed: v.destroyed ? 1 : 0 })
+
 export const engineConfig = (row: { max_versions: number, cas_required: number, delete_version_after: number } | undefined): EngineConfig => ({
   maxVersions: row?.max_versions ?? 0,
   casRequired: row?.cas_required === 1,
@@ -114,7 +117,65 @@ export function createKvStore ({ repo, raw, sealer }: { repo: CachedRepo<KvRepos
     peeked.set(row, { rows, state })
     return state
   }
+  /** The metadata row of `k`; an empty custom map is stored as none. */
+  const metadataRow = (accessor: string, k: KeyState): KvMetadataRow => ({
+    accessor,
+    path: k.path,
+    current_version: k.currentVersion,
+    oldest_version: k.oldestVersion,
+    created_time: k.createdTime,
+    updated_time: k.updatedTime,
+    max_versions: k.maxVersions,
+    cas_required: k.casRequired ? 1 : 0,
+    delete_version_after: k.deleteVersionAfter,
+    custom_metadata: k.customMetadata === null || Object.keys(k.customMetadata).length === 0
+      ? null
+      : sealer.encrypt(JSON.stringify(k.customMetadata), customAad(accessor, k.path))
+  })
+  const sealData = (accessor: string, path: string, v: VersionState, data: JsonObject): Buffer =>
+    sealer.encrypt(JSON.stringify(data), dataAad(accessor, path, v.version))
   return {
+    /**
+     * Synchronous twins of a write's reads and writes (`loadMetadataForUpdate`, `config`, `saveMetadata`,
+     * `trim`, `insertVersion`) on SQLite's synchronous KV repository `kv`, for work run by
+     * `Store.runSync`; each write makes the cache forget what the async one does.
+     */
+    sync: {
+      /** The key's state from its metadata row alone (no version entries: a data write needs none), or undefined. */
+      loadMetadataForUpdate (kv: KvRepo, accessor: string, path: string): KeyState | undefined {
+        const row = kv.metadata(accessor, path)
+        return row === undefined ? undefined : build(accessor, path, row, [])
+      },
+      /** The mount's engine config from the cache, else read and kept (before the write's own writes: as committed). */
+      config (kv: KvRepo, accessor: string): EngineConfig {
+        const hit = repo.peek('config', accessor)
+        if (hit !== MISS) return engineConfig(hit)
+        const row = kv.config(accessor)
+        repo.remember('config', [accessor], row)
+        return engineConfig(row)
+      },
+      /** Writes the key's metadata row; returns the row, for `remember` once committed. */
+      saveMetadata (kv: KvRepo, accessor: string, k: KeyState): KvMetadataRow {
+        const row = metadataRow(accessor, k)
+        kv.upsertMetadata(row)
+        repo.wrote('upsertMetadata', row)
+        return row
+      },
+      /** Caches `row` (just committed, as `saveMetadata` wrote it) as the key's metadata: the next existence check reads nothing. */
+      remember (row: KvMetadataRow): void {
+        repo.remember('metadata', [row.accessor, row.path], row)
+      },
+      trim (kv: KvRepo, accessor: string, path: string, from: number, to: number): void {
+        kv.deleteVersionRange(accessor, path, from, to)
+        repo.wrote('deleteVersionRange', accessor, path, from, to)
+      },
+      insertVersion (kv: KvRepo, accessor: string, path: string, v: VersionState, data: JsonObject): void {
+        const blob = sealData(accessor, path, v, data)
+        kv.insertVersion(accessor, path, versionRow(v), blob)
+        repo.wrote('insertVersion', accessor, path, versionRow(v), blob)
+      }
+    },
+
     /** The mount's engine config (defaults when never written). */
     config: async (accessor: string): Promise<EngineConfig> => engineConfig(await repo.config(accessor)),
 
@@ -182,21 +243,7 @@ export function createKvStore ({ repo, raw, sealer }: { repo: CachedRepo<KvRepos
 
     /** Writes the key's metadata row (not its versions); an empty custom map is stored as none. */
     async saveMetadata (accessor: string, k: KeyState): Promise<void> {
-      const custom = k.customMetadata === null || Object.keys(k.customMetadata).length === 0
-        ? null
-        : sealer.encrypt(JSON.stringify(k.customMetadata), customAad(accessor, k.path))
-      await repo.upsertMetadata({
-        accessor,
-        path: k.path,
-        current_version: k.currentVersion,
-        oldest_version: k.oldestVersion,
-        created_time: k.createdTime,
-        updated_time: k.updatedTime,
-        max_versions: k.maxVersions,
-        cas_required: k.casRequired ? 1 : 0,
-        delete_version_after: k.deleteVersionAfter,
-        custom_metadata: custom
-      })
+      await repo.upsertMetadata(metadataRow(accessor, k))
     },
 
     /** Removes the key's metadata and, by cascade, every version and its data. @returns true when it existed. */
@@ -204,8 +251,7 @@ export function createKvStore ({ repo, raw, sealer }: { repo: CachedRepo<KvRepos
 
     /** Stores a new version with its sealed data. */
     async insertVersion (accessor: string, path: string, v: VersionState, data: JsonObject): Promise<void> {
-      const blob = sealer.encrypt(JSON.stringify(data), dataAad(accessor, path, v.version))
-      await repo.insertVersion(accessor, path, { version: v.version, created_time: v.createdTime, deletion_time: v.deletionTime, destroyed: v.destroyed ? 1 : 0 }, blob)
+      await repo.insertVersion(accessor, path, versionRow(v), sealData(accessor, path, v, data))
     },
 
     /** The data of a version. @throws Error when the version has no data (destroyed or missing) or does not open. */

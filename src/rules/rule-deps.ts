@@ -20,6 +20,8 @@ export interface RuleServiceDeps {
    * composition root answers it from a read cache (issue 16).
    */
   rulesOfMount: (accessor: string) => Maybe<RuleRow[]>
+  /** `rulesOfMount` without a promise (the KV write's synchronous path): from its cache, else `load()`, kept. */
+  rulesOfMountSync: (accessor: string, load: () => RuleRow[]) => RuleRow[]
   /** Called when rules were created or deleted (inside the unit and after it): the cache of `rulesOfMount` forgets. */
   rulesChanged: () => void
   associationService: Pick<AssociationService, 'attachInTransaction' | 'detachInTransaction'>

@@ -11,15 +11,19 @@
  *   a rule-made association excludes it from the rules that made it; an explicit set makes it
  *   the user's own (no origin) and lifts those exclusions.
  */
+import type { SyncRepositories } from '../../db/store/repositories.js'
 import type { KvChange } from '../kv/kv-events.js'
 import type { AssociationService } from '../sync/association-service.js'
 import type { RuleOrigins } from './rule-origins.js'
 import { nameRenderer } from './rule-names.js'
 import type { RuleServiceDeps } from './rule-deps.js'
 
+/** The KV changes a rule may react to. */
+const RULED_KINDS: ReadonlySet<KvChange['kind']> = new Set(['write', 'patch', 'metadata-write', 'undelete'])
+
 /** Creates the hooks over `deps` and the shared origin bookkeeping. */
 export function createRuleHooks (deps: RuleServiceDeps, { matcherOf, materialise, release }: RuleOrigins) {
-  const { store, rulesOfMount, destinations, mounts, kv, policies, now } = deps
+  const { store, rulesOfMount, rulesOfMountSync, destinations, mounts, kv, policies, now } = deps
   // Inside a unit of work these run on it (ambient units).
   const { rules, associations } = store.repos
   return {
@@ -29,7 +33,7 @@ export function createRuleHooks (deps: RuleServiceDeps, { matcherOf, materialise
      * the unit anyway). Never throws for sync reasons: a full queue shows on the association.
      */
     async onKvChange (change: KvChange): Promise<void> {
-      if (change.kind !== 'write' && change.kind !== 'patch' && change.kind !== 'metadata-write' && change.kind !== 'undelete') return
+      if (!RULED_KINDS.has(change.kind)) return
       const candidates = await rulesOfMount(change.accessor)
       if (candidates.length === 0) return
       const mount = await mounts.byAccessor(change.accessor)
@@ -65,6 +69,16 @@ export function createRuleHooks (deps: RuleServiceDeps, { matcherOf, materialise
           : { problem: owner === undefined ? undefined : `name ${JSON.stringify(rendered.name)} is owned by ${owner.mount_path}${owner.secret_path}` }
         await materialise(rule, dest, mount, change.path, at, 'error', granularity === 'secret-path' ? named : undefined)
       }
+    },
+
+    /**
+     * `KvChangeHook.idle` of `onKvChange`: true when it has nothing to do for `change` (a kind
+     * it ignores, or no rule covers the mount: the cached list, else read (and cached) on
+     * SQLite's synchronous `repos` inside the change's transaction).
+     */
+    ignoresKvChange (change: KvChange, repos: Pick<SyncRepositories, 'rules'>): boolean {
+      if (!RULED_KINDS.has(change.kind)) return true
+      return rulesOfMountSync(change.accessor, () => repos.rules.ofMount(change.accessor)).length === 0
     },
 
     /**

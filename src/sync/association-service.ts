@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto'
 import type { AssociationRow } from '../../db/associations-repo.js'
 import type { DestinationRow } from '../../db/destinations-repo.js'
 import type { MountRow } from '../../db/mounts-repo.js'
-import type { Repositories, Store } from '../../db/store/repositories.js'
+import type { Repositories, Store, SyncRepositories } from '../../db/store/repositories.js'
 import type { KvChange } from '../kv/kv-events.js'
 import { badRequest, notFound } from '../vault/errors.js'
 import { decodeString } from '../vault/field-decode.js'
@@ -323,7 +323,14 @@ export function createAssociationService (deps: AssociationServiceDeps) {
       for (const a of await repos.associations.ofSecret(change.accessor, change.path)) {
         if (a.removed === 0) await outbox.enqueue(a.id, at, { status: 'PENDING', whenFull: 'error' })
       }
-    }
+    },
+
+    /**
+     * `KvChangeHook.idle` of `recordKvChange`: true when the secret has no live association, so
+     * it would queue nothing (read on SQLite's synchronous `repos` inside the change's transaction).
+     */
+    recordsNothingFor: (change: KvChange, repos: Pick<SyncRepositories, 'associations'>): boolean =>
+      repos.associations.ofSecret(change.accessor, change.path).every((a) => a.removed !== 0)
   }
 }
 

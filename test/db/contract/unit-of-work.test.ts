@@ -159,6 +159,28 @@ for (const e of engines.filter((e) => e.name === 'sqlite')) {
     t.strictSame((await store.repos.policies.names()).sort(), ['p0', 'p1', 'p3', 'p4', 'p5'])
   })
 
+  t.test('sqlite: runSync commits its work in one synchronous transaction, declines when busy or asked to, rolls back a throw', async (t) => {
+    const store = await e.open(t)
+    await store.repos.mounts.insert(mountRow())
+    const runSync = store.runSync!
+    t.equal(runSync((r) => { r.kv.upsertConfig({ accessor: 'kv_1', max_versions: 3, cas_required: 0, delete_version_after: 0 }); return 'done' }), 'done')
+    t.equal((await store.repos.kv.config('kv_1'))?.max_versions, 3, 'committed')
+    t.equal(runSync((r) => { r.kv.upsertConfig({ accessor: 'kv_1', max_versions: 5, cas_required: 0, delete_version_after: 0 }); return undefined }), undefined, 'declined')
+    t.equal((await store.repos.kv.config('kv_1'))?.max_versions, 3, 'a declined run left nothing')
+    t.throws(() => runSync((r) => { r.kv.upsertConfig({ accessor: 'kv_1', max_versions: 7, cas_required: 0, delete_version_after: 0 }); throw new Error('refused') }), { message: 'refused' })
+    t.equal((await store.repos.kv.config('kv_1'))?.max_versions, 3, 'a throw rolled back')
+    let ran = false
+    const unit = store.transaction(async (r) => {
+      await r.policies.upsert({ name: 'p', raw: '', rules: '[]' })
+      t.equal(runSync(() => { ran = true; return 1 }), undefined, 'not inside a unit')
+      t.equal(outsideUnits(() => runSync(() => { ran = true; return 1 })), undefined, 'not while a unit is open')
+    })
+    t.equal(runSync(() => { ran = true; return 1 }), undefined, 'not while a unit is queued')
+    await unit
+    t.equal(ran, false, 'the work never ran then')
+    t.equal(runSync(() => 2), 2, 'runs again once idle')
+  })
+
   t.test('sqlite: a unit that awaits file I/O is rolled back too', async (t) => {
     const store = await e.open(t)
     const { readFile } = await import('node:fs/promises')

@@ -149,3 +149,30 @@ t.test('reads: the cached read answers synchronously once loaded; a write is see
   t.equal(kv.peekReadData(a, 'c', undefined), MISS, 'the write forgot the key')
   t.match(await kv.readData(a, 'c', undefined), { status: 'ok', value: { v: 2 }, metadata: { version: 2 } })
 })
+
+t.test('SQLite: a write whose hooks are all idle runs in one synchronous transaction, as the unit would', async (t) => {
+  const { services, kv, a, db } = await setup(t)
+  services.kvChangeHooks.pop() // the recorder of `setup` has no `idle`: every write would take the unit
+  let called = 0
+  let idle = true
+  services.kvChangeHooks.push(Object.assign(() => { called++; t.ok(db.inTransaction) }, { idle: () => idle }))
+  await kv.writeConfig(a, { maxVersions: 2 })
+  await kv.writeData(a, 'f', { v: 1 }, undefined)
+  t.match(await kv.readData(a, 'f', undefined), { status: 'ok', value: { v: 1 }, metadata: { version: 1 } })
+  await kv.writeData(a, 'f', { v: 2 }, undefined)
+  t.equal(kv.peekReadData(a, 'f', undefined), MISS, 'the write forgot the key')
+  t.equal(kv.peekSecretExists(a, 'f'), true, 'but kept the metadata row it committed (the next existence check reads nothing)')
+  await kv.writeData(a, 'f', { v: 3 }, undefined)
+  t.match(await kv.readData(a, 'f', undefined), { status: 'ok', value: { v: 3 }, metadata: { version: 3 } })
+  t.match(await kv.readData(a, 'f', 1), { status: 'missing' }, 'trimmed to max_versions')
+  await kv.writeConfig(a, { casRequired: true })
+  await t.rejects(kv.writeData(a, 'f', { v: 4 }, undefined), { status: 400, errors: [/check-and-set/] }, 'the CAS rule holds')
+  await t.rejects(kv.writeData(a, 'f', { v: 4 }, 2), { status: 400, errors: [/did not match/] })
+  t.match(await kv.writeData(a, 'f', { v: 4 }, 3), { version: 4 })
+  t.equal(called, 0, 'idle hooks are not called')
+  t.equal(db.inTransaction, false)
+  idle = false
+  t.match(await kv.writeData(a, 'f', { v: 5 }, 4), { version: 5 })
+  t.equal(called, 1, 'a hook with something to do runs, inside the unit')
+  t.match(await kv.readCurrent(a, 'f'), { version: 5, data: { v: 5 } })
+})
