@@ -212,8 +212,10 @@ export class LeaseKeeper {
     const h = this.held.get(name)
     if (h === undefined) return
     this.held.delete(name)
-    const level = reason === 'expired' || reason === 'taken' ? 'warn' : 'info'
-    this.o.log[level]({ lease: name, epoch: h.fence.epoch, replica: this.o.replica, reason }, 'lease lost: its work stops')
+    // Only an unplanned loss says "lost" (what operators alert on); a hand-over or a clean stop
+    // releases the lease.
+    const lost = reason === 'expired' || reason === 'taken'
+    this.o.log[lost ? 'warn' : 'info']({ lease: name, epoch: h.fence.epoch, replica: this.o.replica, reason }, lost ? 'lease lost: its work stops' : 'lease released: its work stops')
     this.o.onLost?.(h.fence, reason)
   }
 
