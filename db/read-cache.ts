@@ -94,6 +94,8 @@ export interface AsyncReadCache<K, V> {
   read: (key: K, load: (key: K) => Promise<V>, scope?: string) => V | Promise<V>
   /** Keeps `value` as what `key` holds now (as a load would: not inside a transaction that wrote). */
   put: (key: K, value: V, scope?: string) => void
+  /** The cached value, else `load(key)` run synchronously and kept (`put`'s rule holds for `load`). */
+  readNow: (key: K, load: (key: K) => V, scope?: string) => V
   /** Forgets this cache's entries. */
   clear: () => void
   /** Forgets the entries of `scope` only. */
@@ -184,6 +186,14 @@ export function createAsyncReadCache<K, V> (check: ChangeCheck, maxEntries = 10_
     put (key, value, scope = '') {
       core.validate()
       core.store(key, value, scope)
+    },
+    readNow (key, load, scope = '') {
+      core.validate()
+      const hit = core.lookup(key, scope)
+      if (hit !== MISS) return hit
+      const value = load(key)
+      core.store(key, value, scope)
+      return value
     },
     clear: core.clear,
     forget: core.forget

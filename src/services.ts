@@ -20,7 +20,7 @@ import { createPolicyService } from './acl/policy-service.js'
 import { createAuditService } from './audit/audit-service.js'
 import { cachedIdHash, createKeyedHash, migrateToKeyedHashes } from './crypto/keyed-hash.js'
 import { createSealer, type Sealer } from './crypto/seal.js'
-import { createAsyncReadCache, createChangeCheck, MISS, type ChangeCheck } from '../db/read-cache.js'
+import { createAsyncReadCache, createChangeCheck, type ChangeCheck } from '../db/read-cache.js'
 import { createMountService } from './mounts/mount-service.js'
 import type { KvChange, KvChangeHook } from './kv/kv-events.js'
 import { createKvService } from './kv/kv-service.js'
@@ -146,13 +146,7 @@ export async function createServices ({ db, store: givenStore, changes: givenCha
   const rules = createRuleService({
     store,
     rulesOfMount: (accessor) => rulesOfMountCache.read(accessor, rulesOfMount),
-    rulesOfMountSync: (accessor, load) => {
-      const hit = rulesOfMountCache.peek(accessor)
-      if (hit !== MISS) return hit
-      const rows = load()
-      rulesOfMountCache.put(accessor, rows)
-      return rows
-    },
+    rulesOfMountSync: (accessor, load) => rulesOfMountCache.readNow(accessor, load),
     rulesChanged: rulesOfMountCache.clear,
     associationService: sync.associationService,
     destinations: sync.destinationService, mounts, kv, policies, now

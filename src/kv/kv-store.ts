@@ -80,10 +80,11 @@ export function kvOpeners (sealer: Sealer) {
   }
 }
 
-/** The engine config of a config row (defaults when never written). */
+/** The version row of `v`. */
 const versionRow = (v: VersionState): KvVersionRow =>
   ({ version: v.version, created_time: v.createdTime, deletion_time: v.deletionTime, destroyed: v.destroyed ? 1 : 0 })
 
+/** The engine config of a config row (defaults when never written). */
 export const engineConfig = (row: { max_versions: number, cas_required: number, delete_version_after: number } | undefined): EngineConfig => ({
   maxVersions: row?.max_versions ?? 0,
   casRequired: row?.cas_required === 1,
@@ -170,9 +171,10 @@ export function createKvStore ({ repo, raw, sealer }: { repo: CachedRepo<KvRepos
         repo.wrote('deleteVersionRange', accessor, path, from, to)
       },
       insertVersion (kv: KvRepo, accessor: string, path: string, v: VersionState, data: JsonObject): void {
+        const row = versionRow(v)
         const blob = sealData(accessor, path, v, data)
-        kv.insertVersion(accessor, path, versionRow(v), blob)
-        repo.wrote('insertVersion', accessor, path, versionRow(v), blob)
+        kv.insertVersion(accessor, path, row, blob)
+        repo.wrote('insertVersion', accessor, path, row, blob)
       }
     },
 

@@ -27,5 +27,5 @@ export function sendOkJson (request: FastifyRequest, reply: FastifyReply, data: 
   const pieces = [head, ...data, tail]
   let n = 0
   for (const p of pieces) n += p.length
-  return reply.type('application/json').send(n < PIECES_FROM_BYTES ? Buffer.concat(pieces, n) : new PiecesPayload(pieces))
+  return reply.type('application/json').send(n < PIECES_FROM_BYTES ? Buffer.concat(pieces, n) : new PiecesPayload(pieces, n))
 }

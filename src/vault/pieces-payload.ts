@@ -18,12 +18,11 @@ export class PiecesPayload extends Readable {
   readonly byteLength: number
   #written = false
 
-  constructor (pieces: readonly Buffer[]) {
+  /** `byteLength`: the pieces' total length when the caller has it already. */
+  constructor (pieces: readonly Buffer[], byteLength = pieces.reduce((n, p) => n + p.length, 0)) {
     super()
     this.pieces = pieces
-    let n = 0
-    for (const p of pieces) n += p.length
-    this.byteLength = n
+    this.byteLength = byteLength
   }
 
   /** A plain consumer reads every piece in order. */
