@@ -144,18 +144,21 @@ function cacheCore<K, V> (check: ChangeCheck, maxEntries: number) {
   }
 }
 
+/** The cached value of `key` in `core`, else `load(key)` run synchronously and kept. */
+function readThrough<K, V> (core: ReturnType<typeof cacheCore<K, V>>, key: K, load: (key: K) => V, scope: string): V {
+  core.validate()
+  const hit = core.lookup(key, scope)
+  if (hit !== MISS) return hit
+  const value = load(key)
+  core.store(key, value, scope)
+  return value
+}
+
 /** Creates a keyed cache over `check`, holding at most `maxEntries` (then it starts afresh). */
 export function createReadCache<K, V> (check: ChangeCheck, maxEntries = 10_000): ReadCache<K, V> {
   const core = cacheCore<K, V>(check, maxEntries)
   return {
-    get (key, load, scope = '') {
-      core.validate()
-      const hit = core.lookup(key, scope)
-      if (hit !== MISS) return hit
-      const value = load(key)
-      core.store(key, value, scope)
-      return value
-    },
+    get: (key, load, scope = '') => readThrough(core, key, load, scope),
     clear: core.clear,
     forget: core.forget
   }
@@ -187,14 +190,7 @@ export function createAsyncReadCache<K, V> (check: ChangeCheck, maxEntries = 10_
       core.validate()
       core.store(key, value, scope)
     },
-    readNow (key, load, scope = '') {
-      core.validate()
-      const hit = core.lookup(key, scope)
-      if (hit !== MISS) return hit
-      const value = load(key)
-      core.store(key, value, scope)
-      return value
-    },
+    readNow: (key, load, scope = '') => readThrough(core, key, load, scope),
     clear: core.clear,
     forget: core.forget
   }
