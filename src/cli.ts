@@ -177,10 +177,9 @@ async function serverCommand (argv: string[]): Promise<void> {
       }
     }
   } else {
-    process.stdout.write(`==> vault-sync server listening on ${server.address}\n`)
-    if (server.rootToken !== undefined) {
-      process.stdout.write(`\nInitial Root Token: ${server.rootToken}\n\nThis token is shown only once; store it safely.\n\n`)
-    }
+    // One write: a reader that sees the listening line also sees the token (a pipe may split writes).
+    const token = server.rootToken === undefined ? '' : `\nInitial Root Token: ${server.rootToken}\n\nThis token is shown only once; store it safely.\n\n`
+    process.stdout.write(`==> vault-sync server listening on ${server.address}\n${token}`)
     if ((await server.services.activation.flags()).unactivated.includes('secrets-sync')) process.stdout.write(activationNote(server.address))
   }
   // SIGHUP: re-read the file and the environment; apply what Vault reloads (log level, TLS certificate).

@@ -22,8 +22,12 @@ async function connect (t: Test, url: string): Promise<pg.Client> {
   return c
 }
 
+/**
+ * Advisory locks held on `c`'s database. pg_locks is cluster-wide: a backend of an earlier test's
+ * exited process (another database) may still be ending, and its locks with it.
+ */
 async function advisoryLocks (c: pg.Client): Promise<number> {
-  return (await c.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'")).rows[0].n
+  return (await c.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).rows[0].n
 }
 
 function migrateCli (env: Record<string, string>): Promise<{ code: number, out: string }> {
