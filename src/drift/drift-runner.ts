@@ -14,6 +14,7 @@
  * Storage goes through the async `Store` (either engine): reads before the round, the Azure
  * round outside any unit of work, then its findings, repairs (`enqueue`) and summary in one unit.
  */
+import { setMaxListeners } from 'node:events'
 import type { FastifyBaseLogger as Logger } from 'fastify'
 import type { DestinationRow } from '../../db/destinations-repo.js'
 import type { Store } from '../../db/store/repositories.js'
@@ -62,6 +63,8 @@ export function createDriftRunner (deps: DriftRunnerDeps) {
   const { store } = deps
   const { associations, drift, outbox: queue } = store.repos
   const abort = new AbortController()
+  // One signal is shared by every Key Vault call of a sweep (listing pages, reads in parallel).
+  setMaxListeners(0, abort.signal)
   let timer: NodeJS.Timeout | undefined
   let startedAt = deps.now()
   let busy: Promise<unknown> = Promise.resolve()
