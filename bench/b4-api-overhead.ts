@@ -84,8 +84,8 @@ async function cannon (address: string, pid: number, c: Case, seconds: number, p
 /** One side of a comparison: a server (with its PostgreSQL when it runs on one). */
 interface Side { address: string, pid: number, pg?: BenchPostgres }
 
-/** Rounds each side's measuring time is split into (the sides take turns, see `alternate`). */
-const ROUNDS = { full: 5, quick: 2 }
+/** Rounds each side's measuring time is split into (the sides take turns, see `alternate`); odd, so the median is a round's. */
+const ROUNDS = { full: 5, quick: 3 }
 
 /**
  * One side's rounds as one run: the median round's CPU per request and requests per second (a
@@ -250,14 +250,14 @@ export async function benchApiOverhead (ctx: BenchContext): Promise<BenchOutput>
       description: 'KV v2 read/write and sys/sync/associations LIST throughput and latency vs a bare Fastify route returning the same bytes',
       parameters: {
         load_generator: 'autocannon', connections: CONNECTIONS, pipelining: 1, duration_s: seconds, rounds, warmup_s: warmup,
-        server: 'vault-sync server -dev -dev-db=FILE (child process, worker off, log level warn)',
+        server: 'vault-sync server -dev -dev-db=FILE (child process, worker off, log level warn; Prometheus on, the -dev default, except the metrics-off server)',
         associations_listed: ASSOCIATIONS, token: 'root token'
       },
       figures: { ...figures, postgresql: pgFigures },
       reference: { description: 'bare Fastify (same version, default options, no logger) returning the captured bytes', figures: reference },
       ratio: { definition: 'vault-sync requests/s / bare Fastify requests/s (1 = no overhead); *_cpu_per_request: server CPU time per request, vault-sync / bare (less sensitive to other load on the machine); *_postgresql_vs_sqlite: the server on PostgreSQL / the server on SQLite, same case, same round', values: ratio },
       notes: [
-        `each case: a warm-up per side, then ${rounds} rounds of ${seconds / rounds} s in which the sides take turns (order reversed every other round); a side's figures are its median round's (mean latency and totals over all rounds; rounds_cpu_us_per_request: every round's). Every server is seeded alike (two keys, a destination, ${ASSOCIATIONS} associated secrets).`,
+        `each case: a warm-up per side, then ${rounds} rounds of ${round(seconds / rounds, 2)} s in which the sides take turns (order reversed every other round); a side's figures are its median round's (mean latency and totals over all rounds; rounds_cpu_us_per_request: every round's). Every server is seeded alike (two keys, a destination, ${ASSOCIATIONS} associated secrets).`,
         'autocannon records latencies in whole milliseconds; mean is the more precise figure on loopback.',
         'figures.postgresql: the same cases against a server on a database of a throwaway local PostgreSQL 15 (durability off), each measured right after the SQLite server; database_cpu_us_per_request: CPU of all PostgreSQL processes over the run / requests.',
         `kv_read_metrics_on/off: two servers (no telemetry stanza vs prometheus_retention_time = 24h), ${pair.rounds} alternating rounds, best round per side; the metrics rows' "bare" columns are the metrics-off figures. kv_read_metrics_on_vs_off_capacity: requests per server CPU-second over all rounds, on / off (the figure other load on the machine does not distort).`

@@ -27,7 +27,8 @@ export async function metricsPair (ctx: BenchContext, cannon: Cannon, seed: (add
     await seed(s.address)
     return s
   }
-  const off = await start('b4-metrics-off', {})
+  // `server -dev` turns Prometheus on as `vault server -dev` does (since 7d51835): off is explicit.
+  const off = await start('b4-metrics-off', { VAULT_SYNC_PROMETHEUS_RETENTION_TIME: '0s' })
   const on = await start('b4-metrics-on', { VAULT_SYNC_PROMETHEUS_RETENTION_TIME: '24h', VAULT_SYNC_TELEMETRY_DISABLE_HOSTNAME: 'true' })
   const best: { off?: PairRun, on?: PairRun } = {}
   // Requests and server CPU µs summed over all rounds, per side.
@@ -47,6 +48,8 @@ export async function metricsPair (ctx: BenchContext, cannon: Cannon, seed: (add
     // The scrape works on the metrics-on server (and is refused on the other, as in Vault).
     const scrape = await fetch(`${on.address}/v1/sys/metrics?format=prometheus`, { headers: { 'x-vault-token': 'bench-root-token' } })
     if (scrape.status !== 200 || !(await scrape.text()).includes('vaultsync_http_request_duration_seconds_count')) throw new Error('metrics-on server has no HTTP metrics')
+    const refused = await fetch(`${off.address}/v1/sys/metrics?format=prometheus`, { headers: { 'x-vault-token': 'bench-root-token' } })
+    if (refused.status !== 400) throw new Error(`metrics-off server answered the Prometheus scrape with ${refused.status}`)
   } finally {
     await off.stop()
     await on.stop()
