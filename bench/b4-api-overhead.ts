@@ -7,8 +7,19 @@
  * The vault-sync server (`server -dev -dev-db=FILE`) runs with the worker off (nothing to sync:
  * this measures the API) and
  * `VAULT_SYNC_LOG_LEVEL=warn`; one extra KV-read run at the default level `info` shows that the
- * default level costs nothing per request (no per-request lines unless `log_requests_level`). State: 100 secrets associated with one destination.
+ * default level costs nothing per request (no per-request lines unless `log_requests_level`).
  * Last, KV read with metrics on vs off (`b4-metrics-pair.ts`).
+ *
+ * Every server has the same state and history (`seed`: the two keys, a destination, 100
+ * associated secrets, some 200 writes), so the KV-read rows compare like with like (issue 16,
+ * seventh session: in interleaved windows a seeded server cost 5-10 % more CPU per read than one
+ * that only ever stored the read key; `b4-history-ab.ts`, bench/README.md). Each case is warmed
+ * up on every side, then measured in rounds in which the sides (vault-sync, bare, vault-sync on
+ * PostgreSQL) take turns, order reversed every other round; a side's figures are its median
+ * round's (every round's CPU per request is in the JSON). Measured as one 10-s window per side
+ * one after the other, other load on the machine, and a slow first seconds of the first server
+ * (157.7 µs per read in its first round, 73-80 in its next four, same run), put bench 4's first
+ * KV-read figure 20-30 µs above the later servers' (90.7 against 64-69 in one idle run).
  *
  * PostgreSQL column (issue 18): the same cases, in the same rounds, against a second server on a
  * database of the run's throwaway PostgreSQL (`VAULT_SYNC_STORAGE=postgresql`, same seeding),
@@ -18,7 +29,7 @@
  */
 import { join } from 'node:path'
 import autocannon from 'autocannon'
-import { mapLimit, round } from './lib/common.js'
+import { mapLimit, median, round } from './lib/common.js'
 import type { BenchContext } from './lib/context.js'
 import { captureRoute, startBareServer } from './lib/child-processes.js'
 import type { BenchOutput } from './lib/report.js'
@@ -40,7 +51,7 @@ const CASES: Case[] = [
   { id: 'associations_list', method: 'GET', url: '/v1/sys/sync/associations/?list=true' }
 ]
 
-interface Run { requests_per_s: number, server_cpu_us_per_request: number, latency_ms: { mean: number, p50: number, p97_5: number, p99: number }, non_2xx: number, errors: number, total: number }
+interface Run { requests_per_s: number, server_cpu_us_per_request: number, rounds_cpu_us_per_request?: number[], latency_ms: { mean: number, p50: number, p97_5: number, p99: number }, non_2xx: number, errors: number, total: number }
 
 /** A server on PostgreSQL: its figures add the PostgreSQL processes' CPU per request. */
 interface PgRun extends Run { database_cpu_us_per_request: number }
@@ -68,6 +79,50 @@ async function cannon (address: string, pid: number, c: Case, seconds: number, p
     errors: r.errors,
     total: r.requests.total
   }
+}
+
+/** One side of a comparison: a server (with its PostgreSQL when it runs on one). */
+interface Side { address: string, pid: number, pg?: BenchPostgres }
+
+/** Rounds each side's measuring time is split into (the sides take turns, see `alternate`); odd, so the median is a round's. */
+const ROUNDS = { full: 5, quick: 3 }
+
+/**
+ * One side's rounds as one run: the median round's CPU per request and requests per second (a
+ * round that other load on the machine, or a one-off pause, slowed counts as one of five), the
+ * mean latency over all requests, the median round's percentiles, totals summed; the rounds'
+ * own CPU µs per request in `rounds_cpu_us_per_request`.
+ */
+function merge (runs: Run[]): Run {
+  const total = runs.reduce((a, r) => a + r.total, 0)
+  const mid = (f: (r: Run) => number): number => median(runs.map(f))
+  const db = runs.every((r) => 'database_cpu_us_per_request' in r) ? { database_cpu_us_per_request: mid((r) => (r as PgRun).database_cpu_us_per_request) } : {}
+  return {
+    ...db,
+    requests_per_s: mid((r) => r.requests_per_s),
+    server_cpu_us_per_request: mid((r) => r.server_cpu_us_per_request),
+    rounds_cpu_us_per_request: runs.map((r) => r.server_cpu_us_per_request),
+    latency_ms: { mean: round(runs.reduce((a, r) => a + r.latency_ms.mean * r.total, 0) / total, 2), p50: mid((r) => r.latency_ms.p50), p97_5: mid((r) => r.latency_ms.p97_5), p99: mid((r) => r.latency_ms.p99) },
+    non_2xx: runs.reduce((a, r) => a + r.non_2xx, 0),
+    errors: runs.reduce((a, r) => a + r.errors, 0),
+    total
+  }
+}
+
+/**
+ * Case `c` on every side: a warm-up each, then `rounds` rounds of `seconds / rounds` in which
+ * the sides take turns (order reversed every other round), so that other load on the machine
+ * falls on all sides alike; one merged run per side.
+ */
+async function alternate (sides: Side[], c: Case, seconds: number, warmup: number, rounds: number): Promise<Run[]> {
+  for (const s of sides) await cannon(s.address, s.pid, c, warmup)
+  const runs = sides.map((): Run[] => [])
+  for (let r = 0; r < rounds; r++) {
+    const order = sides.map((_, k) => k)
+    if (r % 2 === 1) order.reverse()
+    for (const k of order) runs[k].push(await cannon(sides[k].address, sides[k].pid, c, seconds / rounds, sides[k].pg))
+  }
+  return runs.map(merge)
 }
 
 /** The state every bench-4 server gets: the two KV keys, a destination and its associations. */
@@ -104,7 +159,8 @@ const pgSlot = (pgSide: Awaited<ReturnType<typeof startPgServer>>): { server: Se
 
 export async function benchApiOverhead (ctx: BenchContext): Promise<BenchOutput> {
   const seconds = ctx.quick ? 2 : 10
-  const warmup = ctx.quick ? 0.5 : 3
+  const warmup = ctx.quick ? 1 : 3
+  const rounds = ctx.quick ? ROUNDS.quick : ROUNDS.full
   const server = await startServerProcess({ dir: ctx.dir, label: 'b4', dbPath: join(ctx.dir, 'b4.db'), env: { VAULT_SYNC_WORKER: 'off' } })
   const pgStart = await startPgServer(ctx, 'b4_pg', { VAULT_SYNC_WORKER: 'off' })
   const pgSide = pgSlot(pgStart)
@@ -133,16 +189,9 @@ export async function benchApiOverhead (ctx: BenchContext): Promise<BenchOutput>
     const bare = await startBareServer(ctx.dir, 'b4-bare', routes)
     try {
       for (const [k, c] of CASES.entries()) {
-        ctx.log(`bench 4: ${c.id} (${routes[k].body.length * 3 / 4 | 0} bytes), ${seconds} s each side${pgSide === undefined ? '' : ' (SQLite, PostgreSQL, bare)'}`)
-        await cannon(server.address, server.pid, c, warmup)
-        const vs = await cannon(server.address, server.pid, c, seconds)
-        let pgRun: Run | undefined
-        if (pgSide !== undefined) {
-          await cannon(pgSide.server.address, pgSide.server.pid, c, warmup)
-          pgRun = await cannon(pgSide.server.address, pgSide.server.pid, c, seconds, pgSide.pg)
-        }
-        await cannon(bare.address, bare.pid, c, warmup)
-        const ref = await cannon(bare.address, bare.pid, c, seconds)
+        ctx.log(`bench 4: ${c.id} (${routes[k].body.length * 3 / 4 | 0} bytes), ${seconds} s each side in ${rounds} rounds${pgSide === undefined ? '' : ' (SQLite, PostgreSQL, bare)'}`)
+        const sides: Side[] = [server, bare, ...(pgSide === undefined ? [] : [{ ...pgSide.server, pg: pgSide.pg }])]
+        const [vs, ref, pgRun] = await alternate(sides, c, seconds, warmup, rounds)
         figures[c.id] = { ...vs, response_bytes: Buffer.from(routes[k].body, 'base64').length }
         reference[c.id] = ref
         ratio[c.id] = round(vs.requests_per_s / ref.requests_per_s, 3)
@@ -162,15 +211,9 @@ export async function benchApiOverhead (ctx: BenchContext): Promise<BenchOutput>
   const info = await startServerProcess({ dir: ctx.dir, label: 'b4-info', dbPath: join(ctx.dir, 'b4-info.db'), env: { VAULT_SYNC_WORKER: 'off', VAULT_SYNC_LOG_LEVEL: 'info' } })
   const pgInfo = pgSide === undefined ? undefined : pgSlot(await startPgServer(ctx, 'b4_pg_info', { VAULT_SYNC_WORKER: 'off', VAULT_SYNC_LOG_LEVEL: 'info' }))
   try {
-    await vaultHttp(info.address).must('PUT', 'secret/data/b4/read', { data: VALUE })
-    if (pgInfo !== undefined) await vaultHttp(pgInfo.server.address).must('PUT', 'secret/data/b4/read', { data: VALUE })
-    await cannon(info.address, info.pid, CASES[0], warmup)
-    const vs = await cannon(info.address, info.pid, CASES[0], seconds)
-    let pgRun: Run | undefined
-    if (pgInfo !== undefined) {
-      await cannon(pgInfo.server.address, pgInfo.server.pid, CASES[0], warmup)
-      pgRun = await cannon(pgInfo.server.address, pgInfo.server.pid, CASES[0], seconds, pgInfo.pg)
-    }
+    await seed(info.address)
+    if (pgInfo !== undefined) await seed(pgInfo.server.address)
+    const [vs, pgRun] = await alternate([info, ...(pgInfo === undefined ? [] : [{ ...pgInfo.server, pg: pgInfo.pg }])], CASES[0], seconds, warmup, rounds)
     figures.kv_read_log_level_info = vs
     const ref = reference.kv_read as Run
     ratio.kv_read_log_level_info = round(vs.requests_per_s / ref.requests_per_s, 3)
@@ -182,7 +225,7 @@ export async function benchApiOverhead (ctx: BenchContext): Promise<BenchOutput>
     await pgInfo?.server.stop()
   }
   // Metrics on vs off (issue 19: KV read within 5 %).
-  const pair = await metricsPair(ctx, async (address, pid, secs) => await cannon(address, pid, CASES[0], secs), VALUE)
+  const pair = await metricsPair(ctx, async (address, pid, secs) => await cannon(address, pid, CASES[0], secs), seed)
   figures.kv_read_metrics_off = pair.off
   figures.kv_read_metrics_on = pair.on
   ratio.kv_read_metrics_on_vs_off = pair.ratio
@@ -206,14 +249,15 @@ export async function benchApiOverhead (ctx: BenchContext): Promise<BenchOutput>
       name: 'api-overhead',
       description: 'KV v2 read/write and sys/sync/associations LIST throughput and latency vs a bare Fastify route returning the same bytes',
       parameters: {
-        load_generator: 'autocannon', connections: CONNECTIONS, pipelining: 1, duration_s: seconds, warmup_s: warmup,
-        server: 'vault-sync server -dev -dev-db=FILE (child process, worker off, log level warn)',
+        load_generator: 'autocannon', connections: CONNECTIONS, pipelining: 1, duration_s: seconds, rounds, warmup_s: warmup,
+        server: 'vault-sync server -dev -dev-db=FILE (child process, worker off, log level warn; Prometheus on, the -dev default, except the metrics-off server)',
         associations_listed: ASSOCIATIONS, token: 'root token'
       },
       figures: { ...figures, postgresql: pgFigures },
       reference: { description: 'bare Fastify (same version, default options, no logger) returning the captured bytes', figures: reference },
       ratio: { definition: 'vault-sync requests/s / bare Fastify requests/s (1 = no overhead); *_cpu_per_request: server CPU time per request, vault-sync / bare (less sensitive to other load on the machine); *_postgresql_vs_sqlite: the server on PostgreSQL / the server on SQLite, same case, same round', values: ratio },
       notes: [
+        `each case: a warm-up per side, then ${rounds} rounds of ${round(seconds / rounds, 2)} s in which the sides take turns (order reversed every other round); a side's figures are its median round's (mean latency and totals over all rounds; rounds_cpu_us_per_request: every round's). Every server is seeded alike (two keys, a destination, ${ASSOCIATIONS} associated secrets).`,
         'autocannon records latencies in whole milliseconds; mean is the more precise figure on loopback.',
         'figures.postgresql: the same cases against a server on a database of a throwaway local PostgreSQL 15 (durability off), each measured right after the SQLite server; database_cpu_us_per_request: CPU of all PostgreSQL processes over the run / requests.',
         `kv_read_metrics_on/off: two servers (no telemetry stanza vs prometheus_retention_time = 24h), ${pair.rounds} alternating rounds, best round per side; the metrics rows' "bare" columns are the metrics-off figures. kv_read_metrics_on_vs_off_capacity: requests per server CPU-second over all rounds, on / off (the figure other load on the machine does not distort).`
