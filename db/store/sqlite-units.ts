@@ -244,6 +244,8 @@ export function createSqliteUnits (db: Db, makeRepos: (run: Runner) => Repositor
     },
     outside: (fn, args) => {
       if (ours(currentUnit())) return inside(fn, args)
+      // An open synchronous group commits first; then the call runs at once unless a unit is open.
+      commitGroup()
       if (!db.inTransaction) return settle(fn, args)
       return new Promise((resolve, reject) => {
         enqueue({ call: { fn, args, resolve: resolve as (value: unknown) => void, reject } })

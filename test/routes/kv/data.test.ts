@@ -40,9 +40,15 @@ t.test('writes of one event-loop turn (one shared COMMIT on SQLite): each its ow
   }
   t.equal((await kv('GET', '/v1/secret/metadata/turn')).body.data.current_version, 6)
   const clash = await Promise.all([{ a: 1 }, { a: 2 }].map(async (data) => await kv('POST', '/v1/secret/data/cas-turn', { data, options: { cas: 0 } })))
-  t.strictSame(clash.map((c) => c.status), [200, 400], 'the second write of the turn sees the first')
-  t.same(clash[1].body, { errors: ['check-and-set parameter did not match the current version'] })
-  t.same((await kv('GET', '/v1/secret/data/cas-turn')).body.data.data, { a: 1 })
+  t.strictSame(clash.map((c) => c.status).sort(), [200, 400], 'the later write of the turn sees the earlier')
+  const won = clash.findIndex((c) => c.status === 200)
+  t.same(clash[1 - won].body, { errors: ['check-and-set parameter did not match the current version'] })
+  t.same((await kv('GET', '/v1/secret/data/cas-turn')).body.data.data, { a: won + 1 })
+  const [put, get] = await Promise.all([kv('PUT', '/v1/secret/data/turn', { data: { i: 7 } }), kv('GET', '/v1/secret/data/turn')])
+  t.equal(put.body.data.version, 7)
+  const seen = get.body.data.metadata.version as number
+  const stored = seen === 7 ? 7 : writes.findIndex((w) => w.body.data.version === seen) + 1
+  t.same(get.body.data.data, { i: stored }, `a read in the same turn answers committed rows only (version ${seen} with its own data)`)
 })
 
 t.test('check-and-set, per key and required by the mount config', async (t) => {
