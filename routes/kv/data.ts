@@ -29,8 +29,9 @@ function write (call: KvCall): unknown {
   const cas = decodeCas(call.input.options)
   // Answered once committed (Fastify waits for a handler that returns nothing); never before `writeDataNow` returned.
   const view = call.kv.writeDataNow(call.accessor, call.key, data, cas, (err) => {
-    if (err !== undefined) call.reply.send(err)
-    else sendVersion(call.reply, ok(call.request, view!))
+    if (err !== undefined) { call.reply.send(err); return }
+    // Outside Fastify's handler now: a throw goes to its error handler as a handler's would.
+    try { sendVersion(call.reply, ok(call.request, view!)) } catch (thrown) { call.reply.send(thrown as Error) }
   })
   if (view !== undefined) return undefined
   return call.kv.writeDataInUnit(call.accessor, call.key, data, cas).then((v) => sendVersion(call.reply, ok(call.request, v)))
