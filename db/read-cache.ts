@@ -92,8 +92,11 @@ export interface AsyncReadCache<K, V> {
   get: (key: K, load: (key: K) => Promise<V>, scope?: string) => Promise<V>
   /** The cached value itself on a hit (no promise), else `get(key, load, scope)`. */
   read: (key: K, load: (key: K) => Promise<V>, scope?: string) => V | Promise<V>
-  /** Keeps `value` as what `key` holds now (as a load would: not inside a transaction that wrote). */
-  put: (key: K, value: V, scope?: string) => void
+  /**
+   * Keeps `value` as what `key` holds now (as a load would: not inside a transaction that wrote,
+   * unless `own`: a row the caller's open transaction wrote itself, to be forgotten if it fails).
+   */
+  put: (key: K, value: V, scope?: string, own?: boolean) => void
   /** The cached value, else `load(key)` run synchronously and kept (`put`'s rule holds for `load`). */
   readNow: (key: K, load: (key: K) => V, scope?: string) => V
   /** Forgets this cache's entries. */
@@ -125,9 +128,10 @@ function cacheCore<K, V> (check: ChangeCheck, maxEntries: number) {
       const map = scopes.get(scope)
       return map?.has(key) === true ? map.get(key) as V : MISS
     },
-    store (key: K, value: V, scope: string): void {
+    /** Keeps `value`; `own`: the caller's own write, kept even inside the transaction that wrote it. */
+    store (key: K, value: V, scope: string, own = false): void {
       // After a write inside a transaction, a value read might be rolled back: not kept.
-      if (!check.mayStore()) return
+      if (!own && !check.mayStore()) return
       if (size >= maxEntries) clear()
       let map = scopes.get(scope)
       if (map === undefined) scopes.set(scope, map = new Map())
@@ -186,9 +190,9 @@ export function createAsyncReadCache<K, V> (check: ChangeCheck, maxEntries = 10_
       const hit = core.lookup(key, scope)
       return hit !== MISS ? hit : get(key, load, scope)
     },
-    put (key, value, scope = '') {
+    put (key, value, scope = '', own = false) {
       core.validate()
-      core.store(key, value, scope)
+      core.store(key, value, scope, own)
     },
     readNow: (key, load, scope = '') => readThrough(core, key, load, scope),
     clear: core.clear,
@@ -243,8 +247,13 @@ export type RepoPeek<R> = <K extends keyof R>(method: K, ...args: R[K] extends (
 export type CachedRepo<R> = R & {
   peek: RepoPeek<R>
   wrote: (method: keyof R, ...args: unknown[]) => void
-  /** Keeps `value` as the answer of the cached read `method(...args)`: a row as committed (read or written; not kept inside a transaction that wrote). */
-  remember: (method: keyof R, args: Array<string | number>, value: unknown) => void
+  /**
+   * Keeps `value` as the answer of the cached read `method(...args)`: a row as committed (read or
+   * written; not kept inside a transaction that wrote), or with `own` a row the caller's still
+   * open synchronous group wrote (`Store.runSync` with `committed`): kept at once, so this turn's
+   * next write of the key finds it; the caller forgets it (`wrote`) if that COMMIT fails.
+   */
+  remember: (method: keyof R, args: Array<string | number>, value: unknown, own?: boolean) => void
 }
 
 /**
@@ -284,8 +293,8 @@ export function cacheAsyncRepoReads<R extends object> (repo: R, check: ChangeChe
     if (scope === undefined) cache.clear()
     else cache.forget(scope)
   }
-  out.remember = (method: string, args: Array<string | number>, value: unknown) => {
-    if (reads.includes(method as keyof R)) cache.put(`${method}\0${args.join('\0')}`, value, scopeOf(method, args))
+  out.remember = (method: string, args: Array<string | number>, value: unknown, own = false) => {
+    if (reads.includes(method as keyof R)) cache.put(`${method}\0${args.join('\0')}`, value, scopeOf(method, args), own)
   }
   out.peek = (method: string, ...args: Array<string | number>) =>
     reads.includes(method as keyof R) ? cache.peek(`${method}\0${args.join('\0')}`, scopeOf(method, args)) : MISS

@@ -218,8 +218,14 @@ export interface Store {
    * queued and the caller is in none: `undefined` (nothing run) otherwise. `work` returning
    * `undefined` declines: its transaction is rolled back and `undefined` returned, so the caller
    * takes the async path. A throw rolls back and is passed on; a failed COMMIT rolls back and throws.
+   * With `committed`, the COMMIT may be shared with the other such works of this event-loop turn
+   * (`sqlite-units.ts`: committed at the latest in the turn's check phase, sooner when anything
+   * else needs the connection): the value is returned at once but is durable only once
+   * `committed()` is called (`committed(err)`: the COMMIT failed and nothing of the work is kept).
+   * Tell no one of the work's success before that; `committed` is never called before `runSync`
+   * returned, and must not throw.
    */
-  readonly runSync?: <T>(work: (repos: SyncRepositories) => T | undefined) => T | undefined
+  readonly runSync?: <T>(work: (repos: SyncRepositories) => T | undefined, committed?: (err?: unknown) => void) => T | undefined
   /** Waits for running units of work, then closes the connection or pool. */
   close: () => Promise<void>
 }

@@ -17,7 +17,13 @@
  *   rejects with `TransactionAwaitedError`; its later repository calls reject too.
  * - `runSync` (`Store.runSync`) runs a synchronous unit at once, BEGIN IMMEDIATE to COMMIT
  *   without a promise, but only when no unit is open or queued and the caller is in none, so
- *   arrival order and isolation hold as for the queued units; else it declines.
+ *   arrival order and isolation hold as for the queued units; else it declines. Given a
+ *   `committed` callback, its COMMIT may be shared (synchronous group commit, issue 16, seventh
+ *   session): the transaction stays open until the check phase of this event-loop turn (at most
+ *   `MAX_GROUP` works), later synchronous works join it as savepoints, and each hears of its
+ *   COMMIT through `committed`; anything else that needs the connection first (a unit, an outside
+ *   call, a plain `runSync`, `idle`) commits the group before it runs, so no one else reads its
+ *   uncommitted rows and no transaction outlives the turn.
  * - Inside a unit, the unit's repositories are one object for every unit of the store: a call
  *   runs when it comes from the open unit's async scope (`unit-scope.ts`) and rejects otherwise
  *   (a unit that already ended), so no repositories are built per unit.
@@ -53,8 +59,8 @@ export interface SqliteUnits {
   transaction: <T>(work: (repos: Repositories) => Promise<T>) => Promise<T>
   /** The runner of the outside repositories: on the caller's unit, else now, else after the open transaction. */
   outside: Runner
-  /** `Store.runSync`: `work` in one synchronous transaction when nothing is open or queued. */
-  runSync: <T>(work: (repos: SyncRepositories) => T | undefined) => T | undefined
+  /** `Store.runSync`: `work` in one synchronous transaction when nothing is open or queued (its COMMIT shared when `committed` is given). */
+  runSync: <T>(work: (repos: SyncRepositories) => T | undefined, committed?: (err?: unknown) => void) => T | undefined
   /** Resolves once nothing is queued or running. */
   idle: () => Promise<void>
 }
@@ -80,6 +86,50 @@ export function createSqliteUnits (db: Db, makeRepos: (run: Runner) => Repositor
   let active: SqliteUnit | undefined
   let abortActive: ((err: Error) => void) | undefined
   let savepoints = 0
+  /** The open synchronous group: what to tell each of its works once the COMMIT is done or failed. */
+  let group: { committed: Array<(err?: unknown) => void>, turn: NodeJS.Immediate } | undefined
+
+  /** Commits the open synchronous group (rolled back when the COMMIT fails) and tells its works. */
+  function commitGroup (): void {
+    const g = group
+    if (g === undefined) return
+    group = undefined
+    clearImmediate(g.turn)
+    let failed: { err: unknown } | undefined
+    try {
+      sql.commit.run()
+    } catch (err) {
+      failed = { err }
+      if (db.inTransaction) sql.rollback.run()
+    }
+    let thrown: { err: unknown } | undefined
+    for (const tell of g.committed) {
+      try { tell(failed?.err) } catch (err) { thrown ??= { err } }
+    }
+    if (thrown !== undefined) throw thrown.err
+  }
+
+  /** Runs synchronous `work` (a savepoint of the open group when there is one); undefined = declined, rolled back. */
+  function runWork<T> (work: (repos: SyncRepositories) => T | undefined, member: boolean): T | undefined {
+    if (member) sql.savepoint.run()
+    else sql.begin.run()
+    const undo = (): void => {
+      if (!db.inTransaction) return
+      if (member) { sql.rollbackTo.run(); sql.release.run() } else sql.rollback.run()
+    }
+    let value: T | undefined
+    try {
+      value = work(syncRepos)
+    } catch (err) {
+      undo()
+      // What the group wrote before decided this error: committed before anyone hears of it.
+      if (member) commitGroup()
+      throw err
+    }
+    if (value === undefined) undo()
+    else if (member) sql.release.run()
+    return value
+  }
 
   const ours = (unit: Unit | undefined): unit is SqliteUnit => unit !== undefined && (unit as SqliteUnit).owner === owner
   const inside: Runner = (fn, args) => {
@@ -94,6 +144,7 @@ export function createSqliteUnits (db: Db, makeRepos: (run: Runner) => Repositor
   }
 
   function enqueue (task: { unit: UnitTask } | { call: CallTask }): void {
+    commitGroup()
     queue.push(task)
     if (!pumping) {
       pumping = true
@@ -193,25 +244,25 @@ export function createSqliteUnits (db: Db, makeRepos: (run: Runner) => Repositor
     },
     outside: (fn, args) => {
       if (ours(currentUnit())) return inside(fn, args)
+      // An open synchronous group commits first; then the call runs at once unless a unit is open.
+      commitGroup()
       if (!db.inTransaction) return settle(fn, args)
       return new Promise((resolve, reject) => {
         enqueue({ call: { fn, args, resolve: resolve as (value: unknown) => void, reject } })
       })
     },
-    runSync: <T>(work: (repos: SyncRepositories) => T | undefined): T | undefined => {
+    runSync: <T>(work: (repos: SyncRepositories) => T | undefined, committed?: (err?: unknown) => void): T | undefined => {
       // A queued or open unit goes first (arrival order); inside a unit, the caller joins it.
-      if (pumping || queue.length > 0 || db.inTransaction || currentUnit() !== undefined) return undefined
-      sql.begin.run()
-      let value: T | undefined
-      try {
-        value = work(syncRepos)
-      } catch (err) {
-        if (db.inTransaction) sql.rollback.run()
-        throw err
-      }
-      if (value === undefined) {
-        if (db.inTransaction) sql.rollback.run()
-        return undefined
+      if (pumping || queue.length > 0 || currentUnit() !== undefined) return undefined
+      if (committed === undefined || (group !== undefined && group.committed.length >= MAX_GROUP)) commitGroup()
+      if (db.inTransaction && group === undefined) return undefined
+      const member = group !== undefined
+      const value = runWork(work, member)
+      if (value === undefined) return undefined
+      if (committed !== undefined) {
+        group ??= { committed: [], turn: setImmediate(commitGroup) }
+        group.committed.push(committed)
+        return value
       }
       try {
         sql.commit.run()
@@ -222,6 +273,7 @@ export function createSqliteUnits (db: Db, makeRepos: (run: Runner) => Repositor
       return value
     },
     idle: async () => {
+      commitGroup()
       if (!pumping) return
       await new Promise<void>((resolve) => { idleWaiters.push(resolve) })
     }

@@ -20,12 +20,20 @@ import { sendRead, sendVersion } from './kv-serializers.js'
 const GONE = 'The version is deleted or destroyed: the envelope with `mount_type: ""` and no `errors` (Vault\'s raw 404)'
 const MISSING = errorBody('No such secret or version', [])
 
-/** A data write: answered at once when the write could be done without a promise (SQLite, issue 16), else awaited. */
+/**
+ * A data write: done at once when it can be without a promise (SQLite, issue 16) and answered
+ * once its (possibly shared) COMMIT is done, else awaited as a unit of work.
+ */
 function write (call: KvCall): unknown {
   const data = decodeData(call.input.data)
   const cas = decodeCas(call.input.options)
-  const done = call.kv.writeDataNow(call.accessor, call.key, data, cas)
-  if (done !== undefined) return sendVersion(call.reply, ok(call.request, done))
+  // Answered once committed (Fastify waits for a handler that returns nothing); never before `writeDataNow` returned.
+  const view = call.kv.writeDataNow(call.accessor, call.key, data, cas, (err) => {
+    if (err !== undefined) { call.reply.send(err); return }
+    // Outside Fastify's handler now: a throw goes to its error handler as a handler's would.
+    try { sendVersion(call.reply, ok(call.request, view!)) } catch (thrown) { call.reply.send(thrown as Error) }
+  })
+  if (view !== undefined) return undefined
   return call.kv.writeDataInUnit(call.accessor, call.key, data, cas).then((v) => sendVersion(call.reply, ok(call.request, v)))
 }
 

@@ -45,9 +45,11 @@ export interface KvContext {
    * does not apply (PostgreSQL, a unit open or queued, a hook without `idle`, or one that has
    * something to do for `change`: the caller then takes `mutate`). `fn` runs on the synchronous
    * KV repository inside one transaction, after every hook said it is idle; it must modify state
-   * (no hook runs) and return a value other than undefined.
+   * (no hook runs) and return a value other than undefined. With `committed`, the COMMIT may be
+   * shared with this turn's other synchronous writes and the work is durable only once
+   * `committed()` is called (`Store.runSync`).
    */
-  mutateSync: <T>(change: KvChange, fn: (kv: KvRepo) => T) => T | undefined
+  mutateSync: <T>(change: KvChange, fn: (kv: KvRepo) => T, committed?: (err?: unknown) => void) => T | undefined
   /** Runs `fn` as one unit of work without hooks (engine config writes). */
   unit: <T>(fn: () => Promise<T>) => Promise<T>
 }
@@ -77,9 +79,9 @@ export function createKvContext ({ store: storage, changes, sealer, hooks, clock
     ? run
     : async <T>(change: KvChange, fn: (changed: () => void) => Promise<T>): Promise<T> =>
       await turns(`${change.accessor}\u0000${change.path}`, async () => await run(change, fn))
-  const mutateSync = <T>(change: KvChange, fn: (kv: KvRepo) => T): T | undefined => {
+  const mutateSync = <T>(change: KvChange, fn: (kv: KvRepo) => T, committed?: (err?: unknown) => void): T | undefined => {
     if (storage.runSync === undefined || !hooks.every((h) => h.idle !== undefined)) return undefined
-    return storage.runSync((sync) => hooks.every((h) => h.idle?.(change, sync) === true) ? fn(sync.kv) : undefined)
+    return storage.runSync((sync) => hooks.every((h) => h.idle?.(change, sync) === true) ? fn(sync.kv) : undefined, committed)
   }
   return { store, now: clock ?? createMicroClock(), mutate, mutateSync, unit: async (fn) => await storage.transaction(async () => await fn()) }
 }

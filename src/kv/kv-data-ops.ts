@@ -108,8 +108,19 @@ export function dataOperations ({ store, now, mutate, mutateSync, unit }: KvCont
     })
   }
 
-  /** `writeData` in one synchronous transaction (`KvContext.mutateSync`), or undefined when that does not apply. */
-  function writeDataSync (accessor: string, path: string, data: JsonObject, cas: number | undefined): VersionView | undefined {
+  /**
+   * `writeData` in one synchronous transaction (`KvContext.mutateSync`), or undefined when that
+   * does not apply. With `committed`, the COMMIT may be shared with this turn's other synchronous
+   * writes: the view is returned at once, durable once `committed()` is called.
+   */
+  function writeDataSync (accessor: string, path: string, data: JsonObject, cas: number | undefined, committed?: (err?: unknown) => void): VersionView | undefined {
+    // Called after `mutateSync` returned (`Store.runSync`), so `done` is set when the work ran.
+    const told = committed === undefined
+      ? undefined
+      : (err?: unknown): void => {
+          if (err !== undefined && done !== undefined) store.sync.forget(done.row)
+          committed(err)
+        }
     const done = mutateSync({ accessor, path, kind: 'write' }, (kv) => {
       const sync = store.sync
       const key = sync.loadMetadataForUpdate(kv, accessor, path)
@@ -120,9 +131,9 @@ export function dataOperations ({ store, now, mutate, mutateSync, unit }: KvCont
       if (trim !== undefined) sync.trim(kv, accessor, path, trim.from, trim.to)
       sync.insertVersion(kv, accessor, path, v, data)
       return { row, view: versionView(v, k.customMetadata) }
-    })
+    }, told)
     if (done === undefined) return undefined
-    store.sync.remember(done.row)
+    store.sync.remember(done.row, told !== undefined)
     return done.view
   }
 
@@ -178,10 +189,13 @@ export function dataOperations ({ store, now, mutate, mutateSync, unit }: KvCont
 
     /**
      * `writeData` done at once without a promise (SQLite, nothing queued, no hook with work:
-     * issue 16), or undefined when it cannot be (nothing written: then `writeDataInUnit`).
+     * issue 16), or undefined when it cannot be (nothing written: then `writeDataInUnit`). The
+     * new version's view is returned at once, but its COMMIT may be shared with this turn's other
+     * such writes: answer only once `committed()` is called (`committed(err)`: not written).
      * @throws VaultError 400 with Vault's CAS texts.
      */
-    writeDataNow: writeDataSync,
+    writeDataNow: (accessor: string, path: string, data: JsonObject, cas: number | undefined, committed: (err?: unknown) => void): VersionView | undefined =>
+      writeDataSync(accessor, path, data, cas, committed),
 
     /** `writeData` as a unit of work (the path `writeDataNow` declined). @throws VaultError 400 with Vault's CAS texts. */
     writeDataInUnit,

@@ -162,9 +162,16 @@ export function createKvStore ({ repo, raw, sealer }: { repo: CachedRepo<KvRepos
         repo.wrote('upsertMetadata', row)
         return row
       },
-      /** Caches `row` (just committed, as `saveMetadata` wrote it) as the key's metadata: the next existence check reads nothing. */
-      remember (row: KvMetadataRow): void {
-        repo.remember('metadata', [row.accessor, row.path], row)
+      /**
+       * Caches `row` (as `saveMetadata` wrote it: committed, or with `own` in the still open group
+       * of `Store.runSync`) as the key's metadata: the next existence check reads nothing.
+       */
+      remember (row: KvMetadataRow, own = false): void {
+        repo.remember('metadata', [row.accessor, row.path], row, own)
+      },
+      /** Forgets what the cache holds of `row`'s key (its group's COMMIT failed). */
+      forget (row: KvMetadataRow): void {
+        repo.wrote('upsertMetadata', row)
       },
       trim (kv: KvRepo, accessor: string, path: string, from: number, to: number): void {
         kv.deleteVersionRange(accessor, path, from, to)

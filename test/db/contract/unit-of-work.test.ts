@@ -3,7 +3,7 @@
 // repositories (round2.md R2-3).
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { TransactionAwaitedError } from '../../../db/store/repositories.js'
+import { TransactionAwaitedError, type SyncRepositories } from '../../../db/store/repositories.js'
 import { contract, contractEngines, mountRow, seed } from './contract-engines.js'
 import { currentUnit, outsideUnits } from '../../../db/store/unit-scope.js'
 
@@ -179,6 +179,36 @@ for (const e of engines.filter((e) => e.name === 'sqlite')) {
     await unit
     t.equal(ran, false, 'the work never ran then')
     t.equal(runSync(() => 2), 2, 'runs again once idle')
+  })
+
+  t.test('sqlite: runSync with `committed` shares one COMMIT among the turn\'s works; anything else commits the group first', async (t) => {
+    const store = await e.open(t)
+    await store.repos.mounts.insert(mountRow())
+    const runSync = store.runSync!
+    const told: string[] = []
+    const tell = (name: string) => (err?: unknown) => { told.push(err === undefined ? name : `${name}: ${String(err)}`) }
+    const config = (n: number) => (r: SyncRepositories) => { r.kv.upsertConfig({ accessor: 'kv_1', max_versions: n, cas_required: 0, delete_version_after: 0 }); return n }
+    t.equal(runSync(config(1), tell('1')), 1)
+    t.equal(runSync(config(2), tell('2')), 2, 'a second work joins the open group')
+    t.equal(runSync((r) => { config(5)(r); return undefined }, tell('declined')), undefined, 'a member may decline')
+    t.strictSame(told, [], 'nobody told before the COMMIT')
+    t.throws(() => runSync((r) => { config(7)(r); throw new Error('refused') }, tell('thrown')), { message: 'refused' })
+    t.strictSame(told, ['1', '2'], 'a member\'s throw commits the group before it is passed on')
+    t.equal((await store.repos.kv.config('kv_1'))?.max_versions, 2, 'the declined and the thrown work rolled back their own writes only')
+    t.equal(runSync(config(3), tell('3')), 3)
+    const read = store.repos.kv.config('kv_1')
+    t.strictSame(told, ['1', '2', '3'], 'an outside call commits the group before it runs')
+    t.equal((await read)?.max_versions, 3)
+    t.equal(runSync(config(4), tell('4')), 4)
+    t.equal(runSync(config(6)), 6, 'a plain runSync commits the group, then its own work at once')
+    t.strictSame(told, ['1', '2', '3', '4'])
+    t.equal(runSync(config(8), tell('8')), 8)
+    await new Promise((resolve) => setImmediate(resolve))
+    t.strictSame(told, ['1', '2', '3', '4', '8'], 'committed in the turn\'s check phase at the latest')
+    t.equal((await store.repos.kv.config('kv_1'))?.max_versions, 8)
+    t.equal(runSync(config(9), tell('9')), 9)
+    await store.transaction(async (r) => { t.equal((await r.kv.config('kv_1'))?.max_versions, 9, 'a unit starts after the group committed') })
+    t.strictSame(told.at(-1), '9')
   })
 
   t.test('sqlite: a unit that awaits file I/O is rolled back too', async (t) => {

@@ -28,6 +28,29 @@ t.test('write, read latest and a given version', async (t) => {
   }
 })
 
+t.test('writes of one event-loop turn (one shared COMMIT on SQLite): each its own version, all kept; a CAS clash among them', async (t) => {
+  const kv = kvClient((await startTestServer(t)).app)
+  const writes = await Promise.all([1, 2, 3, 4, 5, 6].map(async (i) => await kv('PUT', '/v1/secret/data/turn', { data: { i } })))
+  t.strictSame(writes.map((w) => w.status), [200, 200, 200, 200, 200, 200])
+  t.strictSame(writes.map((w) => w.body.data.version).sort(), [1, 2, 3, 4, 5, 6])
+  for (const w of writes) {
+    const read = await kv('GET', `/v1/secret/data/turn?version=${w.body.data.version as number}`)
+    t.equal(read.body.data.metadata.created_time, w.body.data.created_time, `version ${w.body.data.version as number} as answered`)
+    t.equal(read.body.data.data.i, writes.indexOf(w) + 1, 'holds the data of the write that got it')
+  }
+  t.equal((await kv('GET', '/v1/secret/metadata/turn')).body.data.current_version, 6)
+  const clash = await Promise.all([{ a: 1 }, { a: 2 }].map(async (data) => await kv('POST', '/v1/secret/data/cas-turn', { data, options: { cas: 0 } })))
+  t.strictSame(clash.map((c) => c.status).sort(), [200, 400], 'the later write of the turn sees the earlier')
+  const won = clash.findIndex((c) => c.status === 200)
+  t.same(clash[1 - won].body, { errors: ['check-and-set parameter did not match the current version'] })
+  t.same((await kv('GET', '/v1/secret/data/cas-turn')).body.data.data, { a: won + 1 })
+  const [put, get] = await Promise.all([kv('PUT', '/v1/secret/data/turn', { data: { i: 7 } }), kv('GET', '/v1/secret/data/turn')])
+  t.equal(put.body.data.version, 7)
+  const seen = get.body.data.metadata.version as number
+  const stored = seen === 7 ? 7 : writes.findIndex((w) => w.body.data.version === seen) + 1
+  t.same(get.body.data.data, { i: stored }, `a read in the same turn answers committed rows only (version ${seen} with its own data)`)
+})
+
 t.test('check-and-set, per key and required by the mount config', async (t) => {
   const kv = kvClient((await startTestServer(t)).app)
   t.equal((await kv('POST', '/v1/secret/data/c', { data: { a: 1 }, options: { cas: 0 } })).status, 200)
