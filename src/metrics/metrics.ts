@@ -14,7 +14,8 @@
  * running the sync worker), so summing over replicas never double counts.
  */
 import { hostname } from 'node:os'
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import { HttpDurationHistogram } from './http-histogram.js'
 import type { MetricsRepository } from '../../db/store/repositories.js'
 import { DRIFT_CHANGES, type DriftChange } from '../drift/drift-types.js'
 import { AZURE_OPERATIONS, type AzureRequestHook } from './azure-request-policy.js'
@@ -135,13 +136,8 @@ export function createMetrics (options: MetricsOptions) {
   for (const op of AZURE_OPERATIONS) for (const status of ['200', '429']) azureRequests.labels(op, status).inc(0)
   const azureRequest: AzureRequestHook = (operation, status) => { azureRequests.labels(operation, status).inc() }
 
-  const httpDuration = new Histogram({
-    name: 'vaultsync_http_request_duration_seconds',
-    help: 'HTTP request duration by method, route template and status code, seconds',
-    labelNames: ['method', 'route', 'status_code'],
-    buckets: HTTP_BUCKETS,
-    ...reg
-  })
+  const httpDuration = new HttpDurationHistogram('vaultsync_http_request_duration_seconds',
+    'HTTP request duration by method, route template and status code, seconds', HTTP_BUCKETS).registerOn(registry)
 
   const driftDetected = new Counter({
     name: 'vaultsync_drift_detected_total',
@@ -161,7 +157,7 @@ export function createMetrics (options: MetricsOptions) {
     azureRequest,
     /** Records one HTTP request; `route` is the route template, never the request path. */
     observeHttp (method: string, route: string, status: number, seconds: number): void {
-      httpDuration.labels(method, route, String(status)).observe(seconds)
+      httpDuration.observe(method, route, status, seconds)
     },
     setWorkerRunning (running: boolean): void { workerRunning.set(running ? 1 : 0) },
     /** Counts one change kind of a newly drifted target (issue 21). */
