@@ -89,19 +89,31 @@ export function createSqliteUnits (db: Db, makeRepos: (run: Runner) => Repositor
   /** The open synchronous group: what to tell each of its works once the COMMIT is done or failed. */
   let group: { committed: Array<(err?: unknown) => void>, turn: NodeJS.Immediate } | undefined
 
+  /** COMMITs the open transaction; when that fails, rolls it back and returns the COMMIT's error. */
+  function commitOrRollback (): { err: unknown } | undefined {
+    try {
+      sql.commit.run()
+      return undefined
+    } catch (err) {
+      if (db.inTransaction) sql.rollback.run()
+      return { err }
+    }
+  }
+
+  /** Undoes a failed or declined work: the whole transaction when it began it (`first`), else its savepoint. */
+  function undo (first: boolean): void {
+    if (!db.inTransaction) return
+    if (first) sql.rollback.run()
+    else { sql.rollbackTo.run(); sql.release.run() }
+  }
+
   /** Commits the open synchronous group (rolled back when the COMMIT fails) and tells its works. */
   function commitGroup (): void {
     const g = group
     if (g === undefined) return
     group = undefined
     clearImmediate(g.turn)
-    let failed: { err: unknown } | undefined
-    try {
-      sql.commit.run()
-    } catch (err) {
-      failed = { err }
-      if (db.inTransaction) sql.rollback.run()
-    }
+    const failed = commitOrRollback()
     let thrown: { err: unknown } | undefined
     for (const tell of g.committed) {
       try { tell(failed?.err) } catch (err) { thrown ??= { err } }
@@ -113,20 +125,16 @@ export function createSqliteUnits (db: Db, makeRepos: (run: Runner) => Repositor
   function runWork<T> (work: (repos: SyncRepositories) => T | undefined, member: boolean): T | undefined {
     if (member) sql.savepoint.run()
     else sql.begin.run()
-    const undo = (): void => {
-      if (!db.inTransaction) return
-      if (member) { sql.rollbackTo.run(); sql.release.run() } else sql.rollback.run()
-    }
     let value: T | undefined
     try {
       value = work(syncRepos)
     } catch (err) {
-      undo()
+      undo(!member)
       // What the group wrote before decided this error: committed before anyone hears of it.
       if (member) commitGroup()
       throw err
     }
-    if (value === undefined) undo()
+    if (value === undefined) undo(!member)
     else if (member) sql.release.run()
     return value
   }
@@ -182,10 +190,7 @@ export function createSqliteUnits (db: Db, makeRepos: (run: Runner) => Repositor
       return { ok: true, value }
     } catch (err) {
       running.catch(() => {}) // settles after an abort: nothing listens any more
-      if (db.inTransaction) {
-        if (first) sql.rollback.run()
-        else { sql.rollbackTo.run(); sql.release.run() }
-      }
+      undo(first)
       return { ok: false, err: unit.aborted ? new TransactionAwaitedError() : err }
     } finally {
       active = undefined
@@ -221,11 +226,9 @@ export function createSqliteUnits (db: Db, makeRepos: (run: Runner) => Repositor
         queue.shift()
         task = next.unit
       }
-      try {
-        sql.commit.run()
-      } catch (err) {
-        if (db.inTransaction) sql.rollback.run()
-        for (const [t] of done) t.reject(err)
+      const failed = commitOrRollback()
+      if (failed !== undefined) {
+        for (const [t] of done) t.reject(failed.err)
         return
       }
       for (const [t, value] of done) t.resolve(value)
@@ -264,12 +267,8 @@ export function createSqliteUnits (db: Db, makeRepos: (run: Runner) => Repositor
         group.committed.push(committed)
         return value
       }
-      try {
-        sql.commit.run()
-      } catch (err) {
-        if (db.inTransaction) sql.rollback.run()
-        throw err
-      }
+      const failed = commitOrRollback()
+      if (failed !== undefined) throw failed.err
       return value
     },
     idle: async () => {
