@@ -24,6 +24,14 @@ export interface MountsRepo {
   insert: (row: MountRow) => void
   updateTune: (accessor: string, description: string, config: string, options: string | null) => void
   deleteByAccessor: (accessor: string) => void
+  /**
+   * Inside a transaction: no other transaction adds or removes a mount until this one ends, so a
+   * path checked against `all()` afterwards stays free until the insert commits (Vault refuses
+   * overlapping mount paths; the unique index only stops an identical one). SQLite: nothing to
+   * do (a unit of work holds the database's one write lock from BEGIN IMMEDIATE); PostgreSQL: a
+   * transaction-scoped advisory lock. Outside a transaction it holds nothing.
+   */
+  lockTable: () => void
 }
 
 /** Prepared statements over `mounts`. */
@@ -42,6 +50,7 @@ export function createMountsRepo (db: Db): MountsRepo {
     byAccessor: (a) => byAccessor.get(a),
     insert: (row) => { insert.run(row) },
     updateTune: (a, d, c, o) => { tune.run(d, c, o, a) },
-    deleteByAccessor: (a) => { del.run(a) }
+    deleteByAccessor: (a) => { del.run(a) },
+    lockTable: () => {}
   }
 }

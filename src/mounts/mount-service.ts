@@ -75,8 +75,9 @@ export function createMountService ({ store, changes }: { store: Store, changes:
     }
   }
 
+  /** The path of a mount that `path` contains or lies inside, read from the table itself (not the cache). */
   async function conflict (path: string): Promise<string | undefined> {
-    return (await mounts.all()).find((m) => m.path.startsWith(path) || path.startsWith(m.path))?.path
+    return (await store.repos.mounts.all()).find((m) => m.path.startsWith(path) || path.startsWith(m.path))?.path
   }
 
   const service = {
@@ -121,21 +122,27 @@ export function createMountService ({ store, changes }: { store: Store, changes:
       if (options.version !== '2') {
         throw badRequest('vault-sync supports only KV version 2 mounts: set options.version="2" or use type "kv-v2"')
       }
-      const inUse = await conflict(path)
-      if (inUse !== undefined) throw badRequest(`path is already in use at ${inUse}`)
-      const row: MountRow = {
-        accessor: await newAccessor('kv'), path, type: 'kv', uuid: randomUUID(),
-        description: typeof req.description === 'string' ? req.description : '',
-        options: JSON.stringify(options), config: JSON.stringify(DEFAULT_CONFIG), local: truthy(req.local),
-        seal_wrap: truthy(req.seal_wrap), external_entropy_access: truthy(req.external_entropy_access), builtin: 0
-      }
-      try {
-        await mounts.insert(row)
-      } catch (err) {
-        // Another replica enabled the same path since the check (the unique path index).
-        if (isUniqueViolation(err)) throw badRequest(`path is already in use at ${path}`)
-        throw err
-      }
+      // The overlap check and the insert in one unit under the table's lock: another replica
+      // (or process on the same SQLite file) enabling an overlapping path waits, then sees this one.
+      const row = await store.transaction(async () => {
+        await store.repos.mounts.lockTable()
+        const inUse = await conflict(path)
+        if (inUse !== undefined) throw badRequest(`path is already in use at ${inUse}`)
+        const row: MountRow = {
+          accessor: await newAccessor('kv'), path, type: 'kv', uuid: randomUUID(),
+          description: typeof req.description === 'string' ? req.description : '',
+          options: JSON.stringify(options), config: JSON.stringify(DEFAULT_CONFIG), local: truthy(req.local),
+          seal_wrap: truthy(req.seal_wrap), external_entropy_access: truthy(req.external_entropy_access), builtin: 0
+        }
+        try {
+          await mounts.insert(row)
+        } catch (err) {
+          // Kept as a second line: the unique path index.
+          if (isUniqueViolation(err)) throw badRequest(`path is already in use at ${path}`)
+          throw err
+        }
+        return row
+      })
       return toMountEntry(row)
     },
 

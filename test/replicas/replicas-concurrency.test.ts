@@ -93,6 +93,24 @@ if (db !== undefined) {
       }
     })
 
+    // Vault refuses a mount path that contains, or lies inside, another mount's path. Each
+    // replica's check read its own view of the table, so overlapping enables on different
+    // replicas at once could all pass it (the unique index only stops the same path).
+    t.test('overlapping mount enables on three replicas at once: exactly one wins each round', async (t) => {
+      for (let round = 0; round < 8; round++) {
+        const paths = [`ov${round}`, `ov${round}/a`, `ov${round}/a/b`]
+        const results = await Promise.all(paths.map(async (p, i) => await call(replicas[i], 'POST', `sys/mounts/${p}`, { type: 'kv', options: { version: '2' } })))
+        const won = results.flatMap((r, i) => r.status === 204 ? [paths[i]] : [])
+        t.equal(won.length, 1, `round ${round}: one of ${paths.join(', ')} enabled (${won.join(', ')})`)
+        for (const r of results.filter((r) => r.status !== 204)) {
+          t.equal(r.status, 400)
+          t.match(r.body.errors[0], new RegExp(`^path is already in use at ${won[0]}/$`))
+        }
+        const listed = Object.keys((await call(replicas[(round + 1) % 3], 'GET', 'sys/mounts')).body.data).filter((p) => p.startsWith(`ov${round}/`))
+        t.same(listed, won.map((p) => `${p}/`), 'the mount table holds the winner only')
+      }
+    })
+
     t.test('sys/leader: one leader, named the same on every replica; sys/health 200 on each', async (t) => {
       const leaders = await Promise.all(replicas.map(async (r) => (await call(r, 'GET', 'sys/leader', undefined, '')).body))
       t.equal(leaders.filter((l) => l.is_self === true).length, 1)

@@ -16,6 +16,9 @@ const TOKEN_COLUMNS = ['accessor', 'id_hash', 'policies', 'path', 'display_name'
 const MOUNT_COLUMNS = ['accessor', 'path', 'type', 'uuid', 'description', 'options', 'config', 'local', 'seal_wrap',
   'external_entropy_access', 'builtin'] as const
 
+/** Advisory lock class of the mount table (two-int advisory locks: its own key space); key 0: adding or removing a mount. */
+const MOUNTS_LOCK_CLASS = 1988
+
 const S = {
   insertToken: statement('tokens_insert', insertInto('tokens', TOKEN_COLUMNS)),
   // The hottest read of all (every request): by the keyed hash of the token id.
@@ -32,6 +35,7 @@ const S = {
   insertMount: statement('mounts_insert', insertInto('mounts', MOUNT_COLUMNS)),
   tune: statement('mounts_tune', 'UPDATE mounts SET description = $2, config = $3, options = $4 WHERE accessor = $1'),
   deleteMount: statement('mounts_delete', 'DELETE FROM mounts WHERE accessor = $1'),
+  lockMounts: statement('mounts_lock', `SELECT pg_advisory_xact_lock(${MOUNTS_LOCK_CLASS}, 0)`),
   policy: statement('policies_get', 'SELECT name, raw, rules FROM acl_policies WHERE name = $1'),
   policyNames: statement('policies_names', 'SELECT name FROM acl_policies ORDER BY name COLLATE "C"'),
   upsertPolicy: statement('policies_upsert', `INSERT INTO acl_policies (name, raw, rules) VALUES ($1, $2, $3)
@@ -63,7 +67,8 @@ export function pgMountsRepository (sql: Sql): MountsRepository {
     byAccessor: async (a) => await sql.one<MountRow>(S.mountByAccessor, [a]),
     insert: async (row) => { await sql.run(S.insertMount, valuesOf(row, MOUNT_COLUMNS)) },
     updateTune: async (a, d, c, o) => { await sql.run(S.tune, [a, d, c, o]) },
-    deleteByAccessor: async (a) => { await sql.run(S.deleteMount, [a]) }
+    deleteByAccessor: async (a) => { await sql.run(S.deleteMount, [a]) },
+    lockTable: async () => { await sql.run(S.lockMounts, []) }
   }
 }
 
