@@ -5,7 +5,7 @@
  * (`@fastify/swagger-ui`), unauthenticated and outside the document itself, with the same
  * security headers as the operator page (`@fastify/helmet`) and its own CSP (`API_DOCS_CSP`).
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import helmet from '@fastify/helmet'
@@ -68,7 +68,11 @@ export const API_DOCS_CSP: Record<string, string[]> = { ...UI_CSP, 'style-src': 
  */
 export function apiDocsPage (app: FastifyInstance): void {
   app.register(async (child) => {
-    child.addHook('onRoute', (route) => { route.config = { ...route.config, unauthenticated: true } })
+    const getRoutes: string[] = []
+    child.addHook('onRoute', (route) => {
+      route.config = { ...route.config, unauthenticated: true }
+      if (route.method === 'GET') getRoutes.push(route.url)
+    })
     await child.register(helmet, pageSecurityHeaders(API_DOCS_CSP))
     // Parsing openapi.yaml costs ~0.4 s of CPU: never at start-up (issue 16, benchmark 5), only
     // when the page first asks for the document. @fastify/swagger is registered (swagger-ui
@@ -77,5 +81,19 @@ export function apiDocsPage (app: FastifyInstance): void {
     await child.register(swagger, { mode: 'static', decorator: 'swaggerUnused', specification: { document: {} } } as never)
     child.decorate('swagger', ((opts?: { yaml?: boolean }) => opts?.yaml === true ? openApiYaml() : loadOpenApiDocument()) as never)
     await child.register(swaggerUi, { routePrefix: API_DOCS_PREFIX })
+    // HEAD (RFC 9110 §9.3.2: the GET's status and headers, no content): swagger-ui registers GET
+    // routes only (its static files' HEAD routes miss the generated ones), and the server makes no
+    // HEAD twins (`exposeHeadRoutes: false`: the Vault API declares its own HEAD routes), so each GET route
+    // gets a HEAD twin that asks the same page for its GET and keeps the head.
+    const head = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+      const res = await child.inject({ method: 'GET', url: req.url })
+      for (const name of HEAD_HEADERS) if (res.headers[name] !== undefined) reply.header(name, res.headers[name])
+      await reply.code(res.statusCode).send()
+    }
+    // (The page's own route is registered once for both `/ui/api-docs` and `/ui/api-docs/`.)
+    for (const url of getRoutes) if (!url.endsWith('*')) for (const u of url === API_DOCS_PREFIX ? [url, `${url}/`] : [url]) child.head(u, head)
   })
 }
+
+/** The representation headers a HEAD answer repeats from its GET (helmet adds the security headers to both). */
+const HEAD_HEADERS = ['content-type', 'content-length', 'location', 'cache-control', 'etag', 'last-modified'] as const

@@ -70,6 +70,16 @@ t.test('/ui/api-docs/: security headers and a CSP that allows no inline script, 
     t.equal(res.headers['x-content-type-options'], 'nosniff', url)
     t.equal(res.headers['referrer-policy'], 'no-referrer', url)
   }
+  // HEAD answers as its GET, without the content (the server makes no automatic HEAD routes).
+  for (const url of [API_DOCS_PREFIX, `${API_DOCS_PREFIX}/`, `${API_DOCS_PREFIX}/json`, `${API_DOCS_PREFIX}/static/swagger-initializer.js`]) {
+    const get = await app.inject({ url })
+    const head = await app.inject({ method: 'HEAD', url })
+    t.equal(head.statusCode, get.statusCode, `HEAD ${url}: status`)
+    t.equal(head.body, '', `HEAD ${url}: no content`)
+    t.equal(head.headers['content-type'], get.headers['content-type'], `HEAD ${url}: type`)
+    t.equal(head.headers['content-length'], String(Buffer.byteLength(get.rawPayload)), `HEAD ${url}: length of the GET's content`)
+    t.equal(head.headers['content-security-policy'], get.headers['content-security-policy'], `HEAD ${url}: CSP`)
+  }
   if (!requireChromium(t)) return
   const browser = await launchChromium(t)
   const { page, log } = await browser.newPage()
