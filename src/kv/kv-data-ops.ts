@@ -118,7 +118,7 @@ export function dataOperations ({ store, now, mutate, mutateSync, unit }: KvCont
     const told = committed === undefined
       ? undefined
       : (err?: unknown): void => {
-          if (err !== undefined && done !== undefined) store.sync.forget(done.row)
+          if (done !== undefined) store.sync.settled(done.row, err)
           committed(err)
         }
     const done = mutateSync({ accessor, path, kind: 'write' }, (kv) => {

@@ -135,6 +135,15 @@ export function createKvStore ({ repo, raw, sealer }: { repo: CachedRepo<KvRepos
   })
   const sealData = (accessor: string, path: string, v: VersionState, data: JsonObject): Buffer =>
     sealer.encrypt(JSON.stringify(data), dataAad(accessor, path, v.version))
+  /**
+   * Metadata rows written by the open synchronous group (`Store.runSync` with `committed`) whose
+   * COMMIT has not been reported yet, by key. While a row is here its group's transaction is open
+   * and holds the database's write lock, and only this group's synchronous data writes run in it
+   * (anything else commits the group first), so the row is the key's current one: a later write
+   * of the same key in the group reads it from here instead of selecting it (issue 16).
+   */
+  const groupRows = new Map<string, KvMetadataRow>()
+  const groupKey = (accessor: string, path: string): string => `${accessor}\0${path}`
   return {
     /**
      * Synchronous twins of a write's reads and writes (`loadMetadataForUpdate`, `config`, `saveMetadata`,
@@ -144,7 +153,7 @@ export function createKvStore ({ repo, raw, sealer }: { repo: CachedRepo<KvRepos
     sync: {
       /** The key's state from its metadata row alone (no version entries: a data write needs none), or undefined. */
       loadMetadataForUpdate (kv: KvRepo, accessor: string, path: string): KeyState | undefined {
-        const row = kv.metadata(accessor, path)
+        const row = groupRows.get(groupKey(accessor, path)) ?? kv.metadata(accessor, path)
         return row === undefined ? undefined : build(accessor, path, row, [])
       },
       /** The mount's engine config from the cache, else read and kept (before the write's own writes: as committed). */
@@ -168,10 +177,16 @@ export function createKvStore ({ repo, raw, sealer }: { repo: CachedRepo<KvRepos
        */
       remember (row: KvMetadataRow, own = false): void {
         repo.remember('metadata', [row.accessor, row.path], row, own)
+        if (own) groupRows.set(groupKey(row.accessor, row.path), row)
       },
-      /** Forgets what the cache holds of `row`'s key (its group's COMMIT failed). */
-      forget (row: KvMetadataRow): void {
-        repo.wrote('upsertMetadata', row)
+      /**
+       * `row`'s group COMMIT was reported (`err`: it failed, and the cache forgets what it holds of
+       * the key); a later write of the key selects its row again.
+       */
+      settled (row: KvMetadataRow, err?: unknown): void {
+        const key = groupKey(row.accessor, row.path)
+        if (groupRows.get(key) === row) groupRows.delete(key)
+        if (err !== undefined) repo.wrote('upsertMetadata', row)
       },
       trim (kv: KvRepo, accessor: string, path: string, from: number, to: number): void {
         kv.deleteVersionRange(accessor, path, from, to)

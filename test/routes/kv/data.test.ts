@@ -51,6 +51,27 @@ t.test('writes of one event-loop turn (one shared COMMIT on SQLite): each its ow
   t.same(get.body.data.data, { i: stored }, `a read in the same turn answers committed rows only (version ${seen} with its own data)`)
 })
 
+// Later writes of a key in one turn take its metadata row from the earlier write of the group
+// (not selected again): versions, the trimmed range and the kept versions must come out as if
+// each write had read the row.
+t.test('writes of one turn beyond max_versions: each trims from the row the previous one wrote', async (t) => {
+  const kv = kvClient((await startTestServer(t)).app)
+  t.equal((await kv('POST', '/v1/secret/metadata/trim-turn', { max_versions: 3 })).status, 204)
+  const writes = await Promise.all(Array.from({ length: 12 }, async (_, i) => await kv('PUT', '/v1/secret/data/trim-turn', { data: { i } })))
+  t.strictSame(writes.map((w) => w.body.data.version).sort((a, b) => a - b), Array.from({ length: 12 }, (_, i) => i + 1))
+  const meta = (await kv('GET', '/v1/secret/metadata/trim-turn')).body.data
+  t.equal(meta.current_version, 12)
+  t.equal(meta.oldest_version, 10)
+  t.strictSame(Object.keys(meta.versions).sort(), ['10', '11', '12'])
+  for (const v of [10, 11, 12]) {
+    const read = await kv('GET', `/v1/secret/data/trim-turn?version=${v}`)
+    t.equal(read.body.data.data.i, writes.findIndex((w) => w.body.data.version === v), `version ${v} holds its write's data`)
+  }
+  t.equal((await kv('GET', '/v1/secret/data/trim-turn?version=9')).status, 404, 'version 9 trimmed')
+  const next = await kv('PUT', '/v1/secret/data/trim-turn', { data: { i: 12 } })
+  t.equal(next.body.data.version, 13, 'a write of a later turn reads the committed row')
+})
+
 t.test('check-and-set, per key and required by the mount config', async (t) => {
   const kv = kvClient((await startTestServer(t)).app)
   t.equal((await kv('POST', '/v1/secret/data/c', { data: { a: 1 }, options: { cas: 0 } })).status, 200)
