@@ -68,10 +68,10 @@ export async function secretPathFlow (ctx: WorkflowContext): Promise<void> {
   await report.step(`Associate ${MOUNT}/my-app with ${dest}`, async () => {
     await vault.call('PUT', `sys/sync/destinations/azure-kv/${dest}/associations/set`, { mount: MOUNT, secret_name: 'my-app' })
   })
-  const [entry] = await report.step('Read the association until it is SYNCED', async () =>
+  const [entry] = await report.step(`Read the association of ${MOUNT}/my-app until it is SYNCED`, async () =>
     await vault.waitForStatus(dest, 'my-app', 'SYNCED', { timeoutMs: ctx.timeoutMs }))
   const name = azureName(`vault/${entry.accessor}/my-app`)
-  const first = await report.step('Read the secret from Azure Key Vault (Azure SDK)', async () => {
+  const first = await report.step(`Read the Azure secret of ${MOUNT}/my-app from Azure Key Vault (Azure SDK)`, async () => {
     report.note(`expected name: ${name} (default template vault/{{ .MountAccessor }}/{{ .SecretPath }}, normalised)`)
     const s = await azure.get(name)
     expect(s.value === sortedJson(v1), 'the Azure value is not the JSON of the KV data')
@@ -84,7 +84,7 @@ export async function secretPathFlow (ctx: WorkflowContext): Promise<void> {
     const created = await writeSecret(ctx, 'my-app', v2, 2)
     await vault.waitForStatus(dest, 'my-app', 'SYNCED', { after: created, timeoutMs: ctx.timeoutMs })
   })
-  await report.step('Read the new Azure version (Azure SDK)', async () => {
+  await report.step(`Read the new Azure version of ${MOUNT}/my-app (Azure SDK)`, async () => {
     const s = await azure.get(name)
     expect(s.value === sortedJson(v2), 'the Azure value is not version 2 of the KV data')
     expect(s.version !== first.version, 'Azure still shows the first version')
@@ -92,11 +92,11 @@ export async function secretPathFlow (ctx: WorkflowContext): Promise<void> {
     expect(versions.length === 2 && versions[1] === s.version, `expected 2 Azure versions ending with ${s.version}, got ${versions.join(', ')}`)
     report.check(`a new Azure version ${s.version} (was ${first.version}); ${versions.length} versions in Azure`)
   })
-  await report.step('Remove the association and wait until it is UNSYNCED', async () => {
+  await report.step(`Remove the association of ${MOUNT}/my-app and wait until it is UNSYNCED`, async () => {
     await vault.call('PUT', `sys/sync/destinations/azure-kv/${dest}/associations/remove`, { mount: MOUNT, secret_name: 'my-app' })
     await vault.waitForStatus(dest, 'my-app', 'UNSYNCED', { timeoutMs: ctx.timeoutMs })
   })
-  await report.step('Show the Azure secret is gone (Azure SDK)', async () => {
+  await report.step(`Show the Azure secret of ${MOUNT}/my-app is gone (Azure SDK)`, async () => {
     const state = await azure.state(name)
     expect(state === 'soft-deleted', `expected the secret to be soft-deleted (purge_on_unsync is off), it is ${state}`)
     report.check('deleted from Azure Key Vault; soft-deleted and recoverable, since purge_on_unsync is off')
@@ -130,7 +130,7 @@ export async function secretKeyFlow (ctx: WorkflowContext): Promise<void> {
     expect(entries.map((e) => e.sub_key).sort().join() === 'host,password,port', 'expected one entry per key: host, password, port')
   })
   const firstVersions: Record<string, string> = {}
-  await report.step('Read the three secrets from Azure Key Vault (Azure SDK)', async () => {
+  await report.step(`Read the three Azure secrets of ${MOUNT}/database from Azure Key Vault (Azure SDK)`, async () => {
     for (const [key, want] of Object.entries(expected(v1))) {
       const s = await azure.get(names[key as keyof typeof names])
       expect(s.value === want.value && s.contentType === want.contentType, `${s.name}: expected the ${want.contentType} value of "${key}"`)
@@ -139,11 +139,11 @@ export async function secretKeyFlow (ctx: WorkflowContext): Promise<void> {
     }
     report.check('strings are stored raw (text/plain), the number as JSON (application/json)')
   })
-  await report.step('Change the password (version 2) and wait until SYNCED', async () => {
+  await report.step(`Change the password of ${MOUNT}/database (version 2) and wait until SYNCED`, async () => {
     const created = await writeSecret(ctx, 'database', v2, 2)
     await vault.waitForStatus(dest, 'database', 'SYNCED', { after: created, timeoutMs: ctx.timeoutMs, minEntries: 3 })
   })
-  await report.step('Read the Azure versions: only the password changed (Azure SDK)', async () => {
+  await report.step(`Read the Azure versions of ${MOUNT}/database: only the password changed (Azure SDK)`, async () => {
     for (const [key, want] of Object.entries(expected(v2))) {
       const s = await azure.get(names[key as keyof typeof names])
       expect(s.value === want.value, `${s.name}: the value is not version 2's`)
@@ -152,11 +152,11 @@ export async function secretKeyFlow (ctx: WorkflowContext): Promise<void> {
     }
     report.check('password has a new Azure version; host and port kept theirs (no churn for unchanged values)')
   })
-  await report.step('Remove the association and wait until it is UNSYNCED', async () => {
+  await report.step(`Remove the association of ${MOUNT}/database and wait until it is UNSYNCED`, async () => {
     await vault.call('PUT', `sys/sync/destinations/azure-kv/${dest}/associations/remove`, { mount: MOUNT, secret_name: 'database' })
     await vault.waitForStatus(dest, 'database', 'UNSYNCED', { timeoutMs: ctx.timeoutMs, minEntries: 1 })
   })
-  await report.step('Show the three Azure secrets are gone, purged (Azure SDK)', async () => {
+  await report.step(`Show the three Azure secrets of ${MOUNT}/database are gone, purged (Azure SDK)`, async () => {
     for (const name of Object.values(names)) {
       const state = await azure.state(name)
       expect(state === 'absent', `${name} should be purged (purge_on_unsync is on), it is ${state}`)

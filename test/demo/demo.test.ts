@@ -15,9 +15,12 @@ t.test('the demo, as `npm run demo` runs it, ends with exit 0 after every step',
   })
   t.equal(code, 0, 'exit code 0')
   t.match(stdout, /=== Summary: every step held/)
-  for (const step of ['Mount a KV v2 secrets engine', 'Create the azure-kv destination', 'Read the association until it is SYNCED',
-    'Read the secret from Azure Key Vault (Azure SDK)', 'Read the new Azure version', 'Show the Azure secret is gone',
-    'Create the secret-key destination', 'only the password changed', 'Show the three Azure secrets are gone', 'exits cleanly']) {
+  // Every step line names the secret it is about.
+  for (const step of ['Mount a KV v2 secrets engine', 'Create the azure-kv destination', 'Read the association of demo-kv/my-app until it is SYNCED',
+    'Read the Azure secret of demo-kv/my-app from Azure Key Vault (Azure SDK)', 'Read the new Azure version of demo-kv/my-app',
+    'Remove the association of demo-kv/my-app', 'Show the Azure secret of demo-kv/my-app is gone', 'Create the secret-key destination',
+    'Read the three Azure secrets of demo-kv/database', 'Change the password of demo-kv/database', 'demo-kv/database: only the password changed',
+    'Remove the association of demo-kv/database', 'Show the three Azure secrets of demo-kv/database are gone', 'exits cleanly']) {
     t.match(stdout, new RegExp(`✓ +\\d+\\. .*${step.replace(/[()]/g, '\\$&')}`), step)
   }
   t.notMatch(stdout, /✗/)
@@ -31,7 +34,7 @@ t.test('a step that does not hold fails the demo with a non-zero exit code', asy
   // Explicit settings beat the -dev defaults: with loopback destinations refused, nothing syncs.
   const code = await runDemo({ out: { write: (s: string) => { out += s } }, timeoutMs: 5_000, serverEnv: { VAULT_SYNC_ALLOW_LOOPBACK_DESTINATIONS: 'false' } })
   t.equal(code, 1)
-  t.match(out, /✗ Read the association until it is SYNCED: my-app is CLIENT_SIDE_ERROR: .*(special-purpose|not allowed)/)
+  t.match(out, /✗ Read the association of demo-kv\/my-app until it is SYNCED: my-app is CLIENT_SIDE_ERROR: .*(special-purpose|not allowed)/)
   t.match(out, /=== Summary: the demo FAILED/)
   t.match(out, /… 15 step\(s\) not run/)
 })
