@@ -87,8 +87,9 @@ export async function runReplicasDemo (count: number, opts: DemoOptions = {}): P
       await vault.call('PUT', 'sys/activation-flags/secrets-sync/activate')
       const leaders = await Promise.all(apis.map(async (a) => (await a.send('GET', 'sys/leader')).body))
       for (const [i, r] of replicas.entries()) {
-        expect((await fetch(`${r.address}/v1/sys/health`)).status === 200, `${r.name}: sys/health is not 200`)
-        report.note(`${r.name}: ha_enabled=${String(leaders[i].ha_enabled)} is_self=${String(leaders[i].is_self)} leader_address=${String(leaders[i].leader_address)}`)
+        const health = (await fetch(`${r.address}/v1/sys/health`)).status
+        expect(health === 200, `${r.name}: sys/health is ${health}, not 200`)
+        report.note(`${r.name}: sys/health ${health}; ha_enabled=${String(leaders[i].ha_enabled)} is_self=${String(leaders[i].is_self)} leader_address=${String(leaders[i].leader_address)}`)
       }
       expect(leaders.filter((l) => l.is_self === true).length === 1, 'expected exactly one replica holding the maintenance lease')
       report.check('one maintenance holder (reconciliation, clean-up); every replica serves the whole API')

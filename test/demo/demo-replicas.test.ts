@@ -25,6 +25,7 @@ if (requirePostgres(t)) {
     t.notMatch(stdout, /✗/)
     const addresses = new Set([...stdout.matchAll(/--header "X-Vault-Token: [^"]*" \\\n(?: {6}--request \w+ \\\n)?(?: {6}--data @payload\.json \\\n)? {6}(http:\/\/127\.0\.0\.1:\d+)\/v1\//g)].map((m) => m[1]))
     t.equal(addresses.size, 3, 'requests went to the three replicas')
+    t.equal([...stdout.matchAll(/replica-\d: sys\/health 200; ha_enabled=true is_self=(true|false)/g)].length, 3, 'each replica\'s health code shown')
     t.match(stdout, /✔ replica-\d owns vault:https:\/\/127\.0\.0\.1:\d+ \(epoch 1\)/)
     t.match(stdout, /✔ replica-\d is gone \(exit 137\)/)
     t.match(stdout, /✔ replica-\d took vault:https:\/\/127\.0\.0\.1:\d+ over at epoch 2, [\d.]+ s after the kill/)
