@@ -35,9 +35,23 @@ export function outsideUnits<T> (fn: () => T): T {
   return scope.exit(fn)
 }
 
-/** Runs a unit's callback `fn` inside the unit's scope. */
+/** How many units' callbacks are running (in `inUnitScope`). */
+let running = 0
+
+/**
+ * Runs a unit's callback `fn` inside the unit's scope. The scope is switched off (`disable`)
+ * whenever no unit's callback is running: an enabled `AsyncLocalStorage` makes Node run an async
+ * hook on every promise, tick and socket write of the process (about a tenth of a cached KV
+ * read's CPU), and with no unit open there is no store to carry. Code outside units sees
+ * `currentUnit()` undefined either way; the next unit switches the scope back on.
+ */
 export async function inUnitScope<T> (unit: Unit, fn: () => Promise<T>): Promise<T> {
-  return await scope.run(unit, fn)
+  running++
+  try {
+    return await scope.run(unit, fn)
+  } finally {
+    if (--running === 0) scope.disable()
+  }
 }
 
 /**
