@@ -54,7 +54,9 @@ export function dataOperations ({ store, now, mutate, mutateSync, unit }: KvCont
     const v = key.versions.get(n)
     if (v === undefined) return { status: 'missing' }
     const metadata = view(v, key.customMetadata)
-    return isLive(v, now()) ? { status: 'ok', metadata, value: v } : { status: 'gone', metadata }
+    // The clock is read only when the answer depends on it (a deletion time set).
+    const live = !v.destroyed && (v.deletionTime === null || isLive(v, now()))
+    return live ? { status: 'ok', metadata, value: v } : { status: 'gone', metadata }
   }
 
   /** `key` (created when new) with a version added at now: the new version and what to trim. */

@@ -12,7 +12,7 @@ export function installRequestLog (app: FastifyInstance, level: string): void {
     const log = request.log as unknown as Record<string, (obj: object, msg: string) => void>
     log[level]?.call(request.log, {
       method: request.method,
-      route: request.routeOptions.url ?? 'unmatched',
+      route: (request.vaultRouteConfig ?? request.routeOptions).url ?? 'unmatched',
       status: reply.statusCode,
       duration_ms: Math.round(reply.elapsedTime * 1000) / 1000
     }, 'request completed')

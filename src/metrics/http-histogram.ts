@@ -24,18 +24,29 @@ interface ValuePair { labels: Record<string, string | number>, sharedLabels?: Re
 export class HttpDurationHistogram {
   readonly type = 'histogram'
   readonly aggregator = 'sum'
-  private readonly series = new Map<string, Series>()
+  /** Every series, in first-seen order (the exposition's order). */
+  private readonly series = new Set<Series>()
+  /**
+   * The series by route, method and status: nested maps of the label values themselves, so a
+   * request joins no key string (the route template and method are the same string objects on
+   * every request, their hashes cached).
+   */
+  private readonly index = new Map<string, Map<string, Map<number, Series>>>()
 
   /** `buckets`: upper bounds in seconds, ascending (as prom-client's `buckets`). */
   constructor (readonly name: string, readonly help: string, private readonly buckets: readonly number[]) {}
 
   /** Records one request of `seconds`; `status` is the HTTP status code. */
   observe (method: string, route: string, status: number, seconds: number): void {
-    const key = `${method} ${status} ${route}`
-    let s = this.series.get(key)
+    let byMethod = this.index.get(route)
+    if (byMethod === undefined) this.index.set(route, byMethod = new Map())
+    let byStatus = byMethod.get(method)
+    if (byStatus === undefined) byMethod.set(method, byStatus = new Map())
+    let s = byStatus.get(status)
     if (s === undefined) {
       s = { labels: { method, route, status_code: String(status) }, counts: this.buckets.map(() => 0), sum: 0, count: 0 }
-      this.series.set(key, s)
+      byStatus.set(status, s)
+      this.series.add(s)
     }
     const b = this.buckets
     for (let i = 0; i < b.length; i++) {
@@ -70,7 +81,7 @@ export class HttpDurationHistogram {
   }
 
   /** Forgets every observation (`registry.resetMetrics()`). */
-  reset (): void { this.series.clear() }
+  reset (): void { this.series.clear(); this.index.clear() }
 
   /** Registers this histogram on `registry` as prom-client's own metrics are. */
   registerOn (registry: Registry): this {

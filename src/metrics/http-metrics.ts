@@ -9,7 +9,7 @@ import type { Metrics } from './metrics.js'
 /** Installs the hook on `app` (only when telemetry is on: it is the one per-request cost of metrics). */
 export function installHttpMetrics (app: FastifyInstance, metrics: Metrics): void {
   app.addHook('onResponse', (request, reply, done) => {
-    metrics.observeHttp(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000)
+    metrics.observeHttp(request.method, (request.vaultRouteConfig ?? request.routeOptions).url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000)
     done()
   })
 }

@@ -42,6 +42,12 @@ declare module 'fastify' {
     vaultToken?: RequestToken
     /** The raw token presented, for endpoints that act on the caller's own token. */
     vaultTokenId?: string
+    /**
+     * The matched route's config (`routeOptions.config`, which holds the route's `url` template),
+     * kept by the pipeline for later hooks: Fastify builds `routeOptions` afresh on each access.
+     * Unset for a 404 or a request refused before its route was looked at.
+     */
+    vaultRouteConfig?: FastifyContextConfig & { url?: string }
   }
   interface FastifyContextConfig {
     /** No token needed (health, seal-status, leader, activation flags ...). */
@@ -202,6 +208,7 @@ export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Au
     if (request.is404) { passGates(request, done); return }
     // Fastify builds `routeOptions` afresh on each access: read once.
     const config = request.routeOptions.config
+    request.vaultRouteConfig = config
     if (config.unauthenticated === true) { passGates(request, done); return }
     const token = tokenFromRequest(request)
     if (token === undefined) throw permissionDenied()
