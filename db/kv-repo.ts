@@ -77,8 +77,7 @@ export function createKvRepo (db: Db): KvRepo {
   const metadata = db.prepare<[string, string], KvMetadataRow>('SELECT * FROM kv_metadata WHERE accessor = ? AND path = ?')
   const upsertMetadata = db.prepare(`INSERT INTO kv_metadata (accessor, path, current_version, oldest_version,
     created_time, updated_time, max_versions, cas_required, delete_version_after, custom_metadata)
-    VALUES (@accessor, @path, @current_version, @oldest_version, @created_time, @updated_time, @max_versions,
-    @cas_required, @delete_version_after, @custom_metadata)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT(accessor, path) DO UPDATE SET current_version = excluded.current_version,
     oldest_version = excluded.oldest_version, created_time = excluded.created_time,
     updated_time = excluded.updated_time, max_versions = excluded.max_versions, cas_required = excluded.cas_required,
@@ -101,7 +100,11 @@ export function createKvRepo (db: Db): KvRepo {
     config: (a) => config.get(a),
     upsertConfig: (row) => { upsertConfig.run(row) },
     metadata: (a, p) => metadata.get(a, p),
-    upsertMetadata: (row) => { upsertMetadata.run(row) },
+    // Positional parameters: binding by name looks each one up on the row (issue 16: a KV write's cost).
+    upsertMetadata: (r) => {
+      upsertMetadata.run(r.accessor, r.path, r.current_version, r.oldest_version, r.created_time, r.updated_time, r.max_versions,
+        r.cas_required, r.delete_version_after, r.custom_metadata)
+    },
     deleteMetadata: (a, p) => deleteMetadata.run(a, p).changes,
     pathsInRange: (a, from, to) => (to === undefined ? pathsFrom.all(a, from) : pathsRange.all(a, from, to)).map((r) => r.path),
     versions: (a, p) => versions.all(a, p),

@@ -79,9 +79,28 @@ export function createKvContext ({ store: storage, changes, sealer, hooks, clock
     ? run
     : async <T>(change: KvChange, fn: (changed: () => void) => Promise<T>): Promise<T> =>
       await turns(`${change.accessor}\u0000${change.path}`, async () => await run(change, fn))
+  /**
+   * Changes whose hooks all said idle in the open synchronous group (`Store.runSync` with
+   * `committed`), with the number of hooks then; forgotten as the group's COMMIT is reported. While
+   * the group is open it holds the write lock and only its synchronous works (changes with idle
+   * hooks: nothing that writes associations or rules) run in it, so what the hooks read for the
+   * same change is as it was: a later write of the key in the group asks them nothing (issue 16).
+   */
+  const idleInGroup = new Map<string, number>()
   const mutateSync = <T>(change: KvChange, fn: (kv: KvRepo) => T, committed?: (err?: unknown) => void): T | undefined => {
     if (storage.runSync === undefined || !hooks.every((h) => h.idle !== undefined)) return undefined
-    return storage.runSync((sync) => hooks.every((h) => h.idle?.(change, sync) === true) ? fn(sync.kv) : undefined, committed)
+    if (committed === undefined) {
+      return storage.runSync((sync) => hooks.every((h) => h.idle?.(change, sync) === true) ? fn(sync.kv) : undefined)
+    }
+    const key = `${change.kind}\0${change.accessor}\0${change.path}`
+    const value = storage.runSync((sync) =>
+      idleInGroup.get(key) === hooks.length || hooks.every((h) => h.idle?.(change, sync) === true) ? fn(sync.kv) : undefined,
+    (err) => {
+      idleInGroup.delete(key)
+      committed(err)
+    })
+    if (value !== undefined) idleInGroup.set(key, hooks.length)
+    return value
   }
   return { store, now: clock ?? createMicroClock(), mutate, mutateSync, unit: async (fn) => await storage.transaction(async () => await fn()) }
 }

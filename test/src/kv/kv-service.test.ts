@@ -176,3 +176,30 @@ t.test('SQLite: a write whose hooks are all idle runs in one synchronous transac
   t.equal(called, 1, 'a hook with something to do runs, inside the unit')
   t.match(await kv.readCurrent(a, 'f'), { version: 5, data: { v: 5 } })
 })
+
+// Later writes of a key in one synchronous group do not ask the hooks again (their answer cannot
+// change while the group holds the write lock); the next group asks again.
+t.test('SQLite: the hooks say idle once per key and group, and are asked again after its COMMIT', async (t) => {
+  const { services, kv, a } = await setup(t)
+  services.kvChangeHooks.pop()
+  const asked: string[] = []
+  let called = 0
+  let idle = true
+  services.kvChangeHooks.push(Object.assign(() => { called++ }, { idle: (c: KvChange) => { asked.push(c.path); return idle } }))
+  await kv.writeData(a, 'warm', { v: 0 }, undefined)
+  asked.length = 0
+  const commits: Array<Promise<void>> = []
+  const now = (path: string, v: number): number | undefined => {
+    let told: (err?: unknown) => void = () => {}
+    commits.push(new Promise<void>((resolve, reject) => { told = (err) => { if (err === undefined) resolve(); else reject(err) } }))
+    return kv.writeDataNow(a, path, { v }, undefined, told)?.version
+  }
+  t.strictSame([now('g', 1), now('h', 1), now('g', 2), now('g', 3), now('h', 2)], [1, 1, 2, 3, 2], 'one group, written at once')
+  t.strictSame(asked, ['g', 'h'], 'asked once per key')
+  await Promise.all(commits)
+  idle = false
+  t.match(await kv.writeData(a, 'g', { v: 4 }, undefined), { version: 4 })
+  t.equal(called, 1, 'after the COMMIT the hooks are asked again, and one with something to do runs')
+  t.match(await kv.readCurrent(a, 'g'), { version: 4, data: { v: 4 } })
+  t.match(await kv.readCurrent(a, 'h'), { version: 2, data: { v: 2 } })
+})
