@@ -76,8 +76,10 @@ const WAL_SIZE_LIMIT = 64 * 1024 * 1024
  * Moves WAL checkpoints off the request path where the write rate allows (issue 16): at up to
  * about 1,000 WAL pages a second (some 300 KV writes) a commit only appends to the WAL and an
  * unref'd timer runs a PASSIVE checkpoint every second (it never waits for readers or
- * writers; with nothing new in the WAL it writes nothing), SQLite's `wal_autocheckpoint` stays the bound beyond that, and SQLite checkpoints
- * when the last connection closes. The timer's checkpoint runs on a thread (`checkpoint-thread.ts`,
+ * writers), SQLite's `wal_autocheckpoint` stays the bound beyond that, and SQLite checkpoints
+ * when the last connection closes. A second in which this connection changed no row (SQLite's
+ * `total_changes()`) asks for nothing: an idle server does no I/O, and a WAL the thread started
+ * over stays ready for the next commit to append to (`checkpoint-thread.ts`). The timer's checkpoint runs on a thread (`checkpoint-thread.ts`,
  * issue 17: its fsync blocked the event loop for milliseconds). Durability is unchanged: with `synchronous=NORMAL` in WAL
  * mode a commit survives a process crash once it is in the WAL, checkpointed or not.
  */
@@ -86,9 +88,15 @@ function scheduleCheckpoints (db: Db, path: string): void {
   db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`)
   const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)')
   // The checkpoint's copy and fsync run on a thread of their own (checkpoint-thread.ts), here only when it failed.
-  const thread = createCheckpointThread(path)
+  const thread = createCheckpointThread(path, WAL_SIZE_LIMIT)
+  // Rows this connection changed (committed or not) as of the last checkpoint request: none since, nothing to copy.
+  const changes = db.prepare('SELECT total_changes()').pluck()
+  let requestedAt = changes.get()
   const timer = setInterval(() => {
     if (!db.open) { clearInterval(timer); thread.stop(); return }
+    const now = changes.get()
+    if (now === requestedAt) return
+    requestedAt = now
     if (thread.checkpoint()) return
     // Busy (another connection checkpointing) or closing: the next tick or the close does it.
     try { checkpoint.get() } catch {}
