@@ -1,7 +1,7 @@
 // WAL checkpoints off the request path (issue 16): below SQLite's 1,000-page bound a commit
 // only appends to the WAL and the server's timer copies it into the database file soon after;
 // what is committed is there for other connections at once and after the last one closes.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,13 +9,18 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import Database from 'better-sqlite3'
 import { openDatabase } from '../../db/database.js'
 
-t.test('the timer checkpoints what commits left in the WAL, and nothing committed is lost', async (t) => {
+/** A new database file in a temporary folder (removed after `t`) with a `scratch (n, body)` table, and its insert. */
+function scratchDatabase (t: Test) {
   const dir = mkdtempSync(join(tmpdir(), 'checkpoints-'))
   t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
   const file = join(dir, 'v.db')
   const db = openDatabase(file)
   db.exec('CREATE TABLE scratch (n INTEGER PRIMARY KEY, body BLOB)')
-  const insert = db.prepare('INSERT INTO scratch (n, body) VALUES (?, ?)')
+  return { file, db, insert: db.prepare('INSERT INTO scratch (n, body) VALUES (?, ?)') }
+}
+
+t.test('the timer checkpoints what commits left in the WAL, and nothing committed is lost', async (t) => {
+  const { file, db, insert } = scratchDatabase(t)
   const before = statSync(file).size
   // 200 commits of a row larger than a page: about 400 WAL pages, under SQLite's own bound.
   for (let n = 0; n < 200; n++) insert.run(n, Buffer.alloc(5000, n % 251))
@@ -40,12 +45,7 @@ t.test('the timer checkpoints what commits left in the WAL, and nothing committe
 // second that was nearly every KV write, an fsync on the event loop (1-9 ms measured). The thread
 // now starts the WAL over itself after its checkpoint, so the server's next commit only appends.
 t.test('after the timer\'s checkpoint the thread starts the WAL over; the next commit only appends', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'checkpoints-'))
-  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
-  const file = join(dir, 'v.db')
-  const db = openDatabase(file)
-  db.exec('CREATE TABLE scratch (n INTEGER PRIMARY KEY, body TEXT)')
-  const insert = db.prepare('INSERT INTO scratch (n, body) VALUES (?, ?)')
+  const { file, db, insert } = scratchDatabase(t)
   insert.run(0, 'first')
   // The thread's restart is a commit by another connection: this connection's data_version moves.
   const version = db.prepare('PRAGMA data_version').pluck()
