@@ -21,9 +21,9 @@ export type Db = Database.Database
  */
 export type Transact = <T>(fn: () => T) => T
 
-/** The `Transact` of a connection. */
+/** The `Transact` of a connection (BEGIN IMMEDIATE: it never fails on a snapshot another connection moved on). */
 export function transactor (db: Db): Transact {
-  return (fn) => db.transaction(fn)()
+  return (fn) => db.transaction(fn).immediate()
 }
 
 /** Busy timeout for a locked database, in ms. */
@@ -138,7 +138,7 @@ function recordedVersion (db: Db, known: number): number {
     const record = db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)')
     for (let n = v + 1; n <= legacy; n++) record.run(n, migrationName(n))
     return legacy
-  })()
+  }).immediate()
 }
 
 /**
@@ -157,7 +157,7 @@ export function migrate (db: Db): MigrationResult {
       db.exec(MIGRATIONS[v])
       record.run(v + 1, migrationName(v + 1))
       db.pragma(`user_version = ${v + 1}`)
-    })()
+    }).immediate()
     applied.push(v + 1)
   }
   return { from, to: MIGRATIONS.length, applied }

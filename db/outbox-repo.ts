@@ -169,7 +169,9 @@ export function createOutboxRepo (db: Db): OutboxRepo {
     byAssociation: (id) => byAssociation.get(id),
     count: () => count.get()?.n ?? 0,
     countForDestination: (d) => countForDestination.get(d)?.n ?? 0,
-    claim: (now, limit, leaseUntil, scope) => claim(now, limit, leaseUntil, scope),
+    // IMMEDIATE: a deferred transaction that read and then writes fails (SQLITE_BUSY_SNAPSHOT, no
+    // busy wait) when another connection committed in between (the checkpoint thread's restart, issue 17).
+    claim: (now, limit, leaseUntil, scope) => claim.immediate(now, limit, leaseUntil, scope),
     nextDueAt: (scope) => (scope === undefined ? nextDue.get() : nextDueIn.get(scoped(scope)))?.t ?? undefined,
     releaseAllLeases: () => releaseAll.run().changes,
     releaseVaultLeases: (vaults) => releaseIn.run(scoped({ vaults, unkeyed: false })).changes,

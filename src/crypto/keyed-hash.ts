@@ -62,5 +62,5 @@ export function migrateToKeyedHashes (db: Database, hashes: { tokenId: KeyedHash
     const targets = createAssociationsRepo(db)
     for (const r of targets.storedDigests()) targets.setDigest(r.rowid, r.digest.split('.').map(hashes.targetDigest).join('.'))
     db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(FLAG, Buffer.from('1'))
-  })()
+  }).immediate()
 }

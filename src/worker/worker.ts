@@ -1,10 +1,11 @@
 /**
  * The sync worker (docs/architecture.md "Flow 2: a sync"; decisions D-1, D-13, D-29, D-32.7, D-32.8):
- * claims due outbox rows under a lease, loads the plan from the KV state *now*, shows the work
- * in flight, calls the driver (one attempt per target; cleanup of renamed names first), and
- * settles. It wakes at once when work is queued (no polling delay on the hot path), sleeps
- * until the next retry is due, holds all work while `sys/sync/config disabled=true`, and on
- * start frees the leases a previous process left behind (one process owning everything only).
+ * claims due outbox rows under a lease, loads the plan from the KV state *now*, calls the driver
+ * (one attempt per target; cleanup of renamed names first) and shows the work in flight (first,
+ * fenced, with several replicas; while the call is out otherwise), and settles. It wakes at once
+ * when work is queued (no polling delay on the hot path), sleeps until the next retry is due,
+ * holds all work while `sys/sync/config disabled=true`, and on start frees the leases a previous
+ * process left behind (one process owning everything only).
  *
  * Storage is the async `Store` only: the claim is one statement (`outbox.claim`, FOR UPDATE
  * SKIP LOCKED on PostgreSQL), each settle one unit of work carrying the fence of the lease the
@@ -154,6 +155,15 @@ export function createSyncWorker ({ services, settings, log, observer }: WorkerD
     return results
   }
 
+  /**
+   * The in-flight mark, once the driver's request is on its way: by the event loop's next check
+   * phase the SDK has written it (its policies run in microtasks, the socket write in a tick).
+   */
+  async function markWhileOut (ctx: WorkContext, fence: Fence): Promise<void> {
+    await new Promise<void>((resolve) => { setImmediate(resolve) })
+    await settler.markInFlight(ctx, fence)
+  }
+
   async function process (row: ClaimedRow, fence: Fence, signal: AbortSignal): Promise<void> {
     const loaded = await loader.load(row)
     if (loaded.kind === 'skip') {
@@ -163,9 +173,13 @@ export function createSyncWorker ({ services, settings, log, observer }: WorkerD
     }
     const ctx = loaded.ctx
     spacing.started(row.association_id, now())
-    await settler.markInFlight(ctx, fence) // fenced: a replica that lost the vault calls no Azure API
+    // Replicas: the fenced mark goes first, so a replica that lost the vault calls no Azure API.
+    // One process owning everything loses no lease: the call goes out first and the mark is
+    // written while it is out (issue 17: a unit of work less before every change reaches Azure).
+    const markFirst = ownership.scope() !== undefined
+    if (markFirst) await settler.markInFlight(ctx, fence)
     try {
-      const results = await runDriver(ctx, signal)
+      const [results] = await Promise.all([runDriver(ctx, signal), markFirst ? undefined : markWhileOut(ctx, fence)])
       await settler.settle(ctx, results, fence)
     } catch (err) {
       if (err instanceof LeaseLostError) throw err
