@@ -16,7 +16,8 @@ import { documented, type OperationDoc } from '../src/openapi/route-doc.js'
 /**
  * Serves a request inside a mount; `rest` is the path after the mount path (`data/foo`).
  * Synchronous on the KV read path (no await on a cache hit): returns the body to send, the
- * reply, or a promise of either.
+ * reply, or a promise of either; or nothing when it answers later by itself (`reply.send` once a
+ * KV write's shared COMMIT is done).
  */
 export type MountHandler = (request: FastifyRequest, reply: FastifyReply, mount: MountRow, rest: string) => unknown
 
@@ -79,9 +80,11 @@ export function mountDispatchRoutes (
       const slashName = WRITES.has(request.method) ? /^sys\/sync\/destinations\/[^/]+\/([^/]+\/.+)$/.exec(path) : null
       if (slashName !== null) validateDestinationName(slashName[1])
       if (path.startsWith('sys/') || path.startsWith('auth/token/')) throw unsupportedPath()
-      // The cached mount table answers at once; a miss awaits the Store (issue 18).
+      // The cached mount table answers at once; a miss awaits the Store (issue 18). A handler that
+      // returned nothing answers by itself later (a KV write, after its COMMIT): from a promise
+      // that is `reply` (Fastify would send an empty 200 for `undefined`).
       const found = mounts.peekResolve(path)
-      if (found === MISS) return mounts.resolve(path).then((f) => dispatch(request, reply, path, f))
+      if (found === MISS) return mounts.resolve(path).then((f) => dispatch(request, reply, path, f) ?? reply)
       return dispatch(request, reply, path, found)
     }
   })
