@@ -52,9 +52,22 @@ export function processCpuMs (pid: number): number | undefined {
   }
 }
 
+/**
+ * Context switches of a process so far (Linux /proc `voluntary_ctxt_switches` and
+ * `nonvoluntary_ctxt_switches`; undefined elsewhere). Involuntary ones are preemptions: on this
+ * 2-vCPU machine a loaded server is preempted about once per request when the load generator
+ * and other work share its core, which is where its CPU per request moves (bench/README.md).
+ */
+export function processContextSwitches (pid: number): { voluntary: number, involuntary: number } | undefined {
+  const voluntary = procStatus(pid, 'voluntary_ctxt_switches')
+  const involuntary = procStatus(pid, 'nonvoluntary_ctxt_switches')
+  return voluntary === undefined || involuntary === undefined ? undefined : { voluntary, involuntary }
+}
+
+/** A number field of `/proc/PID/status` (a size in kB, or a count), or undefined. */
 function procStatus (pid: number, field: string): number | undefined {
   try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    const m = new RegExp(`^${field}:\\s+(\\d+)(?: kB)?$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
     return m === null ? undefined : Number(m[1])
   } catch {
     return undefined
