@@ -67,8 +67,49 @@ export interface KvRepo {
   versionData: (accessor: string, path: string, version: number) => Buffer | null | undefined
 }
 
+/** Versions `from..to` (inclusive) a data write trims by max_versions. */
+export interface KvTrim { from: number, to: number }
+
+/** SQLite's `KvRepo`, with a data write's statements as one (`Store.runSync`'s synchronous twin only). */
+export interface SqliteKvRepo extends KvRepo {
+  /**
+   * A data write in ONE statement: upserts the key's metadata `row`, removes the versions of
+   * `trim` and inserts `version` with its sealed `data` (through an INSTEAD OF trigger on a
+   * connection-local view). One statement is atomic on its own: when it fails, SQLite undoes all
+   * of it, so a synchronous group's member needs no savepoint around it (issue 16), and the
+   * write costs one call instead of three.
+   */
+  appendVersion: (row: KvMetadataRow, trim: KvTrim | undefined, version: KvVersionRow, data: Buffer) => void
+}
+
+/**
+ * The connection-local (TEMP) view and INSTEAD OF trigger behind `appendVersion`: an insert into
+ * the view runs the metadata upsert, the trim and the version insert as one statement. Nothing of
+ * them is stored in the database file, so no migration; made once per connection.
+ */
+const APPEND_VERSION_SQL = `
+  CREATE TEMP VIEW IF NOT EXISTS kv_append_version AS SELECT
+    NULL AS accessor, NULL AS path, NULL AS current_version, NULL AS oldest_version, NULL AS created_time,
+    NULL AS updated_time, NULL AS max_versions, NULL AS cas_required, NULL AS delete_version_after,
+    NULL AS custom_metadata, NULL AS trim_from, NULL AS trim_to, NULL AS version, NULL AS version_created_time,
+    NULL AS deletion_time, NULL AS destroyed, NULL AS data;
+  CREATE TEMP TRIGGER IF NOT EXISTS kv_append_version_insert INSTEAD OF INSERT ON kv_append_version BEGIN
+    INSERT INTO kv_metadata (accessor, path, current_version, oldest_version, created_time, updated_time, max_versions,
+      cas_required, delete_version_after, custom_metadata)
+    VALUES (NEW.accessor, NEW.path, NEW.current_version, NEW.oldest_version, NEW.created_time, NEW.updated_time,
+      NEW.max_versions, NEW.cas_required, NEW.delete_version_after, NEW.custom_metadata)
+    ON CONFLICT(accessor, path) DO UPDATE SET current_version = excluded.current_version,
+      oldest_version = excluded.oldest_version, created_time = excluded.created_time,
+      updated_time = excluded.updated_time, max_versions = excluded.max_versions, cas_required = excluded.cas_required,
+      delete_version_after = excluded.delete_version_after, custom_metadata = excluded.custom_metadata;
+    DELETE FROM kv_versions WHERE NEW.trim_from IS NOT NULL AND accessor = NEW.accessor AND path = NEW.path
+      AND version BETWEEN NEW.trim_from AND NEW.trim_to;
+    INSERT INTO kv_versions (accessor, path, version, created_time, deletion_time, destroyed, data)
+      VALUES (NEW.accessor, NEW.path, NEW.version, NEW.version_created_time, NEW.deletion_time, NEW.destroyed, NEW.data);
+  END`
+
 /** Prepared statements over the KV tables. */
-export function createKvRepo (db: Db): KvRepo {
+export function createKvRepo (db: Db): SqliteKvRepo {
   const config = db.prepare<[string], KvConfigRow>('SELECT * FROM kv_config WHERE accessor = ?')
   const upsertConfig = db.prepare(`INSERT INTO kv_config (accessor, max_versions, cas_required, delete_version_after)
     VALUES (@accessor, @max_versions, @cas_required, @delete_version_after)
@@ -96,6 +137,8 @@ export function createKvRepo (db: Db): KvRepo {
   const deleteRange = db.prepare('DELETE FROM kv_versions WHERE accessor = ? AND path = ? AND version BETWEEN ? AND ?')
   const data = db.prepare<[string, string, number], { data: Buffer | null }>(
     'SELECT data FROM kv_versions WHERE accessor = ? AND path = ? AND version = ?')
+  db.exec(APPEND_VERSION_SQL)
+  const appendVersion = db.prepare('INSERT INTO kv_append_version VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
   return {
     config: (a) => config.get(a),
     upsertConfig: (row) => { upsertConfig.run(row) },
@@ -114,7 +157,12 @@ export function createKvRepo (db: Db): KvRepo {
     setDeletionTime: (a, p, v, t) => { setDeletion.run(t, a, p, v) },
     destroyVersion: (a, p, v) => { destroy.run(a, p, v) },
     deleteVersionRange: (a, p, from, to) => { deleteRange.run(a, p, from, to) },
-    versionData: (a, p, v) => data.get(a, p, v)?.data
+    versionData: (a, p, v) => data.get(a, p, v)?.data,
+    appendVersion: (r, trim, v, blob) => {
+      appendVersion.run(r.accessor, r.path, r.current_version, r.oldest_version, r.created_time, r.updated_time, r.max_versions,
+        r.cas_required, r.delete_version_after, r.custom_metadata, trim?.from ?? null, trim?.to ?? null, v.version, v.created_time,
+        v.deletion_time, v.destroyed, blob)
+    }
   }
 }
 

@@ -22,7 +22,7 @@
  */
 import type { AssociationRow, AssociationsRepo } from '../associations-repo.js'
 import type { DestinationRow, DestinationsRepo } from '../destinations-repo.js'
-import type { KvMetadataRow, KvRepo, KvVersionRow } from '../kv-repo.js'
+import type { KvMetadataRow, KvRepo, KvVersionRow, SqliteKvRepo } from '../kv-repo.js'
 import type { MetaRepo } from '../meta-repo.js'
 import type { MetricsRepo } from '../metrics-repo.js'
 import type { MountsRepo } from '../mounts-repo.js'
@@ -186,7 +186,7 @@ export interface Repositories {
 
 /** The synchronous better-sqlite3 repositories `Store.runSync` hands its work (SQLite only). */
 export interface SyncRepositories {
-  kv: KvRepo
+  kv: SqliteKvRepo
   associations: AssociationsRepo
   rules: RulesRepo
 }
@@ -223,9 +223,11 @@ export interface Store {
    * else needs the connection): the value is returned at once but is durable only once
    * `committed()` is called (`committed(err)`: the COMMIT failed and nothing of the work is kept).
    * Tell no one of the work's success before that; `committed` is never called before `runSync`
-   * returned, and must not throw.
+   * returned, and must not throw. `oneStatement`: the work writes with ONE statement, as its last
+   * step (nothing after it throws; before it, only reads), so it joins a shared transaction
+   * without a savepoint (a failed statement is undone by SQLite).
    */
-  readonly runSync?: <T>(work: (repos: SyncRepositories) => T | undefined, committed?: (err?: unknown) => void) => T | undefined
+  readonly runSync?: <T>(work: (repos: SyncRepositories) => T | undefined, committed?: (err?: unknown) => void, oneStatement?: boolean) => T | undefined
   /** Waits for running units of work, then closes the connection or pool. */
   close: () => Promise<void>
 }

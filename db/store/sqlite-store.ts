@@ -100,8 +100,10 @@ function syncRepositories (db: Db) {
 
 function asyncRepositories (repos: ReturnType<typeof syncRepositories>, run: Runner): Repositories {
   const { storedDigests: _d, setDigest: _s, ...associations } = repos.associations
+  // `appendVersion` is `runSync`'s alone (a synchronous group's one-statement write).
+  const { appendVersion: _a, ...kv } = repos.kv
   return {
-    kv: asyncRepo(repos.kv, run),
+    kv: asyncRepo(kv, run),
     tokens: asyncRepo(repos.tokens, run),
     mounts: asyncRepo(repos.mounts, run),
     policies: asyncRepo(repos.policies, run),

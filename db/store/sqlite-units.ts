@@ -23,7 +23,10 @@
  *   `MAX_GROUP` works), later synchronous works join it as savepoints, and each hears of its
  *   COMMIT through `committed`; anything else that needs the connection first (a unit, an outside
  *   call, a plain `runSync`, `idle`) commits the group before it runs, so no one else reads its
- *   uncommitted rows and no transaction outlives the turn.
+ *   uncommitted rows and no transaction outlives the turn. A work declared `oneStatement` (it
+ *   writes with one statement, as its last step, so a throw or a decline leaves nothing of it
+ *   written) joins without a savepoint: a failed statement is undone by SQLite itself (issue 16,
+ *   ninth session: SAVEPOINT and RELEASE were two of a KV write's five statements).
  * - Inside a unit, the unit's repositories are one object for every unit of the store: a call
  *   runs when it comes from the open unit's async scope (`unit-scope.ts`) and rejects otherwise
  *   (a unit that already ended), so no repositories are built per unit.
@@ -60,7 +63,7 @@ export interface SqliteUnits {
   /** The runner of the outside repositories: on the caller's unit, else now, else after the open transaction. */
   outside: Runner
   /** `Store.runSync`: `work` in one synchronous transaction when nothing is open or queued (its COMMIT shared when `committed` is given). */
-  runSync: <T>(work: (repos: SyncRepositories) => T | undefined, committed?: (err?: unknown) => void) => T | undefined
+  runSync: <T>(work: (repos: SyncRepositories) => T | undefined, committed?: (err?: unknown) => void, oneStatement?: boolean) => T | undefined
   /** Resolves once nothing is queued or running. */
   idle: () => Promise<void>
 }
@@ -121,21 +124,26 @@ export function createSqliteUnits (db: Db, makeRepos: (run: Runner) => Repositor
     if (thrown !== undefined) throw thrown.err
   }
 
-  /** Runs synchronous `work` (a savepoint of the open group when there is one); undefined = declined, rolled back. */
-  function runWork<T> (work: (repos: SyncRepositories) => T | undefined, member: boolean): T | undefined {
-    if (member) sql.savepoint.run()
-    else sql.begin.run()
+  /**
+   * Runs synchronous `work` (a savepoint of the open group when there is one, unless the work
+   * writes in `oneStatement`: atomic on its own); undefined = declined, rolled back.
+   */
+  function runWork<T> (work: (repos: SyncRepositories) => T | undefined, member: boolean, oneStatement: boolean): T | undefined {
+    const savepoint = member && !oneStatement
+    if (!member) sql.begin.run()
+    else if (savepoint) sql.savepoint.run()
     let value: T | undefined
     try {
       value = work(syncRepos)
     } catch (err) {
-      undo(!member)
+      if (!member || savepoint) undo(!member)
       // What the group wrote before decided this error: committed before anyone hears of it.
       if (member) commitGroup()
       throw err
     }
-    if (value === undefined) undo(!member)
-    else if (member) sql.release.run()
+    if (value === undefined) {
+      if (!member || savepoint) undo(!member)
+    } else if (savepoint) sql.release.run()
     return value
   }
 
@@ -254,13 +262,13 @@ export function createSqliteUnits (db: Db, makeRepos: (run: Runner) => Repositor
         enqueue({ call: { fn, args, resolve: resolve as (value: unknown) => void, reject } })
       })
     },
-    runSync: <T>(work: (repos: SyncRepositories) => T | undefined, committed?: (err?: unknown) => void): T | undefined => {
+    runSync: <T>(work: (repos: SyncRepositories) => T | undefined, committed?: (err?: unknown) => void, oneStatement = false): T | undefined => {
       // A queued or open unit goes first (arrival order); inside a unit, the caller joins it.
       if (pumping || queue.length > 0 || currentUnit() !== undefined) return undefined
       if (committed === undefined || (group !== undefined && group.committed.length >= MAX_GROUP)) commitGroup()
       if (db.inTransaction && group === undefined) return undefined
       const member = group !== undefined
-      const value = runWork(work, member)
+      const value = runWork(work, member, oneStatement)
       if (value === undefined) return undefined
       if (committed !== undefined) {
         group ??= { committed: [], turn: setImmediate(commitGroup) }

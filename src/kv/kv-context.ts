@@ -7,7 +7,7 @@
  * for it (`KvChangeHook.idle`) in one synchronous transaction instead (`Store.runSync`, issue 16).
  */
 import { cacheAsyncRepoReads, type ChangeCheck } from '../../db/read-cache.js'
-import { kvRepoScope, type KvRepo } from '../../db/kv-repo.js'
+import { kvRepoScope, type SqliteKvRepo } from '../../db/kv-repo.js'
 import type { Store } from '../../db/store/repositories.js'
 import type { Sealer } from '../crypto/seal.js'
 import type { KvChange, KvChangeHook } from './kv-events.js'
@@ -47,9 +47,10 @@ export interface KvContext {
    * KV repository inside one transaction, after every hook said it is idle; it must modify state
    * (no hook runs) and return a value other than undefined. With `committed`, the COMMIT may be
    * shared with this turn's other synchronous writes and the work is durable only once
-   * `committed()` is called (`Store.runSync`).
+   * `committed()` is called (`Store.runSync`). `oneStatement`: `fn` writes with one statement,
+   * as its last step (`Store.runSync`'s `oneStatement`: no savepoint in a shared transaction).
    */
-  mutateSync: <T>(change: KvChange, fn: (kv: KvRepo) => T, committed?: (err?: unknown) => void) => T | undefined
+  mutateSync: <T>(change: KvChange, fn: (kv: SqliteKvRepo) => T, committed?: (err?: unknown) => void, oneStatement?: boolean) => T | undefined
   /** Runs `fn` as one unit of work without hooks (engine config writes). */
   unit: <T>(fn: () => Promise<T>) => Promise<T>
 }
@@ -87,10 +88,10 @@ export function createKvContext ({ store: storage, changes, sealer, hooks, clock
    * same change is as it was: a later write of the key in the group asks them nothing (issue 16).
    */
   const idleInGroup = new Map<string, number>()
-  const mutateSync = <T>(change: KvChange, fn: (kv: KvRepo) => T, committed?: (err?: unknown) => void): T | undefined => {
+  const mutateSync = <T>(change: KvChange, fn: (kv: SqliteKvRepo) => T, committed?: (err?: unknown) => void, oneStatement = false): T | undefined => {
     if (storage.runSync === undefined || !hooks.every((h) => h.idle !== undefined)) return undefined
     if (committed === undefined) {
-      return storage.runSync((sync) => hooks.every((h) => h.idle?.(change, sync) === true) ? fn(sync.kv) : undefined)
+      return storage.runSync((sync) => hooks.every((h) => h.idle?.(change, sync) === true) ? fn(sync.kv) : undefined, undefined, oneStatement)
     }
     const key = `${change.kind}\0${change.accessor}\0${change.path}`
     const value = storage.runSync((sync) =>
@@ -98,7 +99,7 @@ export function createKvContext ({ store: storage, changes, sealer, hooks, clock
     (err) => {
       idleInGroup.delete(key)
       committed(err)
-    })
+    }, oneStatement)
     if (value !== undefined) idleInGroup.set(key, hooks.length)
     return value
   }

@@ -129,11 +129,10 @@ export function dataOperations ({ store, now, mutate, mutateSync, unit }: KvCont
       const config = sync.config(kv, accessor)
       requireCas(config, key, cas)
       const { k, v, trim } = nextVersion(path, key, config)
-      const row = sync.saveMetadata(kv, accessor, k)
-      if (trim !== undefined) sync.trim(kv, accessor, path, trim.from, trim.to)
-      sync.insertVersion(kv, accessor, path, v, data)
-      return { row, view: versionView(v, k.customMetadata) }
-    }, told)
+      const view = versionView(v, k.customMetadata)
+      // The one write, and the last step (`mutateSync`'s `oneStatement`).
+      return { row: sync.append(kv, accessor, k, trim, v, data), view }
+    }, told, true)
     if (done === undefined) return undefined
     store.sync.remember(done.row, told !== undefined)
     return done.view

@@ -6,7 +6,7 @@
  * (see `kv-rules.ts`); callers hold the unit of work. Reads go through a read-through cache
  * (`db/read-cache.ts`) whose hits the `peek*` methods answer synchronously (the KV read path).
  */
-import type { KvMetadataRow, KvRepo, KvVersionRow } from '../../db/kv-repo.js'
+import type { KvMetadataRow, KvRepo, KvTrim, KvVersionRow, SqliteKvRepo } from '../../db/kv-repo.js'
 import { MISS, type CachedRepo, type Miss } from '../../db/read-cache.js'
 import type { KvRepository } from '../../db/store/repositories.js'
 import type { Sealer } from '../crypto/seal.js'
@@ -146,9 +146,10 @@ export function createKvStore ({ repo, raw, sealer }: { repo: CachedRepo<KvRepos
   const groupKey = (accessor: string, path: string): string => `${accessor}\0${path}`
   return {
     /**
-     * Synchronous twins of a write's reads and writes (`loadMetadataForUpdate`, `config`, `saveMetadata`,
-     * `trim`, `insertVersion`) on SQLite's synchronous KV repository `kv`, for work run by
-     * `Store.runSync`; each write makes the cache forget what the async one does.
+     * Synchronous twins of a data write's reads and writes (`loadMetadataForUpdate`, `config`, and
+     * `append` for `saveMetadata`, `trim` and `insertVersion`) on SQLite's synchronous KV
+     * repository `kv`, for work run by `Store.runSync`; a write makes the cache forget what the
+     * async ones do.
      */
     sync: {
       /** The key's state from its metadata row alone (no version entries: a data write needs none), or undefined. */
@@ -164,15 +165,21 @@ export function createKvStore ({ repo, raw, sealer }: { repo: CachedRepo<KvRepos
         repo.remember('config', [accessor], row)
         return engineConfig(row)
       },
-      /** Writes the key's metadata row; returns the row, for `remember` once committed. */
-      saveMetadata (kv: KvRepo, accessor: string, k: KeyState): KvMetadataRow {
+      /**
+       * Writes a data write's rows in one statement (`SqliteKvRepo.appendVersion`): the key's
+       * metadata `k`, the trim of versions `trim`, and version `v` with `data` sealed; the cache
+       * forgets the key once (the three rows share its scope). Returns the metadata row, for
+       * `remember` once committed.
+       */
+      append (kv: SqliteKvRepo, accessor: string, k: KeyState, trim: KvTrim | undefined, v: VersionState, data: JsonObject): KvMetadataRow {
         const row = metadataRow(accessor, k)
-        kv.upsertMetadata(row)
+        kv.appendVersion(row, trim, versionRow(v), sealData(accessor, k.path, v, data))
+        // The metadata row's scope is the key's: its version rows are forgotten with it.
         repo.wrote('upsertMetadata', row)
         return row
       },
       /**
-       * Caches `row` (as `saveMetadata` wrote it: committed, or with `own` in the still open group
+       * Caches `row` (as `append` wrote it: committed, or with `own` in the still open group
        * of `Store.runSync`) as the key's metadata: the next existence check reads nothing.
        */
       remember (row: KvMetadataRow, own = false): void {
@@ -187,16 +194,6 @@ export function createKvStore ({ repo, raw, sealer }: { repo: CachedRepo<KvRepos
         const key = groupKey(row.accessor, row.path)
         if (groupRows.get(key) === row) groupRows.delete(key)
         if (err !== undefined) repo.wrote('upsertMetadata', row)
-      },
-      trim (kv: KvRepo, accessor: string, path: string, from: number, to: number): void {
-        kv.deleteVersionRange(accessor, path, from, to)
-        repo.wrote('deleteVersionRange', accessor, path, from, to)
-      },
-      insertVersion (kv: KvRepo, accessor: string, path: string, v: VersionState, data: JsonObject): void {
-        const row = versionRow(v)
-        const blob = sealData(accessor, path, v, data)
-        kv.insertVersion(accessor, path, row, blob)
-        repo.wrote('insertVersion', accessor, path, row, blob)
       }
     },
 

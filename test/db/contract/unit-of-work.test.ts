@@ -211,6 +211,37 @@ for (const e of engines.filter((e) => e.name === 'sqlite')) {
     t.strictSame(told.at(-1), '9')
   })
 
+  t.test('sqlite: a `oneStatement` work joins the group without a savepoint; its failed statement is undone by SQLite alone', async (t) => {
+    const store = await e.open(t)
+    await store.repos.mounts.insert(mountRow())
+    const runSync = store.runSync!
+    const told: string[] = []
+    const tell = (name: string) => (err?: unknown) => { told.push(err === undefined ? name : `${name}: ${String(err)}`) }
+    const meta = (current: number) => ({
+      accessor: 'kv_1', path: 'k', current_version: current, oldest_version: 1, created_time: 1, updated_time: current, max_versions: 0,
+      cas_required: 0, delete_version_after: 0, custom_metadata: null
+    })
+    const version = (n: number) => ({ version: n, created_time: n, deletion_time: null, destroyed: 0 })
+    // The metadata upsert, the trim and the version insert of one data write, as one statement.
+    const append = (current: number, n: number, trim?: { from: number, to: number }) => (r: SyncRepositories) => {
+      r.kv.appendVersion(meta(current), trim, version(n), Buffer.from([n]))
+      return n
+    }
+    t.equal(runSync(append(1, 1), tell('1'), true), 1)
+    t.equal(runSync(append(2, 2), tell('2'), true), 2, 'a member joins the open group')
+    t.equal(runSync(() => undefined, tell('declined'), true), undefined, 'a member may decline (it wrote nothing to undo)')
+    // Version 2 exists: the insert fails after the trigger's metadata upsert and trim ran.
+    t.throws(() => runSync(append(9, 2, { from: 1, to: 1 }), tell('duplicate'), true), /UNIQUE constraint failed/)
+    t.strictSame(told, ['1', '2'], 'the failed member commits the group before its error is passed on')
+    await new Promise((resolve) => setImmediate(resolve))
+    t.equal((await store.repos.kv.metadata('kv_1', 'k'))?.current_version, 2, 'the failed statement\'s metadata upsert was undone')
+    t.strictSame((await store.repos.kv.versions('kv_1', 'k')).map((v) => v.version), [1, 2], 'and its trim, while the group\'s writes committed')
+    t.equal(runSync(append(3, 3, { from: 1, to: 1 }), tell('3'), true), 3)
+    await new Promise((resolve) => setImmediate(resolve))
+    t.strictSame((await store.repos.kv.versions('kv_1', 'k')).map((v) => v.version), [2, 3], 'a trim removes its range')
+    t.strictSame(told, ['1', '2', '3'])
+  })
+
   t.test('sqlite: a unit that awaits file I/O is rolled back too', async (t) => {
     const store = await e.open(t)
     const { readFile } = await import('node:fs/promises')
