@@ -150,7 +150,9 @@ for (const e of engines.filter((e) => e.name === 'sqlite')) {
     const outcomes = await Promise.allSettled(Array.from({ length: 6 }, async (_, i) => await store.transaction(async (r) => {
       await r.policies.upsert({ name: `p${i}`, raw: '', rules: '[]' })
       if (i === 2) {
-        await sleep(5)
+        // Long enough that a loaded machine's scheduling gap never lets the timer fire before the
+        // group's next check phase (5 ms did once, with two test runs sharing both cores).
+        await sleep(50)
         await r.policies.upsert({ name: 'late', raw: '', rules: '[]' })
       }
       return i
