@@ -178,10 +178,12 @@ export function createSyncWorker ({ services, settings, log, observer }: WorkerD
     // written while it is out (issue 17: a unit of work less before every change reaches Azure).
     const markFirst = ownership.scope() !== undefined
     if (markFirst) await settler.markInFlight(ctx, fence)
+    const marking = markFirst ? undefined : markWhileOut(ctx, fence)
     try {
-      const [results] = await Promise.all([runDriver(ctx, signal), markFirst ? undefined : markWhileOut(ctx, fence)])
+      const [results] = await Promise.all([runDriver(ctx, signal), marking])
       await settler.settle(ctx, results, fence)
     } catch (err) {
+      await marking?.catch(() => {}) // the mark lands before a failure's status, never after it
       if (err instanceof LeaseLostError) throw err
       log.error({ err, association: row.association_id }, 'sync attempt failed')
       await settler.settleInternal(ctx, internalSyncError('internal error while syncing; see the server log').message, fence)

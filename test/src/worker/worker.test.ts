@@ -99,3 +99,21 @@ t.test('a KV write during an attempt is synced after it (the newer generation is
   t.same(r.stores.get('shop', 'app')!.versions.map((v) => v.value), ['{"v":1}', '{"v":2}'], 'the latest KV version is what the store holds last')
   t.same(await r.status(), ['SYNCED'])
 })
+
+// With one process owning everything the driver's call goes out before the in-flight mark
+// (issue 17, ninth session); an attempt that fails at once must still end in its failure's
+// status, not in the SYNCING the mark writes a turn later.
+t.test('a driver call that throws at once ends INTERNAL_VAULT_ERROR, not SYNCING', async (t) => {
+  const r = await rig(t)
+  let attempts = 0
+  r.hook.before = async () => {
+    attempts++
+    if (attempts === 1) throw new Error('driver bug')
+    return undefined
+  }
+  await r.call('POST', 'secret/data/app', { data: { v: 1 } })
+  await r.call('POST', `${D}/associations/set`, { mount: 'secret', secret_name: 'app' })
+  await r.server.worker!.whenIdle()
+  t.equal(attempts, 1)
+  t.same(await r.status(), ['INTERNAL_VAULT_ERROR'], 'the failure is the last word')
+})
