@@ -21,6 +21,7 @@
  * APIs for operators' tooling and deterministic tests (D-29).
  */
 import { setMaxListeners } from 'node:events'
+import { setImmediate as nextCheckPhase } from 'node:timers/promises'
 import type { FastifyBaseLogger as Logger } from 'fastify'
 import type { ClaimedRow, ClaimScope } from '../../db/outbox-repo.js'
 import { LeaseLostError, type Fence } from '../../db/store/fence.js'
@@ -160,7 +161,7 @@ export function createSyncWorker ({ services, settings, log, observer }: WorkerD
    * phase the SDK has written it (its policies run in microtasks, the socket write in a tick).
    */
   async function markWhileOut (ctx: WorkContext, fence: Fence): Promise<void> {
-    await new Promise<void>((resolve) => { setImmediate(resolve) })
+    await nextCheckPhase()
     await settler.markInFlight(ctx, fence)
   }
 

@@ -1,13 +1,22 @@
 // The unit of work (`store.transaction`) on both engines: commit, rollback, isolation from
 // callers outside it, and (SQLite) the refusal of a unit that awaits anything but its
 // repositories (round2.md R2-3).
-import t from 'tap'
-import { setTimeout as sleep } from 'node:timers/promises'
+import t, { type Test } from 'tap'
+import { setImmediate as nextCheckPhase, setTimeout as sleep } from 'node:timers/promises'
 import { TransactionAwaitedError, type SyncRepositories } from '../../../db/store/repositories.js'
-import { contract, contractEngines, mountRow, seed } from './contract-engines.js'
+import { contract, contractEngines, mountRow, seed, type Engine } from './contract-engines.js'
 import { currentUnit, outsideUnits } from '../../../db/store/unit-scope.js'
 
 const engines = await contractEngines(t)
+
+/** A store of `e` with one mount, its `runSync`, and `tell(name)`: a `committed` callback noting `name` (and its error) in `told`. */
+async function groupRig (e: Engine, t: Test) {
+  const store = await e.open(t)
+  await store.repos.mounts.insert(mountRow())
+  const told: string[] = []
+  const tell = (name: string) => (err?: unknown) => { told.push(err === undefined ? name : `${name}: ${String(err)}`) }
+  return { store, runSync: store.runSync!, told, tell }
+}
 
 contract(t, engines, 'a unit commits every write together and resolves its value', async (t, store) => {
   const value = await store.transaction(async (r) => {
@@ -184,11 +193,7 @@ for (const e of engines.filter((e) => e.name === 'sqlite')) {
   })
 
   t.test('sqlite: runSync with `committed` shares one COMMIT among the turn\'s works; anything else commits the group first', async (t) => {
-    const store = await e.open(t)
-    await store.repos.mounts.insert(mountRow())
-    const runSync = store.runSync!
-    const told: string[] = []
-    const tell = (name: string) => (err?: unknown) => { told.push(err === undefined ? name : `${name}: ${String(err)}`) }
+    const { store, runSync, told, tell } = await groupRig(e, t)
     const config = (n: number) => (r: SyncRepositories) => { r.kv.upsertConfig({ accessor: 'kv_1', max_versions: n, cas_required: 0, delete_version_after: 0 }); return n }
     t.equal(runSync(config(1), tell('1')), 1)
     t.equal(runSync(config(2), tell('2')), 2, 'a second work joins the open group')
@@ -205,7 +210,7 @@ for (const e of engines.filter((e) => e.name === 'sqlite')) {
     t.equal(runSync(config(6)), 6, 'a plain runSync commits the group, then its own work at once')
     t.strictSame(told, ['1', '2', '3', '4'])
     t.equal(runSync(config(8), tell('8')), 8)
-    await new Promise((resolve) => setImmediate(resolve))
+    await nextCheckPhase()
     t.strictSame(told, ['1', '2', '3', '4', '8'], 'committed in the turn\'s check phase at the latest')
     t.equal((await store.repos.kv.config('kv_1'))?.max_versions, 8)
     t.equal(runSync(config(9), tell('9')), 9)
@@ -214,11 +219,7 @@ for (const e of engines.filter((e) => e.name === 'sqlite')) {
   })
 
   t.test('sqlite: a `oneStatement` work joins the group without a savepoint; its failed statement is undone by SQLite alone', async (t) => {
-    const store = await e.open(t)
-    await store.repos.mounts.insert(mountRow())
-    const runSync = store.runSync!
-    const told: string[] = []
-    const tell = (name: string) => (err?: unknown) => { told.push(err === undefined ? name : `${name}: ${String(err)}`) }
+    const { store, runSync, told, tell } = await groupRig(e, t)
     const meta = (current: number) => ({
       accessor: 'kv_1', path: 'k', current_version: current, oldest_version: 1, created_time: 1, updated_time: current, max_versions: 0,
       cas_required: 0, delete_version_after: 0, custom_metadata: null
@@ -235,11 +236,11 @@ for (const e of engines.filter((e) => e.name === 'sqlite')) {
     // Version 2 exists: the insert fails after the trigger's metadata upsert and trim ran.
     t.throws(() => runSync(append(9, 2, { from: 1, to: 1 }), tell('duplicate'), true), /UNIQUE constraint failed/)
     t.strictSame(told, ['1', '2'], 'the failed member commits the group before its error is passed on')
-    await new Promise((resolve) => setImmediate(resolve))
+    await nextCheckPhase()
     t.equal((await store.repos.kv.metadata('kv_1', 'k'))?.current_version, 2, 'the failed statement\'s metadata upsert was undone')
     t.strictSame((await store.repos.kv.versions('kv_1', 'k')).map((v) => v.version), [1, 2], 'and its trim, while the group\'s writes committed')
     t.equal(runSync(append(3, 3, { from: 1, to: 1 }), tell('3'), true), 3)
-    await new Promise((resolve) => setImmediate(resolve))
+    await nextCheckPhase()
     t.strictSame((await store.repos.kv.versions('kv_1', 'k')).map((v) => v.version), [2, 3], 'a trim removes its range')
     t.strictSame(told, ['1', '2', '3'])
   })
