@@ -27,19 +27,15 @@ import type { ClaimedRow, ClaimScope } from '../../db/outbox-repo.js'
 import { LeaseLostError, type Fence } from '../../db/store/fence.js'
 import { outsideUnits } from '../../db/store/unit-scope.js'
 import { internalSyncError } from '../drivers/sync-error.js'
-import type { OpResult } from '../drivers/target-ops.js'
 import type { SyncObserver } from '../metrics/sync-metrics.js'
-import type { PlannedTarget } from '../sync/plan.js'
 import { createReconciler } from './reconciler.js'
 import type { WorkerServices } from './worker-deps.js'
+import { applyTargets } from './work-apply.js'
 import { createWorkLoader, type WorkContext } from './work-load.js'
 import { createStatusChangeLog } from './status-log.js'
 import { createWorkSettler, type SettleSettings } from './work-settle.js'
 import { createWarmUps } from './warm-ups.js'
 import { createWriteSpacing } from './write-spacing.js'
-
-/** A planned target that calls the driver. */
-type WithOp = Extract<PlannedTarget, { op: unknown }>
 
 export interface WorkerSettings extends SettleSettings {
   /** Associations processed concurrently. */
@@ -140,22 +136,6 @@ export function createSyncWorker ({ services, settings, log, observer }: WorkerD
     for (const w of waiters) w()
   }
 
-  async function runDriver (ctx: WorkContext, signal: AbortSignal): Promise<Map<PlannedTarget, OpResult>> {
-    const results = new Map<PlannedTarget, OpResult>()
-    const apply = async (targets: PlannedTarget[]): Promise<void> => {
-      const withOps = targets.filter((p): p is WithOp => 'op' in p && !ctx.leftInPlace.has(p))
-      if (withOps.length === 0) return
-      const out = await ctx.driver.apply(ctx.connection, withOps.map((p) => p.op), signal)
-      withOps.forEach((p, i) => results.set(p, out[i]))
-    }
-    // A renamed target's old name goes first; its new name is written only once that worked.
-    const cleanups = ctx.planned.filter((p) => p.kind === 'cleanup')
-    await apply(cleanups)
-    const blocked = new Set(cleanups.filter((p) => results.get(p)?.ok === false).map((p) => p.subKey))
-    await apply(ctx.planned.filter((p) => p.kind !== 'cleanup' && !(p.kind === 'write' && blocked.has(p.subKey))))
-    return results
-  }
-
   /**
    * The in-flight mark, once the driver's request is on its way: by the event loop's next check
    * phase the SDK has written it (its policies run in microtasks, the socket write in a tick).
@@ -181,7 +161,7 @@ export function createSyncWorker ({ services, settings, log, observer }: WorkerD
     if (markFirst) await settler.markInFlight(ctx, fence)
     const marking = markFirst ? undefined : markWhileOut(ctx, fence)
     try {
-      const [results] = await Promise.all([runDriver(ctx, signal), marking])
+      const [results] = await Promise.all([applyTargets(ctx, signal), marking])
       await settler.settle(ctx, results, fence)
     } catch (err) {
       await marking?.catch(() => {}) // the mark lands before a failure's status, never after it
