@@ -10,7 +10,8 @@
  * - `bigint` (int8) columns are parsed to numbers (times in ms/µs since the epoch fit in 2^53);
  *   a value beyond Number.MAX_SAFE_INTEGER throws rather than losing digits.
  */
-import pg from 'pg'
+import type pg from 'pg'
+import { pgModule } from './pg-module.js'
 
 /** Minimal logger (pino and fastify's logger both fit). */
 export interface PgLogger {
@@ -51,7 +52,7 @@ function parseInt8 (text: string): number {
 /** Type parsers of every vault-sync connection: node-postgres' defaults with int8 as number. */
 export const PG_TYPES = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser
+    oid === INT8_OID && format !== 'binary' ? parseInt8 : pgModule().types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser
 }
 
 /**
@@ -85,7 +86,7 @@ export function describePgError (err: unknown): { code?: string, message: string
  * checkout, so the pool recovers by itself after a database restart.
  */
 export function createPool (s: PgConnectionSettings, log: PgLogger): pg.Pool {
-  const pool = new pg.Pool({ ...clientConfig(s, 'pool'), max: s.maxParallel, idleTimeoutMillis: 30_000 })
+  const pool = new (pgModule().Pool)({ ...clientConfig(s, 'pool'), max: s.maxParallel, idleTimeoutMillis: 30_000 })
   // Idle clients report here...
   pool.on('error', (err) => log.warn({ err: describePgError(err) }, 'PostgreSQL: idle pooled connection lost'))
   // ...and checked-out ones on their own emitter: give every client a listener once, at creation.

@@ -13,7 +13,8 @@
  * tick; no process restart is ever needed.
  */
 import { performance } from 'node:perf_hooks'
-import pg from 'pg'
+import type pg from 'pg'
+import { pgModule } from './pg-module.js'
 import { clientConfig, describePgError, rowsOf, type PgConnectionSettings, type PgLogger, type PgTx } from './connection.js'
 import { acquireLease, fairShare, forgetReplica, heartbeat, liveReplicas, readLeases, releaseLease, renewLease, type Fence } from './leases.js'
 
@@ -141,7 +142,7 @@ export class LeaseKeeper {
   private async connection (): Promise<PgTx> {
     if (this.client === undefined) {
       // Client-side timeout too: a half-open connection must not stall renewals past the deadline.
-      const client = new pg.Client({ ...clientConfig(this.o.settings, 'leases', this.everyMs), connectionTimeoutMillis: this.everyMs })
+      const client = new (pgModule().Client)({ ...clientConfig(this.o.settings, 'leases', this.everyMs), connectionTimeoutMillis: this.everyMs })
       client.on('error', (err) => {
         this.o.log.warn({ err: describePgError(err) }, 'lease keeper: connection lost')
         if (this.client === client) this.dropConnection()

@@ -16,7 +16,8 @@
  * delivered on COMMIT only.
  */
 import type { Socket } from 'node:net'
-import pg from 'pg'
+import type pg from 'pg'
+import { pgModule } from './pg-module.js'
 import { clientConfig, describePgError, type PgConnectionSettings, type PgLogger, type PgTx } from './connection.js'
 
 /** Channel of the listener's self-pings. */
@@ -99,7 +100,7 @@ export class PgListener {
 
   private async connect (): Promise<void> {
     if (this.closed) return
-    const client = new pg.Client(clientConfig(this.o.settings, 'listener', this.o.pingTimeoutMs))
+    const client = new (pgModule().Client)(clientConfig(this.o.settings, 'listener', this.o.pingTimeoutMs))
     client.on('error', (err) => this.lost(client, err))
     client.on('end', () => this.lost(client, new Error('connection ended')))
     client.on('notification', (n) => this.received(n.channel, n.payload ?? ''))

@@ -6,7 +6,8 @@
  * is released by COMMIT or ROLLBACK (or the session's end), so no lock can outlive the run.
  * All of it runs on one dedicated connection, never a pool checkout.
  */
-import pg from 'pg'
+import type pg from 'pg'
+import { pgModule } from './pg-module.js'
 import { clientConfig, type PgConnectionSettings } from './connection.js'
 import { PG_MIGRATIONS, type PgMigration } from './schema.js'
 import { SchemaTooNewError, type MigrationResult } from '../schema-version.js'
@@ -83,7 +84,7 @@ export async function migrateWith (client: pg.ClientBase, migrations: readonly P
  * @throws as `migrateWith`, or the connection error.
  */
 export async function migratePostgres (settings: PgConnectionSettings, migrations: readonly PgMigration[] = PG_MIGRATIONS): Promise<MigrationResult> {
-  const client = new pg.Client(clientConfig(settings, 'migrate'))
+  const client = new (pgModule().Client)(clientConfig(settings, 'migrate'))
   client.on('error', () => {}) // a lost connection fails the pending query, which is reported
   await client.connect()
   try {

@@ -13,7 +13,7 @@
  * the pool.
  */
 import { hostname } from 'node:os'
-import pg from 'pg'
+import { pgModule } from './pg-module.js'
 import { randomBytes } from 'node:crypto'
 import type { Store } from '../store/repositories.js'
 import { createPgStore } from '../store/pg/pg-store.js'
@@ -153,7 +153,7 @@ export async function openPgReplica (o: PgReplicaOptions): Promise<PgReplica> {
       return { isSelf: h?.holder === replica, address: h?.address ?? '', since: h?.acquiredAt }
     },
     exclusive: async (work) => {
-      const client = new pg.Client({ ...clientConfig(settings, 'start-up'), lock_timeout: 0, statement_timeout: 0 })
+      const client = new (pgModule().Client)({ ...clientConfig(settings, 'start-up'), lock_timeout: 0, statement_timeout: 0 })
       client.on('error', () => {}) // a lost connection fails the pending query, which is reported
       await client.connect()
       try {
