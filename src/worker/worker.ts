@@ -195,6 +195,10 @@ export function createSyncWorker ({ services, settings, log, observer }: WorkerD
       claiming++
       try { await claimDue(at, slots, scope) } finally { claiming-- }
     }
+    // The attempts just begun go first (issue 17: nothing but their own steps before the Azure
+    // call): the look for the next due row waits for the check phase, by which the SDK has sent
+    // their requests, instead of running its query between their load steps.
+    if (inFlight.size > 0) await nextCheckPhase()
     const due = await store.repos.outbox.nextDueAt(scope) ?? spacing.pendingUntil(now())
     const delay = Math.min(due === undefined ? Infinity : due - now(), settings.pollMs ?? Infinity)
     if (delay !== Infinity) schedule(delay)
