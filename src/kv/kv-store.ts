@@ -137,13 +137,13 @@ export function createKvStore ({ repo, raw, sealer }: { repo: CachedRepo<KvRepos
     sealer.encrypt(JSON.stringify(data), dataAad(accessor, path, v.version))
   /**
    * Metadata rows written by the open synchronous group (`Store.runSync` with `committed`) whose
-   * COMMIT has not been reported yet, by key. While a row is here its group's transaction is open
-   * and holds the database's write lock, and only this group's synchronous data writes run in it
-   * (anything else commits the group first), so the row is the key's current one: a later write
-   * of the same key in the group reads it from here instead of selecting it (issue 16).
+   * COMMIT has not been reported yet, by path then accessor (no key string built per write).
+   * While a row is here its group's transaction is open and holds the database's write lock, and
+   * only this group's synchronous data writes run in it (anything else commits the group first),
+   * so the row is the key's current one: a later write of the same key in the group reads it
+   * from here instead of selecting it (issue 16).
    */
-  const groupRows = new Map<string, KvMetadataRow>()
-  const groupKey = (accessor: string, path: string): string => `${accessor}\0${path}`
+  const groupRows = new Map<string, Map<string, KvMetadataRow>>()
   return {
     /**
      * Synchronous twins of a data write's reads and writes (`loadMetadataForUpdate`, `config`, and
@@ -154,7 +154,7 @@ export function createKvStore ({ repo, raw, sealer }: { repo: CachedRepo<KvRepos
     sync: {
       /** The key's state from its metadata row alone (no version entries: a data write needs none), or undefined. */
       loadMetadataForUpdate (kv: KvRepo, accessor: string, path: string): KeyState | undefined {
-        const row = groupRows.get(groupKey(accessor, path)) ?? kv.metadata(accessor, path)
+        const row = groupRows.get(path)?.get(accessor) ?? kv.metadata(accessor, path)
         return row === undefined ? undefined : build(accessor, path, row, [])
       },
       /** The mount's engine config from the cache, else read and kept (before the write's own writes: as committed). */
@@ -184,15 +184,21 @@ export function createKvStore ({ repo, raw, sealer }: { repo: CachedRepo<KvRepos
        */
       remember (row: KvMetadataRow, own = false): void {
         repo.remember('metadata', [row.accessor, row.path], row, own)
-        if (own) groupRows.set(groupKey(row.accessor, row.path), row)
+        if (!own) return
+        let byAccessor = groupRows.get(row.path)
+        if (byAccessor === undefined) groupRows.set(row.path, byAccessor = new Map())
+        byAccessor.set(row.accessor, row)
       },
       /**
        * `row`'s group COMMIT was reported (`err`: it failed, and the cache forgets what it holds of
        * the key); a later write of the key selects its row again.
        */
       settled (row: KvMetadataRow, err?: unknown): void {
-        const key = groupKey(row.accessor, row.path)
-        if (groupRows.get(key) === row) groupRows.delete(key)
+        const byAccessor = groupRows.get(row.path)
+        if (byAccessor?.get(row.accessor) === row) {
+          byAccessor.delete(row.accessor)
+          if (byAccessor.size === 0) groupRows.delete(row.path)
+        }
         if (err !== undefined) repo.wrote('upsertMetadata', row)
       }
     },
