@@ -50,9 +50,8 @@ export function kvOpeners (sealer: Sealer) {
     return text
   }
   return {
-    /** A key's state from its rows (the versions in a fresh map). */
-    build (accessor: string, path: string, row: KvMetadataRow, rows: KvVersionRow[]): KeyState {
-      const versions = new Map<number, VersionState>()
+    /** A key's state from its rows (the versions in `versions`, a fresh map unless given). */
+    build (accessor: string, path: string, row: KvMetadataRow, rows: KvVersionRow[], versions = new Map<number, VersionState>()): KeyState {
       for (const v of rows) {
         versions.set(v.version, { version: v.version, createdTime: v.created_time, deletionTime: v.deletion_time, destroyed: v.destroyed === 1 })
       }
@@ -79,6 +78,14 @@ export function kvOpeners (sealer: Sealer) {
     }
   }
 }
+
+/**
+ * The versions of the key states a data write loads (`sync.loadMetadataForUpdate`), which reads
+ * none: one shared empty map that refuses entries (no map made per write, issue 16).
+ */
+const NO_VERSIONS: Map<number, VersionState> = new (class extends Map<number, VersionState> {
+  override set (): this { throw new Error('a data write\'s key state holds no version entries') }
+})()
 
 /** The version row of `v`. */
 const versionRow = (v: VersionState): KvVersionRow =>
@@ -155,7 +162,7 @@ export function createKvStore ({ repo, raw, sealer }: { repo: CachedRepo<KvRepos
       /** The key's state from its metadata row alone (no version entries: a data write needs none), or undefined. */
       loadMetadataForUpdate (kv: KvRepo, accessor: string, path: string): KeyState | undefined {
         const row = groupRows.get(path)?.get(accessor) ?? kv.metadata(accessor, path)
-        return row === undefined ? undefined : build(accessor, path, row, [])
+        return row === undefined ? undefined : build(accessor, path, row, [], NO_VERSIONS)
       },
       /** The mount's engine config from the cache, else read and kept (before the write's own writes: as committed). */
       config (kv: KvRepo, accessor: string): EngineConfig {
@@ -167,23 +174,22 @@ export function createKvStore ({ repo, raw, sealer }: { repo: CachedRepo<KvRepos
       },
       /**
        * Writes a data write's rows in one statement (`SqliteKvRepo.appendVersion`): the key's
-       * metadata `k`, the trim of versions `trim`, and version `v` with `data` sealed; the cache
-       * forgets the key once (the three rows share its scope). Returns the metadata row, for
-       * `remember` once committed.
+       * metadata `k`, the trim of versions `trim`, and version `v` with `data` sealed. Returns the
+       * metadata row, for `remember` right after `Store.runSync` returned (what the cache forgets).
        */
       append (kv: SqliteKvRepo, accessor: string, k: KeyState, trim: KvTrim | undefined, v: VersionState, data: JsonObject): KvMetadataRow {
         const row = metadataRow(accessor, k)
         kv.appendVersion(row, trim, versionRow(v), sealData(accessor, k.path, v, data))
-        // The metadata row's scope is the key's: its version rows are forgotten with it.
-        repo.wrote('upsertMetadata', row)
         return row
       },
       /**
-       * Caches `row` (as `append` wrote it: committed, or with `own` in the still open group
-       * of `Store.runSync`) as the key's metadata: the next existence check reads nothing.
+       * The cache after `append` wrote `row` (committed, or with `own` in the still open group of
+       * `Store.runSync`): the key forgotten (its version rows share the metadata's scope) and
+       * `row` kept as its metadata, so the next existence check reads nothing. Called right after
+       * `Store.runSync` returned; a write that threw changed nothing, and the cache keeps the key.
        */
       remember (row: KvMetadataRow, own = false): void {
-        repo.remember('metadata', [row.accessor, row.path], row, own)
+        repo.rewrote('metadata', [row.accessor, row.path], row, own)
         if (!own) return
         let byAccessor = groupRows.get(row.path)
         if (byAccessor === undefined) groupRows.set(row.path, byAccessor = new Map())
