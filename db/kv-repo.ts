@@ -108,6 +108,20 @@ const APPEND_VERSION_SQL = `
       VALUES (NEW.accessor, NEW.path, NEW.version, NEW.version_created_time, NEW.deletion_time, NEW.destroyed, NEW.data);
   END`
 
+/** The metadata row of a raw `kv_metadata` row (its columns in table order), as one object literal. */
+const metadataRow = (r: unknown[]): KvMetadataRow => ({
+  accessor: r[0] as string,
+  path: r[1] as string,
+  current_version: r[2] as number,
+  oldest_version: r[3] as number,
+  created_time: r[4] as number,
+  updated_time: r[5] as number,
+  max_versions: r[6] as number,
+  cas_required: r[7] as number,
+  delete_version_after: r[8] as number,
+  custom_metadata: r[9] as Buffer | null
+})
+
 /** Prepared statements over the KV tables. */
 export function createKvRepo (db: Db): SqliteKvRepo {
   const config = db.prepare<[string], KvConfigRow>('SELECT * FROM kv_config WHERE accessor = ?')
@@ -115,7 +129,10 @@ export function createKvRepo (db: Db): SqliteKvRepo {
     VALUES (@accessor, @max_versions, @cas_required, @delete_version_after)
     ON CONFLICT(accessor) DO UPDATE SET max_versions = excluded.max_versions, cas_required = excluded.cas_required,
     delete_version_after = excluded.delete_version_after`)
-  const metadata = db.prepare<[string, string], KvMetadataRow>('SELECT * FROM kv_metadata WHERE accessor = ? AND path = ?')
+  // Raw (an array per row): better-sqlite3 builds a row object property by property, each column
+  // name looked up in V8's string table (issue 16: most of a data write's metadata read).
+  const metadata = db.prepare<[string, string], unknown[]>(`SELECT accessor, path, current_version, oldest_version, created_time,
+    updated_time, max_versions, cas_required, delete_version_after, custom_metadata FROM kv_metadata WHERE accessor = ? AND path = ?`).raw()
   const upsertMetadata = db.prepare(`INSERT INTO kv_metadata (accessor, path, current_version, oldest_version,
     created_time, updated_time, max_versions, cas_required, delete_version_after, custom_metadata)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -142,7 +159,10 @@ export function createKvRepo (db: Db): SqliteKvRepo {
   return {
     config: (a) => config.get(a),
     upsertConfig: (row) => { upsertConfig.run(row) },
-    metadata: (a, p) => metadata.get(a, p),
+    metadata: (a, p) => {
+      const r = metadata.get(a, p)
+      return r === undefined ? undefined : metadataRow(r)
+    },
     // Positional parameters: binding by name looks each one up on the row (issue 16: a KV write's cost).
     upsertMetadata: (r) => {
       upsertMetadata.run(r.accessor, r.path, r.current_version, r.oldest_version, r.created_time, r.updated_time, r.max_versions,

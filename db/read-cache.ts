@@ -103,6 +103,8 @@ export interface AsyncReadCache<K, V> {
   clear: () => void
   /** Forgets the entries of `scope` only. */
   forget: (scope: string) => void
+  /** `forget(scope)`, then `put(key, value, scope, own)`: what a write of that one entry leaves. */
+  replace: (key: K, value: V, scope: string, own?: boolean) => void
 }
 
 /** The entries, size bound and validity shared by both cache forms. */
@@ -144,6 +146,23 @@ function cacheCore<K, V> (check: ChangeCheck, maxEntries: number) {
       if (map === undefined) return
       size -= map.size
       scopes.delete(scope)
+    },
+    /**
+     * `forget(scope)` then `store(key, value, scope, own)`; a scope holding only `key` keeps its
+     * map (issue 16: a KV write replaces its key's one cached row each time, no map made per write).
+     */
+    replace (key: K, value: V, scope: string, own = false): void {
+      generation++
+      const map = scopes.get(scope)
+      const keep = own || check.mayStore()
+      if (map !== undefined && map.size === 1 && map.has(key) && keep) { map.set(key, value); return }
+      if (map !== undefined) { size -= map.size; scopes.delete(scope) }
+      if (!keep) return
+      if (size >= maxEntries) clear()
+      const fresh = new Map<K, V>()
+      fresh.set(key, value)
+      scopes.set(scope, fresh)
+      size++
     }
   }
 }
@@ -196,7 +215,11 @@ export function createAsyncReadCache<K, V> (check: ChangeCheck, maxEntries = 10_
     },
     readNow: (key, load, scope = '') => readThrough(core, key, load, scope),
     clear: core.clear,
-    forget: core.forget
+    forget: core.forget,
+    replace (key, value, scope, own = false) {
+      core.validate()
+      core.replace(key, value, scope, own)
+    }
   }
 }
 
@@ -254,6 +277,13 @@ export type CachedRepo<R> = R & {
    * next write of the key finds it; the caller forgets it (`wrote`) if that COMMIT fails.
    */
   remember: (method: keyof R, args: Array<string | number>, value: unknown, own?: boolean) => void
+  /**
+   * `wrote` and `remember` in one step, for a write on the synchronous twin whose scope is the
+   * cached read `method(...args)`'s and which leaves `value` as that read's answer: the scope is
+   * forgotten and `value` kept (`remember`'s rule, `own` included). Call it right after the
+   * write, before anything else reads the cache.
+   */
+  rewrote: (method: keyof R, args: Array<string | number>, value: unknown, own?: boolean) => void
 }
 
 /**
@@ -295,6 +325,12 @@ export function cacheAsyncRepoReads<R extends object> (repo: R, check: ChangeChe
   }
   out.remember = (method: string, args: Array<string | number>, value: unknown, own = false) => {
     if (reads.includes(method as keyof R)) cache.put(`${method}\0${args.join('\0')}`, value, scopeOf(method, args), own)
+  }
+  out.rewrote = (method: string, args: Array<string | number>, value: unknown, own = false) => {
+    const scope = scopeOf(method, args)
+    check.wrote(cascades)
+    if (scope === undefined || !reads.includes(method as keyof R)) cache.clear()
+    else cache.replace(`${method}\0${args.join('\0')}`, value, scope, own)
   }
   out.peek = (method: string, ...args: Array<string | number>) =>
     reads.includes(method as keyof R) ? cache.peek(`${method}\0${args.join('\0')}`, scopeOf(method, args)) : MISS

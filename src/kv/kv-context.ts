@@ -8,7 +8,7 @@
  */
 import { cacheAsyncRepoReads, type ChangeCheck } from '../../db/read-cache.js'
 import { kvRepoScope, type SqliteKvRepo } from '../../db/kv-repo.js'
-import type { Store } from '../../db/store/repositories.js'
+import type { Store, SyncRepositories } from '../../db/store/repositories.js'
 import type { Sealer } from '../crypto/seal.js'
 import type { KvChange, KvChangeHook } from './kv-events.js'
 import { createKeyTurns } from './key-turns.js'
@@ -87,20 +87,45 @@ export function createKvContext ({ store: storage, changes, sealer, hooks, clock
    * hooks: nothing that writes associations or rules) run in it, so what the hooks read for the
    * same change is as it was: a later write of the key in the group asks them nothing (issue 16).
    */
-  const idleInGroup = new Map<string, number>()
+  const idleInGroup = new Map<string, Map<string, Map<KvChange['kind'], number>>>()
+  /** Every hook has `idle` (read at each mutation: later registrations count). */
+  const allCanIdle = (): boolean => {
+    for (const h of hooks) if (h.idle === undefined) return false
+    return true
+  }
+  /** Every hook says it has nothing to do for `change`. */
+  const allIdle = (change: KvChange, sync: SyncRepositories): boolean => {
+    for (const h of hooks) if (h.idle?.(change, sync) !== true) return false
+    return true
+  }
+  // Nested by path, accessor and kind: no key string built and hashed per write (issue 16).
+  const idleMark = ({ path, accessor, kind }: KvChange): number | undefined => idleInGroup.get(path)?.get(accessor)?.get(kind)
+  const markIdle = ({ path, accessor, kind }: KvChange, count: number): void => {
+    let byAccessor = idleInGroup.get(path)
+    if (byAccessor === undefined) idleInGroup.set(path, byAccessor = new Map())
+    let byKind = byAccessor.get(accessor)
+    if (byKind === undefined) byAccessor.set(accessor, byKind = new Map())
+    byKind.set(kind, count)
+  }
+  const unmarkIdle = ({ path, accessor, kind }: KvChange): void => {
+    const byAccessor = idleInGroup.get(path)
+    const byKind = byAccessor?.get(accessor)
+    if (byKind === undefined || !byKind.delete(kind) || byKind.size > 0) return
+    byAccessor!.delete(accessor)
+    if (byAccessor!.size === 0) idleInGroup.delete(path)
+  }
   const mutateSync = <T>(change: KvChange, fn: (kv: SqliteKvRepo) => T, committed?: (err?: unknown) => void, oneStatement = false): T | undefined => {
-    if (storage.runSync === undefined || !hooks.every((h) => h.idle !== undefined)) return undefined
+    if (storage.runSync === undefined || !allCanIdle()) return undefined
     if (committed === undefined) {
-      return storage.runSync((sync) => hooks.every((h) => h.idle?.(change, sync) === true) ? fn(sync.kv) : undefined, undefined, oneStatement)
+      return storage.runSync((sync) => allIdle(change, sync) ? fn(sync.kv) : undefined, undefined, oneStatement)
     }
-    const key = `${change.kind}\0${change.accessor}\0${change.path}`
     const value = storage.runSync((sync) =>
-      idleInGroup.get(key) === hooks.length || hooks.every((h) => h.idle?.(change, sync) === true) ? fn(sync.kv) : undefined,
+      idleMark(change) === hooks.length || allIdle(change, sync) ? fn(sync.kv) : undefined,
     (err) => {
-      idleInGroup.delete(key)
+      unmarkIdle(change)
       committed(err)
     }, oneStatement)
-    if (value !== undefined) idleInGroup.set(key, hooks.length)
+    if (value !== undefined) markIdle(change, hooks.length)
     return value
   }
   return { store, now: clock ?? createMicroClock(), mutate, mutateSync, unit: async (fn) => await storage.transaction(async () => await fn()) }

@@ -50,9 +50,8 @@ export function kvOpeners (sealer: Sealer) {
     return text
   }
   return {
-    /** A key's state from its rows (the versions in a fresh map). */
-    build (accessor: string, path: string, row: KvMetadataRow, rows: KvVersionRow[]): KeyState {
-      const versions = new Map<number, VersionState>()
+    /** A key's state from its rows (the versions in `versions`, a fresh map unless given). */
+    build (accessor: string, path: string, row: KvMetadataRow, rows: KvVersionRow[], versions = new Map<number, VersionState>()): KeyState {
       for (const v of rows) {
         versions.set(v.version, { version: v.version, createdTime: v.created_time, deletionTime: v.deletion_time, destroyed: v.destroyed === 1 })
       }
@@ -79,6 +78,14 @@ export function kvOpeners (sealer: Sealer) {
     }
   }
 }
+
+/**
+ * The versions of the key states a data write loads (`sync.loadMetadataForUpdate`), which reads
+ * none: one shared empty map that refuses entries (no map made per write, issue 16).
+ */
+const NO_VERSIONS: Map<number, VersionState> = new (class extends Map<number, VersionState> {
+  override set (): this { throw new Error('a data write\'s key state holds no version entries') }
+})()
 
 /** The version row of `v`. */
 const versionRow = (v: VersionState): KvVersionRow =>
@@ -137,13 +144,13 @@ export function createKvStore ({ repo, raw, sealer }: { repo: CachedRepo<KvRepos
     sealer.encrypt(JSON.stringify(data), dataAad(accessor, path, v.version))
   /**
    * Metadata rows written by the open synchronous group (`Store.runSync` with `committed`) whose
-   * COMMIT has not been reported yet, by key. While a row is here its group's transaction is open
-   * and holds the database's write lock, and only this group's synchronous data writes run in it
-   * (anything else commits the group first), so the row is the key's current one: a later write
-   * of the same key in the group reads it from here instead of selecting it (issue 16).
+   * COMMIT has not been reported yet, by path then accessor (no key string built per write).
+   * While a row is here its group's transaction is open and holds the database's write lock, and
+   * only this group's synchronous data writes run in it (anything else commits the group first),
+   * so the row is the key's current one: a later write of the same key in the group reads it
+   * from here instead of selecting it (issue 16).
    */
-  const groupRows = new Map<string, KvMetadataRow>()
-  const groupKey = (accessor: string, path: string): string => `${accessor}\0${path}`
+  const groupRows = new Map<string, Map<string, KvMetadataRow>>()
   return {
     /**
      * Synchronous twins of a data write's reads and writes (`loadMetadataForUpdate`, `config`, and
@@ -154,8 +161,8 @@ export function createKvStore ({ repo, raw, sealer }: { repo: CachedRepo<KvRepos
     sync: {
       /** The key's state from its metadata row alone (no version entries: a data write needs none), or undefined. */
       loadMetadataForUpdate (kv: KvRepo, accessor: string, path: string): KeyState | undefined {
-        const row = groupRows.get(groupKey(accessor, path)) ?? kv.metadata(accessor, path)
-        return row === undefined ? undefined : build(accessor, path, row, [])
+        const row = groupRows.get(path)?.get(accessor) ?? kv.metadata(accessor, path)
+        return row === undefined ? undefined : build(accessor, path, row, [], NO_VERSIONS)
       },
       /** The mount's engine config from the cache, else read and kept (before the write's own writes: as committed). */
       config (kv: KvRepo, accessor: string): EngineConfig {
@@ -167,32 +174,37 @@ export function createKvStore ({ repo, raw, sealer }: { repo: CachedRepo<KvRepos
       },
       /**
        * Writes a data write's rows in one statement (`SqliteKvRepo.appendVersion`): the key's
-       * metadata `k`, the trim of versions `trim`, and version `v` with `data` sealed; the cache
-       * forgets the key once (the three rows share its scope). Returns the metadata row, for
-       * `remember` once committed.
+       * metadata `k`, the trim of versions `trim`, and version `v` with `data` sealed. Returns the
+       * metadata row, for `remember` right after `Store.runSync` returned (what the cache forgets).
        */
       append (kv: SqliteKvRepo, accessor: string, k: KeyState, trim: KvTrim | undefined, v: VersionState, data: JsonObject): KvMetadataRow {
         const row = metadataRow(accessor, k)
         kv.appendVersion(row, trim, versionRow(v), sealData(accessor, k.path, v, data))
-        // The metadata row's scope is the key's: its version rows are forgotten with it.
-        repo.wrote('upsertMetadata', row)
         return row
       },
       /**
-       * Caches `row` (as `append` wrote it: committed, or with `own` in the still open group
-       * of `Store.runSync`) as the key's metadata: the next existence check reads nothing.
+       * The cache after `append` wrote `row` (committed, or with `own` in the still open group of
+       * `Store.runSync`): the key forgotten (its version rows share the metadata's scope) and
+       * `row` kept as its metadata, so the next existence check reads nothing. Called right after
+       * `Store.runSync` returned; a write that threw changed nothing, and the cache keeps the key.
        */
       remember (row: KvMetadataRow, own = false): void {
-        repo.remember('metadata', [row.accessor, row.path], row, own)
-        if (own) groupRows.set(groupKey(row.accessor, row.path), row)
+        repo.rewrote('metadata', [row.accessor, row.path], row, own)
+        if (!own) return
+        let byAccessor = groupRows.get(row.path)
+        if (byAccessor === undefined) groupRows.set(row.path, byAccessor = new Map())
+        byAccessor.set(row.accessor, row)
       },
       /**
        * `row`'s group COMMIT was reported (`err`: it failed, and the cache forgets what it holds of
        * the key); a later write of the key selects its row again.
        */
       settled (row: KvMetadataRow, err?: unknown): void {
-        const key = groupKey(row.accessor, row.path)
-        if (groupRows.get(key) === row) groupRows.delete(key)
+        const byAccessor = groupRows.get(row.path)
+        if (byAccessor?.get(row.accessor) === row) {
+          byAccessor.delete(row.accessor)
+          if (byAccessor.size === 0) groupRows.delete(row.path)
+        }
         if (err !== undefined) repo.wrote('upsertMetadata', row)
       }
     },

@@ -103,7 +103,8 @@ export function parseVaultBody (text: string, limits: JsonLimits = DEFAULT_JSON_
   }
   // Vault's field parser treats JSON null as "not provided" (hvac sends explicit nulls).
   const body = parsed as Record<string, unknown>
-  for (const key of Object.keys(body)) if (body[key] === null) delete body[key]
+  // Only a text holding `null` can hold a null field (most bodies: no key list to walk).
+  if (text.includes('null')) for (const key of Object.keys(body)) if (body[key] === null) delete body[key]
   return body
 }
 

@@ -134,14 +134,11 @@ t.test('a KV write forgets only its key; other keys stay cached, rollbacks and o
   t.equal(kv.metadata(accessor, 'one'), undefined, 'a deleted key is not served from the cache')
 })
 
-t.test('the async cache: hits answer synchronously, a load that raced a write is not kept', async (t) => {
+/** A SQLite store on a new database holding the KV mount `kv_1`, its change check, and key `k`'s metadata row at `version`. */
+async function kvMountStore (t: Test) {
   const [a] = connections(t, 1)
   const changes = createChangeCheck(a)
   const store = createSqliteStore(a)
-  let loads = 0
-  const plain = store.repos.kv
-  const counted = { ...plain, metadata: async (acc: string, path: string) => { loads++; return await plain.metadata(acc, path) } }
-  const kv = cacheAsyncRepoReads(counted, changes, ['metadata'], ['pathsInRange'], false, kvRepoScope)
   await store.repos.mounts.insert({
     accessor: 'kv_1', path: 'kv/', type: 'kv', uuid: 'u', description: '', options: '{"version":"2"}', config: '{}',
     local: 0, seal_wrap: 0, external_entropy_access: 0, builtin: 0
@@ -150,6 +147,15 @@ t.test('the async cache: hits answer synchronously, a load that raced a write is
     accessor: 'kv_1', path: 'k', current_version: version, oldest_version: 0, created_time: 1, updated_time: 1, max_versions: 0,
     cas_required: 0, delete_version_after: 0, custom_metadata: null
   })
+  return { a, changes, store, row }
+}
+
+t.test('the async cache: hits answer synchronously, a load that raced a write is not kept', async (t) => {
+  const { changes, store, row } = await kvMountStore(t)
+  let loads = 0
+  const plain = store.repos.kv
+  const counted = { ...plain, metadata: async (acc: string, path: string) => { loads++; return await plain.metadata(acc, path) } }
+  const kv = cacheAsyncRepoReads(counted, changes, ['metadata'], ['pathsInRange'], false, kvRepoScope)
   t.equal(kv.peek('metadata', 'kv_1', 'k'), MISS)
   t.equal(await kv.metadata('kv_1', 'k'), undefined)
   t.equal(kv.peek('metadata', 'kv_1', 'k'), undefined, 'an absent key is cached too')
@@ -172,4 +178,33 @@ t.test('the async cache: hits answer synchronously, a load that raced a write is
     throw new Error('roll back')
   }), /roll back/)
   t.equal((await kv.metadata('kv_1', 'k'))?.current_version, 2, 'the rolled-back write is not served')
+})
+
+t.test('rewrote: a write on the synchronous twin forgets its key and keeps the row it wrote', async (t) => {
+  const { a, changes, store, row } = await kvMountStore(t)
+  const kv = cacheAsyncRepoReads(store.repos.kv, changes, ['metadata', 'versions'], ['pathsInRange'], false, kvRepoScope)
+  const twin = createKvRepo(a)
+  twin.upsertMetadata(row(1))
+  await kv.metadata('kv_1', 'k')
+  t.same(await kv.versions('kv_1', 'k'), [])
+  const written = row(2)
+  twin.upsertMetadata(written)
+  kv.rewrote('metadata', ['kv_1', 'k'], written)
+  t.equal(kv.peek('metadata', 'kv_1', 'k'), written, 'the row written is kept')
+  t.equal(kv.peek('versions', 'kv_1', 'k'), MISS, "the key's other rows are forgotten")
+  const again = row(3)
+  twin.upsertMetadata(again)
+  kv.rewrote('metadata', ['kv_1', 'k'], again)
+  t.equal(kv.peek('metadata', 'kv_1', 'k'), again, 'a key holding only that row keeps the new one')
+  // Inside a transaction that wrote, only the caller's own row is kept (`remember`'s rule).
+  a.prepare('BEGIN IMMEDIATE').run()
+  twin.upsertMetadata(row(4))
+  kv.rewrote('metadata', ['kv_1', 'k'], row(4))
+  t.equal(kv.peek('metadata', 'kv_1', 'k'), MISS, 'not kept inside a transaction that wrote')
+  const own = row(5)
+  twin.upsertMetadata(own)
+  kv.rewrote('metadata', ['kv_1', 'k'], own, true)
+  t.equal(kv.peek('metadata', 'kv_1', 'k'), own, 'own: kept inside the open transaction')
+  a.prepare('COMMIT').run()
+  t.equal((await kv.metadata('kv_1', 'k'))?.current_version, 5)
 })
