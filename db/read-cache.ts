@@ -86,8 +86,8 @@ export type Miss = typeof MISS
  * written meanwhile on an engine with real concurrency) and the unit may store (`mayStore`).
  */
 export interface AsyncReadCache<K, V> {
-  /** The cached value of `key`, or `MISS`. */
-  peek: (key: K, scope?: string) => V | Miss
+  /** The cached value of `key`, or `MISS` (keys are unique across scopes). */
+  peek: (key: K) => V | Miss
   /** The cached value, else `load(key)` (kept when still valid). */
   get: (key: K, load: (key: K) => Promise<V>, scope?: string) => Promise<V>
   /** The cached value itself on a hit (no promise), else `get(key, load, scope)`. */
@@ -105,15 +105,18 @@ export interface AsyncReadCache<K, V> {
   forget: (scope: string) => void
 }
 
-/** The entries, size bound and validity shared by both cache forms. */
+/**
+ * The entries, size bound and validity shared by both cache forms. Entries are looked up by key
+ * alone (a hit builds no scope); each scope lists its keys, for `forget`.
+ */
 function cacheCore<K, V> (check: ChangeCheck, maxEntries: number) {
-  const scopes = new Map<string, Map<K, V>>()
-  let size = 0
+  const entries = new Map<K, V>()
+  const scopes = new Map<string, Set<K>>()
   let version = -1
   let epoch = -1
   /** Counts clears and forgets, so a load that raced one is not kept. */
   let generation = 0
-  const clear = (): void => { scopes.clear(); size = 0; generation++ }
+  const clear = (): void => { entries.clear(); scopes.clear(); generation++ }
   /** Clears when another process committed or a cascading write happened; returns the generation. */
   const validate = (): number => {
     const v = check.version()
@@ -124,25 +127,26 @@ function cacheCore<K, V> (check: ChangeCheck, maxEntries: number) {
   return {
     validate,
     clear,
-    lookup (key: K, scope: string): V | Miss {
-      const map = scopes.get(scope)
-      return map?.has(key) === true ? map.get(key) as V : MISS
+    lookup (key: K): V | Miss {
+      const value = entries.get(key)
+      // `undefined` is a cached answer too (an unknown token id): told from a miss by `has`.
+      return value !== undefined || entries.has(key) ? value as V : MISS
     },
     /** Keeps `value`; `own`: the caller's own write, kept even inside the transaction that wrote it. */
     store (key: K, value: V, scope: string, own = false): void {
       // After a write inside a transaction, a value read might be rolled back: not kept.
       if (!own && !check.mayStore()) return
-      if (size >= maxEntries) clear()
-      let map = scopes.get(scope)
-      if (map === undefined) scopes.set(scope, map = new Map())
-      map.set(key, value)
-      size++
+      if (entries.size >= maxEntries && !entries.has(key)) clear()
+      let keys = scopes.get(scope)
+      if (keys === undefined) scopes.set(scope, keys = new Set())
+      keys.add(key)
+      entries.set(key, value)
     },
     forget (scope: string): void {
-      const map = scopes.get(scope)
+      const keys = scopes.get(scope)
       generation++
-      if (map === undefined) return
-      size -= map.size
+      if (keys === undefined) return
+      for (const key of keys) entries.delete(key)
       scopes.delete(scope)
     }
   }
@@ -151,7 +155,7 @@ function cacheCore<K, V> (check: ChangeCheck, maxEntries: number) {
 /** The cached value of `key` in `core`, else `load(key)` run synchronously and kept. */
 function readThrough<K, V> (core: ReturnType<typeof cacheCore<K, V>>, key: K, load: (key: K) => V, scope: string): V {
   core.validate()
-  const hit = core.lookup(key, scope)
+  const hit = core.lookup(key)
   if (hit !== MISS) return hit
   const value = load(key)
   core.store(key, value, scope)
@@ -173,21 +177,21 @@ export function createAsyncReadCache<K, V> (check: ChangeCheck, maxEntries = 10_
   const core = cacheCore<K, V>(check, maxEntries)
   const get = async (key: K, load: (key: K) => Promise<V>, scope = ''): Promise<V> => {
     const generation = core.validate()
-    const hit = core.lookup(key, scope)
+    const hit = core.lookup(key)
     if (hit !== MISS) return hit
     const value = await load(key)
     if (core.validate() === generation) core.store(key, value, scope)
     return value
   }
   return {
-    peek (key, scope = '') {
+    peek (key) {
       core.validate()
-      return core.lookup(key, scope)
+      return core.lookup(key)
     },
     get,
     read (key, load, scope = '') {
       core.validate()
-      const hit = core.lookup(key, scope)
+      const hit = core.lookup(key)
       return hit !== MISS ? hit : get(key, load, scope)
     },
     put (key, value, scope = '', own = false) {
@@ -197,6 +201,23 @@ export function createAsyncReadCache<K, V> (check: ChangeCheck, maxEntries = 10_
     readNow: (key, load, scope = '') => readThrough(core, key, load, scope),
     clear: core.clear,
     forget: core.forget
+  }
+}
+
+/** One argument's text in a read's key, as `Array.prototype.join` writes it. */
+const part = (x: unknown): string => x === undefined || x === null ? '' : String(x)
+
+/**
+ * The cache key of the read `method(...args)`: the method and `args.join`'s text, `\0`-separated
+ * (so `all()` is `all\0`), built without a join for the usual one to three arguments.
+ */
+function readKey (method: string, args: readonly unknown[]): string {
+  switch (args.length) {
+    case 0: return method + '\0'
+    case 1: return method + '\0' + part(args[0])
+    case 2: return method + '\0' + part(args[0]) + '\0' + part(args[1])
+    case 3: return method + '\0' + part(args[0]) + '\0' + part(args[1]) + '\0' + part(args[2])
+    default: return `${method}\0${args.join('\0')}`
   }
 }
 
@@ -220,7 +241,7 @@ export function cacheRepoReads<R extends object> (repo: R, check: ChangeCheck, r
   for (const [name, fn] of Object.entries(repo) as Array<[string, (...a: unknown[]) => unknown]>) {
     if (typeof fn !== 'function' || uncachedReads.includes(name as keyof R)) continue
     if (reads.includes(name as keyof R)) {
-      out[name] = (...args: Array<string | number>) => cache.get(`${name}\0${args.join('\0')}`, () => fn(...args), scopeOf(name, args))
+      out[name] = (...args: Array<string | number>) => cache.get(readKey(name, args), () => fn(...args), scopeOf(name, args))
     } else {
       out[name] = (...args: unknown[]) => {
         const scope = scopeOf(name, args)
@@ -272,10 +293,10 @@ export function cacheAsyncRepoReads<R extends object> (repo: R, check: ChangeChe
     // Plain promise chains (no async wrappers): a hit costs one resolved promise.
     if (reads.includes(name as keyof R)) {
       out[name] = (...args: Array<string | number>) => {
-        const key = `${name}\0${args.join('\0')}`
-        const scope = scopeOf(name, args)
-        const value = cache.read(key, async () => await fn(...args), scope)
-        return value instanceof Promise ? value : Promise.resolve(value)
+        const key = readKey(name, args)
+        // A hit needs no scope (only a load that is kept does).
+        const hit = cache.peek(key)
+        return hit !== MISS ? Promise.resolve(hit) : cache.get(key, async () => await fn(...args), scopeOf(name, args))
       }
     } else {
       out[name] = (...args: unknown[]) => {
@@ -293,10 +314,11 @@ export function cacheAsyncRepoReads<R extends object> (repo: R, check: ChangeChe
     if (scope === undefined) cache.clear()
     else cache.forget(scope)
   }
+  const cachedReads = new Set<unknown>(reads)
   out.remember = (method: string, args: Array<string | number>, value: unknown, own = false) => {
-    if (reads.includes(method as keyof R)) cache.put(`${method}\0${args.join('\0')}`, value, scopeOf(method, args), own)
+    if (cachedReads.has(method)) cache.put(readKey(method, args), value, scopeOf(method, args), own)
   }
   out.peek = (method: string, ...args: Array<string | number>) =>
-    reads.includes(method as keyof R) ? cache.peek(`${method}\0${args.join('\0')}`, scopeOf(method, args)) : MISS
+    cachedReads.has(method) ? cache.peek(readKey(method, args)) : MISS
   return out as CachedRepo<R>
 }
