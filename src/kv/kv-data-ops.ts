@@ -145,10 +145,11 @@ export function dataOperations ({ store, now, mutate, mutateSync, unit }: KvCont
   }
 
   /**
-   * `readData` from the caches alone (no promise), its data as JSON text (`JSON.stringify` of
-   * what `readData` answers), or `MISS` when a row is not cached.
+   * `readData` from the caches alone (no promise), its data as JSON (the UTF-8 bytes of
+   * `JSON.stringify` of what `readData` answers; shared, not to be changed), or `MISS` when a row
+   * is not cached.
    */
-  function peekReadJson (accessor: string, path: string, version: number | undefined): VersionRead<string> | Miss {
+  function peekReadJson (accessor: string, path: string, version: number | undefined): VersionRead<Buffer> | Miss {
     const key = store.peekCached(accessor, path)
     if (key === MISS) return MISS
     const r = pick(key, version, peekedView)

@@ -42,7 +42,7 @@ const customAad = (accessor: string, path: string): string => `kv-custom-metadat
 export function kvOpeners (sealer: Sealer) {
   const opened = new WeakMap<Buffer, { aad: string, text: string }>()
   /** `dataJson`'s answers, by blob object (checked against the version they are for). */
-  const jsons = new WeakMap<Buffer, { accessor: string, path: string, version: number, json: string }>()
+  const jsons = new WeakMap<Buffer, { accessor: string, path: string, version: number, json: Buffer }>()
   const missingData = (version: number): never => { throw new Error(`could not find version data for version ${version}`) }
   /** `sealer.decryptString(blob, aad)`, remembered for this blob object and aad. */
   const open = (blob: Buffer, aad: string): string => {
@@ -80,16 +80,16 @@ export function kvOpeners (sealer: Sealer) {
       return JSON.parse(open(blob ?? missingData(version), dataAad(accessor, path, version))) as JsonObject
     },
     /**
-     * `JSON.stringify(data(...))` of a version, remembered for this blob object and version (the
-     * KV read path sends it as it is: no parse and no serialisation per read). @throws as `data`.
+     * `JSON.stringify(data(...))` of a version as UTF-8 bytes, remembered for this blob object and
+     * version (the KV read path sends them as they are: no parse and no serialisation per read).
+     * Shared: callers must not change them. @throws as `data`.
      */
-    dataJson (accessor: string, path: string, version: number, blob: Buffer | null | undefined): string {
+    dataJson (accessor: string, path: string, version: number, blob: Buffer | null | undefined): Buffer {
       const hit = blob === undefined || blob === null ? undefined : jsons.get(blob)
       if (hit !== undefined && hit.version === version && hit.path === path && hit.accessor === accessor) return hit.json
       const text = open(blob ?? missingData(version), dataAad(accessor, path, version))
       // Canonical whatever wrote the blob: the bytes JSON.stringify writes for the parsed value.
-      const canonical = JSON.stringify(JSON.parse(text) as JsonObject)
-      const json = canonical === text ? text : canonical
+      const json = Buffer.from(JSON.stringify(JSON.parse(text) as JsonObject))
       jsons.set(blob!, { accessor, path, version, json })
       return json
     }
@@ -295,8 +295,8 @@ export function createKvStore ({ repo, raw, sealer }: { repo: CachedRepo<KvRepos
     readData: async (accessor: string, path: string, version: number): Promise<JsonObject> =>
       openers.data(accessor, path, version, await repo.versionData(accessor, path, version)),
 
-    /** `JSON.stringify(readData(...))` answered from the cache alone, or `MISS`. @throws as `readData`. */
-    peekDataJson (accessor: string, path: string, version: number): string | Miss {
+    /** `JSON.stringify(readData(...))` as UTF-8 bytes (shared), from the cache alone, or `MISS`. @throws as `readData`. */
+    peekDataJson (accessor: string, path: string, version: number): Buffer | Miss {
       const blob = repo.peek('versionData', accessor, path, version)
       return blob === MISS ? MISS : openers.dataJson(accessor, path, version, blob)
     },
