@@ -13,6 +13,7 @@
  *   change is not kept either.
  */
 import type { Db } from './database.js'
+import { keyMemo } from './read-keys.js'
 
 /**
  * The storage's "changed by others" counter, read at most once per event-loop turn: the
@@ -204,23 +205,6 @@ export function createAsyncReadCache<K, V> (check: ChangeCheck, maxEntries = 10_
   }
 }
 
-/** One argument's text in a read's key, as `Array.prototype.join` writes it. */
-const part = (x: unknown): string => x === undefined || x === null ? '' : String(x)
-
-/**
- * The cache key of the read `method(...args)`: the method and `args.join`'s text, `\0`-separated
- * (so `all()` is `all\0`), built without a join for the usual one to three arguments.
- */
-function readKey (method: string, args: readonly unknown[]): string {
-  switch (args.length) {
-    case 0: return method + '\0'
-    case 1: return method + '\0' + part(args[0])
-    case 2: return method + '\0' + part(args[0]) + '\0' + part(args[1])
-    case 3: return method + '\0' + part(args[0]) + '\0' + part(args[1]) + '\0' + part(args[2])
-    default: return `${method}\0${args.join('\0')}`
-  }
-}
-
 /**
  * Which part of a cached repo a call reads or writes: for a read, the scope its entry belongs
  * to; for a write, the scope it changes (`undefined`: it may change anything).
@@ -237,11 +221,12 @@ export type ScopeOf = (method: string, args: readonly unknown[]) => string | und
  */
 export function cacheRepoReads<R extends object> (repo: R, check: ChangeCheck, reads: ReadonlyArray<keyof R>, uncachedReads: ReadonlyArray<keyof R> = [], cascades = true, scopeOf: ScopeOf = () => undefined): R {
   const cache = createReadCache<string, unknown>(check)
+  const keyOf = keyMemo()
   const out = { ...repo } as Record<string, unknown>
   for (const [name, fn] of Object.entries(repo) as Array<[string, (...a: unknown[]) => unknown]>) {
     if (typeof fn !== 'function' || uncachedReads.includes(name as keyof R)) continue
     if (reads.includes(name as keyof R)) {
-      out[name] = (...args: Array<string | number>) => cache.get(readKey(name, args), () => fn(...args), scopeOf(name, args))
+      out[name] = (...args: Array<string | number>) => cache.get(keyOf(name, args), () => fn(...args), scopeOf(name, args))
     } else {
       out[name] = (...args: unknown[]) => {
         const scope = scopeOf(name, args)
@@ -287,13 +272,14 @@ export type CachedRepo<R> = R & {
  */
 export function cacheAsyncRepoReads<R extends object> (repo: R, check: ChangeCheck, reads: ReadonlyArray<keyof R>, uncachedReads: ReadonlyArray<keyof R> = [], cascades = true, scopeOf: ScopeOf = () => undefined): CachedRepo<R> {
   const cache = createAsyncReadCache<string, unknown>(check)
+  const keyOf = keyMemo()
   const out = { ...repo } as Record<string, unknown>
   for (const [name, fn] of Object.entries(repo) as Array<[string, (...a: unknown[]) => Promise<unknown>]>) {
     if (typeof fn !== 'function' || uncachedReads.includes(name as keyof R)) continue
     // Plain promise chains (no async wrappers): a hit costs one resolved promise.
     if (reads.includes(name as keyof R)) {
       out[name] = (...args: Array<string | number>) => {
-        const key = readKey(name, args)
+        const key = keyOf(name, args)
         // A hit needs no scope (only a load that is kept does).
         const hit = cache.peek(key)
         return hit !== MISS ? Promise.resolve(hit) : cache.get(key, async () => await fn(...args), scopeOf(name, args))
@@ -316,9 +302,9 @@ export function cacheAsyncRepoReads<R extends object> (repo: R, check: ChangeChe
   }
   const cachedReads = new Set<unknown>(reads)
   out.remember = (method: string, args: Array<string | number>, value: unknown, own = false) => {
-    if (cachedReads.has(method)) cache.put(readKey(method, args), value, scopeOf(method, args), own)
+    if (cachedReads.has(method)) cache.put(keyOf(method, args), value, scopeOf(method, args), own)
   }
   out.peek = (method: string, ...args: Array<string | number>) =>
-    cachedReads.has(method) ? cache.peek(readKey(method, args)) : MISS
+    cachedReads.has(method) ? cache.peek(keyOf(method, args)) : MISS
   return out as CachedRepo<R>
 }
