@@ -13,6 +13,7 @@
  *   change is not kept either.
  */
 import type { Db } from './database.js'
+import { keyMemo } from './read-keys.js'
 
 /**
  * The storage's "changed by others" counter, read at most once per event-loop turn: the
@@ -86,8 +87,8 @@ export type Miss = typeof MISS
  * written meanwhile on an engine with real concurrency) and the unit may store (`mayStore`).
  */
 export interface AsyncReadCache<K, V> {
-  /** The cached value of `key`, or `MISS`. */
-  peek: (key: K, scope?: string) => V | Miss
+  /** The cached value of `key`, or `MISS` (keys are unique across scopes). */
+  peek: (key: K) => V | Miss
   /** The cached value, else `load(key)` (kept when still valid). */
   get: (key: K, load: (key: K) => Promise<V>, scope?: string) => Promise<V>
   /** The cached value itself on a hit (no promise), else `get(key, load, scope)`. */
@@ -107,15 +108,18 @@ export interface AsyncReadCache<K, V> {
   replace: (key: K, value: V, scope: string, own?: boolean) => void
 }
 
-/** The entries, size bound and validity shared by both cache forms. */
+/**
+ * The entries, size bound and validity shared by both cache forms. Entries are looked up by key
+ * alone (a hit builds no scope); each scope lists its keys, for `forget`.
+ */
 function cacheCore<K, V> (check: ChangeCheck, maxEntries: number) {
-  const scopes = new Map<string, Map<K, V>>()
-  let size = 0
+  const entries = new Map<K, V>()
+  const scopes = new Map<string, Set<K>>()
   let version = -1
   let epoch = -1
   /** Counts clears and forgets, so a load that raced one is not kept. */
   let generation = 0
-  const clear = (): void => { scopes.clear(); size = 0; generation++ }
+  const clear = (): void => { entries.clear(); scopes.clear(); generation++ }
   /** Clears when another process committed or a cascading write happened; returns the generation. */
   const validate = (): number => {
     const v = check.version()
@@ -126,25 +130,26 @@ function cacheCore<K, V> (check: ChangeCheck, maxEntries: number) {
   return {
     validate,
     clear,
-    lookup (key: K, scope: string): V | Miss {
-      const map = scopes.get(scope)
-      return map?.has(key) === true ? map.get(key) as V : MISS
+    lookup (key: K): V | Miss {
+      const value = entries.get(key)
+      // `undefined` is a cached answer too (an unknown token id): told from a miss by `has`.
+      return value !== undefined || entries.has(key) ? value as V : MISS
     },
     /** Keeps `value`; `own`: the caller's own write, kept even inside the transaction that wrote it. */
     store (key: K, value: V, scope: string, own = false): void {
       // After a write inside a transaction, a value read might be rolled back: not kept.
       if (!own && !check.mayStore()) return
-      if (size >= maxEntries) clear()
-      let map = scopes.get(scope)
-      if (map === undefined) scopes.set(scope, map = new Map())
-      map.set(key, value)
-      size++
+      if (entries.size >= maxEntries && !entries.has(key)) clear()
+      let keys = scopes.get(scope)
+      if (keys === undefined) scopes.set(scope, keys = new Set())
+      keys.add(key)
+      entries.set(key, value)
     },
     forget (scope: string): void {
-      const map = scopes.get(scope)
+      const keys = scopes.get(scope)
       generation++
-      if (map === undefined) return
-      size -= map.size
+      if (keys === undefined) return
+      for (const key of keys) entries.delete(key)
       scopes.delete(scope)
     },
     /**
@@ -170,7 +175,7 @@ function cacheCore<K, V> (check: ChangeCheck, maxEntries: number) {
 /** The cached value of `key` in `core`, else `load(key)` run synchronously and kept. */
 function readThrough<K, V> (core: ReturnType<typeof cacheCore<K, V>>, key: K, load: (key: K) => V, scope: string): V {
   core.validate()
-  const hit = core.lookup(key, scope)
+  const hit = core.lookup(key)
   if (hit !== MISS) return hit
   const value = load(key)
   core.store(key, value, scope)
@@ -192,21 +197,21 @@ export function createAsyncReadCache<K, V> (check: ChangeCheck, maxEntries = 10_
   const core = cacheCore<K, V>(check, maxEntries)
   const get = async (key: K, load: (key: K) => Promise<V>, scope = ''): Promise<V> => {
     const generation = core.validate()
-    const hit = core.lookup(key, scope)
+    const hit = core.lookup(key)
     if (hit !== MISS) return hit
     const value = await load(key)
     if (core.validate() === generation) core.store(key, value, scope)
     return value
   }
   return {
-    peek (key, scope = '') {
+    peek (key) {
       core.validate()
-      return core.lookup(key, scope)
+      return core.lookup(key)
     },
     get,
     read (key, load, scope = '') {
       core.validate()
-      const hit = core.lookup(key, scope)
+      const hit = core.lookup(key)
       return hit !== MISS ? hit : get(key, load, scope)
     },
     put (key, value, scope = '', own = false) {
@@ -239,11 +244,12 @@ export type ScopeOf = (method: string, args: readonly unknown[]) => string | und
  */
 export function cacheRepoReads<R extends object> (repo: R, check: ChangeCheck, reads: ReadonlyArray<keyof R>, uncachedReads: ReadonlyArray<keyof R> = [], cascades = true, scopeOf: ScopeOf = () => undefined): R {
   const cache = createReadCache<string, unknown>(check)
+  const keyOf = keyMemo()
   const out = { ...repo } as Record<string, unknown>
   for (const [name, fn] of Object.entries(repo) as Array<[string, (...a: unknown[]) => unknown]>) {
     if (typeof fn !== 'function' || uncachedReads.includes(name as keyof R)) continue
     if (reads.includes(name as keyof R)) {
-      out[name] = (...args: Array<string | number>) => cache.get(`${name}\0${args.join('\0')}`, () => fn(...args), scopeOf(name, args))
+      out[name] = (...args: Array<string | number>) => cache.get(keyOf(name, args), () => fn(...args), scopeOf(name, args))
     } else {
       out[name] = (...args: unknown[]) => {
         const scope = scopeOf(name, args)
@@ -296,16 +302,17 @@ export type CachedRepo<R> = R & {
  */
 export function cacheAsyncRepoReads<R extends object> (repo: R, check: ChangeCheck, reads: ReadonlyArray<keyof R>, uncachedReads: ReadonlyArray<keyof R> = [], cascades = true, scopeOf: ScopeOf = () => undefined): CachedRepo<R> {
   const cache = createAsyncReadCache<string, unknown>(check)
+  const keyOf = keyMemo()
   const out = { ...repo } as Record<string, unknown>
   for (const [name, fn] of Object.entries(repo) as Array<[string, (...a: unknown[]) => Promise<unknown>]>) {
     if (typeof fn !== 'function' || uncachedReads.includes(name as keyof R)) continue
     // Plain promise chains (no async wrappers): a hit costs one resolved promise.
     if (reads.includes(name as keyof R)) {
       out[name] = (...args: Array<string | number>) => {
-        const key = `${name}\0${args.join('\0')}`
-        const scope = scopeOf(name, args)
-        const value = cache.read(key, async () => await fn(...args), scope)
-        return value instanceof Promise ? value : Promise.resolve(value)
+        const key = keyOf(name, args)
+        // A hit needs no scope (only a load that is kept does).
+        const hit = cache.peek(key)
+        return hit !== MISS ? Promise.resolve(hit) : cache.get(key, async () => await fn(...args), scopeOf(name, args))
       }
     } else {
       out[name] = (...args: unknown[]) => {
@@ -323,8 +330,9 @@ export function cacheAsyncRepoReads<R extends object> (repo: R, check: ChangeChe
     if (scope === undefined) cache.clear()
     else cache.forget(scope)
   }
+  const cachedReads = new Set<unknown>(reads)
   out.remember = (method: string, args: Array<string | number>, value: unknown, own = false) => {
-    if (reads.includes(method as keyof R)) cache.put(`${method}\0${args.join('\0')}`, value, scopeOf(method, args), own)
+    if (cachedReads.has(method)) cache.put(keyOf(method, args), value, scopeOf(method, args), own)
   }
   out.rewrote = (method: string, args: Array<string | number>, value: unknown, own = false) => {
     const scope = scopeOf(method, args)
@@ -333,6 +341,6 @@ export function cacheAsyncRepoReads<R extends object> (repo: R, check: ChangeChe
     else cache.replace(`${method}\0${args.join('\0')}`, value, scope, own)
   }
   out.peek = (method: string, ...args: Array<string | number>) =>
-    reads.includes(method as keyof R) ? cache.peek(`${method}\0${args.join('\0')}`, scopeOf(method, args)) : MISS
+    cachedReads.has(method) ? cache.peek(keyOf(method, args)) : MISS
   return out as CachedRepo<R>
 }

@@ -34,17 +34,19 @@ function routePattern (url: string): string {
 }
 
 /**
- * A test for "`url` matches one of `urls`": one anchored RegExp (one test per request instead of
- * one per route), skipped when the URL's first segment after `/v1/` starts none of the patterns
- * (a KV path never pays for the `sys/` routes).
+ * A test for "the `/v1/` URL of a Vault `path` matches one of `urls`": one anchored RegExp (one
+ * test per request instead of one per route), skipped when the path's first segment starts none
+ * of the patterns (a KV path never pays for the `sys/` routes, nor builds its URL).
  */
-function anyRoute (urls: string[]): (url: string) => boolean {
+function anyRoute (urls: string[]): (path: string) => boolean {
   const re = new RegExp(`^(?:${urls.map(routePattern).join('|')})$`)
   const first = (url: string): string => url.split('/', 3)[2] ?? ''
   // Patterns outside `/v1/` match no `/v1/` URL unless they open with a parameter or wildcard.
   const literal = urls.every((u) => u.startsWith('/v1/') ? !/^[:*]/.test(first(u)) : !/^\/[:*]/.test(u))
   const starts = new Set(urls.map(first))
-  return (url) => (!literal || starts.has(first(url))) && re.test(url)
+  /** The first segment of a Vault path (`first` of its `/v1/` URL), without building the URL. */
+  const firstOfPath = (path: string): string => { const slash = path.indexOf('/'); return slash < 0 ? path : path.slice(0, slash) }
+  return (path) => (!literal || starts.has(firstOfPath(path))) && re.test(`/v1/${path}`)
 }
 
 /**
@@ -60,7 +62,7 @@ export function mountDispatchRoutes (
   docs: OperationDoc[]
 ): void {
   // Built on the first request, once every route is registered.
-  let knownRoute: ((url: string) => boolean) | undefined
+  let knownRoute: ((path: string) => boolean) | undefined
   const dispatch = (request: FastifyRequest, reply: FastifyReply, path: string, found: ResolvedMount | undefined): unknown => {
     const handler = found === undefined ? undefined : handlers[found.mount.type]
     if (found === undefined || handler === undefined) throw noHandlerForRoute(path)
@@ -74,7 +76,7 @@ export function mountDispatchRoutes (
       // The canonical path (decoded once, list `/` added), never the router's own parse of it.
       const path = vaultPath(request)
       knownRoute ??= anyRoute(known.filter((k) => k !== '/v1/*'))
-      if (knownRoute(`/v1/${path}`)) throw unsupportedOperation()
+      if (knownRoute(path)) throw unsupportedOperation()
       // FR-09: a destination name with a slash (`a/b`, or `a%2Fb`, the same path once decoded)
       // is refused naming `name` rather than as an unknown path.
       const slashName = WRITES.has(request.method) ? /^sys\/sync\/destinations\/[^/]+\/([^/]+\/.+)$/.exec(path) : null

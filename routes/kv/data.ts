@@ -15,7 +15,7 @@ import {
 } from '../../src/kv/kv-schemas.js'
 import { either, errorBody, noBody, vaultData } from '../../src/openapi/route-doc.js'
 import { emptyNotFound, rawNotFound, type KvCall, type KvPathGroup } from './kv-call.js'
-import { sendRead, sendVersion } from './kv-serializers.js'
+import { sendRead, sendReadJson, sendVersion } from './kv-serializers.js'
 
 const GONE = 'The version is deleted or destroyed: the envelope with `mount_type: ""` and no `errors` (Vault\'s raw 404)'
 const MISSING = errorBody('No such secret or version', [])
@@ -48,12 +48,14 @@ function answerRead (call: KvCall, r: VersionRead<JsonObject>): unknown {
 export const dataPaths: KvPathGroup = {
   pattern: /^data\/(.*[^/])$/s,
   ops: {
-    // Synchronous when the key's rows are cached (the hot path: no promise); else awaited.
+    // Synchronous when the key's rows are cached (the hot path: no promise, the data's JSON
+    // text sent as it is); else awaited.
     read: (call) => {
       const version = decodeInt(call.input.version, 'version')
-      const r = call.kv.peekReadData(call.accessor, call.key, version)
-      if (r !== MISS) return answerRead(call, r)
-      return call.kv.readData(call.accessor, call.key, version).then((loaded) => answerRead(call, loaded))
+      const r = call.kv.peekReadJson(call.accessor, call.key, version)
+      if (r === MISS) return call.kv.readData(call.accessor, call.key, version).then((loaded) => answerRead(call, loaded))
+      if (r.status === 'ok') return sendReadJson(call.request, call.reply, r.value, r.metadata)
+      return answerRead(call, r)
     },
     update: write,
     patch: async (call) => {

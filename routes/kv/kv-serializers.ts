@@ -2,11 +2,14 @@
  * The compiled serialisers of the KV answers with a fixed shape (`src/vault/envelope-serializer.ts`):
  * a data read (`{data, metadata}`) and a data write or patch (the version's metadata). The field
  * lists are `VersionSchema`'s and `KvReadSchema`'s (`src/kv/kv-schemas.ts`; a test holds them
- * equal); the secret's own key/value map is written as JSON.stringify writes it.
+ * equal); the secret's own key/value map is written as JSON.stringify writes it. A cached data
+ * read is written from the secret's JSON bytes (`readJson`), in the same bytes.
  */
-import type { FastifyReply } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import fastJson from 'fast-json-stringify'
+import type { VersionView } from '../../src/kv/kv-views.js'
 import { compileEnvelope, openObject, type SerializerSchema } from '../../src/vault/envelope-serializer.js'
-import type { Envelope } from '../../src/vault/envelope.js'
+import { mountTypeFor, type Envelope } from '../../src/vault/envelope.js'
 
 /** A version's metadata (`VersionView`). */
 export const VERSION_FIELDS: Record<string, SerializerSchema> = {
@@ -36,4 +39,56 @@ export function sendRead (reply: FastifyReply, body: Envelope): FastifyReply {
 /** Answers a data write's or patch's envelope (the version's metadata) through its compiled serialiser. */
 export function sendVersion (reply: FastifyReply, body: Envelope): FastifyReply {
   return reply.serializer(serializeVersion).send(body)
+}
+
+/** A version's metadata alone, as `serializeRead` writes it inside a read's envelope. */
+const serializeMetadata = fastJson(openObject(VERSION_FIELDS)) as (metadata: VersionView) => string
+/** `serializeMetadata` of shared views (the cached key states' views: never changed), UTF-8, by view object. */
+const metadataJson = new WeakMap<VersionView, Buffer>()
+
+/** What `readJson` writes: a data read's parts (`dataJson`: `JSON.stringify(data)`, UTF-8). */
+interface ReadJson { requestId: string, mountType: string, dataJson: Buffer, metadata: VersionView }
+
+/** The fixed parts of a data read's envelope as `ok` builds it (no warnings, no auth), UTF-8. */
+const OPEN = Buffer.from('{"request_id":')
+const TO_DATA = Buffer.from(',"lease_id":"","renewable":false,"lease_duration":0,"data":{"data":')
+const TO_METADATA = Buffer.from(',"metadata":')
+const TO_MOUNT_TYPE = Buffer.from('},"wrap_info":null,"warnings":null,"auth":null,"mount_type":')
+
+/**
+ * The bytes of `serializeRead(ok(request, { data, metadata }))` from `dataJson` without parsing
+ * it: one buffer (sent as it is: no string to measure or re-encode), the metadata serialised
+ * once per view object.
+ */
+export function readJson ({ requestId, mountType, dataJson, metadata }: ReadJson): Buffer {
+  let meta = metadataJson.get(metadata)
+  if (meta === undefined) { meta = Buffer.from(serializeMetadata(metadata)); metadataJson.set(metadata, meta) }
+  const id = JSON.stringify(requestId)
+  const type = JSON.stringify(mountType)
+  const idBytes = Buffer.byteLength(id)
+  const typeBytes = Buffer.byteLength(type)
+  const out = Buffer.allocUnsafe(OPEN.length + idBytes + TO_DATA.length + dataJson.length + TO_METADATA.length + meta.length +
+    TO_MOUNT_TYPE.length + typeBytes + 1)
+  let at = 0
+  const put = (part: Buffer): void => { out.set(part, at); at += part.length }
+  put(OPEN)
+  at += out.write(id, at, 'utf8')
+  put(TO_DATA)
+  put(dataJson)
+  put(TO_METADATA)
+  put(meta)
+  put(TO_MOUNT_TYPE)
+  at += out.write(type, at, 'utf8')
+  out[at] = 0x7d // }
+  return out
+}
+
+/**
+ * Answers a data read from its data's JSON bytes (`sendRead` of `ok(request, { data, metadata })`,
+ * the same bytes); `metadata` must not change afterwards.
+ */
+export function sendReadJson (request: FastifyRequest, reply: FastifyReply, dataJson: Buffer, metadata: VersionView): FastifyReply {
+  const body = readJson({ requestId: request.id, mountType: mountTypeFor(request.url), dataJson, metadata })
+  // The type the `onSend` hook gives JSON (`src/vault/http-plugin.ts`), set first as it would be.
+  return reply.header('content-type', 'application/json').send(body)
 }

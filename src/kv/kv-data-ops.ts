@@ -4,7 +4,7 @@
  * §3.17; Vault's `path_config.go`, `path_data.go`, `path_delete.go`, `path_destroy.go`,
  * `path_subkeys.go`). Inputs arrive decoded (`kv-fields.ts`); errors are 400 `VaultError`s with
  * Vault's texts. Every operation resolves (the async `Store`, issue 18); a read also has a
- * synchronous form answering from the caches (`peekReadData`), for the KV read path.
+ * synchronous form answering from the caches (`peekReadJson`), for the KV read path.
  */
 import { MISS, type Miss } from '../../db/read-cache.js'
 import { badRequest } from '../vault/errors.js'
@@ -144,13 +144,17 @@ export function dataOperations ({ store, now, mutate, mutateSync, unit }: KvCont
     return { status: 'ok', metadata: r.metadata, value: await store.readData(accessor, path, r.value.version) }
   }
 
-  /** `readData` from the caches alone (no promise), or `MISS` when a row is not cached. */
-  function peekReadData (accessor: string, path: string, version: number | undefined): VersionRead<JsonObject> | Miss {
+  /**
+   * `readData` from the caches alone (no promise), its data as JSON (the UTF-8 bytes of
+   * `JSON.stringify` of what `readData` answers; shared, not to be changed), or `MISS` when a row
+   * is not cached.
+   */
+  function peekReadJson (accessor: string, path: string, version: number | undefined): VersionRead<Buffer> | Miss {
     const key = store.peekCached(accessor, path)
     if (key === MISS) return MISS
     const r = pick(key, version, peekedView)
     if (r.status !== 'ok') return r
-    const value = store.peekData(accessor, path, r.value.version)
+    const value = store.peekDataJson(accessor, path, r.value.version)
     return value === MISS ? MISS : { status: 'ok', metadata: r.metadata, value }
   }
 
@@ -177,8 +181,8 @@ export function dataOperations ({ store, now, mutate, mutateSync, unit }: KvCont
     /** `GET data/:path?version=N` (§3.4): the version's data and metadata. */
     readData,
 
-    /** `readData` answered synchronously from the caches, or `MISS` (then await `readData`). */
-    peekReadData,
+    /** `readData` answered synchronously from the caches, data as JSON text, or `MISS` (then await `readData`). */
+    peekReadJson,
 
     /**
      * `POST|PUT data/:path` (§3.5): stores `data` as version `current + 1`, trims, hook `write`.

@@ -10,7 +10,7 @@ import { badRequest } from '../vault/errors.js'
  * @throws VaultError 400 `invalid path: ".." segments are not allowed` or `missing path`.
  */
 export function checkKeyPath (path: string, mutation: boolean): void {
-  if (path.split('/').includes('..')) throw badRequest('invalid path: ".." segments are not allowed')
+  if (path.includes('..') && path.split('/').includes('..')) throw badRequest('invalid path: ".." segments are not allowed')
   if (mutation && path === '') throw badRequest('missing path')
 }
 

@@ -6,7 +6,7 @@
  *
  * On the async `Store` (issue 18): every operation resolves; a mutation is one unit of work that
  * starts with the key's locked read (`kv.metadataForUpdate`) and awaits the hooks with the unit's
- * repositories. `peekReadData` and `peekSecretExists` answer synchronously from the caches (or
+ * repositories. `peekReadJson` and `peekSecretExists` answer synchronously from the caches (or
  * `MISS`), for the KV read path and the ACL's existence check.
  *
  * Operations (all take the mount `accessor` and the secret `path` without leading `/`):

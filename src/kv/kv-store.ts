@@ -41,6 +41,9 @@ const customAad = (accessor: string, path: string): string => `kv-custom-metadat
 /** Blob opening remembered per blob object, and key states built from rows (`openers`). */
 export function kvOpeners (sealer: Sealer) {
   const opened = new WeakMap<Buffer, { aad: string, text: string }>()
+  /** `dataJson`'s answers, by blob object (checked against the version they are for). */
+  const jsons = new WeakMap<Buffer, { accessor: string, path: string, version: number, json: Buffer }>()
+  const missingData = (version: number): never => { throw new Error(`could not find version data for version ${version}`) }
   /** `sealer.decryptString(blob, aad)`, remembered for this blob object and aad. */
   const open = (blob: Buffer, aad: string): string => {
     const hit = opened.get(blob)
@@ -73,8 +76,21 @@ export function kvOpeners (sealer: Sealer) {
     },
     /** The data of a version from its blob. @throws Error when it has none (destroyed or missing) or does not open. */
     data (accessor: string, path: string, version: number, blob: Buffer | null | undefined): JsonObject {
-      if (blob === undefined || blob === null) throw new Error(`could not find version data for version ${version}`)
-      return JSON.parse(open(blob, dataAad(accessor, path, version))) as JsonObject
+      return JSON.parse(open(blob ?? missingData(version), dataAad(accessor, path, version))) as JsonObject
+    },
+    /**
+     * `JSON.stringify(data(...))` of a version as UTF-8 bytes, remembered for this blob object and
+     * version (the KV read path sends them as they are: no parse and no serialisation per read).
+     * Shared: callers must not change them. @throws as `data`.
+     */
+    dataJson (accessor: string, path: string, version: number, blob: Buffer | null | undefined): Buffer {
+      const hit = blob === undefined || blob === null ? undefined : jsons.get(blob)
+      if (hit !== undefined && hit.version === version && hit.path === path && hit.accessor === accessor) return hit.json
+      const text = open(blob ?? missingData(version), dataAad(accessor, path, version))
+      // Canonical whatever wrote the blob: the bytes JSON.stringify writes for the parsed value.
+      const json = Buffer.from(JSON.stringify(JSON.parse(text) as JsonObject))
+      jsons.set(blob!, { accessor, path, version, json })
+      return json
     }
   }
 }
@@ -291,10 +307,10 @@ export function createKvStore ({ repo, raw, sealer }: { repo: CachedRepo<KvRepos
     readData: async (accessor: string, path: string, version: number): Promise<JsonObject> =>
       openers.data(accessor, path, version, await repo.versionData(accessor, path, version)),
 
-    /** `readData` answered from the cache alone, or `MISS`. @throws as `readData`. */
-    peekData (accessor: string, path: string, version: number): JsonObject | Miss {
+    /** `JSON.stringify(readData(...))` as UTF-8 bytes (shared), from the cache alone, or `MISS`. @throws as `readData`. */
+    peekDataJson (accessor: string, path: string, version: number): Buffer | Miss {
       const blob = repo.peek('versionData', accessor, path, version)
-      return blob === MISS ? MISS : openers.data(accessor, path, version, blob)
+      return blob === MISS ? MISS : openers.dataJson(accessor, path, version, blob)
     },
 
     /** Sets (or clears with null) a version's deletion time, microseconds. */

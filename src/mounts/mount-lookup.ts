@@ -17,7 +17,9 @@ export function sanitizeMountPath (path: string): string {
 export function resolveMount (rows: readonly MountRow[], path: string): ResolvedMount | undefined {
   let best: MountRow | undefined
   for (const m of rows) {
-    if ((path.startsWith(m.path) || `${path}/` === m.path) && (best === undefined || m.path.length > best.path.length)) best = m
+    // `path` is the mount path itself without its `/` (tested without building `${path}/`).
+    const exact = m.path.length === path.length + 1 && m.path.endsWith('/') && m.path.startsWith(path)
+    if ((exact || path.startsWith(m.path)) && (best === undefined || m.path.length > best.path.length)) best = m
   }
   return best === undefined ? undefined : { mount: best, rest: path.slice(best.path.length) }
 }
