@@ -154,20 +154,18 @@ function cacheCore<K, V> (check: ChangeCheck, maxEntries: number) {
     },
     /**
      * `forget(scope)` then `store(key, value, scope, own)`; a scope holding only `key` keeps its
-     * map (issue 16: a KV write replaces its key's one cached row each time, no map made per write).
+     * key set (issue 16: a KV write replaces its key's one cached row each time, no set made per write).
      */
     replace (key: K, value: V, scope: string, own = false): void {
       generation++
-      const map = scopes.get(scope)
+      const keys = scopes.get(scope)
       const keep = own || check.mayStore()
-      if (map !== undefined && map.size === 1 && map.has(key) && keep) { map.set(key, value); return }
-      if (map !== undefined) { size -= map.size; scopes.delete(scope) }
+      if (keys !== undefined && keys.size === 1 && keys.has(key) && keep) { entries.set(key, value); return }
+      if (keys !== undefined) { for (const k of keys) entries.delete(k); scopes.delete(scope) }
       if (!keep) return
-      if (size >= maxEntries) clear()
-      const fresh = new Map<K, V>()
-      fresh.set(key, value)
-      scopes.set(scope, fresh)
-      size++
+      if (entries.size >= maxEntries) clear()
+      scopes.set(scope, new Set([key]))
+      entries.set(key, value)
     }
   }
 }
@@ -338,7 +336,7 @@ export function cacheAsyncRepoReads<R extends object> (repo: R, check: ChangeChe
     const scope = scopeOf(method, args)
     check.wrote(cascades)
     if (scope === undefined || !reads.includes(method as keyof R)) cache.clear()
-    else cache.replace(`${method}\0${args.join('\0')}`, value, scope, own)
+    else cache.replace(keyOf(method, args), value, scope, own)
   }
   out.peek = (method: string, ...args: Array<string | number>) =>
     cachedReads.has(method) ? cache.peek(keyOf(method, args)) : MISS
