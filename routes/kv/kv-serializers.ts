@@ -9,7 +9,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import fastJson from 'fast-json-stringify'
 import type { VersionView } from '../../src/kv/kv-views.js'
 import { compileEnvelope, openObject, type SerializerSchema } from '../../src/vault/envelope-serializer.js'
-import { mountTypeFor, type Envelope } from '../../src/vault/envelope.js'
+import type { Envelope } from '../../src/vault/envelope.js'
+import { okJsonPieces, sendOkJson } from '../../src/vault/envelope-json.js'
 
 /** A version's metadata (`VersionView`). */
 export const VERSION_FIELDS: Record<string, SerializerSchema> = {
@@ -49,46 +50,27 @@ const metadataJson = new WeakMap<VersionView, Buffer>()
 /** What `readJson` writes: a data read's parts (`dataJson`: `JSON.stringify(data)`, UTF-8). */
 interface ReadJson { requestId: string, mountType: string, dataJson: Buffer, metadata: VersionView }
 
-/** The fixed parts of a data read's envelope as `ok` builds it (no warnings, no auth), UTF-8. */
-const OPEN = Buffer.from('{"request_id":')
-const TO_DATA = Buffer.from(',"lease_id":"","renewable":false,"lease_duration":0,"data":{"data":')
+const DATA_OPEN = Buffer.from('{"data":')
 const TO_METADATA = Buffer.from(',"metadata":')
-const TO_MOUNT_TYPE = Buffer.from('},"wrap_info":null,"warnings":null,"auth":null,"mount_type":')
+const DATA_CLOSE = Buffer.from('}')
 
-/**
- * The bytes of `serializeRead(ok(request, { data, metadata }))` from `dataJson` without parsing
- * it: one buffer (sent as it is: no string to measure or re-encode), the metadata serialised
- * once per view object.
- */
-export function readJson ({ requestId, mountType, dataJson, metadata }: ReadJson): Buffer {
+/** A data read's `data` field (`{data, metadata}`) in pieces: the metadata serialised once per view object. */
+function readData (dataJson: Buffer, metadata: VersionView): Buffer[] {
   let meta = metadataJson.get(metadata)
   if (meta === undefined) { meta = Buffer.from(serializeMetadata(metadata)); metadataJson.set(metadata, meta) }
-  const id = JSON.stringify(requestId)
-  const type = JSON.stringify(mountType)
-  const idBytes = Buffer.byteLength(id)
-  const typeBytes = Buffer.byteLength(type)
-  const out = Buffer.allocUnsafe(OPEN.length + idBytes + TO_DATA.length + dataJson.length + TO_METADATA.length + meta.length +
-    TO_MOUNT_TYPE.length + typeBytes + 1)
-  let at = 0
-  const put = (part: Buffer): void => { out.set(part, at); at += part.length }
-  put(OPEN)
-  at += out.write(id, at, 'utf8')
-  put(TO_DATA)
-  put(dataJson)
-  put(TO_METADATA)
-  put(meta)
-  put(TO_MOUNT_TYPE)
-  at += out.write(type, at, 'utf8')
-  out[at] = 0x7d // }
-  return out
+  return [DATA_OPEN, dataJson, TO_METADATA, meta, DATA_CLOSE]
+}
+
+/** The bytes of `serializeRead(ok(request, { data, metadata }))` from `dataJson`, without parsing it. */
+export function readJson ({ requestId, mountType, dataJson, metadata }: ReadJson): Buffer {
+  const { pieces, length } = okJsonPieces(requestId, mountType, readData(dataJson, metadata))
+  return Buffer.concat(pieces, length)
 }
 
 /**
  * Answers a data read from its data's JSON bytes (`sendRead` of `ok(request, { data, metadata })`,
- * the same bytes); `metadata` must not change afterwards.
+ * the same bytes, through `sendOkJson`); `metadata` must not change afterwards.
  */
 export function sendReadJson (request: FastifyRequest, reply: FastifyReply, dataJson: Buffer, metadata: VersionView): FastifyReply {
-  const body = readJson({ requestId: request.id, mountType: mountTypeFor(request.url), dataJson, metadata })
-  // The type the `onSend` hook gives JSON (`src/vault/http-plugin.ts`), set first as it would be.
-  return reply.header('content-type', 'application/json').send(body)
+  return sendOkJson(request, reply, readData(dataJson, metadata))
 }

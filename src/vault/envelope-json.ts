@@ -14,6 +14,26 @@ import { PiecesPayload } from './pieces-payload.js'
  */
 export const PIECES_FROM_BYTES = 64 * 1024
 
+/** The envelope's fixed bytes, in order around the request id, `data`, `warnings` and the mount type. */
+const OPEN = Buffer.from('{"request_id":')
+const TO_DATA = Buffer.from(',"lease_id":"","renewable":false,"lease_duration":0,"data":')
+const TO_WARNINGS = Buffer.from(',"wrap_info":null,"warnings":')
+const TO_MOUNT_TYPE = Buffer.from(',"auth":null,"mount_type":')
+const NULL = Buffer.from('null')
+const CLOSE = Buffer.from('}')
+
+/**
+ * The envelope's bytes around `data` (a JSON value's UTF-8 bytes, in pieces in order): the pieces
+ * to send in order (the fixed ones shared, never to be changed) and their total length (bytes).
+ */
+export function okJsonPieces (requestId: string, mountType: string, data: readonly Buffer[], warnings: readonly string[] = []): { pieces: Buffer[], length: number } {
+  const pieces = [OPEN, Buffer.from(JSON.stringify(requestId)), TO_DATA, ...data, TO_WARNINGS,
+    warnings.length > 0 ? Buffer.from(JSON.stringify(warnings)) : NULL, TO_MOUNT_TYPE, Buffer.from(JSON.stringify(mountType)), CLOSE]
+  let length = 0
+  for (const p of pieces) length += p.length
+  return { pieces, length }
+}
+
 /**
  * Sends `data` (a JSON value's UTF-8 bytes, in pieces to send in order) in the envelope as
  * `application/json`, bypassing the route's serializer and never re-encoding the pieces: joined
@@ -21,11 +41,6 @@ export const PIECES_FROM_BYTES = 64 * 1024
  * Returns the reply for the handler to return.
  */
 export function sendOkJson (request: FastifyRequest, reply: FastifyReply, data: readonly Buffer[], warnings: readonly string[] = []): FastifyReply {
-  const w = warnings.length > 0 ? JSON.stringify(warnings) : 'null'
-  const head = Buffer.from(`{"request_id":${JSON.stringify(request.id)},"lease_id":"","renewable":false,"lease_duration":0,"data":`, 'utf8')
-  const tail = Buffer.from(`,"wrap_info":null,"warnings":${w},"auth":null,"mount_type":${JSON.stringify(mountTypeFor(request.url))}}`, 'utf8')
-  const pieces = [head, ...data, tail]
-  let n = 0
-  for (const p of pieces) n += p.length
-  return reply.type('application/json').send(n < PIECES_FROM_BYTES ? Buffer.concat(pieces, n) : new PiecesPayload(pieces, n))
+  const { pieces, length } = okJsonPieces(request.id, mountTypeFor(request.url), data, warnings)
+  return reply.type('application/json').send(length < PIECES_FROM_BYTES ? Buffer.concat(pieces, length) : new PiecesPayload(pieces, length))
 }
