@@ -17,6 +17,7 @@ import { createMetrics, NO_TELEMETRY, type Metrics, type TelemetrySettings } fro
 import type { Services } from './services.js'
 import { installVaultHttp } from './vault/http-plugin.js'
 import { DEFAULT_JSON_LIMITS, DEFAULT_TIMEOUTS, serverTimeoutOptions, type HttpTimeouts, type JsonLimits } from './vault/http-limits.js'
+import { lazySchemaController } from './vault/lazy-schema-compilers.js'
 import { installListVerb } from './vault/list-verb.js'
 import { lazyChildLoggerFactory } from './logging/lazy-child-logger.js'
 import { canonicalizeRequest } from './vault/request-target.js'
@@ -73,6 +74,8 @@ export function buildApp ({ services, maxRequestBytes, tls, http, ui = false, lo
     // destination name into a 405; the handlers validate lengths themselves (FR-09).
     routerOptions: { maxParamLength: 4096 },
     return503OnClosing: false,
+    // Route schemas compile on a route's first call, not at start-up (vault/lazy-schema-compilers.ts).
+    schemaController: lazySchemaController(),
     // `installListVerb` answers every client error (and moves LIST connections to its wrapper).
     clientErrorHandler: () => {},
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
