@@ -7,15 +7,21 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { constants, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { DevInfo } from '../dev-akv.js'
 
-/** The launcher `bin/vault-sync`, found relative to this file in `src/demo/` or `dist/src/demo/`. */
+/**
+ * The launcher `bin/vault-sync`: the first `bin/vault-sync` up from this file (in `src/demo/`,
+ * `dist/src/demo/`, or the CLI bundle `dist/src/cli.bundle.mjs`). Throws when there is none.
+ */
 export function binPath (): string {
-  const here = fileURLToPath(import.meta.url)
-  const up = here.includes(`${join('dist', 'src', 'demo')}`) ? '../../../bin/vault-sync' : '../../bin/vault-sync'
-  return fileURLToPath(new URL(up, import.meta.url))
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const bin = join(dir, 'bin', 'vault-sync')
+    if (existsSync(bin)) return bin
+    if (dirname(dir) === dir) throw new Error('bin/vault-sync not found above this module')
+  }
 }
 
 /** A running dev server. */
