@@ -2,7 +2,9 @@
  * Bench 4, API overhead: throughput and latency of KV v2 read, KV v2 write and the
  * `sys/sync/associations` LIST under autocannon (10 connections, loopback), against a bare
  * Fastify route returning the same bytes (`bare-server.ts`), in the same run. Both servers are
- * child processes; autocannon runs in the harness, so each side has a core of its own.
+ * child processes; autocannon runs in the harness, so each side has a core of its own: on Linux
+ * the harness is pinned to CPU 0 and the measured server (all its threads) to CPU 1 for each
+ * autocannon run (`lib/cpu-pin.ts`, session 11; `BENCH_PIN=off` leaves it to the scheduler).
  *
  * The vault-sync server (`server -dev -dev-db=FILE`) runs with the worker off (nothing to sync:
  * this measures the API) and
@@ -37,6 +39,7 @@ import { processCpuMs, ROOT_TOKEN, startServerProcess } from './lib/server-proce
 import { vaultHttp } from './lib/vault-http.js'
 import { metricsPair } from './b4-metrics-pair.js'
 import { pgStorageEnv, type BenchPostgres } from './lib/postgres.js'
+import { ALL_CPUS, pinningWanted, pinProcess } from './lib/cpu-pin.js'
 
 const CONNECTIONS = 10
 const ASSOCIATIONS = 100
@@ -56,7 +59,14 @@ interface Run { requests_per_s: number, server_cpu_us_per_request: number, round
 /** A server on PostgreSQL: its figures add the PostgreSQL processes' CPU per request. */
 interface PgRun extends Run { database_cpu_us_per_request: number }
 
+/** Whether `cannon` pins (`lib/cpu-pin.ts`): autocannon (this process) on CPU 0, the measured server on CPU 1. */
+const PIN = pinningWanted()
+
 async function cannon (address: string, pid: number, c: Case, seconds: number, pg?: BenchPostgres): Promise<Run> {
+  if (PIN) {
+    pinProcess(process.pid, '0')
+    pinProcess(pid, '1')
+  }
   const db0 = pg?.cpuMs()
   const cpu0 = processCpuMs(pid) ?? NaN
   const r = await autocannon({
@@ -157,7 +167,16 @@ async function startPgServer (ctx: BenchContext, name: string, env: Record<strin
 const pgSlot = (pgSide: Awaited<ReturnType<typeof startPgServer>>): { server: Server, pg: BenchPostgres } | undefined =>
   pgSide !== undefined && 'server' in pgSide ? pgSide : undefined
 
+/** Bench 4; the harness runs unpinned again afterwards, whatever happened. */
 export async function benchApiOverhead (ctx: BenchContext): Promise<BenchOutput> {
+  try {
+    return await measureApiOverhead(ctx)
+  } finally {
+    if (PIN) pinProcess(process.pid, ALL_CPUS)
+  }
+}
+
+async function measureApiOverhead (ctx: BenchContext): Promise<BenchOutput> {
   const seconds = ctx.quick ? 2 : 10
   const warmup = ctx.quick ? 1 : 3
   const rounds = ctx.quick ? ROUNDS.quick : ROUNDS.full
@@ -251,7 +270,8 @@ export async function benchApiOverhead (ctx: BenchContext): Promise<BenchOutput>
       parameters: {
         load_generator: 'autocannon', connections: CONNECTIONS, pipelining: 1, duration_s: seconds, rounds, warmup_s: warmup,
         server: 'vault-sync server -dev -dev-db=FILE (child process, worker off, log level warn; Prometheus on, the -dev default, except the metrics-off server)',
-        associations_listed: ASSOCIATIONS, token: 'root token'
+        associations_listed: ASSOCIATIONS, token: 'root token',
+        cpu_pinning: PIN ? 'autocannon (the harness) on CPU 0, the measured server (every thread) on CPU 1 (bench/lib/cpu-pin.ts)' : 'none (BENCH_PIN=off, or no taskset / one CPU)'
       },
       figures: { ...figures, postgresql: pgFigures },
       reference: { description: 'bare Fastify (same version, default options, no logger) returning the captured bytes', figures: reference },
