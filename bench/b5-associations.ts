@@ -13,9 +13,9 @@
  * stream glue and the GC it caused took some 15 s of this process's CPU, more than the server's.
  * The server runs with the worker off, so the queue only grows (as with sync disabled).
  */
+import { request } from 'undici'
 import { latencySummary, mapLimit, now, round } from './lib/common.js'
 import type { BenchContext } from './lib/context.js'
-import { request } from 'undici'
 import { processCpuMs, ROOT_TOKEN, type ServerProcess } from './lib/server-process.js'
 import { vaultHttp } from './lib/vault-http.js'
 

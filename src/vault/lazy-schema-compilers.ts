@@ -15,8 +15,10 @@
  * Behaviour is Fastify's: the compilers are Fastify's defaults, resolved from Fastify's own
  * location (the versions it declares), called with the same arguments; a validator's `errors`
  * are those of the compiled function after each call (what Fastify reads on a failed
- * validation). One difference: a schema that does not compile throws on the route's first call
- * (a 500) instead of failing `ready()`; every route's schemas are compiled by the test suite.
+ * validation). Two differences: a schema that does not compile throws on the route's first call
+ * (a 500) instead of failing `ready()` (every route's schemas are compiled by the test suite);
+ * and Fastify, seeing custom compilers, passes a `headers` schema as written instead of
+ * lower-casing its keys first (no route here has a `headers` schema).
  */
 import { createRequire } from 'node:module'
 import type { FastifyServerOptions } from 'fastify'
