@@ -3,8 +3,8 @@
  * `sys/sync/associations` LIST under autocannon (10 connections, loopback), against a bare
  * Fastify route returning the same bytes (`bare-server.ts`), in the same run. Both servers are
  * child processes; autocannon runs in the harness, so each side has a core of its own: on Linux
- * the harness is pinned to CPU 0 and the measured server (all its threads) to CPU 1 for each
- * autocannon run (`lib/cpu-pin.ts`, session 11; `BENCH_PIN=off` leaves it to the scheduler).
+ * the harness is pinned to CPU 0 for the bench and the measured server (all its threads) to CPU 1
+ * for each autocannon run (`lib/cpu-pin.ts`, session 11; `BENCH_PIN=off` leaves it to the scheduler).
  *
  * The vault-sync server (`server -dev -dev-db=FILE`) runs with the worker off (nothing to sync:
  * this measures the API) and
@@ -59,14 +59,11 @@ interface Run { requests_per_s: number, server_cpu_us_per_request: number, round
 /** A server on PostgreSQL: its figures add the PostgreSQL processes' CPU per request. */
 interface PgRun extends Run { database_cpu_us_per_request: number }
 
-/** Whether `cannon` pins (`lib/cpu-pin.ts`): autocannon (this process) on CPU 0, the measured server on CPU 1. */
+/** Whether bench 4 pins (`lib/cpu-pin.ts`): autocannon (this process) on CPU 0 for the bench, the measured server on CPU 1 per run. */
 const PIN = pinningWanted()
 
 async function cannon (address: string, pid: number, c: Case, seconds: number, pg?: BenchPostgres): Promise<Run> {
-  if (PIN) {
-    pinProcess(process.pid, '0')
-    pinProcess(pid, '1')
-  }
+  if (PIN) pinProcess(pid, '1')
   const db0 = pg?.cpuMs()
   const cpu0 = processCpuMs(pid) ?? NaN
   const r = await autocannon({
@@ -167,8 +164,9 @@ async function startPgServer (ctx: BenchContext, name: string, env: Record<strin
 const pgSlot = (pgSide: Awaited<ReturnType<typeof startPgServer>>): { server: Server, pg: BenchPostgres } | undefined =>
   pgSide !== undefined && 'server' in pgSide ? pgSide : undefined
 
-/** Bench 4; the harness runs unpinned again afterwards, whatever happened. */
+/** Bench 4, with the harness on CPU 0 when pinning; it runs unpinned again afterwards, whatever happened. */
 export async function benchApiOverhead (ctx: BenchContext): Promise<BenchOutput> {
+  if (PIN) pinProcess(process.pid, '0')
   try {
     return await measureApiOverhead(ctx)
   } finally {

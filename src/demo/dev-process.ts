@@ -5,23 +5,18 @@
  * is checked; SIGKILL only after a grace period).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { constants, tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import type { DevInfo } from '../dev-akv.js'
+import { packageRoot } from '../openapi/document-file.js'
 
 /**
- * The launcher `bin/vault-sync`: the first `bin/vault-sync` up from this file (in `src/demo/`,
- * `dist/src/demo/`, or the CLI bundle `dist/src/cli.bundle.mjs`). Throws when there is none.
+ * The launcher `bin/vault-sync` of this checkout (`packageRoot`: found from `src/demo/`,
+ * `dist/src/demo/` or the CLI bundle `dist/src/cli.bundle.mjs` alike).
  */
 export function binPath (): string {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
-    const bin = join(dir, 'bin', 'vault-sync')
-    if (existsSync(bin)) return bin
-    if (dirname(dir) === dir) throw new Error('bin/vault-sync not found above this module')
-  }
+  return join(packageRoot(), 'bin', 'vault-sync')
 }
 
 /** A running dev server. */
