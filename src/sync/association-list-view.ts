@@ -15,6 +15,11 @@
  *
  * Bytes: each entry is `JSON.stringify` of the entry object `associationEntries` builds, exactly
  * what the response schema's serializer wrote for the map (test/src/sync/association-list-view.test.ts).
+ * Each association's fragment is encoded to UTF-8 once, when it changes; a chunk of `CHUNK` to
+ * `2 * CHUNK` of them is joined into one buffer (a copy, no encoding) when one of its items
+ * changed, so an answer of 10,000 associations goes out as some 80 pieces (session 12: 320
+ * pieces and a re-encode of the changed chunk before; the pieces cost Node's HTTP stream some
+ * 100 µs of a 1.5 MB answer).
  */
 import type { AssociationRow, TargetRow } from '../../db/associations-repo.js'
 import type { AssociationsRepository, Store } from '../../db/store/repositories.js'
@@ -42,12 +47,15 @@ interface Item {
   secretPath: string
   /** Its `associated_secrets` keys, in output order. */
   keys: string[]
-  /** `"key":{…}` pairs joined by `,`. */
-  fragment: string
+  /** `"key":{…}` pairs joined by `,`, as UTF-8. */
+  fragment: Buffer
   chunk: Chunk
 }
 
-/** A run of consecutive items and, until one of them changes, their fragments as UTF-8. */
+/**
+ * A run of consecutive items and, until one of them changes, their fragments joined: each
+ * fragment preceded by `,` (the first chunk of an answer is sent without its leading comma).
+ */
 interface Chunk { items: Item[], bytes?: Buffer }
 
 interface DestinationView {
@@ -63,11 +71,24 @@ interface DestinationView {
 }
 
 /** Items per chunk after a build; a chunk splits at twice that. */
-const CHUNK = 64
+const CHUNK = 128
 const OPEN = Buffer.from('{')
 const CLOSE = Buffer.from('}')
-const COMMA = Buffer.from(',')
+const COMMA = 0x2c
 const q = JSON.stringify
+
+/** The chunk's fragments, each after a `,`, in one buffer (bytes copied, not encoded). */
+function joinChunk (items: readonly Item[]): Buffer {
+  let length = 0
+  for (const i of items) length += 1 + i.fragment.length
+  const out = Buffer.allocUnsafe(length)
+  let at = 0
+  for (const i of items) {
+    out[at++] = COMMA
+    at += i.fragment.copy(out, at)
+  }
+  return out
+}
 
 /**
  * `"key":{…}` for one entry: `JSON.stringify` of the entry object as `associationEntries` builds
@@ -87,7 +108,8 @@ export function createAssociationListView (deps: AssociationListViewDeps) {
 
   function itemOf (a: AssociationRow, targets: readonly TargetRow[], chunk: Chunk, paths: ReadonlyMap<string, string | undefined>): Item {
     const entries = associationEntries(a, targets, paths.get(a.accessor) ?? a.mount_path)
-    return { accessor: a.accessor, secretPath: a.secret_path, keys: entries.map(([k]) => k), fragment: entries.map(([k, e]) => entryJson(k, e)).join(','), chunk }
+    const fragment = Buffer.from(entries.map(([k, e]) => entryJson(k, e)).join(','), 'utf8')
+    return { accessor: a.accessor, secretPath: a.secret_path, keys: entries.map(([k]) => k), fragment, chunk }
   }
 
   function countKeys (view: DestinationView, item: Item, by: 1 | -1): void {
@@ -217,9 +239,8 @@ export function createAssociationListView (deps: AssociationListViewDeps) {
       const out: Buffer[] = [OPEN]
       for (const chunk of view.chunks) {
         if (chunk.items.length === 0) continue
-        if (out.length > 1) out.push(COMMA)
-        chunk.bytes ??= Buffer.from(chunk.items.map((i) => i.fragment).join(','), 'utf8')
-        out.push(chunk.bytes)
+        chunk.bytes ??= joinChunk(chunk.items)
+        out.push(out.length === 1 ? chunk.bytes.subarray(1) : chunk.bytes)
       }
       out.push(CLOSE)
       // Two associations can produce one key (`a` by sub-key `x`, and secret `a/x`): the map
