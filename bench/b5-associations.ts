@@ -1,27 +1,40 @@
 /**
  * Bench 5, association endpoints at scale (issue 16), on the server bench 5 started on its
  * seeded database (S secrets, A associations all on the destination `azure-kv/d0`):
- * - `GET sys/sync/destinations/azure-kv/d0/associations` (A entries): latency, 100 samples;
+ * - `GET sys/sync/destinations/azure-kv/d0/associations` (A entries): latency, 100 samples (with
+ *   `fetch` + `text()`, and with the lean client);
  * - `associations/set` of a new secret on d0 against the same on a new, empty destination
  *   (each answers the destination's whole map, read as bytes): latency and server CPU per call,
- *   100 samples each;
+ *   100 samples each per client;
  * - seeding A associations on another new destination through the API at 4 concurrent clients
  *   (each answer read in full, not parsed): total seconds, and the last 100 calls' latency.
  * The set calls go through undici's `request` and count each answer's bytes as they arrive
  * (session 11): `fetch` + `arrayBuffer()` copied every answer into one buffer in this process,
  * and at 10,000 entries (1.5 MB an answer, 7.5 GB over the seeding) that copying, undici's
  * stream glue and the GC it caused took some 15 s of this process's CPU, more than the server's.
+ * Session 12: the two destinations are measured in turns (`SET_ROUNDS` rounds, the order
+ * alternating), so a change of the machine's speed during the measurement weighs on both alike
+ * (before, all full-destination calls ran first); each round measures with undici's `request`
+ * (the headline figure, as before) and with `lean-http.ts` (a client that only counts the
+ * answer's bytes). Footprint's bare reference answers the same two `set` answers' bytes, measured
+ * the same way: how much of the gap moving the larger answer costs by itself.
  * The server runs with the worker off, so the queue only grows (as with sync disabled).
  */
 import { request } from 'undici'
+import type { BareRoute } from './bare-server.js'
+import { captureRoute } from './lib/child-processes.js'
 import { latencySummary, mapLimit, now, round } from './lib/common.js'
 import type { BenchContext } from './lib/context.js'
+import { leanHttp } from './lib/lean-http.js'
 import { processCpuMs, ROOT_TOKEN, type ServerProcess } from './lib/server-process.js'
 import { vaultHttp } from './lib/vault-http.js'
 
 const DEST = 'sys/sync/destinations/azure-kv'
 const LIST_SAMPLES = 100
 const SET_SAMPLES = 100
+/** Rounds of the set measurement: each side gets SET_SAMPLES / SET_ROUNDS calls per round and client. */
+const SET_ROUNDS = 4
+const SET_HEADERS = { 'x-vault-token': ROOT_TOKEN, 'content-type': 'application/json' }
 const SEED_CLIENTS = 4
 
 const destinationBody = (name: string): Record<string, string> => ({
@@ -46,25 +59,32 @@ async function timedWithCpu (server: ServerProcess, n: number, fn: () => Promise
  * Runs the measurements against `server`; `secretPath(i)` names seeded secret i (i < `secrets`),
  * of which 0 .. `associations` - 1 are associated with d0.
  */
-export async function benchAssociationEndpoints (ctx: BenchContext, server: ServerProcess, secrets: number, associations: number): Promise<Record<string, unknown>> {
+export async function benchAssociationEndpoints (ctx: BenchContext, server: ServerProcess, secrets: number, associations: number): Promise<{ figures: Record<string, unknown>, setRoutes: BareRoute[] }> {
   const api = vaultHttp(server.address)
   const secretPath = (i: number): string => `app/s${i % secrets}`
   ctx.log(`bench 5: association endpoints on a destination with ${associations}`)
   const list = await timedWithCpu(server, LIST_SAMPLES, async () => await api.must('GET', `${DEST}/d0/associations`))
   const listBytes = (await api.must('GET', `${DEST}/d0/associations`)).text.length
+  const listLean = await leanLatencies(server.address, `/v1/${DEST}/d0/associations`, LIST_SAMPLES, server.pid)
   // Answers read in full as bytes (counted, not kept, decoded or parsed) by the same client for both destinations.
   const setOn = async (dest: string, secret: string): Promise<void> => {
     const res = await request(`${server.address}/v1/${DEST}/${dest}/associations/set`, {
-      method: 'PUT', headers: { 'X-Vault-Token': ROOT_TOKEN, 'Content-Type': 'application/json' }, body: JSON.stringify({ mount: 'secret', secret_name: secret })
+      method: 'PUT', headers: SET_HEADERS, body: JSON.stringify({ mount: 'secret', secret_name: secret })
     })
     let bytes = 0
     for await (const chunk of res.body) bytes += (chunk as Buffer).length
     if (res.statusCode !== 200 || bytes === 0) throw new Error(`bench 5: associations/set on ${dest} answered ${res.statusCode} (${bytes} bytes)`)
   }
+  // One empty destination per client, so each holds at most the ~108 associations its own calls made.
+  for (const name of ['fresh', 'fresh-lean']) await api.must('POST', `${DEST}/${name}`, destinationBody(name))
   let k = associations
-  const setFull = await timedWithCpu(server, SET_SAMPLES, async () => { await setOn('d0', secretPath(k++)) })
-  await api.must('POST', `${DEST}/fresh`, destinationBody('fresh'))
-  const setEmpty = await timedWithCpu(server, SET_SAMPLES, async () => { await setOn('fresh', secretPath(k++)) })
+  const next = (): string => secretPath(k++)
+  const set = await measureSetPair(server.address, `/v1/${DEST}/d0/associations/set`,
+    { undici: `/v1/${DEST}/fresh/associations/set`, lean: `/v1/${DEST}/fresh-lean/associations/set` }, next, server.pid)
+  const setRoutes = await Promise.all([['d0', 'full'], ['fresh', 'empty']].map(async ([dest, side]) => ({
+    ...await captureRoute(server.address, 'PUT', `/v1/${DEST}/${dest}/associations/set`, SET_HEADERS, JSON.stringify({ mount: 'secret', secret_name: next() })),
+    url: `/bare/set/${side}`
+  })))
 
   ctx.log(`bench 5: seeding ${associations} associations through the API (${SEED_CLIENTS} clients)`)
   await api.must('POST', `${DEST}/seeded`, destinationBody('seeded'))
@@ -82,17 +102,120 @@ export async function benchAssociationEndpoints (ctx: BenchContext, server: Serv
   const seededCount = Object.keys((await api.must('GET', `${DEST}/seeded/associations`)).json.data.associated_secrets).length
   if (seededCount !== associations) throw new Error(`bench 5: seeded ${seededCount} associations through the API, expected ${associations}`)
   return {
-    list_destination_associations_ms: latencySummary(list.ms),
-    list_destination_associations_server_cpu_us: list.cpuUsPerCall,
-    list_destination_associations_bytes: listBytes,
-    associations_set_ms_on_full_destination: latencySummary(setFull.ms),
-    associations_set_server_cpu_us_on_full_destination: setFull.cpuUsPerCall,
-    associations_set_ms_on_empty_destination: latencySummary(setEmpty.ms),
-    associations_set_server_cpu_us_on_empty_destination: setEmpty.cpuUsPerCall,
-    associations_set_p50_full_over_empty: round(latencySummary(setFull.ms).p50 / latencySummary(setEmpty.ms).p50, 2),
-    seed_associations_through_api_s: round(seedS, 1),
-    seed_associations_through_api_server_cpu_s: round(seedCpuS, 1),
-    seed_associations_through_api_clients: SEED_CLIENTS,
-    seed_associations_through_api_last_100_ms: latencySummary(lastMs)
+    figures: {
+      list_destination_associations_ms: latencySummary(list.ms),
+      list_destination_associations_server_cpu_us: list.cpuUsPerCall,
+      list_destination_associations_bytes: listBytes,
+      list_destination_associations_lean_client_ms: latencySummary(listLean.ms),
+      list_destination_associations_lean_client_server_cpu_us: listLean.cpuUsPerCall,
+      associations_set_ms_on_full_destination: latencySummary(set.undici.full.ms),
+      associations_set_server_cpu_us_on_full_destination: set.undici.full.cpuUsPerCall,
+      associations_set_ms_on_empty_destination: latencySummary(set.undici.empty.ms),
+      associations_set_server_cpu_us_on_empty_destination: set.undici.empty.cpuUsPerCall,
+      associations_set_p50_full_over_empty: set.undici.p50Ratio,
+      associations_set_lean_client_ms_on_full_destination: latencySummary(set.lean.full.ms),
+      associations_set_lean_client_ms_on_empty_destination: latencySummary(set.lean.empty.ms),
+      associations_set_lean_client_p50_full_over_empty: set.lean.p50Ratio,
+      associations_set_answer_bytes: { full: set.bytes.full, empty: set.bytes.empty },
+      seed_associations_through_api_s: round(seedS, 1),
+      seed_associations_through_api_server_cpu_s: round(seedCpuS, 1),
+      seed_associations_through_api_clients: SEED_CLIENTS,
+      seed_associations_through_api_last_100_ms: latencySummary(lastMs)
+    },
+    setRoutes
   }
+}
+
+/**
+ * Latencies (ms) of `n` sequential `GET path` (with `/v1/`) through the lean client after 2
+ * warm-ups, and the CPU per call (µs) of process `pid` when given.
+ * @throws Error on an answer other than 200.
+ */
+export async function leanLatencies (address: string, path: string, n: number, pid?: number): Promise<SideFigures> {
+  const lean = await leanHttp(address)
+  try {
+    const get = async (): Promise<void> => {
+      const a = await lean.request('GET', path, { 'x-vault-token': ROOT_TOKEN })
+      if (a.status !== 200) throw new Error(`bench 5: GET ${path} answered ${a.status}`)
+    }
+    for (let i = 0; i < 2; i++) await get()
+    const cpu = pid === undefined ? NaN : processCpuMs(pid) ?? NaN
+    const ms: number[] = []
+    for (let i = 0; i < n; i++) {
+      const t = now()
+      await get()
+      ms.push(now() - t)
+    }
+    return { ms, cpuUsPerCall: round(((pid === undefined ? NaN : processCpuMs(pid) ?? NaN) - cpu) * 1000 / n, 0) }
+  } finally {
+    lean.close()
+  }
+}
+
+interface SideFigures { ms: number[], cpuUsPerCall: number }
+/** One client's figures for the two sides of `measureSetPair`. */
+interface PairFigures { full: SideFigures, empty: SideFigures, p50Ratio: number }
+
+/**
+ * `associations/set` latency (ms) on `fullPath` against `emptyPaths` (paths with `/v1/`), with
+ * undici's `request` and with the lean client (each on its own empty destination), in `SET_ROUNDS` rounds: per round and client,
+ * each side gets 2 warm-up calls and SET_SAMPLES / SET_ROUNDS timed calls, the side order
+ * alternating between rounds. `secret()` names the secret of each call; `pid` (optional) is the
+ * server's, for its CPU per call (µs, from /proc: 10 ms ticks). Also used on the bare reference
+ * (footprint), which answers fixed bytes whatever the body.
+ * @throws Error on an answer other than 200 with a body.
+ */
+export async function measureSetPair (address: string, fullPath: string, emptyPaths: { undici: string, lean: string }, secret: () => string, pid?: number): Promise<{ undici: PairFigures, lean: PairFigures, bytes: { full: number, empty: number } }> {
+  const lean = await leanHttp(address)
+  const bytes = { full: 0, empty: 0 }
+  const clients = {
+    undici: async (path: string, body: string): Promise<number> => {
+      const res = await request(`${address}${path}`, { method: 'PUT', headers: SET_HEADERS, body })
+      let n = 0
+      for await (const chunk of res.body) n += (chunk as Buffer).length
+      if (res.statusCode !== 200 || n === 0) throw new Error(`bench 5: PUT ${path} answered ${res.statusCode} (${n} bytes)`)
+      return n
+    },
+    lean: async (path: string, body: string): Promise<number> => {
+      const a = await lean.request('PUT', path, SET_HEADERS, body)
+      if (a.status !== 200 || a.bytes === 0) throw new Error(`bench 5: PUT ${path} answered ${a.status} (${a.bytes} bytes)`)
+      return a.bytes
+    }
+  }
+  const acc = {
+    undici: { full: { ms: [] as number[], cpuMs: 0 }, empty: { ms: [] as number[], cpuMs: 0 } },
+    lean: { full: { ms: [] as number[], cpuMs: 0 }, empty: { ms: [] as number[], cpuMs: 0 } }
+  }
+  const cpu = (): number => pid === undefined ? NaN : processCpuMs(pid) ?? NaN
+  try {
+    for (let r = 0; r < SET_ROUNDS; r++) {
+      for (const c of ['undici', 'lean'] as const) {
+        for (const side of r % 2 === 0 ? ['full', 'empty'] as const : ['empty', 'full'] as const) {
+          const body = (): string => JSON.stringify({ mount: 'secret', secret_name: secret() })
+          const path = side === 'full' ? fullPath : emptyPaths[c]
+          for (let i = 0; i < 2; i++) await clients[c](path, body())
+          const c0 = cpu()
+          for (let i = 0; i < SET_SAMPLES / SET_ROUNDS; i++) {
+            const b = body()
+            const t = now()
+            bytes[side] = await clients[c](path, b)
+            acc[c][side].ms.push(now() - t)
+          }
+          acc[c][side].cpuMs += cpu() - c0
+        }
+      }
+    }
+  } finally {
+    lean.close()
+  }
+  const figures = (c: 'undici' | 'lean'): PairFigures => {
+    const side = (s: 'full' | 'empty'): SideFigures => ({ ms: acc[c][s].ms, cpuUsPerCall: round(acc[c][s].cpuMs * 1000 / acc[c][s].ms.length, 0) })
+    return { full: side('full'), empty: side('empty'), p50Ratio: round(latencySummary(acc[c].full.ms).p50 / latencySummary(acc[c].empty.ms).p50, 2) }
+  }
+  return { undici: figures('undici'), lean: figures('lean'), bytes }
+}
+
+/** The bare reference's answer of a set (`setRoutes` of `benchAssociationEndpoints`) is at `/bare/set/full` and `/bare/set/empty`. */
+export async function measureBareSetPair (address: string): Promise<{ undici: PairFigures, lean: PairFigures, bytes: { full: number, empty: number } }> {
+  return await measureSetPair(address, '/bare/set/full', { undici: '/bare/set/empty', lean: '/bare/set/empty' }, () => 'app/any')
 }

@@ -18,7 +18,8 @@
 import { statSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { startAkvEmulator } from '../src/akv-emulator/index.js'
-import { benchAssociationEndpoints } from './b5-associations.js'
+import { benchAssociationEndpoints, leanLatencies, measureBareSetPair } from './b5-associations.js'
+import type { BareRoute } from './bare-server.js'
 import { benchScale } from './b5-scale.js'
 import { latencySummary, median, now, round } from './lib/common.js'
 import type { BenchContext } from './lib/context.js'
@@ -94,6 +95,7 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
   const figures: Record<string, unknown> = {}
   let listRoute
   let destRoute
+  let setRoutes: BareRoute[] = []
   try {
     const api = vaultHttp(big.server.address)
     const rssIdle = big.server.rssKb()
@@ -104,6 +106,7 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
     destRoute = await captureRoute(big.server.address, 'GET', '/v1/sys/sync/destinations/azure-kv/d0/associations', { 'x-vault-token': ROOT_TOKEN })
     // Then the association endpoints (adds associations: after the captures).
     const endpoints = await benchAssociationEndpoints(ctx, big.server, secrets, associations)
+    setRoutes = endpoints.setRoutes
     Object.assign(figures, {
       kv_secrets: secrets,
       associations,
@@ -119,7 +122,7 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
       list_all_associations_bytes: listBody.text.length,
       list_all_associations_keys: (listBody.json.data.keys as unknown[]).length,
       kv_read_ms: latencySummary(kvRead),
-      ...endpoints
+      ...endpoints.figures
     })
   } finally {
     await big.server.stop()
@@ -134,13 +137,17 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
   const memoryRss = memory.server.rssKb()
   await memory.server.stop()
 
-  const bare = await startBareServer(ctx.dir, 'b5-bare', [listRoute!, destRoute!])
+  const bare = await startBareServer(ctx.dir, 'b5-bare', [listRoute!, destRoute!, ...setRoutes])
   let bareList: number[]
   let bareDest: number[]
+  let bareSet: Awaited<ReturnType<typeof measureBareSetPair>>
+  let bareDestLean: number[]
   try {
     const get = async (url: string): Promise<void> => { await (await fetch(`${bare.address}${url}`)).text() }
     bareList = await timed(samples, async () => await get('/v1/sys/sync/associations/?list=true'))
     bareDest = await timed(100, async () => await get('/v1/sys/sync/destinations/azure-kv/d0/associations'))
+    bareDestLean = (await leanLatencies(bare.address, '/v1/sys/sync/destinations/azure-kv/d0/associations', 100)).ms
+    bareSet = await measureBareSetPair(bare.address)
   } finally {
     await bare.stop()
   }
@@ -170,7 +177,15 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
     emulator_ready_warm_ms: round(emuMs[1], 0),
     emulator_ready_in_this_run_ms: round(ctx.azure.readyMs, 0),
     bare_list_all_associations_ms: latencySummary(bareList),
-    bare_list_destination_associations_ms: latencySummary(bareDest)
+    bare_list_destination_associations_ms: latencySummary(bareDest),
+    bare_list_destination_associations_lean_client_ms: latencySummary(bareDestLean),
+    bare_set_answer_ms_full: latencySummary(bareSet.undici.full.ms),
+    bare_set_answer_ms_empty: latencySummary(bareSet.undici.empty.ms),
+    bare_set_answer_p50_full_over_empty: bareSet.undici.p50Ratio,
+    bare_set_answer_lean_client_ms_full: latencySummary(bareSet.lean.full.ms),
+    bare_set_answer_lean_client_ms_empty: latencySummary(bareSet.lean.empty.ms),
+    bare_set_answer_lean_client_p50_full_over_empty: bareSet.lean.p50Ratio,
+    bare_set_answer_bytes: bareSet.bytes
   }
   const f = figures as Record<string, any>
   const ratio = {
@@ -188,7 +203,7 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
         server: 'vault-sync server (production mode) on VAULT_SYNC_DB_PATH=FILE, VAULT_SYNC_WORKER=off', samples_per_latency: samples, starts_per_database: startCount
       },
       figures,
-      reference: { description: 'same server on an empty DB; server -dev in memory (with its emulator); emulator start; bare Fastify returning the same list bytes', figures: reference },
+      reference: { description: 'same server on an empty DB; server -dev in memory (with its emulator); emulator start; bare Fastify returning the same list bytes, and the same bytes as the last associations/set answers on the full and on the empty destination (measured like the server\'s, same clients, in turns)', figures: reference },
       ratio: { definition: 'seeded / empty (start, RSS); vault-sync / bare Fastify (list p50)', values: ratio },
       notes: ['The association list endpoints are not paged (Vault\'s are not either): one LIST returns every association.']
     },
@@ -203,8 +218,12 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
         [`LIST sys/sync/associations p50 ms (${f.list_all_associations_keys} keys, ${round(f.list_all_associations_bytes / 1024, 0)} KiB)`, f.list_all_associations_ms.p50, reference.bare_list_all_associations_ms.p50, ratio.list_all_associations_p50],
         [`GET destination associations p50 ms (${associations}, ${round(f.list_destination_associations_bytes / 1024, 0)} KiB)`, f.list_destination_associations_ms.p50, reference.bare_list_destination_associations_ms.p50, ratio.list_destination_associations_p50],
         [`GET destination associations p99 ms (${associations})`, f.list_destination_associations_ms.p99, reference.bare_list_destination_associations_ms.p99, ''],
+        [`GET destination associations p50 / p99 ms, lean client (${associations})`, `${f.list_destination_associations_lean_client_ms.p50} / ${f.list_destination_associations_lean_client_ms.p99}`, `${reference.bare_list_destination_associations_lean_client_ms.p50} / ${reference.bare_list_destination_associations_lean_client_ms.p99}`, ''],
         [`associations/set p50 ms (dest. with ${associations} vs empty)`, f.associations_set_ms_on_full_destination.p50, f.associations_set_ms_on_empty_destination.p50, f.associations_set_p50_full_over_empty],
         [`associations/set server CPU µs (dest. with ${associations} vs empty)`, f.associations_set_server_cpu_us_on_full_destination, f.associations_set_server_cpu_us_on_empty_destination, ''],
+        [`associations/set p50 ms, lean client (dest. with ${associations} vs empty)`, f.associations_set_lean_client_ms_on_full_destination.p50, f.associations_set_lean_client_ms_on_empty_destination.p50, f.associations_set_lean_client_p50_full_over_empty],
+        [`bare Fastify answering the same two set answers, p50 ms (${round(reference.bare_set_answer_bytes.full / 1024, 0)} vs ${round(reference.bare_set_answer_bytes.empty / 1024, 0)} KiB)`, reference.bare_set_answer_ms_full.p50, reference.bare_set_answer_ms_empty.p50, reference.bare_set_answer_p50_full_over_empty],
+        ['bare Fastify, same two answers, p50 ms, lean client', reference.bare_set_answer_lean_client_ms_full.p50, reference.bare_set_answer_lean_client_ms_empty.p50, reference.bare_set_answer_lean_client_p50_full_over_empty],
         [`seeding ${associations} associations through the API, ${f.seed_associations_through_api_clients} clients, s`, f.seed_associations_through_api_s, '', ''],
         [`seeding ${secrets} secrets + ${associations} associations (service layer), s`, f.seed_s, f.seed_secrets_s, ''],
         ['KV read p50 ms', f.kv_read_ms.p50, '', ''],
