@@ -35,6 +35,14 @@ const SET_SAMPLES = 100
 /** Rounds of the set measurement: each side gets SET_SAMPLES / SET_ROUNDS calls per round and client. */
 const SET_ROUNDS = 4
 const SET_HEADERS = { 'x-vault-token': ROOT_TOKEN, 'content-type': 'application/json' }
+/**
+ * Calls on a connection before a large answer (hundreds of KiB to 1.5 MB) is timed on it (session
+ * 12). On a new loopback connection the kernel's buffer autotuning needs some 50 answers of
+ * 1.5 MB before one goes in a single write: until then such an answer takes 7-9 ms instead of
+ * about 1 (bare Fastify's alike), in bursts, and with 2 warm-up calls the first round of the full
+ * destination's calls measured that, not the server.
+ */
+export const WARM_UP_CALLS = 60
 const SEED_CLIENTS = 4
 
 const destinationBody = (name: string): Record<string, string> => ({
@@ -42,9 +50,9 @@ const destinationBody = (name: string): Record<string, string> => ({
   client_id: '00000000-0000-4000-8000-000000000002', client_secret: 'not-used'
 })
 
-/** Latencies (ms) of `n` sequential calls after 2 warm-ups, and the server CPU per call (µs). */
-async function timedWithCpu (server: ServerProcess, n: number, fn: () => Promise<unknown>): Promise<{ ms: number[], cpuUsPerCall: number }> {
-  for (let i = 0; i < 2; i++) await fn()
+/** Latencies (ms) of `n` sequential calls after `warmUp` calls, and the server CPU per call (µs). */
+async function timedWithCpu (server: ServerProcess, n: number, fn: () => Promise<unknown>, warmUp = 2): Promise<{ ms: number[], cpuUsPerCall: number }> {
+  for (let i = 0; i < warmUp; i++) await fn()
   const cpu = processCpuMs(server.pid) ?? NaN
   const ms: number[] = []
   for (let i = 0; i < n; i++) {
@@ -63,7 +71,7 @@ export async function benchAssociationEndpoints (ctx: BenchContext, server: Serv
   const api = vaultHttp(server.address)
   const secretPath = (i: number): string => `app/s${i % secrets}`
   ctx.log(`bench 5: association endpoints on a destination with ${associations}`)
-  const list = await timedWithCpu(server, LIST_SAMPLES, async () => await api.must('GET', `${DEST}/d0/associations`))
+  const list = await timedWithCpu(server, LIST_SAMPLES, async () => await api.must('GET', `${DEST}/d0/associations`), WARM_UP_CALLS)
   const listBytes = (await api.must('GET', `${DEST}/d0/associations`)).text.length
   const listLean = await leanLatencies(server.address, `/v1/${DEST}/d0/associations`, LIST_SAMPLES, server.pid)
   // Answers read in full as bytes (counted, not kept, decoded or parsed) by the same client for both destinations.
@@ -127,8 +135,8 @@ export async function benchAssociationEndpoints (ctx: BenchContext, server: Serv
 }
 
 /**
- * Latencies (ms) of `n` sequential `GET path` (with `/v1/`) through the lean client after 2
- * warm-ups, and the CPU per call (µs) of process `pid` when given.
+ * Latencies (ms) of `n` sequential `GET path` (with `/v1/`) through the lean client after
+ * WARM_UP_CALLS calls on its new connection, and the CPU per call (µs) of process `pid` when given.
  * @throws Error on an answer other than 200.
  */
 export async function leanLatencies (address: string, path: string, n: number, pid?: number): Promise<SideFigures> {
@@ -138,7 +146,7 @@ export async function leanLatencies (address: string, path: string, n: number, p
       const a = await lean.request('GET', path, { 'x-vault-token': ROOT_TOKEN })
       if (a.status !== 200) throw new Error(`bench 5: GET ${path} answered ${a.status}`)
     }
-    for (let i = 0; i < 2; i++) await get()
+    for (let i = 0; i < WARM_UP_CALLS; i++) await get()
     const cpu = pid === undefined ? NaN : processCpuMs(pid) ?? NaN
     const ms: number[] = []
     for (let i = 0; i < n; i++) {
@@ -158,7 +166,8 @@ interface PairFigures { full: SideFigures, empty: SideFigures, p50Ratio: number 
 
 /**
  * `associations/set` latency (ms) on `fullPath` against `emptyPaths` (paths with `/v1/`), with
- * undici's `request` and with the lean client (each on its own empty destination), in `SET_ROUNDS` rounds: per round and client,
+ * undici's `request` and with the lean client (each on its own empty destination), each client's
+ * connection first warmed by WARM_UP_CALLS calls on the full side, then in `SET_ROUNDS` rounds: per round and client,
  * each side gets 2 warm-up calls and SET_SAMPLES / SET_ROUNDS timed calls, the side order
  * alternating between rounds. `secret()` names the secret of each call; `pid` (optional) is the
  * server's, for its CPU per call (µs, from /proc: 10 ms ticks). Also used on the bare reference
@@ -187,11 +196,12 @@ export async function measureSetPair (address: string, fullPath: string, emptyPa
     lean: { full: { ms: [] as number[], cpuMs: 0 }, empty: { ms: [] as number[], cpuMs: 0 } }
   }
   const cpu = (): number => pid === undefined ? NaN : processCpuMs(pid) ?? NaN
+  const body = (): string => JSON.stringify({ mount: 'secret', secret_name: secret() })
   try {
+    for (const c of ['undici', 'lean'] as const) for (let i = 0; i < WARM_UP_CALLS; i++) await clients[c](fullPath, body())
     for (let r = 0; r < SET_ROUNDS; r++) {
       for (const c of ['undici', 'lean'] as const) {
         for (const side of r % 2 === 0 ? ['full', 'empty'] as const : ['empty', 'full'] as const) {
-          const body = (): string => JSON.stringify({ mount: 'secret', secret_name: secret() })
           const path = side === 'full' ? fullPath : emptyPaths[c]
           for (let i = 0; i < 2; i++) await clients[c](path, body())
           const c0 = cpu()

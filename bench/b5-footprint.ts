@@ -18,7 +18,7 @@
 import { statSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { startAkvEmulator } from '../src/akv-emulator/index.js'
-import { benchAssociationEndpoints, leanLatencies, measureBareSetPair } from './b5-associations.js'
+import { benchAssociationEndpoints, leanLatencies, measureBareSetPair, WARM_UP_CALLS } from './b5-associations.js'
 import type { BareRoute } from './bare-server.js'
 import { benchScale } from './b5-scale.js'
 import { latencySummary, median, now, round } from './lib/common.js'
@@ -58,8 +58,9 @@ async function seed (dbPath: string, secrets: number, associations: number): Pro
   return { seedS: (now() - started) / 1000, secretsS }
 }
 
-async function timed (n: number, fn: () => Promise<unknown>): Promise<number[]> {
-  for (let i = 0; i < 2; i++) await fn()
+/** Latencies (ms) of `n` sequential calls after `warmUp` calls (WARM_UP_CALLS for large answers). */
+async function timed (n: number, fn: () => Promise<unknown>, warmUp = 2): Promise<number[]> {
+  for (let i = 0; i < warmUp; i++) await fn()
   const out: number[] = []
   for (let i = 0; i < n; i++) {
     const t = now()
@@ -99,7 +100,7 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
   try {
     const api = vaultHttp(big.server.address)
     const rssIdle = big.server.rssKb()
-    const list = await timed(samples, async () => await api.must('GET', 'sys/sync/associations/?list=true'))
+    const list = await timed(samples, async () => await api.must('GET', 'sys/sync/associations/?list=true'), WARM_UP_CALLS)
     const listBody = await api.must('GET', 'sys/sync/associations/?list=true')
     const kvRead = await timed(samples, async () => await api.must('GET', `secret/data/app/s${secrets - 1}`))
     listRoute = await captureRoute(big.server.address, 'GET', '/v1/sys/sync/associations/?list=true', { 'x-vault-token': ROOT_TOKEN })
@@ -144,8 +145,8 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
   let bareDestLean: number[]
   try {
     const get = async (url: string): Promise<void> => { await (await fetch(`${bare.address}${url}`)).text() }
-    bareList = await timed(samples, async () => await get('/v1/sys/sync/associations/?list=true'))
-    bareDest = await timed(100, async () => await get('/v1/sys/sync/destinations/azure-kv/d0/associations'))
+    bareList = await timed(samples, async () => await get('/v1/sys/sync/associations/?list=true'), WARM_UP_CALLS)
+    bareDest = await timed(100, async () => await get('/v1/sys/sync/destinations/azure-kv/d0/associations'), WARM_UP_CALLS)
     bareDestLean = (await leanLatencies(bare.address, '/v1/sys/sync/destinations/azure-kv/d0/associations', 100)).ms
     bareSet = await measureBareSetPair(bare.address)
   } finally {
