@@ -20,7 +20,7 @@
  * the same way: how much of the gap moving the larger answer costs by itself.
  * The server runs with the worker off, so the queue only grows (as with sync disabled).
  */
-import { request } from 'undici'
+import { Client, request } from 'undici'
 import type { BareRoute } from './bare-server.js'
 import { captureRoute } from './lib/child-processes.js'
 import { latencySummary, mapLimit, now, round } from './lib/common.js'
@@ -166,8 +166,9 @@ interface PairFigures { full: SideFigures, empty: SideFigures, p50Ratio: number 
 
 /**
  * `associations/set` latency (ms) on `fullPath` against `emptyPaths` (paths with `/v1/`), with
- * undici's `request` and with the lean client (each on its own empty destination), each client's
- * connection first warmed by WARM_UP_CALLS calls on the full side, then in `SET_ROUNDS` rounds: per round and client,
+ * undici's `request` and with the lean client (each on its own empty destination), on one
+ * connection per client and side, the full side's first warmed by WARM_UP_CALLS calls; then in
+ * `SET_ROUNDS` rounds: per round and client,
  * each side gets 2 warm-up calls and SET_SAMPLES / SET_ROUNDS timed calls, the side order
  * alternating between rounds. `secret()` names the secret of each call; `pid` (optional) is the
  * server's, for its CPU per call (µs, from /proc: 10 ms ticks). Also used on the bare reference
@@ -175,21 +176,25 @@ interface PairFigures { full: SideFigures, empty: SideFigures, p50Ratio: number 
  * @throws Error on an answer other than 200 with a body.
  */
 export async function measureSetPair (address: string, fullPath: string, emptyPaths: { undici: string, lean: string }, secret: () => string, pid?: number): Promise<{ undici: PairFigures, lean: PairFigures, bytes: { full: number, empty: number } }> {
-  const lean = await leanHttp(address)
+  // One connection per client and side: the kernel's congestion control (BBR on these machines)
+  // keeps its bandwidth estimate per connection, and 25 small answers in a row on the connection
+  // of the large ones made it pace the next large answers slowly (session 12).
+  const conns = {
+    undici: { full: new Client(address), empty: new Client(address) },
+    lean: { full: await leanHttp(address), empty: await leanHttp(address) }
+  }
   const bytes = { full: 0, empty: 0 }
-  const clients = {
-    undici: async (path: string, body: string): Promise<number> => {
-      const res = await request(`${address}${path}`, { method: 'PUT', headers: SET_HEADERS, body })
-      let n = 0
-      for await (const chunk of res.body) n += (chunk as Buffer).length
-      if (res.statusCode !== 200 || n === 0) throw new Error(`bench 5: PUT ${path} answered ${res.statusCode} (${n} bytes)`)
-      return n
-    },
-    lean: async (path: string, body: string): Promise<number> => {
-      const a = await lean.request('PUT', path, SET_HEADERS, body)
+  const call = async (c: 'undici' | 'lean', side: 'full' | 'empty', path: string, body: string): Promise<number> => {
+    if (c === 'lean') {
+      const a = await conns.lean[side].request('PUT', path, SET_HEADERS, body)
       if (a.status !== 200 || a.bytes === 0) throw new Error(`bench 5: PUT ${path} answered ${a.status} (${a.bytes} bytes)`)
       return a.bytes
     }
+    const res = await conns.undici[side].request({ path, method: 'PUT', headers: SET_HEADERS, body })
+    let n = 0
+    for await (const chunk of res.body) n += (chunk as Buffer).length
+    if (res.statusCode !== 200 || n === 0) throw new Error(`bench 5: PUT ${path} answered ${res.statusCode} (${n} bytes)`)
+    return n
   }
   const acc = {
     undici: { full: { ms: [] as number[], cpuMs: 0 }, empty: { ms: [] as number[], cpuMs: 0 } },
@@ -198,17 +203,17 @@ export async function measureSetPair (address: string, fullPath: string, emptyPa
   const cpu = (): number => pid === undefined ? NaN : processCpuMs(pid) ?? NaN
   const body = (): string => JSON.stringify({ mount: 'secret', secret_name: secret() })
   try {
-    for (const c of ['undici', 'lean'] as const) for (let i = 0; i < WARM_UP_CALLS; i++) await clients[c](fullPath, body())
+    for (const c of ['undici', 'lean'] as const) for (let i = 0; i < WARM_UP_CALLS; i++) await call(c, 'full', fullPath, body())
     for (let r = 0; r < SET_ROUNDS; r++) {
       for (const c of ['undici', 'lean'] as const) {
         for (const side of r % 2 === 0 ? ['full', 'empty'] as const : ['empty', 'full'] as const) {
           const path = side === 'full' ? fullPath : emptyPaths[c]
-          for (let i = 0; i < 2; i++) await clients[c](path, body())
+          for (let i = 0; i < 2; i++) await call(c, side, path, body())
           const c0 = cpu()
           for (let i = 0; i < SET_SAMPLES / SET_ROUNDS; i++) {
             const b = body()
             const t = now()
-            bytes[side] = await clients[c](path, b)
+            bytes[side] = await call(c, side, path, b)
             acc[c][side].ms.push(now() - t)
           }
           acc[c][side].cpuMs += cpu() - c0
@@ -216,7 +221,10 @@ export async function measureSetPair (address: string, fullPath: string, emptyPa
       }
     }
   } finally {
-    lean.close()
+    for (const side of ['full', 'empty'] as const) {
+      conns.lean[side].close()
+      await conns.undici[side].close()
+    }
   }
   const figures = (c: 'undici' | 'lean'): PairFigures => {
     const side = (s: 'full' | 'empty'): SideFigures => ({ ms: acc[c][s].ms, cpuUsPerCall: round(acc[c][s].cpuMs * 1000 / acc[c][s].ms.length, 0) })
