@@ -3,8 +3,9 @@
 // Packages stay in node_modules and load as usual, except TypeBox: its ESM build is some 370
 // small modules, and the route schemas build TypeBox types at start-up, so resolving and
 // compiling them one by one cost about 140 ms of the server's start (issue 16, session 12).
-// TypeBox is plain ESM with no files, native code or state of its own that other packages share
-// (only vault-sync's modules import it at run time), so the bundle holds the parts of it we use.
+// TypeBox is plain ESM: it reads no files, has no native code, and only vault-sync's modules
+// import it at run time (no other package shares its state), so the bundle holds the parts of it
+// we use. Other packages keep their own files, `require`s and native bindings as installed.
 import { build } from 'esbuild'
 
 /** Bare specifiers of these packages (and their sub-paths) go into the bundle. */
