@@ -68,6 +68,13 @@ export interface OutboxRepo {
   byAssociation: (associationId: string) => OutboxRow | undefined
   /** Rows in the queue (the quantity `queue_capacity` bounds, D-15.14). */
   count: () => number
+  /**
+   * Whether fewer than `capacity` rows are queued: `count() < capacity`, decided without counting
+   * while the rows' rowid span (`max(rowid) - min(rowid) + 1`, an upper bound of the count: two
+   * index seeks) is under `capacity`, which is nearly always (session 12: `count(*)` walks every
+   * row, 6.7 µs at 10,000 queued and some 0.7 ms at a million, on every new association).
+   */
+  fewerThan: (capacity: number) => boolean
   /** Rows of the associations of one destination. */
   countForDestination: (destinationId: string) => number
 
@@ -110,6 +117,8 @@ export function createOutboxRepo (db: Db): OutboxRepo {
     refresh = max(refresh, excluded.refresh), next_attempt_at = excluded.next_attempt_at`)
   const byAssociation = db.prepare<[string], OutboxRow>('SELECT * FROM sync_outbox WHERE association_id = ?')
   const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM sync_outbox')
+  // Each subquery is one seek (SQLite's min/max optimisation); NULL (0 after coalesce) when empty.
+  const span = db.prepare<[], { n: number }>('SELECT coalesce((SELECT max(rowid) FROM sync_outbox) - (SELECT min(rowid) FROM sync_outbox) + 1, 0) AS n')
   const countForDestination = db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM sync_outbox o
     JOIN associations a ON a.id = o.association_id WHERE a.destination_id = ?`)
   const due = db.prepare<[number, number, number], ClaimedRow>(`SELECT * FROM sync_outbox
@@ -168,6 +177,7 @@ export function createOutboxRepo (db: Db): OutboxRepo {
     has: (id) => byAssociation.get(id) !== undefined,
     byAssociation: (id) => byAssociation.get(id),
     count: () => count.get()?.n ?? 0,
+    fewerThan: (capacity) => (span.get()?.n ?? 0) < capacity || (count.get()?.n ?? 0) < capacity,
     countForDestination: (d) => countForDestination.get(d)?.n ?? 0,
     // IMMEDIATE: a deferred transaction that read and then writes fails (SQLITE_BUSY_SNAPSHOT, no
     // busy wait) when another connection committed in between (the checkpoint thread's restart, issue 17).

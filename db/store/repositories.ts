@@ -127,7 +127,7 @@ export interface AssociationsRepository extends Async<Omit<AssociationsRepo, 'st
 }
 
 /** The sync outbox (`outbox-repo.ts`). */
-export interface OutboxRepository extends Async<Omit<OutboxRepo, 'markDirty' | 'claim'>> {
+export interface OutboxRepository extends Async<Omit<OutboxRepo, 'markDirty' | 'claim' | 'fewerThan'>> {
   /**
    * Inserts the row (generation 1) or bumps its generation, in one statement; due at `now`,
    * attempts reset, `refresh` OR-ed in. Resolves the row's generation after the mark.

@@ -82,7 +82,7 @@ function syncRepositories (db: Db) {
         return outbox.byAssociation(id)?.generation as number
       },
       markDirtyWithin: (id: string, now: number, refresh: boolean, capacity: number) => {
-        if (!outbox.has(id) && outbox.count() >= capacity) return undefined
+        if (!outbox.has(id) && !outbox.fewerThan(capacity)) return undefined
         outbox.markDirty(id, now, refresh)
         return outbox.byAssociation(id)?.generation as number
       },

@@ -46,6 +46,18 @@ contract(t, engines, 'markDirtyWithin: a queued association coalesces even when 
   t.equal(await store.repos.outbox.count(), 2)
 })
 
+contract(t, engines, 'markDirtyWithin counts the rows, not their span: a settled row in the middle makes room', async (t, store) => {
+  await seed(store.repos, ['a', 'b', 'c', 'd', 'e'])
+  const within = async (id: string): Promise<number | undefined> =>
+    await store.transaction(async (r) => await r.outbox.markDirtyWithin(id, NOW, false, 3))
+  for (const id of ['a', 'b', 'c']) t.equal(await within(id), 1)
+  t.equal(await within('d'), undefined, 'full')
+  t.equal(await store.repos.outbox.complete('b', 1), true, 'the middle row settles')
+  t.equal(await within('d'), 1, 'two rows queued (their span is three): room for one')
+  t.equal(await within('e'), undefined, 'full again')
+  t.equal(await store.repos.outbox.count(), 3)
+})
+
 contract(t, engines, 'concurrent markDirtyWithin of new rows never exceed the capacity', async (t, store) => {
   const ids = Array.from({ length: 12 }, (_, i) => `n${i}`)
   await seed(store.repos, ids)
