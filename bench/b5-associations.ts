@@ -20,7 +20,7 @@
  * the same way: how much of the gap moving the larger answer costs by itself.
  * The server runs with the worker off, so the queue only grows (as with sync disabled).
  */
-import { Client, request } from 'undici'
+import { Client, type Dispatcher, request } from 'undici'
 import type { BareRoute } from './bare-server.js'
 import { captureRoute } from './lib/child-processes.js'
 import { latencySummary, mapLimit, now, round } from './lib/common.js'
@@ -50,17 +50,29 @@ const destinationBody = (name: string): Record<string, string> => ({
   client_id: '00000000-0000-4000-8000-000000000002', client_secret: 'not-used'
 })
 
-/** Latencies (ms) of `n` sequential calls after `warmUp` calls, and the server CPU per call (µs). */
-async function timedWithCpu (server: ServerProcess, n: number, fn: () => Promise<unknown>, warmUp = 2): Promise<{ ms: number[], cpuUsPerCall: number }> {
+/**
+ * Latencies (ms) of `n` sequential calls after `warmUp` calls, and the CPU per call (µs) of
+ * process `pid` (NaN without one).
+ */
+async function timedWithCpu (pid: number | undefined, n: number, fn: () => Promise<unknown>, warmUp = 2): Promise<SideFigures> {
+  const cpu = (): number => pid === undefined ? NaN : processCpuMs(pid) ?? NaN
   for (let i = 0; i < warmUp; i++) await fn()
-  const cpu = processCpuMs(server.pid) ?? NaN
+  const c0 = cpu()
   const ms: number[] = []
   for (let i = 0; i < n; i++) {
     const t = now()
     await fn()
     ms.push(now() - t)
   }
-  return { ms, cpuUsPerCall: round(((processCpuMs(server.pid) ?? NaN) - cpu) * 1000 / n, 0) }
+  return { ms, cpuUsPerCall: round((cpu() - c0) * 1000 / n, 0) }
+}
+
+/** Reads an undici answer to its end, counting its bytes; throws unless it is a 200 with a body. */
+async function answerBytes (res: Dispatcher.ResponseData, what: string): Promise<number> {
+  let n = 0
+  for await (const chunk of res.body) n += (chunk as Buffer).length
+  if (res.statusCode !== 200 || n === 0) throw new Error(`bench 5: ${what} answered ${res.statusCode} (${n} bytes)`)
+  return n
 }
 
 /**
@@ -71,17 +83,14 @@ export async function benchAssociationEndpoints (ctx: BenchContext, server: Serv
   const api = vaultHttp(server.address)
   const secretPath = (i: number): string => `app/s${i % secrets}`
   ctx.log(`bench 5: association endpoints on a destination with ${associations}`)
-  const list = await timedWithCpu(server, LIST_SAMPLES, async () => await api.must('GET', `${DEST}/d0/associations`), WARM_UP_CALLS)
+  const list = await timedWithCpu(server.pid, LIST_SAMPLES, async () => await api.must('GET', `${DEST}/d0/associations`), WARM_UP_CALLS)
   const listBytes = (await api.must('GET', `${DEST}/d0/associations`)).text.length
   const listLean = await leanLatencies(server.address, `/v1/${DEST}/d0/associations`, LIST_SAMPLES, server.pid)
   // Answers read in full as bytes (counted, not kept, decoded or parsed) by the same client for both destinations.
   const setOn = async (dest: string, secret: string): Promise<void> => {
-    const res = await request(`${server.address}/v1/${DEST}/${dest}/associations/set`, {
+    await answerBytes(await request(`${server.address}/v1/${DEST}/${dest}/associations/set`, {
       method: 'PUT', headers: SET_HEADERS, body: JSON.stringify({ mount: 'secret', secret_name: secret })
-    })
-    let bytes = 0
-    for await (const chunk of res.body) bytes += (chunk as Buffer).length
-    if (res.statusCode !== 200 || bytes === 0) throw new Error(`bench 5: associations/set on ${dest} answered ${res.statusCode} (${bytes} bytes)`)
+    }), `associations/set on ${dest}`)
   }
   // One empty destination per client, so each holds at most the ~108 associations its own calls made.
   for (const name of ['fresh', 'fresh-lean']) await api.must('POST', `${DEST}/${name}`, destinationBody(name))
@@ -142,19 +151,10 @@ export async function benchAssociationEndpoints (ctx: BenchContext, server: Serv
 export async function leanLatencies (address: string, path: string, n: number, pid?: number): Promise<SideFigures> {
   const lean = await leanHttp(address)
   try {
-    const get = async (): Promise<void> => {
+    return await timedWithCpu(pid, n, async () => {
       const a = await lean.request('GET', path, { 'x-vault-token': ROOT_TOKEN })
       if (a.status !== 200) throw new Error(`bench 5: GET ${path} answered ${a.status}`)
-    }
-    for (let i = 0; i < WARM_UP_CALLS; i++) await get()
-    const cpu = pid === undefined ? NaN : processCpuMs(pid) ?? NaN
-    const ms: number[] = []
-    for (let i = 0; i < n; i++) {
-      const t = now()
-      await get()
-      ms.push(now() - t)
-    }
-    return { ms, cpuUsPerCall: round(((pid === undefined ? NaN : processCpuMs(pid) ?? NaN) - cpu) * 1000 / n, 0) }
+    }, WARM_UP_CALLS)
   } finally {
     lean.close()
   }
@@ -190,11 +190,7 @@ export async function measureSetPair (address: string, fullPath: string, emptyPa
       if (a.status !== 200 || a.bytes === 0) throw new Error(`bench 5: PUT ${path} answered ${a.status} (${a.bytes} bytes)`)
       return a.bytes
     }
-    const res = await conns.undici[side].request({ path, method: 'PUT', headers: SET_HEADERS, body })
-    let n = 0
-    for await (const chunk of res.body) n += (chunk as Buffer).length
-    if (res.statusCode !== 200 || n === 0) throw new Error(`bench 5: PUT ${path} answered ${res.statusCode} (${n} bytes)`)
-    return n
+    return await answerBytes(await conns.undici[side].request({ path, method: 'PUT', headers: SET_HEADERS, body }), `PUT ${path}`)
   }
   const acc = {
     undici: { full: { ms: [] as number[], cpuMs: 0 }, empty: { ms: [] as number[], cpuMs: 0 } },
