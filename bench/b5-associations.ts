@@ -133,6 +133,9 @@ export async function benchAssociationEndpoints (ctx: BenchContext, server: Serv
       associations_set_lean_client_ms_on_full_destination: latencySummary(set.lean.full.ms),
       associations_set_lean_client_ms_on_empty_destination: latencySummary(set.lean.empty.ms),
       associations_set_lean_client_p50_full_over_empty: set.lean.p50Ratio,
+      associations_set_lean_client_first_byte_ms_on_full_destination: latencySummary(set.firstByte.full),
+      associations_set_lean_client_first_byte_ms_on_empty_destination: latencySummary(set.firstByte.empty),
+      associations_set_lean_client_first_byte_p50_full_over_empty: set.firstByte.p50Ratio,
       associations_set_answer_bytes: { full: set.bytes.full, empty: set.bytes.empty },
       seed_associations_through_api_s: round(seedS, 1),
       seed_associations_through_api_server_cpu_s: round(seedCpuS, 1),
@@ -163,6 +166,16 @@ export async function leanLatencies (address: string, path: string, n: number, p
 interface SideFigures { ms: number[], cpuUsPerCall: number }
 /** One client's figures for the two sides of `measureSetPair`. */
 interface PairFigures { full: SideFigures, empty: SideFigures, p50Ratio: number }
+/**
+ * `measureSetPair`'s answer: per client; the answers' bytes; and the lean client's time to each
+ * answer's first bytes (ms, per side, and the ratio of their p50s).
+ */
+interface SetPairFigures {
+  undici: PairFigures
+  lean: PairFigures
+  bytes: { full: number, empty: number }
+  firstByte: { full: number[], empty: number[], p50Ratio: number }
+}
 
 /**
  * `associations/set` latency (ms) on `fullPath` against `emptyPaths` (paths with `/v1/`), with
@@ -171,11 +184,13 @@ interface PairFigures { full: SideFigures, empty: SideFigures, p50Ratio: number 
  * `SET_ROUNDS` rounds: per round and client,
  * each side gets 2 warm-up calls and SET_SAMPLES / SET_ROUNDS timed calls, the side order
  * alternating between rounds. `secret()` names the secret of each call; `pid` (optional) is the
- * server's, for its CPU per call (µs, from /proc: 10 ms ticks). Also used on the bare reference
- * (footprint), which answers fixed bytes whatever the body.
+ * server's, for its CPU per call (µs, from /proc: 10 ms ticks). The lean client's calls also
+ * give their time to the answer's first bytes: that excludes the body's transfer, so its full /
+ * empty ratio shows the server's own work per call apart from the answer's size. Also used on the
+ * bare reference (footprint), which answers fixed bytes whatever the body.
  * @throws Error on an answer other than 200 with a body.
  */
-export async function measureSetPair (address: string, fullPath: string, emptyPaths: { undici: string, lean: string }, secret: () => string, pid?: number): Promise<{ undici: PairFigures, lean: PairFigures, bytes: { full: number, empty: number } }> {
+export async function measureSetPair (address: string, fullPath: string, emptyPaths: { undici: string, lean: string }, secret: () => string, pid?: number): Promise<SetPairFigures> {
   // One connection per client and side: the kernel's congestion control (BBR on these machines)
   // keeps its bandwidth estimate per connection, and 25 small answers in a row on the connection
   // of the large ones made it pace the next large answers slowly (session 12).
@@ -184,10 +199,14 @@ export async function measureSetPair (address: string, fullPath: string, emptyPa
     lean: { full: await leanHttp(address), empty: await leanHttp(address) }
   }
   const bytes = { full: 0, empty: 0 }
+  // The lean client's time to the answer's first bytes, per side (ms): the call without the transfer of its body.
+  const firstByte = { full: [] as number[], empty: [] as number[] }
+  let lastFirstByteMs = NaN
   const call = async (c: 'undici' | 'lean', side: 'full' | 'empty', path: string, body: string): Promise<number> => {
     if (c === 'lean') {
       const a = await conns.lean[side].request('PUT', path, SET_HEADERS, body)
       if (a.status !== 200 || a.bytes === 0) throw new Error(`bench 5: PUT ${path} answered ${a.status} (${a.bytes} bytes)`)
+      lastFirstByteMs = a.firstByteMs
       return a.bytes
     }
     return await answerBytes(await conns.undici[side].request({ path, method: 'PUT', headers: SET_HEADERS, body }), `PUT ${path}`)
@@ -211,6 +230,7 @@ export async function measureSetPair (address: string, fullPath: string, emptyPa
             const t = now()
             bytes[side] = await call(c, side, path, b)
             acc[c][side].ms.push(now() - t)
+            if (c === 'lean') firstByte[side].push(lastFirstByteMs)
           }
           acc[c][side].cpuMs += cpu() - c0
         }
@@ -226,10 +246,11 @@ export async function measureSetPair (address: string, fullPath: string, emptyPa
     const side = (s: 'full' | 'empty'): SideFigures => ({ ms: acc[c][s].ms, cpuUsPerCall: round(acc[c][s].cpuMs * 1000 / acc[c][s].ms.length, 0) })
     return { full: side('full'), empty: side('empty'), p50Ratio: round(latencySummary(acc[c].full.ms).p50 / latencySummary(acc[c].empty.ms).p50, 2) }
   }
-  return { undici: figures('undici'), lean: figures('lean'), bytes }
+  const firstByteP50Ratio = round(latencySummary(firstByte.full).p50 / latencySummary(firstByte.empty).p50, 2)
+  return { undici: figures('undici'), lean: figures('lean'), bytes, firstByte: { ...firstByte, p50Ratio: firstByteP50Ratio } }
 }
 
 /** The bare reference's answer of a set (`setRoutes` of `benchAssociationEndpoints`) is at `/bare/set/full` and `/bare/set/empty`. */
-export async function measureBareSetPair (address: string): Promise<{ undici: PairFigures, lean: PairFigures, bytes: { full: number, empty: number } }> {
+export async function measureBareSetPair (address: string): Promise<SetPairFigures> {
   return await measureSetPair(address, '/bare/set/full', { undici: '/bare/set/empty', lean: '/bare/set/empty' }, () => 'app/any')
 }

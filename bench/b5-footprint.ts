@@ -39,6 +39,13 @@ function dbBytes (path: string): number {
 
 const mib = (bytes: number | undefined): number => bytes === undefined ? NaN : round(bytes / 1024 / 1024, 1)
 
+/**
+ * The full / empty `associations/set` ratio (p50s, ms) of a server whose only extra cost on the
+ * full destination is sending the bigger answer as bare Fastify does: (`emptyMs` + `bareFullMs` -
+ * `bareEmptyMs`) / `emptyMs` (session 13).
+ */
+const setFloor = (emptyMs: number, bareFullMs: number, bareEmptyMs: number): number => round((emptyMs + bareFullMs - bareEmptyMs) / emptyMs, 2)
+
 /** Seeds `dbPath` as `server -dev -dev-db` would find it, through the services. */
 async function seed (dbPath: string, secrets: number, associations: number): Promise<{ seedS: number, secretsS: number }> {
   const started = now()
@@ -186,14 +193,21 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
     bare_set_answer_lean_client_ms_full: latencySummary(bareSet.lean.full.ms),
     bare_set_answer_lean_client_ms_empty: latencySummary(bareSet.lean.empty.ms),
     bare_set_answer_lean_client_p50_full_over_empty: bareSet.lean.p50Ratio,
-    bare_set_answer_bytes: bareSet.bytes
+    bare_set_answer_bytes: bareSet.bytes,
+    bare_set_answer_lean_client_first_byte_ms_full: latencySummary(bareSet.firstByte.full),
+    bare_set_answer_lean_client_first_byte_ms_empty: latencySummary(bareSet.firstByte.empty)
   }
   const f = figures as Record<string, any>
   const ratio = {
     start: round(f.start_ms / reference.empty_db_start_ms, 2),
     rss_idle: round(f.rss_idle_mib / reference.empty_db_rss_idle_mib, 2),
     list_all_associations_p50: round(f.list_all_associations_ms.p50 / reference.bare_list_all_associations_ms.p50, 2),
-    list_destination_associations_p50: round(f.list_destination_associations_ms.p50 / reference.bare_list_destination_associations_ms.p50, 2)
+    list_destination_associations_p50: round(f.list_destination_associations_ms.p50 / reference.bare_list_destination_associations_ms.p50, 2),
+    // What `associations/set` full / empty would measure if the full destination cost the server
+    // nothing more than bare Fastify pays to send the bigger answer (same run, same client):
+    // (our empty p50 + bare's full p50 - bare's empty p50) / our empty p50.
+    associations_set_p50_floor: setFloor(f.associations_set_ms_on_empty_destination.p50, reference.bare_set_answer_ms_full.p50, reference.bare_set_answer_ms_empty.p50),
+    associations_set_lean_client_p50_floor: setFloor(f.associations_set_lean_client_ms_on_empty_destination.p50, reference.bare_set_answer_lean_client_ms_full.p50, reference.bare_set_answer_lean_client_ms_empty.p50)
   }
   return {
     result: {
@@ -205,7 +219,7 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
       },
       figures,
       reference: { description: 'same server on an empty DB; server -dev in memory (with its emulator); emulator start; bare Fastify returning the same list bytes, and the same bytes as the last associations/set answers on the full and on the empty destination (measured like the server\'s, same clients, in turns)', figures: reference },
-      ratio: { definition: 'seeded / empty (start, RSS); vault-sync / bare Fastify (list p50)', values: ratio },
+      ratio: { definition: 'seeded / empty (start, RSS); vault-sync / bare Fastify (list p50); associations/set floor: (our empty-destination p50 + bare Fastify\'s full p50 - its empty p50) / our empty-destination p50, per client', values: ratio },
       notes: ['The association list endpoints are not paged (Vault\'s are not either): one LIST returns every association.']
     },
     tables: [{
@@ -225,6 +239,8 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
         [`associations/set p50 ms, lean client (dest. with ${associations} vs empty)`, f.associations_set_lean_client_ms_on_full_destination.p50, f.associations_set_lean_client_ms_on_empty_destination.p50, f.associations_set_lean_client_p50_full_over_empty],
         [`bare Fastify answering the same two set answers, p50 ms (${round(reference.bare_set_answer_bytes.full / 1024, 0)} vs ${round(reference.bare_set_answer_bytes.empty / 1024, 0)} KiB)`, reference.bare_set_answer_ms_full.p50, reference.bare_set_answer_ms_empty.p50, reference.bare_set_answer_p50_full_over_empty],
         ['bare Fastify, same two answers, p50 ms, lean client', reference.bare_set_answer_lean_client_ms_full.p50, reference.bare_set_answer_lean_client_ms_empty.p50, reference.bare_set_answer_lean_client_p50_full_over_empty],
+        ['associations/set full / empty floor (our empty p50 + bare\'s gap), undici / lean client', ratio.associations_set_p50_floor, ratio.associations_set_lean_client_p50_floor, ''],
+        [`associations/set time to first byte p50 ms, lean client (dest. with ${associations} vs empty)`, f.associations_set_lean_client_first_byte_ms_on_full_destination.p50, f.associations_set_lean_client_first_byte_ms_on_empty_destination.p50, f.associations_set_lean_client_first_byte_p50_full_over_empty],
         [`seeding ${associations} associations through the API, ${f.seed_associations_through_api_clients} clients, s`, f.seed_associations_through_api_s, '', ''],
         [`seeding ${secrets} secrets + ${associations} associations (service layer), s`, f.seed_s, f.seed_secrets_s, ''],
         ['KV read p50 ms', f.kv_read_ms.p50, '', ''],

@@ -15,6 +15,11 @@ export interface LeanAnswer {
   status: number
   /** Body length in bytes. */
   bytes: number
+  /**
+   * ms from handing the request to the socket to the answer's first bytes arriving: the server's
+   * own time for the call, without the transfer of a large body (bench 5's set, session 13).
+   */
+  firstByteMs: number
 }
 
 export interface LeanHttp {
@@ -37,6 +42,8 @@ export async function leanHttp (address: string): Promise<LeanHttp> {
   let status = 0
   let left = -1 // body bytes still to come; -1 while reading the head
   let bytes = 0
+  let sentAt = 0 // performance.now() when the request was written
+  let firstByteMs = 0
 
   const fail = (err: Error): void => {
     const w = waiting
@@ -47,13 +54,14 @@ export async function leanHttp (address: string): Promise<LeanHttp> {
     const w = waiting
     waiting = undefined
     left = -1
-    w?.resolve({ status, bytes })
+    w?.resolve({ status, bytes, firstByteMs })
   }
   socket.on('error', fail)
   socket.on('close', () => { fail(new Error('lean-http: connection closed')) })
   socket.on('data', (chunk: Buffer) => {
     if (waiting === undefined) { fail(new Error('lean-http: bytes with no request')); return }
     if (left < 0) {
+      if (head === undefined) firstByteMs = performance.now() - sentAt
       head = head === undefined ? chunk : Buffer.concat([head, chunk])
       const end = head.indexOf(HEAD_END)
       if (end < 0) return
@@ -81,6 +89,7 @@ export async function leanHttp (address: string): Promise<LeanHttp> {
       if (payload !== undefined) lines.push(`content-length: ${payload.length}`)
       const answer = new Promise<LeanAnswer>((resolve, reject) => { waiting = { resolve, reject } })
       const headBytes = Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1')
+      sentAt = performance.now()
       socket.write(payload === undefined ? headBytes : Buffer.concat([headBytes, payload]))
       return await answer
     },
