@@ -63,7 +63,10 @@ disable_mlock = true
   writeFileSync(file, text('info'))
   const { child, output } = run(['server', `-config=${file}`], { VAULT_SYNC_LOG_LEVEL: '' })
   t.teardown(() => { child.kill('SIGKILL') })
-  await waitFor(() => output().includes('Initial Root Token') && output().includes('vault-sync server started'), 'the server to start')
+  // A new database: the activation note follows the token after one more read, so wait for it
+  // too; otherwise it can land after `before` below and read as a request's log line.
+  await waitFor(() => output().includes('Initial Root Token') && output().includes('vault-sync server started') &&
+    output().includes('Secrets sync is not activated yet'), 'the server to start')
   const token = /Initial Root Token: (\S+)/.exec(output())![1]
   const base = `https://127.0.0.1:${port}`
   const started = logLines(output()).find((l) => l.msg === 'vault-sync server started')
