@@ -201,15 +201,14 @@ export async function measureSetPair (address: string, fullPath: string, emptyPa
   const bytes = { full: 0, empty: 0 }
   // The lean client's time to the answer's first bytes, per side (ms): the call without the transfer of its body.
   const firstByte = { full: [] as number[], empty: [] as number[] }
-  let lastFirstByteMs = NaN
-  const call = async (c: 'undici' | 'lean', side: 'full' | 'empty', path: string, body: string): Promise<number> => {
+  // The answer's bytes, and its time to first byte (ms) when the lean client read it.
+  const call = async (c: 'undici' | 'lean', side: 'full' | 'empty', path: string, body: string): Promise<{ bytes: number, firstByteMs?: number }> => {
     if (c === 'lean') {
       const a = await conns.lean[side].request('PUT', path, SET_HEADERS, body)
       if (a.status !== 200 || a.bytes === 0) throw new Error(`bench 5: PUT ${path} answered ${a.status} (${a.bytes} bytes)`)
-      lastFirstByteMs = a.firstByteMs
-      return a.bytes
+      return a
     }
-    return await answerBytes(await conns.undici[side].request({ path, method: 'PUT', headers: SET_HEADERS, body }), `PUT ${path}`)
+    return { bytes: await answerBytes(await conns.undici[side].request({ path, method: 'PUT', headers: SET_HEADERS, body }), `PUT ${path}`) }
   }
   const acc = {
     undici: { full: { ms: [] as number[], cpuMs: 0 }, empty: { ms: [] as number[], cpuMs: 0 } },
@@ -228,9 +227,10 @@ export async function measureSetPair (address: string, fullPath: string, emptyPa
           for (let i = 0; i < SET_SAMPLES / SET_ROUNDS; i++) {
             const b = body()
             const t = now()
-            bytes[side] = await call(c, side, path, b)
+            const a = await call(c, side, path, b)
             acc[c][side].ms.push(now() - t)
-            if (c === 'lean') firstByte[side].push(lastFirstByteMs)
+            bytes[side] = a.bytes
+            if (a.firstByteMs !== undefined) firstByte[side].push(a.firstByteMs)
           }
           acc[c][side].cpuMs += cpu() - c0
         }
