@@ -50,12 +50,18 @@ const destinationBody = (name: string): Record<string, string> => ({
   client_id: '00000000-0000-4000-8000-000000000002', client_secret: 'not-used'
 })
 
+/** CPU ms process `pid` has used so far (NaN without a pid or when unreadable). */
+const cpuMsOf = (pid: number | undefined): number => pid === undefined ? NaN : processCpuMs(pid) ?? NaN
+
+/** `full` p50 / `empty` p50 (latencies in ms), to 2 decimals. */
+const p50Ratio = (full: number[], empty: number[]): number => round(latencySummary(full).p50 / latencySummary(empty).p50, 2)
+
 /**
  * Latencies (ms) of `n` sequential calls after `warmUp` calls, and the CPU per call (µs) of
  * process `pid` (NaN without one).
  */
-async function timedWithCpu (pid: number | undefined, n: number, fn: () => Promise<unknown>, warmUp = 2): Promise<SideFigures> {
-  const cpu = (): number => pid === undefined ? NaN : processCpuMs(pid) ?? NaN
+export async function timedWithCpu (pid: number | undefined, n: number, fn: () => Promise<unknown>, warmUp = 2): Promise<SideFigures> {
+  const cpu = (): number => cpuMsOf(pid)
   for (let i = 0; i < warmUp; i++) await fn()
   const c0 = cpu()
   const ms: number[] = []
@@ -214,7 +220,7 @@ export async function measureSetPair (address: string, fullPath: string, emptyPa
     undici: { full: { ms: [] as number[], cpuMs: 0 }, empty: { ms: [] as number[], cpuMs: 0 } },
     lean: { full: { ms: [] as number[], cpuMs: 0 }, empty: { ms: [] as number[], cpuMs: 0 } }
   }
-  const cpu = (): number => pid === undefined ? NaN : processCpuMs(pid) ?? NaN
+  const cpu = (): number => cpuMsOf(pid)
   const body = (): string => JSON.stringify({ mount: 'secret', secret_name: secret() })
   try {
     for (const c of ['undici', 'lean'] as const) for (let i = 0; i < WARM_UP_CALLS; i++) await call(c, 'full', fullPath, body())
@@ -244,10 +250,9 @@ export async function measureSetPair (address: string, fullPath: string, emptyPa
   }
   const figures = (c: 'undici' | 'lean'): PairFigures => {
     const side = (s: 'full' | 'empty'): SideFigures => ({ ms: acc[c][s].ms, cpuUsPerCall: round(acc[c][s].cpuMs * 1000 / acc[c][s].ms.length, 0) })
-    return { full: side('full'), empty: side('empty'), p50Ratio: round(latencySummary(acc[c].full.ms).p50 / latencySummary(acc[c].empty.ms).p50, 2) }
+    return { full: side('full'), empty: side('empty'), p50Ratio: p50Ratio(acc[c].full.ms, acc[c].empty.ms) }
   }
-  const firstByteP50Ratio = round(latencySummary(firstByte.full).p50 / latencySummary(firstByte.empty).p50, 2)
-  return { undici: figures('undici'), lean: figures('lean'), bytes, firstByte: { ...firstByte, p50Ratio: firstByteP50Ratio } }
+  return { undici: figures('undici'), lean: figures('lean'), bytes, firstByte: { ...firstByte, p50Ratio: p50Ratio(firstByte.full, firstByte.empty) } }
 }
 
 /** The bare reference's answer of a set (`setRoutes` of `benchAssociationEndpoints`) is at `/bare/set/full` and `/bare/set/empty`. */

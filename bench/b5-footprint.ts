@@ -18,7 +18,7 @@
 import { statSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { startAkvEmulator } from '../src/akv-emulator/index.js'
-import { benchAssociationEndpoints, leanLatencies, measureBareSetPair, WARM_UP_CALLS } from './b5-associations.js'
+import { benchAssociationEndpoints, leanLatencies, measureBareSetPair, timedWithCpu, WARM_UP_CALLS } from './b5-associations.js'
 import type { BareRoute } from './bare-server.js'
 import { benchScale } from './b5-scale.js'
 import { latencySummary, median, now, round } from './lib/common.js'
@@ -66,16 +66,7 @@ async function seed (dbPath: string, secrets: number, associations: number): Pro
 }
 
 /** Latencies (ms) of `n` sequential calls after `warmUp` calls (WARM_UP_CALLS for large answers). */
-async function timed (n: number, fn: () => Promise<unknown>, warmUp = 2): Promise<number[]> {
-  for (let i = 0; i < warmUp; i++) await fn()
-  const out: number[] = []
-  for (let i = 0; i < n; i++) {
-    const t = now()
-    await fn()
-    out.push(now() - t)
-  }
-  return out
-}
+const timed = async (n: number, fn: () => Promise<unknown>, warmUp = 2): Promise<number[]> => (await timedWithCpu(undefined, n, fn, warmUp)).ms
 
 /** Starts `count` times (`server` on `dbPath`, or `server -dev` in memory); keeps the last one running. */
 async function starts (ctx: BenchContext, label: string, count: number, dbPath: string | undefined): Promise<{ readyMs: number[], server: ServerProcess }> {
@@ -203,9 +194,7 @@ export async function benchFootprint (ctx: BenchContext): Promise<BenchOutput> {
     rss_idle: round(f.rss_idle_mib / reference.empty_db_rss_idle_mib, 2),
     list_all_associations_p50: round(f.list_all_associations_ms.p50 / reference.bare_list_all_associations_ms.p50, 2),
     list_destination_associations_p50: round(f.list_destination_associations_ms.p50 / reference.bare_list_destination_associations_ms.p50, 2),
-    // What `associations/set` full / empty would measure if the full destination cost the server
-    // nothing more than bare Fastify pays to send the bigger answer (same run, same client):
-    // (our empty p50 + bare's full p50 - bare's empty p50) / our empty p50.
+    // `setFloor`, per client: what `set` full / empty would be if the answer's size were the only difference.
     associations_set_p50_floor: setFloor(f.associations_set_ms_on_empty_destination.p50, reference.bare_set_answer_ms_full.p50, reference.bare_set_answer_ms_empty.p50),
     associations_set_lean_client_p50_floor: setFloor(f.associations_set_lean_client_ms_on_empty_destination.p50, reference.bare_set_answer_lean_client_ms_full.p50, reference.bare_set_answer_lean_client_ms_empty.p50)
   }

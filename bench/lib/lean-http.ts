@@ -10,6 +10,7 @@
  * (no chunked body, no `100 Continue`). Anything else rejects the call.
  */
 import { connect, type Socket } from 'node:net'
+import { now } from './common.js'
 
 export interface LeanAnswer {
   status: number
@@ -42,7 +43,7 @@ export async function leanHttp (address: string): Promise<LeanHttp> {
   let status = 0
   let left = -1 // body bytes still to come; -1 while reading the head
   let bytes = 0
-  let sentAt = 0 // performance.now() when the request was written
+  let sentAt = 0 // now() when the request was written
   let firstByteMs = 0
 
   const fail = (err: Error): void => {
@@ -61,7 +62,7 @@ export async function leanHttp (address: string): Promise<LeanHttp> {
   socket.on('data', (chunk: Buffer) => {
     if (waiting === undefined) { fail(new Error('lean-http: bytes with no request')); return }
     if (left < 0) {
-      if (head === undefined) firstByteMs = performance.now() - sentAt
+      if (head === undefined) firstByteMs = now() - sentAt
       head = head === undefined ? chunk : Buffer.concat([head, chunk])
       const end = head.indexOf(HEAD_END)
       if (end < 0) return
@@ -89,7 +90,7 @@ export async function leanHttp (address: string): Promise<LeanHttp> {
       if (payload !== undefined) lines.push(`content-length: ${payload.length}`)
       const answer = new Promise<LeanAnswer>((resolve, reject) => { waiting = { resolve, reject } })
       const headBytes = Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1')
-      sentAt = performance.now()
+      sentAt = now()
       socket.write(payload === undefined ? headBytes : Buffer.concat([headBytes, payload]))
       return await answer
     },
