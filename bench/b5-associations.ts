@@ -18,12 +18,15 @@
  * (the headline figure, as before) and with `lean-http.ts` (a client that only counts the
  * answer's bytes). Footprint's bare reference answers the same two `set` answers' bytes, measured
  * the same way: how much of the gap moving the larger answer costs by itself.
+ * Session 14: the lean client also calls a third, empty destination after a pause as long as the
+ * full answer's transfer (see `measureSetPair`): the same call on an empty destination when the
+ * server has idled as long before it as it does before each full-destination call.
  * The server runs with the worker off, so the queue only grows (as with sync disabled).
  */
 import { Client, type Dispatcher, request } from 'undici'
 import type { BareRoute } from './bare-server.js'
 import { captureRoute } from './lib/child-processes.js'
-import { latencySummary, mapLimit, now, round } from './lib/common.js'
+import { latencySummary, mapLimit, median, now, round, spin } from './lib/common.js'
 import type { BenchContext } from './lib/context.js'
 import { leanHttp } from './lib/lean-http.js'
 import { processCpuMs, ROOT_TOKEN, type ServerProcess } from './lib/server-process.js'
@@ -98,12 +101,13 @@ export async function benchAssociationEndpoints (ctx: BenchContext, server: Serv
       method: 'PUT', headers: SET_HEADERS, body: JSON.stringify({ mount: 'secret', secret_name: secret })
     }), `associations/set on ${dest}`)
   }
-  // One empty destination per client, so each holds at most the ~108 associations its own calls made.
-  for (const name of ['fresh', 'fresh-lean']) await api.must('POST', `${DEST}/${name}`, destinationBody(name))
+  // One empty destination per client (and one for the lean client's calls after a pause), so
+  // each holds at most the ~108 associations its own calls made.
+  for (const name of ['fresh', 'fresh-lean', 'fresh-paused']) await api.must('POST', `${DEST}/${name}`, destinationBody(name))
   let k = associations
   const next = (): string => secretPath(k++)
   const set = await measureSetPair(server.address, `/v1/${DEST}/d0/associations/set`,
-    { undici: `/v1/${DEST}/fresh/associations/set`, lean: `/v1/${DEST}/fresh-lean/associations/set` }, next, server.pid)
+    { undici: `/v1/${DEST}/fresh/associations/set`, lean: `/v1/${DEST}/fresh-lean/associations/set`, leanAfterPause: `/v1/${DEST}/fresh-paused/associations/set` }, next, server.pid)
   const setRoutes = await Promise.all([['d0', 'full'], ['fresh', 'empty']].map(async ([dest, side]) => ({
     ...await captureRoute(server.address, 'PUT', `/v1/${DEST}/${dest}/associations/set`, SET_HEADERS, JSON.stringify({ mount: 'secret', secret_name: next() })),
     url: `/bare/set/${side}`
@@ -142,6 +146,9 @@ export async function benchAssociationEndpoints (ctx: BenchContext, server: Serv
       associations_set_lean_client_first_byte_ms_on_full_destination: latencySummary(set.firstByte.full),
       associations_set_lean_client_first_byte_ms_on_empty_destination: latencySummary(set.firstByte.empty),
       associations_set_lean_client_first_byte_p50_full_over_empty: set.firstByte.p50Ratio,
+      associations_set_lean_client_ms_on_empty_destination_after_pause: latencySummary(set.afterPause!.ms),
+      associations_set_lean_client_pause_ms: set.afterPause!.pauseMs,
+      associations_set_lean_client_p50_full_over_empty_after_pause: set.afterPause!.p50Ratio,
       associations_set_answer_bytes: { full: set.bytes.full, empty: set.bytes.empty },
       seed_associations_through_api_s: round(seedS, 1),
       seed_associations_through_api_server_cpu_s: round(seedCpuS, 1),
@@ -170,6 +177,8 @@ export async function leanLatencies (address: string, path: string, n: number, p
 }
 
 interface SideFigures { ms: number[], cpuUsPerCall: number }
+/** A side of `measureSetPair`: `paused` is the lean client's empty destination called after a pause. */
+type Side = 'full' | 'empty' | 'paused'
 /** One client's figures for the two sides of `measureSetPair`. */
 interface PairFigures { full: SideFigures, empty: SideFigures, p50Ratio: number }
 /**
@@ -181,7 +190,17 @@ interface SetPairFigures {
   lean: PairFigures
   bytes: { full: number, empty: number }
   firstByte: { full: number[], empty: number[], p50Ratio: number }
+  /**
+   * With `emptyPaths.leanAfterPause`: the lean client's empty-destination calls, each after the
+   * client kept its CPU busy for `pauseMs` (ms, the p50 used) while the server had nothing to do,
+   * as on the full side while the client reads the large answer; `p50Ratio` is the lean full
+   * p50 over theirs (session 14).
+   */
+  afterPause?: { ms: number[], pauseMs: number, p50Ratio: number }
 }
+
+/** Calls of the full side whose transfer (answer time minus time to first byte) sets the first pause: the last ones of its warm-up. */
+const PAUSE_FROM_WARM_UP = 20
 
 /**
  * `associations/set` latency (ms) on `fullPath` against `emptyPaths` (paths with `/v1/`), with
@@ -192,28 +211,39 @@ interface SetPairFigures {
  * alternating between rounds. `secret()` names the secret of each call; `pid` (optional) is the
  * server's, for its CPU per call (µs, from /proc: 10 ms ticks). The lean client's calls also
  * give their time to the answer's first bytes: that excludes the body's transfer, so its full /
- * empty ratio shows the server's own work per call apart from the answer's size. Also used on the
- * bare reference (footprint), which answers fixed bytes whatever the body.
+ * empty ratio shows the server's own work per call apart from the answer's size. With
+ * `emptyPaths.leanAfterPause` the lean client also calls that empty destination as a third side,
+ * each timed call after `spin` for the p50 of the full side's transfers so far (answer time minus
+ * time to first byte, from the last PAUSE_FROM_WARM_UP warm-up calls on): on the full side the
+ * server idles that long between calls while the client reads the answer, and a server that has
+ * idled answers more slowly (session 14). Also used on the bare reference (footprint), which
+ * answers fixed bytes whatever the body.
  * @throws Error on an answer other than 200 with a body.
  */
-export async function measureSetPair (address: string, fullPath: string, emptyPaths: { undici: string, lean: string }, secret: () => string, pid?: number): Promise<SetPairFigures> {
+export async function measureSetPair (address: string, fullPath: string, emptyPaths: { undici: string, lean: string, leanAfterPause?: string }, secret: () => string, pid?: number): Promise<SetPairFigures> {
+  const pausedPath = emptyPaths.leanAfterPause
   // One connection per client and side: the kernel's congestion control (BBR on these machines)
   // keeps its bandwidth estimate per connection, and 25 small answers in a row on the connection
   // of the large ones made it pace the next large answers slowly (session 12).
   const conns = {
     undici: { full: new Client(address), empty: new Client(address) },
-    lean: { full: await leanHttp(address), empty: await leanHttp(address) }
+    lean: { full: await leanHttp(address), empty: await leanHttp(address), paused: pausedPath === undefined ? undefined : await leanHttp(address) }
   }
   const bytes = { full: 0, empty: 0 }
   // The lean client's time to the answer's first bytes, per side (ms): the call without the transfer of its body.
   const firstByte = { full: [] as number[], empty: [] as number[] }
+  // The lean client's full-side transfers (ms: answer time minus time to first byte), whose p50
+  // is the next pause; the pauses made, and the calls made after them (ms).
+  const transfers: number[] = []
+  const paused = { pauses: [] as number[], ms: [] as number[] }
   // The answer's bytes, and its time to first byte (ms) when the lean client read it.
-  const call = async (c: 'undici' | 'lean', side: 'full' | 'empty', path: string, body: string): Promise<{ bytes: number, firstByteMs?: number }> => {
+  const call = async (c: 'undici' | 'lean', side: Side, path: string, body: string): Promise<{ bytes: number, firstByteMs?: number }> => {
     if (c === 'lean') {
-      const a = await conns.lean[side].request('PUT', path, SET_HEADERS, body)
+      const a = await (side === 'paused' ? conns.lean.paused! : conns.lean[side]).request('PUT', path, SET_HEADERS, body)
       if (a.status !== 200 || a.bytes === 0) throw new Error(`bench 5: PUT ${path} answered ${a.status} (${a.bytes} bytes)`)
       return a
     }
+    if (side === 'paused') throw new Error('bench 5: only the lean client calls after a pause')
     return { bytes: await answerBytes(await conns.undici[side].request({ path, method: 'PUT', headers: SET_HEADERS, body }), `PUT ${path}`) }
   }
   const acc = {
@@ -223,22 +253,39 @@ export async function measureSetPair (address: string, fullPath: string, emptyPa
   const cpu = (): number => cpuMsOf(pid)
   const body = (): string => JSON.stringify({ mount: 'secret', secret_name: secret() })
   try {
-    for (const c of ['undici', 'lean'] as const) for (let i = 0; i < WARM_UP_CALLS; i++) await call(c, 'full', fullPath, body())
+    for (const c of ['undici', 'lean'] as const) {
+      for (let i = 0; i < WARM_UP_CALLS; i++) {
+        const t = now()
+        const a = await call(c, 'full', fullPath, body())
+        if (a.firstByteMs !== undefined && i >= WARM_UP_CALLS - PAUSE_FROM_WARM_UP) transfers.push(now() - t - a.firstByteMs)
+      }
+    }
     for (let r = 0; r < SET_ROUNDS; r++) {
       for (const c of ['undici', 'lean'] as const) {
-        for (const side of r % 2 === 0 ? ['full', 'empty'] as const : ['empty', 'full'] as const) {
-          const path = side === 'full' ? fullPath : emptyPaths[c]
+        const sides: Side[] = c === 'lean' && pausedPath !== undefined ? ['full', 'empty', 'paused'] : ['full', 'empty']
+        for (const side of r % 2 === 0 ? sides : sides.reverse()) {
+          const path = side === 'full' ? fullPath : side === 'paused' ? pausedPath! : emptyPaths[c]
           for (let i = 0; i < 2; i++) await call(c, side, path, body())
           const c0 = cpu()
           for (let i = 0; i < SET_SAMPLES / SET_ROUNDS; i++) {
             const b = body()
+            if (side === 'paused') {
+              paused.pauses.push(median(transfers))
+              spin(paused.pauses[paused.pauses.length - 1])
+            }
             const t = now()
             const a = await call(c, side, path, b)
-            acc[c][side].ms.push(now() - t)
+            const ms = now() - t
+            if (side === 'paused') {
+              paused.ms.push(ms)
+              continue
+            }
+            acc[c][side].ms.push(ms)
             bytes[side] = a.bytes
             if (a.firstByteMs !== undefined) firstByte[side].push(a.firstByteMs)
+            if (a.firstByteMs !== undefined && side === 'full') transfers.push(ms - a.firstByteMs)
           }
-          acc[c][side].cpuMs += cpu() - c0
+          if (side !== 'paused') acc[c][side].cpuMs += cpu() - c0
         }
       }
     }
@@ -247,12 +294,19 @@ export async function measureSetPair (address: string, fullPath: string, emptyPa
       conns.lean[side].close()
       await conns.undici[side].close()
     }
+    conns.lean.paused?.close()
   }
   const figures = (c: 'undici' | 'lean'): PairFigures => {
     const side = (s: 'full' | 'empty'): SideFigures => ({ ms: acc[c][s].ms, cpuUsPerCall: round(acc[c][s].cpuMs * 1000 / acc[c][s].ms.length, 0) })
     return { full: side('full'), empty: side('empty'), p50Ratio: p50Ratio(acc[c].full.ms, acc[c].empty.ms) }
   }
-  return { undici: figures('undici'), lean: figures('lean'), bytes, firstByte: { ...firstByte, p50Ratio: p50Ratio(firstByte.full, firstByte.empty) } }
+  return {
+    undici: figures('undici'),
+    lean: figures('lean'),
+    bytes,
+    firstByte: { ...firstByte, p50Ratio: p50Ratio(firstByte.full, firstByte.empty) },
+    afterPause: pausedPath === undefined ? undefined : { ms: paused.ms, pauseMs: round(median(paused.pauses), 3), p50Ratio: p50Ratio(acc.lean.full.ms, paused.ms) }
+  }
 }
 
 /** The bare reference's answer of a set (`setRoutes` of `benchAssociationEndpoints`) is at `/bare/set/full` and `/bare/set/empty`. */

@@ -12,6 +12,15 @@ export const now = (): number => performance.now()
 
 export const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))) }
 
+/**
+ * Keeps this process's CPU busy for `ms` (a spin, not a sleep): bench 5's client stays as busy
+ * as while it reads a large answer, and the server idles as long as it does then (session 14).
+ */
+export function spin (ms: number): void {
+  const until = now() + ms
+  while (now() < until);
+}
+
 /** Sleeps until the monotonic time `at` (ms). */
 export const sleepUntil = async (at: number): Promise<void> => { await sleep(at - now()) }
 
