@@ -20,7 +20,7 @@
  * the same way: how much of the gap moving the larger answer costs by itself.
  * Session 14: the lean client also calls a third, empty destination after a pause as long as the
  * full answer's transfer (see `measureSetPair`): the same call on an empty destination when the
- * server has idled as long before it as it does before each full-destination call.
+ * server has idled before it for up to as long as before each full-destination call.
  * The server runs with the worker off, so the queue only grows (as with sync disabled).
  */
 import { Client, type Dispatcher, request } from 'undici'
@@ -192,14 +192,18 @@ interface SetPairFigures {
   firstByte: { full: number[], empty: number[], p50Ratio: number }
   /**
    * With `emptyPaths.leanAfterPause`: the lean client's empty-destination calls, each after the
-   * client kept its CPU busy for `pauseMs` (ms, the p50 used) while the server had nothing to do,
-   * as on the full side while the client reads the large answer; `p50Ratio` is the lean full
-   * p50 over theirs (session 14).
+   * client kept its CPU busy while the server had nothing to do, as on the full side while the
+   * client reads the large answer. Each pause is the running p50 of the full side's transfers;
+   * `pauseMs` is the median of the pauses made (ms). `p50Ratio` is the lean full p50 over
+   * theirs (session 14).
    */
   afterPause?: { ms: number[], pauseMs: number, p50Ratio: number }
 }
 
-/** Calls of the full side whose transfer (answer time minus time to first byte) sets the first pause: the last ones of its warm-up. */
+/**
+ * The last warm-up calls of the lean full side whose transfers (answer time minus time to first
+ * byte) the pauses start from; every timed full-side call adds its own.
+ */
 const PAUSE_FROM_WARM_UP = 20
 
 /**
@@ -215,7 +219,7 @@ const PAUSE_FROM_WARM_UP = 20
  * `emptyPaths.leanAfterPause` the lean client also calls that empty destination as a third side,
  * each timed call after `spin` for the p50 of the full side's transfers so far (answer time minus
  * time to first byte, from the last PAUSE_FROM_WARM_UP warm-up calls on): on the full side the
- * server idles that long between calls while the client reads the answer, and a server that has
+ * server idles up to that long between calls while the client reads the answer, and a server that has
  * idled answers more slowly (session 14). Also used on the bare reference (footprint), which
  * answers fixed bytes whatever the body.
  * @throws Error on an answer other than 200 with a body.
@@ -255,8 +259,9 @@ export async function measureSetPair (address: string, fullPath: string, emptyPa
   try {
     for (const c of ['undici', 'lean'] as const) {
       for (let i = 0; i < WARM_UP_CALLS; i++) {
+        const b = body()
         const t = now()
-        const a = await call(c, 'full', fullPath, body())
+        const a = await call(c, 'full', fullPath, b)
         if (a.firstByteMs !== undefined && i >= WARM_UP_CALLS - PAUSE_FROM_WARM_UP) transfers.push(now() - t - a.firstByteMs)
       }
     }

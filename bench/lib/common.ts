@@ -14,7 +14,8 @@ export const sleep = async (ms: number): Promise<void> => { await new Promise((r
 
 /**
  * Keeps this process's CPU busy for `ms` (a spin, not a sleep): bench 5's client stays as busy
- * as while it reads a large answer, and the server idles as long as it does then (session 14).
+ * as while it reads a large answer, and the server idles for up to as long as it does then
+ * (session 14).
  */
 export function spin (ms: number): void {
   const until = now() + ms
