@@ -28,7 +28,7 @@ import type { BareRoute } from './bare-server.js'
 import { captureRoute } from './lib/child-processes.js'
 import { latencySummary, mapLimit, median, now, round, spin } from './lib/common.js'
 import type { BenchContext } from './lib/context.js'
-import { leanHttp } from './lib/lean-http.js'
+import { leanHttp, type LeanHttp } from './lib/lean-http.js'
 import { processCpuMs, ROOT_TOKEN, type ServerProcess } from './lib/server-process.js'
 import { vaultHttp } from './lib/vault-http.js'
 
@@ -177,6 +177,8 @@ export async function leanLatencies (address: string, path: string, n: number, p
 }
 
 interface SideFigures { ms: number[], cpuUsPerCall: number }
+/** What `measureSetPair` gathers per client and side: latencies (ms) and the server's CPU over them (ms). */
+interface SideAcc { ms: number[], cpuMs: number }
 /** A side of `measureSetPair`: `paused` is the lean client's empty destination called after a pause. */
 type Side = 'full' | 'empty' | 'paused'
 /** One client's figures for the two sides of `measureSetPair`. */
@@ -230,32 +232,32 @@ export async function measureSetPair (address: string, fullPath: string, emptyPa
   // keeps its bandwidth estimate per connection, and 25 small answers in a row on the connection
   // of the large ones made it pace the next large answers slowly (session 12).
   const conns = {
-    undici: { full: new Client(address), empty: new Client(address) },
-    lean: { full: await leanHttp(address), empty: await leanHttp(address), paused: pausedPath === undefined ? undefined : await leanHttp(address) }
+    undici: { full: new Client(address), empty: new Client(address) } as Partial<Record<Side, Client>>,
+    lean: { full: await leanHttp(address), empty: await leanHttp(address) } as Partial<Record<Side, LeanHttp>>
   }
+  if (pausedPath !== undefined) conns.lean.paused = await leanHttp(address)
+  // Per client and side (the sides a client has: its connections): latencies (ms) and server CPU (ms).
+  const acc = { undici: {} as Partial<Record<Side, SideAcc>>, lean: {} as Partial<Record<Side, SideAcc>> }
+  for (const c of ['undici', 'lean'] as const) for (const side of Object.keys(conns[c]) as Side[]) acc[c][side] = { ms: [], cpuMs: 0 }
   const bytes = { full: 0, empty: 0 }
   // The lean client's time to the answer's first bytes, per side (ms): the call without the transfer of its body.
   const firstByte = { full: [] as number[], empty: [] as number[] }
   // The lean client's full-side transfers (ms: answer time minus time to first byte), whose p50
-  // is the next pause; the pauses made, and the calls made after them (ms).
+  // is the next pause; and the pauses made (ms).
   const transfers: number[] = []
-  const paused = { pauses: [] as number[], ms: [] as number[] }
+  const pauses: number[] = []
   // The answer's bytes, and its time to first byte (ms) when the lean client read it.
   const call = async (c: 'undici' | 'lean', side: Side, path: string, body: string): Promise<{ bytes: number, firstByteMs?: number }> => {
     if (c === 'lean') {
-      const a = await (side === 'paused' ? conns.lean.paused! : conns.lean[side]).request('PUT', path, SET_HEADERS, body)
+      const a = await conns.lean[side]!.request('PUT', path, SET_HEADERS, body)
       if (a.status !== 200 || a.bytes === 0) throw new Error(`bench 5: PUT ${path} answered ${a.status} (${a.bytes} bytes)`)
       return a
     }
-    if (side === 'paused') throw new Error('bench 5: only the lean client calls after a pause')
-    return { bytes: await answerBytes(await conns.undici[side].request({ path, method: 'PUT', headers: SET_HEADERS, body }), `PUT ${path}`) }
-  }
-  const acc = {
-    undici: { full: { ms: [] as number[], cpuMs: 0 }, empty: { ms: [] as number[], cpuMs: 0 } },
-    lean: { full: { ms: [] as number[], cpuMs: 0 }, empty: { ms: [] as number[], cpuMs: 0 } }
+    return { bytes: await answerBytes(await conns.undici[side]!.request({ path, method: 'PUT', headers: SET_HEADERS, body }), `PUT ${path}`) }
   }
   const cpu = (): number => cpuMsOf(pid)
   const body = (): string => JSON.stringify({ mount: 'secret', secret_name: secret() })
+  const pathOf = (c: 'undici' | 'lean', side: Side): string => side === 'full' ? fullPath : side === 'paused' ? pausedPath! : emptyPaths[c]
   try {
     for (const c of ['undici', 'lean'] as const) {
       for (let i = 0; i < WARM_UP_CALLS; i++) {
@@ -267,50 +269,48 @@ export async function measureSetPair (address: string, fullPath: string, emptyPa
     }
     for (let r = 0; r < SET_ROUNDS; r++) {
       for (const c of ['undici', 'lean'] as const) {
-        const sides: Side[] = c === 'lean' && pausedPath !== undefined ? ['full', 'empty', 'paused'] : ['full', 'empty']
+        const sides = Object.keys(acc[c]) as Side[]
         for (const side of r % 2 === 0 ? sides : sides.reverse()) {
-          const path = side === 'full' ? fullPath : side === 'paused' ? pausedPath! : emptyPaths[c]
+          const path = pathOf(c, side)
+          const slot = acc[c][side]!
           for (let i = 0; i < 2; i++) await call(c, side, path, body())
           const c0 = cpu()
           for (let i = 0; i < SET_SAMPLES / SET_ROUNDS; i++) {
             const b = body()
             if (side === 'paused') {
-              paused.pauses.push(median(transfers))
-              spin(paused.pauses[paused.pauses.length - 1])
+              pauses.push(median(transfers))
+              spin(pauses[pauses.length - 1])
             }
             const t = now()
             const a = await call(c, side, path, b)
             const ms = now() - t
-            if (side === 'paused') {
-              paused.ms.push(ms)
-              continue
-            }
-            acc[c][side].ms.push(ms)
+            slot.ms.push(ms)
+            if (side === 'paused') continue
             bytes[side] = a.bytes
-            if (a.firstByteMs !== undefined) firstByte[side].push(a.firstByteMs)
-            if (a.firstByteMs !== undefined && side === 'full') transfers.push(ms - a.firstByteMs)
+            if (a.firstByteMs === undefined) continue
+            firstByte[side].push(a.firstByteMs)
+            if (side === 'full') transfers.push(ms - a.firstByteMs)
           }
-          if (side !== 'paused') acc[c][side].cpuMs += cpu() - c0
+          slot.cpuMs += cpu() - c0
         }
       }
     }
   } finally {
-    for (const side of ['full', 'empty'] as const) {
-      conns.lean[side].close()
-      await conns.undici[side].close()
-    }
-    conns.lean.paused?.close()
+    for (const conn of Object.values(conns.lean)) conn.close()
+    for (const conn of Object.values(conns.undici)) await conn.close()
   }
+  const sideFigures = (a: SideAcc): SideFigures => ({ ms: a.ms, cpuUsPerCall: round(a.cpuMs * 1000 / a.ms.length, 0) })
   const figures = (c: 'undici' | 'lean'): PairFigures => {
-    const side = (s: 'full' | 'empty'): SideFigures => ({ ms: acc[c][s].ms, cpuUsPerCall: round(acc[c][s].cpuMs * 1000 / acc[c][s].ms.length, 0) })
-    return { full: side('full'), empty: side('empty'), p50Ratio: p50Ratio(acc[c].full.ms, acc[c].empty.ms) }
+    const { full, empty } = acc[c] as Record<'full' | 'empty', SideAcc>
+    return { full: sideFigures(full), empty: sideFigures(empty), p50Ratio: p50Ratio(full.ms, empty.ms) }
   }
+  const paused = acc.lean.paused
   return {
     undici: figures('undici'),
     lean: figures('lean'),
     bytes,
     firstByte: { ...firstByte, p50Ratio: p50Ratio(firstByte.full, firstByte.empty) },
-    afterPause: pausedPath === undefined ? undefined : { ms: paused.ms, pauseMs: round(median(paused.pauses), 3), p50Ratio: p50Ratio(acc.lean.full.ms, paused.ms) }
+    afterPause: paused === undefined ? undefined : { ms: paused.ms, pauseMs: round(median(pauses), 3), p50Ratio: p50Ratio(acc.lean.full!.ms, paused.ms) }
   }
 }
 
