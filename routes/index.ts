@@ -10,6 +10,7 @@ import { kvEngine, kvOperationDocs } from './kv/index.js'
 import { mountDispatchRoutes, type MountHandler } from './mount-dispatch.js'
 import { activationFlagRoutes } from './sys/activation-flags.js'
 import { auditHashRoutes } from './sys/audit-hash.js'
+import { authMethodRoutes } from './sys/auth-methods.js'
 import { authTuneRoutes } from './sys/auth-tune.js'
 import { capabilityRoutes } from './sys/capabilities.js'
 import { healthRoutes } from './sys/health.js'
@@ -56,9 +57,10 @@ export function registerRoutes (app: FastifyInstance, services: Services, option
   activationFlagRoutes(app, services)
   mountRoutes(app, services)
   tokenRoutes(app, services)
+  authMethodRoutes(app, services)
   authTuneRoutes(app, services)
   policyRoutes(app, services)
-  capabilityRoutes(app)
+  capabilityRoutes(app, services)
   auditHashRoutes(app, services)
   metricsRoutes(app, app.metrics)
   syncRoutes(app, services)

@@ -10,9 +10,9 @@ import { normalizePolicyName } from '../../src/acl/policy-service.js'
 import { policyParameter } from '../../src/acl/policy-text.js'
 import type { Services } from '../../src/services.js'
 import { list, noContent, ok } from '../../src/vault/envelope.js'
-import { notFound } from '../../src/vault/errors.js'
+import { notFound, unsupportedOperation } from '../../src/vault/errors.js'
 import { LegacyPolicyListSchema, LegacyPolicyReadSchema, LegacyPolicyWriteRequestSchema, PolicyListSchema, PolicyReadSchema, PolicyWriteRequestSchema } from '../../src/acl/policy-schemas.js'
-import { documented, errorBody, noBody, vaultData, type OperationDoc } from '../../src/openapi/route-doc.js'
+import { documented, errorBody, hidden, noBody, vaultData, type OperationDoc } from '../../src/openapi/route-doc.js'
 
 type NameReq = FastifyRequest<{ Params: { name: string }, Body: Record<string, unknown> | undefined }>
 
@@ -30,7 +30,14 @@ function nameWarnings (name: string): string[] {
 
 /** Registers the policy routes. */
 export function policyRoutes (app: FastifyInstance, { policies }: Pick<Services, 'policies'>): void {
-  // sys/policies/acl: the current API.
+  // sys/policies/acl: the current API. Without a name Vault's pattern (`policies/acl/?$`) has only
+  // a list operation, so anything but a list there is its 405 `unsupported operation`.
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'DELETE'],
+    url: '/v1/sys/policies/acl',
+    schema: { openapi: hidden('Vault has no read or write here: 405 (the list is at the trailing-slash path)') },
+    handler: async () => { throw unsupportedOperation() }
+  })
   app.get('/v1/sys/policies/acl/', {
     schema: doc({ operationId: 'policies-list-acl-policies', summary: 'List the ACL policies', list: true, responses: { 200: vaultData('Policy names', PolicyListSchema) } })
   }, async (request) => list(request, await policies.list()))

@@ -72,6 +72,11 @@ export const MountEnableRequestSchema = named('MountEnableRequest', Type.Object(
   type: Type.String({ description: '`kv-v2`, or `kv` with `options.version` "2" (vault-sync serves only KV version 2)' }),
   description: Type.Optional(Type.String()),
   options: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Engine options, e.g. `{"version": "2"}`' })),
+  config: Type.Optional(Type.Object({
+    default_lease_ttl: Type.Optional(Type.Union([Type.String(), Type.Integer()], { description: 'Duration (`"1h"`, or seconds); `""` or `"system"`: the system value (768h)' })),
+    max_lease_ttl: Type.Optional(Type.Union([Type.String(), Type.Integer()], { description: 'Duration (`"8760h"`, or seconds); `""` or `"system"`: the system value (768h)' })),
+    force_no_cache: Type.Optional(Type.Boolean())
+  }, { description: 'Mount settings; other keys Vault takes here are accepted and ignored' })),
   local: Type.Optional(Type.Boolean()),
   seal_wrap: Type.Optional(Type.Boolean()),
   external_entropy_access: Type.Optional(Type.Boolean())
@@ -79,6 +84,8 @@ export const MountEnableRequestSchema = named('MountEnableRequest', Type.Object(
 
 /** `POST sys/mounts/:path/tune`. */
 export const MountTuneRequestSchema = named('MountTuneRequest', Type.Object({
+  default_lease_ttl: Type.Optional(Type.Union([Type.String(), Type.Integer()], { description: 'Duration (`"1h"`, or seconds); `""` keeps it, `"system"` resets it to 768h' })),
+  max_lease_ttl: Type.Optional(Type.Union([Type.String(), Type.Integer()], { description: 'Duration (`"8760h"`, or seconds); `""` keeps it, `"system"` resets it to 768h' })),
   description: Type.Optional(Type.String()),
   options: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Options to merge; `version` cannot change' }))
 }, { examples: [{ description: 'team secrets' }] }))

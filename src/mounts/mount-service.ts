@@ -12,6 +12,7 @@ import type { MountRow } from '../../db/mounts-repo.js'
 import { cacheAsyncRepoReads, MISS, type ChangeCheck, type Miss } from '../../db/read-cache.js'
 import type { Store } from '../../db/store/repositories.js'
 import { badRequest } from '../vault/errors.js'
+import { effectiveLeaseTtls, enableLeaseTtls, tunedLeaseTtls } from '../vault/lease-ttls.js'
 import { type MountEntry, isKvV2, toMountEntry } from './mount-entry.js'
 import { resolveMount, sanitizeMountPath, type ResolvedMount } from './mount-lookup.js'
 
@@ -23,8 +24,6 @@ const RESERVED = ['sys/', 'auth/', 'audit/', 'cubbyhole/', 'identity/']
 const NOT_MOUNTABLE = new Set(['system', 'token', 'cubbyhole', 'identity'])
 const KV_TYPES = new Set(['kv', 'kv-v1', 'kv-v2', 'generic'])
 const DEFAULT_CONFIG = { default_lease_ttl: 0, max_lease_ttl: 0, force_no_cache: false }
-/** Vault's system default lease TTL (768h), reported by tune reads when unset. */
-const SYSTEM_DEFAULT_TTL_SECONDS = 2764800
 
 const BUILTINS: Array<Pick<MountRow, 'path' | 'type' | 'description' | 'local'> & { config?: object }> = [
   { path: 'cubbyhole/', type: 'cubbyhole', description: 'per-token private secret storage', local: 1 },
@@ -37,6 +36,8 @@ export interface EnableRequest {
   type?: unknown
   description?: unknown
   options?: unknown
+  /** `default_lease_ttl`, `max_lease_ttl` (durations), `force_no_cache`; other keys are ignored. */
+  config?: unknown
   local?: unknown
   seal_wrap?: unknown
   external_entropy_access?: unknown
@@ -101,13 +102,17 @@ export function createMountService ({ store, changes }: { store: Store, changes:
     },
 
     /**
-     * `POST sys/mounts/:path` (§2.3, D-21).
+     * `POST sys/mounts/:path` (§2.3, D-21). The lease TTLs of `config` are stored and reported
+     * as Vault does (seconds, 0 = the system value; `src/vault/lease-ttls.ts`).
      * @throws VaultError 400 with Vault's texts: missing type, reserved path, path in use,
-     *   unsupported or KV v1 type.
+     *   unsupported or KV v1 type, a bad or inconsistent lease TTL.
      */
     async enable (rawPath: string, req: EnableRequest): Promise<MountEntry> {
       const path = sanitizeMountPath(rawPath)
       if (path === '' || path.split('/').includes('..')) throw badRequest('invalid mount path')
+      // Vault checks the config's TTLs before the type.
+      const ttls = enableLeaseTtls(req.config)
+      const forceNoCache = truthy((req.config as Record<string, unknown> | undefined)?.force_no_cache) === 1
       if (typeof req.type !== 'string' || req.type === '') throw badRequest('backend type must be specified as a string')
       const type = req.type
       for (const r of RESERVED) if (path.startsWith(r)) throw badRequest(`cannot mount ${JSON.stringify(r)}`)
@@ -131,7 +136,7 @@ export function createMountService ({ store, changes }: { store: Store, changes:
         const row: MountRow = {
           accessor: await newAccessor('kv'), path, type: 'kv', uuid: randomUUID(),
           description: typeof req.description === 'string' ? req.description : '',
-          options: JSON.stringify(options), config: JSON.stringify(DEFAULT_CONFIG), local: truthy(req.local),
+          options: JSON.stringify(options), config: JSON.stringify({ ...ttls, force_no_cache: forceNoCache }), local: truthy(req.local),
           seal_wrap: truthy(req.seal_wrap), external_entropy_access: truthy(req.external_entropy_access), builtin: 0
         }
         try {
@@ -169,13 +174,14 @@ export function createMountService ({ store, changes }: { store: Store, changes:
       await mounts.deleteByAccessor(row.accessor)
     },
 
-    /** `GET sys/mounts/:path/tune` (§2.6): effective TTLs in seconds. @throws as `read`. */
+    /** `GET sys/mounts/:path/tune` (§2.6): effective TTLs in seconds (Vault's `fetchTTLs`). @throws as `read`. */
     async readTune (rawPath: string): Promise<Record<string, unknown>> {
       const entry = await service.read(rawPath)
+      const { defaultTtl, maxTtl } = effectiveLeaseTtls(entry.config)
       const out: Record<string, unknown> = {
         description: entry.description,
-        default_lease_ttl: entry.config.default_lease_ttl === 0 ? SYSTEM_DEFAULT_TTL_SECONDS : entry.config.default_lease_ttl,
-        max_lease_ttl: entry.config.max_lease_ttl === 0 ? SYSTEM_DEFAULT_TTL_SECONDS : entry.config.max_lease_ttl,
+        default_lease_ttl: defaultTtl,
+        max_lease_ttl: maxTtl,
         force_no_cache: entry.config.force_no_cache
       }
       if (entry.options !== null && Object.keys(entry.options).length > 0) out.options = entry.options
@@ -183,11 +189,13 @@ export function createMountService ({ store, changes }: { store: Store, changes:
     },
 
     /**
-     * `POST sys/mounts/:path/tune` (§2.6): `description`, and `options` other than a version
-     * change (vault-sync mounts are always version 2).
-     * @throws VaultError 400 for an unknown mount, a downgrade or an invalid version.
+     * `POST sys/mounts/:path/tune` (§2.6): `default_lease_ttl` and `max_lease_ttl` (as
+     * `sys/auth/token/tune` takes them: `""` keeps, `"system"` resets), `description`, and
+     * `options` other than a version change (vault-sync mounts are always version 2).
+     * @throws VaultError 400 for an unknown mount, a bad duration, a max below the default, a
+     *   downgrade or an invalid version.
      */
-    async tune (rawPath: string, req: { description?: unknown, options?: unknown }): Promise<void> {
+    async tune (rawPath: string, req: { description?: unknown, options?: unknown, default_lease_ttl?: unknown, max_lease_ttl?: unknown }): Promise<void> {
       const path = sanitizeMountPath(rawPath)
       await store.transaction(async () => {
         const row = await mounts.byPath(path)
@@ -201,8 +209,10 @@ export function createMountService ({ store, changes }: { store: Store, changes:
           }
           Object.assign(options, incoming)
         }
+        const config = JSON.parse(row.config) as Record<string, unknown> & { default_lease_ttl: number, max_lease_ttl: number }
+        const ttls = tunedLeaseTtls(req, config)
         const description = typeof req.description === 'string' ? req.description : row.description
-        await mounts.updateTune(row.accessor, description, row.config, options === null ? null : JSON.stringify(options))
+        await mounts.updateTune(row.accessor, description, JSON.stringify({ ...config, ...ttls }), options === null ? null : JSON.stringify(options))
       })
     },
 

@@ -7,9 +7,10 @@
 import { decodeBool, decodeDuration, decodeInt, decodeKvPairs, decodeString, decodeStringList } from '../vault/field-decode.js'
 import { formatHumanDuration } from '../vault/duration.js'
 import { badRequest } from '../vault/errors.js'
+import { SYSTEM_LEASE_TTL_SECONDS } from '../vault/lease-ttls.js'
 
-/** Vault's system default and maximum token TTL: 768h, in seconds. */
-export const SYSTEM_MAX_TTL_SECONDS = 2764800
+/** Vault's system default and maximum token TTL: 768h, in seconds (the system lease TTL). */
+export const SYSTEM_MAX_TTL_SECONDS = SYSTEM_LEASE_TTL_SECONDS
 
 /** A decoded create request. Durations in seconds, 0 = not set. */
 export interface CreateTokenInput {

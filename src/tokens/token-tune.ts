@@ -1,19 +1,23 @@
 /**
- * The token store's tunable TTLs: `sys/auth/token/tune` (Vault's `handleAuthTuneRead` /
- * `handleTuneWriteCommon` on the `token/` auth mount). `default_lease_ttl` and `max_lease_ttl`
- * are stored in the `meta` table in seconds, 0 meaning "the system value" (768h for both, as a
- * Vault server without `default_lease_ttl`/`max_lease_ttl` in its configuration). A tuned max
- * replaces the system max for tokens, as a mount's max does in Vault.
+ * The token store's auth mount, `token/`: its tunable TTLs (`sys/auth/token/tune`, Vault's
+ * `handleAuthTuneRead` / `handleTuneWriteCommon`) and its entry in `GET sys/auth`
+ * (spec/vault-core-kv-api.md §2.8, Vault's `handleAuthTable`). `default_lease_ttl` and
+ * `max_lease_ttl` are stored in the `meta` table in seconds, 0 meaning "the system value" (768h
+ * for both, as a Vault server without `default_lease_ttl`/`max_lease_ttl` in its
+ * configuration). A tuned max replaces the system max for tokens, as a mount's max does in
+ * Vault. The mount's accessor (`auth_token_<8 hex>`) and uuid are derived from the `sys/`
+ * mount's uuid (random, made once per database under the mount table's lock), so every
+ * process and replica reports the same ones without storing more.
  */
+import { createHash } from 'node:crypto'
 import type { Store } from '../../db/store/repositories.js'
-import { parseDurationSeconds } from '../vault/duration.js'
-import { badRequest } from '../vault/errors.js'
-import { SYSTEM_MAX_TTL_SECONDS, type TokenTtlLimits } from './token-request.js'
+import { effectiveLeaseTtls, tunedLeaseTtls, type LeaseTtls } from '../vault/lease-ttls.js'
+import type { TokenTtlLimits } from './token-request.js'
 
 const META_KEY = 'token_tune'
 
 /** The stored settings, seconds; 0 = the system value. */
-interface StoredTune { default_lease_ttl: number, max_lease_ttl: number }
+type StoredTune = LeaseTtls
 
 /** The `data` of `GET sys/auth/token/tune`: effective seconds. */
 export interface TokenTuneView {
@@ -24,19 +28,37 @@ export interface TokenTuneView {
   token_type: 'default-service'
 }
 
-/**
- * A tune field as Vault reads it (`TypeString`): absent or `""` keeps the current value,
- * `"system"` resets it, anything else is a duration (a bare number is seconds).
- * @throws VaultError 400 with Go's duration error text.
- */
-function tuneTtl (value: unknown, current: number): number {
-  if (value === undefined || value === null || value === '') return current
-  const text = typeof value === 'number' ? String(value) : value
-  if (text === 'system') return 0
-  try {
-    return parseDurationSeconds(text, { nonNegative: true })
-  } catch (err) {
-    throw badRequest((err as Error).message)
+/** The `token/` entry of `GET sys/auth` (Vault's auth mount entry; its config TTLs as stored, 0 = system). */
+export interface TokenAuthMountEntry {
+  accessor: string
+  config: { default_lease_ttl: number, force_no_cache: boolean, max_lease_ttl: number, token_type: 'default-service' }
+  description: string
+  external_entropy_access: boolean
+  local: boolean
+  options: null
+  plugin_version: string
+  running_plugin_version: string
+  running_sha256: string
+  seal_wrap: boolean
+  type: 'token'
+  uuid: string
+}
+
+/** The `token/` entry with `accessor`, `uuid` and the stored TTLs (also the OpenAPI example's). */
+export function tokenAuthMountEntry (accessor: string, uuid: string, ttls: LeaseTtls): TokenAuthMountEntry {
+  return {
+    accessor,
+    config: { default_lease_ttl: ttls.default_lease_ttl, force_no_cache: false, max_lease_ttl: ttls.max_lease_ttl, token_type: 'default-service' },
+    description: 'token based credentials',
+    external_entropy_access: false,
+    local: false,
+    options: null,
+    plugin_version: '',
+    running_plugin_version: 'v2.1.0+builtin.vault',
+    running_sha256: '',
+    seal_wrap: false,
+    type: 'token',
+    uuid
   }
 }
 
@@ -51,10 +73,7 @@ export function createTokenTuneService ({ store }: { store: Store }) {
 
   /** The limits in force, in seconds; a default above the max is the max (Vault's `fetchTTLs`). */
   async function limits (): Promise<TokenTtlLimits> {
-    const s = await stored()
-    const maxTtl = s.max_lease_ttl > 0 ? s.max_lease_ttl : SYSTEM_MAX_TTL_SECONDS
-    const defaultTtl = s.default_lease_ttl > 0 ? s.default_lease_ttl : SYSTEM_MAX_TTL_SECONDS
-    return { defaultTtl: Math.min(defaultTtl, maxTtl), maxTtl }
+    return effectiveLeaseTtls(await stored())
   }
 
   return {
@@ -66,17 +85,20 @@ export function createTokenTuneService ({ store }: { store: Store }) {
       return { default_lease_ttl: defaultTtl, description: 'token based credentials', force_no_cache: false, max_lease_ttl: maxTtl, token_type: 'default-service' }
     },
 
+    /** The `token/` entry of `GET sys/auth`, its accessor and uuid derived from `sysMountUuid` (the `sys/` mount's). */
+    async mountEntry (sysMountUuid: string): Promise<TokenAuthMountEntry> {
+      const h = createHash('sha256').update(`vault-sync token auth mount\0${sysMountUuid}`).digest('hex')
+      const uuid = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`
+      return tokenAuthMountEntry(`auth_token_${h.slice(32, 40)}`, uuid, await stored())
+    },
+
     /**
      * `POST sys/auth/token/tune` with `default_lease_ttl` and/or `max_lease_ttl`.
      * @throws VaultError 400 for a bad duration, or a max below the default (Vault's text).
      */
     async tune (body: Record<string, unknown>): Promise<void> {
       await store.transaction(async () => {
-        const s = await stored()
-        const next: StoredTune = { default_lease_ttl: tuneTtl(body.default_lease_ttl, s.default_lease_ttl), max_lease_ttl: tuneTtl(body.max_lease_ttl, s.max_lease_ttl) }
-        if (next.default_lease_ttl !== 0 && next.max_lease_ttl !== 0 && next.max_lease_ttl < next.default_lease_ttl) {
-          throw badRequest(`backend max lease TTL of ${next.max_lease_ttl} would be less than backend default lease TTL of ${next.default_lease_ttl}`)
-        }
+        const next: StoredTune = tunedLeaseTtls(body, await stored())
         await meta.set(META_KEY, JSON.stringify(next))
       })
     }

@@ -11,6 +11,10 @@ c.sys.enable_secrets_engine('kv', path='kv2', options={'version': '2'})
 mounts = c.sys.list_mounted_secrets_engines()
 out['kv2'] = mounts['data']['kv2/']
 out['kv2_top'] = mounts['kv2/']
+c.sys.tune_mount_configuration('kv2', default_lease_ttl='1h', max_lease_ttl='2h')
+tuned = c.sys.read_mount_configuration('kv2')
+out['tuned'] = {k: tuned['data'][k] for k in ('default_lease_ttl', 'max_lease_ttl')}
+out['auth'] = c.sys.list_auth_methods()['data']['token/']
 health = c.sys.read_health_status(method='GET')
 out['health'] = {k: health[k] for k in ('initialized', 'sealed', 'standby')}
 out['head_status'] = c.sys.read_health_status().status_code
@@ -30,12 +34,14 @@ except hvac.exceptions.InvalidRequest as e:
 print(json.dumps(out))
 `
 
-t.test('hvac: enable kv v2, list mounts, health, lookup-self, Forbidden', async (t) => {
+t.test('hvac: enable kv v2, list mounts, tune a mount, list auth methods, health, lookup-self, Forbidden', async (t) => {
   if (!await requirePythonModule(t, 'hvac', 'python3-hvac')) return
   const server = await startTestServer(t)
   const out = JSON.parse(await runPython(SCRIPT, { VAULT_ADDR: server.address, VAULT_TOKEN: ROOT_TOKEN }))
   t.match(out.kv2, { type: 'kv', options: { version: '2' }, accessor: /^kv_[0-9a-f]{8}$/ })
   t.same(out.kv2_top, out.kv2)
+  t.same(out.tuned, { default_lease_ttl: 3600, max_lease_ttl: 7200 }, 'the tuned lease TTLs, read back')
+  t.match(out.auth, { type: 'token', accessor: /^auth_token_[0-9a-f]{8}$/, description: 'token based credentials', config: { token_type: 'default-service' } })
   t.same(out.health, { initialized: true, sealed: false, standby: false })
   t.equal(out.head_status, 200)
   t.same(out.self, { id: ROOT_TOKEN, policies: ['root'], path: 'auth/token/root' })

@@ -77,6 +77,44 @@ t.test('read, tune and disable', async (t) => {
   t.same(sys.json(), { errors: ['cannot unmount "sys/"'] })
 })
 
+t.test('lease TTLs: stored on enable and tune, read back as Vault reports them', async (t) => {
+  const { app } = await startTestServer(t)
+  // The Vault CLI's enable body (`vault secrets enable -default-lease-ttl=1h -max-lease-ttl=2h`).
+  const enabled = await vault(app, 'POST', '/v1/sys/mounts/ttl', { body: { type: 'kv', options: { version: '2' }, config: { default_lease_ttl: '1h', max_lease_ttl: '2h', force_no_cache: true, options: null } } })
+  t.equal(enabled.statusCode, 204)
+  t.same((await vault(app, 'GET', '/v1/sys/mounts/ttl')).json().data.config, { default_lease_ttl: 3600, max_lease_ttl: 7200, force_no_cache: true }, 'stored seconds')
+  t.same((await vault(app, 'GET', '/v1/sys/mounts')).json().data['ttl/'].config, { default_lease_ttl: 3600, max_lease_ttl: 7200, force_no_cache: true })
+  t.match((await vault(app, 'GET', '/v1/sys/mounts/ttl/tune')).json().data, { default_lease_ttl: 3600, max_lease_ttl: 7200, force_no_cache: true })
+
+  // Tune: "" keeps a value, "system" resets it, a bare number is seconds; reads show effective values.
+  t.equal((await vault(app, 'POST', '/v1/sys/mounts/ttl/tune', { body: { default_lease_ttl: '3h', max_lease_ttl: 14400 } })).statusCode, 204)
+  t.same((await vault(app, 'GET', '/v1/sys/mounts/ttl')).json().data.config, { default_lease_ttl: 10800, max_lease_ttl: 14400, force_no_cache: true })
+  t.equal((await vault(app, 'POST', '/v1/sys/mounts/ttl/tune', { body: { default_lease_ttl: '', max_lease_ttl: 'system', description: 'd' } })).statusCode, 204)
+  t.same((await vault(app, 'GET', '/v1/sys/mounts/ttl')).json().data.config, { default_lease_ttl: 10800, max_lease_ttl: 0, force_no_cache: true })
+  t.match((await vault(app, 'GET', '/v1/sys/mounts/ttl/tune')).json().data, { description: 'd', default_lease_ttl: 10800, max_lease_ttl: 2764800 })
+  t.equal((await vault(app, 'POST', '/v1/sys/mounts/ttl/tune', { body: { max_lease_ttl: '1h' } })).statusCode, 400, 'a max below the stored default')
+
+  // Refusals: Vault's texts, and nothing stored.
+  const refused: Array<[unknown, string]> = [
+    [{ default_lease_ttl: 'soon' }, 'unable to parse default TTL of soon: time: invalid duration "soon"'],
+    [{ max_lease_ttl: '-1h' }, 'unable to parse max TTL of -1h: cannot provide negative value \'-3600\''],
+    [{ default_lease_ttl: '3h', max_lease_ttl: '1h' }, 'given default lease TTL greater than given max lease TTL'],
+    [{ default_lease_ttl: '800h' }, 'given default lease TTL greater than system max lease TTL of 2764800'],
+    ['1h', 'unable to convert given mount config information']
+  ]
+  for (const [config, text] of refused) {
+    const res = await vault(app, 'POST', '/v1/sys/mounts/refused', { body: { type: 'kv-v2', config } })
+    t.equal(res.statusCode, 400, JSON.stringify(config))
+    t.same(res.json(), { errors: [text] })
+  }
+  t.equal((await vault(app, 'GET', '/v1/sys/mounts/refused')).statusCode, 400, 'not mounted')
+  const inverted = await vault(app, 'POST', '/v1/sys/mounts/ttl/tune', { body: { default_lease_ttl: '2h', max_lease_ttl: '1h' } })
+  t.same(inverted.json(), { errors: ['backend max lease TTL of 3600 would be less than backend default lease TTL of 7200'] })
+  const bad = await vault(app, 'POST', '/v1/sys/mounts/ttl/tune', { body: { max_lease_ttl: 'soon' } })
+  t.same([bad.statusCode, bad.json()], [400, { errors: ['time: invalid duration "soon"'] }])
+  t.same((await vault(app, 'GET', '/v1/sys/mounts/ttl')).json().data.config, { default_lease_ttl: 10800, max_lease_ttl: 0, force_no_cache: true }, 'refused tunes changed nothing')
+})
+
 t.test('sys/internal/ui/mounts: the Vault CLI preflight', async (t) => {
   const { app } = await startTestServer(t)
   const res = await vault(app, 'GET', '/v1/sys/internal/ui/mounts/secret/foo/bar')

@@ -1,7 +1,9 @@
 // Policy endpoints (spec/vault-core-kv-api.md §4.3): both APIs, data injection on sys/policy*,
 // base64 text, parse errors, the built-in root and default policies.
 import t from 'tap'
-import { startTestServer, vault } from '../../helper.js'
+import type { AddressInfo } from 'node:net'
+import { ROOT_TOKEN, startTestServer, vault } from '../../helper.js'
+import { rawExchange, rawRequest } from '../../raw-http.js'
 
 const READ_APP = 'path "secret/data/app/*" {\n  capabilities = ["read"]\n}\n'
 
@@ -19,6 +21,13 @@ t.test('sys/policies/acl: write, read, list, delete', async (t) => {
   t.notOk('policy' in read.json(), 'sys/policies/acl is not injected')
   const listed = await vault(app, 'GET', '/v1/sys/policies/acl?list=true')
   t.same(listed.json().data, { keys: ['app-reader', 'default', 'root'] })
+  for (const method of ['GET', 'POST', 'PUT', 'DELETE'] as const) {
+    const res = await vault(app, method, '/v1/sys/policies/acl', { body: method === 'POST' || method === 'PUT' ? {} : undefined })
+    t.same([res.statusCode, res.json()], [405, { errors: ['1 error occurred:\n\t* unsupported operation\n\n'] }], `${method} without a name: Vault's 405`)
+  }
+  const { port } = app.server.address() as AddressInfo
+  const [verb] = await rawExchange(port, [rawRequest('LIST', '/v1/sys/policies/acl', { 'X-Vault-Token': ROOT_TOKEN })])
+  t.same([verb.status, JSON.parse(verb.body).data], [200, { keys: ['app-reader', 'default', 'root'] }], 'the LIST verb over a socket still lists')
   t.equal((await vault(app, 'DELETE', '/v1/sys/policies/acl/app-reader')).statusCode, 204)
   const gone = await vault(app, 'GET', '/v1/sys/policies/acl/app-reader')
   t.equal(gone.statusCode, 404)

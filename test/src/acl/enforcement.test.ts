@@ -1,9 +1,9 @@
 // Enforcement details through the HTTP API (spec/vault-core-kv-api.md §1.1, §2.7, §4.5):
-// ACL before routing, lists, the CLI preflight, capabilities-self, parameter constraints,
-// wrapping-only rules, PATCH needing patch.
+// ACL before routing, lists, the CLI preflight, capabilities-self (and of another token or
+// accessor), parameter constraints, wrapping-only rules, PATCH needing patch.
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { startTestServer, vault } from '../../helper.js'
+import { ROOT_TOKEN, startTestServer, vault } from '../../helper.js'
 
 const DENIED = { errors: ['1 error occurred:\n\t* permission denied\n\n'] }
 
@@ -49,6 +49,43 @@ t.test('capabilities-self: single path repeats under capabilities; root is root'
   t.same(two.json().data, { 'secret/data/x': ['deny'], 'auth/token/lookup-self': ['read'] })
   const root = await vault(app, 'POST', '/v1/sys/capabilities-self', { body: { path: ['a/b'] } })
   t.same(root.json().data, { 'a/b': ['root'], capabilities: ['root'] })
+})
+
+t.test('sys/capabilities and sys/capabilities-accessor: another token\'s capabilities, with update on the path', async (t) => {
+  const { app } = await startTestServer(t)
+  const token = await tokenWith(app, 'caps', 'path "secret/data/*" {\n capabilities = ["read", "list"]\n}\n')
+  const { accessor } = (await vault(app, 'GET', '/v1/auth/token/lookup-self', { token })).json().data as { accessor: string }
+  // `vault token capabilities <token> <path>` sends { token, path }.
+  const byToken = await vault(app, 'POST', '/v1/sys/capabilities', { body: { token, path: 'secret/data/y' } })
+  t.equal(byToken.statusCode, 200)
+  t.same(byToken.json().data, { 'secret/data/y': ['list', 'read'], capabilities: ['list', 'read'] })
+  t.same(byToken.json().capabilities, ['list', 'read'], 'injected')
+  const byAccessor = await vault(app, 'PUT', '/v1/sys/capabilities-accessor', { body: { accessor, paths: ['secret/data/y', 'sys/mounts'] } })
+  t.same(byAccessor.json().data, { 'secret/data/y': ['list', 'read'], 'sys/mounts': ['deny'] })
+  t.same((await vault(app, 'POST', '/v1/sys/capabilities', { body: { token: ROOT_TOKEN, paths: ['a/b'] } })).json().data, { 'a/b': ['root'], capabilities: ['root'] })
+
+  const refusals: Array<[string, unknown, string]> = [
+    ['/v1/sys/capabilities', { paths: ['a'] }, 'no token found'],
+    ['/v1/sys/capabilities', { token: 'hvs.unknown', paths: ['a'] }, 'invalid token'],
+    ['/v1/sys/capabilities-accessor', { paths: ['a'] }, 'missing accessor'],
+    ['/v1/sys/capabilities-accessor', { accessor: 'nope', paths: ['a'] }, 'invalid accessor']
+  ]
+  for (const [url, body, text] of refusals) {
+    const res = await vault(app, 'POST', url, { body })
+    t.same([res.statusCode, res.json()], [400, { errors: [text] }], `${url} ${JSON.stringify(body)}`)
+  }
+  t.same((await vault(app, 'POST', '/v1/sys/capabilities', { body: { token: ['x'] } })).statusCode, 400, 'a token of the wrong type names the field')
+
+  // Revoked: no longer a live token.
+  t.equal((await vault(app, 'POST', '/v1/auth/token/revoke-accessor', { body: { accessor } })).statusCode, 204)
+  t.same((await vault(app, 'POST', '/v1/sys/capabilities', { body: { token, paths: ['a'] } })).json(), { errors: ['invalid token'] })
+
+  // The caller needs update on the path; the default policy grants only capabilities-self.
+  const plain = await tokenWith(app, 'plain', 'path "secret/*" {\n capabilities = ["read"]\n}\n')
+  t.same((await vault(app, 'POST', '/v1/sys/capabilities', { token: plain, body: { token: plain, paths: ['a'] } })).json(), DENIED)
+  t.same((await vault(app, 'POST', '/v1/sys/capabilities-accessor', { token: plain, body: { accessor: 'x', paths: ['a'] } })).json(), DENIED)
+  const asker = await tokenWith(app, 'asker', 'path "sys/capabilities" {\n capabilities = ["update"]\n}\n')
+  t.same((await vault(app, 'POST', '/v1/sys/capabilities', { token: asker, body: { token: plain, paths: ['secret/a'] } })).json().data.capabilities, ['read'])
 })
 
 t.test('parameters, wrapping-only rules and PATCH', async (t) => {
