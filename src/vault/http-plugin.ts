@@ -1,7 +1,8 @@
 /**
  * The Vault HTTP conventions as one Fastify plugin (spec/vault-core-kv-api.md §1, decisions
  * D-6, D-15.11, D-17): body parsing whatever the Content-Type, the PATCH media-type rule,
- * `?list=` validation, `X-Vault-Namespace`, token authentication, the exact
+ * `?list=` validation, `X-Vault-Namespace`, `X-Vault-Wrap-TTL` (refused: vault-sync does not
+ * wrap responses), token authentication, the exact
  * `Content-Type: application/json`, and errors as `{"errors": [...]}`.
  *
  * Routes opt out of authentication with `config: { unauthenticated: true }`. The token lookup
@@ -197,6 +198,10 @@ export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Au
     if (refused !== undefined) throw new VaultError(refused.status, refused.errors)
     const ns = request.headers['x-vault-namespace']
     if (typeof ns === 'string' && !NAMESPACES_IGNORED.has(ns)) throw badRequest('namespaces are not supported')
+    // A client asking for a wrapped answer must not get the secret in clear instead (§1.3 allows
+    // this refusal or ignoring the header; ignoring it would hand out what the client meant to hide).
+    const wrapTtl = request.headers['x-vault-wrap-ttl']
+    if (typeof wrapTtl === 'string' && wrapTtl !== '') throw badRequest('response wrapping is not supported')
     const list = (request.query as Record<string, unknown> | undefined)?.list
     if (typeof list === 'string' && parseGoBool(list) === undefined) throw new VaultError(400, [])
     if (request.method === 'PATCH') {

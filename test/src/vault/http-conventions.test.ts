@@ -120,6 +120,10 @@ t.test('unknown routes and methods', async (t) => {
   t.equal(ns.statusCode, 400)
   t.same(ns.json(), { errors: ['namespaces are not supported'] })
   t.equal((await vault(app, 'GET', '/v1/sys/mounts', { headers: { 'x-vault-namespace': 'root' } })).statusCode, 200)
+  await vault(app, 'POST', '/v1/secret/data/wrapped', { body: { data: { k: 'v' } } })
+  const wrapped = await vault(app, 'GET', '/v1/secret/data/wrapped', { headers: { 'x-vault-wrap-ttl': '60s' } })
+  t.same([wrapped.statusCode, wrapped.json()], [400, { errors: ['response wrapping is not supported'] }], 'never the secret in clear when wrapping was asked')
+  t.equal((await vault(app, 'GET', '/v1/secret/data/wrapped', { headers: { 'x-vault-wrap-ttl': '' } })).statusCode, 200, 'an empty header asks nothing')
 })
 
 t.test('unauthenticated status endpoints', async (t) => {
