@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs'
 import type { Server as HttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import { createSecureContext } from 'node:tls'
 import type { FastifyInstance } from 'fastify'
 import type { AkvEmulator } from './akv-emulator/index.js'
 import { databaseHasData } from '../db/database.js'
@@ -113,6 +114,21 @@ function readSettingFile (variable: string, path: string): Buffer {
   }
 }
 
+/**
+ * The certificate and key the listener would use, read and checked (PEM that parses, a key that
+ * matches the certificate) before anything is written.
+ * @throws ConfigError naming the settings and the files: unreadable, or not a usable pair.
+ */
+function readTlsPair (certFile: string, keyFile: string): { cert: Buffer, key: Buffer } {
+  const pair = { cert: readSettingFile('VAULT_SYNC_TLS_CERT_FILE', certFile), key: readSettingFile('VAULT_SYNC_TLS_KEY_FILE', keyFile) }
+  try {
+    createSecureContext(pair)
+  } catch (err) {
+    throw new ConfigError('VAULT_SYNC_TLS_CERT_FILE', `${certFile} with VAULT_SYNC_TLS_KEY_FILE ${keyFile} is not a usable PEM certificate and private key (${(err as Error).message})`)
+  }
+  return pair
+}
+
 /** The URL the API listens on (its scheme ours to say: fastify sees a plain socket server). */
 function listenUrl (app: FastifyInstance, config: Readonly<Config>, tls: boolean): string {
   const { port } = app.server.address() as AddressInfo
@@ -143,10 +159,8 @@ async function openSealedStorage (config: Readonly<Config>, log: PgLogger): Prom
 }
 
 async function startWith ({ config, dev, drivers, workerClock }: StartOptions): Promise<RunningServer> {
-  // Read before the database opens, so a bad TLS setting leaves nothing written.
-  const tls = config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined
-    ? { cert: readSettingFile('VAULT_SYNC_TLS_CERT_FILE', config.tlsCertFile), key: readSettingFile('VAULT_SYNC_TLS_KEY_FILE', config.tlsKeyFile) }
-    : undefined
+  // Read and checked before the database opens, so a bad TLS setting leaves nothing written.
+  const tls = config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined ? readTlsPair(config.tlsCertFile, config.tlsKeyFile) : undefined
   const logger = createLogger({ level: config.logLevel, format: config.logFormat, redact: REDACTED_HEADERS })
   const { storage, sealKey } = await openSealedStorage(config, logger)
   let services: Services
@@ -156,13 +170,10 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
   try {
     const registry = createBuiltinRegistry(driverSettings(config, (operation, status) => { azureRequests.count?.(operation, status) }))
     drivers?.(registry)
-    // Replicas starting together on a new database initialise it once (seal check, identity, root token).
+    // Replicas starting together on a new database initialise it once (seal check, identity).
     ;({ services, rootToken } = await storage.exclusive(async () => {
       const services = await createServices({ db: storage.db, store: storage.store, changes: storage.changes?.check(), changesOf: storage.changes?.check, sealKey, auditFile: config.auditFile, registry, azureEnv: config.azureEnv, driftConfig: config.drift })
-      const rootToken = dev !== undefined
-        ? await devSetup(services, dev)
-        : await services.tokens.hasTokens() ? undefined : await services.tokens.ensureRootToken()
-      return { services, rootToken }
+      return { services, rootToken: dev !== undefined ? await devSetup(services, dev) : undefined }
     }))
   } catch (err) {
     await storage.close()
@@ -190,6 +201,9 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
     const level = app.log.level
     app.log.level = 'warn'
     try { await app.listen({ host: config.listen.host, port: config.listen.port }) } finally { app.log.level = level }
+    // A new database's root token is made only once the server listens: a start that fails
+    // before (port in use, say) must not leave a token that the next start would never print.
+    if (dev === undefined) rootToken = await storage.exclusive(async () => await services.tokens.hasTokens() ? undefined : await services.tokens.ensureRootToken())
     azureRequests.count = app.metrics.azureRequest
     const advertised = config.apiAddr ?? listenUrl(app, config, tls !== undefined) // what sys/leader advertises
     if (config.worker && storage.replica !== undefined) {
@@ -225,7 +239,7 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
     akv: dev?.akv,
     reload: (next) => {
       if (tls !== undefined && next.tlsCertFile !== undefined && next.tlsKeyFile !== undefined) {
-        (app.server as HttpsServer).setSecureContext({ cert: readSettingFile('VAULT_SYNC_TLS_CERT_FILE', next.tlsCertFile), key: readSettingFile('VAULT_SYNC_TLS_KEY_FILE', next.tlsKeyFile) })
+        (app.server as HttpsServer).setSecureContext(readTlsPair(next.tlsCertFile, next.tlsKeyFile))
       }
       app.log.level = next.logLevel
       app.log.info({ log_level: next.logLevel, tls_reloaded: tls !== undefined }, 'configuration reloaded')

@@ -1,8 +1,10 @@
 // Issue 14, a new user's first hour with ./bin/vault-sync: the version (9), `server -h` and
 // unknown flags as typed (9), the emulator's admin URL and token in the dev export lines (10),
 // one line at shutdown, the dev info file removed at exit, the dev root token kept across
-// restarts on the same -dev-db (12), and the activation step printed on a production start (6).
+// restarts on the same -dev-db (12), and the activation step printed on a production start (6);
+// a first start that fails (port taken, unusable TLS pair) loses no root token.
 import { existsSync, readFileSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
 import { exitOf, freePort, run, waitFor } from './cli-process.js'
@@ -81,6 +83,51 @@ t.test('server: the activation step is printed until secrets sync is activated; 
     t.equal(await exitOf(child), 0)
     t.equal(stdout().slice(before.length), '==> vault-sync shutdown triggered (SIGINT)\n')
   }
+})
+
+t.test('a first start that fails leaves no root token behind: the next start prints one', async (t) => {
+  const dir = tempDir(t)
+  const env = { VAULT_SYNC_DB_PATH: join(dir, 'v.db') }
+  // The port is taken: the start fails after the database is made, before the server listens.
+  const blocker = createServer()
+  await new Promise<void>((resolve) => { blocker.listen(0, '127.0.0.1', resolve) })
+  t.teardown(() => { blocker.close() })
+  const taken = (blocker.address() as AddressInfo).port
+  const failed = run(['server'], { ...env, VAULT_SYNC_LISTEN_ADDRESS: `127.0.0.1:${taken}` })
+  t.not(await exitOf(failed.child), 0)
+  t.match(failed.output(), /EADDRINUSE/)
+  t.notMatch(failed.output(), /Initial Root Token/)
+  t.ok(existsSync(join(dir, 'v.db')), 'the database was made')
+
+  const port = await freePort()
+  const { child, stdout } = run(['server'], { ...env, VAULT_SYNC_LISTEN_ADDRESS: `127.0.0.1:${port}` })
+  t.teardown(() => { child.kill('SIGKILL') })
+  await waitFor(() => stdout().includes('listening on'), 'the second start')
+  const token = /Initial Root Token: (\S+)/.exec(stdout())?.[1]
+  t.ok(token, 'the root token is printed on the first start that succeeds')
+  const res = await fetch(`http://127.0.0.1:${port}/v1/auth/token/lookup-self`, { headers: { 'X-Vault-Token': token ?? '' } })
+  t.equal(res.status, 200, 'and it works')
+  child.kill('SIGTERM')
+  t.equal(await exitOf(child), 0)
+})
+
+t.test('a certificate and key that are not a usable pair stop the start before anything is written', async (t) => {
+  const dir = tempDir(t)
+  const { loadOrCreateTls } = await import('../src/akv-emulator/certs.js')
+  await loadOrCreateTls(join(dir, 'tls'), ['127.0.0.1'])
+  const cert = join(dir, 'tls', 'server.pem')
+  const key = join(dir, 'tls', 'server-key.pem')
+  const { child, output } = run(['server'], {
+    VAULT_SYNC_DB_PATH: join(dir, 'v.db'),
+    VAULT_SYNC_LISTEN_ADDRESS: `127.0.0.1:${await freePort()}`,
+    // Swapped: each file reads, neither is what its setting needs.
+    VAULT_SYNC_TLS_CERT_FILE: key,
+    VAULT_SYNC_TLS_KEY_FILE: cert
+  })
+  t.not(await exitOf(child), 0)
+  t.match(output(), `VAULT_SYNC_TLS_CERT_FILE: ${key} with VAULT_SYNC_TLS_KEY_FILE ${cert} is not a usable PEM certificate and private key`)
+  t.notOk(existsSync(join(dir, 'v.db')), 'no database made')
+  t.notOk(existsSync(join(dir, 'v.db.seal-key')) || existsSync(join(dir, 'seal.key')), 'no seal key made')
 })
 
 t.test('with TLS the log and the banner say https (15)', async (t) => {
