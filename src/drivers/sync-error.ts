@@ -16,14 +16,17 @@ export class SyncError extends Error {
   readonly permanent: boolean
   /** A server-sent retry delay floor (Retry-After / x-ms-retry-after-ms), in ms. */
   readonly retryAfterMs: number | undefined
+  /** The HTTP status of the remote refusal, when the remote side answered one (401, 403...). */
+  readonly status: number | undefined
 
-  constructor (kind: SyncErrorKind, message: string, opts: { transient?: boolean, permanent?: boolean, retryAfterMs?: number } = {}) {
+  constructor (kind: SyncErrorKind, message: string, opts: { transient?: boolean, permanent?: boolean, retryAfterMs?: number, status?: number } = {}) {
     super(message)
     this.name = 'SyncError'
     this.kind = kind
     this.transient = opts.transient ?? false
     this.permanent = opts.permanent ?? false
     this.retryAfterMs = opts.retryAfterMs
+    this.status = opts.status
   }
 }
 
@@ -31,8 +34,8 @@ export class SyncError extends Error {
 export const localClientError = (message: string): SyncError =>
   new SyncError('CLIENT_SIDE_ERROR', message, { permanent: true })
 
-/** A refusal by the remote side that a retry will not fix soon (401, 403). */
-export const remoteClientError = (message: string): SyncError => new SyncError('CLIENT_SIDE_ERROR', message)
+/** A refusal by the remote side that a retry will not fix soon (401, 403; `status` when it answered one). */
+export const remoteClientError = (message: string, status?: number): SyncError => new SyncError('CLIENT_SIDE_ERROR', message, { status })
 
 /** An outage, throttling, timeout or reset: retry with backoff. */
 export const transientError = (message: string, retryAfterMs?: number): SyncError =>

@@ -75,13 +75,16 @@ export function createAzureKvClients (settings: AzureKvSettings) {
   // The authority host is operator configuration and trusted (D-9): no address filter there.
   const authorityAgent = new Agent({ keepAlive: true, secureContext })
 
+  /** The cache key of `conn`: everything that changes authentication or the network policy. */
+  const cacheKey = (conn: AzureKvConnection): string => createHash('sha256').update(JSON.stringify([conn.keyVaultUri, conn.tenantId,
+    conn.clientId, conn.clientSecret, conn.cloud, conn.network])).digest('hex')
+
   /**
    * The client for `conn`, built once per distinct connection (concurrent first calls share one build).
    * @throws NetworkPolicyError when the vault's port or literal address is refused; TypeError for a bad URI.
    */
   async function clientFor (conn: AzureKvConnection): Promise<AzureKvClient> {
-    const key = createHash('sha256').update(JSON.stringify([conn.keyVaultUri, conn.tenantId, conn.clientId,
-      conn.clientSecret, conn.cloud, conn.network])).digest('hex')
+    const key = cacheKey(conn)
     let built = cache.get(key)
     if (built === undefined) {
       built = build(conn)
@@ -137,7 +140,16 @@ export function createAzureKvClients (settings: AzureKvSettings) {
     await entry.warming
   }
 
-  return { clientFor, warm }
+  /**
+   * Forgets `conn`'s client and credential, so the next `clientFor` builds new ones and fetches a
+   * new token: for a token Key Vault refused (401) although the SDK still holds it as valid
+   * (revoked, or expired by Key Vault's clock). Calls already holding the old client finish with it.
+   */
+  function evict (conn: AzureKvConnection): void {
+    cache.delete(cacheKey(conn))
+  }
+
+  return { clientFor, warm, evict }
 }
 
 export type AzureKvClients = ReturnType<typeof createAzureKvClients>

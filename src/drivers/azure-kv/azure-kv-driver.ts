@@ -45,7 +45,24 @@ export interface AzureKvDriverDeps {
 export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTimeoutMs }: AzureKvDriverDeps) {
   // A first write's ownership read is remembered across its retries for a minute.
   const ownership = createOwnershipMemo(60_000)
+  /**
+   * Runs `ops` against `conn`'s vault. When Key Vault refuses the token the cached client holds
+   * (401 after the challenge: revoked, or expired by Key Vault's clock while the SDK, going by
+   * its own, still holds it as valid), the client and credential are built anew, so a new token
+   * is fetched, and the refused operations run once more (Key Vault ran none of them). A second
+   * 401 stands: CLIENT_SIDE_ERROR, as before.
+   */
   async function apply (conn: AzureKvConnection, ops: TargetOp[], signal?: AbortSignal): Promise<OpResult[]> {
+    const results = await attempt(conn, ops, signal)
+    const refused = results.flatMap((r, i) => (!r.ok && r.error.status === 401 ? [i] : []))
+    if (refused.length === 0) return results
+    clients.evict(conn)
+    const again = await attempt(conn, refused.map((i) => ops[i]), signal)
+    refused.forEach((i, k) => { results[i] = again[k] })
+    return results
+  }
+
+  async function attempt (conn: AzureKvConnection, ops: TargetOp[], signal?: AbortSignal): Promise<OpResult[]> {
     let client: SecretClient
     let origin: string
     try {

@@ -3,7 +3,8 @@
  * spec/azure-keyvault-api.md §2.2-2.3, spec/azure-sdk-offline.md §2):
  * - Entra failures (`AuthenticationRequiredError`, `CredentialUnavailableError`,
  *   `AuthenticationError`), 401 after the challenge, 403 (RBAC, firewall, policy), 400
- *   (invalid name, too large) and network-policy refusals -> CLIENT_SIDE_ERROR;
+ *   (invalid name, too large) and network-policy refusals -> CLIENT_SIDE_ERROR (Key Vault's own
+ *   refusals keep their `status`: the driver answers a 401 with a new token, `azure-kv-driver.ts`);
  * - 429 (honouring Retry-After / x-ms-retry-after-ms), 408, 5xx, `ObjectIsBeingDeleted` /
  *   `ObjectIsBeingRecovered`, timeouts, resets and aborts -> transient EXTERNAL_SERVICE_ERROR;
  * - anything else -> INTERNAL_VAULT_ERROR.
@@ -89,6 +90,6 @@ export function classifyAzureError (err: unknown, op: string): SyncError {
   if (status === 429) return transientError(label, retryAfterMs(err))
   if (status === 408 || status >= 500) return transientError(label, retryAfterMs(err))
   if (status === 409 && (inner === 'ObjectIsBeingDeleted' || inner === 'ObjectIsBeingRecovered')) return transientError(label)
-  if (status === 400 || status === 401 || status === 403 || status === 409) return remoteClientError(label)
+  if (status === 400 || status === 401 || status === 403 || status === 409) return remoteClientError(label, status)
   return internalSyncError(label)
 }
