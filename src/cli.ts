@@ -203,6 +203,8 @@ async function operatorCommand (argv: string[]): Promise<void> {
   const flags = parseFlags(rest, { out: { type: 'string' }, config: { type: 'string' }, 'seal-key-out': { type: 'string' } })
   if (flags.out === undefined) throw new UsageError('operator backup needs -out=FILE')
   const config = loadConfigWithFile(flags.config === undefined ? undefined : await readConfigFile(flags.config))
+  // Copying a SQLite file is all this command does; a PostgreSQL database has its own tools.
+  if (config.storage !== 'sqlite') throw new Error('operator backup copies a SQLite database, and this configuration uses PostgreSQL storage: back up the PostgreSQL database with its own tools (pg_dump, or base backups with WAL archiving), and keep the seal key apart')
   if (config.sealKeyFile === undefined) throw new Error('no seal key file is configured')
   const { backupDatabase } = await import('./operator/backup.js')
   const { pages } = await backupDatabase({ dbPath: config.dbPath, sealKeyFile: config.sealKeyFile, out: flags.out, sealKeyOut: flags['seal-key-out'] })

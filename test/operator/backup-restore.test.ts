@@ -80,3 +80,16 @@ t.test('operator backup refuses an existing output and a missing key', async (t)
   const usage = run(['operator', 'backup'])
   t.equal(await exitOf(usage.child), 2)
 })
+
+t.test('operator backup says what to do with PostgreSQL storage instead of copying a stale SQLite file', async (t) => {
+  const server = await startTestServer(t, SQLITE_FILE)
+  const dir = tempDir(t)
+  const config = join(dir, 'pg.hcl')
+  writeFileSync(config, 'storage "postgresql" {\n  connection_url = "postgres://vault:pw@127.0.0.1:1/vault"\n}\n')
+  // A SQLite database at the default path must not be what gets copied.
+  const pg = run(['operator', 'backup', `-config=${config}`, `-out=${join(dir, 'b.db')}`], { VAULT_SYNC_DB_PATH: server.dbPath, VAULT_SYNC_SEAL_KEY_FILE: join(server.dir, 'seal.key') })
+  t.equal(await exitOf(pg.child), 1)
+  t.match(pg.output(), /operator backup copies a SQLite database, and this configuration uses PostgreSQL storage: back up the PostgreSQL database with its own tools \(pg_dump/)
+  t.notOk(existsSync(join(dir, 'b.db')), 'nothing copied')
+  t.notMatch(pg.output(), /pw@/, 'the connection URL\'s password is not printed')
+})
