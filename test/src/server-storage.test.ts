@@ -1,26 +1,36 @@
 // Start-up failures that must leave nothing behind: VAULT_SYNC_STORAGE=postgresql with a database
 // that cannot be reached (no SQLite file in its place: a user once believed their data was in
-// PostgreSQL) and unreadable setting files.
-import t from 'tap'
+// PostgreSQL), a URL that does not parse, and unreadable setting files.
+import t, { type Test } from 'tap'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { loadConfig } from '../../src/config.js'
+import { loadConfig, type Config } from '../../src/config.js'
 import { startServer } from '../../src/server.js'
 import { tempDir } from '../helper.js'
 
-t.test('postgresql storage that cannot be reached fails the start, creating nothing and naming no password', async (t) => {
+/** A PostgreSQL configuration on `url`, with the SQLite path it must not create. */
+function pgConfig (t: Test, url: string): { config: Config, dir: string, dbPath: string } {
   const dir = tempDir(t)
   const dbPath = join(dir, 'vault-sync.db')
-  const config = loadConfig({ dbPath, listenAddress: '127.0.0.1:0' }, {
-    VAULT_SYNC_STORAGE: 'postgresql',
-    VAULT_PG_CONNECTION_URL: 'postgresql://vs:s3cret@127.0.0.1:1/vs',
-    VAULT_SYNC_LOG_LEVEL: 'silent'
-  })
+  const config = loadConfig({ dbPath, listenAddress: '127.0.0.1:0' }, { VAULT_SYNC_STORAGE: 'postgresql', VAULT_PG_CONNECTION_URL: url, VAULT_SYNC_LOG_LEVEL: 'silent' })
+  return { config, dir, dbPath }
+}
+
+t.test('postgresql storage that cannot be reached fails the start, creating nothing and naming no password', async (t) => {
+  const { config, dir, dbPath } = pgConfig(t, 'postgresql://vs:s3cret@127.0.0.1:1/vs')
   const err = await startServer({ config }).then(() => undefined, (e: unknown) => e as Error)
   t.ok(err instanceof Error, 'the start fails')
   t.notMatch(String(err?.message), 's3cret', 'the URL\'s password is not in the error')
   t.notOk(existsSync(dbPath), 'no SQLite file was created')
   t.notOk(existsSync(join(dir, 'seal.key')), 'no seal key was written')
+})
+
+t.test('a postgresql URL node-postgres cannot parse is refused naming the setting, not the URL', async (t) => {
+  const { config, dbPath } = pgConfig(t, 'postgresql://vs:s3cret@127.0.0.1:not-a-port/vs')
+  const err = await startServer({ config }).then(() => undefined, (e: unknown) => e as Error)
+  t.match(err, { name: 'ConfigError', message: /^VAULT_PG_CONNECTION_URL: is not a valid URL/ })
+  t.notMatch(String(err?.message), 's3cret', 'the URL\'s password is not in the error')
+  t.notOk(existsSync(dbPath), 'no SQLite file was created')
 })
 
 t.test('an unreadable TLS or seal key file is refused naming the setting and the file, creating nothing', async (t) => {

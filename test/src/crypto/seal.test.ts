@@ -1,6 +1,6 @@
 // At-rest encryption and the seal-key check at start (decisions D-4).
 import t from 'tap'
-import { writeFileSync } from 'node:fs'
+import { symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createSealer, generateSealKey } from '../../../src/crypto/seal.js'
 import { loadOrCreateSealKey } from '../../../src/crypto/seal-key-file.js'
@@ -28,6 +28,11 @@ t.test('seal key file: created 0600, reloaded, rejected when malformed', async (
   const bad = join(dir, 'bad.key')
   writeFileSync(bad, 'short\n')
   t.throws(() => loadOrCreateSealKey(bad), /VAULT_SYNC_SEAL_KEY_FILE: .* does not hold a base64 32-byte key/)
+  // A key that cannot be made (here a dangling link where the file goes; a folder the service may
+  // not write to does the same) is named, with what to do.
+  const dangling = join(dir, 'link.key')
+  symlinkSync(join(dir, 'nowhere', 'seal.key'), dangling)
+  t.throws(() => loadOrCreateSealKey(dangling), { message: `VAULT_SYNC_SEAL_KEY_FILE: ${dangling} does not exist and cannot be created (EEXIST): create it once (32 random bytes, base64; "Running in production" in README.md shows how) or let the service write to its folder` })
 })
 
 t.test('a database refuses a wrong seal key, naming the setting', async (t) => {
