@@ -201,9 +201,6 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
     const level = app.log.level
     app.log.level = 'warn'
     try { await app.listen({ host: config.listen.host, port: config.listen.port }) } finally { app.log.level = level }
-    // A new database's root token is made only once the server listens: a start that fails
-    // before (port in use, say) must not leave a token that the next start would never print.
-    if (dev === undefined) rootToken = await storage.exclusive(async () => await services.tokens.hasTokens() ? undefined : await services.tokens.ensureRootToken())
     azureRequests.count = app.metrics.azureRequest
     const advertised = config.apiAddr ?? listenUrl(app, config, tls !== undefined) // what sys/leader advertises
     if (config.worker && storage.replica !== undefined) {
@@ -212,6 +209,10 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
     } else {
       await storage.started(advertised)
     }
+    // A new database's root token is made last, once the server listens and its replica parts
+    // run: a start that fails before (port in use, PostgreSQL lost) must not leave a token that
+    // the next start would never print.
+    if (dev === undefined) rootToken = await storage.exclusive(async () => await services.tokens.hasTokens() ? undefined : await services.tokens.ensureRootToken())
   } catch (err) {
     await replicaEngine?.close()
     await app.close()

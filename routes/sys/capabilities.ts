@@ -25,10 +25,11 @@ function pathList (value: unknown, field: string): string[] {
   return decodeStringList(value, field).filter((s) => s !== '')
 }
 
-/** The answer for `acl` on the request's paths. */
+/** The answer for `acl` on the request's paths. @throws VaultError 400 `paths must be supplied` when there are none. */
 function answer (request: BodyReq, acl: Acl): ReturnType<typeof ok> {
   let paths = pathList(request.body?.paths, 'paths')
   if (paths.length === 0) paths = pathList(request.body?.path, 'path')
+  if (paths.length === 0) throw badRequest('paths must be supplied')
   const data: Record<string, string[]> = {}
   for (const p of paths) data[p] = acl.capabilities(p.replace(/^\/+/, ''))
   if (paths.length === 1) data.capabilities = data[paths[0]]

@@ -71,17 +71,18 @@ export function createTokenTuneService ({ store }: { store: Store }) {
     return raw === undefined ? { default_lease_ttl: 0, max_lease_ttl: 0 } : JSON.parse(raw.toString('utf8')) as StoredTune
   }
 
-  /** The limits in force, in seconds; a default above the max is the max (Vault's `fetchTTLs`). */
+  /** The limits tokens get, in seconds; a default above the max is the max (a token's TTL never passes its max). */
   async function limits (): Promise<TokenTtlLimits> {
-    return effectiveLeaseTtls(await stored())
+    const { defaultTtl, maxTtl } = effectiveLeaseTtls(await stored())
+    return { defaultTtl: Math.min(defaultTtl, maxTtl), maxTtl }
   }
 
   return {
     limits,
 
-    /** `GET sys/auth/token/tune`. */
+    /** `GET sys/auth/token/tune`: the stored TTLs, or the system's (uncapped, as Vault reports them). */
     async read (): Promise<TokenTuneView> {
-      const { defaultTtl, maxTtl } = await limits()
+      const { defaultTtl, maxTtl } = effectiveLeaseTtls(await stored())
       return { default_lease_ttl: defaultTtl, description: 'token based credentials', force_no_cache: false, max_lease_ttl: maxTtl, token_type: 'default-service' }
     },
 

@@ -12,6 +12,7 @@ import type { FastifyContextConfig, FastifyError, FastifyInstance, FastifyReply,
 import { VaultError, badRequest, internalError, invalidToken, permissionDenied } from './errors.js'
 import { DEFAULT_JSON_LIMITS, type JsonLimits } from './http-limits.js'
 import { jsonLimitError } from './json-limits.js'
+import { parseDurationSeconds } from './duration.js'
 import { parseGoBool } from './parse-bool.js'
 import { PiecesPayload } from './pieces-payload.js'
 import { requestTarget } from './request-target.js'
@@ -66,6 +67,15 @@ declare module 'fastify' {
 }
 
 const NAMESPACES_IGNORED = new Set(['', 'root', 'root/', '/'])
+
+/** True when `value` is a duration of 0 (`"0"`, `"0s"`): a wrap TTL asking for no wrapping. */
+function isZeroDuration (value: string): boolean {
+  try {
+    return parseDurationSeconds(value) === 0
+  } catch {
+    return false
+  }
+}
 
 /** The client token: `X-Vault-Token`, else `Authorization: Bearer <t>` (§1.3). */
 export function tokenFromRequest (request: FastifyRequest): string | undefined {
@@ -198,10 +208,6 @@ export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Au
     if (refused !== undefined) throw new VaultError(refused.status, refused.errors)
     const ns = request.headers['x-vault-namespace']
     if (typeof ns === 'string' && !NAMESPACES_IGNORED.has(ns)) throw badRequest('namespaces are not supported')
-    // A client asking for a wrapped answer must not get the secret in clear instead (§1.3 allows
-    // this refusal or ignoring the header; ignoring it would hand out what the client meant to hide).
-    const wrapTtl = request.headers['x-vault-wrap-ttl']
-    if (typeof wrapTtl === 'string' && wrapTtl !== '') throw badRequest('response wrapping is not supported')
     const list = (request.query as Record<string, unknown> | undefined)?.list
     if (typeof list === 'string' && parseGoBool(list) === undefined) throw new VaultError(400, [])
     if (request.method === 'PATCH') {
@@ -216,6 +222,11 @@ export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Au
     const config = request.routeOptions.config
     request.vaultRouteConfig = config
     if (config.unauthenticated === true) { passGates(request, done); return }
+    // A client asking for a wrapped answer must not get the secret in clear instead (§1.3 allows
+    // this refusal or ignoring the header; ignoring it would hand out what the client meant to
+    // hide). A TTL of 0 asks for no wrapping, as in Vault; status endpoints never look.
+    const wrapTtl = request.headers['x-vault-wrap-ttl']
+    if (typeof wrapTtl === 'string' && wrapTtl !== '' && !isZeroDuration(wrapTtl)) throw badRequest('response wrapping is not supported')
     const token = tokenFromRequest(request)
     if (token === undefined) throw permissionDenied()
     // Synchronous on a cache hit; a miss awaits the token store (then the same steps follow).

@@ -76,11 +76,13 @@ export function enableLeaseTtls (config: unknown): LeaseTtls {
 }
 
 /**
- * The TTLs in force, in seconds: unset ones are the system's, and a default above the max is
- * the max (Vault's `fetchTTLs`), as tune reads report them.
+ * The TTLs as tune reads report them, in seconds: each stored one, or the system's when unset
+ * (Vault's `fetchTTLs` behind `handleTuneReadCommon`; a default above a tuned max is reported
+ * as it is, the cap applies where a TTL is given out).
  */
 export function effectiveLeaseTtls (stored: LeaseTtls): { defaultTtl: number, maxTtl: number } {
-  const maxTtl = stored.max_lease_ttl > 0 ? stored.max_lease_ttl : SYSTEM_LEASE_TTL_SECONDS
-  const defaultTtl = stored.default_lease_ttl > 0 ? stored.default_lease_ttl : SYSTEM_LEASE_TTL_SECONDS
-  return { defaultTtl: Math.min(defaultTtl, maxTtl), maxTtl }
+  return {
+    defaultTtl: stored.default_lease_ttl > 0 ? stored.default_lease_ttl : SYSTEM_LEASE_TTL_SECONDS,
+    maxTtl: stored.max_lease_ttl > 0 ? stored.max_lease_ttl : SYSTEM_LEASE_TTL_SECONDS
+  }
 }

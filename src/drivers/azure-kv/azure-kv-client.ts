@@ -56,6 +56,9 @@ export interface AzureKvClient {
   warming?: Promise<void>
 }
 
+/** The least time between two `evict`s of one connection, ms: at most one new credential (and token request) a minute. */
+const EVICT_INTERVAL_MS = 60_000
+
 /** Normalised origin of a vault URI: lower-case host, explicit port. @throws TypeError when not a URL. */
 export function vaultOrigin (keyVaultUri: string): string {
   const u = new URL(keyVaultUri)
@@ -72,6 +75,9 @@ export function createAzureKvClients (settings: AzureKvSettings) {
   // One secure context for every connection (a `ca` list would be parsed per TLS connection).
   const secureContext = secureContextForCaFile(settings.caFile)
   const cache = new Map<string, Promise<AzureKvClient>>()
+  /** The client each settled cache entry holds (what `evict` compares with), and when each key was last evicted (ms). */
+  const resolved = new Map<string, AzureKvClient>()
+  const lastEvicted = new Map<string, number>()
   // The authority host is operator configuration and trusted (D-9): no address filter there.
   const authorityAgent = new Agent({ keepAlive: true, secureContext })
 
@@ -87,9 +93,9 @@ export function createAzureKvClients (settings: AzureKvSettings) {
     const key = cacheKey(conn)
     let built = cache.get(key)
     if (built === undefined) {
-      built = build(conn)
-      cache.set(key, built)
-      built.catch(() => { cache.delete(key) })
+      const building = built = build(conn)
+      cache.set(key, building)
+      building.then((c) => { if (cache.get(key) === building) resolved.set(key, c) }, () => { if (cache.get(key) === building) cache.delete(key) })
     }
     return await built
   }
@@ -141,12 +147,23 @@ export function createAzureKvClients (settings: AzureKvSettings) {
   }
 
   /**
-   * Forgets `conn`'s client and credential, so the next `clientFor` builds new ones and fetches a
-   * new token: for a token Key Vault refused (401) although the SDK still holds it as valid
-   * (revoked, or expired by Key Vault's clock). Calls already holding the old client finish with it.
+   * Forgets `used`, `conn`'s client and credential, so the next `clientFor` builds new ones and
+   * fetches a new token: for a token Key Vault refused (401) although the SDK still holds it as
+   * valid (revoked, or expired by Key Vault's clock). When another refusal already replaced
+   * `used`, nothing is forgotten (concurrent refusals make one new client); when `used` is still
+   * cached, only if the connection's last eviction is a minute old (a vault that refuses every
+   * token gets one new credential a minute, not one per call). Calls holding `used` finish with it.
+   * @returns true when the next `clientFor` gives a client other than `used` (worth a retry).
    */
-  function evict (conn: AzureKvConnection): void {
-    cache.delete(cacheKey(conn))
+  function evict (conn: AzureKvConnection, used: AzureKvClient): boolean {
+    const key = cacheKey(conn)
+    const now = Date.now()
+    if (resolved.get(key) !== used) return true
+    if (now - (lastEvicted.get(key) ?? -Infinity) < EVICT_INTERVAL_MS) return false
+    cache.delete(key)
+    resolved.delete(key)
+    lastEvicted.set(key, now)
+    return true
   }
 
   return { clientFor, warm, evict }

@@ -13,11 +13,11 @@
  * - D-8: a tags-only change updates the recorded version's properties instead of a new version.
  * Every SDK call runs under the per-vault limiter. Operations of one batch run concurrently.
  */
-import type { KeyVaultSecret, SecretClient, SecretProperties } from '@azure/keyvault-secrets'
+import type { KeyVaultSecret, SecretProperties } from '@azure/keyvault-secrets'
 import { BUILTIN_TAG_KEY, isOwnedByVaultSync } from '../ownership-tag.js'
 import type { DeleteOp, OpResult, TargetOp, WriteOp } from '../target-ops.js'
 import { localClientError, remoteClientError, type SyncError } from '../sync-error.js'
-import type { AzureKvClients, AzureKvConnection } from './azure-kv-client.js'
+import type { AzureKvClient, AzureKvClients, AzureKvConnection } from './azure-kv-client.js'
 import { classifyAzureError, innerCode, statusOf } from './azure-kv-errors.js'
 import type { OperationKind, VaultLimiter } from './azure-kv-limits.js'
 import { createOwnershipMemo } from './ownership-memo.js'
@@ -48,29 +48,32 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
   /**
    * Runs `ops` against `conn`'s vault. When Key Vault refuses the token the cached client holds
    * (401 after the challenge: revoked, or expired by Key Vault's clock while the SDK, going by
-   * its own, still holds it as valid), the client and credential are built anew, so a new token
-   * is fetched, and the refused operations run once more (Key Vault ran none of them). A second
-   * 401 stands: CLIENT_SIDE_ERROR, as before.
+   * its own, still holds it as valid), the client and credential are built anew (`evict`: once
+   * for concurrent refusals, at most once a minute per connection), so a new token is fetched,
+   * and the refused operations run once more from their start. Each step of an operation is
+   * safe to repeat: reads, a set (the refused one wrote nothing), a delete or recover already
+   * done (answered 404 or 409 and handled as on any retry). A 401 that stands is
+   * CLIENT_SIDE_ERROR, as before.
    */
   async function apply (conn: AzureKvConnection, ops: TargetOp[], signal?: AbortSignal): Promise<OpResult[]> {
-    const results = await attempt(conn, ops, signal)
+    const { results, used } = await attempt(conn, ops, signal)
     const refused = results.flatMap((r, i) => (!r.ok && r.error.status === 401 ? [i] : []))
-    if (refused.length === 0) return results
-    clients.evict(conn)
+    if (refused.length === 0 || used === undefined || !clients.evict(conn, used)) return results
     const again = await attempt(conn, refused.map((i) => ops[i]), signal)
-    refused.forEach((i, k) => { results[i] = again[k] })
+    refused.forEach((i, k) => { results[i] = again.results[k] })
     return results
   }
 
-  async function attempt (conn: AzureKvConnection, ops: TargetOp[], signal?: AbortSignal): Promise<OpResult[]> {
-    let client: SecretClient
-    let origin: string
+  /** One run of `ops` on `conn`'s cached client; `used` is that client (undefined when it could not be built). */
+  async function attempt (conn: AzureKvConnection, ops: TargetOp[], signal?: AbortSignal): Promise<{ results: OpResult[], used?: AzureKvClient }> {
+    let used: AzureKvClient
     try {
-      ({ client, origin } = await clients.clientFor(conn))
+      used = await clients.clientFor(conn)
     } catch (err) {
       const error = classifyAzureError(err, `connect to ${conn.keyVaultUri}`)
-      return ops.map(() => ({ ok: false, error }))
+      return { results: ops.map(() => ({ ok: false, error })) }
     }
+    const { client, origin } = used
     const limited = async <T>(kind: OperationKind, fn: () => Promise<T>): Promise<T> => await limiter.run(origin, kind, fn, signal)
     const lroSignal = (): AbortSignal => (signal === undefined ? AbortSignal.timeout(pollTimeoutMs) : AbortSignal.any([signal, AbortSignal.timeout(pollTimeoutMs)]))
 
@@ -194,13 +197,14 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
       }
     }
 
-    return await Promise.all(ops.map(async (op): Promise<OpResult> => {
+    const results = await Promise.all(ops.map(async (op): Promise<OpResult> => {
       try {
         return op.op === 'write' ? await write(op) : await remove(op)
       } catch (err) {
         return { ok: false, error: classifyAzureError(err, op.op === 'write' ? `setSecret "${op.name}"` : `deleteSecret "${op.name}"`) as SyncError }
       }
     }))
+    return { results, used }
   }
 
   /** Opens the client's token, challenge and keep-alive sockets ahead of its first call (`warm-up.ts`). */

@@ -93,8 +93,11 @@ t.test('lease TTLs: stored on enable and tune, read back as Vault reports them',
   t.same((await vault(app, 'GET', '/v1/sys/mounts/ttl')).json().data.config, { default_lease_ttl: 10800, max_lease_ttl: 0, force_no_cache: true })
   t.match((await vault(app, 'GET', '/v1/sys/mounts/ttl/tune')).json().data, { description: 'd', default_lease_ttl: 10800, max_lease_ttl: 2764800 })
   t.equal((await vault(app, 'POST', '/v1/sys/mounts/ttl/tune', { body: { max_lease_ttl: '1h' } })).statusCode, 400, 'a max below the stored default')
+  // A max alone: the default read back is the system's, not capped by the max (Vault's tune read).
+  t.equal((await vault(app, 'POST', '/v1/sys/mounts/maxonly', { body: { type: 'kv-v2', config: { max_lease_ttl: '1h' } } })).statusCode, 204)
+  t.match((await vault(app, 'GET', '/v1/sys/mounts/maxonly/tune')).json().data, { default_lease_ttl: 2764800, max_lease_ttl: 3600 })
 
-  // Refusals: Vault's texts, and nothing stored.
+  // Refusals: Vault's texts (a negative TTL, which Vault would take, is refused too), and nothing stored.
   const refused: Array<[unknown, string]> = [
     [{ default_lease_ttl: 'soon' }, 'unable to parse default TTL of soon: time: invalid duration "soon"'],
     [{ max_lease_ttl: '-1h' }, 'unable to parse max TTL of -1h: cannot provide negative value \'-3600\''],

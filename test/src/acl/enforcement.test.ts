@@ -68,7 +68,9 @@ t.test('sys/capabilities and sys/capabilities-accessor: another token\'s capabil
     ['/v1/sys/capabilities', { paths: ['a'] }, 'no token found'],
     ['/v1/sys/capabilities', { token: 'hvs.unknown', paths: ['a'] }, 'invalid token'],
     ['/v1/sys/capabilities-accessor', { paths: ['a'] }, 'missing accessor'],
-    ['/v1/sys/capabilities-accessor', { accessor: 'nope', paths: ['a'] }, 'invalid accessor']
+    ['/v1/sys/capabilities-accessor', { accessor: 'nope', paths: ['a'] }, 'invalid accessor'],
+    ['/v1/sys/capabilities', { token }, 'paths must be supplied'],
+    ['/v1/sys/capabilities-self', { paths: [] }, 'paths must be supplied']
   ]
   for (const [url, body, text] of refusals) {
     const res = await vault(app, 'POST', url, { body })

@@ -124,6 +124,8 @@ t.test('unknown routes and methods', async (t) => {
   const wrapped = await vault(app, 'GET', '/v1/secret/data/wrapped', { headers: { 'x-vault-wrap-ttl': '60s' } })
   t.same([wrapped.statusCode, wrapped.json()], [400, { errors: ['response wrapping is not supported'] }], 'never the secret in clear when wrapping was asked')
   t.equal((await vault(app, 'GET', '/v1/secret/data/wrapped', { headers: { 'x-vault-wrap-ttl': '' } })).statusCode, 200, 'an empty header asks nothing')
+  t.equal((await vault(app, 'GET', '/v1/secret/data/wrapped', { headers: { 'x-vault-wrap-ttl': '0s' } })).statusCode, 200, 'nor a TTL of 0')
+  t.equal((await vault(app, 'GET', '/v1/sys/health', { token: null, headers: { 'x-vault-wrap-ttl': '60s' } })).statusCode, 200, 'status endpoints never look')
 })
 
 t.test('unauthenticated status endpoints', async (t) => {
