@@ -61,3 +61,17 @@ t.test('a vault that refuses every token: one new credential a minute, not one p
   t.equal(log.filter((e) => e.family === 'entra' && e.path.endsWith('/oauth2/v2.0/token')).length, 1, 'no second new credential within the minute')
   t.equal(tb.latest('app')?.value, '{"v":2}')
 })
+
+t.test('a drift sweep refused by Key Vault: the next sweep lists the vault with a new token', async (t) => {
+  const tb = await syncedApp(t)
+  const from = tb.emu.requestLog().at(-1)?.seq ?? 0
+  tb.emu.clock.advance(3_700_000)
+  await tb.server.drift!.sweepNow()
+  const between = tb.emu.requestLog().at(-1)?.seq ?? 0
+  await tb.server.drift!.sweepNow()
+  const refused = tb.emu.requestLog({ since: from }).filter((e) => e.family === 'vault' && e.status === 401 && e.seq <= between)
+  t.ok(refused.length > 0, 'the first sweep was refused')
+  const second = tb.emu.requestLog({ since: between })
+  t.equal(second.filter((e) => e.family === 'entra' && e.path.endsWith('/oauth2/v2.0/token')).length, 1, 'a new token')
+  t.ok(second.some((e) => e.family === 'vault' && e.method === 'GET' && e.status === 200), 'and the vault listed with it')
+})

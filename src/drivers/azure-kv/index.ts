@@ -12,6 +12,7 @@ import { azureKvConfiguration, type AzureEnvDefaults } from './azure-kv-config.j
 import { AZURE_MAX_VALUE_LENGTH, createAzureKvDriver, type AzureKvDriver, type AzureKvDriverDeps } from './azure-kv-driver.js'
 import { azureKvDriftRound } from './azure-kv-drift.js'
 import { classifyAzureError } from './azure-kv-errors.js'
+import { SyncError } from '../sync-error.js'
 import { DEFAULT_VAULT_LIMITS, createVaultLimiter } from './azure-kv-limits.js'
 import { azureCollisionKey, nameCollisionMessage, toAzureName } from './azure-kv-names.js'
 
@@ -84,13 +85,20 @@ export function createAzureKv ({ env, operator, onRequest }: AzureKvDriverSettin
     warm: async (conn) => { await pushHalf().warm(conn) },
     async drift (conn, targets, o) {
       const { clients, limiter } = parts()
-      let client, origin
+      let used
       try {
-        ({ client, origin } = await clients.clientFor(conn))
+        used = await clients.clientFor(conn)
       } catch (err) {
         throw classifyAzureError(err, `connect to ${conn.keyVaultUri}`)
       }
-      return await azureKvDriftRound(client, async (fn) => await limiter.runBackground(origin, 'other', o.share, fn, o.signal), targets, o)
+      const { client, origin } = used
+      try {
+        return await azureKvDriftRound(client, async (fn) => await limiter.runBackground(origin, 'other', o.share, fn, o.signal), targets, o)
+      } catch (err) {
+        // A token Key Vault refused: the next round (or sync) builds a new client, as the push half does.
+        if (err instanceof SyncError && err.status === 401) clients.evict(conn, used)
+        throw err
+      }
     }
   }
 }
