@@ -60,10 +60,9 @@ export function capabilityRoutes (app: FastifyInstance, { tokens, policies }: Pi
   const route = (url: string, openapi: ReturnType<typeof documented>, acl: (request: BodyReq) => Promise<Acl>): void => {
     app.route({ method: ['POST', 'PUT'], url, schema: { openapi }, handler: async (request: BodyReq) => answer(request, await acl(request)) })
   }
-  /** The ACL of the live token `id`. @throws VaultError 400 `invalid token` (unknown, expired or revoked). */
-  const aclOfToken = async (id: string): Promise<Acl> => {
-    const found = await tokens.lookup(id)
-    if (found === undefined) throw badRequest('invalid token')
+  /** The ACL of a live token `found` by id or accessor. @throws VaultError 400 `invalid` (unknown, expired or revoked). */
+  const aclOf = async (found: { policies: string[] } | undefined, invalid: string): Promise<Acl> => {
+    if (found === undefined) throw badRequest(invalid)
     return await policies.aclFor(found.policies)
   }
 
@@ -75,13 +74,11 @@ export function capabilityRoutes (app: FastifyInstance, { tokens, policies }: Pi
     const token = decodeString(request.body?.token, 'token') ?? ''
     // Vault answers a missing token with an internal error (`no token found`); it is bad input.
     if (token === '') throw badRequest('no token found')
-    return await aclOfToken(token)
+    return await aclOf(await tokens.lookup(token), 'invalid token')
   })
   route('/v1/sys/capabilities-accessor', doc('query-token-accessor-capabilities', 'The capabilities of the token with an accessor on paths', AccessorCapabilitiesRequestSchema, true), async (request) => {
     const accessor = decodeString(request.body?.accessor, 'accessor') ?? ''
     if (accessor === '') throw badRequest('missing accessor')
-    const found = await tokens.lookupAccessor(accessor)
-    if (found === undefined) throw badRequest('invalid accessor')
-    return await policies.aclFor(found.policies)
+    return await aclOf(await tokens.lookupAccessor(accessor), 'invalid accessor')
   })
 }

@@ -19,16 +19,20 @@ export interface LeaseTtls {
 }
 
 /**
- * A tune field as Vault reads it (`TypeString`): absent, `null` or `""` keeps `current`,
- * `"system"` resets it to 0, anything else is a duration (a bare number is seconds).
- * @throws VaultError 400 with Go's duration error text (`time: invalid duration "soon"`).
+ * A TTL field as Vault reads it (`TypeString`): `undefined` when absent, `null` or `""`, 0 for
+ * `"system"`, else the duration in seconds (a bare number is seconds).
+ * @throws TypeError with Go's duration error text (`time: invalid duration "soon"`).
  */
-function tuneTtl (value: unknown, current: number): number {
-  if (value === undefined || value === null || value === '') return current
+function ttlField (value: unknown): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined
   const text = typeof value === 'number' ? String(value) : value
-  if (text === 'system') return 0
+  return text === 'system' ? 0 : parseDurationSeconds(text, { nonNegative: true })
+}
+
+/** A tune field: absent keeps `current`. @throws VaultError 400 with Go's duration error text. */
+function tuneTtl (value: unknown, current: number): number {
   try {
-    return parseDurationSeconds(text, { nonNegative: true })
+    return ttlField(value) ?? current
   } catch (err) {
     throw badRequest((err as Error).message)
   }
@@ -60,9 +64,8 @@ export function enableLeaseTtls (config: unknown): LeaseTtls {
   if (typeof config !== 'object' || Array.isArray(config)) throw badRequest('unable to convert given mount config information')
   const read = (field: 'default_lease_ttl' | 'max_lease_ttl', name: string): number => {
     const value = (config as Record<string, unknown>)[field]
-    if (value === undefined || value === null || value === '' || value === 'system') return 0
     try {
-      return parseDurationSeconds(typeof value === 'number' ? String(value) : value, { nonNegative: true })
+      return ttlField(value) ?? 0
     } catch (err) {
       throw badRequest(`unable to parse ${name} TTL of ${String(value)}: ${(err as Error).message}`)
     }

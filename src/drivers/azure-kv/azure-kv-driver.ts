@@ -18,7 +18,7 @@ import { BUILTIN_TAG_KEY, isOwnedByVaultSync } from '../ownership-tag.js'
 import type { DeleteOp, OpResult, TargetOp, WriteOp } from '../target-ops.js'
 import { localClientError, remoteClientError, type SyncError } from '../sync-error.js'
 import type { AzureKvClient, AzureKvClients, AzureKvConnection } from './azure-kv-client.js'
-import { classifyAzureError, innerCode, statusOf } from './azure-kv-errors.js'
+import { classifyAzureError, innerCode, isTokenRefusal, statusOf } from './azure-kv-errors.js'
 import type { OperationKind, VaultLimiter } from './azure-kv-limits.js'
 import { createOwnershipMemo } from './ownership-memo.js'
 
@@ -57,7 +57,7 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
    */
   async function apply (conn: AzureKvConnection, ops: TargetOp[], signal?: AbortSignal): Promise<OpResult[]> {
     const { results, used } = await attempt(conn, ops, signal)
-    const refused = results.flatMap((r, i) => (!r.ok && r.error.status === 401 ? [i] : []))
+    const refused = results.flatMap((r, i) => (!r.ok && isTokenRefusal(r.error) ? [i] : []))
     if (refused.length === 0 || used === undefined || !clients.evict(conn, used)) return results
     const again = await attempt(conn, refused.map((i) => ops[i]), signal)
     refused.forEach((i, k) => { results[i] = again.results[k] })

@@ -69,6 +69,14 @@ function networkRefusal (err: unknown): { message: string } | undefined {
   return undefined
 }
 
+/**
+ * True when `err` is Key Vault refusing the token it was sent (a classified 401 after the
+ * challenge; Entra's own refusals carry no status): the caller answers with a new client.
+ */
+export function isTokenRefusal (err: unknown): boolean {
+  return err instanceof SyncError && err.status === 401
+}
+
 /** Classifies `err` thrown by SDK operation `op` (e.g. `setSecret "db-pass"`). */
 export function classifyAzureError (err: unknown, op: string): SyncError {
   if (err instanceof SyncError) return err

@@ -11,8 +11,7 @@ import { createAzureKvClients, vaultOrigin, type AzureKvConnection } from './azu
 import { azureKvConfiguration, type AzureEnvDefaults } from './azure-kv-config.js'
 import { AZURE_MAX_VALUE_LENGTH, createAzureKvDriver, type AzureKvDriver, type AzureKvDriverDeps } from './azure-kv-driver.js'
 import { azureKvDriftRound } from './azure-kv-drift.js'
-import { classifyAzureError } from './azure-kv-errors.js'
-import { SyncError } from '../sync-error.js'
+import { classifyAzureError, isTokenRefusal } from './azure-kv-errors.js'
 import { DEFAULT_VAULT_LIMITS, createVaultLimiter } from './azure-kv-limits.js'
 import { azureCollisionKey, nameCollisionMessage, toAzureName } from './azure-kv-names.js'
 
@@ -96,7 +95,7 @@ export function createAzureKv ({ env, operator, onRequest }: AzureKvDriverSettin
         return await azureKvDriftRound(client, async (fn) => await limiter.runBackground(origin, 'other', o.share, fn, o.signal), targets, o)
       } catch (err) {
         // A token Key Vault refused: the next round (or sync) builds a new client, as the push half does.
-        if (err instanceof SyncError && err.status === 401) clients.evict(conn, used)
+        if (isTokenRefusal(err)) clients.evict(conn, used)
         throw err
       }
     }
