@@ -12,8 +12,8 @@
 import { rm } from 'node:fs/promises'
 import type { AkvEmulatorInfo } from './akv-emulator/index.js'
 import { parseFlags } from './cli-args.js'
-import { ConfigError, type ConfigOverrides } from './config.js'
-import { loadConfigWithFile, readConfigFile, type ConfigFileLayer } from './config/config-file.js'
+import { ConfigError, pgConnectionUrlError, type ConfigOverrides } from './config.js'
+import { inFileTerms, loadConfigWithFile, readConfigFile, type ConfigFileLayer } from './config/config-file.js'
 import type { RunningServer } from './server.js'
 import { versionLine } from './version.js'
 
@@ -153,8 +153,8 @@ async function serverCommand (argv: string[]): Promise<void> {
   const worker = flags['no-worker'] === true ? false : undefined
   const configFile = flags.config
   const layer = configFile === undefined ? undefined : await readConfigFile(configFile)
-  const server = dev
-    ? await startDev({
+  const starting = dev
+    ? startDev({
       dbPath: flags['dev-db'] ?? ':memory:',
       listenAddress: flags['dev-listen-address'] ?? '127.0.0.1:8200',
       sealKeyFile: flags['dev-db'] === undefined ? null : `${flags['dev-db']}.seal-key`,
@@ -162,7 +162,9 @@ async function serverCommand (argv: string[]): Promise<void> {
       uiDefault: true,
       devTelemetry: true
     }, { devDb: flags['dev-db'], akvListen: flags['dev-akv-listen-address'], rootTokenId: flags['dev-root-token-id'] }, layer)
-    : await (await import('./server.js')).startServer({ config: loadConfigWithFile(layer, { worker }) })
+    : import('./server.js').then(async ({ startServer }) => await startServer({ config: loadConfigWithFile(layer, { worker }) }))
+  // Files named by the configuration (TLS pair, seal key) are read at start: say which line set them.
+  const server = await starting.catch((err: unknown) => { throw inFileTerms(layer, err) })
   const infoFile = dev ? flags['dev-info-file'] : undefined
   if (dev) {
     printDevBanner(server, flags['dev-db'])
@@ -185,8 +187,8 @@ async function serverCommand (argv: string[]): Promise<void> {
   // SIGHUP: re-read the file and the environment; apply what Vault reloads (log level, TLS certificate).
   const reload = (): void => {
     void (async () => {
-      const next = loadConfigWithFile(configFile === undefined ? undefined : await readConfigFile(configFile), { worker })
-      server.reload(next)
+      const next = configFile === undefined ? undefined : await readConfigFile(configFile)
+      try { server.reload(loadConfigWithFile(next, { worker })) } catch (err) { throw inFileTerms(next, err) }
     })().catch((err) => { server.app.log.error({ err: { message: (err as Error).message } }, 'configuration reload failed; the running configuration is kept') })
   }
   process.on('SIGHUP', reload)
@@ -242,7 +244,8 @@ async function migrateCommand (argv: string[]): Promise<void> {
   const flags = parseFlags(argv, { config: { type: 'string' } })
   const config = loadConfigWithFile(flags.config === undefined ? undefined : await readConfigFile(flags.config))
   const { runMigrateCommand } = await import('../db/migrate-command.js')
-  process.stdout.write(`${await runMigrateCommand(config)}\n`)
+  const report = await runMigrateCommand(config).catch((err: unknown) => { throw pgConnectionUrlError(err) })
+  process.stdout.write(`${report}\n`)
 }
 
 /** Runs the CLI with `argv` (without node and script). Sets `process.exitCode`. */

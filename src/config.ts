@@ -290,6 +290,16 @@ function loadStorage (env: Env): Pick<Config, 'storage' | 'postgres'> {
   return { storage, postgres: Object.freeze({ connectionUrl, maxParallel }) }
 }
 
+/**
+ * Maps node-postgres's URL parse error (`ERR_INVALID_URL`, raised when it first connects, naming
+ * no setting) to a `ConfigError` naming `VAULT_PG_CONNECTION_URL`, never echoing the URL (it holds
+ * the password). Any other error is returned unchanged. Used by the server's start and `migrate`.
+ */
+export function pgConnectionUrlError (err: unknown): unknown {
+  if ((err as { code?: unknown } | null)?.code !== 'ERR_INVALID_URL') return err
+  return new ConfigError('VAULT_PG_CONNECTION_URL', 'is not a valid URL: check the host and port, and percent-encode special characters of the user name and password')
+}
+
 function loadAzureSettings (env: Env, dev: Partial<AzureSettings>): AzureSettings {
   return {
     authorityHost: optional(env, 'VAULT_SYNC_AZURE_AUTHORITY_HOST') ?? dev.authorityHost,

@@ -124,7 +124,7 @@ function readTlsPair (certFile: string, keyFile: string): { cert: Buffer, key: B
   try {
     createSecureContext(pair)
   } catch (err) {
-    throw new ConfigError('VAULT_SYNC_TLS_CERT_FILE', `${certFile} with VAULT_SYNC_TLS_KEY_FILE ${keyFile} is not a usable PEM certificate and private key (${(err as Error).message})`)
+    throw new ConfigError('VAULT_SYNC_TLS_CERT_FILE', `${certFile} with the key file ${keyFile} is not a usable PEM certificate and private key (${(err as Error).message})`)
   }
   return pair
 }

@@ -125,7 +125,7 @@ t.test('a certificate and key that are not a usable pair stop the start before a
     VAULT_SYNC_TLS_KEY_FILE: cert
   })
   t.not(await exitOf(child), 0)
-  t.match(output(), `VAULT_SYNC_TLS_CERT_FILE: ${key} with VAULT_SYNC_TLS_KEY_FILE ${cert} is not a usable PEM certificate and private key`)
+  t.match(output(), `VAULT_SYNC_TLS_CERT_FILE: ${key} with the key file ${cert} is not a usable PEM certificate and private key`)
   t.notOk(existsSync(join(dir, 'v.db')), 'no database made')
   t.notOk(existsSync(join(dir, 'v.db.seal-key')) || existsSync(join(dir, 'seal.key')), 'no seal key made')
 })

@@ -215,8 +215,17 @@ export function loadConfigWithFile (layer: ConfigFileLayer | undefined, override
   try {
     return loadConfig(overrides, merged)
   } catch (err) {
-    const origin = err instanceof ConfigError && env[err.variable] === undefined ? layer.origins.get(err.variable) : undefined
-    if (origin === undefined) throw err
-    throw new ConfigError(`${layer.file}:${origin.line}`, `${origin.key}: ${(err as ConfigError).problem}`)
+    throw inFileTerms(layer, err, env)
   }
+}
+
+/**
+ * A `ConfigError` about a variable whose value came from the file (not from `env`), restated as
+ * `FILE:LINE: key: problem`, so that an error raised after loading (an unreadable TLS or seal key
+ * file found at start) names what the operator wrote. Any other error is returned unchanged.
+ */
+export function inFileTerms (layer: ConfigFileLayer | undefined, err: unknown, env: Env = process.env): unknown {
+  if (layer === undefined || !(err instanceof ConfigError) || env[err.variable] !== undefined) return err
+  const origin = layer.origins.get(err.variable)
+  return origin === undefined ? err : new ConfigError(`${layer.file}:${origin.line}`, `${origin.key}: ${err.problem}`)
 }

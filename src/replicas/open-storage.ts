@@ -13,7 +13,7 @@ import { openPgReplica, type PgReplica, type PgReplicaOptions } from '../../db/p
 import { MAINTENANCE_LEASE } from '../../db/pg/sync-work.js'
 import type { Store } from '../../db/store/repositories.js'
 import { createSqliteStore } from '../../db/store/sqlite-store.js'
-import { ConfigError, type Config } from '../config.js'
+import { pgConnectionUrlError, type Config } from '../config.js'
 import { SINGLE_PROCESS, type HaStatus } from './ha-status.js'
 
 /** The storage of this process. */
@@ -72,12 +72,7 @@ export async function openStorage (config: Pick<Config, 'storage' | 'postgres' |
   try {
     replica = await openPgReplica({ settings: config.postgres, log, ...pg })
   } catch (err) {
-    // node-postgres parses the URL when it first connects; its error names no setting (and must
-    // not echo the URL, which holds the password).
-    if ((err as { code?: unknown }).code === 'ERR_INVALID_URL') {
-      throw new ConfigError('VAULT_PG_CONNECTION_URL', 'is not a valid URL: check the host and port, and percent-encode special characters of the user name and password')
-    }
-    throw err
+    throw pgConnectionUrlError(err)
   }
   return {
     engine: 'postgresql',

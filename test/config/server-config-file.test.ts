@@ -127,3 +127,14 @@ t.test('server -config with a bad file stops start-up naming file, line and key'
   t.equal(await exitOf(child), 1)
   t.match(output(), `vault-sync: ${file}:6: sync reconcile_interval: "often" is not a duration`)
 })
+
+t.test('server -config naming a TLS file that cannot be read stops start-up naming file, line and key', async (t) => {
+  const dir = tempDir(t)
+  const file = join(dir, 'tls.hcl')
+  const missing = join(dir, 'absent.pem')
+  writeFileSync(file, `storage "sqlite" {\n  path = "${join(dir, 'vs.db')}"\n}\n\nlistener "tcp" {\n  address = "127.0.0.1:${await freePort()}"\n  tls_cert_file = "${missing}"\n  tls_key_file = "${missing}"\n}\n`)
+  const { child, output } = run(['server', `-config=${file}`])
+  t.equal(await exitOf(child), 1)
+  t.match(output(), `vault-sync: ${file}:7: listener "tcp" tls_cert_file: cannot read ${missing} (ENOENT)`)
+  t.notOk(existsSync(join(dir, 'vs.db')), 'no database was created')
+})

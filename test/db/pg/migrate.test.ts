@@ -124,3 +124,10 @@ if (db !== undefined) {
     t.equal(again.out, `SQLite schema of ${path} already at version ${MIGRATIONS.length}\n`)
   })
 }
+
+t.test('vault-sync migrate with a URL node-postgres cannot parse names the setting, not the URL', async (t) => {
+  const r = await migrateCli({ VAULT_SYNC_STORAGE: 'postgresql', VAULT_PG_CONNECTION_URL: 'postgresql://vs:s3cret@127.0.0.1:not-a-port/vs' })
+  t.not(r.code, 0, 'the command fails')
+  t.match(r.out, /VAULT_PG_CONNECTION_URL: is not a valid URL/)
+  t.notMatch(r.out, 's3cret', 'the password is not printed')
+})
