@@ -36,7 +36,19 @@ export interface TokensRepo {
   deleteByAccessor: (accessor: string) => void
   updateRenewal: (accessor: string, expireTimeMs: number | null, lastRenewalMs: number) => void
   setNumUses: (accessor: string, numUses: number) => void
+  /** The accessors of the tokens live at `nowMs` (`liveAccessorsSql`), in no particular order. */
+  liveAccessors: (nowMs: number) => string[]
 }
+
+/**
+ * The accessors of live tokens: neither expired at the time `now` (ms) nor under an expired
+ * ancestor (a token's ancestors always exist: deleting one deletes its descendants). One text
+ * for both engines; `now` is the time's placeholder (`@now` on SQLite, `$1` on PostgreSQL).
+ */
+export const liveAccessorsSql = (now: string): string => `WITH RECURSIVE live(accessor) AS (
+  SELECT accessor FROM tokens WHERE parent_accessor IS NULL AND (expire_time_ms IS NULL OR expire_time_ms > ${now})
+  UNION ALL SELECT t.accessor FROM tokens t JOIN live ON t.parent_accessor = live.accessor
+  WHERE t.expire_time_ms IS NULL OR t.expire_time_ms > ${now}) SELECT accessor FROM live`
 
 /** Prepared statements over `tokens`. */
 export function createTokensRepo (db: Db): TokensRepo {
@@ -50,6 +62,7 @@ export function createTokensRepo (db: Db): TokensRepo {
   const del = db.prepare('DELETE FROM tokens WHERE accessor = ?')
   const renewal = db.prepare('UPDATE tokens SET expire_time_ms = ?, last_renewal_ms = ? WHERE accessor = ?')
   const uses = db.prepare('UPDATE tokens SET num_uses = ? WHERE accessor = ?')
+  const live = db.prepare<[{ now: number }], string>(liveAccessorsSql('@now')).pluck()
   return {
     insert: (row) => { insert.run(row) },
     byHash: (h) => byHash.get(h),
@@ -57,6 +70,7 @@ export function createTokensRepo (db: Db): TokensRepo {
     count: () => count.get()?.n ?? 0,
     deleteByAccessor: (a) => { del.run(a) },
     updateRenewal: (a, expire, last) => { renewal.run(expire, last, a) },
-    setNumUses: (a, n) => { uses.run(n, a) }
+    setNumUses: (a, n) => { uses.run(n, a) },
+    liveAccessors: (now) => live.all({ now })
   }
 }

@@ -1,16 +1,17 @@
 /**
  * The token store's HTTP surface (`auth/token/*`, spec/vault-core-kv-api.md §4.2): create,
  * create-orphan, lookup, lookup-self, lookup-accessor, renew-self, revoke, revoke-self,
- * revoke-accessor. Every write accepts POST and PUT, as Vault does.
+ * revoke-accessor, and the LIST of accessors. Every write accepts POST and PUT, as Vault does.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { decodeCreateRequest } from '../../src/tokens/token-request.js'
 import { decodeDuration, decodeString } from '../../src/vault/field-decode.js'
 import type { Services } from '../../src/services.js'
-import { noContent, ok } from '../../src/vault/envelope.js'
-import { VaultError, badRequest, invalidToken } from '../../src/vault/errors.js'
-import { AccessorRequestSchema, AuthBlockSchema, RenewSelfRequestSchema, TokenCreateRequestSchema, TokenLookupSchema, TokenRequestSchema } from '../../src/tokens/token-schemas.js'
+import { list, noContent, ok } from '../../src/vault/envelope.js'
+import { VaultError, badRequest, invalidToken, unsupportedOperation } from '../../src/vault/errors.js'
+import { isListRequest } from '../../src/vault/request-target.js'
+import { AccessorRequestSchema, AuthBlockSchema, TokenAccessorListSchema, RenewSelfRequestSchema, TokenCreateRequestSchema, TokenLookupSchema, TokenRequestSchema } from '../../src/tokens/token-schemas.js'
 import { documented, errorBody, noBody, vaultData, type OperationDoc } from '../../src/openapi/route-doc.js'
 
 type BodyReq = FastifyRequest<{ Body: Record<string, unknown> | undefined }>
@@ -91,6 +92,21 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
       if (data === undefined) throw badRequest('invalid accessor')
       return ok(request, data)
     }
+  })
+
+  // Vault API docs, Token auth method, "List accessors": `sudo` is required (root-protected
+  // path, checked before routing: `isSudoPath`). The LIST verb and `?list=true` arrive at the
+  // trailing-slash URL (decisions D-10); a plain GET there is Vault's 405, as its path has only a list.
+  app.get('/v1/auth/token/accessors/', {
+    schema: doc({
+      operationId: 'token-list-accessors',
+      summary: 'List the accessors of all live tokens (needs `sudo`)',
+      list: true,
+      responses: { 200: vaultData('Accessors of the live tokens', TokenAccessorListSchema), 404: errorBody('There are no live tokens', []) }
+    })
+  }, async (request) => {
+    if (!isListRequest(request)) throw unsupportedOperation()
+    return list(request, await tokens.listAccessors())
   })
 
   app.route({

@@ -90,3 +90,8 @@ export const AccessorRequestSchema = named('TokenAccessorRequest', Type.Object({
 export const RenewSelfRequestSchema = named('TokenRenewSelfRequest', Type.Object({
   increment: Type.Optional(Type.Union([Type.String(), Type.Integer()], { description: `Requested TTL extension, ${DURATION}` }))
 }, { examples: [{ increment: '1h' }] }))
+
+/** `data` of `LIST auth/token/accessors` (Vault API docs, Token auth method, "List accessors"). */
+export const TokenAccessorListSchema = named('TokenAccessorList', Type.Object({
+  keys: Type.Array(Type.String({ description: 'The accessor of a live token' }))
+}, { examples: [{ keys: [ACCESSOR, 'B6oixijqmeR4bsLOJH88Ska9'] }] }))

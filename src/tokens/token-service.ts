@@ -1,7 +1,7 @@
 /**
  * The token store (spec/vault-core-kv-api.md §4.1-4.2, Vault's `token_store.go`): the root
  * token, authentication of presented tokens (expiry, revoked or expired ancestors, use counts),
- * create, lookup, renew and revoke. Ids are stored hashed (`token-ids.ts`); revoking a token
+ * create, lookup, renew, revoke and the list of live accessors. Ids are stored hashed (`token-ids.ts`); revoking a token
  * deletes its row and, by the `parent_accessor` cascade, all its descendants.
  *
  * On the async `Store` (issue 18): every operation resolves; token rows are read through a cache
@@ -44,7 +44,8 @@ export interface TokenServiceDeps {
 
 /** Creates the token service over `store`'s `tokens` repository. */
 export function createTokenService ({ store, policyExists = () => true, now = Date.now, limits = () => SYSTEM_TTL_LIMITS, idHash = hashTokenId, changes }: TokenServiceDeps) {
-  const tokens = cacheAsyncRepoReads(store.repos.tokens, changes, ['byHash', 'byAccessor'], ['count'])
+  // `count` and `liveAccessors` read through to storage: never cached, and they forget nothing.
+  const tokens = cacheAsyncRepoReads(store.repos.tokens, changes, ['byHash', 'byAccessor'], ['count', 'liveAccessors'])
   const expired = (row: TokenRow): boolean => row.expire_time_ms !== null && row.expire_time_ms <= now()
   // Rows may come from the cache: their parsed policies are kept with them (a fresh copy each call).
   const parsedPolicies = new WeakMap<TokenRow, string[]>()
@@ -194,6 +195,16 @@ export function createTokenService ({ store, policyExists = () => true, now = Da
     async lookupAccessor (accessor: string): Promise<TokenLookup | undefined> {
       const row = await live(await tokens.byAccessor(accessor))
       return row === undefined ? undefined : lookupData(row, '')
+    },
+
+    /**
+     * The accessors of every live token (not expired, no expired ancestor), sorted: Vault's
+     * `LIST auth/token/accessors` (Vault API docs, Token auth method, "List accessors";
+     * spec/vault-core-kv-api.md §4.2). Read from storage on every call, never from the row
+     * cache, so tokens that other processes or replicas created or revoked are seen at once.
+     */
+    async listAccessors (): Promise<string[]> {
+      return (await tokens.liveAccessors(now())).sort()
     },
 
     /**

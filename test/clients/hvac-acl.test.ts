@@ -61,6 +61,8 @@ call('ci_policy_write', lambda: ci.sys.create_or_update_policy(name='mine', poli
 call('ci_token_create', lambda: ci.auth.token.create(policies=['ci-reader']))
 call('ci_self', lambda: ci.auth.token.lookup_self())
 call('ci_caps', lambda: ci.sys.get_capabilities(paths=['secret/data/ci/app', 'secret/data/ci/other']))
+call('ci_accessors', lambda: ci.auth.token.list_accessors())
+call('root_accessors', lambda: root.auth.token.list_accessors())
 
 # Sync operator: manage destinations and associations, no KV read.
 op = token('sync-operator')
@@ -114,10 +116,12 @@ t.test('hvac: CI reader, sync operator and deny overrides', async (t) => {
   // CI reader
   allowed('ci_read')
   t.same(out.ci_read.data.data, { value: 'ci/app' })
-  for (const n of ['ci_read_other', 'ci_write', 'ci_list', 'ci_metadata', 'ci_dests', 'ci_mounts', 'ci_policy_write', 'ci_token_create']) denied(n)
+  for (const n of ['ci_read_other', 'ci_write', 'ci_list', 'ci_metadata', 'ci_dests', 'ci_mounts', 'ci_policy_write', 'ci_token_create', 'ci_accessors']) denied(n)
   allowed('ci_self')
   t.same(out.ci_self.data.policies, ['ci-reader', 'default'])
   t.same(out.ci_caps.data, { 'secret/data/ci/app': ['read'], 'secret/data/ci/other': ['deny'] })
+  allowed('root_accessors')
+  t.equal(out.root_accessors.data.keys.length, 2, 'LIST auth/token/accessors: the root token and the CI reader')
 
   // Sync operator
   allowed('op_create')

@@ -122,6 +122,7 @@ export const SCENARIO: Step[] = [
   { id: 'token-look-up-self', token: (c: ScenarioContext) => c.tokens.child.client_token },
   { id: 'token-look-up', body: (c: ScenarioContext) => ({ token: c.tokens.child.client_token }) },
   { id: 'token-look-up-accessor', body: (c: ScenarioContext) => ({ accessor: c.tokens.child.accessor }) },
+  { id: 'token-list-accessors' },
   { id: 'token-renew-self', token: (c: ScenarioContext) => c.tokens.child.client_token },
   { id: 'query-token-capabilities', body: (c: ScenarioContext) => ({ token: c.tokens.child.client_token, paths: ['my-kv/data/my-secret'] }) },
   { id: 'query-token-accessor-capabilities', body: (c: ScenarioContext) => ({ accessor: c.tokens.child.accessor, paths: ['my-kv/data/my-secret'] }) },

@@ -6,7 +6,7 @@
  */
 import type { MountRow } from '../../mounts-repo.js'
 import type { PolicyRow } from '../../policies-repo.js'
-import type { TokenRow } from '../../tokens-repo.js'
+import { liveAccessorsSql, type TokenRow } from '../../tokens-repo.js'
 import type { MetaRepository, MountsRepository, PoliciesRepository, TokensRepository } from '../repositories.js'
 import { insertInto, statement, valuesOf, type Sql } from './pg-sql.js'
 
@@ -29,6 +29,7 @@ const S = {
   renewal: statement('tokens_renewal', 'UPDATE tokens SET expire_time_ms = $2, last_renewal_ms = $3 WHERE accessor = $1'),
   uses: statement('tokens_uses', 'UPDATE tokens SET num_uses = $2 WHERE accessor = $1'),
   useOnce: statement('tokens_use_once', 'UPDATE tokens SET num_uses = num_uses - 1 WHERE accessor = $1 AND num_uses > 0 RETURNING num_uses'),
+  liveAccessors: statement('tokens_live_accessors', liveAccessorsSql('$1')),
   mounts: statement('mounts_all', 'SELECT * FROM mounts ORDER BY path COLLATE "C"'),
   mountByPath: statement('mounts_by_path', 'SELECT * FROM mounts WHERE path = $1'),
   mountByAccessor: statement('mounts_by_accessor', 'SELECT * FROM mounts WHERE accessor = $1'),
@@ -55,7 +56,8 @@ export function pgTokensRepository (sql: Sql): TokensRepository {
     deleteByAccessor: async (a) => { await sql.run(S.deleteToken, [a]) },
     updateRenewal: async (a, expire, last) => { await sql.run(S.renewal, [a, expire, last]) },
     setNumUses: async (a, n) => { await sql.run(S.uses, [a, n]) },
-    useOnce: async (a) => (await sql.one<{ num_uses: number }>(S.useOnce, [a]))?.num_uses
+    useOnce: async (a) => (await sql.one<{ num_uses: number }>(S.useOnce, [a]))?.num_uses,
+    liveAccessors: async (now) => (await sql.all<{ accessor: string }>(S.liveAccessors, [now])).map((r) => r.accessor)
   }
 }
 
