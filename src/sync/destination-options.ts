@@ -4,8 +4,12 @@
  * on PATCH), the SSRF allow-lists (§5.4) and vault-sync's `purge_on_unsync`.
  *
  * `applyOptions` merges a request into stored options the way each verb does: a create starts
- * from defaults, POST/PUT on an existing destination keeps fields left out and replaces
- * `custom_tags`, PATCH merges `custom_tags` and drops `tags_to_remove`. The result is validated
+ * from defaults; POST/PUT on an existing destination replaces the options as a whole (an option
+ * left out takes its default, as on create: Terraform's `vault_secrets_sync_azure_destination`
+ * sends only the fields set in its configuration and reads the destination back, and its
+ * networking acceptance test expects a dropped `allowed_ipv4_addresses` to read back empty),
+ * keeping only vault-sync's own `purge_on_unsync`, which Vault clients do not know; PATCH keeps
+ * what it leaves out, merges `custom_tags` and drops `tags_to_remove`. The result is validated
  * as a whole (the template against the merged granularity, the tags against the type's limits);
  * every problem is a 400 whose message names the field, and nothing is stored.
  */
@@ -118,12 +122,14 @@ function portsOf (value: unknown): number[] | undefined {
 }
 
 /**
- * Applies the option fields of `body` to `stored` for `mode` and validates the result.
+ * Applies the option fields of `body` to `stored` for `mode` (`update`: to the defaults, see
+ * above) and validates the result.
  * @throws VaultError 400 naming the field (`granularity: …`, `secret name template is invalid: …`,
  *   `custom_tags: …`, `allowed_ipv4_addresses: …`, `allowed_ports: …`).
  */
 export function applyOptions (stored: DestinationOptions, body: Record<string, unknown>, mode: WriteMode, validateTags: TagValidator): DestinationOptions {
-  const next: DestinationOptions = { ...stored, custom_tags: { ...stored.custom_tags } }
+  const base = mode === 'update' ? { ...defaultOptions(), purge_on_unsync: stored.purge_on_unsync } : stored
+  const next: DestinationOptions = { ...base, custom_tags: { ...base.custom_tags } }
   next.granularity = granularityOf(body.granularity) ?? next.granularity
   next.secret_name_template = decodeString(body.secret_name_template, 'secret_name_template') ?? next.secret_name_template
   const tags = tagsOf(body.custom_tags)

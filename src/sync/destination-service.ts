@@ -119,8 +119,9 @@ export function createDestinationService (deps: DestinationServiceDeps) {
 
   return {
     /**
-     * `POST|PUT` (mode `write`: create, or update keeping fields left out) and `PATCH` (mode
-     * `patch`: merge patch) of `sys/sync/destinations/:type/:name`.
+     * `POST|PUT` (mode `write`: create, or update: connection fields left out are kept, as the
+     * client secret cannot be read back; options left out take their defaults, see
+     * `applyOptions`) and `PATCH` (mode `patch`: merge patch) of `sys/sync/destinations/:type/:name`.
      * @throws VaultError 404 `unsupported path` for an unknown type; 404 `{"errors":[]}` for a
      *   PATCH of a missing destination; 400 for a bad name or field, or while purging.
      */

@@ -60,6 +60,8 @@ function Preview ({ form, type, editing, mounts }) {
 export function DestinationForm ({ type, name }) {
   const editing = name !== undefined
   const [form, setForm] = useState({ name: name ?? '', key_vault_uri: '', tenant_id: '', client_id: '', client_secret: '', cloud: 'cloud', granularity: 'secret-path', secret_name_template: '', custom_tags: '', purge_on_unsync: false })
+  // A POST replaces the options as a whole: the network rules this form does not show are sent back as read.
+  const [network, setNetwork] = useState({})
   const [secretStored, setSecretStored] = useState(false)
   const [loaded, setLoaded] = useState(!editing)
   const [mounts, setMounts] = useState(['secret'])
@@ -72,6 +74,7 @@ export function DestinationForm ({ type, name }) {
       const c = res.data.connection_details
       const o = res.data.options
       setSecretStored(c.client_secret !== undefined)
+      setNetwork({ allowed_ipv4_addresses: o.allowed_ipv4_addresses, allowed_ipv6_addresses: o.allowed_ipv6_addresses, allowed_ports: o.allowed_ports, disable_strict_networking: o.disable_strict_networking })
       setForm({ name, key_vault_uri: c.key_vault_uri ?? '', tenant_id: c.tenant_id ?? '', client_id: c.client_id ?? '', client_secret: '', cloud: c.cloud || 'cloud', granularity: o.granularity_level, secret_name_template: o.secret_name_template, custom_tags: tagsToText(o.custom_tags), purge_on_unsync: o.purge_on_unsync === true })
       setLoaded(true)
     }).catch((err) => setMessage(failure('Reading the destination', err)))
@@ -82,6 +85,7 @@ export function DestinationForm ({ type, name }) {
     setBusy(true)
     setMessage({ text: editing ? 'Saving…' : 'Creating…' })
     const body = {
+      ...network,
       key_vault_uri: form.key_vault_uri, tenant_id: form.tenant_id, client_id: form.client_id, cloud: form.cloud,
       granularity: form.granularity, secret_name_template: form.secret_name_template, custom_tags: textToTags(form.custom_tags),
       purge_on_unsync: form.purge_on_unsync

@@ -30,19 +30,30 @@ t.test('create answers the read shape; GET returns the same, redacted', async (t
   t.notMatch(JSON.stringify(read), CLIENT_SECRET)
 })
 
-t.test('POST to an existing name updates: omitted fields kept, custom_tags replaced, tags_to_remove ignored', async (t) => {
+t.test('POST to an existing name updates: connection fields left out kept, options left out reset to their defaults, custom_tags replaced, tags_to_remove ignored', async (t) => {
   const { app, services } = await startTestServer(t)
-  await createAzureDestination(app, 'd1', { custom_tags: { a: '1', b: '2' }, granularity: 'secret-key' })
-  const res = await vault(app, 'PUT', `${D}/d1`, { body: { custom_tags: ['c=3'], client_id: 'rotated-id', tags_to_remove: ['c'] } })
+  await createAzureDestination(app, 'd1', {
+    custom_tags: { a: '1', b: '2' }, granularity: 'secret-key', allowed_ipv4_addresses: ['10.0.0.0/8'], allowed_ports: [443], disable_strict_networking: true, purge_on_unsync: true
+  })
+  const res = await vault(app, 'PUT', `${D}/d1`, { body: { custom_tags: ['c=3'], client_id: 'rotated-id', tags_to_remove: ['c'], granularity: 'secret-key' } })
   t.equal(res.statusCode, 200)
   const d = json(res).data
   t.same(d.options.custom_tags, { c: '3' })
-  t.equal(d.options.granularity_level, 'secret-key', 'kept')
+  t.equal(d.options.granularity_level, 'secret-key', 'as sent')
   t.equal(d.options.secret_name_template, 'vault/{{ .MountAccessor }}/{{ .SecretPath }}/{{ .SecretKey }}', 'the secret-key default')
   t.equal(d.connection_details.client_id, 'rotated-id')
   t.equal(d.connection_details.key_vault_uri, AZURE_BODY.key_vault_uri)
   const row = (await services.destinationService.find('azure-kv', 'd1')).row!
   t.equal(services.destinationService.configOf(row).secrets.client_secret, CLIENT_SECRET, 'secret kept')
+  // Terraform's vault_secrets_sync_azure_destination sends only the fields its configuration
+  // sets: a network rule dropped from the configuration must read back empty (its acceptance test).
+  t.same(d.options.allowed_ipv4_addresses, [], 'a network rule left out is reset')
+  t.same(d.options.allowed_ports, [])
+  t.equal(d.options.disable_strict_networking, false, 'back to its default')
+  t.equal(d.options.purge_on_unsync, true, 'vault-sync\'s own purge_on_unsync, unknown to Vault clients, is kept')
+  const bare = json(await vault(app, 'POST', `${D}/d1`, { body: { client_id: 'rotated-id' } })).data
+  t.equal(bare.options.granularity_level, 'secret-path', 'a granularity left out is the default')
+  t.same(bare.options.custom_tags, {}, 'custom_tags left out: none')
 })
 
 t.test('PATCH merges tags, removes tags_to_remove, keeps the secret on "*****" and rotates it otherwise', async (t) => {
