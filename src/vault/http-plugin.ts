@@ -1,6 +1,7 @@
 /**
  * The Vault HTTP conventions as one Fastify plugin (spec/vault-core-kv-api.md §1, decisions
- * D-6, D-15.11, D-17): body parsing whatever the Content-Type, the PATCH media-type rule,
+ * D-6, D-15.11, D-17): body parsing (JSON whatever the Content-Type, except Vault's form bodies:
+ * `form-body.ts`), the PATCH media-type rule,
  * `?list=` validation, `X-Vault-Namespace`, `X-Vault-Wrap-TTL` (refused: vault-sync does not
  * wrap responses), token authentication, the exact
  * `Content-Type: application/json`, and errors as `{"errors": [...]}`.
@@ -12,6 +13,7 @@ import type { FastifyContextConfig, FastifyError, FastifyInstance, FastifyReply,
 import { VaultError, badRequest, internalError, invalidToken, permissionDenied } from './errors.js'
 import { DEFAULT_JSON_LIMITS, type JsonLimits } from './http-limits.js'
 import { jsonLimitError } from './json-limits.js'
+import { isForm, parseFormBody } from './form-body.js'
 import { parseDurationSeconds } from './duration.js'
 import { parseGoBool } from './parse-bool.js'
 import { PiecesPayload } from './pieces-payload.js'
@@ -91,8 +93,9 @@ export function tokenFromRequest (request: FastifyRequest): string | undefined {
 }
 
 /**
- * Parses a request body as Vault does: JSON whatever the Content-Type; empty = no data; a
- * value that is not a JSON object is a 400 (§1.4). The listener's JSON limits are checked
+ * Parses a JSON request body as Vault does (`http/handler.go` `parseJSONRequest`), whatever the
+ * Content-Type (a form body goes to `form-body.ts` instead); empty = no data; a value that is
+ * not a JSON object is a 400 (§1.4). The listener's JSON limits are checked
  * first, on the text (`json-limits.ts`).
  * @throws VaultError 400 `failed to parse JSON input: ...` (a limit: the text names it)
  */
@@ -152,7 +155,11 @@ export function installVaultHttp (app: FastifyInstance, opts: { authenticate: Au
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
     try {
-      done(null, parseVaultBody(body as string, limits) ?? emptyBody(request.method))
+      const text = body as string
+      // Vault reads a form only on POST and PUT (`http/logical.go`); everything else is JSON.
+      const type = request.headers['content-type']
+      const form = type !== undefined && (request.method === 'POST' || request.method === 'PUT') && isForm(type, text)
+      done(null, (form ? parseFormBody(text, request.originalUrl) : parseVaultBody(text, limits)) ?? emptyBody(request.method))
     } catch (err) {
       done(err as Error, undefined)
     }
