@@ -158,11 +158,15 @@ export function createTokenService ({ store, policyExists = () => true, now = Da
     /**
      * `auth/token/create[-orphan]` by the token `parentId`: resolves policies and TTL, stores
      * the new token (its id only hashed) and answers the `auth` block and warnings.
-     * @throws VaultError 400 with Vault's texts (subset, root, sudo-only fields, duplicate id).
+     * @throws VaultError 400 with Vault's texts (a parent with limited uses, subset, root,
+     *   sudo-only fields, duplicate id).
      */
     async create (parentId: string, input: CreateTokenInput, ctx: CreateContext): Promise<{ auth: AuthBlock, warnings: string[] }> {
       const parent = await find(parentId)
       if (parent === undefined) throw badRequest('parent token lookup failed: no parent found')
+      // Vault's token_store.go handleCreateCommon: "A token with a restricted number of uses
+      // cannot create a new token otherwise it could escape the restriction count."
+      if (parent.num_uses > 0) throw badRequest('restricted use token cannot generate child tokens')
       const parentPolicies = policiesOf(parent)
       if (input.id !== undefined && !ctx.isSudo) throw badRequest('root or sudo privileges required to specify token id')
       if (input.noParent && !ctx.isSudo) throw badRequest('root or sudo privileges required to create orphan token')

@@ -157,4 +157,11 @@ t.test('expiry, expired parents and use counts', async (t) => {
   t.equal(last.statusCode, 200, 'the last use still works')
   t.equal(last.json().data.num_uses, 1)
   t.same((await vault(app, 'GET', '/v1/auth/token/lookup-self', { token: limited })).json(), INVALID, 'then the token is gone')
+  // Vault's handleCreateCommon: a child would escape the parent's use count.
+  await vault(app, 'PUT', '/v1/sys/policies/acl/creator', { body: { policy: 'path "auth/token/create*" { capabilities = ["create", "update", "sudo"] }' } })
+  const counted = (await create(app, { policies: ['creator'], num_uses: 3 })).json.auth.client_token
+  for (const path of ['/v1/auth/token/create', '/v1/auth/token/create-orphan']) {
+    const child = await vault(app, 'POST', path, { token: counted, body: {} })
+    t.same([child.statusCode, child.json()], [400, { errors: ['restricted use token cannot generate child tokens'] }], `${path} by a token with limited uses`)
+  }
 })
