@@ -6,8 +6,8 @@
  * statuses and outbox as `associations/set`, so every Vault client sees them as usual). What a
  * rule made is recorded in `association_origins`; nothing is added to Vault's own answers.
  *
- * - create: the caller must be able to `read` every secret covered now (checked against the
- *   caller's ACL); the caller's policies are stored, and a secret added later is covered only
+ * - create: the caller must be able to `list` the folder of and `read` every secret the path
+ *   filters cover now (checked against the caller's ACL, before the custom_metadata filter); the caller's policies are stored, and a secret added later is covered only
  *   if those policies (as they are then) allow reading it. Name collisions are reported per
  *   secret (`rule-names.ts`): that secret's association shows `CLIENT_SIDE_ERROR`, the rest
  *   sync. `dry_run` answers the same plan without storing anything.
@@ -83,13 +83,36 @@ export function createRuleService (deps: RuleServiceDeps) {
     return row
   }
 
-  /** The secrets `spec` covers now under `matcher`, byte-sorted. */
-  async function covered (accessor: string, spec: RuleSpec, matcher: RuleMatcher): Promise<string[]> {
-    const keys = (await kv.keysUnder(accessor, spec.pathPrefix)).filter((p) => matcher.pathMatches(p))
-    if (matcher.ignoresMetadata) return keys
+  /** The secrets under `spec`'s prefix that its path filters cover now, byte-sorted. */
+  async function pathCovered (accessor: string, spec: RuleSpec, matcher: RuleMatcher): Promise<string[]> {
+    return (await kv.keysUnder(accessor, spec.pathPrefix)).filter((p) => matcher.pathMatches(p))
+  }
+
+  /** Those of `paths` whose custom_metadata `matcher` takes. */
+  async function metadataCovered (accessor: string, matcher: RuleMatcher, paths: string[]): Promise<string[]> {
+    if (matcher.ignoresMetadata) return paths
     const out: string[] = []
-    for (const p of keys) if (matcher.metadataMatches(await kv.customMetadataOf(accessor, p))) out.push(p)
+    for (const p of paths) if (matcher.metadataMatches(await kv.customMetadataOf(accessor, p))) out.push(p)
     return out
+  }
+
+  /**
+   * A rule (or its dry run) tells its caller the names of the secrets it covers: the caller
+   * must be able to `list` the folder of, and `read`, every secret the path filters cover,
+   * checked before the custom_metadata filter so that the answer says nothing of metadata. A
+   * secret is named in the 403 only when the caller may list its folder (Vault reveals names
+   * only to `list`); otherwise the 403 names only what the caller sent.
+   * @throws VaultError 403
+   */
+  function checkCallerSees (acl: Acl, mountName: string, spec: RuleSpec, paths: readonly string[]): void {
+    for (const p of paths) {
+      if (!acl.allows('list', `${mountName}/metadata/${p.slice(0, p.lastIndexOf('/') + 1)}`)) {
+        throw new VaultError(403, [`permission denied to list the secrets this rule covers under ${mountName}/${spec.pathPrefix}`])
+      }
+      if (!acl.allows('read', `${mountName}/data/${p}`)) {
+        throw new VaultError(403, [`permission denied to read the content of the secret ${p} in mount ${mountName}`])
+      }
+    }
   }
 
   /** Names held by live associations of the destination other than `coveredSet`'s. */
@@ -128,7 +151,7 @@ export function createRuleService (deps: RuleServiceDeps) {
      * Creates rule `ruleName` on `type`/`name` from `body` (or, with `dryRun`, only plans it) and
      * materialises its associations in one unit of work.
      * @throws VaultError 400 naming the field, or for an existing rule; 403 when the caller
-     *   cannot read a covered secret; 404 for a missing destination; 503 when the sync queue
+     *   cannot list and read every secret the path filters cover (`checkCallerSees`); 404 for a missing destination; 503 when the sync queue
      *   cannot take every association (nothing is stored).
      */
     async create (type: string, name: string, ruleName: string, body: Record<string, unknown>, caller: RuleCaller, dryRun: boolean): Promise<RulePlan> {
@@ -140,13 +163,9 @@ export function createRuleService (deps: RuleServiceDeps) {
         const mount = await kvMount(mountInput)
         if (await rules.find(dest.id, ruleName) !== undefined) throw badRequest(`rule: ${JSON.stringify(ruleName)} already exists on this destination; delete it first`)
         const matcher = compileRule(spec)
-        const paths = await covered(mount.accessor, spec, matcher)
-        const mountName = mount.path.replace(/\/$/, '')
-        for (const p of paths) {
-          if (!caller.acl.allows('read', `${mountName}/data/${p}`)) {
-            throw new VaultError(403, [`permission denied to read the content of the secret ${p} in mount ${mountName}`])
-          }
-        }
+        const candidates = await pathCovered(mount.accessor, spec, matcher)
+        checkCallerSees(caller.acl, mount.path.replace(/\/$/, ''), spec, candidates)
+        const paths = await metadataCovered(mount.accessor, matcher, candidates)
         const coveredSet = new Set(paths)
         const { render } = nameRenderer(driver, dest, mount)
         const renderName = (a: AssociationRow): string | undefined => {

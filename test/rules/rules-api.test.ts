@@ -89,10 +89,29 @@ t.test('create, dry run, read, list, delete; rule-made associations are ordinary
   for (const p of ['apps/a', 'apps/b', 'apps/skip-me']) t.equal(after[p].sync_status, 'UNSYNCING', `${p} unsynced with its rule`)
 })
 
-t.test('the ACL: read on every covered secret now, the owner\'s policies for later ones', async (t) => {
+t.test('the ACL: the caller cannot learn names or metadata it could not list or read', async (t) => {
+  const app = await setup(t)
+  await vault(app, 'PUT', '/v1/sys/policies/acl/reader', {
+    body: { policy: 'path "sys/sync-ext/destinations/*" { capabilities = ["create", "read", "update", "delete", "list"] }\npath "secret/data/*" { capabilities = ["read"] }\npath "secret/metadata/co/*" { capabilities = ["list"] }' }
+  })
+  const token = json(await vault(app, 'POST', '/v1/auth/token/create', { body: { policies: ['reader'] } })).auth.client_token as string
+  await putSecret(app, 'secret', 'co/a', { v: 1 })
+  await putSecret(app, 'secret', 'admin/x', { v: 1 })
+  await vault(app, 'POST', '/v1/secret/metadata/admin/x', { body: { custom_metadata: { owner: 'alice' } } })
+  t.equal((await vault(app, 'GET', '/v1/secret/metadata/?list=true', { token })).statusCode, 403, 'the caller cannot list the mount')
+  const LIST_DENIED = ['permission denied to list the secrets this rule covers under secret/']
+  for (const body of [{}, { exclude: ['co/*'] }, { custom_metadata: { owner: 'alice' } }, { custom_metadata: { owner: 'bob' } }]) {
+    const res = await vault(app, 'POST', `${RULES}/r1?dry_run=true`, { token, body: { mount: 'secret', path_prefix: '', recursive: true, ...body } })
+    t.same([res.statusCode, json(res).errors], [403, LIST_DENIED], `${JSON.stringify(body)}: no secret named, and the same answer whatever the metadata`)
+  }
+  const listed = await vault(app, 'POST', `${RULES}/r1?dry_run=true`, { token, body: { mount: 'secret', path_prefix: 'co/' } })
+  t.same(json(listed).data.secrets.map((s: { secret_name: string }) => s.secret_name), ['co/a'], 'a folder it may list and read: planned')
+})
+
+t.test('the ACL: list and read on every covered secret now, the owner\'s policies for later ones', async (t) => {
   const app = await setup(t)
   await vault(app, 'PUT', '/v1/sys/policies/acl/rule-maker', {
-    body: { policy: 'path "sys/sync-ext/destinations/*" { capabilities = ["create", "read", "update", "delete", "list"] }\npath "secret/data/apps/ok*" { capabilities = ["read"] }' }
+    body: { policy: 'path "sys/sync-ext/destinations/*" { capabilities = ["create", "read", "update", "delete", "list"] }\npath "secret/data/apps/ok*" { capabilities = ["read"] }\npath "secret/metadata/apps/*" { capabilities = ["list"] }' }
   })
   const token = json(await vault(app, 'POST', '/v1/auth/token/create', { body: { policies: ['rule-maker'] } })).auth.client_token as string
   await putSecret(app, 'secret', 'apps/ok1', { v: 1 })
