@@ -93,7 +93,8 @@ export function buildApp ({ services, maxRequestBytes, tls, http, ui = false, lo
     jsonLimits: http?.json ?? DEFAULT_JSON_LIMITS
   })
   installAcl(app, { recordUse: (a) => services.tokens.recordUse(a) })
-  installAudit(app, services.audit)
+  // The audit keys left in clear: the token store's for `auth/token/*`, else the serving mount's.
+  installAudit(app, services.audit, (path) => path.startsWith('auth/token/') ? services.tokenTune.auditKeys() : services.mounts.auditKeys(path))
   const metrics = createMetrics({
     telemetry,
     repo: services.store.repos.metrics,

@@ -11,6 +11,7 @@ import { documented, vaultData } from '../../src/openapi/route-doc.js'
 import { named } from '../../src/openapi/schema-json.js'
 import type { Services } from '../../src/services.js'
 import { tokenAuthMountEntry } from '../../src/tokens/token-tune.js'
+import { MountSettingsSchemas } from '../../src/mounts/mount-schemas.js'
 
 const AuthMountSchema = Type.Object({
   accessor: Type.String({ description: '`auth_token_<8 hex>`, fixed per database' }),
@@ -18,7 +19,8 @@ const AuthMountSchema = Type.Object({
     default_lease_ttl: Type.Integer({ description: 'As tuned (`sys/auth/token/tune`), seconds; 0 = the system value' }),
     force_no_cache: Type.Boolean(),
     max_lease_ttl: Type.Integer({ description: 'As tuned, seconds; 0 = the system value' }),
-    token_type: Type.String()
+    token_type: Type.String(),
+    ...MountSettingsSchemas.entry
   }),
   description: Type.String(),
   external_entropy_access: Type.Boolean(),

@@ -5,8 +5,8 @@
  */
 import type { MountRow } from '../../db/mounts-repo.js'
 
-/** Built-in plugin version strings, as Vault reports them for builtin engines. */
-const RUNNING_VERSION: Record<string, string> = {
+/** Built-in plugin version strings, as Vault reports them for builtin engines (`running_plugin_version`). */
+export const RUNNING_VERSION: Readonly<Record<string, string>> = {
   kv: 'v0.26.2+builtin',
   system: 'v2.1.0+builtin.vault',
   cubbyhole: 'v2.1.0+builtin.vault',
@@ -36,16 +36,21 @@ export interface MountEntry {
   deprecation_status?: string
 }
 
-/** Maps a row to Vault's entry shape. */
+/**
+ * Maps a row to Vault's entry shape (`mountInfo`, `vault/logical_system_stubs_oss.go`). The
+ * stored config is the entry's `config` as Vault shows it (settings only when non-empty,
+ * `mount-settings.ts`), but for the pinned `plugin_version`, which is the entry's own field.
+ */
 export function toMountEntry (row: MountRow): MountEntry {
+  const { plugin_version: pluginVersion, ...config } = JSON.parse(row.config) as MountConfig
   const entry: MountEntry = {
     accessor: row.accessor,
-    config: JSON.parse(row.config) as MountConfig,
+    config,
     description: row.description,
     external_entropy_access: row.external_entropy_access === 1,
     local: row.local === 1,
     options: row.options === null ? null : JSON.parse(row.options) as Record<string, string>,
-    plugin_version: '',
+    plugin_version: typeof pluginVersion === 'string' ? pluginVersion : '',
     running_plugin_version: RUNNING_VERSION[row.type] ?? '',
     running_sha256: '',
     seal_wrap: row.seal_wrap === 1,

@@ -3,8 +3,9 @@
  * `openapi.yaml`: the mount entry, the mount table, tune data, and the request bodies. The
  * routes build their answers from `mount-entry.ts` and decode requests themselves.
  */
-import { Type } from 'typebox'
+import { Type, type TSchema } from 'typebox'
 import { named } from '../openapi/schema-json.js'
+import { LISTS } from './mount-settings.js'
 
 const ENTRY_EXAMPLE = {
   accessor: 'kv_1a2b3c4d',
@@ -22,12 +23,55 @@ const ENTRY_EXAMPLE = {
   deprecation_status: 'supported'
 }
 
+const STORED = 'stored and returned only (vault-sync does not act on it)'
+const SETTING_TEXT: Record<string, string> = {
+  audit_non_hmac_request_keys: 'Keys of request data the audit device writes in clear (not HMAC-ed)',
+  audit_non_hmac_response_keys: 'Keys of response data the audit device writes in clear (not HMAC-ed)',
+  listing_visibility: `\`unauth\` or \`hidden\` (\`""\` clears it); ${STORED}`,
+  passthrough_request_headers: `Request headers passed to the engine; ${STORED}`,
+  allowed_response_headers: `Response headers the engine may set; ${STORED}`,
+  allowed_managed_keys: `Managed keys the mount may use; ${STORED}`,
+  delegated_auth_accessors: `Auth mount accessors the engine may delegate to; ${STORED}`,
+  identity_token_key: `Key signing plugin identity tokens: only \`default\` exists here; ${STORED}`,
+  plugin_version: 'Pinned plugin version: only the running built-in one (`running_plugin_version`, e.g. `v0.26.2+builtin` for KV) exists here'
+}
+const isList = (k: string): boolean => (LISTS as readonly string[]).includes(k)
+/** Optional properties for `keys`: lists (`asText`: or a comma-separated string) and strings. */
+function settingProperties (keys: readonly string[], { asText = false, note = '' } = {}): Record<string, TSchema> {
+  return Object.fromEntries(keys.map((k) => {
+    const description = `${SETTING_TEXT[k]}${isList(k) ? note : ''}`
+    if (!isList(k)) return [k, Type.Optional(Type.String({ description }))]
+    return [k, Type.Optional(asText ? Type.Union([Type.Array(Type.String()), Type.String()], { description }) : Type.Array(Type.String(), { description }))]
+  }))
+}
+const TEXTS = ['listing_visibility', 'identity_token_key']
+
+/**
+ * A mount's settings of `mount-settings.ts` as answers show them, each only when set: `entry`
+ * in a mount entry's `config`, `tuneRead` in a tune read (no `delegated_auth_accessors`, as in
+ * Vault; `plugin_version` when pinned).
+ */
+export const MountSettingsSchemas = {
+  entry: settingProperties([...LISTS, ...TEXTS]),
+  tuneRead: settingProperties([...LISTS.filter((k) => k !== 'delegated_auth_accessors'), ...TEXTS, 'plugin_version'])
+}
+
+/** The settings a tune write takes (`sys/mounts/:path/tune`, `sys/auth/token/tune`): lists as Vault's `TypeCommaStringSlice`. */
+export const TuneSettingsRequestProperties = settingProperties([...LISTS, ...TEXTS, 'plugin_version'], { asText: true, note: '. A list or a comma-separated string; empty clears it' })
+
+/** The settings of enable's `config`: lists (but `delegated_auth_accessors`) also as comma-separated strings. */
+const EnableSettingsProperties = {
+  ...settingProperties(LISTS.slice(0, 5), { asText: true, note: '. A list or a comma-separated string' }),
+  ...settingProperties(['delegated_auth_accessors', ...TEXTS]),
+  plugin_version: Type.Optional(Type.String({ description: 'Only the built-in version (`v0.26.2+builtin`), which is not stored, as Vault does not store it' }))
+}
+
 /** `config` of a mount entry. */
 const MountConfigSchema = Type.Object({
   default_lease_ttl: Type.Integer(),
   max_lease_ttl: Type.Integer(),
   force_no_cache: Type.Boolean(),
-  passthrough_request_headers: Type.Optional(Type.Array(Type.String()))
+  ...MountSettingsSchemas.entry
 })
 
 /** One mount, as `sys/mounts` lists it (§2.1). */
@@ -58,12 +102,14 @@ export const PreflightMountSchema = named('MountPreflight', Type.Object({ ...Mou
   examples: [{ ...ENTRY_EXAMPLE, path: 'secret/' }]
 }))
 
-/** `GET sys/mounts/:path/tune` data: effective TTLs in seconds. */
+/** `GET sys/mounts/:path/tune` data: effective TTLs in seconds, and the settings set. */
 export const MountTuneSchema = named('MountTuneSettings', Type.Object({
   description: Type.String(),
   default_lease_ttl: Type.Integer(),
   max_lease_ttl: Type.Integer(),
   force_no_cache: Type.Boolean(),
+  external_entropy_access: Type.Optional(Type.Boolean({ description: 'Present (true) when the mount has it' })),
+  ...MountSettingsSchemas.tuneRead,
   options: Type.Optional(Type.Record(Type.String(), Type.String()))
 }, { examples: [{ description: '', default_lease_ttl: 2764800, max_lease_ttl: 2764800, force_no_cache: false, options: { version: '2' } }] }))
 
@@ -75,7 +121,8 @@ export const MountEnableRequestSchema = named('MountEnableRequest', Type.Object(
   config: Type.Optional(Type.Object({
     default_lease_ttl: Type.Optional(Type.Union([Type.String(), Type.Integer()], { description: 'Duration (`"1h"`, or seconds); `""` or `"system"`: the system value (768h)' })),
     max_lease_ttl: Type.Optional(Type.Union([Type.String(), Type.Integer()], { description: 'Duration (`"8760h"`, or seconds); `""` or `"system"`: the system value (768h)' })),
-    force_no_cache: Type.Optional(Type.Boolean())
+    force_no_cache: Type.Optional(Type.Boolean()),
+    ...EnableSettingsProperties
   }, { description: 'Mount settings; other keys Vault takes here are accepted and ignored' })),
   local: Type.Optional(Type.Boolean()),
   seal_wrap: Type.Optional(Type.Boolean()),
@@ -87,5 +134,6 @@ export const MountTuneRequestSchema = named('MountTuneRequest', Type.Object({
   default_lease_ttl: Type.Optional(Type.Union([Type.String(), Type.Integer()], { description: 'Duration (`"1h"`, or seconds); `""` keeps it, `"system"` resets it to 768h' })),
   max_lease_ttl: Type.Optional(Type.Union([Type.String(), Type.Integer()], { description: 'Duration (`"8760h"`, or seconds); `""` keeps it, `"system"` resets it to 768h' })),
   description: Type.Optional(Type.String()),
+  ...TuneSettingsRequestProperties,
   options: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Options to merge; `version` cannot change' }))
 }, { examples: [{ description: 'team secrets' }] }))

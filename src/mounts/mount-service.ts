@@ -13,8 +13,9 @@ import { cacheAsyncRepoReads, MISS, type ChangeCheck, type Miss } from '../../db
 import type { Store } from '../../db/store/repositories.js'
 import { badRequest } from '../vault/errors.js'
 import { effectiveLeaseTtls, enableLeaseTtls, tunedLeaseTtls } from '../vault/lease-ttls.js'
-import { type MountEntry, isKvV2, toMountEntry } from './mount-entry.js'
+import { type MountEntry, RUNNING_VERSION, isKvV2, toMountEntry } from './mount-entry.js'
 import { resolveMount, sanitizeMountPath, type ResolvedMount } from './mount-lookup.js'
+import { checkEnableSettings, decodeEnableSettings, nonHmacKeys, pickSettings, tuneReadSettings, tuneSettings, withSettings, type NonHmacKeys } from './mount-settings.js'
 
 /** A mount as services hand it to routes. */
 export type { MountRow }
@@ -23,6 +24,8 @@ export { sanitizeMountPath, MISS }
 const RESERVED = ['sys/', 'auth/', 'audit/', 'cubbyhole/', 'identity/']
 const NOT_MOUNTABLE = new Set(['system', 'token', 'cubbyhole', 'identity'])
 const KV_TYPES = new Set(['kv', 'kv-v1', 'kv-v2', 'generic'])
+/** Vault's `untunableMounts` (of those vault-sync has). */
+const UNTUNABLE = ['cubbyhole/', 'sys/']
 const DEFAULT_CONFIG = { default_lease_ttl: 0, max_lease_ttl: 0, force_no_cache: false }
 
 const BUILTINS: Array<Pick<MountRow, 'path' | 'type' | 'description' | 'local'> & { config?: object }> = [
@@ -36,7 +39,10 @@ export interface EnableRequest {
   type?: unknown
   description?: unknown
   options?: unknown
-  /** `default_lease_ttl`, `max_lease_ttl` (durations), `force_no_cache`; other keys are ignored. */
+  /**
+   * `default_lease_ttl`, `max_lease_ttl` (durations), `force_no_cache`, and the settings of
+   * `mount-settings.ts`; other keys are ignored.
+   */
   config?: unknown
   local?: unknown
   seal_wrap?: unknown
@@ -55,6 +61,19 @@ function stringMap (value: unknown, field: string): Record<string, string> {
 }
 
 const truthy = (v: unknown): number => (v === true || v === 'true' || v === '1' || v === 1 ? 1 : 0)
+
+const NO_KEYS: NonHmacKeys = { request: [], response: [] }
+// Rows from the mount cache are shared and never changed: their audit keys are read once.
+const rowKeys = new WeakMap<MountRow, NonHmacKeys>()
+function auditKeysOf (found: ResolvedMount | undefined): NonHmacKeys {
+  if (found === undefined) return NO_KEYS
+  let keys = rowKeys.get(found.mount)
+  if (keys === undefined) {
+    keys = nonHmacKeys(pickSettings(JSON.parse(found.mount.config) as Record<string, unknown>))
+    rowKeys.set(found.mount, keys)
+  }
+  return keys
+}
 
 /** A unique-constraint violation on either engine (SQLite `SQLITE_CONSTRAINT_*`, PostgreSQL 23505). */
 const isUniqueViolation = (err: unknown): boolean => {
@@ -81,6 +100,14 @@ export function createMountService ({ store, changes }: { store: Store, changes:
     return (await store.repos.mounts.all()).find((m) => m.path.startsWith(path) || path.startsWith(m.path))?.path
   }
 
+  /** The row at `rawPath`. @throws VaultError 400 `No secret engine mount at <path>/`. */
+  async function rowAt (rawPath: string): Promise<MountRow> {
+    const path = sanitizeMountPath(rawPath)
+    const row = await mounts.byPath(path)
+    if (row === undefined) throw badRequest(`No secret engine mount at ${path}`)
+    return row
+  }
+
   const service = {
     /** Inserts the built-in mounts on a new database (idempotent; one unit of work). */
     async ensureBuiltins (): Promise<void> {
@@ -102,26 +129,30 @@ export function createMountService ({ store, changes }: { store: Store, changes:
     },
 
     /**
-     * `POST sys/mounts/:path` (§2.3, D-21). The lease TTLs of `config` are stored and reported
-     * as Vault does (seconds, 0 = the system value; `src/vault/lease-ttls.ts`).
-     * @throws VaultError 400 with Vault's texts: missing type, reserved path, path in use,
-     *   unsupported or KV v1 type, a bad or inconsistent lease TTL.
+     * `POST sys/mounts/:path` (§2.3, D-21; Vault's `handleMount`). The lease TTLs of `config`
+     * are stored and reported as Vault does (seconds, 0 = the system value;
+     * `src/vault/lease-ttls.ts`), its other settings as `mount-settings.ts` says.
+     * @throws VaultError 400 with Vault's texts: a config that does not decode, missing type,
+     *   reserved path, path in use, unsupported or KV v1 type, a bad or inconsistent lease TTL,
+     *   a bad `plugin_version`, `listing_visibility` or `identity_token_key`.
      */
     async enable (rawPath: string, req: EnableRequest): Promise<MountEntry> {
       const path = sanitizeMountPath(rawPath)
       if (path === '' || path.split('/').includes('..')) throw badRequest('invalid mount path')
-      // Vault checks the config's TTLs before the type.
+      // Vault decodes the whole config, then checks its TTLs, then the type, then the settings.
+      const decoded = decodeEnableSettings(req.config)
       const ttls = enableLeaseTtls(req.config)
       const forceNoCache = truthy((req.config as Record<string, unknown> | undefined)?.force_no_cache) === 1
       if (typeof req.type !== 'string' || req.type === '') throw badRequest('backend type must be specified as a string')
       const type = req.type
+      const options = stringMap(req.options, 'options')
+      const kv = KV_TYPES.has(type)
+      if (!kv && options.version !== undefined) throw badRequest(`secrets engine "${type}" does not allow setting a version`)
+      // Vault checks the version of the aliased type (`kv-v2`, `generic`… are `kv`).
+      const settings = kv ? checkEnableSettings(decoded, 'kv', RUNNING_VERSION.kv) : checkEnableSettings(decoded, type, undefined)
       for (const r of RESERVED) if (path.startsWith(r)) throw badRequest(`cannot mount ${JSON.stringify(r)}`)
       if (NOT_MOUNTABLE.has(type)) throw badRequest(`mount type of "${type}" is not mountable`)
-      const options = stringMap(req.options, 'options')
-      if (!KV_TYPES.has(type)) {
-        if (options.version !== undefined) throw badRequest(`secrets engine "${type}" does not allow setting a version`)
-        throw badRequest(`plugin not found in the catalog: ${type}`)
-      }
+      if (!kv) throw badRequest(`plugin not found in the catalog: ${type}`)
       if (type === 'kv-v2') options.version = '2'
       if (type === 'kv-v1') options.version = '1'
       if (options.version !== '2') {
@@ -136,7 +167,7 @@ export function createMountService ({ store, changes }: { store: Store, changes:
         const row: MountRow = {
           accessor: await newAccessor('kv'), path, type: 'kv', uuid: randomUUID(),
           description: typeof req.description === 'string' ? req.description : '',
-          options: JSON.stringify(options), config: JSON.stringify({ ...ttls, force_no_cache: forceNoCache }), local: truthy(req.local),
+          options: JSON.stringify(options), config: JSON.stringify({ ...ttls, force_no_cache: forceNoCache, ...settings }), local: truthy(req.local),
           seal_wrap: truthy(req.seal_wrap), external_entropy_access: truthy(req.external_entropy_access), builtin: 0
         }
         try {
@@ -156,10 +187,7 @@ export function createMountService ({ store, changes }: { store: Store, changes:
      * @throws VaultError 400 `No secret engine mount at <path>/`.
      */
     async read (rawPath: string): Promise<MountEntry> {
-      const path = sanitizeMountPath(rawPath)
-      const row = await mounts.byPath(path)
-      if (row === undefined) throw badRequest(`No secret engine mount at ${path}`)
-      return toMountEntry(row)
+      return toMountEntry(await rowAt(rawPath))
     },
 
     /**
@@ -174,32 +202,47 @@ export function createMountService ({ store, changes }: { store: Store, changes:
       await mounts.deleteByAccessor(row.accessor)
     },
 
-    /** `GET sys/mounts/:path/tune` (§2.6): effective TTLs in seconds (Vault's `fetchTTLs`). @throws as `read`. */
+    /**
+     * `GET sys/mounts/:path/tune` (§2.6, Vault's `handleTuneReadCommon`): effective TTLs in
+     * seconds (Vault's `fetchTTLs`), `external_entropy_access` when set, the settings a tune
+     * read shows (`tuneReadSettings`), and `options` when not empty. @throws as `read`.
+     */
     async readTune (rawPath: string): Promise<Record<string, unknown>> {
-      const entry = await service.read(rawPath)
-      const { defaultTtl, maxTtl } = effectiveLeaseTtls(entry.config)
+      const row = await rowAt(rawPath)
+      const config = JSON.parse(row.config) as Record<string, unknown> & { default_lease_ttl: number, max_lease_ttl: number }
+      const { defaultTtl, maxTtl } = effectiveLeaseTtls(config)
       const out: Record<string, unknown> = {
-        description: entry.description,
+        description: row.description,
         default_lease_ttl: defaultTtl,
         max_lease_ttl: maxTtl,
-        force_no_cache: entry.config.force_no_cache
+        force_no_cache: config.force_no_cache
       }
-      if (entry.options !== null && Object.keys(entry.options).length > 0) out.options = entry.options
+      if (row.external_entropy_access === 1) out.external_entropy_access = true
+      Object.assign(out, tuneReadSettings(pickSettings(config)))
+      const options = row.options === null ? {} : JSON.parse(row.options) as Record<string, string>
+      if (Object.keys(options).length > 0) out.options = options
       return out
     },
 
     /**
-     * `POST sys/mounts/:path/tune` (§2.6): `default_lease_ttl` and `max_lease_ttl` (as
-     * `sys/auth/token/tune` takes them: `""` keeps, `"system"` resets), `description`, and
-     * `options` other than a version change (vault-sync mounts are always version 2).
-     * @throws VaultError 400 for an unknown mount, a bad duration, a max below the default, a
-     *   downgrade or an invalid version.
+     * `POST sys/mounts/:path/tune` (§2.6, Vault's `handleTuneWriteCommon`), checked in Vault's
+     * order and written at once (Vault writes each field as it goes): `default_lease_ttl` and
+     * `max_lease_ttl` (as `sys/auth/token/tune` takes them: `""` keeps, `"system"` resets),
+     * `description`, the settings of `mount-settings.ts` (`tuneSettings`), and `options` other
+     * than a version change (vault-sync mounts are always version 2).
+     * @throws VaultError 400 for `sys/` and `cubbyhole/` (`cannot tune "sys/"`), an unknown
+     *   mount, a bad duration, a max below the default, a bad setting, a downgrade or an
+     *   invalid version.
      */
-    async tune (rawPath: string, req: { description?: unknown, options?: unknown, default_lease_ttl?: unknown, max_lease_ttl?: unknown }): Promise<void> {
+    async tune (rawPath: string, req: Record<string, unknown>): Promise<void> {
       const path = sanitizeMountPath(rawPath)
+      for (const p of UNTUNABLE) if (path.startsWith(p)) throw badRequest(`cannot tune ${JSON.stringify(path)}`)
       await store.transaction(async () => {
-        const row = await mounts.byPath(path)
-        if (row === undefined) throw badRequest(`No secret engine mount at ${path}`)
+        const row = await rowAt(path)
+        const config = JSON.parse(row.config) as Record<string, unknown> & { default_lease_ttl: number, max_lease_ttl: number }
+        const ttls = tunedLeaseTtls(req, config)
+        const description = typeof req.description === 'string' ? req.description : row.description
+        const settings = tuneSettings(req, pickSettings(config), { type: row.type, runningVersion: RUNNING_VERSION[row.type] ?? '', auth: false })
         const options = row.options === null ? null : JSON.parse(row.options) as Record<string, string>
         if (req.options !== undefined && options !== null) {
           const incoming = stringMap(req.options, 'options')
@@ -209,10 +252,7 @@ export function createMountService ({ store, changes }: { store: Store, changes:
           }
           Object.assign(options, incoming)
         }
-        const config = JSON.parse(row.config) as Record<string, unknown> & { default_lease_ttl: number, max_lease_ttl: number }
-        const ttls = tunedLeaseTtls(req, config)
-        const description = typeof req.description === 'string' ? req.description : row.description
-        await mounts.updateTune(row.accessor, description, JSON.stringify({ ...config, ...ttls }), options === null ? null : JSON.stringify(options))
+        await mounts.updateTune(row.accessor, description, JSON.stringify(withSettings({ ...config, ...ttls }, settings)), options === null ? null : JSON.stringify(options))
       })
     },
 
@@ -226,6 +266,16 @@ export function createMountService ({ store, changes }: { store: Store, changes:
     peekResolve (path: string): ResolvedMount | undefined | Miss {
       const rows = mounts.peek('all')
       return rows === MISS ? MISS : resolveMount(rows, path)
+    },
+
+    /**
+     * The keys the audit device leaves in clear for a request to `path` (without leading `/`):
+     * the `audit_non_hmac_*` settings of the mount serving it (Vault's request handling reads
+     * them from the request's mount entry); none when no mount serves it.
+     */
+    auditKeys (path: string): NonHmacKeys | Promise<NonHmacKeys> {
+      const found = service.peekResolve(path)
+      return found === MISS ? service.resolve(path).then(auditKeysOf) : auditKeysOf(found)
     },
 
     /** The mount row at an exact path (with or without trailing `/`), or `undefined`. */

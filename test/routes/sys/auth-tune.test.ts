@@ -51,3 +51,32 @@ t.test('root-protected like every sys/auth/* path', async (t) => {
   await vault(app, 'PUT', '/v1/sys/policies/acl/tuner', { body: { policy: 'path "sys/auth/token/tune" {\n  capabilities = ["read", "update", "sudo"]\n}\n' } })
   t.equal((await vault(app, 'GET', TUNE, { token })).statusCode, 200)
 })
+
+t.test('mount settings: tuned, read and listed as for sys/mounts (one shared code path)', async (t) => {
+  const { app } = await startTestServer(t)
+  const settings = {
+    audit_non_hmac_request_keys: ['display_name'], audit_non_hmac_response_keys: ['policies'], listing_visibility: 'unauth',
+    passthrough_request_headers: ['X-Team'], allowed_response_headers: ['X-Trace'], allowed_managed_keys: ['k'], delegated_auth_accessors: ['auth_x_1'], identity_token_key: 'default'
+  }
+  t.equal((await vault(app, 'POST', TUNE, { body: { ...settings, audit_non_hmac_request_keys: 'display_name', plugin_version: 'v2.1.0+builtin.vault', max_lease_ttl: '1h' } })).statusCode, 204)
+  const { delegated_auth_accessors: _, ...tuneShown } = settings
+  t.same((await vault(app, 'GET', TUNE)).json().data, {
+    default_lease_ttl: 2764800, description: 'token based credentials', force_no_cache: false, max_lease_ttl: 3600, token_type: 'default-service',
+    ...tuneShown, plugin_version: 'v2.1.0+builtin.vault'
+  }, 'the tune read: no delegated_auth_accessors, as Vault\'s handleTuneReadCommon')
+  const entry = (await vault(app, 'GET', '/v1/sys/auth')).json().data['token/']
+  t.same(entry.config, { default_lease_ttl: 0, force_no_cache: false, max_lease_ttl: 3600, token_type: 'default-service', ...settings }, 'sys/auth: the entry config has them all')
+  t.equal(entry.plugin_version, 'v2.1.0+builtin.vault')
+
+  const refused: Array<[unknown, string]> = [
+    [{ token_type: 'batch' }, '\'token_type\' cannot be set for \'token\' or \'ns_token\' auth mounts'],
+    [{ plugin_version: 'v0.26.2+builtin' }, 'plugin not found in the catalog: token, version=v0.26.2+builtin'],
+    [{ listing_visibility: 'public' }, 'invalid listing_visibility public']
+  ]
+  for (const [body, text] of refused) {
+    const res = await vault(app, 'POST', TUNE, { body })
+    t.same([res.statusCode, res.json()], [400, { errors: [text] }], JSON.stringify(body))
+  }
+  t.equal((await vault(app, 'POST', TUNE, { body: { ...Object.fromEntries(Object.keys(settings).map((k) => [k, ''])), default_lease_ttl: '30m' } })).statusCode, 204)
+  t.same((await vault(app, 'GET', '/v1/sys/auth')).json().data['token/'].config, { default_lease_ttl: 1800, force_no_cache: false, max_lease_ttl: 3600, token_type: 'default-service' }, 'cleared; the TTLs kept')
+})

@@ -77,3 +77,36 @@ t.test('sys/audit-hash needs a device and update on its path', async (t) => {
   const token = (await vault(app, 'POST', '/v1/auth/token/create', { body: { policies: ['default'] } })).json().auth.client_token
   t.equal((await vault(app, 'POST', '/v1/sys/audit-hash/file', { token, body: { input: 'x' } })).statusCode, 403)
 })
+
+t.test('audit_non_hmac_request_keys / _response_keys: the serving mount\'s keys are logged in clear', async (t) => {
+  const file = join(tempDir(t), 'audit.log')
+  const { app } = await startTestServer(t, { VAULT_SYNC_AUDIT_FILE: file })
+  const config = { audit_non_hmac_request_keys: ['user', 'tags'], audit_non_hmac_response_keys: 'user' }
+  t.equal((await vault(app, 'POST', '/v1/sys/mounts/clear', { body: { type: 'kv-v2', config } })).statusCode, 204)
+  const body = { data: { user: 'alice', password: SECRET_VALUE, tags: ['a', 'b'] } }
+  t.equal((await vault(app, 'POST', '/v1/clear/data/app', { body })).statusCode, 200)
+  t.equal((await vault(app, 'GET', '/v1/clear/data/app')).statusCode, 200)
+  t.equal((await vault(app, 'POST', '/v1/secret/data/app', { body })).statusCode, 200)
+  t.equal((await vault(app, 'POST', '/v1/sys/auth/token/tune', { body: { audit_non_hmac_request_keys: ['display_name'] } })).statusCode, 204)
+  t.equal((await vault(app, 'POST', '/v1/auth/token/create', { body: { display_name: 'ci-job', policies: ['default'] } })).statusCode, 200)
+  // A tune takes effect at once: `user` is hashed again.
+  t.equal((await vault(app, 'POST', '/v1/sys/mounts/clear/tune', { body: { audit_non_hmac_request_keys: [] } })).statusCode, 204)
+  t.equal((await vault(app, 'POST', '/v1/clear/data/later', { body })).statusCode, 200)
+
+  const entries = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Entry)
+  const find = (type: string, path: string): Entry => entries.find((e) => e.type === type && e.request.path === path)!
+  const hmac = /^hmac-sha256:/
+  for (const type of ['request', 'response']) {
+    const written = find(type, 'clear/data/app').request.data.data
+    t.same([written.user, written.tags], ['alice', ['a', 'b']], `${type} entry: the request keys in clear`)
+    t.match(written.password, hmac)
+  }
+  const answer = entries.find((e) => e.type === 'response' && e.request.path === 'clear/data/app' && e.request.operation === 'read')!.response.data.data
+  t.equal(answer.user, 'alice', 'the response key in clear')
+  t.match(answer.password, hmac)
+  t.match(answer.tags[0], hmac, 'a request key is hashed in the response')
+  t.match(find('request', 'secret/data/app').request.data.data.user, hmac, 'another mount has its own (no) keys')
+  t.equal(find('request', 'auth/token/create').request.data.display_name, 'ci-job', 'the token store\'s keys (sys/auth/token/tune)')
+  t.match(find('request', 'clear/data/later').request.data.data.user, hmac)
+  t.notOk(readFileSync(file, 'utf8').includes(SECRET_VALUE))
+})
