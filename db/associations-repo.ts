@@ -87,8 +87,11 @@ export interface NameOwnerRow {
 
 export interface AssociationsRepo {
   find: (destinationId: string, accessor: string, secretPath: string) => AssociationRow | undefined
-  /** Associations of a destination whose mount path (recorded) is `mountPath` and secret is `secretPath`. */
-  findByRecordedPath: (destinationId: string, mountPath: string, secretPath: string) => AssociationRow | undefined
+  /**
+   * Associations of a destination whose mount path (recorded) is `mountPath` and secret is
+   * `secretPath`, newest first: one per accessor that was mounted there (decisions D-21).
+   */
+  ofRecordedPath: (destinationId: string, mountPath: string, secretPath: string) => AssociationRow[]
   byId: (id: string) => AssociationRow | undefined
   ofDestination: (destinationId: string) => AssociationRow[]
   /** Every association of one secret (any destination, hidden ones included). */
@@ -153,7 +156,7 @@ export interface AssociationsRepo {
 export function createAssociationsRepo (db: Db): AssociationsRepo {
   const find = db.prepare<[string, string, string], AssociationRow>(
     'SELECT * FROM associations WHERE destination_id = ? AND accessor = ? AND secret_path = ?')
-  const findByRecordedPath = db.prepare<[string, string, string], AssociationRow>(
+  const ofRecordedPath = db.prepare<[string, string, string], AssociationRow>(
     'SELECT * FROM associations WHERE destination_id = ? AND mount_path = ? AND secret_path = ? ORDER BY updated_at DESC')
   const byId = db.prepare<[string], AssociationRow>('SELECT * FROM associations WHERE id = ?')
   const ofDestination = db.prepare<[string], AssociationRow>(
@@ -225,7 +228,7 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
     WHERE a.destination_id = ? AND a.removed = 0 AND t.external_name IS NOT NULL ORDER BY t.association_id, t.sub_key`)
   return {
     find: (d, a, s) => find.get(d, a, s),
-    findByRecordedPath: (d, m, s) => findByRecordedPath.get(d, m, s),
+    ofRecordedPath: (d, m, s) => ofRecordedPath.all(d, m, s),
     byId: (id) => byId.get(id),
     ofDestination: (d) => ofDestination.all(d),
     ofSecret: (a, s) => ofSecret.all(a, s),

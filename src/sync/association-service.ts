@@ -189,14 +189,27 @@ export function createAssociationService (deps: AssociationServiceDeps) {
     return dest
   }
 
+  /**
+   * The associations a `remove` of `mount`/`secretPath` reaches: the live mount's, and those
+   * recorded under that mount path for a mount since disabled (decisions D-21: they keep their
+   * status and are removed by the old path), also once a new mount took the path. With no live
+   * mount's association and none of a disabled mount, the newest recorded under the path.
+   */
+  async function removeTargets (destId: string, mount: string, secretPath: string): Promise<AssociationRow[]> {
+    const mountRow = await mounts.byPath(mount)
+    const live = mountRow === undefined ? undefined : await associations.find(destId, mountRow.accessor, secretPath)
+    const recorded = (await associations.ofRecordedPath(destId, `${mount}/`, secretPath)).filter((a) => a.accessor !== mountRow?.accessor)
+    const orphaned: AssociationRow[] = []
+    for (const a of recorded) if (await mounts.byAccessor(a.accessor) === undefined) orphaned.push(a)
+    if (live !== undefined || orphaned.length > 0) return live === undefined ? orphaned : [live, ...orphaned]
+    return recorded.slice(0, 1)
+  }
+
   /** Stores one `remove` (caller's unit of work); returns the destination. */
   async function applyRemove (type: string, name: string, { mount, secretPath }: { mount: string, secretPath: string }): Promise<DestinationRow> {
     const dest = await liveDestination(type, name)
     destinations.refusePurging(dest)
-    const mountRow = await mounts.byPath(mount)
-    const a = (mountRow === undefined ? undefined : await associations.find(dest.id, mountRow.accessor, secretPath)) ??
-      await associations.findByRecordedPath(dest.id, `${mount}/`, secretPath)
-    if (a !== undefined) {
+    for (const a of await removeTargets(dest.id, mount, secretPath)) {
       await detach(a, now(), 'refuse')
       for (const h of explicitHooks) await h.remove(a)
     }

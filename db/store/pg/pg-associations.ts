@@ -48,8 +48,8 @@ export function pgDestinationsRepository (sql: Sql): DestinationsRepository {
 
 const A = {
   find: statement('assoc_find', 'SELECT * FROM associations WHERE destination_id = $1 AND accessor = $2 AND secret_path = $3'),
-  findByRecordedPath: statement('assoc_find_recorded', `SELECT * FROM associations WHERE destination_id = $1 AND mount_path = $2
-    AND secret_path = $3 ORDER BY updated_at DESC LIMIT 1`),
+  ofRecordedPath: statement('assoc_of_recorded', `SELECT * FROM associations WHERE destination_id = $1 AND mount_path = $2
+    AND secret_path = $3 ORDER BY updated_at DESC`),
   byId: statement('assoc_by_id', 'SELECT * FROM associations WHERE id = $1'),
   ofDestination: statement('assoc_of_destination', `SELECT * FROM associations WHERE destination_id = $1
     ORDER BY accessor COLLATE "C", secret_path COLLATE "C"`),
@@ -115,7 +115,7 @@ const A = {
 export function pgAssociationsRepository (sql: Sql): AssociationsRepository {
   return {
     find: async (d, a, s) => await sql.one<AssociationRow>(A.find, [d, a, s]),
-    findByRecordedPath: async (d, m, s) => await sql.one<AssociationRow>(A.findByRecordedPath, [d, m, s]),
+    ofRecordedPath: async (d, m, s) => await sql.all<AssociationRow>(A.ofRecordedPath, [d, m, s]),
     byId: async (id) => await sql.one<AssociationRow>(A.byId, [id]),
     ofDestination: async (d) => await sql.all<AssociationRow>(A.ofDestination, [d]),
     ofSecret: async (a, s) => await sql.all<AssociationRow>(A.ofSecret, [a, s]),

@@ -50,7 +50,7 @@ contract(t, engines, 'associations: lookups, lists, counts, status, refresh, del
   await repos.destinations.insert(destinationRow({ id: 'd2', name: 'two' }))
   await repos.associations.insert(associationRow('a2', { destination_id: 'd2', secret_path: 'a' }))
   t.strictSame(plain(await repos.associations.find('d1', 'kv_1', 'a')), associationRow('a'))
-  t.strictSame(plain(await repos.associations.findByRecordedPath('d1', 'secret/', 'b')), associationRow('b'))
+  t.strictSame((await repos.associations.ofRecordedPath('d1', 'secret/', 'b')).map(plain), [associationRow('b')])
   t.equal(await repos.associations.find('d1', 'kv_1', 'zz'), undefined)
   t.strictSame((await repos.associations.ofDestination('d1')).map((a) => a.id), ['a', 'b', 'c'])
   t.strictSame((await repos.associations.ofSecret('kv_1', 'a')).map((a) => a.id).sort(), ['a', 'a2'])

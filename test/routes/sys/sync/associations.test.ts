@@ -107,6 +107,27 @@ t.test('remove marks UNSYNCING and keeps the entry; it no longer counts; set rev
   t.equal(json(res).data.associated_secrets[`${accessor}/x`].sync_status, 'PENDING')
 })
 
+t.test('D-21: an association of a disabled mount is removed by its old path, also once a new mount took the path', async (t) => {
+  const s = await startTestServer(t)
+  await createAzureDestination(s.app, 'd1')
+  await vault(s.app, 'POST', '/v1/sys/mounts/kv4', { body: { type: 'kv-v2' } })
+  await putSecret(s.app, 'kv4', 'app', { pw: 'old' })
+  const old = await accessorOf(s, 'kv4')
+  await set(s, 'd1', 'kv4', 'app')
+  t.equal((await vault(s.app, 'DELETE', '/v1/sys/mounts/kv4')).statusCode, 204)
+  await vault(s.app, 'POST', '/v1/sys/mounts/kv4', { body: { type: 'kv-v2' } })
+  await putSecret(s.app, 'kv4', 'app', { pw: 'new' })
+  const fresh = await accessorOf(s, 'kv4')
+  t.not(fresh, old, 'a new mount at the old path')
+  await set(s, 'd1', 'kv4', 'app')
+  const status = async (): Promise<Record<string, string>> => Object.fromEntries(Object.entries(json(await vault(s.app, 'GET', `${D}/d1/associations`)).data.associated_secrets as Record<string, { sync_status: string }>).map(([k, v]) => [k, v.sync_status]))
+  t.same(await status(), { [`${fresh}/app`]: 'PENDING', [`${old}/app`]: 'PENDING' }, 'the disabled mount\'s association is still listed')
+  t.equal((await remove(s, 'd1', 'kv4', 'app')).statusCode, 200)
+  t.same(await status(), { [`${fresh}/app`]: 'UNSYNCING', [`${old}/app`]: 'UNSYNCING' }, 'one remove by the path reaches both')
+  await set(s, 'd1', 'kv4', 'app')
+  t.same(await status(), { [`${fresh}/app`]: 'PENDING', [`${old}/app`]: 'UNSYNCING' }, 'a set revives only the live mount\'s')
+})
+
 t.test('global list and the destinations of one secret, nested mounts and paths included', async (t) => {
   const s = await startTestServer(t)
   await vault(s.app, 'POST', '/v1/sys/mounts/team/kv', { body: { type: 'kv-v2' } })
