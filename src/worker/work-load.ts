@@ -5,7 +5,9 @@
  * - a name another live association of the same destination already records is refused
  *   (`CLIENT_SIDE_ERROR`, `name … is owned by <mount>/<path>`);
  * - a name about to be deleted that another live association on the same vault records is left
- *   in place, and that association is queued so it rewrites its value and tag.
+ *   in place, and the first such association is queued as a refresh so it rewrites its value
+ *   and tag (it did not rewrite before: an unchanged digest is a no-op, and the secret stayed
+ *   tagged by the association that left, which no remaining holder could then delete).
  * It also records the destination's vault key (`destinations.vault_key`, issue 18: the lease a
  * row's work is owned under). It runs between the claim and the driver call, reading through the
  * Store outside any unit (only the co-owners' enqueue is one unit), with no network I/O.
@@ -129,7 +131,12 @@ export function createWorkLoader (services: Deps) {
       const dest = await store.repos.destinations.byId(others[0].destination_id)
       ctx.leftInPlace.set(p, `left in place: also synced by ${dest?.name ?? others[0].destination_id}`)
       const at = services.now()
-      await store.transaction(async () => { for (const o of others) await services.outbox.enqueue(o.association_id, at, { whenFull: 'error' }) })
+      // The leaving association may have written the secret last (its tag, its custom tags):
+      // the first remaining holder writes it again as its own (refresh, one new version), so
+      // that its tags are back and its own remove later deletes it (no orphan left in Azure).
+      await store.transaction(async () => {
+        for (const [i, o] of others.entries()) await services.outbox.enqueue(o.association_id, at, { whenFull: 'error', refresh: i === 0 })
+      })
     }
   }
 
