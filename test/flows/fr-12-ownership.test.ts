@@ -1,7 +1,7 @@
 // FR-12: remove deletes only secrets that carry this association's ownership tag; a secret
 // another destination on the same vault also syncs survives the unsync.
-import t from 'tap'
-import { startSyncTestbed } from '../sync-testbed.js'
+import t, { type Test } from 'tap'
+import { startSyncTestbed, type SyncTestbed } from '../sync-testbed.js'
 
 t.test('(a) a hand-made secret is overwritten on set (last write wins) but never deleted on remove', async (t) => {
   const tb = await startSyncTestbed(t)
@@ -19,7 +19,8 @@ t.test('(a) a hand-made secret is overwritten on set (last write wins) but never
   t.equal(tb.latest('shared-db')!.value, 'by-hand-again', 'not deleted')
 })
 
-t.test('(b) two destinations on one vault: d1\'s unsync leaves d2\'s secret alone', async (t) => {
+/** A testbed where d1, then d2 (the last writer), sync `app` under the same Azure name. */
+async function sharedByTwo (t: Test): Promise<SyncTestbed> {
   const tb = await startSyncTestbed(t)
   await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}' })
   await tb.destination('d2', { secret_name_template: '{{ .SecretBaseName }}' })
@@ -28,6 +29,11 @@ t.test('(b) two destinations on one vault: d1\'s unsync leaves d2\'s secret alon
   await tb.settle()
   await tb.set('d2', 'app')
   await tb.settle()
+  return tb
+}
+
+t.test('(b) two destinations on one vault: d1\'s unsync leaves d2\'s secret alone', async (t) => {
+  const tb = await sharedByTwo(t)
   t.match(tb.latest('app')!.tags, { 'hashicorp:vault': /^vault-sync:/ })
   await tb.remove('d1', 'app')
   await tb.settle()
@@ -40,14 +46,7 @@ t.test('(b) two destinations on one vault: d1\'s unsync leaves d2\'s secret alon
 })
 
 t.test('(c) two destinations on one vault, the last writer removed first: the last holder still deletes it', async (t) => {
-  const tb = await startSyncTestbed(t)
-  await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}' })
-  await tb.destination('d2', { secret_name_template: '{{ .SecretBaseName }}' })
-  await tb.put('app', { v: 1 })
-  await tb.set('d1', 'app')
-  await tb.settle()
-  await tb.set('d2', 'app')
-  await tb.settle()
+  const tb = await sharedByTwo(t)
   await tb.remove('d2', 'app')
   await tb.settle()
   t.match(await tb.entry('d2', 'app'), { sync_status: 'UNSYNCED', message: 'left in place: also synced by d1' })
