@@ -3,7 +3,7 @@
  * makes them (storage through the async `Store`):
  * - `onKvChange`, registered after sync's KV hook (`services.ts`): a written, patched, undeleted
  *   or re-tagged secret that a rule covers is associated (if the rule's owner policies allow
- *   reading it and it is not excluded); one that no longer matches a metadata filter is
+ *   listing its folder and reading it, and it is not excluded); one that no longer matches a metadata filter is
  *   unsynced when no other rule holds it. Deleting a secret's metadata is left to the ordinary
  *   associations (Vault's behaviour). Never throws for sync reasons: a full queue shows on the
  *   association.
@@ -57,7 +57,10 @@ export function createRuleHooks (deps: RuleServiceDeps, { matcherOf, materialise
           continue
         }
         const mountName = mount.path.replace(/\/$/, '')
-        if (!(await policies.aclFor(JSON.parse(rule.owner_policies) as string[])).allows('read', `${mountName}/data/${change.path}`)) continue
+        // As at create (`visibleCovered`): the owner must be able to list the secret's folder and read it.
+        const ownerAcl = await policies.aclFor(JSON.parse(rule.owner_policies) as string[])
+        const folder = change.path.slice(0, change.path.lastIndexOf('/') + 1)
+        if (!ownerAcl.allows('list', `${mountName}/metadata/${folder}`) || !ownerAcl.allows('read', `${mountName}/data/${change.path}`)) continue
         const found = await destinations.find(dest.type, dest.name)
         const { granularity, render } = nameRenderer(found.driver, dest, mount)
         const rendered = render(change.path)

@@ -6,9 +6,10 @@
  * statuses and outbox as `associations/set`, so every Vault client sees them as usual). What a
  * rule made is recorded in `association_origins`; nothing is added to Vault's own answers.
  *
- * - create: the caller must be able to `list` the folder of and `read` every secret the path
- *   filters cover now (checked against the caller's ACL, before the custom_metadata filter); the caller's policies are stored, and a secret added later is covered only
- *   if those policies (as they are then) allow reading it. Name collisions are reported per
+ * - create: the caller must be able to list what the rule walks and read what it covers now
+ *   (`visibleCovered`, against the caller's ACL, before the custom_metadata filter); the
+ *   caller's policies are stored, and a secret added later is covered only if those policies
+ *   (as they are then) allow listing its folder and reading it. Name collisions are reported per
  *   secret (`rule-names.ts`): that secret's association shows `CLIENT_SIDE_ERROR`, the rest
  *   sync. `dry_run` answers the same plan without storing anything.
  * Storage goes through the async `Store` (either engine); a create or delete is one unit of work.
@@ -83,11 +84,6 @@ export function createRuleService (deps: RuleServiceDeps) {
     return row
   }
 
-  /** The secrets under `spec`'s prefix that its path filters cover now, byte-sorted. */
-  async function pathCovered (accessor: string, spec: RuleSpec, matcher: RuleMatcher): Promise<string[]> {
-    return (await kv.keysUnder(accessor, spec.pathPrefix)).filter((p) => matcher.pathMatches(p))
-  }
-
   /** Those of `paths` whose custom_metadata `matcher` takes. */
   async function metadataCovered (accessor: string, matcher: RuleMatcher, paths: string[]): Promise<string[]> {
     if (matcher.ignoresMetadata) return paths
@@ -97,22 +93,29 @@ export function createRuleService (deps: RuleServiceDeps) {
   }
 
   /**
-   * A rule (or its dry run) tells its caller the names of the secrets it covers: the caller
-   * must be able to `list` the folder of, and `read`, every secret the path filters cover,
-   * checked before the custom_metadata filter so that the answer says nothing of metadata. A
-   * secret is named in the 403 only when the caller may list its folder (Vault reveals names
-   * only to `list`); otherwise the 403 names only what the caller sent.
+   * The secrets `spec`'s path filters cover now (byte-sorted), read only for a caller who could
+   * learn their names by listing: a rule (or its dry run) tells its caller the names it covers,
+   * and whether it is refused must depend on nothing the caller could not see. So, in this order:
+   * `list` on the prefix folder (before any key is read: not even whether it exists shows);
+   * for a recursive rule, `list` on the folder of every key under the prefix (before the globs,
+   * each visible from its parent's listing); then `read` on every secret the globs cover (the
+   * 403 names it: the caller may list it), all before the custom_metadata filter, so the answer
+   * says nothing of metadata. Otherwise a 403 naming only what the caller sent.
    * @throws VaultError 403
    */
-  function checkCallerSees (acl: Acl, mountName: string, spec: RuleSpec, paths: readonly string[]): void {
-    for (const p of paths) {
-      if (!acl.allows('list', `${mountName}/metadata/${p.slice(0, p.lastIndexOf('/') + 1)}`)) {
-        throw new VaultError(403, [`permission denied to list the secrets this rule covers under ${mountName}/${spec.pathPrefix}`])
-      }
+  async function visibleCovered (acl: Acl, accessor: string, mountName: string, spec: RuleSpec, matcher: RuleMatcher): Promise<string[]> {
+    const listable = (folder: string): boolean => acl.allows('list', `${mountName}/metadata/${folder}`)
+    const refused = (): VaultError => new VaultError(403, [`permission denied to list the secrets this rule covers under ${mountName}/${spec.pathPrefix}`])
+    if (!listable(spec.pathPrefix)) throw refused()
+    const keys = await kv.keysUnder(accessor, spec.pathPrefix)
+    if (spec.recursive && keys.some((p) => !listable(p.slice(0, p.lastIndexOf('/') + 1)))) throw refused()
+    const covered = keys.filter((p) => matcher.pathMatches(p))
+    for (const p of covered) {
       if (!acl.allows('read', `${mountName}/data/${p}`)) {
         throw new VaultError(403, [`permission denied to read the content of the secret ${p} in mount ${mountName}`])
       }
     }
+    return covered
   }
 
   /** Names held by live associations of the destination other than `coveredSet`'s. */
@@ -151,7 +154,7 @@ export function createRuleService (deps: RuleServiceDeps) {
      * Creates rule `ruleName` on `type`/`name` from `body` (or, with `dryRun`, only plans it) and
      * materialises its associations in one unit of work.
      * @throws VaultError 400 naming the field, or for an existing rule; 403 when the caller
-     *   cannot list and read every secret the path filters cover (`checkCallerSees`); 404 for a missing destination; 503 when the sync queue
+     *   cannot list and read every secret the path filters cover (`visibleCovered`); 404 for a missing destination; 503 when the sync queue
      *   cannot take every association (nothing is stored).
      */
     async create (type: string, name: string, ruleName: string, body: Record<string, unknown>, caller: RuleCaller, dryRun: boolean): Promise<RulePlan> {
@@ -163,8 +166,7 @@ export function createRuleService (deps: RuleServiceDeps) {
         const mount = await kvMount(mountInput)
         if (await rules.find(dest.id, ruleName) !== undefined) throw badRequest(`rule: ${JSON.stringify(ruleName)} already exists on this destination; delete it first`)
         const matcher = compileRule(spec)
-        const candidates = await pathCovered(mount.accessor, spec, matcher)
-        checkCallerSees(caller.acl, mount.path.replace(/\/$/, ''), spec, candidates)
+        const candidates = await visibleCovered(caller.acl, mount.accessor, mount.path.replace(/\/$/, ''), spec, matcher)
         const paths = await metadataCovered(mount.accessor, matcher, candidates)
         const coveredSet = new Set(paths)
         const { render } = nameRenderer(driver, dest, mount)

@@ -104,8 +104,33 @@ t.test('the ACL: the caller cannot learn names or metadata it could not list or 
     const res = await vault(app, 'POST', `${RULES}/r1?dry_run=true`, { token, body: { mount: 'secret', path_prefix: '', recursive: true, ...body } })
     t.same([res.statusCode, json(res).errors], [403, LIST_DENIED], `${JSON.stringify(body)}: no secret named, and the same answer whatever the metadata`)
   }
+  // Globs and prefixes are no oracle either: under a folder it cannot list, every probe is refused alike.
+  await putSecret(app, 'secret', 'admin/prod-db-password', { v: 1 })
+  for (const probe of [{ path_prefix: 'admin/', include: ['p*'] }, { path_prefix: 'admin/', include: ['zz*'] }, { path_prefix: 'nothere/' }, { path_prefix: 'admin/', recursive: true }]) {
+    const res = await vault(app, 'POST', `${RULES}/r1?dry_run=true`, { token, body: { mount: 'secret', ...probe } })
+    t.same([res.statusCode, json(res).errors], [403, [`permission denied to list the secrets this rule covers under secret/${probe.path_prefix}`]], JSON.stringify(probe))
+  }
   const listed = await vault(app, 'POST', `${RULES}/r1?dry_run=true`, { token, body: { mount: 'secret', path_prefix: 'co/' } })
   t.same(json(listed).data.secrets.map((s: { secret_name: string }) => s.secret_name), ['co/a'], 'a folder it may list and read: planned')
+})
+
+t.test('the ACL: a recursive rule walks only folders its owner may list, now and for later secrets', async (t) => {
+  const app = await setup(t)
+  await vault(app, 'PUT', '/v1/sys/policies/acl/top-only', {
+    body: { policy: 'path "sys/sync-ext/destinations/*" { capabilities = ["create", "read", "update", "delete", "list"] }\npath "secret/data/apps/*" { capabilities = ["read"] }\npath "secret/metadata/apps/" { capabilities = ["list"] }' }
+  })
+  const token = json(await vault(app, 'POST', '/v1/auth/token/create', { body: { policies: ['top-only'] } })).auth.client_token as string
+  await putSecret(app, 'secret', 'apps/a', { v: 1 })
+  await putSecret(app, 'secret', 'apps/deep/b', { v: 1 })
+  const walk = await vault(app, 'POST', `${RULES}/r1?dry_run=true`, { token, body: { mount: 'secret', path_prefix: 'apps/', recursive: true } })
+  t.same([walk.statusCode, json(walk).errors], [403, ['permission denied to list the secrets this rule covers under secret/apps/']], 'a subfolder it cannot list')
+  await vault(app, 'DELETE', '/v1/secret/metadata/apps/deep/b')
+  t.equal((await vault(app, 'POST', `${RULES}/r1`, { token, body: { mount: 'secret', path_prefix: 'apps/', recursive: true } })).statusCode, 200)
+  await putSecret(app, 'secret', 'apps/hidden/x', { v: 1 })
+  await putSecret(app, 'secret', 'apps/c', { v: 1 })
+  const now = await entries(app)
+  t.equal(now['apps/c']?.sync_status, 'PENDING', 'a later secret in a folder the owner may list is associated')
+  t.equal(now['apps/hidden/x'], undefined, 'one in a folder it may not list is not')
 })
 
 t.test('the ACL: list and read on every covered secret now, the owner\'s policies for later ones', async (t) => {
