@@ -12,7 +12,7 @@ import { list, noContent, ok } from '../../src/vault/envelope.js'
 import { VaultError, badRequest, invalidToken, unsupportedOperation } from '../../src/vault/errors.js'
 import { isListRequest } from '../../src/vault/request-target.js'
 import { AccessorRequestSchema, AuthBlockSchema, TokenAccessorListSchema, RenewSelfRequestSchema, TokenCreateRequestSchema, TokenLookupSchema, TokenRequestSchema } from '../../src/tokens/token-schemas.js'
-import { documented, errorBody, noBody, vaultData, type OperationDoc } from '../../src/openapi/route-doc.js'
+import { documented, errorBody, hidden, noBody, vaultData, type OperationDoc } from '../../src/openapi/route-doc.js'
 
 type BodyReq = FastifyRequest<{ Body: Record<string, unknown> | undefined }>
 
@@ -108,6 +108,8 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
     if (!isListRequest(request)) throw unsupportedOperation()
     return list(request, await tokens.listAccessors())
   })
+  // Vault's pattern is `accessors/?$` with a list operation only: a plain GET without the slash is a 405 too.
+  app.get('/v1/auth/token/accessors', { schema: { openapi: hidden('Vault has no read here: 405 (the list is at the trailing-slash path)') } }, async () => { throw unsupportedOperation() })
 
   app.route({
     method: [...WRITE],

@@ -165,8 +165,11 @@ export function createTokenService ({ store, policyExists = () => true, now = Da
       const parent = await find(parentId)
       if (parent === undefined) throw badRequest('parent token lookup failed: no parent found')
       // Vault's token_store.go handleCreateCommon: "A token with a restricted number of uses
-      // cannot create a new token otherwise it could escape the restriction count."
-      if (parent.num_uses > 0) throw badRequest('restricted use token cannot generate child tokens')
+      // cannot create a new token otherwise it could escape the restriction count." Vault counts
+      // the use before the handler: on its last use the token is pending revocation and its
+      // Lookup finds nothing. Here the use is counted once the response is out (`installAcl`).
+      if (parent.num_uses === 1) throw badRequest('parent token lookup failed: no parent found')
+      if (parent.num_uses > 1) throw badRequest('restricted use token cannot generate child tokens')
       const parentPolicies = policiesOf(parent)
       if (input.id !== undefined && !ctx.isSudo) throw badRequest('root or sudo privileges required to specify token id')
       if (input.noParent && !ctx.isSudo) throw badRequest('root or sudo privileges required to create orphan token')

@@ -74,7 +74,8 @@ export function tokenAuthMountEntry (accessor: string, uuid: string, stored: Sto
 /** Creates the tune settings over `store`'s `meta` table (every operation resolves). */
 export function createTokenTuneService ({ store }: { store: Store }) {
   const meta = store.repos.meta
-  // Read per use (token create and renew only), so every process sees a tune at once.
+  // Read per use (token create and renew, and, with an audit device on, every `auth/token/*`
+  // request for its audit keys), so every process sees a tune at once: one small meta read.
   const stored = async (): Promise<StoredTune> => {
     const raw = await meta.get(META_KEY)
     return raw === undefined ? { default_lease_ttl: 0, max_lease_ttl: 0 } : JSON.parse(raw.toString('utf8')) as StoredTune
@@ -123,7 +124,9 @@ export function createTokenTuneService ({ store }: { store: Store }) {
       await store.transaction(async () => {
         const current = await stored()
         const ttls = tunedLeaseTtls(body, current)
-        const settings = tuneSettings(body, pickSettings(current), { type: 'token', runningVersion: RUNNING_VERSION, auth: true })
+        // `token` is in no plugin catalog (Vault's helper/builtinplugins registry), so
+        // LookupPluginVersion finds no version of it: every plugin_version is refused.
+        const settings = tuneSettings(body, pickSettings(current), { type: 'token', runningVersion: '', auth: true })
         await meta.set(META_KEY, JSON.stringify(withSettings({ ...current, ...ttls }, settings)))
       })
     }

@@ -51,8 +51,10 @@ t.test('root lists the live accessors; revoked ones disappear, children with the
   t.same((await listAccessors(app)).json.data.keys, [rootAccessor], 'the revoked tokens and the child revoked with its parent are gone')
 
   // A plain GET of the list path is Vault's 405 (that path has only a list operation).
-  const plain = await vault(app, 'GET', '/v1/auth/token/accessors/')
-  t.same([plain.statusCode, plain.json()], [405, { errors: ['1 error occurred:\n\t* unsupported operation\n\n'] }])
+  for (const path of ['/v1/auth/token/accessors/', '/v1/auth/token/accessors']) {
+    const plain = await vault(app, 'GET', path)
+    t.same([plain.statusCode, plain.json()], [405, { errors: ['1 error occurred:\n\t* unsupported operation\n\n'] }], path)
+  }
 })
 
 t.test('the LIST verb and GET ?list=true answer the same', async (t) => {

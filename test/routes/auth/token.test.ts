@@ -164,4 +164,9 @@ t.test('expiry, expired parents and use counts', async (t) => {
     const child = await vault(app, 'POST', path, { token: counted, body: {} })
     t.same([child.statusCode, child.json()], [400, { errors: ['restricted use token cannot generate child tokens'] }], `${path} by a token with limited uses`)
   }
+  // Its last use: Vault's CheckToken has already marked it for revocation (num_uses -1), and
+  // handleCreateCommon's Lookup no longer finds it.
+  const once = (await create(app, { policies: ['creator'], num_uses: 1 })).json.auth.client_token
+  const lastUse = await vault(app, 'POST', '/v1/auth/token/create', { token: once, body: {} })
+  t.same([lastUse.statusCode, lastUse.json()], [400, { errors: ['parent token lookup failed: no parent found'] }], 'by a token on its last use')
 })

@@ -58,19 +58,21 @@ t.test('mount settings: tuned, read and listed as for sys/mounts (one shared cod
     audit_non_hmac_request_keys: ['display_name'], audit_non_hmac_response_keys: ['policies'], listing_visibility: 'unauth',
     passthrough_request_headers: ['X-Team'], allowed_response_headers: ['X-Trace'], allowed_managed_keys: ['k'], delegated_auth_accessors: ['auth_x_1'], identity_token_key: 'default'
   }
-  t.equal((await vault(app, 'POST', TUNE, { body: { ...settings, audit_non_hmac_request_keys: 'display_name', plugin_version: 'v2.1.0+builtin.vault', max_lease_ttl: '1h' } })).statusCode, 204)
+  t.equal((await vault(app, 'POST', TUNE, { body: { ...settings, audit_non_hmac_request_keys: 'display_name', max_lease_ttl: '1h' } })).statusCode, 204)
   const { delegated_auth_accessors: _, ...tuneShown } = settings
   t.same((await vault(app, 'GET', TUNE)).json().data, {
     default_lease_ttl: 2764800, description: 'token based credentials', force_no_cache: false, max_lease_ttl: 3600, token_type: 'default-service',
-    ...tuneShown, plugin_version: 'v2.1.0+builtin.vault'
+    ...tuneShown
   }, 'the tune read: no delegated_auth_accessors, as Vault\'s handleTuneReadCommon')
   const entry = (await vault(app, 'GET', '/v1/sys/auth')).json().data['token/']
   t.same(entry.config, { default_lease_ttl: 0, force_no_cache: false, max_lease_ttl: 3600, token_type: 'default-service', ...settings }, 'sys/auth: the entry config has them all')
-  t.equal(entry.plugin_version, 'v2.1.0+builtin.vault')
+  t.equal(entry.plugin_version, '')
 
   const refused: Array<[unknown, string]> = [
     [{ token_type: 'batch' }, '\'token_type\' cannot be set for \'token\' or \'ns_token\' auth mounts'],
     [{ plugin_version: 'v0.26.2+builtin' }, 'plugin not found in the catalog: token, version=v0.26.2+builtin'],
+    // `token` is in no plugin catalog (Vault's builtinplugins registry): no version can be pinned.
+    [{ plugin_version: 'v2.1.0+builtin.vault' }, 'plugin not found in the catalog: token, version=v2.1.0+builtin.vault'],
     [{ listing_visibility: 'public' }, 'invalid listing_visibility public']
   ]
   for (const [body, text] of refused) {
