@@ -92,7 +92,7 @@ export function buildApp ({ services, maxRequestBytes, tls, http, ui = false, lo
     authorize: aclAuthorizer({ policies: services.policies, existence: services.existenceChecks }),
     jsonLimits: http?.json ?? DEFAULT_JSON_LIMITS
   })
-  installAcl(app, { recordUse: (a) => services.tokens.recordUse(a) })
+  installAcl(app, { useToken: (a) => services.tokens.useToken(a), revokeSpent: async (a) => { await services.tokens.revokeSpent(a) } })
   // The audit keys left in clear: the token store's for `auth/token/*`, else the serving mount's.
   installAudit(app, services.audit, (path) => path.startsWith('auth/token/') ? services.tokenTune.auditKeys() : services.mounts.auditKeys(path))
   const metrics = createMetrics({

@@ -13,7 +13,7 @@
  * themselves through `request.vaultAcl`.
  */
 import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify'
-import { VaultError, permissionDenied } from '../vault/errors.js'
+import { VaultError, invalidToken, permissionDenied } from '../vault/errors.js'
 import { isListRequest, vaultPath } from '../vault/request-target.js'
 import { MISS } from '../../db/read-cache.js'
 import type { Acl, Operation, Permissions } from './acl.js'
@@ -33,8 +33,8 @@ declare module 'fastify' {
     vaultAcl?: Acl
     /** The operation and path the ACL decided on, for the audit log. */
     vaultOperation?: { operation: Operation, path: string, perms?: Permissions }
-    /** Set once the ACL allowed the request: its token use is counted after the response. */
-    vaultUseCounted?: boolean
+    /** Set when this request was its limited-use token's final use: the token is revoked after the response. */
+    vaultTokenSpent?: boolean
   }
   interface FastifyContextConfig {
     /** The handler checks the ACL itself (`request.vaultAcl`); the hook only authenticates. */
@@ -94,8 +94,13 @@ function checkAssociationRead (acl: Acl, body: Record<string, unknown> | undefin
 /** What the ACL hooks need: compiled ACLs, the use counter, the existence checks. */
 export interface EnforceDeps {
   policies: Pick<PolicyService, 'aclFor' | 'peekAcl'>
-  /** Counts a use of the token (num_uses) once the request is allowed; a promise when it writes. */
-  recordUse: (accessor: string) => Promise<void> | undefined
+  /**
+   * Counts a use of the token (num_uses) once the request is allowed, before its handler
+   * (`ok`, `last` = its final use, `spent` = none left: refused); undefined for unlimited tokens.
+   */
+  useToken: (accessor: string) => Promise<'ok' | 'last' | 'spent'> | undefined
+  /** Revokes a token whose final use was answered. */
+  revokeSpent: (accessor: string) => Promise<void>
   existence: ExistenceCheck[]
 }
 
@@ -137,11 +142,14 @@ export function aclAuthorizer ({ policies, existence }: Pick<EnforceDeps, 'polic
 
 /**
  * Installs the ACL's later hooks (synchronous: no promise per request, except the use count of
- * a limited-use token, awaited after the response): parameter constraints and the
- * `associations/set` read check once the body is parsed, the token use once the response is
- * out. The decision itself is `aclAuthorizer`, run by the pipeline's `onRequest`.
+ * a limited-use token): parameter constraints and the `associations/set` read check once the
+ * body is parsed, then the token use, counted before the handler as Vault does
+ * (request_handling.go: `UseToken` before the request is routed; a token with no use left is
+ * refused, its final use revokes it once the response is out). The decision itself is
+ * `aclAuthorizer`, run by the pipeline's `onRequest`.
+ * @throws VaultError 403 (the invalid-token answer) when the token has no use left
  */
-export function installAcl (app: FastifyInstance, { recordUse }: Pick<EnforceDeps, 'recordUse'>): void {
+export function installAcl (app: FastifyInstance, { useToken, revokeSpent }: Pick<EnforceDeps, 'useToken' | 'revokeSpent'>): void {
   app.addHook('preHandler', (request, _reply, done) => {
     const token = request.vaultToken
     const acl = request.vaultAcl
@@ -154,14 +162,18 @@ export function installAcl (app: FastifyInstance, { recordUse }: Pick<EnforceDep
     if (op !== undefined && op.operation !== 'read' && SET_PATH.test(op.path)) {
       checkAssociationRead(acl, request.body as Record<string, unknown> | undefined)
     }
-    request.vaultUseCounted = true
-    done()
+    const counting = useToken(token.accessor)
+    if (counting === undefined) { done(); return }
+    counting.then((use) => {
+      if (use === 'spent') { done(invalidToken()); return }
+      if (use === 'last') request.vaultTokenSpent = true
+      done()
+    }, done)
   })
 
-  // The use is counted once the response is out, so the last allowed use still sees its token.
+  // A final use is answered first, then its token revoked (Vault's deferred LazyRevoke).
   app.addHook('onResponse', (request, _reply, done) => {
-    const counting = request.vaultUseCounted === true && request.vaultToken !== undefined ? recordUse(request.vaultToken.accessor) : undefined
-    if (counting === undefined) { done(); return }
-    counting.then(() => { done() }, done)
+    if (request.vaultTokenSpent !== true || request.vaultToken === undefined) { done(); return }
+    revokeSpent(request.vaultToken.accessor).then(() => { done() }, done)
   })
 }

@@ -60,7 +60,10 @@ export function createTokenService ({ store, policyExists = () => true, now = Da
    * with an expired ancestor, is revoked on the spot with its descendants (Vault's expiration
    * manager revokes a token's tree).
    */
-  async function live (row: TokenRow | undefined): Promise<TokenRow | undefined> {
+  async function live (row: TokenRow | undefined, pending = false): Promise<TokenRow | undefined> {
+    // num_uses -1: on its final use, pending revocation (Vault's tokenRevocationPending): no other
+    // request authenticates with it; only the lookup of that request sees it (`pending`).
+    if (row !== undefined && row.num_uses < 0 && !pending) return undefined
     for (let r = row; r !== undefined; r = r.parent_accessor === null ? undefined : await tokens.byAccessor(r.parent_accessor)) {
       if (expired(r)) {
         await tokens.deleteByAccessor(r.accessor)
@@ -75,12 +78,13 @@ export function createTokenService ({ store, policyExists = () => true, now = Da
    * token to revoke: then await `live`).
    */
   function peekLive (row: TokenRow | undefined | Miss): TokenRow | undefined | Miss {
+    if (row !== MISS && row !== undefined && row.num_uses < 0) return undefined
     for (let r = row; r !== undefined; r = r.parent_accessor === null ? undefined : tokens.peek('byAccessor', r.parent_accessor)) {
       if (r === MISS || expired(r)) return MISS
     }
     return row
   }
-  const find = async (id: string): Promise<TokenRow | undefined> => await live(await tokens.byHash(idHash(id)))
+  const find = async (id: string, pending = false): Promise<TokenRow | undefined> => await live(await tokens.byHash(idHash(id)), pending)
   /**
    * Accessors of authenticated tokens with unlimited uses: a token's `num_uses` is set at
    * creation and only counts down, so 0 stays 0 (and accessors are never reused).
@@ -138,21 +142,34 @@ export function createTokenService ({ store, policyExists = () => true, now = Da
     },
 
     /**
-     * Counts one use of a token with `num_uses` (`tokens.useOnce`, one statement); the last use
-     * revokes it (after this request) in the same unit of work. Undefined (nothing to await) when
-     * the token is known to have unlimited uses (the KV read path's case).
+     * Counts one use of a limited-use token before its request is handled (Vault's
+     * `CheckToken` -> `UseToken`, request_handling.go), in one statement (`tokens.useOnce`), so a
+     * token with N uses is honoured exactly N times, also by concurrent requests and replicas.
+     * Resolves `ok`; `last` when this request is the final use (the token is now pending
+     * revocation, num_uses -1: no other request authenticates with it; `revokeSpent` deletes it
+     * once the response is out); `spent` when no use was left (the request must be refused).
+     * Undefined (nothing to await) for a token known to have unlimited uses (the KV read path).
      */
-    recordUse (accessor: string): Promise<void> | undefined {
+    useToken (accessor: string): Promise<'ok' | 'last' | 'spent'> | undefined {
       if (unlimited.has(accessor)) return undefined
       const row = tokens.peek('byAccessor', accessor)
-      if (row !== MISS && (row === undefined || row.num_uses === 0)) return undefined
+      if (row !== MISS && row !== undefined && row.num_uses === 0) return undefined
       return store.transaction(async () => {
         const known = row !== MISS ? row : await tokens.byAccessor(accessor)
-        if (known === undefined || known.num_uses === 0) return
+        if (known === undefined) return 'spent'
+        if (known.num_uses === 0) return 'ok'
         // A write through the cache: the cached row (its use count) is forgotten.
         const left = await tokens.useOnce(accessor)
-        if (left === 0) await tokens.deleteByAccessor(accessor)
+        if (left === undefined) return 'spent'
+        if (left > 0) return 'ok'
+        await tokens.setNumUses(accessor, -1)
+        return 'last'
       })
+    },
+
+    /** Revokes a token whose final use (`useToken` -> `last`) has been answered, with its descendants. */
+    async revokeSpent (accessor: string): Promise<void> {
+      await store.transaction(async () => { await tokens.deleteByAccessor(accessor) })
     },
 
     /**
@@ -163,13 +180,11 @@ export function createTokenService ({ store, policyExists = () => true, now = Da
      */
     async create (parentId: string, input: CreateTokenInput, ctx: CreateContext): Promise<{ auth: AuthBlock, warnings: string[] }> {
       const parent = await find(parentId)
+      // On its final use a limited token is pending revocation: `find` does not see it (Vault's Lookup).
       if (parent === undefined) throw badRequest('parent token lookup failed: no parent found')
       // Vault's token_store.go handleCreateCommon: "A token with a restricted number of uses
-      // cannot create a new token otherwise it could escape the restriction count." Vault counts
-      // the use before the handler: on its last use the token is pending revocation and its
-      // Lookup finds nothing. Here the use is counted once the response is out (`installAcl`).
-      if (parent.num_uses === 1) throw badRequest('parent token lookup failed: no parent found')
-      if (parent.num_uses > 1) throw badRequest('restricted use token cannot generate child tokens')
+      // cannot create a new token otherwise it could escape the restriction count."
+      if (parent.num_uses > 0) throw badRequest('restricted use token cannot generate child tokens')
       const parentPolicies = policiesOf(parent)
       if (input.id !== undefined && !ctx.isSudo) throw badRequest('root or sudo privileges required to specify token id')
       if (input.noParent && !ctx.isSudo) throw badRequest('root or sudo privileges required to create orphan token')
@@ -192,9 +207,12 @@ export function createTokenService ({ store, policyExists = () => true, now = Da
       return { auth: authBlock(id, row, ttl), warnings }
     },
 
-    /** Lookup data for the token `id`, or `undefined`. */
+    /**
+     * Lookup data for the token `id`, or `undefined`. A token on its final use (num_uses -1,
+     * pending revocation) is still found, as Vault's handleLookup looks up tainted tokens.
+     */
     async lookup (id: string): Promise<TokenLookup | undefined> {
-      const row = await find(id)
+      const row = await find(id, true)
       return row === undefined ? undefined : lookupData(row, id)
     },
 

@@ -72,14 +72,17 @@ t.test('limited-use tokens count their uses through the cache (useOnce)', async 
     orphan: 1, parent_accessor: null, period: 0, last_renewal_ms: null
   })
   const accessor = (await tokens.authenticate(id))!.accessor
-  await tokens.recordUse(accessor)
+  t.equal(await tokens.useToken(accessor), 'ok')
   t.equal(repo.byAccessor(accessor)?.num_uses, 1, 'one use counted')
   t.ok(await tokens.authenticate(id), 'one use left')
-  await tokens.recordUse(accessor)
-  t.equal(await tokens.authenticate(id), undefined, 'the last use revoked it')
+  t.equal(await tokens.useToken(accessor), 'last', 'the final use')
+  t.equal(await tokens.authenticate(id), undefined, 'pending revocation: no other request authenticates with it')
+  t.equal(await tokens.useToken(accessor), 'spent', 'and no use is left')
+  await tokens.revokeSpent(accessor)
+  t.equal(repo.byAccessor(accessor), undefined, 'revoked once its final use is answered')
   const root = await tokens.ensureRootToken('hvs.unlimited')
   await tokens.authenticate(root)
-  t.equal(tokens.recordUse((await tokens.authenticate(root))!.accessor), undefined, 'an unlimited token writes nothing (no promise)')
+  t.equal(tokens.useToken((await tokens.authenticate(root))!.accessor), undefined, 'an unlimited token writes nothing (no promise)')
 })
 
 t.test('a cascading write (disabling a mount) empties the KV cache too', async (t) => {

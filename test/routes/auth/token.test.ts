@@ -152,10 +152,11 @@ t.test('expiry, expired parents and use counts', async (t) => {
   t.same((await vault(app, 'GET', '/v1/auth/token/lookup-self', { token: parent })).json(), INVALID, 'expired')
   t.same((await vault(app, 'GET', '/v1/auth/token/lookup-self', { token: child })).json(), INVALID, 'revoked with its expired parent')
   const limited = (await create(app, { policies: ['x'], num_uses: 2 })).json.auth.client_token
-  t.equal((await vault(app, 'GET', '/v1/auth/token/lookup-self', { token: limited })).json().data.num_uses, 2)
+  // Vault counts a use before the request is handled: lookup-self shows the uses left after it.
+  t.equal((await vault(app, 'GET', '/v1/auth/token/lookup-self', { token: limited })).json().data.num_uses, 1)
   const last = await vault(app, 'GET', '/v1/auth/token/lookup-self', { token: limited })
   t.equal(last.statusCode, 200, 'the last use still works')
-  t.equal(last.json().data.num_uses, 1)
+  t.equal(last.json().data.num_uses, -1, 'pending revocation (Vault\'s tokenRevocationPending)')
   t.same((await vault(app, 'GET', '/v1/auth/token/lookup-self', { token: limited })).json(), INVALID, 'then the token is gone')
   // Vault's handleCreateCommon: a child would escape the parent's use count.
   await vault(app, 'PUT', '/v1/sys/policies/acl/creator', { body: { policy: 'path "auth/token/create*" { capabilities = ["create", "update", "sudo"] }' } })
@@ -169,4 +170,15 @@ t.test('expiry, expired parents and use counts', async (t) => {
   const once = (await create(app, { policies: ['creator'], num_uses: 1 })).json.auth.client_token
   const lastUse = await vault(app, 'POST', '/v1/auth/token/create', { token: once, body: {} })
   t.same([lastUse.statusCode, lastUse.json()], [400, { errors: ['parent token lookup failed: no parent found'] }], 'by a token on its last use')
+})
+
+t.test('a token with N uses is honoured exactly N times by concurrent requests (counted before the handler)', async (t) => {
+  const { app } = await startTestServer(t)
+  await vault(app, 'PUT', '/v1/sys/policies/acl/reader', { body: { policy: 'path "secret/data/*" { capabilities = ["read"] }' } })
+  await vault(app, 'POST', '/v1/secret/data/app', { body: { data: { v: 1 } } })
+  const limited = (await create(app, { policies: ['reader'], num_uses: 3 })).json.auth.client_token
+  const answers = await Promise.all(Array.from({ length: 10 }, async () => await vault(app, 'GET', '/v1/secret/data/app', { token: limited })))
+  t.same(answers.map((a) => a.statusCode).sort(), [200, 200, 200, 403, 403, 403, 403, 403, 403, 403], 'three allowed, the rest refused')
+  t.same(answers.find((a) => a.statusCode === 403)?.json(), INVALID, 'as a revoked token')
+  t.same((await vault(app, 'GET', '/v1/auth/token/lookup-self', { token: limited })).json(), INVALID, 'then the token is gone')
 })
