@@ -102,6 +102,8 @@ export interface AssociationsRepo {
   listingOfLive: () => Array<Pick<AssociationRow, 'accessor' | 'mount_path' | 'secret_path'>>
   /** Number of live (not removed) associations of a destination. */
   countLive: (destinationId: string) => number
+  /** Number of live (not removed) associations of live destinations over the mount `accessor` (a remount's check). */
+  countLiveOfMount: (accessor: string) => number
   insert: (row: AssociationRow) => void
   /** Re-snapshots template and granularity and revives a removed association (refresh). */
   refresh: (id: string, granularity: AssociationRow['granularity'], nameTemplate: string, status: string, at: number) => void
@@ -170,6 +172,8 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
     WHERE d.deleted_at IS NULL AND a.removed = 0`)
   const countLive = db.prepare<[string], { n: number }>(
     'SELECT count(*) AS n FROM associations WHERE destination_id = ? AND removed = 0')
+  const countLiveOfMount = db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM associations a
+    JOIN destinations d ON d.id = a.destination_id WHERE a.accessor = ? AND a.removed = 0 AND d.deleted_at IS NULL`)
   const insert = db.prepare(`INSERT INTO associations (id, destination_id, accessor, mount_path, secret_path,
     granularity, name_template, removed, status, message, created_at, updated_at) VALUES (@id, @destination_id,
     @accessor, @mount_path, @secret_path, @granularity, @name_template, @removed, @status, @message, @created_at,
@@ -235,6 +239,7 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
     allOfLiveDestinations: () => allOfLive.all(),
     listingOfLive: () => listingOfLive.all(),
     countLive: (d) => countLive.get(d)?.n ?? 0,
+    countLiveOfMount: (a) => countLiveOfMount.get(a)?.n ?? 0,
     insert: (row) => { insert.run(row) },
     refresh: (id, g, t, status, at) => { refresh.run(g, t, status, at, id) },
     setRemoved: (id, status, at) => { setRemoved.run(status, at, id) },

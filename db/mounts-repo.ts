@@ -23,6 +23,11 @@ export interface MountsRepo {
   byAccessor: (accessor: string) => MountRow | undefined
   insert: (row: MountRow) => void
   updateTune: (accessor: string, description: string, config: string, options: string | null) => void
+  /**
+   * Moves the mount to `path` (trailing `/`; Vault's remount, `src/mounts/remount.ts`): its
+   * accessor, uuid, config and data (keyed by accessor) stay.
+   */
+  updatePath: (accessor: string, path: string) => void
   deleteByAccessor: (accessor: string) => void
   /**
    * Inside a transaction: no other transaction adds or removes a mount until this one ends, so a
@@ -43,6 +48,7 @@ export function createMountsRepo (db: Db): MountsRepo {
     seal_wrap, external_entropy_access, builtin) VALUES (@accessor, @path, @type, @uuid, @description, @options,
     @config, @local, @seal_wrap, @external_entropy_access, @builtin)`)
   const tune = db.prepare('UPDATE mounts SET description = ?, config = ?, options = ? WHERE accessor = ?')
+  const move = db.prepare('UPDATE mounts SET path = ? WHERE accessor = ?')
   const del = db.prepare('DELETE FROM mounts WHERE accessor = ?')
   return {
     all: () => all.all(),
@@ -50,6 +56,7 @@ export function createMountsRepo (db: Db): MountsRepo {
     byAccessor: (a) => byAccessor.get(a),
     insert: (row) => { insert.run(row) },
     updateTune: (a, d, c, o) => { tune.run(d, c, o, a) },
+    updatePath: (a, p) => { move.run(p, a) },
     deleteByAccessor: (a) => { del.run(a) },
     lockTable: () => {}
   }

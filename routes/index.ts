@@ -19,6 +19,7 @@ import { metricsRoutes } from './sys/metrics.js'
 import { mountRoutes } from './sys/mounts.js'
 import { apiDocsPage, openApiRoutes } from './sys/openapi.js'
 import { policyRoutes } from './sys/policies.js'
+import { remountRoutes } from './sys/remount.js'
 import { syncRoutes } from './sys/sync/index.js'
 import { syncExtRoutes } from './sys/sync-ext/index.js'
 import { ruleRoutes } from './sys/sync-ext/rules.js'
@@ -56,6 +57,7 @@ export function registerRoutes (app: FastifyInstance, services: Services, option
   healthRoutes(app, services, options.ha)
   activationFlagRoutes(app, services)
   mountRoutes(app, services)
+  remountRoutes(app, services)
   tokenRoutes(app, services)
   authMethodRoutes(app, services)
   authTuneRoutes(app, services)

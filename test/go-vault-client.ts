@@ -80,3 +80,26 @@ export async function terraformAssociationRead (vault: ReturnType<typeof goLogic
   if (Object.keys(status).length === 0) throw new Error(`no associated secrets found for given mount accessor and secret name ${accessor}/${secretName}`)
   return { name: dest, type, mount, secret_name: secretName, sync_status: status, updated_at: updatedAt, subkeys }
 }
+
+/**
+ * The Go client's `Sys().RemountWithContext` (`api/sys_mounts.go`), which terraform-provider-vault's
+ * `vault_mount` calls when its `path` changes: `StartRemountWithContext` (`POST sys/remount`
+ * `{"from", "to"}`, reading `data.migration_id`), then `RemountStatusWithContext`
+ * (`GET sys/remount/status/<id>`) until `data.migration_info.status` is `success` (resolves) or
+ * `failure` (throws the client's text), one second apart; an error status throws. Gives up after
+ * `polls` reads (the Go client polls for ever).
+ */
+export async function goRemount (address: string, token: string, from: string, to: string, polls = 5): Promise<void> {
+  const started = await goRequest(address, token, 'POST', 'sys/remount', { from, to })
+  if (started.status >= 400) throw new Error(`remount: ${started.status} ${JSON.stringify(started.body)}`)
+  const id = started.body.data.migration_id as string
+  for (let i = 0; i < polls; i++) {
+    const r = await goRequest(address, token, 'GET', `sys/remount/status/${id}`)
+    if (r.status >= 400) throw new Error(`remount status: ${r.status} ${JSON.stringify(r.body)}`)
+    const status = r.body.data.migration_info.status as string
+    if (status === 'success') return
+    if (status === 'failure') throw new Error(`Failure! Error encountered moving mount ${from} to ${to}, with migration ID ${id}`)
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+  }
+  throw new Error(`remount ${id}: neither success nor failure after ${polls} reads`)
+}

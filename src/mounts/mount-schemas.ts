@@ -137,3 +137,26 @@ export const MountTuneRequestSchema = named('MountTuneRequest', Type.Object({
   ...TuneSettingsRequestProperties,
   options: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Options to merge; `version` cannot change' }))
 }, { examples: [{ description: 'team secrets' }] }))
+
+const MIGRATION_ID = '5c4ea3f0-9b5d-4c38-8f6e-0d1a2b3c4d5e'
+
+/** `POST sys/remount` (`remount.ts`). */
+export const RemountRequestSchema = named('RemountRequest', Type.Object({
+  from: Type.String({ description: 'The mount to move (`secret`)' }),
+  to: Type.String({ description: 'Its new path (`new-secret`): free, neither inside nor around another mount, and not under `sys/`, `auth/`, `audit/`, `cubbyhole/` or `identity/`' })
+}, { examples: [{ from: 'secret', to: 'new-secret' }] }))
+
+/** `POST sys/remount` data (also injected at the top level, as Vault does for `sys/remount`). */
+export const RemountSchema = named('RemountStarted', Type.Object({
+  migration_id: Type.String({ description: 'Id to read the migration\'s status with (`sys/remount/status/{migration_id}`)' })
+}, { examples: [{ migration_id: MIGRATION_ID }] }))
+
+/** `GET sys/remount/status/:migration_id` data (Vault's `MountMigrationInfo`). */
+export const RemountStatusSchema = named('RemountStatus', Type.Object({
+  migration_id: Type.String(),
+  migration_info: Type.Object({
+    source_mount: Type.String({ description: 'The `from` path, with a trailing `/`' }),
+    target_mount: Type.String({ description: 'The `to` path, with a trailing `/`' }),
+    status: Type.Enum(['success', 'failure'], { type: 'string', description: '`success` once moved; `failure` when `from` named a path inside a mount rather than the mount (vault-sync moves before answering, so never `in-progress`)' })
+  })
+}, { examples: [{ migration_id: MIGRATION_ID, migration_info: { source_mount: 'secret/', target_mount: 'new-secret/', status: 'success' } }] }))

@@ -1,7 +1,8 @@
 /**
  * The mount table (spec/vault-core-kv-api.md §2, decisions D-21): enable, read, list, disable,
- * tune, longest-prefix resolution of request paths, and the CLI's preflight lookup. vault-sync
- * serves KV version 2 engines only; `sys/`, `cubbyhole/` and `identity/` are listed as built-ins.
+ * tune, remount (`remount.ts`, §2.9), longest-prefix resolution of request paths, and the CLI's
+ * preflight lookup. vault-sync serves KV version 2 engines only; `sys/`, `cubbyhole/` and
+ * `identity/` are listed as built-ins.
  *
  * On the async `Store` (issue 18): every operation resolves; the mount table is read through a
  * cache (`db/read-cache.ts`) and `peekResolve` answers a cached table synchronously, so the request
@@ -14,14 +15,14 @@ import type { Store } from '../../db/store/repositories.js'
 import { badRequest } from '../vault/errors.js'
 import { effectiveLeaseTtls, enableLeaseTtls, tunedLeaseTtls } from '../vault/lease-ttls.js'
 import { type MountEntry, RUNNING_VERSION, isKvV2, toMountEntry } from './mount-entry.js'
-import { resolveMount, sanitizeMountPath, type ResolvedMount } from './mount-lookup.js'
+import { mountConflict, PROTECTED_MOUNTS, resolveMount, sanitizeMountPath, type ResolvedMount } from './mount-lookup.js'
+import { createRemount } from './remount.js'
 import { checkEnableSettings, decodeEnableSettings, nonHmacKeys, pickSettings, tuneReadSettings, tuneSettings, withSettings, type NonHmacKeys } from './mount-settings.js'
 
 /** A mount as services hand it to routes. */
 export type { MountRow }
 export { sanitizeMountPath, MISS }
 
-const RESERVED = ['sys/', 'auth/', 'audit/', 'cubbyhole/', 'identity/']
 const NOT_MOUNTABLE = new Set(['system', 'token', 'cubbyhole', 'identity'])
 const KV_TYPES = new Set(['kv', 'kv-v1', 'kv-v2', 'generic'])
 /** Vault's `untunableMounts` (of those vault-sync has). */
@@ -95,11 +96,6 @@ export function createMountService ({ store, changes }: { store: Store, changes:
     }
   }
 
-  /** The path of a mount that `path` contains or lies inside, read from the table itself (not the cache). */
-  async function conflict (path: string): Promise<string | undefined> {
-    return (await store.repos.mounts.all()).find((m) => m.path.startsWith(path) || path.startsWith(m.path))?.path
-  }
-
   /** The row at `rawPath`. @throws VaultError 400 `No secret engine mount at <path>/`. */
   async function rowAt (rawPath: string): Promise<MountRow> {
     const path = sanitizeMountPath(rawPath)
@@ -107,6 +103,8 @@ export function createMountService ({ store, changes }: { store: Store, changes:
     if (row === undefined) throw badRequest(`No secret engine mount at ${path}`)
     return row
   }
+
+  const remount = createRemount({ store, mounts })
 
   const service = {
     /** Inserts the built-in mounts on a new database (idempotent; one unit of work). */
@@ -150,7 +148,7 @@ export function createMountService ({ store, changes }: { store: Store, changes:
       if (!kv && options.version !== undefined) throw badRequest(`secrets engine "${type}" does not allow setting a version`)
       // Vault checks the version of the aliased type (`kv-v2`, `generic`… are `kv`).
       const settings = kv ? checkEnableSettings(decoded, 'kv', RUNNING_VERSION.kv) : checkEnableSettings(decoded, type, undefined)
-      for (const r of RESERVED) if (path.startsWith(r)) throw badRequest(`cannot mount ${JSON.stringify(r)}`)
+      for (const r of PROTECTED_MOUNTS) if (path.startsWith(r)) throw badRequest(`cannot mount ${JSON.stringify(r)}`)
       if (NOT_MOUNTABLE.has(type)) throw badRequest(`mount type of "${type}" is not mountable`)
       if (!kv) throw badRequest(`plugin not found in the catalog: ${type}`)
       if (type === 'kv-v2') options.version = '2'
@@ -162,7 +160,8 @@ export function createMountService ({ store, changes }: { store: Store, changes:
       // (or process on the same SQLite file) enabling an overlapping path waits, then sees this one.
       const row = await store.transaction(async () => {
         await store.repos.mounts.lockTable()
-        const inUse = await conflict(path)
+        // Read from the table itself (not the cache), under the lock.
+        const inUse = mountConflict(await store.repos.mounts.all(), path)
         if (inUse !== undefined) throw badRequest(`path is already in use at ${inUse}`)
         const row: MountRow = {
           accessor: await newAccessor('kv'), path, type: 'kv', uuid: randomUUID(),
@@ -255,6 +254,12 @@ export function createMountService ({ store, changes }: { store: Store, changes:
         await mounts.updateTune(row.accessor, description, JSON.stringify(withSettings({ ...config, ...ttls }, settings)), options === null ? null : JSON.stringify(options))
       })
     },
+
+    /** `POST sys/remount` (`remount.ts`: Vault's `handleRemount`, the move done in one unit of work). */
+    remount: remount.start,
+
+    /** `GET sys/remount/status/:migration_id` (`remount.ts`: Vault's `handleRemountStatusCheck`). */
+    remountStatus: remount.status,
 
     /** The mount serving `path` (longest prefix, path without leading `/`), and the rest of the path. */
     resolve: async (path: string): Promise<ResolvedMount | undefined> => resolveMount(await mounts.all(), path),

@@ -31,10 +31,13 @@ try:
     c.sys.enable_secrets_engine('kv', path='kv2', options={'version': '2'})
 except hvac.exceptions.InvalidRequest as e:
     out['duplicate'] = e.errors
+moved = c.sys.move_backend('kv2', 'kv3')
+out['moved'] = {'injected': moved['migration_id'] == moved['data']['migration_id'],
+                'mounts': sorted(k for k in c.sys.list_mounted_secrets_engines()['data'] if k.startswith('kv'))}
 print(json.dumps(out))
 `
 
-t.test('hvac: enable kv v2, list mounts, tune a mount, list auth methods, health, lookup-self, Forbidden', async (t) => {
+t.test('hvac: enable kv v2, list mounts, tune a mount, list auth methods, health, lookup-self, Forbidden, move a mount', async (t) => {
   if (!await requirePythonModule(t, 'hvac', 'python3-hvac')) return
   const server = await startTestServer(t)
   const out = JSON.parse(await runPython(SCRIPT, { VAULT_ADDR: server.address, VAULT_TOKEN: ROOT_TOKEN }))
@@ -49,4 +52,5 @@ t.test('hvac: enable kv v2, list mounts, tune a mount, list auth methods, health
   t.same(out.forbidden.errors, ['2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n'], 'errors parsed from the body, not the raw text')
   t.notMatch(out.forbidden.text, /\{"errors"/)
   t.same(out.duplicate, ['path is already in use at kv2/'])
+  t.same(out.moved, { injected: true, mounts: ['kv3/'] }, 'move_backend: sys/remount, the migration id at the top level too')
 })

@@ -18,9 +18,10 @@ type Json = Record<string, any>
 const PAGE_PREFIX = '/ui/api-docs'
 
 /** A concrete URL (under /v1) for a documented operation and the step's parameters. */
-function urlFor (op: DocOperation, step: Step): string {
+function urlFor (op: DocOperation, step: Step, ctx: ScenarioContext): string {
+  const params = typeof step.params === 'function' ? step.params(ctx) : step.params
   const path = op.path.replace(/\{([^}]+)\}/g, (_m, name: string) => {
-    const v = step.params?.[name]
+    const v = params?.[name]
     if (v === undefined) throw new Error(`${step.id}: no value for {${name}}`)
     return v
   })
@@ -43,7 +44,7 @@ async function run (app: FastifyInstance, step: Step, ctx: ScenarioContext, op: 
   const body = typeof step.body === 'function' ? (step.body as (c: ScenarioContext) => unknown)(ctx) : step.body ?? example
   const headers: Record<string, string> = op.method === 'patch' ? { 'content-type': 'application/merge-patch+json' } : {}
   const token = step.token?.(ctx) ?? ROOT_TOKEN
-  const res = await vault(app, op.method.toUpperCase() as 'GET', urlFor(op, step), { body, token, headers })
+  const res = await vault(app, op.method.toUpperCase() as 'GET', urlFor(op, step, ctx), { body, token, headers })
   return { status: res.statusCode, body: res.body === '' ? undefined : res.json() as Json }
 }
 
@@ -89,7 +90,7 @@ t.test('every documented operation answers, and every example looks like a real 
   // sys/audit-hash needs the audit device.
   const { app } = await startTestServer(t, { VAULT_SYNC_AUDIT_FILE: join(tempDir(t), 'audit.log') })
   const { byId } = documentIndex()
-  const ctx: ScenarioContext = { tokens: {} }
+  const ctx: ScenarioContext = { tokens: {}, data: {} }
   for (const step of SCENARIO) {
     const op = byId.get(step.id)
     if (op === undefined) { t.fail(`${step.id} is not in openapi.yaml`); continue }
@@ -100,6 +101,7 @@ t.test('every documented operation answers, and every example looks like a real 
     t.equal(res.status, status, `${op.method.toUpperCase()} ${op.path} (${step.id}) -> ${res.status}${res.status >= 400 ? ` ${JSON.stringify(res.body)}` : ''}`)
     t.ok((answered.get(key) ?? 0) > before, `${step.id}: answered by its own operation with a declared ${status}`)
     if (step.keepAuth !== undefined && res.body?.auth !== undefined) ctx.tokens[step.keepAuth] = res.body.auth
+    if (step.keepData !== undefined && res.body?.data !== undefined) ctx.data[step.keepData] = res.body.data
   }
   const walked = new Set(SCENARIO.map((s) => s.id))
   for (const id of byId.keys()) t.ok(walked.has(id), `${id} is called by the scenario`)

@@ -6,13 +6,13 @@
  * carry examples (KV's raw 404s) and the "200 because of a warning" answers.
  */
 
-/** What steps may read from earlier answers. */
-export interface ScenarioContext { tokens: Record<string, { client_token: string, accessor: string }> }
+/** What steps may read from earlier answers: `auth` blocks (`keepAuth`) and `data` (`keepData`). */
+export interface ScenarioContext { tokens: Record<string, { client_token: string, accessor: string }>, data: Record<string, Record<string, any>> }
 
 /** One call. */
 export interface Step {
   id: string
-  params?: Record<string, string>
+  params?: Record<string, string> | ((ctx: ScenarioContext) => Record<string, string>)
   query?: Record<string, string>
   body?: unknown | ((ctx: ScenarioContext) => unknown)
   token?: (ctx: ScenarioContext) => string
@@ -20,6 +20,8 @@ export interface Step {
   status?: number
   /** Stores the `auth` block of the answer under this name. */
   keepAuth?: string
+  /** Stores the `data` of the answer under this name. */
+  keepData?: string
 }
 
 const KV = { kv_v2_mount_path: 'my-kv', path: 'my-secret' }
@@ -45,6 +47,11 @@ export const SCENARIO: Step[] = [
   { id: 'mounts-tune-configuration-parameters', params: { path: 'my-kv' } },
   { id: 'mounts-read-tuning-information', params: { path: 'my-kv' } },
   { id: 'internal-ui-read-mount-information', params: { path: 'my-kv/my-secret' } },
+  { id: 'mounts-enable-secrets-engine', params: { path: 'my-old-kv' } },
+  { id: 'remount', body: { from: 'my-old-kv', to: 'my-moved-kv' }, keepData: 'remount' },
+  { id: 'remount-status', params: (c: ScenarioContext) => ({ migration_id: c.data.remount.migration_id }) },
+  { id: 'remount-status', params: { migration_id: 'no-such-migration' }, status: 404 },
+  { id: 'mounts-disable-secrets-engine', params: { path: 'my-moved-kv' } },
 
   { id: 'kv-v2-configure', params: { kv_v2_mount_path: 'my-kv' } },
   { id: 'kv-v2-read-configuration', params: { kv_v2_mount_path: 'my-kv' } },

@@ -35,6 +35,7 @@ const S = {
   mountByAccessor: statement('mounts_by_accessor', 'SELECT * FROM mounts WHERE accessor = $1'),
   insertMount: statement('mounts_insert', insertInto('mounts', MOUNT_COLUMNS)),
   tune: statement('mounts_tune', 'UPDATE mounts SET description = $2, config = $3, options = $4 WHERE accessor = $1'),
+  moveMount: statement('mounts_move', 'UPDATE mounts SET path = $2 WHERE accessor = $1'),
   deleteMount: statement('mounts_delete', 'DELETE FROM mounts WHERE accessor = $1'),
   lockMounts: statement('mounts_lock', `SELECT pg_advisory_xact_lock(${MOUNTS_LOCK_CLASS}, 0)`),
   policy: statement('policies_get', 'SELECT name, raw, rules FROM acl_policies WHERE name = $1'),
@@ -69,6 +70,7 @@ export function pgMountsRepository (sql: Sql): MountsRepository {
     byAccessor: async (a) => await sql.one<MountRow>(S.mountByAccessor, [a]),
     insert: async (row) => { await sql.run(S.insertMount, valuesOf(row, MOUNT_COLUMNS)) },
     updateTune: async (a, d, c, o) => { await sql.run(S.tune, [a, d, c, o]) },
+    updatePath: async (a, p) => { await sql.run(S.moveMount, [a, p]) },
     deleteByAccessor: async (a) => { await sql.run(S.deleteMount, [a]) },
     lockTable: async () => { await sql.run(S.lockMounts, []) }
   }

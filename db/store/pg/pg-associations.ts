@@ -59,6 +59,8 @@ const A = {
   listingOfLive: statement('assoc_listing_live', `SELECT a.accessor, a.mount_path, a.secret_path FROM associations a
     JOIN destinations d ON d.id = a.destination_id WHERE d.deleted_at IS NULL AND a.removed = 0`),
   countLive: statement('assoc_count_live', 'SELECT count(*) AS n FROM associations WHERE destination_id = $1 AND removed = 0'),
+  countLiveOfMount: statement('assoc_count_live_of_mount', `SELECT count(*) AS n FROM associations a
+    JOIN destinations d ON d.id = a.destination_id WHERE a.accessor = $1 AND a.removed = 0 AND d.deleted_at IS NULL`),
   insert: statement('assoc_insert', insertInto('associations', ASSOCIATION_COLUMNS)),
   // One statement: concurrent sets of one association meet on the unique key, not in a race.
   set: statement('assoc_set', insertInto('associations', ASSOCIATION_COLUMNS, `ON CONFLICT (destination_id, accessor, secret_path)
@@ -122,6 +124,7 @@ export function pgAssociationsRepository (sql: Sql): AssociationsRepository {
     allOfLiveDestinations: async () => await sql.all<AssociationRow>(A.allOfLive),
     listingOfLive: async () => await sql.all(A.listingOfLive),
     countLive: async (d) => (await sql.one<{ n: number }>(A.countLive, [d]))?.n ?? 0,
+    countLiveOfMount: async (a) => (await sql.one<{ n: number }>(A.countLiveOfMount, [a]))?.n ?? 0,
     insert: async (row) => { await sql.run(A.insert, valuesOf(row, ASSOCIATION_COLUMNS)) },
     set: async (row) => {
       const stored = await sql.one<AssociationRow>(A.set, valuesOf(row, ASSOCIATION_COLUMNS)) as AssociationRow

@@ -44,7 +44,7 @@ contract(t, engines, 'a limited-use token counts every use once, also from concu
   t.equal(await store.repos.tokens.useOnce('nobody'), undefined)
 })
 
-contract(t, engines, 'mounts: insert, byte-ordered list, lookups, tune, delete cascades to KV config', async (t, { repos }) => {
+contract(t, engines, 'mounts: insert, byte-ordered list, lookups, tune, move, delete cascades to KV config', async (t, { repos }) => {
   await repos.mounts.insert(mountRow())
   await repos.mounts.insert(mountRow({ accessor: 'sys_1', path: 'sys/', type: 'system', options: null, builtin: 1 }))
   await repos.mounts.insert(mountRow({ accessor: 'kv_2', path: 'Zeta/', uuid: 'u-2' }))
@@ -55,8 +55,13 @@ contract(t, engines, 'mounts: insert, byte-ordered list, lookups, tune, delete c
   await repos.mounts.updateTune('kv_1', 'tuned', '{"max_lease_ttl":60}', null)
   t.match(await repos.mounts.byAccessor('kv_1'), { description: 'tuned', config: '{"max_lease_ttl":60}', options: null })
   await repos.kv.upsertConfig({ accessor: 'kv_1', max_versions: 3, cas_required: 0, delete_version_after: 0 })
+  await repos.mounts.updatePath('kv_1', 'team/moved/')
+  t.equal(await repos.mounts.byPath('secret/'), undefined, 'moved away')
+  t.strictSame(await repos.mounts.byPath('team/moved/'), mountRow({ path: 'team/moved/', description: 'tuned', config: '{"max_lease_ttl":60}', options: null }), 'same row, new path')
+  t.equal((await repos.kv.config('kv_1'))?.max_versions, 3, 'data keyed by accessor stays')
+  await t.rejects(repos.mounts.updatePath('kv_2', 'sys/'), 'a move onto a used path is refused')
   await repos.mounts.deleteByAccessor('kv_1')
-  t.equal(await repos.mounts.byPath('secret/'), undefined)
+  t.equal(await repos.mounts.byPath('team/moved/'), undefined)
   t.equal(await repos.kv.config('kv_1'), undefined, 'KV config went with the mount')
   await t.rejects(repos.mounts.insert(mountRow({ accessor: 'kv_3', path: 'sys/' })), 'a duplicate path is refused')
 })
