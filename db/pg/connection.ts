@@ -36,12 +36,20 @@ export interface PgConnectionSettings {
   idleInTransactionTimeoutMs?: number
   /** Longest wait for a new connection, ms (default 10 s). */
   connectTimeoutMs?: number
+  /**
+   * Longest wait for a pooled statement's answer, ms, on the client (default: the statement
+   * timeout + 5 s). The server-side timeouts cannot end a wait on a stalled server or a
+   * black-holed network (a managed database failing over): requests then fail in bounded time.
+   */
+  queryTimeoutMs?: number
 }
 
 /** Defaults of the server-side timeouts, ms. */
 export const PG_TIMEOUT_DEFAULTS = Object.freeze({ lockTimeoutMs: 5000, statementTimeoutMs: 30_000, idleInTransactionTimeoutMs: 10_000, connectTimeoutMs: 10_000 })
 
 const INT8_OID = 20
+/** node-postgres' error when `query_timeout` passes with no answer. */
+const QUERY_READ_TIMEOUT = 'Query read timeout'
 
 function parseInt8 (text: string): number {
   const n = Number(text)
@@ -86,7 +94,8 @@ export function describePgError (err: unknown): { code?: string, message: string
  * checkout, so the pool recovers by itself after a database restart.
  */
 export function createPool (s: PgConnectionSettings, log: PgLogger): pg.Pool {
-  const pool = new (pgModule().Pool)({ ...clientConfig(s, 'pool'), max: s.maxParallel, idleTimeoutMillis: 30_000 })
+  const queryTimeoutMs = s.queryTimeoutMs ?? (s.statementTimeoutMs ?? PG_TIMEOUT_DEFAULTS.statementTimeoutMs) + 5000
+  const pool = new (pgModule().Pool)({ ...clientConfig(s, 'pool', queryTimeoutMs), max: s.maxParallel, idleTimeoutMillis: 30_000 })
   // Idle clients report here...
   pool.on('error', (err) => log.warn({ err: describePgError(err) }, 'PostgreSQL: idle pooled connection lost'))
   // ...and checked-out ones on their own emitter: give every client a listener once, at creation.
@@ -128,7 +137,8 @@ export async function withTransaction<T> (pool: pg.Pool, work: (tx: PgTx) => Pro
 /**
  * `withTransaction` handing `work` the checked-out client itself (for callers that build
  * their own statements on it, such as named prepared statements: `db/store/pg/`). The client
- * is always released: destroyed when ROLLBACK failed (a broken connection), else returned.
+ * is always released: destroyed when a statement got no answer in time (no ROLLBACK is tried
+ * on a connection that does not answer) or ROLLBACK failed (a broken connection), else returned.
  * @throws as `withTransaction`.
  */
 export async function withClientTransaction<T> (pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -140,7 +150,8 @@ export async function withClientTransaction<T> (pool: pg.Pool, work: (client: pg
     await client.query('COMMIT')
     return result
   } catch (err) {
-    await client.query('ROLLBACK').catch((rollbackErr: Error) => { broken = rollbackErr })
+    if ((err as Error | undefined)?.message === QUERY_READ_TIMEOUT) broken = err as Error
+    else await client.query('ROLLBACK').catch((rollbackErr: Error) => { broken = rollbackErr })
     throw err
   } finally {
     client.release(broken)
