@@ -55,6 +55,8 @@ export class LeaseKeeper {
   private readonly ttlMs: number
   private readonly everyMs: number
   private readonly marginMs: number
+  /** When a tick last completed against the database (ms since the epoch). */
+  private lastOkAt: number | undefined
 
   constructor (private readonly o: LeaseKeeperOptions) {
     this.ttlMs = o.ttlMs ?? 15_000
@@ -68,6 +70,14 @@ export class LeaseKeeper {
 
   /** Names held now, sorted. */
   heldNames (): string[] { return [...this.held.keys()].sort() }
+
+  /**
+   * True while the database answered a tick within the lease TTL (ms): past it this replica
+   * holds no lease any more and, most likely, cannot serve requests either (`sys/health`).
+   */
+  reachable (now = Date.now()): boolean {
+    return this.lastOkAt !== undefined && now - this.lastOkAt <= this.ttlMs
+  }
 
   /** Runs the first tick, then ticks every `renewEveryMs`. */
   async start (): Promise<void> {
@@ -129,6 +139,7 @@ export class LeaseKeeper {
       await this.renewAll(q)
       for (const name of this.o.singletons ?? []) if (!this.held.has(name)) await this.tryAcquire(q, name)
       if (this.o.balanced !== undefined) await this.balance(q, await this.o.balanced(q))
+      this.lastOkAt = Date.now()
     } catch (err) {
       this.o.log.warn({ err: describePgError(err), replica: this.o.replica }, 'lease keeper: tick failed; reconnecting on the next one')
       this.dropConnection()

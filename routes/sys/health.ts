@@ -33,7 +33,10 @@ function statusCode (query: Record<string, unknown>, key: string, fallback: numb
 
 /**
  * Registers the status routes. `ha` (default: one process on SQLite) feeds `sys/leader` and the
- * storage type; `sys/health` answers as the active node on every replica.
+ * storage type; `sys/health` answers as the active node on every replica, except a replica that
+ * has lost contact with its storage (PostgreSQL): it answers Vault's `haunhealthycode` (default
+ * 474, Vault's code for an HA node out of contact with the active node), so a load balancer
+ * takes it out of rotation while its requests would fail.
  */
 export function healthRoutes (app: FastifyInstance, { cluster }: Pick<Services, 'cluster'>, ha: HaStatus = SINGLE_PROCESS): void {
   const config = { unauthenticated: true }
@@ -66,14 +69,14 @@ export function healthRoutes (app: FastifyInstance, { cluster }: Pick<Services, 
         query: HealthQuerySchema,
         responses: {
           200: rawBody('Active, initialized and unsealed (vault-sync always is)', HealthSchema),
-          default: rawBody('The status asked for with `activecode`, with the same body', HealthSchema)
+          default: rawBody('The status asked for with `activecode`, with the same body; 474 (or `haunhealthycode`) while this replica cannot reach its PostgreSQL storage', HealthSchema)
         }
       })
     },
     handler: async (request: FastifyRequest<{ Querystring: Record<string, unknown> }>, reply: FastifyReply) => {
-      // Every code parameter is validated, though only `activecode` applies (one active node).
+      // Every code parameter is validated, though only `activecode` and `haunhealthycode` apply.
       for (const key of CODE_PARAMS) statusCode(request.query, key, 200)
-      const status = statusCode(request.query, 'activecode', 200)
+      const status = ha.storageReachable?.() === false ? statusCode(request.query, 'haunhealthycode', 474) : statusCode(request.query, 'activecode', 200)
       reply.code(status)
       if (request.method === 'HEAD') return reply.send()
       return healthBody()

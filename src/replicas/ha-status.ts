@@ -25,6 +25,11 @@ export interface HaStatus {
   enabled: boolean
   /** The current leader (asked on each `sys/leader`; only when `enabled`). */
   leader: () => Promise<LeaderView>
+  /**
+   * False while this replica has lost contact with its storage (PostgreSQL: no lease-keeper
+   * tick answered within the lease TTL); absent on SQLite (embedded: always reachable).
+   */
+  storageReachable?: () => boolean
 }
 
 /** One process on SQLite: no HA. */

@@ -80,7 +80,7 @@ export async function openStorage (config: Pick<Config, 'storage' | 'postgres' |
     db: undefined,
     changes: replica.changes,
     replica,
-    ha: { storageType: 'postgresql', enabled: true, leader: replica.leader },
+    ha: { storageType: 'postgresql', enabled: true, leader: replica.leader, storageReachable: () => replica.keeper?.reachable() ?? true },
     describe: `postgresql (replica ${replica.replica})`,
     exclusive: replica.exclusive,
     holdsMaintenance: () => replica.keeper?.fence(MAINTENANCE_LEASE) !== undefined,

@@ -43,7 +43,9 @@ export const HealthQuerySchema = Type.Object({
   drsecondarycode: code('Accepted (must be an integer); never used'),
   performancestandbycode: code('Accepted (must be an integer); never used'),
   sealedcode: code('Accepted (must be an integer); never used'),
-  uninitcode: code('Accepted (must be an integer); never used')
+  uninitcode: code('Accepted (must be an integer); never used'),
+  haunhealthycode: code('Status code while this replica cannot reach its PostgreSQL storage (default 474)'),
+  removedcode: code('Accepted (must be an integer); never used')
 })
 
 /** `GET sys/seal-status`. */

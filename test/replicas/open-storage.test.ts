@@ -14,6 +14,7 @@ import { createServices } from '../../src/services.js'
 import { tempDir, vault } from '../helper.js'
 import { capturingLog, waitFor } from '../db/pg/pg-test-kit.js'
 import { usePostgres } from '../pg/shared-postgres.js'
+import { startStallingRelay } from '../pg/stalling-relay.js'
 
 const db = await usePostgres(t)
 
@@ -71,6 +72,23 @@ if (db !== undefined) {
     t.equal(after[0].address, after[1].address)
     t.not(after[0].address, `http://10.0.0.${self + 1}:8200`)
     replicas.splice(self, 1)
+  })
+
+  t.test('a replica that loses contact with PostgreSQL answers sys/health 474 (haunhealthycode) until it is back', async (t) => {
+    const relay = await startStallingRelay(t, db.url)
+    const viaRelay = loadConfig({}, { VAULT_SYNC_STORAGE: 'postgresql', VAULT_PG_CONNECTION_URL: relay.url, VAULT_SYNC_PG_MAX_PARALLEL: '2' })
+    const replica = await openStorage(viaRelay, capturingLog().log, { replica: 'cut', leases: { ttlMs: 1500 } })
+    t.teardown(async () => { relay.resume(); await replica.close() })
+    await replica.started('http://10.0.0.9:8200')
+    const app = await appOf(t, replica)
+    const health = async (query = ''): Promise<number> => (await vault(app, 'GET', `/v1/sys/health${query}`, { token: null })).statusCode
+    t.equal(await health(), 200)
+    relay.stall()
+    await waitFor(async () => await health() === 474, 'sys/health 474 once no lease tick answered within the TTL')
+    t.equal(await health('?haunhealthycode=503'), 503, 'the code is Vault\'s haunhealthycode parameter')
+    relay.resume()
+    await waitFor(async () => await health() === 200, 'sys/health 200 again once the database answers')
+    t.pass('back in rotation')
   })
 
   t.test('start-up initialisation runs on one replica at a time', async (t) => {

@@ -1,10 +1,10 @@
 // db/pg/connection.ts on a real PostgreSQL 15: server-side timeouts on every connection (PG-5),
 // errors on checked-out clients do not end the process (PG-4), transactions.
 import t from 'tap'
-import { createServer, connect, type AddressInfo, type Socket } from 'node:net'
 import pg from 'pg'
 import { createPool, withTransaction, type PgConnectionSettings } from '../../../db/pg/connection.js'
 import { usePostgres } from '../../pg/shared-postgres.js'
+import { startStallingRelay } from '../../pg/stalling-relay.js'
 import { capturingLog } from './pg-test-kit.js'
 
 const db = await usePostgres(t)
@@ -83,33 +83,17 @@ if (db !== undefined) {
   })
 
   t.test('a server that stops answering (stalled, or a black-holed network) fails statements in bounded time', async (t) => {
-    // A TCP relay to the server that can stop forwarding, as a stalled server or lost route would.
-    let stalled = false
-    const held: Array<() => void> = []
-    const relay = createServer((inbound) => {
-      const outbound = connect(new URL(db.url).port === '' ? 5432 : Number(new URL(db.url).port), new URL(db.url).hostname)
-      const forward = (from: Socket, to: Socket) => from.on('data', (chunk) => { if (stalled) held.push(() => to.write(chunk)); else to.write(chunk) })
-      forward(inbound, outbound)
-      forward(outbound, inbound)
-      const close = () => { inbound.destroy(); outbound.destroy() }
-      inbound.on('error', close).on('close', close)
-      outbound.on('error', close).on('close', close)
-    })
-    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve))
-    const url = new URL(db.url)
-    url.hostname = '127.0.0.1'
-    url.port = String((relay.address() as AddressInfo).port)
-    const pool = createPool(settings('stalled', { connectionUrl: url.toString(), statementTimeoutMs: 10_000, queryTimeoutMs: 500, connectTimeoutMs: 500 }), capturingLog().log)
-    t.teardown(async () => { await pool.end().catch(() => {}); relay.close() })
+    const relay = await startStallingRelay(t, db.url)
+    const pool = createPool(settings('stalled', { connectionUrl: relay.url, statementTimeoutMs: 10_000, queryTimeoutMs: 500, connectTimeoutMs: 500 }), capturingLog().log)
+    t.teardown(async () => { await pool.end().catch(() => {}) })
     t.same((await pool.query('SELECT 1 AS one')).rows, [{ one: 1 }], 'through the relay')
-    stalled = true
+    relay.stall()
     const started = Date.now()
     await t.rejects(withTransaction(pool, async (tx) => await tx.query('SELECT 2')), /Query read timeout/, 'a transaction gets no answer: it fails')
     // That connection was destroyed: the next statement needs a new one, which gets no answer either.
     await t.rejects(pool.query('SELECT 3'), /Query read timeout|connection timeout/, 'so does a single statement')
     t.ok(Date.now() - started < 5000, 'within the client-side timeout, not the server\'s statement timeout')
-    stalled = false
-    held.splice(0).forEach((send) => { send() })
+    relay.resume()
     t.same((await pool.query('SELECT 4 AS four')).rows, [{ four: 4 }], 'the pool serves again once the server answers')
   })
 }
