@@ -14,6 +14,7 @@ import { authMethodRoutes } from './sys/auth-methods.js'
 import { authTuneRoutes } from './sys/auth-tune.js'
 import { capabilityRoutes } from './sys/capabilities.js'
 import { healthRoutes } from './sys/health.js'
+import { haStatusRoutes } from './sys/ha-status.js'
 import type { HaStatus } from '../src/replicas/ha-status.js'
 import { metricsRoutes } from './sys/metrics.js'
 import { mountRoutes } from './sys/mounts.js'
@@ -55,6 +56,7 @@ export function registerRoutes (app: FastifyInstance, services: Services, option
     })
   })
   healthRoutes(app, services, options.ha)
+  haStatusRoutes(app, options.ha)
   activationFlagRoutes(app, services)
   mountRoutes(app, services)
   remountRoutes(app, services)

@@ -109,3 +109,30 @@ export async function leaseHolder (q: PgTx, name: string): Promise<{ holder: str
     WHERE l.name = $1 AND l.holder IS NOT NULL AND l.expires_at > clock_timestamp()`, [name])
   return rows[0]
 }
+
+/** A replica as `sys/ha-status` lists it. */
+export interface ReplicaMember {
+  id: string
+  /** Its advertised address (its heartbeat's), null when it gave none. */
+  address: string | null
+  /** Its last heartbeat (database clock); null for a lease holder without a `replicas` row. */
+  heartbeatAt: Date | null
+  /** True when it is the live holder of the lease asked about. */
+  holdsLease: boolean
+}
+
+/**
+ * The live replicas (heartbeat not expired), sorted by id, each with whether it is the live
+ * holder of lease `name`. That holder is listed even when its heartbeat lapsed or its row is
+ * gone, since `leaseHolder` (`sys/leader`) names it all the same. One statement, so the list and
+ * the holder come from one snapshot.
+ */
+export async function replicaMembers (q: PgTx, name: string): Promise<ReplicaMember[]> {
+  return await q.query<ReplicaMember>(`WITH h AS (SELECT holder FROM leases WHERE name = $1 AND holder IS NOT NULL AND expires_at > clock_timestamp())
+    SELECT r.id, r.address, r.heartbeat_at AS "heartbeatAt", h.holder IS NOT NULL AS "holdsLease"
+      FROM replicas r LEFT JOIN h ON h.holder = r.id
+      WHERE r.expires_at > clock_timestamp() OR h.holder IS NOT NULL
+    UNION ALL
+    SELECT h.holder, NULL, NULL, true FROM h WHERE NOT EXISTS (SELECT 1 FROM replicas r WHERE r.id = h.holder)
+    ORDER BY 1`, [name])
+}

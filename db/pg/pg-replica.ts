@@ -21,7 +21,7 @@ import { createPgChangeFeed, type PgChangeFeed } from './change-feed.js'
 import { CHANGE_CHANNEL } from './change-triggers.js'
 import { clientConfig, createPool, rowsOf, type PgConnectionSettings, type PgLogger } from './connection.js'
 import { LeaseKeeper, type LeaseKeeperOptions } from './lease-keeper.js'
-import { leaseHolder } from './leases.js'
+import { leaseHolder, replicaMembers, type ReplicaMember } from './leases.js'
 import { PING_CHANNEL, PgListener, type PgListenerOptions } from './listener.js'
 import { migratePostgres, type MigrationResult } from './migrate.js'
 import { MAINTENANCE_LEASE } from './sync-work.js'
@@ -75,6 +75,8 @@ export interface PgReplica {
   startLeases: (address: string) => Promise<LeaseKeeper>
   /** The holder of the maintenance lease. */
   leader: () => Promise<LeaderInfo>
+  /** The live replicas, each with whether it holds the maintenance lease (`sys/ha-status`). */
+  members: () => Promise<ReplicaMember[]>
   /**
    * Runs `work` while holding the replicas' start-up lock (a session advisory lock on a
    * dedicated connection; `work` itself uses the store, in as many units as it likes), so
@@ -152,6 +154,7 @@ export async function openPgReplica (o: PgReplicaOptions): Promise<PgReplica> {
       const h = await leaseHolder(rowsOf(pool), MAINTENANCE_LEASE)
       return { isSelf: h?.holder === replica, address: h?.address ?? '', since: h?.acquiredAt }
     },
+    members: async () => await replicaMembers(rowsOf(pool), MAINTENANCE_LEASE),
     exclusive: async (work) => {
       const client = new (pgModule().Client)({ ...clientConfig(settings, 'start-up'), lock_timeout: 0, statement_timeout: 0 })
       client.on('error', () => {}) // a lost connection fails the pending query, which is reported

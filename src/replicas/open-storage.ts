@@ -14,7 +14,7 @@ import { MAINTENANCE_LEASE } from '../../db/pg/sync-work.js'
 import type { Store } from '../../db/store/repositories.js'
 import { createSqliteStore } from '../../db/store/sqlite-store.js'
 import { pgConnectionUrlError, type Config } from '../config.js'
-import { SINGLE_PROCESS, type HaStatus } from './ha-status.js'
+import { singleProcess, type HaStatus } from './ha-status.js'
 
 /** The storage of this process. */
 export interface OpenedStorage {
@@ -26,7 +26,7 @@ export interface OpenedStorage {
   readonly changes: PgChangeFeed | undefined
   /** PostgreSQL only: the replica's runtime (id, listener, lease keeper). */
   readonly replica: PgReplica | undefined
-  /** What `sys/leader` and `sys/seal-status` report. */
+  /** What `sys/leader`, `sys/ha-status` and `sys/seal-status` report. */
   readonly ha: HaStatus
   /** Where the data is, for the start-up line (never the PostgreSQL URL: it may hold a password). */
   readonly describe: string
@@ -37,7 +37,10 @@ export interface OpenedStorage {
    * exports the cluster-wide gauges (case PG-7) and runs cluster-wide chores.
    */
   holdsMaintenance: () => boolean
-  /** After the API listens on `address`: starts the lease keeper (PostgreSQL). */
+  /**
+   * After the API listens, advertising `address`: starts the lease keeper (PostgreSQL; its
+   * heartbeat carries the address), or records the address `sys/ha-status` lists (SQLite).
+   */
   started: (address: string) => Promise<void>
   /** Stops the lease keeper and listener and closes the store (and the SQLite file). */
   close: () => Promise<void>
@@ -54,17 +57,18 @@ export async function openStorage (config: Pick<Config, 'storage' | 'postgres' |
   if (config.storage === 'sqlite' || config.postgres === undefined) {
     const db = openDatabase(config.dbPath)
     const store = createSqliteStore(db)
+    let advertised = ''
     return {
       engine: 'sqlite',
       store,
       db,
       changes: undefined,
       replica: undefined,
-      ha: SINGLE_PROCESS,
+      ha: singleProcess(() => advertised),
       describe: config.dbPath,
       exclusive: async (work) => await work(),
       holdsMaintenance: () => true,
-      started: async () => {},
+      started: async (address) => { advertised = address },
       close: store.close
     }
   }
@@ -80,7 +84,13 @@ export async function openStorage (config: Pick<Config, 'storage' | 'postgres' |
     db: undefined,
     changes: replica.changes,
     replica,
-    ha: { storageType: 'postgresql', enabled: true, leader: replica.leader, storageReachable: () => replica.keeper?.reachable() ?? true },
+    ha: {
+      storageType: 'postgresql',
+      enabled: true,
+      leader: replica.leader,
+      members: async () => (await replica.members()).map((m) => ({ name: m.id, address: m.address ?? '', active: m.holdsLease, lastSeen: m.heartbeatAt ?? undefined })),
+      storageReachable: () => replica.keeper?.reachable() ?? true
+    },
     describe: `postgresql (replica ${replica.replica})`,
     exclusive: replica.exclusive,
     holdsMaintenance: () => replica.keeper?.fence(MAINTENANCE_LEASE) !== undefined,

@@ -1,6 +1,7 @@
 /**
- * TypeBox schemas of the unauthenticated status endpoints (spec/vault-core-kv-api.md §1.9):
- * `sys/health`, `sys/seal-status`, `sys/leader`, `sys/init`. They answer without the envelope.
+ * TypeBox schemas of the status endpoints (spec/vault-core-kv-api.md §1.9): the unauthenticated
+ * `sys/health`, `sys/seal-status`, `sys/leader`, `sys/init`, which answer without the envelope,
+ * and `sys/ha-status` (a token with `read` on it; the envelope, `nodes` also at the top level).
  * Used for `openapi.yaml`; the routes build these bodies themselves.
  */
 import { Type } from 'typebox'
@@ -89,3 +90,31 @@ export const LeaderSchema = named('LeaderStatus', Type.Object({
 
 /** `GET sys/init`. */
 export const InitStatusSchema = named('InitStatus', Type.Object({ initialized: Type.Boolean() }, { examples: [{ initialized: true }] }))
+
+/** One node of `GET sys/ha-status` (Vault's `HAStatusNode`, vault/logical_system.go). */
+const HaNodeSchema = named('HaStatusNode', Type.Object({
+  hostname: Type.String({ description: 'The replica id on PostgreSQL (`<host>-<pid>-<random>` by default); the host name on SQLite' }),
+  api_address: Type.String({ description: 'Its advertised address (`api_addr`, else its listen URL); nodes are sorted by it, as in Vault' }),
+  cluster_address: Type.String({ description: 'Always empty: vault-sync has no cluster port' }),
+  active_node: Type.Boolean({ description: 'True for the node `sys/leader` names (on PostgreSQL the holder of the `maintenance` lease; on SQLite the one process)' }),
+  // A type list, not anyOf (as the other nullable fields of the document).
+  last_echo: Type.Unsafe<string | null>({ type: ['string', 'null'], description: 'Its last heartbeat (RFC 3339); null for the active node, as in Vault' }),
+  version: Type.String({ description: 'The Vault API level vault-sync follows' }),
+  upgrade_version: Type.Optional(Type.String({ description: 'Raft storage only in Vault: never sent by vault-sync' })),
+  redundancy_zone: Type.Optional(Type.String({ description: 'Raft storage only in Vault: never sent by vault-sync' })),
+  echo_duration_ms: Type.Integer({ description: 'Always 0 (no echo RPCs between replicas)' }),
+  clock_skew_ms: Type.Integer({ description: 'Always 0 (every replica uses the database clock)' }),
+  replication_primary_canary_age_ms: Type.Integer({ description: 'Always 0 (no replication)' })
+}))
+
+/** `GET sys/ha-status`'s `data` (injected at the top level too). */
+export const HaStatusSchema = named('HaStatus', Type.Object({
+  nodes: Type.Array(HaNodeSchema, { description: 'Every live node: on PostgreSQL each replica with a live heartbeat, on SQLite this process alone' })
+}, {
+  examples: [{
+    nodes: [{
+      hostname: 'vault-sync-1', api_address: 'http://127.0.0.1:8200', cluster_address: '', active_node: true, last_echo: null,
+      version: '1.21.0', echo_duration_ms: 0, clock_skew_ms: 0, replication_primary_canary_age_ms: 0
+    }]
+  }]
+}))

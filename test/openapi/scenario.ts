@@ -35,6 +35,7 @@ export const SCENARIO: Step[] = [
   { id: 'read-health-status' },
   { id: 'seal-status' },
   { id: 'leader-status' },
+  { id: 'ha-status' },
   { id: 'read-initialization-status' },
   { id: 'metrics' },
   { id: 'read-activation-flags' },

@@ -1,7 +1,8 @@
 // src/replicas/open-storage.ts on a real PostgreSQL 15 (issue 18): replicas opening one new
 // database migrate it once, start their listeners and lease keepers, and agree on who holds
-// `maintenance`, which `sys/leader` reports (ha_enabled, is_self, leader_address, active_time);
-// start-up initialisation runs one replica at a time. SQLite: no HA, as before.
+// `maintenance`, which `sys/leader` reports (ha_enabled, is_self, leader_address, active_time)
+// and `sys/ha-status` lists (every live replica, that holder the one active node); start-up
+// initialisation runs one replica at a time. SQLite: no HA, as before.
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { openDatabase } from '../../db/database.js'
@@ -11,17 +12,19 @@ import { loadConfig } from '../../src/config.js'
 import { generateSealKey } from '../../src/crypto/seal.js'
 import { openStorage, type OpenedStorage } from '../../src/replicas/open-storage.js'
 import { createServices } from '../../src/services.js'
-import { tempDir, vault } from '../helper.js'
+import { ROOT_TOKEN, tempDir, vault } from '../helper.js'
 import { capturingLog, waitFor } from '../db/pg/pg-test-kit.js'
 import { usePostgres } from '../pg/shared-postgres.js'
 import { startStallingRelay } from '../pg/stalling-relay.js'
 
 const db = await usePostgres(t)
 
-/** An app whose `sys/leader` reports `storage`'s HA status. */
+/** An app whose `sys/leader` and `sys/ha-status` report `storage`'s HA status (`ROOT_TOKEN` is its root token). */
 async function appOf (tt: Test, storage: Pick<OpenedStorage, 'ha'>) {
   const lite = openDatabase(join(tempDir(tt), 'vs.db'))
-  const app = buildApp({ services: await createServices({ db: lite, sealKey: generateSealKey() }), maxRequestBytes: 1 << 20, ha: storage.ha })
+  const services = await createServices({ db: lite, sealKey: generateSealKey() })
+  await services.tokens.ensureRootToken(ROOT_TOKEN)
+  const app = buildApp({ services, maxRequestBytes: 1 << 20, ha: storage.ha })
   await app.ready()
   tt.teardown(async () => { await app.close(); lite.close() })
   return app
@@ -34,7 +37,19 @@ t.test('SQLite: one process, no HA; sys/health 200', async (t) => {
   const app = await appOf(t, storage)
   t.match((await vault(app, 'GET', '/v1/sys/leader', { token: null })).json(), { ha_enabled: false, is_self: false, leader_address: '' })
   t.equal((await vault(app, 'GET', '/v1/sys/seal-status', { token: null })).json().storage_type, 'sqlite')
+  await storage.started('http://10.0.0.7:8200')
+  t.match((await vault(app, 'GET', '/v1/sys/ha-status')).json().data.nodes, [{ api_address: 'http://10.0.0.7:8200', active_node: true, last_echo: null }],
+    'sys/ha-status: this process alone, active, at the address it listens on')
 })
+
+/** The `sys/ha-status` answer of each of `apps` (the root token's). */
+async function haStatuses (apps: Awaited<ReturnType<typeof appOf>>[]): Promise<any[]> {
+  return await Promise.all(apps.map(async (app) => {
+    const res = await vault(app, 'GET', '/v1/sys/ha-status')
+    if (res.statusCode !== 200) throw new Error(`sys/ha-status answered ${res.statusCode}: ${res.body}`)
+    return res.json()
+  }))
+}
 
 if (db !== undefined) {
   const config = loadConfig({}, { VAULT_SYNC_STORAGE: 'postgresql', VAULT_PG_CONNECTION_URL: db.url, VAULT_SYNC_PG_MAX_PARALLEL: '3' })
@@ -56,6 +71,21 @@ if (db !== undefined) {
       t.equal(l.active_time === '0001-01-01T00:00:00Z', l.is_self !== true, 'active_time on the leader only (as Vault)')
     }
     t.equal(replicas[self].replica!.keeper!.heldNames().includes('maintenance'), true)
+    // sys/ha-status: every replica lists all three, the one sys/leader names as the active node.
+    const addresses = replicas.map((_, i) => `http://10.0.0.${i + 1}:8200`)
+    for (const [i, status] of (await haStatuses(apps)).entries()) {
+      const nodes = status.data.nodes as any[]
+      t.same(nodes.map((n) => n.hostname), ['r1', 'r2', 'r3'], `replica ${i + 1} lists all three (hostname: the replica id), sorted by api_address`)
+      t.same(nodes.map((n) => n.api_address), addresses, 'each at its heartbeat\'s address')
+      t.same(nodes.map((n) => n.active_node), addresses.map((_, j) => j === self), 'exactly one active node: the one sys/leader names')
+      for (const n of nodes) {
+        if (n.active_node === true) { t.equal(n.last_echo, null, 'no last_echo for the active node (as Vault)'); continue }
+        t.match(n.last_echo, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/, 'last_echo: the last heartbeat, RFC 3339')
+        t.ok(Math.abs(Date.now() - Date.parse(n.last_echo)) < 60_000, 'a recent heartbeat')
+        t.match(n, { cluster_address: '', version: '1.21.0', echo_duration_ms: 0, clock_skew_ms: 0, replication_primary_canary_age_ms: 0 })
+      }
+      t.same(status.nodes, nodes, '`nodes` injected at the top level (Vault\'s HAStatusResponse reads it there)')
+    }
     t.same(replicas.map((r) => r.holdsMaintenance()), replicas.map((_, i) => i === self), 'the holder alone exports the cluster gauges')
     for (const app of apps) {
       const health = await vault(app, 'GET', '/v1/sys/health', { token: null })
@@ -71,6 +101,13 @@ if (db !== undefined) {
     t.equal(after.filter((l) => l.isSelf).length, 1)
     t.equal(after[0].address, after[1].address)
     t.not(after[0].address, `http://10.0.0.${self + 1}:8200`)
+    // Its heartbeat gone with it (clean shutdown), the two left list each other, the new holder active.
+    const restApps = apps.filter((_, i) => i !== self)
+    for (const status of await haStatuses(restApps)) {
+      const nodes = status.data.nodes as any[]
+      t.same(nodes.map((n) => n.api_address), addresses.filter((_, i) => i !== self), 'the stopped leader is no longer listed')
+      t.same(nodes.filter((n) => n.active_node === true).map((n) => n.api_address), [after[0].address], 'the new maintenance holder is the active node')
+    }
     replicas.splice(self, 1)
   })
 
