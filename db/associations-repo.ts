@@ -46,6 +46,10 @@ export interface TargetRow {
   /** Digest of what was last written (D-8), set by the worker. */
   digest: string | null
   updated_at: number
+  /** JSON of the drift evidence of the last write (issue 21); read by `targets()` (`SELECT *`). */
+  drift_evidence?: string | null
+  /** JSON of the last drift sweep's finding (issue 21); read by `targets()` (`SELECT *`). */
+  drift_finding?: string | null
 }
 
 /** What the worker records for a target after an attempt. */

@@ -1,14 +1,17 @@
 /**
  * Drift sweeps in the worker process (issue 21): per destination whose driver can do drift
- * rounds (`SyncDriver.drift`) and whose mode is not `off`, one round every `interval` (the first
- * one an interval after start), under the drift share of the vault's budget (the limiter's
+ * rounds (`SyncDriver.drift`) and whose mode is not `off`, one round every `interval`, counted
+ * from the start of the last round (the first one an interval after start; the timer wakes when
+ * the earliest destination is due), under the drift share of the vault's budget (the limiter's
  * background lane: sync traffic always wins). A round checks the targets that have evidence and
  * no queued sync work; its findings are stored per target (what the plan endpoint shows), a
  * benign rewrite's evidence is moved to the new version (no Azure call), and in `repair` mode each
- * drifted target's recorded digest is replaced by `REPAIR_DIGEST` and its association queued through the one
- * `enqueue()`: an ordinary job that re-renders from the current KV version and passes every gate
- * (sync disabled, rate limit, ownership-checked plan). Ownership-lost targets are never queued;
- * missing ones only with `repair_missing`. Findings whose evidence changed during the round (a
+ * drifted target's recorded digest is replaced by `REPAIR_DIGEST` and its association queued
+ * through the one `enqueue()`: an ordinary job that re-renders from the current KV version and
+ * passes every gate (sync disabled, rate limit, ownership-checked plan; a metadata drift whose
+ * value KV still holds is the property update the plan shows, worker/drift-guard.ts).
+ * Ownership-lost targets are never queued (and their ordinary writes are checked first, the
+ * same guard); missing ones only with `repair_missing`. Findings whose evidence changed during the round (a
  * write settled meanwhile) are dropped, so a round never repairs what sync just wrote.
  *
  * Storage goes through the async `Store` (either engine): reads before the round, the Azure
@@ -47,6 +50,9 @@ export interface DriftRunnerDeps {
   /** False while another replica runs the sweeps (issue 18: the `maintenance` lease); the timer then skips. Always when absent. */
   active?: () => boolean
 }
+
+/** The shortest wait between two looks of the timer, ms (an overdue destination, a timer that fires early: no busy loop). */
+const MIN_WAIT_MS = 1_000
 
 const targetId = (associationId: string, subKey: string): string => `${associationId}\u0000${subKey}`
 
@@ -144,22 +150,59 @@ export function createDriftRunner (deps: DriftRunnerDeps) {
     return await next
   }
 
-  /** True when `d`'s interval has passed since its last round (or since start). */
-  async function due (d: DestinationRow): Promise<boolean> {
+  /** When `d` is next due (epoch ms): an interval after its last round began (or after start); undefined when it is never swept. */
+  async function dueAt (d: DestinationRow): Promise<number | undefined> {
+    if (deps.registry.get(d.type)?.drift === undefined || d.purge_state !== null || d.deleted_at !== null) return undefined
     const row = await drift.get(d.id)
     const settings = effectiveDriftSettings(deps.config, parseStoredOverride(row?.override))
-    return settings.mode !== 'off' && (row?.last_sweep_at ?? startedAt) + settings.intervalMs <= deps.now()
+    return settings.mode === 'off' ? undefined : (row?.last_sweep_at ?? startedAt) + settings.intervalMs
   }
 
+  /** True when `d`'s interval has passed since its last round (or since start). */
+  async function due (d: DestinationRow): Promise<boolean> {
+    const at = await dueAt(d)
+    return at !== undefined && at <= deps.now()
+  }
+
+  /** The earliest time a live destination is due, or undefined when none is swept. */
+  async function nextDueAt (): Promise<number | undefined> {
+    let next: number | undefined
+    for (const d of await store.repos.destinations.allLive()) {
+      const at = await dueAt(d)
+      if (at !== undefined && (next === undefined || at < next)) next = at
+    }
+    return next
+  }
+
+  let ticking: Promise<void> = Promise.resolve()
+
   const runner = {
-    /** Arms the timer: every `tickMs` (default 30 s) the due destinations are swept. */
+    /**
+     * Arms the timer: the due destinations are swept when the earliest of them is due (a sweep
+     * begins an interval after the last one began), and at least every `tickMs` (default 30 s)
+     * the destinations are looked at again (new ones, changed settings, another replica's sweeps).
+     */
     start (tickMs = 30_000): void {
       startedAt = deps.now()
-      timer = setInterval(() => {
-        if (deps.active?.() === false) return
-        runner.sweepDue().catch((err) => { deps.log.error({ err }, 'drift sweep failed') })
-      }, tickMs)
-      timer.unref()
+      const arm = (ms: number): void => {
+        timer = setTimeout(() => { ticking = tick() }, ms)
+        timer.unref()
+      }
+      const tick = async (): Promise<void> => {
+        let wait = tickMs
+        try {
+          if (deps.active?.() !== false) {
+            await runner.sweepDue()
+            if (abort.signal.aborted) return
+            const next = await nextDueAt()
+            if (next !== undefined) wait = Math.min(tickMs, Math.max(MIN_WAIT_MS, next - deps.now()))
+          }
+        } catch (err) {
+          deps.log.error({ err }, 'drift sweep failed')
+        }
+        if (!abort.signal.aborted) arm(wait)
+      }
+      arm(Math.min(tickMs, MIN_WAIT_MS))
     },
     /** Sweeps the destinations whose interval has passed (what the timer does); summaries by `type/name`. */
     async sweepDue (): Promise<Map<string, SweepSummary>> { return await rounds(due) },
@@ -169,9 +212,10 @@ export function createDriftRunner (deps: DriftRunnerDeps) {
     },
     /** Stops the timer and aborts the round in flight (its findings are dropped). */
     async stop (): Promise<void> {
-      if (timer !== undefined) clearInterval(timer)
+      if (timer !== undefined) clearTimeout(timer)
       abort.abort()
       await busy
+      await ticking
     }
   }
   return runner

@@ -10,7 +10,8 @@ import { valueDigest, type DriftKey } from './value-digest.js'
 /**
  * The digest a drift repair records on a target (drift-runner.ts): it matches no plan digest, so
  * the next attempt writes the target, and it tells the worker that this write is a repair, which
- * the driver makes only while the secret is still this association's (`WriteOp.ownedCheck`).
+ * the driver makes only while the secret is still this association's (`WriteOp.ownedCheck`), as
+ * a property update when the plan said so (`WriteOp.propertiesVersion`; worker/drift-guard.ts).
  */
 export const REPAIR_DIGEST = 'drift-repair'
 

@@ -31,12 +31,21 @@ export interface WriteOp {
   /** Only tags differ from what was last written at `knownVersion` (decisions D-8). */
   tagsOnlyVersion?: string
   /**
-   * A drift repair (issue 21): write only while the secret is still this association's, i.e. its
-   * latest version carries `ownerTagValue`, or is `version` (the one last written), or the
-   * untagged latest sits on top of `version`, or there is no secret at all (re-create). Otherwise
+   * A drift repair, or any automatic write of a target a drift sweep found `ownership-lost`
+   * (issue 21): write only while the secret is still this association's, i.e. its latest version
+   * carries `ownerTagValue` (or one of `siblingTagValues`: this server's other associations that
+   * record the name on the same store, which share it last-write-wins), or is `version` (the one
+   * last written), or the untagged latest sits on top of `version`, or there is no secret at all
+   * (re-create). Checked before anything is written, a tags-only update included. Otherwise
    * nothing is written and the result is a CLIENT_SIDE_ERROR (ownership lost: never taken over).
    */
-  ownedCheck?: { ownerTagValue: string, version: string }
+  ownedCheck?: { ownerTagValue: string, version: string, siblingTagValues?: string[] }
+  /**
+   * A drift repair of properties only (issue 21, plan action `update-properties`; the value is the
+   * one that version holds): update this version's tags and content type and enable it, no new
+   * version. A version gone by then is written anew instead.
+   */
+  propertiesVersion?: string
 }
 
 /** Delete the external secret if (and only if) it carries `ownerTagValue`. */

@@ -7,7 +7,9 @@
  * - a name about to be deleted that another live association on the same vault records is left
  *   in place, and the first such association is queued as a refresh so it rewrites its value
  *   and tag (it did not rewrite before: an unchanged digest is a no-op, and the secret stayed
- *   tagged by the association that left, which no remaining holder could then delete).
+ *   tagged by the association that left, which no remaining holder could then delete);
+ * - a write of a target drift flagged (a repair, or ownership lost) checks ownership first
+ *   (`drift-guard.ts`).
  * It also records the destination's vault key (`destinations.vault_key`, issue 18: the lease a
  * row's work is owned under). It runs between the claim and the driver call, reading through the
  * Store outside any unit (only the co-owners' enqueue is one unit), with no network I/O.
@@ -16,11 +18,11 @@ import type { AssociationRow, NameOwnerRow } from '../../db/associations-repo.js
 import type { DestinationRow } from '../../db/destinations-repo.js'
 import type { ClaimedRow } from '../../db/outbox-repo.js'
 import type { SyncDriver } from '../drivers/driver.js'
-import { REPAIR_DIGEST } from '../drift/evidence.js'
 import { localClientError } from '../drivers/sync-error.js'
 import { networkRules, type DestinationConfig } from '../sync/destination-options.js'
 import { planAssociation, type KvSnapshot, type PlannedTarget } from '../sync/plan.js'
 import { builtinTagValue } from '../sync/tags.js'
+import { guardDriftFlagged } from './drift-guard.js'
 import type { WorkerServices } from './worker-deps.js'
 
 /** Everything an attempt works from. */
@@ -59,16 +61,7 @@ export const destinationConnection = (driver: SyncDriver, config: DestinationCon
 
 export type LoadResult = { kind: 'work', ctx: WorkContext } | { kind: 'skip', reason: string }
 
-type Deps = Pick<WorkerServices, 'store' | 'outbox' | 'kv' | 'mounts' | 'destinationService' | 'registry' | 'now' | 'targetDigestKey' | 'ownership'>
-
-/** Issue 21: a write of a target a drift repair marked is made only while the association still owns the secret. */
-function markRepairs (planned: PlannedTarget[], recorded: Array<{ sub_key: string, digest: string | null, external_version: string | null }>, ownerTagValue: string): void {
-  for (const p of planned) {
-    if (p.kind !== 'write' || p.op.op !== 'write') continue
-    const rec = recorded.find((r) => r.sub_key === p.subKey)
-    if (rec?.digest === REPAIR_DIGEST && rec.external_version !== null) p.op.ownedCheck = { ownerTagValue, version: rec.external_version }
-  }
-}
+type Deps = Pick<WorkerServices, 'store' | 'outbox' | 'kv' | 'mounts' | 'destinationService' | 'registry' | 'now' | 'targetDigestKey' | 'ownership' | 'driftKey'>
 
 /** Creates the loader over the worker's services. */
 export function createWorkLoader (services: Deps) {
@@ -106,6 +99,16 @@ export function createWorkLoader (services: Deps) {
     const changed = await store.repos.destinations.setVaultKey(d.id, k)
     recordedKeys.set(d.id, k)
     if (changed && k !== null) services.ownership.vaultRecorded?.(k)
+  }
+
+  /** Built-in tag values of the other live associations that record `name` on the store `endpoint` (a name shared across destinations). */
+  async function siblingTagValues (name: string, associationId: string, endpoint: string | undefined): Promise<string[]> {
+    const out: string[] = []
+    if (endpoint === undefined) return out
+    for (const o of await store.repos.associations.ownersOfName(name, associationId)) {
+      if (o.removed === 0 && await endpointOf(o.destination_id) === endpoint) out.push(builtinTagValue(o.destination_id, o.association_id))
+    }
+    return out
   }
 
   async function checkNames (ctx: WorkContext): Promise<void> {
@@ -156,7 +159,8 @@ export function createWorkLoader (services: Deps) {
     const driver = services.registry.get(destination.type)
     if (driver === undefined) return { kind: 'skip', reason: `unknown destination type ${destination.type}` }
     const { config, connection } = await connectionOf(destination, driver)
-    await recordVaultKey(destination, driver.endpointKey(connection))
+    const endpoint = driver.endpointKey(connection)
+    await recordVaultKey(destination, endpoint)
     const recorded = await associations.targets(association.id)
     const planned = planAssociation({
       association: {
@@ -173,7 +177,13 @@ export function createWorkLoader (services: Deps) {
       names: driver,
       digestKey: services.targetDigestKey
     })
-    markRepairs(planned, recorded, builtinTagValue(destination.id, association.id))
+    // Issue 21: targets drift flagged (a repair, ownership lost) are written only while still ours.
+    await guardDriftFlagged(planned, recorded, {
+      ownerTagValue: builtinTagValue(destination.id, association.id),
+      refresh: row.refresh === 1,
+      driftKey: services.driftKey,
+      siblingTagValues: async (name) => await siblingTagValues(name, association.id, endpoint)
+    })
     const note = current === undefined ? undefined : olderVersionNote(current.version, current.currentVersion)
     const ctx: WorkContext = { row, association, destination, unsyncAll, kv, driver, connection, planned, leftInPlace: new Map(), olderVersionNote: note }
     await checkNames(ctx)

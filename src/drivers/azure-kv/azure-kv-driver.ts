@@ -10,7 +10,10 @@
  * - FR-23: a managed (certificate-backed) secret is never written or deleted.
  * - FR-25: the first write of a name onto an existing foreign secret adopts it (new version,
  *   our tags) and says so.
- * - D-8: a tags-only change updates the recorded version's properties instead of a new version.
+ * - D-8: a tags-only change updates the recorded version's properties instead of a new version;
+ *   a drift repair of properties (issue 21) likewise updates tags, content type and `enabled`.
+ * - Issue 21: a write with `ownedCheck` (a drift repair, or a target drift found ownership-lost)
+ *   first checks the secret is still this association's, and is refused otherwise.
  * Every SDK call runs under the per-vault limiter. Operations of one batch run concurrently.
  */
 import type { KeyVaultSecret, SecretProperties } from '@azure/keyvault-secrets'
@@ -112,13 +115,14 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
       }
     }
 
-    /** Why a drift repair of `name` must not write (`WriteOp.ownedCheck`), or undefined when it may. */
+    /** Why a guarded write of `name` (a drift repair, or a target drift found ownership-lost: `WriteOp.ownedCheck`) must not happen, or undefined when it may. */
     async function ownershipLost (name: string, check: NonNullable<WriteOp['ownedCheck']>): Promise<string | undefined> {
       const latest = await readLatest(name)
       if (latest === undefined || latest === 'disabled') return undefined
       const owner = latest.properties.tags?.[BUILTIN_TAG_KEY]
-      if (owner === check.ownerTagValue || (owner === undefined && latest.properties.version === check.version && latest.properties.managed !== true)) return undefined
-      const lost = `"${name}" is no longer this association's secret in Azure Key Vault (ownership lost): not overwritten`
+      if (owner !== undefined && (owner === check.ownerTagValue || check.siblingTagValues?.includes(owner) === true)) return undefined
+      if (owner === undefined && latest.properties.version === check.version && latest.properties.managed !== true) return undefined
+      const lost = `name "${name}" is owned by someone else in Azure Key Vault (ownership lost): never taken over automatically; associations/set adopts it`
       if (owner !== undefined || latest.properties.managed === true) return lost
       try {
         await limited('other', async () => await client.getSecret(name, { version: check.version, abortSignal: signal }))
@@ -134,17 +138,22 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
       if (op.value.length > AZURE_MAX_VALUE_LENGTH) {
         return { ok: false, error: localClientError(`value of "${op.name}" is ${op.value.length} characters; Azure Key Vault allows at most ${AZURE_MAX_VALUE_LENGTH}`) }
       }
-      if (op.tagsOnlyVersion !== undefined) {
+      const check = op.ownedCheck
+      const lost = check === undefined ? undefined : await ownershipLost(op.name, check)
+      if (lost !== undefined) return { ok: false, error: localClientError(lost) }
+      // D-8 tags-only change, or a drift repair of properties (issue 21): one PATCH, no new version.
+      const patched = op.propertiesVersion ?? op.tagsOnlyVersion
+      if (patched !== undefined) {
+        const properties = op.propertiesVersion !== undefined ? { tags: op.tags, contentType: op.contentType, enabled: true } : { tags: op.tags }
         try {
-          const p = await limited('other', async () => await client.updateSecretProperties(op.name, op.tagsOnlyVersion!, { tags: op.tags, abortSignal: signal }))
-          return { ok: true, version: op.tagsOnlyVersion, updated: written(p).updated }
+          const p = await limited('other', async () => await client.updateSecretProperties(op.name, patched, { ...properties, abortSignal: signal }))
+          return { ok: true, version: patched, updated: written(p).updated }
         } catch (err) {
           if (statusOf(err) !== 404) throw classifyAzureError(err, `updateSecretProperties "${op.name}"`)
         }
-      }
-      if (op.ownedCheck !== undefined) {
-        const lost = await ownershipLost(op.name, op.ownedCheck)
-        if (lost !== undefined) return { ok: false, error: localClientError(lost) }
+        // The version is gone (the secret was purged meanwhile): look again before writing anew.
+        const gone = check === undefined ? undefined : await ownershipLost(op.name, check)
+        if (gone !== undefined) return { ok: false, error: localClientError(gone) }
       }
       let note: string | undefined
       if (op.firstWrite) {
