@@ -3,14 +3,15 @@
  * one read for operators and the `/ui/` page: per destination its Key Vault host, credential
  * source, counts by status, newest change and each association entry (keyed exactly as Vault's
  * `associated_secrets`, `sync/association-view.ts`) with its last error, Azure name, attempt
- * count and next retry; plus the queue (depth, capacity, due, in flight) and the worker's state.
+ * count, next retry and the rules that made it; plus the queue (depth, capacity, due, in
+ * flight) and the worker's state.
  *
  * Ordering puts errors first: destinations with errors before the others, and inside a
  * destination error entries first, then work in progress, then the rest (each by key). Never a
  * secret value or credential: only names, statuses, counts and messages the worker recorded.
  */
 import type { StatusAssociationRow } from '../../db/sync-status-repo.js'
-import type { Store } from '../../db/store/repositories.js'
+import type { RulesRepository, Store } from '../../db/store/repositories.js'
 import type { TargetRow } from '../../db/associations-repo.js'
 import type { DestinationRow } from '../../db/destinations-repo.js'
 import type { AzureEnvDefaults } from '../drivers/azure-kv/azure-kv-config.js'
@@ -40,6 +41,11 @@ export interface StatusEntry extends AssociationEntry {
   in_flight: boolean
   /** The association was removed (`associations/remove`); shown until it settles and expires. */
   removed: boolean
+  /**
+   * Names of the association rules that made it, sorted; empty for one set explicitly. An
+   * `associations/set` of a rule-made association makes it the caller's own (no rule any more).
+   */
+  rules: string[]
 }
 
 /** One destination's summary. */
@@ -91,6 +97,23 @@ const isError = (s: string): boolean => ERROR_STATUSES.has(s as SyncStatus)
 const WORKING = new Set(['PENDING', 'SYNCING', 'UNSYNCING', 'UNKNOWN'])
 const rank = (s: string): number => (isError(s) ? 0 : WORKING.has(s) ? 1 : 2)
 
+/** Association id -> names of the rules that made it (sorted), over the destinations' rules. */
+async function ruleOrigins (rules: Pick<RulesRepository, 'names' | 'find' | 'madeBy'>, destinations: DestinationRow[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>()
+  for (const d of destinations) {
+    for (const name of await rules.names(d.id)) {
+      const rule = await rules.find(d.id, name)
+      if (rule === undefined) continue
+      for (const id of await rules.madeBy(rule.id)) {
+        const list = out.get(id)
+        if (list === undefined) out.set(id, [name])
+        else list.push(name)
+      }
+    }
+  }
+  return out
+}
+
 function hostOf (uri: string): string {
   try { return new URL(uri).host } catch { return '' }
 }
@@ -128,7 +151,7 @@ export function createSyncStatusService (deps: SyncStatusDeps) {
     }
   }
 
-  function entriesOf (dest: DestinationRow, a: StatusAssociationRow, targets: TargetRow[], at: number, mountPaths: ReadonlyMap<string, string | undefined>): StatusEntry[] {
+  function entriesOf (dest: DestinationRow, a: StatusAssociationRow, targets: TargetRow[], at: number, mountPaths: ReadonlyMap<string, string | undefined>, rules: string[]): StatusEntry[] {
     const mountPath = mountPaths.get(a.accessor) ?? a.mount_path
     const planned = plannedName(dest, a, mountPath)
     return associationEntries(a, targets, mountPath).map(([key, entry]) => {
@@ -142,7 +165,8 @@ export function createSyncStatusService (deps: SyncStatusDeps) {
         attempts: a.attempts ?? 0,
         next_attempt_at: a.next_attempt_at !== null && a.next_attempt_at > at ? vaultTime(a.next_attempt_at) : null,
         in_flight: a.lease_until !== null && a.lease_until > at,
-        removed: a.removed === 1
+        removed: a.removed === 1,
+        rules
       }
     })
   }
@@ -155,10 +179,13 @@ export function createSyncStatusService (deps: SyncStatusDeps) {
     async status (): Promise<SyncExtStatus> {
       const at = deps.now()
       // One consistent read of the model (one unit of work), then the drift blocks and config.
-      const read = await deps.store.transaction(async ({ syncStatus }) => ({
-        targets: await syncStatus.targets(), associations: await syncStatus.associations(),
-        destinations: await syncStatus.destinations(), queue: await syncStatus.queue(at)
-      }))
+      const read = await deps.store.transaction(async ({ syncStatus, rules }) => {
+        const destinations = await syncStatus.destinations()
+        return {
+          targets: await syncStatus.targets(), associations: await syncStatus.associations(),
+          destinations, queue: await syncStatus.queue(at), origins: await ruleOrigins(rules, destinations)
+        }
+      })
       const mountPaths = new Map<string, string | undefined>()
       for (const a of read.associations) if (!mountPaths.has(a.accessor)) mountPaths.set(a.accessor, (await deps.mounts.byAccessor(a.accessor))?.path)
       const drift = new Map<string, DriftStatus>()
@@ -177,7 +204,7 @@ export function createSyncStatusService (deps: SyncStatusDeps) {
       }
       const totals = { destinations: 0, associations: 0, errors: 0, counts: emptyCounts() }
       const destinations: StatusDestination[] = read.destinations.map((row) => {
-        const entries = (byDestination.get(row.id) ?? []).flatMap((a) => entriesOf(row, a, targetsOf.get(a.id) ?? [], at, mountPaths))
+        const entries = (byDestination.get(row.id) ?? []).flatMap((a) => entriesOf(row, a, targetsOf.get(a.id) ?? [], at, mountPaths, read.origins.get(a.id) ?? []))
         entries.sort((x, y) => rank(x.sync_status) - rank(y.sync_status) || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
         const counts = emptyCounts()
         for (const e of entries) { counts[e.sync_status]++; totals.counts[e.sync_status]++ }

@@ -23,7 +23,8 @@ export const StatusEntrySchema = named('SyncExtStatusEntry', Type.Object({
   attempts: Type.Integer({ minimum: 0, description: 'Failed attempts of the queued work' }),
   next_attempt_at: nullable('string', 'RFC 3339 time of the next retry'),
   in_flight: Type.Boolean({ description: 'A worker holds this association now' }),
-  removed: Type.Boolean({ description: 'Removed with `associations/remove`, listed until it expires' })
+  removed: Type.Boolean({ description: 'Removed with `associations/remove`, listed until it expires' }),
+  rules: Type.Array(Type.String(), { description: 'Names of the association rules that made it, sorted; empty when set explicitly. An `associations/set` of a rule-made association makes it the caller\'s own, detached from these rules' })
 }))
 
 /** One destination in the status document. */
@@ -96,7 +97,8 @@ export const SyncExtStatusSchema = named('SyncExtStatus', Type.Object({
         attempts: 0,
         next_attempt_at: null,
         in_flight: false,
-        removed: false
+        removed: false,
+        rules: []
       }]
     }]
   }]

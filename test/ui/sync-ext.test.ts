@@ -58,6 +58,30 @@ t.test('status: errors first, Azure names the worker wrote, attempts and queue; 
   t.notMatch(plain.body, /azure_name|attempts/, 'Vault\'s sys/sync responses stay Vault\'s')
 })
 
+t.test('status: each entry names the rules that made it; an explicit set makes it the user\'s own', async (t) => {
+  const tb = await startSyncTestbed(t)
+  const { app } = tb.server
+  await tb.put('team/a', { password: 'a-value-1' })
+  await tb.put('team/b', { password: 'b-value-1' })
+  await tb.put('own/c', { password: 'c-value-1' })
+  await tb.destination('ruled')
+  for (const [rule, body] of [['beta', { mount: 'secret', path_prefix: 'team/' }], ['alpha', { mount: 'secret', path_prefix: 'team/', include: ['a'] }]] as const) {
+    t.equal((await vault(app, 'POST', `/v1/sys/sync-ext/destinations/azure-kv/ruled/rules/${rule}`, { body })).statusCode, 200, `rule ${rule}`)
+  }
+  await tb.set('ruled', 'own/c')
+  await tb.settle()
+  const rulesOf = async (): Promise<Record<string, string[]>> => {
+    const res = await vault(app, 'GET', '/v1/sys/sync-ext/status')
+    t.equal(res.statusCode, 200)
+    return Object.fromEntries(res.json().data.destinations[0].associations.map((e: { secret_name: string, rules: string[] }) => [e.secret_name, e.rules]))
+  }
+  t.same(await rulesOf(), { 'own/c': [], 'team/a': ['alpha', 'beta'], 'team/b': ['beta'] }, 'sorted rule names; none for the explicit one')
+  await tb.set('ruled', 'team/b')
+  t.same((await rulesOf())['team/b'], [], 'associations/set made it the user\'s own')
+  t.equal((await vault(app, 'DELETE', '/v1/sys/sync-ext/destinations/azure-kv/ruled/rules/beta')).statusCode, 204)
+  t.same((await rulesOf())['team/a'], ['alpha'], 'a deleted rule is no origin any more')
+})
+
 t.test('preview: the worker\'s name for a sample path; bad input is a 400 naming the field', async (t) => {
   const tb = await startSyncTestbed(t)
   const { app } = tb.server

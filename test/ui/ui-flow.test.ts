@@ -52,6 +52,20 @@ async function shot (t: Test, page: Page, name: string): Promise<void> {
 const unlabelled = async (page: Page): Promise<string[]> => await page.evaluate(() =>
   Array.from(document.querySelectorAll('input, select, textarea')).filter((el) => (el as HTMLInputElement).labels?.length === 0 && !el.hasAttribute('aria-label')).map((el) => el.outerHTML))
 
+/**
+ * Script setting the page's `document.visibilityState` and firing `visibilitychange` (a visible
+ * page polls at once). A string, not a function: tsx (esbuild, keepNames) wraps named functions
+ * in the test's own `__name` helper, which the page does not have.
+ */
+const pageVisibility = (state: 'hidden' | 'visible'): string =>
+  `Object.defineProperty(document, 'visibilityState', { configurable: true, get () { return '${state}' } }); document.dispatchEvent(new Event('visibilitychange'))`
+
+/** What has focus in the page: its data-testid, else its tag and accessible label. */
+const focused = async (page: Page): Promise<string> => await page.evaluate(() => {
+  const el = document.activeElement
+  return el === null ? 'none' : el.getAttribute('data-testid') ?? `${el.tagName.toLowerCase()}${el.getAttribute('aria-label') !== null ? ` ${el.getAttribute('aria-label')}` : ''}`
+})
+
 const row = (page: Page, secret: string) => page.locator('tr[data-testid="association-row"]', { has: page.locator('th', { hasText: `secret/${secret}` }) })
 const WAIT = { timeout: 30_000 }
 
@@ -66,6 +80,14 @@ t.test('the operator page drives secrets sync end to end', async (t) => {
   }
   const browser = await launchChromium(t)
   const { page, log } = await browser.newPage()
+  /** A new tab (its own sessionStorage) signed in with `token` through the form. */
+  const signedInTab = async (token: string): Promise<Awaited<ReturnType<typeof browser.newPage>>> => {
+    const tab = await browser.newPage()
+    await tab.page.goto(`${origin}/ui/`)
+    await tab.page.getByLabel('Token').fill(token)
+    await tab.page.getByRole('button', { name: 'Sign in' }).click()
+    return tab
+  }
 
   await t.test('the served CSP forbids inline script and eval', async (t) => {
     const res = await fetch(`${origin}/ui/`)
@@ -190,28 +212,82 @@ t.test('the operator page drives secrets sync end to end', async (t) => {
     await page.getByTestId('retry-errored').click()
     await row(page, 'app/zeta').locator('[data-status="SYNCED"]').waitFor(WAIT)
     t.equal(await page.getByTestId('retry-errored').count(), 0, 'nothing errored is left')
+    const confirmFocused = async (): Promise<void> => {
+      // Focus moves once the confirmation has rendered: wait for it (bounded), then assert.
+      await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'confirm-unsync', null, WAIT).catch(() => {})
+      t.equal(await focused(page), 'confirm-unsync', 'focus moves to the confirmation')
+    }
     await row(page, 'app/zeta').getByRole('button', { name: 'Unsync' }).click()
-    // Focus moves once the confirmation has rendered: wait for it (bounded), then assert.
-    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'confirm-unsync', null, WAIT).catch(() => {})
-    t.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'confirm-unsync', 'focus moves to the confirmation')
+    await confirmFocused()
+    await page.keyboard.press('Escape')
+    await page.getByTestId('confirm-unsync').waitFor({ state: 'detached', ...WAIT })
+    await page.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'Unsync secret/app/zeta', null, WAIT).catch(() => {})
+    t.equal(await focused(page), 'button Unsync secret/app/zeta', 'Escape cancels; focus is back on the Unsync button')
+    await page.keyboard.press('Enter')
+    await confirmFocused()
     await page.keyboard.press('Enter')
     await row(page, 'app/zeta').locator('[data-status="UNSYNCED"]').waitFor(WAIT)
+    t.notOk(['body', 'none'].includes(await focused(page)), 'focus is not lost to <body>')
+    t.match(await focused(page), /^(associations|button (Sync now|Unsync) secret\/app\/zeta)$/, 'after the unsync, focus is on the table (or the row), not lost to <body>')
+    t.equal(await row(page, 'app/zeta').getByRole('button', { name: 'Unsync' }).count(), 0, 'an UNSYNCED row offers no Unsync')
     const assoc = await vault(dev, 'GET', 'sys/sync/destinations/azure-kv/team-a/associations')
     const zeta = Object.values(assoc.json.data.associated_secrets as Record<string, { secret_name: string, sync_status: string }>).find((e) => e.secret_name === 'app/zeta')
     t.equal(zeta?.sync_status, 'UNSYNCED', 'the server agrees')
+  })
+
+  await t.test('a rule-made row is marked, and "Sync now" asks before detaching it from its rule', async (t) => {
+    t.equal((await vault(dev, 'POST', 'secret/data/ruled/one', { data: { password: 'ruled-secret-value' } })).status, 200)
+    t.equal((await vault(dev, 'POST', 'sys/sync-ext/destinations/azure-kv/team-a/rules/ruled-rule', { mount: 'secret', path_prefix: 'ruled/' })).status, 200, 'rule created')
+    // Settled first (a row that moves while re-sorted would take the focus with it), then read at once.
+    for (let i = 0; ; i++) {
+      const list = await vault(dev, 'GET', 'sys/sync/destinations/azure-kv/team-a/associations')
+      if (Object.values(list.json.data.associated_secrets as Record<string, { secret_name: string, sync_status: string }>).some((e) => e.secret_name === 'ruled/one' && e.sync_status === 'SYNCED')) break
+      if (i > 300) throw new Error('ruled/one did not sync')
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    await page.evaluate(pageVisibility('visible'))
+    await row(page, 'ruled/one').getByTestId('rule-origin').filter({ hasText: 'made by rule ruled-rule' }).waitFor(WAIT)
+    await row(page, 'ruled/one').locator('[data-status="SYNCED"]').waitFor(WAIT)
+    t.equal(await row(page, 'app/alpha').getByTestId('rule-origin').count(), 0, 'a row set by hand has no rule mark')
+    const rulesOf = async (): Promise<string[] | undefined> => {
+      const status = (await vault(dev, 'GET', 'sys/sync-ext/status')).json.data
+      const dest = status.destinations.find((d: { name: string }) => d.name === 'team-a')
+      return dest.associations.find((e: { secret_name: string }) => e.secret_name === 'ruled/one')?.rules
+    }
+    await row(page, 'ruled/one').getByRole('button', { name: 'Sync now' }).click()
+    const question = page.getByTestId('confirm-sync-group')
+    await question.waitFor(WAIT)
+    t.match(await question.innerText(), /detached from rule ruled-rule/, 'the confirmation names the rule it detaches from')
+    t.same(await unlabelled(page), [], 'every control still has a label')
+    await page.keyboard.press('Escape')
+    await question.waitFor({ state: 'detached', ...WAIT })
+    t.same(await rulesOf(), ['ruled-rule'], 'cancelled: still the rule\'s')
+    await row(page, 'ruled/one').getByRole('button', { name: 'Sync now' }).click()
+    await page.getByTestId('confirm-sync').click()
+    await page.getByTestId('status-line').filter({ hasText: 'Sync now secret/ruled/one: done.' }).waitFor(WAIT)
+    t.same(await rulesOf(), [], 'confirmed: the association is the user\'s own now')
+    await row(page, 'ruled/one').waitFor(WAIT)
+    await page.waitForFunction(() => !Array.from(document.querySelectorAll('[data-testid="rule-origin"]')).some((e) => e.textContent?.includes('ruled-rule')), null, WAIT)
+    t.pass('and the mark is gone')
   })
 
   await t.test('a read-only token sees no write buttons, and a write from the page is refused', async (t) => {
     const policy = 'path "sys/sync/*" { capabilities = ["read", "list"] }\npath "sys/sync-ext/status" { capabilities = ["read"] }\npath "sys/mounts" { capabilities = ["read"] }'
     t.equal((await vault(dev, 'PUT', 'sys/policies/acl/ui-read-only', { policy })).status, 204)
     const token = (await vault(dev, 'POST', 'auth/token/create', { policies: ['ui-read-only'], ttl: '1h' })).json.auth.client_token as string
-    const ro = await browser.newPage()
-    await ro.page.goto(`${origin}/ui/`)
-    await ro.page.getByLabel('Token').fill(token)
-    await ro.page.getByRole('button', { name: 'Sign in' }).click()
+    const ro = await signedInTab(token)
     await ro.page.getByTestId('destination-row').first().waitFor(WAIT)
     t.match(await ro.page.getByTestId('who').innerText(), /policies: default, ui-read-only/)
     t.equal(await ro.page.getByTestId('new-destination').count(), 0, 'no "New destination"')
+    t.equal(await ro.page.getByTestId('sync-secret').count(), 0, 'no "Sync a secret" on the overview')
+    // The edit form by its URL: refused in plain words, no form to fill in vain.
+    await ro.page.goto(`${origin}/ui/#/destinations/azure-kv/team-a/edit`)
+    await ro.page.getByTestId('form-denied').waitFor(WAIT)
+    t.match(await ro.page.getByTestId('form-denied').innerText(), /^Your token may not change this destination/)
+    t.equal(await ro.page.getByRole('button', { name: 'Save' }).count(), 0, 'no Save button')
+    await ro.page.goto(`${origin}/ui/#/new`)
+    await ro.page.getByTestId('form-denied').filter({ hasText: 'Your token may not create destinations' }).waitFor(WAIT)
+    await ro.page.goto(`${origin}/ui/#/`)
     await ro.page.getByRole('link', { name: 'team-a' }).click()
     await row(ro.page, 'app/alpha').waitFor(WAIT)
     for (const name of ['Sync now', 'Unsync', 'Edit destination', 'Sync a secret']) {
@@ -231,14 +307,24 @@ t.test('the operator page drives secrets sync end to end', async (t) => {
     t.same(ro.log.requests.filter((u) => new URL(u).origin !== origin && !u.startsWith('data:')), [], 'read-only tab: same origin only')
   })
 
+  await t.test('an expired token sends the tab back to the sign-in form', async (t) => {
+    const created = Date.now()
+    const token = (await vault(dev, 'POST', 'auth/token/create', { policies: ['ui-read-only'], ttl: '3s' })).json.auth.client_token as string
+    const tab = await signedInTab(token)
+    await tab.page.getByTestId('destination-row').first().waitFor(WAIT)
+    await tab.page.waitForTimeout(Math.max(0, created + 3_300 - Date.now()))
+    await tab.page.evaluate(pageVisibility('visible'))
+    await tab.page.getByText('Your token is no longer valid').waitFor(WAIT)
+    t.ok(await tab.page.getByLabel('Token').isVisible(), 'the sign-in form is back')
+    t.equal(await tab.page.evaluate(() => sessionStorage.getItem('vault-sync-token')), null, 'the token is gone from sessionStorage')
+    t.same(tab.log.pageErrors, [])
+  })
+
   await t.test('without the status extension the page still lists the destinations', async (t) => {
     t.equal((await vault(dev, 'PUT', 'sys/policies/acl/ui-no-ext', { policy: 'path "sys/sync/*" { capabilities = ["read", "list"] }' })).status, 204)
     const token = (await vault(dev, 'POST', 'auth/token/create', { policies: ['ui-no-ext'], ttl: '1h' })).json.auth.client_token as string
-    const tab = await browser.newPage()
-    await tab.page.goto(`${origin}/ui/`)
-    await tab.page.getByLabel('Token').fill(token)
-    await tab.page.getByRole('button', { name: 'Sign in' }).click()
-    await tab.page.getByRole('alert').filter({ hasText: 'the token needs read on sys/sync-ext/status' }).waitFor(WAIT)
+    const tab = await signedInTab(token)
+    await tab.page.getByRole('alert').filter({ hasText: 'your token may not read sys/sync-ext/status' }).waitFor(WAIT)
     await tab.page.getByRole('link', { name: 'team-a' }).click()
     await row(tab.page, 'app/alpha').locator('[data-status="SYNCED"]').waitFor(WAIT)
     t.pass('Vault\'s own API is enough for the destination view')
@@ -264,14 +350,6 @@ t.test('the operator page drives secrets sync end to end', async (t) => {
     t.equal(await patch(false), 200, 'sync enabled again')
   })
 
-  /**
-   * Script setting the page's `document.visibilityState` and firing `visibilitychange`. A string,
-   * not a function: tsx (esbuild, keepNames) wraps named functions in the test's own `__name`
-   * helper, which the page does not have.
-   */
-  const pageVisibility = (state: 'hidden' | 'visible'): string =>
-    `Object.defineProperty(document, 'visibilityState', { configurable: true, get () { return '${state}' } }); document.dispatchEvent(new Event('visibilitychange'))`
-
   await t.test('polling pauses while the page is hidden', async (t) => {
     const statusReads = (): number => log.requests.filter((u) => u.endsWith('/v1/sys/sync-ext/status')).length
     await page.getByTestId('destination-row').first().waitFor(WAIT)
@@ -282,6 +360,31 @@ t.test('the operator page drives secrets sync end to end', async (t) => {
     await page.evaluate(pageVisibility('visible'))
     await page.waitForRequest((r) => r.url().endsWith('/v1/sys/sync-ext/status'), WAIT)
     t.pass('shown again, it reads at once')
+  })
+
+  await t.test('an unreachable server: stale data is marked, then the page recovers', async (t) => {
+    await page.getByTestId('new-destination').waitFor(WAIT)
+    const newest = page.getByTestId('destination-row').first().locator('time')
+    await page.route('**/v1/**', async (route) => { await route.abort('connectionrefused') })
+    await page.evaluate(pageVisibility('visible'))
+    const banner = page.getByTestId('stale-banner')
+    await banner.waitFor(WAIT)
+    t.match(await banner.innerText(), /^Server unreachable since \d\d:\d\d:\d\d — showing data from \d\d:\d\d:\d\d/, 'the banner says since when, and from when the data is')
+    const frozen = await newest.innerText()
+    await page.waitForTimeout(1_100)
+    await page.evaluate(pageVisibility('visible'))
+    t.equal(await newest.innerText(), frozen, '"Newest change" ages stop while the data is stale')
+    // A view opened while the server is down: a plain message, and no capability yet.
+    await page.getByRole('link', { name: 'team-a' }).click()
+    await page.getByRole('alert').filter({ hasText: 'Cannot reach the server' }).waitFor(WAIT)
+    await page.getByRole('link', { name: 'Back to the overview' }).click()
+    await page.getByTestId('overview-error').filter({ hasText: 'cannot reach the server' }).waitFor(WAIT)
+    t.equal(await page.getByTestId('new-destination').count(), 0, 'no "New destination" while its capability is unknown')
+    await page.unroute('**/v1/**')
+    await page.evaluate(pageVisibility('visible'))
+    await page.getByTestId('new-destination').waitFor(WAIT)
+    t.pass('back: the capability is checked again and "New destination" is offered')
+    t.equal(await page.getByTestId('stale-banner').count(), 0, 'no banner once the data is current')
   })
 
   t.same(log.pageErrors, [], 'no uncaught error in the page')

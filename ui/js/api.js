@@ -10,14 +10,35 @@ export const setToken = (token) => sessionStorage.setItem(TOKEN_KEY, token)
 /** Forgets the token. */
 export const clearToken = () => sessionStorage.removeItem(TOKEN_KEY)
 
-/** An error answer: `status` and Vault's `errors` list. */
+/**
+ * Vault's messages of an `errors` list, with its multierror wrapping ("2 errors occurred:\n\t*
+ * permission denied\n\t* invalid token") undone: ['permission denied', 'invalid token'].
+ */
+export const vaultMessages = (errors) => errors.flatMap((e) => {
+  const items = String(e).split('\n').map((l) => l.trim()).filter((l) => l.startsWith('* ')).map((l) => l.slice(2))
+  return items.length > 0 ? items : [String(e).trim()]
+}).filter((m) => m !== '')
+
+/**
+ * An error answer: `status` and Vault's `errors` list (`messages`: unwrapped). A request that got
+ * no answer (server down, network) has `status` 0 and `network` true.
+ */
 export class ApiError extends Error {
-  constructor (status, errors) {
-    super(errors.length > 0 ? errors.join('; ') : `HTTP ${status}`)
+  constructor (status, errors, network = false) {
+    const messages = vaultMessages(errors)
+    super(network ? 'Cannot reach the server' : messages.length > 0 ? messages.join('; ') : `HTTP ${status}`)
     this.status = status
     this.errors = errors
+    this.messages = messages
+    this.network = network
+    /** The server no longer knows the token (expired, revoked): Vault's 403 "invalid token". */
+    this.invalidToken = status === 403 && messages.includes('invalid token')
   }
 }
+
+let onInvalidToken = () => {}
+/** Sets what happens when the stored token is refused as invalid (the app signs out). */
+export const whenTokenInvalid = (fn) => { onInvalidToken = fn }
 
 /**
  * Calls `/v1/<path>`. `method` LIST becomes GET with `?list=true` (as Vault's clients do).
@@ -28,19 +49,43 @@ export async function api (method, path, body, { token = getToken(), contentType
   const url = `/v1/${path}${list ? (path.includes('?') ? '&' : '?') + 'list=true' : ''}`
   const headers = { 'X-Vault-Token': token ?? '' }
   if (body !== undefined) headers['Content-Type'] = contentType ?? 'application/json'
-  const res = await fetch(url, {
-    method: list ? 'GET' : method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    credentials: 'omit',
-    cache: 'no-store',
-    referrerPolicy: 'no-referrer'
-  })
+  let res
+  try {
+    res = await fetch(url, {
+      method: list ? 'GET' : method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'omit',
+      cache: 'no-store',
+      referrerPolicy: 'no-referrer'
+    })
+  } catch {
+    throw new ApiError(0, [], true)
+  }
   if (res.status === 204) return null
   let json = null
   try { json = await res.json() } catch { json = null }
-  if (!res.ok) throw new ApiError(res.status, Array.isArray(json?.errors) ? json.errors : [])
+  if (!res.ok) {
+    const err = new ApiError(res.status, Array.isArray(json?.errors) ? json.errors : [])
+    // Only the stored token signs the tab out (the sign-in form checks a typed one itself).
+    if (err.invalidToken && token !== null && token === getToken()) onInvalidToken()
+    throw err
+  }
   return json
+}
+
+/**
+ * An error in plain words for the status line: no answer, an invalid token, a refusal (`denied`
+ * says what the token may not do, e.g. "change this destination"), a missing object, or Vault's
+ * own messages.
+ */
+export function plainError (err, denied = 'do this') {
+  if (!(err instanceof ApiError)) return String(err?.message ?? err)
+  if (err.network) return 'Cannot reach the server'
+  if (err.invalidToken) return 'Your token is no longer valid'
+  if (err.status === 403) return `Your token may not ${denied} (permission denied)`
+  if (err.status === 404 && err.messages.length === 0) return 'Not found'
+  return err.message
 }
 
 /** Percent-encodes each segment of a path (slashes kept). */
@@ -50,8 +95,9 @@ export const encPath = (p) => p.split('/').map(encodeURIComponent).join('/')
 export const destPath = (type, name) => `sys/sync/destinations/${encodeURIComponent(type)}/${encodeURIComponent(name)}`
 
 /**
- * What the token may do on each path (`sys/capabilities-self`). Resolves { path: [caps] };
- * a failure counts as no capability at all.
+ * What the token may do on each path (`sys/capabilities-self`). Resolves { path: [caps] }; a
+ * refusal counts as no capability at all. Rejects when there is no answer (or a server error),
+ * so the caller can ask again later.
  */
 export async function capabilities (paths) {
   if (paths.length === 0) return {}
@@ -60,8 +106,9 @@ export async function capabilities (paths) {
     const out = {}
     for (const p of paths) out[p] = res.data?.[p] ?? res[p] ?? []
     return out
-  } catch {
-    return Object.fromEntries(paths.map((p) => [p, []]))
+  } catch (err) {
+    if (err instanceof ApiError && !err.network && err.status < 500) return Object.fromEntries(paths.map((p) => [p, []]))
+    throw err
   }
 }
 

@@ -3,7 +3,7 @@
 //   #/destinations/<type>/<name>         one destination
 //   #/new  #/destinations/<type>/<name>/edit   destination form
 //   #/sync?destination=<type>/<name>     sync a secret
-import { api, clearToken, getToken, setToken } from './api.js'
+import { api, clearToken, getToken, setToken, whenTokenInvalid } from './api.js'
 import { html, render, useEffect, useState } from './lib.js'
 import { Overview } from './views/overview.js'
 import { DestinationView } from './views/destination.js'
@@ -50,20 +50,43 @@ function Header ({ who, onSignOut }) {
   </nav></header>`
 }
 
+const EXPIRED = 'Your token is no longer valid (expired or revoked): sign in again.'
+
 function App () {
   const hash = useHash()
   const [who, setWho] = useState(null)
   const [checking, setChecking] = useState(getToken() !== null)
+  // Why the sign-in form is back (the token expired or was revoked), or null.
+  const [signedOutBecause, setSignedOutBecause] = useState(null)
+  // The stored token could not be checked because the server did not answer.
+  const [unreachable, setUnreachable] = useState(false)
   useEffect(() => {
-    if (getToken() === null) return
-    api('GET', 'auth/token/lookup-self').then((r) => setWho(r.data)).catch(() => clearToken()).finally(() => setChecking(false))
+    // Any call with the stored token that the server refuses as "invalid token" ends the session.
+    whenTokenInvalid(() => { clearToken(); setWho(null); setSignedOutBecause(EXPIRED) })
   }, [])
-  if (checking) return html`<main class="container" aria-busy="true">Checking the stored token…</main>`
+  useEffect(() => {
+    if (!checking) return
+    let timer = null
+    const check = () => api('GET', 'auth/token/lookup-self').then((r) => { setWho(r.data); setChecking(false) }).catch((err) => {
+      if (err.network) { setUnreachable(true); timer = setTimeout(check, 5000); return }
+      // A stored token the server refuses is gone: back to the sign-in form, saying why.
+      clearToken()
+      setSignedOutBecause(err.invalidToken ? EXPIRED : `The stored token could not be checked (${err.message}): sign in again.`)
+      setChecking(false)
+    })
+    check()
+    return () => clearTimeout(timer)
+  }, [checking])
+  if (checking) {
+    return unreachable
+      ? html`<main class="container"><p role="alert" data-testid="unreachable">Cannot reach the server to check the stored token; trying again every 5 s.</p></main>`
+      : html`<main class="container" aria-busy="true">Checking the stored token…</main>`
+  }
   if (who === null) {
-    return html`<${SignIn} onSignedIn=${(token, data) => { setToken(token); setWho(data) }} />`
+    return html`<${SignIn} notice=${signedOutBecause} onSignedIn=${(token, data) => { setToken(token); setSignedOutBecause(null); setWho(data) }} />`
   }
   const r = route(hash)
-  const signOut = () => { clearToken(); setWho(null); location.hash = '#/' }
+  const signOut = () => { clearToken(); setSignedOutBecause(null); setWho(null); location.hash = '#/' }
   let view
   if (r.view === 'destination') view = html`<${DestinationView} type=${r.type} name=${r.name} />`
   else if (r.view === 'form') view = html`<${DestinationForm} type=${r.type ?? 'azure-kv'} name=${r.name} />`

@@ -2,9 +2,9 @@
 // read back (Vault answers "*****"): the field starts empty and an empty field keeps the stored
 // one. The Azure name preview is computed by the server (sys/sync-ext/preview/name) with the
 // worker's own template code.
-import { api, destPath } from '../api.js'
+import { api, can, destPath } from '../api.js'
 import { html, useEffect, useRef, useState } from '../lib.js'
-import { failure, go, StatusLine } from '../components.js'
+import { failure, go, StatusLine, useCapabilities } from '../components.js'
 import { kvMounts } from '../mounts.js'
 
 const CLOUDS = [['cloud', 'Azure public cloud'], ['usgovernment', 'Azure US Government'], ['china', 'Azure China']]
@@ -67,6 +67,11 @@ export function DestinationForm ({ type, name }) {
   const [mounts, setMounts] = useState(['secret'])
   const [message, setMessage] = useState(null)
   const [busy, setBusy] = useState(false)
+  // The form is for tokens that may write here (a direct URL reaches it too); new names are
+  // checked on a sample path, as the overview does.
+  const capPath = destPath(type, editing ? name : 'new-destination')
+  const capCheck = useCapabilities([capPath])
+  const allowed = capCheck.current ? can(capCheck.caps[capPath], editing ? 'update' : 'create') : null
   useEffect(() => { kvMounts().then(setMounts) }, [])
   useEffect(() => {
     if (!editing) return
@@ -77,7 +82,7 @@ export function DestinationForm ({ type, name }) {
       setNetwork({ allowed_ipv4_addresses: o.allowed_ipv4_addresses, allowed_ipv6_addresses: o.allowed_ipv6_addresses, allowed_ports: o.allowed_ports, disable_strict_networking: o.disable_strict_networking })
       setForm({ name, key_vault_uri: c.key_vault_uri ?? '', tenant_id: c.tenant_id ?? '', client_id: c.client_id ?? '', client_secret: '', cloud: c.cloud || 'cloud', granularity: o.granularity_level, secret_name_template: o.secret_name_template, custom_tags: tagsToText(o.custom_tags), purge_on_unsync: o.purge_on_unsync === true })
       setLoaded(true)
-    }).catch((err) => setMessage(failure('Reading the destination', err)))
+    }).catch((err) => setMessage(failure('Reading the destination', err, 'read this destination')))
   }, [type, name])
   const set = (k) => (e) => setForm({ ...form, [k]: e.target.type === 'checkbox' ? e.target.checked : e.target.value })
   const submit = async (e) => {
@@ -96,11 +101,19 @@ export function DestinationForm ({ type, name }) {
       setForm({ ...form, client_secret: '' })
       go(`#/destinations/${encodeURIComponent(type)}/${encodeURIComponent(form.name.trim())}`)
     } catch (err) {
-      setMessage(failure(editing ? 'Saving' : 'Creating the destination', err))
+      setMessage(failure(editing ? 'Saving' : 'Creating the destination', err, editing ? 'change this destination' : 'create destinations'))
     } finally {
       setBusy(false)
     }
   }
+  const back = editing ? `#/destinations/${encodeURIComponent(type)}/${encodeURIComponent(name)}` : '#/'
+  if (allowed === false) {
+    return html`<h1>${editing ? `Edit ${name}` : 'New Azure Key Vault destination'}</h1>
+      <p role="alert" data-testid="form-denied">Your token may not ${editing ? 'change this destination' : 'create destinations'} (it needs ${editing ? 'update' : 'create'} on <code>${capPath}</code>).</p>
+      <a href=${back}>${editing ? `Back to ${name}` : 'Back to the overview'}</a>`
+  }
+  // Until the capability check answers (the form is shown anyway when it gets no answer).
+  if (allowed === null && !capCheck.failed) return html`<h1>${editing ? `Edit ${name}` : 'New destination'}</h1><p aria-busy="true">Loading…</p>`
   if (!loaded) return html`<h1>Edit ${name}</h1><p aria-busy="true">Loading…</p><${StatusLine} message=${message} />`
   const locked = (k) => editing && IMMUTABLE.includes(k)
   return html`

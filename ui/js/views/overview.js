@@ -1,9 +1,10 @@
 // Overview: totals, then every destination (errors first) with its associations by status,
 // newest change, Key Vault host and credential source; an empty state with the first two
-// steps as curl commands. Data: sys/sync-ext/status (one read), polled every 5 s.
-import { api, can, capabilities } from '../api.js'
+// steps as curl commands. Data: sys/sync-ext/status (one read), polled every 5 s; while it
+// cannot be read, the last data stays with a banner saying since when and from when it is.
+import { api, can, destPath, plainError } from '../api.js'
 import { html, useEffect, useState } from '../lib.js'
-import { Ago, ALL_STATUSES, Badge, usePoll } from '../components.js'
+import { Ago, ALL_STATUSES, AsOf, Badge, StaleBanner, useCapabilities, usePoll } from '../components.js'
 
 const CREATE_PATH = 'sys/sync/destinations/azure-kv/new-destination'
 
@@ -38,9 +39,11 @@ function workerText (w) {
 }
 
 export function Overview () {
-  const [caps, setCaps] = useState({})
-  useEffect(() => { capabilities([CREATE_PATH]).then(setCaps) }, [])
-  const [status, error] = usePoll(async () => (await api('GET', 'sys/sync-ext/status')).data, [])
+  const [status, error, , meta] = usePoll(async () => (await api('GET', 'sys/sync-ext/status')).data, [])
+  // "Sync a secret" needs update on some destination's associations/set; asked again after a
+  // check that got no answer (e.g. while the server was down) once a read succeeds.
+  const setPaths = (status?.destinations ?? []).map((d) => `${destPath(d.type, d.name)}/associations/set`)
+  const caps = useCapabilities([CREATE_PATH, ...setPaths], meta.fetchedAt).caps ?? {}
   const [names, setNames] = useState(null)
   useEffect(() => {
     // Without the status extension, Vault's own list still names the destinations.
@@ -49,18 +52,23 @@ export function Overview () {
       .catch(() => setNames([]))
   }, [error])
   const canCreate = can(caps[CREATE_PATH], 'create')
+  const canSync = setPaths.some((p) => can(caps[p], 'update'))
   if (status === null && error !== null) {
-    return html`<h1>Secrets sync</h1><p role="alert">Cannot read the sync status: ${error.message}${error.status === 403 ? ' (the token needs read on sys/sync-ext/status)' : ''}.</p>
+    const why = error.network
+      ? 'cannot reach the server; trying again every 5 s'
+      : error.status === 403 && !error.invalidToken ? 'your token may not read sys/sync-ext/status (it needs read there)' : plainError(error)
+    return html`<h1>Secrets sync</h1><p role="alert" data-testid="overview-error">Cannot read the sync status: ${why}.</p>
       ${names !== null && names.length > 0 ? html`<ul>${names.map(([type, n]) => html`<li key=${`${type}/${n}`}><a href=${`#/destinations/${encodeURIComponent(type)}/${encodeURIComponent(n)}`}>${n}</a> <span class="vs-muted">${type}</span></li>`)}</ul>` : null}`
   }
   if (status === null) return html`<h1>Secrets sync</h1><p aria-busy="true">Loading…</p>`
   const t = status.totals
   const dests = [...status.destinations].sort((a, b) => Number(b.errors > 0) - Number(a.errors > 0))
-  return html`
+  return html`<${AsOf.Provider} value=${meta.stale ? meta.fetchedAt : null}>
     <div class="vs-toolbar"><h1>Secrets sync</h1>
       ${canCreate ? html`<a href="#/new" role="button" data-testid="new-destination">New destination</a>` : null}
-      ${dests.length > 0 ? html`<a href="#/sync" role="button" class="secondary" data-testid="sync-secret">Sync a secret</a>` : null}
+      ${dests.length > 0 && canSync ? html`<a href="#/sync" role="button" class="secondary" data-testid="sync-secret">Sync a secret</a>` : null}
     </div>
+    <${StaleBanner} error=${error} meta=${meta} />
     <section class="vs-cards" aria-label="Totals">
       <${Card} label="destinations" value=${t.destinations} testid="total-destinations" />
       <${Card} label="associations" value=${t.associations} testid="total-associations" />
@@ -71,7 +79,7 @@ export function Overview () {
     ${dests.length === 0
 ? html`<${EmptyState} canCreate=${canCreate} />`
 : html`
-    <table data-testid="destinations">
+    <div class="vs-table-scroll"><table data-testid="destinations">
       <caption class="visually-hidden">Destinations, those with errors first</caption>
       <thead><tr><th scope="col">Destination</th><th scope="col">Associations by status</th><th scope="col">Newest change</th><th scope="col">Key Vault host</th><th scope="col">Credential</th></tr></thead>
       <tbody>${dests.map((d) => html`<tr key=${`${d.type}/${d.name}`} class=${d.errors > 0 ? 'vs-error-row' : ''} data-testid="destination-row">
@@ -82,5 +90,5 @@ export function Overview () {
         <td><code class="vs-name">${d.key_vault_host || '—'}</code></td>
         <td>${d.credential_source}</td>
       </tr>`)}</tbody>
-    </table>`}`
+    </table></div>`}</${AsOf.Provider}>`
 }

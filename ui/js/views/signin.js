@@ -3,9 +3,10 @@ import { api } from '../api.js'
 import { html, useState } from '../lib.js'
 import { StatusLine } from '../components.js'
 
-export function SignIn ({ onSignedIn }) {
+export function SignIn ({ onSignedIn, notice }) {
   const [token, setTokenValue] = useState('')
-  const [message, setMessage] = useState(null)
+  // `notice`: why the form is back (an expired token), shown until the next attempt.
+  const [message, setMessage] = useState(notice ? { error: true, text: notice } : null)
   const [busy, setBusy] = useState(false)
   const submit = async (e) => {
     e.preventDefault()
@@ -15,7 +16,7 @@ export function SignIn ({ onSignedIn }) {
       const res = await api('GET', 'auth/token/lookup-self', undefined, { token: token.trim() })
       onSignedIn(token.trim(), res.data)
     } catch (err) {
-      setMessage({ error: true, text: err.status === 403 ? 'Sign-in failed: the server refused this token (permission denied or invalid token).' : `Sign-in failed: ${err.message}` })
+      setMessage({ error: true, text: err.network ? 'Sign-in failed: cannot reach the server.' : err.status === 403 ? 'Sign-in failed: the server refused this token (permission denied or invalid token).' : `Sign-in failed: ${err.message}` })
     } finally {
       setBusy(false)
     }

@@ -25,14 +25,14 @@ export function SyncForm ({ destination }) {
   const [busy, setBusy] = useState(false)
   useEffect(() => {
     destinations().then((d) => { setDests(d); if (form.destination === '' && d.length > 0) setForm((f) => ({ ...f, destination: d[0] })) })
-      .catch((err) => setMessage(failure('Listing destinations', err)))
+      .catch((err) => setMessage(failure('Listing destinations', err, 'list destinations')))
     kvMounts().then(setMounts)
   }, [])
   const mount = form.mount || mounts[0]
   const [type, ...rest] = form.destination.split('/')
   const name = rest.join('/')
   const setPath = destination === '' && form.destination === '' ? null : `${destPath(type, name)}/associations/set`
-  useEffect(() => { if (setPath !== null && name !== '') capabilities([setPath]).then((c) => setAllowed(can(c[setPath], 'update'))) }, [setPath])
+  useEffect(() => { if (setPath !== null && name !== '') capabilities([setPath]).then((c) => setAllowed(can(c[setPath], 'update')), () => setAllowed(true)) }, [setPath])
   useEffect(() => {
     const timer = setTimeout(() => { pathSuggestions(mount, form.secret_name).then(setSuggestions) }, 200)
     return () => clearTimeout(timer)
@@ -45,7 +45,7 @@ export function SyncForm ({ destination }) {
       await api('POST', `${destPath(type, name)}/associations/set`, { mount, secret_name: form.secret_name.trim() })
       go(`#/destinations/${encodeURIComponent(type)}/${encodeURIComponent(name)}`)
     } catch (err) {
-      setMessage(failure('Sync', err))
+      setMessage(failure('Sync', err, 'sync secrets to this destination'))
     } finally {
       setBusy(false)
     }
