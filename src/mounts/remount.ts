@@ -109,7 +109,7 @@ export function createRemount ({ store, mounts }: { store: Store, mounts: Cached
     }
     if (associations === 0 && rules === 0) return
     const uses = [associations > 0 ? counted(associations, 'secrets-sync association') : '', rules > 0 ? counted(rules, 'association rule') : '']
-    throw badRequest(`cannot remount ${JSON.stringify(entry.path)}: it has ${uses.filter((u) => u !== '').join(' and ')}; remove them first`)
+    throw badRequest(`cannot remount ${JSON.stringify(entry.path)}: it has ${uses.filter((u) => u !== '').join(' and ')}; remove ${associations + rules === 1 ? 'it' : 'them'} first`)
   }
 
   return {
