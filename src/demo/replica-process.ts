@@ -46,12 +46,26 @@ export interface ReplicaProcessOptions {
   timeoutMs?: number
 }
 
+/** Tries to start a replica on a port another process took between its probe and the bind. */
+const PORT_ATTEMPTS = 3
+
 /**
- * Starts a replica and waits until it serves.
+ * Starts a replica and waits until it serves. The free port is probed before the child binds
+ * it, so another process may take it meanwhile: a start that fails with EADDRINUSE is tried
+ * again on a new port (up to 3 times; the root token is made only once the server listens).
  * @throws Error with its output when it exits or is not ready in time.
  */
 export async function startReplicaProcess (o: ReplicaProcessOptions): Promise<ReplicaProcess> {
-  const port = await freeLoopbackPort()
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(o, await freeLoopbackPort())
+    } catch (err) {
+      if (attempt >= PORT_ATTEMPTS || !/EADDRINUSE/.test((err as Error).message)) throw err
+    }
+  }
+}
+
+async function startOnce (o: ReplicaProcessOptions, port: number): Promise<ReplicaProcess> {
   const address = `http://127.0.0.1:${port}`
   const child: ChildProcess = spawn(process.execPath, [binPath(), 'server'], {
     env: {
