@@ -36,6 +36,8 @@ export interface TokensRepo {
   deleteByAccessor: (accessor: string) => void
   updateRenewal: (accessor: string, expireTimeMs: number | null, lastRenewalMs: number) => void
   setNumUses: (accessor: string, numUses: number) => void
+  /** Makes the children of `accessor` orphans (no parent, `orphan` 1), so its revocation spares them. */
+  orphanChildren: (accessor: string) => void
   /** The accessors of the tokens live at `nowMs` (`liveAccessorsSql`), in no particular order. */
   liveAccessors: (nowMs: number) => string[]
 }
@@ -62,6 +64,7 @@ export function createTokensRepo (db: Db): TokensRepo {
   const del = db.prepare('DELETE FROM tokens WHERE accessor = ?')
   const renewal = db.prepare('UPDATE tokens SET expire_time_ms = ?, last_renewal_ms = ? WHERE accessor = ?')
   const uses = db.prepare('UPDATE tokens SET num_uses = ? WHERE accessor = ?')
+  const orphan = db.prepare('UPDATE tokens SET parent_accessor = NULL, orphan = 1 WHERE parent_accessor = ?')
   const live = db.prepare<[{ now: number }], string>(liveAccessorsSql('@now')).pluck()
   return {
     insert: (row) => { insert.run(row) },
@@ -71,6 +74,7 @@ export function createTokensRepo (db: Db): TokensRepo {
     deleteByAccessor: (a) => { del.run(a) },
     updateRenewal: (a, expire, last) => { renewal.run(expire, last, a) },
     setNumUses: (a, n) => { uses.run(n, a) },
+    orphanChildren: (a) => { orphan.run(a) },
     liveAccessors: (now) => live.all({ now })
   }
 }

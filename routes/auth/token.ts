@@ -1,7 +1,7 @@
 /**
  * The token store's HTTP surface (`auth/token/*`, spec/vault-core-kv-api.md §4.2): create,
- * create-orphan, lookup, lookup-self, lookup-accessor, renew-self, revoke, revoke-self,
- * revoke-accessor, and the LIST of accessors. Every write accepts POST and PUT, as Vault does.
+ * create-orphan, lookup, lookup-self, lookup-accessor, renew, renew-accessor, renew-self, revoke,
+ * revoke-self, revoke-accessor, revoke-orphan, and the LIST of accessors. Every write accepts POST and PUT, as Vault does.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
@@ -11,7 +11,7 @@ import type { Services } from '../../src/services.js'
 import { list, noContent, ok } from '../../src/vault/envelope.js'
 import { VaultError, badRequest, invalidToken, unsupportedOperation } from '../../src/vault/errors.js'
 import { isListRequest } from '../../src/vault/request-target.js'
-import { AccessorRequestSchema, AuthBlockSchema, TokenAccessorListSchema, RenewSelfRequestSchema, TokenCreateRequestSchema, TokenLookupSchema, TokenRequestSchema } from '../../src/tokens/token-schemas.js'
+import { AccessorRenewRequestSchema, AccessorRequestSchema, AuthBlockSchema, TokenAccessorListSchema, RenewSelfRequestSchema, TokenRenewRequestSchema, TokenCreateRequestSchema, TokenLookupSchema, TokenRequestSchema } from '../../src/tokens/token-schemas.js'
 import { documented, errorBody, hidden, noBody, vaultData, type OperationDoc } from '../../src/openapi/route-doc.js'
 
 type BodyReq = FastifyRequest<{ Body: Record<string, unknown> | undefined }>
@@ -119,6 +119,46 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
       const increment = decodeDuration(request.body?.increment, 'increment', false) ?? 0
       const { auth, warnings } = await tokens.renew(selfId(request), increment)
       return ok(request, null, { auth, warnings })
+    }
+  })
+
+  // Vault's handleRenew / handleUpdateRenewAccessor (token_store.go): `vault token renew <token>`
+  // and `-accessor`; the caller needs `update` on the path (no sudo).
+  app.route({
+    method: [...WRITE],
+    url: '/v1/auth/token/renew',
+    schema: doc({ operationId: 'token-renew', summary: 'Renew a token', body: TokenRenewRequestSchema, responses: { 200: issued } }),
+    handler: async (request: BodyReq) => {
+      const token = field(request, 'token')
+      if (token === undefined) throw badRequest('missing token ID')
+      const increment = decodeDuration(request.body?.increment, 'increment', false) ?? 0
+      const { auth, warnings } = await tokens.renew(token, increment, 'token not found')
+      return ok(request, null, { auth, warnings })
+    }
+  })
+
+  app.route({
+    method: [...WRITE],
+    url: '/v1/auth/token/renew-accessor',
+    schema: doc({ operationId: 'token-renew-accessor', summary: 'Renew the token with an accessor (the answer carries no token)', body: AccessorRenewRequestSchema, responses: { 200: issued } }),
+    handler: async (request: BodyReq) => {
+      const accessor = field(request, 'accessor')
+      if (accessor === undefined) throw badRequest('missing accessor')
+      const increment = decodeDuration(request.body?.increment, 'increment', false) ?? 0
+      const { auth, warnings } = await tokens.renewAccessor(accessor, increment)
+      return ok(request, null, { auth, warnings })
+    }
+  })
+
+  app.route({
+    method: [...WRITE],
+    url: '/v1/auth/token/revoke-orphan',
+    schema: doc({ operationId: 'token-revoke-orphan', summary: 'Revoke a token, leaving its children as orphans (needs `sudo`)', body: TokenRequestSchema, responses: { 204: noBody('Revoked') } }),
+    handler: async (request: BodyReq, reply: FastifyReply) => {
+      const token = field(request, 'token')
+      if (token === undefined) throw badRequest('missing token ID')
+      await tokens.revokeOrphan(token)
+      return noContent(reply)
     }
   })
 

@@ -87,9 +87,23 @@ export const AccessorRequestSchema = named('TokenAccessorRequest', Type.Object({
 }, { examples: [{ accessor: ACCESSOR }] }))
 
 /** `auth/token/renew-self`. */
+const INCREMENT = Type.Optional(Type.Union([Type.String(), Type.Integer()], { description: `Requested TTL extension, ${DURATION}` }))
+
 export const RenewSelfRequestSchema = named('TokenRenewSelfRequest', Type.Object({
-  increment: Type.Optional(Type.Union([Type.String(), Type.Integer()], { description: `Requested TTL extension, ${DURATION}` }))
+  increment: INCREMENT
 }, { examples: [{ increment: '1h' }] }))
+
+/** `auth/token/renew`. */
+export const TokenRenewRequestSchema = named('TokenRenewRequest', Type.Object({
+  token: Type.String({ description: 'The token to renew' }),
+  increment: INCREMENT
+}, { examples: [{ token: 'hvs.CAESIExampleTokenValue', increment: '1h' }] }))
+
+/** `auth/token/renew-accessor`. */
+export const AccessorRenewRequestSchema = named('TokenRenewAccessorRequest', Type.Object({
+  accessor: Type.String({ description: 'Accessor of the token to renew' }),
+  increment: INCREMENT
+}, { examples: [{ accessor: ACCESSOR, increment: '1h' }] }))
 
 /** `data` of `LIST auth/token/accessors` (Vault API docs, Token auth method, "List accessors"). */
 export const TokenAccessorListSchema = named('TokenAccessorList', Type.Object({

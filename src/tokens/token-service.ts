@@ -107,6 +107,24 @@ export function createTokenService ({ store, policyExists = () => true, now = Da
     return entry
   }
 
+  /** Renews a live, renewable `row` (see `renew`); `id` is the answer's `client_token`. */
+  async function renewRow (row: TokenRow, id: string, increment: number): Promise<{ auth: AuthBlock, warnings: string[] }> {
+    const t = now()
+    const warnings: string[] = []
+    let ttl = row.period > 0 ? row.period : increment > 0 ? increment : row.creation_ttl
+    const { maxTtl } = await limits()
+    const maxTotal = row.period > 0 ? row.explicit_max_ttl : Math.min(maxTtl, row.explicit_max_ttl > 0 ? row.explicit_max_ttl : maxTtl)
+    if (maxTotal > 0) {
+      const left = Math.max(0, row.creation_time + maxTotal - seconds(t))
+      if (ttl > left) {
+        warnings.push(ttlCapWarning(ttl, left))
+        ttl = left
+      }
+    }
+    await tokens.updateRenewal(row.accessor, t + ttl * 1000, t)
+    return { auth: authBlock(id, { ...row, expire_time_ms: t + ttl * 1000 }, ttl), warnings }
+  }
+
   const lookupData = (row: TokenRow, id: string): TokenLookup => tokenLookupData(row, id, policiesOf(row), now())
   const authBlock = (id: string, row: TokenRow, ttl: number): AuthBlock => tokenAuthBlock(id, row, policiesOf(row), ttl)
 
@@ -237,30 +255,42 @@ export function createTokenService ({ store, policyExists = () => true, now = Da
      * their period), capped at creation + min(max TTL, explicit_max_ttl) for non-periodic tokens.
      * @throws VaultError 400 `lease is not renewable` (non-renewable or never-expiring tokens).
      */
-    async renew (id: string, increment: number): Promise<{ auth: AuthBlock, warnings: string[] }> {
+    async renew (id: string, increment: number, notFound = 'invalid token'): Promise<{ auth: AuthBlock, warnings: string[] }> {
       const row = await find(id)
-      if (row === undefined) throw badRequest('invalid token')
+      if (row === undefined) throw badRequest(notFound)
       if (row.renewable !== 1 || row.expire_time_ms === null) throw badRequest('lease is not renewable')
-      const t = now()
-      const warnings: string[] = []
-      let ttl = row.period > 0 ? row.period : increment > 0 ? increment : row.creation_ttl
-      const { maxTtl } = await limits()
-      const maxTotal = row.period > 0 ? row.explicit_max_ttl : Math.min(maxTtl, row.explicit_max_ttl > 0 ? row.explicit_max_ttl : maxTtl)
-      if (maxTotal > 0) {
-        const left = Math.max(0, row.creation_time + maxTotal - seconds(t))
-        if (ttl > left) {
-          warnings.push(ttlCapWarning(ttl, left))
-          ttl = left
-        }
-      }
-      await tokens.updateRenewal(row.accessor, t + ttl * 1000, t)
-      return { auth: authBlock(id, { ...row, expire_time_ms: t + ttl * 1000 }, ttl), warnings }
+      return await renewRow(row, id, increment)
+    },
+
+    /**
+     * `auth/token/renew-accessor` (Vault's handleUpdateRenewAccessor): renews the token with
+     * `accessor` as `renew` does; the answer's `client_token` is `""`, as Vault strips it.
+     * @throws VaultError 400 `invalid accessor` when unknown; as `renew` otherwise.
+     */
+    async renewAccessor (accessor: string, increment: number): Promise<{ auth: AuthBlock, warnings: string[] }> {
+      const row = await live(await tokens.byAccessor(accessor))
+      if (row === undefined) throw badRequest('invalid accessor')
+      if (row.renewable !== 1 || row.expire_time_ms === null) throw badRequest('lease is not renewable')
+      return await renewRow(row, '', increment)
     },
 
     /** Revokes the token `id` and its descendants; an unknown id is not an error. */
     async revoke (id: string): Promise<void> {
       const row = await tokens.byHash(idHash(id))
       if (row !== undefined) await tokens.deleteByAccessor(row.accessor)
+    },
+
+    /**
+     * `auth/token/revoke-orphan` (sudo; Vault's handleRevokeOrphan): revokes the token `id` only;
+     * its children become orphans (no parent) and stay valid. An unknown id is not an error.
+     */
+    async revokeOrphan (id: string): Promise<void> {
+      const row = await tokens.byHash(idHash(id))
+      if (row === undefined) return
+      await store.transaction(async () => {
+        await tokens.orphanChildren(row.accessor)
+        await tokens.deleteByAccessor(row.accessor)
+      })
     },
 
     /**

@@ -28,6 +28,7 @@ const S = {
   deleteToken: statement('tokens_delete', 'DELETE FROM tokens WHERE accessor = $1'),
   renewal: statement('tokens_renewal', 'UPDATE tokens SET expire_time_ms = $2, last_renewal_ms = $3 WHERE accessor = $1'),
   uses: statement('tokens_uses', 'UPDATE tokens SET num_uses = $2 WHERE accessor = $1'),
+  orphanChildren: statement('tokens_orphan_children', 'UPDATE tokens SET parent_accessor = NULL, orphan = 1 WHERE parent_accessor = $1'),
   useOnce: statement('tokens_use_once', 'UPDATE tokens SET num_uses = num_uses - 1 WHERE accessor = $1 AND num_uses > 0 RETURNING num_uses'),
   liveAccessors: statement('tokens_live_accessors', liveAccessorsSql('$1')),
   mounts: statement('mounts_all', 'SELECT * FROM mounts ORDER BY path COLLATE "C"'),
@@ -57,6 +58,7 @@ export function pgTokensRepository (sql: Sql): TokensRepository {
     deleteByAccessor: async (a) => { await sql.run(S.deleteToken, [a]) },
     updateRenewal: async (a, expire, last) => { await sql.run(S.renewal, [a, expire, last]) },
     setNumUses: async (a, n) => { await sql.run(S.uses, [a, n]) },
+    orphanChildren: async (a) => { await sql.run(S.orphanChildren, [a]) },
     useOnce: async (a) => (await sql.one<{ num_uses: number }>(S.useOnce, [a]))?.num_uses,
     liveAccessors: async (now) => (await sql.all<{ accessor: string }>(S.liveAccessors, [now])).map((r) => r.accessor)
   }

@@ -182,3 +182,31 @@ t.test('a token with N uses is honoured exactly N times by concurrent requests (
   t.same(answers.find((a) => a.statusCode === 403)?.json(), INVALID, 'as a revoked token')
   t.same((await vault(app, 'GET', '/v1/auth/token/lookup-self', { token: limited })).json(), INVALID, 'then the token is gone')
 })
+
+t.test('renew and renew-accessor (vault token renew [-accessor]); revoke-orphan (sudo) leaves the children as orphans', async (t) => {
+  const { app } = await startTestServer(t)
+  const other = (await create(app, { policies: ['a'], ttl: '1h' })).json.auth
+  const renewed = await vault(app, 'PUT', '/v1/auth/token/renew', { body: { token: other.client_token, increment: '20m' } })
+  t.equal(renewed.statusCode, 200)
+  t.match(renewed.json().auth, { client_token: other.client_token, accessor: other.accessor, lease_duration: 1200, renewable: true })
+  const byAccessor = await vault(app, 'POST', '/v1/auth/token/renew-accessor', { body: { accessor: other.accessor, increment: 600 } })
+  t.match(byAccessor.json().auth, { client_token: '', accessor: other.accessor, lease_duration: 600 }, 'no token in the answer')
+  t.match((await vault(app, 'POST', '/v1/auth/token/lookup-accessor', { body: { accessor: other.accessor } })).json().data, { ttl: 600 })
+  t.same((await vault(app, 'PUT', '/v1/auth/token/renew', { body: {} })).json(), { errors: ['missing token ID'] })
+  t.same((await vault(app, 'PUT', '/v1/auth/token/renew', { body: { token: 'hvs.nope' } })).json(), { errors: ['token not found'] })
+  t.same((await vault(app, 'PUT', '/v1/auth/token/renew-accessor', { body: { accessor: 'nope' } })).json(), { errors: ['invalid accessor'] })
+  t.same((await vault(app, 'PUT', '/v1/auth/token/renew-accessor', { body: {} })).json(), { errors: ['missing accessor'] })
+
+  // A tree root -> p -> c: revoking p as an orphan revoke keeps c, now an orphan.
+  await vault(app, 'PUT', '/v1/sys/policies/acl/creator', { body: { policy: 'path "auth/token/create" {\n capabilities = ["update"]\n}\npath "auth/token/revoke-orphan" {\n capabilities = ["update"]\n}\n' } })
+  const p = (await create(app, { policies: ['creator'] })).json.auth
+  const c = (await create(app, {}, p.client_token)).json.auth
+  t.same((await vault(app, 'PUT', '/v1/auth/token/revoke-orphan', { token: p.client_token, body: { token: p.client_token } })).json(), DENIED, 'update without sudo')
+  t.equal((await vault(app, 'PUT', '/v1/auth/token/revoke-orphan', { body: { token: p.client_token } })).statusCode, 204)
+  t.same((await vault(app, 'GET', '/v1/auth/token/lookup-self', { token: p.client_token })).json(), INVALID, 'the token is revoked')
+  const child = await vault(app, 'GET', '/v1/auth/token/lookup-self', { token: c.client_token })
+  t.equal(child.statusCode, 200, 'its child stays valid')
+  t.equal(child.json().data.orphan, true, 'as an orphan')
+  t.same((await vault(app, 'PUT', '/v1/auth/token/revoke-orphan', { body: {} })).json(), { errors: ['missing token ID'] })
+  t.equal((await vault(app, 'PUT', '/v1/auth/token/revoke-orphan', { body: { token: 'hvs.unknown' } })).statusCode, 204, 'unknown: 204')
+})
