@@ -161,7 +161,7 @@ async function serverCommand (argv: string[]): Promise<void> {
       worker,
       uiDefault: true,
       devTelemetry: true
-    }, { devDb: flags['dev-db'], akvListen: flags['dev-akv-listen-address'], rootTokenId: flags['dev-root-token-id'] }, layer)
+    }, { devDb: flags['dev-db'], akvListen: flags['dev-akv-listen-address'], rootTokenId: flags['dev-root-token-id'] === '' ? undefined : flags['dev-root-token-id'] }, layer)
     : import('./server.js').then(async ({ startServer }) => await startServer({ config: loadConfigWithFile(layer, { worker }) }))
   // Files named by the configuration (TLS pair, seal key) are read at start: say which line set them.
   const server = await starting.catch((err: unknown) => { throw inFileTerms(layer, err) })

@@ -35,6 +35,21 @@ t.test('server -dev: banner, info file, health, mounts, clean exit on SIGTERM', 
   t.equal(await exitOf(child), 0)
 })
 
+t.test('server -dev with an empty -dev-root-token-id makes a random root token, as Vault does', async (t) => {
+  const dir = tempDir(t)
+  const port = await freePort()
+  const info = join(dir, 'x.json')
+  const { child, output } = run(['server', '-dev', `-dev-listen-address=127.0.0.1:${port}`, '-dev-root-token-id=', `-dev-info-file=${info}`])
+  t.teardown(() => { child.kill('SIGKILL') })
+  await waitFor(() => existsSync(info) || child.exitCode !== null, 'the dev info file', 60_000)
+  if (!existsSync(info)) throw new Error(`the dev server exited (${String(child.exitCode)}) before writing its info file:\n${output()}`)
+  const token = JSON.parse(readFileSync(info, 'utf8')).root_token as string
+  t.match(token, /^hvs\.[A-Za-z0-9]{24}$/, 'a generated token, not ""')
+  t.equal((await fetch(`http://127.0.0.1:${port}/v1/auth/token/lookup-self`, { headers: { 'X-Vault-Token': token } })).status, 200, 'and it works')
+  child.kill('SIGTERM')
+  t.equal(await exitOf(child), 0)
+})
+
 t.test('server -dev with -dev-db keeps state and the seal key across restarts', async (t) => {
   const dir = tempDir(t)
   const db = join(dir, 'dev.db')

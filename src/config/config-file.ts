@@ -43,12 +43,20 @@ function bodies (v: unknown): Obj[] {
   return (Array.isArray(v) ? v : [v]).filter(isObj)
 }
 
-/** A labelled block's `[label, body]` pairs: `{label: [body]}` (HCL), `{label: body}` or `[{label: body}]` (JSON). */
-function labelled (v: unknown): Array<[string, Obj]> {
+/**
+ * A labelled block's `[label, body]` pairs: `{label: [body]}` (HCL), `{label: body}` or
+ * `[{label: body}]` (JSON). A block written without its label (`seal { path = … }`) has
+ * attributes where the labels should be: `unlabelled` is called (it throws), never dropped.
+ */
+function labelled (v: unknown, unlabelled: () => never): Array<[string, Obj]> {
   const out: Array<[string, Obj]> = []
   for (const item of Array.isArray(v) ? v : [v]) {
-    if (!isObj(item)) continue
-    for (const [label, body] of Object.entries(item)) for (const b of bodies(body)) out.push([label, b])
+    if (!isObj(item)) unlabelled()
+    for (const [label, body] of Object.entries(item)) {
+      const found = bodies(body)
+      if (found.length === 0) unlabelled()
+      for (const b of found) out.push([label, b])
+    }
   }
   return out
 }
@@ -122,7 +130,7 @@ export async function parseConfigText (file: string, text: string): Promise<Conf
         if (v !== true && v !== 'true') fail([k], k, 'vault-sync never locks memory: only disable_mlock = true is accepted')
         return true
       case 'storage': {
-        const all = labelled(v)
+        const all = labelled(v, () => fail([k], k, 'the stanza needs its type as a label: storage "sqlite" { … } or storage "postgresql" { … }'))
         if (all.length !== 1) fail([k], k, 'exactly one storage stanza is needed')
         const [type, body] = all[0]
         const shown = `storage "${type}"`
@@ -140,14 +148,14 @@ export async function parseConfigText (file: string, text: string): Promise<Conf
         return true
       }
       case 'seal': {
-        for (const [type, body] of labelled(v)) {
+        for (const [type, body] of labelled(v, () => fail([k], k, 'the stanza needs its type as a label: seal "file" { path = … }'))) {
           if (type !== 'file') fail([k, type], `seal "${type}"`, 'not supported: vault-sync reads its seal key from a file (seal "file" { path })')
           block([k, type], `seal "${type}"`, body, SEAL_FILE_KEYS, new Set())
         }
         return true
       }
       case 'listener': {
-        const all = labelled(v)
+        const all = labelled(v, () => fail([k], k, 'the stanza needs its type as a label: listener "tcp" { … }'))
         if (all.length > 1) fail([k], k, 'vault-sync serves one listener')
         for (const [type, body] of all) listener([k, type], type, body)
         return true

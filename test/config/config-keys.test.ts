@@ -121,7 +121,12 @@ t.test('bad files fail with the file, the line and the key', async (t) => {
     ['listener "tcp" {\n  tls_disable = true\n  max_request_size = -1\n}\n', /^bad\.hcl:3: listener "tcp" max_request_size: "-1" is not a positive integer$/],
     [`${PLAIN}log_level = "loud"\n`, /^bad\.hcl:4: log_level: "loud" is not one of/],
     [`${PLAIN}sync {\n  backoff_max = "soon"\n}\n`, /^bad\.hcl:5: sync backoff_max: "soon" is not a duration/],
-    ['listener "tcp" {\n  tls_disable = true\n', /^bad\.hcl:\d+: cannot parse the configuration/]
+    ['listener "tcp" {\n  tls_disable = true\n', /^bad\.hcl:\d+: cannot parse the configuration/],
+    // A stanza written without its type label is refused, never dropped (it was ignored).
+    [`${PLAIN}seal {\n  path = "/etc/vault-sync/seal.key"\n}\n`, /^bad\.hcl:4: seal: the stanza needs its type as a label: seal "file"/],
+    ['listener {\n  address = "127.0.0.1:8300"\n  tls_disable = true\n}\n', /^bad\.hcl:1: listener: the stanza needs its type as a label: listener "tcp"/],
+    [`${PLAIN}storage {\n  path = "/var/lib/vs.db"\n}\n`, /^bad\.hcl:4: storage: the stanza needs its type as a label/],
+    ['{"listener": {"address": "127.0.0.1:8300", "tls_disable": true}}', /^bad\.hcl:\d+: listener: the stanza needs its type as a label/]
   ]
   for (const [text, expected] of cases) {
     const file = join(dir, 'bad.hcl')
