@@ -1,5 +1,5 @@
 // ./bin/vault-sync as a user runs it: flags, the dev info file, signals, start-up errors.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { normaliseFlags } from '../src/cli-args.js'
@@ -11,15 +11,20 @@ t.test('single-dash flags are rewritten to parseArgs form', async (t) => {
     ['--dev', '--dev', '--dev-root-token-id=x', '--dev-root-token-id', 'y', '-h', '-'])
 })
 
-t.test('server -dev: banner, info file, health, mounts, clean exit on SIGTERM', async (t) => {
-  const dir = tempDir(t)
+/** Starts `server -dev` with `extra` flags and an info file; resolves once the file is written. */
+async function devServer (t: Test, extra: string[]): Promise<{ child: ReturnType<typeof run>['child'], output: () => string, port: number, info: string }> {
   const port = await freePort()
-  const info = join(dir, 'x.json')
-  const { child, output } = run(['server', '-dev', `-dev-listen-address=127.0.0.1:${port}`, '-dev-root-token-id=root', `-dev-info-file=${info}`])
+  const info = join(tempDir(t), 'x.json')
+  const { child, output } = run(['server', '-dev', `-dev-listen-address=127.0.0.1:${port}`, ...extra, `-dev-info-file=${info}`])
   t.teardown(() => { child.kill('SIGKILL') })
   // A loaded machine may be slow to start it; a server that exits instead fails at once, with its output.
   await waitFor(() => existsSync(info) || child.exitCode !== null, 'the dev info file', 60_000)
   if (!existsSync(info)) throw new Error(`the dev server exited (${String(child.exitCode)}) before writing its info file:\n${output()}`)
+  return { child, output, port, info }
+}
+
+t.test('server -dev: banner, info file, health, mounts, clean exit on SIGTERM', async (t) => {
+  const { child, output, port, info } = await devServer(t, ['-dev-root-token-id=root'])
   const written = JSON.parse(readFileSync(info, 'utf8'))
   t.same(Object.keys(written), ['address', 'root_token', 'akv'])
   t.match(written, { address: `http://127.0.0.1:${port}`, root_token: 'root' })
@@ -36,13 +41,7 @@ t.test('server -dev: banner, info file, health, mounts, clean exit on SIGTERM', 
 })
 
 t.test('server -dev with an empty -dev-root-token-id makes a random root token, as Vault does', async (t) => {
-  const dir = tempDir(t)
-  const port = await freePort()
-  const info = join(dir, 'x.json')
-  const { child, output } = run(['server', '-dev', `-dev-listen-address=127.0.0.1:${port}`, '-dev-root-token-id=', `-dev-info-file=${info}`])
-  t.teardown(() => { child.kill('SIGKILL') })
-  await waitFor(() => existsSync(info) || child.exitCode !== null, 'the dev info file', 60_000)
-  if (!existsSync(info)) throw new Error(`the dev server exited (${String(child.exitCode)}) before writing its info file:\n${output()}`)
+  const { child, port, info } = await devServer(t, ['-dev-root-token-id='])
   const token = JSON.parse(readFileSync(info, 'utf8')).root_token as string
   t.match(token, /^hvs\.[A-Za-z0-9]{24}$/, 'a generated token, not ""')
   t.equal((await fetch(`http://127.0.0.1:${port}/v1/auth/token/lookup-self`, { headers: { 'X-Vault-Token': token } })).status, 200, 'and it works')
