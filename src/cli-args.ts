@@ -3,10 +3,27 @@
  * (`-dev`, `-dev-root-token-id=x`) as well as the double-dash form (decisions D-16).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { parseGoBool } from './vault/parse-bool.js'
 
 /** Rewrites `-long-flag[=v]` to `--long-flag[=v]`; leaves `-x`, `--x` and values alone. */
 export function normaliseFlags (argv: string[]): string[] {
   return argv.map((a) => (/^-[a-z][a-z0-9-]*(=.*)?$/.test(a) && a.length > 2 ? `-${a}` : a))
+}
+
+/**
+ * Go's flag package takes `-flag=true` / `-flag=false` for a boolean (`strconv.ParseBool`
+ * spellings): `--flag=<true>` becomes `--flag`, `--flag=<false>` is dropped; other values are
+ * left for parseArgs to refuse.
+ */
+function goBooleans (args: string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
+  const out: string[] = []
+  for (const a of args) {
+    const m = /^--([a-z][a-z0-9-]*)=(.*)$/.exec(a)
+    const value = m !== null && options[m[1]]?.type === 'boolean' ? parseGoBool(m[2]) : undefined
+    if (value === undefined) out.push(a)
+    else if (value) out.push(`--${m![1]}`)
+  }
+  return out
 }
 
 /**
@@ -15,7 +32,7 @@ export function normaliseFlags (argv: string[]): string[] {
  *   is named as the user typed it, in Go's words (`flag provided but not defined: -bogus`).
  */
 export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>> (argv: string[], options: O) {
-  const args = normaliseFlags(argv)
+  const args = goBooleans(normaliseFlags(argv), options)
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: false }).values
   } catch (err) {

@@ -211,7 +211,8 @@ export function loadConfig (overrides: ConfigOverrides = {}, env: Env = process.
     throw new ConfigError(tlsCertFile === undefined ? 'VAULT_SYNC_TLS_CERT_FILE' : 'VAULT_SYNC_TLS_KEY_FILE', 'TLS needs both VAULT_SYNC_TLS_CERT_FILE and VAULT_SYNC_TLS_KEY_FILE')
   }
   const storage = loadStorage(env)
-  const logLevel = optional(env, 'VAULT_SYNC_LOG_LEVEL') ?? 'info'
+  // Vault lower-cases and trims the log level (`DEBUG`, a heredoc's trailing newline).
+  const logLevel = (optional(env, 'VAULT_SYNC_LOG_LEVEL') ?? 'info').trim().toLowerCase()
   if (!LOG_LEVELS.has(logLevel)) throw new ConfigError('VAULT_SYNC_LOG_LEVEL', `"${logLevel}" is not one of ${[...LOG_LEVELS].join(', ')}`)
   const logFormat = optional(env, 'VAULT_SYNC_LOG_FORMAT')
   if (logFormat !== undefined && logFormat !== 'json' && logFormat !== 'standard') throw new ConfigError('VAULT_SYNC_LOG_FORMAT', `"${logFormat}" is not json or standard`)

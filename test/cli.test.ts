@@ -2,13 +2,20 @@
 import t, { type Test } from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { normaliseFlags } from '../src/cli-args.js'
+import { normaliseFlags, parseFlags } from '../src/cli-args.js'
 import { exitOf, freePort, run, waitFor } from './cli-process.js'
 import { tempDir } from './helper.js'
 
 t.test('single-dash flags are rewritten to parseArgs form', async (t) => {
   t.same(normaliseFlags(['-dev', '--dev', '-dev-root-token-id=x', '-dev-root-token-id', 'y', '-h', '-']),
     ['--dev', '--dev', '--dev-root-token-id=x', '--dev-root-token-id', 'y', '-h', '-'])
+})
+
+t.test('boolean flags take Go\'s -flag=true / -flag=false', async (t) => {
+  const options = { dev: { type: 'boolean' }, 'no-worker': { type: 'boolean' }, config: { type: 'string' } } as const
+  t.same({ ...parseFlags(['-dev=true', '-no-worker=false', '-config=a=b'], options) }, { dev: true, config: 'a=b' })
+  t.same({ ...parseFlags(['--dev=T', '-no-worker=1'], options) }, { dev: true, 'no-worker': true })
+  t.throws(() => parseFlags(['-dev=maybe'], options), /does not take an argument/, 'other values are refused')
 })
 
 /** Starts `server -dev` with `extra` flags and an info file; resolves once the file is written. */

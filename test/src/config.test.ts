@@ -24,6 +24,7 @@ t.test('values, and every bad value names its variable', async (t) => {
   t.equal(c.worker, false)
   t.same(c.listen, { host: '::1', port: 9000 })
   t.equal(c.azure.pollIntervalMs, 10)
+  t.equal(loadConfig({}, { VAULT_SYNC_LOG_LEVEL: ' DEBUG\n' }).logLevel, 'debug', 'the log level trimmed and lower-cased, as Vault')
   t.same(c.drift, { mode: 'detect', intervalMs: 3_600_000, repairMissing: false, budgetShare: 0.1, maxCallsPerSweep: 2_400, pageSize: 25 }, 'drift defaults (issue 21)')
   for (const [variable, value] of [
     ['VAULT_SYNC_LISTEN_ADDRESS', 'nope'], ['VAULT_SYNC_LISTEN_ADDRESS', '1.2.3.4:99999'], ['VAULT_SYNC_MAX_REQUEST_BYTES', '0'],
