@@ -5,7 +5,7 @@
  * token; the built-in Azure Key Vault emulator it runs (started by the caller, see `dev-akv.ts`,
  * because its address feeds the configuration) is handed over here and closed with the server.
  */
-import { readFileSync } from 'node:fs'
+import { closeSync, openSync, readFileSync } from 'node:fs'
 import type { Server as HttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { createSecureContext } from 'node:tls'
@@ -129,6 +129,19 @@ function readTlsPair (certFile: string, keyFile: string): { cert: Buffer, key: B
   return pair
 }
 
+/**
+ * The audit file opened for appending (created 0600 if absent, as the audit device opens it)
+ * before anything is written, so a path that cannot be written stops start-up creating nothing.
+ * @throws ConfigError naming `VAULT_SYNC_AUDIT_FILE` and the file.
+ */
+function checkAuditFile (file: string): void {
+  try {
+    closeSync(openSync(file, 'a', 0o600))
+  } catch (err) {
+    throw new ConfigError('VAULT_SYNC_AUDIT_FILE', `cannot open ${file} for appending (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`)
+  }
+}
+
 /** The URL the API listens on (its scheme ours to say: fastify sees a plain socket server). */
 function listenUrl (app: FastifyInstance, config: Readonly<Config>, tls: boolean): string {
   const { port } = app.server.address() as AddressInfo
@@ -159,8 +172,9 @@ async function openSealedStorage (config: Readonly<Config>, log: PgLogger): Prom
 }
 
 async function startWith ({ config, dev, drivers, workerClock }: StartOptions): Promise<RunningServer> {
-  // Read and checked before the database opens, so a bad TLS setting leaves nothing written.
+  // Read and checked before the database opens, so a bad TLS or audit file setting leaves nothing written.
   const tls = config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined ? readTlsPair(config.tlsCertFile, config.tlsKeyFile) : undefined
+  if (config.auditFile !== undefined) checkAuditFile(config.auditFile)
   const logger = createLogger({ level: config.logLevel, format: config.logFormat, redact: REDACTED_HEADERS })
   const { storage, sealKey } = await openSealedStorage(config, logger)
   let services: Services

@@ -50,4 +50,11 @@ t.test('an unreadable TLS or seal key file is refused naming the setting and the
   const sealConfig = loadConfig({ dbPath, listenAddress: '127.0.0.1:0' }, { VAULT_SYNC_SEAL_KEY_FILE: dir, VAULT_SYNC_LOG_LEVEL: 'silent' })
   await t.rejects(startServer({ config: sealConfig }), { message: `VAULT_SYNC_SEAL_KEY_FILE: cannot read ${dir} (EISDIR)` })
   t.notOk(existsSync(dbPath), 'no database file was created')
+
+  // An audit file in a folder that does not exist: refused before the database and seal key.
+  const audit = join(dir, 'nodir', 'audit.log')
+  const auditConfig = loadConfig({ dbPath, listenAddress: '127.0.0.1:0' }, { VAULT_SYNC_AUDIT_FILE: audit, VAULT_SYNC_LOG_LEVEL: 'silent' })
+  await t.rejects(startServer({ config: auditConfig }), { name: 'ConfigError', message: `VAULT_SYNC_AUDIT_FILE: cannot open ${audit} for appending (ENOENT)` })
+  t.notOk(existsSync(dbPath), 'no database file was created')
+  t.notOk(existsSync(join(dir, 'seal.key')), 'no seal key was written')
 })
