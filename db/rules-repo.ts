@@ -46,6 +46,8 @@ export interface RulesRepo {
   madeBy: (ruleId: string) => string[]
   /** Number of associations the rule made. */
   countMadeBy: (ruleId: string) => number
+  /** Every rule origin of the live destinations' associations, with the rule's name, by name (byte order). */
+  originNames: () => Array<{ association_id: string, name: string }>
   addExclusion: (ruleId: string, secretPath: string, at: number) => void
   isExcluded: (ruleId: string, secretPath: string) => boolean
   /** Excluded secret paths of a rule, sorted. */
@@ -68,6 +70,8 @@ export function createRulesRepo (db: Db): RulesRepo {
   const clearOrigins = db.prepare('DELETE FROM association_origins WHERE association_id = ?')
   const originsOf = db.prepare<[string], { rule_id: string }>('SELECT rule_id FROM association_origins WHERE association_id = ?')
   const madeBy = db.prepare<[string], { association_id: string }>('SELECT association_id FROM association_origins WHERE rule_id = ?')
+  const originNames = db.prepare<[], { association_id: string, name: string }>(`SELECT o.association_id, r.name FROM association_origins o
+    JOIN association_rules r ON r.id = o.rule_id JOIN destinations d ON d.id = r.destination_id WHERE d.deleted_at IS NULL ORDER BY r.name COLLATE BINARY`)
   const countMadeBy = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM association_origins WHERE rule_id = ?')
   const addExclusion = db.prepare('INSERT OR IGNORE INTO rule_exclusions (rule_id, secret_path, created_at) VALUES (?, ?, ?)')
   const isExcluded = db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM rule_exclusions WHERE rule_id = ? AND secret_path = ?')
@@ -85,6 +89,7 @@ export function createRulesRepo (db: Db): RulesRepo {
     clearOrigins: (a) => { clearOrigins.run(a) },
     originsOf: (a) => originsOf.all(a).map((r) => r.rule_id),
     madeBy: (r) => madeBy.all(r).map((x) => x.association_id),
+    originNames: () => originNames.all(),
     countMadeBy: (r) => countMadeBy.get(r)?.n ?? 0,
     addExclusion: (r, s, at) => { addExclusion.run(r, s, at) },
     isExcluded: (r, s) => isExcluded.get(r, s) !== undefined,
@@ -97,7 +102,7 @@ export function createRulesRepo (db: Db): RulesRepo {
 const BOOKKEEPING_WRITES = new Set(['addOrigin', 'removeOrigin', 'clearOrigins', 'addExclusion', 'clearExclusions'])
 
 /** Reads of `RulesRepo` that a cache passes through (only `ofMount`, read on every KV write, is cached). */
-export const RULES_UNCACHED_READS: ReadonlyArray<keyof RulesRepo> = ['find', 'names', 'originsOf', 'madeBy', 'countMadeBy', 'isExcluded', 'exclusions']
+export const RULES_UNCACHED_READS: ReadonlyArray<keyof RulesRepo> = ['find', 'names', 'originsOf', 'madeBy', 'countMadeBy', 'originNames', 'isExcluded', 'exclusions']
 
 /**
  * The cache scope of a `RulesRepo` call (`read-cache.ts` `ScopeOf`): origin and exclusion writes

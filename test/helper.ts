@@ -97,6 +97,16 @@ export async function vault (
   return await app.inject({ method, url, headers, payload })
 }
 
+/**
+ * Writes the ACL policy `name` (HCL `policy`) as root, then creates a token with only that policy
+ * (and `default`); resolves its id. Throws when the policy is refused.
+ */
+export async function tokenWithPolicy (app: FastifyInstance, name: string, policy: string): Promise<string> {
+  const written = await vault(app, 'PUT', `/v1/sys/policies/acl/${name}`, { body: { policy } })
+  if (written.statusCode !== 204) throw new Error(`policy ${name}: ${written.statusCode} ${written.body}`)
+  return (await vault(app, 'POST', '/v1/auth/token/create', { body: { policies: [name] } })).json().auth.client_token as string
+}
+
 /** Debian's python (where python3-hvac and python3-azure live). */
 export const DEBIAN_PYTHON = '/usr/bin/python3'
 

@@ -29,6 +29,16 @@ function field (request: BodyReq, name: string): string | undefined {
   return v !== undefined && v.trim() !== '' ? v.trim() : undefined
 }
 
+/** `field`, required: Vault's 400 `missing <what>` (`missing token ID`, `missing accessor`) when absent. */
+function required (request: BodyReq, name: 'token' | 'accessor'): string {
+  const v = field(request, name)
+  if (v === undefined) throw badRequest(name === 'token' ? 'missing token ID' : 'missing accessor')
+  return v
+}
+
+/** The renew `increment` in seconds (0 = the token's own TTL). */
+const incrementOf = (request: BodyReq): number => decodeDuration(request.body?.increment, 'increment', false) ?? 0
+
 /** Registers the token routes. */
 export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 'tokens'>): void {
   const selfId = (request: FastifyRequest): string => request.vaultTokenId ?? ''
@@ -86,8 +96,7 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
       responses: { 200: lookup, 400: errorBody('Missing or unknown accessor', ['invalid accessor']) }
     }),
     handler: async (request: BodyReq) => {
-      const accessor = field(request, 'accessor')
-      if (accessor === undefined) throw badRequest('missing accessor')
+      const accessor = required(request, 'accessor')
       const data = await tokens.lookupAccessor(accessor)
       if (data === undefined) throw badRequest('invalid accessor')
       return ok(request, data)
@@ -116,8 +125,7 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
     url: '/v1/auth/token/renew-self',
     schema: doc({ operationId: 'token-renew-self', summary: 'Renew the caller\'s token', body: RenewSelfRequestSchema, responses: { 200: issued } }),
     handler: async (request: BodyReq) => {
-      const increment = decodeDuration(request.body?.increment, 'increment', false) ?? 0
-      const { auth, warnings } = await tokens.renew(selfId(request), increment)
+      const { auth, warnings } = await tokens.renew(selfId(request), incrementOf(request))
       return ok(request, null, { auth, warnings })
     }
   })
@@ -129,10 +137,8 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
     url: '/v1/auth/token/renew',
     schema: doc({ operationId: 'token-renew', summary: 'Renew a token', body: TokenRenewRequestSchema, responses: { 200: issued } }),
     handler: async (request: BodyReq) => {
-      const token = field(request, 'token')
-      if (token === undefined) throw badRequest('missing token ID')
-      const increment = decodeDuration(request.body?.increment, 'increment', false) ?? 0
-      const { auth, warnings } = await tokens.renew(token, increment, 'token not found')
+      const token = required(request, 'token')
+      const { auth, warnings } = await tokens.renew(token, incrementOf(request), 'token not found')
       return ok(request, null, { auth, warnings })
     }
   })
@@ -142,10 +148,8 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
     url: '/v1/auth/token/renew-accessor',
     schema: doc({ operationId: 'token-renew-accessor', summary: 'Renew the token with an accessor (the answer carries no token)', body: AccessorRenewRequestSchema, responses: { 200: issued } }),
     handler: async (request: BodyReq) => {
-      const accessor = field(request, 'accessor')
-      if (accessor === undefined) throw badRequest('missing accessor')
-      const increment = decodeDuration(request.body?.increment, 'increment', false) ?? 0
-      const { auth, warnings } = await tokens.renewAccessor(accessor, increment)
+      const accessor = required(request, 'accessor')
+      const { auth, warnings } = await tokens.renewAccessor(accessor, incrementOf(request))
       return ok(request, null, { auth, warnings })
     }
   })
@@ -155,8 +159,7 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
     url: '/v1/auth/token/revoke-orphan',
     schema: doc({ operationId: 'token-revoke-orphan', summary: 'Revoke a token, leaving its children as orphans (needs `sudo`)', body: TokenRequestSchema, responses: { 204: noBody('Revoked') } }),
     handler: async (request: BodyReq, reply: FastifyReply) => {
-      const token = field(request, 'token')
-      if (token === undefined) throw badRequest('missing token ID')
+      const token = required(request, 'token')
       await tokens.revokeOrphan(token)
       return noContent(reply)
     }
@@ -167,8 +170,7 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
     url: '/v1/auth/token/revoke',
     schema: doc({ operationId: 'token-revoke', summary: 'Revoke a token and its children', body: TokenRequestSchema, responses: { 204: noBody('Revoked') } }),
     handler: async (request: BodyReq, reply: FastifyReply) => {
-      const token = field(request, 'token')
-      if (token === undefined) throw badRequest('missing token ID')
+      const token = required(request, 'token')
       await tokens.revoke(token)
       return noContent(reply)
     }
@@ -189,8 +191,7 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
     url: '/v1/auth/token/revoke-accessor',
     schema: doc({ operationId: 'token-revoke-accessor', summary: 'Revoke the token with an accessor, and its children', body: AccessorRequestSchema, responses: { 204: noBody('Revoked') } }),
     handler: async (request: BodyReq, reply: FastifyReply) => {
-      const accessor = field(request, 'accessor')
-      if (accessor === undefined) throw badRequest('missing accessor')
+      const accessor = required(request, 'accessor')
       await tokens.revokeAccessor(accessor)
       return noContent(reply)
     }

@@ -75,12 +75,23 @@ export function createDriftRunner (deps: DriftRunnerDeps) {
   let startedAt = deps.now()
   let busy: Promise<unknown> = Promise.resolve()
 
-  /** One round over destination `d`; the summary stored, or undefined when it is not swept (off, no drift support). */
-  async function sweep (d: DestinationRow): Promise<SweepSummary | undefined> {
+  /**
+   * What a sweep of `d` runs with: its driver (and its drift check), its drift row and effective settings; undefined
+   * when `d` is never swept (no drift support, purging or deleted, mode off).
+   */
+  async function sweepable (d: DestinationRow) {
     const driver = deps.registry.get(d.type)
     if (driver?.drift === undefined || d.purge_state !== null || d.deleted_at !== null) return undefined
-    const settings = effectiveDriftSettings(deps.config, parseStoredOverride((await drift.get(d.id))?.override))
-    if (settings.mode === 'off') return undefined
+    const row = await drift.get(d.id)
+    const settings = effectiveDriftSettings(deps.config, parseStoredOverride(row?.override))
+    return settings.mode === 'off' ? undefined : { driver, check: driver.drift, row, settings }
+  }
+
+  /** One round over destination `d`; the summary stored, or undefined when it is not swept (off, no drift support). */
+  async function sweep (d: DestinationRow): Promise<SweepSummary | undefined> {
+    const s = await sweepable(d)
+    if (s === undefined) return undefined
+    const { driver, check, settings } = s
     const stored = deps.destinationService.configOf(d)
     const connection = driver.connect(stored, networkRules(stored.options))
     const rows = await associations.driftTargetsOfDestination(d.id)
@@ -93,7 +104,7 @@ export function createDriftRunner (deps: DriftRunnerDeps) {
     const at = deps.now()
     const summary: SweepSummary = { at, complete: false, list_calls: 0, reads: 0, targets: rows.length, checked: 0, skipped: rows.length - targets.length, deferred: 0, repairs_queued: 0, states: {}, error: null }
     try {
-      const round = await driver.drift(connection, targets, {
+      const round = await check(connection, targets, {
         key: deps.key, repairMissing: settings.repairMissing, share: settings.budgetShare, maxCalls: deps.config.maxCallsPerSweep, pageSize: deps.config.pageSize, signal: abort.signal
       })
       Object.assign(summary, { complete: round.complete, list_calls: round.listCalls, reads: round.reads, deferred: round.deferred.length })
@@ -152,10 +163,8 @@ export function createDriftRunner (deps: DriftRunnerDeps) {
 
   /** When `d` is next due (epoch ms): an interval after its last round began (or after start); undefined when it is never swept. */
   async function dueAt (d: DestinationRow): Promise<number | undefined> {
-    if (deps.registry.get(d.type)?.drift === undefined || d.purge_state !== null || d.deleted_at !== null) return undefined
-    const row = await drift.get(d.id)
-    const settings = effectiveDriftSettings(deps.config, parseStoredOverride(row?.override))
-    return settings.mode === 'off' ? undefined : (row?.last_sweep_at ?? startedAt) + settings.intervalMs
+    const s = await sweepable(d)
+    return s === undefined ? undefined : (s.row?.last_sweep_at ?? startedAt) + s.settings.intervalMs
   }
 
   /** True when `d`'s interval has passed since its last round (or since start). */

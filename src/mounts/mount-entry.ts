@@ -10,7 +10,9 @@ export const RUNNING_VERSION: Readonly<Record<string, string>> = {
   kv: 'v0.26.2+builtin',
   system: 'v2.1.0+builtin.vault',
   cubbyhole: 'v2.1.0+builtin.vault',
-  identity: 'v2.1.0+builtin.vault'
+  identity: 'v2.1.0+builtin.vault',
+  /** The token store (`sys/auth`'s `token/`), no mount row of its own. */
+  token: 'v2.1.0+builtin.vault'
 }
 
 export interface MountConfig {

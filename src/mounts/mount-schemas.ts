@@ -5,7 +5,7 @@
  */
 import { Type, type TSchema } from 'typebox'
 import { named } from '../openapi/schema-json.js'
-import { LISTS } from './mount-settings.js'
+import { COMMA_LISTS, LISTS, TEXT_SETTINGS } from './mount-settings.js'
 
 const ENTRY_EXAMPLE = {
   accessor: 'kv_1a2b3c4d',
@@ -44,7 +44,7 @@ function settingProperties (keys: readonly string[], { asText = false, note = ''
     return [k, Type.Optional(asText ? Type.Union([Type.Array(Type.String()), Type.String()], { description }) : Type.Array(Type.String(), { description }))]
   }))
 }
-const TEXTS = ['listing_visibility', 'identity_token_key']
+const TEXTS = TEXT_SETTINGS
 
 /**
  * A mount's settings of `mount-settings.ts` as answers show them, each only when set: `entry`
@@ -61,7 +61,7 @@ export const TuneSettingsRequestProperties = settingProperties([...LISTS, ...TEX
 
 /** The settings of enable's `config`: lists (but `delegated_auth_accessors`) also as comma-separated strings. */
 const EnableSettingsProperties = {
-  ...settingProperties(LISTS.slice(0, 5), { asText: true, note: '. A list or a comma-separated string' }),
+  ...settingProperties(COMMA_LISTS, { asText: true, note: '. A list or a comma-separated string' }),
   ...settingProperties(['delegated_auth_accessors', ...TEXTS]),
   plugin_version: Type.Optional(Type.String({ description: 'Only the built-in version (`v0.26.2+builtin`), which is not stored, as Vault does not store it' }))
 }

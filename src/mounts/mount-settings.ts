@@ -26,8 +26,11 @@ export const LISTS = ['audit_non_hmac_request_keys', 'audit_non_hmac_response_ke
   'allowed_response_headers', 'allowed_managed_keys', 'delegated_auth_accessors'] as const
 type ListSetting = typeof LISTS[number]
 /** Lists `expandStringValsWithCommas` splits when enable's config gives a string (not `delegated_auth_accessors`). */
-const COMMA_LISTS = new Set<string>(LISTS.slice(0, 5))
-const STRINGS = ['listing_visibility', 'identity_token_key', 'plugin_version'] as const
+export const COMMA_LISTS: readonly ListSetting[] = LISTS.filter((k) => k !== 'delegated_auth_accessors')
+const COMMA_LIST_SET = new Set<string>(COMMA_LISTS)
+/** The text settings a mount's config shows (`plugin_version` is the entry's own field). */
+export const TEXT_SETTINGS = ['listing_visibility', 'identity_token_key'] as const
+const STRINGS = [...TEXT_SETTINGS, 'plugin_version'] as const
 /** Every stored key; `plugin_version` is the entry's, not its config's. */
 export const SETTING_KEYS: readonly string[] = [...LISTS, ...STRINGS]
 /** Vault's `ListingVisibilityType` values (`checkListingVisibility`). */
@@ -110,7 +113,7 @@ export function decodeEnableSettings (config: unknown): MountSettings {
   if (typeof config !== 'object' || Array.isArray(config)) throw convertError()
   const raw = config as Record<string, unknown>
   const out: Record<string, unknown> = {}
-  for (const k of LISTS) if (raw[k] !== undefined && raw[k] !== null) out[k] = strictList(raw[k], COMMA_LISTS.has(k))
+  for (const k of LISTS) if (raw[k] !== undefined && raw[k] !== null) out[k] = strictList(raw[k], COMMA_LIST_SET.has(k))
   for (const k of STRINGS) if (raw[k] !== undefined && raw[k] !== null) out[k] = strictString(raw[k])
   return out as MountSettings
 }
@@ -157,7 +160,7 @@ export function tuneSettings (body: Record<string, unknown>, current: MountSetti
   if (text('token_type') !== undefined) {
     throw badRequest(mount.auth ? '\'token_type\' cannot be set for \'token\' or \'ns_token\' auth mounts' : '\'token_type\' can only be modified on auth mounts')
   }
-  for (const k of LISTS.slice(2)) list(k)
+  for (const k of LISTS) if (!k.startsWith('audit_')) list(k)
   return next
 }
 

@@ -17,6 +17,7 @@ import type { AssociationService } from '../sync/association-service.js'
 import type { RuleOrigins } from './rule-origins.js'
 import { nameRenderer } from './rule-names.js'
 import type { RuleServiceDeps } from './rule-deps.js'
+import { folderOf, mayList, mayRead } from './rule-visibility.js'
 
 /** The KV changes a rule may react to. */
 const RULED_KINDS: ReadonlySet<KvChange['kind']> = new Set(['write', 'patch', 'metadata-write', 'undelete'])
@@ -59,8 +60,7 @@ export function createRuleHooks (deps: RuleServiceDeps, { matcherOf, materialise
         const mountName = mount.path.replace(/\/$/, '')
         // As at create (`visibleCovered`): the owner must be able to list the secret's folder and read it.
         const ownerAcl = await policies.aclFor(JSON.parse(rule.owner_policies) as string[])
-        const folder = change.path.slice(0, change.path.lastIndexOf('/') + 1)
-        if (!ownerAcl.allows('list', `${mountName}/metadata/${folder}`) || !ownerAcl.allows('read', `${mountName}/data/${change.path}`)) continue
+        if (!mayList(ownerAcl, mountName, folderOf(change.path)) || !mayRead(ownerAcl, mountName, change.path)) continue
         const found = await destinations.find(dest.type, dest.name)
         const { granularity, render } = nameRenderer(found.driver, dest, mount)
         const rendered = render(change.path)

@@ -33,6 +33,7 @@ export type { RuleServiceDeps } from './rule-deps.js'
 import { createRuleHooks } from './rule-hooks.js'
 import { nameRenderer, planNames, type NameHolder, type PlannedName } from './rule-names.js'
 import { createRuleOrigins } from './rule-origins.js'
+import { folderOf, mayList, mayRead } from './rule-visibility.js'
 import { checkRuleName, compileRule, decodeRuleBody, specOf, type RuleMatcher, type RuleSpec } from './rule-spec.js'
 
 /** Who creates a rule: their ACL (checked now) and their policies (stored for later secrets). */
@@ -104,14 +105,14 @@ export function createRuleService (deps: RuleServiceDeps) {
    * @throws VaultError 403
    */
   async function visibleCovered (acl: Acl, accessor: string, mountName: string, spec: RuleSpec, matcher: RuleMatcher): Promise<string[]> {
-    const listable = (folder: string): boolean => acl.allows('list', `${mountName}/metadata/${folder}`)
+    const listable = (folder: string): boolean => mayList(acl, mountName, folder)
     const refused = (): VaultError => new VaultError(403, [`permission denied to list the secrets this rule covers under ${mountName}/${spec.pathPrefix}`])
     if (!listable(spec.pathPrefix)) throw refused()
     const keys = await kv.keysUnder(accessor, spec.pathPrefix)
-    if (spec.recursive && keys.some((p) => !listable(p.slice(0, p.lastIndexOf('/') + 1)))) throw refused()
+    if (spec.recursive && keys.some((p) => !listable(folderOf(p)))) throw refused()
     const covered = keys.filter((p) => matcher.pathMatches(p))
     for (const p of covered) {
-      if (!acl.allows('read', `${mountName}/data/${p}`)) {
+      if (!mayRead(acl, mountName, p)) {
         throw new VaultError(403, [`permission denied to read the content of the secret ${p} in mount ${mountName}`])
       }
     }

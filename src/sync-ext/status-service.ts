@@ -97,19 +97,13 @@ const isError = (s: string): boolean => ERROR_STATUSES.has(s as SyncStatus)
 const WORKING = new Set(['PENDING', 'SYNCING', 'UNSYNCING', 'UNKNOWN'])
 const rank = (s: string): number => (isError(s) ? 0 : WORKING.has(s) ? 1 : 2)
 
-/** Association id -> names of the rules that made it (sorted), over the destinations' rules. */
-async function ruleOrigins (rules: Pick<RulesRepository, 'names' | 'find' | 'madeBy'>, destinations: DestinationRow[]): Promise<Map<string, string[]>> {
+/** Association id -> names of the rules that made it (sorted), from one read of the live destinations' rule origins. */
+async function ruleOrigins (rules: Pick<RulesRepository, 'originNames'>): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>()
-  for (const d of destinations) {
-    for (const name of await rules.names(d.id)) {
-      const rule = await rules.find(d.id, name)
-      if (rule === undefined) continue
-      for (const id of await rules.madeBy(rule.id)) {
-        const list = out.get(id)
-        if (list === undefined) out.set(id, [name])
-        else list.push(name)
-      }
-    }
+  for (const { association_id: id, name } of await rules.originNames()) {
+    const list = out.get(id)
+    if (list === undefined) out.set(id, [name])
+    else list.push(name)
   }
   return out
 }
@@ -179,13 +173,10 @@ export function createSyncStatusService (deps: SyncStatusDeps) {
     async status (): Promise<SyncExtStatus> {
       const at = deps.now()
       // One consistent read of the model (one unit of work), then the drift blocks and config.
-      const read = await deps.store.transaction(async ({ syncStatus, rules }) => {
-        const destinations = await syncStatus.destinations()
-        return {
-          targets: await syncStatus.targets(), associations: await syncStatus.associations(),
-          destinations, queue: await syncStatus.queue(at), origins: await ruleOrigins(rules, destinations)
-        }
-      })
+      const read = await deps.store.transaction(async ({ syncStatus, rules }) => ({
+        targets: await syncStatus.targets(), associations: await syncStatus.associations(),
+        destinations: await syncStatus.destinations(), queue: await syncStatus.queue(at), origins: await ruleOrigins(rules)
+      }))
       const mountPaths = new Map<string, string | undefined>()
       for (const a of read.associations) if (!mountPaths.has(a.accessor)) mountPaths.set(a.accessor, (await deps.mounts.byAccessor(a.accessor))?.path)
       const drift = new Map<string, DriftStatus>()

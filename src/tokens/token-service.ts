@@ -107,8 +107,12 @@ export function createTokenService ({ store, policyExists = () => true, now = Da
     return entry
   }
 
-  /** Renews a live, renewable `row` (see `renew`); `id` is the answer's `client_token`. */
+  /**
+   * Renews a live `row` (see `renew`); `id` is the answer's `client_token`.
+   * @throws VaultError 400 `lease is not renewable` (non-renewable or never-expiring tokens).
+   */
   async function renewRow (row: TokenRow, id: string, increment: number): Promise<{ auth: AuthBlock, warnings: string[] }> {
+    if (row.renewable !== 1 || row.expire_time_ms === null) throw badRequest('lease is not renewable')
     const t = now()
     const warnings: string[] = []
     let ttl = row.period > 0 ? row.period : increment > 0 ? increment : row.creation_ttl
@@ -258,7 +262,6 @@ export function createTokenService ({ store, policyExists = () => true, now = Da
     async renew (id: string, increment: number, notFound = 'invalid token'): Promise<{ auth: AuthBlock, warnings: string[] }> {
       const row = await find(id)
       if (row === undefined) throw badRequest(notFound)
-      if (row.renewable !== 1 || row.expire_time_ms === null) throw badRequest('lease is not renewable')
       return await renewRow(row, id, increment)
     },
 
@@ -270,7 +273,6 @@ export function createTokenService ({ store, policyExists = () => true, now = Da
     async renewAccessor (accessor: string, increment: number): Promise<{ auth: AuthBlock, warnings: string[] }> {
       const row = await live(await tokens.byAccessor(accessor))
       if (row === undefined) throw badRequest('invalid accessor')
-      if (row.renewable !== 1 || row.expire_time_ms === null) throw badRequest('lease is not renewable')
       return await renewRow(row, '', increment)
     },
 

@@ -14,12 +14,11 @@
 import { createHash } from 'node:crypto'
 import type { Store } from '../../db/store/repositories.js'
 import { nonHmacKeys, pickSettings, tuneReadSettings, tuneSettings, withSettings, type MountSettings, type NonHmacKeys } from '../mounts/mount-settings.js'
+import { RUNNING_VERSION } from '../mounts/mount-entry.js'
 import { effectiveLeaseTtls, tunedLeaseTtls, type LeaseTtls } from '../vault/lease-ttls.js'
 import type { TokenTtlLimits } from './token-request.js'
 
 const META_KEY = 'token_tune'
-/** The token store's built-in plugin version (`running_plugin_version`). */
-const RUNNING_VERSION = 'v2.1.0+builtin.vault'
 
 /** The stored settings: TTLs in seconds (0 = the system value), and the other settings when set. */
 type StoredTune = LeaseTtls & MountSettings
@@ -63,7 +62,7 @@ export function tokenAuthMountEntry (accessor: string, uuid: string, stored: Sto
     local: false,
     options: null,
     plugin_version: pluginVersion,
-    running_plugin_version: RUNNING_VERSION,
+    running_plugin_version: RUNNING_VERSION.token,
     running_sha256: '',
     seal_wrap: false,
     type: 'token',

@@ -101,14 +101,19 @@ export function createWorkLoader (services: Deps) {
     if (changed && k !== null) services.ownership.vaultRecorded?.(k)
   }
 
-  /** Built-in tag values of the other live associations that record `name` on the store `endpoint` (a name shared across destinations). */
-  async function siblingTagValues (name: string, associationId: string, endpoint: string | undefined): Promise<string[]> {
-    const out: string[] = []
-    if (endpoint === undefined) return out
+  /** The other live associations that record `name` on the store `endpoint` (a name shared across destinations). */
+  async function liveHoldersOnEndpoint (name: string, associationId: string, endpoint: string): Promise<NameOwnerRow[]> {
+    const out: NameOwnerRow[] = []
     for (const o of await store.repos.associations.ownersOfName(name, associationId)) {
-      if (o.removed === 0 && await endpointOf(o.destination_id) === endpoint) out.push(builtinTagValue(o.destination_id, o.association_id))
+      if (o.removed === 0 && await endpointOf(o.destination_id) === endpoint) out.push(o)
     }
     return out
+  }
+
+  /** Built-in tag values of `liveHoldersOnEndpoint`. */
+  async function siblingTagValues (name: string, associationId: string, endpoint: string | undefined): Promise<string[]> {
+    if (endpoint === undefined) return []
+    return (await liveHoldersOnEndpoint(name, associationId, endpoint)).map((o) => builtinTagValue(o.destination_id, o.association_id))
   }
 
   async function checkNames (ctx: WorkContext): Promise<void> {
@@ -126,10 +131,7 @@ export function createWorkLoader (services: Deps) {
     ctx.planned = planned
     for (const p of ctx.planned) {
       if ((p.kind !== 'unsync' && p.kind !== 'cleanup') || p.op.op !== 'delete' || endpoint === undefined) continue
-      const others: NameOwnerRow[] = []
-      for (const o of await associations.ownersOfName(p.op.name, ctx.association.id)) {
-        if (o.removed === 0 && await endpointOf(o.destination_id) === endpoint) others.push(o)
-      }
+      const others = await liveHoldersOnEndpoint(p.op.name, ctx.association.id, endpoint)
       if (others.length === 0) continue
       const dest = await store.repos.destinations.byId(others[0].destination_id)
       ctx.leftInPlace.set(p, `left in place: also synced by ${dest?.name ?? others[0].destination_id}`)

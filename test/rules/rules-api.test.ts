@@ -3,7 +3,7 @@
 // for later secrets), exclusions, metadata filters, collisions and what a rule delete removes.
 import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { startTestServer, vault } from '../helper.js'
+import { startTestServer, tokenWithPolicy, vault } from '../helper.js'
 import { createAzureDestination, json, putSecret } from '../sync-fixtures.js'
 
 const RULES = '/v1/sys/sync-ext/destinations/azure-kv/d1/rules'
@@ -91,10 +91,7 @@ t.test('create, dry run, read, list, delete; rule-made associations are ordinary
 
 t.test('the ACL: the caller cannot learn names or metadata it could not list or read', async (t) => {
   const app = await setup(t)
-  await vault(app, 'PUT', '/v1/sys/policies/acl/reader', {
-    body: { policy: 'path "sys/sync-ext/destinations/*" { capabilities = ["create", "read", "update", "delete", "list"] }\npath "secret/data/*" { capabilities = ["read"] }\npath "secret/metadata/co/*" { capabilities = ["list"] }' }
-  })
-  const token = json(await vault(app, 'POST', '/v1/auth/token/create', { body: { policies: ['reader'] } })).auth.client_token as string
+  const token = await tokenWithPolicy(app, 'reader', 'path "sys/sync-ext/destinations/*" { capabilities = ["create", "read", "update", "delete", "list"] }\npath "secret/data/*" { capabilities = ["read"] }\npath "secret/metadata/co/*" { capabilities = ["list"] }')
   await putSecret(app, 'secret', 'co/a', { v: 1 })
   await putSecret(app, 'secret', 'admin/x', { v: 1 })
   await vault(app, 'POST', '/v1/secret/metadata/admin/x', { body: { custom_metadata: { owner: 'alice' } } })
@@ -116,10 +113,7 @@ t.test('the ACL: the caller cannot learn names or metadata it could not list or 
 
 t.test('the ACL: a recursive rule walks only folders its owner may list, now and for later secrets', async (t) => {
   const app = await setup(t)
-  await vault(app, 'PUT', '/v1/sys/policies/acl/top-only', {
-    body: { policy: 'path "sys/sync-ext/destinations/*" { capabilities = ["create", "read", "update", "delete", "list"] }\npath "secret/data/apps/*" { capabilities = ["read"] }\npath "secret/metadata/apps/" { capabilities = ["list"] }' }
-  })
-  const token = json(await vault(app, 'POST', '/v1/auth/token/create', { body: { policies: ['top-only'] } })).auth.client_token as string
+  const token = await tokenWithPolicy(app, 'top-only', 'path "sys/sync-ext/destinations/*" { capabilities = ["create", "read", "update", "delete", "list"] }\npath "secret/data/apps/*" { capabilities = ["read"] }\npath "secret/metadata/apps/" { capabilities = ["list"] }')
   await putSecret(app, 'secret', 'apps/a', { v: 1 })
   await putSecret(app, 'secret', 'apps/deep/b', { v: 1 })
   const walk = await vault(app, 'POST', `${RULES}/r1?dry_run=true`, { token, body: { mount: 'secret', path_prefix: 'apps/', recursive: true } })
@@ -135,10 +129,7 @@ t.test('the ACL: a recursive rule walks only folders its owner may list, now and
 
 t.test('the ACL: list and read on every covered secret now, the owner\'s policies for later ones', async (t) => {
   const app = await setup(t)
-  await vault(app, 'PUT', '/v1/sys/policies/acl/rule-maker', {
-    body: { policy: 'path "sys/sync-ext/destinations/*" { capabilities = ["create", "read", "update", "delete", "list"] }\npath "secret/data/apps/ok*" { capabilities = ["read"] }\npath "secret/metadata/apps/*" { capabilities = ["list"] }' }
-  })
-  const token = json(await vault(app, 'POST', '/v1/auth/token/create', { body: { policies: ['rule-maker'] } })).auth.client_token as string
+  const token = await tokenWithPolicy(app, 'rule-maker', 'path "sys/sync-ext/destinations/*" { capabilities = ["create", "read", "update", "delete", "list"] }\npath "secret/data/apps/ok*" { capabilities = ["read"] }\npath "secret/metadata/apps/*" { capabilities = ["list"] }')
   await putSecret(app, 'secret', 'apps/ok1', { v: 1 })
   await putSecret(app, 'secret', 'apps/secret1', { v: 1 })
   const denied = await vault(app, 'POST', `${RULES}/r1`, { token, body: { mount: 'secret', path_prefix: 'apps/' } })

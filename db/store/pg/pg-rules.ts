@@ -21,6 +21,8 @@ const S = {
   clearOrigins: statement('rules_clear_origins', 'DELETE FROM association_origins WHERE association_id = $1'),
   originsOf: statement('rules_origins_of', 'SELECT rule_id FROM association_origins WHERE association_id = $1'),
   madeBy: statement('rules_made_by', 'SELECT association_id FROM association_origins WHERE rule_id = $1'),
+  originNames: statement('rules_origin_names', `SELECT o.association_id, r.name FROM association_origins o
+    JOIN association_rules r ON r.id = o.rule_id JOIN destinations d ON d.id = r.destination_id WHERE d.deleted_at IS NULL ORDER BY r.name COLLATE "C"`),
   countMadeBy: statement('rules_count_made_by', 'SELECT count(*) AS n FROM association_origins WHERE rule_id = $1'),
   addExclusion: statement('rules_add_exclusion', `INSERT INTO rule_exclusions (rule_id, secret_path, created_at) VALUES ($1, $2, $3)
     ON CONFLICT DO NOTHING`),
@@ -43,6 +45,7 @@ export function pgRulesRepository (sql: Sql): RulesRepository {
     clearOrigins: async (a) => { await sql.run(S.clearOrigins, [a]) },
     originsOf: async (a) => (await sql.all<{ rule_id: string }>(S.originsOf, [a])).map((r) => r.rule_id),
     madeBy: async (r) => (await sql.all<{ association_id: string }>(S.madeBy, [r])).map((x) => x.association_id),
+    originNames: async () => await sql.all<{ association_id: string, name: string }>(S.originNames),
     countMadeBy: async (r) => (await sql.one<{ n: number }>(S.countMadeBy, [r]))?.n ?? 0,
     addExclusion: async (r, s, at) => { await sql.run(S.addExclusion, [r, s, at]) },
     isExcluded: async (r, s) => (await sql.one(S.isExcluded, [r, s])) !== undefined,
