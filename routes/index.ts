@@ -9,7 +9,7 @@ import { tokenRoutes } from './auth/token.js'
 import { kvEngine, kvOperationDocs } from './kv/index.js'
 import { mountDispatchRoutes, type MountHandler } from './mount-dispatch.js'
 import { activationFlagRoutes } from './sys/activation-flags.js'
-import { auditHashRoutes } from './sys/audit-hash.js'
+import { auditRoutes } from './sys/audit.js'
 import { authMethodRoutes } from './sys/auth-methods.js'
 import { authTuneRoutes } from './sys/auth-tune.js'
 import { capabilityRoutes } from './sys/capabilities.js'
@@ -65,7 +65,7 @@ export function registerRoutes (app: FastifyInstance, services: Services, option
   authTuneRoutes(app, services)
   policyRoutes(app, services)
   capabilityRoutes(app, services)
-  auditHashRoutes(app, services)
+  auditRoutes(app, services)
   metricsRoutes(app, app.metrics)
   syncRoutes(app, services)
   syncExtRoutes(app, services)

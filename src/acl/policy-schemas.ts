@@ -61,3 +61,15 @@ export const AuditHashRequestSchema = named('AuditHashRequest', Type.Object({
 export const AuditHashSchema = named('AuditHash', Type.Object({
   hash: Type.String({ description: '`hmac-sha256:<hex>`' })
 }, { examples: [{ hash: 'hmac-sha256:7d9f4bb2d1c1e0f6a3b5c7d9e1f3a5b7c9d1e3f5a7b9c1d3e5f7a9b1c3d5e7f9' }] }))
+
+/** `GET sys/audit` data: the enabled audit devices by path (`file/`). */
+export const AuditDevicesSchema = named('AuditDevices', Type.Record(Type.String(), Type.Object({
+  path: Type.String({ description: 'Device path, with a trailing slash' }),
+  type: Type.String({ description: 'Device type (`file`)' }),
+  description: Type.String(),
+  options: Type.Record(Type.String(), Type.String(), { description: '`file_path`: the log file' }),
+  local: Type.Boolean()
+}), {
+  description: 'Enabled audit devices by path; empty without `VAULT_SYNC_AUDIT_FILE`',
+  examples: [{ 'file/': { path: 'file/', type: 'file', description: '', options: { file_path: '/var/log/vault-sync/audit.log' }, local: false } }]
+}))

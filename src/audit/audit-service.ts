@@ -15,6 +15,15 @@ const KEY_NAME = 'audit_hmac_key'
 /** The device path `sys/audit-hash/:path` accepts (D-26). */
 export const AUDIT_DEVICE = 'file'
 
+/** One row of `GET sys/audit` (Vault's audit table entry). */
+export interface AuditDevice {
+  path: string
+  type: string
+  description: string
+  options: Record<string, string>
+  local: boolean
+}
+
 /** Settings store and sealer (for the HMAC key), and the audit file path. */
 export interface AuditServiceDeps {
   meta: MetaRepository
@@ -42,6 +51,17 @@ export async function createAuditService ({ meta, sealer, file }: AuditServiceDe
   return {
     /** True when an audit file is configured. */
     enabled: (): boolean => fd !== undefined,
+
+    /**
+     * `GET sys/audit`: the enabled devices by path, as Vault's `handleAuditTable` lists them
+     * (`path`, `type`, `description`, `options`, `local`); the one `file/` device with its
+     * `file_path` option, or none without `VAULT_SYNC_AUDIT_FILE`.
+     */
+    devices (): Record<string, AuditDevice> {
+      if (fd === undefined || file === undefined) return {}
+      const path = `${AUDIT_DEVICE}/`
+      return { [path]: { path, type: 'file', description: '', options: { file_path: file }, local: false } }
+    },
 
     hmac,
 

@@ -123,6 +123,7 @@ export const SCENARIO: Step[] = [
   { id: 'auth-tune-configuration-parameters', body: { max_lease_ttl: '8760h' } },
   { id: 'query-token-self-capabilities' },
   { id: 'auditing-calculate-hash', params: { path: 'file' } },
+  { id: 'auditing-list-enabled-devices' },
 
   { id: 'token-create', keepAuth: 'child' },
   { id: 'token-create', keepAuth: 'second' },

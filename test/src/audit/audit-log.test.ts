@@ -4,7 +4,7 @@
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { ROOT_TOKEN, requirePythonModule, runPython, startTestServer, tempDir, vault } from '../../helper.js'
+import { ROOT_TOKEN, requirePythonModule, runPython, startTestServer, tempDir, tokenWithPolicy, vault } from '../../helper.js'
 import { AZURE_BODY, CLIENT_SECRET } from '../../sync-fixtures.js'
 
 const SECRET_VALUE = 'pa55-w0rd-never-logged'
@@ -65,8 +65,29 @@ t.test('audit log: HMACs instead of secrets, matching sys/audit-hash', async (t)
 import hvac, json, os
 c = hvac.Client(url=os.environ['VAULT_ADDR'], token=os.environ['VAULT_TOKEN'])
 print(json.dumps(c.sys.calculate_hash(path='file', input_to_hash=os.environ['V'])['data']['hash']))
+print(json.dumps(c.sys.list_enabled_audit_devices()['data']))
 `, { VAULT_ADDR: server.address, VAULT_TOKEN: ROOT_TOKEN, V: SECRET_VALUE })
-  t.equal(JSON.parse(out), await hash(SECRET_VALUE), 'hvac sys.calculate_hash gives the logged digest')
+  const [hvacHash, hvacDevices] = out.trim().split('\n').map((l) => JSON.parse(l))
+  t.equal(hvacHash, await hash(SECRET_VALUE), 'hvac sys.calculate_hash gives the logged digest')
+  t.same(hvacDevices, { 'file/': { path: 'file/', type: 'file', description: '', options: { file_path: file }, local: false } },
+    'hvac sys.list_enabled_audit_devices (vault audit list) shows the file device')
+})
+
+t.test('GET sys/audit lists the devices, root-protected as in Vault', async (t) => {
+  const file = join(tempDir(t), 'audit.log')
+  const { app } = await startTestServer(t, { VAULT_SYNC_AUDIT_FILE: file })
+  const listed = await vault(app, 'GET', '/v1/sys/audit')
+  t.equal(listed.statusCode, 200)
+  const device = { path: 'file/', type: 'file', description: '', options: { file_path: file }, local: false }
+  t.same(listed.json().data, { 'file/': device })
+  t.same(listed.json()['file/'], device, 'injected at the top level (sys/audit*)')
+  const reader = await tokenWithPolicy(app, 'audit-reader', 'path "sys/audit" { capabilities = ["read"] }')
+  t.equal((await vault(app, 'GET', '/v1/sys/audit', { token: reader })).statusCode, 403, 'read alone is not enough: sudo')
+  const sudoer = await tokenWithPolicy(app, 'audit-sudo', 'path "sys/audit" { capabilities = ["read", "sudo"] }')
+  t.same((await vault(app, 'GET', '/v1/sys/audit', { token: sudoer })).json().data, { 'file/': device })
+
+  const { app: none } = await startTestServer(t)
+  t.same((await vault(none, 'GET', '/v1/sys/audit')).json().data, {}, 'no VAULT_SYNC_AUDIT_FILE, no device')
 })
 
 t.test('sys/audit-hash needs a device and update on its path', async (t) => {

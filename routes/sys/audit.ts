@@ -1,20 +1,35 @@
 /**
  * `sys/audit-hash/:path` (decisions D-26): the HMAC-SHA256 an input string has in the audit log
- * of device `file`, so an operator can find a known value in the log. Data is injected at the
- * top level (`sys/audit*`, spec/vault-core-kv-api.md §1.5).
+ * of device `file`, so an operator can find a known value in the log; and `GET sys/audit`
+ * (`vault audit list`, hvac `list_enabled_audit_devices`): the enabled devices. Data is injected
+ * at the top level (`sys/audit*`, spec/vault-core-kv-api.md §1.5). The device comes from
+ * `VAULT_SYNC_AUDIT_FILE` (or the config file); enabling and disabling devices through the API
+ * (`PUT`/`DELETE sys/audit/:path`) is not offered.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Services } from '../../src/services.js'
 import { ok } from '../../src/vault/envelope.js'
 import { badRequest } from '../../src/vault/errors.js'
 import { decodeString } from '../../src/vault/field-decode.js'
-import { AuditHashRequestSchema, AuditHashSchema } from '../../src/acl/policy-schemas.js'
+import { AuditDevicesSchema, AuditHashRequestSchema, AuditHashSchema } from '../../src/acl/policy-schemas.js'
 import { documented, vaultData } from '../../src/openapi/route-doc.js'
 
 type HashReq = FastifyRequest<{ Params: { '*': string }, Body: Record<string, unknown> | undefined }>
 
-/** Registers `sys/audit-hash/*`. */
-export function auditHashRoutes (app: FastifyInstance, { audit }: Pick<Services, 'audit'>): void {
+/** Registers `sys/audit-hash/*` and `GET sys/audit` (root-protected: `sudo`, `src/acl/enforce.ts`). */
+export function auditRoutes (app: FastifyInstance, { audit }: Pick<Services, 'audit'>): void {
+  app.route({
+    method: 'GET',
+    url: '/v1/sys/audit',
+    schema: {
+      openapi: documented({
+        operationId: 'auditing-list-enabled-devices',
+        summary: 'List the enabled audit devices (needs `sudo`)',
+        responses: { 200: vaultData('The devices by path', AuditDevicesSchema, { inject: true }) }
+      })
+    },
+    handler: async (request) => ok(request, audit.devices(), { inject: true })
+  })
   app.route({
     method: ['POST', 'PUT'],
     url: '/v1/sys/audit-hash/*',
