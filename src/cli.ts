@@ -12,7 +12,7 @@
 import { rm } from 'node:fs/promises'
 import type { AkvEmulatorInfo } from './akv-emulator/index.js'
 import { parseFlags } from './cli-args.js'
-import { ConfigError, pgConnectionUrlError, type ConfigOverrides } from './config.js'
+import { ConfigError, devFlagDefaults, pgConnectionUrlError, type ConfigOverrides } from './config.js'
 import { inFileTerms, loadConfigWithFile, readConfigFile, type ConfigFileLayer } from './config/config-file.js'
 import type { RunningServer } from './server.js'
 import { versionLine } from './version.js'
@@ -26,9 +26,10 @@ Commands:
                   -no-worker                 do not run the sync worker in this process
                   -dev                       in-memory dev server with KV v2 at secret/, sync activated and
                                              the built-in Azure Key Vault emulator
-                  -dev-listen-address=H:P    (default 127.0.0.1:8200)
-                  -dev-root-token-id=ID      root token to create (default: random hvs. token; kept across
-                                             restarts on the same -dev-db)
+                  -dev-listen-address=H:P    (default $VAULT_DEV_LISTEN_ADDRESS, $VAULT_SYNC_LISTEN_ADDRESS,
+                                             127.0.0.1:8200)
+                  -dev-root-token-id=ID      root token to create (default $VAULT_DEV_ROOT_TOKEN_ID, else a
+                                             random hvs. token; kept across restarts on the same -dev-db)
                   -dev-info-file=PATH        write {"address","root_token","akv":{...}} as JSON for scripts
                                              (mode 0600; removed when the server stops)
                   -dev-db=PATH               keep dev state in this SQLite file (seal key in PATH.seal-key,
@@ -153,15 +154,20 @@ async function serverCommand (argv: string[]): Promise<void> {
   const worker = flags['no-worker'] === true ? false : undefined
   const configFile = flags.config
   const layer = configFile === undefined ? undefined : await readConfigFile(configFile)
+  // Flag, then Vault's VAULT_DEV_* variable; the address then falls back to VAULT_SYNC_LISTEN_ADDRESS
+  // and 127.0.0.1:8200 (loadConfig), the root token to a random one.
+  const devEnv = devFlagDefaults()
+  const rootTokenId = flags['dev-root-token-id'] ?? devEnv.rootTokenId
   const starting = dev
     ? startDev({
       dbPath: flags['dev-db'] ?? ':memory:',
-      listenAddress: flags['dev-listen-address'] ?? '127.0.0.1:8200',
+      listenAddress: flags['dev-listen-address'] ?? devEnv.listenAddress,
+      listenAddressSource: flags['dev-listen-address'] !== undefined ? '-dev-listen-address' : 'VAULT_DEV_LISTEN_ADDRESS',
       sealKeyFile: flags['dev-db'] === undefined ? null : `${flags['dev-db']}.seal-key`,
       worker,
       uiDefault: true,
       devTelemetry: true
-    }, { devDb: flags['dev-db'], akvListen: flags['dev-akv-listen-address'], rootTokenId: flags['dev-root-token-id'] === '' ? undefined : flags['dev-root-token-id'] }, layer)
+    }, { devDb: flags['dev-db'], akvListen: flags['dev-akv-listen-address'], rootTokenId: rootTokenId === '' ? undefined : rootTokenId }, layer)
     : import('./server.js').then(async ({ startServer }) => await startServer({ config: loadConfigWithFile(layer, { worker }) }))
   // Files named by the configuration (TLS pair, seal key) are read at start: say which line set them.
   const server = await starting.catch((err: unknown) => { throw inFileTerms(layer, err) })

@@ -11,23 +11,9 @@ import type { AzureKvOperatorSettings } from './drivers/azure-kv/index.js'
 import type { BuiltinDriverSettings } from './drivers/registry.js'
 import type { AzureRequestHook } from './metrics/azure-request-policy.js'
 import type { TelemetrySettings } from './metrics/metrics.js'
-import { parseDurationMs } from './vault/duration.js'
+export { ConfigError, parseListenAddress, type ListenAddress } from './config/env-values.js'
+import { bool, ConfigError, duration, type Env, intInRange, type ListenAddress, nonNegativeInt, optional, parseListenAddress, positiveInt } from './config/env-values.js'
 import { DEFAULT_JSON_LIMITS, DEFAULT_TIMEOUTS, type HttpTimeouts, type JsonLimits } from './vault/http-limits.js'
-
-export class ConfigError extends Error {
-  /** The variable (or flag) that holds the bad value; `problem` says what is wrong with it. */
-  readonly variable: string
-  readonly problem: string
-  constructor (variable: string, problem: string) {
-    super(`${variable}: ${problem}`)
-    this.name = 'ConfigError'
-    this.variable = variable
-    this.problem = problem
-  }
-}
-
-/** A parsed `host:port` (IPv6 hosts in brackets: `[::1]:8200`). */
-export interface ListenAddress { host: string, port: number }
 
 export interface Config {
   /** SQLite file path, or `:memory:`. */
@@ -96,59 +82,7 @@ export interface PostgresSettings {
 /** Operator-level Azure settings (decisions D-18), shared by every azure-kv destination. */
 export type AzureSettings = AzureKvOperatorSettings
 
-type Env = Record<string, string | undefined>
-
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-
-/**
- * Parses `host:port`.
- * @throws ConfigError naming `variable` when the value is not a host and a port 0-65535.
- */
-export function parseListenAddress (value: string, variable: string): ListenAddress {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(value.trim())
-  const port = m === null ? NaN : Number(m[3])
-  if (m === null || port > 65535) throw new ConfigError(variable, `"${value}" is not a host:port address`)
-  return { host: m[1] ?? m[2], port }
-}
-
-function positiveInt (env: Env, variable: string, fallback: number): number {
-  const raw = env[variable]
-  if (raw === undefined || raw === '') return fallback
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) <= 0) throw new ConfigError(variable, `"${raw}" is not a positive integer`)
-  return Number(raw)
-}
-
-function duration (env: Env, variable: string, fallback: string): number {
-  const raw = env[variable] ?? fallback
-  try {
-    return parseDurationMs(raw === '' ? fallback : raw, { nonNegative: true })
-  } catch (err) {
-    throw new ConfigError(variable, `"${raw}" is not a duration (${(err as Error).message})`)
-  }
-}
-
-function bool (env: Env, variable: string, fallback: boolean): boolean {
-  const raw = env[variable]
-  if (raw === undefined || raw === '') return fallback
-  const v = raw.trim().toLowerCase()
-  if (['1', 'true', 'on', 'yes'].includes(v)) return true
-  if (['0', 'false', 'off', 'no'].includes(v)) return false
-  throw new ConfigError(variable, `"${raw}" is not a boolean (true/false, on/off)`)
-}
-
-function nonNegativeInt (env: Env, variable: string, fallback: number): number {
-  const raw = env[variable]
-  if (raw === undefined || raw === '') return fallback
-  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(variable, `"${raw}" is not a non-negative integer`)
-  return Number(raw)
-}
-
-function intInRange (env: Env, variable: string, min: number, max: number, fallback: number): number {
-  const raw = optional(env, variable)?.trim()
-  if (raw === undefined) return fallback
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new ConfigError(variable, `"${raw}" is not an integer from ${min} to ${max}`)
-  return Number(raw)
-}
 
 /** The global drift settings (`VAULT_SYNC_DRIFT_*`, src/drift/drift-config.ts says what each means). */
 function loadDrift (env: Env): DriftConfig {
@@ -166,15 +100,21 @@ function loadDrift (env: Env): DriftConfig {
   }
 }
 
-function optional (env: Env, variable: string): string | undefined {
-  const v = env[variable]
-  return v === undefined || v === '' ? undefined : v
+/**
+ * `server -dev`'s flag defaults from Vault's own variables: Vault's `command/server.go` reads
+ * `-dev-root-token-id` from `VAULT_DEV_ROOT_TOKEN_ID` and `-dev-listen-address` from
+ * `VAULT_DEV_LISTEN_ADDRESS` when the flag is not given (unset or empty: no default here).
+ */
+export function devFlagDefaults (env: Env = process.env): { rootTokenId?: string, listenAddress?: string } {
+  return { rootTokenId: optional(env, 'VAULT_DEV_ROOT_TOKEN_ID'), listenAddress: optional(env, 'VAULT_DEV_LISTEN_ADDRESS') }
 }
 
 /** Overrides from the command line (`server -dev` flags), applied after the environment. */
 export interface ConfigOverrides {
   dbPath?: string
+  /** Beats `VAULT_SYNC_LISTEN_ADDRESS`; `listenAddressSource` names it in errors (default `-dev-listen-address`). */
   listenAddress?: string
+  listenAddressSource?: string
   /** `null` means "no file: keep the key in memory". */
   sealKeyFile?: string | null
   /** `-no-worker` sets false. */
@@ -201,7 +141,7 @@ export interface ConfigOverrides {
 export function loadConfig (overrides: ConfigOverrides = {}, env: Env = process.env): Readonly<Config> {
   const dbPath = overrides.dbPath ?? optional(env, 'VAULT_SYNC_DB_PATH') ?? './data/vault-sync.db'
   const listenRaw = overrides.listenAddress ?? optional(env, 'VAULT_SYNC_LISTEN_ADDRESS') ?? '127.0.0.1:8200'
-  const listen = parseListenAddress(listenRaw, overrides.listenAddress !== undefined ? '-dev-listen-address' : 'VAULT_SYNC_LISTEN_ADDRESS')
+  const listen = parseListenAddress(listenRaw, overrides.listenAddress !== undefined ? overrides.listenAddressSource ?? '-dev-listen-address' : 'VAULT_SYNC_LISTEN_ADDRESS')
   const sealKeyFile = overrides.sealKeyFile === null
     ? undefined
     : overrides.sealKeyFile ?? optional(env, 'VAULT_SYNC_SEAL_KEY_FILE') ?? join(dirname(dbPath), 'seal.key')

@@ -56,6 +56,31 @@ t.test('server -dev with an empty -dev-root-token-id makes a random root token, 
   t.equal(await exitOf(child), 0)
 })
 
+t.test('server -dev reads Vault\'s VAULT_DEV_ROOT_TOKEN_ID and VAULT_DEV_LISTEN_ADDRESS; a flag beats them', async (t) => {
+  const start = async (args: string[], env: Record<string, string>): Promise<{ address: string, token: string }> => {
+    const info = join(tempDir(t), 'info.json')
+    const { child, output } = run(['server', '-dev', `-dev-info-file=${info}`, ...args], env)
+    t.teardown(() => { child.kill('SIGKILL') })
+    await waitFor(() => existsSync(info) || child.exitCode !== null, 'the dev info file', 60_000)
+    if (!existsSync(info)) throw new Error(`the dev server exited before writing its info file:\n${output()}`)
+    const { address, root_token: token } = JSON.parse(readFileSync(info, 'utf8'))
+    t.equal((await fetch(`${address as string}/v1/auth/token/lookup-self`, { headers: { 'X-Vault-Token': token } })).status, 200)
+    child.kill('SIGTERM')
+    t.equal(await exitOf(child), 0)
+    return { address, token }
+  }
+  const [a, b, c] = [await freePort(), await freePort(), await freePort()]
+  t.same(await start([], { VAULT_DEV_LISTEN_ADDRESS: `127.0.0.1:${a}`, VAULT_DEV_ROOT_TOKEN_ID: 'from-env', VAULT_SYNC_LISTEN_ADDRESS: `127.0.0.1:${b}` }),
+    { address: `http://127.0.0.1:${a}`, token: 'from-env' }, 'Vault\'s variables set the address and the token')
+  t.same(await start([`-dev-listen-address=127.0.0.1:${c}`, '-dev-root-token-id=from-flag'], { VAULT_DEV_LISTEN_ADDRESS: `127.0.0.1:${a}`, VAULT_DEV_ROOT_TOKEN_ID: 'from-env' }),
+    { address: `http://127.0.0.1:${c}`, token: 'from-flag' }, 'the flags win')
+  t.match(await start([], { VAULT_SYNC_LISTEN_ADDRESS: `127.0.0.1:${b}` }), { address: `http://127.0.0.1:${b}` },
+    'without either, VAULT_SYNC_LISTEN_ADDRESS (it was ignored for 127.0.0.1:8200)')
+  const bad = run(['server', '-dev'], { VAULT_DEV_LISTEN_ADDRESS: 'nowhere' })
+  t.equal(await exitOf(bad.child), 1)
+  t.match(bad.output(), /VAULT_DEV_LISTEN_ADDRESS: "nowhere" is not a host:port address/, 'a bad value is named by its variable')
+})
+
 t.test('server -dev with -dev-db keeps state and the seal key across restarts', async (t) => {
   const dir = tempDir(t)
   const db = join(dir, 'dev.db')
