@@ -173,7 +173,9 @@ function operationObject (c: CollectedOperation, reg: SchemaRegistry): JsonSchem
     if (example === undefined) throw new Error(`${op.operationId}: add examples to the request body schema`)
     const schema = schemaJson(op.body, reg)
     const required = (schemaJson(op.body, undefined).required as unknown[] | undefined) ?? []
-    out.requestBody = { required: required.length > 0, content: { 'application/json': { schema, example } } }
+    // Vault refuses a PATCH body of any other type (415); generated clients send the declared one.
+    const mediaType = c.method === 'patch' ? 'application/merge-patch+json' : 'application/json'
+    out.requestBody = { required: required.length > 0, content: { [mediaType]: { schema, example } } }
   }
   const responses: Record<string, unknown> = {}
   const statuses = Object.keys(op.responses).filter((k) => k !== 'default').map(Number)
@@ -219,7 +221,13 @@ export function generateDocument (routes: DocumentedRoute[], version: string): J
       ].join('\n\n'),
       license: { name: 'Mozilla Public License 2.0', identifier: 'MPL-2.0' }
     },
-    servers: [{ url: '/v1', description: 'This server (prefix `VAULT_ADDR` from a client)' }],
+    // A variable, not a relative `/v1`: generators bake the first URL in as the client's default
+    // base, and a relative one fails outside a browser until the user sets it.
+    servers: [{
+      url: '{vault_addr}/v1',
+      description: 'A vault-sync server (`VAULT_ADDR`)',
+      variables: { vault_addr: { default: 'http://127.0.0.1:8200', description: 'The server\'s address, as `VAULT_ADDR`' } }
+    }],
     security: [{ vault_token: [] }, { bearer: [] }],
     tags: TAGS,
     paths,

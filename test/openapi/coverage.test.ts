@@ -40,9 +40,10 @@ function expectedStatus (op: DocOperation, step: Step): number {
 }
 
 async function run (app: FastifyInstance, step: Step, ctx: ScenarioContext, op: DocOperation): Promise<{ status: number, body: Json | undefined }> {
-  const example = op.operation.requestBody?.content?.['application/json']?.example as unknown
-  const body = typeof step.body === 'function' ? (step.body as (c: ScenarioContext) => unknown)(ctx) : step.body ?? example
-  const headers: Record<string, string> = op.method === 'patch' ? { 'content-type': 'application/merge-patch+json' } : {}
+  // The body goes with the media type the document declares, as a generated client sends it.
+  const [media] = Object.entries(op.operation.requestBody?.content ?? {}) as Array<[string, { example?: unknown }]>
+  const body = typeof step.body === 'function' ? (step.body as (c: ScenarioContext) => unknown)(ctx) : step.body ?? media?.[1].example
+  const headers: Record<string, string> = media === undefined ? {} : { 'content-type': media[0] }
   const token = step.token?.(ctx) ?? ROOT_TOKEN
   const res = await vault(app, op.method.toUpperCase() as 'GET', urlFor(op, step, ctx), { body, token, headers })
   return { status: res.statusCode, body: res.body === '' ? undefined : res.json() as Json }

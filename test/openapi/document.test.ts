@@ -57,3 +57,16 @@ t.test('redocly lint passes on openapi.yaml, and fails on a broken copy', async 
   t.match(bad.output, /operation-summary/)
   t.match(bad.output, /security-defined/)
 })
+
+t.test('generated clients get what they need from the document: PATCH media type, a usable base URL', async (t) => {
+  const doc = parse(readFileSync(openApiFile(), 'utf8')) as { servers: Array<{ url: string, variables?: Record<string, { default: string }> }>, paths: Record<string, Record<string, { requestBody?: { content: Record<string, unknown> } }>> }
+  const patches = Object.entries(doc.paths).flatMap(([path, item]) => item.patch === undefined ? [] : [[path, item.patch] as const])
+  t.ok(patches.length >= 4, 'the KV and sync PATCH operations')
+  for (const [path, op] of patches) {
+    // Vault answers 415 to a PATCH of any other type; generators send the declared one.
+    t.same(Object.keys(op.requestBody?.content ?? {}), ['application/merge-patch+json'], `PATCH ${path}`)
+  }
+  const [server] = doc.servers
+  const base = server.url.replace(/\{(\w+)\}/g, (_, name: string) => server.variables?.[name]?.default ?? '')
+  t.equal(base, 'http://127.0.0.1:8200/v1', 'the default base is an absolute URL (a relative /v1 fails in Node)')
+})
