@@ -54,8 +54,8 @@ export const metadataPaths: KvPathGroup = {
     list: {
       operationId: 'kv-v2-list',
       summary: 'List the keys under a folder',
-      description: 'List the mount\'s root with `LIST /v1/<mount>/metadata/`. `exclude_deleted=true` leaves out keys whose current version is deleted or destroyed (Vault 1.21).',
-      query: Type.Object({ exclude_deleted: Type.Optional(Type.Boolean({ description: 'Only keys whose current version is live', default: false })) }),
+      description: 'List the mount\'s root with `LIST /v1/<mount>/metadata/`. `exclude_deleted=true` leaves out keys whose current version has a deletion time, past or future (Vault 1.21).',
+      query: Type.Object({ exclude_deleted: Type.Optional(Type.Boolean({ description: 'Leave out keys whose current version has a deletion time', default: false })) }),
       responses: { 200: vaultData('Keys; folders end in `/`', KvListSchema), 404: errorBody('Nothing under that folder', []) }
     },
     read: {

@@ -8,7 +8,7 @@ import type { Miss } from '../../db/read-cache.js'
 import type { KvContext } from './kv-context.js'
 import type { JsonObject } from './kv-json.js'
 import { folderChildren, folderRange, isFolder } from './kv-paths.js'
-import { highestActiveVersion, isLive } from './kv-rules.js'
+import { highestActiveVersion } from './kv-rules.js'
 import type { KeyState } from './kv-store.js'
 import { formatTime } from './kv-time.js'
 import { metadataView, type MetadataView } from './kv-views.js'
@@ -84,20 +84,21 @@ export function metadataOperations ({ store, now, mutate }: KvContext) {
     /**
      * `LIST metadata/:folder` (§3.12): direct children of `folder` (`""` or ending in `/`): keys with
      * metadata (even when every version is deleted or destroyed) and `name/` sub-folders, byte-sorted.
-     * With `excludeDeleted` (Vault 1.21's `exclude_deleted=true`) a key whose current version is
-     * deleted or destroyed is left out; sub-folders stay. An empty array means 404.
+     * With `excludeDeleted` (Vault 1.21's `exclude_deleted=true`) a key whose current version has
+     * a deletion time set, past or future (`delete_version_after`), is left out; a destroyed
+     * current version without one stays, and sub-folders stay (vault-plugin-secrets-kv
+     * `pathMetadataList`). An empty array means 404.
      */
     async list (accessor: string, folder: string, options: { excludeDeleted?: boolean } = {}): Promise<string[]> {
       const { from, to } = folderRange(folder)
       const children = folderChildren(folder, await store.paths(accessor, from, to))
       if (options.excludeDeleted !== true) return children
-      const at = now()
       const out: string[] = []
       for (const child of children) {
         if (child.endsWith('/')) { out.push(child); continue }
         const k = await store.peek(accessor, folder + child)
         const current = k?.versions.get(k.currentVersion)
-        if (current === undefined || isLive(current, at)) out.push(child)
+        if (current === undefined || current.deletionTime === null) out.push(child)
       }
       return out
     },

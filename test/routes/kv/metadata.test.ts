@@ -34,17 +34,21 @@ t.test('LIST: direct children, folders with a trailing /, byte order, 404 when e
   t.same(keys(baz), ['qux'])
   t.equal(none.status, 404)
   t.same(JSON.parse(none.body), { errors: [] })
-  // Vault 1.21's exclude_deleted (issue 14.5): keys whose current version is deleted or destroyed go.
+  // Vault 1.21's exclude_deleted (vault-plugin-secrets-kv pathMetadataList): keys whose current
+  // version has a deletion time, past or future, go; a destroyed one without a deletion time stays.
   await kv('POST', '/v1/secret/data/foo/bar', { data: { v: 2 } })
   await kv('DELETE', '/v1/secret/data/foo/bar')
+  t.equal((await kv('POST', '/v1/secret/metadata/later', { delete_version_after: '1h' })).status, 204)
+  await kv('POST', '/v1/secret/data/later', { data: { v: 'deleted in an hour' } })
   const [excluded, included, excludedFoo, bad] = await rawExchange(port, [
     rawRequest('LIST', '/v1/secret/metadata/?exclude_deleted=true', auth),
     rawRequest('LIST', '/v1/secret/metadata/?exclude_deleted=false', auth),
     rawRequest('GET', '/v1/secret/metadata/foo/?list=true&exclude_deleted=1', auth),
     rawRequest('LIST', '/v1/secret/metadata/?exclude_deleted=maybe', auth)
   ])
-  t.same(keys(excluded), ['app/', 'foo', 'foo/', 'only-meta'], 'a (deleted) and Z (destroyed) left out; folders and metadata-only keys stay')
-  t.same(keys(included), keys(root))
+  t.same(keys(excluded), ['Z', 'app/', 'foo', 'foo/', 'only-meta'],
+    'a (deleted) and later (deletion time in an hour) left out; Z (destroyed, no deletion time), folders and metadata-only keys stay')
+  t.same(keys(included), ['Z', 'a', 'app/', 'foo', 'foo/', 'later', 'only-meta'])
   t.same(keys(excludedFoo), ['baz/'], 'foo/bar: its current version 2 is deleted, though version 1 is live')
   t.equal(bad.status, 400)
   t.same(JSON.parse(bad.body), { errors: ['Field validation failed: error converting input for field "exclude_deleted": expected bool, got string'] })
