@@ -154,12 +154,16 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
     }
   })
 
+  // Vault's handleRevokeOrphan (token_store.go): the token store's root-protected path is only
+  // `revoke-orphan/*` (PathsSpecial.Root), so this body form needs just `update` to get here; the
+  // handler then asks for root or `sudo` on the path itself, after the `missing token ID` check.
   app.route({
     method: [...WRITE],
     url: '/v1/auth/token/revoke-orphan',
     schema: doc({ operationId: 'token-revoke-orphan', summary: 'Revoke a token, leaving its children as orphans (needs `sudo`)', body: TokenRequestSchema, responses: { 204: noBody('Revoked') } }),
     handler: async (request: BodyReq, reply: FastifyReply) => {
       const token = required(request, 'token')
+      if (request.vaultAcl?.allows('update', 'auth/token/revoke-orphan', true) !== true) throw badRequest('root or sudo privileges required to revoke and orphan')
       await tokens.revokeOrphan(token)
       return noContent(reply)
     }

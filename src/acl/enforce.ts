@@ -46,7 +46,7 @@ declare module 'fastify' {
 const SUDO = [/^sys\/auth\//, /^sys\/remount$/, /^sys\/audit$/, /^sys\/audit\//, /^sys\/raw(\/|$)/, /^sys\/rotate/,
   /^sys\/config\/cors$/, /^sys\/config\/auditing\//, /^sys\/plugins\/catalog\//, /^sys\/revoke-prefix\//,
   /^sys\/revoke-force\//, /^sys\/leases\/revoke-prefix\//, /^sys\/leases\/revoke-force\//, /^sys\/leases\/lookup\//,
-  /^auth\/token\/revoke-orphan(\/|$)/, /^auth\/token\/accessors/]
+  /^auth\/token\/revoke-orphan\//, /^auth\/token\/accessors/]
 
 /** True when `path` is root-protected. */
 export const isSudoPath = (path: string): boolean => SUDO.some((re) => re.test(path))

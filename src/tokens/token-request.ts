@@ -4,6 +4,7 @@
  * parent may grant, display names, and the TTL with Vault's caps and warnings. Pure functions;
  * every refusal is a 400 `VaultError` with Vault's text.
  */
+import { nonAssignablePolicy } from '../acl/fixed-policies.js'
 import { decodeBool, decodeDuration, decodeInt, decodeKvPairs, decodeString, decodeStringList } from '../vault/field-decode.js'
 import { formatHumanDuration } from '../vault/duration.js'
 import { badRequest } from '../vault/errors.js'
@@ -79,31 +80,37 @@ export function decodeCreateRequest (body: Record<string, unknown>): CreateToken
 }
 
 /**
- * The child's policies from the parent's (Vault's rules: no policies → the parent's; `default`
- * added unless `no_default_policy` (for explicit policies only when the parent has it or is
- * sudo); `root` only from a root parent; a non-sudo parent grants only a subset of its own).
+ * The child's policies from the parent's, as Vault's `handleCreateCommon` (token_store.go)
+ * decides them without a role:
+ * - no policies given: the parent's, as they are (`default` only when the parent has it);
+ * - not sudo: the policies given must be a subset of the parent's (`default` included: a parent
+ *   without it cannot grant it); `default` is added when the parent has it;
+ * - sudo (root, or `sudo` on the create path): any policies; `default` is added.
+ * `no_default_policy` stops the adding and strips `default` from the result whatever the case;
+ * `root` then needs a root parent.
  * @param isSudo the parent is root or has `sudo` on the create path.
- * @throws VaultError 400 `root tokens may not be created without parent token being root`,
- *   `child policies must be subset of parent`.
+ * @throws VaultError 400 `child policies must be subset of parent`,
+ *   `root tokens may not be created without parent token being root`, in Vault's order.
  */
 export function resolvePolicies (parent: string[], input: CreateTokenInput, isSudo: boolean): string[] {
   let policies: string[]
-  let addDefault: boolean
+  let addDefault = false
   if (input.policies === undefined || input.policies.length === 0) {
-    policies = [...parent]
-    addDefault = !input.noDefaultPolicy
+    policies = parent
+  } else if (!isSudo) {
+    const own = new Set(sanitizePolicies(parent))
+    if (!input.policies.every((p) => own.has(p))) throw badRequest('child policies must be subset of parent')
+    policies = input.policies
+    addDefault = !input.noDefaultPolicy && parent.includes('default')
   } else {
-    policies = [...input.policies]
-    addDefault = !input.noDefaultPolicy && (isSudo || parent.includes('default'))
+    policies = input.policies
+    addDefault = !input.noDefaultPolicy
   }
-  if (addDefault) policies.push('default')
-  let result = sanitizePolicies(policies)
+  let result = sanitizePolicies(addDefault ? [...policies, 'default'] : policies)
   if (input.noDefaultPolicy) result = result.filter((p) => p !== 'default')
+  const internal = nonAssignablePolicy(result) // policy_store.go nonAssignablePolicies
+  if (internal !== undefined) throw badRequest(`cannot assign policy ${JSON.stringify(internal)}`)
   if (result.includes('root') && !parent.includes('root')) throw badRequest('root tokens may not be created without parent token being root')
-  if (!isSudo) {
-    const allowed = new Set(sanitizePolicies([...parent, 'default']))
-    if (!result.every((p) => allowed.has(p))) throw badRequest('child policies must be subset of parent')
-  }
   return result
 }
 

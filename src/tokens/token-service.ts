@@ -198,7 +198,7 @@ export function createTokenService ({ store, policyExists = () => true, now = Da
      * `auth/token/create[-orphan]` by the token `parentId`: resolves policies and TTL, stores
      * the new token (its id only hashed) and answers the `auth` block and warnings.
      * @throws VaultError 400 with Vault's texts (a parent with limited uses, subset, root,
-     *   sudo-only fields, duplicate id).
+     *   sudo-only fields, a lasting root token from an expiring parent, duplicate id).
      */
     async create (parentId: string, input: CreateTokenInput, ctx: CreateContext): Promise<{ auth: AuthBlock, warnings: string[] }> {
       const parent = await find(parentId)
@@ -207,21 +207,24 @@ export function createTokenService ({ store, policyExists = () => true, now = Da
       // Vault's token_store.go handleCreateCommon: "A token with a restricted number of uses
       // cannot create a new token otherwise it could escape the restriction count."
       if (parent.num_uses > 0) throw badRequest('restricted use token cannot generate child tokens')
-      const parentPolicies = policiesOf(parent)
+      // The checks in handleCreateCommon's order: id, policies, orphan, period, TTL; the duplicate id in `create`.
       if (input.id !== undefined && !ctx.isSudo) throw badRequest('root or sudo privileges required to specify token id')
+      const policies = resolvePolicies(policiesOf(parent), input, ctx.isSudo)
       if (input.noParent && !ctx.isSudo) throw badRequest('root or sudo privileges required to create orphan token')
       if (input.period > 0 && !ctx.isSudo) throw badRequest('root or sudo privileges required to create periodic token')
+      const { ttl, explicitMaxTtl, warnings } = resolveTtl(input, policies, await limits())
+      // handleCreateCommon: TTL 0 (root without ttl, period or explicit_max_ttl) never expires; refused
+      // when the parent's own TTL is not 0 (an expiring root token), and never renewable.
+      if (ttl === 0 && parent.creation_ttl !== 0) throw badRequest('expiring root tokens cannot create non-expiring root tokens')
       const id = input.id ?? newTokenId()
       if (await tokens.byHash(idHash(id)) !== undefined) throw badRequest('cannot create a token with a duplicate ID')
-      const policies = resolvePolicies(parentPolicies, input, ctx.isSudo)
-      const { ttl, explicitMaxTtl, warnings } = resolveTtl(input, policies, await limits())
       const orphan = ctx.path === 'auth/token/create-orphan' || input.noParent
       const created = now()
       const row: TokenRow = {
         accessor: newAccessor(), id_hash: idHash(id), policies: JSON.stringify(policies), path: ctx.path,
         display_name: input.displayName, meta: input.meta === null ? null : JSON.stringify(input.meta), num_uses: input.numUses,
         creation_time: seconds(created), creation_ttl: ttl, explicit_max_ttl: explicitMaxTtl,
-        expire_time_ms: ttl === 0 ? null : created + ttl * 1000, renewable: input.renewable ? 1 : 0, orphan: orphan ? 1 : 0,
+        expire_time_ms: ttl === 0 ? null : created + ttl * 1000, renewable: input.renewable && ttl !== 0 ? 1 : 0, orphan: orphan ? 1 : 0,
         parent_accessor: orphan ? null : parent.accessor, period: input.period, last_renewal_ms: null
       }
       await tokens.insert(row)
@@ -284,11 +287,13 @@ export function createTokenService ({ store, policyExists = () => true, now = Da
 
     /**
      * `auth/token/revoke-orphan` (sudo; Vault's handleRevokeOrphan): revokes the token `id` only;
-     * its children become orphans (no parent) and stay valid. An unknown id is not an error.
+     * its children become orphans (no parent) and stay valid.
+     * @throws VaultError 400 `token to revoke not found` for an unknown or expired id.
      */
     async revokeOrphan (id: string): Promise<void> {
-      const row = await tokens.byHash(idHash(id))
-      if (row === undefined) return
+      // Vault's handleRevokeOrphan looks the token up first (unlike revoke, which answers 204).
+      const row = await live(await tokens.byHash(idHash(id)))
+      if (row === undefined) throw badRequest('token to revoke not found')
       await store.transaction(async () => {
         await tokens.orphanChildren(row.accessor)
         await tokens.deleteByAccessor(row.accessor)
