@@ -2,11 +2,11 @@
  * `vault-sync akv-emulator`: starts the emulator from already-parsed flags, writes the info file
  * (the `AkvEmulatorInfo` JSON of decisions D-14; mode 0600, written atomically so a reader never
  * sees half a file), prints a short summary, and runs until SIGINT/SIGTERM (or `io.signal`), then
- * closes cleanly. Flags: `-listen-address=HOST:PORT` (default `127.0.0.1:8443`; port 0 = free
+ * closes cleanly, removing the info file. Flags: `-listen-address=HOST:PORT` (default `127.0.0.1:8443`; port 0 = free
  * port), `-info-file=PATH`, `-vaults=N|name,name` (extra vaults on the next free ports),
  * `-state-dir=DIR`, `-admin-token`, `-tenant-id`, `-client-id`, `-client-secret`.
  */
-import { chmod, mkdir, rename, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { destination, pino, type Logger } from 'pino'
 import { startAkvEmulator } from './emulator.js'
@@ -137,7 +137,9 @@ export async function runAkvEmulatorCommand (flags: AkvEmulatorCommandFlags, io:
     io.signal?.addEventListener('abort', onAbort, { once: true })
     io.onReady?.(emulator)
   })
-  await emulator.close()
+  // The info file holds the client secret and the admin token: it goes with the process, as
+  // `server -dev -dev-info-file` does.
+  try { await emulator.close() } finally { if (infoFile !== undefined) await rm(infoFile, { force: true }) }
   stdout.write('Azure Key Vault emulator stopped.\n')
   return 0
 }

@@ -3,6 +3,7 @@
 // with the real SDK; SIGTERM stops the emulator cleanly. Plus the in-process form and flag parsing.
 import t from 'tap'
 import { spawn, execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -72,6 +73,7 @@ t.test('child process: info file, a script that uses only it, clean SIGTERM', as
   t.notMatch(stdout + stderr, info.admin_token, 'nor the admin token')
   const state = JSON.parse(await readFile(join(stateDir, 'state.json'), 'utf8')) as { tenantId: string }
   t.equal(state.tenantId, info.tenant_id, 'the state file was flushed on close')
+  t.notOk(existsSync(infoFile), 'the info file (client secret, admin token) is removed on exit')
 })
 
 t.test('in process: abort signal, summary, flags passed through', async (t) => {
