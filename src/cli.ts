@@ -158,17 +158,20 @@ async function serverCommand (argv: string[]): Promise<void> {
   // and 127.0.0.1:8200 (loadConfig), the root token to a random one.
   const devEnv = devFlagDefaults()
   const rootTokenId = flags['dev-root-token-id'] ?? devEnv.rootTokenId
+  const overrides: ConfigOverrides = dev
+    ? {
+        dbPath: flags['dev-db'] ?? ':memory:',
+        listenAddress: flags['dev-listen-address'] ?? devEnv.listenAddress,
+        listenAddressSource: flags['dev-listen-address'] !== undefined ? '-dev-listen-address' : 'VAULT_DEV_LISTEN_ADDRESS',
+        sealKeyFile: flags['dev-db'] === undefined ? null : `${flags['dev-db']}.seal-key`,
+        worker,
+        uiDefault: true,
+        devTelemetry: true
+      }
+    : { worker }
   const starting = dev
-    ? startDev({
-      dbPath: flags['dev-db'] ?? ':memory:',
-      listenAddress: flags['dev-listen-address'] ?? devEnv.listenAddress,
-      listenAddressSource: flags['dev-listen-address'] !== undefined ? '-dev-listen-address' : 'VAULT_DEV_LISTEN_ADDRESS',
-      sealKeyFile: flags['dev-db'] === undefined ? null : `${flags['dev-db']}.seal-key`,
-      worker,
-      uiDefault: true,
-      devTelemetry: true
-    }, { devDb: flags['dev-db'], akvListen: flags['dev-akv-listen-address'], rootTokenId: rootTokenId === '' ? undefined : rootTokenId }, layer)
-    : import('./server.js').then(async ({ startServer }) => await startServer({ config: loadConfigWithFile(layer, { worker }) }))
+    ? startDev(overrides, { devDb: flags['dev-db'], akvListen: flags['dev-akv-listen-address'], rootTokenId: rootTokenId === '' ? undefined : rootTokenId }, layer)
+    : import('./server.js').then(async ({ startServer }) => await startServer({ config: loadConfigWithFile(layer, overrides) }))
   // Files named by the configuration (TLS pair, seal key) are read at start: say which line set them.
   const server = await starting.catch((err: unknown) => { throw inFileTerms(layer, err) })
   const infoFile = dev ? flags['dev-info-file'] : undefined
@@ -191,10 +194,13 @@ async function serverCommand (argv: string[]): Promise<void> {
     if ((await server.services.activation.flags()).unactivated.includes('secrets-sync')) process.stdout.write(activationNote(server.address))
   }
   // SIGHUP: re-read the file and the environment; apply what Vault reloads (log level, TLS certificate).
+  // The start's overrides again (-dev: its flags and the emulator's Azure defaults), so only what
+  // the file or the environment changed differs from the running configuration.
   const reload = (): void => {
     void (async () => {
       const next = configFile === undefined ? undefined : await readConfigFile(configFile)
-      try { server.reload(loadConfigWithFile(next, { worker })) } catch (err) { throw inFileTerms(next, err) }
+      const akv = server.akv === undefined ? {} : { azureDefaults: (await import('./dev-akv.js')).devAzureDefaults(server.akv.info) }
+      try { server.reload(loadConfigWithFile(next, { ...overrides, ...akv })) } catch (err) { throw inFileTerms(next, err) }
     })().catch((err) => { server.app.log.error({ err: { message: (err as Error).message } }, 'configuration reload failed; the running configuration is kept') })
   }
   process.on('SIGHUP', reload)

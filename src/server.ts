@@ -16,6 +16,7 @@ import type { PgLogger } from '../db/pg/connection.js'
 import { openStorage, type OpenedStorage } from './replicas/open-storage.js'
 import { buildApp, REDACTED_HEADERS } from './app.js'
 import { ConfigError, driverSettings, type Config } from './config.js'
+import { settingsNeedingRestart } from './config/restart-settings.js'
 import { generateSealKey } from './crypto/seal.js'
 import { loadOrCreateSealKey } from './crypto/seal-key-file.js'
 import { devRootToken } from './dev-root-token.js'
@@ -72,7 +73,8 @@ export interface RunningServer {
   akv: AkvEmulator | undefined
   /**
    * Applies what Vault reloads on SIGHUP from `next`: the log level and the TLS certificate and
-   * key (re-read from their files). Logs one line. @throws Error when the new files cannot be read.
+   * key (re-read from their files). Logs one line, and a warning naming the changed settings that
+   * need a restart (`src/config/restart-settings.ts`). @throws Error when the new files cannot be read.
    */
   reload: (next: Readonly<Config>) => void
   /** Stops the worker, closes the listener, then the database, then the emulator. */
@@ -258,6 +260,8 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
       }
       app.log.level = next.logLevel
       app.log.info({ log_level: next.logLevel, tls_reloaded: tls !== undefined }, 'configuration reloaded')
+      const pending = settingsNeedingRestart(config, next)
+      if (pending.length > 0) app.log.warn({ settings: pending }, `changed settings need a restart to take effect: ${pending.join(', ')}`)
     },
     close: async () => {
       try {

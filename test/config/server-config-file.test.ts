@@ -33,7 +33,7 @@ t.test('server -config: every observable key takes effect; SIGHUP reloads level 
   const tls = await loadOrCreateTls(join(dir, 'tls'), ['127.0.0.1'])
   const port = await freePort()
   const file = join(dir, 'vault-sync.hcl')
-  const text = (level: string): string => `
+  const text = (level: string, address = `127.0.0.1:${port}`): string => `
 storage "sqlite" {
   path = "${dir}/data/vs.db"
 }
@@ -41,7 +41,7 @@ seal "file" {
   path = "${dir}/keys/seal.key"
 }
 listener "tcp" {
-  address          = "127.0.0.1:${port}"
+  address          = "${address}"
   tls_cert_file    = "${dir}/tls/server.pem"
   tls_key_file     = "${dir}/tls/server-key.pem"
   max_request_size = 2048
@@ -97,6 +97,14 @@ disable_mlock = true
   t.match(logLines(output()).filter((l) => l.msg === 'configuration reloaded'), [{ log_level: 'debug', tls_reloaded: true }], 'exactly one reload line')
   t.equal((await https(`${base}/v1/sys/health`, next.caPem)).status, 200, 'the new certificate is served')
   await t.rejects(https(`${base}/v1/sys/health`, tls.caPem), 'the old CA no longer verifies it')
+  t.notOk(logLines(output()).some((l) => l.level === 40), 'a reload of reloadable settings warns of nothing')
+
+  // SIGHUP with a new address: Vault does not move its listener on a reload; the log says a restart is needed.
+  writeFileSync(file, text('debug', '127.0.0.1:1'))
+  child.kill('SIGHUP')
+  await waitFor(() => logLines(output()).some((l) => l.level === 40), 'the restart warning')
+  t.match(logLines(output()).filter((l) => l.level === 40), [{ settings: ['address'], msg: 'changed settings need a restart to take effect: address' }])
+  t.equal((await https(`${base}/v1/sys/health`, next.caPem)).status, 200, 'still served where it listened')
   child.kill('SIGTERM')
   t.equal(await exitOf(child), 0)
   t.equal(logLines(output()).filter((l) => l.msg === 'vault-sync server stopped').length, 1, 'one shutdown line')
