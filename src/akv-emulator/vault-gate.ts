@@ -46,7 +46,9 @@ export function faultError (a: FaultAction, family: Family, challenge: string): 
  */
 export async function applyFault (core: EmulatorCore, a: FaultAction, family: Family, request: FastifyRequest,
   reply: FastifyReply, challenge: string): Promise<boolean> {
-  if (a.latencyMs !== undefined && a.latencyMs > 0) await sleep(a.latencyMs)
+  // Unref'd: a pending injected delay (minutes, to stall a client) must not keep a stopped
+  // emulator's process alive after its listeners closed.
+  if (a.latencyMs !== undefined && a.latencyMs > 0) await sleep(a.latencyMs, undefined, { ref: false })
   if (a.reset === true) {
     request.akv.outcome = 'reset'
     logRequest(core, request, 0)

@@ -4,6 +4,7 @@
 import t from 'tap'
 import { spawn, execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { request as httpsRequest } from 'node:https'
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -64,8 +65,20 @@ t.test('child process: info file, a script that uses only it, clean SIGTERM', as
   t.match(result.version, /^[0-9a-f]{32}$/)
   t.equal(result.recoveryId, `${info.vault_uri}/deletedsecrets/from-info-file`)
 
+  // A request held by an injected delay of minutes must not keep the stopped process alive.
+  const ca = await readFile(info.ca_file)
+  const post = async (url: string, headers: Record<string, string>, body: string): Promise<number> => await new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { method: 'POST', ca, headers }, (res) => { res.resume(); resolve(res.statusCode ?? 0) })
+    req.on('error', reject)
+    req.end(body)
+  })
+  t.equal(await post(`${info.admin_url}/faults`, { authorization: `Bearer ${info.admin_token}`, 'content-type': 'application/json' },
+    JSON.stringify({ match: { pathRegex: 'oauth2/v2.0/token' }, action: { latencyMs: 600_000 } })), 201)
+  const stalled = post(`${info.authority_host}/${info.tenant_id}/oauth2/v2.0/token`, { 'content-type': 'application/x-www-form-urlencoded' }, 'grant_type=client_credentials').catch(() => 0)
+  await sleep(300)
   child.kill('SIGTERM')
-  t.equal(await exited, 0, 'SIGTERM closes cleanly with exit code 0')
+  t.equal(await exited, 0, 'SIGTERM closes cleanly with exit code 0, with a 10-minute injected delay pending')
+  await stalled
   t.match(stdout, /Azure Key Vault emulator is running/)
   t.match(stdout, new RegExp(`Vault URI: +${info.vault_uri}`))
   t.match(stdout, /Azure Key Vault emulator stopped\./)
