@@ -5,7 +5,7 @@
  */
 import type { AssociationRow, TargetRow } from '../../db/associations-repo.js'
 import { vaultTime } from '../vault/time.js'
-import { ERROR_STATUSES, type AssociationEntry, type SyncStatus } from './sync-types.js'
+import type { AssociationEntry, SyncStatus } from './sync-types.js'
 
 /**
  * Compares two strings in Unicode code point order, which is the byte order of their UTF-8
@@ -72,7 +72,8 @@ export function associationSummary (a: AssociationRow, targets: readonly TargetR
   const winner = own.reduce((best, t) => (rank(t.status) < rank(best.status) ? t : best))
   const updated = Math.max(...own.map((t) => t.updated_at))
   const out: { sync_status: SyncStatus, updated_at: string, message?: string } = { sync_status: winner.status as SyncStatus, updated_at: vaultTime(updated) }
-  if (winner.message !== null && ERROR_STATUSES.has(winner.status as SyncStatus)) out.message = winner.message
+  // Errors and notes alike (`adopted pre-existing secret`, the older-version note), as the list view shows them.
+  if (winner.message !== null && winner.message !== '') out.message = winner.message
   return out
 }
 

@@ -1,6 +1,7 @@
 // FR-25: an existing hand-made secret is adopted: new version with our value and tags (foreign
 // tags dropped, decisions D-3), the old value kept as an older version, a note in the status.
 import t from 'tap'
+import { vault } from '../helper.js'
 import { startSyncTestbed } from '../sync-testbed.js'
 
 t.test('adopting billing-key', async (t) => {
@@ -16,6 +17,9 @@ t.test('adopting billing-key', async (t) => {
   t.equal(tb.latest('billing-key')!.value, '{"v":"Y"}')
   t.same(Object.keys(tb.latest('billing-key')!.tags!).sort(), ['hashicorp:vault', 'team'], 'custom tags + the built-in tag only')
   t.match(await tb.entry('d1', 'billing-key'), { sync_status: 'SYNCED', message: 'adopted pre-existing secret' })
+  const bySecret = await vault(tb.server.app, 'GET', '/v1/sys/sync/associations/destinations?mount=secret&secret_name=billing-key')
+  t.match(bySecret.json().data.associated_destinations['azure-kv/d1'], { sync_status: 'SYNCED', message: 'adopted pre-existing secret' },
+    'the by-secret view shows the note too (README: both views carry errors and notes)')
   await tb.remove('d1', 'billing-key')
   await tb.settle()
   t.equal(tb.azure('billing-key'), undefined, 'adopted and owned: a later unsync deletes it (FR-12 rules)')
