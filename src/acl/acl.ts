@@ -1,11 +1,16 @@
 /**
  * A token's compiled ACL (spec/vault-core-kv-api.md §4.5, decisions D-7), after Vault's
  * `acl.go`: the rules of all its policies merged per pattern (union of capabilities, `deny`
- * on that pattern wins), then for a request path the single best rule decides: an exact rule;
- * for lists the exact rule without the trailing `/`; else the most specific glob/`+` rule.
- * A less specific `deny` never overrides a more specific allow.
+ * on that pattern wins), then for a request path the single best rule decides, in
+ * `AllowOperation`'s order: an exact rule; for lists the exact rule without the trailing `/`;
+ * for lists of a path ending in `/`, the most specific glob/`+` rule of the path WITHOUT the
+ * slash; then the most specific glob/`+` rule of the path itself. A less specific `deny` never
+ * overrides a more specific allow. Templated paths are populated as for a token without an
+ * identity entity (`policy-templating.ts`): identity ones are dropped, `time.*` ones follow the
+ * clock.
  */
 import type { Capability, ParameterValues, PathRule } from './policy-rules.js'
+import { isTemplated, populatePolicyPath, unixNowNs } from './policy-templating.js'
 
 /** Vault's logical operations (`read`, `list`, `create`, `update`, `patch`, `delete`). */
 export type Operation = 'read' | 'list' | 'create' | 'update' | 'patch' | 'delete'
@@ -16,10 +21,20 @@ export interface Permissions {
   allowedParameters?: ParameterValues
   deniedParameters?: ParameterValues
   requiredParameters?: string[]
+  /** A `min_wrapping_ttl` or `max_wrapping_ttl` above zero: only a response-wrapped request passes (vault-sync never wraps). */
   requiresWrapping: boolean
 }
 
 interface Candidate { firstWildcard: number, isPrefix: boolean, wildcards: number, pattern: string, perms: Permissions }
+
+/** The merged rules by kind, as Vault's `exactRules`, `prefixRules` and `segmentWildcardPaths`. */
+interface Tables {
+  exact: Map<string, Permissions>
+  /** Glob rules keyed by their prefix (the pattern without `*`). */
+  prefix: Map<string, Permissions>
+  /** Rules with `+` segments, keyed by the full pattern (maybe ending in `*`). */
+  segment: Map<string, Permissions>
+}
 
 function mergeValues (a: ParameterValues | undefined, b: ParameterValues | undefined): ParameterValues | undefined {
   if (a === undefined) return b
@@ -46,6 +61,19 @@ function merge (into: Permissions | undefined, rule: PathRule): Permissions {
   }
 }
 
+/** Vault's `NewACL`: rules merged per pattern into the three kinds. */
+function buildTables (rules: PathRule[]): Tables {
+  const t: Tables = { exact: new Map(), prefix: new Map(), segment: new Map() }
+  for (const rule of rules) {
+    if (rule.path.includes('+')) t.segment.set(rule.path, merge(t.segment.get(rule.path), rule))
+    else if (rule.path.endsWith('*')) {
+      const key = rule.path.slice(0, -1)
+      t.prefix.set(key, merge(t.prefix.get(key), rule))
+    } else t.exact.set(rule.path, merge(t.exact.get(rule.path), rule))
+  }
+  return t
+}
+
 /** Vault's ordering of non-exact candidates: the last one after sorting wins. */
 function lessSpecific (a: Candidate, b: Candidate): number {
   if (a.firstWildcard !== b.firstWildcard) return a.firstWildcard - b.firstWildcard
@@ -55,66 +83,89 @@ function lessSpecific (a: Candidate, b: Candidate): number {
   return a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : 0
 }
 
+/** The most specific glob or `+` rule for `path`, or `undefined` (Vault's `CheckAllowedFromNonExactPaths`). */
+function nonExact ({ prefix, segment }: Tables, path: string): Permissions | undefined {
+  const candidates: Candidate[] = []
+  let best: string | undefined
+  for (const key of prefix.keys()) {
+    if (path.startsWith(key) && (best === undefined || key.length > best.length)) best = key
+  }
+  if (best !== undefined) candidates.push({ firstWildcard: best.length, isPrefix: true, wildcards: 0, pattern: best, perms: prefix.get(best)! })
+  const parts = path.split('/')
+  for (const [full, perms] of segment) {
+    const isPrefix = full.endsWith('*')
+    const pattern = isPrefix ? full.slice(0, -1) : full
+    const ruleParts = pattern.split('/')
+    if (parts.length < ruleParts.length || (!isPrefix && parts.length !== ruleParts.length)) continue
+    let wildcards = 0
+    const matches = ruleParts.every((rp, i) => {
+      if (rp === '+') { wildcards++; return true }
+      if (rp === parts[i]) return true
+      return isPrefix && i === ruleParts.length - 1 && parts[i].startsWith(rp)
+    })
+    if (matches) candidates.push({ firstWildcard: full.indexOf('+'), isPrefix, wildcards, pattern, perms })
+  }
+  if (candidates.length === 0) return undefined
+  candidates.sort(lessSpecific)
+  return candidates[candidates.length - 1].perms
+}
+
 /** The compiled ACL of one set of policies. */
 export class Acl {
   /** True for a token carrying the `root` policy: every check passes. */
   readonly root: boolean
-  private readonly exact = new Map<string, Permissions>()
-  /** Glob rules keyed by their prefix (the pattern without `*`). */
-  private readonly prefix = new Map<string, Permissions>()
-  /** Rules with `+` segments, keyed by the full pattern (maybe ending in `*`). */
-  private readonly segment = new Map<string, Permissions>()
+  /** Rules without templating, and templated rules that depend only on the clock (`time.*`). */
+  private readonly fixedRules: PathRule[] = []
+  private readonly timedRules: PathRule[] = []
+  private tables: Tables | undefined
+  /** The tables of the clock-dependent rules as last populated, by their populated paths. */
+  private timed: { key: string, tables: Tables } | undefined
 
-  /** Compiles `rules` (all rules of all the token's policies); `root` bypasses them. */
+  /**
+   * Compiles `rules` (all rules of all the token's policies); `root` bypasses them. Templated
+   * rules are populated as Vault's `parsePaths` does for a token without entity or groups:
+   * dropped unless they use only `time.*` (see `policy-templating.ts`).
+   */
   constructor (rules: PathRule[], root = false) {
     this.root = root
     for (const rule of rules) {
-      if (rule.path.includes('+')) this.segment.set(rule.path, merge(this.segment.get(rule.path), rule))
-      else if (rule.path.endsWith('*')) {
-        const key = rule.path.slice(0, -1)
-        this.prefix.set(key, merge(this.prefix.get(key), rule))
-      } else this.exact.set(rule.path, merge(this.exact.get(rule.path), rule))
+      if (!isTemplated(rule.path)) this.fixedRules.push(rule)
+      // Whether population fails does not depend on the time: drop such rules once and for all.
+      else if (populatePolicyPath(rule.path, 0n) !== undefined) this.timedRules.push(rule)
     }
+    if (this.timedRules.length === 0) this.tables = buildTables(this.fixedRules)
   }
 
-  /** The most specific glob or `+` rule for `path`, or `undefined` (Vault's `CheckAllowedFromNonExactPaths`). */
-  private nonExact (path: string): Permissions | undefined {
-    const candidates: Candidate[] = []
-    let best: string | undefined
-    for (const key of this.prefix.keys()) {
-      if (path.startsWith(key) && (best === undefined || key.length > best.length)) best = key
-    }
-    if (best !== undefined) candidates.push({ firstWildcard: best.length, isPrefix: true, wildcards: 0, pattern: best, perms: this.prefix.get(best)! })
-    const parts = path.split('/')
-    for (const [full, perms] of this.segment) {
-      const isPrefix = full.endsWith('*')
-      const pattern = isPrefix ? full.slice(0, -1) : full
-      const ruleParts = pattern.split('/')
-      if (parts.length < ruleParts.length || (!isPrefix && parts.length !== ruleParts.length)) continue
-      let wildcards = 0
-      const matches = ruleParts.every((rp, i) => {
-        if (rp === '+') { wildcards++; return true }
-        if (rp === parts[i]) return true
-        return isPrefix && i === ruleParts.length - 1 && parts[i].startsWith(rp)
-      })
-      if (matches) candidates.push({ firstWildcard: full.indexOf('+'), isPrefix, wildcards, pattern, perms })
-    }
-    if (candidates.length === 0) return undefined
-    candidates.sort(lessSpecific)
-    return candidates[candidates.length - 1].perms
+  /** The merged rules now: fixed, or rebuilt when a `time.*` template's output changed. */
+  private current (): Tables {
+    if (this.tables !== undefined) return this.tables
+    const now = unixNowNs()
+    const populated = this.timedRules.map((r) => ({ ...r, path: populatePolicyPath(r.path, now)! }))
+    const key = populated.map((r) => r.path).join('\n')
+    if (this.timed?.key !== key) this.timed = { key, tables: buildTables([...this.fixedRules, ...populated]) }
+    return this.timed.tables
   }
 
   /**
    * The permissions that decide `operation` on `path` (path after `/v1/`, lists with their
-   * trailing `/`), or `undefined` when no rule matches (denied).
+   * trailing `/`), or `undefined` when no rule matches (denied). Vault's `AllowOperation`
+   * lookup: exact; for a list the exact path without one trailing `/`; for a list of a path
+   * ending in `/` the non-exact rules of the path without it (so `secret/metadata/*` decides
+   * `LIST secret/metadata/foo/` before `secret/metadata/foo/*` is considered); then the
+   * non-exact rules of the path itself.
    */
   permissionsFor (path: string, operation: Operation): Permissions | undefined {
-    const exact = this.exact.get(path)
+    const tables = this.current()
+    const exact = tables.exact.get(path)
     if (exact !== undefined) return exact
-    const isList = operation === 'list' && path.endsWith('/')
-    const trimmed = isList ? path.slice(0, -1) : path
-    if (isList && this.exact.has(trimmed)) return this.exact.get(trimmed)
-    return this.nonExact(path) ?? (isList ? this.nonExact(trimmed) : undefined)
+    const isList = operation === 'list'
+    const trimmed = path.endsWith('/') ? path.slice(0, -1) : path
+    if (isList && tables.exact.has(trimmed)) return tables.exact.get(trimmed)
+    if (isList && path.endsWith('/')) {
+      const withoutSlash = nonExact(tables, trimmed)
+      if (withoutSlash !== undefined) return withoutSlash
+    }
+    return nonExact(tables, path)
   }
 
   /**
@@ -129,12 +180,13 @@ export class Acl {
   }
 
   /**
-   * Vault's `Capabilities(path)` for `sys/capabilities-self`: sorted names, `["root"]` for
-   * root, `["deny"]` when nothing matches or the rule denies.
+   * Vault's `ACL.Capabilities(path)` for `sys/capabilities-self`: the permissions found by a
+   * list-operation lookup (acl.go: "use List to trigger fallback behavior"), sorted names,
+   * `["root"]` for root, `["deny"]` when nothing matches or the rule denies.
    */
   capabilities (path: string): string[] {
     if (this.root) return ['root']
-    const caps = this.permissionsFor(path, 'create')?.capabilities
+    const caps = this.permissionsFor(path, 'list')?.capabilities
     if (caps === undefined || caps.size === 0 || caps.has('deny')) return ['deny']
     return [...caps].sort()
   }
@@ -148,9 +200,10 @@ export class Acl {
     if (this.root) return true
     if (!this.capabilities(mountPath).includes('deny')) return true
     const grants = (p: Permissions): boolean => p.capabilities.size > 0 && !p.capabilities.has('deny')
-    for (const [k, p] of [...this.exact, ...this.prefix]) if (k.startsWith(mountPath) && grants(p)) return true
+    const { exact, prefix, segment } = this.current()
+    for (const [k, p] of [...exact, ...prefix]) if (k.startsWith(mountPath) && grants(p)) return true
     const mountParts = mountPath.split('/').slice(0, -1)
-    for (const [full, p] of this.segment) {
+    for (const [full, p] of segment) {
       const parts = full.replace(/\*$/, '').split('/')
       const under = mountParts.every((mp, i) => parts[i] === '+' || parts[i] === mp ||
         (i === parts.length - 1 && full.endsWith('*') && mp.startsWith(parts[i])))

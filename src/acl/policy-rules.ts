@@ -1,9 +1,12 @@
 /**
  * The structure of an ACL policy once its text is parsed (spec/vault-core-kv-api.md §4.4):
  * validates the document produced by the HCL or JSON parser and turns it into `PathRule`s.
- * Follows Vault's `policy.go` (`parsePaths`): allowed keys, capability names, the legacy
- * `policy = "read"` shorthand, `deny` wiping other capabilities, `+*` forbidden.
+ * Follows Vault's `policy.go` (`parsePaths`): templating balance, allowed keys, capability
+ * names, the legacy `policy = "read"` shorthand, `deny` wiping other capabilities (and, as in
+ * Vault, the wrapping TTLs unparsed), `+*` forbidden, wrapping TTLs.
  */
+import { parseDurationNs } from '../vault/duration.js'
+import { templatingError } from './policy-templating.js'
 
 /** Every capability name Vault accepts (the last two are newer additions). */
 export const CAPABILITIES = ['create', 'read', 'update', 'patch', 'delete', 'list', 'sudo', 'deny', 'subscribe', 'recover'] as const
@@ -22,7 +25,10 @@ export interface PathRule {
   allowedParameters?: ParameterValues
   deniedParameters?: ParameterValues
   requiredParameters?: string[]
-  /** True when `min_wrapping_ttl` is set: the request must be response-wrapped (vault-sync never wraps). */
+  /**
+   * True when `min_wrapping_ttl` or `max_wrapping_ttl` is above zero: Vault then allows only a
+   * response-wrapped request (acl.go `AllowOperation`), and vault-sync never wraps.
+   */
   requiresWrapping?: boolean
 }
 
@@ -74,17 +80,44 @@ function parameterValues (value: unknown, where: string): ParameterValues {
   return out
 }
 
-const isZeroDuration = (v: unknown): boolean => v === 0 || v === '' || v === '0' || v === '0s' || v === null || v === undefined
+/**
+ * `parseutil.ParseDurationSecond` of a wrapping TTL as HCL decodes it, in nanoseconds: HCL
+ * numbers are Go `int`/`float64` (seconds, a float truncated), strings Vault's duration syntax.
+ * @throws PolicyParseError `error parsing <key>: <Go's error>` (policy.go, no path prefix).
+ */
+function wrappingTtl (block: Obj, key: 'min_wrapping_ttl' | 'max_wrapping_ttl'): bigint {
+  const value = block[key]
+  try {
+    if (typeof value === 'number' && Number.isFinite(value)) return parseDurationNs(String(Math.trunc(value)))
+    return parseDurationNs(value)
+  } catch (err) {
+    throw new PolicyParseError(`error parsing ${key}: ${(err as Error).message}`)
+  }
+}
+
+/**
+ * The wrapping TTLs of a non-deny rule (policy.go): both parsed, and a max below a min
+ * refused when both are set. True when either is above zero.
+ * @throws PolicyParseError `max_wrapping_ttl cannot be less than min_wrapping_ttl`.
+ */
+function requiresWrapping (block: Obj): boolean {
+  const min = wrappingTtl(block, 'min_wrapping_ttl')
+  const max = wrappingTtl(block, 'max_wrapping_ttl')
+  if (min !== 0n && max !== 0n && max < min) throw new PolicyParseError('max_wrapping_ttl cannot be less than min_wrapping_ttl')
+  return min > 0n || max > 0n
+}
 
 /** Validates one path block's keys and values into a rule. */
 function pathRule (pattern: string, block: Obj): PathRule {
   const path = pattern.replace(/^\/+/, '')
   const where = `path ${JSON.stringify(pattern)}`
-  if (path.includes('+*')) throw new PolicyParseError(`${where}: invalid use of wildcards ('+*' is forbidden)`)
+  const templating = templatingError(pattern)
+  if (templating !== undefined) throw new PolicyParseError(`failed to validate policy templating: ${templating}`)
   for (const key of Object.keys(block)) {
     if (!PATH_KEYS.has(key)) throw new PolicyParseError(`${where}: invalid key ${JSON.stringify(key)}`)
     if (UNSUPPORTED_KEYS.has(key)) throw new PolicyParseError(`${where}: ${JSON.stringify(key)} is a Vault Enterprise feature that vault-sync does not support`)
   }
+  if (path.includes('+*')) throw new PolicyParseError(`path ${JSON.stringify(path)}: invalid use of wildcards ('+*' is forbidden)`)
   const caps = new Set<Capability>()
   if (block.policy !== undefined) {
     const legacy = typeof block.policy === 'string' ? LEGACY[block.policy] : undefined
@@ -103,7 +136,8 @@ function pathRule (pattern: string, block: Obj): PathRule {
   if (block.required_parameters !== undefined) {
     rule.requiredParameters = stringList(block.required_parameters, `${where}: required_parameters`).map((p) => p.toLowerCase())
   }
-  if (!isZeroDuration(block.min_wrapping_ttl)) rule.requiresWrapping = true
+  // Vault stops at deny (`goto PathFinished`): a deny rule's wrapping TTLs are not parsed.
+  if (!caps.has('deny') && requiresWrapping(block)) rule.requiresWrapping = true
   return rule
 }
 

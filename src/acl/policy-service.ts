@@ -1,7 +1,8 @@
 /**
  * The policy store (spec/vault-core-kv-api.md §4.3, Vault's `policy_store.go`): ACL policies by
  * lower-case name, the built-in `root` (not stored, cannot be written or deleted) and `default`
- * (stored on a new database, editable, not deletable), and compiled ACLs per policy set.
+ * (stored on a new database, editable, not deletable), Vault's other immutable names
+ * (`response-wrapping`, `control-group`: refused like `root`), and compiled ACLs per policy set.
  * On the async `Store` (issue 18): every operation resolves; `peekAcl` answers a compiled ACL
  * from the cache synchronously (the request pipeline's hot path), forgotten on every policy
  * write and on other connections' or replicas' commits (`ChangeCheck`).
@@ -12,6 +13,7 @@ import type { Store } from '../../db/store/repositories.js'
 import { badRequest } from '../vault/errors.js'
 import { Acl } from './acl.js'
 import { DEFAULT_POLICY_RULES, DEFAULT_POLICY_TEXT } from './default-policy.js'
+import { IMMUTABLE_POLICIES } from './fixed-policies.js'
 import type { PathRule } from './policy-rules.js'
 import { parsePolicyText } from './policy-text.js'
 
@@ -44,6 +46,22 @@ export function compileAcl (names: readonly string[], rowOf: (name: string) => P
     if (row !== undefined) rules.push(...JSON.parse(row.rules) as PathRule[])
   }
   return new Acl(rules, names.includes('root'))
+}
+
+/**
+ * A stored row with the rules this version derives from its text. Rows stored before wrapping
+ * TTLs were parsed as Vault's policy.go does (only a non-zero-looking `min_wrapping_ttl` was
+ * kept) are re-derived when their text mentions a wrapping TTL, so a `max_wrapping_ttl` stored
+ * earlier denies unwrapped requests too; a text that no longer parses grants nothing (Vault
+ * cannot load such a policy at all: `GetPolicy` fails with `failed to parse policy`).
+ */
+async function withCurrentRules (row: PolicyRow | undefined): Promise<PolicyRow | undefined> {
+  if (row === undefined || !row.raw.includes('wrapping_ttl')) return row
+  try {
+    return { ...row, rules: JSON.stringify(await parsePolicyText(row.raw)) }
+  } catch {
+    return { ...row, rules: '[]' }
+  }
 }
 
 /**
@@ -115,27 +133,30 @@ export function createPolicyService ({ store, changes }: { store: Store, changes
     },
 
     /**
-     * Parses and stores `text` as policy `name`.
-     * @throws VaultError 400 `cannot update "root" policy`, or `failed to parse policy: ...`.
+     * Parses and stores `text` as policy `name`: parsed first, then the name checked against
+     * the immutable ones, as Vault's `handlePoliciesSet` (`ParseACLPolicy`) then `SetPolicy` do.
+     * @throws VaultError 400 `failed to parse policy: ...`, or `cannot update "<name>" policy`
+     *   for `root`, `response-wrapping` and `control-group`.
      */
     async write (name: string, text: string): Promise<void> {
       const n = normalizePolicyName(name)
       if (n === '') throw badRequest('policy name must be provided')
-      if (n === 'root') throw badRequest('cannot update "root" policy')
       checkPolicyName(n)
       const rules = await parsePolicyText(text)
+      if (IMMUTABLE_POLICIES.includes(n)) throw badRequest(`cannot update ${JSON.stringify(n)} policy`)
       forget()
       await policies.upsert({ name: n, raw: text, rules: JSON.stringify(rules) })
       forget()
     },
 
     /**
-     * Deletes policy `name`; a missing one is not an error.
-     * @throws VaultError 400 for `root` and `default`.
+     * Deletes policy `name`; a missing one is not an error (Vault's `DeletePolicy`).
+     * @throws VaultError 400 `cannot delete "<name>" policy` for `root`, `response-wrapping`
+     *   and `control-group`, `cannot delete default policy`.
      */
     async delete (name: string): Promise<void> {
       const n = normalizePolicyName(name)
-      if (n === 'root') throw badRequest('cannot delete "root" policy')
+      if (IMMUTABLE_POLICIES.includes(n)) throw badRequest(`cannot delete ${JSON.stringify(n)} policy`)
       if (n === 'default') throw badRequest('cannot delete default policy')
       forget()
       await policies.delete(n)
@@ -154,7 +175,7 @@ export function createPolicyService ({ store, changes }: { store: Store, changes
       if (known !== MISS) return known
       const key = acls.keyOf(names)
       const rows = new Map<string, PolicyRow | undefined>()
-      for (const n of names) if (n !== 'root') rows.set(n, await policies.get(n))
+      for (const n of names) if (n !== 'root') rows.set(n, await withCurrentRules(await policies.get(n)))
       const acl = compileAcl(names, (n) => rows.get(n))
       // Kept only when no policy changed while the rows loaded.
       if (acls.peek(names) === MISS) acls.store(names, key, acl)

@@ -85,8 +85,8 @@ export function formatGoDuration (seconds: number): string {
   return formatNs(ns)
 }
 
-/** `parseutil.ParseDurationSecond` on a JSON-decoded value, in int64 nanoseconds. */
-function parseDurationNs (input: unknown): bigint {
+/** `parseutil.ParseDurationSecond` on a JSON-decoded value, in int64 nanoseconds; throws `TypeError` with Go's text. */
+export function parseDurationNs (input: unknown): bigint {
   if (input === null || input === undefined) return 0n
   // JSON numbers reach Vault as json.Number and are parsed from their text.
   if (typeof input === 'number') return parseDurationText(String(input))

@@ -88,7 +88,7 @@ t.test('precedence: exact beats globs, the most specific pattern decides, deny o
   t.same(a.capabilities('secret/data/other/team'), ['create'])
   t.same(a.capabilities('secret/data/other/thing'), ['delete'])
   t.ok(a.allows('list', 'secret/metadata/folder/'), 'a list on folder/ uses the exact rule without the slash')
-  t.same(a.capabilities('secret/metadata/folder/'), ['read'], 'only for lists: a read of folder/ falls to secret/*')
+  t.same(a.capabilities('secret/metadata/folder/'), ['list'], 'capabilities look up as a list does (acl.go Capabilities): the exact rule without the slash')
   t.same(a.capabilities('nothing/here'), ['deny'])
 })
 
