@@ -248,5 +248,16 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX destinations_vault_keys ON destinations (vault_key);
   ALTER TABLE associations ADD COLUMN settled_lease TEXT;
   ALTER TABLE associations ADD COLUMN settled_epoch INTEGER;
+  `,
+  // 11: token store roles (Vault's `auth/token/roles/:role_name`, token_store.go): one row per
+  // role, `entry` the role as JSON (src/tokens/token-roles.ts `TokenRole`, the fields of Vault's
+  // `tsRoleEntry`, which Vault too stores as one JSON entry under `roles/`); a token created
+  // against a role records its name (Vault's TokenEntry.Role: lookup's `role`, renewal by the role).
+  `
+  CREATE TABLE token_roles (
+    name  TEXT PRIMARY KEY,
+    entry TEXT NOT NULL
+  );
+  ALTER TABLE tokens ADD COLUMN role TEXT;
   `
 ]

@@ -25,6 +25,8 @@ export interface TokenRow {
   period: number
   /** Unix ms of the last renewal, or null. */
   last_renewal_ms: number | null
+  /** The token role it was created against (`auth/token/create/:role_name`), or null. */
+  role: string | null
 }
 
 export interface TokensRepo {
@@ -55,9 +57,9 @@ export const liveAccessorsSql = (now: string): string => `WITH RECURSIVE live(ac
 /** Prepared statements over `tokens`. */
 export function createTokensRepo (db: Db): TokensRepo {
   const insert = db.prepare(`INSERT INTO tokens (accessor, id_hash, policies, path, display_name, meta, num_uses,
-    creation_time, creation_ttl, explicit_max_ttl, expire_time_ms, renewable, orphan, parent_accessor, period, last_renewal_ms)
+    creation_time, creation_ttl, explicit_max_ttl, expire_time_ms, renewable, orphan, parent_accessor, period, last_renewal_ms, role)
     VALUES (@accessor, @id_hash, @policies, @path, @display_name, @meta, @num_uses, @creation_time, @creation_ttl,
-    @explicit_max_ttl, @expire_time_ms, @renewable, @orphan, @parent_accessor, @period, @last_renewal_ms)`)
+    @explicit_max_ttl, @expire_time_ms, @renewable, @orphan, @parent_accessor, @period, @last_renewal_ms, @role)`)
   const byHash = db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE id_hash = ?')
   const byAccessor = db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE accessor = ?')
   const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM tokens')

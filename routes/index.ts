@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifySchema } from 'fastify'
 import type { RouteDocs } from '../src/openapi/route-doc.js'
 import type { Services } from '../src/services.js'
 import { tokenRoutes } from './auth/token.js'
+import { tokenRoleRoutes } from './auth/token-roles.js'
 import { kvEngine, kvOperationDocs } from './kv/index.js'
 import { mountDispatchRoutes, type MountHandler } from './mount-dispatch.js'
 import { activationFlagRoutes } from './sys/activation-flags.js'
@@ -61,6 +62,7 @@ export function registerRoutes (app: FastifyInstance, services: Services, option
   mountRoutes(app, services)
   remountRoutes(app, services)
   tokenRoutes(app, services)
+  tokenRoleRoutes(app, services)
   authMethodRoutes(app, services)
   authTuneRoutes(app, services)
   policyRoutes(app, services)

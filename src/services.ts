@@ -36,6 +36,7 @@ import { deriveDriftKey } from './drift/value-digest.js'
 import { DEFAULT_DRIFT_CONFIG, type DriftConfig } from './drift/drift-config.js'
 import { createDriftService } from './drift/drift-service.js'
 import { createTokenService } from './tokens/token-service.js'
+import { createTokenRoleService, tokenRoleExistenceCheck } from './tokens/token-roles.js'
 import { createTokenTuneService } from './tokens/token-tune.js'
 
 /** The seal check: a known plaintext stored encrypted, to detect a wrong seal key at start. */
@@ -153,10 +154,12 @@ export async function createServices ({ db, store: givenStore, changes: givenCha
   })
   kvChangeHooks.push(Object.assign(async (change: KvChange) => { await rules.onKvChange(change) }, { idle: rules.ignoresKvChange }))
   const tokenTune = createTokenTuneService({ store })
+  const tokenRoles = createTokenRoleService({ store, maxTtl: async () => (await tokenTune.limits()).maxTtl })
   // Paths whose writes are `create` or `update` for the ACL depending on existence (D-7).
   const destinationExists = async (type: string, name: string): Promise<boolean | undefined> =>
     registry.get(type) === undefined ? undefined : await store.repos.destinations.live(type, name) !== undefined
-  const existenceChecks: ExistenceCheck[] = [kvExistenceCheck(mounts, kv), destinationExistenceCheck(destinationExists), ruleExistenceCheck(rules.exists)]
+  const existenceChecks: ExistenceCheck[] = [kvExistenceCheck(mounts, kv), destinationExistenceCheck(destinationExists), ruleExistenceCheck(rules.exists),
+    tokenRoleExistenceCheck(tokenRoles.exists)]
   const drift = createDriftService({
     store,
     destinations: sync.destinationService,
@@ -181,6 +184,8 @@ export async function createServices ({ db, store: givenStore, changes: givenCha
     tokens: createTokenService({ store, policyExists: policies.exists, now, limits: tokenTune.limits, idHash: cachedIdHash(keyedHashes.tokenId), changes: changesTo(['tokens']) }),
     /** `sys/auth/token/tune`: the token store's default and max TTL (tokens/token-tune.ts). */
     tokenTune,
+    /** Token store roles, `auth/token/roles/*` (tokens/token-roles.ts). */
+    tokenRoles,
     /** The keyed hash of each half of an association target's digest (sync/plan.ts). */
     targetDigestKey: keyedHashes.targetDigest,
     /** The key of drift value digests recorded at write time (drift/value-digest.ts, issue 21). */

@@ -302,5 +302,18 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     sql: `
   CREATE UNIQUE INDEX leases_name_epoch ON leases (name, epoch);
   `
+  },
+  {
+    // SQLite migration 11: token store roles (one JSON entry per role, as Vault stores them under
+    // `roles/`) and the role a token was created against. Roles are read from the table on each
+    // use (never cached), so no change notification is needed.
+    name: 'token-roles',
+    sql: `
+  CREATE TABLE token_roles (
+    name  TEXT PRIMARY KEY,
+    entry TEXT NOT NULL
+  );
+  ALTER TABLE tokens ADD COLUMN role TEXT;
+  `
   }
 ]

@@ -33,6 +33,7 @@ import type { RulesRepo } from '../rules-repo.js'
 import type { DriftRepo } from '../drift-repo.js'
 import type { SyncStatusRepo } from '../sync-status-repo.js'
 import type { TokensRepo } from '../tokens-repo.js'
+import type { TokenRolesRepo } from '../token-roles-repo.js'
 
 /** The async form of a synchronous repository: every method resolves what it returned. */
 export type Async<R> = {
@@ -72,6 +73,8 @@ export interface TokensRepository extends Async<TokensRepo> {
    */
   useOnce: (accessor: string) => Promise<number | undefined>
 }
+/** Token store roles (`token-roles-repo.ts`). */
+export type TokenRolesRepository = Async<TokenRolesRepo>
 /** Mount table rows (`mounts-repo.ts`). */
 export type MountsRepository = Async<MountsRepo>
 /** ACL policy rows (`policies-repo.ts`). */
@@ -171,6 +174,7 @@ export interface FencingRepository {
 export interface Repositories {
   kv: KvRepository
   tokens: TokensRepository
+  tokenRoles: TokenRolesRepository
   mounts: MountsRepository
   policies: PoliciesRepository
   meta: MetaRepository

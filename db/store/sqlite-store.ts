@@ -24,6 +24,7 @@ import { createRulesRepo } from '../rules-repo.js'
 import { createDriftRepo } from '../drift-repo.js'
 import { createSyncStatusRepo } from '../sync-status-repo.js'
 import { createTokensRepo } from '../tokens-repo.js'
+import { createTokenRolesRepo } from '../token-roles-repo.js'
 import { LeaseLostError, type Fence } from './fence.js'
 import type { Async, Repositories, Store } from './repositories.js'
 import { createSqliteUnits, type Runner } from './sqlite-units.js'
@@ -63,6 +64,7 @@ function syncRepositories (db: Db) {
       }
     },
     tokens: { ...createTokensRepo(db), useOnce: (accessor: string) => useOnce.get(accessor) },
+    tokenRoles: createTokenRolesRepo(db),
     mounts: createMountsRepo(db),
     policies: createPoliciesRepo(db),
     meta: createMetaRepo(db),
@@ -105,6 +107,7 @@ function asyncRepositories (repos: ReturnType<typeof syncRepositories>, run: Run
   return {
     kv: asyncRepo(kv, run),
     tokens: asyncRepo(repos.tokens, run),
+    tokenRoles: asyncRepo(repos.tokenRoles, run),
     mounts: asyncRepo(repos.mounts, run),
     policies: asyncRepo(repos.policies, run),
     meta: asyncRepo(repos.meta, run),

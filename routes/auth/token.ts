@@ -8,11 +8,11 @@ import { Type } from 'typebox'
 import { decodeCreateRequest } from '../../src/tokens/token-request.js'
 import { decodeDuration, decodeString } from '../../src/vault/field-decode.js'
 import type { Services } from '../../src/services.js'
-import { list, noContent, ok } from '../../src/vault/envelope.js'
-import { VaultError, badRequest, invalidToken, unsupportedOperation } from '../../src/vault/errors.js'
-import { isListRequest } from '../../src/vault/request-target.js'
+import { noContent, ok } from '../../src/vault/envelope.js'
+import { VaultError, badRequest, invalidToken } from '../../src/vault/errors.js'
 import { AccessorRenewRequestSchema, AccessorRequestSchema, AuthBlockSchema, TokenAccessorListSchema, RenewSelfRequestSchema, TokenRenewRequestSchema, TokenCreateRequestSchema, TokenLookupSchema, TokenRequestSchema } from '../../src/tokens/token-schemas.js'
-import { documented, errorBody, hidden, noBody, vaultData, type OperationDoc } from '../../src/openapi/route-doc.js'
+import { documented, errorBody, noBody, vaultData, type OperationDoc } from '../../src/openapi/route-doc.js'
+import { listOnlyRoute } from '../list-only.js'
 
 type BodyReq = FastifyRequest<{ Body: Record<string, unknown> | undefined }>
 
@@ -104,21 +104,12 @@ export function tokenRoutes (app: FastifyInstance, { tokens }: Pick<Services, 't
   })
 
   // Vault API docs, Token auth method, "List accessors": `sudo` is required (root-protected
-  // path, checked before routing: `isSudoPath`). The LIST verb and `?list=true` arrive at the
-  // trailing-slash URL (decisions D-10); a plain GET there is Vault's 405, as its path has only a list.
-  app.get('/v1/auth/token/accessors/', {
-    schema: doc({
-      operationId: 'token-list-accessors',
-      summary: 'List the accessors of all live tokens (needs `sudo`)',
-      list: true,
-      responses: { 200: vaultData('Accessors of the live tokens', TokenAccessorListSchema), 404: errorBody('There are no live tokens', []) }
-    })
-  }, async (request) => {
-    if (!isListRequest(request)) throw unsupportedOperation()
-    return list(request, await tokens.listAccessors())
-  })
-  // Vault's pattern is `accessors/?$` with a list operation only: a plain GET without the slash is a 405 too.
-  app.get('/v1/auth/token/accessors', { schema: { openapi: hidden('Vault has no read here: 405 (the list is at the trailing-slash path)') } }, async () => { throw unsupportedOperation() })
+  // path, checked before routing: `isSudoPath`). Vault's path has only a list (`listOnlyRoute`).
+  listOnlyRoute(app, '/v1/auth/token/accessors', {
+    operationId: 'token-list-accessors',
+    summary: 'List the accessors of all live tokens (needs `sudo`)',
+    responses: { 200: vaultData('Accessors of the live tokens', TokenAccessorListSchema), 404: errorBody('There are no live tokens', []) }
+  }, tokens.listAccessors)
 
   app.route({
     method: [...WRITE],

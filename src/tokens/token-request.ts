@@ -106,8 +106,20 @@ export function resolvePolicies (parent: string[], input: CreateTokenInput, isSu
     policies = input.policies
     addDefault = !input.noDefaultPolicy
   }
+  return finalPolicies(parent, policies, addDefault, input.noDefaultPolicy)
+}
+
+/**
+ * The end of `handleCreateCommon`'s policy logic (token_store.go), whatever chose `policies`
+ * (`resolvePolicies`, or a role's rules in `token-role-create.ts`): sanitized with `default`
+ * added when `addDefault`, `default` stripped by `no_default_policy`, internal policies refused,
+ * `root` only from a root parent.
+ * @throws VaultError 400 `cannot assign policy "x"`,
+ *   `root tokens may not be created without parent token being root`.
+ */
+export function finalPolicies (parent: string[], policies: string[], addDefault: boolean, noDefaultPolicy: boolean): string[] {
   let result = sanitizePolicies(addDefault ? [...policies, 'default'] : policies)
-  if (input.noDefaultPolicy) result = result.filter((p) => p !== 'default')
+  if (noDefaultPolicy) result = result.filter((p) => p !== 'default')
   const internal = nonAssignablePolicy(result) // policy_store.go nonAssignablePolicies
   if (internal !== undefined) throw badRequest(`cannot assign policy ${JSON.stringify(internal)}`)
   if (result.includes('root') && !parent.includes('root')) throw badRequest('root tokens may not be created without parent token being root')

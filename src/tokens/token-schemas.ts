@@ -29,6 +29,7 @@ export const TokenLookupSchema = named('TokenLookup', Type.Object({
   period: Type.Optional(Type.Integer()),
   policies: Type.Array(Type.String()),
   renewable: Type.Boolean(),
+  role: Type.Optional(Type.String({ description: 'The token role it was created against (`auth/token/create/{role_name}`)' })),
   ttl: Type.Integer({ description: 'Remaining seconds; 0 = no expiry' }),
   type: Type.Literal('service')
 }, {

@@ -27,6 +27,8 @@ export interface TokenLookup {
   period?: number
   policies: string[]
   renewable: boolean
+  /** The token role it was created against (only then). */
+  role?: string
   ttl: number
   type: 'service'
 }
@@ -69,6 +71,7 @@ export function tokenLookupData (row: TokenRow, id: string, policies: string[], 
   }
   if (row.expire_time_ms !== null) data.issue_time = new Date(row.creation_time * 1000).toISOString()
   if (row.period > 0) data.period = row.period
+  if (row.role !== null) data.role = row.role
   if (row.last_renewal_ms !== null) {
     data.last_renewal = new Date(row.last_renewal_ms).toISOString()
     data.last_renewal_time = seconds(row.last_renewal_ms)

@@ -69,7 +69,7 @@ t.test('limited-use tokens count their uses through the cache (useOnce)', async 
   repo.insert({
     accessor: 'acc-two-uses', id_hash: hashTokenId(id), policies: '["default"]', path: 'auth/token/create', display_name: 'token',
     meta: null, num_uses: 2, creation_time: 0, creation_ttl: 0, explicit_max_ttl: 0, expire_time_ms: null, renewable: 0,
-    orphan: 1, parent_accessor: null, period: 0, last_renewal_ms: null
+    orphan: 1, parent_accessor: null, period: 0, last_renewal_ms: null, role: null
   })
   const accessor = (await tokens.authenticate(id))!.accessor
   t.equal(await tokens.useToken(accessor), 'ok')

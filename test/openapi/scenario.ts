@@ -29,6 +29,7 @@ const SCRATCH = { kv_v2_mount_path: 'my-kv', path: 'scratch' }
 const DEST = { name: 'my-azure-1' }
 const ASSOC = { type: 'azure-kv', name: 'my-azure-1' }
 const POLICY = 'path "my-kv/data/*" {\n  capabilities = ["read"]\n}\n'
+const ROLE = { role_name: 'my-role' }
 
 /** The walk. */
 export const SCENARIO: Step[] = [
@@ -142,6 +143,15 @@ export const SCENARIO: Step[] = [
   { id: 'token-revoke', body: (c: ScenarioContext) => ({ token: c.tokens.orphan.client_token }) },
   { id: 'token-revoke-accessor', body: (c: ScenarioContext) => ({ accessor: c.tokens.second.accessor }) },
   { id: 'token-revoke-self', token: (c: ScenarioContext) => c.tokens.child.client_token },
+  { id: 'token-write-role', params: ROLE, status: 204 },
+  // A token_* field and its deprecated alias together: 200 with Vault's warning.
+  { id: 'token-write-role', params: ROLE, body: { token_period: '1h', period: '2h' }, status: 200 },
+  { id: 'token-read-role', params: ROLE },
+  { id: 'token-list-roles' },
+  { id: 'token-create-against-role', params: ROLE, keepAuth: 'fromRole' },
+  { id: 'token-create-against-role', params: { role_name: 'no-such-role' }, status: 400 },
+  { id: 'token-delete-role', params: ROLE },
+  { id: 'token-read-role', params: ROLE, status: 404 },
 
   { id: 'mounts-disable-secrets-engine', params: { path: 'my-kv' } }
 ]

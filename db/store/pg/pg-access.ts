@@ -1,18 +1,18 @@
 /**
- * Tokens, mounts, ACL policies and settings on PostgreSQL (`TokensRepository`,
- * `MountsRepository`, `PoliciesRepository`, `MetaRepository`; SQLite twins in `db/tokens-repo.ts`,
- * `mounts-repo.ts`, `policies-repo.ts`, `meta-repo.ts`). Names and paths sort by bytes
- * (`COLLATE "C"`), as on SQLite.
+ * Tokens, token roles, mounts, ACL policies and settings on PostgreSQL (`TokensRepository`,
+ * `TokenRolesRepository`, `MountsRepository`, `PoliciesRepository`, `MetaRepository`; SQLite
+ * twins in `db/tokens-repo.ts`, `token-roles-repo.ts`, `mounts-repo.ts`, `policies-repo.ts`,
+ * `meta-repo.ts`). Names and paths sort by bytes (`COLLATE "C"`), as on SQLite.
  */
 import type { MountRow } from '../../mounts-repo.js'
 import type { PolicyRow } from '../../policies-repo.js'
 import { liveAccessorsSql, type TokenRow } from '../../tokens-repo.js'
-import type { MetaRepository, MountsRepository, PoliciesRepository, TokensRepository } from '../repositories.js'
+import type { MetaRepository, MountsRepository, PoliciesRepository, TokenRolesRepository, TokensRepository } from '../repositories.js'
 import { insertInto, statement, valuesOf, type Sql } from './pg-sql.js'
 
 const TOKEN_COLUMNS = ['accessor', 'id_hash', 'policies', 'path', 'display_name', 'meta', 'num_uses', 'creation_time',
   'creation_ttl', 'explicit_max_ttl', 'expire_time_ms', 'renewable', 'orphan', 'parent_accessor', 'period',
-  'last_renewal_ms'] as const
+  'last_renewal_ms', 'role'] as const
 const MOUNT_COLUMNS = ['accessor', 'path', 'type', 'uuid', 'description', 'options', 'config', 'local', 'seal_wrap',
   'external_entropy_access', 'builtin'] as const
 
@@ -44,6 +44,10 @@ const S = {
   upsertPolicy: statement('policies_upsert', `INSERT INTO acl_policies (name, raw, rules) VALUES ($1, $2, $3)
     ON CONFLICT (name) DO UPDATE SET raw = excluded.raw, rules = excluded.rules`),
   deletePolicy: statement('policies_delete', 'DELETE FROM acl_policies WHERE name = $1'),
+  role: statement('token_roles_get', 'SELECT entry FROM token_roles WHERE name = $1'),
+  roleNames: statement('token_roles_names', 'SELECT name FROM token_roles ORDER BY name COLLATE "C"'),
+  putRole: statement('token_roles_put', 'INSERT INTO token_roles (name, entry) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET entry = excluded.entry'),
+  deleteRole: statement('token_roles_delete', 'DELETE FROM token_roles WHERE name = $1'),
   meta: statement('meta_get', 'SELECT value FROM meta WHERE key = $1'),
   setMeta: statement('meta_set', 'INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
 }
@@ -61,6 +65,16 @@ export function pgTokensRepository (sql: Sql): TokensRepository {
     orphanChildren: async (a) => { await sql.run(S.orphanChildren, [a]) },
     useOnce: async (a) => (await sql.one<{ num_uses: number }>(S.useOnce, [a]))?.num_uses,
     liveAccessors: async (now) => (await sql.all<{ accessor: string }>(S.liveAccessors, [now])).map((r) => r.accessor)
+  }
+}
+
+/** The token role repository over `sql` (names in byte order, as on SQLite). */
+export function pgTokenRolesRepository (sql: Sql): TokenRolesRepository {
+  return {
+    role: async (name) => (await sql.one<{ entry: string }>(S.role, [name]))?.entry,
+    roleNames: async () => (await sql.all<{ name: string }>(S.roleNames)).map((r) => r.name),
+    putRole: async (name, entry) => { await sql.run(S.putRole, [name, entry]) },
+    deleteRole: async (name) => { await sql.run(S.deleteRole, [name]) }
   }
 }
 

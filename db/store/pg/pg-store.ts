@@ -10,7 +10,7 @@
 import type pg from 'pg'
 import { createPool, withClientTransaction, type PgConnectionSettings, type PgLogger } from '../../pg/connection.js'
 import type { Repositories, Store } from '../repositories.js'
-import { pgMetaRepository, pgMountsRepository, pgPoliciesRepository, pgTokensRepository } from './pg-access.js'
+import { pgMetaRepository, pgMountsRepository, pgPoliciesRepository, pgTokenRolesRepository, pgTokensRepository } from './pg-access.js'
 import { pgAssociationsRepository, pgDestinationsRepository } from './pg-associations.js'
 import { pgKvRepository } from './pg-kv.js'
 import { pgMetricsRepository, pgOutboxRepository, pgSyncStatusRepository } from './pg-outbox.js'
@@ -58,6 +58,7 @@ export function pgRepositories (q: pg.Pool | pg.ClientBase): Repositories {
   return {
     kv: pgKvRepository(sql),
     tokens: pgTokensRepository(sql),
+    tokenRoles: pgTokenRolesRepository(sql),
     mounts: pgMountsRepository(sql),
     policies: pgPoliciesRepository(sql),
     meta: pgMetaRepository(sql),

@@ -1,5 +1,5 @@
-// Repository contract, tokens, mounts, ACL policies and settings: the same cases on SQLite and
-// PostgreSQL (issue 18).
+// Repository contract, tokens, token roles, mounts, ACL policies and settings: the same cases on
+// SQLite and PostgreSQL (issue 18).
 import t from 'tap'
 import type { TokenRow } from '../../../db/tokens-repo.js'
 import { contract, contractEngines, mountRow } from './contract-engines.js'
@@ -10,7 +10,7 @@ function token (accessor: string, over: Partial<TokenRow> = {}): TokenRow {
   return {
     accessor, id_hash: `h-${accessor}`, policies: '["default"]', path: 'auth/token/create', display_name: 'token', meta: null,
     num_uses: 0, creation_time: 1_700_000_000, creation_ttl: 3600, explicit_max_ttl: 0, expire_time_ms: 1_700_000_003_600_000,
-    renewable: 1, orphan: 0, parent_accessor: null, period: 0, last_renewal_ms: null, ...over
+    renewable: 1, orphan: 0, parent_accessor: null, period: 0, last_renewal_ms: null, role: null, ...over
   }
 }
 
@@ -78,6 +78,19 @@ contract(t, engines, 'policies: upsert, get, byte-ordered names, replace, delete
   await repos.policies.delete('dev')
   t.equal(await repos.policies.get('dev'), undefined)
   await repos.policies.delete('dev')
+})
+
+contract(t, engines, 'token roles: a put replaces, names in byte order (not the locale\'s), delete; a token keeps its role', async (t, { repos }) => {
+  for (const name of ['zeta', 'Beta', 'ä-role', 'alpha']) await repos.tokenRoles.putRole(name, `{"name":"${name}"}`)
+  await repos.tokenRoles.putRole('zeta', '{"orphan":true}')
+  t.strictSame(await repos.tokenRoles.roleNames(), ['Beta', 'alpha', 'zeta', 'ä-role'])
+  t.equal(await repos.tokenRoles.role('zeta'), '{"orphan":true}')
+  t.equal(await repos.tokenRoles.role('ZETA'), undefined, 'names are case-sensitive')
+  await repos.tokenRoles.deleteRole('zeta')
+  await repos.tokenRoles.deleteRole('zeta')
+  t.equal(await repos.tokenRoles.role('zeta'), undefined)
+  await repos.tokens.insert(token('by-role', { role: 'alpha', path: 'auth/token/create/alpha/rev-1' }))
+  t.match(await repos.tokens.byAccessor('by-role'), { role: 'alpha', path: 'auth/token/create/alpha/rev-1' })
 })
 
 contract(t, engines, 'meta: bytes in, bytes out; strings stored as UTF-8', async (t, { repos }) => {

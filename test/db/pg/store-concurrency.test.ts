@@ -65,7 +65,7 @@ if (db !== undefined) {
     const token = (accessor: string) => ({
       accessor, id_hash: `h-${accessor}`, policies: '["default"]', path: 'auth/token/create', display_name: 'token', meta: null,
       num_uses: 10, creation_time: 1_700_000_000, creation_ttl: 0, explicit_max_ttl: 0, expire_time_ms: null,
-      renewable: 0, orphan: 1, parent_accessor: null, period: 0, last_renewal_ms: null
+      renewable: 0, orphan: 1, parent_accessor: null, period: 0, last_renewal_ms: null, role: null
     })
     await stores[0].repos.tokens.insert(token('a'))
     await stores[0].repos.tokens.insert(token('b'))

@@ -28,7 +28,7 @@ function row (accessor: string, fields: Partial<TokenRow> = {}): TokenRow {
   return {
     accessor, id_hash: `hash-of-${accessor}`, policies: '["default"]', path: 'auth/token/create', display_name: 'token', meta: null,
     num_uses: 0, creation_time: Math.floor(Date.now() / 1000), creation_ttl: 0, explicit_max_ttl: 0, expire_time_ms: null,
-    renewable: 0, orphan: 1, parent_accessor: null, period: 0, last_renewal_ms: null, ...fields
+    renewable: 0, orphan: 1, parent_accessor: null, period: 0, last_renewal_ms: null, role: null, ...fields
   }
 }
 
