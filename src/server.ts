@@ -261,7 +261,7 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
       app.log.level = next.logLevel
       app.log.info({ log_level: next.logLevel, tls_reloaded: tls !== undefined }, 'configuration reloaded')
       const pending = settingsNeedingRestart(config, next)
-      if (pending.length > 0) app.log.warn({ settings: pending }, `changed settings need a restart to take effect: ${pending.join(', ')}`)
+      if (pending.length > 0) app.log.warn({ settings: pending }, 'changed settings need a restart to take effect')
     },
     close: async () => {
       try {

@@ -12,7 +12,7 @@ import { ok } from '../../src/vault/envelope.js'
 import { badRequest } from '../../src/vault/errors.js'
 import { decodeString } from '../../src/vault/field-decode.js'
 import { AuditDevicesSchema, AuditHashRequestSchema, AuditHashSchema } from '../../src/acl/policy-schemas.js'
-import { documented, vaultData } from '../../src/openapi/route-doc.js'
+import { documented, hidden, vaultData } from '../../src/openapi/route-doc.js'
 
 type HashReq = FastifyRequest<{ Params: { '*': string }, Body: Record<string, unknown> | undefined }>
 
@@ -29,6 +29,14 @@ export function auditRoutes (app: FastifyInstance, { audit }: Pick<Services, 'au
       })
     },
     handler: async (request) => ok(request, audit.devices(), { inject: true })
+  })
+  // `vault audit enable` / `disable` and Terraform's `vault_audit` (root-protected as in Vault):
+  // a Vault user learns where the device is set instead of a bare 404 `unsupported path`.
+  app.route({
+    method: ['POST', 'PUT', 'DELETE'],
+    url: '/v1/sys/audit/*',
+    schema: { openapi: hidden('Audit devices are set by VAULT_SYNC_AUDIT_FILE (audit_file): always 400') },
+    handler: async () => { throw badRequest('audit devices are set by VAULT_SYNC_AUDIT_FILE (or audit_file in the config file), not through the API') }
   })
   app.route({
     method: ['POST', 'PUT'],

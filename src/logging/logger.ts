@@ -13,7 +13,8 @@ const OMITTED = new Set(['level', 'time', 'msg', 'pid', 'hostname'])
 function fieldValue (v: unknown): string {
   if (v !== null && typeof v === 'object') {
     const err = v as { message?: unknown, type?: unknown }
-    if (typeof err.message === 'string' && typeof err.type === 'string') return JSON.stringify(`${err.type}: ${err.message}`)
+    // pino's `err` serializer names a plain `{ message }` object's type `Object`: say only the message then.
+    if (typeof err.message === 'string' && typeof err.type === 'string') return JSON.stringify(err.type === 'Object' ? err.message : `${err.type}: ${err.message}`)
     return JSON.stringify(v)
   }
   const s = String(v)

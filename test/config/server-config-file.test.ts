@@ -103,7 +103,7 @@ disable_mlock = true
   writeFileSync(file, text('debug', '127.0.0.1:1'))
   child.kill('SIGHUP')
   await waitFor(() => logLines(output()).some((l) => l.level === 40), 'the restart warning')
-  t.match(logLines(output()).filter((l) => l.level === 40), [{ settings: ['address'], msg: 'changed settings need a restart to take effect: address' }])
+  t.match(logLines(output()).filter((l) => l.level === 40), [{ settings: ['address'], msg: 'changed settings need a restart to take effect' }])
   t.equal((await https(`${base}/v1/sys/health`, next.caPem)).status, 200, 'still served where it listened')
   child.kill('SIGTERM')
   t.equal(await exitOf(child), 0)

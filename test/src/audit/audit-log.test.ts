@@ -86,6 +86,11 @@ t.test('GET sys/audit lists the devices, root-protected as in Vault', async (t) 
   const sudoer = await tokenWithPolicy(app, 'audit-sudo', 'path "sys/audit" { capabilities = ["read", "sudo"] }')
   t.same((await vault(app, 'GET', '/v1/sys/audit', { token: sudoer })).json().data, { 'file/': device })
 
+  for (const method of ['PUT', 'DELETE'] as const) {
+    t.same((await vault(app, method, '/v1/sys/audit/file2', method === 'PUT' ? { body: { type: 'file', options: { file_path: '/tmp/x' } } } : {})).json(),
+      { errors: ['audit devices are set by VAULT_SYNC_AUDIT_FILE (or audit_file in the config file), not through the API'] }, `${method} sys/audit/:path (vault audit enable/disable)`)
+  }
+  t.equal((await vault(app, 'PUT', '/v1/sys/audit/file2', { token: reader, body: { type: 'file' } })).statusCode, 403, 'root-protected first, as in Vault')
   const { app: none } = await startTestServer(t)
   t.same((await vault(none, 'GET', '/v1/sys/audit')).json().data, {}, 'no VAULT_SYNC_AUDIT_FILE, no device')
 })
