@@ -12,7 +12,14 @@
  *   (FR-03, FR-24).
  * - Unchanged digest and no refresh: nothing to do (no version churn); only tags changed: a
  *   tags-only update of the recorded version (D-8, FR-15); a new name: write it (checking what
- *   is there first) and unsync the old name (FR-19).
+ *   is there first), then delete the old name (FR-19; `work-apply.ts` runs that delete only
+ *   once the new write succeeded, so a failed write leaves the old copy in Azure).
+ * - A recorded name is never deleted while a current key of the association renders the same
+ *   Azure name: Azure compares names case-insensitively and keeps only `[0-9A-Za-z-]` (D-20,
+ *   Azure's naming rules), so `db-pass`/`db_pass` or `Key`/`key` are one secret. A case-only
+ *   rename just writes; a gone key whose name another key now renders is a `handover`.
+ * - A granularity switch (D-1, FR-19) replaces every old target: their names are deleted only
+ *   once every current target is in Azure (`replaced`).
  */
 import { createHash } from 'node:crypto'
 import { findCollisions, type SyncDriver } from '../drivers/driver.js'
@@ -59,15 +66,20 @@ export interface RecordedTarget {
  * Per target, one of:
  * - `noop`: already in sync; `write`: write `op` (then record `name`, `digest`);
  * - `error`: a local CLIENT_SIDE_ERROR, nothing written;
- * - `unsync`: delete the recorded name, then drop the target row;
- * - `cleanup`: delete an old name of a target that was renamed (its row stays, with the new name).
+ * - `unsync`: delete the recorded name, then drop the target row; `replaced` (a target of the
+ *   association's former granularity): only once every current target is in Azure;
+ * - `cleanup`: delete an old name of a target that was renamed (its row stays, with the new name),
+ *   only once the target's write succeeded;
+ * - `handover`: the recorded name of a gone key is the Azure name current key `to` renders: no
+ *   delete; the row is dropped once `to` is in Azure (kept, and still deletable, until then).
  */
 export type PlannedTarget =
   | { kind: 'noop', subKey: string, name: string, digest: string }
   | { kind: 'write', subKey: string, name: string, digest: string, op: TargetOp }
   | { kind: 'error', subKey: string, name?: string, error: SyncError }
-  | { kind: 'unsync', subKey: string, op: TargetOp }
+  | { kind: 'unsync', subKey: string, op: TargetOp, replaced?: true }
   | { kind: 'cleanup', subKey: string, op: TargetOp }
+  | { kind: 'handover', subKey: string, name: string, to: string }
 
 export interface PlanInput {
   association: PlanAssociation
@@ -150,15 +162,33 @@ export function planAssociation (input: PlanInput): PlannedTarget[] {
     })
   }
   // Recorded names no longer produced: the key is gone, the association is removed or unsynced,
-  // or a refresh renamed it. Delete the old name (only if owned: the driver checks the tag).
+  // or a refresh renamed it. Delete the old name (only if owned: the driver checks the tag),
+  // unless a current key still renders that Azure name (compared by the collision key).
   const current = new Map(named.map((n) => [n.key, n.name]))
+  const renderedBy = new Map<string, string>() // collision key -> the first current key rendering it
+  for (const n of named) {
+    const k = input.names.collisionKey(n.name)
+    if (!renderedBy.has(k)) renderedBy.set(k, n.key)
+  }
   for (const rec of recorded) {
     if (rec.externalName === null) continue
     if (current.get(rec.subKey) === rec.externalName) continue
     const stillPlanned = out.find((p) => p.subKey === rec.subKey)
+    const holder = renderedBy.get(input.names.collisionKey(rec.externalName))
+    if (holder !== undefined) {
+      // The same Azure name is still wanted: a case-only rename (the write records the new
+      // spelling), or another key took the name over (its write records it).
+      if (stillPlanned === undefined) out.push({ kind: 'handover', subKey: rec.subKey, name: rec.externalName, to: holder })
+      continue
+    }
     const del: TargetOp = { op: 'delete', name: rec.externalName, ownerTagValue, purge: d.purgeOnUnsync }
-    if (stillPlanned === undefined) out.push({ kind: 'unsync', subKey: rec.subKey, op: del })
-    else if (stillPlanned.kind === 'write') out.push({ kind: 'cleanup', subKey: rec.subKey, op: del })
+    if (stillPlanned === undefined) {
+      const unsync: Extract<PlannedTarget, { kind: 'unsync' }> = { kind: 'unsync', subKey: rec.subKey, op: del }
+      // A target of the other granularity (`""` under secret-key, a key under secret-path) while
+      // the secret has data: its data lives on in the current targets.
+      if (values.size > 0 && (a.granularity === 'secret-key') === (rec.subKey === '')) unsync.replaced = true
+      out.push(unsync)
+    } else if (stillPlanned.kind === 'write') out.push({ kind: 'cleanup', subKey: rec.subKey, op: del })
   }
   return out
 }

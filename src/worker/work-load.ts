@@ -23,6 +23,7 @@ import { networkRules, type DestinationConfig } from '../sync/destination-option
 import { planAssociation, type KvSnapshot, type PlannedTarget } from '../sync/plan.js'
 import { builtinTagValue } from '../sync/tags.js'
 import { guardDriftFlagged } from './drift-guard.js'
+import { createNameLocks, type NameLocks } from './name-locks.js'
 import type { WorkerServices } from './worker-deps.js'
 
 /** Everything an attempt works from. */
@@ -42,6 +43,8 @@ export interface WorkContext {
   leftInPlace: Map<PlannedTarget, string>
   /** Why the synced version is not the newest (a soft-deleted or destroyed newest version), for the targets' message. */
   olderVersionNote: string | undefined
+  /** The worker's per-name locks, shared by all its attempts (`name-locks.ts`). */
+  locks: NameLocks
 }
 
 /**
@@ -71,6 +74,7 @@ export function createWorkLoader (services: Deps) {
   // The decrypted configuration and connection per destination, kept while its stored fields are
   // the same (issue 17: no decryption and parsing per change; the SDK client holds them anyway).
   const connections = new Map<string, { row: Pick<DestinationRow, 'type' | 'connection' | 'options' | 'sealed_secrets'>, config: DestinationConfig, connection: unknown }>()
+  const locks = createNameLocks()
 
   /** Destination `d`'s configuration and its driver's connection (`driver` is `d`'s type). */
   async function connectionOf (d: DestinationRow, driver: SyncDriver): Promise<{ config: DestinationConfig, connection: unknown }> {
@@ -187,7 +191,7 @@ export function createWorkLoader (services: Deps) {
       siblingTagValues: async (name) => await siblingTagValues(name, association.id, endpoint)
     })
     const note = current === undefined ? undefined : olderVersionNote(current.version, current.currentVersion)
-    const ctx: WorkContext = { row, association, destination, unsyncAll, kv, driver, connection, planned, leftInPlace: new Map(), olderVersionNote: note }
+    const ctx: WorkContext = { row, association, destination, unsyncAll, kv, driver, connection, planned, leftInPlace: new Map(), olderVersionNote: note, locks }
     await checkNames(ctx)
     return { kind: 'work', ctx }
   }

@@ -59,7 +59,8 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
     await fenced(fence, undefined, async ({ associations }) => {
       await associations.setStatus(ctx.association.id, status, null, at)
       for (const p of ctx.planned) {
-        if (p.kind === 'write' || p.kind === 'unsync') await associations.setTargetStatus(ctx.association.id, p.subKey, p.kind === 'unsync' ? 'UNSYNCING' : 'SYNCING', null, at)
+        // A replaced target's delete may wait for its replacement (work-apply.ts): not marked.
+        if (p.kind === 'write' || (p.kind === 'unsync' && p.replaced !== true)) await associations.setTargetStatus(ctx.association.id, p.subKey, p.kind === 'unsync' ? 'UNSYNCING' : 'SYNCING', null, at)
       }
     })
   }
@@ -132,6 +133,13 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
       failures.push(error)
       await put(p.subKey, keep(p.subKey), failureStatus(error, fail), error.message)
     }
+    /** How the current target `subKey` ended: in Azure (`ok`), failed (its error), or not known. */
+    const outcomeOf = (subKey: string): { ok: true } | { ok: false, error: SyncError } | undefined => {
+      const q = ctx.planned.find((x) => x.subKey === subKey && (x.kind === 'noop' || x.kind === 'write' || x.kind === 'error'))
+      if (q?.kind === 'noop') return { ok: true }
+      if (q?.kind === 'error') return { ok: false, error: q.error }
+      return q === undefined ? undefined : results.get(q)
+    }
 
     const planned = new Set(ctx.planned.map((p) => p.subKey))
     for (const p of ctx.planned) {
@@ -140,7 +148,7 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
         case 'noop': await put(p.subKey, keep(p.subKey), 'SYNCED', ctx.olderVersionNote ?? keptNote(recorded.get(p.subKey)?.message ?? null)); break
         case 'error': await failed(p, p.error); break
         case 'write':
-          if (r === undefined) break // its cleanup failed: the write was not attempted
+          if (r === undefined) break // not called
           if (r.ok) {
             await put(p.subKey, { external_name: p.name, external_version: r.version ?? null, digest: p.digest }, 'SYNCED', r.note ?? ctx.olderVersionNote ?? null)
             await recordEvidence(p, r)
@@ -149,14 +157,27 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
         case 'unsync': {
           const note = ctx.leftInPlace.get(p)
           if (note !== undefined) { await unsynced(p.subKey, note); break }
-          if (r === undefined) break
+          if (r === undefined) break // replaced, and its replacement is not all in Azure yet: kept as recorded
           if (r.ok) await unsynced(p.subKey, r.note ?? null)
           else await failed(p, r.error)
           break
         }
         case 'cleanup':
-          if (r !== undefined && !r.ok) await failed(p, r.error)
+          // Not called: the new name's write failed, and the old name stays recorded (above).
+          // Failed: the old name stays recorded with its evidence, so the rename is retried.
+          if (r !== undefined && !r.ok) {
+            await failed(p, r.error)
+            await associations.setTargetEvidence(a.id, p.subKey, recorded.get(p.subKey)?.drift_evidence ?? null)
+          }
           break
+        case 'handover': {
+          // The Azure name is now key `to`'s: drop this row once `to` is in Azure, else keep its
+          // name recorded (remove still deletes it) with `to`'s failure.
+          const outcome = outcomeOf(p.to)
+          if (outcome?.ok === true) await unsynced(p.subKey, `left in place: now synced for key ${JSON.stringify(p.to)}`)
+          else if (outcome !== undefined) await failed(p, outcome.error)
+          break
+        }
       }
     }
     // Targets with no name and no plan (a key that vanished before it was ever written).

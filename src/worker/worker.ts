@@ -1,11 +1,11 @@
 /**
  * The sync worker (docs/architecture.md "Flow 2: a sync"; decisions D-1, D-13, D-29, D-32.7, D-32.8):
  * claims due outbox rows under a lease, loads the plan from the KV state *now*, calls the driver
- * (one attempt per target; cleanup of renamed names first) and shows the work in flight (first,
- * fenced, with several replicas; while the call is out otherwise), and settles. It wakes at once
- * when work is queued (no polling delay on the hot path), sleeps until the next retry is due,
- * holds all work while `sys/sync/config disabled=true`, and on start frees the leases a previous
- * process left behind (one process owning everything only).
+ * (one attempt per target; an old name deleted once its new one is written) and shows the work
+ * in flight (first, fenced, with several replicas; while the call is out otherwise), and settles.
+ * It wakes at once when work is queued (no polling delay on the hot path), sleeps until the next
+ * retry is due, holds all work while `sys/sync/config disabled=true`, and on start frees the
+ * leases a previous process left behind (one process owning everything only).
  *
  * Storage is the async `Store` only: the claim is one statement (`outbox.claim`, FOR UPDATE
  * SKIP LOCKED on PostgreSQL), each settle one unit of work carrying the fence of the lease the

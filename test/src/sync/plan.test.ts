@@ -94,3 +94,45 @@ t.test('invalid names are local CLIENT_SIDE_ERRORs (FR-24); a rename cleans the 
   const w = renamed[0]
   if (w.kind === 'write' && w.op.op === 'write') { t.equal(w.name, 'app'); t.equal(w.op.firstWrite, true) }
 })
+
+t.test('one Azure name (D-20): never deleted while a current key renders it', async (t) => {
+  const association = { ...base().association, granularity: 'secret-key' as const, nameTemplate: 'k-{{ .SecretKey }}' }
+  const rec = (subKey: string, externalName: string): PlanInput['recorded'][number] => ({ subKey, externalName, digest: 'x.y', externalVersion: 'v' })
+  // A gone key whose name a new key renders (after normalisation, or in another case): handed over.
+  for (const [from, to] of [['db-pass', 'db_pass'], ['Key', 'key']]) {
+    const plan = planAssociation(base({ association, kv: { version: 2, data: { [to]: 'two' } }, recorded: [rec(from, `k-${from}`)] }))
+    t.same(kinds(plan), [`write:${to}`, `handover:${from}`], `${from} -> ${to}`)
+    t.match(plan[1], { kind: 'handover', name: `k-${from}`, to })
+  }
+  // A case-only rename of one key: written, no cleanup.
+  const caseOnly = planAssociation(base({
+    association: { ...base().association, nameTemplate: 'N2-{{ .SecretBaseName }}' }, recorded: [rec('', 'n2-app')], refresh: true
+  }))
+  t.same(kinds(caseOnly), ['write:'])
+  // A renamed key's old name taken over by another key: no cleanup of it.
+  const swapped = planAssociation(base({
+    association, kv: { version: 2, data: { a: 1, b: 2 } }, recorded: [rec('a', 'k-x'), rec('b', 'k-a')]
+  }))
+  t.same(kinds(swapped), ['write:a', 'write:b', 'cleanup:a'], 'k-x is cleaned up, k-a (now a\'s) is not')
+  t.match(swapped[2], { op: { name: 'k-x' } })
+  // Removed: every recorded name is unsynced, whatever it renders.
+  t.same(kinds(planAssociation(base({ association: { ...association, removed: true }, recorded: [rec('a', 'k-a')] }))), ['unsync:a'])
+})
+
+t.test('granularity switch: the old targets are replaced, a gone key is not', async (t) => {
+  const toKeys = planAssociation(base({
+    association: { ...base().association, granularity: 'secret-key', nameTemplate: '{{ .SecretBaseName }}-{{ .SecretKey }}' },
+    recorded: [{ subKey: '', externalName: 'app', digest: 'x.y', externalVersion: 'v' }],
+    refresh: true
+  }))
+  t.same(kinds(toKeys), ['write:b', 'write:a', 'unsync:'])
+  t.match(toKeys[2], { replaced: true })
+  const toPath = planAssociation(base({ recorded: [{ subKey: 'a', externalName: 'app-a', digest: 'x.y', externalVersion: 'v' }], refresh: true }))
+  t.same(kinds(toPath), ['write:', 'unsync:a'])
+  t.match(toPath[1], { replaced: true })
+  const goneKey = planAssociation(base({
+    association: { ...base().association, granularity: 'secret-key', nameTemplate: '{{ .SecretKey }}' },
+    recorded: [{ subKey: 'gone', externalName: 'gone', digest: 'x.y', externalVersion: 'v' }]
+  }))
+  t.equal((goneKey.at(-1) as { replaced?: boolean }).replaced, undefined, 'a key removed from KV is unsynced at once')
+})
