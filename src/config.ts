@@ -251,8 +251,16 @@ function loadAzureSettings (env: Env, dev: Partial<AzureSettings>): AzureSetting
     maxConcurrency: positiveInt(env, 'VAULT_SYNC_AZURE_MAX_CONCURRENCY', 8),
     sdkMaxRetries: nonNegativeInt(env, 'VAULT_SYNC_AZURE_SDK_MAX_RETRIES', 0),
     pollIntervalMs: duration(env, 'VAULT_SYNC_AZURE_POLL_INTERVAL', '2s'),
-    pollTimeoutMs: duration(env, 'VAULT_SYNC_AZURE_POLL_TIMEOUT', '60s')
+    pollTimeoutMs: duration(env, 'VAULT_SYNC_AZURE_POLL_TIMEOUT', '60s'),
+    requestTimeoutMs: positiveDuration(env, 'VAULT_SYNC_AZURE_REQUEST_TIMEOUT', '30s')
   }
+}
+
+/** A duration above 0. @throws ConfigError otherwise. */
+function positiveDuration (env: Env, variable: string, fallback: string): number {
+  const ms = duration(env, variable, fallback)
+  if (ms <= 0) throw new ConfigError(variable, `"${env[variable] ?? ''}" is not above 0`)
+  return ms
 }
 
 /** The settings the built-in destination types are built from (`drivers/registry.ts`). */

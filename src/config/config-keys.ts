@@ -91,7 +91,8 @@ export const SYNC_KEYS: Record<string, KeySpec> = {
   azure_max_concurrency: { env: 'VAULT_SYNC_AZURE_MAX_CONCURRENCY', kind: 'int' },
   azure_sdk_max_retries: { env: 'VAULT_SYNC_AZURE_SDK_MAX_RETRIES', kind: 'int' },
   azure_poll_interval: { env: 'VAULT_SYNC_AZURE_POLL_INTERVAL', kind: 'duration' },
-  azure_poll_timeout: { env: 'VAULT_SYNC_AZURE_POLL_TIMEOUT', kind: 'duration' }
+  azure_poll_timeout: { env: 'VAULT_SYNC_AZURE_POLL_TIMEOUT', kind: 'duration' },
+  azure_request_timeout: { env: 'VAULT_SYNC_AZURE_REQUEST_TIMEOUT', kind: 'duration' }
 }
 
 /** Vault's top-level keys and stanzas vault-sync does not support. */

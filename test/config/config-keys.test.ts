@@ -43,6 +43,7 @@ const PROBES: Record<string, Probe> = {
   'sync.azure_sdk_max_retries': ['sync {\n  azure_sdk_max_retries = 2\n}\n', (c) => c.azure.sdkMaxRetries, 2],
   'sync.azure_poll_interval': ['sync {\n  azure_poll_interval = "500ms"\n}\n', (c) => c.azure.pollIntervalMs, 500],
   'sync.azure_poll_timeout': ['sync {\n  azure_poll_timeout = "2m"\n}\n', (c) => c.azure.pollTimeoutMs, 120_000],
+  'sync.azure_request_timeout': ['sync {\n  azure_request_timeout = "45s"\n}\n', (c) => c.azure.requestTimeoutMs, 45_000],
   'sync.drift_mode': ['sync {\n  drift_mode = "repair"\n}\n', (c) => c.drift.mode, 'repair'],
   'sync.drift_interval': ['sync {\n  drift_interval = "15m"\n}\n', (c) => c.drift.intervalMs, 900_000],
   'sync.drift_repair_missing': ['sync {\n  drift_repair_missing = true\n}\n', (c) => c.drift.repairMissing, true],

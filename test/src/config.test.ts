@@ -13,7 +13,7 @@ t.test('defaults', async (t) => {
   t.equal(c.minWriteIntervalMs, 500, 'minimum interval between attempts of one association (issue 17)')
   t.same(c.azure, {
     authorityHost: undefined, caFile: undefined, disableInstanceDiscovery: false, disableChallengeResourceVerification: false,
-    allowLoopbackDestinations: false, maxConcurrency: 8, sdkMaxRetries: 0, pollIntervalMs: 2000, pollTimeoutMs: 60000
+    allowLoopbackDestinations: false, maxConcurrency: 8, sdkMaxRetries: 0, pollIntervalMs: 2000, pollTimeoutMs: 60000, requestTimeoutMs: 30000
   })
   t.ok(Object.isFrozen(c))
 })
@@ -31,7 +31,8 @@ t.test('values, and every bad value names its variable', async (t) => {
     ['VAULT_SYNC_BACKOFF_MAX', 'soon'], ['VAULT_SYNC_BACKOFF_BASE', '-1s'], ['VAULT_SYNC_WORKER', 'maybe'],
     ['VAULT_SYNC_LOG_LEVEL', 'loud'], ['VAULT_SYNC_AZURE_SDK_MAX_RETRIES', '-1'], ['VAULT_SYNC_MIN_WRITE_INTERVAL', 'often'],
     ['VAULT_SYNC_DRIFT_MODE', 'fix'], ['VAULT_SYNC_DRIFT_INTERVAL', '30s'], ['VAULT_SYNC_DRIFT_INTERVAL', 'hourly'],
-    ['VAULT_SYNC_DRIFT_REPAIR_MISSING', 'maybe'], ['VAULT_SYNC_DRIFT_BUDGET_PERCENT', '60'], ['VAULT_SYNC_DRIFT_PAGE_SIZE', '26'], ['VAULT_SYNC_DRIFT_MAX_CALLS', '0']
+    ['VAULT_SYNC_DRIFT_REPAIR_MISSING', 'maybe'], ['VAULT_SYNC_DRIFT_BUDGET_PERCENT', '60'], ['VAULT_SYNC_DRIFT_PAGE_SIZE', '26'], ['VAULT_SYNC_DRIFT_MAX_CALLS', '0'],
+    ['VAULT_SYNC_AZURE_REQUEST_TIMEOUT', '0s'], ['VAULT_SYNC_AZURE_REQUEST_TIMEOUT', 'never']
   ]) {
     t.throws(() => loadConfig({}, { [variable]: value }), { name: 'ConfigError', message: new RegExp(`^${variable}: `) }, `${variable}=${value}`)
   }

@@ -3,7 +3,9 @@
  * `SecretClient` with the options that make them work against any Azure cloud, a private
  * endpoint or the built-in emulator (spec/azure-sdk-offline.md §2, §4; decisions D-9, D-18,
  * D-32.9). The cache key covers everything that changes authentication, so a rotated
- * `client_secret` builds a new credential instead of reusing tokens of the old one.
+ * `client_secret` builds a new credential instead of reusing tokens of the old one. Every
+ * request either of them sends, to Key Vault or to Entra, is bounded by `requestTimeoutMs`
+ * (`request-timeout.ts`), and the credential's failures say how Entra answered (`entra-answers.ts`).
  */
 import { createHash } from 'node:crypto'
 import { Agent } from 'node:https'
@@ -13,6 +15,8 @@ import type { NetworkRules } from '../target-ops.js'
 import { resolveAzureCloud, AZURE_CLOUDS } from './azure-kv-clouds.js'
 import { createNetworkPolicy, NetworkPolicyError } from './azure-kv-network.js'
 import { azureRequestCountingPolicy, type AzureRequestHook } from '../../metrics/azure-request-policy.js'
+import { entraAnswersPolicy, withEntraAnswers, type EntraAnswers } from './entra-answers.js'
+import { requestTimeoutPolicy } from './request-timeout.js'
 import { secureContextForCaFile } from './tls-context.js'
 import { warmUpClient, warmUpPolicy } from './warm-up.js'
 
@@ -46,7 +50,12 @@ export interface AzureKvSettings {
   warmSockets?: number
   /** Bound on one warm-up, ms; default 10 s. */
   warmTimeoutMs?: number
+  /** Bound on each HTTP request to Key Vault or Entra, ms (`VAULT_SYNC_AZURE_REQUEST_TIMEOUT`); default {@link DEFAULT_REQUEST_TIMEOUT_MS}. */
+  requestTimeoutMs?: number
 }
+
+/** The default bound on one request to Key Vault or Entra, ms. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 
 export interface AzureKvClient {
   client: SecretClient
@@ -113,22 +122,25 @@ export function createAzureKvClients (settings: AzureKvSettings) {
     const retryOptions = { maxRetries: settings.sdkMaxRetries }
     // Per retry: a 429 the SDK retried is counted as well as the request that followed it.
     const counting = settings.onRequest === undefined ? [] : [{ policy: azureRequestCountingPolicy(settings.onRequest), position: 'perRetry' as const }]
+    // Innermost, so the policies before it see a timed-out request as failed.
+    const timeout = { policy: requestTimeoutPolicy(settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS), position: 'perRetry' as const }
+    const entra: EntraAnswers = {}
     const credential = new ClientSecretCredential(conn.tenantId, conn.clientId, conn.clientSecret, {
       authorityHost: settings.authorityHost ?? AZURE_CLOUDS[cloud].authorityHost,
       disableInstanceDiscovery: settings.disableInstanceDiscovery,
       agent: authorityAgent,
       retryOptions,
-      additionalPolicies: counting
+      additionalPolicies: [...counting, { policy: entraAnswersPolicy(entra), position: 'perRetry' as const }, timeout]
     })
     // Free sockets are used in turn (fifo, not Node's default lifo), so steady light traffic keeps
     // the whole warmed pool open instead of one socket busy and the rest idling out on the server.
     const agent = new Agent({ keepAlive: true, scheduling: 'fifo', secureContext, maxSockets: settings.maxSockets, lookup: policy.lookup as never })
-    const client = new SecretClient(conn.keyVaultUri, credential, {
+    const client = new SecretClient(conn.keyVaultUri, withEntraAnswers(credential, entra), {
       disableChallengeResourceVerification: settings.disableChallengeResourceVerification,
       agent,
       retryOptions,
       // The warm-up policy goes first: a warm-up call it stops was never sent, so it is not counted.
-      additionalPolicies: [{ policy: warmUpPolicy(), position: 'perRetry' as const }, ...counting]
+      additionalPolicies: [{ policy: warmUpPolicy(), position: 'perRetry' as const }, ...counting, timeout]
     })
     return { client, origin: vaultOrigin(conn.keyVaultUri) }
   }

@@ -5,7 +5,9 @@
  * - FR-01: a write onto a soft-deleted name recovers it, waits for the recovery, then writes;
  *   a forbidden recover is CLIENT_SIDE_ERROR naming the secret and the missing right.
  * - FR-12: a delete happens only when the latest version carries this association's built-in
- *   tag; otherwise the secret is left in place with a note.
+ *   tag; otherwise the secret is left in place with a note. With `purge_on_unsync`, a secret an
+ *   earlier attempt deleted but did not purge (the purge failed, or the attempt ended between
+ *   the two) is purged by the retry when the soft-deleted secret carries that tag.
  * - FR-17: a value over 25,600 characters is refused before any call.
  * - FR-23: a managed (certificate-backed) secret is never written or deleted.
  * - FR-25: the first write of a name onto an existing foreign secret adopts it (new version,
@@ -16,7 +18,7 @@
  *   first checks the secret is still this association's, and is refused otherwise.
  * Every SDK call runs under the per-vault limiter. Operations of one batch run concurrently.
  */
-import type { KeyVaultSecret, SecretProperties } from '@azure/keyvault-secrets'
+import type { DeletedSecret, KeyVaultSecret, SecretProperties } from '@azure/keyvault-secrets'
 import { BUILTIN_TAG_KEY, isOwnedByVaultSync } from '../ownership-tag.js'
 import type { DeleteOp, OpResult, TargetOp, WriteOp } from '../target-ops.js'
 import { localClientError, remoteClientError, type SyncError } from '../sync-error.js'
@@ -48,6 +50,8 @@ export interface AzureKvDriverDeps {
 export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTimeoutMs }: AzureKvDriverDeps) {
   // A first write's ownership read is remembered across its retries for a minute.
   const ownership = createOwnershipMemo(60_000)
+  // Names deleted here for a purge not done yet (`purgeLeftover`), for ten minutes at most.
+  const unpurged = createOwnershipMemo(10 * 60_000)
   /**
    * Runs `ops` against `conn`'s vault. When Key Vault refuses the token the cached client holds
    * (401 after the challenge: revoked, or expired by Key Vault's clock while the SDK, going by
@@ -177,31 +181,58 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
 
     async function remove (op: DeleteOp): Promise<OpResult> {
       const existing = await readLatest(op.name)
-      if (existing === undefined) return { ok: true }
+      if (existing === undefined) return op.purge ? await purgeLeftover(op) : { ok: true }
       if (existing === 'disabled') return { ok: true, note: 'left in place: its latest version is disabled' }
       if (existing.properties.tags?.[BUILTIN_TAG_KEY] !== op.ownerTagValue) return { ok: true, note: 'left in place: not owned by vault-sync' }
+      if (op.purge) unpurged.remember(origin, op.name, {})
       try {
         const poller = await limited('other', async () => await client.beginDeleteSecret(op.name, { intervalInMs: pollIntervalMs, abortSignal: signal }))
         await poller.pollUntilDone({ abortSignal: lroSignal() })
       } catch (err) {
-        if (statusOf(err) === 404) return { ok: true }
+        if (statusOf(err) === 404) return op.purge ? await purgeLeftover(op) : { ok: true }
         throw classifyAzureError(err, `deleteSecret "${op.name}"`)
       }
       return op.purge ? await purge(op.name) : { ok: true }
     }
 
     /**
-     * Purges a secret this attempt has just deleted. The delete already succeeded, so a refused
+     * `purge_on_unsync` with the live secret gone: an earlier attempt may have deleted it without
+     * purging it (the purge failed, or the attempt ended between the two: a crash, a timeout).
+     * The soft-deleted secret (Get Deleted Secret) is purged when its latest version carries this
+     * association's built-in tag, as a delete requires (FR-12); someone else's is left alone.
+     * While a delete is still in progress Key Vault answers Get Deleted Secret 404 (the SDK's
+     * delete poller polls on through 404s: keyvault-secrets `lro/delete/operation.ts`) and a purge
+     * 409 `ObjectIsBeingDeleted` (spec/azure-keyvault-api.md §2.2-2.3: retry later): so when this
+     * driver deleted the name itself (`unpurged`) a 404 is answered with the purge, whose 409 is
+     * a transient failure, retried later like any delete still in progress.
+     */
+    async function purgeLeftover (op: DeleteOp): Promise<OpResult> {
+      let deleted: DeletedSecret
+      try {
+        deleted = await limited('other', async () => await client.getDeletedSecret(op.name, { abortSignal: signal }))
+      } catch (err) {
+        if (statusOf(err) === 404) return unpurged.get(origin, op.name) !== undefined ? await purge(op.name) : { ok: true }
+        if (statusOf(err) === 403) return { ok: true, note: `purge not checked: reading the soft-deleted secret was refused (${classifyAzureError(err, 'getDeletedSecret').message})` }
+        throw classifyAzureError(err, `getDeletedSecret "${op.name}"`)
+      }
+      if (deleted.properties.tags?.[BUILTIN_TAG_KEY] !== op.ownerTagValue) return { ok: true }
+      return await purge(op.name)
+    }
+
+    /**
+     * Purges a secret deleted for this association. The delete already succeeded, so a refused
      * purge (403: purge protection, or RBAC without secrets/purge/action) is not a failed unsync:
      * the target is UNSYNCED with a note saying why the soft-deleted secret stays recoverable.
      */
     async function purge (name: string): Promise<OpResult> {
       try {
         await limited('other', async () => { await client.purgeDeletedSecret(name, { abortSignal: signal }) })
+        unpurged.forget(origin, name)
         return { ok: true }
       } catch (err) {
+        if (statusOf(err) !== 404 && statusOf(err) !== 403) throw classifyAzureError(err, `purgeDeletedSecret "${name}"`)
+        unpurged.forget(origin, name)
         if (statusOf(err) === 404) return { ok: true }
-        if (statusOf(err) !== 403) throw classifyAzureError(err, `purgeDeletedSecret "${name}"`)
         return { ok: true, note: `deleted; purge refused, the secret stays soft-deleted (${classifyAzureError(err, 'purgeDeletedSecret').message})` }
       }
     }

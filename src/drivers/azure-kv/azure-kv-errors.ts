@@ -2,16 +2,23 @@
  * Classifies what the Azure SDK throws into a `SyncError` (decisions D-13,
  * spec/azure-keyvault-api.md §2.2-2.3, spec/azure-sdk-offline.md §2):
  * - Entra failures (`AuthenticationRequiredError`, `CredentialUnavailableError`,
- *   `AuthenticationError`), 401 after the challenge, 403 (RBAC, firewall, policy), 400
- *   (invalid name, too large) and network-policy refusals -> CLIENT_SIDE_ERROR (Key Vault's own
- *   refusals keep their `status`: the driver answers a 401 with a new token, `azure-kv-driver.ts`);
+ *   `AuthenticationError`, as `EntraTokenError` from `entra-answers.ts`) by their cause: Entra
+ *   refusing the credentials (invalid client, secret or tenant: 4xx such as AADSTS7000215,
+ *   700016, 90002) -> CLIENT_SIDE_ERROR; Entra failing (429, 5xx, no answer: reset, refused,
+ *   timed out) -> transient EXTERNAL_SERVICE_ERROR (README "Sync statuses": "Key Vault or Entra
+ *   keeps failing");
+ * - 401 after the challenge, 403 (RBAC, firewall, policy), 400 (invalid name, too large) and
+ *   network-policy refusals -> CLIENT_SIDE_ERROR (Key Vault's own refusals keep their `status`:
+ *   the driver answers a 401 with a new token, `azure-kv-driver.ts`);
  * - 429 (honouring Retry-After / x-ms-retry-after-ms), 408, 5xx, `ObjectIsBeingDeleted` /
- *   `ObjectIsBeingRecovered`, timeouts, resets and aborts -> transient EXTERNAL_SERVICE_ERROR;
+ *   `ObjectIsBeingRecovered`, timeouts (`request-timeout.ts`), resets and aborts -> transient
+ *   EXTERNAL_SERVICE_ERROR;
  * - anything else -> INTERNAL_VAULT_ERROR.
  * Messages name the operation and Azure's code and text; Azure never echoes secret values.
  */
 import { SyncError, internalSyncError, remoteClientError, transientError } from '../sync-error.js'
 import { NetworkPolicyError } from './azure-kv-network.js'
+import { AzureRequestTimeoutError } from './request-timeout.js'
 
 interface RestErrorLike {
   name: string
@@ -24,6 +31,43 @@ interface RestErrorLike {
 
 const TRANSIENT_NET = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'REQUEST_SEND_ERROR', 'UND_ERR_SOCKET', 'ECONNABORTED'])
 const IDENTITY_ERRORS = new Set(['AuthenticationRequiredError', 'CredentialUnavailableError', 'AuthenticationError'])
+/**
+ * The codes that open an MSAL failure's message when Entra failed rather than refused: MSAL's
+ * `network_error` (no usable answer: msal-common `protocol/Token.ts` sendPostRequest), and the
+ * OAuth 2.0 error codes of a server that cannot serve the request now (RFC 6749 §4.1.2.1
+ * `server_error`, `temporarily_unavailable`; Microsoft Entra's error-code reference lists the
+ * latter as one to retry). MSAL's ServerError message is `<error>: Error(s): <AADSTS codes> -
+ * ... - Description: ...` (spec/azure-keyvault-api.md §6.4).
+ */
+const ENTRA_FAILING = /^(network_error|temporarily_unavailable|server_error)\b/
+
+/** Entra's latest answer to a credential when it was no definite answer (`entra-answers.ts`). */
+export interface EntraOutage {
+  /** 429 or a 5xx; undefined when no answer came (reset, refused, timed out). */
+  status?: number
+  /** Entra's Retry-After, ms. */
+  retryAfterMs?: number
+  /** Why no answer came (first line of the error), when none did. */
+  reason?: string
+}
+
+/**
+ * A token request that failed (`entra-answers.ts`), with how the credential's latest request to
+ * Entra ended when that was an outage. `@azure/identity` turns every MSAL failure into an
+ * `AuthenticationRequiredError` holding only MSAL's message (identity `msal/utils.ts`
+ * handleMsalError): Entra's HTTP status, and whether it answered at all, are lost there.
+ */
+export class EntraTokenError extends Error {
+  constructor (readonly failure: Error, readonly outage: EntraOutage | undefined) {
+    super(failure.message, { cause: failure })
+    this.name = 'EntraTokenError'
+  }
+}
+
+/** True when `err` is one of `@azure/identity`'s credential errors. */
+export function isIdentityError (err: unknown): err is Error {
+  return IDENTITY_ERRORS.has((err as Error | undefined)?.name ?? '')
+}
 
 /** The inner error code of a Key Vault error body (`innererror.code` on the wire). */
 export function innerCode (err: unknown): string | undefined {
@@ -83,8 +127,9 @@ export function classifyAzureError (err: unknown, op: string): SyncError {
   const e = err as RestErrorLike
   const refused = networkRefusal(err)
   if (refused !== undefined) return remoteClientError(`${op}: ${firstLine(refused.message)}`)
+  if (err instanceof AzureRequestTimeoutError) return transientError(`${op}: ${err.message}`)
   if (e?.name === 'AbortError') return transientError(`${op}: aborted`)
-  if (IDENTITY_ERRORS.has(e?.name)) return remoteClientError(`${op}: Microsoft Entra ID authentication failed: ${firstLine(e.message)}`)
+  if (err instanceof EntraTokenError || isIdentityError(err)) return classifyEntraError(err, op)
   const status = e?.statusCode
   const code = e?.details?.error?.code ?? e?.code
   const inner = innerCode(err)
@@ -100,4 +145,21 @@ export function classifyAzureError (err: unknown, op: string): SyncError {
   if (status === 409 && (inner === 'ObjectIsBeingDeleted' || inner === 'ObjectIsBeingRecovered')) return transientError(label)
   if (status === 400 || status === 401 || status === 403 || status === 409) return remoteClientError(label, status)
   return internalSyncError(label)
+}
+
+/**
+ * An Entra failure by its cause: transient when Entra's latest answer to the credential was a 429
+ * or 5xx or none at all, when identity's `AuthenticationError` carries such a status, or when
+ * MSAL's message opens with a code of a failing Entra ({@link ENTRA_FAILING}); otherwise Entra
+ * refused the credentials (CLIENT_SIDE_ERROR, retried every `VAULT_SYNC_CLIENT_ERROR_RETRY`).
+ */
+function classifyEntraError (err: Error, op: string): SyncError {
+  const failure = err instanceof EntraTokenError ? err.failure : err
+  const outage = err instanceof EntraTokenError ? err.outage : undefined
+  const status = outage?.status ?? (failure.name === 'AuthenticationError' ? statusOf(failure) : undefined)
+  const text = firstLine(failure.message)
+  const transient = outage !== undefined || (status !== undefined && (status === 429 || status >= 500)) || ENTRA_FAILING.test(text)
+  const answer = status !== undefined ? ` (HTTP ${status})` : outage !== undefined ? ` (no answer: ${outage.reason ?? 'connection failed'})` : ''
+  const label = `${op}: Microsoft Entra ID authentication failed${answer}: ${text}`
+  return transient ? transientError(label, outage?.retryAfterMs) : remoteClientError(label)
 }

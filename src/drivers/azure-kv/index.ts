@@ -37,6 +37,8 @@ export interface AzureKvOperatorSettings {
   /** Long-running operation poll interval and bound, ms. */
   pollIntervalMs: number
   pollTimeoutMs: number
+  /** Bound on each HTTP request to Key Vault or Entra, ms (`request-timeout.ts`). */
+  requestTimeoutMs: number
 }
 
 /** What the azure-kv driver is built from. */
@@ -61,6 +63,7 @@ export function createAzureKv ({ env, operator, onRequest }: AzureKvDriverSettin
       disableChallengeResourceVerification: operator.disableChallengeResourceVerification,
       allowLoopback: operator.allowLoopbackDestinations,
       sdkMaxRetries: operator.sdkMaxRetries,
+      requestTimeoutMs: operator.requestTimeoutMs,
       onRequest,
       maxSockets: 2 * operator.maxConcurrency, // one pool per vault client, sized to the limiter's two lanes
       warmSockets: operator.maxConcurrency // opened ahead of need: a full lane of writes

@@ -4,7 +4,8 @@
  * 429, a timeout or a 5xx) does not read again (issue 17 counted 805 reads for 600 secrets).
  * Entries live `ttlMs` at most (a name's owner can change in Azure meanwhile) and are dropped on
  * success; memory is bounded by the first writes failing within one TTL. Keys are the vault
- * origin and the name, case-insensitively (Key Vault names are).
+ * origin and the name, case-insensitively (Key Vault names are). The driver keeps a second one
+ * of names it deleted for `purge_on_unsync` and has not purged yet (`azure-kv-driver.ts`).
  */
 
 /** What the read found that lets the write go ahead: nothing, or a secret with this note to report. */
