@@ -69,7 +69,9 @@ export interface RecordedTarget {
  * - `unsync`: delete the recorded name, then drop the target row; `replaced` (a target of the
  *   association's former granularity): only once every current target is in Azure;
  * - `cleanup`: delete an old name of a target that was renamed (its row stays, with the new name),
- *   only once the target's write succeeded;
+ *   only once the target's write succeeded; with `stray`, on an unsync: the name the current
+ *   template renders for the target when it differs from the recorded one (a rename whose write
+ *   succeeded and whose old-name delete failed left it untracked), deleted if present and owned;
  * - `handover`: the recorded name of a gone key is the Azure name current key `to` renders: no
  *   delete; the row is dropped once `to` is in Azure (kept, and still deletable, until then).
  */
@@ -78,7 +80,7 @@ export type PlannedTarget =
   | { kind: 'write', subKey: string, name: string, digest: string, op: TargetOp }
   | { kind: 'error', subKey: string, name?: string, error: SyncError }
   | { kind: 'unsync', subKey: string, op: TargetOp, replaced?: true }
-  | { kind: 'cleanup', subKey: string, op: TargetOp }
+  | { kind: 'cleanup', subKey: string, op: TargetOp, stray?: true }
   | { kind: 'handover', subKey: string, name: string, to: string }
 
 export interface PlanInput {
@@ -127,22 +129,24 @@ export function planAssociation (input: PlanInput): PlannedTarget[] {
   const out: PlannedTarget[] = []
   const named: Array<{ key: string, name: string }> = []
 
-  let template
+  let template: ReturnType<typeof parseNameTemplate> | undefined
   try {
     template = parseNameTemplate(effectiveNameTemplate(a.nameTemplate, a.granularity))
   } catch (err) {
     for (const key of values.keys()) out.push({ kind: 'error', subKey: key, error: localClientError((err as Error).message) })
   }
-  if (template !== undefined) {
-    for (const key of values.keys()) {
-      const rendered = renderNameTemplate(template, templateFields({
-        destinationType: a.destinationType, destinationName: a.destinationName, mountPath: a.mountPath,
-        mountAccessor: a.accessor, secretPath: a.secretPath, secretKey: a.granularity === 'secret-key' ? key : undefined
-      }))
-      const result = input.names.externalName(rendered)
-      if ('error' in result) out.push({ kind: 'error', subKey: key, error: localClientError(result.error) })
-      else named.push({ key, name: result.name })
-    }
+  /** Target `key`'s Azure name under the association's template: `{ name }` or `{ error }`. */
+  const nameOf = (key: string): { name: string } | { error: string } | undefined => template === undefined
+    ? undefined
+    : input.names.externalName(renderNameTemplate(template, templateFields({
+      destinationType: a.destinationType, destinationName: a.destinationName, mountPath: a.mountPath,
+      mountAccessor: a.accessor, secretPath: a.secretPath, secretKey: a.granularity === 'secret-key' ? key : undefined
+    })))
+  for (const key of values.keys()) {
+    const result = nameOf(key)
+    if (result === undefined) continue
+    if ('error' in result) out.push({ kind: 'error', subKey: key, error: localClientError(result.error) })
+    else named.push({ key, name: result.name })
   }
   const collided = new Map<string, string>()
   for (const c of findCollisions(named, input.names.collisionKey)) for (const t of c.targets) collided.set(t.key, input.names.collisionMessage(c))
@@ -188,6 +192,12 @@ export function planAssociation (input: PlanInput): PlannedTarget[] {
       // the secret has data: its data lives on in the current targets.
       if (values.size > 0 && (a.granularity === 'secret-key') === (rec.subKey === '')) unsync.replaced = true
       out.push(unsync)
+      // Nothing is wanted any more: also the name the template renders now, if a rename wrote it
+      // and its old-name delete failed (the row still records the old name only).
+      const now = values.size === 0 ? nameOf(rec.subKey) : undefined
+      if (now !== undefined && 'name' in now && input.names.collisionKey(now.name) !== input.names.collisionKey(rec.externalName)) {
+        out.push({ kind: 'cleanup', subKey: rec.subKey, op: { ...del, name: now.name }, stray: true })
+      }
     } else if (stillPlanned.kind === 'write') out.push({ kind: 'cleanup', subKey: rec.subKey, op: del })
   }
   return out

@@ -61,7 +61,7 @@ export async function applyTargets (ctx: WorkContext, signal: AbortSignal): Prom
       round.forEach((p, i) => results.set(p, out[i]))
     }
   }
-  const deferred = (p: PlannedTarget): boolean => p.kind === 'cleanup' || (p.kind === 'unsync' && p.replaced === true)
+  const deferred = (p: PlannedTarget): boolean => (p.kind === 'cleanup' && p.stray !== true) || (p.kind === 'unsync' && p.replaced === true)
   await apply(ctx.planned.filter((p) => !deferred(p)))
   await apply(ctx.planned.filter((p): p is WithOp => deferred(p) && 'op' in p && replacementInPlace(ctx, p, results)))
   return results

@@ -82,6 +82,17 @@ t.test('the old name\'s delete fails after the write: both stay until the retry 
   t.same(tb.names(), [])
 })
 
+t.test('removed while the old name\'s delete keeps failing: the remove deletes the new name too', async (t) => {
+  const tb = await syncedThenPatched(t, 'n3-{{ .SecretPath }}')
+  tb.emu.faults.add({ match: { method: 'DELETE', pathRegex: '^/secrets/n2-q1$' }, action: { status: 403, code: 'Forbidden', message: 'no delete' }, mode: { next: 1 } })
+  await tb.set('d1', 'q1')
+  await tb.settle()
+  t.same(tb.names(), ['n2-q1', 'n3-q1'], 'written under the new name; the old one still recorded')
+  await tb.remove('d1', 'q1')
+  await tb.settle()
+  t.same(tb.names(), [], 'both gone: the new name is not left in Azure untracked')
+})
+
 t.test('a case-only rename is one Azure name: written, nothing deleted', async (t) => {
   const tb = await syncedThenPatched(t, 'N2-{{ .SecretPath }}')
   const versions = tb.azure('n2-q1')!.versions.length

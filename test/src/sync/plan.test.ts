@@ -53,10 +53,19 @@ t.test('no active version, removed association: unsync the recorded names', asyn
   const recorded = [{ subKey: '', externalName: 'old', digest: 'x.y', externalVersion: 'v' }]
   for (const over of [{ kv: undefined }, { association: { ...base().association, removed: true } }]) {
     const plan = planAssociation(base({ ...over, recorded }))
-    t.same(kinds(plan), ['unsync:'])
+    // 'old' is not what the template renders now: that name is deleted too (if there and ours),
+    // in case a rename wrote it and then failed to delete 'old'.
+    t.same(kinds(plan), ['unsync:', 'cleanup:'])
     const p = plan[0]
     if (p.kind === 'unsync') t.same(p.op, { op: 'delete', name: 'old', ownerTagValue: 'vault-sync:d1:a1', purge: false })
+    const stray = plan[1]
+    t.match(stray, { kind: 'cleanup', stray: true, op: { op: 'delete', ownerTagValue: 'vault-sync:d1:a1' } })
+    t.not(stray.kind === 'cleanup' ? stray.op.name : 'old', 'old')
   }
+  const rendered = planAssociation(base({ kv: { version: 1, data: { a: 1 } } }))
+  const name = rendered[0].kind === 'write' ? rendered[0].name : ''
+  const same = planAssociation(base({ kv: undefined, recorded: [{ subKey: '', externalName: name, digest: 'x.y', externalVersion: 'v' }] }))
+  t.same(kinds(same), ['unsync:'], 'the recorded name is the rendered one: one delete')
 })
 
 t.test('secret-key: one target per key, gone keys unsynced, collisions refused (FR-03, FR-07)', async (t) => {
