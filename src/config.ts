@@ -256,10 +256,14 @@ function loadAzureSettings (env: Env, dev: Partial<AzureSettings>): AzureSetting
   }
 }
 
-/** A duration above 0. @throws ConfigError otherwise. */
+/** The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647
+
+/** A duration above 0 and within a timer's range (ms). @throws ConfigError otherwise. */
 function positiveDuration (env: Env, variable: string, fallback: string): number {
   const ms = duration(env, variable, fallback)
   if (ms <= 0) throw new ConfigError(variable, `"${env[variable] ?? ''}" is not above 0`)
+  if (ms > MAX_TIMER_MS) throw new ConfigError(variable, `"${env[variable] ?? ''}" is longer than ${MAX_TIMER_MS}ms, the longest timer Node can set`)
   return ms
 }
 

@@ -45,7 +45,7 @@ function displayName (value: unknown): string {
 }
 
 /**
- * Decodes the body of `auth/token/create` / `create-orphan`.
+ * Decodes the body of `auth/token/create`, `create-orphan` and `create/:role_name`.
  * @throws VaultError 400 for unconvertible fields, negative durations or uses, batch tokens.
  */
 export function decodeCreateRequest (body: Record<string, unknown>): CreateTokenInput {

@@ -61,7 +61,7 @@ export const AuthBlockSchema = named('TokenAuth', Type.Object({
   }]
 }))
 
-/** `auth/token/create` and `create-orphan`. */
+/** `auth/token/create`, `create-orphan` and `create/:role_name`. */
 export const TokenCreateRequestSchema = named('TokenCreateRequest', Type.Object({
   id: Type.Optional(Type.String({ description: 'The token id to use (root or sudo only in Vault; accepted here)' })),
   policies: Type.Optional(Type.Union([Type.Array(Type.String()), Type.String()], { description: 'Policy names; the parent\'s when absent' })),

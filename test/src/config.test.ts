@@ -32,7 +32,7 @@ t.test('values, and every bad value names its variable', async (t) => {
     ['VAULT_SYNC_LOG_LEVEL', 'loud'], ['VAULT_SYNC_AZURE_SDK_MAX_RETRIES', '-1'], ['VAULT_SYNC_MIN_WRITE_INTERVAL', 'often'],
     ['VAULT_SYNC_DRIFT_MODE', 'fix'], ['VAULT_SYNC_DRIFT_INTERVAL', '30s'], ['VAULT_SYNC_DRIFT_INTERVAL', 'hourly'],
     ['VAULT_SYNC_DRIFT_REPAIR_MISSING', 'maybe'], ['VAULT_SYNC_DRIFT_BUDGET_PERCENT', '60'], ['VAULT_SYNC_DRIFT_PAGE_SIZE', '26'], ['VAULT_SYNC_DRIFT_MAX_CALLS', '0'],
-    ['VAULT_SYNC_AZURE_REQUEST_TIMEOUT', '0s'], ['VAULT_SYNC_AZURE_REQUEST_TIMEOUT', 'never']
+    ['VAULT_SYNC_AZURE_REQUEST_TIMEOUT', '0s'], ['VAULT_SYNC_AZURE_REQUEST_TIMEOUT', 'never'], ['VAULT_SYNC_AZURE_REQUEST_TIMEOUT', '30d']
   ]) {
     t.throws(() => loadConfig({}, { [variable]: value }), { name: 'ConfigError', message: new RegExp(`^${variable}: `) }, `${variable}=${value}`)
   }
