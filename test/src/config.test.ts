@@ -1,6 +1,7 @@
 // src/config.ts: defaults (decisions D-18), validation naming the variable, dev defaults vs explicit env.
 import t from 'tap'
 import { loadConfig, parseListenAddress } from '../../src/config.js'
+import { settingsNeedingRestart } from '../../src/config/restart-settings.js'
 
 t.test('defaults', async (t) => {
   const c = loadConfig({}, {})
@@ -73,4 +74,14 @@ t.test('server -dev turns Prometheus output on as vault server -dev does; explic
   const explicit = loadConfig({ devTelemetry: true }, { VAULT_SYNC_PROMETHEUS_RETENTION_TIME: '0s', VAULT_SYNC_TELEMETRY_DISABLE_HOSTNAME: 'false' })
   t.equal(explicit.telemetry.prometheusRetentionMs, 0)
   t.equal(explicit.telemetry.disableHostname, false)
+})
+
+t.test('SIGHUP: the changed settings a reload cannot apply, by their config-file names, never their values', async (t) => {
+  const running = loadConfig({}, { VAULT_PG_CONNECTION_URL: 'postgresql://u:secret@db/x' })
+  const next = loadConfig({}, {
+    VAULT_PG_CONNECTION_URL: 'postgresql://u:secret@db/x', VAULT_SYNC_LOG_LEVEL: 'debug', VAULT_SYNC_LISTEN_ADDRESS: '127.0.0.1:9999',
+    VAULT_SYNC_RECONCILE_INTERVAL: '2m', VAULT_SYNC_AZURE_REQUEST_TIMEOUT: '10s', VAULT_SYNC_DRIFT_MODE: 'repair'
+  })
+  t.same(settingsNeedingRestart(running, next), ['address', 'reconcile_interval', 'azure_* (sync)', 'drift_* (sync)'], 'log_level is reloaded: not listed')
+  t.same(settingsNeedingRestart(running, running), [])
 })
