@@ -16,8 +16,12 @@
 
 /** Serialises work per name key. */
 export interface NameLocks {
-  /** Runs `work` while holding every key of `keys` (duplicates allowed), then releases them. */
-  hold: <T>(keys: Iterable<string>, work: () => Promise<T>) => Promise<T>
+  /**
+   * Runs `work` while holding every key of `keys` (duplicates allowed), then releases them.
+   * Rejects with `signal`'s reason, without running `work`, when it aborts while waiting (the
+   * worker stopping), releasing what it took.
+   */
+  hold: <T>(keys: Iterable<string>, work: () => Promise<T>, signal?: AbortSignal) => Promise<T>
   /** Keys currently held or waited for (tests). */
   size: () => number
 }
@@ -27,24 +31,28 @@ export function createNameLocks (): NameLocks {
   // Per key, the promise the next taker waits for: it settles when every earlier holder released.
   const tails = new Map<string, Promise<void>>()
 
-  async function take (key: string): Promise<() => void> {
+  async function take (key: string, signal: AbortSignal | undefined): Promise<() => void> {
     const before = tails.get(key)
     let release!: () => void
     const mine = new Promise<void>((resolve) => { release = resolve })
     const tail = before === undefined ? mine : before.then(async () => { await mine })
     tails.set(key, tail)
-    if (before !== undefined) await before
-    return () => {
+    const done = (): void => {
       release()
       if (tails.get(key) === tail) tails.delete(key)
     }
+    // Given up while waiting: released at once, so later takers wait only for the earlier holders.
+    if (before !== undefined) {
+      try { await untilAborted(before, signal) } catch (err) { done(); throw err }
+    }
+    return done
   }
 
   return {
-    hold: async (keys, work) => {
+    hold: async (keys, work, signal) => {
       const releases: Array<() => void> = []
       try {
-        for (const key of [...new Set(keys)].sort()) releases.push(await take(key))
+        for (const key of [...new Set(keys)].sort()) releases.push(await take(key, signal))
         return await work()
       } finally {
         for (const release of releases) release()
@@ -52,4 +60,13 @@ export function createNameLocks (): NameLocks {
     },
     size: () => tails.size
   }
+}
+
+/** `wait`, or a rejection with `signal`'s reason as soon as it aborts. */
+async function untilAborted (wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) { await wait; return }
+  signal.throwIfAborted()
+  let onAbort!: () => void
+  const aborted = new Promise<never>((_resolve, reject) => { onAbort = () => reject(signal.reason); signal.addEventListener('abort', onAbort, { once: true }) })
+  try { await Promise.race([wait, aborted]) } finally { signal.removeEventListener('abort', onAbort) }
 }

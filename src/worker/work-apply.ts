@@ -57,7 +57,7 @@ export async function applyTargets (ctx: WorkContext, signal: AbortSignal): Prom
   const apply = async (targets: PlannedTarget[]): Promise<void> => {
     const withOps = targets.filter((p): p is WithOp => 'op' in p && !ctx.leftInPlace.has(p))
     for (const round of roundsByName(withOps, lockKey)) {
-      const out = await ctx.locks.hold(round.map(lockKey), async () => await ctx.driver.apply(ctx.connection, round.map((p) => p.op), signal))
+      const out = await ctx.locks.hold(round.map(lockKey), async () => await ctx.driver.apply(ctx.connection, round.map((p) => p.op), signal), signal)
       round.forEach((p, i) => results.set(p, out[i]))
     }
   }

@@ -22,3 +22,21 @@ t.test('one key at a time; other keys concurrently; no deadlock; empty afterward
   await t.rejects(locks.hold(['z'], async () => { throw new Error('boom') }), /boom/)
   t.equal(await locks.hold(['z'], async () => 'free again'), 'free again', 'a failed holder releases its keys')
 })
+
+t.test('a waiter whose signal aborts gives up at once, and the lock chain stays intact', async (t) => {
+  const locks = createNameLocks()
+  let open!: () => void
+  const holder = locks.hold(['x'], async () => await new Promise<void>((resolve) => { open = resolve }))
+  const ac = new AbortController()
+  let ran = false
+  const waiter = locks.hold(['x'], async () => { ran = true }, ac.signal)
+  const after = locks.hold(['x'], async () => 'after')
+  ac.abort(new Error('worker stopping'))
+  await t.rejects(waiter, /worker stopping/, 'rejected while the holder still holds x')
+  t.notOk(ran, 'its work never ran')
+  open()
+  await holder
+  t.equal(await after, 'after', 'the next taker gets the key once the holder releases')
+  t.equal(locks.size(), 0)
+  t.equal(await locks.hold(['y'], async () => 'ran', AbortSignal.abort()), 'ran', 'an uncontended key is taken without waiting, whatever the signal')
+})
