@@ -12,7 +12,7 @@ import type { BuiltinDriverSettings } from './drivers/registry.js'
 import type { AzureRequestHook } from './metrics/azure-request-policy.js'
 import type { TelemetrySettings } from './metrics/metrics.js'
 export { ConfigError, parseListenAddress, type ListenAddress } from './config/env-values.js'
-import { bool, ConfigError, duration, type Env, intInRange, type ListenAddress, nonNegativeInt, optional, parseListenAddress, positiveInt } from './config/env-values.js'
+import { bool, ConfigError, duration, type Env, intInRange, type ListenAddress, nonNegativeInt, optional, parseListenAddress, positiveDuration, positiveInt } from './config/env-values.js'
 import { DEFAULT_JSON_LIMITS, DEFAULT_TIMEOUTS, type HttpTimeouts, type JsonLimits } from './vault/http-limits.js'
 
 export interface Config {
@@ -254,17 +254,6 @@ function loadAzureSettings (env: Env, dev: Partial<AzureSettings>): AzureSetting
     pollTimeoutMs: duration(env, 'VAULT_SYNC_AZURE_POLL_TIMEOUT', '60s'),
     requestTimeoutMs: positiveDuration(env, 'VAULT_SYNC_AZURE_REQUEST_TIMEOUT', '30s')
   }
-}
-
-/** The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
-const MAX_TIMER_MS = 2_147_483_647
-
-/** A duration above 0 and within a timer's range (ms). @throws ConfigError otherwise. */
-function positiveDuration (env: Env, variable: string, fallback: string): number {
-  const ms = duration(env, variable, fallback)
-  if (ms <= 0) throw new ConfigError(variable, `"${env[variable] ?? ''}" is not above 0`)
-  if (ms > MAX_TIMER_MS) throw new ConfigError(variable, `"${env[variable] ?? ''}" is longer than ${MAX_TIMER_MS}ms, the longest timer Node can set`)
-  return ms
 }
 
 /** The settings the built-in destination types are built from (`drivers/registry.ts`). */

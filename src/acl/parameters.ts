@@ -11,6 +11,7 @@
  * request numbers are `json.Number`, and HCL objects are lists of maps: so a number or an object
  * in a policy value never equals a request value in Vault, and never does here.
  */
+import { commaStringSlice } from '../vault/field-decode.js'
 import type { Operation, Permissions } from './acl.js'
 
 const CHECKED: ReadonlySet<Operation> = new Set(['read', 'create', 'update', 'patch'])
@@ -49,9 +50,6 @@ function valueInParameterList (v: unknown, list: unknown[]): boolean {
   })
 }
 
-/** `parseutil.ParseCommaStringSlice` of a string: `""` → `[]`, else split on `,`, each trimmed. */
-const commaSlice = (s: string): string[] => s === '' ? [] : s.split(',').map((p) => p.trim())
-
 /**
  * Vault's `valueInAllowedParameterList` (non-legacy): an empty list allows anything; else the
  * whole value matches, or every element of a list value, or every item of a comma-separated
@@ -60,7 +58,7 @@ const commaSlice = (s: string): string[] => s === '' ? [] : s.split(',').map((p)
 export function valueInAllowedParameterList (v: unknown, list: unknown[]): boolean {
   if (list.length === 0 || valueInParameterList(v, list)) return true
   if (Array.isArray(v)) return v.every((e) => valueInParameterList(e, list))
-  if (typeof v === 'string') return commaSlice(v).every((e) => valueInParameterList(e, list))
+  if (typeof v === 'string') return commaStringSlice(v).every((e) => valueInParameterList(e, list))
   return false
 }
 
@@ -71,7 +69,7 @@ export function valueInAllowedParameterList (v: unknown, list: unknown[]): boole
 export function valueInDeniedParameterList (v: unknown, list: unknown[]): boolean {
   if (list.length === 0 || valueInParameterList(v, list)) return true
   if (Array.isArray(v)) return v.some((e) => valueInParameterList(e, list))
-  if (typeof v === 'string') return commaSlice(v).some((e) => valueInParameterList(e, list))
+  if (typeof v === 'string') return commaStringSlice(v).some((e) => valueInParameterList(e, list))
   return false
 }
 

@@ -53,6 +53,17 @@ export function duration (env: Env, variable: string, fallback: string): number 
   }
 }
 
+/** The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647
+
+/** A duration above 0 and within a timer's range (ms). @throws ConfigError otherwise. */
+export function positiveDuration (env: Env, variable: string, fallback: string): number {
+  const ms = duration(env, variable, fallback)
+  if (ms <= 0) throw new ConfigError(variable, `"${env[variable] ?? ''}" is not above 0`)
+  if (ms > MAX_TIMER_MS) throw new ConfigError(variable, `"${env[variable] ?? ''}" is longer than ${MAX_TIMER_MS}ms, the longest timer Node can set`)
+  return ms
+}
+
 /** true/false, on/off, yes/no, 1/0 (any case). @throws ConfigError otherwise. */
 export function bool (env: Env, variable: string, fallback: boolean): boolean {
   const raw = env[variable]

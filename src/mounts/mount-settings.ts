@@ -18,7 +18,7 @@
  * plugin identity token here).
  */
 import { badRequest } from '../vault/errors.js'
-import { decodeString, decodeStringList } from '../vault/field-decode.js'
+import { commaStringSlice, decodeString, decodeStringList } from '../vault/field-decode.js'
 import { enablePluginVersion, tunedPluginVersion } from './plugin-version.js'
 
 /** The list settings, in the order `handleTuneWriteCommon` applies them (audit keys first). */
@@ -97,7 +97,7 @@ function strictString (value: unknown): string {
 
 /** `mapstructure.Decode` into `[]string`, after `expandStringValsWithCommas` split a string (when `commas`). */
 function strictList (value: unknown, commas: boolean): string[] {
-  if (typeof value === 'string' && commas) return value === '' ? [] : value.split(',').map((s) => s.trim())
+  if (typeof value === 'string' && commas) return commaStringSlice(value)
   if (!Array.isArray(value)) throw convertError()
   return value.map((item: unknown) => item === null ? '' : strictString(item))
 }

@@ -29,11 +29,15 @@ export interface CreateTokenInput {
   numUses: number
 }
 
-/** Trims, lower-cases, deduplicates and sorts policy names; `root` absorbs the rest (`policyutil`). */
+/** `strutil.RemoveDuplicates(items, true)`: trimmed, lower-cased, empty ones dropped, unique, sorted. */
+export function removeDuplicates (items: string[]): string[] {
+  return [...new Set(items.map((s) => s.trim().toLowerCase()).filter((s) => s !== ''))].sort()
+}
+
+/** `policyutil.SanitizePolicies`: {@link removeDuplicates}, and `root` absorbs the rest. */
 export function sanitizePolicies (names: string[]): string[] {
-  const set = new Set(names.map((n) => n.trim().toLowerCase()).filter((n) => n !== ''))
-  if (set.has('root')) return ['root']
-  return [...set].sort()
+  const unique = removeDuplicates(names)
+  return unique.includes('root') ? ['root'] : unique
 }
 
 /** Vault's display name: `token-<name>`, runs of other characters than `[A-Za-z0-9-]` as one `-`. */

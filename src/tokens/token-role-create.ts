@@ -12,8 +12,8 @@
  *   decides parenthood (the request's `no_parent` is ignored).
  */
 import { badRequest } from '../vault/errors.js'
-import { finalPolicies, resolvePolicies, sanitizePolicies, type CreateTokenInput } from './token-request.js'
-import { removeDuplicates, type TokenRole } from './token-roles.js'
+import { finalPolicies, removeDuplicates, resolvePolicies, sanitizePolicies, type CreateTokenInput } from './token-request.js'
+import type { TokenRole } from './token-roles.js'
 
 /**
  * ryanuber/go-glob v1.0.0 `Glob` (what `strutil.StrListContainsGlob` matches with): `*` matches

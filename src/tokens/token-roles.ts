@@ -18,7 +18,7 @@ import type { Store } from '../../db/store/repositories.js'
 import type { ExistenceCheck } from '../acl/enforce.js'
 import { VaultError, badRequest, multierror } from '../vault/errors.js'
 import { decodeBool, decodeDuration, decodeInt, decodeString, decodeStringList } from '../vault/field-decode.js'
-import { sanitizePolicies } from './token-request.js'
+import { removeDuplicates, sanitizePolicies } from './token-request.js'
 
 /** A role as stored and read back (Vault's `tsRoleEntry`); durations in seconds. */
 export interface TokenRole {
@@ -56,11 +56,6 @@ export const isRoleName = (name: string): boolean => ROLE_NAME.test(name)
 /** Vault's `pathSuffixSanitize` (matched anywhere in the suffix, as Go's `MatchString` does), and its text. */
 const PATH_SUFFIX = /\w[\w\-.]+\w/
 const PATH_SUFFIX_TEXT = '\\w[\\w-.]+\\w'
-
-/** `strutil.RemoveDuplicates(items, true)`: trimmed, lower-cased, empty ones dropped, unique, sorted. */
-export function removeDuplicates (items: string[]): string[] {
-  return [...new Set(items.map((s) => s.trim().toLowerCase()).filter((s) => s !== ''))].sort()
-}
 
 /**
  * Vault's `tokenStoreRole`: the stored role, upgraded on read as Vault does (a legacy `period`,

@@ -127,6 +127,11 @@ export function decodeIntList (value: unknown, field: string): number[] {
   })
 }
 
+/** `parseutil.ParseCommaStringSlice` of a string: `""` → `[]`, else split on `,`, each trimmed (empty ones kept). */
+export function commaStringSlice (s: string): string[] {
+  return s === '' ? [] : s.split(',').map((p) => p.trim())
+}
+
 /**
  * TypeCommaStringSlice (`parseutil.ParseCommaStringSlice`): an array (elements weakly
  * strings) or a string split on `,`; elements trimmed, empty ones kept; `""` and `[]` → `[]`;
@@ -134,7 +139,7 @@ export function decodeIntList (value: unknown, field: string): number[] {
  */
 export function decodeStringList (value: unknown, field: string): string[] {
   if (value === undefined || value === null || value === '') return []
-  if (typeof value === 'string') return value.split(',').map((s) => s.trim())
+  if (typeof value === 'string') return commaStringSlice(value)
   if (typeof value === 'number') return [String(value)]
   if (!Array.isArray(value)) throw typeError(field, value, 'a list of strings or a comma-separated string')
   return value.map((item: unknown) => {

@@ -94,7 +94,8 @@ export function retryAfterMs (err: unknown): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now())
 }
 
-function firstLine (text: string): string {
+/** The first line of `text`, at most 300 characters (messages name no more than Azure's first line). */
+export function firstLine (text: string): string {
   return text.split(/\r?\n/)[0].slice(0, 300)
 }
 

@@ -15,7 +15,7 @@
  * `SecretClient` attaches that record to the error it throws ({@link EntraTokenError}).
  */
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity'
-import { EntraTokenError, isIdentityError, retryAfterMs, type EntraOutage } from './azure-kv-errors.js'
+import { EntraTokenError, firstLine, isIdentityError, retryAfterMs, type EntraOutage } from './azure-kv-errors.js'
 
 /** One credential's record: its latest Entra request's outage, undefined after any definite answer (2xx, 4xx). */
 export interface EntraAnswers { outage?: EntraOutage }
@@ -39,7 +39,7 @@ export function entraAnswersPolicy (answers: EntraAnswers): EntraAnswersPolicy {
       try {
         response = await next(request)
       } catch (err) {
-        answers.outage = { reason: (err as Error).message?.split(/\r?\n/)[0].slice(0, 200) }
+        answers.outage = { reason: firstLine((err as Error).message ?? '').slice(0, 200) }
         throw err
       }
       answers.outage = response.status === 429 || response.status >= 500
