@@ -6,13 +6,14 @@ import { decodeBool, decodeDuration, decodeUint } from '../../src/vault/field-de
 import { noContent, ok } from '../../src/vault/envelope.js'
 import { KvConfigRequestSchema, KvConfigSchema } from '../../src/kv/kv-schemas.js'
 import { noBody, vaultData } from '../../src/openapi/route-doc.js'
-import type { KvPathGroup } from './kv-call.js'
+import { answerWarnings, type KvPathGroup } from './kv-call.js'
 
 /** The `config` path group. */
 export const configPaths: KvPathGroup = {
   pattern: /^config$/,
+  fields: new Set(['max_versions', 'cas_required', 'delete_version_after']),
   ops: {
-    read: async ({ request, kv, accessor }) => ok(request, await kv.readConfig(accessor)),
+    read: async (call) => ok(call.request, await call.kv.readConfig(call.accessor), { warnings: answerWarnings(call) }),
     update: async ({ reply, kv, accessor, input }) => {
       await kv.writeConfig(accessor, {
         maxVersions: decodeUint(input.max_versions, 'max_versions'),

@@ -14,7 +14,7 @@ import {
   KvWriteRequestSchema, VersionSchema
 } from '../../src/kv/kv-schemas.js'
 import { either, errorBody, noBody, vaultData } from '../../src/openapi/route-doc.js'
-import { emptyNotFound, rawNotFound, type KvCall, type KvPathGroup } from './kv-call.js'
+import { answerWarnings, emptyNotFound, rawNotFound, type KvCall, type KvPathGroup } from './kv-call.js'
 import { sendRead, sendReadJson, sendVersion } from './kv-serializers.js'
 
 const GONE = 'The version is deleted or destroyed: the envelope with `mount_type: ""` and no `errors` (Vault\'s raw 404)'
@@ -31,22 +31,23 @@ function write (call: KvCall): unknown {
   const view = call.kv.writeDataNow(call.accessor, call.key, data, cas, (err) => {
     if (err !== undefined) { call.reply.send(err); return }
     // Outside Fastify's handler now: a throw goes to its error handler as a handler's would.
-    try { sendVersion(call.reply, ok(call.request, view!)) } catch (thrown) { call.reply.send(thrown as Error) }
+    try { sendVersion(call.reply, ok(call.request, view!, { warnings: answerWarnings(call) })) } catch (thrown) { call.reply.send(thrown as Error) }
   })
   if (view !== undefined) return undefined
-  return call.kv.writeDataInUnit(call.accessor, call.key, data, cas).then((v) => sendVersion(call.reply, ok(call.request, v)))
+  return call.kv.writeDataInUnit(call.accessor, call.key, data, cas).then((v) => sendVersion(call.reply, ok(call.request, v, { warnings: answerWarnings(call) })))
 }
 
 /** The answer to a data read. */
 function answerRead (call: KvCall, r: VersionRead<JsonObject>): unknown {
   if (r.status === 'missing') throw notFound()
   if (r.status === 'gone') return rawNotFound(call, { data: null, metadata: r.metadata })
-  return sendRead(call.reply, ok(call.request, { data: r.value, metadata: r.metadata }))
+  return sendRead(call.reply, ok(call.request, { data: r.value, metadata: r.metadata }, { warnings: answerWarnings(call) }))
 }
 
 /** The `data/:path` path group (a key never ends in `/`). */
 export const dataPaths: KvPathGroup = {
   pattern: /^data\/(.*[^/])$/s,
+  fields: new Set(['path', 'version', 'options', 'data']),
   ops: {
     // Synchronous when the key's rows are cached (the hot path: no promise, the data's JSON
     // text sent as it is); else awaited.
@@ -54,7 +55,7 @@ export const dataPaths: KvPathGroup = {
       const version = decodeInt(call.input.version, 'version')
       const r = call.kv.peekReadJson(call.accessor, call.key, version)
       if (r === MISS) return call.kv.readData(call.accessor, call.key, version).then((loaded) => answerRead(call, loaded))
-      if (r.status === 'ok') return sendReadJson(call.request, call.reply, r.value, r.metadata)
+      if (r.status === 'ok') return sendReadJson(call.request, call.reply, r.value, r.metadata, answerWarnings(call))
       return answerRead(call, r)
     },
     update: write,
@@ -64,7 +65,7 @@ export const dataPaths: KvPathGroup = {
       const r = await call.kv.patchData(call.accessor, call.key, data, cas)
       if (r.status === 'missing') return emptyNotFound(call.reply)
       if (r.status === 'gone') return rawNotFound(call, r.metadata)
-      return sendVersion(call.reply, ok(call.request, r.value))
+      return sendVersion(call.reply, ok(call.request, r.value, { warnings: answerWarnings(call) }))
     },
     delete: async (call) => {
       await call.kv.deleteLatest(call.accessor, call.key)
@@ -102,6 +103,7 @@ export const dataPaths: KvPathGroup = {
 /** The `subkeys/:path` path group. */
 export const subkeysPaths: KvPathGroup = {
   pattern: /^subkeys\/(.*)$/s,
+  fields: new Set(['path', 'depth', 'version']),
   ops: {
     read: async (call) => {
       const version = decodeInt(call.input.version, 'version')
@@ -109,7 +111,7 @@ export const subkeysPaths: KvPathGroup = {
       const r = await call.kv.readSubkeys(call.accessor, call.key, version, depth)
       if (r.status === 'missing') throw notFound()
       if (r.status === 'gone') return rawNotFound(call, { metadata: r.metadata, subkeys: null })
-      return ok(call.request, { metadata: r.metadata, subkeys: r.value })
+      return ok(call.request, { metadata: r.metadata, subkeys: r.value }, { warnings: answerWarnings(call) })
     }
   },
   docPath: 'subkeys/{path}',

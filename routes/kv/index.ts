@@ -19,7 +19,7 @@ import type { DocMethod, OperationDoc } from '../../src/openapi/route-doc.js'
 import type { MountHandler } from '../mount-dispatch.js'
 import { configPaths } from './config.js'
 import { dataPaths, subkeysPaths } from './data.js'
-import { rawNotFound, type KvOp, type KvPathGroup } from './kv-call.js'
+import { rawNotFound, requestFieldWarnings, type KvOp, type KvPathGroup } from './kv-call.js'
 import { metadataPaths } from './metadata.js'
 import { deletePaths, destroyPaths, undeletePaths } from './versions.js'
 
@@ -40,10 +40,15 @@ function operation (request: FastifyRequest): KvOp | undefined {
   }
 }
 
-/** Request data as Vault builds it: the body for writes, the query string otherwise. */
+/**
+ * Request data as Vault builds it: the body for writes, the query string otherwise, without
+ * `list` on a LIST (Vault's `handleLogical` deletes it from the query) and without JSON `null`
+ * values (the body parser drops them: Vault's field parser reads them as not given).
+ */
 function requestInput (request: FastifyRequest, op: KvOp): Record<string, unknown> {
   const source = op === 'update' || op === 'patch' ? request.body : request.query
   const input = { ...(source as Record<string, unknown> | undefined ?? {}) }
+  if (op === 'list') delete input.list
   for (const k of Object.keys(input)) if (input[k] === null) delete input[k]
   return input
 }
@@ -77,7 +82,8 @@ export function kvEngine ({ kv }: Pick<Services, 'kv'>): MountHandler {
       checkKeyPath(key, MUTATIONS.has(op) && group !== configPaths)
       const handler = group.ops[op]
       if (handler === undefined) throw unsupportedOperation()
-      return handler({ request, reply, kv, accessor: mount.accessor, key, input: requestInput(request, op) })
+      const input = requestInput(request, op)
+      return handler({ request, reply, kv, accessor: mount.accessor, key, input, fieldWarnings: requestFieldWarnings(input, group.fields) })
     }
     checkKeyPath(rest, false)
     if (MUTATIONS.has(op) && ROOTS.has(rest)) throw badRequest('missing path')

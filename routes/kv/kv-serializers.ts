@@ -71,6 +71,6 @@ export function readJson ({ requestId, mountType, dataJson, metadata }: ReadJson
  * Answers a data read from its data's JSON bytes (`sendRead` of `ok(request, { data, metadata })`,
  * the same bytes, through `sendOkJson`); `metadata` must not change afterwards.
  */
-export function sendReadJson (request: FastifyRequest, reply: FastifyReply, dataJson: Buffer, metadata: VersionView): FastifyReply {
-  return sendOkJson(request, reply, readData(dataJson, metadata))
+export function sendReadJson (request: FastifyRequest, reply: FastifyReply, dataJson: Buffer, metadata: VersionView, warnings?: readonly string[]): FastifyReply {
+  return sendOkJson(request, reply, readData(dataJson, metadata), warnings)
 }

@@ -11,7 +11,7 @@ import { list, noContent, ok } from '../../src/vault/envelope.js'
 import { notFound } from '../../src/vault/errors.js'
 import { CAS_WARNING_EXAMPLE, KvListSchema, KvMetadataRequestSchema, KvMetadataSchema } from '../../src/kv/kv-schemas.js'
 import { errorBody, noBody, vaultData } from '../../src/openapi/route-doc.js'
-import { emptyNotFound, type KvCall, type KvPathGroup } from './kv-call.js'
+import { answerWarnings, emptyNotFound, type KvCall, type KvPathGroup } from './kv-call.js'
 
 const WARNED = vaultData('Written, with a warning (`cas_required` cannot be false when the engine requires it)', Type.Null(), { warnings: [CAS_WARNING_EXAMPLE] })
 
@@ -26,18 +26,20 @@ function metadataInput (input: Record<string, unknown>, patch: boolean): Metadat
 
 /** 204, or 200 with `data: null` and the warnings when there are any (Vault's rule). */
 function answer (call: KvCall, warnings: string[]): unknown {
-  return warnings.length > 0 ? ok(call.request, null, { warnings }) : noContent(call.reply)
+  return warnings.length > 0 ? ok(call.request, null, { warnings: answerWarnings(call, warnings) }) : noContent(call.reply)
 }
 
 /** The `metadata/:path` path group (the empty path is the mount root, for LIST). */
 export const metadataPaths: KvPathGroup = {
   pattern: /^metadata\/(.*)$/s,
+  fields: new Set(['path', 'exclude_deleted', 'cas_required', 'max_versions', 'delete_version_after', 'custom_metadata']),
   ops: {
-    list: async (call) => list(call.request, await call.kv.list(call.accessor, call.key, { excludeDeleted: decodeBool(call.input.exclude_deleted, 'exclude_deleted') ?? false })),
+    list: async (call) => list(call.request, await call.kv.list(call.accessor, call.key, { excludeDeleted: decodeBool(call.input.exclude_deleted, 'exclude_deleted') ?? false }),
+      {}, { warnings: answerWarnings(call) }),
     read: async (call) => {
       const m = await call.kv.readMetadata(call.accessor, call.key)
       if (m === undefined) throw notFound()
-      return ok(call.request, m)
+      return ok(call.request, m, { warnings: answerWarnings(call) })
     },
     update: async (call) => answer(call, await call.kv.writeMetadata(call.accessor, call.key, metadataInput(call.input, false))),
     patch: async (call) => {

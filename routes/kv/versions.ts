@@ -16,6 +16,7 @@ function group (prefix: string, op: VersionsOp, summary: string): KvPathGroup {
     docPath: `${prefix}/{path}`,
     docs: { update: { operationId: `kv-v2-${prefix}-versions`, summary, body: KvVersionsRequestSchema, responses: { 204: noBody('Done') } } },
     pattern: new RegExp(`^${prefix}/(.*)$`, 's'),
+    fields: new Set(['path', 'versions']),
     ops: {
       update: async ({ reply, kv, accessor, key, input }: KvCall) => {
         await kv[op](accessor, key, decodeIntList(input.versions, 'versions'))

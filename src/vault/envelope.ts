@@ -69,7 +69,7 @@ export function noContent (reply: FastifyReply): FastifyReply {
  * keys (Vault treats an empty list as "nothing here", §1.8).
  * @throws VaultError 404 when `keys` is empty.
  */
-export function list (request: FastifyRequest, keys: string[], extra: Record<string, unknown> = {}): Envelope {
+export function list (request: FastifyRequest, keys: string[], extra: Record<string, unknown> = {}, options: OkOptions = {}): Envelope {
   if (keys.length === 0) throw notFound()
-  return ok(request, { keys, ...extra })
+  return ok(request, { keys, ...extra }, options)
 }

@@ -102,3 +102,37 @@ t.test('invalid paths answer the raw 404 with Vault warnings; unsupported operat
     t.same(r.body, { errors: ['1 error occurred:\n\t* unsupported operation\n\n'] })
   }
 })
+
+t.test('fields a KV path does not declare: Vault\'s framework warnings on answers with a body, none on a 204', async (t) => {
+  const kv = kvClient((await startTestServer(t)).app)
+  const ignored = (names: string): string => `Endpoint ignored these unrecognized parameters: [${names}]`
+  const replaced = 'Endpoint replaced the value of these parameters with the values captured from the endpoint\'s path: [path]'
+  // A misspelt `options` is not a check-and-set: the write goes through, and says what it ignored.
+  const w = await kv('POST', '/v1/secret/data/typo', { zeta: 1, data: { v: 1 }, opitons: { cas: 5 } })
+  t.equal(w.status, 200)
+  t.same(w.body.warnings, [ignored('opitons zeta')], 'sorted')
+  t.equal(w.body.data.version, 1)
+  t.same((await kv('POST', '/v1/secret/data/typo', { data: { v: 2 }, path: 'other' })).body.warnings, [replaced], 'the URL\'s path wins and says so')
+  t.same((await kv('GET', '/v1/secret/data/other')).status, 404, 'nothing written at the body\'s path')
+  t.equal((await kv('POST', '/v1/secret/data/typo', { data: { v: 3 }, options: { cas: 2 } })).body.warnings, null, 'declared fields: no warning')
+  const read = await kv('GET', '/v1/secret/data/typo?version=3&verison=2')
+  t.same(read.body.warnings, [ignored('verison')])
+  t.same(read.body.data.data, { v: 3 })
+  t.equal((await kv('GET', '/v1/secret/data/typo')).body.warnings, null, 'a plain read (cached answer) has none')
+  t.same((await kv('PATCH', '/v1/secret/data/typo', { data: { w: 1 }, extra: 1 }, MERGE_PATCH)).body.warnings, [ignored('extra')])
+  t.same((await kv('GET', '/v1/secret/subkeys/typo?dept=1')).body.warnings, [ignored('dept')])
+  t.same((await kv('GET', '/v1/secret/metadata/typo?x=1')).body.warnings, [ignored('x')])
+  t.same((await kv('GET', '/v1/secret/metadata/?list=true&page=2')).body.warnings, [ignored('page')], 'a LIST\'s own `list` is not a field')
+  t.equal((await kv('GET', '/v1/secret/metadata/?list=true')).body.warnings, null)
+  t.same((await kv('GET', '/v1/secret/config?x=1')).body.warnings, [ignored('x')])
+  // Vault adds them to a response only: a handler answering nothing (204) has no body to carry them.
+  for (const [url, body] of [['/v1/secret/config', { max_versions: 5, maxversions: 3 }], ['/v1/secret/metadata/typo', { max_versions: 4, bogus: 1 }], ['/v1/secret/delete/typo', { versions: [1], x: 1 }]] as const) {
+    t.equal((await kv('POST', url, body)).status, 204, url)
+  }
+  t.equal((await kv('GET', '/v1/secret/metadata/typo')).body.data.max_versions, 4, 'the declared fields were applied')
+  await kv('POST', '/v1/secret/config', { cas_required: true })
+  const warned = await kv('POST', '/v1/secret/metadata/typo', { cas_required: false, bogus: 1 })
+  t.equal(warned.status, 200)
+  t.equal(warned.body.warnings.length, 2, 'the handler\'s own warning first, then the ignored fields')
+  t.same(warned.body.warnings[1], ignored('bogus'))
+})
