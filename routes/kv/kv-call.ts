@@ -43,6 +43,9 @@ export const NO_WARNINGS: readonly string[] = Object.freeze([])
  * path's declared fields (`path` included where the path captures one).
  */
 export function requestFieldWarnings (source: Record<string, unknown>, fields: ReadonlySet<string>): readonly string[] {
+  let declared = true
+  for (const k in source) if (!fields.has(k)) { declared = false; break }
+  if (declared && source.path === undefined) return NO_WARNINGS // the usual request: nothing allocated
   let warnings: string[] | undefined
   const ignored = unknownFieldsWarning(source, fields)
   if (ignored !== undefined) (warnings ??= []).push(ignored)
