@@ -18,3 +18,30 @@ export const NON_ASSIGNABLE_POLICIES: readonly string[] = ['response-wrapping', 
  */
 export const nonAssignablePolicy = (policies: readonly string[]): string | undefined =>
   policies.find((p) => NON_ASSIGNABLE_POLICIES.includes(p))
+
+/**
+ * The texts Vault stores for its two non-assignable policies at start (vault/policy_store.go
+ * `responseWrappingPolicy`, `controlGroupPolicy`, loaded by `setupPolicyStore`): what reading
+ * them answers (`vault policy read response-wrapping`). Listing leaves them out, as Vault's
+ * `ListPolicies` does; no token can carry them, so they grant nothing here.
+ */
+export const FIXED_POLICY_TEXTS: Readonly<Record<string, string>> = {
+  'response-wrapping': `
+path "cubbyhole/response" {
+    capabilities = ["create", "read"]
+}
+
+path "sys/wrapping/unwrap" {
+    capabilities = ["update"]
+}
+`,
+  'control-group': `
+path "cubbyhole/control-group" {
+    capabilities = ["update", "create", "read"]
+}
+
+path "sys/wrapping/unwrap" {
+    capabilities = ["update"]
+}
+`
+}

@@ -13,7 +13,7 @@ import type { Store } from '../../db/store/repositories.js'
 import { badRequest } from '../vault/errors.js'
 import { Acl } from './acl.js'
 import { DEFAULT_POLICY_RULES, DEFAULT_POLICY_TEXT } from './default-policy.js'
-import { IMMUTABLE_POLICIES } from './fixed-policies.js'
+import { FIXED_POLICY_TEXTS, IMMUTABLE_POLICIES } from './fixed-policies.js'
 import type { PathRule } from './policy-rules.js'
 import { parsePolicyText } from './policy-text.js'
 
@@ -124,10 +124,15 @@ export function createPolicyService ({ store, changes }: { store: Store, changes
     /** True when `name` names an existing policy (`root` always exists). */
     exists: async (name: string): Promise<boolean> => name === 'root' || await policies.get(name) !== undefined,
 
-    /** The policy `name` (normalised), `root` with empty text, or `undefined`. */
+    /**
+     * The policy `name` (normalised), `root` with empty text, Vault's fixed texts of
+     * `response-wrapping` and `control-group`, or `undefined`.
+     */
     async read (name: string): Promise<PolicyView | undefined> {
       const n = normalizePolicyName(name)
       if (n === 'root') return { name: 'root', raw: '' }
+      const fixed = Object.hasOwn(FIXED_POLICY_TEXTS, n) ? FIXED_POLICY_TEXTS[n] : undefined
+      if (fixed !== undefined) return { name: n, raw: fixed }
       const row = await policies.get(n)
       return row === undefined ? undefined : { name: row.name, raw: row.raw }
     },

@@ -105,6 +105,11 @@ t.test('response-wrapping and control-group can be neither written, deleted nor 
       const del = await vault(app, 'DELETE', url)
       t.same(answer(del), [400, { errors: [`cannot delete "${name}" policy`] }], `DELETE ${url}`)
     }
+    // Vault stores their fixed texts at start: reading answers them; listing leaves them out.
+    const read = (await vault(app, 'GET', `/v1/sys/policies/acl/${name}`)).json().data
+    t.equal(read.name, name)
+    t.match(read.policy, /^\npath "cubbyhole\/(response|control-group)" \{\n {4}capabilities = \[[^\]]+\]\n\}\n\npath "sys\/wrapping\/unwrap" \{\n {4}capabilities = \["update"\]\n\}\n$/)
+    t.equal((await vault(app, 'GET', `/v1/sys/policy/${name}`)).json().rules, read.policy, 'sys/policy answers the same text')
     const assign = await vault(app, 'POST', '/v1/auth/token/create', { body: { policies: ['default', ` ${name.toUpperCase()}`] } })
     t.same(answer(assign), [400, { errors: [`cannot assign policy "${name}"`] }], `assign ${name}`)
   }
