@@ -6,7 +6,7 @@
 import { decodeCas, decodeData } from '../../src/kv/kv-fields.js'
 import type { JsonObject } from '../../src/kv/kv-json.js'
 import { MISS, type VersionRead } from '../../src/kv/kv-service.js'
-import { decodeInt, decodeUint } from '../../src/vault/field-decode.js'
+import { decodeInt } from '../../src/vault/field-decode.js'
 import { noContent, ok } from '../../src/vault/envelope.js'
 import { notFound } from '../../src/vault/errors.js'
 import {
@@ -107,7 +107,8 @@ export const subkeysPaths: KvPathGroup = {
   ops: {
     read: async (call) => {
       const version = decodeInt(call.input.version, 'version')
-      const depth = decodeUint(call.input.depth, 'depth') ?? 0
+      // Vault's TypeInt: a negative depth is no error (its walk then stops at the top-level keys, as `subkeys` does).
+      const depth = decodeInt(call.input.depth, 'depth') ?? 0
       const r = await call.kv.readSubkeys(call.accessor, call.key, version, depth)
       if (r.status === 'missing') throw notFound()
       if (r.status === 'gone') return rawNotFound(call, { metadata: r.metadata, subkeys: null })

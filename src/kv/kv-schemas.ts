@@ -66,7 +66,7 @@ export const KvVersionQuerySchema = Type.Object({
 /** The query of a subkeys read (§3.17). */
 export const KvSubkeysQuerySchema = Type.Object({
   version: Type.Optional(Type.Integer({ description: 'Version to read; the latest when absent or 0' })),
-  depth: Type.Optional(Type.Integer({ minimum: 0, description: 'Levels to descend; 0 = all' }))
+  depth: Type.Optional(Type.Integer({ description: 'Levels to descend; 0 = all (a negative depth keeps the top-level keys only, as Vault)' }))
 })
 
 /** `delete/`, `undelete/`, `destroy/` (§3.8-3.10). */

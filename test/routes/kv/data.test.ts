@@ -200,6 +200,7 @@ t.test('subkeys and delete_version_after', async (t) => {
   t.same(sk.body.data.subkeys, { foo: null, bar: { baz: null }, quux: null })
   checkVersionMetadata(t, sk.body.data.metadata, 1)
   t.same((await kv('GET', '/v1/secret/subkeys/s?depth=1')).body.data.subkeys, { foo: null, bar: null, quux: null })
+  t.same((await kv('GET', '/v1/secret/subkeys/s?depth=-2')).body.data.subkeys, { foo: null, bar: null, quux: null }, 'a negative depth: Vault\'s walk stops at the top level')
   await kv('DELETE', '/v1/secret/data/s')
   const gone = await kv('GET', '/v1/secret/subkeys/s')
   checkRaw404(t, gone)

@@ -38,7 +38,7 @@ t.test('bad bodies and fields: 400 naming the field, nothing stored', async (t) 
     t.equal(r.body.errors.length, 1)
     t.match(r.body.errors[0], message)
   }
-  for (const url of ['/v1/secret/data/keep?version=abc', '/v1/secret/subkeys/keep?depth=-1']) {
+  for (const url of ['/v1/secret/data/keep?version=abc', '/v1/secret/subkeys/keep?depth=1.5']) {
     const r = await kv('GET', url)
     t.equal(r.status, 400, url)
     t.match(r.body.errors[0], /^Field validation failed: error converting input for field "(version|depth)"/)
