@@ -147,14 +147,19 @@ export const SYSTEM_TTL_LIMITS: TokenTtlLimits = { defaultTtl: SYSTEM_MAX_TTL_SE
  * `explicit_max_ttl` above the max TTL is capped to it (non-periodic tokens); `ttl` above
  * `explicit_max_ttl` is capped to it, and an unset `ttl` takes it; otherwise an unset `ttl`
  * is the default TTL; the result is capped at the max TTL. Periodic tokens live for `period`
- * (capped by `explicit_max_ttl` only); a `root` token without any TTL never expires.
+ * (capped, with `CalculateTTL`'s warning, by the max TTL or a lower `explicit_max_ttl`); a `root`
+ * token without any TTL never expires.
  */
 export function resolveTtl (input: CreateTokenInput, policies: string[], limits: TokenTtlLimits = SYSTEM_TTL_LIMITS): { ttl: number, explicitMaxTtl: number, warnings: string[] } {
   const warnings: string[] = []
   let explicitMaxTtl = input.explicitMaxTtl
   if (input.period > 0) {
-    const ttl = explicitMaxTtl > 0 ? Math.min(input.period, explicitMaxTtl) : input.period
-    return { ttl, explicitMaxTtl, warnings }
+    // `framework.CalculateTTL`: the period is capped by the effective max TTL (the token
+    // store's, or the explicit max TTL when lower), with its warning.
+    const max = explicitMaxTtl > 0 ? Math.min(limits.maxTtl, explicitMaxTtl) : limits.maxTtl
+    if (input.period <= max) return { ttl: input.period, explicitMaxTtl, warnings }
+    warnings.push(`period of ${JSON.stringify(formatHumanDuration(input.period))} exceeded the effective max_ttl of ${JSON.stringify(formatHumanDuration(max))}; period value is capped accordingly`)
+    return { ttl: max, explicitMaxTtl, warnings }
   }
   if (explicitMaxTtl > limits.maxTtl) {
     warnings.push(`Explicit max TTL of ${explicitMaxTtl} seconds is greater than system/mount allowed value; value is being capped to ${limits.maxTtl} seconds`)

@@ -211,3 +211,15 @@ t.test('renew and renew-accessor (vault token renew [-accessor]); revoke-orphan 
   t.same((await vault(app, 'PUT', '/v1/auth/token/revoke-orphan', { body: { token: 'hvs.unknown' } })).json(), { errors: ['token to revoke not found'] },
     'unknown: 400, as Vault\'s handleRevokeOrphan (revoke answers 204)')
 })
+
+t.test('a period above the effective max TTL is capped with framework.CalculateTTL\'s warning', async (t) => {
+  const { app } = await startTestServer(t)
+  t.equal((await vault(app, 'POST', '/v1/sys/auth/token/tune', { body: { max_lease_ttl: '1h' } })).statusCode, 204)
+  const long = await create(app, { policies: ['default'], period: '2h' })
+  t.same([long.status, long.json.auth.lease_duration], [200, 3600], 'capped at the token store\'s max TTL')
+  t.same(long.json.warnings, ['period of "2h" exceeded the effective max_ttl of "1h"; period value is capped accordingly'])
+  const explicit = await create(app, { policies: ['default'], period: '45m', explicit_max_ttl: '30m' })
+  t.same([explicit.json.auth.lease_duration, explicit.json.warnings], [1800, ['period of "45m" exceeded the effective max_ttl of "30m"; period value is capped accordingly']])
+  const within = await create(app, { policies: ['default'], period: '20m', explicit_max_ttl: '30m' })
+  t.same([within.json.auth.lease_duration, within.json.warnings], [1200, null], 'within both: no warning')
+})
