@@ -11,7 +11,11 @@
  *
  * Adapting to what the vault says (AIMD): every 429 multiplies the limit by `decrease` (at most
  * once per `decreaseHoldMs`, as a burst of 429s is one signal) and pauses starts for the
- * `Retry-After` it carried or `pauseWithoutRetryAfterMs`; every admitted response adds
+ * `Retry-After` it carried, or without one for an exponential pause (Azure's throttling
+ * guidance: "wait 1 second, 2, 4, 8, 16"): `pauseWithoutRetryAfterMs`, doubled by each 429 that
+ * follows the end of the previous pause with no admitted response between (429s of requests
+ * already in flight during a pause are the same signal), up to `maxPauseWithoutRetryAfterMs`;
+ * an admitted response starts the doubling over. Every admitted response adds
  * `increase * budget / limit`, i.e. the limit grows by `increase` of the budget per window of
  * successful traffic, back up to the budget.
  */
@@ -29,13 +33,18 @@ export interface LedgerSettings {
   increase: number
   /** A 429 within this long of the previous decrease does not decrease again, ms. */
   decreaseHoldMs: number
-  /** Pause of new starts after a 429 without Retry-After, ms. */
+  /** Pause of new starts after a first 429 without Retry-After, ms (doubled per repeated refusal). */
   pauseWithoutRetryAfterMs: number
+  /** Longest pause after 429s without Retry-After, ms. */
+  maxPauseWithoutRetryAfterMs: number
 }
 
-/** Defaults: halve on a 429 (one decrease per second), regain 10 % of the budget per window. */
+/**
+ * Defaults: halve on a 429 (one decrease per second), regain 10 % of the budget per window;
+ * without Retry-After pause 1 s, 2 s, 4 s, 8 s, then 16 s (Azure's throttling guidance).
+ */
 export const LEDGER_DEFAULTS: Omit<LedgerSettings, 'budget' | 'concurrency'> = {
-  windowMs: 10_000, decrease: 0.5, increase: 0.1, decreaseHoldMs: 1_000, pauseWithoutRetryAfterMs: 500
+  windowMs: 10_000, decrease: 0.5, increase: 0.1, decreaseHoldMs: 1_000, pauseWithoutRetryAfterMs: 1_000, maxPauseWithoutRetryAfterMs: 16_000
 }
 
 /** How a started request ended, for `finish`. */
@@ -68,6 +77,8 @@ export class VaultLedger {
   private limitValue: number
   private pausedUntil = -Infinity
   private lastDecreaseAt = -Infinity
+  /** The last pause without Retry-After, ms (0: none since the last admitted response). */
+  private lastPauseMs = 0
   /** 429s seen (for logs and tests). */
   throttled = 0
   /** Background (drift) requests: responses within the window, and in flight (a subset of all). */
@@ -153,6 +164,14 @@ export class VaultLedger {
   /** Records a start at `now` (call only when `canStart(now)`). */
   start (_now: number): void { this.inFlight++ }
 
+  /** The pause after a 429 without Retry-After at `now`: doubled when the previous pause is over (see the module comment). */
+  private pauseWithoutRetryAfter (now: number): number {
+    const s = this.settings
+    if (this.lastPauseMs === 0) this.lastPauseMs = s.pauseWithoutRetryAfterMs
+    else if (now >= this.pausedUntil) this.lastPauseMs = Math.min(s.maxPauseWithoutRetryAfterMs, this.lastPauseMs * 2)
+    return this.lastPauseMs
+  }
+
   /** Records the end of a started request at `now`. */
   finish (now: number, outcome: LedgerOutcome): void {
     this.inFlight = Math.max(0, this.inFlight - 1)
@@ -163,9 +182,10 @@ export class VaultLedger {
         this.limitValue = Math.max(1, this.limitValue * s.decrease)
         this.lastDecreaseAt = now
       }
-      this.pausedUntil = Math.max(this.pausedUntil, now + (outcome.retryAfterMs ?? s.pauseWithoutRetryAfterMs))
+      this.pausedUntil = Math.max(this.pausedUntil, now + (outcome.retryAfterMs ?? this.pauseWithoutRetryAfter(now)))
       return
     }
+    this.lastPauseMs = 0
     this.done.push(now)
     if (outcome.kind === 'ok' && this.limitValue < s.budget) {
       this.limitValue = Math.min(s.budget, this.limitValue + (s.increase * s.budget) / this.limitValue)

@@ -54,7 +54,7 @@ t.test('429: multiplicative decrease once per hold, pause, additive increase bac
   t.ok(l.canStart(2020))
   l.finish(1500, { kind: 'throttled' })
   t.equal(l.limit, 75, 'a 429 after the hold decreases again')
-  t.equal(l.nextStartAt(1600), 2020, 'the longer pause wins')
+  t.equal(l.nextStartAt(1600), 2500, 'the longer pause wins (1 s from 1500, past the Retry-After\'s end)')
   let now = 3000
   let n = 0
   while (l.limit < 300) { l.start(now); l.finish(now, { kind: 'ok' }); now += 1; n++ }
@@ -69,6 +69,36 @@ t.test('a 429 without Retry-After pauses for the default pause', async (t) => {
   l.finish(100, { kind: 'throttled' })
   t.equal(l.nextStartAt(100), 100 + LEDGER_DEFAULTS.pauseWithoutRetryAfterMs)
   t.equal(l.used(100), 0, 'a refused request takes no slot')
+})
+
+t.test('429s without Retry-After back off 1 s, 2 s, 4 s, 8 s, 16 s (Azure\'s throttling guidance); a success starts over', async (t) => {
+  const l = ledger(300)
+  let now = 0
+  const pauses: number[] = []
+  for (let i = 0; i < 7; i++) {
+    l.start(now)
+    l.finish(now, { kind: 'throttled' })
+    const at = l.nextStartAt(now)!
+    pauses.push(at - now)
+    now = at
+  }
+  t.same(pauses, [1000, 2000, 4000, 8000, 16000, 16000, 16000])
+  // An admitted response starts the doubling over.
+  l.start(now)
+  l.finish(now, { kind: 'ok' })
+  l.start(now)
+  l.finish(now, { kind: 'throttled' })
+  t.equal(l.nextStartAt(now), now + 1000, 'after a success: the first pause again')
+  // Requests in flight during a pause that are refused too are the same signal: no doubling.
+  const m = ledger(300)
+  m.start(0); m.start(0); m.start(0)
+  m.finish(0, { kind: 'throttled' })
+  m.finish(10, { kind: 'throttled' })
+  m.finish(20, { kind: 'throttled' })
+  t.equal(m.nextStartAt(20), 1020, 'three refusals inside one pause: 1 s from the last, not 4 s')
+  m.start(1020)
+  m.finish(1030, { kind: 'throttled', retryAfterMs: 3000 })
+  t.equal(m.nextStartAt(1030), 4030, 'Retry-After, when given, is the pause')
 })
 
 t.test('concurrency bounds requests in flight', async (t) => {
