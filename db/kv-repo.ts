@@ -190,7 +190,7 @@ export function createKvRepo (db: Db): SqliteKvRepo {
 const KEY_METHODS = new Set(['metadata', 'versions', 'versionData', 'deleteMetadata', 'insertVersion', 'setDeletionTime', 'destroyVersion', 'deleteVersionRange'])
 
 /**
- * The cache scope of a `KvRepo` call (`read-cache.ts` `ScopeOf`): one mount's config, or one
+ * The cache scope of a `KvRepo` call (`cached-repo.ts` `ScopeOf`): one mount's config, or one
  * key's metadata and versions, so a KV write forgets only that key's cached rows (issue 16).
  * `undefined` (forget everything) for any other method.
  */

@@ -105,7 +105,7 @@ const BOOKKEEPING_WRITES = new Set(['addOrigin', 'removeOrigin', 'clearOrigins',
 export const RULES_UNCACHED_READS: ReadonlyArray<keyof RulesRepo> = ['find', 'names', 'originsOf', 'madeBy', 'countMadeBy', 'originNames', 'isExcluded', 'exclusions']
 
 /**
- * The cache scope of a `RulesRepo` call (`read-cache.ts` `ScopeOf`): origin and exclusion writes
+ * The cache scope of a `RulesRepo` call (`cached-repo.ts` `ScopeOf`): origin and exclusion writes
  * touch no cached rule row, so they forget only their own (empty) scope; a rule insert or delete
  * (`undefined`) forgets every cached `ofMount` list.
  */

@@ -8,6 +8,7 @@
  * flags stay INTEGER 0/1, sealed values BYTEA.
  */
 import { CHANGE_NOTIFY_MIGRATION } from './change-triggers.js'
+import { LEASE_EPOCH_KEY_MIGRATION, LEASES_MIGRATION } from './lease-schema.js'
 
 export interface PgMigration {
   /** Short name, recorded with the version. */
@@ -146,27 +147,8 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   );
   `
   },
-  {
-    // Replicas (issue 18): named leases with fencing epochs on the database clock, and the
-    // heartbeats that tell which replicas are alive (leases.ts).
-    name: 'leases',
-    sql: `
-  CREATE TABLE leases (
-    name        TEXT PRIMARY KEY,
-    holder      TEXT,
-    epoch       BIGINT NOT NULL,
-    acquired_at TIMESTAMPTZ NOT NULL,
-    expires_at  TIMESTAMPTZ NOT NULL
-  );
-  CREATE TABLE replicas (
-    id           TEXT PRIMARY KEY,
-    address      TEXT,
-    started_at   TIMESTAMPTZ NOT NULL,
-    heartbeat_at TIMESTAMPTZ NOT NULL,
-    expires_at   TIMESTAMPTZ NOT NULL
-  );
-  `
-  },
+  // PostgreSQL only (issue 18): replica leases and heartbeats (lease-schema.ts).
+  LEASES_MIGRATION,
   {
     // SQLite migration 6 (issue 17): the worker's "next due row" reads the few leased rows
     // through this index instead of scanning the outbox.
@@ -292,17 +274,8 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   },
   // PostgreSQL only (issue 18): change notifications for the replicas' read caches.
   CHANGE_NOTIFY_MIGRATION,
-  {
-    // Issue 18 (failover test): makes `epoch` a key column, so a settle's fence check can lock
-    // its lease row FOR KEY SHARE (leases.ts `FENCE_SQL`). A take-over (epoch + 1) then takes
-    // the row's FOR UPDATE lock and waits for the settles in flight, while the holder's renewal
-    // (expires_at only) no longer waits for them: under FOR SHARE, a stream of overlapping
-    // settles starved the renewals for seconds and the lease of a busy, live replica expired.
-    name: 'lease-epoch-key',
-    sql: `
-  CREATE UNIQUE INDEX leases_name_epoch ON leases (name, epoch);
-  `
-  },
+  // PostgreSQL only (issue 18): `epoch` a key column for the fence check (lease-schema.ts).
+  LEASE_EPOCH_KEY_MIGRATION,
   {
     // SQLite migration 11: token store roles (one JSON entry per role, as Vault stores them under
     // `roles/`) and the role a token was created against. Roles are read from the table on each

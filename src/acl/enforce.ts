@@ -19,7 +19,7 @@ import { MISS } from '../../db/read-cache.js'
 import type { Acl, Operation, Permissions } from './acl.js'
 import { parametersAllowed } from './parameters.js'
 import type { PolicyService } from './policy-service.js'
-import { associationSetTarget } from '../sync/association-service.js'
+import { associationSetTarget } from '../sync/association-target.js'
 
 /**
  * Whether `path` exists, for paths with an existence check; `undefined` = no check (update).

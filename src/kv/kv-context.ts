@@ -6,7 +6,8 @@
  * reaches the caller. On SQLite, `mutateSync` runs a mutation whose hooks all say they are idle
  * for it (`KvChangeHook.idle`) in one synchronous transaction instead (`Store.runSync`, issue 16).
  */
-import { cacheAsyncRepoReads, type ChangeCheck } from '../../db/read-cache.js'
+import { cacheAsyncRepoReads } from '../../db/cached-repo.js'
+import type { ChangeCheck } from '../../db/read-cache.js'
 import { kvRepoScope, type SqliteKvRepo } from '../../db/kv-repo.js'
 import type { Store, SyncRepositories } from '../../db/store/repositories.js'
 import type { Sealer } from '../crypto/seal.js'

@@ -14,7 +14,7 @@ import {
   addVersion, casError, effectiveMaxVersions, isLive, scheduledDeletionTime, versionsNotDestroyed, versionsToDelete,
   type VersionState
 } from './kv-rules.js'
-import type { EngineConfig, KeyState } from './kv-store.js'
+import type { EngineConfig, KeyState } from './kv-state.js'
 import { configView, versionView, type ConfigView, type VersionView } from './kv-views.js'
 
 /**

@@ -9,7 +9,7 @@ import type { KvContext } from './kv-context.js'
 import type { JsonObject } from './kv-json.js'
 import { folderChildren, folderRange, isFolder } from './kv-paths.js'
 import { highestActiveVersion } from './kv-rules.js'
-import type { KeyState } from './kv-store.js'
+import type { KeyState } from './kv-state.js'
 import { formatTime } from './kv-time.js'
 import { metadataView, type MetadataView } from './kv-views.js'
 

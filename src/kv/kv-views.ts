@@ -5,7 +5,7 @@
  */
 import { formatGoDuration } from '../vault/duration.js'
 import type { VersionState } from './kv-rules.js'
-import type { EngineConfig, KeyState } from './kv-store.js'
+import type { EngineConfig, KeyState } from './kv-state.js'
 import { formatTime } from './kv-time.js'
 
 /** A version's metadata as data reads, writes and patches answer it. */

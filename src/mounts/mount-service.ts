@@ -10,7 +10,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { MountRow } from '../../db/mounts-repo.js'
-import { cacheAsyncRepoReads, MISS, type ChangeCheck, type Miss } from '../../db/read-cache.js'
+import { cacheAsyncRepoReads } from '../../db/cached-repo.js'
+import { MISS, type ChangeCheck, type Miss } from '../../db/read-cache.js'
 import type { Store } from '../../db/store/repositories.js'
 import { badRequest } from '../vault/errors.js'
 import { effectiveLeaseTtls, enableLeaseTtls, tunedLeaseTtls } from '../vault/lease-ttls.js'

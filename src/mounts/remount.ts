@@ -28,7 +28,7 @@
 import { randomUUID } from 'node:crypto'
 import { posix } from 'node:path'
 import type { MountRow } from '../../db/mounts-repo.js'
-import type { CachedRepo } from '../../db/read-cache.js'
+import type { CachedRepo } from '../../db/cached-repo.js'
 import type { MountsRepository, Store } from '../../db/store/repositories.js'
 import { badRequest } from '../vault/errors.js'
 import { decodeString } from '../vault/field-decode.js'

@@ -7,7 +7,8 @@
 import type { RuleRow } from '../../db/rules-repo.js'
 import type { Store } from '../../db/store/repositories.js'
 import type { Acl } from '../acl/acl.js'
-import type { AssociationService, SyncMounts } from '../sync/association-service.js'
+import type { AssociationService } from '../sync/association-service.js'
+import type { SyncMounts } from '../sync/sync-sources.js'
 import type { DestinationService } from '../sync/destination-service.js'
 
 /** A value or its promise. */

@@ -25,7 +25,7 @@ import { randomUUID } from 'node:crypto'
 import type { AssociationRow } from '../../db/associations-repo.js'
 import type { RuleRow } from '../../db/rules-repo.js'
 import type { Acl } from '../acl/acl.js'
-import { normalizeMount } from '../sync/association-service.js'
+import { normalizeMount } from '../sync/association-target.js'
 import { badRequest, notFound, VaultError } from '../vault/errors.js'
 import type { RuleServiceDeps } from './rule-deps.js'
 

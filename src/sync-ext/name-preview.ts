@@ -9,7 +9,7 @@
  * (default `key`).
  */
 import type { DriverRegistry } from '../drivers/registry.js'
-import type { SyncMounts } from '../sync/association-service.js'
+import type { SyncMounts } from '../sync/sync-sources.js'
 import type { DestinationService } from '../sync/destination-service.js'
 import { effectiveNameTemplate, parseNameTemplateFor, renderNameTemplate, templateFields, TemplateError, type Granularity } from '../sync/name-template.js'
 import { GRANULARITIES } from '../sync/sync-types.js'

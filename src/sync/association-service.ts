@@ -13,43 +13,24 @@
 import { randomUUID } from 'node:crypto'
 import type { AssociationRow } from '../../db/associations-repo.js'
 import type { DestinationRow } from '../../db/destinations-repo.js'
-import type { MountRow } from '../../db/mounts-repo.js'
 import type { Repositories, Store, SyncRepositories } from '../../db/store/repositories.js'
 import type { KvChange } from '../kv/kv-events.js'
 import { badRequest, notFound } from '../vault/errors.js'
-import { decodeString } from '../vault/field-decode.js'
 import { createGlobalAssociationList, type GlobalAssociationList } from './association-global-list.js'
 import { createAssociationListView } from './association-list-view.js'
-import { associationSummary } from './association-view.js'
+import { associationSetTarget } from './association-target.js'
 import { parseStoredOptions } from './destination-options.js'
 import type { DestinationService } from './destination-service.js'
 import { effectiveNameTemplate, parseNameTemplate, renderNameTemplate, templateFields } from './name-template.js'
 import type { EnqueueOptions, SyncOutbox } from './outbox.js'
-import type { DestinationAssociations, DestinationOfSecret } from './sync-types.js'
+import { createSecretDestinations } from './secret-destinations.js'
+import type { SecretSource, SyncMounts } from './sync-sources.js'
+import type { DestinationAssociations } from './sync-types.js'
 
 /** Called inside the unit of work of an explicit (Vault API) `set` or `remove` (association rules track these). */
 export interface ExplicitChangeHook {
   set: (a: AssociationRow) => void | Promise<void>
   remove: (a: AssociationRow) => void | Promise<void>
-}
-
-/** What associations need to know of KV v2 (provided by the KV service). */
-export interface SecretSource {
-  /** True when the secret's metadata exists at `path` of the mount `accessor` (D-15.15). */
-  secretExists: (accessor: string, path: string) => Promise<boolean>
-  /** Top-level keys of the version a sync would push now (`[]` when none is active). */
-  currentKeys: (accessor: string, path: string) => Promise<string[]>
-}
-
-/** A value or its promise (the mount service's lookups may be either; always awaited). */
-type Maybe<T> = T | Promise<T>
-
-/** What sync asks of the mount table (`mounts/mount-service.ts`). */
-export interface SyncMounts {
-  byAccessor: (accessor: string) => Maybe<MountRow | undefined>
-  byPath: (path: string) => Maybe<MountRow | undefined>
-  isKvV2: (row: MountRow) => boolean
-  resolve: (path: string) => Maybe<{ mount: MountRow, rest: string } | undefined>
 }
 
 export interface AssociationServiceDeps {
@@ -63,27 +44,6 @@ export interface AssociationServiceDeps {
 
 /** D-15.15 / FR-10: Vault UI's text for a folder or a missing secret. */
 export const SECRET_NOT_FOUND = 'Secret not found. Please provide full path to existing secret'
-
-/** Mount path as the API takes it: no leading/trailing `/`, no `//` (spec §3.10, §9.17). */
-export const normalizeMount = (mount: string): string => mount.replace(/\/{2,}/g, '/').replace(/^\/+|\/+$/g, '')
-
-/**
- * The mount and secret path an `associations/set` body names, decoded and normalised exactly
- * as `set` uses them; the ACL's read check (`acl/enforce.ts`) judges these same values.
- * @throws VaultError 400 for a missing or wrong-typed field.
- */
-export function associationSetTarget (body: Record<string, unknown>): { mount: string, secretPath: string } {
-  return {
-    mount: normalizeMount(requiredString(body, 'mount')),
-    secretPath: requiredString(body, 'secret_name').replace(/^\/+/, '')
-  }
-}
-
-function requiredString (body: Record<string, unknown>, field: string): string {
-  const v = decodeString(body[field], field)
-  if (v === undefined || v === '') throw badRequest(`missing required field "${field}"`)
-  return v
-}
 
 const ASSOCIATED_SECRETS = Buffer.from('{"associated_secrets":')
 
@@ -291,37 +251,8 @@ export function createAssociationService (deps: AssociationServiceDeps) {
     /** The same as UTF-8 JSON (kept until the associations change); undefined when there is none. */
     listAllJson: async (): Promise<Buffer | undefined> => await globalList.json(),
 
-    /**
-     * `GET sys/sync/associations/destinations?mount=&secret_name=` (§3.13): every destination the
-     * secret is associated with, removed ones included (they show `UNSYNCING`/`UNSYNCED`).
-     * @throws VaultError 404 `{"errors":[]}` when there is none (D-15.13).
-     */
-    async destinationsOf (mountInput: string, secretInput: string): Promise<{ associated_destinations: Record<string, DestinationOfSecret> }> {
-      const mount = normalizeMount(mountInput)
-      const secretPath = secretInput.replace(/^\/+/, '')
-      const accessor = (await mounts.byPath(mount))?.accessor
-      const rows = accessor !== undefined
-        ? await associations.ofSecret(accessor, secretPath)
-        : (await associations.allOfLiveDestinations()).filter((a) => a.mount_path === `${mount}/` && a.secret_path === secretPath)
-      const out: Record<string, DestinationOfSecret> = {}
-      for (const a of rows) {
-        const dest = await store.repos.destinations.byId(a.destination_id)
-        if (dest === undefined || dest.deleted_at !== null) continue
-        out[`${dest.type}/${dest.name}`] = { type: dest.type, name: dest.name, ...associationSummary(a, await associations.targets(a.id)) }
-      }
-      if (Object.keys(out).length === 0) throw notFound()
-      return { associated_destinations: out }
-    },
-
-    /**
-     * `GET sys/sync/associations/:mount/*secret`: the path form, split by longest mount prefix.
-     * @throws VaultError 404 as `destinationsOf`, or when no mount serves the path.
-     */
-    async destinationsOfPath (path: string): Promise<{ associated_destinations: Record<string, DestinationOfSecret> }> {
-      const found = await mounts.resolve(normalizeMount(path))
-      if (found === undefined || found.rest === '') throw notFound()
-      return await this.destinationsOf(found.mount.path, found.rest)
-    },
+    /** `GET sys/sync/associations/destinations` and its path form (`secret-destinations.ts`). */
+    ...createSecretDestinations({ store, mounts }),
 
     /**
      * The KV change hook (registered in `services.kvChangeHooks`, `KvChangeHook`): awaited by KV

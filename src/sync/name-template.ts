@@ -13,10 +13,9 @@
  * and Vault's other helper functions) throws `TemplateError`, whose message is
  * `secret name template is invalid: <reason>` (the 400 text of D-27).
  *
- * Functions behave like Vault's `sdk/helper/template`: `lowercase`/`uppercase` are Go's
- * `strings.ToLower/ToUpper` (per code point, simple case mapping: `ß` stays `ß`), `replace` is
- * `strings.ReplaceAll(str, old, new)` (an empty `old` inserts `new` between code points).
+ * Functions behave like Vault's `sdk/helper/template` (`name-template-functions.ts`).
  */
+import { callTemplateFunction, TEMPLATE_FUNCTIONS, type TemplateFunction } from './name-template-functions.js'
 
 /** The template fields of spec/vault-sync-api.md §5.2, in the order of its table. */
 export const TEMPLATE_FIELDS = [
@@ -45,11 +44,8 @@ export type TemplateNode =
   | { readonly kind: 'action', readonly pipeline: readonly TemplateCommand[] }
 /** A parsed template: the source text and its nodes. */
 export interface NameTemplate { readonly source: string, readonly nodes: readonly TemplateNode[] }
+export type { TemplateFunction }
 
-/** The functions allowed in templates, with their arity including a piped value. */
-const FUNCTIONS = { lowercase: 1, uppercase: 1, replace: 3 } as const
-/** A function allowed in templates. */
-export type TemplateFunction = keyof typeof FUNCTIONS
 const GO_KEYWORDS = new Set(['block', 'break', 'continue', 'define', 'else', 'end', 'if',
   'range', 'template', 'with', 'nil', 'true', 'false'])
 /** Vault's shared template helper caps templates at 100,000 characters (spec §5.2 [I]). */
@@ -137,7 +133,7 @@ export function renderNameTemplate (ast: NameTemplate, fields: TemplateFields): 
       if (cmd.kind === 'operand') { piped = value(cmd.operand); continue }
       const args = cmd.args.map(value)
       if (piped !== undefined) args.push(piped)
-      piped = callFunction(cmd.fn, args)
+      piped = callTemplateFunction(cmd.fn, args)
     }
     out += piped ?? ''
   }
@@ -218,7 +214,7 @@ function parseAction (text: string, start: number): { pipeline: TemplateCommand[
       throw new TemplateError(`unexpected ${JSON.stringify(word)} in action`)
     } else if (GO_KEYWORDS.has(word)) {
       throw new TemplateError(`action ${JSON.stringify(word)} is not supported`)
-    } else if (!Object.hasOwn(FUNCTIONS, word)) {
+    } else if (!Object.hasOwn(TEMPLATE_FUNCTIONS, word)) {
       throw new TemplateError(`function ${JSON.stringify(word)} is not supported; use lowercase, uppercase or replace`)
     } else {
       tokens.push({ kind: 'ident', name: word as TemplateFunction })
@@ -250,7 +246,7 @@ function buildPipeline (tokens: Token[]): TemplateCommand[] {
       args.push(t.operand)
     }
     const got = args.length + (index > 0 ? 1 : 0)
-    if (got !== FUNCTIONS[fn]) throw new TemplateError(`wrong number of args for ${fn}: want ${FUNCTIONS[fn]} got ${got}`)
+    if (got !== TEMPLATE_FUNCTIONS[fn]) throw new TemplateError(`wrong number of args for ${fn}: want ${TEMPLATE_FUNCTIONS[fn]} got ${got}`)
     return { kind: 'call', fn, args }
   })
 }
@@ -287,32 +283,4 @@ function lexString (text: string, start: number): { value: string, end: number }
     value += String.fromCodePoint(cp)
     i += 1 + m[0].length
   }
-}
-
-function callFunction (fn: TemplateFunction, args: string[]): string {
-  if (fn === 'lowercase') return mapCase(args[0], 'lower')
-  if (fn === 'uppercase') return mapCase(args[0], 'upper')
-  const [find, replacement, str] = args
-  // split/join is literal; String#replaceAll would expand `$&` and friends in the replacement.
-  return find === '' ? [...str].map((ch) => replacement + ch).join('') + replacement : str.split(find).join(replacement)
-}
-
-/**
- * Go's `strings.ToLower`/`ToUpper`: each code point on its own with Unicode's simple mapping.
- * JavaScript applies full and context mappings (`ß` → `SS`, final sigma), so a code point whose
- * full mapping is not a single code point keeps its simple mapping, known only for `İ` and the
- * Greek letters with ypogegrammeni (U+1F80–U+1FAF, U+1FB3, U+1FC3, U+1FF3).
- */
-function mapCase (s: string, to: 'lower' | 'upper'): string {
-  let out = ''
-  for (const ch of s) {
-    const mapped = to === 'lower' ? ch.toLowerCase() : ch.toUpperCase()
-    if ([...mapped].length === 1) { out += mapped; continue }
-    const cp = ch.codePointAt(0) ?? 0
-    if (to === 'lower') out += cp === 0x130 ? 'i' : ch
-    else if ((cp >= 0x1f80 && cp <= 0x1faf && (cp & 0xf) < 8) || cp === 0x1fb3 || cp === 0x1fc3 || cp === 0x1ff3) {
-      out += String.fromCodePoint(cp >= 0x1fb0 ? cp + 9 : cp + 8)
-    } else out += ch
-  }
-  return out
 }

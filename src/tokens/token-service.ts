@@ -10,21 +10,17 @@
  * revoking the token in the same unit of work.
  */
 import type { TokenRow } from '../../db/tokens-repo.js'
-import { cacheAsyncRepoReads, MISS, type ChangeCheck, type Miss } from '../../db/read-cache.js'
+import { cacheAsyncRepoReads } from '../../db/cached-repo.js'
+import { MISS, type ChangeCheck, type Miss } from '../../db/read-cache.js'
 import type { Store } from '../../db/store/repositories.js'
 import type { RequestToken } from '../vault/http-plugin.js'
 import { badRequest } from '../vault/errors.js'
 import { hashTokenId, newAccessor, newTokenId } from './token-ids.js'
 import { seconds, tokenAuthBlock, tokenLookupData, type AuthBlock, type TokenLookup } from './token-views.js'
-import { SYSTEM_TTL_LIMITS, resolvePolicies, resolveTtl, ttlCapWarning, type CreateTokenInput, type TokenTtlLimits } from './token-request.js'
-import { rolePolicies, roleTokenInput, roleTokenPath } from './token-role-create.js'
-import { roleRenewal, type TokenRole } from './token-roles.js'
-
-/**
- * How the caller creates: endpoint path, whether the parent is root/sudo there, and the role of
- * `auth/token/create/<role>` (Vault's `role != nil` in handleCreateCommon: `token-role-create.ts`).
- */
-export interface CreateContext { path: 'auth/token/create' | 'auth/token/create-orphan' | `auth/token/create/${string}`, isSudo: boolean, role?: TokenRole }
+import { createdTokenRow, createTerms, type CreateContext } from './token-create-terms.js'
+import { renewalTtl } from './token-renewal-ttl.js'
+import { SYSTEM_TTL_LIMITS, type CreateTokenInput, type TokenTtlLimits } from './token-request.js'
+import { roleRenewal } from './token-roles.js'
 
 export interface TokenServiceDeps {
   store: Store
@@ -119,19 +115,10 @@ export function createTokenService ({ store, policyExists = () => true, now = Da
   async function renewRow (row: TokenRow, id: string, increment: number): Promise<{ auth: AuthBlock, warnings: string[] }> {
     if (row.renewable !== 1 || row.expire_time_ms === null) throw badRequest('lease is not renewable')
     // A token created against a role renews by the role's current period and explicit max TTL (Vault's authRenew).
-    const { period, explicitMaxTtl } = row.role === null ? { period: row.period, explicitMaxTtl: row.explicit_max_ttl } : await roleRenewal(store, row.role)
+    const lasting = row.role === null ? { period: row.period, explicitMaxTtl: row.explicit_max_ttl } : await roleRenewal(store, row.role)
     const t = now()
-    const warnings: string[] = []
-    let ttl = period > 0 ? period : increment > 0 ? increment : row.creation_ttl
     const { maxTtl } = await limits()
-    const maxTotal = period > 0 ? explicitMaxTtl : Math.min(maxTtl, explicitMaxTtl > 0 ? explicitMaxTtl : maxTtl)
-    if (maxTotal > 0) {
-      const left = Math.max(0, row.creation_time + maxTotal - seconds(t))
-      if (ttl > left) {
-        warnings.push(ttlCapWarning(ttl, left))
-        ttl = left
-      }
-    }
+    const { ttl, warnings } = renewalTtl(row, lasting, increment, maxTtl, seconds(t))
     await tokens.updateRenewal(row.accessor, t + ttl * 1000, t)
     return { auth: authBlock(id, { ...row, expire_time_ms: t + ttl * 1000 }, ttl), warnings }
   }
@@ -212,37 +199,15 @@ export function createTokenService ({ store, policyExists = () => true, now = Da
       const parent = await find(parentId)
       // On its final use a limited token is pending revocation: `find` does not see it (Vault's Lookup).
       if (parent === undefined) throw badRequest('parent token lookup failed: no parent found')
-      // Vault's token_store.go handleCreateCommon: "A token with a restricted number of uses
-      // cannot create a new token otherwise it could escape the restriction count."
-      if (parent.num_uses > 0) throw badRequest('restricted use token cannot generate child tokens')
-      // The checks in handleCreateCommon's order: id, policies, orphan, period, TTL; the duplicate id in `create`.
-      if (input.id !== undefined && !ctx.isSudo) throw badRequest('root or sudo privileges required to specify token id')
-      const { role } = ctx
-      const policies = role === undefined ? resolvePolicies(policiesOf(parent), input, ctx.isSudo) : rolePolicies(role, policiesOf(parent), input, ctx.isSudo)
-      // With a role, its `orphan` decides and the request's `no_parent` is ignored.
-      if (role === undefined && input.noParent && !ctx.isSudo) throw badRequest('root or sudo privileges required to create orphan token')
-      if (input.period > 0 && !ctx.isSudo) throw badRequest('root or sudo privileges required to create periodic token')
-      const asked = role === undefined ? { input, warnings: [] } : roleTokenInput(role, input)
-      const { ttl, explicitMaxTtl, warnings } = resolveTtl(asked.input, policies, await limits())
-      warnings.unshift(...asked.warnings)
-      // handleCreateCommon: TTL 0 (root without ttl, period or explicit_max_ttl) never expires; refused
-      // when the parent's own TTL is not 0 (an expiring root token), and never renewable.
-      if (ttl === 0 && parent.creation_ttl !== 0) throw badRequest('expiring root tokens cannot create non-expiring root tokens')
+      const terms = await createTerms(parent, policiesOf, input, ctx, limits)
       const id = input.id ?? newTokenId()
       if (await tokens.byHash(idHash(id)) !== undefined) throw badRequest('cannot create a token with a duplicate ID')
-      const orphan = role?.orphan ?? (ctx.path === 'auth/token/create-orphan' || input.noParent)
       const created = now()
-      // A role token keeps the request's own explicit max TTL and period (Vault's TokenEntry); renewal reads the role's.
-      const row: TokenRow = {
-        accessor: newAccessor(), id_hash: idHash(id), policies: JSON.stringify(policies), path: role === undefined ? ctx.path : roleTokenPath(ctx.path, role),
-        display_name: input.displayName, meta: input.meta === null ? null : JSON.stringify(input.meta), num_uses: asked.input.numUses,
-        creation_time: seconds(created), creation_ttl: ttl, explicit_max_ttl: role === undefined ? explicitMaxTtl : input.explicitMaxTtl,
-        expire_time_ms: ttl === 0 ? null : created + ttl * 1000, renewable: asked.input.renewable && ttl !== 0 ? 1 : 0, orphan: orphan ? 1 : 0,
-        parent_accessor: orphan ? null : parent.accessor, period: input.period, last_renewal_ms: null, role: role?.name ?? null
-      }
+      const row = createdTokenRow(terms, parent, input, ctx, { accessor: newAccessor(), idHash: idHash(id), created })
       await tokens.insert(row)
-      for (const p of policies) if (p !== 'default' && p !== 'root' && !await policyExists(p)) warnings.push(`Policy ${JSON.stringify(p)} does not exist`)
-      return { auth: authBlock(id, row, ttl), warnings }
+      const { warnings } = terms
+      for (const p of terms.policies) if (p !== 'default' && p !== 'root' && !await policyExists(p)) warnings.push(`Policy ${JSON.stringify(p)} does not exist`)
+      return { auth: authBlock(id, row, terms.ttl), warnings }
     },
 
     /**
