@@ -222,6 +222,8 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
     if (config.worker && storage.replica !== undefined) {
       // One lease keeper per replica: the engine's (heartbeat, `maintenance`, one lease per Key Vault).
       replicaEngine = await startReplicaEngine({ services: engineServices, config, log: app.log, metrics: app.metrics, settings: storage.replica.settings, replica: storage.replica.replica, address: advertised, sendPing: storage.replica.ping })
+      // Its keeper is the replica's: sys/health answers 474 when it loses PostgreSQL.
+      storage.replica.adoptKeeper(replicaEngine.keeper)
     } else {
       await storage.started(advertised)
     }

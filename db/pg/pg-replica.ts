@@ -67,12 +67,21 @@ export interface PgReplica {
   readonly store: Store
   readonly changes: PgChangeFeed
   readonly listener: PgListener
-  /** The keeper, once `startLeases` ran. */
+  /**
+   * The replica's one lease keeper: its own once `startLeases` ran, else the one `adoptKeeper`
+   * was given (the worker's, `worker/replica-engine.ts`), else `undefined`.
+   */
   readonly keeper: LeaseKeeper | undefined
   /** What the migration at start did. */
   readonly migration: MigrationResult
   /** Starts the lease keeper, advertising `address` (known once the API listens). */
   startLeases: (address: string) => Promise<LeaseKeeper>
+  /**
+   * Uses `keeper`, started and closed by its owner (the worker's engine: a replica running the
+   * worker has that keeper instead of its own), for what the replica reports: storage reachability
+   * (`sys/health` 474) and the maintenance lease. `close` leaves it to its owner.
+   */
+  adoptKeeper: (keeper: LeaseKeeper) => void
   /** The holder of the maintenance lease. */
   leader: () => Promise<LeaderInfo>
   /** The live replicas, each with whether it holds the maintenance lease (`sys/ha-status`). */
@@ -135,6 +144,7 @@ export async function openPgReplica (o: PgReplicaOptions): Promise<PgReplica> {
   })
   await listener.start()
   let keeper: LeaseKeeper | undefined
+  let adopted: LeaseKeeper | undefined
   return {
     replica,
     settings,
@@ -142,7 +152,7 @@ export async function openPgReplica (o: PgReplicaOptions): Promise<PgReplica> {
     store,
     changes,
     listener,
-    get keeper () { return keeper },
+    get keeper () { return keeper ?? adopted },
     migration,
     startLeases: async (address) => {
       const singletons = [MAINTENANCE_LEASE, ...(o.leases?.singletons ?? []).filter((n) => n !== MAINTENANCE_LEASE)]
@@ -150,6 +160,7 @@ export async function openPgReplica (o: PgReplicaOptions): Promise<PgReplica> {
       await keeper.start()
       return keeper
     },
+    adoptKeeper: (k) => { adopted = k },
     leader: async () => {
       const h = await leaseHolder(rowsOf(pool), MAINTENANCE_LEASE)
       return { isSelf: h?.holder === replica, address: h?.address ?? '', since: h?.acquiredAt }

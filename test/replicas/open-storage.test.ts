@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config.js'
 import { generateSealKey } from '../../src/crypto/seal.js'
 import { openStorage, type OpenedStorage } from '../../src/replicas/open-storage.js'
 import { createServices } from '../../src/services.js'
-import { ROOT_TOKEN, tempDir, vault } from '../helper.js'
+import { ROOT_TOKEN, startTestServer, tempDir, vault } from '../helper.js'
 import { capturingLog, waitFor } from '../db/pg/pg-test-kit.js'
 import { usePostgres } from '../pg/shared-postgres.js'
 import { startStallingRelay } from '../pg/stalling-relay.js'
@@ -126,6 +126,20 @@ if (db !== undefined) {
     relay.resume()
     await waitFor(async () => await health() === 200, 'sys/health 200 again once the database answers')
     t.pass('back in rotation')
+  })
+
+  t.test('a server running the worker answers 474 too: its worker\'s lease keeper is the replica\'s', async (t) => {
+    const relay = await startStallingRelay(t, db.url)
+    const server = await startTestServer(t, { VAULT_SYNC_STORAGE: 'postgresql', VAULT_PG_CONNECTION_URL: relay.url, VAULT_SYNC_PG_MAX_PARALLEL: '2', VAULT_SYNC_WORKER: 'on' })
+    t.teardown(() => { relay.resume() })
+    t.ok(server.worker !== undefined, 'the worker runs in this process')
+    const health = async (): Promise<number> => (await fetch(`${server.address}/v1/sys/health`)).status
+    t.equal(await health(), 200)
+    relay.stall()
+    // The engine's keeper has the default lease TTL (15 s): 474 once no tick answered within it.
+    await waitFor(async () => await health() === 474, 'sys/health 474 with the worker on', 40_000)
+    relay.resume()
+    await waitFor(async () => await health() === 200, 'sys/health 200 again once the database answers', 40_000)
   })
 
   t.test('start-up initialisation runs on one replica at a time', async (t) => {
