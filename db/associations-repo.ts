@@ -29,6 +29,8 @@ export interface AssociationRow {
   updated_at: number
   /** The destination's `view_gen` when what this association shows last changed (migration 7, triggers). */
   view_gen?: number
+  /** JSON of the names it still has to remove from the destination, or null (migration 12; the worker's: src/worker/leftover-names.ts). */
+  leftover_names?: string | null
 }
 
 /** A destination's association-view counters (migration 7): current generation, last deletion. */
@@ -115,6 +117,8 @@ export interface AssociationsRepo {
   setStatus: (id: string, status: string, message: string | null, at: number) => void
   /** Deletes the association (targets and outbox row cascade). */
   delete: (id: string) => void
+  /** Sets the JSON of the names the association still has to remove (null: none); nothing else changes. */
+  setLeftoverNames: (id: string, leftovers: string | null) => void
   /** Associations in an error status (or with error targets) whose last change is before `before`. */
   erroredBefore: (before: number) => string[]
   targets: (associationId: string) => TargetRow[]
@@ -187,6 +191,7 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
   const setRemoved = db.prepare('UPDATE associations SET removed = 1, status = ?, message = NULL, updated_at = ? WHERE id = ?')
   const setStatus = db.prepare('UPDATE associations SET status = ?, message = ?, updated_at = ? WHERE id = ?')
   const del = db.prepare('DELETE FROM associations WHERE id = ?')
+  const setLeftoverNames = db.prepare('UPDATE associations SET leftover_names = ? WHERE id = ?')
   const erroredBefore = db.prepare<[number], { id: string }>(`SELECT DISTINCT a.id FROM associations a
     LEFT JOIN association_targets t ON t.association_id = a.id
     WHERE (a.status IN ('CLIENT_SIDE_ERROR', 'EXTERNAL_SERVICE_ERROR', 'INTERNAL_VAULT_ERROR')
@@ -249,6 +254,7 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
     setRemoved: (id, status, at) => { setRemoved.run(status, at, id) },
     setStatus: (id, status, message, at) => { setStatus.run(status, message, at, id) },
     delete: (id) => { del.run(id) },
+    setLeftoverNames: (id, leftovers) => { setLeftoverNames.run(leftovers, id) },
     erroredBefore: (before) => erroredBefore.all(before).map((r) => r.id),
     targets: (a) => targets.all(a),
     targetsOfDestination: (d) => targetsOfDestination.all(d),

@@ -259,5 +259,12 @@ export const MIGRATIONS: readonly string[] = [
     entry TEXT NOT NULL
   );
   ALTER TABLE tokens ADD COLUMN role TEXT;
+  `,
+  // 12: names an association still has to remove from its destination (src/worker/leftover-names.ts):
+  // JSON array of `{sub_key, name, purge}`, NULL when none. The old name of a rename whose delete
+  // failed (the target records the new name, which holds the value), and a name deleted, or about
+  // to be, for `purge_on_unsync` whose purge is not confirmed: stored, so a restart forgets neither.
+  `
+  ALTER TABLE associations ADD COLUMN leftover_names TEXT;
   `
 ]

@@ -7,7 +7,8 @@
  * association bumps `generation` (so a worker that claimed the row at an older generation
  * re-queues it instead of deleting it) and makes it due now. `refresh` records that an explicit
  * `associations/set` asked for a write even if nothing changed (D-8); it stays set until the
- * worker settles the row. Callers queue through `src/sync/outbox.ts` (`enqueue`), which applies
+ * worker settles the row, or until an attempt that will be retried has recorded its writes
+ * (`refreshDone`: the retry writes only what is still due). Callers queue through `src/sync/outbox.ts` (`enqueue`), which applies
  * the capacity and status rules. Times are epoch ms; every function is synchronous.
  */
 import type { AssociationRow } from './associations-repo.js'
@@ -93,6 +94,8 @@ export interface OutboxRepo {
   complete: (associationId: string, generation: number) => boolean
   /** Frees the lease and re-arms the row at `nextAt` if its generation is still `generation`; else just frees it. */
   retry: (associationId: string, generation: number, nextAt: number, attempts: number, firstFailureAt: number | null) => void
+  /** Clears the row's `refresh` if its generation is still `generation` (a newer `set` keeps its own). */
+  refreshDone: (associationId: string, generation: number) => void
 
   /** Removed associations that settled `UNSYNCED` before `before`, with no outbox row. */
   expiredRemoved: (before: number) => string[]
@@ -152,6 +155,7 @@ export function createOutboxRepo (db: Db): OutboxRepo {
   const retry = db.prepare(`UPDATE sync_outbox SET lease_until = NULL, next_attempt_at = ?, attempts = ?, first_failure_at = ?
     WHERE association_id = ? AND generation = ?`)
   const release = db.prepare('UPDATE sync_outbox SET lease_until = NULL WHERE association_id = ?')
+  const refreshDone = db.prepare('UPDATE sync_outbox SET refresh = 0 WHERE association_id = ? AND generation = ?')
   const expiredRemoved = db.prepare<[number], { id: string }>(`SELECT id FROM associations WHERE removed = 1
     AND status = 'UNSYNCED' AND updated_at < ? AND id NOT IN (SELECT association_id FROM sync_outbox)`)
   const deleteSettledRemoved = db.prepare(`DELETE FROM associations WHERE destination_id = ? AND removed = 1
@@ -189,6 +193,7 @@ export function createOutboxRepo (db: Db): OutboxRepo {
     retry: (id, generation, nextAt, attempts, firstFailureAt) => {
       if (retry.run(nextAt, attempts, firstFailureAt, id, generation).changes === 0) release.run(id)
     },
+    refreshDone: (id, generation) => { refreshDone.run(id, generation) },
     expiredRemoved: (before) => expiredRemoved.all(before).map((r) => r.id),
     deleteSettledRemoved: (d) => { deleteSettledRemoved.run(d) },
     deleteSettledHidden: () => deleteSettledHidden.run().changes,

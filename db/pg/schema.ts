@@ -288,5 +288,13 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   );
   ALTER TABLE tokens ADD COLUMN role TEXT;
   `
+  },
+  {
+    // SQLite migration 12: the names an association still has to remove from its destination
+    // (src/worker/leftover-names.ts), JSON. Worker-only: no view trigger or notification fires.
+    name: 'leftover-names',
+    sql: `
+  ALTER TABLE associations ADD COLUMN leftover_names TEXT;
+  `
   }
 ]

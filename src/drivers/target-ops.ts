@@ -56,6 +56,12 @@ export interface DeleteOp {
   ownerTagValue: string
   /** Also purge the soft-deleted secret (destination option, decisions D-18 `purge_on_unsync`). */
   purge: boolean
+  /**
+   * With `purge`: an earlier attempt sent (or was about to send) this delete and its purge is not
+   * confirmed (the worker stores that across restarts). A soft-deleted secret Azure is still
+   * deleting, so that it cannot be read yet, is then purged as soon as Azure allows it.
+   */
+  purgePending?: boolean
 }
 
 export type TargetOp = WriteOp | DeleteOp

@@ -20,10 +20,13 @@
  *   rename just writes; a gone key whose name another key now renders is a `handover`.
  * - A granularity switch (D-1, FR-19) replaces every old target: their names are deleted only
  *   once every current target is in Azure (`replaced`).
+ * - Names left over by earlier attempts (`leftovers`: a rename's old name whose delete failed, a
+ *   name deleted for `purge_on_unsync` and not purged yet) are deleted again, after the target's
+ *   current name is in Azure; a delete of a name whose purge is pending says so (`purgePending`).
  */
 import { createHash } from 'node:crypto'
 import { findCollisions, type SyncDriver } from '../drivers/driver.js'
-import type { TargetOp } from '../drivers/target-ops.js'
+import type { DeleteOp, TargetOp } from '../drivers/target-ops.js'
 import { localClientError, type SyncError } from '../drivers/sync-error.js'
 import { effectiveNameTemplate, parseNameTemplate, renderNameTemplate, templateFields, type Granularity } from './name-template.js'
 import { builtinTagValue, buildSecretTags } from './tags.js'
@@ -63,15 +66,30 @@ export interface RecordedTarget {
 }
 
 /**
+ * A name an earlier attempt of the association left in the destination for it to remove
+ * (stored by the worker: src/worker/leftover-names.ts).
+ */
+export interface LeftoverName {
+  /** The target it was written for. */
+  subKey: string
+  /** The external name, as written. */
+  name: string
+  /** A delete with purge was sent for it (or was about to be): the soft-deleted secret is still to be purged. */
+  purge: boolean
+}
+
+/**
  * Per target, one of:
  * - `noop`: already in sync; `write`: write `op` (then record `name`, `digest`);
  * - `error`: a local CLIENT_SIDE_ERROR, nothing written;
  * - `unsync`: delete the recorded name, then drop the target row; `replaced` (a target of the
  *   association's former granularity): only once every current target is in Azure;
  * - `cleanup`: delete an old name of a target that was renamed (its row stays, with the new name),
- *   only once the target's write succeeded; with `stray`, on an unsync: the name the current
- *   template renders for the target when it differs from the recorded one (a rename whose write
- *   succeeded and whose old-name delete failed left it untracked), deleted if present and owned;
+ *   or a leftover name, only once the target's current name is in Azure (written, or in sync);
+ *   `stray` ones run at once: on an unsync, the name the current template renders for the target
+ *   when it differs from the recorded one (a rename whose write succeeded and whose old-name
+ *   delete failed, recorded before leftovers were, left it untracked), deleted if present and
+ *   owned, and leftovers of a target nothing is wanted for any more;
  * - `handover`: the recorded name of a gone key is the Azure name current key `to` renders: no
  *   delete; the row is dropped once `to` is in Azure (kept, and still deletable, until then).
  */
@@ -94,6 +112,8 @@ export interface PlanInput {
   names: PlanNames
   /** The keyed hash applied to each digest half (`crypto/keyed-hash.ts`); identity when absent. */
   digestKey?: (digest: string) => string
+  /** Names earlier attempts left for this association to remove (none when absent). */
+  leftovers?: readonly LeftoverName[]
 }
 
 /** What the plan needs of the destination type. */
@@ -200,5 +220,29 @@ export function planAssociation (input: PlanInput): PlannedTarget[] {
       }
     } else if (stillPlanned.kind === 'write') out.push({ kind: 'cleanup', subKey: rec.subKey, op: del })
   }
+  planLeftovers(out, input.leftovers ?? [], { ownerTagValue, purge: d.purgeOnUnsync, wanted: new Set(values.keys()), renderedBy, keyOf: input.names.collisionKey })
   return out
+}
+
+/**
+ * Adds the deletes of `leftovers` to `out`: a pending purge marks the planned delete of the same
+ * name (`purgePending`); a leftover no planned delete covers is deleted (as a `cleanup`, `stray`
+ * when its target is not wanted any more), unless a current key renders that name again (it is
+ * that key's target then, and the worker forgets the leftover once it is in Azure).
+ */
+function planLeftovers (out: PlannedTarget[], leftovers: readonly LeftoverName[], o: {
+  ownerTagValue: string, purge: boolean, wanted: ReadonlySet<string>, renderedBy: ReadonlyMap<string, string>, keyOf: (name: string) => string
+}): void {
+  const deletes = out.filter((p): p is Extract<PlannedTarget, { kind: 'unsync' | 'cleanup' }> & { op: DeleteOp } => (p.kind === 'unsync' || p.kind === 'cleanup') && p.op.op === 'delete')
+  for (const l of leftovers) {
+    const key = o.keyOf(l.name)
+    const covering = deletes.filter((p) => o.keyOf(p.op.name) === key)
+    if (covering.length > 0) {
+      if (l.purge) for (const p of covering) p.op = { ...p.op, purgePending: true }
+      continue
+    }
+    if (o.renderedBy.has(key)) continue
+    const op: DeleteOp = { op: 'delete', name: l.name, ownerTagValue: o.ownerTagValue, purge: o.purge, ...(l.purge ? { purgePending: true } : {}) }
+    out.push({ kind: 'cleanup', subKey: l.subKey, op, ...(o.wanted.has(l.subKey) ? {} : { stray: true as const }) })
+  }
 }

@@ -5,12 +5,14 @@
  *   template and the one synced under the old is deleted (Vault's secrets-sync docs; D-1: write
  *   the new names, then delete the old ones). So: first the writes and the unsyncs of gone
  *   keys; then the deletes of names a rename left behind, each only once what replaces it is in
- *   Azure: a `cleanup` once its target's new name was written, a `replaced` unsync (granularity
+ *   Azure: a `cleanup` once its target's new name was written (or, for a name an earlier attempt
+ *   left over, is in sync: `leftover-names.ts`), a `replaced` unsync (granularity
  *   switch) once every current target was written or already in sync. A failed write (a
  *   certificate holds the new name, a 403, a 429) thus
  *   leaves the old copy in Azure until a later attempt succeeds; a rename never leaves the
  *   secret under neither name. Two names stay alive only while the old one's delete fails, and
- *   the rename is retried until it worked (`work-settle.ts` keeps the old name recorded).
+ *   that delete is retried until it worked (`work-settle.ts` keeps the old name as a leftover;
+ *   the new name, already written, is not written again).
  *   (A case-only rename is one Azure name and plans no delete at all: `plan.ts`.)
  * - Operations on the same Azure name (equal under the driver's `collisionKey`: Azure compares
  *   names case-insensitively) never run at once: within an attempt they run one after another,
@@ -41,7 +43,7 @@ function roundsByName<T> (targets: readonly T[], keyOf: (target: T) => string): 
 /** True when the deferred delete `p` may run, given the results of the first phase. */
 function replacementInPlace (ctx: WorkContext, p: WithOp, results: Map<PlannedTarget, OpResult>): boolean {
   const inPlace = (q: PlannedTarget): boolean => q.kind === 'noop' || (q.kind === 'write' && results.get(q)?.ok === true)
-  if (p.kind === 'cleanup') return ctx.planned.some((q) => q.kind === 'write' && q.subKey === p.subKey && inPlace(q))
+  if (p.kind === 'cleanup') return ctx.planned.some((q) => (q.kind === 'write' || q.kind === 'noop') && q.subKey === p.subKey && inPlace(q))
   const current = ctx.planned.filter((q) => q.kind === 'noop' || q.kind === 'write' || q.kind === 'error')
   return current.length > 0 && current.every(inPlace)
 }

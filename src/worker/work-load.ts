@@ -9,7 +9,9 @@
  *   and tag (it did not rewrite before: an unchanged digest is a no-op, and the secret stayed
  *   tagged by the association that left, which no remaining holder could then delete);
  * - a write of a target drift flagged (a repair, or ownership lost) checks ownership first
- *   (`drift-guard.ts`).
+ *   (`drift-guard.ts`);
+ * - names earlier attempts left to remove go into the plan, and this attempt's purge intents
+ *   join them (`leftover-names.ts`).
  * It also records the destination's vault key (`destinations.vault_key`, issue 18: the lease a
  * row's work is owned under). It runs between the claim and the driver call, reading through the
  * Store outside any unit (only the co-owners' enqueue is one unit), with no network I/O.
@@ -20,9 +22,10 @@ import type { ClaimedRow } from '../../db/outbox-repo.js'
 import type { SyncDriver } from '../drivers/driver.js'
 import { localClientError } from '../drivers/sync-error.js'
 import { networkRules, type DestinationConfig } from '../sync/destination-options.js'
-import { planAssociation, type KvSnapshot, type PlannedTarget } from '../sync/plan.js'
+import { planAssociation, type KvSnapshot, type LeftoverName, type PlannedTarget } from '../sync/plan.js'
 import { builtinTagValue } from '../sync/tags.js'
 import { guardDriftFlagged } from './drift-guard.js'
+import { parseLeftovers, withPurgeIntents } from './leftover-names.js'
 import { createNameLocks, type NameLocks } from './name-locks.js'
 import type { WorkerServices } from './worker-deps.js'
 
@@ -45,6 +48,10 @@ export interface WorkContext {
   olderVersionNote: string | undefined
   /** The worker's per-name locks, shared by all its attempts (`name-locks.ts`). */
   locks: NameLocks
+  /** Names left for the association to remove, this attempt's purge intents included (`leftover-names.ts`). */
+  leftovers: LeftoverName[]
+  /** Their JSON to store before the driver call (new purge intents: `markInFlight`), or undefined when none is new. */
+  intentJson: string | null | undefined
 }
 
 /**
@@ -181,7 +188,8 @@ export function createWorkLoader (services: Deps) {
       })),
       refresh: row.refresh === 1,
       names: driver,
-      digestKey: services.targetDigestKey
+      digestKey: services.targetDigestKey,
+      leftovers: parseLeftovers(association.leftover_names)
     })
     // Issue 21: targets drift flagged (a repair, ownership lost) are written only while still ours.
     await guardDriftFlagged(planned, recorded, {
@@ -191,8 +199,9 @@ export function createWorkLoader (services: Deps) {
       siblingTagValues: async (name) => await siblingTagValues(name, association.id, endpoint)
     })
     const note = current === undefined ? undefined : olderVersionNote(current.version, current.currentVersion)
-    const ctx: WorkContext = { row, association, destination, unsyncAll, kv, driver, connection, planned, leftInPlace: new Map(), olderVersionNote: note, locks }
+    const ctx: WorkContext = { row, association, destination, unsyncAll, kv, driver, connection, planned, leftInPlace: new Map(), olderVersionNote: note, locks, leftovers: [], intentJson: undefined }
     await checkNames(ctx)
+    Object.assign(ctx, withPurgeIntents(ctx))
     return { kind: 'work', ctx }
   }
 

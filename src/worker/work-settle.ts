@@ -1,9 +1,10 @@
 /**
  * Records the outcome of one attempt in ONE unit of work (decisions D-1, D-2, D-13, D-15.4, D-22):
- * per-target records and statuses, the association's status, the purge state of its
- * destination, and the outbox row (deleted when done at the claimed generation, re-armed with
- * backoff after failures, re-armed at the next scheduled KV deletion, released when a newer
- * change arrived meanwhile so it runs again at once).
+ * per-target records and statuses, the association's status and the names it still has to
+ * remove (`leftover-names.ts`), the purge state of its destination, and the outbox row (deleted
+ * when done at the claimed generation, re-armed with backoff after failures, its refresh done
+ * once the retry has only failed writes left, re-armed at the next scheduled KV deletion,
+ * released when a newer change arrived meanwhile so it runs again at once).
  *
  * Fencing (issue 18): every unit here starts with `repos.fencing.settle(fence, association)`,
  * the fence of the lease the row was claimed under; a replica that lost that lease (expired,
@@ -18,6 +19,7 @@ import type { OpResult } from '../drivers/target-ops.js'
 import type { SyncObserver } from '../metrics/sync-metrics.js'
 import type { PlannedTarget } from '../sync/plan.js'
 import { backoffDelayMs, type BackoffSettings } from './backoff.js'
+import { storeSettledLeftovers } from './leftover-names.js'
 import { failureStatus, retryDelayMs } from './settle-rules.js'
 import type { StatusChangeLog } from './status-log.js'
 import { isOlderVersionNote, type WorkContext } from './work-load.js'
@@ -52,12 +54,17 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
     })
   }
 
-  /** Shows the attempt in flight: SYNCING / UNSYNCING on the association and the targets it touches. */
+  /**
+   * Shows the attempt in flight: SYNCING / UNSYNCING on the association and the targets it
+   * touches; stores the attempt's new purge intents (`ctx.intentJson`; the worker then marks
+   * before the driver call).
+   */
   async function markInFlight (ctx: WorkContext, fence: Fence): Promise<void> {
     const at = services.now()
     const status = ctx.unsyncAll ? 'UNSYNCING' : 'SYNCING'
     await fenced(fence, undefined, async ({ associations }) => {
       await associations.setStatus(ctx.association.id, status, null, at)
+      if (ctx.intentJson !== undefined) await associations.setLeftoverNames(ctx.association.id, ctx.intentJson)
       for (const p of ctx.planned) {
         // A replaced target's delete may wait for its replacement (work-apply.ts): not marked.
         if (p.kind === 'write' || (p.kind === 'unsync' && p.replaced !== true)) await associations.setTargetStatus(ctx.association.id, p.subKey, p.kind === 'unsync' ? 'UNSYNCING' : 'SYNCING', null, at)
@@ -133,6 +140,11 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
       failures.push(error)
       await put(p.subKey, keep(p.subKey), failureStatus(error, fail), error.message)
     }
+    /** A status of target `subKey` that changes nothing it records (its row made when missing). */
+    const statusOnly = async (subKey: string, status: string, message: string | null): Promise<void> => {
+      statuses.push(status)
+      await associations.upsertTarget({ association_id: a.id, sub_key: subKey, status, message, updated_at: at })
+    }
     /** How the current target `subKey` ended: in Azure (`ok`), failed (its error), or not known. */
     const outcomeOf = (subKey: string): { ok: true } | { ok: false, error: SyncError } | undefined => {
       const q = ctx.planned.find((x) => x.subKey === subKey && (x.kind === 'noop' || x.kind === 'write' || x.kind === 'error'))
@@ -163,11 +175,15 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
           break
         }
         case 'cleanup':
-          // Not called: the new name's write failed, and the old name stays recorded (above).
-          // Failed: the old name stays recorded with its evidence, so the rename is retried.
-          if (r !== undefined && !r.ok) {
-            await failed(p, r.error)
-            await associations.setTargetEvidence(a.id, p.subKey, recorded.get(p.subKey)?.drift_evidence ?? null)
+          // Not called: the new name's write failed (the old name stays recorded, above), or
+          // another association holds the name. Failed: the target keeps what it records (the new
+          // name, once written: no write again) and the name stays a leftover, deleted by the retry.
+          if (r === undefined) break
+          if (!r.ok) {
+            failures.push(r.error)
+            await statusOnly(p.subKey, failureStatus(r.error, fail), r.error.message)
+          } else if (!ctx.planned.some((q) => q.subKey === p.subKey && q.kind !== 'cleanup') && recorded.get(p.subKey)?.external_name == null) {
+            await statusOnly(p.subKey, 'UNSYNCED', null) // a leftover of a target gone: nothing else settles it
           }
           break
         case 'handover': {
@@ -189,9 +205,16 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
     const firstError = failures[0]?.message ?? null
     const message = status === 'SYNCED' || status === 'UNSYNCED' ? null : firstError
     await associations.setStatus(a.id, status, message, at)
+    await storeSettledLeftovers(associations, ctx, results)
 
     await settlePurge(repos, ctx, failures, status)
     const delay = retryDelayMs(failures, ctx.row.attempts, settings.backoff, settings.clientErrorRetryMs)
+    if (delay !== undefined && ctx.row.refresh === 1) {
+      // D-8: an explicit set writes every target once. Its retry writes the targets whose write
+      // failed (their digest forgotten), not again those written now (one Azure version each).
+      for (const [p, r] of results) if (p.kind === 'write' && !r.ok) await associations.setTargetDigest(a.id, p.subKey, null)
+      await queue.refreshDone(a.id, ctx.row.generation)
+    }
     if (delay !== undefined) {
       await queue.retry(a.id, ctx.row.generation, at + delay, ctx.row.attempts + 1, ctx.row.first_failure_at ?? at)
     } else if (ctx.kv?.deletionAtMs != null && ctx.kv.deletionAtMs > at) {

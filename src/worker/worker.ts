@@ -154,10 +154,10 @@ export function createSyncWorker ({ services, settings, log, observer }: WorkerD
     }
     const ctx = loaded.ctx
     spacing.started(row.association_id, now())
-    // Replicas: the fenced mark goes first, so a replica that lost the vault calls no Azure API.
-    // One process owning everything loses no lease: the call goes out first and the mark is
-    // written while it is out (issue 17: a unit of work less before every change reaches Azure).
-    const markFirst = ownership.scope() !== undefined
+    // Replicas: the fenced mark goes first, so a replica that lost the vault calls no Azure API;
+    // so does one storing purge intents (leftover-names.ts). Otherwise the call goes out first and
+    // the mark is written while it is out (issue 17: a unit of work less before a change reaches Azure).
+    const markFirst = ownership.scope() !== undefined || ctx.intentJson !== undefined
     if (markFirst) await settler.markInFlight(ctx, fence)
     const marking = markFirst ? undefined : markWhileOut(ctx, fence)
     try {

@@ -2,6 +2,8 @@
 // writes the new name first and deletes the old name only once that write succeeded, so a
 // refused write (a certificate holds the new name, a 403) leaves the old copy in Azure until a
 // later attempt succeeds. It used to delete the old name first: Azure then held nothing.
+// While the old name's delete keeps failing, the retries delete it again but do not write the new
+// name again (it holds the value since the first attempt): each retry used to add an Azure version.
 // A case-only rename is one Azure name (decisions D-20): it writes and deletes nothing.
 import t from 'tap'
 import { adminClient } from '../akv-emulator/raw.js'
@@ -77,6 +79,37 @@ t.test('the old name\'s delete fails after the write: both stay until the retry 
   await tb.advance(1000)
   t.match(await tb.entry('d1', 'q1'), { sync_status: 'SYNCED' })
   t.same(tb.names(), ['n3-q1'], 'the old name is deleted once its delete works')
+  await tb.remove('d1', 'q1')
+  await tb.settle()
+  t.same(tb.names(), [])
+})
+
+t.test('the old name\'s delete keeps failing (403): the new name is written once, not by every retry', async (t) => {
+  const tb = await syncedThenPatched(t, 'n3-{{ .SecretPath }}')
+  const rule = tb.emu.faults.add({ match: { method: 'DELETE', pathRegex: '^/secrets/n2-q1$' }, action: { status: 403, code: 'Forbidden', message: 'no delete' }, mode: { untilCleared: true } })
+  const seq = lastSeq(tb)
+  await tb.set('d1', 'q1')
+  await tb.settle()
+  for (let i = 0; i < 3; i++) await tb.advance(1000) // VAULT_SYNC_CLIENT_ERROR_RETRY (500 ms here): three retries
+  const calls = callsSince(tb, seq)
+  t.equal(calls.filter((c) => c === 'DeleteSecret n2-q1').length, 4, 'the first attempt and each retry tried the old name\'s delete')
+  t.same(calls.filter((c) => c.startsWith('SetSecret')), ['SetSecret n3-q1'], 'the new name written by the first attempt only')
+  t.equal(tb.azure('n3-q1')!.versions.length, 1, 'one Azure version under the new name')
+  t.match(await tb.entry('d1', 'q1'), { sync_status: 'CLIENT_SIDE_ERROR', message: /no delete/ })
+  t.same(tb.names(), ['n2-q1', 'n3-q1'])
+  // A KV change meanwhile is written under the new name (one version), the old name's delete retried after it.
+  const seq2 = lastSeq(tb)
+  await tb.put('q1', { v: 2 })
+  await tb.settle()
+  const changed = callsSince(tb, seq2).filter((c) => !c.startsWith('GetSecret'))
+  t.same(changed, ['SetSecret n3-q1', 'DeleteSecret n2-q1'], 'the new value first, then the old name\'s delete')
+  t.equal(tb.latest('n3-q1')?.value, '{"v":2}')
+  t.equal(tb.azure('n3-q1')!.versions.length, 2)
+  tb.emu.faults.remove(rule.id)
+  await tb.advance(1000)
+  t.match(await tb.entry('d1', 'q1'), { sync_status: 'SYNCED' })
+  t.same(tb.names(), ['n3-q1'], 'the old name deleted once its delete is allowed')
+  t.equal(tb.azure('n3-q1')!.versions.length, 2, 'and still no extra version')
   await tb.remove('d1', 'q1')
   await tb.settle()
   t.same(tb.names(), [])

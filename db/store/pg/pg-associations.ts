@@ -73,6 +73,7 @@ const A = {
   setRemoved: statement('assoc_set_removed', 'UPDATE associations SET removed = 1, status = $2, message = NULL, updated_at = $3 WHERE id = $1'),
   setStatus: statement('assoc_set_status', 'UPDATE associations SET status = $2, message = $3, updated_at = $4 WHERE id = $1'),
   delete: statement('assoc_delete', 'DELETE FROM associations WHERE id = $1'),
+  setLeftoverNames: statement('assoc_set_leftover_names', 'UPDATE associations SET leftover_names = $2 WHERE id = $1'),
   erroredBefore: statement('assoc_errored_before', `SELECT DISTINCT a.id FROM associations a
     LEFT JOIN association_targets t ON t.association_id = a.id
     WHERE (a.status IN ${ERRORS} OR t.status IN ${ERRORS}) AND a.updated_at < $1`),
@@ -135,6 +136,7 @@ export function pgAssociationsRepository (sql: Sql): AssociationsRepository {
     setRemoved: async (id, status, at) => { await sql.run(A.setRemoved, [id, status, at]) },
     setStatus: async (id, status, message, at) => { await sql.run(A.setStatus, [id, status, message, at]) },
     delete: async (id) => { await sql.run(A.delete, [id]) },
+    setLeftoverNames: async (id, leftovers) => { await sql.run(A.setLeftoverNames, [id, leftovers]) },
     erroredBefore: async (before) => (await sql.all<{ id: string }>(A.erroredBefore, [before])).map((r) => r.id),
     targets: async (a) => await sql.all<TargetRow>(A.targets, [a]),
     targetsOfDestination: async (d) => await sql.all<TargetRow>(A.targetsOfDestination, [d]),

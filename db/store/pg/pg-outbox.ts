@@ -59,6 +59,7 @@ const O = {
   retry: statement('outbox_retry', `UPDATE sync_outbox SET lease_until = NULL, next_attempt_at = $3, attempts = $4,
     first_failure_at = $5 WHERE association_id = $1 AND generation = $2`),
   release: statement('outbox_release', 'UPDATE sync_outbox SET lease_until = NULL WHERE association_id = $1'),
+  refreshDone: statement('outbox_refresh_done', 'UPDATE sync_outbox SET refresh = 0 WHERE association_id = $1 AND generation = $2'),
   expiredRemoved: statement('outbox_expired_removed', `SELECT id FROM associations WHERE removed = 1 AND status = 'UNSYNCED'
     AND updated_at < $1 AND id NOT IN (SELECT association_id FROM sync_outbox)`),
   deleteSettledRemoved: statement('outbox_delete_settled_removed', `DELETE FROM associations WHERE destination_id = $1
@@ -110,6 +111,7 @@ export function pgOutboxRepository (sql: Sql): OutboxRepository {
     retry: async (id, generation, nextAt, attempts, firstFailureAt) => {
       if (await sql.run(O.retry, [id, generation, nextAt, attempts, firstFailureAt]) === 0) await sql.run(O.release, [id])
     },
+    refreshDone: async (id, generation) => { await sql.run(O.refreshDone, [id, generation]) },
     expiredRemoved: async (before) => (await sql.all<{ id: string }>(O.expiredRemoved, [before])).map((r) => r.id),
     deleteSettledRemoved: async (d) => { await sql.run(O.deleteSettledRemoved, [d]) },
     deleteSettledHidden: async () => await sql.run(O.deleteSettledHidden),

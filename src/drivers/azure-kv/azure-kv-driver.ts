@@ -3,11 +3,13 @@
  * one attempt, and reports a result per operation (architecture.md; decisions D-3, D-8, D-20,
  * D-31.2, D-32.6). What it guarantees, per field report:
  * - FR-01: a write onto a soft-deleted name recovers it, waits for the recovery, then writes;
- *   a forbidden recover is CLIENT_SIDE_ERROR naming the secret and the missing right.
+ *   a forbidden recover is CLIENT_SIDE_ERROR naming the secret and the missing right. A
+ *   recovered secret that is not vault-sync's is adopted with a note, as a live one is (FR-25).
  * - FR-12: a delete happens only when the latest version carries this association's built-in
  *   tag; otherwise the secret is left in place with a note. With `purge_on_unsync`, a secret an
  *   earlier attempt deleted but did not purge (the purge failed, or the attempt ended between
- *   the two) is purged by the retry when the soft-deleted secret carries that tag.
+ *   the two, a restart included: `DeleteOp.purgePending`) is purged by the retry when the
+ *   soft-deleted secret carries that tag.
  * - FR-17: a value over 25,600 characters is refused before any call.
  * - FR-23: a managed (certificate-backed) secret is never written or deleted.
  * - FR-25: the first write of a name onto an existing foreign secret adopts it (new version,
@@ -31,8 +33,12 @@ import { createOwnershipMemo } from './ownership-memo.js'
 export const AZURE_MAX_VALUE_LENGTH = 25_600
 /** Content types of certificate-backed secrets (FR-23). */
 const CERTIFICATE_TYPES = new Set(['application/x-pkcs12', 'application/x-pem-file'])
+/** The note of a write that adopted a foreign secret (FR-25, decisions D-3, D-15.12). */
+const ADOPTED_NOTE = 'adopted pre-existing secret'
+/** The note of a write that recovered a soft-deleted foreign secret first, then adopted it (FR-01, FR-25). */
+const ADOPTED_RECOVERED_NOTE = 'adopted pre-existing secret (recovered from soft-delete)'
 
-interface Written { version: string, updated?: number }
+interface Written { version: string, updated?: number, note?: string }
 
 /** The version and `updated` time (unix seconds) of a write's answer. */
 const written = (p: SecretProperties): Written => ({ version: p.version ?? '', updated: p.updatedOn === undefined ? undefined : Math.floor(p.updatedOn.getTime() / 1000) })
@@ -48,10 +54,8 @@ export interface AzureKvDriverDeps {
 
 /** Creates the driver. */
 export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTimeoutMs }: AzureKvDriverDeps) {
-  // A first write's ownership read is remembered across its retries for a minute.
+  // A first write's ownership read (or a recovery's adoption) is remembered across its retries for a minute.
   const ownership = createOwnershipMemo(60_000)
-  // Names deleted here for a purge not done yet (`purgeLeftover`), for ten minutes at most.
-  const unpurged = createOwnershipMemo(10 * 60_000)
   /**
    * Runs `ops` against `conn`'s vault. When Key Vault refuses the token the cached client holds
    * (401 after the challenge: revoked, or expired by Key Vault's clock while the SDK, going by
@@ -95,7 +99,13 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
       }
     }
 
-    /** Writes a new version; its id and Azure's `updated` (unix seconds) for the drift evidence. */
+    /**
+     * Writes a new version; its id and Azure's `updated` (unix seconds) for the drift evidence.
+     * A soft-deleted name (409 `ObjectIsDeletedButRecoverable`) is recovered, then written; when
+     * the recovered secret is not vault-sync's (Recover Deleted Secret answers its latest version's
+     * tags) the result carries the adoption note, also remembered for a retry of a first write
+     * (the recovery may outlast the poll: the retry then writes onto the recovered secret at once).
+     */
     async function set (op: WriteOp): Promise<Written> {
       const call = async (): Promise<Written> => written((await limited('write', async () => await client.setSecret(op.name, op.value, { contentType: op.contentType, tags: op.tags, abortSignal: signal }))).properties)
       try {
@@ -103,8 +113,14 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
       } catch (err) {
         if (statusOf(err) !== 409 || innerCode(err) !== 'ObjectIsDeletedButRecoverable') throw classifyAzureError(err, `setSecret "${op.name}"`)
       }
+      let note: string | undefined
       try {
         const poller = await limited('other', async () => await client.beginRecoverDeletedSecret(op.name, { intervalInMs: pollIntervalMs, abortSignal: signal }))
+        const recovered = poller.getResult()
+        if (recovered !== undefined && !isOwnedByVaultSync(recovered.tags)) {
+          note = ADOPTED_RECOVERED_NOTE
+          if (op.firstWrite) ownership.remember(origin, op.name, { note })
+        }
         await poller.pollUntilDone({ abortSignal: lroSignal() })
       } catch (err) {
         if (statusOf(err) === 403) {
@@ -113,7 +129,7 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
         throw classifyAzureError(err, `recoverDeletedSecret "${op.name}"`)
       }
       try {
-        return await call()
+        return { ...await call(), note }
       } catch (err) {
         throw classifyAzureError(err, `setSecret "${op.name}" after recovery`)
       }
@@ -169,27 +185,26 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
             if (existing.properties.managed === true || CERTIFICATE_TYPES.has(existing.properties.contentType ?? '')) {
               return { ok: false, error: localClientError(`name "${op.name}" is taken by a certificate in Azure Key Vault`) }
             }
-            if (!isOwnedByVaultSync(existing.properties.tags)) note = 'adopted pre-existing secret'
+            if (!isOwnedByVaultSync(existing.properties.tags)) note = ADOPTED_NOTE
           }
           ownership.remember(origin, op.name, { note })
         }
       }
-      const { version, updated } = await set(op)
+      const w = await set(op)
       if (op.firstWrite) ownership.forget(origin, op.name)
-      return { ok: true, version, note, updated }
+      return { ok: true, version: w.version, note: w.note ?? note, updated: w.updated }
     }
 
     async function remove (op: DeleteOp): Promise<OpResult> {
       const existing = await readLatest(op.name)
-      if (existing === undefined) return op.purge ? await purgeLeftover(op) : { ok: true }
+      if (existing === undefined) return op.purge ? await purgeLeftover(op, op.purgePending === true) : { ok: true }
       if (existing === 'disabled') return { ok: true, note: 'left in place: its latest version is disabled' }
       if (existing.properties.tags?.[BUILTIN_TAG_KEY] !== op.ownerTagValue) return { ok: true, note: 'left in place: not owned by vault-sync' }
-      if (op.purge) unpurged.remember(origin, op.name, {})
       try {
         const poller = await limited('other', async () => await client.beginDeleteSecret(op.name, { intervalInMs: pollIntervalMs, abortSignal: signal }))
         await poller.pollUntilDone({ abortSignal: lroSignal() })
       } catch (err) {
-        if (statusOf(err) === 404) return op.purge ? await purgeLeftover(op) : { ok: true }
+        if (statusOf(err) === 404) return op.purge ? await purgeLeftover(op, true) : { ok: true }
         throw classifyAzureError(err, `deleteSecret "${op.name}"`)
       }
       return op.purge ? await purge(op.name) : { ok: true }
@@ -202,16 +217,17 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
      * association's built-in tag, as a delete requires (FR-12); someone else's is left alone.
      * While a delete is still in progress Key Vault answers Get Deleted Secret 404 (the SDK's
      * delete poller polls on through 404s: keyvault-secrets `lro/delete/operation.ts`) and a purge
-     * 409 `ObjectIsBeingDeleted` (spec/azure-keyvault-api.md §2.2-2.3: retry later): so when this
-     * driver deleted the name itself (`unpurged`) a 404 is answered with the purge, whose 409 is
-     * a transient failure, retried later like any delete still in progress.
+     * 409 `ObjectIsBeingDeleted` (spec/azure-keyvault-api.md §2.2-2.3: retry later): so when the
+     * delete was sent for this association (`sentDelete`: by this attempt, or by an earlier one,
+     * `DeleteOp.purgePending`, which the worker stores across restarts) a 404 is answered with
+     * the purge, whose 409 is a transient failure, retried later like any delete still in progress.
      */
-    async function purgeLeftover (op: DeleteOp): Promise<OpResult> {
+    async function purgeLeftover (op: DeleteOp, sentDelete: boolean): Promise<OpResult> {
       let deleted: DeletedSecret
       try {
         deleted = await limited('other', async () => await client.getDeletedSecret(op.name, { abortSignal: signal }))
       } catch (err) {
-        if (statusOf(err) === 404) return unpurged.get(origin, op.name) !== undefined ? await purge(op.name) : { ok: true }
+        if (statusOf(err) === 404) return sentDelete ? await purge(op.name) : { ok: true }
         if (statusOf(err) === 403) return { ok: true, note: `purge not checked: reading the soft-deleted secret was refused (${classifyAzureError(err, 'getDeletedSecret').message})` }
         throw classifyAzureError(err, `getDeletedSecret "${op.name}"`)
       }
@@ -227,11 +243,9 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
     async function purge (name: string): Promise<OpResult> {
       try {
         await limited('other', async () => { await client.purgeDeletedSecret(name, { abortSignal: signal }) })
-        unpurged.forget(origin, name)
         return { ok: true }
       } catch (err) {
         if (statusOf(err) !== 404 && statusOf(err) !== 403) throw classifyAzureError(err, `purgeDeletedSecret "${name}"`)
-        unpurged.forget(origin, name)
         if (statusOf(err) === 404) return { ok: true }
         return { ok: true, note: `deleted; purge refused, the secret stays soft-deleted (${classifyAzureError(err, 'purgeDeletedSecret').message})` }
       }

@@ -2,10 +2,11 @@
  * Remembers the outcome of a first write's ownership read (FR-25: is the name free, ours, or a
  * foreign secret to adopt?) until that write succeeds, so a retry of the same write (after a
  * 429, a timeout or a 5xx) does not read again (issue 17 counted 805 reads for 600 secrets).
+ * A recovery of a soft-deleted foreign secret remembers its adoption note the same way, for a
+ * retry that finds the secret already recovered (`azure-kv-driver.ts`).
  * Entries live `ttlMs` at most (a name's owner can change in Azure meanwhile) and are dropped on
  * success; memory is bounded by the first writes failing within one TTL. Keys are the vault
- * origin and the name, case-insensitively (Key Vault names are). The driver keeps a second one
- * of names it deleted for `purge_on_unsync` and has not purged yet (`azure-kv-driver.ts`).
+ * origin and the name, case-insensitively (Key Vault names are).
  */
 
 /** What the read found that lets the write go ahead: nothing, or a secret with this note to report. */

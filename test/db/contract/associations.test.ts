@@ -6,8 +6,8 @@ import { LOCAL_FENCE } from '../../../db/store/fence.js'
 
 const engines = await contractEngines(t)
 
-/** Without the association-view counters (`view_gen`, `view_reset`: kept by triggers) and the worker's vault key and settle fence (issue 18). */
-const WORKER_KEPT = new Set(['view_gen', 'view_reset', 'vault_key', 'settled_lease', 'settled_epoch'])
+/** Without the association-view counters (`view_gen`, `view_reset`: kept by triggers), the worker's vault key and settle fence (issue 18) and its leftover names. */
+const WORKER_KEPT = new Set(['view_gen', 'view_reset', 'vault_key', 'settled_lease', 'settled_epoch', 'leftover_names'])
 function plain<T> (v: T): T {
   if (v === null || typeof v !== 'object' || Buffer.isBuffer(v)) return v
   return Object.fromEntries(Object.entries(v).filter(([k]) => !WORKER_KEPT.has(k)).map(([k, x]) => [k, plain(x)])) as T
@@ -84,6 +84,23 @@ contract(t, engines, 'set: inserts once, then refreshes the same row (id, creati
     inserted: false
   })
   t.equal((await repos.associations.ofDestination('d1')).length, 1)
+})
+
+contract(t, engines, 'leftover names: stored and read back, kept by set and remove, and nothing else changes', async (t, { repos }) => {
+  await seed(repos, ['a'])
+  const before = await repos.associations.byId('a')
+  t.equal(before?.leftover_names, null, 'none at first')
+  const json = '[{"sub_key":"","name":"Old-Name","purge":true}]'
+  await repos.associations.setLeftoverNames('a', json)
+  const after = await repos.associations.byId('a')
+  t.equal(after?.leftover_names, json)
+  t.strictSame(plain(after), plain(before), 'no other column moved')
+  t.equal(after?.view_gen, before?.view_gen, 'the association list sees no change (no view generation)')
+  await repos.associations.remove('a', 'UNSYNCING', 30)
+  await repos.associations.set(associationRow('other-id', { secret_path: 'a', updated_at: 31 }))
+  t.equal((await repos.associations.byId('a'))?.leftover_names, json, 'a remove and a revive keep them (the worker forgets them)')
+  await repos.associations.setLeftoverNames('a', null)
+  t.equal((await repos.associations.byId('a'))?.leftover_names, null)
 })
 
 contract(t, engines, 'set and remove from concurrent units of work: one row, one remover', async (t, store) => {

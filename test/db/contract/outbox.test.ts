@@ -26,6 +26,16 @@ contract(t, engines, 'markDirty coalesces: generation bumps, refresh is OR-ed in
   t.equal(await repos.outbox.countForDestination('d9'), 0)
 })
 
+contract(t, engines, 'refreshDone clears refresh at the claimed generation only (a newer set keeps its own)', async (t, { repos }) => {
+  await seed(repos, ['a'])
+  t.equal(await repos.outbox.markDirty('a', NOW, true), 1)
+  await repos.outbox.refreshDone('a', 1)
+  t.match(await repos.outbox.byAssociation('a'), { generation: 1, refresh: 0 })
+  t.equal(await repos.outbox.markDirty('a', NOW + 1, true), 2)
+  await repos.outbox.refreshDone('a', 1)
+  t.match(await repos.outbox.byAssociation('a'), { generation: 2, refresh: 1 }, 'a set after the claim: still a refresh')
+})
+
 contract(t, engines, 'concurrent marks of one association each bump the generation once', async (t, store) => {
   await seed(store.repos, ['a'])
   const generations = await Promise.all(Array.from({ length: 10 }, async () =>

@@ -145,3 +145,23 @@ t.test('granularity switch: the old targets are replaced, a gone key is not', as
   }))
   t.equal((goneKey.at(-1) as { replaced?: boolean }).replaced, undefined, 'a key removed from KV is unsynced at once')
 })
+
+t.test('leftover names: a pending purge marks the delete of that name; others are deleted after the current name, or at once', async (t) => {
+  const name = 'vault-kv-1234abcd-team-app'
+  const digest = targetDigest(name, encodeSecretPathValue({ a: 'x', b: 1 }), buildSecretTags({ team: 'a' }, 'd1', 'a1'))
+  const recorded = [{ subKey: '', externalName: name, digest, externalVersion: 'v1' }]
+  const purging = { customTags: { team: 'a' }, purgeOnUnsync: true }
+  // The unsync of the recorded name, whose earlier delete's purge is pending (any case of the name).
+  const removed = planAssociation(base({ association: { ...base().association, removed: true }, destination: purging, recorded, leftovers: [{ subKey: '', name: name.toUpperCase(), purge: true }] }))
+  t.same(kinds(removed), ['unsync:'])
+  t.match(removed[0], { kind: 'unsync', op: { op: 'delete', name, purge: true, purgePending: true } })
+  // A rename's old name whose delete failed: deleted again once the current (recorded, in sync) name is in place.
+  const old = planAssociation(base({ recorded, leftovers: [{ subKey: '', name: 'old-name', purge: false }] }))
+  t.same(kinds(old), ['noop:', 'cleanup:'])
+  t.same(old[1], { kind: 'cleanup', subKey: '', op: { op: 'delete', name: 'old-name', ownerTagValue: 'vault-sync:d1:a1', purge: false } }, 'waits for the current name (not stray)')
+  // Nothing is wanted for the target any more: at once (stray), with the destination's purge and the pending one.
+  const gone = planAssociation(base({ kv: undefined, destination: purging, leftovers: [{ subKey: '', name: 'old-name', purge: true }] }))
+  t.same(gone, [{ kind: 'cleanup', subKey: '', op: { op: 'delete', name: 'old-name', ownerTagValue: 'vault-sync:d1:a1', purge: true, purgePending: true }, stray: true }])
+  // A leftover name the current template renders again is the target's own: no delete.
+  t.same(kinds(planAssociation(base({ recorded, leftovers: [{ subKey: '', name: name.toLowerCase(), purge: true }] }))), ['noop:'])
+})
