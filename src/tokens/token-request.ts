@@ -153,14 +153,7 @@ export const SYSTEM_TTL_LIMITS: TokenTtlLimits = { defaultTtl: SYSTEM_MAX_TTL_SE
 export function resolveTtl (input: CreateTokenInput, policies: string[], limits: TokenTtlLimits = SYSTEM_TTL_LIMITS): { ttl: number, explicitMaxTtl: number, warnings: string[] } {
   const warnings: string[] = []
   let explicitMaxTtl = input.explicitMaxTtl
-  if (input.period > 0) {
-    // `framework.CalculateTTL`: the period is capped by the effective max TTL (the token
-    // store's, or the explicit max TTL when lower), with its warning.
-    const max = explicitMaxTtl > 0 ? Math.min(limits.maxTtl, explicitMaxTtl) : limits.maxTtl
-    if (input.period <= max) return { ttl: input.period, explicitMaxTtl, warnings }
-    warnings.push(`period of ${JSON.stringify(formatHumanDuration(input.period))} exceeded the effective max_ttl of ${JSON.stringify(formatHumanDuration(max))}; period value is capped accordingly`)
-    return { ttl: max, explicitMaxTtl, warnings }
-  }
+  if (input.period > 0) return { ttl: cappedPeriod(input.period, limits.maxTtl, explicitMaxTtl, warnings), explicitMaxTtl, warnings }
   if (explicitMaxTtl > limits.maxTtl) {
     warnings.push(`Explicit max TTL of ${explicitMaxTtl} seconds is greater than system/mount allowed value; value is being capped to ${limits.maxTtl} seconds`)
     explicitMaxTtl = limits.maxTtl
@@ -179,6 +172,17 @@ export function resolveTtl (input: CreateTokenInput, policies: string[], limits:
     ttl = limits.maxTtl
   }
   return { ttl, explicitMaxTtl, warnings }
+}
+
+/**
+ * `framework.CalculateTTL` for a periodic token: `period` (seconds) capped by the effective max
+ * TTL (`maxTtl`, or `explicitMaxTtl` when set and lower), the cap's warning pushed on `warnings`.
+ */
+export function cappedPeriod (period: number, maxTtl: number, explicitMaxTtl: number, warnings: string[]): number {
+  const max = explicitMaxTtl > 0 ? Math.min(maxTtl, explicitMaxTtl) : maxTtl
+  if (period <= max) return period
+  warnings.push(`period of ${JSON.stringify(formatHumanDuration(period))} exceeded the effective max_ttl of ${JSON.stringify(formatHumanDuration(max))}; period value is capped accordingly`)
+  return max
 }
 
 /** `framework.CalculateTTL`'s warning, durations as Vault's `humanDuration` prints them. */

@@ -222,4 +222,9 @@ t.test('a period above the effective max TTL is capped with framework.CalculateT
   t.same([explicit.json.auth.lease_duration, explicit.json.warnings], [1800, ['period of "45m" exceeded the effective max_ttl of "30m"; period value is capped accordingly']])
   const within = await create(app, { policies: ['default'], period: '20m', explicit_max_ttl: '30m' })
   t.same([within.json.auth.lease_duration, within.json.warnings], [1200, null], 'within both: no warning')
+  // A renewal caps the period the same way once the store's max TTL is lowered below it.
+  const periodic = await create(app, { policies: ['default'], period: '50m' })
+  t.equal((await vault(app, 'POST', '/v1/sys/auth/token/tune', { body: { max_lease_ttl: '40m' } })).statusCode, 204)
+  const renewed = (await vault(app, 'POST', '/v1/auth/token/renew', { body: { token: periodic.json.auth.client_token } })).json()
+  t.same([renewed.auth.lease_duration, renewed.warnings], [2400, ['period of "50m" exceeded the effective max_ttl of "40m"; period value is capped accordingly']])
 })
