@@ -3,9 +3,10 @@
  * `acl.go`: the rules of all its policies merged per pattern (union of capabilities, `deny`
  * on that pattern wins), then for a request path the single best rule decides, in
  * `AllowOperation`'s order: an exact rule; for lists the exact rule without the trailing `/`;
- * for lists of a path ending in `/`, the most specific glob/`+` rule of the path WITHOUT the
- * slash; then the most specific glob/`+` rule of the path itself. A less specific `deny` never
- * overrides a more specific allow. Templated paths are populated as for a token without an
+ * for lists of a path ending in `/`, the glob/`+` rules of the path with and without the slash,
+ * where the most specific `deny` wins over a less specific `list` (Vault's SECVULN-45175 fix);
+ * else the most specific glob/`+` rule of the path. A less specific `deny` never overrides a
+ * more specific allow. Templated paths are populated as for a token without an
  * identity entity (`policy-templating.ts`): identity ones are dropped, `time.*` ones follow the
  * clock.
  */
@@ -83,8 +84,8 @@ function lessSpecific (a: Candidate, b: Candidate): number {
   return a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : 0
 }
 
-/** The most specific glob or `+` rule for `path`, or `undefined` (Vault's `CheckAllowedFromNonExactPaths`). */
-function nonExact ({ prefix, segment }: Tables, path: string): Permissions | undefined {
+/** The glob and `+` rules matching `path`, unordered (Vault's `prefixAndWCCandidatesForPath`). */
+function candidatesFor ({ prefix, segment }: Tables, path: string): Candidate[] {
   const candidates: Candidate[] = []
   let best: string | undefined
   for (const key of prefix.keys()) {
@@ -105,9 +106,34 @@ function nonExact ({ prefix, segment }: Tables, path: string): Permissions | und
     })
     if (matches) candidates.push({ firstWildcard: full.indexOf('+'), isPrefix, wildcards, pattern, perms })
   }
-  if (candidates.length === 0) return undefined
-  candidates.sort(lessSpecific)
-  return candidates[candidates.length - 1].perms
+  return candidates
+}
+
+/** The most specific of `candidates`, or `undefined` when there are none. */
+function mostSpecific (candidates: readonly Candidate[], keep: (c: Candidate) => boolean = () => true): Candidate | undefined {
+  let best: Candidate | undefined
+  for (const c of candidates) if (keep(c) && (best === undefined || lessSpecific(best, c) < 0)) best = c
+  return best
+}
+
+/** The most specific glob or `+` rule for `path`, or `undefined` (Vault's `CheckAllowedFromNonExactPaths`). */
+function nonExact (tables: Tables, path: string): Permissions | undefined {
+  return mostSpecific(candidatesFor(tables, path))?.perms
+}
+
+/**
+ * The rule deciding a LIST of `path` ending in `/` (Vault's `resolveACLPermsForListOp`, the fix
+ * of SECVULN-45175 in Vault 2.x: a broader rule reached through the path without its slash no
+ * longer hides a more specific `deny` keyed with it): the candidates of both forms; the most
+ * specific `deny` wins unless a more specific rule grants `list`; else the most specific rule
+ * granting `list`; else the most specific of all; `undefined` when none matches.
+ */
+function listWithSlash (tables: Tables, path: string): Permissions | undefined {
+  const all = [...candidatesFor(tables, path.slice(0, -1)), ...candidatesFor(tables, path)]
+  const deny = mostSpecific(all, (c) => c.perms.capabilities.has('deny'))
+  const list = mostSpecific(all, (c) => c.perms.capabilities.has('list'))
+  if (deny !== undefined && (list === undefined || lessSpecific(list, deny) < 0)) return deny.perms
+  return (list ?? mostSpecific(all))?.perms
 }
 
 /** The compiled ACL of one set of policies. */
@@ -150,9 +176,8 @@ export class Acl {
    * The permissions that decide `operation` on `path` (path after `/v1/`, lists with their
    * trailing `/`), or `undefined` when no rule matches (denied). Vault's `AllowOperation`
    * lookup: exact; for a list the exact path without one trailing `/`; for a list of a path
-   * ending in `/` the non-exact rules of the path without it (so `secret/metadata/*` decides
-   * `LIST secret/metadata/foo/` before `secret/metadata/foo/*` is considered); then the
-   * non-exact rules of the path itself.
+   * ending in `/` the non-exact rules of both forms, a more specific `deny` winning
+   * (`listWithSlash`); else the non-exact rules of the path itself.
    */
   permissionsFor (path: string, operation: Operation): Permissions | undefined {
     const tables = this.current()
@@ -161,10 +186,7 @@ export class Acl {
     const isList = operation === 'list'
     const trimmed = path.endsWith('/') ? path.slice(0, -1) : path
     if (isList && tables.exact.has(trimmed)) return tables.exact.get(trimmed)
-    if (isList && path.endsWith('/')) {
-      const withoutSlash = nonExact(tables, trimmed)
-      if (withoutSlash !== undefined) return withoutSlash
-    }
+    if (isList && path.endsWith('/')) return listWithSlash(tables, path)
     return nonExact(tables, path)
   }
 

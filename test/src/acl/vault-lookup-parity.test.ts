@@ -1,5 +1,6 @@
-// ACL decisions checked against Vault's source, through the HTTP API: the list lookup order of
-// acl.go `AllowOperation` (path without the trailing slash first, VAULT-3825), the list lookup
+// ACL decisions checked against Vault's source, through the HTTP API: the list lookup of acl.go
+// `AllowOperation` for a path ending in `/` (the rules of both forms, VAULT-3825, with the
+// SECVULN-45175 fix: the most specific deny wins, `resolveACLPermsForListOp`), the list lookup
 // of `ACL.Capabilities`, and templated policy paths as Vault builds them for a token without an
 // identity entity (policy.go `parsePaths`, sdk/helper/identitytpl).
 import t from 'tap'
@@ -13,28 +14,47 @@ async function capabilities (app: FastifyInstance, token: string, path: string):
   return (await vault(app, 'POST', '/v1/sys/capabilities-self', { token, body: { paths: [path] } })).json().data.capabilities as string[]
 }
 
-t.test('LIST of a path ending in /: the glob rules of the path without the slash decide first', async (t) => {
+t.test('LIST of a path ending in /: the rules of both forms, the most specific deny wins (Vault\'s SECVULN-45175 fix)', async (t) => {
   const { app } = await startTestServer(t)
   await vault(app, 'POST', '/v1/secret/data/foo/a', { body: { data: { k: 'v' } } })
+  await vault(app, 'POST', '/v1/secret/data/private/db', { body: { data: { k: 'v' } } })
+  await vault(app, 'POST', '/v1/secret/data/private/sub/k', { body: { data: { k: 'v' } } })
 
-  // secret/metadata/* (read) matches secret/metadata/foo first: no list, whatever foo/* grants.
-  const narrow = await tokenWithPolicy(app, 'foo-list', [
-    'path "secret/metadata/foo/*" {\n capabilities = ["list"]\n}',
-    'path "secret/metadata/*" {\n capabilities = ["read"]\n}'
+  // A broad list rule reached through the path without its slash no longer hides a deny keyed with it.
+  const lister = await tokenWithPolicy(app, 'lister', [
+    'path "secret/metadata/*" {\n capabilities = ["list"]\n}',
+    'path "secret/metadata/private/*" {\n capabilities = ["deny"]\n}'
   ].join('\n'))
-  t.same((await vault(app, 'GET', '/v1/secret/metadata/foo/?list=true', { token: narrow })).json(), DENIED)
-  t.same((await vault(app, 'GET', '/v1/secret/metadata/foo?list=true', { token: narrow })).json(), DENIED, 'the same path without the slash')
-  t.same(await capabilities(app, narrow, 'secret/metadata/foo/'), ['read'])
+  t.same((await vault(app, 'GET', '/v1/secret/metadata/private/?list=true', { token: lister })).json(), DENIED, 'the names under private/ stay hidden')
+  t.same((await vault(app, 'GET', '/v1/secret/metadata/private?list=true', { token: lister })).json(), DENIED, 'the same path without the slash')
+  t.same(await capabilities(app, lister, 'secret/metadata/private/'), ['deny'])
+  t.same((await vault(app, 'GET', '/v1/secret/metadata/?list=true', { token: lister })).json().data.keys, ['foo/', 'private/'], 'the broad rule still lists above')
 
-  // secret/metadata/fo* (list) matches secret/metadata/foo first: the deny on foo/* is not reached.
+  // secret/metadata/fo* (list) against secret/metadata/foo/* (deny): the deny is the more specific.
   const wide = await tokenWithPolicy(app, 'fo-list', [
     'path "secret/metadata/fo*" {\n capabilities = ["list"]\n}',
     'path "secret/metadata/foo/*" {\n capabilities = ["deny"]\n}'
   ].join('\n'))
-  const listed = await vault(app, 'GET', '/v1/secret/metadata/foo/?list=true', { token: wide })
+  t.same((await vault(app, 'GET', '/v1/secret/metadata/foo/?list=true', { token: wide })).json(), DENIED)
+  t.same((await vault(app, 'GET', '/v1/secret/metadata/foo/a', { token: wide })).json(), DENIED, 'a read under foo/ meets the deny too')
+
+  // A more specific rule granting list wins over a broader read-only one (it did not before the fix).
+  const narrow = await tokenWithPolicy(app, 'foo-list', [
+    'path "secret/metadata/foo/*" {\n capabilities = ["list"]\n}',
+    'path "secret/metadata/*" {\n capabilities = ["read"]\n}'
+  ].join('\n'))
+  const listed = await vault(app, 'GET', '/v1/secret/metadata/foo/?list=true', { token: narrow })
   t.equal(listed.statusCode, 200)
   t.same(listed.json().data.keys, ['a'])
-  t.same((await vault(app, 'GET', '/v1/secret/metadata/foo/a', { token: wide })).json(), DENIED, 'a read under foo/ still meets the deny')
+  t.same(await capabilities(app, narrow, 'secret/metadata/foo/'), ['list'])
+
+  // A segment rule (secret/metadata/+) still decides a LIST with the slash (VAULT-3825), unless a deny is more specific.
+  const plus = await tokenWithPolicy(app, 'plus', [
+    'path "secret/metadata/+" {\n capabilities = ["list"]\n}',
+    'path "secret/metadata/private/sub/*" {\n capabilities = ["deny"]\n}'
+  ].join('\n'))
+  t.same((await vault(app, 'GET', '/v1/secret/metadata/private/?list=true', { token: plus })).json().data.keys, ['db', 'sub/'])
+  t.same((await vault(app, 'GET', '/v1/secret/metadata/private/sub/?list=true', { token: plus })).json(), DENIED)
 })
 
 t.test('capabilities-self looks paths up as a list does (acl.go Capabilities)', async (t) => {
