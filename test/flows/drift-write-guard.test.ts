@@ -81,6 +81,21 @@ t.test('ownership lost (re-created, foreign tag): a new KV version is not writte
   t.equal((await planOf(tb, 'rc')).state, 'in-sync')
 })
 
+t.test('ownership lost to a disabled version (foreign tag): still never written over', async (t) => {
+  // Get Secret of the disabled latest version answers 403 SecretDisabled: the guard reads its tags
+  // from the version listing instead (before, it took "disabled" as "may write" and took the name over).
+  const tb = await setup(t, ['fd'])
+  const v = tb.emu.vault()
+  const theirs = v.edit('fd', { op: 'new-version', value: 'theirs', tags: { 'hashicorp:vault': 'vault-sync:another-server:x' } })
+  v.edit('fd', { op: 'disable' })
+  await sweep(tb)
+  t.match(await planOf(tb, 'fd'), { state: 'ownership-lost', action: 'none' })
+  t.equal((await tb.put('fd', { v: 'fd-1' })).statusCode, 200)
+  await tb.settle()
+  t.match(tb.latest('fd'), { version: theirs.version, value: 'theirs', enabled: false }, 'not written over')
+  t.match(await tb.entry('d1', 'fd'), { sync_status: 'CLIENT_SIDE_ERROR', message: /^name "fd" is owned by someone else in Azure Key Vault \(ownership lost\)/ })
+})
+
 t.test('a name shared with another destination on the same vault stays last-write-wins after a sweep', async (t) => {
   const tb = await setup(t, ['sh'])
   await tb.destination('d2', { secret_name_template: '{{ .SecretBaseName }}' })

@@ -24,3 +24,17 @@ t.test('adopting billing-key', async (t) => {
   await tb.settle()
   t.equal(tb.azure('billing-key'), undefined, 'adopted and owned: a later unsync deletes it (FR-12 rules)')
 })
+
+t.test('adopting a disabled hand-made secret: its tags read from the version listing, the note says so', async (t) => {
+  const tb = await startSyncTestbed(t)
+  const theirs = await tb.sdk().setSecret('legacy-key', 'X', { tags: { owner: 'finance' } })
+  await tb.sdk().updateSecretProperties('legacy-key', theirs.properties.version!, { enabled: false })
+  await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}' })
+  await tb.put('legacy-key', { v: 'Y' })
+  await tb.set('d1', 'legacy-key')
+  await tb.settle()
+  t.match(await tb.entry('d1', 'legacy-key'), { sync_status: 'SYNCED', message: 'adopted pre-existing secret' },
+    'Get Secret answers 403 SecretDisabled; the listing shows a foreign latest version')
+  const s = tb.azure('legacy-key')!
+  t.match(s.versions, [{ value: 'X', enabled: false }, { value: '{"v":"Y"}', enabled: true }], 'ours on top, theirs kept (disabled)')
+})

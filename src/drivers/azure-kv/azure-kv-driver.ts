@@ -6,10 +6,14 @@
  *   a forbidden recover is CLIENT_SIDE_ERROR naming the secret and the missing right. A
  *   recovered secret that is not vault-sync's is adopted with a note, as a live one is (FR-25).
  * - FR-12: a delete happens only when the latest version carries this association's built-in
- *   tag; otherwise the secret is left in place with a note. With `purge_on_unsync`, a secret an
- *   earlier attempt deleted but did not purge (the purge failed, or the attempt ended between
- *   the two, a restart included: `DeleteOp.purgePending`) is purged by the retry when the
- *   soft-deleted secret carries that tag.
+ *   tag; otherwise the secret is left in place with a note. A disabled latest version, which Get
+ *   Secret does not answer (403 `SecretDisabled`), is judged by its tags in the version listing
+ *   (`latest-properties.ts`), here and in every other ownership read (FR-25 adoption, FR-23,
+ *   the `ownedCheck` guard): a secret of ours someone disabled is still deleted, a disabled
+ *   foreign one is neither deleted nor taken over unnoticed. With `purge_on_unsync`, a secret
+ *   an earlier attempt deleted but did not purge (the purge failed, or the attempt ended
+ *   between the two, a restart included: `DeleteOp.purgePending`) is purged by the retry when
+ *   the soft-deleted secret carries that tag.
  * - FR-17: a value over 25,600 characters is refused before any call.
  * - FR-23: a managed (certificate-backed) secret is never written or deleted.
  * - FR-25: the first write of a name onto an existing foreign secret adopts it (new version,
@@ -20,19 +24,22 @@
  *   first checks the secret is still this association's, and is refused otherwise.
  * Every SDK call runs under the per-vault limiter. Operations of one batch run concurrently.
  */
-import type { DeletedSecret, KeyVaultSecret, SecretProperties } from '@azure/keyvault-secrets'
+import type { DeletedSecret, SecretProperties } from '@azure/keyvault-secrets'
 import { BUILTIN_TAG_KEY, isOwnedByVaultSync } from '../ownership-tag.js'
 import type { DeleteOp, OpResult, TargetOp, WriteOp } from '../target-ops.js'
 import { localClientError, remoteClientError, type SyncError } from '../sync-error.js'
 import type { AzureKvClient, AzureKvClients, AzureKvConnection } from './azure-kv-client.js'
 import { classifyAzureError, innerCode, isTokenRefusal, statusOf } from './azure-kv-errors.js'
 import type { OperationKind, VaultLimiter } from './azure-kv-limits.js'
+import { readLatestProperties } from './latest-properties.js'
 import { createOwnershipMemo } from './ownership-memo.js'
 
 /** Key Vault's largest secret value, in characters (spec/azure-keyvault-api.md §3). */
 export const AZURE_MAX_VALUE_LENGTH = 25_600
 /** Content types of certificate-backed secrets (FR-23). */
 const CERTIFICATE_TYPES = new Set(['application/x-pkcs12', 'application/x-pem-file'])
+/** A certificate-backed secret (FR-23): `managed`, or a certificate's content type. */
+const isCertificate = (p: SecretProperties): boolean => p.managed === true || CERTIFICATE_TYPES.has(p.contentType ?? '')
 /** The note of a write that adopted a foreign secret (FR-25, decisions D-3, D-15.12). */
 const ADOPTED_NOTE = 'adopted pre-existing secret'
 /** The note of a write that recovered a soft-deleted foreign secret first, then adopted it (FR-01, FR-25). */
@@ -88,16 +95,12 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
     const limited = async <T>(kind: OperationKind, fn: () => Promise<T>): Promise<T> => await limiter.run(origin, kind, fn, signal)
     const lroSignal = (): AbortSignal => (signal === undefined ? AbortSignal.timeout(pollTimeoutMs) : AbortSignal.any([signal, AbortSignal.timeout(pollTimeoutMs)]))
 
-    /** The latest version, `undefined` when there is none, or `'disabled'` when it cannot be read. */
-    async function readLatest (name: string): Promise<KeyVaultSecret | 'disabled' | undefined> {
-      try {
-        return await limited('other', async () => await client.getSecret(name, { abortSignal: signal }))
-      } catch (err) {
-        if (statusOf(err) === 404) return undefined
-        if (statusOf(err) === 403 && innerCode(err) === 'SecretDisabled') return 'disabled'
-        throw classifyAzureError(err, `getSecret "${name}"`)
-      }
-    }
+    /**
+     * The latest version's properties, `undefined` when there is none; a disabled one's come from
+     * the version listing (`latest-properties.ts`), a tie there resolving to a version `owned` rejects.
+     */
+    const readLatest = async (name: string, owned: (p: SecretProperties) => boolean): Promise<SecretProperties | undefined> =>
+      await readLatestProperties(client, name, { call: async (fn) => await limited('other', fn), signal, owned })
 
     /**
      * Writes a new version; its id and Azure's `updated` (unix seconds) for the drift evidence.
@@ -137,13 +140,14 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
 
     /** Why a guarded write of `name` (a drift repair, or a target drift found ownership-lost: `WriteOp.ownedCheck`) must not happen, or undefined when it may. */
     async function ownershipLost (name: string, check: NonNullable<WriteOp['ownedCheck']>): Promise<string | undefined> {
-      const latest = await readLatest(name)
-      if (latest === undefined || latest === 'disabled') return undefined
-      const owner = latest.properties.tags?.[BUILTIN_TAG_KEY]
-      if (owner !== undefined && (owner === check.ownerTagValue || check.siblingTagValues?.includes(owner) === true)) return undefined
-      if (owner === undefined && latest.properties.version === check.version && latest.properties.managed !== true) return undefined
+      const ours = (owner: string | undefined): boolean => owner !== undefined && (owner === check.ownerTagValue || check.siblingTagValues?.includes(owner) === true)
+      const latest = await readLatest(name, (p) => ours(p.tags?.[BUILTIN_TAG_KEY]))
+      if (latest === undefined) return undefined
+      const owner = latest.tags?.[BUILTIN_TAG_KEY]
+      if (ours(owner)) return undefined
+      if (owner === undefined && latest.version === check.version && latest.managed !== true) return undefined
       const lost = `name "${name}" is owned by someone else in Azure Key Vault (ownership lost): never taken over automatically; associations/set adopts it`
-      if (owner !== undefined || latest.properties.managed === true) return lost
+      if (owner !== undefined || latest.managed === true) return lost
       try {
         await limited('other', async () => await client.getSecret(name, { version: check.version, abortSignal: signal }))
         return undefined
@@ -180,12 +184,10 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
         const remembered = ownership.get(origin, op.name)
         if (remembered !== undefined) note = remembered.note
         else {
-          const existing = await readLatest(op.name)
-          if (existing !== undefined && existing !== 'disabled') {
-            if (existing.properties.managed === true || CERTIFICATE_TYPES.has(existing.properties.contentType ?? '')) {
-              return { ok: false, error: localClientError(`name "${op.name}" is taken by a certificate in Azure Key Vault`) }
-            }
-            if (!isOwnedByVaultSync(existing.properties.tags)) note = ADOPTED_NOTE
+          const existing = await readLatest(op.name, (p) => !isCertificate(p) && isOwnedByVaultSync(p.tags))
+          if (existing !== undefined) {
+            if (isCertificate(existing)) return { ok: false, error: localClientError(`name "${op.name}" is taken by a certificate in Azure Key Vault`) }
+            if (!isOwnedByVaultSync(existing.tags)) note = ADOPTED_NOTE
           }
           ownership.remember(origin, op.name, { note })
         }
@@ -196,10 +198,11 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
     }
 
     async function remove (op: DeleteOp): Promise<OpResult> {
-      const existing = await readLatest(op.name)
+      const owned = (p: SecretProperties): boolean => p.tags?.[BUILTIN_TAG_KEY] === op.ownerTagValue
+      // A disabled latest version is checked by its listed tags like any other (FR-12), then deleted.
+      const existing = await readLatest(op.name, owned)
       if (existing === undefined) return op.purge ? await purgeLeftover(op, op.purgePending === true) : { ok: true }
-      if (existing === 'disabled') return { ok: true, note: 'left in place: its latest version is disabled' }
-      if (existing.properties.tags?.[BUILTIN_TAG_KEY] !== op.ownerTagValue) return { ok: true, note: 'left in place: not owned by vault-sync' }
+      if (!owned(existing)) return { ok: true, note: 'left in place: not owned by vault-sync' }
       try {
         const poller = await limited('other', async () => await client.beginDeleteSecret(op.name, { intervalInMs: pollIntervalMs, abortSignal: signal }))
         await poller.pollUntilDone({ abortSignal: lroSignal() })
