@@ -6,7 +6,10 @@
  *
  * Under `secret-path` every covered secret gets one name; two covered secrets whose names
  * collide each get an error naming both, and a secret whose name another live association of
- * the destination already holds gets the worker's own message (`name "x" is owned by m/p`).
+ * the destination already holds gets the worker's own message (`name "x" is owned by m/p`,
+ * `worker/work-load.ts`), which its association records. The rule's caller is told that holder
+ * only when it could see it (`mayName`: list its folder or read it, README "Association
+ * rules"); otherwise the answer says the name is taken without saying by what.
  * Under `secret-key` names depend on each version's keys: `external_name` is `null` and the
  * worker reports collisions per key as it does for `associations/set`.
  */
@@ -26,6 +29,13 @@ export interface PlannedName {
 /** Another live association of the destination that holds a name (its recorded or planned one). */
 export interface NameHolder { name: string, mountPath: string, secretPath: string }
 
+/** One covered secret's plan: what the rule's caller is told, and what its association records. */
+export interface NamePlan {
+  answer: PlannedName
+  /** The worker's wording of `answer.error` (it names the holder even when `answer` may not). */
+  problem?: string
+}
+
 export interface NamePlanInput {
   driver: SyncDriver
   destination: { type: string, name: string, options: string }
@@ -33,6 +43,8 @@ export interface NamePlanInput {
   secretPaths: readonly string[]
   /** Names already held in the destination by secrets other than the covered ones. */
   holders: Iterable<NameHolder>
+  /** Whether the caller may be told which secret holds a name (it could list or read it). */
+  mayName: (holder: NameHolder) => boolean
 }
 
 /** The destination's granularity and the renderer of its effective template for one secret. */
@@ -47,10 +59,14 @@ export function nameRenderer (driver: SyncDriver, destination: NamePlanInput['de
   }
 }
 
-/** Plans the names of `secretPaths` (in their order). */
-export function planNames ({ driver, destination, mount, secretPaths, holders }: NamePlanInput): PlannedName[] {
+/**
+ * Plans the names of `secretPaths` (in their order): each secret's answer and, when it will not
+ * sync, the problem its association records. A name held by a holder the caller may not see
+ * (`mayName`) is answered `name "x" is already used by another association of this destination`.
+ */
+export function planNames ({ driver, destination, mount, secretPaths, holders, mayName }: NamePlanInput): NamePlan[] {
   const { granularity, render } = nameRenderer(driver, destination, mount)
-  if (granularity === 'secret-key') return secretPaths.map((s) => ({ secret_name: s, external_name: null }))
+  if (granularity === 'secret-key') return secretPaths.map((s) => ({ answer: { secret_name: s, external_name: null } }))
   const held = new Map<string, NameHolder>()
   for (const h of holders) held.set(driver.collisionKey(h.name), h)
   const planned = secretPaths.map((s): PlannedName => {
@@ -65,14 +81,22 @@ export function planNames ({ driver, destination, mount, secretPaths, holders }:
     if (group === undefined) byKey.set(key, [p])
     else group.push(p)
   }
+  const hidden = new Map<PlannedName, string>()
   for (const [key, group] of byKey) {
     const holder = held.get(key)
     if (holder !== undefined) {
-      for (const p of group) p.error = `name ${JSON.stringify(p.external_name)} is owned by ${holder.mountPath}${holder.secretPath}`
+      const shown = mayName(holder)
+      for (const p of group) {
+        p.error = `name ${JSON.stringify(p.external_name)} is owned by ${holder.mountPath}${holder.secretPath}`
+        if (!shown) hidden.set(p, `name ${JSON.stringify(p.external_name)} is already used by another association of this destination`)
+      }
     } else if (group.length > 1) {
       const all = group.map((p) => `${mount.path}${p.secret_name}`).join(', ')
       for (const p of group) p.error = `name collision: ${all} map to the same Azure Key Vault name ${JSON.stringify(p.external_name)}; none of them is synced`
     }
   }
-  return planned
+  return planned.map((p) => {
+    const shown = hidden.get(p)
+    return { answer: shown === undefined ? p : { ...p, error: shown }, problem: p.error }
+  })
 }

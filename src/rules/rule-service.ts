@@ -33,7 +33,7 @@ export type { RuleServiceDeps } from './rule-deps.js'
 import { createRuleHooks } from './rule-hooks.js'
 import { nameRenderer, planNames, type NameHolder, type PlannedName } from './rule-names.js'
 import { createRuleOrigins } from './rule-origins.js'
-import { folderOf, mayList, mayRead } from './rule-visibility.js'
+import { folderOf, mayKnow, mayList, mayRead } from './rule-visibility.js'
 import { checkRuleName, compileRule, decodeRuleBody, specOf, type RuleMatcher, type RuleSpec } from './rule-spec.js'
 
 /** Who creates a rule: their ACL (checked now) and their policies (stored for later secrets). */
@@ -93,6 +93,10 @@ export function createRuleService (deps: RuleServiceDeps) {
     return out
   }
 
+  /** The 403 of a caller who may not list the prefix folder: it names only what the caller sent. */
+  const listRefused = (mountName: string, spec: RuleSpec): VaultError =>
+    new VaultError(403, [`permission denied to list the secrets this rule covers under ${mountName}/${spec.pathPrefix}`])
+
   /**
    * The secrets `spec`'s path filters cover now (byte-sorted), read only for a caller who could
    * learn their names by listing: a rule (or its dry run) tells its caller the names it covers,
@@ -106,7 +110,7 @@ export function createRuleService (deps: RuleServiceDeps) {
    */
   async function visibleCovered (acl: Acl, accessor: string, mountName: string, spec: RuleSpec, matcher: RuleMatcher): Promise<string[]> {
     const listable = (folder: string): boolean => mayList(acl, mountName, folder)
-    const refused = (): VaultError => new VaultError(403, [`permission denied to list the secrets this rule covers under ${mountName}/${spec.pathPrefix}`])
+    const refused = (): VaultError => listRefused(mountName, spec)
     if (!listable(spec.pathPrefix)) throw refused()
     const keys = await kv.keysUnder(accessor, spec.pathPrefix)
     if (spec.recursive && keys.some((p) => !listable(folderOf(p)))) throw refused()
@@ -155,8 +159,10 @@ export function createRuleService (deps: RuleServiceDeps) {
      * Creates rule `ruleName` on `type`/`name` from `body` (or, with `dryRun`, only plans it) and
      * materialises its associations in one unit of work.
      * @throws VaultError 400 naming the field, or for an existing rule; 403 when the caller
-     *   cannot list and read every secret the path filters cover (`visibleCovered`); 404 for a missing destination; 503 when the sync queue
-     *   cannot take every association (nothing is stored).
+     *   cannot list and read every secret the path filters cover (`visibleCovered`; `list` on
+     *   the prefix as sent is checked before the mount is looked up, so a missing mount is a
+     *   400 only to a caller who may list there); 404 for a missing destination; 503 when the
+     *   sync queue cannot take every association (nothing is stored).
      */
     async create (type: string, name: string, ruleName: string, body: Record<string, unknown>, caller: RuleCaller, dryRun: boolean): Promise<RulePlan> {
       checkRuleName(ruleName)
@@ -164,10 +170,14 @@ export function createRuleService (deps: RuleServiceDeps) {
       const plan = await store.transaction(async () => {
         const { row: dest, driver } = await liveDestination(type, name)
         destinations.refusePurging(dest)
+        // The prefix as sent, before the mount is looked up: whether a mount exists (or is KV v2)
+        // shows only to a caller who may list there (`visibleCovered` checks the rest).
+        const mountName = normalizeMount(mountInput)
+        if (!mayList(caller.acl, mountName, spec.pathPrefix)) throw listRefused(mountName, spec)
         const mount = await kvMount(mountInput)
         if (await rules.find(dest.id, ruleName) !== undefined) throw badRequest(`rule: ${JSON.stringify(ruleName)} already exists on this destination; delete it first`)
         const matcher = compileRule(spec)
-        const candidates = await visibleCovered(caller.acl, mount.accessor, mount.path.replace(/\/$/, ''), spec, matcher)
+        const candidates = await visibleCovered(caller.acl, mount.accessor, mountName, spec, matcher)
         const paths = await metadataCovered(mount.accessor, matcher, candidates)
         const coveredSet = new Set(paths)
         const { render } = nameRenderer(driver, dest, mount)
@@ -175,7 +185,10 @@ export function createRuleService (deps: RuleServiceDeps) {
           const r = a.accessor === mount.accessor ? render(a.secret_path) : undefined
           return r !== undefined && 'name' in r ? r.name : undefined
         }
-        const planned = planNames({ driver, destination: dest, mount, secretPaths: paths, holders: await holders(dest.id, mount.accessor, coveredSet, renderName) })
+        // The caller learns which secret holds a name only if it could list or read that secret.
+        const mayName = (h: NameHolder): boolean => mayKnow(caller.acl, h.mountPath.replace(/\/$/, ''), h.secretPath)
+        const plans = planNames({ driver, destination: dest, mount, secretPaths: paths, holders: await holders(dest.id, mount.accessor, coveredSet, renderName), mayName })
+        const planned = plans.map((p) => p.answer)
         const plan: RulePlan = { dry_run: dryRun, total: planned.length, errors: planned.filter((p) => p.error !== undefined).length, secrets: planned }
         if (dryRun) return plan
         const at = now()
@@ -188,7 +201,8 @@ export function createRuleService (deps: RuleServiceDeps) {
         rulesChanged()
         // Under secret-path the names are checked here (invalid or colliding: an error, not queued).
         const checked = planned.length > 0 && (planned[0].external_name !== null || planned[0].error !== undefined)
-        for (const p of planned) await materialise(row, dest, mount, p.secret_name, at, 'refuse', checked ? { problem: p.error } : undefined)
+        // The association records the worker's wording (its readers see the destination's associations).
+        for (const p of plans) await materialise(row, dest, mount, p.answer.secret_name, at, 'refuse', checked ? { problem: p.problem } : undefined)
         // The answer of a create lists only the secrets that will not sync (a dry run lists all).
         return { ...plan, secrets: planned.filter((p) => p.error !== undefined) }
       })

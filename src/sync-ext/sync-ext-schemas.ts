@@ -109,7 +109,7 @@ export const NamePreviewRequestSchema = Type.Object({
   type: Type.String({ description: 'Destination type, e.g. `azure-kv`' }),
   mount: Type.String({ description: 'KV v2 mount path' }),
   secret_name: Type.String({ description: 'Sample secret path inside the mount (need not exist)' }),
-  name: Type.Optional(Type.String({ description: 'Destination name; its stored template and granularity apply unless given' })),
+  name: Type.Optional(Type.String({ description: 'Destination name; its stored template and granularity apply where the request leaves them, which needs `read` on `sys/sync/destinations/<type>/<name>`' })),
   secret_name_template: Type.Optional(Type.String({ description: 'Template to try; the granularity\'s default when empty' })),
   granularity: Type.Optional(Type.Enum(GRANULARITIES, { type: 'string' })),
   secret_key: Type.Optional(Type.String({ description: 'Sample top-level key under `secret-key` (default `key`)' }))

@@ -39,7 +39,9 @@ export function ruleRoutes (app: FastifyInstance, { rules, driverRegistry }: Pic
       openapi: documented({
         operationId: 'vault-sync-write-sync-ext-rule',
         summary: 'Create an association rule and associate every secret it covers (vault-sync extension)',
-        description: 'Needs `create` on the path and `read` on every secret the rule covers now (else 403 naming one). ' +
+        description: 'Needs `create` on the path, `list` on the prefix folder (checked before the mount is looked up: an unknown mount is a 400 only for a caller who may list there) ' +
+          'and `read` on every secret the rule covers now (else 403 naming one). ' +
+          'A name another association of the destination holds is an error naming that secret only if the caller could list its folder or read it. ' +
           'The associations made are ordinary ones (`associations/set` shows them; `associations/remove` of one excludes it from the rule). ' +
           'A secret written later that matches is associated in the same transaction, if the creator\'s policies allow reading it. ' +
           'With `dry_run=true` the plan (covered secrets, their Azure names, collisions) is answered and nothing is stored. ' +

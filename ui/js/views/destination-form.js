@@ -35,7 +35,7 @@ function Preview ({ form, type, editing, mounts }) {
         const res = await api('POST', 'sys/sync-ext/preview/name', body)
         if (n === seq.current) setResult(res.data)
       } catch (err) {
-        if (n === seq.current) setResult({ failed: err.status === 403 ? 'Your token may not use the preview (sys/sync-ext/preview/name).' : err.message })
+        if (n === seq.current) setResult({ failed: err.status === 403 ? 'Your token may not preview names for this mount (it needs update on sys/sync-ext/preview/name and access to the mount).' : err.message })
       }
     }, 250)
     return () => clearTimeout(timer)
