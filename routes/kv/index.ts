@@ -14,6 +14,7 @@ import { checkKeyPath } from '../../src/kv/kv-paths.js'
 import { isKvV2 } from '../../src/mounts/mount-entry.js'
 import type { Services } from '../../src/services.js'
 import { badRequest, noHandlerForRoute, unsupportedOperation } from '../../src/vault/errors.js'
+import { NULL_FIELDS } from '../../src/vault/http-plugin.js'
 import { isListRequest, vaultPath } from '../../src/vault/request-target.js'
 import type { DocMethod, OperationDoc } from '../../src/openapi/route-doc.js'
 import type { MountHandler } from '../mount-dispatch.js'
@@ -83,7 +84,8 @@ export function kvEngine ({ kv }: Pick<Services, 'kv'>): MountHandler {
       const handler = group.ops[op]
       if (handler === undefined) throw unsupportedOperation()
       const input = requestInput(request, op)
-      return handler({ request, reply, kv, accessor: mount.accessor, key, input, fieldWarnings: requestFieldWarnings(input, group.fields) })
+      const nulls = op === 'update' || op === 'patch' ? (request.body as { [NULL_FIELDS]?: readonly string[] } | undefined)?.[NULL_FIELDS] : undefined
+      return handler({ request, reply, kv, accessor: mount.accessor, key, input, fieldWarnings: requestFieldWarnings(input, group.fields, nulls) })
     }
     checkKeyPath(rest, false)
     if (MUTATIONS.has(op) && ROOTS.has(rest)) throw badRequest('missing path')

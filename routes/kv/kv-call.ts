@@ -39,15 +39,16 @@ export const NO_WARNINGS: readonly string[] = Object.freeze([])
  * sorted), then a body `path` overridden by the key captured from the URL (`Endpoint replaced
  * the value of these parameters with the values captured from the endpoint's path: [path]`).
  * Vault adds them only to an answer with a body (a non-nil `logical.Response`), so a 204 carries
- * none. `source` is the request data (JSON nulls already dropped by the body parser); `fields` the
+ * none. `source` is the request data (JSON nulls already dropped by the body parser, which names
+ * them: `nullFields`, counted as Vault counts them, but never as a replaced `path`); `fields` the
  * path's declared fields (`path` included where the path captures one).
  */
-export function requestFieldWarnings (source: Record<string, unknown>, fields: ReadonlySet<string>): readonly string[] {
-  let declared = true
-  for (const k in source) if (!fields.has(k)) { declared = false; break }
+export function requestFieldWarnings (source: Record<string, unknown>, fields: ReadonlySet<string>, nullFields?: readonly string[]): readonly string[] {
+  let declared = nullFields === undefined || nullFields.every((k) => fields.has(k))
+  if (declared) for (const k in source) if (!fields.has(k)) { declared = false; break }
   if (declared && source.path === undefined) return NO_WARNINGS // the usual request: nothing allocated
   let warnings: string[] | undefined
-  const ignored = unknownFieldsWarning(source, fields)
+  const ignored = unknownFieldsWarning(nullFields === undefined ? source : { ...source, ...Object.fromEntries(nullFields.map((k) => [k, null])) }, fields)
   if (ignored !== undefined) (warnings ??= []).push(ignored)
   if (fields.has('path') && source.path !== undefined) {
     (warnings ??= []).push('Endpoint replaced the value of these parameters with the values captured from the endpoint\'s path: [path]')

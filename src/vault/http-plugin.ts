@@ -118,9 +118,21 @@ export function parseVaultBody (text: string, limits: JsonLimits = DEFAULT_JSON_
   // Vault's field parser treats JSON null as "not provided" (hvac sends explicit nulls).
   const body = parsed as Record<string, unknown>
   // Only a text holding `null` can hold a null field (most bodies: no key list to walk).
-  if (text.includes('null')) for (const key of Object.keys(body)) if (body[key] === null) delete body[key]
+  if (!text.includes('null')) return body
+  let dropped: string[] | undefined
+  for (const key of Object.keys(body)) {
+    if (body[key] === null) { delete body[key]; (dropped ??= []).push(key) }
+  }
+  if (dropped !== undefined) Object.defineProperty(body, NULL_FIELDS, { value: dropped })
   return body
 }
+
+/**
+ * The names of the top-level fields a JSON body gave as `null` (`parseVaultBody` drops them), on
+ * the body as a non-enumerable property: Vault's framework still counts them in its "unrecognized
+ * parameters" warning (sdk/framework/backend.go builds `ignored` from every key of the request).
+ */
+export const NULL_FIELDS: unique symbol = Symbol('vault-sync.nullFields')
 
 /**
  * The body of a request that sent none (or only whitespace): `{}` for methods that carry data,

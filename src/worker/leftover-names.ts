@@ -13,6 +13,9 @@
  *   before, only the driver's memory said that the delete was ours.
  * A leftover is forgotten once its delete (and purge) settled, once another live association on
  * the vault holds the name (left in place), or once the name is a current target in Azure again.
+ * The old name of a target still wanted is deleted only once that target's current name is in
+ * Azure: while the new name fails for a local reason retried only on a change (a collision, a
+ * value over the size limit), the old copy stays, until the KV secret or the destination changes.
  * Names are matched by the driver's collision key (Azure: case-insensitively).
  */
 import type { AssociationsRepository } from '../../db/store/repositories.js'

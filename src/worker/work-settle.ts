@@ -183,7 +183,7 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
             failures.push(r.error)
             await statusOnly(p.subKey, failureStatus(r.error, fail), r.error.message)
           } else if (!ctx.planned.some((q) => q.subKey === p.subKey && q.kind !== 'cleanup') && recorded.get(p.subKey)?.external_name == null) {
-            await statusOnly(p.subKey, 'UNSYNCED', null) // a leftover of a target gone: nothing else settles it
+            await statusOnly(p.subKey, 'UNSYNCED', r.note ?? null) // a leftover of a target gone: nothing else settles it (the driver's note kept)
           }
           break
         case 'handover': {

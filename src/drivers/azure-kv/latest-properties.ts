@@ -74,8 +74,8 @@ async function listVersions (client: SecretClient, name: string, o: LatestReadOp
 /**
  * The latest version's properties of `name`, or `undefined` when there is no live secret (404).
  * One Get Secret (`getSecret`, value discarded); when it answers 403 `SecretDisabled`, the version
- * listing (one call per 25 versions) and {@link latestOfVersions}: the result then normally
- * has `enabled: false`. Other errors are classified as the driver's (`classifyAzureError`: 403 a
+ * listing (one call per 25 versions) and {@link latestOfVersions} over its disabled versions
+ * (all of them when none says so): the result then has `enabled: false`. Other errors are classified as the driver's (`classifyAzureError`: 403 a
  * client-side error, 429/5xx/timeouts transient).
  * @throws SyncError for a failed call; the abort reason when `o.signal` aborts.
  */
@@ -87,5 +87,9 @@ export async function readLatestProperties (client: SecretClient, name: string, 
     if (statusOf(err) !== 403 || innerCode(err) !== 'SecretDisabled') throw classifyAzureError(err, `getSecret "${name}"`)
   }
   const versions = await listVersions(client, name, o)
-  return versions === undefined ? undefined : latestOfVersions(versions, o.owned)
+  if (versions === undefined) return undefined
+  // Get Secret just said the latest version is disabled: an enabled one is never it (an enabled
+  // version created in the same second must not decide the tie).
+  const disabled = versions.filter((p) => p.enabled === false)
+  return latestOfVersions(disabled.length > 0 ? disabled : versions, o.owned)
 }

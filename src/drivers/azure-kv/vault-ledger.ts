@@ -13,9 +13,9 @@
  * once per `decreaseHoldMs`, as a burst of 429s is one signal) and pauses starts for the
  * `Retry-After` it carried, or without one for an exponential pause (Azure's throttling
  * guidance: "wait 1 second, 2, 4, 8, 16"): `pauseWithoutRetryAfterMs`, doubled by each 429 that
- * follows the end of the previous pause with no admitted response between (429s of requests
- * already in flight during a pause are the same signal), up to `maxPauseWithoutRetryAfterMs`;
- * an admitted response starts the doubling over. Every admitted response adds
+ * follows the end of the previous pause with no success after it (429s of requests already in
+ * flight during a pause are the same signal), up to `maxPauseWithoutRetryAfterMs`; a success
+ * after the pause starts the doubling over. Every admitted response adds
  * `increase * budget / limit`, i.e. the limit grows by `increase` of the budget per window of
  * successful traffic, back up to the budget.
  */
@@ -185,7 +185,9 @@ export class VaultLedger {
       this.pausedUntil = Math.max(this.pausedUntil, now + (outcome.retryAfterMs ?? this.pauseWithoutRetryAfter(now)))
       return
     }
-    this.lastPauseMs = 0
+    // Only a success after the pause starts the doubling over: calls already in flight when the
+    // 429 came that succeed during the pause, and failures, say nothing about the throttling now.
+    if (outcome.kind === 'ok' && now >= this.pausedUntil) this.lastPauseMs = 0
     this.done.push(now)
     if (outcome.kind === 'ok' && this.limitValue < s.budget) {
       this.limitValue = Math.min(s.budget, this.limitValue + (s.increase * s.budget) / this.limitValue)

@@ -65,3 +65,13 @@ t.test('readLatestProperties: Get Secret, or the version listing for a disabled 
   await t.rejects(readLatestProperties(client, 'app', o), { kind: 'CLIENT_SIDE_ERROR', status: 403, message: /listPropertiesOfSecretVersions "app"/ },
     'a refused listing (no readMetadata) is classified as the driver\'s errors')
 })
+
+t.test('readLatestProperties: an enabled version created in the same second never stands for the disabled latest one', async (t) => {
+  const emu = await startEmulator(t, { clock: createManualClock(), vaultDefaults: { throttle: { enabled: false } } })
+  const client = clientFor(emu)
+  const o = { call: async <T>(fn: () => Promise<T>): Promise<T> => await fn(), owned: ownedByUs }
+  await client.setSecret('tied', 'theirs', { tags: { 'hashicorp:vault': 'theirs' } })
+  await client.setSecret('tied', 'ours', { tags: { 'hashicorp:vault': OWNER } }) // the same second
+  emu.vault().edit('tied', { op: 'disable' })
+  t.match(await readLatestProperties(client, 'tied', o), { enabled: false, tags: { 'hashicorp:vault': OWNER } }, 'ours, the disabled latest: an unsync deletes it')
+})

@@ -99,6 +99,16 @@ t.test('429s without Retry-After back off 1 s, 2 s, 4 s, 8 s, 16 s (Azure\'s thr
   m.start(1020)
   m.finish(1030, { kind: 'throttled', retryAfterMs: 3000 })
   t.equal(m.nextStartAt(1030), 4030, 'Retry-After, when given, is the pause')
+
+  // Calls in flight when the 429 came that succeed during the pause do not start the doubling over.
+  const n = ledger(300)
+  n.start(0); n.start(0); n.start(0)
+  n.finish(0, { kind: 'throttled' }) // pause 1 s
+  n.finish(500, { kind: 'ok' })
+  n.finish(600, { kind: 'failed' })
+  n.start(1000)
+  n.finish(1000, { kind: 'throttled' })
+  t.equal(n.nextStartAt(1000), 3000, 'a success inside the pause, then a refusal after it: 2 s')
 })
 
 t.test('concurrency bounds requests in flight', async (t) => {
