@@ -6,9 +6,9 @@
  * PostgreSQL's migrations use, same columns: `schema-version.ts`).
  */
 import Database from 'better-sqlite3'
-import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { existsSync, statSync } from 'node:fs'
 import { createCheckpointThread } from './checkpoint-thread.js'
+import { databaseFileError, prepareDatabaseFile, probeWrite } from './database-file.js'
 import { MIGRATIONS } from './migrations.js'
 import { SchemaTooNewError, type MigrationResult } from './schema-version.js'
 
@@ -31,9 +31,11 @@ const BUSY_TIMEOUT_MS = 5000
 
 /**
  * Opens (creating the file and its folder when absent) the database at `path`, or an in-memory
- * one for `":memory:"`, and migrates it to the latest schema.
- * @throws Error when the file cannot be opened or a migration fails; SchemaTooNewError when the
- *   file's schema is newer than this build knows (nothing is changed then).
+ * one for `":memory:"`, migrates it to the latest schema and makes one real write, so a file
+ * this process may not write fails here rather than on the first request (`database-file.ts`).
+ * @throws DatabaseFileError naming the file and the fix when it cannot be made, written or read
+ *   (read-only, not a database, damaged); SchemaTooNewError when the file's schema is newer than
+ *   this build knows (nothing is changed then); a failing migration's error.
  */
 export function openDatabase (path: string): Db {
   return openAndMigrate(path).db
@@ -41,23 +43,27 @@ export function openDatabase (path: string): Db {
 
 /** `openDatabase`, also telling what the migration run did (`vault-sync migrate`). */
 export function openAndMigrate (path: string): { db: Db, migration: MigrationResult } {
-  if (path !== ':memory:') {
-    mkdirSync(dirname(path), { recursive: true })
-    // Created 0600 (it holds sealed secrets and token hashes); SQLite gives -wal/-shm the same mode.
-    if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600))
+  if (path !== ':memory:') prepareDatabaseFile(path)
+  let db: Db
+  try {
+    db = new Database(path)
+  } catch (err) {
+    throw databaseFileError(path, err)
   }
-  const db = new Database(path)
   try {
     db.pragma('journal_mode = WAL')
     db.pragma('foreign_keys = ON')
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
     db.pragma('synchronous = NORMAL')
     const migration = migrate(db)
-    if (path !== ':memory:') scheduleCheckpoints(db, path)
+    if (path !== ':memory:') {
+      probeWrite(db)
+      scheduleCheckpoints(db, path)
+    }
     return { db, migration }
   } catch (err) {
     db.close()
-    throw err
+    throw databaseFileError(path, err)
   }
 }
 
@@ -169,14 +175,21 @@ export function migrate (db: Db): MigrationResult {
  * only) or an empty one is not. Opened read-write without writing and closed at once: SQLite
  * removes the `-wal`/`-shm` files it made when the last connection closes and the main file's
  * bytes and times stay as they were, so a start-up that must refuse leaves everything as it was.
+ * @throws DatabaseFileError naming the file: not writable by this process, not a database, damaged.
  */
 export function databaseHasData (path: string): boolean {
   if (path === ':memory:' || !existsSync(path) || statSync(path).size === 0) return false
-  const db = new Database(path, { fileMustExist: true })
+  // A file this process may not write is refused before SQLite makes -wal/-shm files beside it.
+  prepareDatabaseFile(path)
   try {
-    const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() !== undefined
-    return hasMeta && db.prepare("SELECT 1 FROM meta WHERE key = 'seal_check'").get() !== undefined
-  } finally {
-    db.close()
+    const db = new Database(path, { fileMustExist: true })
+    try {
+      const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() !== undefined
+      return hasMeta && db.prepare("SELECT 1 FROM meta WHERE key = 'seal_check'").get() !== undefined
+    } finally {
+      db.close()
+    }
+  } catch (err) {
+    throw databaseFileError(path, err)
   }
 }

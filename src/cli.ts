@@ -12,8 +12,9 @@
 import { rm } from 'node:fs/promises'
 import type { AkvEmulatorInfo } from './akv-emulator/index.js'
 import { parseFlags } from './cli-args.js'
-import { ConfigError, devFlagDefaults, pgConnectionUrlError, type ConfigOverrides } from './config.js'
+import { ConfigError, devFlagDefaults, type ConfigOverrides } from './config.js'
 import { inFileTerms, loadConfigWithFile, readConfigFile, type ConfigFileLayer } from './config/config-file.js'
+import { storageOpenError } from './config/storage-errors.js'
 import type { RunningServer } from './server.js'
 import { versionLine } from './version.js'
 
@@ -254,9 +255,10 @@ async function akvEmulatorCommand (argv: string[]): Promise<void> {
 
 async function migrateCommand (argv: string[]): Promise<void> {
   const flags = parseFlags(argv, { config: { type: 'string' } })
-  const config = loadConfigWithFile(flags.config === undefined ? undefined : await readConfigFile(flags.config))
+  const layer = flags.config === undefined ? undefined : await readConfigFile(flags.config)
+  const config = loadConfigWithFile(layer)
   const { runMigrateCommand } = await import('../db/migrate-command.js')
-  const report = await runMigrateCommand(config).catch((err: unknown) => { throw pgConnectionUrlError(err) })
+  const report = await runMigrateCommand(config).catch((err: unknown) => { throw inFileTerms(layer, storageOpenError(config, err)) })
   process.stdout.write(`${report}\n`)
 }
 

@@ -18,6 +18,11 @@ import { DEFAULT_JSON_LIMITS, DEFAULT_TIMEOUTS, type HttpTimeouts, type JsonLimi
 export interface Config {
   /** SQLite file path, or `:memory:`. */
   dbPath: string
+  /**
+   * The setting that chose `dbPath`, named by errors about the file: `-dev-db` (the override),
+   * else `VAULT_SYNC_DB_PATH` (restated as the file's `storage "sqlite" path` by `inFileTerms`).
+   */
+  dbPathSetting: 'VAULT_SYNC_DB_PATH' | '-dev-db'
   listen: ListenAddress
   /** Seal key file (decisions D-4); `undefined` keeps a generated key in memory (`-dev`). */
   sealKeyFile: string | undefined
@@ -111,6 +116,7 @@ export function devFlagDefaults (env: Env = process.env): { rootTokenId?: string
 
 /** Overrides from the command line (`server -dev` flags), applied after the environment. */
 export interface ConfigOverrides {
+  /** `-dev-db` (or `:memory:` under `-dev`): beats `VAULT_SYNC_DB_PATH`, and errors about the file name `-dev-db`. */
   dbPath?: string
   /** Beats `VAULT_SYNC_LISTEN_ADDRESS`; `listenAddressSource` names it in errors (default `-dev-listen-address`). */
   listenAddress?: string
@@ -162,6 +168,7 @@ export function loadConfig (overrides: ConfigOverrides = {}, env: Env = process.
   }
   return Object.freeze({
     dbPath,
+    dbPathSetting: overrides.dbPath !== undefined ? '-dev-db' : 'VAULT_SYNC_DB_PATH',
     listen,
     sealKeyFile,
     tlsCertFile,

@@ -11,9 +11,8 @@ import type { AddressInfo } from 'node:net'
 import { createSecureContext } from 'node:tls'
 import type { FastifyInstance } from 'fastify'
 import type { AkvEmulator } from './akv-emulator/index.js'
-import { databaseHasData } from '../db/database.js'
 import type { PgLogger } from '../db/pg/connection.js'
-import { openStorage, type OpenedStorage } from './replicas/open-storage.js'
+import { openStorage, sqliteHoldsData, type OpenedStorage } from './replicas/open-storage.js'
 import { buildApp, REDACTED_HEADERS } from './app.js'
 import { ConfigError, driverSettings, type Config } from './config.js'
 import { settingsNeedingRestart } from './config/restart-settings.js'
@@ -160,7 +159,7 @@ function listenUrl (app: FastifyInstance, config: Readonly<Config>, tls: boolean
 async function openSealedStorage (config: Readonly<Config>, log: PgLogger): Promise<{ storage: OpenedStorage, sealKey: Buffer }> {
   const file = config.sealKeyFile
   if (config.storage === 'sqlite') {
-    const sealKey = file === undefined ? generateSealKey() : loadOrCreateSealKey(file, () => databaseHasData(config.dbPath))
+    const sealKey = file === undefined ? generateSealKey() : loadOrCreateSealKey(file, () => sqliteHoldsData(config))
     return { storage: await openStorage(config, log), sealKey }
   }
   const storage = await openStorage(config, log)

@@ -30,9 +30,13 @@ export async function exitOf (child: ChildProcess): Promise<number | null> {
   return await new Promise((resolve) => child.once('exit', (code) => resolve(code)))
 }
 
+/** How to start the child: its working directory, and a command it runs under (`setpriv ... --`). */
+export interface RunOptions { cwd?: string, wrap?: string[] }
+
 /** Starts `vault-sync ...args` (log level warn unless `env` says otherwise); `output()` is stdout and stderr so far. */
-export function run (args: string[], env: Record<string, string> = {}): { child: ChildProcess, output: () => string, stdout: () => string } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, VAULT_SYNC_LOG_LEVEL: 'warn', ...env } })
+export function run (args: string[], env: Record<string, string> = {}, options: RunOptions = {}): { child: ChildProcess, output: () => string, stdout: () => string } {
+  const [command, ...before] = [...options.wrap ?? [], process.execPath]
+  const child = spawn(command, [...before, BIN, ...args], { cwd: options.cwd, env: { ...process.env, VAULT_SYNC_LOG_LEVEL: 'warn', ...env } })
   let out = ''
   let stdout = ''
   child.stdout?.on('data', (c) => { out += String(c); stdout += String(c) })

@@ -214,17 +214,41 @@ export async function readConfigFile (file: string): Promise<ConfigFileLayer> {
 
 /**
  * `loadConfig` with the file's layer under `env` (empty variables do not hide the file's value).
- * @throws ConfigError naming the file, line and key when the bad value came from the file.
+ * @throws ConfigError naming the file, line and key when the bad value came from the file; naming
+ *   the file when it gives no storage (`requireStorage`).
  */
 export function loadConfigWithFile (layer: ConfigFileLayer | undefined, overrides: ConfigOverrides = {}, env: Env = process.env): Readonly<Config> {
   if (layer === undefined) return loadConfig(overrides, env)
   const merged: Env = { ...layer.env }
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') merged[k] = v
+  let config: Readonly<Config>
   try {
-    return loadConfig(overrides, merged)
+    config = loadConfig(overrides, merged)
   } catch (err) {
     throw inFileTerms(layer, err, env)
   }
+  if (overrides.dbPath === undefined) requireStorage(layer, config, env)
+  return config
+}
+
+/**
+ * A configuration file must say where the data is, as Vault's does: `vault server -config=FILE`
+ * without a `storage` stanza stops with "A storage backend must be specified" (hashicorp/vault
+ * `command/server.go`), and its file-based backends need their `path`. Without this, vault-sync
+ * would create a new, empty database at the default `./data/vault-sync.db` under the working
+ * directory (and print a new root token). The environment may give the storage instead:
+ * `VAULT_SYNC_DB_PATH`, or `VAULT_SYNC_STORAGE=postgresql` with its URL. `-dev` runs in memory
+ * or on `-dev-db` and needs neither (the caller skips this). Without `-config` the variables'
+ * defaults apply, as README's "Configuration" table says.
+ * @throws ConfigError naming the file (and the stanza's line) when SQLite storage has no path.
+ */
+function requireStorage (layer: ConfigFileLayer, config: Readonly<Config>, env: Env): void {
+  if (config.storage === 'postgresql' || layer.env.VAULT_SYNC_DB_PATH !== undefined || (env.VAULT_SYNC_DB_PATH ?? '') !== '') return
+  const stanza = layer.origins.get('VAULT_SYNC_STORAGE')
+  if (stanza !== undefined && layer.env.VAULT_SYNC_STORAGE === 'sqlite') {
+    throw new ConfigError(`${layer.file}:${stanza.line}`, `${stanza.key}: path must be set (the database file, e.g. path = "/var/lib/vault-sync/vault-sync.db"), or VAULT_SYNC_DB_PATH`)
+  }
+  throw new ConfigError(layer.file, 'A storage backend must be specified (as in Vault): add storage "sqlite" { path = "/var/lib/vault-sync/vault-sync.db" } (or storage "postgresql" { connection_url = "…" }), or set VAULT_SYNC_DB_PATH in the environment')
 }
 
 /**

@@ -17,6 +17,7 @@ const RELOADED = new Set<keyof Config>(['logLevel', 'tlsCertFile', 'tlsKeyFile']
  */
 const FILE_NAMES: Record<Exclude<keyof Config, 'logLevel' | 'tlsCertFile' | 'tlsKeyFile'>, string> = {
   dbPath: 'storage path',
+  dbPathSetting: 'storage path',
   listen: 'address',
   sealKeyFile: 'seal path',
   maxRequestBytes: 'max_request_size',

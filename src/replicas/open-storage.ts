@@ -6,14 +6,15 @@
  * notifications invalidate the read caches; `started(address)` then starts the lease keeper
  * (heartbeat, `maintenance`) once the API listens, and `close()` stops them all.
  */
-import { openDatabase, type Db } from '../../db/database.js'
+import { databaseHasData, openDatabase, type Db } from '../../db/database.js'
 import type { PgChangeFeed } from '../../db/pg/change-feed.js'
 import type { PgLogger } from '../../db/pg/connection.js'
 import { openPgReplica, type PgReplica, type PgReplicaOptions } from '../../db/pg/pg-replica.js'
 import { MAINTENANCE_LEASE } from '../../db/pg/sync-work.js'
 import type { Store } from '../../db/store/repositories.js'
 import { createSqliteStore } from '../../db/store/sqlite-store.js'
-import { pgConnectionUrlError, type Config } from '../config.js'
+import type { Config } from '../config.js'
+import { storageOpenError } from '../config/storage-errors.js'
 import { singleProcess, type HaStatus } from './ha-status.js'
 
 /** The storage of this process. */
@@ -49,13 +50,36 @@ export interface OpenedStorage {
 /** Extra PostgreSQL runtime options (channels and leases of the worker, test timings). */
 export type PgRuntimeOptions = Omit<PgReplicaOptions, 'settings' | 'log'>
 
+/** The storage settings `openStorage` reads. */
+export type StorageConfig = Pick<Config, 'storage' | 'postgres' | 'dbPath' | 'dbPathSetting'>
+
+/**
+ * Whether the SQLite file of `config` holds sealed data (`databaseHasData`), asked before the
+ * seal key is created.
+ * @throws ConfigError naming the setting and the file when the file cannot be used (`storageOpenError`).
+ */
+export function sqliteHoldsData (config: Pick<Config, 'dbPath' | 'dbPathSetting'>): boolean {
+  try {
+    return databaseHasData(config.dbPath)
+  } catch (err) {
+    throw storageOpenError(config, err)
+  }
+}
+
 /**
  * Opens the storage of `config`.
- * @throws SchemaTooNewError, the database's connection or migration error (nothing left open).
+ * @throws ConfigError naming the setting when the SQLite file cannot be used (read-only, not a
+ *   database, damaged; `storageOpenError`) or the PostgreSQL URL is invalid; SchemaTooNewError;
+ *   the database's connection or migration error (nothing left open).
  */
-export async function openStorage (config: Pick<Config, 'storage' | 'postgres' | 'dbPath'>, log: PgLogger, pg: PgRuntimeOptions = {}): Promise<OpenedStorage> {
+export async function openStorage (config: StorageConfig, log: PgLogger, pg: PgRuntimeOptions = {}): Promise<OpenedStorage> {
   if (config.storage === 'sqlite' || config.postgres === undefined) {
-    const db = openDatabase(config.dbPath)
+    let db: Db
+    try {
+      db = openDatabase(config.dbPath)
+    } catch (err) {
+      throw storageOpenError(config, err)
+    }
     const store = createSqliteStore(db)
     let advertised = ''
     return {
@@ -76,7 +100,7 @@ export async function openStorage (config: Pick<Config, 'storage' | 'postgres' |
   try {
     replica = await openPgReplica({ settings: config.postgres, log, ...pg })
   } catch (err) {
-    throw pgConnectionUrlError(err)
+    throw storageOpenError(config, err)
   }
   return {
     engine: 'postgresql',

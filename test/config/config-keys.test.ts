@@ -68,8 +68,11 @@ const LATER: Record<string, Probe> = {
 
 const CONFIG_SOURCE = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'config.ts'), 'utf8')
 
+/** A file must give the storage (as in Vault): probes without a storage stanza get this one. */
+const STORAGE = 'storage "sqlite" {\n  path = "/srv/data/default.db"\n}\n'
+
 async function configOf (hcl: string, env: Record<string, string> = {}): Promise<Readonly<Config>> {
-  const text = hcl.includes('listener') ? hcl : `${hcl}${PLAIN}`
+  const text = `${hcl}${hcl.includes('listener') ? '' : PLAIN}${hcl.includes('storage') ? '' : STORAGE}`
   return loadConfigWithFile(await parseConfigText('test.hcl', text), {}, env)
 }
 
@@ -143,6 +146,19 @@ t.test('storage "postgresql": Vault\'s connection_url and max_parallel; VAULT_PG
   t.match(await configOf(hcl), { storage: 'postgresql', postgres: { connectionUrl: 'postgresql://vs@db:5432/vs?sslmode=require', maxParallel: 4 } })
   t.match(await configOf(hcl, { VAULT_PG_CONNECTION_URL: 'postgresql://other/vs' }), { storage: 'postgresql', postgres: { connectionUrl: 'postgresql://other/vs', maxParallel: 4 } })
   t.match(await configOf('storage "sqlite" {\n  path = "/srv/x.db"\n}\n'), { storage: 'sqlite', postgres: undefined })
+})
+
+t.test('a file must give the storage, as Vault\'s: a stanza with a path, or the environment', async (t) => {
+  const load = async (hcl: string, env: Record<string, string> = {}, overrides = {}): Promise<unknown> =>
+    await (async () => loadConfigWithFile(await parseConfigText('s.hcl', `${PLAIN}${hcl}`), overrides, env))().catch((e: Error) => e)
+  t.match(await load(''), { message: /^s\.hcl: A storage backend must be specified \(as in Vault\)/ })
+  t.match(await load('storage "sqlite" {\n}\n'), { message: /^s\.hcl:4: storage "sqlite": path must be set/ })
+  t.match(await load('storage "sqlite" {\n}\n', { VAULT_SYNC_STORAGE: 'sqlite' }), { message: /path must be set/ }, 'naming the engine is not naming the file')
+  t.match(await load('', { VAULT_SYNC_DB_PATH: '/srv/e.db' }), { dbPath: '/srv/e.db', storage: 'sqlite' }, 'VAULT_SYNC_DB_PATH gives it')
+  t.match(await load('storage "sqlite" {\n}\n', { VAULT_SYNC_DB_PATH: '/srv/e.db' }), { dbPath: '/srv/e.db' })
+  t.match(await load('', { VAULT_SYNC_STORAGE: 'postgresql', VAULT_PG_CONNECTION_URL: 'postgresql://db/vs' }), { storage: 'postgresql' }, 'so does VAULT_SYNC_STORAGE=postgresql')
+  t.match(await load('storage "postgresql" {\n  connection_url = "postgresql://db/vs"\n}\n'), { storage: 'postgresql' })
+  t.match(await load('', {}, { dbPath: ':memory:' }), { dbPath: ':memory:', dbPathSetting: '-dev-db' }, '-dev runs in memory or on -dev-db')
 })
 
 t.test('the example files in deploy/ parse and load', async (t) => {

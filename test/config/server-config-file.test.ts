@@ -3,7 +3,7 @@
 // each one's effect; per-request log lines only with log_requests_level; SIGHUP reloads the log
 // level and the TLS certificate, one line each; a bad file stops start-up naming file, line, key.
 import t from 'tap'
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { request } from 'node:https'
 import { join } from 'node:path'
 import { loadOrCreateTls } from '../../src/akv-emulator/certs.js'
@@ -145,4 +145,43 @@ t.test('server -config naming a TLS file that cannot be read stops start-up nami
   t.equal(await exitOf(child), 1)
   t.match(output(), `vault-sync: ${file}:7: listener "tcp" tls_cert_file: cannot read ${missing} (ENOENT)`)
   t.notOk(existsSync(join(dir, 'vs.db')), 'no database was created')
+})
+
+t.test('server -config without a storage stanza stops with Vault\'s message, creating nothing; the environment may give the storage', async (t) => {
+  const dir = tempDir(t)
+  const file = join(dir, 'no-storage.hcl')
+  const port = await freePort()
+  writeFileSync(file, `listener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}\n`)
+  // Vault: `vault server -config=FILE` without a storage stanza says "A storage backend must be
+  // specified" and exits 1; before, vault-sync made ./data/vault-sync.db in the working directory.
+  const refused = run(['server', `-config=${file}`], {}, { cwd: dir })
+  t.teardown(() => { refused.child.kill('SIGKILL') })
+  await Promise.race([exitOf(refused.child), waitFor(() => refused.output().includes('listening on'), 'the server to stop or listen')])
+  refused.child.kill('SIGKILL') // a server that listens is the failure: stopped, and the checks below say why
+  t.equal(await exitOf(refused.child), 1)
+  t.match(refused.output(), `vault-sync: ${file}: A storage backend must be specified (as in Vault): add storage "sqlite" { path = "/var/lib/vault-sync/vault-sync.db" } (or storage "postgresql" { connection_url = "…" }), or set VAULT_SYNC_DB_PATH in the environment`)
+  t.notMatch(refused.output(), /Initial Root Token/)
+  t.same(readdirSync(dir), ['no-storage.hcl'], 'no data/ folder, no database, no seal key in the working directory')
+
+  const migrate = run(['migrate', `-config=${file}`], {}, { cwd: dir })
+  t.equal(await exitOf(migrate.child), 1, 'vault-sync migrate refuses too')
+  t.match(migrate.output(), 'A storage backend must be specified')
+  t.same(readdirSync(dir), ['no-storage.hcl'])
+
+  writeFileSync(join(dir, 'no-path.hcl'), `storage "sqlite" {\n}\nlistener "tcp" {\n  address = "127.0.0.1:${port}"\n  tls_disable = true\n}\n`)
+  const noPath = run(['server', `-config=${join(dir, 'no-path.hcl')}`], {}, { cwd: dir })
+  t.teardown(() => { noPath.child.kill('SIGKILL') })
+  await Promise.race([exitOf(noPath.child), waitFor(() => noPath.output().includes('listening on'), 'the server to stop or listen')])
+  noPath.child.kill('SIGKILL')
+  t.equal(await exitOf(noPath.child), 1)
+  t.match(noPath.output(), `vault-sync: ${join(dir, 'no-path.hcl')}:1: storage "sqlite": path must be set`)
+  t.notOk(existsSync(join(dir, 'data')), 'nothing made')
+
+  const db = join(dir, 'env', 'vs.db')
+  const fromEnv = run(['server', `-config=${file}`], { VAULT_SYNC_DB_PATH: db }, { cwd: dir })
+  t.teardown(() => { fromEnv.child.kill('SIGKILL') })
+  await waitFor(() => fromEnv.output().includes('listening on'), 'the server to start on VAULT_SYNC_DB_PATH')
+  t.ok(existsSync(db), 'VAULT_SYNC_DB_PATH gives the storage')
+  fromEnv.child.kill('SIGTERM')
+  t.equal(await exitOf(fromEnv.child), 0)
 })
