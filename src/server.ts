@@ -17,7 +17,7 @@ import { buildApp, REDACTED_HEADERS } from './app.js'
 import { ConfigError, driverSettings, type Config } from './config.js'
 import { settingsNeedingRestart } from './config/restart-settings.js'
 import { generateSealKey } from './crypto/seal.js'
-import { loadOrCreateSealKey } from './crypto/seal-key-file.js'
+import { loadOrCreateSealKey, sealKeyModeWarning } from './crypto/seal-key-file.js'
 import { devRootToken } from './dev-root-token.js'
 import { createBuiltinRegistry, type DriverRegistry } from './drivers/registry.js'
 import { createLogger } from './logging/logger.js'
@@ -158,6 +158,8 @@ function listenUrl (app: FastifyInstance, config: Readonly<Config>, tls: boolean
  */
 async function openSealedStorage (config: Readonly<Config>, log: PgLogger): Promise<{ storage: OpenedStorage, sealKey: Buffer }> {
   const file = config.sealKeyFile
+  const modeWarning = file === undefined ? undefined : sealKeyModeWarning(file)
+  if (modeWarning !== undefined) log.warn({ seal_key_file: file }, modeWarning)
   if (config.storage === 'sqlite') {
     const sealKey = file === undefined ? generateSealKey() : loadOrCreateSealKey(file, () => sqliteHoldsData(config))
     return { storage: await openStorage(config, log), sealKey }

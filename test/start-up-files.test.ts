@@ -2,7 +2,7 @@
 // database copied without its seal key fails to start WITHOUT writing anything (no new key, the
 // database untouched), instead of getting a new key and then "wrong key file"; a database that
 // `vault-sync migrate` made (schema only, nothing sealed) is not such a copy.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { exitOf, freePort, run, waitFor } from './cli-process.js'
@@ -58,4 +58,25 @@ t.test('a database `vault-sync migrate` made holds nothing sealed: server starts
   t.notOk(existsSync(join(dir, 'data', 'seal.key')), 'and no seal key')
   await startOnce(t, db)
   t.ok(existsSync(join(dir, 'data', 'seal.key')), 'server made the seal key')
+})
+
+t.test('a seal key file readable by others or its group: start-up warns, naming the file and the fix', async (t) => {
+  const dir = tempDir(t)
+  const db = join(dir, 'data', 'v.db')
+  await startOnce(t, db)
+  const key = join(dir, 'data', 'seal.key')
+  const started = async (): Promise<string> => {
+    const port = await freePort()
+    const { child, output } = run(['server'], { VAULT_SYNC_DB_PATH: db, VAULT_SYNC_LISTEN_ADDRESS: `127.0.0.1:${port}` })
+    t.teardown(() => { child.kill('SIGKILL') })
+    await waitFor(() => output().includes('listening on'), 'the server to listen')
+    child.kill('SIGTERM')
+    await exitOf(child)
+    return output()
+  }
+  t.notMatch(await started(), /seal\.key is readable/, 'the key as vault-sync made it (0600): no warning')
+  chmodSync(key, 0o644)
+  t.match(await started(), /VAULT_SYNC_SEAL_KEY_FILE: \S+seal\.key is readable by every user \(mode 0644\)[^\n]*chmod 0600/)
+  chmodSync(key, 0o640)
+  t.match(await started(), /seal\.key is readable by its group \(mode 0640\)/)
 })

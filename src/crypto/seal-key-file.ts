@@ -2,7 +2,7 @@
  * The seal key file (decisions D-4): 32 random bytes, base64 on one line, mode 0600, created
  * on first start when absent.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { SEAL_KEY_BYTES, generateSealKey } from './seal.js'
 
@@ -38,4 +38,17 @@ export function loadOrCreateSealKey (path: string, sealedDataExists: () => boole
     throw new Error(`VAULT_SYNC_SEAL_KEY_FILE: ${path} does not hold a base64 ${SEAL_KEY_BYTES}-byte key`)
   }
   return key
+}
+
+/**
+ * A warning when the seal key file at `path` can be read by its group or by others (mode bits
+ * 0o077: `chmod 0644` after a copy, a restore with the wrong umask), else `undefined` (also when it
+ * cannot be stat'ed: reading it has succeeded or failed already). Anyone who can read the key and
+ * the database reads every secret; vault-sync creates it 0600.
+ */
+export function sealKeyModeWarning (path: string): string | undefined {
+  let mode: number
+  try { mode = statSync(path).mode & 0o777 } catch { return undefined }
+  if ((mode & 0o077) === 0) return undefined
+  return `VAULT_SYNC_SEAL_KEY_FILE: ${path} is readable by ${(mode & 0o007) !== 0 ? 'every user' : 'its group'} (mode 0${mode.toString(8)}): anyone who reads it and the database reads every secret; chmod 0600 it, owned by the user vault-sync runs as`
 }
