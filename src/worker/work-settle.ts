@@ -25,8 +25,14 @@ import type { StatusChangeLog } from './status-log.js'
 import { isOlderVersionNote, type WorkContext } from './work-load.js'
 import type { WorkerServices } from './worker-deps.js'
 
-/** A recorded note that still holds when nothing was written (not an older-version note: that is recomputed). */
-const keptNote = (message: string | null): string | null => (message !== null && isOlderVersionNote(message) ? null : message)
+/**
+ * A recorded note that still holds when nothing was written: the message of a target recorded
+ * `SYNCED` (an adoption note, say), not an older-version note (that is recomputed) and not the
+ * error of a target recorded in an error status (a failed delete of a renamed target's old name,
+ * now done: its target is in sync).
+ */
+const keptNote = (row: { status: string, message: string | null } | undefined): string | null =>
+  row === undefined || row.message === null || row.status !== 'SYNCED' || isOlderVersionNote(row.message) ? null : row.message
 
 /** Statuses in the order one wins for the association row (errors first). */
 const PRECEDENCE = ['CLIENT_SIDE_ERROR', 'EXTERNAL_SERVICE_ERROR', 'INTERNAL_VAULT_ERROR', 'PENDING', 'SYNCED', 'UNSYNCED']
@@ -157,7 +163,7 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
     for (const p of ctx.planned) {
       const r = results.get(p)
       switch (p.kind) {
-        case 'noop': await put(p.subKey, keep(p.subKey), 'SYNCED', ctx.olderVersionNote ?? keptNote(recorded.get(p.subKey)?.message ?? null)); break
+        case 'noop': await put(p.subKey, keep(p.subKey), 'SYNCED', ctx.olderVersionNote ?? keptNote(recorded.get(p.subKey))); break
         case 'error': await failed(p, p.error); break
         case 'write':
           if (r === undefined) break // not called
