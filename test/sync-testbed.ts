@@ -157,3 +157,25 @@ export async function startSyncTestbed (t: Test, opts: { emulator?: AkvEmulatorO
   }
   return tb
 }
+
+/**
+ * A testbed whose secret `path` (`{v: 1}`) is synced by destination `d1`, made with `options`
+ * (checked `SYNCED`): the common start of the unsync and purge flows. `env` goes to the server.
+ */
+export async function startSyncedTestbed (t: Test, path: string, options: Record<string, unknown>, env: Record<string, string> = {}): Promise<SyncTestbed> {
+  const tb = await startSyncTestbed(t, { env })
+  await tb.destination('d1', options)
+  await tb.put(path, { v: 1 })
+  await tb.set('d1', path)
+  await tb.settle()
+  t.match(await tb.entry('d1', path), { sync_status: 'SYNCED' })
+  return tb
+}
+
+/** `operation status` of the emulator's Key Vault calls on the Azure name `name` logged after sequence number `from`. */
+export function vaultCallsOn (tb: SyncTestbed, from: number, name: string): string[] {
+  const onName = new RegExp(`/${name}(/|$)`)
+  return tb.emu.requestLog({ since: from })
+    .filter((r) => r.family === 'vault' && r.outcome !== 'unauthorized' && onName.test(r.path))
+    .map((r) => `${r.operation} ${r.status}`)
+}

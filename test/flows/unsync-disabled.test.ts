@@ -5,23 +5,14 @@
 // only, readMetadata): ours is deleted (and purged with purge_on_unsync) like any owned secret;
 // someone else's disabled secret under the name stays, with the ownership note.
 import t, { type Test } from 'tap'
-import { startSyncTestbed, type SyncTestbed } from '../sync-testbed.js'
+import { startSyncedTestbed, vaultCallsOn, type SyncTestbed } from '../sync-testbed.js'
 
 /** A testbed with `app` synced by d1 to the Azure name `app`. */
-async function synced (t: Test, extra: Record<string, unknown> = {}): Promise<SyncTestbed> {
-  const tb = await startSyncTestbed(t)
-  await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}', ...extra })
-  await tb.put('app', { v: 1 })
-  await tb.set('d1', 'app')
-  await tb.settle()
-  t.match(await tb.entry('d1', 'app'), { sync_status: 'SYNCED' })
-  return tb
-}
+const synced = async (t: Test, extra: Record<string, unknown> = {}): Promise<SyncTestbed> =>
+  await startSyncedTestbed(t, 'app', { secret_name_template: '{{ .SecretBaseName }}', ...extra })
 
 /** `operation status` of the Key Vault calls on `app` logged after `from`. */
-const callsOn = (tb: SyncTestbed, from: number): string[] => tb.emu.requestLog({ since: from })
-  .filter((r) => r.family === 'vault' && r.outcome !== 'unauthorized' && /\/app(\/|$)/.test(r.path))
-  .map((r) => `${r.operation} ${r.status}`)
+const callsOn = (tb: SyncTestbed, from: number): string[] => vaultCallsOn(tb, from, 'app')
 
 const seqNow = (tb: SyncTestbed): number => tb.emu.requestLog().at(-1)?.seq ?? 0
 

@@ -4,7 +4,7 @@
 // message says the purge was refused and why.
 import t, { type Test } from 'tap'
 import { adminClient } from '../akv-emulator/raw.js'
-import { startSyncTestbed, type SyncTestbed } from '../sync-testbed.js'
+import { startSyncedTestbed, type SyncTestbed } from '../sync-testbed.js'
 
 /** Changes the vault's settings through the emulator's admin API, as an operator would at Azure. */
 async function azureSettings (t: Test, tb: SyncTestbed, patch: unknown): Promise<void> {
@@ -12,15 +12,8 @@ async function azureSettings (t: Test, tb: SyncTestbed, patch: unknown): Promise
   t.equal((await adminClient(t, tb.emu)('PATCH', `/vaults/${vault}/settings`, patch)).status, 200)
 }
 
-async function syncedWithPurge (t: Test): Promise<SyncTestbed> {
-  const tb = await startSyncTestbed(t)
-  await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}', purge_on_unsync: true })
-  await tb.put('app', { v: 1 })
-  await tb.set('d1', 'app')
-  await tb.settle()
-  t.match(await tb.entry('d1', 'app'), { sync_status: 'SYNCED' })
-  return tb
-}
+const syncedWithPurge = async (t: Test): Promise<SyncTestbed> =>
+  await startSyncedTestbed(t, 'app', { secret_name_template: '{{ .SecretBaseName }}', purge_on_unsync: true })
 
 t.test('purge protection turned on at Azure: UNSYNCED, purge refused and why', async (t) => {
   const tb = await syncedWithPurge(t)

@@ -9,22 +9,13 @@
 import t, { type Test } from 'tap'
 import { adminClient } from '../akv-emulator/raw.js'
 import { startTestServer, vault } from '../helper.js'
-import { emulatorWorkerEnv, startSyncTestbed, type SyncTestbed } from '../sync-testbed.js'
+import { emulatorWorkerEnv, startSyncedTestbed, vaultCallsOn, type SyncTestbed } from '../sync-testbed.js'
 
-async function syncedWithPurge (t: Test, env: Record<string, string> = {}): Promise<SyncTestbed> {
-  const tb = await startSyncTestbed(t, { env })
-  await tb.destination('d1', { secret_name_template: 'p-{{ .SecretBaseName }}', purge_on_unsync: true })
-  await tb.put('p0', { v: 1 })
-  await tb.set('d1', 'p0')
-  await tb.settle()
-  t.match(await tb.entry('d1', 'p0'), { sync_status: 'SYNCED' })
-  return tb
-}
+const syncedWithPurge = async (t: Test, env: Record<string, string> = {}): Promise<SyncTestbed> =>
+  await startSyncedTestbed(t, 'p0', { secret_name_template: 'p-{{ .SecretBaseName }}', purge_on_unsync: true }, env)
 
 /** `operation status` of the Key Vault calls on `p-p0` logged after `from`. */
-const callsOn = (tb: SyncTestbed, from: number): string[] => tb.emu.requestLog({ since: from })
-  .filter((r) => r.family === 'vault' && r.outcome !== 'unauthorized' && /\/p-p0(\/|$)/.test(r.path))
-  .map((r) => `${r.operation} ${r.status}`)
+const callsOn = (tb: SyncTestbed, from: number): string[] => vaultCallsOn(tb, from, 'p-p0')
 
 t.test('a purge that failed with 500: the retry purges the soft-deleted secret', async (t) => {
   const tb = await syncedWithPurge(t)
