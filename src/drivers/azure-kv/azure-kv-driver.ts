@@ -32,6 +32,7 @@ import type { AzureKvClient, AzureKvClients, AzureKvConnection } from './azure-k
 import { classifyAzureError, innerCode, isTokenRefusal, statusOf } from './azure-kv-errors.js'
 import type { OperationKind, VaultLimiter } from './azure-kv-limits.js'
 import { readLatestProperties } from './latest-properties.js'
+import { pollDeadline } from './poll-deadline.js'
 import { createOwnershipMemo } from './ownership-memo.js'
 
 /** Key Vault's largest secret value, in characters (spec/azure-keyvault-api.md §3). */
@@ -93,7 +94,11 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
     }
     const { client, origin } = used
     const limited = async <T>(kind: OperationKind, fn: () => Promise<T>): Promise<T> => await limiter.run(origin, kind, fn, signal)
-    const lroSignal = (): AbortSignal => (signal === undefined ? AbortSignal.timeout(pollTimeoutMs) : AbortSignal.any([signal, AbortSignal.timeout(pollTimeoutMs)]))
+    /** Polls `poller` to its end, within `pollTimeoutMs` (`poll-deadline.ts`: why not `AbortSignal.any`). */
+    const pollBounded = async (poller: { pollUntilDone: (o: { abortSignal: AbortSignal }) => Promise<unknown> }): Promise<void> => {
+      const deadline = pollDeadline(pollTimeoutMs, signal)
+      try { await poller.pollUntilDone({ abortSignal: deadline.signal }) } finally { deadline.dispose() }
+    }
 
     /**
      * The latest version's properties, `undefined` when there is none; a disabled one's come from
@@ -124,7 +129,7 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
           note = ADOPTED_RECOVERED_NOTE
           if (op.firstWrite) ownership.remember(origin, op.name, { note })
         }
-        await poller.pollUntilDone({ abortSignal: lroSignal() })
+        await pollBounded(poller)
       } catch (err) {
         if (statusOf(err) === 403) {
           throw remoteClientError(`"${op.name}" is soft-deleted in Key Vault and recovering it was refused: grant Microsoft.KeyVault/vaults/secrets/recover/action (${classifyAzureError(err, 'recoverDeletedSecret').message})`)
@@ -205,7 +210,7 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
       if (!owned(existing)) return { ok: true, note: 'left in place: not owned by vault-sync' }
       try {
         const poller = await limited('other', async () => await client.beginDeleteSecret(op.name, { intervalInMs: pollIntervalMs, abortSignal: signal }))
-        await poller.pollUntilDone({ abortSignal: lroSignal() })
+        await pollBounded(poller)
       } catch (err) {
         if (statusOf(err) === 404) return op.purge ? await purgeLeftover(op, true) : { ok: true }
         throw classifyAzureError(err, `deleteSecret "${op.name}"`)
