@@ -89,6 +89,24 @@ export function createVaultLimiter (limits: VaultLimits = DEFAULT_VAULT_LIMITS, 
     if (at !== undefined) lane.timer = setTimeout(() => { lane.timer = undefined; pump(lane) }, Math.max(1, Math.ceil(at - t)))
   }
 
+  /**
+   * A waiting `task` leaves `queue` and rejects with `signal`'s reason when `signal` aborts; the
+   * listener is removed once the task settles. The signal may live as long as the worker (its
+   * shutdown signal): a listener left behind per queued call kept the call, and the secret value
+   * its closure holds, in memory until shutdown.
+   */
+  function leaveOnAbort (task: Task, queue: Task[], signal: AbortSignal | undefined): void {
+    if (signal === undefined) return
+    const onAbort = (): void => {
+      const i = queue.indexOf(task)
+      if (i >= 0) { queue.splice(i, 1); task.reject(signal.reason) }
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    const { resolve, reject } = task
+    task.resolve = (v) => { signal.removeEventListener('abort', onAbort); resolve(v) }
+    task.reject = (e) => { signal.removeEventListener('abort', onAbort); reject(e) }
+  }
+
   function execute (lane: Lane, task: Task, t: number): void {
     const background = task.share !== undefined
     if (background) lane.ledger.startBackground(t)
@@ -129,10 +147,7 @@ export function createVaultLimiter (limits: VaultLimits = DEFAULT_VAULT_LIMITS, 
         if (lane.queue.length === 0 && lane.ledger.canStart(clock())) { execute(lane, task, clock()); return }
         lane.queue.push(task)
         if (lane.timer === undefined) pump(lane)
-        signal?.addEventListener('abort', () => {
-          const i = lane.queue.indexOf(task)
-          if (i >= 0) { lane.queue.splice(i, 1); reject(signal.reason) }
-        }, { once: true })
+        leaveOnAbort(task, lane.queue, signal)
       })
     },
     /**
@@ -148,10 +163,7 @@ export function createVaultLimiter (limits: VaultLimits = DEFAULT_VAULT_LIMITS, 
         const task: Task = { fn, resolve: resolve as (v: unknown) => void, reject, throttles: 0, share }
         lane.background.push(task)
         pump(lane)
-        signal?.addEventListener('abort', () => {
-          const i = lane.background.indexOf(task)
-          if (i >= 0) { lane.background.splice(i, 1); reject(signal.reason) }
-        }, { once: true })
+        leaveOnAbort(task, lane.background, signal)
       })
     },
     /** The ledger of `origin` and `kind` (created on first use), for logs and tests. */

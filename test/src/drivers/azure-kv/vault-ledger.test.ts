@@ -2,6 +2,7 @@
 // pauses; and the limiter built on it (shared per origin, 429s re-queued). Manual clocks only.
 import t from 'tap'
 import { LEDGER_DEFAULTS, VaultLedger } from '../../../../src/drivers/azure-kv/vault-ledger.js'
+import { getEventListeners } from 'node:events'
 import { createVaultLimiter } from '../../../../src/drivers/azure-kv/azure-kv-limits.js'
 
 const ledger = (budget = 300, concurrency = 1000): VaultLedger => new VaultLedger({ ...LEDGER_DEFAULTS, budget, concurrency })
@@ -170,6 +171,24 @@ t.test('limiter: a waiting call rejects when its signal aborts', async (t) => {
   abort.abort(new Error('stopping'))
   await t.rejects(waiting, { message: 'stopping' })
   t.equal(limiter.waiting('https://v:443', 'write'), 0, 'and leaves the queue')
+  limiter.clear()
+})
+
+t.test('limiter: a queued call leaves no listener on its signal once it settles (the worker\'s shutdown signal lives as long as the process)', async (t) => {
+  let now = 0
+  const limiter = createVaultLimiter({ writesPerWindow: 100, othersPerWindow: 100, windowMs: 60_000, concurrency: 1, maxThrottleRetries: 1 }, () => (now += 1000))
+  const origin = 'https://v:443'
+  const shutdown = new AbortController()
+  let throttled = false
+  const calls = [
+    ...Array.from({ length: 5 }, async (_, i) => await limiter.run(origin, 'write', async () => i, shutdown.signal)),
+    limiter.run(origin, 'write', async () => { if (!throttled) { throttled = true; throw Object.assign(new Error('429'), { statusCode: 429 }) } return 'again' }, shutdown.signal),
+    limiter.run(origin, 'write', async () => { throw new Error('failed') }, shutdown.signal).catch((err: Error) => err.message),
+    ...Array.from({ length: 3 }, async (_, i) => await limiter.runBackground(origin, 'other', 0.5, async () => `bg-${i}`, shutdown.signal))
+  ]
+  t.ok(getEventListeners(shutdown.signal, 'abort').length > 0, 'waiting calls listen')
+  t.same(await Promise.all(calls), [0, 1, 2, 3, 4, 'again', 'failed', 'bg-0', 'bg-1', 'bg-2'])
+  t.equal(getEventListeners(shutdown.signal, 'abort').length, 0, 'every listener removed: resolved, re-queued after a 429 and resolved, rejected')
   limiter.clear()
 })
 
