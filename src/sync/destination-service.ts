@@ -210,6 +210,9 @@ export function createDestinationService (deps: DestinationServiceDeps) {
           const at = now()
           // A full queue refuses the purge (503); nothing changes.
           for (const a of live) await outbox.enqueue(a.id, at, { status: 'UNSYNCING', whenFull: 'refuse' })
+          // Removed associations already unsynced go now, as without purge: the worker deletes the
+          // destination once it has no association left, and nothing would ever settle these.
+          await queue.deleteSettledRemoved(row.id)
           await destinations.setPurge(row.id, 'purging', at, null)
           return
         }

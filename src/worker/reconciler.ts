@@ -4,7 +4,8 @@
  *   `UNSYNCED` entries of keys gone from a `secret-key` secret likewise (FR-07);
  * - associations left in an error status with nothing queued (e.g. `sync queue is full`) are
  *   queued again;
- * - destinations hidden by a DELETE are dropped once their unsyncs settled.
+ * - destinations hidden by a DELETE are dropped once their unsyncs settled, and purged ones
+ *   (`DELETE ?purge=true`) once no association is left.
  * It never undoes out-of-band edits in Azure (Vault does not either). One unit of work, then the
  * clean-up of hidden destinations; with several replicas only the `maintenance` lease holder runs
  * it (the worker checks `ownership.maintains()`).
@@ -18,9 +19,14 @@ export function createReconciler (services: Deps, settings: { unsyncedRetentionM
   return {
     /** One pass at time `now` (ms). */
     async run (now: number): Promise<void> {
-      await services.store.transaction(async ({ associations, outbox: queue }) => {
+      await services.store.transaction(async ({ associations, destinations, outbox: queue }) => {
         for (const id of await queue.expiredRemoved(now - settings.unsyncedRetentionMs)) await associations.delete(id)
         await associations.deleteExpiredUnsyncedTargets(now - settings.unsyncedRetentionMs)
+        // A purge whose destination has no association left is done (one left stuck by an older
+        // build, which kept the destination's already unsynced removed associations: D-15.4).
+        for (const d of await destinations.allLive()) {
+          if (d.purge_state === 'purging' && (await associations.ofDestination(d.id)).length === 0) await destinations.delete(d.id)
+        }
         // Errored associations with nothing queued go again, as far as the queue has room.
         for (const id of await associations.erroredBefore(now - Math.min(settings.reconcileIntervalMs, 60_000))) {
           if (await queue.has(id)) continue

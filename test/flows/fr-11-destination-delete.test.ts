@@ -53,3 +53,42 @@ t.test('a purge that succeeds removes the Azure secret, then the destination', a
   t.equal((await vault(app, 'GET', D1)).statusCode, 404)
   t.equal((await tb.destination('d1')).statusCode, 200, 'the name is free again')
 })
+
+t.test('a purge of a destination that also holds a removed, already unsynced association completes', async (t) => {
+  const tb = await startSyncTestbed(t)
+  const { app } = tb.server
+  await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}' })
+  await tb.put('a', { k: 'A' })
+  await tb.put('b', { k: 'B' })
+  await tb.set('d1', 'a')
+  await tb.set('d1', 'b')
+  await tb.settle()
+  await tb.remove('d1', 'b')
+  await tb.settle()
+  t.match(await tb.entry('d1', 'b'), { sync_status: 'UNSYNCED' }, 'b removed and unsynced (kept for the retention period)')
+  t.equal((await vault(app, 'DELETE', `${D1}?purge=true`)).statusCode, 204)
+  await tb.settle()
+  t.same(tb.names(), [], 'a unsynced by the purge')
+  // It stayed "being purged" for good: the removed association was never queued, so the last
+  // settle still saw an association and kept the destination, which then refused every change.
+  t.equal((await vault(app, 'GET', D1)).statusCode, 404, 'the destination is gone')
+  t.equal((await tb.destination('d1')).statusCode, 200, 'the name is free again')
+})
+
+t.test('a purge left with no association (stuck by an older build) is finished by the reconciliation pass', async (t) => {
+  const tb = await startSyncTestbed(t, { env: { VAULT_SYNC_UNSYNCED_RETENTION: '1s' } })
+  const { app, services } = tb.server
+  await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}' })
+  await tb.put('b', { k: 'B' })
+  await tb.set('d1', 'b')
+  await tb.settle()
+  await tb.remove('d1', 'b')
+  await tb.settle()
+  // What the older build left: purging, its only association removed, unsynced and never queued.
+  const d = (await services.store.repos.destinations.live('azure-kv', 'd1'))!
+  await services.store.repos.destinations.setPurge(d.id, 'purging', Date.now(), null)
+  t.equal((await mergePatch(app, D1, { custom_tags: { x: 'y' } })).statusCode, 400, 'stuck: edits refused while purging')
+  await tb.advance(5_000) // past the retention: the removed association goes
+  await tb.server.worker!.reconcileNow()
+  t.equal((await vault(app, 'GET', D1)).statusCode, 404, 'the purge is finished: the destination is gone')
+})
