@@ -86,6 +86,8 @@ export interface NameOwnerRow {
   destination_id: string
   sub_key: string
   external_name: string
+  /** The KV mount's accessor and the secret's path: the association's source secret. */
+  accessor: string
   mount_path: string
   secret_path: string
   removed: number
@@ -216,7 +218,7 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
     WHERE association_id = ? AND sub_key = ?`)
   const deleteTarget = db.prepare('DELETE FROM association_targets WHERE association_id = ? AND sub_key = ?')
   const owners = db.prepare<[string, string], NameOwnerRow>(`SELECT t.association_id, a.destination_id, t.sub_key, t.external_name,
-    a.mount_path, a.secret_path, a.removed FROM association_targets t JOIN associations a ON a.id = t.association_id
+    a.accessor, a.mount_path, a.secret_path, a.removed FROM association_targets t JOIN associations a ON a.id = t.association_id
     WHERE lower(t.external_name) = lower(?) AND t.association_id <> ?`)
   const deleteExpiredTargets = db.prepare(`DELETE FROM association_targets WHERE status = 'UNSYNCED' AND updated_at < ?
     AND sub_key <> '' AND external_name IS NULL

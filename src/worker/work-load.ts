@@ -140,9 +140,15 @@ export function createWorkLoader (services: Deps) {
         : { kind: 'error', subKey: p.subKey, name: p.name, error: localClientError(`name ${JSON.stringify(p.name)} is owned by ${owner.mount_path}${owner.secret_path}`) })
     }
     ctx.planned = planned
+    // The KV secret has no version left to sync (deleted): every association of that secret
+    // unsyncs it too, so none of them keeps the name for the others (each used to leave the
+    // secret in place for the other, and the deleted secret's value stayed live in Azure).
+    const { accessor, secret_path: secretPath } = ctx.association
+    const sourceGone = ctx.kv === undefined && !ctx.unsyncAll
+    const keepsName = (o: NameOwnerRow): boolean => !(sourceGone && o.accessor === accessor && o.secret_path === secretPath)
     for (const p of ctx.planned) {
       if ((p.kind !== 'unsync' && p.kind !== 'cleanup') || p.op.op !== 'delete' || endpoint === undefined) continue
-      const others = await liveHoldersOnEndpoint(p.op.name, ctx.association.id, endpoint)
+      const others = (await liveHoldersOnEndpoint(p.op.name, ctx.association.id, endpoint)).filter(keepsName)
       if (others.length === 0) continue
       const dest = await store.repos.destinations.byId(others[0].destination_id)
       ctx.leftInPlace.set(p, `left in place: also synced by ${dest?.name ?? others[0].destination_id}`)

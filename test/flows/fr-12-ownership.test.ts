@@ -1,6 +1,7 @@
 // FR-12: remove deletes only secrets that carry this association's ownership tag; a secret
 // another destination on the same vault also syncs survives the unsync.
 import t, { type Test } from 'tap'
+import { vault } from '../helper.js'
 import { startSyncTestbed, type SyncTestbed } from '../sync-testbed.js'
 
 t.test('(a) a hand-made secret is overwritten on set (last write wins) but never deleted on remove', async (t) => {
@@ -56,3 +57,27 @@ t.test('(c) two destinations on one vault, the last writer removed first: the la
   t.match(await tb.entry('d1', 'app'), { sync_status: 'UNSYNCED' })
   t.equal(tb.azure('app'), undefined, 'deleted by the last holder, though d2 wrote it last')
 })
+
+for (const granularity of ['secret-path', 'secret-key'] as const) {
+  t.test(`(d) two destinations on one vault, the KV secret deleted: the Azure secret goes (${granularity})`, async (t) => {
+    const tb = await startSyncTestbed(t)
+    const options = granularity === 'secret-path'
+      ? { secret_name_template: '{{ .SecretBaseName }}' }
+      : { granularity: 'secret-key', secret_name_template: '{{ .SecretBaseName }}-{{ .SecretKey }}' }
+    const name = granularity === 'secret-path' ? 'app' : 'app-k'
+    await tb.destination('d1', options)
+    await tb.destination('d2', options)
+    await tb.put('app', { k: 'v1' })
+    await tb.set('d1', 'app')
+    await tb.set('d2', 'app')
+    await tb.settle()
+    t.same(tb.names(), [name])
+    await tb.advance(2_000) // time passes (beyond the write spacing of one association)
+    t.equal((await vault(tb.server.app, 'DELETE', '/v1/secret/metadata/app')).statusCode, 204)
+    await tb.converge(() => true)
+    // Both associations unsync; each used to leave the secret in place for the other ("also
+    // synced by"), so the deleted secret's value stayed live in Azure.
+    t.same(tb.names(), [], 'nothing left live in Azure')
+    for (const d of ['d1', 'd2']) t.match(await tb.entry(d, 'app', granularity === 'secret-key' ? 'k' : undefined), { sync_status: 'UNSYNCED' }, d)
+  })
+}

@@ -95,8 +95,8 @@ const A = {
   setTargetStatus: statement('targets_set_status', `UPDATE association_targets SET status = $3, message = $4, updated_at = $5
     WHERE association_id = $1 AND sub_key = $2`),
   deleteTarget: statement('targets_delete', 'DELETE FROM association_targets WHERE association_id = $1 AND sub_key = $2'),
-  owners: statement('targets_owners', `SELECT t.association_id, a.destination_id, t.sub_key, t.external_name, a.mount_path,
-    a.secret_path, a.removed FROM association_targets t JOIN associations a ON a.id = t.association_id
+  owners: statement('targets_owners', `SELECT t.association_id, a.destination_id, t.sub_key, t.external_name, a.accessor,
+    a.mount_path, a.secret_path, a.removed FROM association_targets t JOIN associations a ON a.id = t.association_id
     WHERE lower(t.external_name) = lower($1) AND t.association_id <> $2`),
   deleteExpiredTargets: statement('targets_delete_expired', `DELETE FROM association_targets WHERE status = 'UNSYNCED'
     AND updated_at < $1 AND sub_key <> '' AND external_name IS NULL

@@ -134,7 +134,7 @@ contract(t, engines, 'targets: upsert keeps the recorded name, put records, stat
   })
   t.strictSame((await repos.associations.targetsOfDestination('d1')).map((r) => `${r.association_id}/${r.sub_key}`), ['a/k1', 'a/k2', 'b/'])
   t.strictSame(await repos.associations.ownersOfName('NAME-one', 'b'), [{
-    association_id: 'a', destination_id: 'd1', sub_key: 'k1', external_name: 'Name-One', mount_path: 'secret/', secret_path: 'a', removed: 0
+    association_id: 'a', destination_id: 'd1', sub_key: 'k1', external_name: 'Name-One', accessor: 'kv_1', mount_path: 'secret/', secret_path: 'a', removed: 0
   }])
   t.strictSame(await repos.associations.ownersOfName('name-one', 'a'), [], 'its own association is left out')
   await repos.associations.setTargetStatus('a', 'k2', 'UNSYNCED', null, 4)
