@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto'
 import { Agent } from 'node:https'
 import { isIP } from 'node:net'
+import type { TokenCredential } from '@azure/identity'
 import type { SecretClient } from '@azure/keyvault-secrets'
 import type { NetworkRules } from '../target-ops.js'
 import { resolveAzureCloud, AZURE_CLOUDS } from './azure-kv-clouds.js'
@@ -63,10 +64,16 @@ export interface AzureKvClient {
   origin: string
   /** The client's warm-up, once started (`warm-up.ts`); dropped when it failed, so a later one retries. */
   warming?: Promise<void>
+  /** Closes the client's keep-alive sockets (when the cache drops it); a later request opens new ones. */
+  close?: () => void
 }
 
 /** The least time between two `evict`s of one connection, ms: at most one new credential (and token request) a minute. */
 const EVICT_INTERVAL_MS = 60_000
+/** A cached client unused this long (ms) is dropped and its sockets closed: a rotated secret, an edited or deleted destination. */
+export const CLIENT_IDLE_MS = 10 * 60_000
+/** How often `clientFor` looks for idle clients, ms. */
+const SWEEP_INTERVAL_MS = 60_000
 
 /** Normalised origin of a vault URI: lower-case host, explicit port. @throws TypeError when not a URL. */
 export function vaultOrigin (keyVaultUri: string): string {
@@ -79,14 +86,22 @@ let sdk: Promise<[typeof import('@azure/identity'), typeof import('@azure/keyvau
 const loadSdk = async (): Promise<[typeof import('@azure/identity'), typeof import('@azure/keyvault-secrets')]> =>
   await (sdk ??= Promise.all([import('@azure/identity'), import('@azure/keyvault-secrets')]))
 
-/** Creates a client cache for `settings`. */
-export function createAzureKvClients (settings: AzureKvSettings) {
+/**
+ * Creates a client cache for `settings`. An entry per distinct connection, dropped (sockets
+ * closed) once unused for {@link CLIENT_IDLE_MS}: the key covers the client secret, so before,
+ * every rotation, edit or deleted destination left a client, a credential, an agent and its
+ * keep-alive sockets behind for the life of the process. `now` (ms) is injectable for tests.
+ */
+export function createAzureKvClients (settings: AzureKvSettings, now: () => number = Date.now) {
   // One secure context for every connection (a `ca` list would be parsed per TLS connection).
   const secureContext = secureContextForCaFile(settings.caFile)
   const cache = new Map<string, Promise<AzureKvClient>>()
   /** The client each settled cache entry holds (what `evict` compares with), and when each key was last evicted (ms). */
   const resolved = new Map<string, AzureKvClient>()
   const lastEvicted = new Map<string, number>()
+  /** When each cached key was last asked for (ms), and when idle clients were last looked for. */
+  const lastUsed = new Map<string, number>()
+  let sweptAt = now()
   // The authority host is operator configuration and trusted (D-9): no address filter there.
   const authorityAgent = new Agent({ keepAlive: true, secureContext })
 
@@ -100,6 +115,9 @@ export function createAzureKvClients (settings: AzureKvSettings) {
    */
   async function clientFor (conn: AzureKvConnection): Promise<AzureKvClient> {
     const key = cacheKey(conn)
+    const at = now()
+    if (at - sweptAt >= SWEEP_INTERVAL_MS) sweep(at)
+    lastUsed.set(key, at)
     let built = cache.get(key)
     if (built === undefined) {
       const building = built = build(conn)
@@ -107,6 +125,20 @@ export function createAzureKvClients (settings: AzureKvSettings) {
       building.then((c) => { if (cache.get(key) === building) resolved.set(key, c) }, () => { if (cache.get(key) === building) cache.delete(key) })
     }
     return await built
+  }
+
+  /** Drops the clients unused for {@link CLIENT_IDLE_MS} (closing their sockets) and eviction records past their interval. */
+  function sweep (at: number): void {
+    sweptAt = at
+    for (const [key, used] of lastUsed) {
+      if (at - used < CLIENT_IDLE_MS) continue
+      const client = resolved.get(key)
+      cache.delete(key)
+      resolved.delete(key)
+      lastUsed.delete(key)
+      client?.close?.()
+    }
+    for (const [key, evicted] of lastEvicted) if (at - evicted >= EVICT_INTERVAL_MS) lastEvicted.delete(key)
   }
 
   async function build (conn: AzureKvConnection): Promise<AzureKvClient> {
@@ -125,7 +157,7 @@ export function createAzureKvClients (settings: AzureKvSettings) {
     // Innermost, so the policies before it see a timed-out request as failed.
     const timeout = { policy: requestTimeoutPolicy(settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS), position: 'perRetry' as const }
     const entra: EntraAnswers = {}
-    const credential = new ClientSecretCredential(conn.tenantId, conn.clientId, conn.clientSecret, {
+    const credential = (): TokenCredential => new ClientSecretCredential(conn.tenantId, conn.clientId, conn.clientSecret, {
       authorityHost: settings.authorityHost ?? AZURE_CLOUDS[cloud].authorityHost,
       disableInstanceDiscovery: settings.disableInstanceDiscovery,
       agent: authorityAgent,
@@ -135,14 +167,14 @@ export function createAzureKvClients (settings: AzureKvSettings) {
     // Free sockets are used in turn (fifo, not Node's default lifo), so steady light traffic keeps
     // the whole warmed pool open instead of one socket busy and the rest idling out on the server.
     const agent = new Agent({ keepAlive: true, scheduling: 'fifo', secureContext, maxSockets: settings.maxSockets, lookup: policy.lookup as never })
-    const client = new SecretClient(conn.keyVaultUri, withEntraAnswers(credential, entra), {
+    const client = new SecretClient(conn.keyVaultUri, withEntraAnswers(credential, entra, now), {
       disableChallengeResourceVerification: settings.disableChallengeResourceVerification,
       agent,
       retryOptions,
       // The warm-up policy goes first: a warm-up call it stops was never sent, so it is not counted.
       additionalPolicies: [{ policy: warmUpPolicy(), position: 'perRetry' as const }, ...counting, timeout]
     })
-    return { client, origin: vaultOrigin(conn.keyVaultUri) }
+    return { client, origin: vaultOrigin(conn.keyVaultUri), close: () => { agent.destroy() } }
   }
 
   /**
@@ -169,12 +201,12 @@ export function createAzureKvClients (settings: AzureKvSettings) {
    */
   function evict (conn: AzureKvConnection, used: AzureKvClient): boolean {
     const key = cacheKey(conn)
-    const now = Date.now()
+    const at = now()
     if (resolved.get(key) !== used) return true
-    if (now - (lastEvicted.get(key) ?? -Infinity) < EVICT_INTERVAL_MS) return false
+    if (at - (lastEvicted.get(key) ?? -Infinity) < EVICT_INTERVAL_MS) return false
     cache.delete(key)
     resolved.delete(key)
-    lastEvicted.set(key, now)
+    lastEvicted.set(key, at)
     return true
   }
 

@@ -13,12 +13,31 @@
  * in the credential's pipeline (identity sends MSAL's requests through it, `additionalPolicies`
  * included) records how the latest request to Entra ended, and the credential handed to the
  * `SecretClient` attaches that record to the error it throws ({@link EntraTokenError}).
+ *
+ * That credential also bounds what a destination costs Entra and memory when Entra refuses it:
+ * - a refusal (a definite answer, no outage: wrong secret, unknown application) is answered again
+ *   for {@link ENTRA_REFUSAL_MEMO_MS} without asking Entra, so the retries of a destination's
+ *   associations do not send a token request each (one a minute per credential instead). A fixed
+ *   destination (new secret, new client id) has a new credential and asks at once;
+ * - the inner credential is built anew after {@link CREDENTIAL_REQUEST_BOUND} requests to Entra:
+ *   `@azure/identity` keeps an `AbortController` per token request in its `IdentityClient` and
+ *   never drops it (Azure/azure-sdk-for-js#26161; identity 4.13 `client/identityClient.ts`
+ *   `generateAbortSignal`), about 2.5 KB each, so a credential Entra kept refusing grew without bound.
  */
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity'
 import { EntraTokenError, firstLine, isIdentityError, retryAfterMs, type EntraOutage } from './azure-kv-errors.js'
 
 /** One credential's record: its latest Entra request's outage, undefined after any definite answer (2xx, 4xx). */
-export interface EntraAnswers { outage?: EntraOutage }
+export interface EntraAnswers {
+  outage?: EntraOutage
+  /** Requests sent to Entra since the inner credential was built (counted by {@link entraAnswersPolicy}). */
+  requests?: number
+}
+
+/** How long a credential Entra refused is refused again without a request, ms (MSAL holds a 429 or 5xx as long). */
+export const ENTRA_REFUSAL_MEMO_MS = 60_000
+/** Requests to Entra after which the inner credential (and the request records it keeps) is built anew. */
+export const CREDENTIAL_REQUEST_BOUND = 100
 
 /** The structural part of `@azure/core-rest-pipeline`'s PipelinePolicy this module needs. */
 interface PolicyResponse { status: number, headers: { get: (name: string) => string | undefined } }
@@ -35,6 +54,7 @@ export function entraAnswersPolicy (answers: EntraAnswers): EntraAnswersPolicy {
   return {
     name: 'vaultSyncEntraAnswers',
     async sendRequest (request, next) {
+      answers.requests = (answers.requests ?? 0) + 1
       let response
       try {
         response = await next(request)
@@ -50,14 +70,28 @@ export function entraAnswersPolicy (answers: EntraAnswers): EntraAnswersPolicy {
   }
 }
 
-/** `credential`, whose identity errors carry `answers`' outage as {@link EntraTokenError}s. */
-export function withEntraAnswers (credential: TokenCredential, answers: EntraAnswers): TokenCredential {
+/**
+ * A credential built by `build`, whose identity errors carry `answers`' outage as
+ * {@link EntraTokenError}s; a refusal is remembered for {@link ENTRA_REFUSAL_MEMO_MS} (by `now`,
+ * ms) and the inner credential rebuilt after {@link CREDENTIAL_REQUEST_BOUND} Entra requests.
+ */
+export function withEntraAnswers (build: () => TokenCredential, answers: EntraAnswers, now: () => number = Date.now): TokenCredential {
+  let credential = build()
+  let refused: { error: EntraTokenError, at: number } | undefined
   return {
     async getToken (scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+      if (refused !== undefined && now() - refused.at < ENTRA_REFUSAL_MEMO_MS) throw refused.error
+      if ((answers.requests ?? 0) >= CREDENTIAL_REQUEST_BOUND) { credential = build(); answers.requests = 0 }
       try {
-        return await credential.getToken(scopes, options)
+        const token = await credential.getToken(scopes, options)
+        refused = undefined
+        return token
       } catch (err) {
-        throw isIdentityError(err) ? new EntraTokenError(err, answers.outage) : err
+        if (!isIdentityError(err)) throw err
+        const error = new EntraTokenError(err, answers.outage)
+        // No outage recorded: Entra answered, and refused (CLIENT_SIDE_ERROR, azure-kv-errors.ts).
+        refused = answers.outage === undefined ? { error, at: now() } : undefined
+        throw error
       }
     }
   }
