@@ -26,6 +26,7 @@ import { planAssociation, type KvSnapshot, type LeftoverName, type PlannedTarget
 import { builtinTagValue } from '../sync/tags.js'
 import { guardDriftFlagged } from './drift-guard.js'
 import { parseLeftovers, withPurgeIntents } from './leftover-names.js'
+import { claimKey, createFirstWriteClaims } from './first-write-claims.js'
 import { createNameLocks, type NameLocks } from './name-locks.js'
 import type { WorkerServices } from './worker-deps.js'
 
@@ -52,6 +53,8 @@ export interface WorkContext {
   leftovers: LeftoverName[]
   /** Their JSON to store before the driver call (new purge intents: `markInFlight`), or undefined when none is new. */
   intentJson: string | null | undefined
+  /** First-write claims this attempt holds (`first-write-claims.ts`), released by `WorkLoader.release` once it settled. */
+  claimed: string[]
 }
 
 /**
@@ -82,6 +85,7 @@ export function createWorkLoader (services: Deps) {
   // the same (issue 17: no decryption and parsing per change; the SDK client holds them anyway).
   const connections = new Map<string, { row: Pick<DestinationRow, 'type' | 'connection' | 'options' | 'sealed_secrets'>, config: DestinationConfig, connection: unknown }>()
   const locks = createNameLocks()
+  const claims = createFirstWriteClaims()
 
   /** Destination `d`'s configuration and its driver's connection (`driver` is `d`'s type). */
   async function connectionOf (d: DestinationRow, driver: SyncDriver): Promise<{ config: DestinationConfig, connection: unknown }> {
@@ -135,20 +139,33 @@ export function createWorkLoader (services: Deps) {
       if (p.kind !== 'write' || p.op.op !== 'write' || !p.op.firstWrite) { planned.push(p); continue }
       const owner = (await associations.ownersOfName(p.name, ctx.association.id))
         .find((o) => o.destination_id === ctx.destination.id && o.removed === 0)
-      planned.push(owner === undefined
+      // Recorded by another association, or claimed by one whose first write is in flight.
+      const collision = ctx.driver.collisionKey(p.name)
+      const holder = owner !== undefined
+        ? `${owner.mount_path}${owner.secret_path}`
+        : claims.claim(ctx.destination.id, collision, ctx.association.id, `${ctx.association.mount_path}${ctx.association.secret_path}`)
+      if (holder === undefined && owner === undefined) ctx.claimed.push(claimKey(ctx.destination.id, collision))
+      planned.push(holder === undefined
         ? p
-        : { kind: 'error', subKey: p.subKey, name: p.name, error: localClientError(`name ${JSON.stringify(p.name)} is owned by ${owner.mount_path}${owner.secret_path}`) })
+        : { kind: 'error', subKey: p.subKey, name: p.name, error: localClientError(`name ${JSON.stringify(p.name)} is owned by ${holder}`) })
     }
     ctx.planned = planned
     // The KV secret has no version left to sync (deleted): every association of that secret
     // unsyncs it too, so none of them keeps the name for the others (each used to leave the
     // secret in place for the other, and the deleted secret's value stayed live in Azure).
+    // Nor does one whose destination is being purged or deleted: it unsyncs too, and leaving the
+    // secret to it left it to an unsync that deletes only what it wrote last (FR-12).
     const { accessor, secret_path: secretPath } = ctx.association
     const sourceGone = ctx.kv === undefined && !ctx.unsyncAll
-    const keepsName = (o: NameOwnerRow): boolean => !(sourceGone && o.accessor === accessor && o.secret_path === secretPath)
+    const keepsName = async (o: NameOwnerRow): Promise<boolean> => {
+      if (sourceGone && o.accessor === accessor && o.secret_path === secretPath) return false
+      const d = await store.repos.destinations.byId(o.destination_id)
+      return d !== undefined && d.purge_state !== 'purging' && d.deleted_at === null
+    }
     for (const p of ctx.planned) {
       if ((p.kind !== 'unsync' && p.kind !== 'cleanup') || p.op.op !== 'delete' || endpoint === undefined) continue
-      const others = (await liveHoldersOnEndpoint(p.op.name, ctx.association.id, endpoint)).filter(keepsName)
+      const others: NameOwnerRow[] = []
+      for (const o of await liveHoldersOnEndpoint(p.op.name, ctx.association.id, endpoint)) if (await keepsName(o)) others.push(o)
       if (others.length === 0) continue
       const dest = await store.repos.destinations.byId(others[0].destination_id)
       ctx.leftInPlace.set(p, `left in place: also synced by ${dest?.name ?? others[0].destination_id}`)
@@ -205,13 +222,23 @@ export function createWorkLoader (services: Deps) {
       siblingTagValues: async (name) => await siblingTagValues(name, association.id, endpoint)
     })
     const note = current === undefined ? undefined : olderVersionNote(current.version, current.currentVersion)
-    const ctx: WorkContext = { row, association, destination, unsyncAll, kv, driver, connection, planned, leftInPlace: new Map(), olderVersionNote: note, locks, leftovers: [], intentJson: undefined }
-    await checkNames(ctx)
-    Object.assign(ctx, withPurgeIntents(ctx))
+    const ctx: WorkContext = { row, association, destination, unsyncAll, kv, driver, connection, planned, leftInPlace: new Map(), olderVersionNote: note, locks, leftovers: [], intentJson: undefined, claimed: [] }
+    try {
+      await checkNames(ctx)
+      Object.assign(ctx, withPurgeIntents(ctx))
+    } catch (err) {
+      release(ctx)
+      throw err
+    }
     return { kind: 'work', ctx }
   }
 
-  return { load, recordVaultKey }
+  /** Releases what `ctx`'s load claimed; call once its attempt settled (or failed). */
+  function release (ctx: WorkContext): void {
+    claims.release(ctx.claimed, ctx.association.id)
+  }
+
+  return { load, recordVaultKey, release }
 }
 
 export type WorkLoader = ReturnType<typeof createWorkLoader>

@@ -153,6 +153,12 @@ export function createSyncWorker ({ services, settings, log, observer }: WorkerD
       return
     }
     const ctx = loaded.ctx
+    // The names this attempt took (first writes) are recorded once it settled, or were not written.
+    try { await attempt(ctx, row, fence, signal) } finally { loader.release(ctx) }
+  }
+
+  /** The driver calls and settling of `ctx`, loaded from `row`. */
+  async function attempt (ctx: WorkContext, row: ClaimedRow, fence: Fence, signal: AbortSignal): Promise<void> {
     spacing.started(row.association_id, now())
     // Replicas: the fenced mark goes first, so a replica that lost the vault calls no Azure API;
     // so does one storing purge intents (leftover-names.ts). Otherwise the call goes out first and

@@ -1,6 +1,7 @@
 // FR-03: names that collide after normalisation and case folding are refused before any write,
 // inside one association and across associations of one destination.
 import t from 'tap'
+import { vault } from '../helper.js'
 import { startSyncTestbed } from '../sync-testbed.js'
 
 t.test('inside one association: neither key is written, the message names both', async (t) => {
@@ -39,4 +40,39 @@ t.test('across associations of one destination: the later one is refused', async
   t.match(await tb.entry('d1', 'a/x'), { sync_status: 'SYNCED' })
   t.match(await tb.entry('d1', 'b/x'), { sync_status: 'CLIENT_SIDE_ERROR', message: 'name "x" is owned by secret/a/x' })
   t.equal(tb.latest('x')!.value, '{"v":"first"}', 'the first owner\'s value is intact')
+})
+
+t.test('across associations of one destination, both first writes in one worker pass: the later one is refused', async (t) => {
+  const tb = await startSyncTestbed(t)
+  await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}' })
+  await tb.put('s1', { v: 'from-s1' })
+  await tb.put('x/s1', { v: 'from-x-s1' })
+  // No settle between the two sets: both attempts are loaded before either has recorded the
+  // name. Both used to write it and show SYNCED, x/s1 over s1's value.
+  await tb.set('d1', 'x/s1')
+  await tb.set('d1', 's1')
+  await tb.settle()
+  const statuses = [(await tb.entry('d1', 'x/s1'))?.sync_status, (await tb.entry('d1', 's1'))?.sync_status].sort()
+  t.same(statuses, ['CLIENT_SIDE_ERROR', 'SYNCED'], 'one of the two reports the collision')
+  t.equal(tb.azure('s1')?.versions.length, 1, 'only the first wrote the name')
+  await tb.advance(2_000)
+  t.equal((await vault(tb.server.app, 'DELETE', '/v1/sys/sync/destinations/azure-kv/d1?purge=true')).statusCode, 204)
+  await tb.converge(() => true)
+  t.same(tb.names(), [], 'the purge leaves nothing live')
+})
+
+t.test('across destinations on one vault, both purged at once: the shared name goes', async (t) => {
+  const tb = await startSyncTestbed(t)
+  await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}' })
+  await tb.destination('d2', { secret_name_template: '{{ .SecretBaseName }}' })
+  await tb.put('app', { v: 1 })
+  await tb.set('d2', 'app')
+  await tb.settle()
+  await tb.set('d1', 'app') // d1 writes last: the secret carries its tag
+  await tb.settle()
+  await tb.advance(2_000)
+  for (const d of ['d1', 'd2']) t.equal((await vault(tb.server.app, 'DELETE', `/v1/sys/sync/destinations/azure-kv/${d}?purge=true`)).statusCode, 204)
+  await tb.converge(() => true)
+  t.same(tb.names(), [], 'nothing left live in Azure')
+  for (const d of ['d1', 'd2']) t.equal((await vault(tb.server.app, 'GET', `/v1/sys/sync/destinations/azure-kv/${d}`)).statusCode, 404, `${d} purged`)
 })
