@@ -28,6 +28,7 @@ import { LeaseLostError, type Fence } from '../../db/store/fence.js'
 import { outsideUnits } from '../../db/store/unit-scope.js'
 import { internalSyncError } from '../drivers/sync-error.js'
 import type { SyncObserver } from '../metrics/sync-metrics.js'
+import { attemptController } from './attempt-signal.js'
 import { createReconciler } from './reconciler.js'
 import type { WorkerServices } from './worker-deps.js'
 import { applyTargets } from './work-apply.js'
@@ -178,16 +179,17 @@ export function createSyncWorker ({ services, settings, log, observer }: WorkerD
   }
 
   function begin (row: ClaimedRow, fence: Fence): void {
-    const controller = new AbortController()
     // Replicas: an attempt also stops when its vault is lost. One process owning everything never loses one.
-    const signal = ownership.scope() === undefined ? abort.signal : AbortSignal.any([abort.signal, controller.signal])
+    const link = ownership.scope() === undefined ? undefined : attemptController(abort.signal)
+    const controller = link?.controller ?? new AbortController()
+    const signal = link === undefined ? abort.signal : controller.signal
     setMaxListeners(0, signal)
     const done = process(row, fence, signal)
       .catch((err) => {
         if (err instanceof LeaseLostError) log.warn({ association: row.association_id, lease: fence.name, epoch: fence.epoch }, 'sync: the lease of this row was lost; its attempt is not settled here (the new owner runs it)')
         else log.error({ err, association: row.association_id }, 'sync worker error')
       })
-      .finally(() => { inFlight.delete(row.association_id); schedule(0); void notifyIdle() })
+      .finally(() => { link?.dispose(); inFlight.delete(row.association_id); schedule(0); void notifyIdle() })
     inFlight.set(row.association_id, { done, vault: row.vault_key, abort: controller })
   }
 
