@@ -150,22 +150,25 @@ export function createWorkLoader (services: Deps) {
         : { kind: 'error', subKey: p.subKey, name: p.name, error: localClientError(`name ${JSON.stringify(p.name)} is owned by ${holder}`) })
     }
     ctx.planned = planned
-    // The KV secret has no version left to sync (deleted): every association of that secret
-    // unsyncs it too, so none of them keeps the name for the others (each used to leave the
-    // secret in place for the other, and the deleted secret's value stayed live in Azure).
-    // Nor does one whose destination is being purged or deleted: it unsyncs too, and leaving the
-    // secret to it left it to an unsync that deletes only what it wrote last (FR-12).
+    // The KV secret has no version left to sync (deleted), or the synced version no longer has
+    // this key (`secret-key`): every association of that secret (that key) unsyncs it too, so
+    // none of them keeps the name for the others (each used to leave the secret in place for
+    // the other, and a value KV no longer has stayed live in Azure). Nor does an association
+    // whose destination is being purged or deleted: it unsyncs too, and leaving the secret to
+    // it left it to an unsync that deletes only what it wrote last (FR-12).
     const { accessor, secret_path: secretPath } = ctx.association
-    const sourceGone = ctx.kv === undefined && !ctx.unsyncAll
-    const keepsName = async (o: NameOwnerRow): Promise<boolean> => {
-      if (sourceGone && o.accessor === accessor && o.secret_path === secretPath) return false
+    const kv = ctx.kv
+    const goneFromSource = (p: PlannedTarget): boolean => !ctx.unsyncAll && (kv === undefined ||
+      (p.kind === 'unsync' && p.replaced !== true && p.subKey !== '' && !Object.hasOwn(kv.data, p.subKey)))
+    const keepsName = async (o: NameOwnerRow, p: PlannedTarget): Promise<boolean> => {
+      if (goneFromSource(p) && o.accessor === accessor && o.secret_path === secretPath && (kv === undefined || o.sub_key === p.subKey)) return false
       const d = await store.repos.destinations.byId(o.destination_id)
       return d !== undefined && d.purge_state !== 'purging' && d.deleted_at === null
     }
     for (const p of ctx.planned) {
       if ((p.kind !== 'unsync' && p.kind !== 'cleanup') || p.op.op !== 'delete' || endpoint === undefined) continue
       const others: NameOwnerRow[] = []
-      for (const o of await liveHoldersOnEndpoint(p.op.name, ctx.association.id, endpoint)) if (await keepsName(o)) others.push(o)
+      for (const o of await liveHoldersOnEndpoint(p.op.name, ctx.association.id, endpoint)) if (await keepsName(o, p)) others.push(o)
       if (others.length === 0) continue
       const dest = await store.repos.destinations.byId(others[0].destination_id)
       ctx.leftInPlace.set(p, `left in place: also synced by ${dest?.name ?? others[0].destination_id}`)

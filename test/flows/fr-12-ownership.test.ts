@@ -81,3 +81,22 @@ for (const granularity of ['secret-path', 'secret-key'] as const) {
     for (const d of ['d1', 'd2']) t.match(await tb.entry(d, 'app', granularity === 'secret-key' ? 'k' : undefined), { sync_status: 'UNSYNCED' }, d)
   })
 }
+
+t.test('(e) two destinations on one vault, a key gone from the synced version (secret-key): its Azure secret goes', async (t) => {
+  const tb = await startSyncTestbed(t)
+  const options = { granularity: 'secret-key', secret_name_template: '{{ .SecretBaseName }}-{{ .SecretKey }}' }
+  await tb.destination('d1', options)
+  await tb.destination('d2', options)
+  await tb.put('app', { k2: 'in-v1' })
+  await tb.put('app', { k1: 'only-in-v2' })
+  await tb.set('d1', 'app')
+  await tb.set('d2', 'app')
+  await tb.settle()
+  t.same(tb.names(), ['app-k1'])
+  await tb.advance(2_000)
+  // Deleting version 2 makes version 1 the synced one (FR-20 a): k1 is gone, k2 is back.
+  t.equal((await vault(tb.server.app, 'DELETE', '/v1/secret/data/app')).statusCode, 204)
+  await tb.converge(() => true)
+  // Both associations drop k1; each used to leave app-k1 in place for the other.
+  t.same(tb.names(), ['app-k2'], 'the gone key\'s secret is deleted')
+})
