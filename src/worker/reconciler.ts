@@ -22,10 +22,15 @@ export function createReconciler (services: Deps, settings: { unsyncedRetentionM
       await services.store.transaction(async ({ associations, destinations, outbox: queue }) => {
         for (const id of await queue.expiredRemoved(now - settings.unsyncedRetentionMs)) await associations.delete(id)
         await associations.deleteExpiredUnsyncedTargets(now - settings.unsyncedRetentionMs)
-        // A purge whose destination has no association left is done (one left stuck by an older
-        // build, which kept the destination's already unsynced removed associations: D-15.4).
+        // A purge left with only removed associations whose unsync settled is done (D-15.4): one
+        // an older build left stuck, or one whose last unsync settled before the purge was seen.
         for (const d of await destinations.allLive()) {
-          if (d.purge_state === 'purging' && (await associations.ofDestination(d.id)).length === 0) await destinations.delete(d.id)
+          if (d.purge_state !== 'purging') continue
+          const left = await associations.ofDestination(d.id)
+          if (left.some((a) => a.removed === 0)) continue
+          let queued = false
+          for (const a of left) if (await queue.has(a.id)) { queued = true; break }
+          if (!queued) await destinations.delete(d.id)
         }
         // Errored associations with nothing queued go again, as far as the queue has room.
         for (const id of await associations.erroredBefore(now - Math.min(settings.reconcileIntervalMs, 60_000))) {

@@ -232,10 +232,14 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
     return { status, message, failed: failures.length > 0 }
   }
 
-  /** D-15.4: a purge deletes each unsynced association, then the destination; a client error stops it. */
+  /**
+   * D-15.4: a purge deletes each unsynced association, then the destination; a client error stops
+   * it. The destination is read again here: a purge may have begun while this attempt ran (a
+   * removed association's unsync in flight), and the copy loaded before it says nothing of it.
+   */
   async function settlePurge ({ associations, destinations }: Repositories, ctx: WorkContext, failures: SyncError[], status: string): Promise<void> {
-    const d = ctx.destination
-    if (d.purge_state !== 'purging') return
+    const d = await destinations.byId(ctx.destination.id)
+    if (d === undefined || d.purge_state !== 'purging') return
     if (status === 'UNSYNCED') {
       await associations.delete(ctx.association.id)
       if ((await associations.ofDestination(d.id)).length === 0) await destinations.delete(d.id)

@@ -75,8 +75,8 @@ t.test('a purge of a destination that also holds a removed, already unsynced ass
   t.equal((await tb.destination('d1')).statusCode, 200, 'the name is free again')
 })
 
-t.test('a purge left with no association (stuck by an older build) is finished by the reconciliation pass', async (t) => {
-  const tb = await startSyncTestbed(t, { env: { VAULT_SYNC_UNSYNCED_RETENTION: '1s' } })
+t.test('a purge left with only removed, settled associations (stuck by an older build) is finished by the reconciliation pass', async (t) => {
+  const tb = await startSyncTestbed(t)
   const { app, services } = tb.server
   await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}' })
   await tb.put('b', { k: 'B' })
@@ -88,7 +88,30 @@ t.test('a purge left with no association (stuck by an older build) is finished b
   const d = (await services.store.repos.destinations.live('azure-kv', 'd1'))!
   await services.store.repos.destinations.setPurge(d.id, 'purging', Date.now(), null)
   t.equal((await mergePatch(app, D1, { custom_tags: { x: 'y' } })).statusCode, 400, 'stuck: edits refused while purging')
-  await tb.advance(5_000) // past the retention: the removed association goes
-  await tb.server.worker!.reconcileNow()
+  await tb.server.worker!.reconcileNow() // well within the retention: the removed association is still there
   t.equal((await vault(app, 'GET', D1)).statusCode, 404, 'the purge is finished: the destination is gone')
+})
+
+t.test('a purge begun while a removed association\'s unsync is in flight completes', async (t) => {
+  const tb = await startSyncTestbed(t)
+  const { app } = tb.server
+  await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}' })
+  await tb.put('a', { k: 'A' })
+  await tb.put('b', { k: 'B' })
+  await tb.set('d1', 'a')
+  await tb.set('d1', 'b')
+  await tb.settle()
+  const slow = tb.emu.faults.add({ match: { method: 'DELETE', pathRegex: '^/secrets/b$' }, action: { latencyMs: 1_000 }, mode: { untilCleared: true } })
+  const held = (): number => tb.emu.faults.list().find((r) => r.id === slow.id)?.hits ?? 0
+  await tb.remove('d1', 'b')
+  // b's unsync is on its way to Azure (the emulator holds the delete) when the purge begins.
+  for (let i = 0; i < 400 && held() === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25))
+  t.equal(held(), 1, 'b\'s delete in flight')
+  t.equal((await vault(app, 'DELETE', `${D1}?purge=true`)).statusCode, 204)
+  tb.emu.faults.remove(slow.id)
+  await tb.converge(() => true)
+  t.same(tb.names(), [], 'a unsynced by the purge, b by its remove')
+  // b's attempt settled with the destination as loaded before the purge (not purging): it kept
+  // b, and the destination stayed "being purged" with nothing left to settle it.
+  t.equal((await vault(app, 'GET', D1)).statusCode, 404, 'the destination is gone')
 })
