@@ -1,10 +1,10 @@
 // FR-11 (b, c): a purge with revoked credentials stops with purge_error and keeps everything;
 // force_delete drops the destination and leaves the Azure secret; a purge that works removes
 // the Azure secret, then the destination.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { vault } from '../helper.js'
 import { mergePatch } from '../sync-fixtures.js'
-import { startSyncTestbed } from '../sync-testbed.js'
+import { startSyncTestbed, type SyncTestbed } from '../sync-testbed.js'
 
 const D1 = '/v1/sys/sync/destinations/azure-kv/d1'
 
@@ -54,15 +54,21 @@ t.test('a purge that succeeds removes the Azure secret, then the destination', a
   t.equal((await tb.destination('d1')).statusCode, 200, 'the name is free again')
 })
 
-t.test('a purge of a destination that also holds a removed, already unsynced association completes', async (t) => {
+/** A testbed whose d1 syncs `a` and `b` under their base names. */
+async function syncedAandB (t: Test): Promise<SyncTestbed> {
   const tb = await startSyncTestbed(t)
-  const { app } = tb.server
   await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}' })
   await tb.put('a', { k: 'A' })
   await tb.put('b', { k: 'B' })
   await tb.set('d1', 'a')
   await tb.set('d1', 'b')
   await tb.settle()
+  return tb
+}
+
+t.test('a purge of a destination that also holds a removed, already unsynced association completes', async (t) => {
+  const tb = await syncedAandB(t)
+  const { app } = tb.server
   await tb.remove('d1', 'b')
   await tb.settle()
   t.match(await tb.entry('d1', 'b'), { sync_status: 'UNSYNCED' }, 'b removed and unsynced (kept for the retention period)')
@@ -93,14 +99,8 @@ t.test('a purge left with only removed, settled associations (stuck by an older 
 })
 
 t.test('a purge begun while a removed association\'s unsync is in flight completes', async (t) => {
-  const tb = await startSyncTestbed(t)
+  const tb = await syncedAandB(t)
   const { app } = tb.server
-  await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}' })
-  await tb.put('a', { k: 'A' })
-  await tb.put('b', { k: 'B' })
-  await tb.set('d1', 'a')
-  await tb.set('d1', 'b')
-  await tb.settle()
   const slow = tb.emu.faults.add({ match: { method: 'DELETE', pathRegex: '^/secrets/b$' }, action: { latencyMs: 1_000 }, mode: { untilCleared: true } })
   const held = (): number => tb.emu.faults.list().find((r) => r.id === slow.id)?.hits ?? 0
   await tb.remove('d1', 'b')
