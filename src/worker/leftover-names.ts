@@ -11,6 +11,11 @@
  *   so a retry purges the soft-deleted secret even while Azure is still deleting it
  *   (`DeleteOp.purgePending`), after a restart too: Get Deleted Secret answers 404 then, and
  *   before, only the driver's memory said that the delete was ours.
+ * - a name about to be written for the first time (a new key, a rename): recorded before the
+ *   driver call (the write intent, stored like a purge intent), so a crash between the write, or
+ *   the recovery of a soft-deleted name before it, and the settle does not leave a name in Azure
+ *   that nothing records: the next attempt writes it again when it is still wanted, and deletes
+ *   it (with the ownership check, FR-12) when it is not (a rename back, a remove).
  * A leftover is forgotten once its delete (and purge) settled, once another live association on
  * the vault holds the name (left in place), or once the name is a current target in Azure again.
  * The old name of a target still wanted is deleted only once that target's current name is in
@@ -57,9 +62,10 @@ export function serializeLeftovers (leftovers: readonly LeftoverName[]): string 
 }
 
 /**
- * The stored leftovers plus this attempt's purge intents: every delete it may send with `purge`
- * (not one left in place). `intentJson` is the column value to store before the driver call, or
- * undefined when no intent is new (nothing to store first).
+ * The stored leftovers plus this attempt's intents: every delete it may send with `purge` (not
+ * one left in place), and every first write of a name (`firstWrite`: a name its target does not
+ * record yet). `intentJson` is the column value to store before the driver call, or undefined
+ * when no intent is new (nothing to store first).
  */
 export function withPurgeIntents (ctx: AttemptView): { leftovers: LeftoverName[], intentJson: string | null | undefined } {
   const keyOf = ctx.driver.collisionKey
@@ -70,6 +76,13 @@ export function withPurgeIntents (ctx: AttemptView): { leftovers: LeftoverName[]
     const key = keyOf(p.op.name)
     if (byKey.get(key)?.purge === true) continue
     byKey.set(key, { subKey: p.subKey, name: p.op.name, purge: true })
+    added = true
+  }
+  for (const p of ctx.planned) {
+    if (p.kind !== 'write' || p.op.op !== 'write' || !p.op.firstWrite) continue
+    const key = keyOf(p.name)
+    if (byKey.has(key)) continue
+    byKey.set(key, { subKey: p.subKey, name: p.name, purge: false })
     added = true
   }
   const leftovers = [...byKey.values()]
