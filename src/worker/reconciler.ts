@@ -26,11 +26,8 @@ export function createReconciler (services: Deps, settings: { unsyncedRetentionM
         // an older build left stuck, or one whose last unsync settled before the purge was seen.
         for (const d of await destinations.allLive()) {
           if (d.purge_state !== 'purging') continue
-          const left = await associations.ofDestination(d.id)
-          if (left.some((a) => a.removed === 0)) continue
-          let queued = false
-          for (const a of left) if (await queue.has(a.id)) { queued = true; break }
-          if (!queued) await destinations.delete(d.id)
+          if ((await associations.ofDestination(d.id)).some((a) => a.removed === 0)) continue
+          if (await queue.countForDestination(d.id) === 0) await destinations.delete(d.id)
         }
         // Errored associations with nothing queued go again, as far as the queue has room.
         for (const id of await associations.erroredBefore(now - Math.min(settings.reconcileIntervalMs, 60_000))) {

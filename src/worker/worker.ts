@@ -26,9 +26,9 @@ import type { FastifyBaseLogger as Logger } from 'fastify'
 import type { ClaimedRow, ClaimScope } from '../../db/outbox-repo.js'
 import { LeaseLostError, type Fence } from '../../db/store/fence.js'
 import { outsideUnits } from '../../db/store/unit-scope.js'
+import { linkedAbort } from '../drivers/linked-abort.js'
 import { internalSyncError } from '../drivers/sync-error.js'
 import type { SyncObserver } from '../metrics/sync-metrics.js'
-import { attemptController } from './attempt-signal.js'
 import { createReconciler } from './reconciler.js'
 import type { WorkerServices } from './worker-deps.js'
 import { applyTargets } from './work-apply.js'
@@ -180,7 +180,8 @@ export function createSyncWorker ({ services, settings, log, observer }: WorkerD
 
   function begin (row: ClaimedRow, fence: Fence): void {
     // Replicas: an attempt also stops when its vault is lost. One process owning everything never loses one.
-    const link = ownership.scope() === undefined ? undefined : attemptController(abort.signal)
+    // Linked by a listener removed when the attempt ends, not `AbortSignal.any` (`linked-abort.ts`).
+    const link = ownership.scope() === undefined ? undefined : linkedAbort(abort.signal)
     const controller = link?.controller ?? new AbortController()
     const signal = link === undefined ? abort.signal : controller.signal
     setMaxListeners(0, signal)

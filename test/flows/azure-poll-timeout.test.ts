@@ -1,7 +1,7 @@
 // VAULT_SYNC_AZURE_POLL_TIMEOUT bounds the polling of a delete and of a recovery even when the
 // garbage collector runs meanwhile. The bound used to be `AbortSignal.any([attempt,
 // AbortSignal.timeout(ms)])`, which on Node 20 loses the timeout to the collector and never
-// aborts (src/drivers/azure-kv/poll-deadline.ts): the attempt then polled Azure until Azure was
+// aborts (src/drivers/linked-abort.ts): the attempt then polled Azure until Azure was
 // done, about a thousand requests a minute in a full test run, where the collector runs often.
 // Here the collector runs every 10 ms while Azure takes ten minutes (emulator clock) to finish.
 import t, { type Test } from 'tap'

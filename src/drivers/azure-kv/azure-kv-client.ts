@@ -65,7 +65,7 @@ export interface AzureKvClient {
   /** The client's warm-up, once started (`warm-up.ts`); dropped when it failed, so a later one retries. */
   warming?: Promise<void>
   /** Closes the client's keep-alive sockets (when the cache drops it); a later request opens new ones. */
-  close?: () => void
+  close: () => void
 }
 
 /** The least time between two `evict`s of one connection, ms: at most one new credential (and token request) a minute. */
@@ -136,7 +136,7 @@ export function createAzureKvClients (settings: AzureKvSettings, now: () => numb
       cache.delete(key)
       resolved.delete(key)
       lastUsed.delete(key)
-      client?.close?.()
+      client?.close()
     }
     for (const [key, evicted] of lastEvicted) if (at - evicted >= EVICT_INTERVAL_MS) lastEvicted.delete(key)
   }

@@ -26,13 +26,13 @@
  */
 import type { DeletedSecret, SecretProperties } from '@azure/keyvault-secrets'
 import { BUILTIN_TAG_KEY, isOwnedByVaultSync } from '../ownership-tag.js'
+import { linkedAbort } from '../linked-abort.js'
 import type { DeleteOp, OpResult, TargetOp, WriteOp } from '../target-ops.js'
 import { localClientError, remoteClientError, type SyncError } from '../sync-error.js'
 import type { AzureKvClient, AzureKvClients, AzureKvConnection } from './azure-kv-client.js'
 import { classifyAzureError, innerCode, isTokenRefusal, statusOf } from './azure-kv-errors.js'
 import type { OperationKind, VaultLimiter } from './azure-kv-limits.js'
 import { readLatestProperties } from './latest-properties.js'
-import { pollDeadline } from './poll-deadline.js'
 import { createOwnershipMemo } from './ownership-memo.js'
 
 /** Key Vault's largest secret value, in characters (spec/azure-keyvault-api.md §3). */
@@ -94,10 +94,10 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
     }
     const { client, origin } = used
     const limited = async <T>(kind: OperationKind, fn: () => Promise<T>): Promise<T> => await limiter.run(origin, kind, fn, signal)
-    /** Polls `poller` to its end, within `pollTimeoutMs` (`poll-deadline.ts`: why not `AbortSignal.any`). */
+    /** Polls `poller` to its end, within `pollTimeoutMs` (`linked-abort.ts`: why not `AbortSignal.any`). */
     const pollBounded = async (poller: { pollUntilDone: (o: { abortSignal: AbortSignal }) => Promise<unknown> }): Promise<void> => {
-      const deadline = pollDeadline(pollTimeoutMs, signal)
-      try { await poller.pollUntilDone({ abortSignal: deadline.signal }) } finally { deadline.dispose() }
+      const deadline = linkedAbort(signal, pollTimeoutMs)
+      try { await poller.pollUntilDone({ abortSignal: deadline.controller.signal }) } finally { deadline.dispose() }
     }
 
     /**

@@ -47,8 +47,8 @@ t.test('a client unused for CLIENT_IDLE_MS is dropped; one in use is kept', asyn
   t.not(await clients.clientFor(connectionOf(emu, 'a-rotated-secret')), rotated, 'the other idle one went too')
   t.equal((await again.client.getSecret('cached')).value, 'v1', 'the new client works')
   t.equal((await first.client.getSecret('cached')).value, 'v1', 'a call still holding the dropped client opens a new socket')
-  first.close?.()
-  again.close?.()
+  first.close()
+  again.close()
 })
 
 t.test('Entra refusing the credential: asked once a minute, not once per call', async (t) => {
@@ -62,7 +62,7 @@ t.test('Entra refusing the credential: asked once a minute, not once per call', 
   clock += ENTRA_REFUSAL_MEMO_MS
   await t.rejects(client.getSecret('any'), { message: /AADSTS7000215/ })
   t.equal(tokenRequests(emu, from), 2, 'a minute later, Entra is asked again')
-  close?.()
+  close()
 })
 
 t.test('the inner credential is built anew after CREDENTIAL_REQUEST_BOUND Entra requests', async (t) => {
