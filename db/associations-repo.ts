@@ -25,6 +25,11 @@ export interface AssociationRow {
   /** Association-level status (shown when there is no target row yet). */
   status: string
   message: string | null
+  /**
+   * When the association last became live, epoch ms: its creation, or the `set` that revived it
+   * after a remove (work-load.ts: of two live associations of one destination recording one
+   * Azure name, the one live since earlier keeps it).
+   */
   created_at: number
   updated_at: number
   /** The destination's `view_gen` when what this association shows last changed (migration 7, triggers). */
@@ -91,6 +96,8 @@ export interface NameOwnerRow {
   mount_path: string
   secret_path: string
   removed: number
+  /** The association's `created_at`: when it last became live (creation or revive), epoch ms. */
+  live_since: number
 }
 
 export interface AssociationsRepo {
@@ -113,7 +120,7 @@ export interface AssociationsRepo {
   /** Number of live (not removed) associations of live destinations over the mount `accessor` (a remount's check). */
   countLiveOfMount: (accessor: string) => number
   insert: (row: AssociationRow) => void
-  /** Re-snapshots template and granularity and revives a removed association (refresh). */
+  /** Re-snapshots template and granularity and revives a removed association (refresh; `created_at` = `at` on revive). */
   refresh: (id: string, granularity: AssociationRow['granularity'], nameTemplate: string, status: string, at: number) => void
   setRemoved: (id: string, status: string, at: number) => void
   setStatus: (id: string, status: string, message: string | null, at: number) => void
@@ -189,7 +196,7 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
     @accessor, @mount_path, @secret_path, @granularity, @name_template, @removed, @status, @message, @created_at,
     @updated_at)`)
   const refresh = db.prepare(`UPDATE associations SET granularity = ?, name_template = ?, removed = 0, status = ?,
-    message = NULL, updated_at = ? WHERE id = ?`)
+    message = NULL, updated_at = ?, created_at = CASE WHEN removed = 1 THEN ? ELSE created_at END WHERE id = ?`)
   const setRemoved = db.prepare('UPDATE associations SET removed = 1, status = ?, message = NULL, updated_at = ? WHERE id = ?')
   const setStatus = db.prepare('UPDATE associations SET status = ?, message = ?, updated_at = ? WHERE id = ?')
   const del = db.prepare('DELETE FROM associations WHERE id = ?')
@@ -218,8 +225,8 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
     WHERE association_id = ? AND sub_key = ?`)
   const deleteTarget = db.prepare('DELETE FROM association_targets WHERE association_id = ? AND sub_key = ?')
   const owners = db.prepare<[string, string], NameOwnerRow>(`SELECT t.association_id, a.destination_id, t.sub_key, t.external_name,
-    a.accessor, a.mount_path, a.secret_path, a.removed FROM association_targets t JOIN associations a ON a.id = t.association_id
-    WHERE lower(t.external_name) = lower(?) AND t.association_id <> ?`)
+    a.accessor, a.mount_path, a.secret_path, a.removed, a.created_at AS live_since FROM association_targets t
+    JOIN associations a ON a.id = t.association_id WHERE lower(t.external_name) = lower(?) AND t.association_id <> ?`)
   const deleteExpiredTargets = db.prepare(`DELETE FROM association_targets WHERE status = 'UNSYNCED' AND updated_at < ?
     AND sub_key <> '' AND external_name IS NULL
     AND association_id IN (SELECT id FROM associations WHERE removed = 0)`)
@@ -252,7 +259,7 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
     countLive: (d) => countLive.get(d)?.n ?? 0,
     countLiveOfMount: (a) => countLiveOfMount.get(a)?.n ?? 0,
     insert: (row) => { insert.run(row) },
-    refresh: (id, g, t, status, at) => { refresh.run(g, t, status, at, id) },
+    refresh: (id, g, t, status, at) => { refresh.run(g, t, status, at, at, id) },
     setRemoved: (id, status, at) => { setRemoved.run(status, at, id) },
     setStatus: (id, status, message, at) => { setStatus.run(status, message, at, id) },
     delete: (id) => { del.run(id) },

@@ -48,7 +48,8 @@ function syncRepositories (db: Db) {
     @message, @created_at, @updated_at)
     ON CONFLICT (destination_id, accessor, secret_path) DO UPDATE SET granularity = excluded.granularity,
     name_template = excluded.name_template, removed = 0, status = excluded.status, message = NULL,
-    updated_at = excluded.updated_at RETURNING *`)
+    updated_at = excluded.updated_at,
+    created_at = CASE WHEN associations.removed = 1 THEN excluded.created_at ELSE associations.created_at END RETURNING *`)
   const removeAssociation = db.prepare<[string, number, string], AssociationRow>(`UPDATE associations SET removed = 1,
     status = ?, message = NULL, updated_at = ? WHERE id = ? AND removed = 0 RETURNING *`)
   const useOnce = db.prepare<[string], number>('UPDATE tokens SET num_uses = num_uses - 1 WHERE accessor = ? AND num_uses > 0 RETURNING num_uses').pluck()

@@ -18,6 +18,8 @@ export interface FirstWriteClaims {
    * holding it (nothing claimed), or undefined once `associationId` holds it.
    */
   claim: (destinationId: string, name: string, associationId: string, label: string) => string | undefined
+  /** The label of another association than `associationId` claiming `name` on `destinationId`, or undefined. */
+  heldBy: (destinationId: string, name: string, associationId: string) => string | undefined
   /** Releases `associationId`'s claims of `keys` (what `claim` returned as held, by {@link claimKey}). */
   release: (keys: readonly string[], associationId: string) => void
 }
@@ -35,6 +37,10 @@ export function createFirstWriteClaims (): FirstWriteClaims {
       if (holder !== undefined && holder.associationId !== associationId) return holder.label
       held.set(key, { associationId, label })
       return undefined
+    },
+    heldBy (destinationId, name, associationId) {
+      const holder = held.get(claimKey(destinationId, name))
+      return holder !== undefined && holder.associationId !== associationId ? holder.label : undefined
     },
     release (keys, associationId) {
       for (const key of keys) if (held.get(key)?.associationId === associationId) held.delete(key)

@@ -131,20 +131,45 @@ export function createWorkLoader (services: Deps) {
     return (await liveHoldersOnEndpoint(name, associationId, endpoint)).map((o) => builtinTagValue(o.destination_id, o.association_id))
   }
 
+  /**
+   * Who holds `name` against `ctx`'s first write of it (D-20, FR-03): another live association
+   * of the destination recording it, or one whose first write of it is in flight. Returns the
+   * holder's `<mount><path>`, or undefined once `ctx` claimed the name.
+   */
+  async function firstWriteHolder (ctx: WorkContext, name: string): Promise<string | undefined> {
+    const owner = (await store.repos.associations.ownersOfName(name, ctx.association.id))
+      .find((o) => o.destination_id === ctx.destination.id && o.removed === 0)
+    if (owner !== undefined) return `${owner.mount_path}${owner.secret_path}`
+    const collision = ctx.driver.collisionKey(name)
+    const holder = claims.claim(ctx.destination.id, collision, ctx.association.id, `${ctx.association.mount_path}${ctx.association.secret_path}`)
+    if (holder === undefined) ctx.claimed.push(claimKey(ctx.destination.id, collision))
+    return holder
+  }
+
+  /**
+   * Who holds `name`, which `ctx`'s association records already, against its write (D-20). A
+   * removed association no longer holds its names, so another association of the destination may
+   * take one as a first write meanwhile; a `set` that revives the removed one then finds its
+   * name recorded by both (seed 1101: both wrote it and showed SYNCED, each over the other's
+   * value). The one live since earlier keeps it (`live_since`, set again on revive; ties by id);
+   * a first write of it in flight elsewhere was loaded while this one was removed, so it holds
+   * it too. Returns the holder's `<mount><path>`, or undefined when the name is this one's.
+   */
+  async function recordedNameHolder (ctx: WorkContext, name: string): Promise<string | undefined> {
+    const a = ctx.association
+    const inFlight = claims.heldBy(ctx.destination.id, ctx.driver.collisionKey(name), a.id)
+    if (inFlight !== undefined) return inFlight
+    const earlier = (await store.repos.associations.ownersOfName(name, a.id)).find((o) => o.destination_id === ctx.destination.id &&
+      o.removed === 0 && (o.live_since < a.created_at || (o.live_since === a.created_at && o.association_id < a.id)))
+    return earlier === undefined ? undefined : `${earlier.mount_path}${earlier.secret_path}`
+  }
+
   async function checkNames (ctx: WorkContext): Promise<void> {
-    const { associations } = store.repos
     const endpoint = ctx.driver.endpointKey(ctx.connection)
     const planned: PlannedTarget[] = []
     for (const p of ctx.planned) {
-      if (p.kind !== 'write' || p.op.op !== 'write' || !p.op.firstWrite) { planned.push(p); continue }
-      const owner = (await associations.ownersOfName(p.name, ctx.association.id))
-        .find((o) => o.destination_id === ctx.destination.id && o.removed === 0)
-      // Recorded by another association, or claimed by one whose first write is in flight.
-      const collision = ctx.driver.collisionKey(p.name)
-      const holder = owner !== undefined
-        ? `${owner.mount_path}${owner.secret_path}`
-        : claims.claim(ctx.destination.id, collision, ctx.association.id, `${ctx.association.mount_path}${ctx.association.secret_path}`)
-      if (holder === undefined && owner === undefined) ctx.claimed.push(claimKey(ctx.destination.id, collision))
+      if (p.kind !== 'write' || p.op.op !== 'write') { planned.push(p); continue }
+      const holder = p.op.firstWrite ? await firstWriteHolder(ctx, p.name) : await recordedNameHolder(ctx, p.name)
       planned.push(holder === undefined
         ? p
         : { kind: 'error', subKey: p.subKey, name: p.name, error: localClientError(`name ${JSON.stringify(p.name)} is owned by ${holder}`) })

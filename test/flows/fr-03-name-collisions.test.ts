@@ -76,3 +76,31 @@ t.test('across destinations on one vault, both purged at once: the shared name g
   t.same(tb.names(), [], 'nothing left live in Azure')
   for (const d of ['d1', 'd2']) t.equal((await vault(tb.server.app, 'GET', `/v1/sys/sync/destinations/azure-kv/${d}`)).statusCode, 404, `${d} purged`)
 })
+
+t.test('a name taken while its holder was removed stays with the taker when the holder is set again', async (t) => {
+  const tb = await startSyncTestbed(t)
+  await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}' })
+  await tb.put('s1', { v: 'from-s1' })
+  await tb.put('x/s1', { v: 'from-x-s1' })
+  await tb.set('d1', 's1')
+  await tb.settle()
+  // No settle between: s1's unsync is still queued when x/s1 takes the name (s1 no longer holds
+  // it once removed) and when s1 is set again, still recording the name. Both used to write it,
+  // each over the other's value, and both showed SYNCED (seed 1101).
+  await tb.remove('d1', 's1')
+  await tb.set('d1', 'x/s1')
+  await tb.set('d1', 's1')
+  await tb.settle()
+  t.match(await tb.entry('d1', 'x/s1'), { sync_status: 'SYNCED' })
+  t.match(await tb.entry('d1', 's1'), { sync_status: 'CLIENT_SIDE_ERROR', message: 'name "s1" is owned by secret/x/s1' })
+  t.equal(tb.latest('s1')!.value, '{"v":"from-x-s1"}', "the taker's value is live")
+  await tb.put('s1', { v: 'from-s1-again' })
+  await tb.put('x/s1', { v: 'from-x-s1-again' })
+  await tb.settle()
+  t.equal(tb.latest('s1')!.value, '{"v":"from-x-s1-again"}', 'later writes of the refused association are refused too')
+  t.match(await tb.entry('d1', 's1'), { sync_status: 'CLIENT_SIDE_ERROR' })
+  // The taker leaves: the name goes back to the association still recording it.
+  await tb.remove('d1', 'x/s1')
+  await tb.converge(async () => (await tb.entry('d1', 's1'))?.sync_status === 'SYNCED')
+  t.equal(tb.latest('s1')!.value, '{"v":"from-s1-again"}', 's1 writes its own value once the name is free')
+})

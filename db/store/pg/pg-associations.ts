@@ -65,11 +65,12 @@ const A = {
   // One statement: concurrent sets of one association meet on the unique key, not in a race.
   set: statement('assoc_set', insertInto('associations', ASSOCIATION_COLUMNS, `ON CONFLICT (destination_id, accessor, secret_path)
     DO UPDATE SET granularity = excluded.granularity, name_template = excluded.name_template, removed = 0,
-    status = excluded.status, message = NULL, updated_at = excluded.updated_at RETURNING *`)),
+    status = excluded.status, message = NULL, updated_at = excluded.updated_at,
+    created_at = CASE WHEN associations.removed = 1 THEN excluded.created_at ELSE associations.created_at END RETURNING *`)),
   remove: statement('assoc_remove', `UPDATE associations SET removed = 1, status = $2, message = NULL, updated_at = $3
     WHERE id = $1 AND removed = 0 RETURNING *`),
   refresh: statement('assoc_refresh', `UPDATE associations SET granularity = $2, name_template = $3, removed = 0, status = $4,
-    message = NULL, updated_at = $5 WHERE id = $1`),
+    message = NULL, updated_at = $5, created_at = CASE WHEN removed = 1 THEN $5 ELSE created_at END WHERE id = $1`),
   setRemoved: statement('assoc_set_removed', 'UPDATE associations SET removed = 1, status = $2, message = NULL, updated_at = $3 WHERE id = $1'),
   setStatus: statement('assoc_set_status', 'UPDATE associations SET status = $2, message = $3, updated_at = $4 WHERE id = $1'),
   delete: statement('assoc_delete', 'DELETE FROM associations WHERE id = $1'),
@@ -96,8 +97,8 @@ const A = {
     WHERE association_id = $1 AND sub_key = $2`),
   deleteTarget: statement('targets_delete', 'DELETE FROM association_targets WHERE association_id = $1 AND sub_key = $2'),
   owners: statement('targets_owners', `SELECT t.association_id, a.destination_id, t.sub_key, t.external_name, a.accessor,
-    a.mount_path, a.secret_path, a.removed FROM association_targets t JOIN associations a ON a.id = t.association_id
-    WHERE lower(t.external_name) = lower($1) AND t.association_id <> $2`),
+    a.mount_path, a.secret_path, a.removed, a.created_at AS live_since FROM association_targets t
+    JOIN associations a ON a.id = t.association_id WHERE lower(t.external_name) = lower($1) AND t.association_id <> $2`),
   deleteExpiredTargets: statement('targets_delete_expired', `DELETE FROM association_targets WHERE status = 'UNSYNCED'
     AND updated_at < $1 AND sub_key <> '' AND external_name IS NULL
     AND association_id IN (SELECT id FROM associations WHERE removed = 0)`),

@@ -68,19 +68,24 @@ contract(t, engines, 'associations: lookups, lists, counts, status, refresh, del
   t.strictSame(await repos.associations.erroredBefore(3), [])
   await repos.associations.refresh('c', 'secret-key', '{{ .SecretKey }}', 'PENDING', 8)
   t.match(await repos.associations.byId('c'), { removed: 0, granularity: 'secret-key', name_template: '{{ .SecretKey }}', status: 'PENDING', message: null })
+  const since = (await repos.associations.byId('c'))!.created_at
+  await repos.associations.refresh('c', 'secret-path', '{{ .SecretPath }}', 'PENDING', 9)
+  t.equal((await repos.associations.byId('c'))?.created_at, since, 'a live association keeps when it became live')
   await repos.associations.delete('c')
   t.equal(await repos.associations.byId('c'), undefined)
 })
 
-contract(t, engines, 'set: inserts once, then refreshes the same row (id, creation time kept) and revives it', async (t, { repos }) => {
+contract(t, engines, 'set: inserts once, then refreshes the same row (id kept; live since kept, or the revive\'s time) and revives it', async (t, { repos }) => {
   await seed(repos)
   const first = await repos.associations.set(associationRow('id-1', { created_at: 10, updated_at: 10 }))
   t.strictSame(plain(first), { row: associationRow('id-1', { created_at: 10, updated_at: 10 }), inserted: true })
+  const live = await repos.associations.set(associationRow('id-3', { secret_path: 'id-1', created_at: 11, updated_at: 11 }))
+  t.strictSame(plain(live), { row: associationRow('id-1', { created_at: 10, updated_at: 11 }), inserted: false }, 'a set of a live one keeps created_at')
   await repos.associations.setRemoved('id-1', 'UNSYNCED', 11)
   await repos.associations.setStatus('id-1', 'UNSYNCED', 'gone', 11)
   const again = await repos.associations.set(associationRow('id-2', { secret_path: 'id-1', granularity: 'secret-key', name_template: 'x', created_at: 12, updated_at: 12 }))
   t.strictSame(plain(again), {
-    row: associationRow('id-1', { granularity: 'secret-key', name_template: 'x', created_at: 10, updated_at: 12 }),
+    row: associationRow('id-1', { granularity: 'secret-key', name_template: 'x', created_at: 12, updated_at: 12 }),
     inserted: false
   })
   t.equal((await repos.associations.ofDestination('d1')).length, 1)
@@ -134,7 +139,7 @@ contract(t, engines, 'targets: upsert keeps the recorded name, put records, stat
   })
   t.strictSame((await repos.associations.targetsOfDestination('d1')).map((r) => `${r.association_id}/${r.sub_key}`), ['a/k1', 'a/k2', 'b/'])
   t.strictSame(await repos.associations.ownersOfName('NAME-one', 'b'), [{
-    association_id: 'a', destination_id: 'd1', sub_key: 'k1', external_name: 'Name-One', accessor: 'kv_1', mount_path: 'secret/', secret_path: 'a', removed: 0
+    association_id: 'a', destination_id: 'd1', sub_key: 'k1', external_name: 'Name-One', accessor: 'kv_1', mount_path: 'secret/', secret_path: 'a', removed: 0, live_since: 1
   }])
   t.strictSame(await repos.associations.ownersOfName('name-one', 'a'), [], 'its own association is left out')
   await repos.associations.setTargetStatus('a', 'k2', 'UNSYNCED', null, 4)
