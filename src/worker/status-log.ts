@@ -14,6 +14,13 @@ import type { DestinationRow } from '../../db/destinations-repo.js'
 
 const ERROR_STATUSES = new Set(['CLIENT_SIDE_ERROR', 'EXTERNAL_SERVICE_ERROR', 'INTERNAL_VAULT_ERROR'])
 
+/**
+ * At most this many associations are remembered as failing; past it the longest-remembered one is
+ * forgotten (an association deleted while failing never settles again, so its entry stayed for
+ * the process's life). A forgotten one that fails again logs its `warn` line once more.
+ */
+export const FAILING_TRACKED_MAX = 10_000
+
 /** One settled status of an association. */
 export interface SettledStatus {
   /** The association as loaded before the attempt (its `status` is the one it had then). */
@@ -33,7 +40,9 @@ export function createStatusChangeLog (log: Logger | undefined) {
     const before = failing.get(a.id) ?? (ERROR_STATUSES.has(a.status) ? a.status : undefined)
     const fields = { destination: `${d.type}/${d.name}`, association: `${a.mount_path}${a.secret_path}`, association_id: a.id, status }
     if (ERROR_STATUSES.has(status)) {
+      failing.delete(a.id) // re-inserted last: the oldest entry is the one forgotten
       failing.set(a.id, status)
+      if (failing.size > FAILING_TRACKED_MAX) failing.delete(failing.keys().next().value!)
       if (before !== status) log?.warn({ ...fields, previous_status: before ?? a.status, message }, `sync: association ${fields.association} on ${fields.destination} is ${status}: ${message ?? ''}`)
       return
     }
