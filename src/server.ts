@@ -28,6 +28,7 @@ import { createSyncEngine } from './worker/sync-engine.js'
 import type { SyncWorker } from './worker/worker.js'
 import { createDriftEngine } from './drift/drift-engine.js'
 import type { DriftRunner } from './drift/drift-runner.js'
+import { quietRepeats } from './logging/repeating-failure-log.js'
 
 export interface DevOptions {
   /** Root token id to create (`-dev-root-token-id`); a new `hvs.` id when absent. */
@@ -179,7 +180,10 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
   const tls = config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined ? readTlsPair(config.tlsCertFile, config.tlsKeyFile) : undefined
   if (config.auditFile !== undefined) checkAuditFile(config.auditFile)
   const logger = createLogger({ level: config.logLevel, format: config.logFormat, redact: REDACTED_HEADERS })
-  const { storage, sealKey } = await openSealedStorage(config, logger)
+  // The storage layer's loops (pooled connections, the lease keeper, the change feed) fail every
+  // few seconds during an outage: one shared quieting log writes a repeated failure once a minute.
+  const storageLog = quietRepeats(logger)
+  const { storage, sealKey } = await openSealedStorage(config, storageLog)
   let services: Services
   let rootToken: string | undefined
   // The app's metrics exist only once the app is built; drivers call through this until then.
@@ -222,7 +226,7 @@ async function startWith ({ config, dev, drivers, workerClock }: StartOptions): 
     const advertised = config.apiAddr ?? listenUrl(app, config, tls !== undefined) // what sys/leader advertises
     if (config.worker && storage.replica !== undefined) {
       // One lease keeper per replica: the engine's (heartbeat, `maintenance`, one lease per Key Vault).
-      replicaEngine = await startReplicaEngine({ services: engineServices, config, log: app.log, metrics: app.metrics, settings: storage.replica.settings, replica: storage.replica.replica, address: advertised, sendPing: storage.replica.ping })
+      replicaEngine = await startReplicaEngine({ services: engineServices, config, log: app.log, storageLog, metrics: app.metrics, settings: storage.replica.settings, replica: storage.replica.replica, address: advertised, sendPing: storage.replica.ping })
       // Its keeper is the replica's: sys/health answers 474 when it loses PostgreSQL.
       storage.replica.adoptKeeper(replicaEngine.keeper)
     } else {

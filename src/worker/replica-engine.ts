@@ -18,11 +18,14 @@ import { listenForOutbox } from './outbox-wakeups.js'
 import type { WorkOwnership } from './ownership.js'
 import { createSyncEngine, type EngineServices } from './sync-engine.js'
 import type { SyncWorker } from './worker.js'
+import type { LevelLogger } from '../logging/repeating-failure-log.js'
 
 export interface ReplicaEngineOptions {
   services: EngineServices
   config: Readonly<Config>
   log: Logger
+  /** The log of its lease keeper and change-feed listener (the server's `quietRepeats` of `log`); default `log`. */
+  storageLog?: LevelLogger
   metrics?: Metrics
   /** The database (the keeper and the listener open their own connections with these settings). */
   settings: PgConnectionSettings
@@ -50,9 +53,9 @@ export async function startReplicaEngine (o: ReplicaEngineOptions): Promise<Repl
   let nudged: LeaseKeeper | undefined // the keeper below: nudged when the worker records a new vault key
   const { ownership, keeperOptions } = createLeaseOwnership(() => { nudged?.nudge() })
   const worker = createSyncEngine(o.services, o.config, o.log, o.metrics, { ownership, pollMs: o.pollMs ?? 5000 })
-  const keeper = nudged = new LeaseKeeper({ settings: o.settings, replica: o.replica, address: o.address, ttlMs: o.ttlMs, ...keeperOptions, log: o.log })
+  const keeper = nudged = new LeaseKeeper({ settings: o.settings, replica: o.replica, address: o.address, ttlMs: o.ttlMs, ...keeperOptions, log: o.storageLog ?? o.log })
   worker.start()
-  const listener = await listenForOutbox({ settings: o.settings, worker, sendPing: o.sendPing, log: o.log })
+  const listener = await listenForOutbox({ settings: o.settings, worker, sendPing: o.sendPing, log: o.storageLog ?? o.log })
   await keeper.start()
   return {
     worker,

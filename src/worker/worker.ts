@@ -37,6 +37,7 @@ import { createStatusChangeLog } from './status-log.js'
 import { createWorkSettler, type SettleSettings } from './work-settle.js'
 import { createWarmUps } from './warm-ups.js'
 import { createWriteSpacing } from './write-spacing.js'
+import { createRepeatingFailureLog } from '../logging/repeating-failure-log.js'
 
 export interface WorkerSettings extends SettleSettings {
   /** Associations processed concurrently. */
@@ -105,12 +106,16 @@ export function createSyncWorker ({ services, settings, log, observer }: WorkerD
   // would inherit the unit's scope, so the loop always runs outside any (`outsideUnits`).
   function run (): void { outsideUnits(loop) }
 
+  // A tick fails on every turn while the database is down: one line per minute, not per turn.
+  const tickFailures = createRepeatingFailureLog(log, 'sync worker: tick failed', 'sync worker: ticks work again', now)
+
   function loop (): void {
     timer = undefined
     immediate = undefined
     if (!running || ticking !== undefined) { again ||= running; return }
     ticking = tick()
-      .catch((err) => { log.error({ err }, 'sync worker: tick failed'); arm(settings.pollMs ?? 1000) })
+      .then(() => { tickFailures.succeeded() })
+      .catch((err) => { tickFailures.failed(err); arm(settings.pollMs ?? 1000) })
       .finally(() => {
         ticking = undefined
         if (again) { again = false; arm(0) }

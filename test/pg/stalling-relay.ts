@@ -1,6 +1,7 @@
 /**
  * A TCP relay to a test PostgreSQL that can stop forwarding, as a stalled server or a lost
- * network route would (connections stay open, no answer comes). Closed at teardown.
+ * network route would (connections stay open, no answer comes), or cut every connection and
+ * refuse new ones, as a stopped server would. Closed at teardown.
  */
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net'
 import type { Test } from 'tap'
@@ -10,7 +11,9 @@ export interface StallingRelay {
   url: string
   /** Holds every byte from now on, both ways. */
   stall: () => void
-  /** Sends what was held, in order, and forwards again. */
+  /** Closes every connection and closes each new one at once, until `resume`. */
+  cut: () => void
+  /** Sends what was held, in order, and forwards again (and accepts connections after a `cut`). */
   resume: () => void
 }
 
@@ -18,9 +21,11 @@ export interface StallingRelay {
 export async function startStallingRelay (t: Test, url: string): Promise<StallingRelay> {
   const target = new URL(url)
   let stalled = false
+  let cut = false
   const held: Array<() => void> = []
   const sockets = new Set<Socket>()
   const relay = createServer((inbound) => {
+    if (cut) { inbound.destroy(); return }
     const outbound = connect(target.port === '' ? 5432 : Number(target.port), target.hostname)
     const forward = (from: Socket, to: Socket): void => {
       from.on('data', (chunk) => { if (stalled) held.push(() => to.write(chunk)); else to.write(chunk) })
@@ -38,6 +43,7 @@ export async function startStallingRelay (t: Test, url: string): Promise<Stallin
   return {
     url: via.toString(),
     stall: () => { stalled = true },
-    resume: () => { stalled = false; for (const send of held.splice(0)) send() }
+    cut: () => { cut = true; for (const s of sockets) s.destroy() },
+    resume: () => { stalled = false; cut = false; for (const send of held.splice(0)) send() }
   }
 }
