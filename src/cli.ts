@@ -192,7 +192,10 @@ async function serverCommand (argv: string[]): Promise<void> {
     // One write: a reader that sees the listening line also sees the token (a pipe may split writes).
     const token = server.rootToken === undefined ? '' : `\nInitial Root Token: ${server.rootToken}\n\nThis token is shown only once; store it safely.\n\n`
     process.stdout.write(`==> vault-sync server listening on ${server.address}\n${token}`)
-    if ((await server.services.activation.flags()).unactivated.includes('secrets-sync')) process.stdout.write(activationNote(server.address))
+    // A hint only: storage lost right after the start (PostgreSQL restarting) must not end the
+    // command, which would leave the server running without its signal handlers.
+    const unactivated = await server.services.activation.flags().then((f) => f.unactivated.includes('secrets-sync'), () => false)
+    if (unactivated) process.stdout.write(activationNote(server.address))
   }
   // SIGHUP: re-read the file and the environment; apply what Vault reloads (log level, TLS certificate).
   // The start's overrides again (-dev: its flags and the emulator's Azure defaults), so only what
