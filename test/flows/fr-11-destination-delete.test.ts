@@ -115,3 +115,25 @@ t.test('a purge begun while a removed association\'s unsync is in flight complet
   // b, and the destination stayed "being purged" with nothing left to settle it.
   t.equal((await vault(app, 'GET', D1)).statusCode, 404, 'the destination is gone')
 })
+
+t.test('a purge is not stopped by a client error of a sync attempt begun before it', async (t) => {
+  // Fuzz seed 4257: x/s1's first sync was on its way to Azure when the purge began, and settled
+  // with a client error of its own (a name owned by s1). The purge took it for its own failure:
+  // purge_failed, the queued unsyncs then ran as syncs, and every secret stayed in Azure.
+  const tb = await startSyncTestbed(t)
+  await tb.destination('d1', { granularity: 'secret-key', secret_name_template: '{{ .SecretBaseName }}-{{ .SecretKey }}' })
+  await tb.put('s1', { k2: 'a' })
+  await tb.put('x/s1', { k1: 'x1', k2: 'x2' })
+  await tb.set('d1', 's1')
+  await tb.settle()
+  const slow = tb.emu.faults.add({ match: { method: 'PUT', pathRegex: '^/secrets/s1-k1$' }, action: { latencyMs: 1_000 }, mode: { untilCleared: true } })
+  const held = (): number => tb.emu.faults.list().find((r) => r.id === slow.id)?.hits ?? 0
+  await tb.set('d1', 'x/s1') // k1 is written, k2 refused: "s1-k2" is owned by secret/s1
+  for (let i = 0; i < 400 && held() === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25))
+  t.equal(held(), 1, 'x/s1\'s sync in flight')
+  t.equal((await vault(tb.server.app, 'DELETE', `${D1}?purge=true`)).statusCode, 204)
+  tb.emu.faults.remove(slow.id)
+  await tb.converge(() => true)
+  t.equal((await vault(tb.server.app, 'GET', D1)).statusCode, 404, 'the purge finished: the destination is gone')
+  t.same(tb.names(), [], 'every secret the destination synced is deleted')
+})
