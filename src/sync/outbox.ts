@@ -40,6 +40,16 @@ export interface SyncOutboxDeps {
 /** The message of an association that could not be queued. */
 export const QUEUE_FULL_MESSAGE = 'sync queue is full'
 
+/**
+ * Whether `err` is the outbox row's foreign key failing: the association was deleted by a unit
+ * that committed after the caller read it (a purge, a force delete, the reconciler), which
+ * PostgreSQL's READ COMMITTED lets happen (23503); SQLite's units run one at a time.
+ */
+const associationGone = (err: unknown): boolean => {
+  const code = (err as { code?: unknown } | null)?.code
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY'
+}
+
 const queueFull = (capacity: number): VaultError =>
   new VaultError(503, [`sync queue is full (queue_capacity=${capacity}); retry later`])
 
@@ -68,11 +78,14 @@ export function createSyncOutbox ({ store, config }: SyncOutboxDeps) {
   return {
     /**
      * Queues `associationId` at `at` (epoch ms) under the rules above, in one unit of work (the
-     * caller's, when called inside one); resolves true when queued.
+     * caller's, when called inside one); resolves true when queued, false when not (full, or the
+     * association deleted meanwhile: nothing of the enqueue is kept, the caller's unit goes on, so
+     * a KV write racing a purge is not lost to a 500).
      * @throws VaultError 503 when full and `whenFull` is `refuse` (nothing of the enqueue is kept).
      */
     async enqueue (associationId: string, at: number, opts: EnqueueOptions): Promise<boolean> {
       const queued = await store.transaction(async (repos) => await enqueueIn(repos, associationId, at, opts))
+        .catch((err: unknown) => { if (associationGone(err)) return false; throw err })
       if (queued) notify()
       return queued
     },

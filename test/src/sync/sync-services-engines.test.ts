@@ -82,3 +82,32 @@ contract(t, engines, 'concurrent drift setting updates of one destination lose n
   t.match(await drift.settings('azure-kv', 'd1'), { mode: 'repair', interval: '2h', repair_missing: true })
   t.strictSame((await drift.settings('azure-kv', 'd1')).overridden, ['interval', 'mode', 'repair_missing'])
 })
+
+contract(t, engines.filter((e) => e.name === 'postgresql'), 'a KV change that read an association a purge then deleted queues nothing, and its unit commits', async (t, store) => {
+  // Replica explorer: the KV hook reads the secret's associations without a lock; a purge (or a
+  // force delete) deleting one of them and committing before the hook's enqueue made the
+  // outbox insert fail its foreign key (23503), and the KV write answered 500 and was lost.
+  const { destinations, associations } = await services(store)
+  await destinations.write('azure-kv', 'd1', { ...AZURE_BODY }, 'write')
+  await associations.setJson('azure-kv', 'd1', { mount: 'secret', secret_name: 'app' })
+  const outbox = createSyncOutbox({ store, config: createSyncConfigService({ store }) })
+  let read!: () => void
+  let deleted!: () => void
+  const hasRead = new Promise<void>((resolve) => { read = resolve })
+  const hasDeleted = new Promise<void>((resolve) => { deleted = resolve })
+  const change = store.transaction(async (r) => {
+    const rows = await r.associations.ofSecret('kv_1', 'app')
+    read()
+    await hasDeleted
+    const queued: boolean[] = []
+    for (const a of rows) queued.push(await outbox.enqueue(a.id, NOW, { status: 'PENDING', whenFull: 'error' }))
+    await r.meta.set('kv-change', 'kept')
+    return queued
+  })
+  await hasRead
+  await store.transaction(async (r) => { for (const a of await r.associations.ofSecret('kv_1', 'app')) await r.associations.delete(a.id) })
+  deleted()
+  t.strictSame(await change, [false], 'the gone association is not queued')
+  t.equal((await store.repos.meta.get('kv-change'))?.toString(), 'kept', 'the change\'s unit committed')
+  t.equal(await store.repos.outbox.count(), 0)
+})
