@@ -35,7 +35,7 @@ export interface ExplicitChangeHook {
 
 export interface AssociationServiceDeps {
   store: Store
-  outbox: Pick<SyncOutbox, 'enqueue'>
+  outbox: Pick<SyncOutbox, 'enqueue' | 'enqueueMany'>
   destinations: Pick<DestinationService, 'find' | 'refusePurging'>
   mounts: SyncMounts
   secrets: SecretSource
@@ -264,9 +264,8 @@ export function createAssociationService (deps: AssociationServiceDeps) {
     async recordKvChange (change: KvChange, repos: Pick<Repositories, 'associations'> = store.repos): Promise<void> {
       const at = now()
       // Queued work shows PENDING until the worker takes it (also while sync is disabled).
-      for (const a of await repos.associations.ofSecret(change.accessor, change.path)) {
-        if (a.removed === 0) await outbox.enqueue(a.id, at, { status: 'PENDING', whenFull: 'error' })
-      }
+      const live = (await repos.associations.ofSecret(change.accessor, change.path)).filter((a) => a.removed === 0)
+      await outbox.enqueueMany(live.map((a) => a.id), at, { status: 'PENDING', whenFull: 'error' })
     },
 
     /**

@@ -57,7 +57,7 @@ export function validateDestinationName (name: string): void {
 
 export interface DestinationServiceDeps {
   store: Store
-  outbox: Pick<SyncOutbox, 'enqueue'>
+  outbox: Pick<SyncOutbox, 'enqueue' | 'enqueueMany'>
   sealer: Sealer
   registry: DriverRegistry
   now: () => number
@@ -151,7 +151,7 @@ export function createDestinationService (deps: DestinationServiceDeps) {
         // live association (Sync engine issue); template and granularity stay snapshotted (D-1).
         if (updated.connection !== existing.connection || updated.options !== existing.options || updated.sealed_secrets !== existing.sealed_secrets) {
           // A full queue shows the association INTERNAL_VAULT_ERROR (the reconciliation pass re-queues it).
-          for (const a of await associations.ofDestination(existing.id)) if (a.removed === 0) await outbox.enqueue(a.id, at, { whenFull: 'error' })
+          await outbox.enqueueMany((await associations.ofDestination(existing.id)).filter((a) => a.removed === 0).map((a) => a.id), at, { whenFull: 'error' })
         }
         return updated
       }
@@ -209,7 +209,7 @@ export function createDestinationService (deps: DestinationServiceDeps) {
           if (row.purge_state === 'purging') return
           const at = now()
           // A full queue refuses the purge (503); nothing changes.
-          for (const a of live) await outbox.enqueue(a.id, at, { status: 'UNSYNCING', whenFull: 'refuse' })
+          await outbox.enqueueMany(live.map((a) => a.id), at, { status: 'UNSYNCING', whenFull: 'refuse' })
           // Removed associations already unsynced go now, as without purge: the worker deletes the
           // destination once it has no association left, and nothing would ever settle these.
           await queue.deleteSettledRemoved(row.id)

@@ -58,37 +58,74 @@ export function createSyncOutbox ({ store, config }: SyncOutboxDeps) {
   const listeners: Array<() => void> = []
   const notify = (): void => { for (const l of listeners) l() }
 
-  async function enqueueIn (repos: Repositories, associationId: string, at: number, opts: EnqueueOptions): Promise<boolean> {
+  /**
+   * Queues `ids` (sorted by id) in the unit of `repos`. Lock order on PostgreSQL: the status of
+   * every association first (its row, then its targets), in id order, then the queue's capacity
+   * lock and the outbox rows, as the worker's settle does (association, targets, outbox row).
+   * Units taking them in other orders (a KV write's associations in no order, the capacity lock
+   * held while the next association waited) deadlocked with each other and with the worker's
+   * settles: purges answered 500 and KV writes waited seconds (replica explorer).
+   */
+  async function enqueueIn (repos: Repositories, ids: readonly string[], at: number, opts: EnqueueOptions): Promise<boolean[]> {
     const { queue_capacity: capacity } = await config.read()
-    if (await repos.outbox.markDirtyWithin(associationId, at, opts.refresh === true, capacity) === undefined) {
-      if (opts.whenFull === 'refuse') throw queueFull(capacity)
-      if (opts.whenFull === 'error') {
-        await repos.associations.setStatus(associationId, 'INTERNAL_VAULT_ERROR', QUEUE_FULL_MESSAGE, at)
-        await repos.associations.setTargetsStatus(associationId, 'INTERNAL_VAULT_ERROR', QUEUE_FULL_MESSAGE, at)
-      }
-      return false
-    }
+    const sorted = [...ids].sort()
     if (opts.status !== undefined) {
-      await repos.associations.setStatus(associationId, opts.status, null, at)
-      await repos.associations.setTargetsStatus(associationId, opts.status, null, at)
+      for (const id of sorted) {
+        await repos.associations.setStatus(id, opts.status, null, at)
+        await repos.associations.setTargetsStatus(id, opts.status, null, at)
+      }
     }
-    return true
+    if (opts.status !== undefined && opts.whenFull === 'skip') throw new TypeError('enqueue: a status needs whenFull "refuse" or "error" (it is shown before the row is queued)')
+    const refused: string[] = []
+    for (const id of sorted) {
+      if (await repos.outbox.markDirtyWithin(id, at, opts.refresh === true, capacity) === undefined) refused.push(id)
+    }
+    if (refused.length > 0 && opts.whenFull === 'refuse') throw queueFull(capacity)
+    for (const id of opts.whenFull === 'error' ? refused : []) {
+      await repos.associations.setStatus(id, 'INTERNAL_VAULT_ERROR', QUEUE_FULL_MESSAGE, at)
+      await repos.associations.setTargetsStatus(id, 'INTERNAL_VAULT_ERROR', QUEUE_FULL_MESSAGE, at)
+    }
+    return ids.map((id) => !refused.includes(id))
+  }
+
+  /**
+   * Queues `associationId` at `at` (epoch ms) under the rules above, in one unit of work (the
+   * caller's, when called inside one); resolves true when queued, false when not (full, or the
+   * association deleted meanwhile: nothing of the enqueue is kept, the caller's unit goes on, so
+   * a KV write racing a purge is not lost to a 500).
+   * @throws VaultError 503 when full and `whenFull` is `refuse` (nothing of the enqueue is kept).
+   */
+  async function enqueue (associationId: string, at: number, opts: EnqueueOptions): Promise<boolean> {
+    const [queued] = await store.transaction(async (repos) => await enqueueIn(repos, [associationId], at, opts))
+      .catch((err: unknown) => { if (associationGone(err)) return [false]; throw err })
+    if (queued) notify()
+    return queued
+  }
+
+  /**
+   * Queues several associations at `at` in one unit (the caller's, when inside one), in the lock
+   * order above; resolves, per id of `ids`, whether it was queued. One deleted meanwhile makes
+   * it queue them one by one (each as `enqueue`).
+   * @throws VaultError 503 when one is refused and `whenFull` is `refuse` (nothing is kept).
+   */
+  async function enqueueMany (ids: readonly string[], at: number, opts: EnqueueOptions): Promise<boolean[]> {
+    if (ids.length === 0) return []
+    let queued: boolean[]
+    try {
+      queued = await store.transaction(async (repos) => await enqueueIn(repos, ids, at, opts))
+    } catch (err) {
+      if (!associationGone(err)) throw err
+      queued = []
+      for (const id of ids) queued.push(await enqueue(id, at, opts))
+      return queued
+    }
+    if (queued.includes(true)) notify()
+    return queued
   }
 
   return {
-    /**
-     * Queues `associationId` at `at` (epoch ms) under the rules above, in one unit of work (the
-     * caller's, when called inside one); resolves true when queued, false when not (full, or the
-     * association deleted meanwhile: nothing of the enqueue is kept, the caller's unit goes on, so
-     * a KV write racing a purge is not lost to a 500).
-     * @throws VaultError 503 when full and `whenFull` is `refuse` (nothing of the enqueue is kept).
-     */
-    async enqueue (associationId: string, at: number, opts: EnqueueOptions): Promise<boolean> {
-      const queued = await store.transaction(async (repos) => await enqueueIn(repos, associationId, at, opts))
-        .catch((err: unknown) => { if (associationGone(err)) return false; throw err })
-      if (queued) notify()
-      return queued
-    },
+    enqueue,
+    enqueueMany,
     /** Calls `listener` after every queued row (after the enqueue: schedule only). */
     onEnqueued (listener: (() => void)): void { listeners.push(listener) }
   }
