@@ -52,9 +52,14 @@ type Deps = Pick<WorkerServices, 'store' | 'ownership' | 'now' | 'driftKey'>
 export function createWorkSettler (services: Deps, settings: SettleSettings, statusSettled?: StatusChangeLog, observer?: SyncObserver) {
   const { store } = services
 
-  /** Runs `work` as one unit under `fence` (checked first, recorded on `associationId`). */
-  async function fenced<T> (fence: Fence, associationId: string | undefined, work: (repos: Repositories) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` as one unit under `fence` (checked first, recorded on `associationId`); `first`
+   * takes the unit's first lock (before the association's row: see `settle`).
+   */
+  async function fenced<T> (fence: Fence, associationId: string | undefined, work: (repos: Repositories) => Promise<T>,
+    first?: (repos: Repositories) => Promise<unknown>): Promise<T> {
     return await store.transaction(async (repos) => {
+      if (first !== undefined) await first(repos)
       await repos.fencing.settle(fence, associationId)
       return await work(repos)
     })
@@ -95,7 +100,11 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
   async function settle (ctx: WorkContext, results: Map<PlannedTarget, OpResult>, fence: Fence): Promise<void> {
     const at = services.now()
     const a = ctx.association
-    const settled = await fenced(fence, a.id, async (repos) => await settleIn(repos, ctx, results, at))
+    // An unsync may settle a purge (`settlePurge`: the destination's row after the association's),
+    // and a purge locks the destination's row, then its associations': an unsync's settle locks
+    // the destination first, so the two wait for each other instead of deadlocking (PostgreSQL).
+    const destinationFirst = ctx.unsyncAll ? async (r: Repositories) => await r.destinations.liveForUpdate(ctx.destination.type, ctx.destination.name) : undefined
+    const settled = await fenced(fence, a.id, async (repos) => await settleIn(repos, ctx, results, at), destinationFirst)
     statusSettled?.({ association: a, destination: ctx.destination, status: settled.status, message: settled.message })
     // Clean-up (the maintenance holder's): a hidden destination goes once its last row settled. A
     // destination is hidden only when no live association is left, so that last row is an unsync
@@ -180,18 +189,25 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
           else await failed(p, r.error)
           break
         }
-        case 'cleanup':
+        case 'cleanup': {
           // Not called: the new name's write failed (the old name stays recorded, above), or
           // another association holds the name. Failed: the target keeps what it records (the new
           // name, once written: no write again) and the name stays a leftover, deleted by the retry.
-          if (r === undefined) break
-          if (!r.ok) {
+          // A leftover of a target gone (nothing else planned, no name recorded): nothing else
+          // settles its status, so this does, also when another association holds the name (a
+          // removed association's entry used to stay PENDING or UNSYNCING; fuzz seeds 4676, 4680).
+          const alone = !ctx.planned.some((q) => q.subKey === p.subKey && q.kind !== 'cleanup') && recorded.get(p.subKey)?.external_name == null
+          const leftInPlace = ctx.leftInPlace.get(p)
+          if (r === undefined) {
+            if (leftInPlace !== undefined && alone) await statusOnly(p.subKey, 'UNSYNCED', leftInPlace)
+          } else if (!r.ok) {
             failures.push(r.error)
             await statusOnly(p.subKey, failureStatus(r.error, fail), r.error.message)
-          } else if (!ctx.planned.some((q) => q.subKey === p.subKey && q.kind !== 'cleanup') && recorded.get(p.subKey)?.external_name == null) {
-            await statusOnly(p.subKey, 'UNSYNCED', r.note ?? null) // a leftover of a target gone: nothing else settles it (the driver's note kept)
+          } else if (alone) {
+            await statusOnly(p.subKey, 'UNSYNCED', r.note ?? null) // the driver's note kept
           }
           break
+        }
         case 'handover': {
           // The Azure name is now key `to`'s: drop this row once `to` is in Azure, else keep its
           // name recorded (remove still deletes it) with `to`'s failure.

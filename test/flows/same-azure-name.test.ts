@@ -76,3 +76,27 @@ t.test('an unsync on one destination and a first write of the same name on anoth
   t.equal(tb.latest('x')?.value, '{"v":"new"}', 'd2\'s write survives d1\'s unsync')
   t.match(await tb.entry('d1', 'a/x'), { sync_status: 'UNSYNCED' })
 })
+
+t.test('a removed association whose failed first write of a shared name is left in place settles its entry UNSYNCED', async (t) => {
+  // Fuzz seeds 4676 and 4680: d2's first write of "s1" (which d1 syncs) failed and stayed its
+  // leftover; its remove only had that leftover to clean up, left in place for d1, and the entry
+  // kept PENDING with the failed write's error (or UNSYNCING) forever.
+  const tb = await startSyncTestbed(t)
+  const opts = { secret_name_template: '{{ .SecretBaseName }}' }
+  await tb.destination('d1', opts)
+  await tb.destination('d2', opts)
+  await tb.put('s1', { k1: 'a' })
+  await tb.set('d1', 's1')
+  await tb.settle()
+  await tb.advance(2_000)
+  const reset = tb.emu.faults.add({ match: { pathRegex: '^/secrets/' }, action: { reset: true }, mode: { untilCleared: true } })
+  await tb.set('d2', 's1')
+  await tb.settle()
+  t.match(await tb.entry('d2', 's1'), { sync_status: 'PENDING' }, 'the first write failed (a transient error)')
+  tb.emu.faults.remove(reset.id)
+  await tb.remove('d2', 's1')
+  await tb.converge(async () => (await tb.entry('d2', 's1'))?.sync_status !== 'UNSYNCING')
+  t.match(await tb.entry('d2', 's1'), { sync_status: 'UNSYNCED', message: 'left in place: also synced by d1' })
+  t.same(tb.names(), ['s1'], 'd1 still syncs s1')
+  t.match(await tb.entry('d1', 's1'), { sync_status: 'SYNCED' })
+})
