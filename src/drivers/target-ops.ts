@@ -48,12 +48,19 @@ export interface WriteOp {
   propertiesVersion?: string
 }
 
-/** Delete the external secret if (and only if) it carries `ownerTagValue`. */
+/** Delete the external secret if (and only if) it carries `ownerTagValue` (or one of `formerHolderTagValues`). */
 export interface DeleteOp {
   op: 'delete'
   name: string
   /** The built-in tag value that proves this association owns the secret (decisions D-3). */
   ownerTagValue: string
+  /**
+   * Built-in tag values of this server's other associations of the same KV secret on the same
+   * store that are leaving it (removed, or on a destination being purged or deleted): one of them
+   * may have written the shared name last and left it in place for this association, which then
+   * deletes it as its own (D-20; it used to stay live in Azure, recorded by nobody).
+   */
+  formerHolderTagValues?: string[]
   /** Also purge the soft-deleted secret (destination option, decisions D-18 `purge_on_unsync`). */
   purge: boolean
   /**

@@ -25,6 +25,7 @@ import { networkRules, type DestinationConfig } from '../sync/destination-option
 import { planAssociation, type KvSnapshot, type LeftoverName, type PlannedTarget } from '../sync/plan.js'
 import { builtinTagValue } from '../sync/tags.js'
 import { guardDriftFlagged } from './drift-guard.js'
+import { destinationLeaving, leavingTagValues, rendersAnotherName } from './leaving-holders.js'
 import { parseLeftovers, withPurgeIntents } from './leftover-names.js'
 import { claimKey, createFirstWriteClaims } from './first-write-claims.js'
 import { createNameLocks, type NameLocks } from './name-locks.js'
@@ -185,16 +186,34 @@ export function createWorkLoader (services: Deps) {
     const kv = ctx.kv
     const goneFromSource = (p: PlannedTarget): boolean => !ctx.unsyncAll && (kv === undefined ||
       (p.kind === 'unsync' && p.replaced !== true && p.subKey !== '' && !Object.hasOwn(kv.data, p.subKey)))
+    // A recorder moving to another name (its rename not settled) does not keep this one either
+    // (leaving-holders.ts).
     const keepsName = async (o: NameOwnerRow, p: PlannedTarget): Promise<boolean> => {
       if (goneFromSource(p) && o.accessor === accessor && o.secret_path === secretPath && (kv === undefined || o.sub_key === p.subKey)) return false
       const d = await store.repos.destinations.byId(o.destination_id)
-      return d !== undefined && d.purge_state !== 'purging' && d.deleted_at === null
+      if (d === undefined || destinationLeaving(d)) return false
+      const holder = await store.repos.associations.byId(o.association_id)
+      const names = services.registry.get(d.type)
+      return holder !== undefined && (names === undefined || !rendersAnotherName(holder, d, o, names))
+    }
+    let leaving: string[] | undefined
+    const leavingTags = async (at: string): Promise<string[]> => {
+      if (leaving !== undefined) return leaving
+      const sameSecret: AssociationRow[] = []
+      for (const o of await store.repos.associations.ofSecret(accessor, secretPath)) if (o.id !== ctx.association.id && await endpointOf(o.destination_id) === at) sameSecret.push(o)
+      return (leaving = await leavingTagValues(sameSecret, async (id) => await store.repos.destinations.byId(id)))
     }
     for (const p of ctx.planned) {
       if ((p.kind !== 'unsync' && p.kind !== 'cleanup') || p.op.op !== 'delete' || endpoint === undefined) continue
       const others: NameOwnerRow[] = []
       for (const o of await liveHoldersOnEndpoint(p.op.name, ctx.association.id, endpoint)) if (await keepsName(o, p)) others.push(o)
-      if (others.length === 0) continue
+      if (others.length === 0) {
+        // Nobody keeps the name: the secret goes, also when a leaving association of the same KV
+        // secret wrote it last and left it in place for this one (leaving-holders.ts).
+        const tags = await leavingTags(endpoint)
+        if (tags.length > 0) p.op.formerHolderTagValues = tags
+        continue
+      }
       const dest = await store.repos.destinations.byId(others[0].destination_id)
       ctx.leftInPlace.set(p, `left in place: also synced by ${dest?.name ?? others[0].destination_id}`)
       const at = services.now()

@@ -4,6 +4,7 @@
 // It used to be: renaming `db-pass` to `db_pass` wrote `k-g3-db-pass`, then deleted it in the
 // same batch; the entry showed SYNCED over an empty name, and re-writing the value never healed it.
 import t from 'tap'
+import { vault } from '../helper.js'
 import { mergePatch } from '../sync-fixtures.js'
 import { startSyncTestbed, type SyncTestbed } from '../sync-testbed.js'
 
@@ -99,4 +100,65 @@ t.test('a removed association whose failed first write of a shared name is left 
   t.match(await tb.entry('d2', 's1'), { sync_status: 'UNSYNCED', message: 'left in place: also synced by d1' })
   t.same(tb.names(), ['s1'], 'd1 still syncs s1')
   t.match(await tb.entry('d1', 's1'), { sync_status: 'SYNCED' })
+})
+
+/** Two destinations on one vault syncing under the secret's base name (D-20: last write wins). */
+async function sharedName (t: Parameters<Parameters<typeof t.test>[1]>[0], extra: Record<string, unknown> = {}): Promise<SyncTestbed> {
+  const tb = await startSyncTestbed(t)
+  for (const d of ['d1', 'd2']) await tb.destination(d, { secret_name_template: '{{ .SecretBaseName }}', ...extra })
+  return tb
+}
+
+t.test('a shared name one destination renames away while the other is removed is deleted', async (t) => {
+  // Fuzz explorer (seed 1101's last step): d1's rename left its old name in place for d2, and
+  // d2's remove left it in place for d1, which still recorded it: "s1" stayed live, recorded by nobody.
+  const tb = await sharedName(t)
+  await tb.put('s1', { k1: 'a' })
+  await tb.set('d1', 's1')
+  await tb.set('d2', 's1')
+  await tb.settle()
+  t.equal((await vault(tb.server.app, 'PATCH', '/v1/sys/sync/destinations/azure-kv/d1', {
+    body: { secret_name_template: '{{ .DestinationName }}-{{ .SecretPath }}' }, headers: { 'content-type': 'application/merge-patch+json' }
+  })).statusCode, 200)
+  await tb.set('d1', 's1') // d1 moves to d1-s1
+  await tb.remove('d2', 's1') // no wait
+  await tb.converge(() => true)
+  await tb.advance(2_000)
+  t.same(tb.names(), ['d1-s1'], 'the shared old name is deleted once nobody syncs it')
+})
+
+t.test('both holders of a shared name removed back to back: the one that did not write last deletes it', async (t) => {
+  // Fuzz explorer: d2 wrote "s1" last and left it in place for d1; d1, removed before its
+  // refresh ran, found d2's tag: "left in place: not owned by vault-sync", and "s1" stayed live.
+  const tb = await sharedName(t)
+  await tb.put('s1', { k1: 'a' })
+  await tb.set('d1', 's1')
+  await tb.settle()
+  await tb.set('d2', 's1') // d2's tag on the latest version
+  await tb.settle()
+  await tb.advance(2_000)
+  await tb.remove('d2', 's1')
+  await tb.remove('d1', 's1') // no wait
+  await tb.converge(() => true)
+  await tb.advance(2_000)
+  t.same(tb.names(), [], 'nothing stays live once both are removed')
+  t.match(await tb.entry('d1', 's1'), { sync_status: 'UNSYNCED' })
+})
+
+t.test('secret-key: a key gone while the destination that wrote its shared name last is removed: the name is deleted', async (t) => {
+  // Fuzz seed 4437: d1 (tag on "s1-k2") left the name in place for d2, whose unsync of the gone
+  // key then found d1's tag and kept a value no KV version has.
+  const tb = await sharedName(t, { granularity: 'secret-key', secret_name_template: '{{ .SecretBaseName }}-{{ .SecretKey }}' })
+  await tb.put('x/s1', { k1: 'keep', k2: 'gone' })
+  await tb.set('d2', 'x/s1')
+  await tb.settle()
+  await tb.set('d1', 'x/s1') // d1 writes s1-k1 and s1-k2 last
+  await tb.settle()
+  await tb.advance(2_000)
+  await tb.remove('d1', 'x/s1')
+  t.equal((await vault(tb.server.app, 'PATCH', '/v1/secret/data/x/s1', { body: { data: { k2: null } }, headers: { 'content-type': 'application/merge-patch+json' } })).statusCode, 200)
+  await tb.converge(() => true)
+  await tb.advance(2_000)
+  t.same(tb.names(), ['s1-k1'], 's1-k2 is deleted')
+  t.match(await tb.entry('d2', 'x/s1', 'k1'), { sync_status: 'SYNCED' })
 })

@@ -203,7 +203,10 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
     }
 
     async function remove (op: DeleteOp): Promise<OpResult> {
-      const owned = (p: SecretProperties): boolean => p.tags?.[BUILTIN_TAG_KEY] === op.ownerTagValue
+      const owned = (p: SecretProperties): boolean => {
+        const owner = p.tags?.[BUILTIN_TAG_KEY]
+        return owner !== undefined && (owner === op.ownerTagValue || op.formerHolderTagValues?.includes(owner) === true)
+      }
       // A disabled latest version is checked by its listed tags like any other (FR-12), then deleted.
       const existing = await readLatest(op.name, owned)
       if (existing === undefined) return op.purge ? await purgeLeftover(op, op.purgePending === true) : { ok: true }
