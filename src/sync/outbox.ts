@@ -67,6 +67,7 @@ export function createSyncOutbox ({ store, config }: SyncOutboxDeps) {
    * settles: purges answered 500 and KV writes waited seconds (replica explorer).
    */
   async function enqueueIn (repos: Repositories, ids: readonly string[], at: number, opts: EnqueueOptions): Promise<boolean[]> {
+    if (opts.status !== undefined && opts.whenFull === 'skip') throw new TypeError('enqueue: a status needs whenFull "refuse" or "error" (it is shown before the row is queued)')
     const { queue_capacity: capacity } = await config.read()
     const sorted = [...ids].sort()
     if (opts.status !== undefined) {
@@ -75,7 +76,6 @@ export function createSyncOutbox ({ store, config }: SyncOutboxDeps) {
         await repos.associations.setTargetsStatus(id, opts.status, null, at)
       }
     }
-    if (opts.status !== undefined && opts.whenFull === 'skip') throw new TypeError('enqueue: a status needs whenFull "refuse" or "error" (it is shown before the row is queued)')
     const refused: string[] = []
     for (const id of sorted) {
       if (await repos.outbox.markDirtyWithin(id, at, opts.refresh === true, capacity) === undefined) refused.push(id)

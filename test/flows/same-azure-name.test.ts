@@ -3,7 +3,7 @@
 // of one Azure name never overlap, within an attempt or across associations on the same vault.
 // It used to be: renaming `db-pass` to `db_pass` wrote `k-g3-db-pass`, then deleted it in the
 // same batch; the entry showed SYNCED over an empty name, and re-writing the value never healed it.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { vault } from '../helper.js'
 import { mergePatch } from '../sync-fixtures.js'
 import { startSyncTestbed, type SyncTestbed } from '../sync-testbed.js'
@@ -103,7 +103,7 @@ t.test('a removed association whose failed first write of a shared name is left 
 })
 
 /** Two destinations on one vault syncing under the secret's base name (D-20: last write wins). */
-async function sharedName (t: Parameters<Parameters<typeof t.test>[1]>[0], extra: Record<string, unknown> = {}): Promise<SyncTestbed> {
+async function sharedName (t: Test, extra: Record<string, unknown> = {}): Promise<SyncTestbed> {
   const tb = await startSyncTestbed(t)
   for (const d of ['d1', 'd2']) await tb.destination(d, { secret_name_template: '{{ .SecretBaseName }}', ...extra })
   return tb
