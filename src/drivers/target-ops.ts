@@ -55,10 +55,11 @@ export interface DeleteOp {
   /** The built-in tag value that proves this association owns the secret (decisions D-3). */
   ownerTagValue: string
   /**
-   * Built-in tag values of this server's other associations of the same KV secret on the same
-   * store that are leaving it (removed, or on a destination being purged or deleted): one of them
-   * may have written the shared name last and left it in place for this association, which then
-   * deletes it as its own (D-20; it used to stay live in Azure, recorded by nobody).
+   * Built-in tag values of this server's other associations on the same store that are leaving
+   * the name (recorders of it that no longer keep it: removed, moving to another name, on a
+   * destination being purged or deleted; and leaving associations of the same KV secret): one of
+   * them may have written the shared name last and left it in place for this association, which
+   * then deletes it as its own (D-20; it used to stay live in Azure, recorded by nobody).
    */
   formerHolderTagValues?: string[]
   /** Also purge the soft-deleted secret (destination option, decisions D-18 `purge_on_unsync`). */

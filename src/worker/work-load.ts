@@ -119,10 +119,13 @@ export function createWorkLoader (services: Deps) {
 
   /** The other live associations that record `name` on the store `endpoint` (a name shared across destinations). */
   async function liveHoldersOnEndpoint (name: string, associationId: string, endpoint: string): Promise<NameOwnerRow[]> {
+    return (await recordersOnEndpoint(name, associationId, endpoint)).filter((o) => o.removed === 0)
+  }
+
+  /** Every other association, removed ones included, that records `name` on the store `endpoint`. */
+  async function recordersOnEndpoint (name: string, associationId: string, endpoint: string): Promise<NameOwnerRow[]> {
     const out: NameOwnerRow[] = []
-    for (const o of await store.repos.associations.ownersOfName(name, associationId)) {
-      if (o.removed === 0 && await endpointOf(o.destination_id) === endpoint) out.push(o)
-    }
+    for (const o of await store.repos.associations.ownersOfName(name, associationId)) if (await endpointOf(o.destination_id) === endpoint) out.push(o)
     return out
   }
 
@@ -206,11 +209,16 @@ export function createWorkLoader (services: Deps) {
     for (const p of ctx.planned) {
       if ((p.kind !== 'unsync' && p.kind !== 'cleanup') || p.op.op !== 'delete' || endpoint === undefined) continue
       const others: NameOwnerRow[] = []
-      for (const o of await liveHoldersOnEndpoint(p.op.name, ctx.association.id, endpoint)) if (await keepsName(o, p)) others.push(o)
+      const leavingRecorders: string[] = []
+      for (const o of await recordersOnEndpoint(p.op.name, ctx.association.id, endpoint)) {
+        if (o.removed === 0 && await keepsName(o, p)) others.push(o)
+        else leavingRecorders.push(builtinTagValue(o.destination_id, o.association_id))
+      }
       if (others.length === 0) {
-        // Nobody keeps the name: the secret goes, also when a leaving association of the same KV
-        // secret wrote it last and left it in place for this one (leaving-holders.ts).
-        const tags = await leavingTags(endpoint)
+        // Nobody keeps the name: the secret goes, also when another recorder of it that is leaving
+        // it, or a leaving association of the same KV secret, wrote it last and left it in place
+        // for this one (leaving-holders.ts).
+        const tags = [...new Set([...leavingRecorders, ...await leavingTags(endpoint)])]
         if (tags.length > 0) p.op.formerHolderTagValues = tags
         continue
       }

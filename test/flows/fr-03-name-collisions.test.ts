@@ -104,3 +104,34 @@ t.test('a name taken while its holder was removed stays with the taker when the 
   await tb.converge(async () => (await tb.entry('d1', 's1'))?.sync_status === 'SYNCED')
   t.equal(tb.latest('s1')!.value, '{"v":"from-s1-again"}', 's1 writes its own value once the name is free')
 })
+
+t.test('the holder renames away while the refused association is removed: the old name is deleted', async (t) => {
+  // Fuzz seed 1101's last step: x/s1 held "s1" (s1, set again, was refused). x/s1's rename left
+  // its old name in place for s1, still recording it, and s1's remove found x/s1's tag on it
+  // ("not owned"): "s1" stayed live with x/s1's old value, recorded by nobody.
+  const tb = await startSyncTestbed(t)
+  await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}' })
+  await tb.put('s1', { v: 'from-s1' })
+  await tb.put('x/s1', { v: 'from-x-s1' })
+  await tb.set('d1', 's1')
+  await tb.settle()
+  await tb.remove('d1', 's1')
+  await tb.set('d1', 'x/s1')
+  await tb.set('d1', 's1')
+  await tb.settle()
+  t.match(await tb.entry('d1', 's1'), { sync_status: 'CLIENT_SIDE_ERROR' })
+  t.equal((await vault(tb.server.app, 'PATCH', '/v1/sys/sync/destinations/azure-kv/d1', {
+    body: { secret_name_template: '{{ .DestinationName }}-{{ .SecretPath }}' }, headers: { 'content-type': 'application/merge-patch+json' }
+  })).statusCode, 200)
+  // x/s1's rename is loaded (its old name left in place for s1, which records it) before s1's remove.
+  const slow = tb.emu.faults.add({ match: { method: 'PUT', pathRegex: '^/secrets/d1-x-s1$' }, action: { latencyMs: 500 }, mode: { untilCleared: true } })
+  const held = (): number => tb.emu.faults.list().find((r) => r.id === slow.id)?.hits ?? 0
+  await tb.set('d1', 'x/s1') // x/s1 moves to d1-x-s1
+  for (let i = 0; i < 400 && held() === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25))
+  t.equal(held(), 1, 'x/s1\'s rename in flight')
+  await tb.remove('d1', 's1')
+  tb.emu.faults.remove(slow.id)
+  await tb.converge(() => true)
+  await tb.advance(2_000)
+  t.same(tb.names(), ['d1-x-s1'], 'nobody syncs "s1" any more: it is deleted')
+})
