@@ -1,8 +1,8 @@
 // FR-03: names that collide after normalisation and case folding are refused before any write,
 // inside one association and across associations of one destination.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { vault } from '../helper.js'
-import { startSyncTestbed } from '../sync-testbed.js'
+import { startSyncTestbed, type SyncTestbed } from '../sync-testbed.js'
 
 t.test('inside one association: neither key is written, the message names both', async (t) => {
   const tb = await startSyncTestbed(t)
@@ -77,20 +77,28 @@ t.test('across destinations on one vault, both purged at once: the shared name g
   for (const d of ['d1', 'd2']) t.equal((await vault(tb.server.app, 'GET', `/v1/sys/sync/destinations/azure-kv/${d}`)).statusCode, 404, `${d} purged`)
 })
 
-t.test('a name taken while its holder was removed stays with the taker when the holder is set again', async (t) => {
+/**
+ * Seed 1101's start: s1 syncs "s1", is removed, x/s1 takes the name and s1 is set again, with no
+ * settle between: s1's unsync is still queued when x/s1 takes the name (s1 no longer holds it
+ * once removed) and when s1 is set again, still recording the name.
+ */
+async function takenWhileRemoved (t: Test): Promise<SyncTestbed> {
   const tb = await startSyncTestbed(t)
   await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}' })
   await tb.put('s1', { v: 'from-s1' })
   await tb.put('x/s1', { v: 'from-x-s1' })
   await tb.set('d1', 's1')
   await tb.settle()
-  // No settle between: s1's unsync is still queued when x/s1 takes the name (s1 no longer holds
-  // it once removed) and when s1 is set again, still recording the name. Both used to write it,
-  // each over the other's value, and both showed SYNCED (seed 1101).
   await tb.remove('d1', 's1')
   await tb.set('d1', 'x/s1')
   await tb.set('d1', 's1')
   await tb.settle()
+  return tb
+}
+
+t.test('a name taken while its holder was removed stays with the taker when the holder is set again', async (t) => {
+  // Both used to write it, each over the other's value, and both showed SYNCED (seed 1101).
+  const tb = await takenWhileRemoved(t)
   t.match(await tb.entry('d1', 'x/s1'), { sync_status: 'SYNCED' })
   t.match(await tb.entry('d1', 's1'), { sync_status: 'CLIENT_SIDE_ERROR', message: 'name "s1" is owned by secret/x/s1' })
   t.equal(tb.latest('s1')!.value, '{"v":"from-x-s1"}', "the taker's value is live")
@@ -109,16 +117,7 @@ t.test('the holder renames away while the refused association is removed: the ol
   // Fuzz seed 1101's last step: x/s1 held "s1" (s1, set again, was refused). x/s1's rename left
   // its old name in place for s1, still recording it, and s1's remove found x/s1's tag on it
   // ("not owned"): "s1" stayed live with x/s1's old value, recorded by nobody.
-  const tb = await startSyncTestbed(t)
-  await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}' })
-  await tb.put('s1', { v: 'from-s1' })
-  await tb.put('x/s1', { v: 'from-x-s1' })
-  await tb.set('d1', 's1')
-  await tb.settle()
-  await tb.remove('d1', 's1')
-  await tb.set('d1', 'x/s1')
-  await tb.set('d1', 's1')
-  await tb.settle()
+  const tb = await takenWhileRemoved(t)
   t.match(await tb.entry('d1', 's1'), { sync_status: 'CLIENT_SIDE_ERROR' })
   t.equal((await vault(tb.server.app, 'PATCH', '/v1/sys/sync/destinations/azure-kv/d1', {
     body: { secret_name_template: '{{ .DestinationName }}-{{ .SecretPath }}' }, headers: { 'content-type': 'application/merge-patch+json' }
