@@ -179,3 +179,20 @@ export function vaultCallsOn (tb: SyncTestbed, from: number, name: string): stri
     .filter((r) => r.family === 'vault' && r.outcome !== 'unauthorized' && onName.test(r.path))
     .map((r) => `${r.operation} ${r.status}`)
 }
+
+/**
+ * Holds `method` requests to `pathRegex` at the emulator for `latencyMs` each until `release()`.
+ * `sent()` waits (up to 10 s) until one has reached the emulator and resolves how many did: an
+ * attempt is then known to be in flight.
+ */
+export function holdRequests (tb: SyncTestbed, method: string, pathRegex: string, latencyMs: number): { sent: () => Promise<number>, release: () => void } {
+  const rule = tb.emu.faults.add({ match: { method, pathRegex }, action: { latencyMs }, mode: { untilCleared: true } })
+  const hits = (): number => tb.emu.faults.list().find((r) => r.id === rule.id)?.hits ?? 0
+  return {
+    sent: async () => {
+      for (let i = 0; i < 400 && hits() === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25))
+      return hits()
+    },
+    release: () => { tb.emu.faults.remove(rule.id) }
+  }
+}

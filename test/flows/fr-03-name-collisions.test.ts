@@ -2,7 +2,7 @@
 // inside one association and across associations of one destination.
 import t, { type Test } from 'tap'
 import { vault } from '../helper.js'
-import { startSyncTestbed, type SyncTestbed } from '../sync-testbed.js'
+import { holdRequests, startSyncTestbed, type SyncTestbed } from '../sync-testbed.js'
 
 t.test('inside one association: neither key is written, the message names both', async (t) => {
   const tb = await startSyncTestbed(t)
@@ -123,13 +123,11 @@ t.test('the holder renames away while the refused association is removed: the ol
     body: { secret_name_template: '{{ .DestinationName }}-{{ .SecretPath }}' }, headers: { 'content-type': 'application/merge-patch+json' }
   })).statusCode, 200)
   // x/s1's rename is loaded (its old name left in place for s1, which records it) before s1's remove.
-  const slow = tb.emu.faults.add({ match: { method: 'PUT', pathRegex: '^/secrets/d1-x-s1$' }, action: { latencyMs: 500 }, mode: { untilCleared: true } })
-  const held = (): number => tb.emu.faults.list().find((r) => r.id === slow.id)?.hits ?? 0
+  const slow = holdRequests(tb, 'PUT', '^/secrets/d1-x-s1$', 500)
   await tb.set('d1', 'x/s1') // x/s1 moves to d1-x-s1
-  for (let i = 0; i < 400 && held() === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25))
-  t.equal(held(), 1, 'x/s1\'s rename in flight')
+  t.equal(await slow.sent(), 1, 'x/s1\'s rename in flight')
   await tb.remove('d1', 's1')
-  tb.emu.faults.remove(slow.id)
+  slow.release()
   await tb.converge(() => true)
   await tb.advance(2_000)
   t.same(tb.names(), ['d1-x-s1'], 'nobody syncs "s1" any more: it is deleted')

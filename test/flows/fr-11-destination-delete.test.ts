@@ -4,7 +4,7 @@
 import t, { type Test } from 'tap'
 import { vault } from '../helper.js'
 import { mergePatch } from '../sync-fixtures.js'
-import { startSyncTestbed, type SyncTestbed } from '../sync-testbed.js'
+import { holdRequests, startSyncTestbed, type SyncTestbed } from '../sync-testbed.js'
 
 const D1 = '/v1/sys/sync/destinations/azure-kv/d1'
 
@@ -101,14 +101,12 @@ t.test('a purge left with only removed, settled associations (stuck by an older 
 t.test('a purge begun while a removed association\'s unsync is in flight completes', async (t) => {
   const tb = await syncedAandB(t)
   const { app } = tb.server
-  const slow = tb.emu.faults.add({ match: { method: 'DELETE', pathRegex: '^/secrets/b$' }, action: { latencyMs: 1_000 }, mode: { untilCleared: true } })
-  const held = (): number => tb.emu.faults.list().find((r) => r.id === slow.id)?.hits ?? 0
+  const slow = holdRequests(tb, 'DELETE', '^/secrets/b$', 1_000)
   await tb.remove('d1', 'b')
   // b's unsync is on its way to Azure (the emulator holds the delete) when the purge begins.
-  for (let i = 0; i < 400 && held() === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25))
-  t.equal(held(), 1, 'b\'s delete in flight')
+  t.equal(await slow.sent(), 1, 'b\'s delete in flight')
   t.equal((await vault(app, 'DELETE', `${D1}?purge=true`)).statusCode, 204)
-  tb.emu.faults.remove(slow.id)
+  slow.release()
   await tb.converge(() => true)
   t.same(tb.names(), [], 'a unsynced by the purge, b by its remove')
   // b's attempt settled with the destination as loaded before the purge (not purging): it kept
@@ -126,13 +124,11 @@ t.test('a purge is not stopped by a client error of a sync attempt begun before 
   await tb.put('x/s1', { k1: 'x1', k2: 'x2' })
   await tb.set('d1', 's1')
   await tb.settle()
-  const slow = tb.emu.faults.add({ match: { method: 'PUT', pathRegex: '^/secrets/s1-k1$' }, action: { latencyMs: 1_000 }, mode: { untilCleared: true } })
-  const held = (): number => tb.emu.faults.list().find((r) => r.id === slow.id)?.hits ?? 0
+  const slow = holdRequests(tb, 'PUT', '^/secrets/s1-k1$', 1_000)
   await tb.set('d1', 'x/s1') // k1 is written, k2 refused: "s1-k2" is owned by secret/s1
-  for (let i = 0; i < 400 && held() === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25))
-  t.equal(held(), 1, 'x/s1\'s sync in flight')
+  t.equal(await slow.sent(), 1, 'x/s1\'s sync in flight')
   t.equal((await vault(tb.server.app, 'DELETE', `${D1}?purge=true`)).statusCode, 204)
-  tb.emu.faults.remove(slow.id)
+  slow.release()
   await tb.converge(() => true)
   t.equal((await vault(tb.server.app, 'GET', D1)).statusCode, 404, 'the purge finished: the destination is gone')
   t.same(tb.names(), [], 'every secret the destination synced is deleted')
