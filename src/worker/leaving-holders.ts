@@ -8,11 +8,17 @@
  *   unsyncing the name, which had left its own delete in place for it;
  * - it is removed, or its destination is being purged or deleted: the secret may carry its tag
  *   (it wrote last) after it left the name in place for another association, whose delete then
- *   found a tag not its own (`left in place: not owned by vault-sync`).
+ *   found a tag not its own (`left in place: not owned by vault-sync`);
+ * - its own KV secret no longer has the target (`sourceGone`): two secrets sharing a name (say
+ *   `x/s1` and `y/s1` as `s1-k2`) lost the key at once, and each unsync left the name in place
+ *   for the other, which still recorded it (session 21).
+ * A holder found leaving here but written again before the delete (a set reviving it, its key
+ * back in KV) loses that write to the delete; its next change or a drift sweep writes it again.
  */
 import type { AssociationRow, NameOwnerRow } from '../../db/associations-repo.js'
 import type { DestinationRow } from '../../db/destinations-repo.js'
 import type { SyncDriver } from '../drivers/driver.js'
+import type { WorkerServices } from './worker-deps.js'
 import { effectiveNameTemplate, parseNameTemplate, renderNameTemplate, templateFields } from '../sync/name-template.js'
 import { builtinTagValue } from '../sync/tags.js'
 
@@ -55,4 +61,16 @@ export async function leavingTagValues (others: readonly AssociationRow[],
     if (o.removed === 1 || d === undefined || destinationLeaving(d)) out.push(builtinTagValue(o.destination_id, o.id))
   }
   return out
+}
+
+/**
+ * Whether the KV secret `a` syncs no longer has the target `subKey` (`''`: the whole secret): no
+ * active version is left (`readCurrent`, spec §6.2), or the current version has no key `subKey`.
+ * A holder on a disabled mount is not gone (decisions D-21: it keeps its status until removed).
+ */
+export async function sourceGone (a: Pick<AssociationRow, 'accessor' | 'secret_path'>, subKey: string,
+  services: Pick<WorkerServices, 'kv' | 'mounts'>): Promise<boolean> {
+  if (await services.mounts.byAccessor(a.accessor) === undefined) return false
+  const current = await services.kv.readCurrent(a.accessor, a.secret_path)
+  return current === undefined || (subKey !== '' && !Object.hasOwn(current.data as Record<string, unknown>, subKey))
 }

@@ -25,7 +25,7 @@ import { networkRules, type DestinationConfig } from '../sync/destination-option
 import { planAssociation, type KvSnapshot, type LeftoverName, type PlannedTarget } from '../sync/plan.js'
 import { builtinTagValue } from '../sync/tags.js'
 import { guardDriftFlagged } from './drift-guard.js'
-import { destinationLeaving, leavingTagValues, rendersAnotherName } from './leaving-holders.js'
+import { destinationLeaving, leavingTagValues, rendersAnotherName, sourceGone } from './leaving-holders.js'
 import { parseLeftovers, withPurgeIntents } from './leftover-names.js'
 import { claimKey, createFirstWriteClaims } from './first-write-claims.js'
 import { createNameLocks, type NameLocks } from './name-locks.js'
@@ -189,15 +189,16 @@ export function createWorkLoader (services: Deps) {
     const kv = ctx.kv
     const goneFromSource = (p: PlannedTarget): boolean => !ctx.unsyncAll && (kv === undefined ||
       (p.kind === 'unsync' && p.replaced !== true && p.subKey !== '' && !Object.hasOwn(kv.data, p.subKey)))
-    // A recorder moving to another name (its rename not settled) does not keep this one either
-    // (leaving-holders.ts).
+    // A recorder moving to another name (its rename not settled) does not keep this one either,
+    // nor one whose own KV secret no longer has the target (leaving-holders.ts).
     const keepsName = async (o: NameOwnerRow, p: PlannedTarget): Promise<boolean> => {
       if (goneFromSource(p) && o.accessor === accessor && o.secret_path === secretPath && (kv === undefined || o.sub_key === p.subKey)) return false
       const d = await store.repos.destinations.byId(o.destination_id)
       if (d === undefined || destinationLeaving(d)) return false
       const holder = await store.repos.associations.byId(o.association_id)
       const names = services.registry.get(d.type)
-      return holder !== undefined && (names === undefined || !rendersAnotherName(holder, d, o, names))
+      if (holder === undefined || (names !== undefined && rendersAnotherName(holder, d, o, names))) return false
+      return !await sourceGone(holder, o.sub_key, services)
     }
     let leaving: string[] | undefined
     const leavingTags = async (at: string): Promise<string[]> => {

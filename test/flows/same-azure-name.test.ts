@@ -162,3 +162,38 @@ t.test('secret-key: a key gone while the destination that wrote its shared name 
   t.same(tb.names(), ['s1-k1'], 's1-k2 is deleted')
   t.match(await tb.entry('d2', 'x/s1', 'k1'), { sync_status: 'SYNCED' })
 })
+
+// Fuzz explorer (session 20): d1 syncs x/s1 and d2 syncs y/s1 under one Azure name; the source
+// went from both secrets at once, each unsync left the name in place for the other (which still
+// recorded it), and the name stayed live with a value no KV version has, recorded by nobody.
+for (const c of [
+  { what: 'secret-key: two secrets sharing a key\'s name on one vault lose the key together', granularity: 'secret-key', name: 's1-k2', subKey: 'k2' },
+  { what: 'two secrets sharing a name on one vault deleted together', granularity: 'secret-path', name: 's1', subKey: undefined }
+]) {
+  t.test(`${c.what}: the name is deleted`, async (t) => {
+    const keyed = c.subKey !== undefined
+    const tb = await sharedName(t, keyed ? { granularity: c.granularity, secret_name_template: '{{ .SecretBaseName }}-{{ .SecretKey }}' } : {})
+    const paths = { d1: 'x/s1', d2: 'y/s1' }
+    for (const [d, path] of Object.entries(paths)) {
+      await tb.put(path, { [`${d}-key`]: d, k2: 'gone' })
+      await tb.set(d, path)
+      await tb.settle()
+    }
+    await tb.advance(2_000)
+    t.ok(tb.names().includes(c.name), 'both sync the shared name')
+    // Both attempts start together.
+    await mergePatch(tb.server.app, '/v1/sys/sync/config', { disabled: true })
+    for (const path of Object.values(paths)) {
+      const res = keyed
+        ? await vault(tb.server.app, 'PATCH', `/v1/secret/data/${path}`, { body: { data: { k2: null } }, headers: { 'content-type': 'application/merge-patch+json' } })
+        : await vault(tb.server.app, 'DELETE', `/v1/secret/data/${path}`)
+      t.equal(res.statusCode, keyed ? 200 : 204)
+    }
+    await tb.advance(2_000)
+    await mergePatch(tb.server.app, '/v1/sys/sync/config', { disabled: false })
+    await tb.converge(() => true)
+    await tb.advance(2_000)
+    t.same(tb.names(), keyed ? ['s1-d1-key', 's1-d2-key'] : [], `${c.name} is deleted once neither secret has it`)
+    for (const [d, path] of Object.entries(paths)) t.match(await tb.entry(d, path, c.subKey), { sync_status: 'UNSYNCED' })
+  })
+}
