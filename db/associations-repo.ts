@@ -169,6 +169,12 @@ export interface AssociationsRepo {
   setTargetDigest: (associationId: string, subKey: string, digest: string | null) => void
   /** Written targets of the live associations of a destination, with their drift columns, by association and sub-key. */
   driftTargetsOfDestination: (destinationId: string) => DriftTargetRow[]
+  /**
+   * The `CLIENT_SIDE_ERROR` targets of the live associations of a destination (association id
+   * and message, by association id), through the partial index of migration 13: what waits for
+   * a name another association holds (`src/worker/name-waiters.ts`).
+   */
+  clientErrorsOfDestination: (destinationId: string) => Array<{ association_id: string, message: string | null }>
 }
 
 /** Prepared statements over `associations` and `association_targets`. */
@@ -227,6 +233,9 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
   const owners = db.prepare<[string, string], NameOwnerRow>(`SELECT t.association_id, a.destination_id, t.sub_key, t.external_name,
     a.accessor, a.mount_path, a.secret_path, a.removed, a.created_at AS live_since FROM association_targets t
     JOIN associations a ON a.id = t.association_id WHERE lower(t.external_name) = lower(?) AND t.association_id <> ?`)
+  const clientErrors = db.prepare<[string], { association_id: string, message: string | null }>(`SELECT t.association_id,
+    t.message FROM association_targets t CROSS JOIN associations a ON a.id = t.association_id
+    WHERE t.status = 'CLIENT_SIDE_ERROR' AND a.destination_id = ? AND a.removed = 0 ORDER BY t.association_id`)
   const deleteExpiredTargets = db.prepare(`DELETE FROM association_targets WHERE status = 'UNSYNCED' AND updated_at < ?
     AND sub_key <> '' AND external_name IS NULL
     AND association_id IN (SELECT id FROM associations WHERE removed = 0)`)
@@ -273,6 +282,7 @@ export function createAssociationsRepo (db: Db): AssociationsRepo {
     setTargetStatus: (a, k, status, message, at) => { setTargetStatus.run(status, message, at, a, k) },
     deleteTarget: (a, k) => { deleteTarget.run(a, k) },
     ownersOfName: (name, except) => owners.all(name, except),
+    clientErrorsOfDestination: (d) => clientErrors.all(d),
     deleteExpiredUnsyncedTargets: (before) => deleteExpiredTargets.run(before).changes,
     targetsOfLiveDestinations: () => liveTargets.all(),
     viewGeneration: (d) => viewGeneration.get(d),

@@ -266,5 +266,11 @@ export const MIGRATIONS: readonly string[] = [
   // to be, for `purge_on_unsync` whose purge is not confirmed: stored, so a restart forgets neither.
   `
   ALTER TABLE associations ADD COLUMN leftover_names TEXT;
+  `,
+  // 13: the targets refused with a client error, indexed (partial) so a settle that frees a name
+  // finds the associations of the destination waiting for it without reading the destination's
+  // every target (src/worker/name-waiters.ts).
+  `
+  CREATE INDEX association_targets_client_errors ON association_targets (association_id) WHERE status = 'CLIENT_SIDE_ERROR';
   `
 ]

@@ -296,5 +296,12 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     sql: `
   ALTER TABLE associations ADD COLUMN leftover_names TEXT;
   `
+  },
+  {
+    // SQLite migration 13: client-error targets indexed (src/worker/name-waiters.ts).
+    name: 'client-error-targets',
+    sql: `
+  CREATE INDEX association_targets_client_errors ON association_targets (association_id) WHERE status = 'CLIENT_SIDE_ERROR';
+  `
   }
 ]

@@ -10,6 +10,7 @@
  * the fence of the lease the row was claimed under; a replica that lost that lease (expired,
  * taken, handed over) gets `LeaseLostError` and writes nothing (the new owner runs the row).
  */
+import type { FastifyBaseLogger as Logger } from 'fastify'
 import type { Fence } from '../../db/store/fence.js'
 import type { ClaimedRow } from '../../db/outbox-repo.js'
 import type { Repositories } from '../../db/store/repositories.js'
@@ -19,7 +20,9 @@ import type { OpResult } from '../drivers/target-ops.js'
 import type { SyncObserver } from '../metrics/sync-metrics.js'
 import type { PlannedTarget } from '../sync/plan.js'
 import { backoffDelayMs, type BackoffSettings } from './backoff.js'
+import { destinationLeaving } from './leaving-holders.js'
 import { storeSettledLeftovers } from './leftover-names.js'
+import { requeueNameWaiters } from './name-waiters.js'
 import { failureStatus, retryDelayMs } from './settle-rules.js'
 import type { StatusChangeLog } from './status-log.js'
 import { isOlderVersionNote, type WorkContext } from './work-load.js'
@@ -42,14 +45,14 @@ export interface SettleSettings {
   clientErrorRetryMs: number
 }
 
-type Deps = Pick<WorkerServices, 'store' | 'ownership' | 'now' | 'driftKey'>
+type Deps = Pick<WorkerServices, 'store' | 'ownership' | 'now' | 'driftKey' | 'outbox'>
 
 /**
  * Creates the settle step; `statusSettled` is told each settled status once its transaction
  * committed (the status-change log), and `observer` (metrics) hears each settled attempt after it
- * committed.
+ * committed; `log` hears a failed queuing of name waiters (`name-waiters.ts`).
  */
-export function createWorkSettler (services: Deps, settings: SettleSettings, statusSettled?: StatusChangeLog, observer?: SyncObserver) {
+export function createWorkSettler (services: Deps, settings: SettleSettings, statusSettled?: StatusChangeLog, observer?: SyncObserver, log?: Logger) {
   const { store } = services
 
   /**
@@ -106,6 +109,11 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
     const destinationFirst = ctx.unsyncAll ? async (r: Repositories) => await r.destinations.liveForUpdate(ctx.destination.type, ctx.destination.name) : undefined
     const settled = await fenced(fence, a.id, async (repos) => await settleIn(repos, ctx, results, at), destinationFirst)
     statusSettled?.({ association: a, destination: ctx.destination, status: settled.status, message: settled.message })
+    // D-20: a name this association no longer records is free for the destination's waiters.
+    if (settled.released && !destinationLeaving(ctx.destination)) {
+      await requeueNameWaiters(services, ctx.destination.id, a, at)
+        .catch((err: unknown) => { log?.warn({ err, association: a.id }, 'sync: queuing the associations waiting for a freed name failed; they wait for a change') })
+    }
     // Clean-up (the maintenance holder's): a hidden destination goes once its last row settled. A
     // destination is hidden only when no live association is left, so that last row is an unsync
     // (a row loaded live before its association was removed does not complete: its generation
@@ -126,12 +134,13 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
   }
 
   /** The settle's writes, in the unit of `repos`; resolves the association's settled status and whether anything failed. */
-  async function settleIn (repos: Repositories, ctx: WorkContext, results: Map<PlannedTarget, OpResult>, at: number): Promise<{ status: string, message: string | null, failed: boolean }> {
+  async function settleIn (repos: Repositories, ctx: WorkContext, results: Map<PlannedTarget, OpResult>, at: number): Promise<{ status: string, message: string | null, failed: boolean, released: boolean }> {
     const { associations, outbox: queue } = repos
     const a = ctx.association
     const recorded = new Map((await associations.targets(a.id)).map((t) => [t.sub_key, t]))
     const failures: SyncError[] = []
     const statuses: string[] = []
+    let released = false // a name recorded before is no longer recorded (D-20 waiters)
     const fail = { attempts: ctx.row.attempts, firstFailureAt: ctx.row.first_failure_at, now: at }
     const keep = (subKey: string): { external_name: string | null, external_version: string | null, digest: string | null } => {
       const r = recorded.get(subKey)
@@ -139,6 +148,8 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
     }
     const put = async (subKey: string, record: ReturnType<typeof keep>, status: string, message: string | null): Promise<void> => {
       statuses.push(status)
+      const before = recorded.get(subKey)?.external_name
+      if (before != null && before.toLowerCase() !== record.external_name?.toLowerCase()) released = true
       await associations.putTarget({ association_id: a.id, sub_key: subKey, ...record, status, message, updated_at: at })
     }
     /** Issue 21: the drift evidence of a settled write (none when the driver did not report Azure's `updated`). */
@@ -245,7 +256,7 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
     } else if (!await queue.complete(a.id, ctx.row.generation)) {
       await queue.retry(a.id, -1, at, 0, null) // a newer change arrived: just release the lease
     }
-    return { status, message, failed: failures.length > 0 }
+    return { status, message, failed: failures.length > 0, released }
   }
 
   /**

@@ -69,7 +69,7 @@ interface Attempt { done: Promise<void>, vault: string | null | undefined, abort
 export function createSyncWorker ({ services, settings, log, observer }: WorkerDeps) {
   const { store, ownership } = services
   const loader = createWorkLoader(services)
-  const settler = createWorkSettler(services, settings, createStatusChangeLog(log), observer)
+  const settler = createWorkSettler(services, settings, createStatusChangeLog(log), observer, log)
   const reconciler = createReconciler(services, settings)
   const spacing = createWriteSpacing(settings.minWriteIntervalMs ?? 0)
   const warmUps = createWarmUps(services, log, loader.recordVaultKey)

@@ -29,14 +29,7 @@ t.test('inside one association: neither key is written, the message names both',
 })
 
 t.test('across associations of one destination: the later one is refused', async (t) => {
-  const tb = await startSyncTestbed(t)
-  await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}' })
-  await tb.put('a/x', { v: 'first' })
-  await tb.put('b/x', { v: 'second' })
-  await tb.set('d1', 'a/x')
-  await tb.settle()
-  await tb.set('d1', 'b/x')
-  await tb.settle()
+  const tb = await secondRefused(t)
   t.match(await tb.entry('d1', 'a/x'), { sync_status: 'SYNCED' })
   t.match(await tb.entry('d1', 'b/x'), { sync_status: 'CLIENT_SIDE_ERROR', message: 'name "x" is owned by secret/a/x' })
   t.equal(tb.latest('x')!.value, '{"v":"first"}', 'the first owner\'s value is intact')
@@ -132,3 +125,32 @@ t.test('the holder renames away while the refused association is removed: the ol
   await tb.advance(2_000)
   t.same(tb.names(), ['d1-x-s1'], 'nobody syncs "s1" any more: it is deleted')
 })
+
+// Session 21: the refused association used to wait for a change of its own, in error naming a
+// holder that no longer held the name, its secret never in Azure.
+for (const [how, letGo] of [
+  ['is removed', async (tb: SyncTestbed) => await tb.remove('d1', 'a/x')],
+  ['has its secret deleted', async (tb: SyncTestbed) => await vault(tb.server.app, 'DELETE', '/v1/secret/data/a/x')]
+] as const) {
+  t.test(`across associations of one destination: the refused one takes the name once its holder ${how}`, async (t) => {
+    const tb = await secondRefused(t)
+    t.match(await tb.entry('d1', 'b/x'), { sync_status: 'CLIENT_SIDE_ERROR', message: 'name "x" is owned by secret/a/x' })
+    await letGo(tb)
+    await tb.converge(async () => (await tb.entry('d1', 'b/x'))?.sync_status === 'SYNCED', 5_000)
+    t.equal(tb.latest('x')!.value, '{"v":"second"}', 'the refused association\'s value is live')
+    t.notOk((await tb.entry('d1', 'b/x'))?.message, 'no message left naming the old holder')
+  })
+}
+
+/** d1 syncs a/x and b/x under their base name "x": a/x, set first, holds it; b/x is refused. */
+async function secondRefused (t: Test): Promise<SyncTestbed> {
+  const tb = await startSyncTestbed(t)
+  await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}' })
+  await tb.put('a/x', { v: 'first' })
+  await tb.put('b/x', { v: 'second' })
+  await tb.set('d1', 'a/x')
+  await tb.settle()
+  await tb.set('d1', 'b/x')
+  await tb.settle()
+  return tb
+}

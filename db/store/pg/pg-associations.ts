@@ -99,6 +99,9 @@ const A = {
   owners: statement('targets_owners', `SELECT t.association_id, a.destination_id, t.sub_key, t.external_name, a.accessor,
     a.mount_path, a.secret_path, a.removed, a.created_at AS live_since FROM association_targets t
     JOIN associations a ON a.id = t.association_id WHERE lower(t.external_name) = lower($1) AND t.association_id <> $2`),
+  clientErrors: statement('targets_client_errors_of_destination', `SELECT t.association_id, t.message FROM association_targets t
+    JOIN associations a ON a.id = t.association_id WHERE t.status = 'CLIENT_SIDE_ERROR' AND a.destination_id = $1
+    AND a.removed = 0 ORDER BY t.association_id COLLATE "C"`),
   deleteExpiredTargets: statement('targets_delete_expired', `DELETE FROM association_targets WHERE status = 'UNSYNCED'
     AND updated_at < $1 AND sub_key <> '' AND external_name IS NULL
     AND association_id IN (SELECT id FROM associations WHERE removed = 0)`),
@@ -153,6 +156,7 @@ export function pgAssociationsRepository (sql: Sql): AssociationsRepository {
     setTargetStatus: async (a, k, status, message, at) => { await sql.run(A.setTargetStatus, [a, k, status, message, at]) },
     deleteTarget: async (a, k) => { await sql.run(A.deleteTarget, [a, k]) },
     ownersOfName: async (name, except) => await sql.all<NameOwnerRow>(A.owners, [name, except]),
+    clientErrorsOfDestination: async (d) => await sql.all<{ association_id: string, message: string | null }>(A.clientErrors, [d]),
     deleteExpiredUnsyncedTargets: async (before) => await sql.run(A.deleteExpiredTargets, [before]),
     targetsOfLiveDestinations: async () => await sql.all<TargetRow>(A.liveTargets),
     setTargetEvidence: async (a, k, evidence) => { await sql.run(A.setEvidence, [a, k, evidence]) },
