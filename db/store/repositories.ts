@@ -15,6 +15,8 @@
  *   `outbox.markDirtyWithin` is the same bounded by the queue's capacity, exact across replicas;
  * - `tokens.useOnce`: a limited-use token's use counted in one statement;
  * - `destinations.liveForUpdate`: a destination read that locks its row for an update;
+ * - `destinations.lockForViewChange`: the destination rows a unit's association changes bump
+ *   (PostgreSQL's association-view trigger), locked first and in id order;
  * and `kv.keyState`, a key's metadata and versions in one call (one round trip on PostgreSQL).
  *
  * Times, units and errors are those of the synchronous repositories. A constraint violation
@@ -90,6 +92,17 @@ export interface DestinationsRepository extends Async<DestinationsRepo> {
    * other's changes. Outside a transaction it is a plain read.
    */
   liveForUpdate: (type: string, name: string) => Promise<DestinationRow | undefined>
+  /**
+   * Locks, in id order, the destinations `destinationIds` and those of the associations
+   * `associationIds` until the transaction ends (PostgreSQL: one `SELECT … ORDER BY id FOR
+   * UPDATE`; SQLite: nothing, no statement: its one writer serialises units). Every unit of work
+   * that changes `associations` or `association_targets` rows calls it before its first such
+   * change: PostgreSQL's association-view trigger (`db/pg/schema.ts`, `association_view_touch`)
+   * bumps the destination's `view_gen` on each change, locking the destination after the
+   * association, while purges and unsync settles lock the destination first (deadlocks, 40P01).
+   * Ids of rows that do not exist are ignored. Outside a transaction it locks nothing for long.
+   */
+  lockForViewChange: (destinationIds: readonly string[], associationIds?: readonly string[]) => Promise<void>
 }
 /** Association rules, origins and exclusions (`rules-repo.ts`). */
 export type RulesRepository = Async<RulesRepo>

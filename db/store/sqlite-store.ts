@@ -69,7 +69,8 @@ function syncRepositories (db: Db) {
     mounts: createMountsRepo(db),
     policies: createPoliciesRepo(db),
     meta: createMetaRepo(db),
-    destinations: { ...destinations, liveForUpdate: destinations.live },
+    // One writer: the unit's write lock already orders association changes (no statement).
+    destinations: { ...destinations, liveForUpdate: destinations.live, lockForViewChange: (_d: readonly string[], _a?: readonly string[]) => undefined },
     associations: {
       ...associations,
       set: (row: AssociationRow) => {

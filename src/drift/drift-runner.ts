@@ -109,6 +109,9 @@ export function createDriftRunner (deps: DriftRunnerDeps) {
       })
       Object.assign(summary, { complete: round.complete, list_calls: round.listCalls, reads: round.reads, deferred: round.deferred.length })
       await store.transaction(async (repos) => {
+        // The destination first (PostgreSQL), as in every unit changing its association targets
+        // (`lockForViewChange`): the repairs' enqueue changes statuses after the targets' rows here.
+        await repos.destinations.lockForViewChange([d.id])
         const repair = new Set<string>()
         for (const r of await repos.associations.driftTargetsOfDestination(d.id)) {
           const id = targetId(r.association_id, r.sub_key)

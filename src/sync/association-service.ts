@@ -52,6 +52,8 @@ export function createAssociationService (deps: AssociationServiceDeps) {
   const { store, outbox, destinations, mounts, secrets, now } = deps
   // Inside a unit of work these run on it (ambient units, db/store/unit-scope.ts).
   const associations = store.repos.associations
+  // Association changes lock their destination first (PostgreSQL; `lockForViewChange`).
+  const lockDestination = async (id: string): Promise<void> => { await store.repos.destinations.lockForViewChange([id]) }
 
   async function liveDestination (type: string, name: string): Promise<DestinationRow> {
     const { row } = await destinations.find(type, name)
@@ -83,8 +85,8 @@ export function createAssociationService (deps: AssociationServiceDeps) {
 
   /**
    * Creates (or refreshes and revives) the association of `secretPath` on `dest` inside the
-   * caller's unit of work (`associations.set`, one statement): snapshots template and granularity (D-1), marks targets `PENDING` and
-   * queues it with `enqueue`. A caller that checked the external name already passes `named`:
+   * caller's unit of work (`dest` locked first, then `associations.set`, one statement):
+   * snapshots template and granularity (D-1), marks targets `PENDING` and queues it with `enqueue`. A caller that checked the external name already passes `named`:
    * then the name is not checked again, and with `named.problem` the targets show
    * `CLIENT_SIDE_ERROR` `problem` and nothing is queued. The secret must exist (callers check).
    */
@@ -92,6 +94,7 @@ export function createAssociationService (deps: AssociationServiceDeps) {
     enqueue: EnqueueOptions, named?: { problem?: string }): Promise<AssociationRow> {
     const options = parseStoredOptions(dest.options)
     const template = effectiveNameTemplate(options.secret_name_template, options.granularity)
+    await lockDestination(dest.id)
     const { row: a, inserted } = await associations.set({
       id: randomUUID(), destination_id: dest.id, accessor: mountRow.accessor, mount_path: mountRow.path,
       secret_path: secretPath, granularity: options.granularity, name_template: template, removed: 0,
@@ -120,11 +123,12 @@ export function createAssociationService (deps: AssociationServiceDeps) {
 
   /**
    * Marks a live association `UNSYNCING` and queues the unsync (D-2), inside the caller's unit
-   * of work; a removed one is left alone (`associations.remove` changes it at most once, so of
-   * concurrent removers exactly one queues the unsync).
+   * of work, its destination locked first; a removed one is left alone (`associations.remove`
+   * changes it at most once, so of concurrent removers exactly one queues the unsync).
    */
   async function detach (a: AssociationRow, at: number, whenFull: EnqueueOptions['whenFull']): Promise<void> {
     if (a.removed !== 0) return
+    await lockDestination(a.destination_id)
     if (await associations.remove(a.id, 'UNSYNCING', at) === undefined) return
     await outbox.enqueue(a.id, at, { status: 'UNSYNCING', whenFull })
   }

@@ -59,17 +59,22 @@ export function createSyncOutbox ({ store, config }: SyncOutboxDeps) {
   const notify = (): void => { for (const l of listeners) l() }
 
   /**
-   * Queues `ids` (sorted by id) in the unit of `repos`. Lock order on PostgreSQL: the status of
-   * every association first (its row, then its targets), in id order, then the queue's capacity
-   * lock and the outbox rows, as the worker's settle does (association, targets, outbox row).
-   * Units taking them in other orders (a KV write's associations in no order, the capacity lock
-   * held while the next association waited) deadlocked with each other and with the worker's
+   * Queues `ids` (sorted by id) in the unit of `repos`. Lock order on PostgreSQL: the
+   * associations' destinations first, in id order (`destinations.lockForViewChange`: each status
+   * change bumps its destination's view generation), then the status of every association (its
+   * row, then its targets), in id order, then the queue's capacity lock and the outbox rows, as
+   * the worker's settle does (destination, association, targets, outbox row) and a purge
+   * (destination, then its associations). Units taking them in other orders (a KV write's
+   * associations in no order, the capacity lock held while the next association waited, an
+   * association locked before its destination) deadlocked with each other and with the worker's
    * settles: purges answered 500 and KV writes waited seconds (replica explorer).
    */
   async function enqueueIn (repos: Repositories, ids: readonly string[], at: number, opts: EnqueueOptions): Promise<boolean[]> {
     if (opts.status !== undefined && opts.whenFull === 'skip') throw new TypeError('enqueue: a status needs whenFull "refuse" or "error" (it is shown before the row is queued)')
     const { queue_capacity: capacity } = await config.read()
     const sorted = [...ids].sort()
+    // Also without a status: a full queue's INTERNAL_VAULT_ERROR is a status change (SQLite: no statement).
+    await repos.destinations.lockForViewChange([], sorted)
     if (opts.status !== undefined) {
       for (const id of sorted) {
         await repos.associations.setStatus(id, opts.status, null, at)

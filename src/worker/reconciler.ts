@@ -6,7 +6,8 @@
  *   queued again;
  * - destinations hidden by a DELETE are dropped once their unsyncs settled, and purged ones
  *   (`DELETE ?purge=true`) once no association is left.
- * It never undoes out-of-band edits in Azure (Vault does not either). One unit of work, then the
+ * It never undoes out-of-band edits in Azure (Vault does not either). Two units of work (the
+ * deletions, every live destination locked first on PostgreSQL; the re-queues), then the
  * clean-up of hidden destinations; with several replicas only the `maintenance` lease holder runs
  * it (the worker checks `ownership.maintains()`).
  */
@@ -20,18 +21,32 @@ export function createReconciler (services: Deps, settings: { unsyncedRetentionM
     /** One pass at time `now` (ms). */
     async run (now: number): Promise<void> {
       await services.store.transaction(async ({ associations, destinations, outbox: queue }) => {
-        for (const id of await queue.expiredRemoved(now - settings.unsyncedRetentionMs)) await associations.delete(id)
+        const expired = await queue.expiredRemoved(now - settings.unsyncedRetentionMs)
+        const live = await destinations.allLive()
+        // Deleting associations and targets bumps their destinations' view generation: every
+        // destination concerned is locked first, in id order (PostgreSQL; `lockForViewChange`).
+        // The expired targets are those of live associations, so of live destinations.
+        await destinations.lockForViewChange(live.map((d) => d.id), expired)
+        for (const id of expired) await associations.delete(id)
         await associations.deleteExpiredUnsyncedTargets(now - settings.unsyncedRetentionMs)
         // A purge left with only removed associations whose unsync settled is done (D-15.4): one
         // an older build left stuck, or one whose last unsync settled before the purge was seen.
-        for (const d of await destinations.allLive()) {
+        for (const d of live) {
           if (d.purge_state !== 'purging') continue
           if ((await associations.ofDestination(d.id)).some((a) => a.removed === 0)) continue
           if (await queue.countForDestination(d.id) === 0) await destinations.delete(d.id)
         }
-        // Errored associations with nothing queued go again, as far as the queue has room.
+      })
+      // Apart, so the destinations locked above are not held while the queue fills.
+      await services.store.transaction(async ({ associations, destinations, outbox: queue }) => {
+        // Errored associations with nothing queued go again, as far as the queue has room; their
+        // destinations locked at once, in id order (each enqueue would lock its own in turn).
+        const errored: string[] = []
         for (const id of await associations.erroredBefore(now - Math.min(settings.reconcileIntervalMs, 60_000))) {
-          if (await queue.has(id)) continue
+          if (!await queue.has(id)) errored.push(id)
+        }
+        await destinations.lockForViewChange([], errored)
+        for (const id of errored) {
           if (!await services.outbox.enqueue(id, now, { whenFull: 'skip' })) break
         }
       })

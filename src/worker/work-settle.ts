@@ -56,13 +56,16 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
   const { store } = services
 
   /**
-   * Runs `work` as one unit under `fence` (checked first, recorded on `associationId`); `first`
-   * takes the unit's first lock (before the association's row: see `settle`).
+   * Runs `work` as one unit under `fence` (checked first, recorded on `associationId`). A unit
+   * that changes association or target rows names their `destinationId`: its row is the unit's
+   * first lock (PostgreSQL), before the lease's and the association's, as in every unit changing
+   * associations (`destinations.lockForViewChange`): the view trigger locks it after the
+   * association's row otherwise, and a purge locks it before its associations' (deadlocks).
    */
   async function fenced<T> (fence: Fence, associationId: string | undefined, work: (repos: Repositories) => Promise<T>,
-    first?: (repos: Repositories) => Promise<unknown>): Promise<T> {
+    destinationId?: string): Promise<T> {
     return await store.transaction(async (repos) => {
-      if (first !== undefined) await first(repos)
+      if (destinationId !== undefined) await repos.destinations.lockForViewChange([destinationId])
       await repos.fencing.settle(fence, associationId)
       return await work(repos)
     })
@@ -83,7 +86,7 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
         // A replaced target's delete may wait for its replacement (work-apply.ts): not marked.
         if (p.kind === 'write' || (p.kind === 'unsync' && p.replaced !== true)) await associations.setTargetStatus(ctx.association.id, p.subKey, p.kind === 'unsync' ? 'UNSYNCING' : 'SYNCING', null, at)
       }
-    })
+    }, ctx.destination.id)
   }
 
   /** A row with nothing to do: deleted at its generation, or its lease freed when a newer change came. */
@@ -103,11 +106,10 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
   async function settle (ctx: WorkContext, results: Map<PlannedTarget, OpResult>, fence: Fence): Promise<void> {
     const at = services.now()
     const a = ctx.association
-    // An unsync may settle a purge (`settlePurge`: the destination's row after the association's),
-    // and a purge locks the destination's row, then its associations': an unsync's settle locks
-    // the destination first, so the two wait for each other instead of deadlocking (PostgreSQL).
-    const destinationFirst = ctx.unsyncAll ? async (r: Repositories) => await r.destinations.liveForUpdate(ctx.destination.type, ctx.destination.name) : undefined
-    const settled = await fenced(fence, a.id, async (repos) => await settleIn(repos, ctx, results, at), destinationFirst)
+    // The destination's row first (`fenced`): the association's changes bump its view generation,
+    // an unsync may settle a purge (`settlePurge`), and a purge locks the destination's row, then
+    // its associations': the two wait for each other instead of deadlocking (PostgreSQL).
+    const settled = await fenced(fence, a.id, async (repos) => await settleIn(repos, ctx, results, at), ctx.destination.id)
     statusSettled?.({ association: a, destination: ctx.destination, status: settled.status, message: settled.message })
     // D-20: a name this association no longer records is free for the destination's waiters.
     if (settled.released && !destinationLeaving(ctx.destination)) {
@@ -289,7 +291,7 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
       await associations.setTargetsStatus(ctx.association.id, 'INTERNAL_VAULT_ERROR', message, at)
       const delay = backoffDelayMs(ctx.row.attempts + 1, settings.backoff)
       await outbox.retry(ctx.association.id, ctx.row.generation, at + delay, ctx.row.attempts + 1, ctx.row.first_failure_at ?? at)
-    })
+    }, ctx.destination.id)
     statusSettled?.({ association: ctx.association, destination: ctx.destination, status: 'INTERNAL_VAULT_ERROR', message })
     observer?.onSettled({
       destinationType: ctx.destination.type, ops: [], wroteVersion: false, queuedAt: ctx.row.created_at, settledAt: at, retry: ctx.row.attempts > 0, failed: true,

@@ -20,6 +20,10 @@ const ERRORS = "('CLIENT_SIDE_ERROR', 'EXTERNAL_SERVICE_ERROR', 'INTERNAL_VAULT_
 const D = {
   live: statement('dest_live', 'SELECT * FROM destinations WHERE type = $1 AND name = $2 AND deleted_at IS NULL'),
   liveForUpdate: statement('dest_live_for_update', 'SELECT * FROM destinations WHERE type = $1 AND name = $2 AND deleted_at IS NULL FOR UPDATE'),
+  // The destinations whose view generation a unit's association changes bump, locked in one
+  // order by every unit (ORDER BY is applied before the rows are locked).
+  lockForViewChange: statement('dest_lock_for_view_change', `SELECT id FROM destinations WHERE id = ANY($1::text[])
+    OR id IN (SELECT destination_id FROM associations WHERE id = ANY($2::text[])) ORDER BY id COLLATE "C" FOR UPDATE`),
   byId: statement('dest_by_id', 'SELECT * FROM destinations WHERE id = $1'),
   allLive: statement('dest_all_live', 'SELECT * FROM destinations WHERE deleted_at IS NULL ORDER BY type COLLATE "C", name COLLATE "C"'),
   insert: statement('dest_insert', insertInto('destinations', DESTINATION_COLUMNS)),
@@ -35,6 +39,9 @@ export function pgDestinationsRepository (sql: Sql): DestinationsRepository {
   return {
     live: async (type, name) => await sql.one<DestinationRow>(D.live, [type, name]),
     liveForUpdate: async (type, name) => await sql.one<DestinationRow>(D.liveForUpdate, [type, name]),
+    lockForViewChange: async (destinationIds, associationIds = []) => {
+      if (destinationIds.length > 0 || associationIds.length > 0) await sql.run(D.lockForViewChange, [destinationIds, associationIds])
+    },
     byId: async (id) => await sql.one<DestinationRow>(D.byId, [id]),
     allLive: async () => await sql.all<DestinationRow>(D.allLive),
     insert: async (row) => { await sql.run(D.insert, valuesOf(row, DESTINATION_COLUMNS)) },
