@@ -7,9 +7,13 @@
  * (session 21). Now the settle that frees a name queues the destination's waiters on the holder.
  *
  * Queued in a unit of their own after the holder's settle committed: a crash between the two
- * leaves a waiter as it was before (in error until a change, or `associations/set`).
+ * leaves a waiter as it was before (in error until a change, or `associations/set`). A waiter
+ * refused at its load whose holder let the name go before the waiter's settle stored the
+ * refusal was found by neither: the waiter looks again once it settled (`requeueIfNameFreed`);
+ * each side looks after its own commit, so one of them sees the other (fuzz explorer).
  */
 import type { AssociationRow } from '../../db/associations-repo.js'
+import type { WorkContext } from './work-load.js'
 import type { WorkerServices } from './worker-deps.js'
 
 /** The message suffix of a target refused for a name `holder` records (work-load.ts, rule-names.ts). */
@@ -17,21 +21,63 @@ export const ownedBySuffix = (holder: Pick<AssociationRow, 'mount_path' | 'secre
   ` is owned by ${holder.mount_path}${holder.secret_path}`
 
 /**
+ * The name a waiter's message says it was refused for (`name "<N>" is owned by …`), or
+ * undefined for another client error.
+ */
+function refusedName (message: string | null, suffix: string): string | undefined {
+  if (message === null || !message.startsWith('name "') || !message.endsWith(suffix)) return undefined
+  try {
+    const name: unknown = JSON.parse(message.slice('name '.length, message.length - suffix.length))
+    return typeof name === 'string' ? name : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
  * Queues (at `at`, epoch ms) the live associations of `destinationId` with a target refused for
- * a name `holder` records, in one unit, in id order; resolves how many were queued. A full queue
- * marks them as the outbox does (`whenFull: 'error'`).
+ * a name `holder` no longer records (compared case-insensitively, as Azure does), in one unit,
+ * in id order; resolves how many were queued. Called after a settle that let a recorded name go,
+ * or by an association leaving (removed; also one that only claimed a name, its first write in
+ * flight when a waiter was refused, and never recorded it). A full queue marks them as the
+ * outbox does (`whenFull: 'error'`).
  */
 export async function requeueNameWaiters (services: Pick<WorkerServices, 'store' | 'outbox'>, destinationId: string,
   holder: Pick<AssociationRow, 'id' | 'mount_path' | 'secret_path'>, at: number): Promise<number> {
+  const { associations } = services.store.repos
   const suffix = ownedBySuffix(holder)
-  const waiting = new Set<string>()
-  for (const t of await services.store.repos.associations.clientErrorsOfDestination(destinationId)) {
-    if (t.association_id !== holder.id && t.message?.startsWith('name ') === true && t.message.endsWith(suffix)) waiting.add(t.association_id)
+  const waiting = new Map<string, string>() // association id -> lower-cased refused name
+  for (const t of await associations.clientErrorsOfDestination(destinationId)) {
+    const name = t.association_id === holder.id ? undefined : refusedName(t.message, suffix)
+    if (name !== undefined) waiting.set(t.association_id, name.toLowerCase())
   }
   if (waiting.size === 0) return 0
+  const kept = new Set<string>()
+  for (const t of await associations.targets(holder.id)) if (t.external_name !== null) kept.add(t.external_name.toLowerCase())
+  const free = [...waiting].filter(([, name]) => !kept.has(name)).map(([id]) => id).sort()
+  if (free.length === 0) return 0
   let queued = 0
   await services.store.transaction(async () => {
-    for (const id of [...waiting].sort()) if (await services.outbox.enqueue(id, at, { whenFull: 'error' })) queued++
+    for (const id of free) if (await services.outbox.enqueue(id, at, { whenFull: 'error' })) queued++
   })
   return queued
+}
+
+/**
+ * After `ctx`'s attempt settled (its claims released): when a target was refused for a name
+ * (`name "<N>" is owned by …`) that no live association of the destination records now and no
+ * first write claims (`claimedBy`, the loader's `first-write-claims.ts`), queues the
+ * association again at once. Resolves whether it did.
+ */
+export async function requeueIfNameFreed (services: Pick<WorkerServices, 'store' | 'outbox' | 'now'>, ctx: WorkContext,
+  claimedBy: (destinationId: string, collisionKey: string, associationId: string) => string | undefined): Promise<boolean> {
+  const a = ctx.association
+  for (const p of ctx.planned) {
+    if (p.kind !== 'error' || p.name === undefined || !/^name ".*" is owned by /.test(p.error.message)) continue
+    if (claimedBy(ctx.destination.id, ctx.driver.collisionKey(p.name), a.id) !== undefined) continue
+    const owners = await services.store.repos.associations.ownersOfName(p.name, a.id)
+    if (owners.some((o) => o.destination_id === ctx.destination.id && o.removed === 0)) continue
+    return await services.outbox.enqueue(a.id, services.now(), { whenFull: 'error' })
+  }
+  return false
 }

@@ -294,7 +294,7 @@ export function createWorkLoader (services: Deps) {
     claims.release(ctx.claimed, ctx.association.id)
   }
 
-  return { load, recordVaultKey, release }
+  return { load, recordVaultKey, release, claimedBy: claims.heldBy }
 }
 
 export type WorkLoader = ReturnType<typeof createWorkLoader>

@@ -111,8 +111,9 @@ export function createWorkSettler (services: Deps, settings: SettleSettings, sta
     // its associations': the two wait for each other instead of deadlocking (PostgreSQL).
     const settled = await fenced(fence, a.id, async (repos) => await settleIn(repos, ctx, results, at), ctx.destination.id)
     statusSettled?.({ association: a, destination: ctx.destination, status: settled.status, message: settled.message })
-    // D-20: a name this association no longer records is free for the destination's waiters.
-    if (settled.released && !destinationLeaving(ctx.destination)) {
+    // D-20: a name this association no longer records is free for the destination's waiters
+    // (`unsyncAll`: also one it only claimed, its first write in flight when they were refused).
+    if ((settled.released || ctx.unsyncAll) && !destinationLeaving(ctx.destination)) {
       await requeueNameWaiters(services, ctx.destination.id, a, at)
         .catch((err: unknown) => { log?.warn({ err, association: a.id }, 'sync: queuing the associations waiting for a freed name failed; they wait for a change') })
     }

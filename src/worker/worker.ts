@@ -35,6 +35,7 @@ import { applyTargets } from './work-apply.js'
 import { createWorkLoader, type WorkContext } from './work-load.js'
 import { createStatusChangeLog } from './status-log.js'
 import { createWorkSettler, type SettleSettings } from './work-settle.js'
+import { requeueIfNameFreed } from './name-waiters.js'
 import { createWarmUps } from './warm-ups.js'
 import { createWriteSpacing } from './write-spacing.js'
 import { createRepeatingFailureLog } from '../logging/repeating-failure-log.js'
@@ -161,6 +162,8 @@ export function createSyncWorker ({ services, settings, log, observer }: WorkerD
     const ctx = loaded.ctx
     // The names this attempt took (first writes) are recorded once it settled, or were not written.
     try { await attempt(ctx, row, fence, signal) } finally { loader.release(ctx) }
+    // A holder that let the name go while this attempt was out woke no one: it was not refused yet.
+    await requeueIfNameFreed(services, ctx, loader.claimedBy)
   }
 
   /** The driver calls and settling of `ctx`, loaded from `row`. */

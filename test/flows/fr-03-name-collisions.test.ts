@@ -142,6 +142,49 @@ for (const [how, letGo] of [
   })
 }
 
+t.test('across associations of one destination: refused while the holder lets the name go, it takes the name', async (t) => {
+  // Fuzz explorer (session 21): the refusal, decided at load, was stored after the holder's
+  // settle had looked for refused associations; nothing woke it.
+  const tb = await startSyncTestbed(t)
+  await tb.destination('d3', { granularity: 'secret-key', secret_name_template: '{{ .SecretBaseName }}-{{ .SecretKey }}' })
+  await tb.put('a/x', { k1: 'a1' })
+  await tb.put('b/x', { k2: 'b2' })
+  await tb.set('d3', 'a/x') // a/x holds "x-k1"
+  await tb.settle()
+  await tb.set('d3', 'b/x') // b/x syncs "x-k2"
+  await tb.settle()
+  await tb.advance(2_000)
+  // b/x now wants "x-k1" too (refused at load: a/x holds it); its delete of "x-k2" keeps it out.
+  const slow = holdRequests(tb, 'DELETE', '^/secrets/x-k2$', 500)
+  await tb.put('b/x', { k1: 'b1' })
+  t.equal(await slow.sent(), 1, "b/x's attempt in flight")
+  await tb.remove('d3', 'a/x')
+  await tb.converge(async () => (await tb.entry('d3', 'a/x', 'k1'))?.sync_status === 'UNSYNCED', 10_000)
+  slow.release()
+  await tb.converge(async () => (await tb.entry('d3', 'b/x', 'k1'))?.sync_status === 'SYNCED', 10_000)
+  t.equal(tb.latest('x-k1')?.value, 'b1', 'b/x takes the freed name')
+})
+
+t.test('refused for a name whose first write was in flight: takes it once that writer leaves without recording it', async (t) => {
+  // Fuzz explorer (session 21, seed 2055): c/X only claimed the name; its remove freed nothing recorded.
+  const tb = await startSyncTestbed(t)
+  await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}' })
+  await tb.put('c/X', { v: 'c' })
+  await tb.put('a/x', { v: 'a' })
+  // c/X's first write of "X" is slow and fails (503) while a/x is loaded.
+  const failing = tb.emu.faults.add({ match: { method: 'PUT', pathRegex: '^/secrets/X$' }, action: { latencyMs: 300, status: 503, code: 'ServiceUnavailable', message: 'busy' }, mode: { untilCleared: true } })
+  await tb.set('d1', 'c/X')
+  for (let i = 0; i < 400 && (tb.emu.faults.list().find((r) => r.id === failing.id)?.hits ?? 0) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25))
+  await tb.set('d1', 'a/x')
+  await tb.settle()
+  t.match(await tb.entry('d1', 'a/x'), { sync_status: 'CLIENT_SIDE_ERROR', message: 'name "x" is owned by secret/c/X' })
+  t.match(await tb.entry('d1', 'c/X'), { sync_status: 'PENDING' }, 'c/X still trying')
+  await tb.remove('d1', 'c/X')
+  tb.emu.faults.remove(failing.id)
+  await tb.converge(async () => (await tb.entry('d1', 'a/x'))?.sync_status === 'SYNCED', 10_000)
+  t.equal(tb.latest('x')?.value, '{"v":"a"}', 'a/x takes the name nobody holds')
+})
+
 /** d1 syncs a/x and b/x under their base name "x": a/x, set first, holds it; b/x is refused. */
 async function secondRefused (t: Test): Promise<SyncTestbed> {
   const tb = await startSyncTestbed(t)
