@@ -27,7 +27,15 @@ export function createWarmUps (services: Deps, log: Logger, recordVaultKey?: Rec
   let waiters: Array<() => void> = []
 
   async function warmOne (id: string): Promise<void> {
-    const d = await services.store.repos.destinations.byId(id)
+    let d: DestinationRow | undefined
+    try {
+      d = await services.store.repos.destinations.byId(id)
+    } catch (err) {
+      // Storage lost, or closed by a shutdown that does not wait for warm-ups (fuzz explorer:
+      // this rejection went unhandled and ended the process): nothing to warm.
+      log.debug({ destination: id, reason: (err as Error)?.message }, 'sync: reading a destination to warm failed; the first sync opens it')
+      return
+    }
     if (d === undefined || d.deleted_at !== null || d.purge_state === 'purging') return
     const driver = services.registry.get(d.type)
     if (driver === undefined) return
