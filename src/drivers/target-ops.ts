@@ -62,6 +62,15 @@ export interface DeleteOp {
    * then deletes it as its own (D-20; it used to stay live in Azure, recorded by nobody).
    */
   formerHolderTagValues?: string[]
+  /**
+   * Asked, with the built-in tag value of a latest version that carries neither of the above,
+   * whether that association is a former holder all the same: one of this server's, on the same
+   * store, that neither records the name any more nor writes it for the first time (D-20: it
+   * left the name in place for this association, or recovered it and failed to write). Called
+   * while the worker holds the name's lock, so no write of the name by this server runs between
+   * the answer and the delete. Absent: no other tag is accepted.
+   */
+  formerHolder?: (tagValue: string) => Promise<boolean>
   /** Also purge the soft-deleted secret (destination option, decisions D-18 `purge_on_unsync`). */
   purge: boolean
   /**

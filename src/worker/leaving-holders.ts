@@ -20,7 +20,7 @@ import type { DestinationRow } from '../../db/destinations-repo.js'
 import type { SyncDriver } from '../drivers/driver.js'
 import type { WorkerServices } from './worker-deps.js'
 import { effectiveNameTemplate, parseNameTemplate, renderNameTemplate, templateFields } from '../sync/name-template.js'
-import { builtinTagValue } from '../sync/tags.js'
+import { builtinTagValue, parseBuiltinTagValue } from '../sync/tags.js'
 
 /** A destination that no longer keeps its names: being purged, or deleted (hidden). */
 export const destinationLeaving = (d: Pick<DestinationRow, 'purge_state' | 'deleted_at'>): boolean =>
@@ -73,4 +73,40 @@ export async function sourceGone (a: Pick<AssociationRow, 'accessor' | 'secret_p
   if (await services.mounts.byAccessor(a.accessor) === undefined) return false
   const current = await services.kv.readCurrent(a.accessor, a.secret_path)
   return current === undefined || (subKey !== '' && !Object.hasOwn(current.data as Record<string, unknown>, subKey))
+}
+
+/** What {@link formerHolderCheck} reads. */
+export interface FormerHolderDeps {
+  store: Pick<WorkerServices, 'store'>['store']
+  /** The store (vault) a destination writes to (the loader's `endpointOf`). */
+  endpointOf: (destinationId: string) => Promise<string | undefined>
+  /** The loader's first-write claims (`first-write-claims.ts` `heldBy`). */
+  claimedBy: (destinationId: string, collisionKey: string, associationId: string) => string | undefined
+  collisionKey: (name: string) => string
+}
+
+/**
+ * `DeleteOp.formerHolder` for the delete of `name` on `endpoint` by association `self`: true
+ * for the built-in tag of another association of this server's database, on a destination
+ * writing to the same store, that neither records `name` live (removed, or its destination
+ * leaving, counts as not) nor claims it for a first write in flight. Fuzz explorer (session 21):
+ * such a tag made a delete leave a value no KV version has live in Azure, recorded by nobody:
+ * the tag of an association of another secret that had left the name in place for `self` and
+ * no longer recorded it, or of an association that recovered a soft-deleted name and failed to
+ * write it. A tag of an association this database does not have (another server sharing the
+ * vault, or one deleted since) is never accepted (FR-12).
+ */
+export function formerHolderCheck (deps: FormerHolderDeps, name: string, endpoint: string, self: string): (tagValue: string) => Promise<boolean> {
+  const { associations, destinations } = deps.store.repos
+  return async (tagValue) => {
+    const ids = parseBuiltinTagValue(tagValue)
+    if (ids === null || ids.associationId === self) return false
+    const a = await associations.byId(ids.associationId)
+    if (a === undefined || a.destination_id !== ids.destinationId || await deps.endpointOf(a.destination_id) !== endpoint) return false
+    if (deps.claimedBy(a.destination_id, deps.collisionKey(name), self) !== undefined) return false
+    if (a.removed === 1) return true
+    const d = await destinations.byId(a.destination_id)
+    if (d === undefined || destinationLeaving(d)) return true
+    return !(await associations.ownersOfName(name, self)).some((o) => o.association_id === a.id)
+  }
 }

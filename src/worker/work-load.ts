@@ -25,7 +25,7 @@ import { networkRules, type DestinationConfig } from '../sync/destination-option
 import { planAssociation, type KvSnapshot, type LeftoverName, type PlannedTarget } from '../sync/plan.js'
 import { builtinTagValue } from '../sync/tags.js'
 import { guardDriftFlagged } from './drift-guard.js'
-import { destinationLeaving, leavingTagValues, rendersAnotherName, sourceGone } from './leaving-holders.js'
+import { destinationLeaving, formerHolderCheck, leavingTagValues, rendersAnotherName, sourceGone } from './leaving-holders.js'
 import { parseLeftovers, withPurgeIntents } from './leftover-names.js'
 import { claimKey, createFirstWriteClaims } from './first-write-claims.js'
 import { createNameLocks, type NameLocks } from './name-locks.js'
@@ -221,6 +221,7 @@ export function createWorkLoader (services: Deps) {
         // for this one (leaving-holders.ts).
         const tags = [...new Set([...leavingRecorders, ...await leavingTags(endpoint)])]
         if (tags.length > 0) p.op.formerHolderTagValues = tags
+        p.op.formerHolder = formerHolderCheck({ store, endpointOf, claimedBy: claims.heldBy, collisionKey: (n) => ctx.driver.collisionKey(n) }, p.op.name, endpoint, ctx.association.id)
         continue
       }
       const dest = await store.repos.destinations.byId(others[0].destination_id)

@@ -6,7 +6,7 @@
 import t, { type Test } from 'tap'
 import { vault } from '../helper.js'
 import { mergePatch } from '../sync-fixtures.js'
-import { startSyncTestbed, type SyncTestbed } from '../sync-testbed.js'
+import { holdRequests, startSyncTestbed, type SyncTestbed } from '../sync-testbed.js'
 
 /** The emulator's requests after `seq`, as `Operation name` (the name is the path's second segment). */
 const callsSince = (tb: SyncTestbed, seq: number): string[] =>
@@ -197,3 +197,55 @@ for (const c of [
     for (const [d, path] of Object.entries(paths)) t.match(await tb.entry(d, path, c.subKey), { sync_status: 'UNSYNCED' })
   })
 }
+
+t.test('a shared name left in place for a holder of another secret that then loses the key is deleted', async (t) => {
+  // Fuzz explorer (session 21, seeds 416, 2165): d1 left "x-k1" in place for d3 and no longer
+  // recorded it; d3's unsync then found d1's tag ("left in place: not owned by vault-sync").
+  const tb = await startSyncTestbed(t)
+  await tb.destination('d1', { secret_name_template: '{{ .SecretBaseName }}' })
+  await tb.destination('d3', { granularity: 'secret-key', secret_name_template: '{{ .SecretBaseName }}-{{ .SecretKey }}' })
+  await tb.put('c/X', { k1: 'c1' })
+  await tb.put('x-k1', { k1: 'one' })
+  await tb.set('d3', 'c/X') // "X-k1"
+  await tb.settle()
+  await tb.set('d1', 'x-k1') // the same Azure name, d1 writes it last
+  await tb.settle()
+  await tb.advance(2_000)
+  t.same(tb.names(), ['X-k1'])
+  await tb.remove('d1', 'x-k1') // left in place: also synced by d3
+  await tb.put('c/X', { k2: 'c2' }) // no wait: c/X loses k1 before its refresh ran
+  await tb.converge(() => true)
+  await tb.advance(2_000)
+  await tb.converge(() => true)
+  t.same(tb.names(), ['X-k2'], 'nobody syncs "x-k1" any more: it is deleted')
+  t.match(await tb.entry('d3', 'c/X', 'k1'), { sync_status: 'UNSYNCED' })
+})
+
+t.test('a first write that recovered a soft-deleted name and failed: its unsync deletes the recovered value', async (t) => {
+  // Fuzz explorer (session 21, seed 2139): the recovery brought back c/X's old value and tag;
+  // x, deleted in KV before its retry, then left that value live ("not owned by vault-sync").
+  const tb = await startSyncTestbed(t)
+  await tb.destination('d3', { granularity: 'secret-key', secret_name_template: '{{ .SecretBaseName }}-{{ .SecretKey }}' })
+  await tb.put('c/X', { k1: 'old', k2: 'c2' })
+  await tb.set('d3', 'c/X')
+  await tb.settle()
+  await tb.put('c/X', { k2: 'c2' }) // k1 gone: "X-k1" soft-deleted
+  await tb.settle()
+  await tb.advance(2_000)
+  await tb.put('x', { k1: 'new' })
+  const slow = holdRequests(tb, 'POST', '^/deletedsecrets/x-k1/recover$', 200)
+  await tb.set('d3', 'x')
+  t.equal(await slow.sent(), 1, 'recovery in flight')
+  const fail = tb.emu.faults.add({ match: { method: 'PUT', pathRegex: '^/secrets/x-k1$' }, action: { status: 503, code: 'ServiceUnavailable', message: 'busy' }, mode: { untilCleared: true } })
+  slow.release()
+  await tb.settle()
+  t.match(await tb.entry('d3', 'x', 'k1'), { sync_status: 'PENDING' })
+  t.equal(tb.latest('x-k1')?.value, 'old', 'the recovery brought the old value back')
+  t.equal((await vault(tb.server.app, 'DELETE', '/v1/secret/data/x')).statusCode, 204)
+  await tb.advance(1_000)
+  tb.emu.faults.remove(fail.id)
+  await tb.converge(() => true)
+  await tb.advance(2_000)
+  await tb.converge(() => true)
+  t.same(tb.names(), ['X-k2'], 'the value c/X no longer has is not live again')
+})

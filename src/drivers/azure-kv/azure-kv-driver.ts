@@ -210,7 +210,8 @@ export function createAzureKvDriver ({ clients, limiter, pollIntervalMs, pollTim
       // A disabled latest version is checked by its listed tags like any other (FR-12), then deleted.
       const existing = await readLatest(op.name, owned)
       if (existing === undefined) return op.purge ? await purgeLeftover(op, op.purgePending === true) : { ok: true }
-      if (!owned(existing)) return { ok: true, note: 'left in place: not owned by vault-sync' }
+      const tag = existing.tags?.[BUILTIN_TAG_KEY]
+      if (!owned(existing) && (tag === undefined || op.formerHolder === undefined || !await op.formerHolder(tag))) return { ok: true, note: 'left in place: not owned by vault-sync' }
       try {
         const poller = await limited('other', async () => await client.beginDeleteSecret(op.name, { intervalInMs: pollIntervalMs, abortSignal: signal }))
         await pollBounded(poller)
