@@ -65,18 +65,21 @@ export async function requeueNameWaiters (services: Pick<WorkerServices, 'store'
 
 /**
  * After `ctx`'s attempt settled (its claims released): when a target was refused for a name
- * (`name "<N>" is owned by …`) that no live association of the destination records now and no
- * first write claims (`claimedBy`, the loader's `first-write-claims.ts`), queues the
- * association again at once. Resolves whether it did.
+ * (`name "<N>" is owned by <holder>`) that the named holder neither records live on the
+ * destination now nor claims for a first write in flight (`claimedBy`, the loader's
+ * `first-write-claims.ts`), queues the association again at once: it then writes the name, or
+ * is refused naming its holder now (fuzz explorer: a refusal naming an association that had let
+ * the name go while another took it). Resolves whether it did.
  */
 export async function requeueIfNameFreed (services: Pick<WorkerServices, 'store' | 'outbox' | 'now'>, ctx: WorkContext,
   claimedBy: (destinationId: string, collisionKey: string, associationId: string) => string | undefined): Promise<boolean> {
   const a = ctx.association
   for (const p of ctx.planned) {
-    if (p.kind !== 'error' || p.name === undefined || !/^name ".*" is owned by /.test(p.error.message)) continue
-    if (claimedBy(ctx.destination.id, ctx.driver.collisionKey(p.name), a.id) !== undefined) continue
+    const holder = p.kind === 'error' && p.name !== undefined ? /^name ".*" is owned by (.*)$/.exec(p.error.message)?.[1] : undefined
+    if (holder === undefined || p.kind !== 'error' || p.name === undefined) continue
+    if (claimedBy(ctx.destination.id, ctx.driver.collisionKey(p.name), a.id) === holder) continue
     const owners = await services.store.repos.associations.ownersOfName(p.name, a.id)
-    if (owners.some((o) => o.destination_id === ctx.destination.id && o.removed === 0)) continue
+    if (owners.some((o) => o.destination_id === ctx.destination.id && o.removed === 0 && `${o.mount_path}${o.secret_path}` === holder)) continue
     return await services.outbox.enqueue(a.id, services.now(), { whenFull: 'error' })
   }
   return false

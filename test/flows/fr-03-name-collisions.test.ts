@@ -2,6 +2,7 @@
 // inside one association and across associations of one destination.
 import t, { type Test } from 'tap'
 import { vault } from '../helper.js'
+import { mergePatch } from '../sync-fixtures.js'
 import { holdRequests, startSyncTestbed, type SyncTestbed } from '../sync-testbed.js'
 
 t.test('inside one association: neither key is written, the message names both', async (t) => {
@@ -183,6 +184,35 @@ t.test('refused for a name whose first write was in flight: takes it once that w
   tb.emu.faults.remove(failing.id)
   await tb.converge(async () => (await tb.entry('d1', 'a/x'))?.sync_status === 'SYNCED', 10_000)
   t.equal(tb.latest('x')?.value, '{"v":"a"}', 'a/x takes the name nobody holds')
+})
+
+t.test('refused while its holder let the name go and another took it: the refusal names the new holder', async (t) => {
+  // Fuzz explorer (session 21, seed 192): x was refused naming c/X, which let "X-k1" go while
+  // a/x's first write of it was in flight; x's look after its settle saw a/x's claim and stopped.
+  const tb = await startSyncTestbed(t)
+  await tb.destination('d3', { granularity: 'secret-key', secret_name_template: '{{ .SecretBaseName }}-{{ .SecretKey }}' })
+  await tb.put('c/X', { k1: 'c' })
+  await tb.set('d3', 'c/X') // c/X holds "X-k1"
+  await tb.settle()
+  await tb.put('a/x', { k1: 'a' })
+  await tb.set('d3', 'a/x') // refused naming c/X (stored)
+  await tb.put('x', { k2: 'one' })
+  await tb.set('d3', 'x')
+  await tb.settle()
+  await tb.advance(2_000)
+  await mergePatch(tb.server.app, '/v1/sys/sync/config', { disabled: true })
+  t.equal((await vault(tb.server.app, 'PATCH', '/v1/secret/data/c/X', { body: { data: { k1: null, k2: 'c2' } }, headers: { 'content-type': 'application/merge-patch+json' } })).statusCode, 200)
+  await tb.put('x', { k1: 'x', k2: 'two' }) // x wants "x-k1" now: refused at load, c/X still records it
+  const holds = [holdRequests(tb, 'DELETE', '^/secrets/X-k1$', 300), holdRequests(tb, 'PUT', '^/secrets/x-k2$', 700), holdRequests(tb, 'PUT', '^/secrets/x-k1$', 1_500)]
+  await tb.advance(2_000)
+  await mergePatch(tb.server.app, '/v1/sys/sync/config', { disabled: false })
+  t.ok(await holds[2].sent() > 0, "a/x's first write of x-k1 in flight")
+  for (const h of holds) h.release()
+  await tb.converge(() => true, 10_000)
+  await tb.advance(2_000)
+  await tb.converge(() => true, 10_000)
+  t.match(await tb.entry('d3', 'a/x', 'k1'), { sync_status: 'SYNCED' })
+  t.match(await tb.entry('d3', 'x', 'k1'), { sync_status: 'CLIENT_SIDE_ERROR', message: 'name "x-k1" is owned by secret/a/x' })
 })
 
 /** d1 syncs a/x and b/x under their base name "x": a/x, set first, holds it; b/x is refused. */
