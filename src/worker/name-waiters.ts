@@ -16,19 +16,16 @@ import type { AssociationRow } from '../../db/associations-repo.js'
 import type { WorkContext } from './work-load.js'
 import type { WorkerServices } from './worker-deps.js'
 
-/** The message suffix of a target refused for a name `holder` records (work-load.ts, rule-names.ts). */
-export const ownedBySuffix = (holder: Pick<AssociationRow, 'mount_path' | 'secret_path'>): string =>
-  ` is owned by ${holder.mount_path}${holder.secret_path}`
-
 /**
- * The name a waiter's message says it was refused for (`name "<N>" is owned by …`), or
- * undefined for another client error.
+ * The refusal a target's message states (`name "<N>" is owned by <mount><path>`, work-load.ts,
+ * rule-names.ts): the refused name and the holder's label, or undefined for another message.
  */
-function refusedName (message: string | null, suffix: string): string | undefined {
-  if (message === null || !message.startsWith('name "') || !message.endsWith(suffix)) return undefined
+function parseRefusal (message: string | null): { name: string, holder: string } | undefined {
+  const m = /^name (".*") is owned by (.+)$/.exec(message ?? '')
+  if (m === null) return undefined
   try {
-    const name: unknown = JSON.parse(message.slice('name '.length, message.length - suffix.length))
-    return typeof name === 'string' ? name : undefined
+    const name: unknown = JSON.parse(m[1])
+    return typeof name === 'string' ? { name, holder: m[2] } : undefined
   } catch {
     return undefined
   }
@@ -45,16 +42,16 @@ function refusedName (message: string | null, suffix: string): string | undefine
 export async function requeueNameWaiters (services: Pick<WorkerServices, 'store' | 'outbox'>, destinationId: string,
   holder: Pick<AssociationRow, 'id' | 'mount_path' | 'secret_path'>, at: number): Promise<number> {
   const { associations } = services.store.repos
-  const suffix = ownedBySuffix(holder)
-  const waiting = new Map<string, string>() // association id -> lower-cased refused name
+  const label = `${holder.mount_path}${holder.secret_path}`
+  const waiting: Array<{ id: string, name: string }> = [] // refused names lower-cased
   for (const t of await associations.clientErrorsOfDestination(destinationId)) {
-    const name = t.association_id === holder.id ? undefined : refusedName(t.message, suffix)
-    if (name !== undefined) waiting.set(t.association_id, name.toLowerCase())
+    const r = t.association_id === holder.id ? undefined : parseRefusal(t.message)
+    if (r?.holder === label) waiting.push({ id: t.association_id, name: r.name.toLowerCase() })
   }
-  if (waiting.size === 0) return 0
+  if (waiting.length === 0) return 0
   const kept = new Set<string>()
   for (const t of await associations.targets(holder.id)) if (t.external_name !== null) kept.add(t.external_name.toLowerCase())
-  const free = [...waiting].filter(([, name]) => !kept.has(name)).map(([id]) => id).sort()
+  const free = [...new Set(waiting.filter((w) => !kept.has(w.name)).map((w) => w.id))].sort()
   if (free.length === 0) return 0
   let queued = 0
   await services.store.transaction(async () => {
@@ -75,8 +72,9 @@ export async function requeueIfNameFreed (services: Pick<WorkerServices, 'store'
   claimedBy: (destinationId: string, collisionKey: string, associationId: string) => string | undefined): Promise<boolean> {
   const a = ctx.association
   for (const p of ctx.planned) {
-    const holder = p.kind === 'error' && p.name !== undefined ? /^name ".*" is owned by (.*)$/.exec(p.error.message)?.[1] : undefined
-    if (holder === undefined || p.kind !== 'error' || p.name === undefined) continue
+    if (p.kind !== 'error' || p.name === undefined) continue
+    const holder = parseRefusal(p.error.message)?.holder
+    if (holder === undefined) continue
     if (claimedBy(ctx.destination.id, ctx.driver.collisionKey(p.name), a.id) === holder) continue
     const owners = await services.store.repos.associations.ownersOfName(p.name, a.id)
     if (owners.some((o) => o.destination_id === ctx.destination.id && o.removed === 0 && `${o.mount_path}${o.secret_path}` === holder)) continue
